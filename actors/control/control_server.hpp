@@ -1,0 +1,55 @@
+#pragma once
+// The control endpoint: JSON lines over a Unix socket. One acceptor thread; one thread
+// per connection (connections are CLI invocations and scripts: few, short). Each line
+// is handed to `handler` (the engine's command dispatcher) and its reply written back
+// as one line. Plain C++: no CAF here — the handler talks to the actors.
+
+#include <swarm/error.hpp>
+
+#include <atomic>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace swarm {
+
+class control_server {
+public:
+  using handler = std::function<std::string(const std::string&)>;
+
+  // Binds `path` (replacing a stale socket file) and starts serving.
+  static expected<std::unique_ptr<control_server>> start(const std::string& path,
+                                                          handler h);
+  ~control_server(); // stops accepting, closes connections, joins, removes the file
+  control_server(const control_server&) = delete;
+  control_server& operator=(const control_server&) = delete;
+
+  const std::string& path() const { return path_; }
+
+private:
+  control_server(std::string path, int fd, handler h);
+  void accept_loop();
+  void serve(int fd, std::atomic<bool>& done);
+  void reap_finished();
+
+  std::string path_;
+  int listen_fd_;
+  int wake_pipe_[2] = {-1, -1};
+  handler handler_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mtx_;
+  struct worker {
+    std::thread thread;
+    std::atomic<bool> done{false};
+  };
+  std::list<worker> workers_; // finished ones are joined by the acceptor
+  std::list<int> open_fds_;
+  std::thread acceptor_;
+};
+
+// One request/reply exchange with the engine serving `path`.
+expected<std::string> control_call(const std::string& path, const std::string& line);
+
+} // namespace swarm

@@ -1,0 +1,197 @@
+#include "actors/control/dispatcher.hpp"
+
+#include <boost/json.hpp>
+
+#include <functional>
+#include <map>
+
+namespace json = boost::json;
+
+namespace swarm {
+
+namespace {
+
+json::array to_array(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v)
+    a.emplace_back(s);
+  return a;
+}
+
+json::object counts_to_json(const task_counts& c) {
+  return json::object{{"pending", c.pending},   {"ready", c.ready},
+                      {"claimed", c.claimed},   {"completed", c.completed},
+                      {"failed", c.failed},     {"blocked", c.blocked},
+                      {"total", c.total()}};
+}
+
+json::object agent_to_json(const agent_status& a) {
+  return json::object{{"name", a.name},         {"model", a.model},
+                      {"state", a.state},       {"current_task", a.current_task},
+                      {"completed", a.completed}, {"failed", a.failed}};
+}
+
+// Argument readers: a wrong type is bad_request naming the field.
+struct args_reader {
+  const json::object& args;
+
+  std::optional<std::string> text(const char* name, bool required) const {
+    auto* v = args.if_contains(name);
+    if (v == nullptr || v->is_null()) {
+      if (required)
+        throw error{errc::bad_request, std::string{"missing argument '"} + name + "'"};
+      return std::nullopt;
+    }
+    if (!v->is_string())
+      throw error{errc::bad_request, std::string{"argument '"} + name + "' must be a string"};
+    return std::string{v->get_string()};
+  }
+  bool flag(const char* name) const {
+    auto* v = args.if_contains(name);
+    if (v == nullptr || v->is_null())
+      return false;
+    if (!v->is_bool())
+      throw error{errc::bad_request, std::string{"argument '"} + name + "' must be true or false"};
+    return v->get_bool();
+  }
+  uint32_t count(const char* name) const {
+    auto* v = args.if_contains(name);
+    if (v == nullptr || !(v->is_int64() || v->is_uint64()) ||
+        (v->is_int64() && v->get_int64() < 0))
+      throw error{errc::bad_request,
+                  std::string{"argument '"} + name + "' must be a non-negative integer"};
+    return static_cast<uint32_t>(v->is_int64() ? v->get_int64() : v->get_uint64());
+  }
+};
+
+template <class T>
+T value_or_throw(expected<T> r) {
+  if (!r)
+    throw r.err();
+  return std::move(*r);
+}
+
+using handler = std::function<json::value(engine&, const args_reader&)>;
+
+const std::map<std::string, handler>& handlers() {
+  static const std::map<std::string, handler> table = {
+    {"ping", [](engine& e, const args_reader&) -> json::value {
+       auto s = value_or_throw(e.status());
+       return json::object{{"pong", true}, {"session", s.session}};
+     }},
+    {"status", [](engine& e, const args_reader&) -> json::value {
+       auto s = value_or_throw(e.status());
+       json::array agents;
+       for (const auto& a : s.agents)
+         agents.push_back(agent_to_json(a));
+       return json::object{{"tasks", counts_to_json(s.tasks)},
+                           {"agents", std::move(agents)},
+                           {"run", json::object{{"state", s.run_state},
+                                                {"session", s.session},
+                                                {"db", e.opts().db_path}}}};
+     }},
+    {"tasks", [](engine& e, const args_reader& a) -> json::value {
+       if (auto id = a.text("id", false))
+         return task_to_json(value_or_throw(e.task_by_id(*id)));
+       auto list = value_or_throw(e.tasks(a.flag("ready")));
+       json::array out;
+       out.reserve(list.size());
+       for (const auto& t : list)
+         out.push_back(task_to_json(t));
+       return json::object{{"tasks", std::move(out)}};
+     }},
+    {"plan.load", [](engine& e, const args_reader& a) -> json::value {
+       auto r = value_or_throw(e.load_plan(*a.text("path", true)));
+       return json::object{{"path", r.path},
+                           {"added", r.added},
+                           {"already_present", r.already_present},
+                           {"total", r.total}};
+     }},
+    {"task.claim", [](engine& e, const args_reader& a) -> json::value {
+       auto r = value_or_throw(e.claim(*a.text("agent", true)));
+       if (!r)
+         return json::object{{"claimed", false}};
+       auto out = task_to_json(r->t);
+       out["claimed"] = true;
+       out["attempt"] = r->attempt;
+       return out;
+     }},
+    {"task.complete", [](engine& e, const args_reader& a) -> json::value {
+       return task_to_json(value_or_throw(e.complete(*a.text("id", true), *a.text("agent", true),
+                                                     a.count("attempt"),
+                                                     a.text("result", false).value_or(""))));
+     }},
+    {"task.fail", [](engine& e, const args_reader& a) -> json::value {
+       return task_to_json(value_or_throw(e.fail(*a.text("id", true), *a.text("agent", true),
+                                                 a.count("attempt"),
+                                                 a.text("reason", false).value_or(""))));
+     }},
+  };
+  return table;
+}
+
+std::string reply_error(const json::value& id, const error& err) {
+  return json::serialize(json::object{
+    {"id", id},
+    {"ok", false},
+    {"error", json::object{{"code", to_string(err.code)}, {"message", err.message}}}});
+}
+
+} // namespace
+
+json::object task_to_json(const task& t) {
+  const auto& s = t.spec;
+  return json::object{
+    {"id", s.id},
+    {"parent", s.parent},
+    {"title", s.title},
+    {"description", s.description},
+    {"state", to_string(t.state)},
+    {"leaf", t.leaf},
+    {"priority", "P" + std::to_string(s.priority)},
+    {"skills", to_array(s.skills)},
+    {"files", to_array(s.files)},
+    {"depends", to_array(s.depends)},
+    {"estimate_minutes", s.estimate_minutes},
+    {"attempts", t.attempts},
+    {"claimed_by", t.claimed_by},
+    {"lease_expires_us", t.lease_expires_us},
+    {"result", t.result},
+    {"source", s.source},
+  };
+}
+
+std::string dispatch_command(engine& e, const std::string& request_json) {
+  json::value id = nullptr;
+  try {
+    json::error_code ec;
+    auto req = json::parse(request_json, ec);
+    if (ec || !req.is_object())
+      return reply_error(id, {errc::bad_request, "the request is not a JSON object"});
+    auto& o = req.get_object();
+    if (auto* v = o.if_contains("id"))
+      id = *v;
+    auto* op = o.if_contains("op");
+    if (op == nullptr || !op->is_string())
+      return reply_error(id, {errc::bad_request, "the request has no \"op\" string"});
+    static const json::object no_args;
+    const json::object* args = &no_args;
+    if (auto* a = o.if_contains("args"); a != nullptr && !a->is_null()) {
+      if (!a->is_object())
+        return reply_error(id, {errc::bad_request, "\"args\" must be an object"});
+      args = &a->get_object();
+    }
+    auto it = handlers().find(std::string{op->get_string()});
+    if (it == handlers().end())
+      return reply_error(id, {errc::unknown_op,
+                              "unknown op '" + std::string{op->get_string()} + "'"});
+    auto result = it->second(e, args_reader{*args});
+    return json::serialize(json::object{{"id", id}, {"ok", true}, {"result", std::move(result)}});
+  } catch (const error& err) {
+    return reply_error(id, err);
+  } catch (const std::exception& ex) {
+    return reply_error(id, {errc::internal, ex.what()});
+  }
+}
+
+} // namespace swarm

@@ -1,0 +1,393 @@
+// The embedding facade behind include/swarm/engine.hpp: opens the database, restores
+// the graph, spawns and wires the actors, and turns blocking API calls into requests.
+
+#include "actors/engine_impl.hpp"
+
+#include "actors/agent/agent.hpp"
+#include "actors/control/dispatcher.hpp"
+#include "actors/task_queue/task_graph.hpp"
+#include "persistence/reader.hpp"
+#include "persistence/replay.hpp"
+#include "plans/plan_loader.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <unistd.h>
+
+namespace swarm {
+
+namespace {
+
+constexpr auto api_timeout = std::chrono::minutes(10);
+constexpr auto stop_timeout = std::chrono::seconds(30);
+
+std::string new_session_id() {
+  std::random_device rd;
+  std::mt19937_64 rng{(static_cast<uint64_t>(rd()) << 32) ^ rd() ^
+                      static_cast<uint64_t>(persistence::now_us())};
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+agent_status to_status(const agent_info& a) {
+  return agent_status{a.name, a.model, a.state, a.current_task, a.completed, a.failed};
+}
+
+} // namespace
+
+template <class T, class Handle, class... Ts>
+expected<T> engine::impl::ask(const Handle& h, Ts&&... xs) {
+  caf::scoped_actor self{*sys};
+  std::optional<expected<T>> out;
+  self->request(h, api_timeout, std::forward<Ts>(xs)...)
+    .receive([&](T& value) { out.emplace(std::move(value)); },
+             [&](caf::error& err) { out.emplace(from_caf(err)); });
+  return std::move(*out);
+}
+
+engine::engine(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+engine::~engine() { impl_->shutdown(); }
+
+const options& engine::opts() const { return impl_->opts; }
+
+expected<std::unique_ptr<engine>> engine::open(const options& opts) {
+  auto p = std::make_unique<impl>();
+  p->opts = opts;
+  if (p->opts.db_path.empty())
+    return make_error(errc::bad_request, "the database path is empty");
+  auto lock = persistence::db_lock::acquire(p->opts.db_path);
+  if (!lock)
+    return lock.err();
+  p->lock = std::move(*lock);
+  auto db = persistence::open_database(p->opts.db_path, p->opts.sync_full
+                                                          ? persistence::sync_mode::full
+                                                          : persistence::sync_mode::normal);
+  if (!db)
+    return db.err();
+  auto stored = persistence::read_tasks(**db);
+  if (!stored)
+    return stored.err();
+  auto graph = std::make_shared<task_graph>();
+  if (auto r = graph->restore(std::move(*stored)); !r)
+    return r.err();
+  auto earlier = persistence::read_agents(**db);
+  if (!earlier)
+    return earlier.err();
+
+  caf::actor_system_config cfg;
+  if (p->opts.worker_threads > 0)
+    cfg.set("scheduler.max-threads", static_cast<size_t>(p->opts.worker_threads));
+  p->sys = std::make_unique<caf::actor_system>(cfg);
+  p->persist = persistence::spawn_persistence(
+    *p->sys, persistence::persistence_config{std::shared_ptr<SQLite::Database>(std::move(*db)),
+                                             p->opts.db_path});
+  task_queue_config tq_cfg;
+  tq_cfg.lease_ttl_us = p->opts.lease_ttl_ms * 1000;
+  tq_cfg.max_attempts = std::max<uint32_t>(1, p->opts.max_attempts);
+  p->queue = spawn_task_queue(*p->sys, p->persist, graph, tq_cfg);
+
+  coordinator_config co_cfg;
+  std::vector<std::string> still_marked_live;
+  for (const auto& a : *earlier) {
+    agent_info info;
+    info.name = a.name;
+    info.model = a.model;
+    info.state = "offline";
+    info.completed = a.completed;
+    info.failed = a.failed;
+    co_cfg.earlier_agents.push_back(info);
+    if (a.state != "offline")
+      still_marked_live.push_back(a.name);
+  }
+  if (!p->opts.inspect_only) {
+    p->session = new_session_id();
+    co_cfg.session = p->session;
+  }
+  p->coordinator = spawn_coordinator(*p->sys, p->persist, co_cfg);
+
+  if (!p->opts.inspect_only) {
+    // A new session: record it, mark the agents of the previous one stopped, and
+    // return the claims they held (their processes died with that session).
+    std::vector<persistence::event> events;
+    auto now = persistence::now_us();
+    events.push_back(persistence::make_event(
+      persistence::event_kind::engine_started,
+      boost::json::object{{"session", p->session},
+                          {"pid", static_cast<int64_t>(getpid())},
+                          {"host", persistence::hostname()},
+                          {"version", "0.1.0"}},
+      now));
+    for (const auto& name : still_marked_live)
+      events.push_back(persistence::make_event(
+        persistence::event_kind::agent_stopped,
+        boost::json::object{{"name", name}, {"reason", "engine restarted"}}, now));
+    auto r = p->ask<int64_t>(p->persist, persistence::append_atom_v,
+                             persistence::event_batch{std::move(events)});
+    if (!r)
+      return r.err();
+    auto recovered = p->ask<uint64_t>(p->queue, recover_atom_v,
+                                      std::string{"recovered at restart: the claim was held "
+                                                  "by a previous engine session"});
+    if (!recovered)
+      return recovered.err();
+    if (*recovered > 0)
+      spdlog::info("recovered {} claimed task(s) from the previous session", *recovered);
+  }
+  return std::unique_ptr<engine>{new engine(std::move(p))};
+}
+
+void engine::impl::shutdown() {
+  if (!sys)
+    return;
+  server.reset();
+  stop_actors();
+  sys.reset(); // waits for every actor
+  lock.release();
+}
+
+void engine::impl::stop_actors() {
+  caf::scoped_actor self{*sys};
+  auto stop = [&](const caf::actor& a) {
+    if (!a)
+      return;
+    self->monitor(a);
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+    self->receive([](const caf::down_msg&) {},
+                  caf::after(stop_timeout) >> [] {
+                    spdlog::warn("an actor did not stop in time");
+                  });
+  };
+  {
+    std::lock_guard<std::mutex> guard{mtx};
+    for (auto& a : agents)
+      stop(caf::actor_cast<caf::actor>(a));
+    agents.clear();
+  }
+  stop(caf::actor_cast<caf::actor>(queue));
+  stop(caf::actor_cast<caf::actor>(coordinator));
+  // Everything the producers sent is in the persistence mailbox: commit it, then stop.
+  self->request(persist, stop_timeout, persistence::sync_atom_v)
+    .receive([](int64_t) {},
+             [](caf::error& err) {
+               spdlog::error("final commit failed: {}", from_caf(err).to_string());
+             });
+  stop(caf::actor_cast<caf::actor>(persist));
+  // A detached actor's thread ends only once no handle refers to it.
+  persist = nullptr;
+  queue = nullptr;
+  coordinator = nullptr;
+}
+
+expected<plan_report> engine::load_plan(const std::string& path) {
+  plans::load_options lo;
+  lo.prefix = impl_->opts.prefix;
+  auto p = plans::load_plan_file(path, lo);
+  if (!p)
+    return p.err();
+  auto r = impl_->ask<load_report>(impl_->queue, load_atom_v, std::move(*p));
+  if (!r)
+    return r.err();
+  return plan_report{path, r->added, r->already_present, r->total};
+}
+
+expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_options& a) {
+  if (a.model != "mock")
+    return make_error(errc::bad_request, "model '" + a.model +
+                                           "' is not available in this version; use 'mock'");
+  if (impl_->opts.inspect_only)
+    return make_error(errc::invalid_state, "an engine opened inspect_only runs no agents");
+  std::vector<std::string> names;
+  std::lock_guard<std::mutex> guard{impl_->mtx};
+  for (size_t i = 0; i < n; ++i) {
+    auto number = impl_->agents.size() + 1;
+    agent_config cfg;
+    cfg.profile.name = a.name_prefix + "-" + std::to_string(number);
+    cfg.profile.model = a.model;
+    cfg.profile.skills = a.skills;
+    cfg.model = {a.min_work_ms, a.max_work_ms, a.fail_rate};
+    cfg.seed = a.seed + number;
+    auto reg = impl_->ask<agent_info>(impl_->coordinator, register_atom_v, cfg.profile);
+    if (!reg)
+      return reg.err();
+    impl_->agents.push_back(spawn_agent(*impl_->sys, impl_->queue, impl_->coordinator, cfg));
+    names.push_back(cfg.profile.name);
+  }
+  return names;
+}
+
+expected<run_summary> engine::run_until_done(std::function<void(const progress&)> on_progress) {
+  auto& im = *impl_;
+  auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  auto run_id = im.session + "-" + std::to_string(++im.runs);
+  auto agents_snapshot = [&] {
+    std::lock_guard<std::mutex> guard{im.mtx};
+    return im.agents;
+  }();
+  auto r = im.ask<int64_t>(im.persist, persistence::append_atom_v,
+                           persistence::event_batch{{persistence::make_event(
+                             persistence::event_kind::run_started,
+                             boost::json::object{{"run", run_id},
+                                                 {"agents", agents_snapshot.size()}},
+                             persistence::now_us())}});
+  if (!r)
+    return r.err();
+  im.run_state = "running";
+  caf::scoped_actor self{*im.sys};
+  for (auto& a : agents_snapshot) {
+    self->monitor(a);
+    self->send(a, start_atom_v);
+  }
+  self->send(im.queue, subscribe_atom_v, caf::actor{self});
+  task_counts last;
+  bool drained = false;
+  size_t alive = agents_snapshot.size();
+  while (!drained) {
+    self->receive(
+      [&](progress_atom, const task_counts& c) {
+        last = c;
+        if (on_progress)
+          on_progress(progress{c, elapsed()});
+      },
+      [&](drained_atom, const task_counts& c) {
+        last = c;
+        drained = true;
+      },
+      [&](const caf::down_msg&) { --alive; },
+      caf::after(std::chrono::seconds(1)) >> [] {});
+  }
+  // Agents stop themselves once the queue drains; wait for them to report it.
+  auto deadline = std::chrono::steady_clock::now() + stop_timeout;
+  while (alive > 0 && std::chrono::steady_clock::now() < deadline)
+    self->receive([&](const caf::down_msg&) { --alive; },
+                  [&](progress_atom, const task_counts&) {},
+                  [&](drained_atom, const task_counts&) {},
+                  caf::after(std::chrono::milliseconds(200)) >> [] {});
+  {
+    std::lock_guard<std::mutex> guard{im.mtx};
+    im.agents.clear();
+  }
+  auto final_counts = im.ask<task_counts>(im.queue, status_atom_v);
+  if (final_counts)
+    last = *final_counts;
+  run_summary summary;
+  summary.tasks = last;
+  summary.elapsed_seconds = elapsed();
+  summary.success = last.completed == last.total();
+  if (auto agents = im.ask<std::vector<agent_info>>(im.coordinator, list_atom_v))
+    for (const auto& a : *agents)
+      if (a.state != "offline" || a.completed + a.failed > 0)
+        summary.agents.push_back(to_status(a));
+  boost::json::object finished{{"run", run_id},
+                               {"outcome", summary.success ? "completed" : "incomplete"},
+                               {"summary",
+                                boost::json::object{{"completed", last.completed},
+                                                    {"failed", last.failed},
+                                                    {"blocked", last.blocked},
+                                                    {"total", last.total()},
+                                                    {"seconds", summary.elapsed_seconds}}}};
+  auto fin = im.ask<int64_t>(im.persist, persistence::append_atom_v,
+                             persistence::event_batch{{persistence::make_event(
+                               persistence::event_kind::run_finished, std::move(finished),
+                               persistence::now_us())}});
+  if (!fin)
+    return fin.err();
+  im.run_state = "finished";
+  return summary;
+}
+
+expected<status_report> engine::status() {
+  auto counts = impl_->ask<task_counts>(impl_->queue, status_atom_v);
+  if (!counts)
+    return counts.err();
+  auto agents = impl_->ask<std::vector<agent_info>>(impl_->coordinator, list_atom_v);
+  if (!agents)
+    return agents.err();
+  status_report out;
+  out.tasks = *counts;
+  for (const auto& a : *agents)
+    out.agents.push_back(to_status(a));
+  out.run_state = impl_->run_state.load();
+  out.session = impl_->session;
+  return out;
+}
+
+expected<std::vector<task>> engine::tasks(bool ready_only) {
+  return impl_->ask<std::vector<task>>(impl_->queue, list_atom_v,
+                                       task_filter{ready_only, {}});
+}
+
+expected<task> engine::task_by_id(const std::string& id) {
+  auto r = impl_->ask<std::vector<task>>(impl_->queue, list_atom_v, task_filter{false, id});
+  if (!r)
+    return r.err();
+  return std::move(r->front());
+}
+
+expected<std::optional<claimed_task>> engine::claim(const std::string& agent) {
+  auto r = impl_->ask<claim_result>(impl_->queue, claim_atom_v, claim_request{agent, false});
+  if (!r)
+    return r.err();
+  if (!r->claimed)
+    return std::optional<claimed_task>{};
+  auto attempt = r->t.attempts;
+  return std::optional<claimed_task>{claimed_task{std::move(r->t), attempt}};
+}
+
+expected<task> engine::complete(const std::string& id, const std::string& agent,
+                                uint32_t attempt, const std::string& result) {
+  return impl_->ask<task>(impl_->queue, complete_atom_v, task_report{id, agent, attempt, result});
+}
+
+expected<task> engine::fail(const std::string& id, const std::string& agent, uint32_t attempt,
+                            const std::string& reason) {
+  return impl_->ask<task>(impl_->queue, fail_atom_v, task_report{id, agent, attempt, reason});
+}
+
+std::string engine::execute(const std::string& request_json) {
+  return dispatch_command(*this, request_json);
+}
+
+expected<std::string> engine::serve_control_socket() {
+  std::lock_guard<std::mutex> guard{impl_->mtx};
+  if (impl_->server)
+    return impl_->server->path();
+  auto path = control_socket_path(impl_->opts);
+  auto s = control_server::start(path, [this](const std::string& line) {
+    return dispatch_command(*this, line);
+  });
+  if (!s)
+    return s.err();
+  impl_->server = std::move(*s);
+  return path;
+}
+
+std::string control_socket_path(const options& opts) {
+  if (!opts.control_socket.empty())
+    return opts.control_socket;
+  auto dir = std::filesystem::path{opts.db_path}.parent_path();
+  return (dir / "control.sock").string();
+}
+
+expected<std::string> call_control_socket(const std::string& socket_path,
+                                          const std::string& request_json) {
+  return control_call(socket_path, request_json);
+}
+
+expected<replay_report> verify_replay(const std::string& db_path) {
+  auto r = persistence::verify_replay(db_path);
+  if (!r)
+    return r.err();
+  return replay_report{r->events, r->rows_compared, r->match, r->difference};
+}
+
+} // namespace swarm

@@ -1,0 +1,48 @@
+#pragma once
+// engine::impl — the engine's insides, shared by engine.cpp and the dispatcher.
+// Includes CAF: actor .cpp files only.
+
+#include "actors/agent/agent.hpp"
+#include "actors/control/control_server.hpp"
+#include "actors/coordinator/coordinator.hpp"
+#include "actors/messages.hpp"
+#include "actors/task_queue/task_queue.hpp"
+#include "persistence/db_lock.hpp"
+#include "persistence/persistence_actor.hpp"
+
+#include <swarm/engine.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace swarm {
+
+struct engine::impl {
+  options opts;
+  persistence::db_lock lock;
+  std::string session; // empty when inspect_only
+  std::unique_ptr<caf::actor_system> sys;
+  persistence::persistence_actor persist;
+  task_queue_actor queue;
+  coordinator_actor coordinator;
+  std::mutex mtx; // guards agents and server
+  std::vector<agent_actor> agents; // added, not yet finished
+  std::unique_ptr<control_server> server;
+  std::atomic<const char*> run_state{"idle"};
+  uint64_t runs = 0;
+
+  // Blocking request from a non-actor thread; CAF errors become swarm errors.
+  template <class T, class Handle, class... Ts>
+  expected<T> ask(const Handle& h, Ts&&... xs);
+
+  // Stops every actor after committing what they sent; idempotent.
+  void shutdown();
+  // Stops agents, queue and coordinator, commits what they sent, stops persistence.
+  void stop_actors();
+};
+
+} // namespace swarm

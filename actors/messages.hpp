@@ -1,0 +1,152 @@
+#pragma once
+// The swarm's message vocabulary in one place: atoms, the message structs actors
+// exchange, and CAF inspectors for the public value types. Included by actor .cpp
+// files only (it pulls in CAF).
+
+#include "persistence/caf_error.hpp"
+#include "persistence/persistence_actor.hpp"
+
+#include <swarm/types.hpp>
+
+#include <caf/all.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+CAF_ADD_ATOM(swarm, swarm, load_atom, "load")
+CAF_ADD_ATOM(swarm, swarm, claim_atom, "claim")
+CAF_ADD_ATOM(swarm, swarm, complete_atom, "complete")
+CAF_ADD_ATOM(swarm, swarm, fail_atom, "fail")
+CAF_ADD_ATOM(swarm, swarm, renew_atom, "renew")
+CAF_ADD_ATOM(swarm, swarm, status_atom, "status")
+CAF_ADD_ATOM(swarm, swarm, list_atom, "list")
+CAF_ADD_ATOM(swarm, swarm, recover_atom, "recover")
+CAF_ADD_ATOM(swarm, swarm, tick_atom, "tick")
+CAF_ADD_ATOM(swarm, swarm, subscribe_atom, "subscribe")
+CAF_ADD_ATOM(swarm, swarm, progress_atom, "progress")
+CAF_ADD_ATOM(swarm, swarm, drained_atom, "drained")
+CAF_ADD_ATOM(swarm, swarm, journal_atom, "journal")
+CAF_ADD_ATOM(swarm, swarm, start_atom, "start")
+CAF_ADD_ATOM(swarm, swarm, stop_atom, "stop")
+CAF_ADD_ATOM(swarm, swarm, work_done_atom, "work_done")
+CAF_ADD_ATOM(swarm, swarm, stats_atom, "stats")
+
+namespace swarm {
+
+// ---- inspectors for the public values (swarm/types.hpp) --------------------------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
+  return f(caf::meta::type_name("swarm::task_spec"), x.id, x.parent, x.title,
+           x.description, x.depends, x.skills, x.priority, x.files, x.estimate_minutes,
+           x.source);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task& x) {
+  return f(caf::meta::type_name("swarm::task"), x.spec, x.state, x.leaf, x.attempts,
+           x.claimed_by, x.lease_expires_us, x.result, x.updated_us);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plan& x) {
+  return f(caf::meta::type_name("swarm::plan"), x.path, x.prefix, x.tasks);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_counts& x) {
+  return f(caf::meta::type_name("swarm::task_counts"), x.pending, x.ready, x.claimed,
+           x.completed, x.failed, x.blocked);
+}
+
+// ---- task queue messages --------------------------------------------------------
+
+// What loading a plan did.
+struct load_report {
+  uint64_t added = 0;
+  uint64_t already_present = 0;
+  uint64_t total = 0; // tasks in the queue afterwards
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, load_report& x) {
+  return f(caf::meta::type_name("swarm::load_report"), x.added, x.already_present,
+           x.total);
+}
+
+// A claim request.
+struct claim_request {
+  std::string agent;
+  bool wait = false; // park until a task is ready or the queue drains
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, claim_request& x) {
+  return f(caf::meta::type_name("swarm::claim_request"), x.agent, x.wait);
+}
+
+// The answer to a claim: a task, or none (with `drained` when no task can ever
+// become ready again without new work).
+struct claim_result {
+  bool claimed = false;
+  bool drained = false;
+  task t;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, claim_result& x) {
+  return f(caf::meta::type_name("swarm::claim_result"), x.claimed, x.drained, x.t);
+}
+
+// A report on a claimed task.
+struct task_report {
+  std::string id;
+  std::string agent;
+  uint32_t attempt = 0;
+  std::string result; // summary on success, reason on failure
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_report& x) {
+  return f(caf::meta::type_name("swarm::task_report"), x.id, x.agent, x.attempt, x.result);
+}
+
+// Which tasks to list.
+struct task_filter {
+  bool ready_only = false;
+  std::string id; // one task by id when set
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_filter& x) {
+  return f(caf::meta::type_name("swarm::task_filter"), x.ready_only, x.id);
+}
+
+} // namespace swarm
+
+CAF_ADD_ATOM(swarm, swarm, register_atom, "register")
+CAF_ADD_ATOM(swarm, swarm, agent_state_atom, "agentstate")
+
+namespace swarm {
+
+// ---- coordinator messages -------------------------------------------------------
+
+// An agent as the coordinator knows it.
+struct agent_info {
+  std::string name;
+  std::string model;
+  std::vector<std::string> skills;
+  std::string state = "idle"; // idle | busy | offline
+  std::string current_task;   // when busy
+  uint64_t completed = 0;     // this session
+  uint64_t failed = 0;        // this session
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
+  return f(caf::meta::type_name("swarm::agent_info"), x.name, x.model, x.skills, x.state,
+           x.current_task, x.completed, x.failed);
+}
+
+} // namespace swarm

@@ -1,0 +1,151 @@
+#pragma once
+// The task graph: hierarchy, dependencies, the incrementally maintained ready set,
+// claims with leases, and parent roll-up. Plain C++ (no CAF, no SQLite).
+//
+// Owner: the TaskQueue actor; only its thread touches an instance. Every mutation
+// returns the list of tasks whose *stored* fields changed, so the actor can journal
+// exactly those (see task_queue.cpp); derived states (ready, blocked) change without
+// being journaled.
+//
+// Invariants:
+// * Tasks are held in insertion order; a parent is always added before its children.
+// * node.unmet == (declared dependencies not completed) + (1 if the parent is not open).
+//   A node is *open* when unmet == 0. A leaf is ready iff it is open and pending.
+// * A parent's children_left counts children not yet terminal; when it reaches 0 the
+//   parent rolls up to completed (no child failed/blocked) or failed.
+// * A dependency on a parent is met when the parent completes, i.e. when all of its
+//   leaves have; a parent's own dependencies gate every task below it (via unmet).
+// * A task that can never run because a dependency failed for good is blocked
+//   (derived, terminal for roll-up purposes).
+// * The ready set is ordered by (priority, insertion index): picking is O(log n) and
+//   never scans all tasks. Counts per state are maintained incrementally.
+// * claimed tasks are indexed by lease expiry, so expiring leases costs O(expired).
+
+#include <swarm/error.hpp>
+#include <swarm/types.hpp>
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace swarm {
+
+using task_index = uint32_t;
+constexpr task_index no_task = std::numeric_limits<task_index>::max();
+
+struct task_node {
+  task t; // spec + current state (state may be the derived ready/blocked)
+  task_index parent = no_task;
+  std::vector<task_index> children;
+  std::vector<task_index> deps;       // declared dependencies
+  std::vector<task_index> dependents; // reverse of deps
+  uint32_t unmet = 0;
+  uint32_t children_left = 0;   // parents: children not yet terminal
+  uint32_t children_failed = 0; // parents: children failed or blocked
+};
+
+// The state as journaled and stored in the projection: ready and blocked are derived
+// and stored as pending.
+task_state stored_state(task_state s) noexcept;
+
+class task_graph {
+public:
+  struct add_report {
+    std::vector<task_index> added; // in insertion order
+    size_t already_present = 0;    // specs whose id already existed (left untouched)
+  };
+
+  // Adds the specs (parents before children). Specs whose id already exists are
+  // skipped (loading a plan twice creates no duplicates). All or nothing: on error
+  // nothing is added. Errors (errc::invalid_plan): unknown parent, parent that is an
+  // existing leaf or an already terminal task, unknown dependency id (names the task
+  // and its source), self dependency, dependency between ancestor and descendant,
+  // cycle (message gives the path "a → b → a" with ids and titles).
+  expected<add_report> add(const std::vector<task_spec>& specs);
+
+  // Rebuilds the graph from stored tasks (projection rows in insertion order, states as
+  // stored: pending, claimed, completed, failed). Recomputes unmet counts, the ready
+  // set, blocked tasks and counts. REQUIRES: empty graph; parents before children;
+  // dependency ids present.
+  expected<void> restore(std::vector<task> tasks);
+
+  // Picks the best ready task (highest priority, then earliest inserted) without
+  // claiming it; nullopt when none is ready.
+  std::optional<task_index> pick_ready() const;
+
+  // ready -> claimed: attempts+1, claimed_by = agent, lease expiry set.
+  // REQUIRES: at(i).t.state == ready.
+  void claim(task_index i, const std::string& agent, int64_t lease_expires_us,
+             int64_t now_us);
+
+  // Checks that `i` is claimed by `agent` under `attempt` (errc::not_claimant or
+  // errc::invalid_state with a message naming the current holder/state).
+  expected<void> check_claim(task_index i, std::string_view agent,
+                             uint32_t attempt) const;
+
+  // claimed -> completed; rolls parents up and readies dependents. Returns every task
+  // whose stored fields changed, starting with `i` (then rolled-up parents).
+  std::vector<task_index> complete(task_index i, std::string result, int64_t now_us);
+
+  // claimed -> ready (attempts < max_attempts) or failed (no attempts left; blocks
+  // dependents, rolls parents up). Returns changed tasks as complete() does.
+  std::vector<task_index> fail(task_index i, std::string reason, uint32_t max_attempts,
+                               int64_t now_us);
+
+  // A claim lost without a report (lease expired, owner gone): same as fail().
+  std::vector<task_index> release(task_index i, std::string reason, uint32_t max_attempts,
+                                  int64_t now_us) {
+    return fail(i, std::move(reason), max_attempts, now_us);
+  }
+
+  // Extends a live claim's lease. REQUIRES: claimed.
+  void renew(task_index i, int64_t lease_expires_us);
+
+  // Claimed tasks whose lease expired at or before now_us, earliest first.
+  std::vector<task_index> expired_leases(int64_t now_us) const;
+
+  // Tasks currently claimed (any order).
+  std::vector<task_index> claimed() const;
+
+  std::optional<task_index> find(std::string_view id) const;
+  const task_node& at(task_index i) const { return nodes_[i]; }
+  size_t size() const { return nodes_.size(); }
+  const task_counts& counts() const { return counts_; }
+  size_t ready_count() const { return counts_.ready; }
+  // True when nothing is ready or claimed: no agent can make progress.
+  bool quiescent() const { return counts_.ready == 0 && counts_.claimed == 0; }
+
+private:
+  // Moves i to s, keeping counts_, ready_ and leases_ in step (the only place that
+  // writes t.state).
+  void set_state(task_index i, task_state s);
+  // i's unmet count reached 0: a pending leaf becomes ready, a parent opens its
+  // children (iteratively, so deep hierarchies cannot overflow the stack).
+  void open(task_index i);
+  // The tasks in `work` just became terminal: readies or blocks their dependents and
+  // rolls their parents up, transitively. Rolled-up parents are appended to `changed`.
+  void on_terminal(std::vector<task_index> work, std::vector<task_index>& changed,
+                   int64_t now_us);
+  // i failed for good or is blocked: every pending dependent (and, for a blocked i,
+  // every pending child) becomes blocked and is pushed on `work`.
+  void block_dependents(task_index i, std::vector<task_index>& work);
+  // Nodes [first, size()) were just appended and linked, in their stored states
+  // (pending for add): counts them and derives unmet, children_left/failed, blocked,
+  // roll-ups and ready. Shared by add() and restore().
+  void admit(task_index first);
+
+  std::vector<task_node> nodes_;
+  std::unordered_map<std::string, task_index> by_id_;
+  std::array<std::set<task_index>, max_priority + 1> ready_; // per priority
+  std::set<std::pair<int64_t, task_index>> leases_;          // (expiry, task)
+  task_counts counts_;
+};
+
+} // namespace swarm

@@ -1,0 +1,335 @@
+#include "actors/task_queue/task_queue.hpp"
+
+#include "actors/task_queue/task_graph.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <deque>
+
+namespace swarm {
+
+namespace {
+
+using persistence::event;
+using persistence::event_kind;
+using persistence::now_us;
+
+constexpr auto journal_timeout = std::chrono::minutes(10);
+constexpr auto tick_interval = std::chrono::milliseconds(100);
+
+struct parked_claim {
+  claim_request req;
+  int64_t since_us = 0;
+  caf::typed_response_promise<claim_result> promise;
+};
+
+struct task_queue_state {
+  std::shared_ptr<task_graph> graph;
+  persistence::persistence_actor persistence;
+  task_queue_config cfg;
+  std::deque<parked_claim> parked;
+  std::vector<caf::actor> subscribers;
+  bool changed_since_tick = false;
+  bool drained_sent = false;
+  // Set when a journal write failed: memory is ahead of the database, so the queue
+  // refuses further changes until the engine restarts from the journal.
+  std::optional<error> broken;
+
+  static inline const char* name = "task-queue";
+};
+
+using self_ptr = task_queue_actor::stateful_pointer<task_queue_state>;
+
+// Journals `events`, then runs `then(err)` (err empty on success). On failure the
+// queue is marked broken.
+template <class F>
+void journal(self_ptr self, std::vector<event> events, F then) {
+  self->request(self->state.persistence, journal_timeout, persistence::append_atom_v,
+                persistence::event_batch{std::move(events)})
+    .then([then](int64_t) mutable { then(caf::error{}); },
+          [self, then](caf::error& err) mutable {
+            auto e = from_caf(err);
+            spdlog::error("task queue: journal write failed ({}); refusing further "
+                          "changes until restart",
+                          e.to_string());
+            self->state.broken = error{errc::storage_error,
+                                       "the journal could not be written (" + e.message +
+                                         "); restart the engine to recover"};
+            then(err);
+          });
+}
+
+std::vector<event> change_events(const task_graph& g, const std::vector<task_index>& changed,
+                                 event_kind first_kind, const std::string& agent,
+                                 int64_t now) {
+  std::vector<event> out;
+  out.reserve(changed.size());
+  for (size_t i = 0; i < changed.size(); ++i) {
+    const auto& t = g.at(changed[i]).t;
+    task stored = t;
+    stored.state = stored_state(t.state);
+    if (i == 0)
+      out.push_back(persistence::make_task_update(first_kind, stored, agent, now));
+    else
+      out.push_back(persistence::make_task_update(event_kind::task_rolled_up, stored, {},
+                                                  now));
+  }
+  return out;
+}
+
+// Claims the best ready task for `agent`; the claim event is journaled and the
+// promise answered after commit.
+void claim_for(self_ptr self, const std::string& agent,
+               caf::typed_response_promise<claim_result> promise) {
+  auto& g = *self->state.graph;
+  auto idx = g.pick_ready();
+  auto now = now_us();
+  g.claim(*idx, agent, now + self->state.cfg.lease_ttl_us, now);
+  self->state.changed_since_tick = true;
+  auto& t = g.at(*idx).t;
+  claim_result res{true, false, t};
+  journal(self, {persistence::make_task_update(event_kind::task_claimed, t, agent, now)},
+          [promise, res](const caf::error& err) mutable {
+            if (err)
+              promise.deliver(err);
+            else
+              promise.deliver(res);
+          });
+}
+
+// Hands ready tasks to parked claims; answers them all once the queue is drained.
+void serve_parked(self_ptr self) {
+  auto& st = self->state;
+  while (!st.parked.empty() && st.graph->ready_count() > 0) {
+    auto p = std::move(st.parked.front());
+    st.parked.pop_front();
+    claim_for(self, p.req.agent, p.promise);
+  }
+  if (st.graph->quiescent()) {
+    while (!st.parked.empty()) {
+      st.parked.front().promise.deliver(claim_result{false, true, {}});
+      st.parked.pop_front();
+    }
+  }
+}
+
+void notify(self_ptr self, bool drained) {
+  auto counts = self->state.graph->counts();
+  for (auto& s : self->state.subscribers) {
+    if (drained)
+      caf::anon_send(s, drained_atom_v, counts);
+    else
+      caf::anon_send(s, progress_atom_v, counts);
+  }
+}
+
+// Returns a lost claim to the queue (or fails it on its last attempt).
+void release(self_ptr self, task_index idx, const std::string& reason) {
+  auto& g = *self->state.graph;
+  auto agent = g.at(idx).t.claimed_by;
+  auto now = now_us();
+  auto changed = g.release(idx, reason, self->state.cfg.max_attempts, now);
+  self->state.changed_since_tick = true;
+  journal(self, change_events(g, changed, event_kind::task_released, agent, now),
+          [](const caf::error&) {});
+}
+
+caf::error refuse_if_broken(self_ptr self) {
+  if (self->state.broken)
+    return to_caf(*self->state.broken);
+  return {};
+}
+
+template <class Result>
+caf::result<Result> report_outcome(self_ptr self, const task_report& r, bool success) {
+  if (auto err = refuse_if_broken(self))
+    return err;
+  auto& g = *self->state.graph;
+  auto idx = g.find(r.id);
+  if (!idx)
+    return to_caf(errc::not_found, "no task '" + r.id + "'");
+  if (auto ok = g.check_claim(*idx, r.agent, r.attempt); !ok)
+    return to_caf(ok.err());
+  auto now = now_us();
+  auto changed = success ? g.complete(*idx, r.result, now)
+                         : g.fail(*idx, r.result, self->state.cfg.max_attempts, now);
+  self->state.changed_since_tick = true;
+  auto events = change_events(g, changed,
+                              success ? event_kind::task_completed : event_kind::task_failed,
+                              r.agent, now);
+  auto rp = self->make_response_promise<task>();
+  task t = g.at(*idx).t;
+  journal(self, std::move(events), [rp, t](const caf::error& err) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      rp.deliver(t);
+  });
+  serve_parked(self);
+  return rp;
+}
+
+task_queue_actor::behavior_type task_queue_impl(self_ptr self,
+                                                persistence::persistence_actor persistence,
+                                                std::shared_ptr<task_graph> graph,
+                                                task_queue_config cfg) {
+  self->state.graph = std::move(graph);
+  self->state.persistence = std::move(persistence);
+  self->state.cfg = cfg;
+  self->delayed_send(self, tick_interval, tick_atom_v);
+  return {
+    [=](load_atom, plan& p) -> caf::result<load_report> {
+      if (auto err = refuse_if_broken(self))
+        return err;
+      auto& g = *self->state.graph;
+      auto added = g.add(p.tasks);
+      if (!added)
+        return to_caf(added.err());
+      auto now = now_us();
+      load_report report{added->added.size(), added->already_present, g.size()};
+      std::vector<event> events;
+      events.reserve(added->added.size() + 1);
+      events.push_back(persistence::make_event(
+        event_kind::plan_loaded,
+        boost::json::object{{"path", p.path},
+                            {"added", report.added},
+                            {"present", report.already_present}},
+        now));
+      for (auto idx : added->added)
+        events.push_back(
+          persistence::make_task_created(g.at(idx).t.spec, g.at(idx).t.leaf, now));
+      self->state.changed_since_tick = true;
+      self->state.drained_sent = false;
+      auto rp = self->make_response_promise<load_report>();
+      journal(self, std::move(events), [rp, report](const caf::error& err) mutable {
+        if (err)
+          rp.deliver(err);
+        else
+          rp.deliver(report);
+      });
+      serve_parked(self);
+      return rp;
+    },
+    [=](claim_atom, claim_request& req) -> caf::result<claim_result> {
+      if (auto err = refuse_if_broken(self))
+        return err;
+      if (req.agent.empty())
+        return to_caf(errc::bad_request, "a claim needs the agent's name");
+      auto& g = *self->state.graph;
+      if (g.ready_count() == 0) {
+        if (!req.wait || g.quiescent())
+          return claim_result{false, g.quiescent(), {}};
+        auto rp = self->make_response_promise<claim_result>();
+        self->state.parked.push_back({std::move(req), now_us(), rp});
+        return rp;
+      }
+      auto rp = self->make_response_promise<claim_result>();
+      claim_for(self, req.agent, rp);
+      return rp;
+    },
+    [=](complete_atom, const task_report& r) -> caf::result<task> {
+      return report_outcome<task>(self, r, true);
+    },
+    [=](fail_atom, const task_report& r) -> caf::result<task> {
+      return report_outcome<task>(self, r, false);
+    },
+    [=](renew_atom, const task_report& r) -> caf::result<int64_t> {
+      if (auto err = refuse_if_broken(self))
+        return err;
+      auto& g = *self->state.graph;
+      auto idx = g.find(r.id);
+      if (!idx)
+        return to_caf(errc::not_found, "no task '" + r.id + "'");
+      if (auto ok = g.check_claim(*idx, r.agent, r.attempt); !ok)
+        return to_caf(ok.err());
+      auto now = now_us();
+      auto expiry = now + self->state.cfg.lease_ttl_us;
+      g.renew(*idx, expiry);
+      auto rp = self->make_response_promise<int64_t>();
+      journal(self,
+              {persistence::make_task_update(event_kind::task_renewed, g.at(*idx).t,
+                                             r.agent, now)},
+              [rp, expiry](const caf::error& err) mutable {
+                if (err)
+                  rp.deliver(err);
+                else
+                  rp.deliver(expiry);
+              });
+      return rp;
+    },
+    [=](recover_atom, const std::string& reason) -> caf::result<uint64_t> {
+      if (auto err = refuse_if_broken(self))
+        return err;
+      auto claimed = self->state.graph->claimed();
+      for (auto idx : claimed)
+        release(self, idx, reason);
+      // The releases were journaled before this barrier request: answer after commit.
+      auto rp = self->make_response_promise<uint64_t>();
+      uint64_t n = claimed.size();
+      self->request(self->state.persistence, journal_timeout, persistence::sync_atom_v)
+        .then([rp, n](int64_t) mutable { rp.deliver(n); },
+              [rp](caf::error& err) mutable { rp.deliver(err); });
+      return rp;
+    },
+    [=](status_atom) -> task_counts { return self->state.graph->counts(); },
+    [=](list_atom, const task_filter& f) -> caf::result<std::vector<task>> {
+      auto& g = *self->state.graph;
+      std::vector<task> out;
+      if (!f.id.empty()) {
+        auto idx = g.find(f.id);
+        if (!idx)
+          return to_caf(errc::not_found, "no task '" + f.id + "'");
+        out.push_back(g.at(*idx).t);
+        return out;
+      }
+      out.reserve(f.ready_only ? g.ready_count() : g.size());
+      for (task_index i = 0; i < g.size(); ++i)
+        if (!f.ready_only || g.at(i).t.state == task_state::ready)
+          out.push_back(g.at(i).t);
+      return out;
+    },
+    [=](subscribe_atom, caf::actor& who) {
+      self->state.subscribers.push_back(who);
+      caf::anon_send(who, progress_atom_v, self->state.graph->counts());
+      if (self->state.graph->quiescent())
+        caf::anon_send(who, drained_atom_v, self->state.graph->counts());
+    },
+    [=](tick_atom) {
+      auto& st = self->state;
+      auto now = now_us();
+      if (!st.broken) {
+        for (auto idx : st.graph->expired_leases(now)) {
+          const auto& t = st.graph->at(idx).t;
+          release(self, idx,
+                  "lease expired: agent '" + t.claimed_by + "' neither reported nor renewed");
+        }
+      }
+      while (!st.parked.empty() && now - st.parked.front().since_us > st.cfg.max_park_us) {
+        st.parked.front().promise.deliver(claim_result{false, false, {}});
+        st.parked.pop_front();
+      }
+      serve_parked(self);
+      if (st.changed_since_tick) {
+        st.changed_since_tick = false;
+        notify(self, false);
+        if (st.graph->quiescent() && !st.drained_sent) {
+          st.drained_sent = true;
+          notify(self, true);
+        }
+      }
+      self->delayed_send(self, tick_interval, tick_atom_v);
+    },
+  };
+}
+
+} // namespace
+
+task_queue_actor spawn_task_queue(caf::actor_system& sys,
+                                  persistence::persistence_actor persistence,
+                                  std::shared_ptr<task_graph> graph, task_queue_config cfg) {
+  return sys.spawn(task_queue_impl, std::move(persistence), std::move(graph), cfg);
+}
+
+} // namespace swarm

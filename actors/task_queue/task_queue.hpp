@@ -1,0 +1,58 @@
+#pragma once
+// The TaskQueue actor: owns the task graph; serializes claims (so a claim is atomic);
+// journals every change through the persistence actor and answers only after commit.
+//
+// Thread: CAF scheduler (cooperative); it never blocks. The graph (task_graph.hpp) is
+// touched by this actor only.
+
+#include "actors/messages.hpp"
+
+#include <swarm/types.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace swarm {
+
+using task_queue_actor = caf::typed_actor<
+  // Validates and adds a plan's tasks (ids already present are skipped); all or
+  // nothing; errc::invalid_plan on a bad plan.
+  caf::replies_to<load_atom, plan>::with<load_report>,
+  // Claims the best ready task for an agent under a lease. With wait=true and nothing
+  // ready, the request is parked until a task is ready or the queue drains.
+  caf::replies_to<claim_atom, claim_request>::with<claim_result>,
+  // Completes a claimed task (checks agent and attempt); replies with the task.
+  caf::replies_to<complete_atom, task_report>::with<task>,
+  // Reports a failed attempt; the task is retried or fails for good.
+  caf::replies_to<fail_atom, task_report>::with<task>,
+  // Extends a claim's lease; replies with the new expiry (unix µs).
+  caf::replies_to<renew_atom, task_report>::with<int64_t>,
+  // Returns every claim to the queue (owners gone); replies with how many.
+  caf::replies_to<recover_atom, std::string>::with<uint64_t>,
+  // Per-state counts.
+  caf::replies_to<status_atom>::with<task_counts>,
+  // Tasks, optionally only ready ones or one by id (errc::not_found).
+  caf::replies_to<list_atom, task_filter>::with<std::vector<task>>,
+  // Subscribes an actor to (progress_atom, task_counts) and (drained_atom,
+  // task_counts) notifications.
+  caf::reacts_to<subscribe_atom, caf::actor>,
+  // Internal timer: lease expiry, progress notifications, parked-claim timeouts.
+  caf::reacts_to<tick_atom>>;
+
+struct task_queue_config {
+  int64_t lease_ttl_us = 300'000'000;   // a claim lives 5 min unless renewed
+  uint32_t max_attempts = 3;            // attempts before a task fails for good
+  int64_t max_park_us = 60'000'000;     // a parked claim is answered empty after this
+};
+
+class task_graph;
+
+// REQUIRES: graph restored from the database the persistence actor writes.
+task_queue_actor spawn_task_queue(caf::actor_system& sys,
+                                  persistence::persistence_actor persistence,
+                                  std::shared_ptr<task_graph> graph,
+                                  task_queue_config cfg);
+
+} // namespace swarm

@@ -1,0 +1,297 @@
+// The `swarm` command. Uses only the public headers (include/swarm/), like any program
+// embedding the engine. Every command except `run` and `replay` is one request of the
+// command protocol, sent to the running engine's control socket or, when none runs,
+// executed by an engine opened in-process on the database — the same dispatcher either
+// way. Exit codes: 0 ok, 1 refused or failed, 2 bad usage.
+
+#include "cli/output.hpp"
+
+#include <swarm/swarm.hpp>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+#include <unistd.h>
+
+namespace json = boost::json;
+
+namespace {
+
+struct common_flags {
+  std::string db = ".swarm/swarm.db";
+  std::string socket;
+  bool json_out = false;
+
+  swarm::options to_options() const {
+    swarm::options o;
+    o.db_path = db;
+    o.control_socket = socket;
+    return o;
+  }
+};
+
+void add_common(CLI::App* cmd, common_flags& f, bool with_json = true) {
+  cmd->add_option("--db", f.db, "database path")->capture_default_str();
+  cmd->add_option("--socket", f.socket, "control socket path (default: beside the database)");
+  if (with_json)
+    cmd->add_flag("--json", f.json_out, "print JSON");
+}
+
+int fail(const swarm::error& e) {
+  std::cerr << "swarm: " << e.message << " [" << swarm::to_string(e.code) << "]\n";
+  return swarm::exit_code(e.code);
+}
+
+// Parses a protocol reply into its result or its error.
+swarm::expected<json::value> unpack_reply(const std::string& line) {
+  json::error_code ec;
+  auto v = json::parse(line, ec);
+  if (ec || !v.is_object())
+    return swarm::make_error(swarm::errc::internal, "unreadable reply from the engine: " + line);
+  auto& o = v.get_object();
+  if (auto* ok = o.if_contains("ok"); ok != nullptr && ok->is_bool() && ok->get_bool())
+    return o.contains("result") ? o.at("result") : json::value{};
+  swarm::error err{swarm::errc::internal, "the engine refused without a reason"};
+  if (auto* e = o.if_contains("error"); e != nullptr && e->is_object()) {
+    auto& eo = e->get_object();
+    if (auto* c = eo.if_contains("code"); c != nullptr && c->is_string())
+      err.code = swarm::parse_errc(std::string{c->get_string()}).value_or(swarm::errc::internal);
+    if (auto* m = eo.if_contains("message"); m != nullptr && m->is_string())
+      err.message = std::string{m->get_string()};
+  }
+  return err;
+}
+
+// Runs one command through the running engine, or an in-process one when none runs.
+swarm::expected<json::value> call(const common_flags& f, const std::string& op,
+                                  json::object args, bool changes_state) {
+  auto opts = f.to_options();
+  auto socket = swarm::control_socket_path(opts);
+  auto request = json::serialize(json::object{{"id", 1}, {"op", op}, {"args", std::move(args)}});
+  opts.inspect_only = !changes_state;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    auto remote = swarm::call_control_socket(socket, request);
+    if (remote)
+      return unpack_reply(*remote);
+    if (remote.err().code != swarm::errc::engine_unavailable)
+      return remote.err();
+    if (!changes_state && !std::filesystem::exists(opts.db_path))
+      return swarm::make_error(swarm::errc::not_found,
+                               "no swarm database at " + opts.db_path +
+                                 "; run `swarm run PLAN` or `swarm load PLAN` first, or "
+                                 "pass --db");
+    auto local = swarm::engine::open(opts);
+    if (local)
+      return unpack_reply((*local)->execute(request));
+    // Another engine holds the database but does not answer on the socket yet (it is
+    // starting, or it is another one-shot command): try again for a moment.
+    if (local.err().code != swarm::errc::database_locked ||
+        std::chrono::steady_clock::now() > deadline)
+      return local.err();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+int print_result(const swarm::expected<json::value>& r, bool json_out,
+                 void (*human)(const json::value&)) {
+  if (!r)
+    return fail(r.err());
+  if (json_out)
+    std::cout << json::serialize(*r) << "\n";
+  else
+    human(*r);
+  return 0;
+}
+
+struct run_flags {
+  common_flags common;
+  std::string plan;
+  size_t agents = 4;
+  std::string model = "mock";
+  std::string work_ms = "20-120";
+  double fail_rate = 0.0;
+  uint32_t max_attempts = 3;
+  bool sync_full = false;
+};
+
+int run_command(const run_flags& f) {
+  swarm::options opts = f.common.to_options();
+  opts.max_attempts = f.max_attempts;
+  opts.sync_full = f.sync_full;
+  swarm::agent_options agent;
+  agent.model = f.model;
+  agent.fail_rate = f.fail_rate;
+  auto dash = f.work_ms.find('-');
+  try {
+    agent.min_work_ms = static_cast<uint32_t>(std::stoul(f.work_ms.substr(0, dash)));
+    agent.max_work_ms = dash == std::string::npos
+                          ? agent.min_work_ms
+                          : static_cast<uint32_t>(std::stoul(f.work_ms.substr(dash + 1)));
+  } catch (const std::exception&) {
+    std::cerr << "swarm: --work-ms takes MIN-MAX in milliseconds, e.g. 20-120\n";
+    return 2;
+  }
+  if (f.fail_rate < 0 || f.fail_rate > 1) {
+    std::cerr << "swarm: --fail-rate takes a probability between 0 and 1\n";
+    return 2;
+  }
+  auto engine = swarm::engine::open(opts);
+  if (!engine)
+    return fail(engine.err());
+  auto& e = **engine;
+  if (auto s = e.serve_control_socket(); !s)
+    std::cerr << "swarm: warning: no control socket (" << s.err().message
+              << "); status commands will wait for this run to end\n";
+  auto loaded = e.load_plan(f.plan);
+  if (!loaded)
+    return fail(loaded.err());
+  if (!f.common.json_out)
+    std::cout << "plan " << loaded->path << ": " << loaded->added << " new task(s), "
+              << loaded->already_present << " already known, " << loaded->total
+              << " in the queue\n";
+  auto names = e.add_agents(f.agents, agent);
+  if (!names)
+    return fail(names.err());
+  swarm::cli::progress_printer printer{isatty(STDOUT_FILENO) != 0 && !f.common.json_out,
+                                       !f.common.json_out};
+  auto summary = e.run_until_done([&](const swarm::progress& p) { printer.update(p); });
+  printer.finish();
+  if (!summary)
+    return fail(summary.err());
+  if (f.common.json_out)
+    std::cout << json::serialize(swarm::cli::summary_to_json(*summary)) << "\n";
+  else
+    swarm::cli::print_summary(*summary);
+  return summary->success ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"swarm — coordinate many AI coding agents on one codebase"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "show help for every command");
+
+  run_flags rf;
+  auto* run = app.add_subcommand("run", "load a plan and run agents until it is done");
+  run->add_option("plan", rf.plan, "plan file (Markdown or JSON)")->required();
+  run->add_option("--agents", rf.agents, "number of agents")->capture_default_str()
+    ->check(CLI::Range(1, 4096));
+  run->add_option("--model", rf.model, "model the agents run")->capture_default_str();
+  run->add_option("--work-ms", rf.work_ms, "mock model: work time range MIN-MAX")
+    ->capture_default_str();
+  run->add_option("--fail-rate", rf.fail_rate, "mock model: failure probability per attempt")
+    ->capture_default_str();
+  run->add_option("--max-attempts", rf.max_attempts, "attempts before a task fails for good")
+    ->capture_default_str()->check(CLI::Range(1, 100));
+  run->add_flag("--sync-full", rf.sync_full, "fsync every commit (survives power loss)");
+  add_common(run, rf.common);
+
+  common_flags sf;
+  auto* status = app.add_subcommand("status", "task counts, agents and run state");
+  add_common(status, sf);
+
+  common_flags tf;
+  bool ready_only = false;
+  std::string task_id;
+  auto* tasks = app.add_subcommand("tasks", "list tasks");
+  tasks->add_flag("--ready", ready_only, "only tasks ready to claim");
+  tasks->add_option("--id", task_id, "show one task");
+  add_common(tasks, tf);
+
+  common_flags lf;
+  std::string load_path;
+  auto* load = app.add_subcommand("load", "load a plan without running it");
+  load->add_option("plan", load_path, "plan file (Markdown or JSON)")->required();
+  add_common(load, lf);
+
+  common_flags cf;
+  std::string agent_name, report_id, report_text;
+  uint32_t attempt = 0;
+  auto* claim = app.add_subcommand("claim", "claim the best ready task for an agent");
+  claim->add_option("--agent", agent_name, "agent name")->required();
+  add_common(claim, cf);
+  auto* complete = app.add_subcommand("complete", "report a claimed task completed");
+  auto* failc = app.add_subcommand("fail", "report a claimed task's attempt failed");
+  for (auto* c : {complete, failc}) {
+    c->add_option("id", report_id, "task id")->required();
+    c->add_option("--agent", agent_name, "agent holding the claim")->required();
+    c->add_option("--attempt", attempt, "attempt number from the claim")->required();
+    c->add_option("--result", report_text, "summary (complete) or reason (fail)");
+    add_common(c, cf);
+  }
+
+  common_flags rpf;
+  bool verify = false;
+  auto* replay = app.add_subcommand("replay", "rebuild projections from the journal");
+  replay->add_flag("--verify", verify, "compare the rebuilt projections with the live ones")
+    ->required();
+  add_common(replay, rpf);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "swarm: " << e.what() << "\n"
+              << "Run 'swarm --help' (or 'swarm COMMAND --help') for usage.\n";
+    return 2;
+  }
+
+  using namespace swarm::cli;
+  if (run->parsed())
+    return run_command(rf);
+  if (status->parsed())
+    return print_result(call(sf, "status", {}, false), sf.json_out, print_status);
+  if (tasks->parsed()) {
+    json::object args{{"ready", ready_only}};
+    if (!task_id.empty())
+      args["id"] = task_id;
+    return print_result(call(tf, "tasks", std::move(args), false), tf.json_out,
+                        task_id.empty() ? print_tasks : print_task);
+  }
+  if (load->parsed()) {
+    auto path = std::filesystem::absolute(load_path).string();
+    return print_result(call(lf, "plan.load", {{"path", path}}, true), lf.json_out,
+                        print_load);
+  }
+  if (claim->parsed())
+    return print_result(call(cf, "task.claim", {{"agent", agent_name}}, true), cf.json_out,
+                        print_claim);
+  if (complete->parsed() || failc->parsed()) {
+    bool ok = complete->parsed();
+    json::object args{{"id", report_id}, {"agent", agent_name}, {"attempt", attempt},
+                      {ok ? "result" : "reason", report_text}};
+    return print_result(call(cf, ok ? "task.complete" : "task.fail", std::move(args), true),
+                        cf.json_out, print_task);
+  }
+  if (replay->parsed()) {
+    auto r = swarm::verify_replay(rpf.db);
+    if (!r)
+      return fail(r.err());
+    if (rpf.json_out)
+      std::cout << json::serialize(json::object{{"match", r->match},
+                                                {"events", r->events},
+                                                {"rows_compared", r->rows_compared},
+                                                {"difference", r->difference}})
+                << "\n";
+    else if (r->match)
+      std::cout << "replay: " << r->events << " events rebuild the projections exactly ("
+                << r->rows_compared << " rows compared)\n";
+    if (!r->match) {
+      std::cerr << "swarm: replay differs from the live projections: " << r->difference
+                << " [replay_mismatch]\n";
+      return 1;
+    }
+    return 0;
+  }
+  return 2;
+}

@@ -1,0 +1,160 @@
+#include "cli/output.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+namespace json = boost::json;
+
+namespace swarm::cli {
+
+namespace {
+
+std::string str(const json::value& v, const char* key) {
+  auto* x = v.as_object().if_contains(key);
+  if (x == nullptr)
+    return {};
+  if (x->is_string())
+    return std::string{x->get_string()};
+  return json::serialize(*x);
+}
+
+std::string counts_line(const task_counts& c) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "%llu/%llu completed · %llu claimed · %llu ready · %llu pending · %llu failed"
+                " · %llu blocked",
+                static_cast<unsigned long long>(c.completed),
+                static_cast<unsigned long long>(c.total()),
+                static_cast<unsigned long long>(c.claimed),
+                static_cast<unsigned long long>(c.ready),
+                static_cast<unsigned long long>(c.pending),
+                static_cast<unsigned long long>(c.failed),
+                static_cast<unsigned long long>(c.blocked));
+  return buf;
+}
+
+} // namespace
+
+void progress_printer::update(const progress& p) {
+  if (!enabled_)
+    return;
+  char head[32];
+  std::snprintf(head, sizeof head, "[%6.1fs] ", p.elapsed_seconds);
+  if (tty_) {
+    std::cout << "\r\033[K" << head << counts_line(p.tasks) << std::flush;
+    drawn_ = true;
+    return;
+  }
+  auto now = std::chrono::steady_clock::now();
+  uint64_t done = p.tasks.completed + p.tasks.failed;
+  if (done == last_done_ || now - last_line_ < std::chrono::milliseconds(500))
+    return;
+  last_done_ = done;
+  last_line_ = now;
+  std::cout << head << counts_line(p.tasks) << "\n" << std::flush;
+}
+
+void progress_printer::finish() {
+  if (drawn_)
+    std::cout << "\n";
+  drawn_ = false;
+}
+
+json::object summary_to_json(const run_summary& s) {
+  json::array agents;
+  for (const auto& a : s.agents)
+    agents.push_back(json::object{{"name", a.name},
+                                  {"completed", a.completed},
+                                  {"failed", a.failed}});
+  const auto& c = s.tasks;
+  return json::object{
+    {"success", s.success},
+    {"seconds", s.elapsed_seconds},
+    {"tasks", json::object{{"pending", c.pending}, {"ready", c.ready},
+                           {"claimed", c.claimed}, {"completed", c.completed},
+                           {"failed", c.failed}, {"blocked", c.blocked},
+                           {"total", c.total()}}},
+    {"agents", std::move(agents)},
+  };
+}
+
+void print_summary(const run_summary& s) {
+  std::printf("%s in %.1fs: %s\n", s.success ? "done" : "stopped", s.elapsed_seconds,
+              counts_line(s.tasks).c_str());
+  for (const auto& a : s.agents)
+    std::printf("  %-16s %llu completed, %llu failed attempts\n", a.name.c_str(),
+                static_cast<unsigned long long>(a.completed),
+                static_cast<unsigned long long>(a.failed));
+  if (!s.success)
+    std::printf("not every task completed: `swarm tasks` shows which failed or are "
+                "blocked, and why\n");
+}
+
+void print_status(const json::value& v) {
+  const auto& o = v.as_object();
+  const auto& run = o.at("run");
+  const auto& t = o.at("tasks").as_object();
+  std::cout << "run: " << str(run, "state");
+  if (!str(run, "session").empty())
+    std::cout << " (session " << str(run, "session") << ")";
+  std::cout << "  db: " << str(run, "db") << "\n";
+  std::cout << "tasks: " << json::serialize(t.at("total")) << " total — ";
+  bool first = true;
+  for (const char* k : {"completed", "claimed", "ready", "pending", "failed", "blocked"}) {
+    std::cout << (first ? "" : ", ") << json::serialize(t.at(k)) << " " << k;
+    first = false;
+  }
+  std::cout << "\n";
+  const auto& agents = o.at("agents").as_array();
+  if (agents.empty())
+    return;
+  std::cout << "agents:\n";
+  for (const auto& a : agents)
+    std::printf("  %-16s %-8s %-18s %s completed, %s failed\n", str(a, "name").c_str(),
+                str(a, "state").c_str(), str(a, "current_task").c_str(),
+                str(a, "completed").c_str(), str(a, "failed").c_str());
+}
+
+void print_tasks(const json::value& v) {
+  const auto& list = v.as_object().at("tasks").as_array();
+  for (const auto& t : list) {
+    auto depth = std::count(str(t, "id").begin(), str(t, "id").end(), '.');
+    std::printf("%-22s %-9s %s %*s%s\n", str(t, "id").c_str(), str(t, "state").c_str(),
+                str(t, "priority").c_str(), static_cast<int>(depth * 2), "",
+                str(t, "title").c_str());
+  }
+  if (list.empty())
+    std::cout << "no tasks\n";
+}
+
+void print_task(const json::value& t) {
+  std::cout << str(t, "id") << "  " << str(t, "title") << "\n"
+            << "  state: " << str(t, "state") << "   priority: " << str(t, "priority")
+            << "   attempts: " << str(t, "attempts") << "\n";
+  if (!str(t, "claimed_by").empty())
+    std::cout << "  claimed by: " << str(t, "claimed_by") << "\n";
+  if (!str(t, "result").empty())
+    std::cout << "  result: " << str(t, "result") << "\n";
+  if (!str(t, "source").empty())
+    std::cout << "  declared at: " << str(t, "source") << "\n";
+}
+
+void print_load(const json::value& v) {
+  std::cout << "plan " << str(v, "path") << ": " << str(v, "added") << " new task(s), "
+            << str(v, "already_present") << " already known, " << str(v, "total")
+            << " in the queue\n";
+}
+
+void print_claim(const json::value& v) {
+  if (!v.as_object().at("claimed").as_bool()) {
+    std::cout << "no task is ready\n";
+    return;
+  }
+  std::cout << "claimed " << str(v, "id") << " (attempt " << str(v, "attempt") << "): "
+            << str(v, "title") << "\n";
+}
+
+} // namespace swarm::cli

@@ -1,0 +1,35 @@
+#pragma once
+// Human and JSON rendering for the `swarm` command.
+
+#include <swarm/engine.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <chrono>
+
+namespace swarm::cli {
+
+// Live progress: one self-rewriting line on a TTY, plain log lines otherwise.
+class progress_printer {
+public:
+  progress_printer(bool tty, bool enabled) : tty_(tty), enabled_(enabled) {}
+  void update(const progress& p);
+  void finish();
+
+private:
+  bool tty_;
+  bool enabled_;
+  bool drawn_ = false;
+  uint64_t last_done_ = ~0ull;
+  std::chrono::steady_clock::time_point last_line_{};
+};
+
+boost::json::object summary_to_json(const run_summary& s);
+void print_summary(const run_summary& s);
+void print_status(const boost::json::value& v);
+void print_tasks(const boost::json::value& v);
+void print_task(const boost::json::value& v);
+void print_load(const boost::json::value& v);
+void print_claim(const boost::json::value& v);
+
+} // namespace swarm::cli

@@ -1,0 +1,20 @@
+# Dependency discovery for Debian 12 (bookworm) packages; see scripts/setup-deps.
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+
+# CAF 0.17.6 ships neither a CMake config nor a pkg-config file.
+find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
+find_library(CAF_CORE_LIBRARY NAMES caf_core REQUIRED)
+if(NOT TARGET CAF::core)
+  add_library(CAF::core UNKNOWN IMPORTED)
+  set_target_properties(CAF::core PROPERTIES
+    IMPORTED_LOCATION "${CAF_CORE_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${CAF_INCLUDE_DIR}"
+    INTERFACE_LINK_LIBRARIES Threads::Threads)
+endif()
+
+find_package(SQLiteCpp 3.2 REQUIRED)          # target SQLiteCpp (no namespace)
+find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS json)
+find_package(spdlog 1.10 REQUIRED)            # compiled spdlog::spdlog, external fmt
+find_package(CLI11 2 REQUIRED)
+pkg_check_modules(CMARK REQUIRED IMPORTED_TARGET libcmark)

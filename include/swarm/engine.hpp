@@ -1,0 +1,132 @@
+#pragma once
+// The embedding API: open an engine on a database, load plans, add agents, run.
+//
+//   auto engine = swarm::engine::open({});
+//   if (!engine) return report(engine.err());
+//   (*engine)->load_plan("plan.md");
+//   (*engine)->add_agents(4, {});
+//   auto summary = (*engine)->run_until_done();
+//
+// An engine is the single writer of its database (a second one is refused with
+// errc::database_locked naming the holder). All methods are thread-safe and block the
+// calling thread until the engine answered; a state-changing call returns only after
+// its change is committed to the journal. Nothing here throws.
+
+#include <swarm/error.hpp>
+#include <swarm/options.hpp>
+#include <swarm/types.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace swarm {
+
+struct plan_report {
+  std::string path;
+  uint64_t added = 0;           // new tasks
+  uint64_t already_present = 0; // tasks the database already had (same ids)
+  uint64_t total = 0;           // tasks in the queue afterwards
+};
+
+struct agent_status {
+  std::string name;
+  std::string model;
+  std::string state; // idle | busy | offline
+  std::string current_task;
+  uint64_t completed = 0; // this session
+  uint64_t failed = 0;    // this session
+};
+
+struct status_report {
+  task_counts tasks;
+  std::vector<agent_status> agents;
+  std::string run_state; // "idle" (no run), "running", "finished"
+  std::string session;   // this engine session's id; empty when inspect_only
+};
+
+struct progress {
+  task_counts tasks;
+  double elapsed_seconds = 0;
+};
+
+struct run_summary {
+  task_counts tasks;
+  double elapsed_seconds = 0;
+  bool success = false; // every task completed
+  std::vector<agent_status> agents;
+};
+
+struct claimed_task {
+  task t;
+  uint32_t attempt = 0; // pass back with complete/fail
+};
+
+struct replay_report {
+  int64_t events = 0;
+  int64_t rows_compared = 0;
+  bool match = true;
+  std::string difference; // first difference when !match
+};
+
+class engine {
+public:
+  static expected<std::unique_ptr<engine>> open(const options& opts);
+  ~engine(); // stops agents, commits what is pending, releases the database
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  // Parses a Markdown or JSON plan and adds its tasks (ids already present are
+  // skipped, so loading twice is harmless). errc::invalid_plan lists every problem.
+  expected<plan_report> load_plan(const std::string& path);
+
+  // Adds n agents running the given model; returns their names.
+  expected<std::vector<std::string>> add_agents(size_t n, const agent_options& opts = {});
+
+  // Starts the agents and blocks until no task is ready or claimed; calls on_progress
+  // (on this thread) about ten times a second while work goes on.
+  expected<run_summary> run_until_done(std::function<void(const progress&)> on_progress = {});
+
+  expected<status_report> status();
+  expected<std::vector<task>> tasks(bool ready_only = false);
+  expected<task> task_by_id(const std::string& id);
+
+  // Direct task operations for programs that bring their own workers.
+  expected<std::optional<claimed_task>> claim(const std::string& agent);
+  expected<task> complete(const std::string& id, const std::string& agent, uint32_t attempt,
+                          const std::string& result);
+  expected<task> fail(const std::string& id, const std::string& agent, uint32_t attempt,
+                      const std::string& reason);
+
+  // The command protocol: one JSON request ({"id", "op", "args"}) in, one JSON reply
+  // ({"id", "ok", "result"} or {"id", "ok": false, "error": {"code", "message"}}) out.
+  std::string execute(const std::string& request_json);
+
+  // Serves the command protocol as JSON lines on the control socket until the engine
+  // closes; returns the socket path.
+  expected<std::string> serve_control_socket();
+
+  const options& opts() const;
+
+private:
+  struct impl;
+  explicit engine(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+// The control socket path for a database (options::control_socket when set).
+std::string control_socket_path(const options& opts);
+
+// Sends one request line to a running engine; errc::engine_unavailable when no
+// engine listens there.
+expected<std::string> call_control_socket(const std::string& socket_path,
+                                          const std::string& request_json);
+
+// Rebuilds the projections from the journal in a scratch database and compares them
+// with the live ones (read-only; works while an engine runs).
+expected<replay_report> verify_replay(const std::string& db_path);
+
+} // namespace swarm

@@ -1,0 +1,97 @@
+#pragma once
+// swarm's error vocabulary: one code enum, an error value and a small expected<T>.
+//
+// Errors are values at every boundary: no exception crosses an actor or the public
+// API. Codes are stable and snake_case on the wire (the control protocol, `--json`
+// output); each maps to a CLI exit code (1 refused or failed, 2 bad usage).
+// The actors register `errc` as a CAF error category (actors/messages.hpp); this
+// header stays free of CAF so embedding programs never see it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace swarm {
+
+// persisted in replies and scripts — never renumber, never reuse a name.
+enum class errc : uint8_t {
+  bad_request = 1,     // malformed command or arguments (exit 2)
+  unknown_op = 2,      // the command does not exist (exit 2)
+  invalid_plan = 3,    // a plan failed to parse or validate; nothing was loaded
+  not_found = 4,       // no such task, agent or file
+  not_claimant = 5,    // the task is not claimed by this agent under this attempt
+  invalid_state = 6,   // the operation does not apply to the object's current state
+  database_locked = 7, // another engine holds the database
+  storage_error = 8,   // SQLite failed (disk full, corrupt file, ...)
+  io_error = 9,        // a file or socket operation failed
+  timeout = 10,        // the engine did not answer in time
+  shutting_down = 11,  // the engine is stopping and takes no new work
+  schema_too_new = 12, // the database was written by a newer swarm
+  replay_mismatch = 13,// projections differ from the journal's replay
+  engine_unavailable = 14, // no engine could be reached or opened
+  internal = 15,       // a bug: please report it with the message
+};
+
+// The wire name of a code ("not_found"); "unknown" for a value outside the enum.
+const char* to_string(errc code) noexcept;
+// Inverse of to_string; nullopt for an unknown name.
+std::optional<errc> parse_errc(std::string_view name) noexcept;
+// The CLI exit code for an error: 2 for bad usage, 1 for everything else.
+int exit_code(errc code) noexcept;
+
+struct error {
+  errc code = errc::internal;
+  std::string message; // says what was wrong, where, and what to do next
+
+  // "not_found: no task 'sw-12ab.3'"
+  std::string to_string() const;
+};
+
+inline error make_error(errc code, std::string message) {
+  return error{code, std::move(message)};
+}
+
+// A value or an error. Deliberately tiny: enough for the public API.
+template <class T>
+class [[nodiscard]] expected {
+public:
+  expected(T value) : data_(std::in_place_index<0>, std::move(value)) {}
+  expected(error err) : data_(std::in_place_index<1>, std::move(err)) {}
+
+  bool has_value() const noexcept { return data_.index() == 0; }
+  explicit operator bool() const noexcept { return has_value(); }
+
+  // REQUIRES: has_value()
+  T& value() & { return std::get<0>(data_); }
+  const T& value() const& { return std::get<0>(data_); }
+  T&& value() && { return std::get<0>(std::move(data_)); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+  // REQUIRES: !has_value()
+  const swarm::error& err() const { return std::get<1>(data_); }
+
+private:
+  std::variant<T, swarm::error> data_;
+};
+
+template <>
+class [[nodiscard]] expected<void> {
+public:
+  expected() = default;
+  expected(error err) : err_(std::move(err)) {}
+
+  bool has_value() const noexcept { return !err_.has_value(); }
+  explicit operator bool() const noexcept { return has_value(); }
+  const swarm::error& err() const { return *err_; }
+
+private:
+  std::optional<swarm::error> err_;
+};
+
+} // namespace swarm

@@ -1,0 +1,50 @@
+#pragma once
+// Options for opening an engine and adding agents. The CLI's flags map onto these one
+// to one.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace swarm {
+
+struct options {
+  // ---- behaviour
+  // The database; its directory also holds the lock file and the control socket.
+  std::string db_path = ".swarm/swarm.db";
+  // Id prefix for root tasks of plans that name none ("sw-a3f8").
+  std::string prefix = "sw";
+  // Attempts before a task fails for good: 3 rides out a flaky model without looping.
+  uint32_t max_attempts = 3;
+  // A claim lives this long unless renewed; 5 min outlasts a heartbeat gap.
+  int64_t lease_ttl_ms = 300'000;
+  // Open to answer queries only: no session is recorded and no claim of an earlier
+  // session is recovered (state-changing commands still work). The CLI sets it for
+  // read commands so that `swarm status` never writes the journal.
+  bool inspect_only = false;
+  // Control socket path; empty means "<db directory>/control.sock".
+  std::string control_socket;
+
+  // ---- performance
+  // fsync every commit (survives power loss) instead of WAL's synchronous=NORMAL
+  // (survives a process crash, which is what an engine must never lose to): off.
+  bool sync_full = false;
+  // CAF scheduler threads; 0 = one per core.
+  uint32_t worker_threads = 0;
+};
+
+struct agent_options {
+  // "mock": the built-in simulated model (no API keys needed).
+  std::string model = "mock";
+  std::vector<std::string> skills;
+  // Names are "<name_prefix>-<n>", numbered on from the agents already added.
+  std::string name_prefix = "agent";
+  // Simulated model: work time range and failure probability per attempt.
+  uint32_t min_work_ms = 20;
+  uint32_t max_work_ms = 120;
+  double fail_rate = 0.0;
+  // Seed for the simulated model; the agent's number is added so agents differ.
+  uint64_t seed = 42;
+};
+
+} // namespace swarm

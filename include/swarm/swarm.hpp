@@ -1,0 +1,6 @@
+#pragma once
+// Umbrella header for programs embedding swarm.
+#include <swarm/engine.hpp>
+#include <swarm/error.hpp>
+#include <swarm/options.hpp>
+#include <swarm/types.hpp>

@@ -1,0 +1,97 @@
+#pragma once
+// Plain values that cross swarm's public API: tasks as plans declare them and as the
+// engine holds them, agents, and run summaries. No CAF, no SQLite, no JSON here.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace swarm {
+
+// The life of a task.
+//
+// Leaf tasks (no children) are the only claimable ones:
+//
+//   pending --(every dependency completed, every ancestor's dependencies completed)--> ready
+//   ready   --claim(agent, lease)-->  claimed
+//   claimed --complete-->             completed                       (terminal)
+//   claimed --fail, attempts left-->  ready      (attempt counted)
+//   claimed --fail, no attempts left--> failed                        (terminal)
+//   claimed --lease expired / owner gone--> ready (attempt counted; failed if none left)
+//   pending --a dependency failed for good--> blocked                 (terminal)
+//
+// Parent tasks are never claimed; they roll up from their children:
+//
+//   pending --every child completed--> completed
+//   pending --a child failed or blocked for good, none still able to run--> failed
+//
+// A dependency on a parent is a dependency on all of its leaves (it is met when the
+// parent completes); a parent's own dependencies hold back every task below it.
+//
+// `ready` and `blocked` are derived from the graph and never stored: the projection
+// stores pending, claimed, completed, failed. Numeric values are persisted — never
+// renumber.
+enum class task_state : uint8_t {
+  pending = 1,
+  ready = 2,
+  claimed = 3,
+  completed = 4,
+  failed = 5,
+  blocked = 6,
+};
+
+const char* to_string(task_state s) noexcept;
+std::optional<task_state> parse_task_state(std::string_view name) noexcept;
+inline bool is_terminal(task_state s) noexcept {
+  return s == task_state::completed || s == task_state::failed ||
+         s == task_state::blocked;
+}
+
+// Priority P0 (most urgent) .. P4. Plans say "P1"; the engine stores the digit.
+constexpr int min_priority = 0;
+constexpr int max_priority = 4;
+constexpr int default_priority = 2;
+
+// A task as a plan declares it. Ids are final (`sw-a3f8.1.2`); `depends` holds ids.
+struct task_spec {
+  std::string id;
+  std::string parent;                // id of the parent task; empty for a root
+  std::string title;
+  std::string description;           // free text (Markdown) under the title
+  std::vector<std::string> depends;  // ids of tasks this one waits for
+  std::vector<std::string> skills;   // e.g. "cpp", "sql"
+  int priority = default_priority;   // 0..4
+  std::vector<std::string> files;    // globs the task expects to touch
+  uint32_t estimate_minutes = 0;     // 0 when the plan gives none
+  std::string source;                // where it was declared: "plan.md:12"
+};
+
+// A task as the engine holds it.
+struct task {
+  task_spec spec;
+  task_state state = task_state::pending;
+  bool leaf = true;
+  uint32_t attempts = 0;          // claims so far (a recovered claim counts)
+  std::string claimed_by;         // agent holding the claim; empty unless claimed
+  int64_t lease_expires_us = 0;   // unix µs; 0 unless claimed
+  std::string result;             // last outcome reported (summary or error text)
+  int64_t updated_us = 0;         // unix µs of the last change
+};
+
+// A loaded plan before it reaches the engine: tasks in document order, every
+// parent before its children.
+struct plan {
+  std::string path;
+  std::string prefix = "sw";
+  std::vector<task_spec> tasks;
+};
+
+// Per-state task counts.
+struct task_counts {
+  uint64_t pending = 0, ready = 0, claimed = 0, completed = 0, failed = 0, blocked = 0;
+  uint64_t total() const { return pending + ready + claimed + completed + failed + blocked; }
+};
+
+} // namespace swarm

@@ -1,0 +1,176 @@
+#include "persistence/database.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <filesystem>
+#include <system_error>
+
+namespace swarm::persistence {
+
+namespace {
+
+// Migration N brings the schema from version N to N+1. Append only — never edit a
+// migration that has shipped.
+const std::vector<const char*>& migrations() {
+  static const std::vector<const char*> all = {
+    // 0 -> 1: the journal and the first projections.
+    R"sql(
+      CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE events(
+        seq INTEGER PRIMARY KEY,
+        ts_us INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL);
+      CREATE TABLE tasks(
+        id TEXT PRIMARY KEY,
+        parent TEXT,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        skills TEXT NOT NULL,
+        files TEXT NOT NULL,
+        estimate_minutes INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        leaf INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        claimed_by TEXT,
+        lease_expires_us INTEGER NOT NULL,
+        result TEXT NOT NULL,
+        created_us INTEGER NOT NULL,
+        updated_us INTEGER NOT NULL);
+      CREATE INDEX tasks_parent ON tasks(parent);
+      CREATE TABLE task_deps(
+        task TEXT NOT NULL,
+        depends_on TEXT NOT NULL,
+        PRIMARY KEY(task, depends_on)) WITHOUT ROWID;
+      CREATE TABLE agents(
+        name TEXT PRIMARY KEY,
+        session TEXT NOT NULL,
+        model TEXT NOT NULL,
+        skills TEXT NOT NULL,
+        state TEXT NOT NULL,
+        registered_us INTEGER NOT NULL,
+        stopped_us INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        completed INTEGER NOT NULL,
+        failed INTEGER NOT NULL);
+      CREATE TABLE sessions(
+        id TEXT PRIMARY KEY,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        version TEXT NOT NULL,
+        started_us INTEGER NOT NULL);
+      CREATE TABLE plans(
+        seq INTEGER PRIMARY KEY,
+        path TEXT NOT NULL,
+        loaded_us INTEGER NOT NULL,
+        added INTEGER NOT NULL,
+        present INTEGER NOT NULL);
+      CREATE TABLE runs(
+        id TEXT PRIMARY KEY,
+        started_us INTEGER NOT NULL,
+        finished_us INTEGER NOT NULL,
+        agents INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        summary TEXT NOT NULL);
+    )sql",
+  };
+  return all;
+}
+
+int read_version(SQLite::Database& db) {
+  if (!db.tableExists("meta"))
+    return 0;
+  SQLite::Statement q{db, "SELECT value FROM meta WHERE key = 'schema_version'"};
+  return q.executeStep() ? std::stoi(q.getColumn(0).getString()) : 0;
+}
+
+expected<void> migrate(SQLite::Database& db, const std::string& path) {
+  int version = read_version(db);
+  int target = static_cast<int>(migrations().size());
+  if (version > target)
+    return make_error(errc::schema_too_new,
+                      path + " has schema version " + std::to_string(version) +
+                        " but this swarm knows up to " + std::to_string(target) +
+                        "; use a newer swarm binary");
+  if (version == target)
+    return {};
+  SQLite::Transaction tx{db};
+  for (int v = version; v < target; ++v)
+    db.exec(migrations()[static_cast<size_t>(v)]);
+  db.exec("INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', '" +
+          std::to_string(target) + "')");
+  tx.commit();
+  return {};
+}
+
+} // namespace
+
+expected<std::unique_ptr<SQLite::Database>> open_database(const std::string& path,
+                                                          sync_mode sync) {
+  try {
+    auto dir = std::filesystem::path{path}.parent_path();
+    std::error_code ec;
+    if (!dir.empty())
+      std::filesystem::create_directories(dir, ec);
+    if (ec)
+      return make_error(errc::io_error,
+                        "cannot create directory " + dir.string() + ": " + ec.message());
+    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE |
+                                                         SQLite::OPEN_CREATE);
+    db->setBusyTimeout(5000);
+    auto mode = db->execAndGet("PRAGMA journal_mode=WAL").getString();
+    if (mode != "wal")
+      return make_error(errc::storage_error,
+                        path + ": cannot switch to WAL mode (got '" + mode + "')");
+    db->exec(sync == sync_mode::full ? "PRAGMA synchronous=FULL"
+                                     : "PRAGMA synchronous=NORMAL");
+    // Checkpoints run on a separate connection (checkpointer) so a commit never
+    // waits for the fsync a checkpoint does.
+    db->exec("PRAGMA wal_autocheckpoint=0");
+    db->exec("PRAGMA journal_size_limit=67108864");
+    db->exec("PRAGMA cache_size=-65536");
+    db->exec("PRAGMA temp_store=MEMORY");
+    if (auto r = migrate(*db, path); !r)
+      return r.err();
+    return db;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, path + ": " + e.what());
+  }
+}
+
+expected<std::unique_ptr<SQLite::Database>> open_database_readonly(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    return make_error(errc::not_found, "no database at " + path);
+  try {
+    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY);
+    db->setBusyTimeout(5000);
+    int version = read_version(*db);
+    if (version > current_schema_version)
+      return make_error(errc::schema_too_new,
+                        path + " has schema version " + std::to_string(version) +
+                          "; use a newer swarm binary");
+    return db;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, path + ": " + e.what());
+  }
+}
+
+void create_schema(SQLite::Database& db) {
+  SQLite::Transaction tx{db};
+  for (const auto* sql : migrations())
+    db.exec(sql);
+  tx.commit();
+}
+
+const std::vector<projection_table>& projection_tables() {
+  static const std::vector<projection_table> tables = {
+    {"tasks", "id"},       {"task_deps", "task, depends_on"}, {"agents", "name"},
+    {"sessions", "id"},    {"plans", "seq"},                  {"runs", "id"},
+  };
+  return tables;
+}
+
+} // namespace swarm::persistence

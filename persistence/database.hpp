@@ -1,0 +1,48 @@
+#pragma once
+// Opening swarm's SQLite database: WAL mode, pragmas, schema and migrations.
+//
+// The schema is versioned in meta('schema_version'). Migrations are applied in order in
+// one transaction at open; a database newer than this binary is refused
+// (errc::schema_too_new) rather than misread.
+//
+// Tables: events (the journal: authoritative, append-only) and the projections derived
+// from it — tasks, task_deps, agents, sessions, plans, runs.
+
+#include <swarm/error.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace SQLite {
+class Database;
+}
+
+namespace swarm::persistence {
+
+constexpr int current_schema_version = 1;
+
+enum class sync_mode {
+  normal, // WAL + synchronous=NORMAL: a commit survives a process crash (not power loss)
+  full,   // synchronous=FULL: every commit is fsynced; survives power loss too
+};
+
+// Opens or creates the database at `path` (creating its directory), sets WAL mode and
+// pragmas, and brings the schema to current_schema_version.
+expected<std::unique_ptr<SQLite::Database>> open_database(const std::string& path,
+                                                          sync_mode sync);
+
+// Opens an existing database for reading only (no migration, no writes).
+expected<std::unique_ptr<SQLite::Database>> open_database_readonly(const std::string& path);
+
+// Creates the current schema in an empty database (used by replay's scratch database).
+void create_schema(SQLite::Database& db);
+
+// The projection tables replay rebuilds and compares, each with its ORDER BY key.
+struct projection_table {
+  const char* name;
+  const char* order_by;
+};
+const std::vector<projection_table>& projection_tables();
+
+} // namespace swarm::persistence

@@ -1,0 +1,211 @@
+#include "persistence/events.hpp"
+
+#include <boost/json.hpp>
+
+#include <array>
+#include <chrono>
+
+namespace json = boost::json;
+
+namespace swarm::persistence {
+
+namespace {
+
+constexpr std::array<const char*, 14> kind_names = {
+  "unknown",        "engine.started", "plan.loaded",      "task.created",
+  "task.claimed",   "task.completed", "task.failed",      "task.released",
+  "task.rolled_up", "task.renewed",   "agent.registered", "agent.stopped",
+  "run.started",    "run.finished",
+};
+
+json::array to_array(const std::vector<std::string>& v) {
+  json::array a;
+  a.reserve(v.size());
+  for (const auto& s : v)
+    a.emplace_back(s);
+  return a;
+}
+
+// Field readers that throw std::invalid_argument with the field name; decode_event
+// turns that into an error naming the journal row.
+const json::value& field(const json::object& o, const char* name) {
+  auto* v = o.if_contains(name);
+  if (v == nullptr)
+    throw std::invalid_argument(std::string{"missing field '"} + name + "'");
+  return *v;
+}
+
+std::string str(const json::object& o, const char* name) {
+  const auto& v = field(o, name);
+  if (!v.is_string())
+    throw std::invalid_argument(std::string{"field '"} + name + "' is not a string");
+  return std::string{v.get_string()};
+}
+
+int64_t integer(const json::object& o, const char* name) {
+  const auto& v = field(o, name);
+  if (v.is_int64())
+    return v.get_int64();
+  if (v.is_uint64())
+    return static_cast<int64_t>(v.get_uint64());
+  throw std::invalid_argument(std::string{"field '"} + name + "' is not an integer");
+}
+
+std::vector<std::string> strings(const json::object& o, const char* name) {
+  const auto& v = field(o, name);
+  if (!v.is_array())
+    throw std::invalid_argument(std::string{"field '"} + name + "' is not an array");
+  std::vector<std::string> out;
+  out.reserve(v.get_array().size());
+  for (const auto& x : v.get_array()) {
+    if (!x.is_string())
+      throw std::invalid_argument(std::string{"field '"} + name + "' holds a non-string");
+    out.emplace_back(x.get_string());
+  }
+  return out;
+}
+
+task_state state_field(const json::object& o) {
+  auto s = parse_task_state(str(o, "state"));
+  if (!s)
+    throw std::invalid_argument("field 'state' is not a task state");
+  return *s;
+}
+
+json::object encode(const task_created_body& b) {
+  const auto& s = b.spec;
+  return json::object{
+    {"id", s.id},
+    {"parent", s.parent},
+    {"title", s.title},
+    {"description", s.description},
+    {"depends", to_array(s.depends)},
+    {"skills", to_array(s.skills)},
+    {"priority", s.priority},
+    {"files", to_array(s.files)},
+    {"estimate_minutes", s.estimate_minutes},
+    {"source", s.source},
+    {"leaf", b.leaf},
+  };
+}
+
+json::object encode(const task_update_body& b) {
+  return json::object{
+    {"id", b.id},
+    {"state", to_string(b.state)},
+    {"attempts", b.attempts},
+    {"agent", b.agent},
+    {"lease_expires_us", b.lease_expires_us},
+    {"result", b.result},
+  };
+}
+
+task_created_body decode_created(const json::object& o) {
+  task_created_body b;
+  b.spec.id = str(o, "id");
+  b.spec.parent = str(o, "parent");
+  b.spec.title = str(o, "title");
+  b.spec.description = str(o, "description");
+  b.spec.depends = strings(o, "depends");
+  b.spec.skills = strings(o, "skills");
+  b.spec.priority = static_cast<int>(integer(o, "priority"));
+  b.spec.files = strings(o, "files");
+  b.spec.estimate_minutes = static_cast<uint32_t>(integer(o, "estimate_minutes"));
+  b.spec.source = str(o, "source");
+  const auto& leaf = field(o, "leaf");
+  if (!leaf.is_bool())
+    throw std::invalid_argument("field 'leaf' is not a boolean");
+  b.leaf = leaf.get_bool();
+  return b;
+}
+
+task_update_body decode_update(const json::object& o) {
+  task_update_body b;
+  b.id = str(o, "id");
+  b.state = state_field(o);
+  b.attempts = static_cast<uint32_t>(integer(o, "attempts"));
+  b.agent = str(o, "agent");
+  b.lease_expires_us = integer(o, "lease_expires_us");
+  b.result = str(o, "result");
+  return b;
+}
+
+bool is_task_update(event_kind k) {
+  return k >= event_kind::task_claimed && k <= event_kind::task_renewed;
+}
+
+} // namespace
+
+const char* to_string(event_kind k) noexcept {
+  auto i = static_cast<size_t>(k);
+  return i < kind_names.size() ? kind_names[i] : "unknown";
+}
+
+std::optional<event_kind> parse_event_kind(std::string_view name) noexcept {
+  for (size_t i = 1; i < kind_names.size(); ++i)
+    if (name == kind_names[i])
+      return static_cast<event_kind>(i);
+  return std::nullopt;
+}
+
+event make_task_created(const task_spec& spec, bool leaf, int64_t ts_us) {
+  return event{event_kind::task_created, ts_us, task_created_body{spec, leaf}};
+}
+
+event make_task_update(event_kind kind, const task& t, std::string agent, int64_t ts_us) {
+  task_update_body b;
+  b.id = t.spec.id;
+  b.state = t.state;
+  b.attempts = t.attempts;
+  b.agent = std::move(agent);
+  b.lease_expires_us = t.lease_expires_us;
+  b.result = t.result;
+  return event{kind, ts_us, std::move(b)};
+}
+
+event make_event(event_kind kind, json::object body, int64_t ts_us) {
+  return event{kind, ts_us, std::move(body)};
+}
+
+std::string encode_body(const event& e) {
+  return std::visit(
+    [](const auto& b) -> std::string {
+      using body_type = std::decay_t<decltype(b)>;
+      if constexpr (std::is_same_v<body_type, json::object>)
+        return json::serialize(b);
+      else
+        return json::serialize(encode(b));
+    },
+    e.body);
+}
+
+expected<event> decode_event(std::string_view kind, int64_t ts_us, std::string_view body,
+                             int64_t seq) {
+  auto where = [&] { return "journal event #" + std::to_string(seq) + " (" +
+                            std::string{kind} + "): "; };
+  auto k = parse_event_kind(kind);
+  if (!k)
+    return make_error(errc::storage_error,
+                      where() + "unknown event kind; was it written by a newer swarm?");
+  json::error_code ec;
+  auto v = json::parse(json::string_view{body.data(), body.size()}, ec);
+  if (ec || !v.is_object())
+    return make_error(errc::storage_error, where() + "body is not a JSON object");
+  try {
+    auto& o = v.get_object();
+    if (*k == event_kind::task_created)
+      return event{*k, ts_us, decode_created(o)};
+    if (is_task_update(*k))
+      return event{*k, ts_us, decode_update(o)};
+    return event{*k, ts_us, std::move(o)};
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, where() + e.what());
+  }
+}
+
+int64_t now_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+} // namespace swarm::persistence

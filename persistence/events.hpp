@@ -1,0 +1,82 @@
+#pragma once
+// The journal's event vocabulary and its JSON codec.
+//
+// Every state change in swarm is one of these events. The persistence actor appends
+// them to the `events` table (kind as text, body as JSON) and applies them to the
+// projection tables in the same transaction (projection.hpp). Replay decodes the
+// journal with decode() and applies the same events again. Plain C++: any thread.
+
+#include <swarm/error.hpp>
+#include <swarm/types.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace swarm::persistence {
+
+// persisted (as the names below) — never rename, never renumber.
+enum class event_kind : uint8_t {
+  engine_started = 1,   // a session opened the database
+  plan_loaded = 2,      // a plan was loaded (the tasks follow as task.created)
+  task_created = 3,
+  task_claimed = 4,
+  task_completed = 5,
+  task_failed = 6,      // a failed attempt (state says whether it will be retried)
+  task_released = 7,    // a claim lost without a report (lease expired, owner gone)
+  task_rolled_up = 8,   // a parent completed or failed because of its children
+  task_renewed = 9,     // a claim's lease was extended
+  agent_registered = 10,
+  agent_stopped = 11,
+  run_started = 12,
+  run_finished = 13,
+};
+
+// "task.claimed"
+const char* to_string(event_kind k) noexcept;
+std::optional<event_kind> parse_event_kind(std::string_view name) noexcept;
+
+// Body of task.created.
+struct task_created_body {
+  task_spec spec;
+  bool leaf = true;
+};
+
+// Body of every other task.* event: the task's mutable fields after the change.
+struct task_update_body {
+  std::string id;
+  task_state state = task_state::pending; // stored form: pending/claimed/completed/failed
+  uint32_t attempts = 0;
+  std::string agent;          // who claimed, reported or lost it; empty for roll-ups
+  int64_t lease_expires_us = 0;
+  std::string result;
+};
+
+using event_body = std::variant<task_created_body, task_update_body, boost::json::object>;
+
+struct event {
+  event_kind kind = event_kind::engine_started;
+  int64_t ts_us = 0; // unix µs when the change happened
+  event_body body;   // task_created_body for task.created, task_update_body for the
+                     // other task.* kinds, a JSON object for the rest
+};
+
+event make_task_created(const task_spec& spec, bool leaf, int64_t ts_us);
+event make_task_update(event_kind kind, const task& t, std::string agent, int64_t ts_us);
+event make_event(event_kind kind, boost::json::object body, int64_t ts_us);
+
+// JSON text of an event's body, as stored in events.body.
+std::string encode_body(const event& e);
+// Rebuilds an event from a journal row; errc::storage_error names the row on failure.
+expected<event> decode_event(std::string_view kind, int64_t ts_us, std::string_view body,
+                             int64_t seq);
+
+// Wall clock in unix µs.
+int64_t now_us();
+
+} // namespace swarm::persistence

@@ -1,0 +1,202 @@
+#include "persistence/journal.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <boost/json.hpp>
+
+namespace json = boost::json;
+
+namespace swarm::persistence {
+
+struct journal::statements {
+  explicit statements(SQLite::Database& db)
+    : insert_event{db, "INSERT INTO events(ts_us, kind, body) VALUES(?, ?, ?)"},
+      insert_task{db, "INSERT INTO tasks(id, parent, title, description, priority, skills,"
+                      " files, estimate_minutes, source, leaf, state, attempts,"
+                      " claimed_by, lease_expires_us, result, created_us, updated_us)"
+                      " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, NULL, 0, '', ?, ?)"},
+      insert_dep{db, "INSERT OR IGNORE INTO task_deps(task, depends_on) VALUES(?, ?)"},
+      update_task{db, "UPDATE tasks SET state = ?, attempts = ?, claimed_by = ?,"
+                      " lease_expires_us = ?, result = ?, updated_us = ? WHERE id = ?"},
+      count_completed{db, "UPDATE agents SET completed = completed + 1 WHERE name = ?"},
+      count_failed{db, "UPDATE agents SET failed = failed + 1 WHERE name = ?"} {}
+
+  SQLite::Statement insert_event;
+  SQLite::Statement insert_task;
+  SQLite::Statement insert_dep;
+  SQLite::Statement update_task;
+  SQLite::Statement count_completed;
+  SQLite::Statement count_failed;
+};
+
+namespace {
+
+std::string json_array(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v)
+    a.emplace_back(s);
+  return json::serialize(a);
+}
+
+std::string text(const json::object& o, const char* name) {
+  auto* v = o.if_contains(name);
+  return v != nullptr && v->is_string() ? std::string{v->get_string()} : std::string{};
+}
+
+int64_t number(const json::object& o, const char* name) {
+  auto* v = o.if_contains(name);
+  if (v == nullptr)
+    return 0;
+  if (v->is_int64())
+    return v->get_int64();
+  if (v->is_uint64())
+    return static_cast<int64_t>(v->get_uint64());
+  return 0;
+}
+
+void run(SQLite::Statement& q) {
+  q.exec();
+  q.reset();
+  q.clearBindings();
+}
+
+} // namespace
+
+journal::journal(SQLite::Database& db) : db_(db), st_(std::make_unique<statements>(db)) {}
+
+journal::~journal() = default;
+
+int64_t journal::append(const event& e) {
+  auto& q = st_->insert_event;
+  q.bind(1, e.ts_us);
+  q.bind(2, to_string(e.kind));
+  q.bind(3, encode_body(e));
+  run(q);
+  auto seq = db_.getLastInsertRowid();
+  apply(e, seq);
+  return seq;
+}
+
+void journal::apply(const event& e, int64_t seq) {
+  if (auto* c = std::get_if<task_created_body>(&e.body)) {
+    const auto& s = c->spec;
+    auto& q = st_->insert_task;
+    q.bind(1, s.id);
+    if (s.parent.empty())
+      q.bind(2);
+    else
+      q.bind(2, s.parent);
+    q.bind(3, s.title);
+    q.bind(4, s.description);
+    q.bind(5, s.priority);
+    q.bind(6, json_array(s.skills));
+    q.bind(7, json_array(s.files));
+    q.bind(8, static_cast<int64_t>(s.estimate_minutes));
+    q.bind(9, s.source);
+    q.bind(10, c->leaf ? 1 : 0);
+    q.bind(11, e.ts_us);
+    q.bind(12, e.ts_us);
+    run(q);
+    for (const auto& d : s.depends) {
+      st_->insert_dep.bind(1, s.id);
+      st_->insert_dep.bind(2, d);
+      run(st_->insert_dep);
+    }
+    return;
+  }
+  if (auto* u = std::get_if<task_update_body>(&e.body)) {
+    auto& q = st_->update_task;
+    q.bind(1, to_string(u->state));
+    q.bind(2, static_cast<int64_t>(u->attempts));
+    if (u->state == task_state::claimed)
+      q.bind(3, u->agent);
+    else
+      q.bind(3);
+    q.bind(4, u->lease_expires_us);
+    q.bind(5, u->result);
+    q.bind(6, e.ts_us);
+    q.bind(7, u->id);
+    run(q);
+    if (!u->agent.empty() && e.kind == event_kind::task_completed) {
+      st_->count_completed.bind(1, u->agent);
+      run(st_->count_completed);
+    } else if (!u->agent.empty() && e.kind == event_kind::task_failed) {
+      st_->count_failed.bind(1, u->agent);
+      run(st_->count_failed);
+    }
+    return;
+  }
+  const auto& o = std::get<json::object>(e.body);
+  switch (e.kind) {
+  case event_kind::engine_started: {
+    SQLite::Statement q{db_, "INSERT OR REPLACE INTO sessions(id, pid, host, version,"
+                             " started_us) VALUES(?, ?, ?, ?, ?)"};
+    q.bind(1, text(o, "session"));
+    q.bind(2, number(o, "pid"));
+    q.bind(3, text(o, "host"));
+    q.bind(4, text(o, "version"));
+    q.bind(5, e.ts_us);
+    q.exec();
+    break;
+  }
+  case event_kind::plan_loaded: {
+    SQLite::Statement q{db_, "INSERT INTO plans(seq, path, loaded_us, added, present)"
+                             " VALUES(?, ?, ?, ?, ?)"};
+    q.bind(1, seq);
+    q.bind(2, text(o, "path"));
+    q.bind(3, e.ts_us);
+    q.bind(4, number(o, "added"));
+    q.bind(5, number(o, "present"));
+    q.exec();
+    break;
+  }
+  case event_kind::agent_registered: {
+    SQLite::Statement q{db_, "INSERT INTO agents(name, session, model, skills, state,"
+                             " registered_us, stopped_us, reason, completed, failed)"
+                             " VALUES(?1, ?2, ?3, ?4, 'idle', ?5, 0, '', 0, 0)"
+                             " ON CONFLICT(name) DO UPDATE SET session = ?2, model = ?3,"
+                             " skills = ?4, state = 'idle', registered_us = ?5,"
+                             " stopped_us = 0, reason = ''"};
+    q.bind(1, text(o, "name"));
+    q.bind(2, text(o, "session"));
+    q.bind(3, text(o, "model"));
+    auto* skills = o.if_contains("skills");
+    q.bind(4, skills != nullptr ? json::serialize(*skills) : std::string{"[]"});
+    q.bind(5, e.ts_us);
+    q.exec();
+    break;
+  }
+  case event_kind::agent_stopped: {
+    SQLite::Statement q{db_, "UPDATE agents SET state = 'offline', stopped_us = ?,"
+                             " reason = ? WHERE name = ?"};
+    q.bind(1, e.ts_us);
+    q.bind(2, text(o, "reason"));
+    q.bind(3, text(o, "name"));
+    q.exec();
+    break;
+  }
+  case event_kind::run_started: {
+    SQLite::Statement q{db_, "INSERT OR REPLACE INTO runs(id, started_us, finished_us,"
+                             " agents, outcome, summary) VALUES(?, ?, 0, ?, 'running', '{}')"};
+    q.bind(1, text(o, "run"));
+    q.bind(2, e.ts_us);
+    q.bind(3, number(o, "agents"));
+    q.exec();
+    break;
+  }
+  case event_kind::run_finished: {
+    SQLite::Statement q{db_, "UPDATE runs SET finished_us = ?, outcome = ?, summary = ?"
+                             " WHERE id = ?"};
+    q.bind(1, e.ts_us);
+    q.bind(2, text(o, "outcome"));
+    auto* summary = o.if_contains("summary");
+    q.bind(3, summary != nullptr ? json::serialize(*summary) : std::string{"{}"});
+    q.bind(4, text(o, "run"));
+    q.exec();
+    break;
+  }
+  default:
+    break; // task kinds are handled above by body type
+  }
+}
+
+} // namespace swarm::persistence

@@ -1,0 +1,144 @@
+#include "persistence/persistence_actor.hpp"
+
+#include "persistence/caf_error.hpp"
+#include "persistence/checkpointer.hpp"
+#include "persistence/journal.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <spdlog/spdlog.h>
+
+namespace swarm::persistence {
+
+namespace {
+
+struct pending_batch {
+  event_batch batch;
+  caf::typed_response_promise<int64_t> promise;
+};
+
+struct persistence_state {
+  // Destruction order matters: the checkpointer's connection closes before the writer's.
+  std::shared_ptr<SQLite::Database> db;
+  std::unique_ptr<journal> log;
+  std::unique_ptr<checkpointer> ckpt;
+  std::vector<pending_batch> pending;
+  std::vector<caf::typed_response_promise<int64_t>> barriers;
+  bool commit_scheduled = false;
+  int64_t last_seq = 0;
+
+  static inline const char* name = "persistence";
+
+  ~persistence_state() {
+    if (db) {
+      try {
+        log.reset();
+        ckpt.reset();
+        db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      } catch (const std::exception& e) {
+        spdlog::warn("final checkpoint failed: {}", e.what());
+      }
+    }
+  }
+};
+
+caf::error to_caf_error(const std::string& what) {
+  return to_caf(errc::storage_error, "could not write the journal: " + what);
+}
+
+// Commits every pending batch in one transaction, each under its own savepoint.
+void commit_pending(persistence_state& st) {
+  std::vector<pending_batch> work;
+  work.swap(st.pending);
+  auto barriers = std::move(st.barriers);
+  st.barriers.clear();
+  std::vector<int64_t> seqs(work.size(), 0);
+  std::vector<std::string> failures(work.size());
+  std::string tx_failure;
+  try {
+    st.db->exec("BEGIN IMMEDIATE");
+    for (size_t i = 0; i < work.size(); ++i) {
+      st.db->exec("SAVEPOINT batch");
+      try {
+        int64_t seq = 0;
+        for (const auto& e : work[i].batch.events)
+          seq = st.log->append(e);
+        st.db->exec("RELEASE batch");
+        seqs[i] = seq;
+      } catch (const std::exception& e) {
+        failures[i] = e.what();
+        st.db->exec("ROLLBACK TO batch");
+        st.db->exec("RELEASE batch");
+        spdlog::error("journal batch rolled back: {}", e.what());
+      }
+    }
+    st.db->exec("COMMIT");
+  } catch (const std::exception& e) {
+    tx_failure = e.what();
+    spdlog::error("journal commit failed: {}", e.what());
+    try {
+      st.db->exec("ROLLBACK");
+    } catch (const std::exception&) {
+      // The transaction is already gone.
+    }
+  }
+  for (size_t i = 0; i < work.size(); ++i) {
+    if (!tx_failure.empty())
+      work[i].promise.deliver(to_caf_error(tx_failure));
+    else if (!failures[i].empty())
+      work[i].promise.deliver(to_caf_error(failures[i]));
+    else {
+      if (seqs[i] != 0)
+        st.last_seq = seqs[i];
+      work[i].promise.deliver(seqs[i]);
+    }
+  }
+  for (auto& b : barriers)
+    b.deliver(st.last_seq);
+  if (tx_failure.empty())
+    st.ckpt->note_commit();
+}
+
+persistence_actor::behavior_type
+persistence_impl(persistence_actor::stateful_pointer<persistence_state> self,
+                 persistence_config cfg) {
+  auto& st = self->state;
+  st.db = std::move(cfg.db);
+  st.log = std::make_unique<journal>(*st.db);
+  st.ckpt = std::make_unique<checkpointer>(cfg.path);
+  st.last_seq = st.db->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64();
+  auto schedule = [self] {
+    if (!self->state.commit_scheduled) {
+      self->state.commit_scheduled = true;
+      // Goes behind everything already in the mailbox: all of it joins this commit.
+      self->send(self, commit_atom_v);
+    }
+  };
+  return {
+    [=](append_atom, event_batch& batch) -> caf::result<int64_t> {
+      auto rp = self->make_response_promise<int64_t>();
+      self->state.pending.push_back({std::move(batch), rp});
+      schedule();
+      return rp;
+    },
+    [=](sync_atom) -> caf::result<int64_t> {
+      if (self->state.pending.empty() && !self->state.commit_scheduled)
+        return self->state.last_seq;
+      auto rp = self->make_response_promise<int64_t>();
+      self->state.barriers.push_back(rp);
+      schedule();
+      return rp;
+    },
+    [=](commit_atom) {
+      self->state.commit_scheduled = false;
+      commit_pending(self->state);
+    },
+  };
+}
+
+} // namespace
+
+persistence_actor spawn_persistence(caf::actor_system& sys, persistence_config cfg) {
+  return sys.spawn<caf::detached>(persistence_impl, std::move(cfg));
+}
+
+} // namespace swarm::persistence

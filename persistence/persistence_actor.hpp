@@ -1,0 +1,54 @@
+#pragma once
+// The persistence actor: the only writer of the SQLite database.
+//
+// Producers (the task queue, later the coordinator, mail router, ...) send batches of
+// events; the actor appends them to the journal and applies them to the projections in
+// one transaction, and answers each batch only after that transaction committed — so
+// a reply means durable. Group commit: every batch that arrives while a commit runs
+// waits in the mailbox and goes into the next transaction together.
+//
+// Runs detached (its own thread): SQLite calls block. A batch is all or nothing: if
+// one event of a batch fails to apply, that batch is rolled back (a savepoint) and
+// answered with errc::storage_error; other batches in the transaction still commit.
+
+#include "persistence/database.hpp"
+#include "persistence/events.hpp"
+
+#include <caf/all.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+CAF_ADD_ATOM(swarm, swarm::persistence, append_atom, "append")
+CAF_ADD_ATOM(swarm, swarm::persistence, sync_atom, "sync")
+CAF_ADD_ATOM(swarm, swarm::persistence, commit_atom, "commit")
+
+namespace swarm::persistence {
+
+// Events that commit together, in order.
+struct event_batch {
+  std::vector<event> events;
+};
+
+using persistence_actor = caf::typed_actor<
+  // Journals the batch; replies with the sequence number of its last event once
+  // committed (0 for an empty batch).
+  caf::replies_to<append_atom, event_batch>::with<int64_t>,
+  // Barrier: replies with the last committed sequence number once everything sent
+  // before it is committed.
+  caf::replies_to<sync_atom>::with<int64_t>,
+  // Internal: commit the pending batches.
+  caf::reacts_to<commit_atom>>;
+
+struct persistence_config {
+  std::shared_ptr<SQLite::Database> db; // opened by open_database(); the actor owns it now
+  std::string path;                     // for the checkpointer's own connection
+};
+
+persistence_actor spawn_persistence(caf::actor_system& sys, persistence_config cfg);
+
+} // namespace swarm::persistence
+
+// Local-only message type: events hold a std::variant and never cross a process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(swarm::persistence::event_batch)

@@ -1,0 +1,71 @@
+#include "persistence/reader.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <boost/json.hpp>
+
+#include <unordered_map>
+
+namespace json = boost::json;
+
+namespace swarm::persistence {
+
+namespace {
+
+std::vector<std::string> string_array(const std::string& text) {
+  std::vector<std::string> out;
+  auto v = json::parse(text);
+  for (const auto& x : v.as_array())
+    out.emplace_back(x.as_string());
+  return out;
+}
+
+} // namespace
+
+expected<std::vector<task>> read_tasks(SQLite::Database& db) {
+  try {
+    std::vector<task> tasks;
+    std::unordered_map<std::string, size_t> index;
+    SQLite::Statement q{db, "SELECT id, coalesce(parent, ''), title, description, priority,"
+                            " skills, files, estimate_minutes, source, leaf, state, attempts,"
+                            " coalesce(claimed_by, ''), lease_expires_us, result, updated_us"
+                            " FROM tasks ORDER BY rowid"};
+    while (q.executeStep()) {
+      task t;
+      t.spec.id = q.getColumn(0).getString();
+      t.spec.parent = q.getColumn(1).getString();
+      t.spec.title = q.getColumn(2).getString();
+      t.spec.description = q.getColumn(3).getString();
+      t.spec.priority = q.getColumn(4).getInt();
+      t.spec.skills = string_array(q.getColumn(5).getString());
+      t.spec.files = string_array(q.getColumn(6).getString());
+      t.spec.estimate_minutes = static_cast<uint32_t>(q.getColumn(7).getInt64());
+      t.spec.source = q.getColumn(8).getString();
+      t.leaf = q.getColumn(9).getInt() != 0;
+      auto state = parse_task_state(q.getColumn(10).getString());
+      if (!state)
+        return make_error(errc::storage_error, "task " + t.spec.id + " has unknown state '" +
+                                                 q.getColumn(10).getString() + "'");
+      t.state = *state;
+      t.attempts = static_cast<uint32_t>(q.getColumn(11).getInt64());
+      t.claimed_by = q.getColumn(12).getString();
+      t.lease_expires_us = q.getColumn(13).getInt64();
+      t.result = q.getColumn(14).getString();
+      t.updated_us = q.getColumn(15).getInt64();
+      index.emplace(t.spec.id, tasks.size());
+      tasks.push_back(std::move(t));
+    }
+    SQLite::Statement deps{db, "SELECT task, depends_on FROM task_deps ORDER BY task, depends_on"};
+    while (deps.executeStep()) {
+      auto it = index.find(deps.getColumn(0).getString());
+      if (it == index.end())
+        return make_error(errc::storage_error,
+                          "dependency row for unknown task " + deps.getColumn(0).getString());
+      tasks[it->second].spec.depends.push_back(deps.getColumn(1).getString());
+    }
+    return tasks;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, std::string{"reading tasks: "} + e.what());
+  }
+}
+
+} // namespace swarm::persistence

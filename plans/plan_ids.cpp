@@ -1,0 +1,113 @@
+// Task ids: "<prefix>-<hex>" for roots, "<parent>.<n>" below them. A root's hex is a
+// prefix of the FNV-1a hash of its normalised title, so the same plan text always
+// yields the same ids, and editing one root's title leaves the others' ids alone.
+
+#include "plans/plan_builder.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace swarm::plans {
+
+namespace detail {
+
+uint64_t fnv1a_64(std::string_view bytes) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+uint64_t mix64(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+
+std::string root_hash_hex(std::string_view normalised_title, unsigned occurrence) {
+  std::string key(normalised_title);
+  key += '\x1f';
+  key += std::to_string(occurrence);
+  uint64_t h = mix64(fnv1a_64(key));
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string hex(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4)
+    hex[static_cast<size_t>(i)] = digits[h & 0xf];
+  return hex;
+}
+
+std::vector<std::string> unique_prefixes(const std::vector<std::string>& hex,
+                                         unsigned min_length) {
+  std::vector<std::string> out;
+  out.reserve(hex.size());
+  std::unordered_set<std::string> taken;
+  taken.reserve(hex.size() * 2);
+  for (const auto& h : hex) {
+    std::string candidate;
+    for (size_t len = min_length; len <= h.size(); ++len) {
+      candidate = h.substr(0, len);
+      if (!taken.count(candidate)) break;
+      candidate.clear();
+    }
+    // Two equal 64-bit hashes: vanishingly rare, but still give a unique id.
+    for (unsigned n = 0; candidate.empty(); ++n)
+      if (!taken.count(h + std::to_string(n))) candidate = h + std::to_string(n);
+    taken.insert(candidate);
+    out.push_back(std::move(candidate));
+  }
+  return out;
+}
+
+std::vector<std::string> assign_root_ids(std::string_view prefix,
+                                         const std::vector<std::string_view>& titles) {
+  std::unordered_map<std::string_view, unsigned> seen;
+  seen.reserve(titles.size());
+  std::vector<std::string> hex;
+  hex.reserve(titles.size());
+  for (auto title : titles)
+    hex.push_back(root_hash_hex(title, seen[title]++));
+  auto ids = unique_prefixes(hex);
+  for (auto& id : ids)
+    id.insert(0, std::string(prefix) + "-");
+  return ids;
+}
+
+} // namespace detail
+
+std::string root_id(std::string_view prefix, std::string_view title, unsigned occurrence,
+                    unsigned length) {
+  auto hex = detail::root_hash_hex(detail::normalise_title(title), occurrence);
+  length = std::max(1u, std::min(length, static_cast<unsigned>(hex.size())));
+  return std::string(prefix) + "-" + hex.substr(0, length);
+}
+
+bool looks_like_task_id(std::string_view text) {
+  // ^[a-z][a-z0-9_]*-[0-9a-z]+(\.[0-9]+)*$
+  auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t i = 0, n = text.size();
+  if (i == n || !lower(text[i])) return false;
+  while (i < n && (lower(text[i]) || digit(text[i]) || text[i] == '_'))
+    ++i;
+  if (i == n || text[i] != '-') return false;
+  size_t start = ++i;
+  while (i < n && (lower(text[i]) || digit(text[i])))
+    ++i;
+  if (i == start) return false;
+  while (i < n) {
+    if (text[i] != '.') return false;
+    start = ++i;
+    while (i < n && digit(text[i]))
+      ++i;
+    if (i == start) return false;
+  }
+  return true;
+}
+
+} // namespace swarm::plans
