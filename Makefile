@@ -1,0 +1,39 @@
+# The two entry points a newcomer needs. Everything else is plain CMake.
+#   make demo   install dependencies, Release build, run the example plan
+#   make test   install dependencies, build, run the test suite
+# Extras: make test-asan (AddressSanitizer + UBSan build of the suite), make bench.
+
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD ?= build
+DEMO_DIR ?= $(CURDIR)/$(BUILD)/demo
+
+.PHONY: demo test test-asan bench deps clean
+
+deps:
+	@scripts/setup-deps
+
+demo: deps
+	cmake -S . -B $(BUILD)-release -DCMAKE_BUILD_TYPE=Release -DSWARM_BUILD_TESTS=OFF -DSWARM_BUILD_BENCH=OFF
+	cmake --build $(BUILD)-release -j$(JOBS) --target swarm
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	cd $(DEMO_DIR) && $(CURDIR)/$(BUILD)-release/swarm run $(CURDIR)/plans/examples/demo.md --agents 4
+	cd $(DEMO_DIR) && $(CURDIR)/$(BUILD)-release/swarm status
+
+test: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j$(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+test-asan: deps
+	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DSWARM_SANITIZE=ON -DSWARM_BUILD_BENCH=OFF
+	cmake --build $(BUILD)-asan -j$(JOBS)
+	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j$(JOBS)
+
+bench: deps
+	cmake -S . -B $(BUILD)-release -DCMAKE_BUILD_TYPE=Release -DSWARM_BUILD_TESTS=OFF
+	cmake --build $(BUILD)-release -j$(JOBS)
+	$(BUILD)-release/bench/swarm_claim_bench
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-release $(BUILD)-asan

@@ -1,0 +1,70 @@
+// A small program driving swarm through its public API only (include/swarm/).
+// Usage: embed_example [WORKDIR]  — writes a plan there, runs it with 3 simulated agents,
+// then claims and completes one more task by hand, and prints what happened.
+#include <swarm/swarm.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace {
+
+int report(const swarm::error& e) {
+  std::fprintf(stderr, "embed_example: %s\n", e.to_string().c_str());
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::string dir = argc > 1 ? argv[1] : ".";
+  std::string plan_path = dir + "/plan.md";
+  std::ofstream{plan_path} << "# Release notes\n"
+                              "- Collect merged changes\n"
+                              "- Write the summary\n"
+                              "  depends: Collect merged changes\n"
+                              "- Publish\n"
+                              "  depends: Write the summary\n";
+
+  swarm::options opts;
+  opts.db_path = dir + "/.swarm/swarm.db";
+  auto engine = swarm::engine::open(opts);
+  if (!engine)
+    return report(engine.err());
+  auto& e = **engine;
+
+  auto loaded = e.load_plan(plan_path);
+  if (!loaded)
+    return report(loaded.err());
+  std::printf("loaded %llu task(s)\n", static_cast<unsigned long long>(loaded->added));
+
+  swarm::agent_options agents;
+  agents.min_work_ms = 5;
+  agents.max_work_ms = 20;
+  if (auto names = e.add_agents(3, agents); !names)
+    return report(names.err());
+  auto summary = e.run_until_done();
+  if (!summary)
+    return report(summary.err());
+  std::printf("run: %s, %llu/%llu completed in %.2fs\n", summary->success ? "ok" : "incomplete",
+              static_cast<unsigned long long>(summary->tasks.completed),
+              static_cast<unsigned long long>(summary->tasks.total()),
+              summary->elapsed_seconds);
+
+  // Bring-your-own-worker: add a task file, claim it and complete it by hand.
+  std::ofstream{dir + "/more.json"} << R"({"tasks": [{"title": "Tweet the release"}]})";
+  if (auto more = e.load_plan(dir + "/more.json"); !more)
+    return report(more.err());
+  auto claimed = e.claim("me");
+  if (!claimed)
+    return report(claimed.err());
+  if (!*claimed) {
+    std::fprintf(stderr, "embed_example: expected a ready task\n");
+    return 1;
+  }
+  auto done = e.complete((*claimed)->t.spec.id, "me", (*claimed)->attempt, "posted");
+  if (!done)
+    return report(done.err());
+  std::printf("completed %s by hand: %s\n", done->spec.id.c_str(), swarm::to_string(done->state));
+  return summary->success && done->state == swarm::task_state::completed ? 0 : 1;
+}

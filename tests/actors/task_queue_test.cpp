@@ -1,0 +1,220 @@
+// Actor-level tests of the task queue over a real persistence actor and SQLite file.
+#include "actors/messages.hpp"
+#include "actors/task_queue/task_graph.hpp"
+#include "actors/task_queue/task_queue.hpp"
+#include "persistence/database.hpp"
+#include "persistence/persistence_actor.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <mutex>
+#include <set>
+
+using namespace swarm;
+
+namespace {
+
+struct fixture {
+  test::temp_dir dir;
+  std::string db_path = dir.file("swarm.db");
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  persistence::persistence_actor persist;
+  task_queue_actor queue;
+
+  explicit fixture(task_queue_config qcfg = {}) {
+    auto db = persistence::open_database(db_path, persistence::sync_mode::normal);
+    REQUIRE(db);
+    cfg.set("scheduler.max-threads", size_t{2});
+    sys = std::make_unique<caf::actor_system>(cfg);
+    persist = persistence::spawn_persistence(
+      *sys, {std::shared_ptr<SQLite::Database>(std::move(*db)), db_path});
+    queue = spawn_task_queue(*sys, persist, std::make_shared<task_graph>(), qcfg);
+  }
+
+  ~fixture() {
+    caf::anon_send_exit(queue, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(persist, caf::exit_reason::user_shutdown);
+    queue = nullptr;
+    persist = nullptr;
+    sys.reset();
+  }
+
+  template <class T, class... Ts>
+  T ask(Ts&&... xs) {
+    caf::scoped_actor self{*sys};
+    T out{};
+    self->request(queue, std::chrono::seconds(30), std::forward<Ts>(xs)...)
+      .receive([&](T& v) { out = std::move(v); },
+               [&](caf::error& err) { FAIL("request failed: " << caf::to_string(err)); });
+    return out;
+  }
+
+  int64_t count_events(const std::string& kind) {
+    SQLite::Database db{db_path, SQLite::OPEN_READONLY};
+    SQLite::Statement q{db, "SELECT count(*) FROM events WHERE kind = ?"};
+    q.bind(1, kind);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  }
+};
+
+plan flat_plan(size_t n) {
+  plan p;
+  p.path = "generated";
+  for (size_t i = 0; i < n; ++i) {
+    task_spec s;
+    s.id = "sw-" + std::to_string(1000 + i);
+    s.title = "task " + std::to_string(i);
+    p.tasks.push_back(std::move(s));
+  }
+  return p;
+}
+
+// An agent that claims (and optionally completes) until the queue has nothing for it,
+// recording every claim it was granted.
+struct claimer_state {
+  static inline const char* name = "claimer";
+};
+
+caf::behavior claimer(caf::stateful_actor<claimer_state>* self, task_queue_actor queue,
+                      std::string name, bool complete,
+                      std::shared_ptr<std::mutex> mtx,
+                      std::shared_ptr<std::multimap<std::string, std::string>> claims) {
+  auto next = std::make_shared<std::function<void()>>();
+  *next = [=] {
+    self->request(queue, std::chrono::seconds(30), claim_atom_v, claim_request{name, complete})
+      .then(
+        [=](claim_result& r) {
+          if (!r.claimed) {
+            self->quit();
+            return;
+          }
+          {
+            std::lock_guard<std::mutex> guard{*mtx};
+            claims->emplace(r.t.spec.id, name);
+          }
+          if (!complete) {
+            (*next)();
+            return;
+          }
+          self->request(queue, std::chrono::seconds(30), complete_atom_v,
+                        task_report{r.t.spec.id, name, r.t.attempts, "ok"})
+            .then([=](task&) { (*next)(); }, [=](caf::error&) { self->quit(); });
+        },
+        [=](caf::error&) { self->quit(); });
+  };
+  (*next)();
+  return {[](caf::ok_atom) {}};
+}
+
+void run_claimers(fixture& f, size_t agents, bool complete,
+                  std::multimap<std::string, std::string>& claims_out) {
+  auto mtx = std::make_shared<std::mutex>();
+  auto claims = std::make_shared<std::multimap<std::string, std::string>>();
+  caf::scoped_actor self{*f.sys};
+  for (size_t i = 0; i < agents; ++i) {
+    auto a = f.sys->spawn(claimer, f.queue, "agent-" + std::to_string(i), complete, mtx, claims);
+    self->monitor(a);
+  }
+  for (size_t i = 0; i < agents; ++i)
+    self->receive([](const caf::down_msg&) {});
+  claims_out = *claims;
+}
+
+} // namespace
+
+TEST_CASE("many concurrent claimers: every task is claimed by exactly one agent",
+          "[actor][task_queue]") {
+  fixture f;
+  auto report = f.ask<load_report>(load_atom_v, flat_plan(2000));
+  REQUIRE(report.added == 2000);
+  std::multimap<std::string, std::string> claims;
+  run_claimers(f, 64, false, claims);
+  REQUIRE(claims.size() == 2000);
+  std::set<std::string> distinct;
+  for (const auto& [id, agent] : claims)
+    distinct.insert(id);
+  CHECK(distinct.size() == 2000); // no task handed out twice
+  auto counts = f.ask<task_counts>(status_atom_v);
+  CHECK(counts.claimed == 2000);
+  CHECK(counts.ready == 0);
+  // Every acknowledged claim is in the journal.
+  CHECK(f.count_events("task.claimed") == 2000);
+}
+
+TEST_CASE("claimers that complete drain the queue exactly once per task",
+          "[actor][task_queue]") {
+  fixture f;
+  plan p = flat_plan(600);
+  // A chain through the first 50 tasks and fan-in on the last one.
+  for (size_t i = 1; i < 50; ++i)
+    p.tasks[i].depends.push_back(p.tasks[i - 1].id);
+  for (size_t i = 50; i < 599; ++i)
+    p.tasks[599].depends.push_back(p.tasks[i].id);
+  f.ask<load_report>(load_atom_v, p);
+  std::multimap<std::string, std::string> claims;
+  run_claimers(f, 32, true, claims);
+  CHECK(claims.size() == 600);
+  auto counts = f.ask<task_counts>(status_atom_v);
+  CHECK(counts.completed == 600);
+  CHECK(f.count_events("task.completed") == 600);
+}
+
+TEST_CASE("a report from an agent that does not hold the claim is refused",
+          "[actor][task_queue]") {
+  fixture f;
+  f.ask<load_report>(load_atom_v, flat_plan(1));
+  auto r = f.ask<claim_result>(claim_atom_v, claim_request{"alice", false});
+  REQUIRE(r.claimed);
+  caf::scoped_actor self{*f.sys};
+  bool refused = false;
+  self->request(f.queue, std::chrono::seconds(5), complete_atom_v,
+                task_report{r.t.spec.id, "bob", r.t.attempts, "mine"})
+    .receive([](task&) {},
+             [&](caf::error& err) { refused = from_caf(err).code == errc::not_claimant; });
+  CHECK(refused);
+  auto done = f.ask<task>(complete_atom_v, task_report{r.t.spec.id, "alice", r.t.attempts, "ok"});
+  CHECK(done.state == task_state::completed);
+}
+
+TEST_CASE("an expired lease returns the task to the queue with the attempt counted",
+          "[actor][task_queue]") {
+  task_queue_config cfg;
+  cfg.lease_ttl_us = 50'000; // 50 ms
+  fixture f{cfg};
+  f.ask<load_report>(load_atom_v, flat_plan(1));
+  auto first = f.ask<claim_result>(claim_atom_v, claim_request{"slow", false});
+  REQUIRE(first.claimed);
+  // A parked claim is served once the lease expires and the task is released.
+  auto second = f.ask<claim_result>(claim_atom_v, claim_request{"fast", true});
+  REQUIRE(second.claimed);
+  CHECK(second.t.spec.id == first.t.spec.id);
+  CHECK(second.t.attempts == 2);
+  CHECK(f.count_events("task.released") == 1);
+  // The first holder's late report is refused: the claim moved on.
+  caf::scoped_actor self{*f.sys};
+  bool refused = false;
+  self->request(f.queue, std::chrono::seconds(5), complete_atom_v,
+                task_report{first.t.spec.id, "slow", first.t.attempts, "late"})
+    .receive([](task&) {}, [&](caf::error&) { refused = true; });
+  CHECK(refused);
+}
+
+TEST_CASE("an invalid plan is refused and changes nothing", "[actor][task_queue]") {
+  fixture f;
+  plan p = flat_plan(3);
+  p.tasks[2].depends.push_back("sw-nope");
+  caf::scoped_actor self{*f.sys};
+  std::optional<error> refused;
+  self->request(f.queue, std::chrono::seconds(5), load_atom_v, p)
+    .receive([](load_report&) {}, [&](caf::error& err) { refused = from_caf(err); });
+  REQUIRE(refused);
+  CHECK(refused->code == errc::invalid_plan);
+  CHECK(refused->message.find("sw-nope") != std::string::npos);
+  CHECK(f.ask<task_counts>(status_atom_v).total() == 0);
+  CHECK(f.count_events("task.created") == 0);
+}
