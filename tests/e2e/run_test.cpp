@@ -1,0 +1,166 @@
+// `swarm load` and `swarm run` from the outside: idempotent loads, a finished run
+// that is run again, failures that block dependents, and the example plans.
+
+#include "tests/e2e/e2e_support.hpp"
+
+#include <map>
+
+namespace {
+
+using namespace e2e;
+
+const char* small_plan = R"(# Small plan
+
+## Backend
+- Schema
+  priority: P0
+- Queries
+  depends: Schema
+
+## Frontend
+- Page
+- Styles
+)";
+
+const char* chain_plan = R"(## Chain
+- First
+- Second
+  depends: First
+- Third
+  depends: Second
+)";
+
+int64_t events_of(const temp_dir& dir, const std::string& kind) {
+  return query_int(dir.db(), "SELECT COUNT(*) FROM events WHERE kind = '" + kind + "'");
+}
+
+std::map<std::string, json::value> tasks_by_title(const temp_dir& dir) {
+  auto r = swarm(dir.path(), {"tasks", "--json"});
+  INFO(r);
+  REQUIRE(r.exit_code == 0);
+  std::map<std::string, json::value> out;
+  for (const auto& t : parse_json(r.out).at("tasks").as_array())
+    out[str_at(t, "title")] = t;
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("loading a plan twice adds nothing the second time; runs finish and stay finished",
+          "[e2e][run]") {
+  temp_dir dir;
+  write_text(dir / "plan.md", small_plan);
+
+  auto first = swarm(dir.path(), {"load", "plan.md", "--json"});
+  INFO(first);
+  REQUIRE(first.exit_code == 0);
+  auto f = parse_json(first.out);
+  auto n = int_at(f, "added");
+  CHECK(n == 7);
+  CHECK(int_at(f, "already_present") == 0);
+  CHECK(int_at(f, "total") == 7);
+
+  auto second = swarm(dir.path(), {"load", "plan.md", "--json"});
+  INFO(second);
+  REQUIRE(second.exit_code == 0);
+  auto s = parse_json(second.out);
+  CHECK(int_at(s, "added") == 0);
+  CHECK(int_at(s, "already_present") == n);
+  CHECK(int_at(s, "total") == n);
+  CHECK(events_of(dir, "task.created") == n);
+
+  auto human = swarm(dir.path(), {"load", "plan.md"});
+  INFO(human);
+  CHECK(human.exit_code == 0);
+  CHECK(human.out.find("0 new task(s), 7 already known") != std::string::npos);
+
+  auto run = swarm(dir.path(), {"run", "plan.md", "--agents", "3", "--work-ms", "1-5"});
+  INFO(run);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.out.find("0 new task(s), 7 already known") != std::string::npos);
+  CHECK(run.out.find("done in") != std::string::npos);
+  CHECK(events_of(dir, "task.created") == n);
+  CHECK(events_of(dir, "task.completed") == 4);
+
+  // Run again on the finished database: nothing to do, success at once.
+  auto started = steady::now();
+  auto again = swarm(dir.path(), {"run", "plan.md", "--json"});
+  auto seconds = std::chrono::duration<double>(steady::now() - started).count();
+  INFO(again);
+  REQUIRE(again.exit_code == 0);
+  auto summary = parse_json(again.out);
+  CHECK(summary.at("success").as_bool());
+  auto c = task_counts(summary);
+  CHECK(c.completed == 7);
+  CHECK(c.total == 7);
+  CHECK(seconds < 5.0);
+  CHECK(events_of(dir, "task.claimed") == 4);
+  CHECK(events_of(dir, "task.completed") == 4);
+
+  auto verify = swarm(dir.path(), {"replay", "--verify"});
+  INFO(verify);
+  CHECK(verify.exit_code == 0);
+}
+
+TEST_CASE("a task that fails every attempt fails the run and blocks its dependents",
+          "[e2e][run]") {
+  temp_dir dir;
+  write_text(dir / "chain.md", chain_plan);
+  auto run = swarm(dir.path(), {"run", "chain.md", "--agents", "2", "--work-ms", "1-5",
+                                "--fail-rate", "1", "--max-attempts", "2"});
+  INFO(run);
+  CHECK(run.exit_code == 1);
+  CHECK(run.out.find("stopped in") != std::string::npos);
+  CHECK(run.out.find("1 failed") != std::string::npos);
+  CHECK(run.out.find("2 blocked") != std::string::npos);
+  CHECK(run.out.find("not every task completed") != std::string::npos);
+
+  auto tasks = tasks_by_title(dir);
+  REQUIRE(tasks.count("First") == 1);
+  CHECK(str_at(tasks["First"], "state") == "failed");
+  CHECK(int_at(tasks["First"], "attempts") == 2);
+  CHECK(str_at(tasks["Second"], "state") == "blocked");
+  CHECK(str_at(tasks["Third"], "state") == "blocked");
+  CHECK(int_at(tasks["Second"], "attempts") == 0);
+  CHECK(str_at(tasks["Chain"], "state") != "completed");
+
+  // The journal has both failed attempts of the first task, and nothing claimed the rest.
+  auto first_id = str_at(tasks["First"], "id");
+  CHECK(query_int(dir.db(), "SELECT COUNT(*) FROM events WHERE kind = 'task.failed' AND "
+                            "json_extract(body, '$.id') = '" + first_id + "'") == 2);
+  CHECK(events_of(dir, "task.claimed") == 2);
+  CHECK(events_of(dir, "task.completed") == 0);
+
+  auto status = swarm(dir.path(), {"status", "--json"});
+  INFO(status);
+  REQUIRE(status.exit_code == 0);
+  auto c = task_counts(parse_json(status.out));
+  CHECK(c.completed == 0);
+  CHECK(c.failed >= 1);
+  CHECK(c.blocked >= 2);
+
+  auto verify = swarm(dir.path(), {"replay", "--verify"});
+  INFO(verify);
+  CHECK(verify.exit_code == 0);
+}
+
+TEST_CASE("the example plans run to completion", "[e2e][demo]") {
+  for (const char* plan : {"plans/examples/demo.md", "plans/examples/demo.json"}) {
+    DYNAMIC_SECTION(plan) {
+      temp_dir dir;
+      auto run = swarm(dir.path(), {"run", source_path(plan)});
+      INFO(run);
+      CHECK(run.exit_code == 0);
+      CHECK(run.out.find("done in") != std::string::npos);
+      auto status = swarm(dir.path(), {"status", "--json"});
+      INFO(status);
+      REQUIRE(status.exit_code == 0);
+      auto c = task_counts(parse_json(status.out));
+      CHECK(c.total > 0);
+      CHECK(c.completed == c.total);
+      auto verify = swarm(dir.path(), {"replay", "--verify"});
+      INFO(verify);
+      CHECK(verify.exit_code == 0);
+    }
+  }
+}

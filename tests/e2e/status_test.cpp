@@ -1,0 +1,248 @@
+// `swarm status` and `swarm tasks` answer the same with a running engine (through its
+// control socket) and without one (an engine opened in-process); and one engine
+// writes a database at a time.
+
+#include "tests/e2e/e2e_support.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace {
+
+using namespace e2e;
+
+// 4 leaf tasks under 2 headings, one dependency: 7 tasks in all.
+const char* small_plan = R"(# Small plan
+
+## Backend
+- Schema
+  priority: P0
+- Queries
+  depends: Schema
+
+## Frontend
+- Page
+- Styles
+)";
+
+void check_status_shape(const json::value& v) {
+  REQUIRE(v.is_object());
+  const auto& o = v.as_object();
+  REQUIRE(o.contains("tasks"));
+  REQUIRE(o.contains("agents"));
+  REQUIRE(o.contains("run"));
+  task_counts(v);
+  REQUIRE(o.at("agents").is_array());
+  for (const auto& a : o.at("agents").as_array()) {
+    INFO(json::serialize(a));
+    CHECK_FALSE(str_at(a, "name").empty());
+    auto state = str_at(a, "state");
+    CHECK((state == "busy" || state == "idle" || state == "offline"));
+    str_at(a, "current_task");
+    int_at(a, "completed");
+    int_at(a, "failed");
+  }
+  const auto& run = o.at("run");
+  REQUIRE(run.is_object());
+  str_at(run, "state");
+  str_at(run, "session");
+  str_at(run, "db");
+}
+
+// Ids by state from a `tasks --json` result; checks each task's shape.
+std::map<std::string, std::string> task_states(const json::value& v) {
+  REQUIRE(v.is_object());
+  const auto* list = v.as_object().if_contains("tasks");
+  REQUIRE(list != nullptr);
+  REQUIRE(list->is_array());
+  std::map<std::string, std::string> out;
+  for (const auto& t : list->as_array()) {
+    INFO(json::serialize(t));
+    auto id = str_at(t, "id");
+    str_at(t, "title");
+    out[id] = str_at(t, "state");
+  }
+  return out;
+}
+
+std::map<std::string, int64_t> count_states(const std::map<std::string, std::string>& ids) {
+  std::map<std::string, int64_t> out;
+  for (const auto& [id, state] : ids)
+    ++out[state];
+  return out;
+}
+
+bool engine_serving(const temp_dir& dir) {
+  return fs::exists(dir.path() / ".swarm" / "control.sock");
+}
+
+int64_t claims_journaled(const temp_dir& dir) {
+  return try_query_int(dir.db(), "SELECT COUNT(*) FROM events WHERE kind = 'task.claimed'")
+    .value_or(0);
+}
+
+} // namespace
+
+TEST_CASE("status and tasks answer without an engine after a run", "[e2e][status]") {
+  temp_dir dir;
+  write_text(dir / "plan.md", small_plan);
+  auto run = swarm(dir.path(), {"run", "plan.md", "--agents", "2", "--work-ms", "1-5",
+                                "--json"});
+  INFO(run);
+  REQUIRE(run.exit_code == 0);
+  auto summary = parse_json(run.out);
+  CHECK(summary.at("success").as_bool());
+  auto run_counts = task_counts(summary);
+  CHECK(run_counts.total == 7);
+
+  auto status = swarm(dir.path(), {"status", "--json"});
+  INFO(status);
+  REQUIRE(status.exit_code == 0);
+  auto sv = parse_json(status.out);
+  check_status_shape(sv);
+  auto c = task_counts(sv);
+  CHECK(c.total == 7);
+  CHECK(c.completed == 7);
+  CHECK(str_at(sv.at("run"), "state") != "running");
+  // The agents of the finished run are known, none of them live.
+  CHECK(sv.at("agents").as_array().size() == 2);
+  for (const auto& a : sv.at("agents").as_array())
+    CHECK(str_at(a, "state") == "offline");
+
+  auto tasks = swarm(dir.path(), {"tasks", "--json"});
+  INFO(tasks);
+  REQUIRE(tasks.exit_code == 0);
+  auto states = task_states(parse_json(tasks.out));
+  CHECK(states.size() == 7);
+  CHECK(count_states(states)["completed"] == 7);
+
+  auto ready = swarm(dir.path(), {"tasks", "--ready", "--json"});
+  INFO(ready);
+  REQUIRE(ready.exit_code == 0);
+  CHECK(task_states(parse_json(ready.out)).empty());
+
+  auto one_id = states.begin()->first;
+  auto one = swarm(dir.path(), {"tasks", "--id", one_id, "--json"});
+  INFO(one);
+  REQUIRE(one.exit_code == 0);
+  auto ov = parse_json(one.out);
+  CHECK(str_at(ov, "id") == one_id);
+  CHECK(str_at(ov, "state") == "completed");
+
+  auto missing = swarm(dir.path(), {"tasks", "--id", "no-such-task", "--json"});
+  INFO(missing);
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.find("no-such-task") != std::string::npos);
+
+  // The human forms work too.
+  auto human = swarm(dir.path(), {"status"});
+  INFO(human);
+  CHECK(human.exit_code == 0);
+  CHECK(human.out.find("7 completed") != std::string::npos);
+}
+
+TEST_CASE("status and tasks answer through the control socket while a run is in progress",
+          "[e2e][status]") {
+  temp_dir dir;
+  write_text(dir / "plan.md", small_plan);
+  process run{dir.path(),
+              {"run", "plan.md", "--agents", "2", "--work-ms", "600-800", "--json"}};
+  // The engine serves its socket and its agents have claimed work.
+  REQUIRE(poll_until(20s, [&] {
+    if (!run.running())
+      FAIL("the run ended early: " << run.result());
+    return engine_serving(dir) && claims_journaled(dir) > 0;
+  }));
+
+  auto status = swarm(dir.path(), {"status", "--json"});
+  INFO(status);
+  REQUIRE(status.exit_code == 0);
+  auto sv = parse_json(status.out);
+  check_status_shape(sv);
+  auto c = task_counts(sv);
+  CHECK(c.total == 7);
+  CHECK(c.completed < c.total);
+  CHECK(str_at(sv.at("run"), "state") == "running");
+  // The running engine's session is the one it journaled.
+  auto session = str_at(sv.at("run"), "session");
+  CHECK(session == query_strings(dir.db(), "SELECT json_extract(body, '$.session') FROM events "
+                                           "WHERE kind = 'engine.started' ORDER BY seq DESC "
+                                           "LIMIT 1")
+                     .at(0));
+  const auto& agents = sv.at("agents").as_array();
+  CHECK(agents.size() == 2);
+  size_t busy = 0;
+  for (const auto& a : agents) {
+    auto state = str_at(a, "state");
+    CHECK((state == "busy" || state == "idle"));
+    if (state == "busy") {
+      ++busy;
+      CHECK_FALSE(str_at(a, "current_task").empty());
+    }
+  }
+  CHECK(busy >= 1);
+
+  auto ready = swarm(dir.path(), {"tasks", "--ready", "--json"});
+  INFO(ready);
+  REQUIRE(ready.exit_code == 0);
+  for (const auto& [id, state] : task_states(parse_json(ready.out)))
+    CHECK(state == "ready");
+
+  auto tasks = swarm(dir.path(), {"tasks", "--json"});
+  INFO(tasks);
+  REQUIRE(tasks.exit_code == 0);
+  auto live = task_states(parse_json(tasks.out));
+  CHECK(live.size() == 7);
+
+  auto finished = run.wait(30s);
+  INFO(finished);
+  REQUIRE(finished.exit_code == 0);
+
+  // Without the engine: the same tasks, now all completed.
+  auto after = swarm(dir.path(), {"tasks", "--json"});
+  INFO(after);
+  REQUIRE(after.exit_code == 0);
+  auto offline = task_states(parse_json(after.out));
+  std::set<std::string> live_ids, offline_ids;
+  for (const auto& [id, s] : live)
+    live_ids.insert(id);
+  for (const auto& [id, s] : offline) {
+    offline_ids.insert(id);
+    CHECK(s == "completed");
+  }
+  CHECK(live_ids == offline_ids);
+  auto status_after = swarm(dir.path(), {"status", "--json"});
+  INFO(status_after);
+  REQUIRE(status_after.exit_code == 0);
+  auto sa = parse_json(status_after.out);
+  check_status_shape(sa);
+  CHECK(task_counts(sa).completed == 7);
+  CHECK(str_at(sa.at("run"), "state") != "running");
+}
+
+TEST_CASE("a second run on a database in use is refused and names the holder",
+          "[e2e][lock]") {
+  temp_dir dir;
+  write_text(dir / "plan.md", small_plan);
+  process first{dir.path(), {"run", "plan.md", "--agents", "1", "--work-ms", "400-500"}};
+  REQUIRE(poll_until(20s, [&] {
+    if (!first.running())
+      FAIL("the first run ended early: " << first.result());
+    return engine_serving(dir);
+  }));
+
+  auto second = swarm(dir.path(), {"run", "plan.md", "--agents", "1"});
+  INFO(second);
+  CHECK(second.exit_code == 1);
+  CHECK(second.err.find("pid " + std::to_string(first.pid())) != std::string::npos);
+  CHECK(second.err.find("database_locked") != std::string::npos);
+  CHECK(std::count(second.err.begin(), second.err.end(), '\n') == 1);
+  REQUIRE(first.running()); // the refused run did not disturb the first one
+
+  first.kill_hard();
+  // The kernel dropped the dead holder's lock: the database is usable at once.
+  auto resumed = swarm(dir.path(), {"run", "plan.md", "--agents", "2", "--work-ms", "1-5"});
+  INFO(resumed);
+  CHECK(resumed.exit_code == 0);
+}
