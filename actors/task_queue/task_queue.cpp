@@ -142,16 +142,25 @@ caf::error refuse_if_broken(self_ptr self) {
   return {};
 }
 
-template <class Result>
-caf::result<Result> report_outcome(self_ptr self, const task_report& r, bool success) {
-  if (auto err = refuse_if_broken(self))
-    return err;
+// The task a report is about, if the reporter holds its claim under that attempt.
+expected<task_index> claimed_task(self_ptr self, const task_report& r) {
+  if (self->state.broken)
+    return *self->state.broken;
   auto& g = *self->state.graph;
   auto idx = g.find(r.id);
   if (!idx)
-    return to_caf(errc::not_found, "no task '" + r.id + "'");
+    return make_error(errc::not_found, "no task '" + r.id + "'");
   if (auto ok = g.check_claim(*idx, r.agent, r.attempt); !ok)
-    return to_caf(ok.err());
+    return ok.err();
+  return *idx;
+}
+
+template <class Result>
+caf::result<Result> report_outcome(self_ptr self, const task_report& r, bool success) {
+  auto idx = claimed_task(self, r);
+  if (!idx)
+    return to_caf(idx.err());
+  auto& g = *self->state.graph;
   auto now = now_us();
   auto changed = success ? g.complete(*idx, r.result, now)
                          : g.fail(*idx, r.result, self->state.cfg.max_attempts, now);
@@ -236,14 +245,10 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
       return report_outcome<task>(self, r, false);
     },
     [=](renew_atom, const task_report& r) -> caf::result<int64_t> {
-      if (auto err = refuse_if_broken(self))
-        return err;
-      auto& g = *self->state.graph;
-      auto idx = g.find(r.id);
+      auto idx = claimed_task(self, r);
       if (!idx)
-        return to_caf(errc::not_found, "no task '" + r.id + "'");
-      if (auto ok = g.check_claim(*idx, r.agent, r.attempt); !ok)
-        return to_caf(ok.err());
+        return to_caf(idx.err());
+      auto& g = *self->state.graph;
       auto now = now_us();
       auto expiry = now + self->state.cfg.lease_ttl_us;
       g.renew(*idx, expiry);
