@@ -117,8 +117,9 @@ expected<std::unique_ptr<SQLite::Database>> open_database(const std::string& pat
     if (ec)
       return make_error(errc::io_error,
                         "cannot create directory " + dir.string() + ": " + ec.message());
-    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE |
-                                                         SQLite::OPEN_CREATE);
+    // NOMUTEX: one thread (the persistence actor's) uses the connection at a time.
+    auto db = std::make_unique<SQLite::Database>(
+      path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
     db->setBusyTimeout(5000);
     auto mode = db->execAndGet("PRAGMA journal_mode=WAL").getString();
     if (mode != "wal")

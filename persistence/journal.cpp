@@ -53,9 +53,17 @@ int64_t number(const json::object& o, const char* name) {
   return 0;
 }
 
+// Executes a prepared statement and leaves it ready for reuse, even when it throws
+// (the caller rolls back and the statement must not stay mid-execution).
 void run(SQLite::Statement& q) {
-  q.exec();
-  q.reset();
+  try {
+    q.exec();
+  } catch (...) {
+    q.tryReset();
+    q.clearBindings();
+    throw;
+  }
+  q.tryReset();
   q.clearBindings();
 }
 

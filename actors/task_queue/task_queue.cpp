@@ -46,7 +46,10 @@ using self_ptr = task_queue_actor::stateful_pointer<task_queue_state>;
 // queue is marked broken.
 template <class F>
 void journal(self_ptr self, std::vector<event> events, F then) {
-  self->request(self->state.persistence, journal_timeout, persistence::append_atom_v,
+  // No timer: the persistence actor is local and either answers or dies, and a dead
+  // receiver fails the request at once. A finite timeout would cost a clock entry per
+  // append on the hottest path.
+  self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
                 persistence::event_batch{std::move(events)})
     .then([then](int64_t) mutable { then(caf::error{}); },
           [self, then](caf::error& err) mutable {
