@@ -12,9 +12,11 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <boost/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <mutex>
 #include <filesystem>
 #include <random>
 #include <unistd.h>
@@ -58,6 +60,13 @@ engine::~engine() { impl_->shutdown(); }
 const options& engine::opts() const { return impl_->opts; }
 
 expected<std::unique_ptr<engine>> engine::open(const options& opts) {
+  // Diagnostics belong on stderr (stdout carries results, e.g. --json). Replace only
+  // spdlog's stock logger (unnamed), never one the embedding program installed.
+  static std::once_flag log_once;
+  std::call_once(log_once, [] {
+    if (spdlog::default_logger()->name().empty())
+      spdlog::set_default_logger(spdlog::stderr_color_mt("swarm"));
+  });
   auto p = std::make_unique<impl>();
   p->opts = opts;
   if (p->opts.db_path.empty())
@@ -81,10 +90,10 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
   if (!earlier)
     return earlier.err();
 
-  caf::actor_system_config cfg;
+  p->sys_cfg = std::make_unique<caf::actor_system_config>();
   if (p->opts.worker_threads > 0)
-    cfg.set("scheduler.max-threads", static_cast<size_t>(p->opts.worker_threads));
-  p->sys = std::make_unique<caf::actor_system>(cfg);
+    p->sys_cfg->set("scheduler.max-threads", static_cast<size_t>(p->opts.worker_threads));
+  p->sys = std::make_unique<caf::actor_system>(*p->sys_cfg);
   p->persist = persistence::spawn_persistence(
     *p->sys, persistence::persistence_config{std::shared_ptr<SQLite::Database>(std::move(*db)),
                                              p->opts.db_path});
@@ -132,9 +141,14 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
                              persistence::event_batch{std::move(events)});
     if (!r)
       return r.err();
-    auto recovered = p->ask<uint64_t>(p->queue, recover_atom_v,
+    // Only in-process agents die with their session; a claim taken by an outside
+    // worker (`swarm claim`, the embedding API) lives until its lease expires.
+    std::vector<std::string> dead_agents;
+    for (const auto& a : *earlier)
+      dead_agents.push_back(a.name);
+    auto recovered = p->ask<uint64_t>(p->queue, recover_atom_v, std::move(dead_agents),
                                       std::string{"recovered at restart: the claim was held "
-                                                  "by a previous engine session"});
+                                                  "by an agent of a previous engine session"});
     if (!recovered)
       return recovered.err();
     if (*recovered > 0)

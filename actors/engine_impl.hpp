@@ -25,6 +25,8 @@ struct engine::impl {
   options opts;
   persistence::db_lock lock;
   std::string session; // empty when inspect_only
+  // CAF 0.17's actor_system keeps a reference to its config: it must outlive sys.
+  std::unique_ptr<caf::actor_system_config> sys_cfg;
   std::unique_ptr<caf::actor_system> sys;
   persistence::persistence_actor persist;
   task_queue_actor queue;

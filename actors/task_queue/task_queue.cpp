@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <deque>
+#include <set>
 
 namespace swarm {
 
@@ -267,10 +268,15 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
               });
       return rp;
     },
-    [=](recover_atom, const std::string& reason) -> caf::result<uint64_t> {
+    [=](recover_atom, const std::vector<std::string>& agents,
+        const std::string& reason) -> caf::result<uint64_t> {
       if (auto err = refuse_if_broken(self))
         return err;
-      auto claimed = self->state.graph->claimed();
+      std::set<std::string> gone(agents.begin(), agents.end());
+      std::vector<task_index> claimed;
+      for (auto idx : self->state.graph->claimed())
+        if (gone.count(self->state.graph->at(idx).t.claimed_by) > 0)
+          claimed.push_back(idx);
       for (auto idx : claimed)
         release(self, idx, reason);
       // The releases were journaled before this barrier request: answer after commit.

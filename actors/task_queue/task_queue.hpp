@@ -29,8 +29,9 @@ using task_queue_actor = caf::typed_actor<
   caf::replies_to<fail_atom, task_report>::with<task>,
   // Extends a claim's lease; replies with the new expiry (unix µs).
   caf::replies_to<renew_atom, task_report>::with<int64_t>,
-  // Returns every claim to the queue (owners gone); replies with how many.
-  caf::replies_to<recover_atom, std::string>::with<uint64_t>,
+  // Returns the claims held by these agents to the queue (owners gone: their session
+  // ended); replies with how many, after commit.
+  caf::replies_to<recover_atom, std::vector<std::string>, std::string>::with<uint64_t>,
   // Per-state counts.
   caf::replies_to<status_atom>::with<task_counts>,
   // Tasks, optionally only ready ones or one by id (errc::not_found).

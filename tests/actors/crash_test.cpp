@@ -8,7 +8,9 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <csignal>
+#include <thread>
 #include <fstream>
 #include <set>
 #include <sys/wait.h>
@@ -20,6 +22,7 @@ namespace {
 [[noreturn]] void child_work(const std::string& db, const std::string& plan_path) {
   swarm::options opts;
   opts.db_path = db;
+  opts.lease_ttl_ms = 300; // an outside worker's claim ends with its lease
   auto e = swarm::engine::open(opts);
   if (!e)
     _exit(10);
@@ -79,10 +82,16 @@ TEST_CASE("acknowledged operations survive SIGKILL; claims are recovered on reop
   opts.db_path = db;
   auto e = swarm::engine::open(opts);
   REQUIRE(e);
+  // The dead worker's claims return to the queue once their leases expire.
   auto s = (*e)->status();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (s && s->tasks.claimed > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    s = (*e)->status();
+  }
   REQUIRE(s);
   CHECK(s->tasks.completed == 10);
-  CHECK(s->tasks.claimed == 0); // the dead session's claims went back to the queue
+  CHECK(s->tasks.claimed == 0);
   CHECK(s->tasks.ready == 20);
   auto tasks = (*e)->tasks();
   REQUIRE(tasks);

@@ -38,7 +38,8 @@ using namespace std::chrono_literals;
 
 using steady = std::chrono::steady_clock;
 
-// A fresh directory under /tmp, removed with everything in it at scope exit.
+// A fresh directory under /tmp, removed with everything in it at scope exit (kept when
+// SWARM_E2E_KEEP is set).
 class temp_dir {
 public:
   temp_dir() {
@@ -50,6 +51,8 @@ public:
   temp_dir(const temp_dir&) = delete;
   temp_dir& operator=(const temp_dir&) = delete;
   ~temp_dir() {
+    if (std::getenv("SWARM_E2E_KEEP") != nullptr)
+      return; // kept for a post-mortem
     std::error_code ec;
     fs::remove_all(path_, ec);
   }
@@ -89,6 +92,13 @@ inline std::ostream& operator<<(std::ostream& os, const outcome& o) {
             << "\n--- stdout ---\n" << o.out << "--- stderr ---\n" << o.err;
 }
 
+// The binary under test: the one this build made, unless SWARM_E2E_BINARY names
+// another (an installed swarm, or a build with a candidate fix).
+inline std::string binary() {
+  const char* env = std::getenv("SWARM_E2E_BINARY");
+  return env != nullptr && *env != '\0' ? env : SWARM_BINARY;
+}
+
 // One running `swarm` subprocess; its stdout and stderr go to files beside the test's
 // temp directory (under .e2e-logs/ so they never mix with the swarm's own files).
 class process {
@@ -100,7 +110,7 @@ public:
     auto n = std::to_string(++counter);
     out_path_ = logs / ("out-" + n + ".txt");
     err_path_ = logs / ("err-" + n + ".txt");
-    args.insert(args.begin(), SWARM_BINARY);
+    args.insert(args.begin(), binary());
     for (const auto& a : args)
       command_ += (command_.empty() ? "" : " ") + a;
     std::vector<char*> argv;
