@@ -157,6 +157,12 @@ public:
     return !done_;
   }
 
+  // Sends a signal to the child (e.g. SIGSTOP / SIGCONT to freeze it mid-command).
+  void signal(int sig) {
+    REQUIRE(running());
+    REQUIRE(::kill(pid_, sig) == 0);
+  }
+
   // SIGKILL, no chance to clean up — a crash.
   void kill_hard() {
     REQUIRE(running());

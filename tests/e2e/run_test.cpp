@@ -47,13 +47,11 @@ std::map<std::string, json::value> tasks_by_title(const temp_dir& dir) {
 
 } // namespace
 
-// [!mayfail]: product bug A — actors/engine.cpp (engine::open) builds the CAF
-// actor_system from a local `caf::actor_system_config cfg` that dies when open()
-// returns, but CAF 0.17 keeps a reference to it (actor_system::cfg_); the detached
-// persistence actor's thread reads it in thread_terminates() at shutdown, so
-// `swarm load` ends in SIGSEGV (exit 139, its output lost) after loading.
+// Regression guard: `swarm load` used to end in SIGSEGV at shutdown (exit 139, its
+// output lost) because the CAF actor_system outlived the actor_system_config it
+// keeps a reference to.
 TEST_CASE("loading a plan twice adds nothing the second time, and a run then finishes it",
-          "[e2e][run][!mayfail]") {
+          "[e2e][run]") {
   temp_dir dir;
   write_text(dir / "plan.md", small_plan);
 
@@ -190,8 +188,8 @@ TEST_CASE("the Markdown demo plan runs to completion", "[e2e][demo]") {
   run_example("plans/examples/demo.md");
 }
 
-// [!mayfail]: product bug A (see above) — this run ends in SIGSEGV at shutdown in
-// about half the runs, after completing every task, losing the buffered summary.
-TEST_CASE("the JSON demo plan runs to completion", "[e2e][demo][!mayfail]") {
+// Regression guard: this run used to end in SIGSEGV at shutdown in about half the
+// runs (the same actor_system_config lifetime bug), losing the buffered summary.
+TEST_CASE("the JSON demo plan runs to completion", "[e2e][demo]") {
   run_example("plans/examples/demo.json");
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 
 namespace {
@@ -155,10 +156,21 @@ TEST_CASE("status and tasks answer through the control socket while a run is in 
     return engine_serving(dir) && claims_journaled(dir) > 0;
   }));
 
-  auto status = swarm(dir.path(), {"status", "--json"});
+  // An agent reports itself busy to the coordinator just after its claim commits:
+  // ask until the status shows it (a run this slow is nowhere near done by then).
+  outcome status;
+  json::value sv;
+  size_t busy = 0;
+  REQUIRE(poll_until(10s, [&] {
+    status = swarm(dir.path(), {"status", "--json"});
+    REQUIRE(status.exit_code == 0);
+    sv = parse_json(status.out);
+    busy = 0;
+    for (const auto& a : sv.at("agents").as_array())
+      busy += str_at(a, "state") == "busy" ? 1 : 0;
+    return busy >= 1;
+  }));
   INFO(status);
-  REQUIRE(status.exit_code == 0);
-  auto sv = parse_json(status.out);
   check_status_shape(sv);
   auto c = task_counts(sv);
   CHECK(c.total == 7);
@@ -172,16 +184,12 @@ TEST_CASE("status and tasks answer through the control socket while a run is in 
                      .at(0));
   const auto& agents = sv.at("agents").as_array();
   CHECK(agents.size() == 2);
-  size_t busy = 0;
   for (const auto& a : agents) {
     auto state = str_at(a, "state");
     CHECK((state == "busy" || state == "idle"));
-    if (state == "busy") {
-      ++busy;
+    if (state == "busy")
       CHECK_FALSE(str_at(a, "current_task").empty());
-    }
   }
-  CHECK(busy >= 1);
 
   auto ready = swarm(dir.path(), {"tasks", "--ready", "--json"});
   INFO(ready);
@@ -245,4 +253,61 @@ TEST_CASE("a second run on a database in use is refused and names the holder",
   auto resumed = swarm(dir.path(), {"run", "plan.md", "--agents", "2", "--work-ms", "1-5"});
   INFO(resumed);
   CHECK(resumed.exit_code == 0);
+}
+
+// [!mayfail]: product bug E — a read-only command run with no engine up (`swarm
+// status`, `swarm tasks`) opens an in-process engine, and engine::open
+// (actors/engine.cpp) takes the exclusive single-writer lock (persistence/db_lock.cpp)
+// even when options::inspect_only is set. A `swarm run` started at that moment exits
+// 1 with database_locked ("held by another swarm engine ... stop that engine"),
+// although ARCHITECTURE.md says status reads the database through WAL. Seen with a
+// status loop beside repeated runs (2 failed runs in 20); here the status command is
+// frozen (SIGSTOP) while it holds the lock, so the overlap is certain.
+TEST_CASE("a status command reading the database does not stop a run from starting",
+          "[e2e][lock][!mayfail]") {
+  temp_dir dir;
+  write_text(dir / "plan.md", small_plan);
+  auto load = swarm(dir.path(), {"load", "plan.md"});
+  INFO(load);
+  REQUIRE(load.exit_code == 0);
+  const auto lock_file = fs::path{dir.db().string() + ".lock"};
+
+  // Catch a status command in the act of holding the lock, and freeze it there. It
+  // holds it for milliseconds, so look often, and try a few times.
+  std::unique_ptr<process> status;
+  for (int attempt = 0; attempt < 50 && !status; ++attempt) {
+    auto p = std::make_unique<process>(dir.path(), std::vector<std::string>{"status"});
+    const auto pid = "\"pid\":" + std::to_string(p->pid());
+    bool holding = false;
+    auto deadline = steady::now() + 2s;
+    while (!holding && p->running() && steady::now() < deadline) {
+      holding = read_text(lock_file).find(pid) != std::string::npos;
+      if (!holding)
+        std::this_thread::sleep_for(100us);
+    }
+    if (holding && p->running()) {
+      p->signal(SIGSTOP);
+      // It might have released the lock between the read and the stop.
+      if (read_text(lock_file).find(pid) != std::string::npos)
+        status = std::move(p);
+      else
+        p->signal(SIGCONT);
+    }
+  }
+  if (!status) {
+    WARN("never caught `swarm status` holding the database lock; nothing to check");
+    return;
+  }
+
+  process run{dir.path(), {"run", "plan.md", "--agents", "2", "--work-ms", "1-5"}};
+  // Give the run a moment to start, or to be refused, while the status is frozen;
+  // then let the status finish (a run that waits for the lock goes on after it).
+  poll_until(500ms, [&] { return !run.running(); });
+  status->signal(SIGCONT);
+  auto st = status->wait(10s);
+  INFO(st);
+  CHECK(st.exit_code == 0);
+  auto r = run.wait(30s);
+  INFO(r);
+  CHECK(r.exit_code == 0);
 }
