@@ -32,6 +32,20 @@
 
 namespace e2e {
 
+// 4 leaf tasks under 2 headings, one dependency: 7 tasks in all.
+inline const char* small_plan = R"(# Small plan
+
+## Backend
+- Schema
+  priority: P0
+- Queries
+  depends: Schema
+
+## Frontend
+- Page
+- Styles
+)";
+
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace std::chrono_literals;

@@ -9,19 +9,6 @@ namespace {
 
 using namespace e2e;
 
-const char* small_plan = R"(# Small plan
-
-## Backend
-- Schema
-  priority: P0
-- Queries
-  depends: Schema
-
-## Frontend
-- Page
-- Styles
-)";
-
 const char* chain_plan = R"(## Chain
 - First
 - Second

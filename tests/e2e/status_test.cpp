@@ -13,20 +13,6 @@ namespace {
 
 using namespace e2e;
 
-// 4 leaf tasks under 2 headings, one dependency: 7 tasks in all.
-const char* small_plan = R"(# Small plan
-
-## Backend
-- Schema
-  priority: P0
-- Queries
-  depends: Schema
-
-## Frontend
-- Page
-- Styles
-)";
-
 void check_status_shape(const json::value& v) {
   REQUIRE(v.is_object());
   const auto& o = v.as_object();
