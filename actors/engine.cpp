@@ -37,6 +37,26 @@ std::string new_session_id() {
   return buf;
 }
 
+// An inspect_only engine reads through WAL beside a running writer and takes no lock.
+// A database an older swarm wrote is migrated first, which does need the lock, briefly.
+expected<std::unique_ptr<SQLite::Database>> open_for_reading(const options& opts) {
+  auto db = persistence::open_database_readonly(opts.db_path);
+  if (!db)
+    return db.err();
+  if (persistence::schema_version(**db) == persistence::current_schema_version)
+    return db;
+  db->reset();
+  {
+    auto lock = persistence::db_lock::acquire(opts.db_path);
+    if (!lock)
+      return lock.err();
+    auto writer = persistence::open_database(opts.db_path, persistence::sync_mode::full);
+    if (!writer)
+      return writer.err();
+  }
+  return persistence::open_database_readonly(opts.db_path);
+}
+
 agent_status to_status(const agent_info& a) {
   return agent_status{a.name, a.model, a.state, a.current_task, a.completed, a.failed};
 }
@@ -71,13 +91,17 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
   p->opts = opts;
   if (p->opts.db_path.empty())
     return make_error(errc::bad_request, "the database path is empty");
-  auto lock = persistence::db_lock::acquire(p->opts.db_path);
-  if (!lock)
-    return lock.err();
-  p->lock = std::move(*lock);
-  auto db = persistence::open_database(p->opts.db_path, p->opts.sync_full
-                                                          ? persistence::sync_mode::full
-                                                          : persistence::sync_mode::normal);
+  if (!p->opts.inspect_only) {
+    auto lock = persistence::db_lock::acquire(p->opts.db_path);
+    if (!lock)
+      return lock.err();
+    p->lock = std::move(*lock);
+  }
+  auto db = p->opts.inspect_only
+              ? open_for_reading(p->opts)
+              : persistence::open_database(p->opts.db_path,
+                                           p->opts.sync_full ? persistence::sync_mode::full
+                                                             : persistence::sync_mode::normal);
   if (!db)
     return db.err();
   auto stored = persistence::read_tasks(**db);
@@ -96,10 +120,11 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
   p->sys = std::make_unique<caf::actor_system>(*p->sys_cfg);
   p->persist = persistence::spawn_persistence(
     *p->sys, persistence::persistence_config{std::shared_ptr<SQLite::Database>(std::move(*db)),
-                                             p->opts.db_path});
+                                             p->opts.db_path, p->opts.inspect_only});
   task_queue_config tq_cfg;
   tq_cfg.lease_ttl_us = p->opts.lease_ttl_ms * 1000;
   tq_cfg.max_attempts = std::max<uint32_t>(1, p->opts.max_attempts);
+  tq_cfg.read_only = p->opts.inspect_only;
   p->queue = spawn_task_queue(*p->sys, p->persist, graph, tq_cfg);
 
   coordinator_config co_cfg;
@@ -142,11 +167,9 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
     if (!r)
       return r.err();
     // Only in-process agents die with their session; a claim taken by an outside
-    // worker (`swarm claim`, the embedding API) lives until its lease expires.
-    std::vector<std::string> dead_agents;
-    for (const auto& a : *earlier)
-      dead_agents.push_back(a.name);
-    auto recovered = p->ask<uint64_t>(p->queue, recover_atom_v, std::move(dead_agents),
+    // worker (`swarm claim`, the embedding API) lives until its lease expires, even
+    // under a name an in-process agent once had.
+    auto recovered = p->ask<uint64_t>(p->queue, recover_atom_v, session_atom_v, p->session,
                                       std::string{"recovered at restart: the claim was held "
                                                   "by an agent of a previous engine session"});
     if (!recovered)
@@ -227,6 +250,7 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
     cfg.profile.skills = a.skills;
     cfg.model = {a.min_work_ms, a.max_work_ms, a.fail_rate};
     cfg.seed = a.seed + number;
+    cfg.session = impl_->session;
     auto reg = impl_->ask<agent_info>(impl_->coordinator, register_atom_v, cfg.profile);
     if (!reg)
       return reg.err();
@@ -348,7 +372,7 @@ expected<task> engine::task_by_id(const std::string& id) {
 }
 
 expected<std::optional<claimed_task>> engine::claim(const std::string& agent) {
-  auto r = impl_->ask<claim_result>(impl_->queue, claim_atom_v, claim_request{agent, false});
+  auto r = impl_->ask<claim_result>(impl_->queue, claim_atom_v, claim_request{agent, false, {}});
   if (!r)
     return r.err();
   if (!r->claimed)

@@ -22,6 +22,7 @@ CAF_ADD_ATOM(swarm, swarm, renew_atom, "renew")
 CAF_ADD_ATOM(swarm, swarm, status_atom, "status")
 CAF_ADD_ATOM(swarm, swarm, list_atom, "list")
 CAF_ADD_ATOM(swarm, swarm, recover_atom, "recover")
+CAF_ADD_ATOM(swarm, swarm, session_atom, "session")
 CAF_ADD_ATOM(swarm, swarm, tick_atom, "tick")
 CAF_ADD_ATOM(swarm, swarm, subscribe_atom, "subscribe")
 CAF_ADD_ATOM(swarm, swarm, progress_atom, "progress")
@@ -46,7 +47,7 @@ typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task& x) {
   return f(caf::meta::type_name("swarm::task"), x.spec, x.state, x.leaf, x.attempts,
-           x.claimed_by, x.lease_expires_us, x.result, x.updated_us);
+           x.claimed_by, x.claim_session, x.lease_expires_us, x.result, x.updated_us);
 }
 
 template <class Inspector>
@@ -78,12 +79,14 @@ typename Inspector::result_type inspect(Inspector& f, load_report& x) {
 // A claim request.
 struct claim_request {
   std::string agent;
-  bool wait = false; // park until a task is ready or the queue drains
+  bool wait = false;   // park until a task is ready or the queue drains
+  std::string session; // the engine session of an in-process agent; empty for an
+                       // outside claimant, whose claim survives engine restarts
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, claim_request& x) {
-  return f(caf::meta::type_name("swarm::claim_request"), x.agent, x.wait);
+  return f(caf::meta::type_name("swarm::claim_request"), x.agent, x.wait, x.session);
 }
 
 // The answer to a claim: a task, or none (with `drained` when no task can ever

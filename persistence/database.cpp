@@ -75,6 +75,12 @@ const std::vector<const char*>& migrations() {
         outcome TEXT NOT NULL,
         summary TEXT NOT NULL);
     )sql",
+    // 1 -> 2: the engine session whose in-process agent holds a claim; restart
+    // recovery returns only those claims (an outside worker's claim lives on). Claims
+    // taken before this version count as outside claims and end with their lease.
+    R"sql(
+      ALTER TABLE tasks ADD COLUMN claim_session TEXT NOT NULL DEFAULT '';
+    )sql",
   };
   return all;
 }
@@ -158,6 +164,8 @@ expected<std::unique_ptr<SQLite::Database>> open_database_readonly(const std::st
     return make_error(errc::storage_error, path + ": " + e.what());
   }
 }
+
+int schema_version(SQLite::Database& db) { return read_version(db); }
 
 void create_schema(SQLite::Database& db) {
   SQLite::Transaction tx{db};

@@ -20,7 +20,7 @@ class Database;
 
 namespace swarm::persistence {
 
-constexpr int current_schema_version = 1;
+constexpr int current_schema_version = 2;
 
 enum class sync_mode {
   normal, // WAL + synchronous=NORMAL: a commit survives a process crash (not power loss)
@@ -32,8 +32,13 @@ enum class sync_mode {
 expected<std::unique_ptr<SQLite::Database>> open_database(const std::string& path,
                                                           sync_mode sync);
 
-// Opens an existing database for reading only (no migration, no writes).
+// Opens an existing database for reading only (no migration, no writes, no lock: it
+// reads committed state through WAL beside a running writer). errc::not_found when
+// there is no file, errc::schema_too_new when a newer swarm wrote it.
 expected<std::unique_ptr<SQLite::Database>> open_database_readonly(const std::string& path);
+
+// The schema version stored in the database (0 for an empty one).
+int schema_version(SQLite::Database& db);
 
 // Creates the current schema in an empty database (used by replay's scratch database).
 void create_schema(SQLite::Database& db);

@@ -90,7 +90,7 @@ json::object encode(const task_created_body& b) {
 }
 
 json::object encode(const task_update_body& b) {
-  return json::object{
+  json::object o{
     {"id", b.id},
     {"state", to_string(b.state)},
     {"attempts", b.attempts},
@@ -98,6 +98,9 @@ json::object encode(const task_update_body& b) {
     {"lease_expires_us", b.lease_expires_us},
     {"result", b.result},
   };
+  if (!b.session.empty())
+    o.emplace("session", b.session);
+  return o;
 }
 
 task_created_body decode_created(const json::object& o) {
@@ -127,6 +130,8 @@ task_update_body decode_update(const json::object& o) {
   b.agent = str(o, "agent");
   b.lease_expires_us = integer(o, "lease_expires_us");
   b.result = str(o, "result");
+  if (o.contains("session"))
+    b.session = str(o, "session");
   return b;
 }
 
@@ -160,6 +165,8 @@ event make_task_update(event_kind kind, const task& t, std::string agent, int64_
   b.agent = std::move(agent);
   b.lease_expires_us = t.lease_expires_us;
   b.result = t.result;
+  if (t.state == task_state::claimed)
+    b.session = t.claim_session;
   return event{kind, ts_us, std::move(b)};
 }
 

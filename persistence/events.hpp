@@ -53,6 +53,7 @@ struct task_update_body {
   task_state state = task_state::pending; // stored form: pending/claimed/completed/failed
   uint32_t attempts = 0;
   std::string agent;          // who claimed, reported or lost it; empty for roll-ups
+  std::string session;        // task.claimed by an in-process agent: its engine session
   int64_t lease_expires_us = 0;
   std::string result;
 };

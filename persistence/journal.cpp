@@ -16,7 +16,8 @@ struct journal::statements {
                       " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, NULL, 0, '', ?, ?)"},
       insert_dep{db, "INSERT OR IGNORE INTO task_deps(task, depends_on) VALUES(?, ?)"},
       update_task{db, "UPDATE tasks SET state = ?, attempts = ?, claimed_by = ?,"
-                      " lease_expires_us = ?, result = ?, updated_us = ? WHERE id = ?"},
+                      " lease_expires_us = ?, result = ?, updated_us = ?,"
+                      " claim_session = ? WHERE id = ?"},
       count_completed{db, "UPDATE agents SET completed = completed + 1 WHERE name = ?"},
       count_failed{db, "UPDATE agents SET failed = failed + 1 WHERE name = ?"} {}
 
@@ -122,7 +123,8 @@ void journal::apply(const event& e, int64_t seq) {
     q.bind(4, u->lease_expires_us);
     q.bind(5, u->result);
     q.bind(6, e.ts_us);
-    q.bind(7, u->id);
+    q.bind(7, u->state == task_state::claimed ? u->session : std::string{});
+    q.bind(8, u->id);
     run(q);
     if (!u->agent.empty() && e.kind == event_kind::task_completed) {
       st_->count_completed.bind(1, u->agent);

@@ -33,12 +33,13 @@ struct persistence_state {
   std::vector<pending_batch> pending;
   std::vector<caf::typed_response_promise<int64_t>> barriers;
   bool commit_scheduled = false;
+  bool read_only = false;
   int64_t last_seq = 0;
 
   static inline const char* name = "persistence";
 
   ~persistence_state() {
-    if (db) {
+    if (db && !read_only) {
       try {
         tx.reset();
         log.reset();
@@ -124,9 +125,12 @@ persistence_impl(persistence_actor::stateful_pointer<persistence_state> self,
                  persistence_config cfg) {
   auto& st = self->state;
   st.db = std::move(cfg.db);
-  st.log = std::make_unique<journal>(*st.db);
-  st.tx = std::make_unique<persistence_state::tx_statements>(*st.db);
-  st.ckpt = std::make_unique<checkpointer>(cfg.path);
+  st.read_only = cfg.read_only;
+  if (!st.read_only) {
+    st.log = std::make_unique<journal>(*st.db);
+    st.tx = std::make_unique<persistence_state::tx_statements>(*st.db);
+    st.ckpt = std::make_unique<checkpointer>(cfg.path);
+  }
   st.last_seq = st.db->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64();
   auto schedule = [self] {
     if (!self->state.commit_scheduled) {
@@ -137,6 +141,9 @@ persistence_impl(persistence_actor::stateful_pointer<persistence_state> self,
   };
   return {
     [=](append_atom, event_batch& batch) -> caf::result<int64_t> {
+      if (self->state.read_only)
+        return to_caf(errc::invalid_state,
+                      "the database was opened read-only; nothing can be journaled");
       auto rp = self->make_response_promise<int64_t>();
       self->state.pending.push_back({std::move(batch), rp});
       schedule();

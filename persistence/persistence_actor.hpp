@@ -44,6 +44,9 @@ using persistence_actor = caf::typed_actor<
 struct persistence_config {
   std::shared_ptr<SQLite::Database> db; // opened by open_database(); the actor owns it now
   std::string path;                     // for the checkpointer's own connection
+  // Opened read-only (an inspect_only engine): appends are refused with
+  // errc::invalid_state, nothing is checkpointed.
+  bool read_only = false;
 };
 
 persistence_actor spawn_persistence(caf::actor_system& sys, persistence_config cfg);

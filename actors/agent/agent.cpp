@@ -32,7 +32,8 @@ void stop(self_ptr self, const std::string& reason) {
 
 void claim_next(self_ptr self) {
   const auto& name = self->state.cfg.profile.name;
-  self->request(self->state.queue, claim_timeout, claim_atom_v, claim_request{name, true})
+  self->request(self->state.queue, claim_timeout, claim_atom_v,
+                claim_request{name, true, self->state.cfg.session})
     .then(
       [self](claim_result& r) {
         if (r.claimed) {

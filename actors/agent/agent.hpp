@@ -22,6 +22,7 @@ struct agent_config {
   agent_info profile;
   harness::simulated_model_options model;
   uint64_t seed = 1;
+  std::string session; // the engine session hosting the agent (marks its claims)
 };
 
 agent_actor spawn_agent(caf::actor_system& sys, task_queue_actor queue,

@@ -423,11 +423,12 @@ std::optional<task_index> task_graph::pick_ready() const {
 }
 
 void task_graph::claim(task_index i, const std::string& agent, int64_t lease_expires_us,
-                       int64_t now_us) {
+                       int64_t now_us, const std::string& session) {
   task& t = nodes_[i].t;
   if (t.state != task_state::ready) return;
   t.attempts += 1;
   t.claimed_by = agent;
+  t.claim_session = session;
   t.lease_expires_us = lease_expires_us;
   t.updated_us = now_us;
   set_state(i, task_state::claimed);
@@ -459,6 +460,7 @@ std::vector<task_index> task_graph::complete(task_index i, std::string result,
   if (t.state != task_state::claimed) return {};
   set_state(i, task_state::completed);
   t.claimed_by.clear();
+  t.claim_session.clear();
   t.lease_expires_us = 0;
   t.result = std::move(result);
   t.updated_us = now_us;
@@ -474,6 +476,7 @@ std::vector<task_index> task_graph::fail(task_index i, std::string reason,
   const bool retry = t.attempts < max_attempts;
   set_state(i, retry ? task_state::ready : task_state::failed);
   t.claimed_by.clear();
+  t.claim_session.clear();
   t.lease_expires_us = 0;
   t.result = std::move(reason);
   t.updated_us = now_us;

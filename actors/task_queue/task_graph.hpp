@@ -80,10 +80,10 @@ public:
   // claiming it; nullopt when none is ready.
   std::optional<task_index> pick_ready() const;
 
-  // ready -> claimed: attempts+1, claimed_by = agent, lease expiry set.
-  // REQUIRES: at(i).t.state == ready.
+  // ready -> claimed: attempts+1, claimed_by = agent (claim_session = session, empty
+  // for an outside claimant), lease expiry set. REQUIRES: at(i).t.state == ready.
   void claim(task_index i, const std::string& agent, int64_t lease_expires_us,
-             int64_t now_us);
+             int64_t now_us, const std::string& session = {});
 
   // Checks that `i` is claimed by `agent` under `attempt` (errc::not_claimant or
   // errc::invalid_state with a message naming the current holder/state).

@@ -85,12 +85,13 @@ std::vector<event> change_events(const task_graph& g, const std::vector<task_ind
 
 // Claims the best ready task for `agent`; the claim event is journaled and the
 // promise answered after commit.
-void claim_for(self_ptr self, const std::string& agent,
+void claim_for(self_ptr self, const claim_request& req,
                caf::typed_response_promise<claim_result> promise) {
   auto& g = *self->state.graph;
   auto idx = g.pick_ready();
   auto now = now_us();
-  g.claim(*idx, agent, now + self->state.cfg.lease_ttl_us, now);
+  const auto& agent = req.agent;
+  g.claim(*idx, agent, now + self->state.cfg.lease_ttl_us, now, req.session);
   self->state.changed_since_tick = true;
   auto& t = g.at(*idx).t;
   claim_result res{true, false, t};
@@ -109,7 +110,7 @@ void serve_parked(self_ptr self) {
   while (!st.parked.empty() && st.graph->ready_count() > 0) {
     auto p = std::move(st.parked.front());
     st.parked.pop_front();
-    claim_for(self, p.req.agent, p.promise);
+    claim_for(self, p.req, p.promise);
   }
   if (st.graph->quiescent()) {
     while (!st.parked.empty()) {
@@ -144,6 +145,27 @@ caf::error refuse_if_broken(self_ptr self) {
   if (self->state.broken)
     return to_caf(*self->state.broken);
   return {};
+}
+
+// Releases every claim `lost(task)` selects; answers with their number once the
+// releases are committed.
+template <class Pred>
+caf::result<uint64_t> recover_claims(self_ptr self, Pred lost, const std::string& reason) {
+  if (auto err = refuse_if_broken(self))
+    return err;
+  std::vector<task_index> claimed;
+  for (auto idx : self->state.graph->claimed())
+    if (lost(self->state.graph->at(idx).t))
+      claimed.push_back(idx);
+  for (auto idx : claimed)
+    release(self, idx, reason);
+  // The releases were journaled before this barrier request: answer after commit.
+  auto rp = self->make_response_promise<uint64_t>();
+  uint64_t n = claimed.size();
+  self->request(self->state.persistence, journal_timeout, persistence::sync_atom_v)
+    .then([rp, n](int64_t) mutable { rp.deliver(n); },
+          [rp](caf::error& err) mutable { rp.deliver(err); });
+  return rp;
 }
 
 // The task a report is about, if the reporter holds its claim under that attempt.
@@ -191,6 +213,10 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
   self->state.graph = std::move(graph);
   self->state.persistence = std::move(persistence);
   self->state.cfg = cfg;
+  if (cfg.read_only)
+    self->state.broken = error{errc::invalid_state,
+                               "this engine was opened inspect_only: it shows the database "
+                               "and changes nothing"};
   self->delayed_send(self, tick_interval, tick_atom_v);
   return {
     [=](load_atom, plan& p) -> caf::result<load_report> {
@@ -239,7 +265,7 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
         return rp;
       }
       auto rp = self->make_response_promise<claim_result>();
-      claim_for(self, req.agent, rp);
+      claim_for(self, req, rp);
       return rp;
     },
     [=](complete_atom, const task_report& r) -> caf::result<task> {
@@ -270,22 +296,16 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
     },
     [=](recover_atom, const std::vector<std::string>& agents,
         const std::string& reason) -> caf::result<uint64_t> {
-      if (auto err = refuse_if_broken(self))
-        return err;
       std::set<std::string> gone(agents.begin(), agents.end());
-      std::vector<task_index> claimed;
-      for (auto idx : self->state.graph->claimed())
-        if (gone.count(self->state.graph->at(idx).t.claimed_by) > 0)
-          claimed.push_back(idx);
-      for (auto idx : claimed)
-        release(self, idx, reason);
-      // The releases were journaled before this barrier request: answer after commit.
-      auto rp = self->make_response_promise<uint64_t>();
-      uint64_t n = claimed.size();
-      self->request(self->state.persistence, journal_timeout, persistence::sync_atom_v)
-        .then([rp, n](int64_t) mutable { rp.deliver(n); },
-              [rp](caf::error& err) mutable { rp.deliver(err); });
-      return rp;
+      return recover_claims(
+        self, [&](const task& t) { return gone.count(t.claimed_by) > 0; }, reason);
+    },
+    [=](recover_atom, session_atom, const std::string& current,
+        const std::string& reason) -> caf::result<uint64_t> {
+      return recover_claims(
+        self,
+        [&](const task& t) { return !t.claim_session.empty() && t.claim_session != current; },
+        reason);
     },
     [=](status_atom) -> task_counts { return self->state.graph->counts(); },
     [=](list_atom, const task_filter& f) -> caf::result<std::vector<task>> {

@@ -32,6 +32,10 @@ using task_queue_actor = caf::typed_actor<
   // Returns the claims held by these agents to the queue (owners gone: their session
   // ended); replies with how many, after commit.
   caf::replies_to<recover_atom, std::vector<std::string>, std::string>::with<uint64_t>,
+  // (recover, session, current, reason): returns the claims held by in-process agents
+  // of any engine session other than `current` (they died with their engine); outside
+  // claims are left to their leases. Replies with how many, after commit.
+  caf::replies_to<recover_atom, session_atom, std::string, std::string>::with<uint64_t>,
   // Per-state counts.
   caf::replies_to<status_atom>::with<task_counts>,
   // Tasks, optionally only ready ones or one by id (errc::not_found).
@@ -46,6 +50,9 @@ struct task_queue_config {
   int64_t lease_ttl_us = 300'000'000;   // a claim lives 5 min unless renewed
   uint32_t max_attempts = 3;            // attempts before a task fails for good
   int64_t max_park_us = 60'000'000;     // a parked claim is answered empty after this
+  // Refuse every change (errc::invalid_state): an engine opened inspect_only reads a
+  // snapshot of the database and may not write it.
+  bool read_only = false;
 };
 
 class task_graph;

@@ -18,9 +18,10 @@ struct options {
   uint32_t max_attempts = 3;
   // A claim lives this long unless renewed; 5 min outlasts a heartbeat gap.
   int64_t lease_ttl_ms = 300'000;
-  // Open to answer queries only: no session is recorded and no claim of an earlier
-  // session is recovered (state-changing commands still work). The CLI sets it for
-  // read commands so that `swarm status` never writes the journal.
+  // Open to answer queries only: the database is read through WAL without the writer
+  // lock (so it works beside a running engine and never stops one from starting), as
+  // a snapshot taken at open; every state-changing call fails with
+  // errc::invalid_state. The CLI sets it for read commands (`swarm status`, `tasks`).
   bool inspect_only = false;
   // Control socket path; empty means "<db directory>/control.sock".
   std::string control_socket;

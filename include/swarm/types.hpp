@@ -75,6 +75,9 @@ struct task {
   bool leaf = true;
   uint32_t attempts = 0;          // claims so far (a recovered claim counts)
   std::string claimed_by;         // agent holding the claim; empty unless claimed
+  std::string claim_session;      // engine session whose in-process agent holds the
+                                  // claim; empty for an outside claimant (`swarm
+                                  // claim`, the embedding API) and unless claimed
   int64_t lease_expires_us = 0;   // unix µs; 0 unless claimed
   std::string result;             // last outcome reported (summary or error text)
   int64_t updated_us = 0;         // unix µs of the last change

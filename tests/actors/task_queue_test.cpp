@@ -86,7 +86,7 @@ caf::behavior claimer(caf::stateful_actor<claimer_state>* self, task_queue_actor
                       std::shared_ptr<std::multimap<std::string, std::string>> claims) {
   auto next = std::make_shared<std::function<void()>>();
   *next = [=] {
-    self->request(queue, std::chrono::seconds(30), claim_atom_v, claim_request{name, complete})
+    self->request(queue, std::chrono::seconds(30), claim_atom_v, claim_request{name, complete, {}})
       .then(
         [=](claim_result& r) {
           if (!r.claimed) {
@@ -168,7 +168,7 @@ TEST_CASE("a report from an agent that does not hold the claim is refused",
           "[actor][task_queue]") {
   fixture f;
   f.ask<load_report>(load_atom_v, flat_plan(1));
-  auto r = f.ask<claim_result>(claim_atom_v, claim_request{"alice", false});
+  auto r = f.ask<claim_result>(claim_atom_v, claim_request{"alice", false, {}});
   REQUIRE(r.claimed);
   caf::scoped_actor self{*f.sys};
   bool refused = false;
@@ -187,10 +187,10 @@ TEST_CASE("an expired lease returns the task to the queue with the attempt count
   cfg.lease_ttl_us = 50'000; // 50 ms
   fixture f{cfg};
   f.ask<load_report>(load_atom_v, flat_plan(1));
-  auto first = f.ask<claim_result>(claim_atom_v, claim_request{"slow", false});
+  auto first = f.ask<claim_result>(claim_atom_v, claim_request{"slow", false, {}});
   REQUIRE(first.claimed);
   // A parked claim is served once the lease expires and the task is released.
-  auto second = f.ask<claim_result>(claim_atom_v, claim_request{"fast", true});
+  auto second = f.ask<claim_result>(claim_atom_v, claim_request{"fast", true, {}});
   REQUIRE(second.claimed);
   CHECK(second.t.spec.id == first.t.spec.id);
   CHECK(second.t.attempts == 2);

@@ -128,7 +128,7 @@ TEST_CASE("claiming with nothing ready says so", "[e2e][claim]") {
 // claimed by 'agent-1'". Either the claim survives or the name is refused up front.
 TEST_CASE("an outside claim under a name an earlier run's agent used survives the next "
           "command",
-          "[e2e][claim][!mayfail]") {
+          "[e2e][claim]") {
   temp_dir dir;
   write_text(dir / "first.md", "## First\n- Done by the engine\n");
   write_text(dir / "second.md", "## Second\n- Done by hand\n");

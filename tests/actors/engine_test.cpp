@@ -1,0 +1,145 @@
+// The engine facade: read-only engines beside a writer, and what a restart recovers.
+#include "tests/support/temp_dir.hpp"
+
+#include <swarm/swarm.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <thread>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+std::string write_plan(const swarm::test::temp_dir& dir, int tasks) {
+  auto path = dir.file("plan.md");
+  std::ofstream plan{path};
+  plan << "# Work\n";
+  for (int i = 0; i < tasks; ++i)
+    plan << "- task " << i << "\n";
+  return path;
+}
+
+swarm::options options_for(const std::string& db) {
+  swarm::options o;
+  o.db_path = db;
+  return o;
+}
+
+} // namespace
+
+TEST_CASE("an inspect_only engine reads beside a writer and changes nothing",
+          "[actor][engine]") {
+  swarm::test::temp_dir dir;
+  auto db = dir.file(".swarm/swarm.db");
+  auto plan = write_plan(dir, 5);
+  auto writer = swarm::engine::open(options_for(db));
+  REQUIRE(writer);
+  REQUIRE((*writer)->load_plan(plan));
+  auto first = (*writer)->claim("w");
+  REQUIRE(first);
+  REQUIRE(first->has_value());
+
+  // A second writer is refused; a reader is not.
+  auto second = swarm::engine::open(options_for(db));
+  REQUIRE_FALSE(second);
+  CHECK(second.err().code == swarm::errc::database_locked);
+
+  auto ro_opts = options_for(db);
+  ro_opts.inspect_only = true;
+  auto reader = swarm::engine::open(ro_opts);
+  REQUIRE(reader);
+  auto st = (*reader)->status();
+  REQUIRE(st);
+  CHECK(st->tasks.total() == 6); // the root and its five leaves
+  CHECK(st->tasks.claimed == 1);
+
+  auto claim = (*reader)->claim("r");
+  REQUIRE_FALSE(claim);
+  CHECK(claim.err().code == swarm::errc::invalid_state);
+  auto load = (*reader)->load_plan(plan);
+  REQUIRE_FALSE(load);
+  CHECK(load.err().code == swarm::errc::invalid_state);
+  auto done = (*reader)->complete((*first)->t.spec.id, "w", (*first)->attempt, "no");
+  REQUIRE_FALSE(done);
+  CHECK(done.err().code == swarm::errc::invalid_state);
+  reader->reset();
+
+  // The writer goes on untouched.
+  auto ok = (*writer)->complete((*first)->t.spec.id, "w", (*first)->attempt, "done");
+  REQUIRE(ok);
+  CHECK(ok->state == swarm::task_state::completed);
+  writer->reset();
+  auto v = swarm::verify_replay(db);
+  REQUIRE(v);
+  CHECK(v->match);
+}
+
+// An in-process agent dies with its engine; an outside worker does not, even when it
+// goes by the same name ("agent-1"). Restart recovery must tell them apart by the
+// claim's session, not by the agent's name.
+TEST_CASE("a restart returns the claims of dead in-process agents, not outside claims",
+          "[actor][engine][crash]") {
+  swarm::test::temp_dir dir;
+  auto db = dir.file(".swarm/swarm.db");
+  auto plan = write_plan(dir, 4);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto e = swarm::engine::open(options_for(db));
+    if (!e || !(*e)->load_plan(plan))
+      _exit(10);
+    auto outside = (*e)->claim("agent-1");
+    if (!outside || !*outside)
+      _exit(11);
+    swarm::agent_options slow;
+    slow.min_work_ms = slow.max_work_ms = 600'000; // busy until killed
+    auto names = (*e)->add_agents(1, slow);
+    if (!names || names->front() != "agent-1")
+      _exit(12);
+    std::thread runner{[&] { (void)(*e)->run_until_done(); }};
+    runner.detach();
+    for (int i = 0; i < 2000; ++i) {
+      auto st = (*e)->status();
+      if (st && st->tasks.claimed == 2)
+        raise(SIGKILL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    _exit(13);
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFSIGNALED(status));
+  REQUIRE(WTERMSIG(status) == SIGKILL);
+
+  auto e = swarm::engine::open(options_for(db));
+  REQUIRE(e);
+  auto tasks = (*e)->tasks();
+  REQUIRE(tasks);
+  int claimed = 0, released = 0;
+  std::string outside_id;
+  for (const auto& t : *tasks) {
+    if (t.state == swarm::task_state::claimed) {
+      ++claimed;
+      outside_id = t.spec.id;
+      CHECK(t.claimed_by == "agent-1");
+      CHECK(t.claim_session.empty());
+    } else if (t.leaf && t.attempts == 1) {
+      ++released; // the in-process agent's claim, back in the queue
+      CHECK(t.state == swarm::task_state::ready);
+    }
+  }
+  CHECK(claimed == 1);
+  CHECK(released == 1);
+  // The outside worker still holds its claim and can report it.
+  auto done = (*e)->complete(outside_id, "agent-1", 1, "done by hand");
+  INFO((done ? std::string{} : done.err().message));
+  CHECK(done);
+  e->reset();
+  auto v = swarm::verify_replay(db);
+  REQUIRE(v);
+  CHECK(v->match);
+}
