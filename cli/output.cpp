@@ -121,8 +121,9 @@ void print_status(const json::value& v) {
 void print_tasks(const json::value& v) {
   const auto& list = v.as_object().at("tasks").as_array();
   for (const auto& t : list) {
-    auto depth = std::count(str(t, "id").begin(), str(t, "id").end(), '.');
-    std::printf("%-22s %-9s %s %*s%s\n", str(t, "id").c_str(), str(t, "state").c_str(),
+    const auto id = str(t, "id");
+    auto depth = std::count(id.begin(), id.end(), '.');
+    std::printf("%-22s %-9s %s %*s%s\n", id.c_str(), str(t, "state").c_str(),
                 str(t, "priority").c_str(), static_cast<int>(depth * 2), "",
                 str(t, "title").c_str());
   }

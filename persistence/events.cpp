@@ -18,14 +18,6 @@ constexpr std::array<const char*, 14> kind_names = {
   "run.started",    "run.finished",
 };
 
-json::array to_array(const std::vector<std::string>& v) {
-  json::array a;
-  a.reserve(v.size());
-  for (const auto& s : v)
-    a.emplace_back(s);
-  return a;
-}
-
 // Field readers that throw std::invalid_argument with the field name; decode_event
 // turns that into an error naming the journal row.
 const json::value& field(const json::object& o, const char* name) {
@@ -72,35 +64,108 @@ task_state state_field(const json::object& o) {
   return *s;
 }
 
-json::object encode(const task_created_body& b) {
+// Writes a flat JSON object straight into a string. Task events are most of the
+// journal; building a json::object per event only to serialize it showed in profiles.
+// Strings are escaped as boost::json::serialize does (quote, backslash, control
+// characters; other bytes pass through), so decode_event reads them back unchanged.
+class body_writer {
+public:
+  body_writer() { out_.reserve(256); }
+
+  body_writer& text(const char* key, std::string_view v) {
+    name(key);
+    quoted(v);
+    return *this;
+  }
+  body_writer& number(const char* key, int64_t v) {
+    name(key);
+    out_ += std::to_string(v);
+    return *this;
+  }
+  body_writer& boolean(const char* key, bool v) {
+    name(key);
+    out_ += v ? "true" : "false";
+    return *this;
+  }
+  body_writer& texts(const char* key, const std::vector<std::string>& v) {
+    name(key);
+    out_ += '[';
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i > 0)
+        out_ += ',';
+      quoted(v[i]);
+    }
+    out_ += ']';
+    return *this;
+  }
+  std::string finish() {
+    out_ += out_.empty() ? "{}" : "}";
+    return std::move(out_);
+  }
+
+private:
+  void name(const char* key) {
+    out_ += out_.empty() ? "{\"" : ",\"";
+    out_ += key;
+    out_ += "\":";
+  }
+  void quoted(std::string_view v) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out_ += '"';
+    for (char c : v) {
+      auto u = static_cast<unsigned char>(c);
+      switch (c) {
+      case '"': out_ += "\\\""; break;
+      case '\\': out_ += "\\\\"; break;
+      case '\b': out_ += "\\b"; break;
+      case '\f': out_ += "\\f"; break;
+      case '\n': out_ += "\\n"; break;
+      case '\r': out_ += "\\r"; break;
+      case '\t': out_ += "\\t"; break;
+      default:
+        if (u < 0x20) {
+          out_ += "\\u00";
+          out_ += hex[u >> 4];
+          out_ += hex[u & 0xf];
+        } else {
+          out_ += c;
+        }
+      }
+    }
+    out_ += '"';
+  }
+
+  std::string out_;
+};
+
+std::string encode(const task_created_body& b) {
   const auto& s = b.spec;
-  return json::object{
-    {"id", s.id},
-    {"parent", s.parent},
-    {"title", s.title},
-    {"description", s.description},
-    {"depends", to_array(s.depends)},
-    {"skills", to_array(s.skills)},
-    {"priority", s.priority},
-    {"files", to_array(s.files)},
-    {"estimate_minutes", s.estimate_minutes},
-    {"source", s.source},
-    {"leaf", b.leaf},
-  };
+  return body_writer{}
+    .text("id", s.id)
+    .text("parent", s.parent)
+    .text("title", s.title)
+    .text("description", s.description)
+    .texts("depends", s.depends)
+    .texts("skills", s.skills)
+    .number("priority", s.priority)
+    .texts("files", s.files)
+    .number("estimate_minutes", s.estimate_minutes)
+    .text("source", s.source)
+    .boolean("leaf", b.leaf)
+    .finish();
 }
 
-json::object encode(const task_update_body& b) {
-  json::object o{
-    {"id", b.id},
-    {"state", to_string(b.state)},
-    {"attempts", b.attempts},
-    {"agent", b.agent},
-    {"lease_expires_us", b.lease_expires_us},
-    {"result", b.result},
-  };
+std::string encode(const task_update_body& b) {
+  body_writer w;
+  w.text("id", b.id)
+    .text("state", to_string(b.state))
+    .number("attempts", b.attempts)
+    .text("agent", b.agent)
+    .number("lease_expires_us", b.lease_expires_us)
+    .text("result", b.result);
   if (!b.session.empty())
-    o.emplace("session", b.session);
-  return o;
+    w.text("session", b.session);
+  return w.finish();
 }
 
 task_created_body decode_created(const json::object& o) {
@@ -181,7 +246,7 @@ std::string encode_body(const event& e) {
       if constexpr (std::is_same_v<body_type, json::object>)
         return json::serialize(b);
       else
-        return json::serialize(encode(b));
+        return encode(b);
     },
     e.body);
 }

@@ -3,6 +3,8 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <boost/json.hpp>
 
+#include <stdexcept>
+
 namespace json = boost::json;
 
 namespace swarm::persistence {
@@ -15,15 +17,17 @@ struct journal::statements {
                       " claimed_by, lease_expires_us, result, created_us, updated_us)"
                       " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, NULL, 0, '', ?, ?)"},
       insert_dep{db, "INSERT OR IGNORE INTO task_deps(task, depends_on) VALUES(?, ?)"},
+      find_task{db, "SELECT rowid FROM tasks WHERE id = ?"},
       update_task{db, "UPDATE tasks SET state = ?, attempts = ?, claimed_by = ?,"
                       " lease_expires_us = ?, result = ?, updated_us = ?,"
-                      " claim_session = ? WHERE id = ?"},
+                      " claim_session = ? WHERE rowid = ?"},
       count_completed{db, "UPDATE agents SET completed = completed + 1 WHERE name = ?"},
       count_failed{db, "UPDATE agents SET failed = failed + 1 WHERE name = ?"} {}
 
   SQLite::Statement insert_event;
   SQLite::Statement insert_task;
   SQLite::Statement insert_dep;
+  SQLite::Statement find_task;
   SQLite::Statement update_task;
   SQLite::Statement count_completed;
   SQLite::Statement count_failed;
@@ -74,6 +78,27 @@ journal::journal(SQLite::Database& db) : db_(db), st_(std::make_unique<statement
 
 journal::~journal() = default;
 
+int64_t journal::task_rowid(const std::string& id) {
+  if (auto it = rowids_.find(id); it != rowids_.end())
+    return it->second;
+  auto& q = st_->find_task;
+  q.bind(1, id);
+  int64_t rowid = 0;
+  try {
+    if (q.executeStep())
+      rowid = q.getColumn(0).getInt64();
+  } catch (...) {
+    q.tryReset();
+    q.clearBindings();
+    throw;
+  }
+  q.tryReset();
+  q.clearBindings();
+  if (rowid != 0)
+    rowids_.emplace(id, rowid);
+  return rowid;
+}
+
 int64_t journal::append(const event& e) {
   auto& q = st_->insert_event;
   q.bind(1, e.ts_us);
@@ -105,6 +130,7 @@ void journal::apply(const event& e, int64_t seq) {
     q.bind(11, e.ts_us);
     q.bind(12, e.ts_us);
     run(q);
+    rowids_[s.id] = db_.getLastInsertRowid();
     for (const auto& d : s.depends) {
       st_->insert_dep.bind(1, s.id);
       st_->insert_dep.bind(2, d);
@@ -113,6 +139,10 @@ void journal::apply(const event& e, int64_t seq) {
     return;
   }
   if (auto* u = std::get_if<task_update_body>(&e.body)) {
+    auto rowid = task_rowid(u->id);
+    if (rowid == 0)
+      throw std::runtime_error("event " + std::string{to_string(e.kind)} +
+                               " names task '" + u->id + "', which does not exist");
     auto& q = st_->update_task;
     q.bind(1, to_string(u->state));
     q.bind(2, static_cast<int64_t>(u->attempts));
@@ -124,7 +154,7 @@ void journal::apply(const event& e, int64_t seq) {
     q.bind(5, u->result);
     q.bind(6, e.ts_us);
     q.bind(7, u->state == task_state::claimed ? u->session : std::string{});
-    q.bind(8, u->id);
+    q.bind(8, rowid);
     run(q);
     if (!u->agent.empty() && e.kind == event_kind::task_completed) {
       st_->count_completed.bind(1, u->agent);

@@ -9,6 +9,8 @@
 #include "persistence/events.hpp"
 
 #include <memory>
+#include <string>
+#include <unordered_map>
 
 namespace SQLite {
 class Database;
@@ -31,10 +33,19 @@ public:
   // Applies `e` (journal sequence `seq`) to the projections only.
   void apply(const event& e, int64_t seq);
 
+  // The caller rolled back (a savepoint or the transaction): forget cached row ids,
+  // which may belong to rows that no longer exist.
+  void rolled_back() { rowids_.clear(); }
+
 private:
   struct statements;
+  // The tasks row of `id`, or 0 when there is none. Cached: a task is updated many
+  // times, and an integer key is cheaper to find than the text primary key.
+  int64_t task_rowid(const std::string& id);
+
   SQLite::Database& db_;
   std::unique_ptr<statements> st_;
+  std::unordered_map<std::string, int64_t> rowids_;
 };
 
 } // namespace swarm::persistence

@@ -88,6 +88,7 @@ void commit_pending(persistence_state& st) {
         seqs[i] = seq;
       } catch (const std::exception& e) {
         failures[i] = e.what();
+        st.log->rolled_back();
         run(tx.rollback_to);
         run(tx.release);
         spdlog::error("journal batch rolled back: {}", e.what());
@@ -96,6 +97,7 @@ void commit_pending(persistence_state& st) {
     run(tx.commit);
   } catch (const std::exception& e) {
     tx_failure = e.what();
+    st.log->rolled_back();
     spdlog::error("journal commit failed: {}", e.what());
     try {
       run(tx.rollback);

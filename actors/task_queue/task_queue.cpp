@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <set>
 
 namespace swarm {
@@ -26,12 +27,23 @@ struct parked_claim {
   caf::typed_response_promise<claim_result> promise;
 };
 
+// What to do once a journal batch committed (empty error) or failed.
+using continuation = std::function<void(const caf::error&)>;
+
+// Events waiting to be sent to the persistence actor, and their continuations.
+struct journal_outbox {
+  std::vector<event> events;
+  std::vector<continuation> then;
+  bool flush_scheduled = false;
+};
+
 struct task_queue_state {
   std::shared_ptr<task_graph> graph;
   persistence::persistence_actor persistence;
   task_queue_config cfg;
   std::deque<parked_claim> parked;
   std::vector<caf::actor> subscribers;
+  journal_outbox outbox;
   bool changed_since_tick = false;
   bool drained_sent = false;
   // Set when a journal write failed: memory is ahead of the database, so the queue
@@ -45,24 +57,56 @@ using self_ptr = task_queue_actor::stateful_pointer<task_queue_state>;
 
 // Journals `events`, then runs `then(err)` (err empty on success). On failure the
 // queue is marked broken.
+//
+// Changes made while handling one run of the mailbox go out as one batch: the events
+// collect in the outbox and a flush message, queued behind everything already in the
+// mailbox, sends them together (one request, one savepoint, one reply). The batch
+// commits or fails as a whole; every continuation learns which.
 template <class F>
 void journal(self_ptr self, std::vector<event> events, F then) {
+  auto& out = self->state.outbox;
+  if (out.events.empty())
+    out.events = std::move(events);
+  else
+    out.events.insert(out.events.end(), std::make_move_iterator(events.begin()),
+                      std::make_move_iterator(events.end()));
+  out.then.emplace_back(std::move(then));
+  if (!out.flush_scheduled) {
+    out.flush_scheduled = true;
+    self->send(self, flush_atom_v);
+  }
+}
+
+// Sends the outbox to the persistence actor now.
+void flush(self_ptr self) {
+  auto& out = self->state.outbox;
+  out.flush_scheduled = false;
+  if (out.then.empty())
+    return;
+  auto thens = std::make_shared<std::vector<continuation>>(std::move(out.then));
+  out.then.clear();
   // No timer: the persistence actor is local and either answers or dies, and a dead
   // receiver fails the request at once. A finite timeout would cost a clock entry per
   // append on the hottest path.
   self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
-                persistence::event_batch{std::move(events)})
-    .then([then](int64_t) mutable { then(caf::error{}); },
-          [self, then](caf::error& err) mutable {
-            auto e = from_caf(err);
-            spdlog::error("task queue: journal write failed ({}); refusing further "
-                          "changes until restart",
-                          e.to_string());
-            self->state.broken = error{errc::storage_error,
-                                       "the journal could not be written (" + e.message +
-                                         "); restart the engine to recover"};
-            then(err);
-          });
+                persistence::event_batch{std::move(out.events)})
+    .then(
+      [thens](int64_t) {
+        for (auto& then : *thens)
+          then(caf::error{});
+      },
+      [self, thens](caf::error& err) {
+        auto e = from_caf(err);
+        spdlog::error("task queue: journal write failed ({}); refusing further "
+                      "changes until restart",
+                      e.to_string());
+        self->state.broken = error{errc::storage_error,
+                                   "the journal could not be written (" + e.message +
+                                     "); restart the engine to recover"};
+        for (auto& then : *thens)
+          then(err);
+      });
+  out.events.clear();
 }
 
 std::vector<event> change_events(const task_graph& g, const std::vector<task_index>& changed,
@@ -159,7 +203,8 @@ caf::result<uint64_t> recover_claims(self_ptr self, Pred lost, const std::string
       claimed.push_back(idx);
   for (auto idx : claimed)
     release(self, idx, reason);
-  // The releases were journaled before this barrier request: answer after commit.
+  // The releases go out before this barrier request: answer after their commit.
+  flush(self);
   auto rp = self->make_response_promise<uint64_t>();
   uint64_t n = claimed.size();
   self->request(self->state.persistence, journal_timeout, persistence::sync_atom_v)
@@ -330,6 +375,7 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
       if (self->state.graph->quiescent())
         caf::anon_send(who, drained_atom_v, self->state.graph->counts());
     },
+    [=](flush_atom) { flush(self); },
     [=](tick_atom) {
       auto& st = self->state;
       auto now = now_us();

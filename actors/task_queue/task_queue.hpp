@@ -44,7 +44,9 @@ using task_queue_actor = caf::typed_actor<
   // task_counts) notifications.
   caf::reacts_to<subscribe_atom, caf::actor>,
   // Internal timer: lease expiry, progress notifications, parked-claim timeouts.
-  caf::reacts_to<tick_atom>>;
+  caf::reacts_to<tick_atom>,
+  // Internal: sends the changes collected in this mailbox run to the journal.
+  caf::reacts_to<flush_atom>>;
 
 struct task_queue_config {
   int64_t lease_ttl_us = 300'000'000;   // a claim lives 5 min unless renewed

@@ -77,6 +77,7 @@ plan flat_plan(size_t n) {
 // An agent that claims (and optionally completes) until the queue has nothing for it,
 // recording every claim it was granted.
 struct claimer_state {
+  std::function<void()> next; // claims the next task
   static inline const char* name = "claimer";
 };
 
@@ -84,8 +85,7 @@ caf::behavior claimer(caf::stateful_actor<claimer_state>* self, task_queue_actor
                       std::string name, bool complete,
                       std::shared_ptr<std::mutex> mtx,
                       std::shared_ptr<std::multimap<std::string, std::string>> claims) {
-  auto next = std::make_shared<std::function<void()>>();
-  *next = [=] {
+  self->state.next = [=] {
     self->request(queue, std::chrono::seconds(30), claim_atom_v, claim_request{name, complete, {}})
       .then(
         [=](claim_result& r) {
@@ -98,16 +98,16 @@ caf::behavior claimer(caf::stateful_actor<claimer_state>* self, task_queue_actor
             claims->emplace(r.t.spec.id, name);
           }
           if (!complete) {
-            (*next)();
+            self->state.next();
             return;
           }
           self->request(queue, std::chrono::seconds(30), complete_atom_v,
                         task_report{r.t.spec.id, name, r.t.attempts, "ok"})
-            .then([=](task&) { (*next)(); }, [=](caf::error&) { self->quit(); });
+            .then([=](task&) { self->state.next(); }, [=](caf::error&) { self->quit(); });
         },
         [=](caf::error&) { self->quit(); });
   };
-  (*next)();
+  self->state.next();
   return {[](caf::ok_atom) {}};
 }
 

@@ -63,6 +63,34 @@ TEST_CASE("every event body survives encode/decode", "[persistence]") {
   CHECK(u.agent == "alice");
   CHECK(u.lease_expires_us == 999);
 
+  CHECK(u.session.empty());
+
+  // Every control character, quotes, backslashes and multi-byte UTF-8 in any string
+  // field; the claim's session travels with task.claimed only.
+  std::string nasty = "q\" b\\ / \x01\x1f\b\f\n\r\t é ✓ 🐝";
+  for (char c = 1; c < 0x20; ++c)
+    nasty += c;
+  t.result = nasty;
+  t.claim_session = "0123abcd";
+  auto odd = round_trip(make_task_update(event_kind::task_claimed, t, nasty, 6));
+  const auto& o = std::get<task_update_body>(odd.body);
+  CHECK(o.agent == nasty);
+  CHECK(o.result == nasty);
+  CHECK(o.session == "0123abcd");
+  // The bodies are JSON any parser reads.
+  auto parsed = boost::json::parse(encode_body(make_task_update(event_kind::task_claimed, t,
+                                                                nasty, 6)));
+  CHECK(parsed.as_object().at("result").as_string() == nasty);
+  t.state = task_state::completed;
+  auto done = round_trip(make_task_update(event_kind::task_completed, t, "alice", 7));
+  CHECK(std::get<task_update_body>(done.body).session.empty());
+  auto spec = sample_spec();
+  spec.title = nasty;
+  spec.skills = {nasty, ""};
+  auto odd_created = round_trip(make_task_created(spec, true, 8));
+  CHECK(std::get<task_created_body>(odd_created.body).spec.title == nasty);
+  CHECK(std::get<task_created_body>(odd_created.body).spec.skills == spec.skills);
+
   auto generic = round_trip(make_event(event_kind::agent_stopped,
                                        boost::json::object{{"name", "a"}, {"reason", "r"}}, 7));
   CHECK(std::get<boost::json::object>(generic.body).at("reason").as_string() == "r");
