@@ -292,6 +292,7 @@ struct run_figures {
   double seconds = 0;
   uint64_t completed = 0;
   std::vector<uint32_t> claim_us, complete_us, op_us;
+  int64_t commits = 0, batches = 0, events = 0; // persistence, during the phase
   std::string error;
 };
 
@@ -339,6 +340,10 @@ run_figures run_phase(const bench_options& o, const std::string& db_path) {
       self->monitor(a);
       agents.push_back(a);
     }
+    int64_t commits0 = 0, batches0 = 0, events0 = 0;
+    self->request(persist, request_timeout, swarm::persistence::counters_atom_v)
+      .receive([&](int64_t c, int64_t b, int64_t e) { commits0 = c, batches0 = b, events0 = e; },
+               [](caf::error&) {});
     auto started = clock_type::now();
     for (auto& a : agents)
       self->send(a, swarm::start_atom_v);
@@ -351,6 +356,12 @@ run_figures run_phase(const bench_options& o, const std::string& db_path) {
       .receive([](int64_t) {}, [&](caf::error& err) {
         f.error = "final sync: " + swarm::from_caf(err).to_string();
       });
+    self->request(persist, request_timeout, swarm::persistence::counters_atom_v)
+      .receive(
+        [&](int64_t c, int64_t b, int64_t e) {
+          f.commits = c - commits0, f.batches = b - batches0, f.events = e - events0;
+        },
+        [](caf::error&) {});
     auto stop = [&](const caf::actor& a) {
       self->monitor(a);
       self->send_exit(a, caf::exit_reason::user_shutdown);
@@ -467,6 +478,11 @@ int main(int argc, char** argv) {
   field("complete_p99_us", fixed(percentile(run.complete_us, 0.99), 0));
   field("op_p50_us", fixed(percentile(run.op_us, 0.50), 0));
   field("op_p99_us", fixed(percentile(run.op_us, 0.99), 0));
+  field("commits", std::to_string(run.commits));
+  field("events_per_commit",
+        fixed(run.commits > 0 ? static_cast<double>(run.events) / run.commits : 0.0, 1));
+  field("batches_per_commit",
+        fixed(run.commits > 0 ? static_cast<double>(run.batches) / run.commits : 0.0, 1));
   field("plan_load_s", fixed(load.load_s, 3));
   field("plan_parse_s", fixed(load.parse_s, 3));
   field("plan_bytes", std::to_string(text.size()));

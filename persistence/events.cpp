@@ -219,7 +219,9 @@ std::optional<event_kind> parse_event_kind(std::string_view name) noexcept {
 }
 
 event make_task_created(const task_spec& spec, bool leaf, int64_t ts_us) {
-  return event{event_kind::task_created, ts_us, task_created_body{spec, leaf}};
+  event e{event_kind::task_created, ts_us, task_created_body{spec, leaf}, {}};
+  e.json = encode(std::get<task_created_body>(e.body));
+  return e;
 }
 
 event make_task_update(event_kind kind, const task& t, std::string agent, int64_t ts_us) {
@@ -232,14 +234,18 @@ event make_task_update(event_kind kind, const task& t, std::string agent, int64_
   b.result = t.result;
   if (t.state == task_state::claimed)
     b.session = t.claim_session;
-  return event{kind, ts_us, std::move(b)};
+  auto text = encode(b);
+  return event{kind, ts_us, std::move(b), std::move(text)};
 }
 
 event make_event(event_kind kind, json::object body, int64_t ts_us) {
-  return event{kind, ts_us, std::move(body)};
+  auto text = json::serialize(body);
+  return event{kind, ts_us, std::move(body), std::move(text)};
 }
 
 std::string encode_body(const event& e) {
+  if (!e.json.empty())
+    return e.json;
   return std::visit(
     [](const auto& b) -> std::string {
       using body_type = std::decay_t<decltype(b)>;
@@ -266,10 +272,10 @@ expected<event> decode_event(std::string_view kind, int64_t ts_us, std::string_v
   try {
     auto& o = v.get_object();
     if (*k == event_kind::task_created)
-      return event{*k, ts_us, decode_created(o)};
+      return event{*k, ts_us, decode_created(o), {}};
     if (is_task_update(*k))
-      return event{*k, ts_us, decode_update(o)};
-    return event{*k, ts_us, std::move(o)};
+      return event{*k, ts_us, decode_update(o), {}};
+    return event{*k, ts_us, std::move(o), {}};
   } catch (const std::exception& e) {
     return make_error(errc::storage_error, where() + e.what());
   }

@@ -65,13 +65,15 @@ struct event {
   int64_t ts_us = 0; // unix µs when the change happened
   event_body body;   // task_created_body for task.created, task_update_body for the
                      // other task.* kinds, a JSON object for the rest
+  std::string json;  // the body's JSON text, filled by the make_* functions so the
+                     // producer's thread does the encoding, not the single writer's
 };
 
 event make_task_created(const task_spec& spec, bool leaf, int64_t ts_us);
 event make_task_update(event_kind kind, const task& t, std::string agent, int64_t ts_us);
 event make_event(event_kind kind, boost::json::object body, int64_t ts_us);
 
-// JSON text of an event's body, as stored in events.body.
+// JSON text of an event's body, as stored in events.body (e.json when filled).
 std::string encode_body(const event& e);
 // Rebuilds an event from a journal row; errc::storage_error names the row on failure.
 expected<event> decode_event(std::string_view kind, int64_t ts_us, std::string_view body,

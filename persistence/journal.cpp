@@ -102,8 +102,11 @@ int64_t journal::task_rowid(const std::string& id) {
 int64_t journal::append(const event& e) {
   auto& q = st_->insert_event;
   q.bind(1, e.ts_us);
-  q.bind(2, to_string(e.kind));
-  q.bind(3, encode_body(e));
+  q.bindNoCopy(2, to_string(e.kind)); // a static string
+  if (e.json.empty())
+    q.bind(3, encode_body(e));
+  else
+    q.bindNoCopy(3, e.json);
   run(q);
   auto seq = db_.getLastInsertRowid();
   apply(e, seq);

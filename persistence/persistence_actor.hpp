@@ -23,6 +23,7 @@
 CAF_ADD_ATOM(swarm, swarm::persistence, append_atom, "append")
 CAF_ADD_ATOM(swarm, swarm::persistence, sync_atom, "sync")
 CAF_ADD_ATOM(swarm, swarm::persistence, commit_atom, "commit")
+CAF_ADD_ATOM(swarm, swarm::persistence, counters_atom, "counters")
 
 namespace swarm::persistence {
 
@@ -39,7 +40,10 @@ using persistence_actor = caf::typed_actor<
   // before it is committed.
   caf::replies_to<sync_atom>::with<int64_t>,
   // Internal: commit the pending batches.
-  caf::reacts_to<commit_atom>>;
+  caf::reacts_to<commit_atom>,
+  // Since the actor started: (transactions committed, batches, events) — for
+  // benchmarks and diagnostics (events per commit is the group-commit effect).
+  caf::replies_to<counters_atom>::with<int64_t, int64_t, int64_t>>;
 
 struct persistence_config {
   std::shared_ptr<SQLite::Database> db; // opened by open_database(); the actor owns it now
