@@ -127,7 +127,6 @@ expected<std::unique_ptr<SQLite::Database>> open_database(const std::string& pat
     auto db = std::make_unique<SQLite::Database>(
       path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
     db->setBusyTimeout(5000);
-    db->exec("PRAGMA page_size=1024");
     auto mode = db->execAndGet("PRAGMA journal_mode=WAL").getString();
     if (mode != "wal")
       return make_error(errc::storage_error,

@@ -132,8 +132,7 @@ void journal::apply(const event& e, int64_t seq) {
     q.bind(10, c->leaf ? 1 : 0);
     q.bind(11, e.ts_us);
     q.bind(12, e.ts_us);
-    run(q);
-    rowids_[s.id] = db_.getLastInsertRowid();
+    run(q); // its row id is cached on its first update: plan loads insert 100k rows
     for (const auto& d : s.depends) {
       st_->insert_dep.bind(1, s.id);
       st_->insert_dep.bind(2, d);
