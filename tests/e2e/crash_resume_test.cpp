@@ -51,9 +51,14 @@ struct kill_point {
   kill_condition reached;
 };
 
+// Once this session has started (a slow run may have gone past n before its kill
+// landed, and the next session must not be killed before it began) and the journal
+// holds n completions.
 kill_point after_completions(int64_t n) {
   return {"after " + std::to_string(n) + " completions",
-          [n](const fs::path& db, int64_t) { return completed_events(db) >= n; }};
+          [n](const fs::path& db, int64_t session) {
+            return sessions_started(db) >= session && completed_events(db) >= n;
+          }};
 }
 
 // Starts `swarm run ARGS` once per kill point and SIGKILLs it there; checks the
