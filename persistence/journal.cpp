@@ -58,18 +58,22 @@ int64_t number(const json::object& o, const char* name) {
   return 0;
 }
 
-// Executes a prepared statement and leaves it ready for reuse, even when it throws
-// (the caller rolls back and the statement must not stay mid-execution).
+// Runs `use(q)` and leaves the prepared statement ready for reuse, even when it
+// throws (the caller rolls back and the statement must not stay mid-execution).
+template <class F>
+auto with_statement(SQLite::Statement& q, F use) {
+  struct reset_guard {
+    SQLite::Statement& q;
+    ~reset_guard() {
+      q.tryReset();
+      q.clearBindings();
+    }
+  } guard{q};
+  return use(q);
+}
+
 void run(SQLite::Statement& q) {
-  try {
-    q.exec();
-  } catch (...) {
-    q.tryReset();
-    q.clearBindings();
-    throw;
-  }
-  q.tryReset();
-  q.clearBindings();
+  with_statement(q, [](SQLite::Statement& s) { s.exec(); });
 }
 
 } // namespace
@@ -83,17 +87,9 @@ int64_t journal::task_rowid(const std::string& id) {
     return it->second;
   auto& q = st_->find_task;
   q.bind(1, id);
-  int64_t rowid = 0;
-  try {
-    if (q.executeStep())
-      rowid = q.getColumn(0).getInt64();
-  } catch (...) {
-    q.tryReset();
-    q.clearBindings();
-    throw;
-  }
-  q.tryReset();
-  q.clearBindings();
+  auto rowid = with_statement(q, [](SQLite::Statement& s) -> int64_t {
+    return s.executeStep() ? s.getColumn(0).getInt64() : 0;
+  });
   if (rowid != 0)
     rowids_.emplace(id, rowid);
   return rowid;

@@ -1,6 +1,7 @@
 // Crash at actor level: a child process journals operations through the engine, then
 // dies by SIGKILL — no shutdown, no final checkpoint. The parent reopens the database
 // and must find exactly the acknowledged state.
+#include "tests/support/db_checks.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <swarm/swarm.hpp>
@@ -15,6 +16,8 @@
 #include <set>
 #include <sys/wait.h>
 #include <unistd.h>
+
+using swarm::test::scalar;
 
 namespace {
 
@@ -39,10 +42,6 @@ namespace {
   _exit(14);
 }
 
-int64_t scalar(const std::string& db, const std::string& sql) {
-  SQLite::Database conn{db, SQLite::OPEN_READONLY};
-  return conn.execAndGet(sql).getInt64();
-}
 
 } // namespace
 
@@ -120,9 +119,7 @@ TEST_CASE("acknowledged operations survive SIGKILL; claims are recovered on reop
                    " WHERE kind = 'task.completed'") == 30);
   CHECK(scalar(db, "SELECT count(*) FROM events WHERE kind = 'task.completed'") == 30);
   CHECK(scalar(db, "SELECT count(*) FROM events WHERE kind = 'task.rolled_up'") == 1);
-  auto v = swarm::verify_replay(db);
-  REQUIRE(v);
-  CHECK(v->match);
+  swarm::test::require_replay_matches(db);
 }
 
 TEST_CASE("a second engine on the same database is refused and told who holds it",

@@ -1,4 +1,5 @@
 // The engine facade: read-only engines beside a writer, and what a restart recovers.
+#include "tests/support/db_checks.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <swarm/swarm.hpp>
@@ -73,9 +74,7 @@ TEST_CASE("an inspect_only engine reads beside a writer and changes nothing",
   REQUIRE(ok);
   CHECK(ok->state == swarm::task_state::completed);
   writer->reset();
-  auto v = swarm::verify_replay(db);
-  REQUIRE(v);
-  CHECK(v->match);
+  swarm::test::require_replay_matches(db);
 }
 
 // An in-process agent dies with its engine; an outside worker does not, even when it
@@ -139,7 +138,5 @@ TEST_CASE("a restart returns the claims of dead in-process agents, not outside c
   INFO((done ? std::string{} : done.err().message));
   CHECK(done);
   e->reset();
-  auto v = swarm::verify_replay(db);
-  REQUIRE(v);
-  CHECK(v->match);
+  swarm::test::require_replay_matches(db);
 }

@@ -2,6 +2,7 @@
 #include "persistence/database.hpp"
 #include "persistence/persistence_actor.hpp"
 #include "persistence/caf_error.hpp"
+#include "tests/support/db_checks.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -12,6 +13,8 @@
 
 using namespace swarm;
 using namespace swarm::persistence;
+
+using swarm::test::scalar;
 
 namespace {
 
@@ -33,10 +36,6 @@ event claimed(const std::string& id) {
   return make_task_update(event_kind::task_claimed, t, "alice", now_us());
 }
 
-int64_t scalar(const std::string& db, const std::string& sql) {
-  SQLite::Database conn{db, SQLite::OPEN_READONLY};
-  return conn.execAndGet(sql).getInt64();
-}
 
 } // namespace
 
