@@ -383,12 +383,12 @@ expected<std::optional<claimed_task>> engine::claim(const std::string& agent) {
 
 expected<task> engine::complete(const std::string& id, const std::string& agent,
                                 uint32_t attempt, const std::string& result) {
-  return impl_->ask<task>(impl_->queue, complete_atom_v, task_report{id, agent, attempt, result});
+  return impl_->ask<task>(impl_->queue, complete_atom_v, task_report{id, agent, attempt, result, {}});
 }
 
 expected<task> engine::fail(const std::string& id, const std::string& agent, uint32_t attempt,
                             const std::string& reason) {
-  return impl_->ask<task>(impl_->queue, fail_atom_v, task_report{id, agent, attempt, reason});
+  return impl_->ask<task>(impl_->queue, fail_atom_v, task_report{id, agent, attempt, reason, {}});
 }
 
 std::string engine::execute(const std::string& request_json) {

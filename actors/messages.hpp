@@ -3,6 +3,7 @@
 // exchange, and CAF inspectors for the public value types. Included by actor .cpp
 // files only (it pulls in CAF).
 
+#include "harness/prompt.hpp"
 #include "persistence/caf_error.hpp"
 #include "persistence/persistence_actor.hpp"
 
@@ -48,7 +49,7 @@ typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task& x) {
   return f(caf::meta::type_name("swarm::task"), x.spec, x.state, x.leaf, x.attempts,
-           x.claimed_by, x.claim_session, x.lease_expires_us, x.result, x.updated_us);
+           x.claimed_by, x.claim_session, x.lease_expires_us, x.result, x.failure, x.updated_us);
 }
 
 template <class Inspector>
@@ -83,24 +84,43 @@ struct claim_request {
   bool wait = false;   // park until a task is ready or the queue drains
   std::string session; // the engine session of an in-process agent; empty for an
                        // outside claimant, whose claim survives engine restarts
+  bool with_context = false; // answer with the parent chain and dependency results
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, claim_request& x) {
-  return f(caf::meta::type_name("swarm::claim_request"), x.agent, x.wait, x.session);
+  return f(caf::meta::type_name("swarm::claim_request"), x.agent, x.wait, x.session,
+           x.with_context);
 }
 
+} // namespace swarm
+
+namespace swarm::harness {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_ref& x) {
+  return f(caf::meta::type_name("swarm::harness::task_ref"), x.id, x.title, x.result);
+}
+
+} // namespace swarm::harness
+
+namespace swarm {
+
 // The answer to a claim: a task, or none (with `drained` when no task can ever
-// become ready again without new work).
+// become ready again without new work). A claimed task comes with what a prompt
+// needs from the graph: its parent chain (root first) and its dependencies' results.
 struct claim_result {
   bool claimed = false;
   bool drained = false;
   task t;
+  std::vector<harness::task_ref> parents;
+  std::vector<harness::task_ref> dependencies;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, claim_result& x) {
-  return f(caf::meta::type_name("swarm::claim_result"), x.claimed, x.drained, x.t);
+  return f(caf::meta::type_name("swarm::claim_result"), x.claimed, x.drained, x.t,
+           x.parents, x.dependencies);
 }
 
 // A report on a claimed task.
@@ -108,12 +128,15 @@ struct task_report {
   std::string id;
   std::string agent;
   uint32_t attempt = 0;
-  std::string result; // summary on success, reason on failure
+  std::string result;  // summary on success, reason on failure
+  std::string failure; // on failure: its kind (task_error, task_timeout, model_crash,
+                       // spawn_error, bad_output); empty means task_error
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_report& x) {
-  return f(caf::meta::type_name("swarm::task_report"), x.id, x.agent, x.attempt, x.result);
+  return f(caf::meta::type_name("swarm::task_report"), x.id, x.agent, x.attempt, x.result,
+           x.failure);
 }
 
 // Which tasks to list.

@@ -197,7 +197,7 @@ void fail_agent(agent_actor* self, const char* what, const caf::error& err) {
 void complete(agent_actor* self, swarm::task t, clock_type::time_point claim_sent,
               clock_type::time_point claimed) {
   auto& st = self->state;
-  swarm::task_report report{t.spec.id, st.agent, t.attempts, "ok"};
+  swarm::task_report report{t.spec.id, st.agent, t.attempts, "ok", {}};
   auto on_reply = [self, claim_sent, claimed](swarm::task&) {
     auto done = clock_type::now();
     auto& s = *self->state.stats;
@@ -229,7 +229,7 @@ void claim_next(agent_actor* self) {
     }
   };
   auto on_error = [self](caf::error& err) { fail_agent(self, "claim", err); };
-  swarm::claim_request req{self->state.agent, true, "bench"};
+  swarm::claim_request req{self->state.agent, true, "bench", false};
   if (self->state.timeouts)
     self->request(self->state.queue, request_timeout, swarm::claim_atom_v, std::move(req))
       .then(on_reply, on_error);

@@ -81,6 +81,32 @@ const std::vector<const char*>& migrations() {
     R"sql(
       ALTER TABLE tasks ADD COLUMN claim_session TEXT NOT NULL DEFAULT '';
     )sql",
+    // 2 -> 3: model subprocesses, heartbeats and live state of agents, failure kinds.
+    R"sql(
+      ALTER TABLE tasks ADD COLUMN last_failure TEXT NOT NULL DEFAULT '';
+      ALTER TABLE agents ADD COLUMN last_heartbeat_us INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE agents ADD COLUMN current_task TEXT NOT NULL DEFAULT '';
+      CREATE TABLE model_runs(
+        task TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        agent TEXT NOT NULL,
+        session TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        start_ticks INTEGER NOT NULL,
+        run_dir TEXT NOT NULL,
+        command TEXT NOT NULL,
+        started_us INTEGER NOT NULL,
+        finished_us INTEGER NOT NULL,
+        exit_code INTEGER NOT NULL,
+        signal INTEGER NOT NULL,
+        timed_out INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        stdout_bytes INTEGER NOT NULL,
+        stderr_bytes INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        PRIMARY KEY(task, attempt)) WITHOUT ROWID;
+      CREATE INDEX model_runs_open ON model_runs(finished_us);
+    )sql",
   };
   return all;
 }
@@ -178,6 +204,7 @@ const std::vector<projection_table>& projection_tables() {
   static const std::vector<projection_table> tables = {
     {"tasks", "id"},       {"task_deps", "task, depends_on"}, {"agents", "name"},
     {"sessions", "id"},    {"plans", "seq"},                  {"runs", "id"},
+    {"model_runs", "task, attempt"},
   };
   return tables;
 }

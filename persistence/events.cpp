@@ -11,11 +11,12 @@ namespace swarm::persistence {
 
 namespace {
 
-constexpr std::array<const char*, 14> kind_names = {
+constexpr std::array<const char*, 18> kind_names = {
   "unknown",        "engine.started", "plan.loaded",      "task.created",
   "task.claimed",   "task.completed", "task.failed",      "task.released",
   "task.rolled_up", "task.renewed",   "agent.registered", "agent.stopped",
-  "run.started",    "run.finished",
+  "run.started",    "run.finished",   "model.started",    "model.finished",
+  "agent.heartbeat", "agent.state",
 };
 
 // Field readers that throw std::invalid_argument with the field name; decode_event
@@ -165,6 +166,8 @@ std::string encode(const task_update_body& b) {
     .text("result", b.result);
   if (!b.session.empty())
     w.text("session", b.session);
+  if (!b.failure.empty())
+    w.text("failure", b.failure);
   return w.finish();
 }
 
@@ -197,6 +200,8 @@ task_update_body decode_update(const json::object& o) {
   b.result = str(o, "result");
   if (o.contains("session"))
     b.session = str(o, "session");
+  if (o.contains("failure"))
+    b.failure = str(o, "failure");
   return b;
 }
 
@@ -234,6 +239,8 @@ event make_task_update(event_kind kind, const task& t, std::string agent, int64_
   b.result = t.result;
   if (t.state == task_state::claimed)
     b.session = t.claim_session;
+  if (kind == event_kind::task_failed || kind == event_kind::task_released)
+    b.failure = t.failure;
   auto text = encode(b);
   return event{kind, ts_us, std::move(b), std::move(text)};
 }

@@ -35,6 +35,10 @@ enum class event_kind : uint8_t {
   agent_stopped = 11,
   run_started = 12,
   run_finished = 13,
+  model_started = 14,   // a model subprocess was spawned for an attempt
+  model_finished = 15,  // ... and ended (exit code, signal, duration, output sizes)
+  agent_heartbeat = 16, // an outside agent said it is alive
+  agent_state = 17,     // an outside agent set its state (busy / stuck / idle)
 };
 
 // "task.claimed"
@@ -54,6 +58,7 @@ struct task_update_body {
   uint32_t attempts = 0;
   std::string agent;          // who claimed, reported or lost it; empty for roll-ups
   std::string session;        // task.claimed by an in-process agent: its engine session
+  std::string failure;        // task.failed / task.released: kind of failure
   int64_t lease_expires_us = 0;
   std::string result;
 };

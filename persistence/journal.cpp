@@ -20,7 +20,8 @@ struct journal::statements {
       find_task{db, "SELECT rowid FROM tasks WHERE id = ?"},
       update_task{db, "UPDATE tasks SET state = ?, attempts = ?, claimed_by = ?,"
                       " lease_expires_us = ?, result = ?, updated_us = ?,"
-                      " claim_session = ? WHERE rowid = ?"},
+                      " claim_session = ?, last_failure = coalesce(nullif(?, ''), last_failure)"
+                      " WHERE rowid = ?"},
       count_completed{db, "UPDATE agents SET completed = completed + 1 WHERE name = ?"},
       count_failed{db, "UPDATE agents SET failed = failed + 1 WHERE name = ?"} {}
 
@@ -152,7 +153,8 @@ void journal::apply(const event& e, int64_t seq) {
     q.bind(5, u->result);
     q.bind(6, e.ts_us);
     q.bind(7, u->state == task_state::claimed ? u->session : std::string{});
-    q.bind(8, rowid);
+    q.bind(8, u->failure);
+    q.bind(9, rowid);
     run(q);
     if (!u->agent.empty() && e.kind == event_kind::task_completed) {
       st_->count_completed.bind(1, u->agent);
@@ -193,7 +195,8 @@ void journal::apply(const event& e, int64_t seq) {
                              " VALUES(?1, ?2, ?3, ?4, 'idle', ?5, 0, '', 0, 0)"
                              " ON CONFLICT(name) DO UPDATE SET session = ?2, model = ?3,"
                              " skills = ?4, state = 'idle', registered_us = ?5,"
-                             " stopped_us = 0, reason = ''"};
+                             " stopped_us = 0, reason = '', current_task = '',"
+                             " last_heartbeat_us = ?5"};
     q.bind(1, text(o, "name"));
     q.bind(2, text(o, "session"));
     q.bind(3, text(o, "model"));
@@ -201,11 +204,67 @@ void journal::apply(const event& e, int64_t seq) {
     q.bind(4, skills != nullptr ? json::serialize(*skills) : std::string{"[]"});
     q.bind(5, e.ts_us);
     q.exec();
+    SQLite::Statement beat{db_, "UPDATE agents SET last_heartbeat_us = ? WHERE name = ?"};
+    beat.bind(1, e.ts_us);
+    beat.bind(2, text(o, "name"));
+    beat.exec();
+    break;
+  }
+  case event_kind::agent_heartbeat: {
+    SQLite::Statement q{db_, "UPDATE agents SET last_heartbeat_us = ? WHERE name = ?"};
+    q.bind(1, e.ts_us);
+    q.bind(2, text(o, "name"));
+    q.exec();
+    break;
+  }
+  case event_kind::agent_state: {
+    SQLite::Statement q{db_, "UPDATE agents SET state = ?, current_task = ?,"
+                             " last_heartbeat_us = ? WHERE name = ?"};
+    q.bind(1, text(o, "state"));
+    q.bind(2, text(o, "task"));
+    q.bind(3, e.ts_us);
+    q.bind(4, text(o, "name"));
+    q.exec();
+    break;
+  }
+  case event_kind::model_started: {
+    SQLite::Statement q{db_, "INSERT OR REPLACE INTO model_runs(task, attempt, agent, session,"
+                             " pid, start_ticks, run_dir, command, started_us, finished_us,"
+                             " exit_code, signal, timed_out, duration_ms, stdout_bytes,"
+                             " stderr_bytes, outcome) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, -1,"
+                             " 0, 0, 0, 0, 0, 'running')"};
+    q.bind(1, text(o, "task"));
+    q.bind(2, number(o, "attempt"));
+    q.bind(3, text(o, "agent"));
+    q.bind(4, text(o, "session"));
+    q.bind(5, number(o, "pid"));
+    q.bind(6, number(o, "start_ticks"));
+    q.bind(7, text(o, "run_dir"));
+    q.bind(8, text(o, "command"));
+    q.bind(9, e.ts_us);
+    q.exec();
+    break;
+  }
+  case event_kind::model_finished: {
+    SQLite::Statement q{db_, "UPDATE model_runs SET finished_us = ?, exit_code = ?, signal = ?,"
+                             " timed_out = ?, duration_ms = ?, stdout_bytes = ?,"
+                             " stderr_bytes = ?, outcome = ? WHERE task = ? AND attempt = ?"};
+    q.bind(1, e.ts_us);
+    q.bind(2, number(o, "exit_code"));
+    q.bind(3, number(o, "signal"));
+    q.bind(4, number(o, "timed_out"));
+    q.bind(5, number(o, "duration_ms"));
+    q.bind(6, number(o, "stdout_bytes"));
+    q.bind(7, number(o, "stderr_bytes"));
+    q.bind(8, text(o, "outcome"));
+    q.bind(9, text(o, "task"));
+    q.bind(10, number(o, "attempt"));
+    q.exec();
     break;
   }
   case event_kind::agent_stopped: {
     SQLite::Statement q{db_, "UPDATE agents SET state = 'offline', stopped_us = ?,"
-                             " reason = ? WHERE name = ?"};
+                             " reason = ?, current_task = '' WHERE name = ?"};
     q.bind(1, e.ts_us);
     q.bind(2, text(o, "reason"));
     q.bind(3, text(o, "name"));

@@ -28,7 +28,7 @@ expected<std::vector<task>> read_tasks(SQLite::Database& db) {
     SQLite::Statement q{db, "SELECT id, coalesce(parent, ''), title, description, priority,"
                             " skills, files, estimate_minutes, source, leaf, state, attempts,"
                             " coalesce(claimed_by, ''), lease_expires_us, result, updated_us,"
-                            " claim_session FROM tasks ORDER BY rowid"};
+                            " claim_session, last_failure FROM tasks ORDER BY rowid"};
     while (q.executeStep()) {
       task t;
       t.spec.id = q.getColumn(0).getString();
@@ -52,6 +52,7 @@ expected<std::vector<task>> read_tasks(SQLite::Database& db) {
       t.result = q.getColumn(14).getString();
       t.updated_us = q.getColumn(15).getInt64();
       t.claim_session = q.getColumn(16).getString();
+      t.failure = q.getColumn(17).getString();
       index.emplace(t.spec.id, tasks.size());
       tasks.push_back(std::move(t));
     }

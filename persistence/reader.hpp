@@ -21,10 +21,25 @@ expected<std::vector<task>> read_tasks(SQLite::Database& db);
 struct stored_agent {
   std::string name;
   std::string model;
-  std::string state; // idle | busy | offline
+  std::string state; // idle | busy | stuck | offline
   uint64_t completed = 0;
   uint64_t failed = 0;
+  std::string session;              // engine session hosting it; empty: an outside agent
+  std::vector<std::string> skills;
+  int64_t last_heartbeat_us = 0;
+  std::string current_task;
 };
+
+// A model subprocess whose end was never journaled (its engine died first).
+struct open_model_run {
+  std::string task;
+  int64_t attempt = 0;
+  std::string agent;
+  int pid = 0;
+  int64_t start_ticks = 0;
+};
+
+expected<std::vector<open_model_run>> read_open_model_runs(SQLite::Database& db);
 
 expected<std::vector<stored_agent>> read_agents(SQLite::Database& db);
 

@@ -416,10 +416,34 @@ expected<void> task_graph::restore(std::vector<task> tasks) {
   return {};
 }
 
-std::optional<task_index> task_graph::pick_ready() const {
-  for (const auto& level : ready_)
-    if (!level.empty()) return *level.begin();
-  return std::nullopt;
+std::optional<task_index> task_graph::pick_ready(std::string_view agent) const {
+  // How many candidates to look at for one the agent has not failed already.
+  constexpr size_t look = 16;
+  std::optional<task_index> first;
+  size_t seen = 0;
+  for (const auto& level : ready_) {
+    for (auto it = level.begin(); it != level.end() && seen < look; ++it, ++seen) {
+      const auto& failed = nodes_[*it].failed_by;
+      if (agent.empty() || std::find(failed.begin(), failed.end(), agent) == failed.end())
+        return *it;
+      if (!first) first = *it;
+    }
+    if (seen >= look) break;
+  }
+  return first;
+}
+
+size_t task_graph::wake(int64_t now_us) {
+  size_t n = 0;
+  while (!waiting_.empty() && waiting_.begin()->first <= now_us) {
+    task_index i = waiting_.begin()->second;
+    waiting_.erase(waiting_.begin());
+    if (nodes_[i].t.state == task_state::pending && nodes_[i].unmet == 0) {
+      set_state(i, task_state::ready);
+      ++n;
+    }
+  }
+  return n;
 }
 
 void task_graph::claim(task_index i, const std::string& agent, int64_t lease_expires_us,
@@ -470,11 +494,18 @@ std::vector<task_index> task_graph::complete(task_index i, std::string result,
 }
 
 std::vector<task_index> task_graph::fail(task_index i, std::string reason,
-                                         uint32_t max_attempts, int64_t now_us) {
+                                         uint32_t max_attempts, int64_t now_us,
+                                         std::string failure, int64_t retry_at_us) {
   task& t = nodes_[i].t;
   if (t.state != task_state::claimed) return {};
   const bool retry = t.attempts < max_attempts;
-  set_state(i, retry ? task_state::ready : task_state::failed);
+  const bool later = retry && retry_at_us > now_us;
+  set_state(i, !retry ? task_state::failed : later ? task_state::pending : task_state::ready);
+  if (later)
+    waiting_.insert({retry_at_us, i});
+  if (!t.claimed_by.empty())
+    nodes_[i].failed_by.push_back(t.claimed_by);
+  t.failure = std::move(failure);
   t.claimed_by.clear();
   t.claim_session.clear();
   t.lease_expires_us = 0;

@@ -49,6 +49,7 @@ struct task_node {
   uint32_t unmet = 0;
   uint32_t children_left = 0;   // parents: children not yet terminal
   uint32_t children_failed = 0; // parents: children failed or blocked
+  std::vector<std::string> failed_by; // agents whose attempt failed (this process only)
 };
 
 // The state as journaled and stored in the projection: ready and blocked are derived
@@ -77,8 +78,10 @@ public:
   expected<void> restore(std::vector<task> tasks);
 
   // Picks the best ready task (highest priority, then earliest inserted) without
-  // claiming it; nullopt when none is ready.
-  std::optional<task_index> pick_ready() const;
+  // claiming it; nullopt when none is ready. With `agent`, a task that agent already
+  // failed is passed over for one it has not, among the next few candidates (a
+  // bounded look, never a scan of the ready set).
+  std::optional<task_index> pick_ready(std::string_view agent = {}) const;
 
   // ready -> claimed: attempts+1, claimed_by = agent (claim_session = session, empty
   // for an outside claimant), lease expiry set. REQUIRES: at(i).t.state == ready.
@@ -95,15 +98,24 @@ public:
   std::vector<task_index> complete(task_index i, std::string result, int64_t now_us);
 
   // claimed -> ready (attempts < max_attempts) or failed (no attempts left; blocks
-  // dependents, rolls parents up). Returns changed tasks as complete() does.
+  // dependents, rolls parents up). `failure` names the kind (task_error, ...). A retry
+  // with retry_at_us > now_us waits as pending until wake() reaches that time.
+  // Returns changed tasks as complete() does.
   std::vector<task_index> fail(task_index i, std::string reason, uint32_t max_attempts,
-                               int64_t now_us);
+                               int64_t now_us, std::string failure = "task_error",
+                               int64_t retry_at_us = 0);
 
-  // A claim lost without a report (lease expired, owner gone): same as fail().
+  // A claim lost without a report (lease expired, owner gone): fail() of kind
+  // claim_lost, retried at once.
   std::vector<task_index> release(task_index i, std::string reason, uint32_t max_attempts,
                                   int64_t now_us) {
-    return fail(i, std::move(reason), max_attempts, now_us);
+    return fail(i, std::move(reason), max_attempts, now_us, "claim_lost");
   }
+
+  // Tasks whose retry time came (at or before now_us) become ready; returns how many.
+  size_t wake(int64_t now_us);
+  // Tasks waiting for a retry time.
+  size_t waiting_count() const { return waiting_.size(); }
 
   // Extends a live claim's lease. REQUIRES: claimed.
   void renew(task_index i, int64_t lease_expires_us);
@@ -119,8 +131,11 @@ public:
   size_t size() const { return nodes_.size(); }
   const task_counts& counts() const { return counts_; }
   size_t ready_count() const { return counts_.ready; }
-  // True when nothing is ready or claimed: no agent can make progress.
-  bool quiescent() const { return counts_.ready == 0 && counts_.claimed == 0; }
+  // True when nothing is ready, claimed or waiting for a retry: no agent can make
+  // progress.
+  bool quiescent() const {
+    return counts_.ready == 0 && counts_.claimed == 0 && waiting_.empty();
+  }
 
 private:
   // Moves i to s, keeping counts_, ready_ and leases_ in step (the only place that
@@ -145,6 +160,7 @@ private:
   std::unordered_map<std::string, task_index> by_id_;
   std::array<std::set<task_index>, max_priority + 1> ready_; // per priority
   std::set<std::pair<int64_t, task_index>> leases_;          // (expiry, task)
+  std::set<std::pair<int64_t, task_index>> waiting_;         // (retry time, task)
   task_counts counts_;
 };
 

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <set>
@@ -127,18 +128,29 @@ std::vector<event> change_events(const task_graph& g, const std::vector<task_ind
   return out;
 }
 
+// The parent chain (root first) and the dependencies (with results) of task i.
+void add_context(const task_graph& g, task_index i, claim_result& res) {
+  for (auto p = g.at(i).parent; p != no_task; p = g.at(p).parent)
+    res.parents.push_back({g.at(p).t.spec.id, g.at(p).t.spec.title, {}});
+  std::reverse(res.parents.begin(), res.parents.end());
+  for (auto d : g.at(i).deps)
+    res.dependencies.push_back({g.at(d).t.spec.id, g.at(d).t.spec.title, g.at(d).t.result});
+}
+
 // Claims the best ready task for `agent`; the claim event is journaled and the
 // promise answered after commit.
 void claim_for(self_ptr self, const claim_request& req,
                caf::typed_response_promise<claim_result> promise) {
   auto& g = *self->state.graph;
-  auto idx = g.pick_ready();
+  auto idx = g.pick_ready(req.agent);
   auto now = now_us();
   const auto& agent = req.agent;
   g.claim(*idx, agent, now + self->state.cfg.lease_ttl_us, now, req.session);
   self->state.changed_since_tick = true;
   auto& t = g.at(*idx).t;
-  claim_result res{true, false, t};
+  claim_result res{true, false, t, {}, {}};
+  if (req.with_context)
+    add_context(g, *idx, res);
   journal(self, {persistence::make_task_update(event_kind::task_claimed, t, agent, now)},
           [promise, res](const caf::error& err) mutable {
             if (err)
@@ -158,7 +170,7 @@ void serve_parked(self_ptr self) {
   }
   if (st.graph->quiescent()) {
     while (!st.parked.empty()) {
-      st.parked.front().promise.deliver(claim_result{false, true, {}});
+      st.parked.front().promise.deliver(claim_result{false, true, {}, {}, {}});
       st.parked.pop_front();
     }
   }
@@ -183,6 +195,16 @@ void release(self_ptr self, task_index idx, const std::string& reason) {
   self->state.changed_since_tick = true;
   journal(self, change_events(g, changed, event_kind::task_released, agent, now),
           [](const caf::error&) {});
+}
+
+// Exponential backoff before retry number `attempts` (1 after the first failure).
+int64_t retry_delay_us(const task_queue_config& cfg, uint32_t attempts) {
+  if (cfg.retry_backoff_us <= 0)
+    return 0;
+  int64_t delay = cfg.retry_backoff_us;
+  for (uint32_t i = 1; i < attempts && delay < cfg.retry_backoff_max_us; ++i)
+    delay *= 2;
+  return std::min(delay, cfg.retry_backoff_max_us);
 }
 
 caf::error refuse_if_broken(self_ptr self) {
@@ -233,8 +255,11 @@ caf::result<Result> report_outcome(self_ptr self, const task_report& r, bool suc
     return to_caf(idx.err());
   auto& g = *self->state.graph;
   auto now = now_us();
+  const auto& cfg = self->state.cfg;
   auto changed = success ? g.complete(*idx, r.result, now)
-                         : g.fail(*idx, r.result, self->state.cfg.max_attempts, now);
+                         : g.fail(*idx, r.result, cfg.max_attempts, now,
+                                  r.failure.empty() ? "task_error" : r.failure,
+                                  now + retry_delay_us(cfg, g.at(*idx).t.attempts));
   self->state.changed_since_tick = true;
   auto events = change_events(g, changed,
                               success ? event_kind::task_completed : event_kind::task_failed,
@@ -304,7 +329,7 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
       auto& g = *self->state.graph;
       if (g.ready_count() == 0) {
         if (!req.wait || g.quiescent())
-          return claim_result{false, g.quiescent(), {}};
+          return claim_result{false, g.quiescent(), {}, {}, {}};
         auto rp = self->make_response_promise<claim_result>();
         self->state.parked.push_back({std::move(req), now_us(), rp});
         return rp;
@@ -386,8 +411,10 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
                   "lease expired: agent '" + t.claimed_by + "' neither reported nor renewed");
         }
       }
+      if (st.graph->wake(now) > 0)
+        st.changed_since_tick = true;
       while (!st.parked.empty() && now - st.parked.front().since_us > st.cfg.max_park_us) {
-        st.parked.front().promise.deliver(claim_result{false, false, {}});
+        st.parked.front().promise.deliver(claim_result{false, false, {}, {}, {}});
         st.parked.pop_front();
       }
       serve_parked(self);

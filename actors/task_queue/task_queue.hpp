@@ -52,6 +52,11 @@ struct task_queue_config {
   int64_t lease_ttl_us = 300'000'000;   // a claim lives 5 min unless renewed
   uint32_t max_attempts = 3;            // attempts before a task fails for good
   int64_t max_park_us = 60'000'000;     // a parked claim is answered empty after this
+  // A failed attempt is retried after retry_backoff_us, doubling with every further
+  // attempt up to retry_backoff_max_us (0: retry at once). Claims lost without a report
+  // (lease expired, agent gone) are retried at once.
+  int64_t retry_backoff_us = 0;
+  int64_t retry_backoff_max_us = 60'000'000;
   // Refuse every change (errc::invalid_state): an engine opened inspect_only reads a
   // snapshot of the database and may not write it.
   bool read_only = false;
