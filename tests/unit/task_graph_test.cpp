@@ -849,3 +849,44 @@ TEST_CASE("100k-task graphs add and drain without recursion", "[task_graph][larg
     CHECK(g.counts().completed == n);
   }
 }
+
+TEST_CASE("a failed attempt waits out its retry time, then is ready again",
+          "[task_graph][retry]") {
+  task_graph g;
+  add_ok(g, {spec("a"), spec("b", {"a"})});
+  const task_index a = claim(g, "a", "alice");
+  g.fail(a, "tests failed", 3, 100, "task_error", 1'100);
+  CHECK(state(g, "a") == task_state::pending);
+  CHECK(g.at(a).t.failure == "task_error");
+  CHECK(g.waiting_count() == 1);
+  CHECK_FALSE(g.pick_ready().has_value());
+  // Waiting for a retry is progress still to come: the graph is not quiescent.
+  CHECK_FALSE(g.quiescent());
+  CHECK(g.wake(1'099) == 0);
+  CHECK(state(g, "a") == task_state::pending);
+  CHECK(g.wake(1'100) == 1);
+  CHECK(state(g, "a") == task_state::ready);
+  CHECK(g.waiting_count() == 0);
+  // A lost claim is retried at once and says so.
+  claim(g, "a", "bob");
+  g.release(a, "lease expired", 3, 2'000);
+  CHECK(state(g, "a") == task_state::ready);
+  CHECK(g.at(a).t.failure == "claim_lost");
+  check_against_oracle(g);
+}
+
+TEST_CASE("a task an agent failed goes to another agent when one can take it",
+          "[task_graph][retry]") {
+  task_graph g;
+  add_ok(g, {spec("a", {}, {}, 0), spec("b", {}, {}, 1)});
+  const task_index a = claim(g, "a", "alice");
+  g.fail(a, "broke", 3, 10);
+  // a (P0) is the best task, but alice failed it: she gets b, anyone else gets a.
+  CHECK(g.pick_ready("alice") == idx(g, "b"));
+  CHECK(g.pick_ready("bob") == a);
+  CHECK(g.pick_ready() == a);
+  // With nothing else ready, alice retries it herself.
+  const task_index b = claim(g, "b", "carol");
+  CHECK(g.pick_ready("alice") == a);
+  (void)b;
+}
