@@ -58,7 +58,9 @@ expected<std::unique_ptr<SQLite::Database>> open_for_reading(const options& opts
 }
 
 agent_status to_status(const agent_info& a) {
-  return agent_status{a.name, a.model, a.state, a.current_task, a.completed, a.failed};
+  return agent_status{a.name,     a.model,  a.state,           a.current_task,
+                      a.completed, a.failed, a.skills,          a.session.empty(),
+                      a.pid,       a.last_heartbeat_us};
 }
 
 } // namespace
@@ -125,24 +127,35 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
   tq_cfg.lease_ttl_us = p->opts.lease_ttl_ms * 1000;
   tq_cfg.max_attempts = std::max<uint32_t>(1, p->opts.max_attempts);
   tq_cfg.read_only = p->opts.inspect_only;
+  tq_cfg.retry_backoff_us = std::max<int64_t>(0, p->opts.retry_backoff_ms) * 1000;
   p->queue = spawn_task_queue(*p->sys, p->persist, graph, tq_cfg);
 
   coordinator_config co_cfg;
+  co_cfg.heartbeat_interval_us = std::max<int64_t>(1, p->opts.heartbeat_ms) * 1000;
+  co_cfg.read_only = p->opts.inspect_only;
+  co_cfg.release_hooks.push_back(caf::actor_cast<caf::actor>(p->queue));
+  // In-process agents died with their session; outside agents live on (and go stale
+  // if they stopped heartbeating).
   std::vector<std::string> still_marked_live;
   for (const auto& a : *earlier) {
     agent_info info;
     info.name = a.name;
     info.model = a.model;
-    info.state = "offline";
+    info.skills = a.skills;
+    info.session = a.session;
+    info.state = a.session.empty() ? a.state : "offline";
+    info.current_task = a.session.empty() ? a.current_task : "";
     info.completed = a.completed;
     info.failed = a.failed;
-    co_cfg.earlier_agents.push_back(info);
-    if (a.state != "offline")
+    info.last_heartbeat_us = a.last_heartbeat_us;
+    co_cfg.earlier.push_back(info);
+    if (!a.session.empty() && a.state != "offline")
       still_marked_live.push_back(a.name);
   }
   if (!p->opts.inspect_only) {
     p->session = new_session_id();
     co_cfg.session = p->session;
+    co_cfg.seed = std::hash<std::string>{}(p->session);
   }
   p->coordinator = spawn_coordinator(*p->sys, p->persist, co_cfg);
 
@@ -357,6 +370,44 @@ expected<status_report> engine::status() {
   out.run_state = impl_->run_state.load();
   out.session = impl_->session;
   return out;
+}
+
+expected<std::vector<agent_status>> engine::agents() {
+  auto r = impl_->ask<std::vector<agent_info>>(impl_->coordinator, list_atom_v);
+  if (!r)
+    return r.err();
+  std::vector<agent_status> out;
+  for (const auto& a : *r)
+    out.push_back(to_status(a));
+  return out;
+}
+
+expected<agent_status> engine::register_agent(const std::string& name,
+                                              const std::vector<std::string>& skills,
+                                              const std::string& model) {
+  agent_info a;
+  a.name = name;
+  a.skills = skills;
+  a.model = model.empty() ? std::string{"outside"} : model;
+  auto r = impl_->ask<agent_info>(impl_->coordinator, register_atom_v, std::move(a));
+  if (!r)
+    return r.err();
+  return to_status(*r);
+}
+
+expected<agent_status> engine::heartbeat(const std::string& name) {
+  auto r = impl_->ask<agent_info>(impl_->coordinator, heartbeat_atom_v, name);
+  if (!r)
+    return r.err();
+  return to_status(*r);
+}
+
+expected<agent_status> engine::set_agent_state(const std::string& name,
+                                               const std::string& state) {
+  auto r = impl_->ask<agent_info>(impl_->coordinator, set_state_atom_v, name, state);
+  if (!r)
+    return r.err();
+  return to_status(*r);
 }
 
 expected<std::vector<task>> engine::tasks(bool ready_only) {

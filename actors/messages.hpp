@@ -154,6 +154,9 @@ typename Inspector::result_type inspect(Inspector& f, task_filter& x) {
 
 CAF_ADD_ATOM(swarm, swarm, register_atom, "register")
 CAF_ADD_ATOM(swarm, swarm, agent_state_atom, "agentstate")
+CAF_ADD_ATOM(swarm, swarm, heartbeat_atom, "heartbeat")
+CAF_ADD_ATOM(swarm, swarm, set_state_atom, "setstate")
+CAF_ADD_ATOM(swarm, swarm, run_done_atom, "rundone")
 
 namespace swarm {
 
@@ -161,19 +164,22 @@ namespace swarm {
 
 // An agent as the coordinator knows it.
 struct agent_info {
-  std::string name;
+  std::string name;           // empty at registration: the coordinator picks one
   std::string model;
   std::vector<std::string> skills;
-  std::string state = "idle"; // idle | busy | offline
+  std::string state = "idle"; // idle | busy | stuck | offline
   std::string current_task;   // when busy
-  uint64_t completed = 0;     // this session
-  uint64_t failed = 0;        // this session
+  uint64_t completed = 0;     // attempts completed (in-process agents: this session)
+  uint64_t failed = 0;        // attempts failed
+  std::string session;        // engine session hosting it; empty: an outside agent
+  int32_t pid = 0;            // its model subprocess while one runs
+  int64_t last_heartbeat_us = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
   return f(caf::meta::type_name("swarm::agent_info"), x.name, x.model, x.skills, x.state,
-           x.current_task, x.completed, x.failed);
+           x.current_task, x.completed, x.failed, x.session, x.pid, x.last_heartbeat_us);
 }
 
 } // namespace swarm

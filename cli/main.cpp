@@ -227,6 +227,29 @@ int main(int argc, char** argv) {
     add_common(c, cf);
   }
 
+  common_flags af;
+  auto* agents = app.add_subcommand("agents", "list agents: state, current task, heartbeat");
+  add_common(agents, af);
+
+  common_flags agf;
+  std::string agent_arg, agent_model, agent_state;
+  std::vector<std::string> agent_skills;
+  auto* agent = app.add_subcommand("agent", "outside agents: register, heartbeat, state");
+  agent->require_subcommand(1);
+  auto* agent_register = agent->add_subcommand("register", "join the swarm as an agent");
+  agent_register->add_option("name", agent_arg, "agent name (empty: a generated one)");
+  agent_register->add_option("--skills", agent_skills, "skills, comma separated")
+    ->delimiter(',');
+  agent_register->add_option("--model", agent_model, "what the agent runs on");
+  auto* agent_heartbeat = agent->add_subcommand("heartbeat", "say the agent is alive");
+  agent_heartbeat->add_option("name", agent_arg, "agent name")->required();
+  auto* agent_set_state = agent->add_subcommand("state", "set the agent's state");
+  agent_set_state->add_option("name", agent_arg, "agent name")->required();
+  agent_set_state->add_option("state", agent_state, "running, stuck or idle")
+    ->required()->check(CLI::IsMember({"running", "stuck", "idle"}));
+  for (auto* c : {agent_register, agent_heartbeat, agent_set_state})
+    add_common(c, agf);
+
   common_flags rpf;
   bool verify = false;
   auto* replay = app.add_subcommand("replay", "rebuild projections from the journal");
@@ -273,6 +296,27 @@ int main(int argc, char** argv) {
     return print_result(call(cf, ok ? "task.complete" : "task.fail", std::move(args), true),
                         cf.json_out, print_task);
   }
+  if (agents->parsed())
+    return print_result(call(af, "agents", {}, false), af.json_out, print_agents);
+  if (agent_register->parsed()) {
+    json::array skills;
+    for (const auto& s : agent_skills)
+      skills.emplace_back(s);
+    json::object args{{"skills", std::move(skills)}};
+    if (!agent_arg.empty())
+      args["name"] = agent_arg;
+    if (!agent_model.empty())
+      args["model"] = agent_model;
+    return print_result(call(agf, "agent.register", std::move(args), true), agf.json_out,
+                        print_agent);
+  }
+  if (agent_heartbeat->parsed())
+    return print_result(call(agf, "agent.heartbeat", {{"name", agent_arg}}, true),
+                        agf.json_out, print_agent);
+  if (agent_set_state->parsed())
+    return print_result(
+      call(agf, "agent.state", {{"name", agent_arg}, {"state", agent_state}}, true),
+      agf.json_out, print_agent);
   if (replay->parsed()) {
     auto r = swarm::verify_replay(rpf.db);
     if (!r)

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -156,6 +157,54 @@ void print_claim(const json::value& v) {
   }
   std::cout << "claimed " << str(v, "id") << " (attempt " << str(v, "attempt") << "): "
             << str(v, "title") << "\n";
+}
+
+} // namespace swarm::cli
+
+namespace swarm::cli {
+
+namespace {
+
+// "12 s ago", "3 min ago", "never".
+std::string heartbeat_age(const json::value& a) {
+  auto* v = a.as_object().if_contains("last_heartbeat_us");
+  if (v == nullptr || !v->is_int64() || v->get_int64() <= 0)
+    return "never";
+  using namespace std::chrono;
+  auto now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+  auto s = std::max<int64_t>(0, (now - v->get_int64()) / 1'000'000);
+  if (s < 120)
+    return std::to_string(s) + " s ago";
+  if (s < 7200)
+    return std::to_string(s / 60) + " min ago";
+  return std::to_string(s / 3600) + " h ago";
+}
+
+} // namespace
+
+void print_agents(const json::value& v) {
+  const auto& list = v.as_object().at("agents").as_array();
+  if (list.empty()) {
+    std::cout << "no agents\n";
+    return;
+  }
+  std::printf("%-20s %-8s %-8s %-18s %-8s %s\n", "NAME", "KIND", "STATE", "TASK", "PID",
+              "HEARTBEAT");
+  for (const auto& a : list) {
+    bool outside = a.as_object().contains("outside") && a.at("outside").as_bool();
+    auto pid = str(a, "pid");
+    std::printf("%-20s %-8s %-8s %-18s %-8s %s\n", str(a, "name").c_str(),
+                outside ? "outside" : "local", str(a, "state").c_str(),
+                str(a, "current_task").empty() ? "-" : str(a, "current_task").c_str(),
+                pid == "0" ? "-" : pid.c_str(), heartbeat_age(a).c_str());
+  }
+}
+
+void print_agent(const json::value& a) {
+  std::cout << str(a, "name") << ": " << str(a, "state");
+  if (!str(a, "current_task").empty())
+    std::cout << " on " << str(a, "current_task");
+  std::cout << " (heartbeat " << heartbeat_age(a) << ")\n";
 }
 
 } // namespace swarm::cli

@@ -31,5 +31,7 @@ void print_tasks(const boost::json::value& v);
 void print_task(const boost::json::value& v);
 void print_load(const boost::json::value& v);
 void print_claim(const boost::json::value& v);
+void print_agents(const boost::json::value& v);
+void print_agent(const boost::json::value& v);
 
 } // namespace swarm::cli

@@ -41,7 +41,8 @@ void claim_next(self_ptr self) {
       [self](claim_result& r) {
         if (r.claimed) {
           self->send(self->state.coordinator, agent_state_atom_v,
-                     self->state.cfg.profile.name, std::string{"busy"}, r.t.spec.id);
+                     self->state.cfg.profile.name, std::string{"busy"}, r.t.spec.id,
+                     int32_t{0});
           auto outcome = self->state.model->run(r.t.spec.title);
           self->delayed_send(self, std::chrono::milliseconds(outcome.work_ms),
                              work_done_atom_v, std::move(r.t), outcome.success,
@@ -79,7 +80,8 @@ agent_actor::behavior_type agent_impl(self_ptr self, task_queue_actor queue,
         self->send(self->state.coordinator, complete_atom_v, self->state.cfg.profile.name,
                    success);
         self->send(self->state.coordinator, agent_state_atom_v,
-                   self->state.cfg.profile.name, std::string{"idle"}, std::string{});
+                   self->state.cfg.profile.name, std::string{"idle"}, std::string{},
+                   int32_t{0});
         claim_next(self);
       };
       auto on_error = [self, id = t.spec.id](caf::error& err) {

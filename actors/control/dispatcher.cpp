@@ -26,9 +26,20 @@ json::object counts_to_json(const task_counts& c) {
 }
 
 json::object agent_to_json(const agent_status& a) {
-  return json::object{{"name", a.name},         {"model", a.model},
-                      {"state", a.state},       {"current_task", a.current_task},
-                      {"completed", a.completed}, {"failed", a.failed}};
+  json::array skills;
+  for (const auto& s : a.skills)
+    skills.emplace_back(s);
+  return json::object{{"id", a.name},
+                      {"name", a.name},
+                      {"model", a.model},
+                      {"state", a.state},
+                      {"current_task", a.current_task},
+                      {"completed", a.completed},
+                      {"failed", a.failed},
+                      {"skills", std::move(skills)},
+                      {"outside", a.outside},
+                      {"pid", a.pid},
+                      {"last_heartbeat_us", a.last_heartbeat_us}};
 }
 
 // Argument readers: a wrong type is bad_request naming the field.
@@ -53,6 +64,22 @@ struct args_reader {
     if (!v->is_bool())
       throw error{errc::bad_request, std::string{"argument '"} + name + "' must be true or false"};
     return v->get_bool();
+  }
+  std::vector<std::string> texts(const char* name) const {
+    std::vector<std::string> out;
+    auto* v = args.if_contains(name);
+    if (v == nullptr || v->is_null())
+      return out;
+    if (!v->is_array())
+      throw error{errc::bad_request, std::string{"argument '"} + name +
+                                       "' must be an array of strings"};
+    for (const auto& x : v->get_array()) {
+      if (!x.is_string())
+        throw error{errc::bad_request, std::string{"argument '"} + name +
+                                         "' must be an array of strings"};
+      out.emplace_back(x.get_string());
+    }
+    return out;
   }
   uint32_t count(const char* name) const {
     auto* v = args.if_contains(name);
@@ -99,6 +126,24 @@ const std::map<std::string, handler>& handlers() {
        for (const auto& t : list)
          out.push_back(task_to_json(t));
        return json::object{{"tasks", std::move(out)}};
+     }},
+    {"agents", [](engine& e, const args_reader&) -> json::value {
+       json::array out;
+       for (const auto& a : value_or_throw(e.agents()))
+         out.push_back(agent_to_json(a));
+       return json::object{{"agents", std::move(out)}};
+     }},
+    {"agent.register", [](engine& e, const args_reader& a) -> json::value {
+       return agent_to_json(value_or_throw(e.register_agent(
+         a.text("name", false).value_or(""), a.texts("skills"),
+         a.text("model", false).value_or(""))));
+     }},
+    {"agent.heartbeat", [](engine& e, const args_reader& a) -> json::value {
+       return agent_to_json(value_or_throw(e.heartbeat(*a.text("name", true))));
+     }},
+    {"agent.state", [](engine& e, const args_reader& a) -> json::value {
+       return agent_to_json(
+         value_or_throw(e.set_agent_state(*a.text("name", true), *a.text("state", true))));
      }},
     {"plan.load", [](engine& e, const args_reader& a) -> json::value {
        auto r = value_or_throw(e.load_plan(*a.text("path", true)));

@@ -1,7 +1,11 @@
 #include "actors/coordinator/coordinator.hpp"
 
-#include <boost/json.hpp>
+#include "actors/coordinator/agent_names.hpp"
 
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -10,59 +14,196 @@ namespace swarm {
 namespace {
 
 using persistence::event_kind;
-
-constexpr auto journal_timeout = std::chrono::minutes(1);
+using persistence::now_us;
 
 struct coordinator_state {
   persistence::persistence_actor persistence;
   coordinator_config cfg;
-  std::map<std::string, agent_info> agents; // this session's, by name
+  std::map<std::string, agent_info> agents; // every agent known, by name
+  uint64_t names_handed_out = 0;
   static inline const char* name = "coordinator";
 };
 
 using self_ptr = coordinator_actor::stateful_pointer<coordinator_state>;
 
+bool is_outside(const agent_info& a) { return a.session.empty(); }
+
+// Journals `events`, then delivers `value` (or the journal's error).
 template <class T>
-void journal_then_deliver(self_ptr self, persistence::event e,
+void journal_then_deliver(self_ptr self, std::vector<persistence::event> events,
                           caf::typed_response_promise<T> rp, T value) {
-  self->request(self->state.persistence, journal_timeout, persistence::append_atom_v,
-                persistence::event_batch{{std::move(e)}})
+  self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
+                persistence::event_batch{std::move(events)})
     .then([rp, value](int64_t) mutable { rp.deliver(value); },
           [rp](caf::error& err) mutable { rp.deliver(err); });
+}
+
+caf::error refuse_if_read_only(self_ptr self) {
+  if (self->state.cfg.read_only)
+    return to_caf(errc::invalid_state,
+                  "this engine was opened inspect_only: it shows agents and changes nothing");
+  return {};
+}
+
+// The live agent `name`, or errc::not_found naming what to do.
+expected<agent_info*> find_live(self_ptr self, const std::string& name) {
+  auto it = self->state.agents.find(name);
+  if (it == self->state.agents.end())
+    return make_error(errc::not_found, "no agent '" + name +
+                                         "'; register it first with `swarm agent register " +
+                                         name + "`");
+  if (it->second.state == "offline")
+    return make_error(errc::invalid_state, "agent '" + name +
+                                             "' is offline; register it again to rejoin");
+  return &it->second;
+}
+
+persistence::event stopped_event(const std::string& name, const std::string& reason) {
+  return persistence::make_event(event_kind::agent_stopped,
+                                 boost::json::object{{"name", name}, {"reason", reason}},
+                                 now_us());
+}
+
+// Marks agents silent for two intervals offline, journals it, and asks every release
+// hook to return what they held.
+void check_stale(self_ptr self) {
+  auto& st = self->state;
+  if (st.cfg.read_only)
+    return;
+  const auto now = now_us();
+  const auto limit = 2 * st.cfg.heartbeat_interval_us;
+  std::vector<persistence::event> events;
+  std::vector<std::string> lost;
+  for (auto& [name, a] : st.agents) {
+    if (a.state == "offline" || now - a.last_heartbeat_us <= limit)
+      continue;
+    auto silent_s = static_cast<double>(now - a.last_heartbeat_us) / 1e6;
+    auto reason = "stale: no heartbeat for " + std::to_string(static_cast<int64_t>(silent_s)) +
+                  " s (limit " + std::to_string(limit / 1'000'000) + " s)";
+    spdlog::warn("agent {} is {}; returning its work", name, reason);
+    a.state = "offline";
+    a.current_task.clear();
+    a.pid = 0;
+    events.push_back(stopped_event(name, reason));
+    lost.push_back(name);
+  }
+  if (lost.empty())
+    return;
+  // The stop is journaled before the hooks' releases (same sender, same order).
+  self->request(st.persistence, caf::infinite, persistence::append_atom_v,
+                persistence::event_batch{std::move(events)})
+    .then([](int64_t) {},
+          [](caf::error& err) {
+            spdlog::error("could not journal stale agents: {}", from_caf(err).to_string());
+          });
+  for (auto& hook : st.cfg.release_hooks)
+    caf::anon_send(hook, recover_atom_v, lost,
+                   std::string{"agent lost: no heartbeat for two intervals"});
 }
 
 coordinator_actor::behavior_type coordinator_impl(self_ptr self,
                                                   persistence::persistence_actor persistence,
                                                   coordinator_config cfg) {
-  self->state.persistence = std::move(persistence);
-  self->state.cfg = std::move(cfg);
+  auto& st = self->state;
+  st.persistence = std::move(persistence);
+  st.cfg = std::move(cfg);
+  for (const auto& a : st.cfg.earlier)
+    st.agents[a.name] = a;
+  auto tick = std::chrono::microseconds(
+    std::max<int64_t>(20'000, st.cfg.heartbeat_interval_us / 4));
+  self->delayed_send(self, tick, tick_atom_v);
   return {
     [=](register_atom, agent_info& a) -> caf::result<agent_info> {
-      if (a.name.empty())
-        return to_caf(errc::bad_request, "an agent needs a name");
+      if (auto err = refuse_if_read_only(self))
+        return err;
+      auto& agents = self->state.agents;
+      if (a.name.empty()) {
+        a.name = generate_agent_name(self->state.cfg.seed + self->state.names_handed_out++,
+                                     [&](const std::string& n) { return agents.count(n) > 0; });
+      } else if (auto why = invalid_agent_name(a.name)) {
+        return to_caf(errc::bad_request, *why);
+      }
+      if (auto it = agents.find(a.name); it != agents.end() && it->second.state != "offline" &&
+                                         !is_outside(it->second) &&
+                                         it->second.session == self->state.cfg.session)
+        return to_caf(errc::invalid_state,
+                      "agent '" + a.name + "' is already running in this engine");
+      auto& slot = agents[a.name];
       a.state = "idle";
       a.current_task.clear();
-      self->state.agents[a.name] = a;
+      a.pid = 0;
+      a.last_heartbeat_us = now_us();
+      a.completed = slot.completed;
+      a.failed = slot.failed;
+      slot = a;
       boost::json::array skills;
       for (const auto& s : a.skills)
         skills.emplace_back(s);
       auto e = persistence::make_event(event_kind::agent_registered,
                                        boost::json::object{{"name", a.name},
-                                                           {"session", self->state.cfg.session},
+                                                           {"session", a.session},
                                                            {"model", a.model},
                                                            {"skills", std::move(skills)}},
-                                       persistence::now_us());
+                                       a.last_heartbeat_us);
       auto rp = self->make_response_promise<agent_info>();
-      journal_then_deliver(self, std::move(e), rp, a);
+      journal_then_deliver(self, {std::move(e)}, rp, a);
       return rp;
     },
     [=](agent_state_atom, const std::string& name, const std::string& state,
-        const std::string& task_id) {
+        const std::string& task_id, int32_t pid) {
       auto it = self->state.agents.find(name);
-      if (it == self->state.agents.end())
+      if (it == self->state.agents.end() || it->second.state == "offline")
         return;
       it->second.state = state;
       it->second.current_task = task_id;
+      it->second.pid = pid;
+      it->second.last_heartbeat_us = now_us();
+    },
+    [=](set_state_atom, const std::string& name,
+        const std::string& requested) -> caf::result<agent_info> {
+      if (auto err = refuse_if_read_only(self))
+        return err;
+      auto state = requested == "running" ? std::string{"busy"} : requested;
+      if (state != "busy" && state != "stuck" && state != "idle")
+        return to_caf(errc::bad_request, "agent state '" + requested +
+                                           "' is not one of running, stuck, idle");
+      auto a = find_live(self, name);
+      if (!a)
+        return to_caf(a.err());
+      auto& agent = **a;
+      agent.state = state;
+      agent.last_heartbeat_us = now_us();
+      if (!is_outside(agent))
+        return agent;
+      auto rp = self->make_response_promise<agent_info>();
+      journal_then_deliver(self,
+                           {persistence::make_event(
+                             event_kind::agent_state,
+                             boost::json::object{{"name", name},
+                                                 {"state", state},
+                                                 {"task", agent.current_task}},
+                             agent.last_heartbeat_us)},
+                           rp, agent);
+      return rp;
+    },
+    [=](heartbeat_atom, const std::string& name) -> caf::result<agent_info> {
+      auto a = find_live(self, name);
+      if (!a)
+        return to_caf(a.err());
+      auto& agent = **a;
+      if (self->state.cfg.read_only || !is_outside(agent)) {
+        if (!self->state.cfg.read_only)
+          agent.last_heartbeat_us = now_us();
+        return agent;
+      }
+      agent.last_heartbeat_us = now_us();
+      auto rp = self->make_response_promise<agent_info>();
+      journal_then_deliver(self,
+                           {persistence::make_event(event_kind::agent_heartbeat,
+                                                    boost::json::object{{"name", name}},
+                                                    agent.last_heartbeat_us)},
+                           rp, agent);
+      return rp;
     },
     [=](complete_atom, const std::string& name, bool completed) {
       auto it = self->state.agents.find(name);
@@ -71,26 +212,31 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       ++(completed ? it->second.completed : it->second.failed);
     },
     [=](stop_atom, const std::string& name, const std::string& reason) -> caf::result<bool> {
+      if (auto err = refuse_if_read_only(self))
+        return err;
       auto it = self->state.agents.find(name);
       if (it == self->state.agents.end())
-        return to_caf(errc::not_found, "no agent '" + name + "' in this session");
+        return to_caf(errc::not_found, "no agent '" + name + "'");
       it->second.state = "offline";
       it->second.current_task.clear();
-      auto e = persistence::make_event(event_kind::agent_stopped,
-                                       boost::json::object{{"name", name}, {"reason", reason}},
-                                       persistence::now_us());
+      it->second.pid = 0;
       auto rp = self->make_response_promise<bool>();
-      journal_then_deliver(self, std::move(e), rp, true);
+      journal_then_deliver(self, {stopped_event(name, reason)}, rp, true);
       return rp;
     },
     [=](list_atom) -> std::vector<agent_info> {
       std::vector<agent_info> out;
       for (const auto& [name, a] : self->state.agents)
-        out.push_back(a);
-      for (const auto& a : self->state.cfg.earlier_agents)
-        if (self->state.agents.count(a.name) == 0)
+        if (a.state != "offline")
+          out.push_back(a);
+      for (const auto& [name, a] : self->state.agents)
+        if (a.state == "offline")
           out.push_back(a);
       return out;
+    },
+    [=](tick_atom) {
+      check_stale(self);
+      self->delayed_send(self, tick, tick_atom_v);
     },
   };
 }

@@ -1,34 +1,58 @@
 #pragma once
 // The Coordinator actor: the registry of agents — who they are, what they are doing,
-// what they have done. Journals agent.registered / agent.stopped; state updates from
-// agents (busy/idle, current task) are kept in memory only: the task projection
-// already records claims durably.
+// what they have done — and their health.
 //
-// Thread: CAF scheduler. The heartbeat and stale-recovery duties of the harness issue
-// belong here too.
+// Two kinds of agent: in-process harnesses of this engine session (session set), and
+// outside agents (a person, a hand-started agent) that join with `swarm agent register`
+// and live across engine sessions. Both heartbeat; an agent silent for two heartbeat
+// intervals is stale: `agent.stopped` is journaled and every release hook is asked to
+// return what it held (the task queue its claims; later the reservation registry its
+// reservations and leases) with (recover_atom, {name}, reason).
+//
+// Journaled: agent.registered, agent.stopped, and for outside agents agent.heartbeat
+// and agent.state (an outside agent's life spans processes, so the projection must
+// know it). An in-process harness's busy/idle and heartbeats stay in memory: its claims
+// are journaled by the queue and it dies with its session.
+//
+// Thread: CAF scheduler.
 
 #include "actors/messages.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace swarm {
 
 using coordinator_actor = caf::typed_actor<
-  // Registers (or re-registers) an agent for this session; replies after commit.
+  // Registers (or re-registers) an agent; an empty name gets a generated one
+  // ("brave-otter"). errc::bad_request for an invalid name. Replies after commit.
   caf::replies_to<register_atom, agent_info>::with<agent_info>,
-  // An agent's live state: (name, "busy" | "idle", current task id or "").
-  caf::reacts_to<agent_state_atom, std::string, std::string, std::string>,
+  // An in-process agent's live state: (name, "busy" | "idle", task id or "", pid).
+  caf::reacts_to<agent_state_atom, std::string, std::string, std::string, int32_t>,
+  // An outside agent sets its state: (name, "running" | "busy" | "stuck" | "idle");
+  // replies after commit.
+  caf::replies_to<set_state_atom, std::string, std::string>::with<agent_info>,
+  // A heartbeat; replies with the agent (after commit for outside agents).
+  caf::replies_to<heartbeat_atom, std::string>::with<agent_info>,
   // A finished attempt: (name, completed?).
   caf::reacts_to<complete_atom, std::string, bool>,
   // An agent stopped: (name, reason); replies after commit.
   caf::replies_to<stop_atom, std::string, std::string>::with<bool>,
-  // Every agent known to this database: this session's first, then earlier ones.
-  caf::replies_to<list_atom>::with<std::vector<agent_info>>>;
+  // Every agent known to this database: live ones first, then offline ones.
+  caf::replies_to<list_atom>::with<std::vector<agent_info>>,
+  // Internal timer: stale detection.
+  caf::reacts_to<tick_atom>>;
 
 struct coordinator_config {
-  std::string session;                   // this engine session's id
-  std::vector<agent_info> earlier_agents; // from the projection, all offline
+  std::string session;                // this engine session's id
+  std::vector<agent_info> earlier;    // from the projection: outside agents keep their
+                                      // state, in-process ones are offline
+  int64_t heartbeat_interval_us = 30'000'000;
+  bool read_only = false;             // an inspect_only engine: answer, change nothing
+  // Told (recover_atom, std::vector<std::string>{name}, reason) when an agent is lost.
+  std::vector<caf::actor> release_hooks;
+  uint64_t seed = 0;                  // for generated names
 };
 
 coordinator_actor spawn_coordinator(caf::actor_system& sys,

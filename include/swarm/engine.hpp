@@ -35,10 +35,14 @@ struct plan_report {
 struct agent_status {
   std::string name;
   std::string model;
-  std::string state; // idle | busy | offline
+  std::string state; // idle | busy | stuck | offline
   std::string current_task;
-  uint64_t completed = 0; // this session
-  uint64_t failed = 0;    // this session
+  uint64_t completed = 0;
+  uint64_t failed = 0;
+  std::vector<std::string> skills;
+  bool outside = false;          // registered from outside (`swarm agent register`)
+  int32_t pid = 0;               // model subprocess while one runs
+  int64_t last_heartbeat_us = 0; // unix µs; 0 if never
 };
 
 struct status_report {
@@ -100,6 +104,18 @@ public:
                           const std::string& result);
   expected<task> fail(const std::string& id, const std::string& agent, uint32_t attempt,
                       const std::string& reason);
+
+  // Agents: every agent known to the database, live ones first.
+  expected<std::vector<agent_status>> agents();
+  // An agent that lives outside the engine (a person, a hand-started agent) joins;
+  // an empty name gets a generated one. It must heartbeat (every options::heartbeat_ms)
+  // or it goes stale and its claims return to the queue.
+  expected<agent_status> register_agent(const std::string& name,
+                                        const std::vector<std::string>& skills = {},
+                                        const std::string& model = {});
+  expected<agent_status> heartbeat(const std::string& name);
+  // "running" (= busy), "stuck" or "idle".
+  expected<agent_status> set_agent_state(const std::string& name, const std::string& state);
 
   // The command protocol: one JSON request ({"id", "op", "args"}) in, one JSON reply
   // ({"id", "ok", "result"} or {"id", "ok": false, "error": {"code", "message"}}) out.

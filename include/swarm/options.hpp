@@ -18,6 +18,12 @@ struct options {
   uint32_t max_attempts = 3;
   // A claim lives this long unless renewed; 5 min outlasts a heartbeat gap.
   int64_t lease_ttl_ms = 300'000;
+  // Agents heartbeat this often; one silent for two intervals is stale and its work
+  // returns to the queue.
+  int64_t heartbeat_ms = 30'000;
+  // A failed attempt is retried after this, doubling per further attempt (max 60 s);
+  // 0 retries at once. Lost claims (lease expired, agent gone) are retried at once.
+  int64_t retry_backoff_ms = 1'000;
   // Open to answer queries only: the database is read through WAL without the writer
   // lock (so it works beside a running engine and never stops one from starting), as
   // a snapshot taken at open; every state-changing call fails with
