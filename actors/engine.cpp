@@ -6,6 +6,7 @@
 #include "actors/agent/agent.hpp"
 #include "actors/control/dispatcher.hpp"
 #include "actors/task_queue/task_graph.hpp"
+#include "harness/leftovers.hpp"
 #include "persistence/reader.hpp"
 #include "persistence/replay.hpp"
 #include "plans/plan_loader.hpp"
@@ -24,6 +25,8 @@
 namespace swarm {
 
 namespace {
+
+namespace fs = std::filesystem;
 
 constexpr auto api_timeout = std::chrono::minutes(10);
 constexpr auto stop_timeout = std::chrono::seconds(30);
@@ -115,6 +118,9 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
   auto earlier = persistence::read_agents(**db);
   if (!earlier)
     return earlier.err();
+  auto open_runs = persistence::read_open_model_runs(**db);
+  if (!open_runs)
+    return open_runs.err();
 
   p->sys_cfg = std::make_unique<caf::actor_system_config>();
   if (p->opts.worker_threads > 0)
@@ -175,6 +181,26 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
       events.push_back(persistence::make_event(
         persistence::event_kind::agent_stopped,
         boost::json::object{{"name", name}, {"reason", "engine restarted"}}, now));
+    // Model subprocesses of a dead session: their process groups must not live on
+    // (the direct child died with its parent's thread; its background jobs may not
+    // have). Their attempts come back with the recovered claims below.
+    for (const auto& r : *open_runs) {
+      int killed_n = harness::kill_leftovers(r.pid, r.start_ticks);
+      bool killed = killed_n > 0;
+      if (killed)
+        spdlog::warn("killed {} model process(es) of group {} left by a previous session "
+                     "(task {})",
+                     killed_n, r.pid, r.task);
+      events.push_back(persistence::make_event(
+        persistence::event_kind::model_finished,
+        boost::json::object{{"task", r.task},
+                            {"attempt", r.attempt},
+                            {"exit_code", -1},
+                            {"signal", killed ? 9 : 0},
+                            {"outcome", killed ? "abandoned: killed at restart"
+                                               : "abandoned: engine died"}},
+        now));
+    }
     auto r = p->ask<int64_t>(p->persist, persistence::append_atom_v,
                              persistence::event_batch{std::move(events)});
     if (!r)
@@ -198,7 +224,8 @@ void engine::impl::shutdown() {
     return;
   server.reset();
   stop_actors();
-  sys.reset(); // waits for every actor
+  runner.reset(); // kills what still runs; its last callbacks go to stopped actors
+  sys.reset();    // waits for every actor
   lock.release();
 }
 
@@ -248,27 +275,56 @@ expected<plan_report> engine::load_plan(const std::string& path) {
 }
 
 expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_options& a) {
-  if (a.model != "mock")
-    return make_error(errc::bad_request, "model '" + a.model +
-                                           "' is not available in this version; use 'mock'");
-  if (impl_->opts.inspect_only)
+  auto& im = *impl_;
+  if (im.opts.inspect_only)
     return make_error(errc::invalid_state, "an engine opened inspect_only runs no agents");
+  harness::adapter_options ao;
+  ao.binary = a.model_binary;
+  ao.model = a.model_name;
+  ao.extra_args = a.model_args;
+  ao.min_work_ms = a.min_work_ms;
+  ao.max_work_ms = std::max(a.min_work_ms, a.max_work_ms);
+  ao.fail_rate = a.fail_rate;
+  ao.seed = a.seed;
+  auto made = harness::make_adapter(a.model, ao);
+  if (!made)
+    return made.err();
+  std::shared_ptr<const harness::model_adapter> adapter{std::move(*made)};
+  std::error_code ec;
+  auto workdir = fs::absolute(a.workdir.empty() ? fs::current_path(ec) : fs::path{a.workdir}, ec);
+  if (ec || !fs::is_directory(workdir, ec))
+    return make_error(errc::bad_request,
+                      "the agents' working directory '" + workdir.string() + "' does not exist");
+  auto db_dir = fs::absolute(fs::path{im.opts.db_path}, ec).parent_path();
   std::vector<std::string> names;
-  std::lock_guard<std::mutex> guard{impl_->mtx};
+  std::lock_guard<std::mutex> guard{im.mtx};
+  if (!im.runner)
+    im.runner = std::make_shared<harness::process_runner>();
   for (size_t i = 0; i < n; ++i) {
-    auto number = impl_->agents.size() + 1;
     agent_config cfg;
-    cfg.profile.name = a.name_prefix + "-" + std::to_string(number);
+    cfg.profile.name = i < a.names.size() ? a.names[i] : std::string{};
     cfg.profile.model = a.model;
     cfg.profile.skills = a.skills;
-    cfg.model = {a.min_work_ms, a.max_work_ms, a.fail_rate};
-    cfg.seed = a.seed + number;
-    cfg.session = impl_->session;
-    auto reg = impl_->ask<agent_info>(impl_->coordinator, register_atom_v, cfg.profile);
+    cfg.profile.session = im.session;
+    auto reg = im.ask<agent_info>(im.coordinator, register_atom_v, cfg.profile);
     if (!reg)
       return reg.err();
-    impl_->agents.push_back(spawn_agent(*impl_->sys, impl_->queue, impl_->coordinator, cfg));
-    names.push_back(cfg.profile.name);
+    cfg.profile = *reg;
+    cfg.adapter = adapter;
+    cfg.runner = im.runner;
+    cfg.persistence = im.persist;
+    cfg.workdir = workdir.string();
+    cfg.runs_dir = (db_dir / "runs").string();
+    cfg.env = {{"SWARM_DB", fs::absolute(im.opts.db_path, ec).string()},
+               {"SWARM_SOCKET", fs::absolute(control_socket_path(im.opts), ec).string()}};
+    cfg.timeout_ms = a.timeout_ms;
+    cfg.kill_grace_ms = a.kill_grace_ms;
+    cfg.output_cap_bytes = a.output_cap_bytes;
+    // Beat often enough to renew the claim's lease well before it runs out.
+    cfg.heartbeat_us = std::max<int64_t>(
+      10'000, std::min(im.opts.heartbeat_ms * 1000, im.opts.lease_ttl_ms * 1000 / 3));
+    im.agents.push_back(spawn_agent(*im.sys, im.queue, im.coordinator, std::move(cfg)));
+    names.push_back(reg->name);
   }
   return names;
 }

@@ -33,6 +33,9 @@ struct engine::impl {
   coordinator_actor coordinator;
   std::mutex mtx; // guards agents and server
   std::vector<agent_actor> agents; // added, not yet finished
+  // Runs every model subprocess; made with the first agents, destroyed after the
+  // actors stop and before the actor system (its exit callbacks send messages).
+  std::shared_ptr<harness::process_runner> runner;
   std::unique_ptr<control_server> server;
   std::atomic<const char*> run_state{"idle"};
   uint64_t runs = 0;

@@ -3,6 +3,7 @@
 // exchange, and CAF inspectors for the public value types. Included by actor .cpp
 // files only (it pulls in CAF).
 
+#include "harness/process_runner.hpp"
 #include "harness/prompt.hpp"
 #include "persistence/caf_error.hpp"
 #include "persistence/persistence_actor.hpp"
@@ -183,3 +184,6 @@ typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
 }
 
 } // namespace swarm
+
+// Local only: the process runner's report travels from its I/O thread to the harness.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(swarm::harness::process_result)

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
@@ -118,7 +119,28 @@ struct run_flags {
   double fail_rate = 0.0;
   uint32_t max_attempts = 3;
   bool sync_full = false;
+  std::string model_bin, model_name, workdir;
+  std::vector<std::string> model_args, names;
+  std::string timeout = "30m", heartbeat = "30s", retry_backoff = "1s", kill_grace = "5s";
+  uint64_t output_cap_mb = 10;
 };
+
+// "500ms", "90s", "30m", "2h" or plain seconds; nullopt when unreadable.
+std::optional<int64_t> parse_duration_ms(const std::string& text) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  auto unit = text.substr(used);
+  double scale = unit == "ms" ? 1 : unit == "s" || unit.empty() ? 1e3 : unit == "m" ? 6e4
+               : unit == "h" ? 3.6e6 : -1;
+  if (scale < 0 || value < 0)
+    return std::nullopt;
+  return static_cast<int64_t>(value * scale);
+}
 
 int run_command(const run_flags& f) {
   swarm::options opts = f.common.to_options();
@@ -141,6 +163,29 @@ int run_command(const run_flags& f) {
     std::cerr << "swarm: --fail-rate takes a probability between 0 and 1\n";
     return 2;
   }
+  struct duration_flag {
+    const char* name;
+    const std::string& text;
+    int64_t& out;
+  };
+  for (auto d : {duration_flag{"--timeout", f.timeout, agent.timeout_ms},
+                 duration_flag{"--heartbeat", f.heartbeat, opts.heartbeat_ms},
+                 duration_flag{"--retry-backoff", f.retry_backoff, opts.retry_backoff_ms},
+                 duration_flag{"--kill-grace", f.kill_grace, agent.kill_grace_ms}}) {
+    auto ms = parse_duration_ms(d.text);
+    if (!ms) {
+      std::cerr << "swarm: " << d.name << " takes a duration such as 500ms, 90s, 30m or 2h, not '"
+                << d.text << "'\n";
+      return 2;
+    }
+    d.out = *ms;
+  }
+  agent.model_binary = f.model_bin;
+  agent.model_name = f.model_name;
+  agent.model_args = f.model_args;
+  agent.names = f.names;
+  agent.workdir = f.workdir;
+  agent.output_cap_bytes = f.output_cap_mb * 1024 * 1024;
   auto engine = swarm::engine::open(opts);
   if (!engine)
     return fail(engine.err());
@@ -183,7 +228,8 @@ int main(int argc, char** argv) {
   run->add_option("plan", rf.plan, "plan file (Markdown or JSON)")->required();
   run->add_option("--agents", rf.agents, "number of agents")->capture_default_str()
     ->check(CLI::Range(1, 4096));
-  run->add_option("--model", rf.model, "model the agents run")->capture_default_str();
+  run->add_option("--model", rf.model,
+                  "mock, command:<template>, claude, codex or gemini")->capture_default_str();
   run->add_option("--work-ms", rf.work_ms, "mock model: work time range MIN-MAX")
     ->capture_default_str();
   run->add_option("--fail-rate", rf.fail_rate, "mock model: failure probability per attempt")
@@ -191,6 +237,22 @@ int main(int argc, char** argv) {
   run->add_option("--max-attempts", rf.max_attempts, "attempts before a task fails for good")
     ->capture_default_str()->check(CLI::Range(1, 100));
   run->add_flag("--sync-full", rf.sync_full, "fsync every commit (survives power loss)");
+  run->add_option("--model-bin", rf.model_bin, "path of the model CLI (or of the mock)");
+  run->add_option("--model-name", rf.model_name, "model name passed to the CLI (--model)");
+  run->add_option("--model-arg", rf.model_args, "extra argument for the model CLI (repeat)");
+  run->add_option("--name", rf.names, "agent names, in order (repeat); others are generated");
+  run->add_option("--workdir", rf.workdir, "where the models work (default: here)");
+  run->add_option("--timeout", rf.timeout, "per attempt: stop the model after this")
+    ->capture_default_str();
+  run->add_option("--kill-grace", rf.kill_grace, "SIGTERM to SIGKILL grace at a timeout")
+    ->capture_default_str();
+  run->add_option("--heartbeat", rf.heartbeat, "heartbeat interval; silent for two is stale")
+    ->capture_default_str();
+  run->add_option("--retry-backoff", rf.retry_backoff,
+                  "wait before retrying a failed attempt, doubling per attempt")
+    ->capture_default_str();
+  run->add_option("--output-cap-mb", rf.output_cap_mb, "per stream, keep the last N MiB")
+    ->capture_default_str();
   add_common(run, rf.common);
 
   common_flags sf;

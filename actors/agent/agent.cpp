@@ -1,13 +1,24 @@
 #include "actors/agent/agent.hpp"
 
+#include "harness/prompt.hpp"
+
+#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <optional>
 
 namespace swarm {
 
 namespace {
+
+namespace fs = std::filesystem;
+using persistence::event_kind;
+using persistence::now_us;
 
 // Requests to the task queue carry no timer: the queue is a local actor that answers
 // every request (a parked claim within its park limit) or dies, and a dead receiver
@@ -15,88 +26,272 @@ namespace {
 // thread, which the claim benchmark showed to be a third of the throughput.
 constexpr auto queue_timeout = caf::infinite;
 constexpr auto report_timeout = std::chrono::minutes(1);
+// How much of each output stream the adapter judges (its final result object).
+constexpr uint64_t judged_tail_bytes = 64 * 1024;
+
+// The attempt in progress.
+struct attempt_state {
+  task t;
+  harness::model_run run;
+  int pid = 0;
+};
 
 struct agent_state {
   task_queue_actor queue;
   coordinator_actor coordinator;
   agent_config cfg;
-  std::unique_ptr<harness::simulated_model> model;
+  std::optional<attempt_state> current;
+  // The model's pid while one runs, for the exit hook (which outlives the state).
+  std::shared_ptr<std::atomic<int>> running_pid = std::make_shared<std::atomic<int>>(0);
+  bool stopping = false;
   static inline const char* name = "agent";
 };
 
 using self_ptr = agent_actor::stateful_pointer<agent_state>;
 
+const std::string& name_of(self_ptr self) { return self->state.cfg.profile.name; }
+
 void stop(self_ptr self, const std::string& reason) {
-  self->request(self->state.coordinator, report_timeout, stop_atom_v,
-                self->state.cfg.profile.name, reason)
-    .then([self](bool) { self->quit(); },
-          [self](caf::error&) { self->quit(); });
+  self->state.stopping = true;
+  self->request(self->state.coordinator, report_timeout, stop_atom_v, name_of(self), reason)
+    .then([self](bool) { self->quit(); }, [self](caf::error&) { self->quit(); });
+}
+
+void tell_state(self_ptr self, const char* state, const std::string& task_id, int pid) {
+  self->send(self->state.coordinator, agent_state_atom_v, name_of(self), std::string{state},
+             task_id, static_cast<int32_t>(pid));
+}
+
+// Fire-and-forget journal write: run records are diagnostics; the task's own events
+// (claimed, completed, failed) carry the acknowledged state.
+void journal(self_ptr self, event_kind kind, boost::json::object body) {
+  self->request(self->state.cfg.persistence, caf::infinite, persistence::append_atom_v,
+                persistence::event_batch{{persistence::make_event(kind, std::move(body),
+                                                                  now_us())}})
+    .then([](int64_t) {},
+          [self, kind](caf::error& err) {
+            spdlog::warn("agent {}: could not journal {}: {}", name_of(self),
+                         persistence::to_string(kind), from_caf(err).to_string());
+          });
+}
+
+// The last `max` bytes of a file ("" when it cannot be read).
+std::string tail_of(const std::string& path, uint64_t max) {
+  std::ifstream in{path, std::ios::binary | std::ios::ate};
+  if (!in)
+    return {};
+  auto size = static_cast<uint64_t>(in.tellg());
+  auto start = size > max ? size - max : 0;
+  in.seekg(static_cast<std::streamoff>(start));
+  std::string out(size - start, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  out.resize(static_cast<size_t>(in.gcount()));
+  return out;
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out{path, std::ios::binary | std::ios::trunc};
+  out << text;
+  if (!out.flush())
+    throw std::runtime_error("cannot write " + path.string());
+}
+
+// The failure kinds tasks record (types.hpp): the adapter's "timeout" is a task timeout.
+std::string failure_kind(const harness::model_outcome& o) {
+  if (o.failure_type == harness::failure::timeout)
+    return "task_timeout";
+  return o.failure_type.empty() ? std::string{"task_error"} : o.failure_type;
+}
+
+void claim_next(self_ptr self);
+
+// Reports the attempt's outcome to the queue, then goes on with the next task.
+void report(self_ptr self, const task& t, bool success, const std::string& text,
+            const std::string& failure) {
+  task_report r{t.spec.id, name_of(self), t.attempts, text, success ? "" : failure};
+  auto after = [self, success](bool counted) {
+    if (counted)
+      self->send(self->state.coordinator, complete_atom_v, name_of(self), success);
+    tell_state(self, "idle", {}, 0);
+    if (self->state.stopping)
+      return;
+    claim_next(self);
+  };
+  auto on_reply = [after](task&) { after(true); };
+  auto on_error = [self, after, id = t.spec.id](caf::error& err) {
+    // Typically the lease expired and the task went to someone else: move on.
+    spdlog::warn("agent {}: report on {} refused: {}", name_of(self), id,
+                 from_caf(err).to_string());
+    after(false);
+  };
+  if (success)
+    self->request(self->state.queue, queue_timeout, complete_atom_v, std::move(r))
+      .then(on_reply, on_error);
+  else
+    self->request(self->state.queue, queue_timeout, fail_atom_v, std::move(r))
+      .then(on_reply, on_error);
+}
+
+// Writes the prompt and starts the model for a freshly claimed task.
+void start_attempt(self_ptr self, claim_result& claimed) {
+  auto& cfg = self->state.cfg;
+  const task& t = claimed.t;
+  harness::prompt_context ctx;
+  ctx.t = t;
+  ctx.attempt = t.attempts;
+  ctx.agent = name_of(self);
+  ctx.workdir = cfg.workdir;
+  ctx.parents = std::move(claimed.parents);
+  ctx.dependencies = std::move(claimed.dependencies);
+  // Later capabilities fill ctx.memories, ctx.inbox and ctx.reservation_conflicts here.
+
+  harness::model_run run;
+  run.agent = name_of(self);
+  run.task_id = t.spec.id;
+  run.title = t.spec.title;
+  run.attempt = t.attempts;
+  run.workdir = cfg.workdir;
+  auto dir = fs::path{cfg.runs_dir} / t.spec.id / std::to_string(t.attempts);
+  run.run_dir = dir.string();
+  run.prompt_file = (dir / "prompt.md").string();
+  try {
+    fs::create_directories(dir);
+    write_file(dir / "prompt.md", harness::build_prompt(ctx));
+    write_file(dir / "task.json", harness::build_task_json(ctx));
+  } catch (const std::exception& e) {
+    report(self, t, false, std::string{"cannot write the prompt: "} + e.what(), "spawn_error");
+    return;
+  }
+  auto cmd = cfg.adapter->command(run);
+  if (!cmd) {
+    report(self, t, false, cmd.err().message, harness::failure::spawn_error);
+    return;
+  }
+  harness::process_spec spec;
+  spec.argv = std::move(cmd->argv);
+  spec.env = cfg.env;
+  spec.env.insert(spec.env.end(), cmd->env.begin(), cmd->env.end());
+  spec.cwd = cfg.workdir;
+  spec.stdout_path = (dir / "stdout").string();
+  spec.stderr_path = (dir / "stderr").string();
+  spec.output_cap_bytes = cfg.output_cap_bytes;
+  spec.timeout = std::chrono::milliseconds(cfg.timeout_ms);
+  spec.kill_grace = std::chrono::milliseconds(cfg.kill_grace_ms);
+  std::string command_line;
+  for (const auto& a : spec.argv)
+    command_line += (command_line.empty() ? "" : " ") + a.substr(0, 200);
+  auto me = caf::actor_cast<caf::actor>(self);
+  auto pid = cfg.runner->start(std::move(spec), [me](const harness::process_result& r) {
+    caf::anon_send(me, run_done_atom_v, r);
+  });
+  if (!pid) {
+    report(self, t, false, pid.err().message, harness::failure::spawn_error);
+    return;
+  }
+  self->state.running_pid->store(*pid);
+  journal(self, event_kind::model_started,
+          boost::json::object{{"task", t.spec.id},
+                              {"attempt", t.attempts},
+                              {"agent", name_of(self)},
+                              {"session", cfg.profile.session},
+                              {"pid", *pid},
+                              {"start_ticks", harness::process_start_ticks(*pid)},
+                              {"run_dir", run.run_dir},
+                              {"command", command_line}});
+  tell_state(self, "busy", t.spec.id, *pid);
+  self->state.current = attempt_state{t, std::move(run), *pid};
 }
 
 void claim_next(self_ptr self) {
-  const auto& name = self->state.cfg.profile.name;
-  self->request(self->state.queue, queue_timeout, claim_atom_v,
-                claim_request{name, true, self->state.cfg.session})
+  claim_request req{name_of(self), true, self->state.cfg.profile.session, true};
+  self->request(self->state.queue, queue_timeout, claim_atom_v, std::move(req))
     .then(
       [self](claim_result& r) {
-        if (r.claimed) {
-          self->send(self->state.coordinator, agent_state_atom_v,
-                     self->state.cfg.profile.name, std::string{"busy"}, r.t.spec.id,
-                     int32_t{0});
-          auto outcome = self->state.model->run(r.t.spec.title);
-          self->delayed_send(self, std::chrono::milliseconds(outcome.work_ms),
-                             work_done_atom_v, std::move(r.t), outcome.success,
-                             std::move(outcome.summary));
-        } else if (r.drained) {
+        if (r.claimed)
+          start_attempt(self, r);
+        else if (r.drained)
           stop(self, "queue drained");
-        } else {
-          claim_next(self);
-        }
+        else
+          claim_next(self); // a parked claim timed out: ask again
       },
       [self](caf::error& err) {
         auto e = from_caf(err);
-        if (e.code == errc::timeout) {
-          claim_next(self);
-          return;
-        }
-        spdlog::error("agent {}: claim failed: {}", self->state.cfg.profile.name,
-                      e.to_string());
+        spdlog::error("agent {}: claim failed: {}", name_of(self), e.to_string());
         stop(self, "claim failed: " + e.message);
       });
+}
+
+void on_run_done(self_ptr self, const harness::process_result& r) {
+  auto& st = self->state;
+  if (!st.current || st.current->pid != r.pid)
+    return; // not ours any more (cannot happen: one run at a time)
+  auto attempt = std::move(*st.current);
+  st.current.reset();
+  st.running_pid->store(0);
+  harness::run_exit ex;
+  ex.exit_code = r.exit_code;
+  ex.signal = r.signal;
+  ex.timed_out = r.timed_out;
+  auto dir = fs::path{attempt.run.run_dir};
+  auto outcome = st.cfg.adapter->judge(attempt.run, ex,
+                                       tail_of((dir / "stdout").string(), judged_tail_bytes),
+                                       tail_of((dir / "stderr").string(), judged_tail_bytes));
+  const auto kind = outcome.success ? std::string{} : failure_kind(outcome);
+  journal(self, event_kind::model_finished,
+          boost::json::object{{"task", attempt.t.spec.id},
+                              {"attempt", attempt.t.attempts},
+                              {"exit_code", r.exit_code},
+                              {"signal", r.signal},
+                              {"timed_out", r.timed_out ? 1 : 0},
+                              {"duration_ms", static_cast<int64_t>(r.duration_s * 1000)},
+                              {"stdout_bytes", r.stdout_bytes},
+                              {"stderr_bytes", r.stderr_bytes},
+                              {"stdout_truncated", r.stdout_truncated},
+                              {"stderr_truncated", r.stderr_truncated},
+                              {"outcome", outcome.success ? "completed" : kind}});
+  report(self, attempt.t, outcome.success, outcome.success ? outcome.summary : outcome.reason,
+         kind);
+}
+
+// Heartbeat; while a model runs, also renew the claim's lease. A renewal refused means
+// the claim was lost (the lease ran out, the agent was declared stale): the model is
+// working for nothing, so it is stopped.
+void on_tick(self_ptr self) {
+  auto& st = self->state;
+  caf::anon_send(st.coordinator, heartbeat_atom_v, name_of(self)); // no reply wanted
+  if (st.current) {
+    const auto& t = st.current->t;
+    int pid = st.current->pid;
+    self->request(st.queue, queue_timeout, renew_atom_v,
+                  task_report{t.spec.id, name_of(self), t.attempts, {}, {}})
+      .then([](int64_t) {},
+            [self, pid, id = t.spec.id](caf::error& err) {
+              spdlog::warn("agent {}: lost the claim on {} ({}); stopping its model",
+                           name_of(self), id, from_caf(err).to_string());
+              self->state.cfg.runner->terminate(pid);
+            });
+  }
+  self->delayed_send(self, std::chrono::microseconds(st.cfg.heartbeat_us), tick_atom_v);
 }
 
 agent_actor::behavior_type agent_impl(self_ptr self, task_queue_actor queue,
                                       coordinator_actor coordinator, agent_config cfg) {
   self->state.queue = std::move(queue);
   self->state.coordinator = std::move(coordinator);
-  self->state.model = std::make_unique<harness::simulated_model>(cfg.model, cfg.seed);
   self->state.cfg = std::move(cfg);
+  // However the actor ends, its model does not outlive it.
+  self->attach_functor([runner = self->state.cfg.runner, pid = self->state.running_pid] {
+    if (int p = pid->load(); p != 0)
+      runner->terminate(p);
+  });
   return {
-    [=](start_atom) { claim_next(self); },
-    [=](work_done_atom, const task& t, bool success, const std::string& summary) {
-      const auto& name = self->state.cfg.profile.name;
-      task_report report{t.spec.id, name, t.attempts, summary};
-      auto on_reply = [self, success, id = t.spec.id](task&) {
-        self->send(self->state.coordinator, complete_atom_v, self->state.cfg.profile.name,
-                   success);
-        self->send(self->state.coordinator, agent_state_atom_v,
-                   self->state.cfg.profile.name, std::string{"idle"}, std::string{},
-                   int32_t{0});
-        claim_next(self);
-      };
-      auto on_error = [self, id = t.spec.id](caf::error& err) {
-        // Typically the lease expired and the task went to someone else: move on.
-        spdlog::warn("agent {}: report on {} refused: {}", self->state.cfg.profile.name, id,
-                     from_caf(err).to_string());
-        claim_next(self);
-      };
-      if (success)
-        self->request(self->state.queue, queue_timeout, complete_atom_v, report)
-          .then(on_reply, on_error);
-      else
-        self->request(self->state.queue, queue_timeout, fail_atom_v, report)
-          .then(on_reply, on_error);
+    [=](start_atom) {
+      claim_next(self);
+      self->delayed_send(self, std::chrono::microseconds(self->state.cfg.heartbeat_us),
+                         tick_atom_v);
     },
+    [=](run_done_atom, const harness::process_result& r) { on_run_done(self, r); },
+    [=](tick_atom) { on_tick(self); },
   };
 }
 

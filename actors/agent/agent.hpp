@@ -1,28 +1,50 @@
 #pragma once
-// An agent actor: the work loop for one agent — claim a ready task (parking until one
-// is ready), run the model, report the outcome, repeat; stop when the queue drains.
+// The AgentHarness actor: the work loop of one agent.
 //
-// In this version the model is the in-process simulated one (harness/simulated_model),
-// run as a timer so no scheduler thread ever blocks. The harness issue replaces
-// `run_model` with a subprocess adapter; the claim/report protocol stays.
+//   claim a ready task (parked until one is ready; the queue picks it)
+//   -> write prompt.md + task.json into .swarm/runs/<task>/<attempt>/
+//   -> start the model subprocess (through the adapter, on the shared process runner)
+//   -> heartbeat and renew the claim's lease while it runs
+//   -> on exit: judge the run, journal it, report completed / failed (with the kind)
+//   -> release what it held (later: reservations, leases) -> next task
+// It stops when the queue drains.
+//
+// Never blocks a scheduler thread: the runner's I/O thread watches the subprocess and
+// sends (run_done_atom, process_result) back. Prompt files are small writes.
 
 #include "actors/coordinator/coordinator.hpp"
 #include "actors/task_queue/task_queue.hpp"
-#include "harness/simulated_model.hpp"
+#include "harness/model_adapter.hpp"
+#include "harness/process_runner.hpp"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace swarm {
 
 using agent_actor = caf::typed_actor<
   // Begins the work loop.
   caf::reacts_to<start_atom>,
-  // The model finished a task: (task, success, summary).
-  caf::reacts_to<work_done_atom, task, bool, std::string>>;
+  // The model subprocess ended.
+  caf::reacts_to<run_done_atom, harness::process_result>,
+  // Internal timer: heartbeat and lease renewal.
+  caf::reacts_to<tick_atom>>;
 
 struct agent_config {
-  agent_info profile;
-  harness::simulated_model_options model;
-  uint64_t seed = 1;
-  std::string session; // the engine session hosting the agent (marks its claims)
+  agent_info profile; // name (as registered), model, skills, session
+  std::shared_ptr<const harness::model_adapter> adapter;
+  std::shared_ptr<harness::process_runner> runner;
+  persistence::persistence_actor persistence; // model.started / model.finished
+  std::string workdir;  // absolute: the model's working directory
+  std::string runs_dir; // absolute: .swarm/runs
+  // Added to every model's environment (SWARM_DB, SWARM_SOCKET).
+  std::vector<std::pair<std::string, std::string>> env;
+  int64_t timeout_ms = 30 * 60'000;
+  int64_t kill_grace_ms = 5'000;
+  uint64_t output_cap_bytes = 10 * 1024 * 1024;
+  int64_t heartbeat_us = 30'000'000;
 };
 
 agent_actor spawn_agent(caf::actor_system& sys, task_queue_actor queue,

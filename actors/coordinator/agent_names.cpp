@@ -48,9 +48,13 @@ std::string generate_agent_name(uint64_t seed,
   constexpr uint64_t combos = adjectives.size() * nouns.size();
   // A stride coprime with 2,500 visits every combination once.
   constexpr uint64_t stride = 1'237;
+  // Nearby seeds (one session's agents) start far apart.
+  uint64_t start = seed * 0x9E3779B97F4A7C15ull;
+  start ^= start >> 29;
+  start %= combos;
   for (uint64_t round = 1;; ++round) {
     for (uint64_t k = 0; k < combos; ++k) {
-      uint64_t i = (seed + k * stride) % combos;
+      uint64_t i = (start + k * stride) % combos;
       std::string name = std::string{adjectives[i / nouns.size()]} + "-" + nouns[i % nouns.size()];
       if (round > 1)
         name += "-" + std::to_string(round);

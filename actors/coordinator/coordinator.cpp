@@ -77,9 +77,8 @@ void check_stale(self_ptr self) {
   for (auto& [name, a] : st.agents) {
     if (a.state == "offline" || now - a.last_heartbeat_us <= limit)
       continue;
-    auto silent_s = static_cast<double>(now - a.last_heartbeat_us) / 1e6;
-    auto reason = "stale: no heartbeat for " + std::to_string(static_cast<int64_t>(silent_s)) +
-                  " s (limit " + std::to_string(limit / 1'000'000) + " s)";
+    auto reason = "stale: no heartbeat for " + std::to_string((now - a.last_heartbeat_us) / 1000) +
+                  " ms (limit " + std::to_string(limit / 1000) + " ms)";
     spdlog::warn("agent {} is {}; returning its work", name, reason);
     a.state = "offline";
     a.current_task.clear();

@@ -105,11 +105,11 @@ public:
                                int64_t now_us, std::string failure = "task_error",
                                int64_t retry_at_us = 0);
 
-  // A claim lost without a report (lease expired, owner gone): fail() of kind
-  // claim_lost, retried at once.
+  // A claim lost without a report: fail() of kind `failure` ("lease_expired" when
+  // nobody renewed it, "agent_crash" when its agent died or went stale), retried at once.
   std::vector<task_index> release(task_index i, std::string reason, uint32_t max_attempts,
-                                  int64_t now_us) {
-    return fail(i, std::move(reason), max_attempts, now_us, "claim_lost");
+                                  int64_t now_us, std::string failure = "lease_expired") {
+    return fail(i, std::move(reason), max_attempts, now_us, std::move(failure));
   }
 
   // Tasks whose retry time came (at or before now_us) become ready; returns how many.

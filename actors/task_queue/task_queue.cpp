@@ -187,11 +187,12 @@ void notify(self_ptr self, bool drained) {
 }
 
 // Returns a lost claim to the queue (or fails it on its last attempt).
-void release(self_ptr self, task_index idx, const std::string& reason) {
+void release(self_ptr self, task_index idx, const std::string& reason,
+             const char* failure) {
   auto& g = *self->state.graph;
   auto agent = g.at(idx).t.claimed_by;
   auto now = now_us();
-  auto changed = g.release(idx, reason, self->state.cfg.max_attempts, now);
+  auto changed = g.release(idx, reason, self->state.cfg.max_attempts, now, failure);
   self->state.changed_since_tick = true;
   journal(self, change_events(g, changed, event_kind::task_released, agent, now),
           [](const caf::error&) {});
@@ -224,7 +225,7 @@ caf::result<uint64_t> recover_claims(self_ptr self, Pred lost, const std::string
     if (lost(self->state.graph->at(idx).t))
       claimed.push_back(idx);
   for (auto idx : claimed)
-    release(self, idx, reason);
+    release(self, idx, reason, "agent_crash");
   // The releases go out before this barrier request: answer after their commit.
   flush(self);
   auto rp = self->make_response_promise<uint64_t>();
@@ -408,7 +409,8 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
         for (auto idx : st.graph->expired_leases(now)) {
           const auto& t = st.graph->at(idx).t;
           release(self, idx,
-                  "lease expired: agent '" + t.claimed_by + "' neither reported nor renewed");
+                  "lease expired: agent '" + t.claimed_by + "' neither reported nor renewed",
+                  "lease_expired");
         }
       }
       if (st.graph->wake(now) > 0)

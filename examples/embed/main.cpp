@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   swarm::agent_options agents;
   agents.min_work_ms = 5;
   agents.max_work_ms = 20;
+  agents.workdir = dir; // the mock model edits the files tasks declare, here
   if (auto names = e.add_agents(3, agents); !names)
     return report(names.err());
   auto summary = e.run_until_done();

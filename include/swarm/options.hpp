@@ -41,16 +41,33 @@ struct options {
 };
 
 struct agent_options {
-  // "mock": the built-in simulated model (no API keys needed).
+  // The model each agent runs as a subprocess:
+  //   "mock"               swarm-mock-agent, the built-in simulated coding agent (no API
+  //                        keys): works a random time, edits the task's files, may fail;
+  //   "command:<template>" any command; placeholders {prompt_file} {task_id} {agent}
+  //                        {workdir} {run_dir} {attempt}; no shell is involved;
+  //   "claude", "codex", "gemini"  the real CLIs in their non-interactive modes.
   std::string model = "mock";
+  std::string model_binary;            // overrides the CLI's path (or the mock's)
+  std::string model_name;              // passed to the CLI as --model when set
+  std::vector<std::string> model_args; // appended to the CLI's arguments
   std::vector<std::string> skills;
-  // Names are "<name_prefix>-<n>", numbered on from the agents already added.
-  std::string name_prefix = "agent";
-  // Simulated model: work time range and failure probability per attempt.
+  // Names for the agents, used in order; agents beyond them get generated names
+  // ("brave-otter").
+  std::vector<std::string> names;
+  // Where models work (their current directory); empty: the current directory.
+  std::string workdir;
+  // Per attempt: SIGTERM to the model's process group after this, SIGKILL after the
+  // grace. 30 min.
+  int64_t timeout_ms = 30 * 60'000;
+  int64_t kill_grace_ms = 5'000;
+  // Per stream, a run directory keeps the last this-many bytes of the model's output.
+  uint64_t output_cap_bytes = 10 * 1024 * 1024;
+  // mock model: work time range and failure probability per attempt.
   uint32_t min_work_ms = 20;
   uint32_t max_work_ms = 120;
   double fail_rate = 0.0;
-  // Seed for the simulated model; the agent's number is added so agents differ.
+  // mock model: seed; mixed with task id and attempt so attempts differ.
   uint64_t seed = 42;
 };
 

@@ -81,8 +81,9 @@ struct task {
   int64_t lease_expires_us = 0;   // unix µs; 0 unless claimed
   std::string result;             // last outcome reported (summary or error text)
   std::string failure;            // kind of the last failed attempt: task_error,
-                                  // task_timeout, model_crash, spawn_error,
-                                  // bad_output, claim_lost; empty if none failed
+                                  // task_timeout, model_crash, spawn_error, bad_output,
+                                  // agent_crash (its agent died or went stale),
+                                  // lease_expired; empty if none failed
   int64_t updated_us = 0;         // unix µs of the last change
 };
 

@@ -96,6 +96,8 @@ TEST_CASE("a restart returns the claims of dead in-process agents, not outside c
       _exit(11);
     swarm::agent_options slow;
     slow.min_work_ms = slow.max_work_ms = 600'000; // busy until killed
+    slow.names = {"agent-1"};
+    slow.workdir = dir.path().string();
     auto names = (*e)->add_agents(1, slow);
     if (!names || names->front() != "agent-1")
       _exit(12);

@@ -871,7 +871,7 @@ TEST_CASE("a failed attempt waits out its retry time, then is ready again",
   claim(g, "a", "bob");
   g.release(a, "lease expired", 3, 2'000);
   CHECK(state(g, "a") == task_state::ready);
-  CHECK(g.at(a).t.failure == "claim_lost");
+  CHECK(g.at(a).t.failure == "lease_expired");
   check_against_oracle(g);
 }
 

@@ -1,0 +1,115 @@
+#pragma once
+// The subprocess runner: starts model CLIs and reports when they end, without ever
+// blocking the caller on a child. Plain C++ (no CAF); Linux only (pidfd, epoll).
+//
+// Ownership and threads: a process_runner owns ONE I/O thread. That thread forks every
+// child (so PR_SET_PDEATHSIG, which fires when the forking *thread* dies, lasts as long
+// as the runner), reads every output pipe, enforces timeouts, reaps, and calls every
+// on_exit. Other threads only hand it requests through a mutex-guarded queue and an
+// eventfd; start() waits for the fork itself (microseconds to a few milliseconds), never
+// for the child. All child state lives on the I/O thread and is touched by no one else.
+//
+// Each child leads its own process group (pgid == pid). When it ends, the rest of its
+// group is SIGKILLed before on_exit runs, so background jobs a model leaves behind die
+// with it. Processes that leave the group themselves (setsid, setpgid) are out of reach.
+// The runner installs no signal handler and reaps only its own children, by pid; it never
+// calls waitpid(-1), so it can live inside any program.
+
+#include <swarm/error.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace swarm::harness {
+
+struct process_spec {
+  // The program and its arguments. argv[0] without '/' is looked up in the PATH of the
+  // environment the child gets; a relative path with '/' is relative to `cwd`.
+  std::vector<std::string> argv;
+  // Set or override on top of the parent's environment (read when the child starts).
+  std::vector<std::pair<std::string, std::string>> env;
+  // The child's working directory; empty inherits the parent's.
+  std::string cwd;
+  // Where stdout and stderr go: files created or truncated (parent directories must
+  // exist). Empty: the stream is read and counted but not kept. REQUIRES: the two paths
+  // differ when both are set.
+  std::string stdout_path;
+  std::string stderr_path;
+  // Per stream, the file ends up holding exactly the last min(total, cap) bytes; while
+  // the child runs it holds between cap and 2*cap bytes so `tail -f` works. 0 keeps none.
+  uint64_t output_cap_bytes = 10 * 1024 * 1024;
+  // 0: no limit. Else when it passes, SIGTERM to the group, SIGKILL kill_grace later.
+  std::chrono::milliseconds timeout{0};
+  // Time between SIGTERM and SIGKILL, for a timeout and for terminate().
+  std::chrono::milliseconds kill_grace{5000};
+};
+
+struct process_result {
+  int pid = 0;               // also the process group id
+  int64_t start_ticks = 0;   // field 22 of /proc/<pid>/stat: names this process across pid reuse
+  int exit_code = -1;        // the exit status when the child exited, else -1
+  int signal = 0;            // the signal that ended it (SIGSEGV=11, SIGKILL=9), else 0
+  bool timed_out = false;    // the spec's timeout passed and the runner signalled the group
+  double duration_s = 0;     // from the fork until the child was reaped
+  uint64_t stdout_bytes = 0; // total bytes the group wrote to stdout (kept or not)
+  uint64_t stderr_bytes = 0;
+  bool stdout_truncated = false; // stdout_bytes > output_cap_bytes: the file holds the tail
+  bool stderr_truncated = false;
+  // The first failure writing an output file ("writing /x/out.log: No space left on
+  // device"), else empty. The stream is still read and counted; its file stops growing.
+  std::string output_error;
+  // Spawn failures are reported by start() and never reach on_exit; these stay false/empty
+  // in every result on_exit sees. Kept so a caller can carry one record for both outcomes.
+  bool spawn_failed = false;
+  std::string spawn_error;
+};
+
+using exit_callback = std::function<void(const process_result&)>;
+
+class process_runner {
+public:
+  process_runner();
+  // SIGKILLs every live group, reaps every child, delivers every outstanding on_exit (with
+  // signal == SIGKILL for the ones it killed) on the I/O thread, then joins the thread.
+  // REQUIRES: no other thread calls start() or terminate() any more.
+  ~process_runner();
+
+  process_runner(const process_runner&) = delete;
+  process_runner& operator=(const process_runner&) = delete;
+
+  // Starts the process and returns its pid. Later calls on_exit exactly once, on the I/O
+  // thread, after the child ended, the rest of its group was killed and both output files
+  // are final. Every failure to start (no argv, program not in PATH or not executable,
+  // missing cwd, output file not creatable, exec failed) is returned here, naming the
+  // program or path, and on_exit is never called. Safe from any thread, including from
+  // inside an on_exit callback.
+  swarm::expected<int> start(process_spec spec, exit_callback on_exit);
+
+  // SIGTERM to the group of child `pid` now, SIGKILL after its spec's kill_grace.
+  // Does nothing when `pid` is not a running child of this runner. Safe from any thread.
+  void terminate(int pid);
+
+  // Children started whose on_exit has not been called yet (a child stops counting just
+  // before its on_exit runs).
+  size_t running() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+// Field 22 of /proc/<pid>/stat (start time in clock ticks after boot); 0 if no such process.
+int64_t process_start_ticks(int pid);
+
+// SIGKILLs process group `pgid`, left behind by an earlier swarm process that died, but only
+// when process `pgid` (the group leader) still exists and started at `start_ticks`, so a
+// reused pid is never hit. Returns true when it sent the signal. Note that a leader killed by
+// PR_SET_PDEATHSIG is gone, and then its group is not touched.
+bool kill_leftover_group(int pgid, int64_t start_ticks);
+
+} // namespace swarm::harness
