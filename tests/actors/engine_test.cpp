@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -140,5 +142,60 @@ TEST_CASE("a restart returns the claims of dead in-process agents, not outside c
   INFO((done ? std::string{} : done.err().message));
   CHECK(done);
   e->reset();
+  swarm::test::require_replay_matches(db);
+}
+
+namespace {
+
+// Children of this process still in the process table (alive or zombie).
+std::vector<std::string> children_left() {
+  std::vector<std::string> out;
+  const auto me = std::to_string(getpid());
+  for (const auto& entry : std::filesystem::directory_iterator{"/proc"}) {
+    std::ifstream in{entry.path() / "stat"};
+    std::string stat;
+    if (!std::getline(in, stat))
+      continue;
+    auto close = stat.rfind(')');
+    if (close == std::string::npos)
+      continue;
+    std::istringstream rest{stat.substr(close + 1)};
+    std::string state, ppid;
+    rest >> state >> ppid;
+    if (ppid == me)
+      out.push_back(entry.path().filename().string() + " (" + state + ")");
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a run with real model subprocesses leaves no child behind, zombie or alive",
+          "[actor][engine][harness]") {
+  swarm::test::temp_dir dir;
+  auto db = dir.file(".swarm/swarm.db");
+  auto plan = write_plan(dir, 20);
+  auto opts = options_for(db);
+  opts.max_attempts = 10;
+  opts.retry_backoff_ms = 0;
+  auto e = swarm::engine::open(opts);
+  REQUIRE(e);
+  REQUIRE((*e)->load_plan(plan));
+  swarm::agent_options a;
+  a.min_work_ms = 1;
+  a.max_work_ms = 5;
+  a.fail_rate = 0.3;
+  a.workdir = dir.path().string();
+  REQUIRE((*e)->add_agents(4, a));
+  auto summary = (*e)->run_until_done();
+  REQUIRE(summary);
+  CHECK(summary->success);
+  CHECK(children_left().empty());
+  INFO(children_left().size());
+  e->reset();
+  CHECK(children_left().empty());
+  // One model run per attempt, each finished.
+  CHECK(swarm::test::scalar(db, "SELECT count(*) FROM model_runs WHERE finished_us > 0") ==
+        swarm::test::scalar(db, "SELECT sum(attempts) FROM tasks WHERE leaf = 1"));
   swarm::test::require_replay_matches(db);
 }
