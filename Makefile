@@ -34,6 +34,7 @@ bench: deps
 	cmake -S . -B $(BUILD)-release -DCMAKE_BUILD_TYPE=Release -DSWARM_BUILD_TESTS=OFF
 	cmake --build $(BUILD)-release -j$(JOBS)
 	$(BUILD)-release/bench/swarm_claim_bench
+	$(BUILD)-release/bench/swarm_harness_bench
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-release $(BUILD)-asan
