@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <filesystem>
 #include <random>
@@ -432,9 +433,21 @@ expected<std::vector<agent_status>> engine::agents() {
   auto r = impl_->ask<std::vector<agent_info>>(impl_->coordinator, list_atom_v);
   if (!r)
     return r.err();
+  // An outside agent's current task is the one it holds a claim on (its claims are
+  // journaled with the tasks; the registry does not see them).
+  std::map<std::string, std::string> held;
+  if (auto all = tasks(false))
+    for (const auto& t : *all)
+      if (t.state == task_state::claimed && t.claim_session.empty())
+        held.emplace(t.claimed_by, t.spec.id);
   std::vector<agent_status> out;
-  for (const auto& a : *r)
+  for (const auto& a : *r) {
     out.push_back(to_status(a));
+    auto& s = out.back();
+    if (s.outside && s.current_task.empty() && s.state != "offline")
+      if (auto it = held.find(s.name); it != held.end())
+        s.current_task = it->second;
+  }
   return out;
 }
 
@@ -490,12 +503,20 @@ expected<std::optional<claimed_task>> engine::claim(const std::string& agent) {
 
 expected<task> engine::complete(const std::string& id, const std::string& agent,
                                 uint32_t attempt, const std::string& result) {
-  return impl_->ask<task>(impl_->queue, complete_atom_v, task_report{id, agent, attempt, result, {}});
+  auto r = impl_->ask<task>(impl_->queue, complete_atom_v,
+                            task_report{id, agent, attempt, result, {}});
+  if (r) // an outside agent's tally (the projection counts it from the journal too)
+    caf::anon_send(impl_->coordinator, complete_atom_v, agent, true);
+  return r;
 }
 
 expected<task> engine::fail(const std::string& id, const std::string& agent, uint32_t attempt,
                             const std::string& reason) {
-  return impl_->ask<task>(impl_->queue, fail_atom_v, task_report{id, agent, attempt, reason, {}});
+  auto r = impl_->ask<task>(impl_->queue, fail_atom_v,
+                            task_report{id, agent, attempt, reason, {}});
+  if (r)
+    caf::anon_send(impl_->coordinator, complete_atom_v, agent, false);
+  return r;
 }
 
 std::string engine::execute(const std::string& request_json) {
