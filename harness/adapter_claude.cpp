@@ -12,7 +12,8 @@
 //
 // No permission flags are passed: print mode then denies tools that need approval (file
 // edits, shell). Grant them deliberately through extra_args, e.g.
-// {"--permission-mode", "acceptEdits"} or {"--dangerously-skip-permissions"} in a sandbox.
+// {"--permission-mode", "acceptEdits"} or {"--dangerously-skip-permissions"} in a
+// sandbox.
 #include "harness/model_adapter.hpp"
 
 namespace swarm::harness::detail {
@@ -22,8 +23,7 @@ namespace {
 class claude_adapter final : public model_adapter {
 public:
   explicit claude_adapter(const adapter_options& opts)
-    : binary_(opts.binary.empty() ? "claude" : opts.binary),
-      model_(opts.model),
+    : binary_(opts.binary.empty() ? "claude" : opts.binary), model_(opts.model),
       extra_args_(opts.extra_args) {}
 
   std::string name() const override { return "claude"; }
@@ -45,7 +45,8 @@ public:
     return c;
   }
 
-  model_outcome judge(const model_run&, const run_exit& exit, const std::string& stdout_tail,
+  model_outcome judge(const model_run&, const run_exit& exit,
+                      const std::string& stdout_tail,
                       const std::string& stderr_tail) const override {
     if (auto verdict = judge_exit(exit))
       return *verdict;
@@ -57,7 +58,8 @@ public:
         return failed(failure::task_error, "claude " + exit_reason(exit, stderr_tail));
       return failed(failure::bad_output,
                     "claude printed no JSON result (expected --output-format json); last "
-                    "stdout line: '" + one_line(last_line(stdout_tail), 120) + "'");
+                    "stdout line: '" +
+                      one_line(last_line(stdout_tail), 120) + "'");
     }
     auto* is_error = result->if_contains("is_error");
     std::string subtype = string_field(*result, "subtype");

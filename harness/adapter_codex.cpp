@@ -6,7 +6,7 @@
 //   {"type":"thread.started","thread_id":"..."}
 //   {"type":"turn.started"}
 //   {"type":"item.completed","item":{"id":"item_3","type":"agent_message","text":"..."}}
-//   {"type":"turn.completed","usage":{"input_tokens":..,"cached_input_tokens":..,"output_tokens":..}}
+//   {"type":"turn.completed","usage":{"input_tokens":..,"output_tokens":..,...}}
 //   {"type":"turn.failed","error":{"message":"..."}}
 //   {"type":"error","message":"..."}
 // The summary is the last agent_message. The turn's end decides, not the exit code: a
@@ -30,8 +30,7 @@ namespace {
 class codex_adapter final : public model_adapter {
 public:
   explicit codex_adapter(const adapter_options& opts)
-    : binary_(opts.binary.empty() ? "codex" : opts.binary),
-      model_(opts.model),
+    : binary_(opts.binary.empty() ? "codex" : opts.binary), model_(opts.model),
       extra_args_(opts.extra_args) {}
 
   std::string name() const override { return "codex"; }
@@ -54,7 +53,8 @@ public:
     return c;
   }
 
-  model_outcome judge(const model_run&, const run_exit& exit, const std::string& stdout_tail,
+  model_outcome judge(const model_run&, const run_exit& exit,
+                      const std::string& stdout_tail,
                       const std::string& stderr_tail) const override {
     if (auto verdict = judge_exit(exit))
       return *verdict;
@@ -69,36 +69,40 @@ public:
       } else if (type == "turn.failed") {
         turn = end::failed;
         auto* err = e.if_contains("error");
-        turn_error = err && err->is_object() ? string_field(err->get_object(), "message") : "";
+        turn_error =
+          err && err->is_object() ? string_field(err->get_object(), "message") : "";
       } else if (type == "error") {
         stream_error = string_field(e, "message");
       } else if (type == "item.completed") {
         auto* item = e.if_contains("item");
-        if (item && item->is_object() && string_field(item->get_object(), "type") == "agent_message")
+        if (item && item->is_object() &&
+            string_field(item->get_object(), "type") == "agent_message")
           message = string_field(item->get_object(), "text");
       }
     });
     if (turn == end::failed)
       return failed(failure::task_error,
-                    "codex: turn failed: " + (turn_error.empty() ? "no message" : turn_error));
+                    "codex: turn failed: " +
+                      (turn_error.empty() ? "no message" : turn_error));
     if (turn == end::completed) {
       auto summary = one_line(last_line(message));
-      return succeeded(summary.empty() ? "codex finished the turn (no message)" : summary);
+      return succeeded(summary.empty() ? "codex finished the turn (no message)"
+                                       : summary);
     }
     if (!stream_error.empty())
       return failed(failure::task_error, "codex: " + stream_error);
     if (exit.exit_code != 0)
       return failed(failure::task_error, "codex " + exit_reason(exit, stderr_tail));
     return failed(failure::bad_output,
-                  events == 0 ? "codex printed no JSON events (expected --json)"
-                              : "codex output ended before its turn did (no turn.completed)");
+                  events == 0
+                    ? "codex printed no JSON events (expected --json)"
+                    : "codex output ended before its turn did (no turn.completed)");
   }
 
 private:
   // Calls f with every stdout line that is a JSON object; other lines (and a first line
   // cut by the tail) are skipped.
-  template <class F>
-  static void for_each_event(const std::string& text, F&& f) {
+  template <class F> static void for_each_event(const std::string& text, F&& f) {
     size_t start = 0;
     while (start < text.size()) {
       size_t end = text.find('\n', start);

@@ -18,8 +18,7 @@ public:
     : binary_(opts.binary.empty() ? find_mock_agent() : opts.binary),
       min_work_ms_(opts.min_work_ms),
       max_work_ms_(std::max(opts.min_work_ms, opts.max_work_ms)),
-      fail_rate_(std::clamp(opts.fail_rate, 0.0, 1.0)),
-      seed_(opts.seed) {}
+      fail_rate_(std::clamp(opts.fail_rate, 0.0, 1.0)), seed_(opts.seed) {}
 
   std::string name() const override { return "mock"; }
 
@@ -44,7 +43,8 @@ public:
     return c;
   }
 
-  model_outcome judge(const model_run&, const run_exit& exit, const std::string& stdout_tail,
+  model_outcome judge(const model_run&, const run_exit& exit,
+                      const std::string& stdout_tail,
                       const std::string& stderr_tail) const override {
     if (auto verdict = judge_exit(exit))
       return *verdict;
@@ -59,12 +59,14 @@ public:
     if (status == "error") {
       auto why = string_field(*result, "error");
       return failed(failure::task_error,
-                    "mock agent: " + (why.empty() ? string_field(*result, "summary") : why));
+                    "mock agent: " +
+                      (why.empty() ? string_field(*result, "summary") : why));
     }
     if (exit.exit_code != 0)
       return failed(failure::task_error, "mock agent " + exit_reason(exit, stderr_tail));
-    return failed(failure::bad_output, "mock agent printed no result line; last stdout line: '" +
-                                         one_line(last_line(stdout_tail), 120) + "'");
+    return failed(failure::bad_output,
+                  "mock agent printed no result line; last stdout line: '" +
+                    one_line(last_line(stdout_tail), 120) + "'");
   }
 
 private:

@@ -34,8 +34,9 @@ expected<std::unique_ptr<model_adapter>> make_adapter(const std::string& spec,
     return detail::make_command_adapter(std::move(*tmpl), opts);
   }
   if (spec == "command")
-    return make_error(errc::bad_request,
-                      "model 'command' needs a template, e.g. command:./agent.sh {prompt_file}");
+    return make_error(
+      errc::bad_request,
+      "model 'command' needs a template, e.g. command:./agent.sh {prompt_file}");
   return make_error(errc::bad_request, "unknown model '" + spec + "'; " + valid);
 }
 
@@ -158,8 +159,9 @@ expected<command_template> command_template::parse(std::string_view text) {
   }
   end_word();
   if (words.empty())
-    return make_error(errc::bad_request, "command template: empty; write the command to run, "
-                                         "e.g. command:./agent.sh {prompt_file}");
+    return make_error(errc::bad_request,
+                      "command template: empty; write the command to run, "
+                      "e.g. command:./agent.sh {prompt_file}");
 
   command_template t;
   for (auto& w : words) {
@@ -210,7 +212,8 @@ std::vector<std::string> command_template::expand(const model_run& run) const {
       if (w[k] == '{' && k + 1 < w.size() && w[k + 1] == '{') {
         out += '{';
         ++k;
-      } else if (auto name = w[k] == '{' ? placeholder_at(w, k, close) : std::string_view();
+      } else if (auto name =
+                   w[k] == '{' ? placeholder_at(w, k, close) : std::string_view();
                  !name.empty()) {
         out += value(name); // parse() accepted only known names
         k = close;
@@ -349,16 +352,19 @@ expected<void> check_argument_size(const std::string& cli, const std::string& te
   constexpr size_t max_arg = 128 * 1024; // MAX_ARG_STRLEN, terminating NUL included
   if (text.size() < max_arg)
     return {};
-  return make_error(errc::bad_request,
-                    cli + ": the prompt is " + std::to_string(text.size()) +
-                      " bytes, more than Linux passes in one argument (128 KiB); shorten the "
-                      "task, or run the CLI through command:<template> reading {prompt_file}");
+  return make_error(
+    errc::bad_request,
+    cli + ": the prompt is " + std::to_string(text.size()) +
+      " bytes, more than Linux passes in one argument (128 KiB); shorten the "
+      "task, or run the CLI through command:<template> reading {prompt_file}");
 }
 
 std::vector<std::pair<std::string, std::string>> run_env(const model_run& run) {
-  return {{"SWARM_AGENT", run.agent},         {"SWARM_TASK", run.task_id},
+  return {{"SWARM_AGENT", run.agent},
+          {"SWARM_TASK", run.task_id},
           {"SWARM_ATTEMPT", std::to_string(run.attempt)},
-          {"SWARM_RUN_DIR", run.run_dir},     {"SWARM_PROMPT_FILE", run.prompt_file},
+          {"SWARM_RUN_DIR", run.run_dir},
+          {"SWARM_PROMPT_FILE", run.prompt_file},
           {"SWARM_WORKDIR", run.workdir}};
 }
 

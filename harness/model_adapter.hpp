@@ -39,7 +39,8 @@ struct model_run {
 
 // What to start. `env` is added to (and overrides) the environment the harness gives
 // every model; adapters set SWARM_AGENT, SWARM_TASK, SWARM_ATTEMPT, SWARM_RUN_DIR,
-// SWARM_PROMPT_FILE and SWARM_WORKDIR there. argv[0] is a path or a name looked up in PATH.
+// SWARM_PROMPT_FILE and SWARM_WORKDIR there. argv[0] is a path, or a name looked up
+// in PATH.
 struct model_command {
   std::vector<std::string> argv;
   std::vector<std::pair<std::string, std::string>> env;
@@ -48,16 +49,16 @@ struct model_command {
 // Kinds of failure. Persisted in task results and shown to the next attempt's model —
 // never rename.
 namespace failure {
-inline constexpr const char* task_error = "task_error";   // model reported an error / exit != 0
+inline constexpr const char* task_error = "task_error";   // reported error, or exit != 0
 inline constexpr const char* model_crash = "model_crash"; // killed by a signal
 inline constexpr const char* timeout = "timeout";         // the harness's deadline passed
 inline constexpr const char* spawn_error = "spawn_error"; // the process could not start
-inline constexpr const char* bad_output = "bad_output";   // structured output expected, unreadable
+inline constexpr const char* bad_output = "bad_output";   // structured output unreadable
 } // namespace failure
 
 struct model_outcome {
   bool success = false;
-  std::string summary;      // success: what the model said it did (one line, <= ~200 chars)
+  std::string summary;      // success: what the model said it did (one line, ~200 chars)
   std::string failure_type; // on failure: one of `failure::`
   std::string reason;       // on failure: one line for humans
 };
@@ -109,8 +110,8 @@ expected<std::unique_ptr<model_adapter>> make_adapter(const std::string& spec,
 // Where swarm-mock-agent is, first match wins:
 //   1. $SWARM_MOCK_AGENT, when set and not empty (taken as is);
 //   2. beside libswarm (the directory of the loaded library, found with dladdr):
-//      <libdir>/../bin/swarm-mock-agent (installed layout), then <libdir>/swarm-mock-agent
-//      (build tree);
+//      <libdir>/../bin/swarm-mock-agent (installed layout), then
+//      <libdir>/swarm-mock-agent (build tree);
 //   3. beside the running program: <dir of /proc/self/exe>/swarm-mock-agent;
 //   4. "swarm-mock-agent", left to PATH.
 // Candidates 2 and 3 count only when executable.
@@ -166,7 +167,7 @@ expected<std::string> read_prompt(const std::string& path);
 // Linux limits one argument to 128 KiB (MAX_ARG_STRLEN); a longer prompt cannot be passed
 // on the command line. errc::bad_request saying so, for `cli`.
 expected<void> check_argument_size(const std::string& cli, const std::string& text);
-// SWARM_AGENT, SWARM_TASK, SWARM_ATTEMPT, SWARM_RUN_DIR, SWARM_PROMPT_FILE, SWARM_WORKDIR.
+// The SWARM_* variables of model_command::env, from the attempt.
 std::vector<std::pair<std::string, std::string>> run_env(const model_run& run);
 
 std::unique_ptr<model_adapter> make_mock_adapter(const adapter_options& opts);

@@ -6,11 +6,11 @@
 //   swarm-mock-agent --prompt FILE [--task-json FILE] [--work-ms MIN-MAX] [--fail-rate P]
 //                    [--seed N] [--workdir DIR]
 //
-// It reads the task (task.json beside the prompt, else the prompt's "# Task <id>: <title>"
-// heading and "## Files" list), "works" for a random time, then either fails (with
-// probability P: result JSON with status "error", exit 1) or appends one line to each
-// declared file under the workdir (a glob becomes one concrete, deterministic name) and
-// prints one result line on stdout:
+// It reads the task (task.json beside the prompt, else the prompt's "# Task <id>:
+// <title>" heading and "## Files" list), "works" for a random time, then either fails
+// (with probability P: result JSON with status "error", exit 1) or appends one line to
+// each declared file under the workdir (a glob becomes one concrete, deterministic name)
+// and prints one result line on stdout:
 //   {"type":"result","status":"success","task":"sw-1.2","summary":"...",
 //    "files_changed":["src/a.cpp"],"duration_ms":57}
 // Bad usage, an unreadable prompt or a malformed task.json: a message on stderr, exit 2.
@@ -109,8 +109,8 @@ options parse_args(int argc, char** argv) {
       arg.resize(eq);
       inline_value = true;
     }
-    static const char* known[] = {"--prompt",  "--task-json", "--workdir",
-                                  "--seed",    "--work-ms",   "--fail-rate"};
+    static const char* known[] = {"--prompt", "--task-json", "--workdir",
+                                  "--seed",   "--work-ms",   "--fail-rate"};
     if (std::find(std::begin(known), std::end(known), arg) == std::end(known))
       throw usage_error{"unknown option '" + arg + "'"};
     if (!inline_value) {
@@ -149,6 +149,11 @@ options parse_args(int argc, char** argv) {
 }
 
 std::optional<std::string> read_file(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    errno = EISDIR; // a directory opens as a stream but reads as nothing
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return std::nullopt;
@@ -200,8 +205,8 @@ task_info task_from_prompt(const std::string& prompt, const std::string& prompt_
     }
   }
   if (t.id.empty())
-    throw usage_error{prompt_path + ": no task.json and no '# Task <id>: <title>' heading",
-                      false};
+    throw usage_error{
+      prompt_path + ": no task.json and no '# Task <id>: <title>' heading", false};
   if (t.attempt == 0)
     t.attempt = 1;
   return t;
@@ -289,7 +294,9 @@ std::string slug(std::string_view id) {
   return s.empty() ? "task" : s;
 }
 
-bool is_glob(std::string_view p) { return p.find_first_of("*?[") != std::string_view::npos; }
+bool is_glob(std::string_view p) {
+  return p.find_first_of("*?[") != std::string_view::npos;
+}
 
 std::vector<std::string> segments(std::string_view path) {
   std::vector<std::string> out;
@@ -391,8 +398,8 @@ std::string mark_line(const fs::path& file, const std::string& text) {
     return false;
   };
   if (name == "Makefile" || name == "CMakeLists.txt" || name == "Dockerfile" ||
-      any_of({".py", ".sh", ".bash", ".rb", ".pl", ".yml", ".yaml", ".toml", ".cmake", ".mk",
-              ".cfg", ".conf", ".ini", ".r"}))
+      any_of({".py", ".sh", ".bash", ".rb", ".pl", ".yml", ".yaml", ".toml", ".cmake",
+              ".mk", ".cfg", ".conf", ".ini", ".r"}))
     return "# " + text;
   if (any_of({".sql", ".lua", ".hs"}))
     return "-- " + text;
@@ -411,8 +418,8 @@ std::optional<bool> append_line(const fs::path& workdir, const std::string& rel,
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
   if (ec) {
-    std::cerr << "swarm-mock-agent: warning: cannot create " << target.parent_path().string()
-              << ": " << ec.message() << "\n";
+    std::cerr << "swarm-mock-agent: warning: cannot create "
+              << target.parent_path().string() << ": " << ec.message() << "\n";
     return std::nullopt;
   }
   if (fs::is_directory(target, ec)) {
@@ -499,8 +506,8 @@ int run(const options& o) {
   }
 
   std::string task_slug = slug(t.id);
-  std::string mark =
-    t.id + " attempt " + std::to_string(t.attempt) + " by " + t.agent + ": " + one_line(t.title);
+  std::string mark = t.id + " attempt " + std::to_string(t.attempt) + " by " + t.agent +
+                     ": " + one_line(t.title);
   int created = 0, edited = 0;
   for (const auto& declared : t.files) {
     if (escapes(declared)) {
@@ -510,7 +517,8 @@ int run(const options& o) {
     }
     std::string rel = is_glob(declared) ? materialise(declared, task_slug) : declared;
     if (rel.empty() || escapes(rel)) {
-      std::cerr << "swarm-mock-agent: warning: " << declared << " names no file; skipped\n";
+      std::cerr << "swarm-mock-agent: warning: " << declared
+                << " names no file; skipped\n";
       continue;
     }
     bool seen = false;
@@ -522,7 +530,8 @@ int run(const options& o) {
     if (!was_created)
       continue;
     (*was_created ? created : edited)++;
-    std::cerr << "swarm-mock-agent: " << (*was_created ? "created " : "edited ") << rel << "\n";
+    std::cerr << "swarm-mock-agent: " << (*was_created ? "created " : "edited ") << rel
+              << "\n";
     changed.emplace_back(rel);
   }
 
@@ -530,12 +539,16 @@ int run(const options& o) {
   if (changed.empty())
     summary += "no files changed";
   else
-    summary += std::to_string(changed.size()) + (changed.size() == 1 ? " file" : " files") +
-               " changed (" + std::to_string(created) + " created, " + std::to_string(edited) +
+    summary += std::to_string(changed.size()) +
+               (changed.size() == 1 ? " file" : " files") + " changed (" +
+               std::to_string(created) + " created, " + std::to_string(edited) +
                " edited)";
-  json::object result{{"type", "result"},         {"status", "success"},
-                      {"task", t.id},               {"summary", summary},
-                      {"files_changed", std::move(changed)}, {"duration_ms", work_ms}};
+  json::object result{{"type", "result"},
+                      {"status", "success"},
+                      {"task", t.id},
+                      {"summary", summary},
+                      {"files_changed", std::move(changed)},
+                      {"duration_ms", work_ms}};
   std::cout << json::serialize(result) << std::endl;
   return 0;
 }

@@ -1,5 +1,5 @@
-// swarm-mock-agent, the built-in simulated model: the real binary (SWARM_MOCK_AGENT_BINARY)
-// run in temp directories.
+// swarm-mock-agent, the built-in simulated model: the real binary
+// (SWARM_MOCK_AGENT_BINARY) run in temp directories.
 #include "tests/support/temp_dir.hpp"
 
 #include <boost/json.hpp>
@@ -71,7 +71,8 @@ agent_result run_agent(const std::vector<std::string>& args, const fs::path& cwd
   if (pid == 0) {
     int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0 || ::chdir(cwd.c_str()))
+    if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0 ||
+        ::chdir(cwd.c_str()))
       ::_exit(126);
     ::execve(cargs[0], cargs.data(), envp.data());
     ::_exit(127);
@@ -109,15 +110,17 @@ struct agent_dirs {
     fs::create_directories(work);
     spit(run / "prompt.md", "# Task sw-a3f8.1.2: Token generation\n\nDo it.\n");
   }
-  void task(const std::string& files_json, int attempt = 1, const std::string& id = "sw-a3f8.1.2") {
-    spit(run / "task.json", R"({"id":")" + id + R"(","title":"Token generation",)" +
-                              R"("description":"","files":)" + files_json +
-                              R"(,"attempt":)" + std::to_string(attempt) +
-                              R"(,"agent":"brave-otter","parents":[],"dependencies":[]})");
+  void task(const std::string& files_json, int attempt = 1,
+            const std::string& id = "sw-a3f8.1.2") {
+    spit(run / "task.json",
+         R"({"id":")" + id + R"(","title":"Token generation",)" +
+           R"("description":"","files":)" + files_json + R"(,"attempt":)" +
+           std::to_string(attempt) +
+           R"(,"agent":"brave-otter","parents":[],"dependencies":[]})");
   }
   std::vector<std::string> args(std::vector<std::string> more = {}) const {
-    std::vector<std::string> a{"--prompt", prompt, "--workdir", work.string(), "--work-ms",
-                               "1-5"};
+    std::vector<std::string> a{"--prompt",    prompt,      "--workdir",
+                               work.string(), "--work-ms", "1-5"};
     a.insert(a.end(), more.begin(), more.end());
     return a;
   }
@@ -134,7 +137,8 @@ using paths = std::vector<std::string>;
 
 } // namespace
 
-TEST_CASE("mock agent creates the declared files, and a rerun appends", "[harness][mock]") {
+TEST_CASE("mock agent creates the declared files, and a rerun appends",
+          "[harness][mock]") {
   agent_dirs d;
   d.task(R"(["src/auth/token.cpp","docs/notes.md","scripts/gen.py"])");
   spit(d.work / "docs/notes.md", "# Notes\nkeep me"); // no final newline
@@ -142,13 +146,14 @@ TEST_CASE("mock agent creates the declared files, and a rerun appends", "[harnes
   auto first = run_agent(d.args(), d.work);
   REQUIRE(first.exit_code == 0);
   CHECK(first.result.at("status") == "success");
-  CHECK(files_changed(first) == paths{"src/auth/token.cpp", "docs/notes.md", "scripts/gen.py"});
+  CHECK(files_changed(first) ==
+        paths{"src/auth/token.cpp", "docs/notes.md", "scripts/gen.py"});
   CHECK(first.result.at("summary") ==
         "simulated work on \"Token generation\": 3 files changed (2 created, 1 edited)");
   CHECK(slurp(d.work / "src/auth/token.cpp") ==
         "// sw-a3f8.1.2 attempt 1 by brave-otter: Token generation\n");
-  CHECK(slurp(d.work / "docs/notes.md") ==
-        "# Notes\nkeep me\n<!-- sw-a3f8.1.2 attempt 1 by brave-otter: Token generation -->\n");
+  CHECK(slurp(d.work / "docs/notes.md") == "# Notes\nkeep me\n<!-- sw-a3f8.1.2 attempt 1 "
+                                           "by brave-otter: Token generation -->\n");
   CHECK(slurp(d.work / "scripts/gen.py") ==
         "# sw-a3f8.1.2 attempt 1 by brave-otter: Token generation\n");
 
@@ -162,14 +167,19 @@ TEST_CASE("mock agent creates the declared files, and a rerun appends", "[harnes
         "// sw-a3f8.1.2 attempt 2 by brave-otter: Token generation\n");
 }
 
-TEST_CASE("mock agent makes each glob one concrete, deterministic file", "[harness][mock]") {
+TEST_CASE("mock agent makes each glob one concrete, deterministic file",
+          "[harness][mock]") {
   agent_dirs d;
   d.task(R"(["src/auth/*.hpp","src/**/*.cpp","tests/test_?.py","lib/[abc]x.h",)"
          R"("lib/[!a-c]y.h","gen/**","**/README.md","src/auth/*.hpp"])");
   auto r = run_agent(d.args(), d.work);
   REQUIRE(r.exit_code == 0);
-  paths expected{"src/auth/sw-a3f8-1-2.hpp", "src/sw-a3f8-1-2.cpp", "tests/test_x.py",
-                 "lib/ax.h",                 "lib/xy.h",            "gen/sw-a3f8-1-2",
+  paths expected{"src/auth/sw-a3f8-1-2.hpp",
+                 "src/sw-a3f8-1-2.cpp",
+                 "tests/test_x.py",
+                 "lib/ax.h",
+                 "lib/xy.h",
+                 "gen/sw-a3f8-1-2",
                  "README.md"};
   CHECK(files_changed(r) == expected); // the repeated glob is written once
   for (const auto& f : expected)
@@ -187,7 +197,8 @@ TEST_CASE("mock agent makes each glob one concrete, deterministic file", "[harne
 TEST_CASE("mock agent refuses paths that leave the workdir", "[harness][mock]") {
   agent_dirs d;
   std::string absolute = (d.tmp.path() / "absolute.txt").string();
-  d.task(R"(["../outside.txt",")" + absolute + R"(","a/../../up.txt","ok.txt","x/../*.txt"])");
+  d.task(R"(["../outside.txt",")" + absolute +
+         R"(","a/../../up.txt","ok.txt","x/../*.txt"])");
   auto r = run_agent(d.args(), d.work);
   REQUIRE(r.exit_code == 0);
   CHECK(files_changed(r) == paths{"ok.txt"});
@@ -220,13 +231,20 @@ TEST_CASE("mock agent: bad usage and unreadable input exit 2", "[harness][mock]"
   CHECK(missing.err.find("cannot read the prompt " + d.tmp.file("run/nope.md")) !=
         std::string::npos);
   CHECK(missing.out.empty());
+  auto directory = run_agent({"--prompt", d.run.string()}, d.work);
+  CHECK(directory.exit_code == 2);
+  CHECK(directory.err.find("Is a directory") != std::string::npos);
 
   CHECK(run_agent({}, d.work).err.find("--prompt FILE is required") != std::string::npos);
-  CHECK(run_agent({"--prompt", d.prompt, "--turbo"}, d.work).err.find("unknown option '--turbo'") !=
-        std::string::npos);
-  for (auto bad : std::vector<std::vector<std::string>>{
-         {"--fail-rate", "1.5"}, {"--work-ms", "50-10"}, {"--work-ms", "ten"},
-         {"--seed", "-1"},       {"--workdir"},          {"--workdir", "/nonexistent/dir"}}) {
+  CHECK(run_agent({"--prompt", d.prompt, "--turbo"}, d.work)
+          .err.find("unknown option '--turbo'") != std::string::npos);
+  for (auto bad :
+       std::vector<std::vector<std::string>>{{"--fail-rate", "1.5"},
+                                             {"--work-ms", "50-10"},
+                                             {"--work-ms", "ten"},
+                                             {"--seed", "-1"},
+                                             {"--workdir"},
+                                             {"--workdir", "/nonexistent/dir"}}) {
     INFO(bad[0]);
     std::vector<std::string> args{"--prompt", d.prompt};
     args.insert(args.end(), bad.begin(), bad.end());
@@ -244,8 +262,8 @@ TEST_CASE("mock agent runs are reproducible from the seed, task and attempt",
   agent_dirs d;
   d.task(R"([])");
   auto duration = [&](const std::string& seed, const std::string& fail_rate = "0") {
-    auto r = run_agent(d.args({"--work-ms", "1-400", "--seed", seed, "--fail-rate", fail_rate}),
-                       d.work);
+    auto r = run_agent(
+      d.args({"--work-ms", "1-400", "--seed", seed, "--fail-rate", fail_rate}), d.work);
     return std::make_pair(r.result.at("duration_ms").to_number<int64_t>(),
                           std::string(r.result.at("status").as_string()));
   };
@@ -289,9 +307,10 @@ TEST_CASE("mock agent prints one JSON result line", "[harness][mock]") {
 TEST_CASE("mock agent without task.json reads the prompt, in the current directory",
           "[harness][mock]") {
   agent_dirs d;
-  spit(d.run / "prompt.md", "# Task sw-9.1: Write the parser\n\nYou are agent `x`. This is "
-                            "attempt 3.\n\n## Files\n\n- src/parser.cpp\n- `src/lexer/*.hpp`\n"
-                            "\n## Previous attempt\n\n- not/a/file.cpp\n");
+  spit(d.run / "prompt.md",
+       "# Task sw-9.1: Write the parser\n\nYou are agent `x`. This is "
+       "attempt 3.\n\n## Files\n\n- src/parser.cpp\n- `src/lexer/*.hpp`\n"
+       "\n## Previous attempt\n\n- not/a/file.cpp\n");
   auto r = run_agent({"--prompt", d.prompt, "--work-ms", "1"}, d.work,
                      {{"SWARM_AGENT", "quiet-heron"}});
   REQUIRE(r.exit_code == 0);

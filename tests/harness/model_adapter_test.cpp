@@ -40,15 +40,15 @@ void spit(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
 }
 
-struct process_result {
+struct child_result {
   run_exit exit;
   std::string out, err;
 };
 
 // Runs argv in cwd with this process's environment plus `env` (later entries win),
 // stdout and stderr to files in `scratch`; kills it after 30 s (timed_out).
-process_result run_process(const std::vector<std::string>& argv, const std::string& cwd,
-                           const env_list& env, const fs::path& scratch) {
+child_result run_process(const std::vector<std::string>& argv, const std::string& cwd,
+                         const env_list& env, const fs::path& scratch) {
   std::vector<std::string> vars;
   for (char** e = environ; *e != nullptr; ++e)
     vars.emplace_back(*e);
@@ -65,20 +65,22 @@ process_result run_process(const std::vector<std::string>& argv, const std::stri
   for (auto& a : argv_copy)
     args.push_back(a.data());
   args.push_back(nullptr);
-  std::string out_path = (scratch / "stdout").string(), err_path = (scratch / "stderr").string();
+  std::string out_path = (scratch / "stdout").string(),
+              err_path = (scratch / "stderr").string();
 
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
     int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0 || ::chdir(cwd.c_str()))
+    if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0 ||
+        ::chdir(cwd.c_str()))
       ::_exit(126);
     environ = envp.data(); // execvp searches the child's PATH
     ::execvp(args[0], args.data());
     ::_exit(127);
   }
-  process_result r;
+  child_result r;
   int status = 0;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (::waitpid(pid, &status, WNOHANG) == 0) {
@@ -99,7 +101,8 @@ process_result run_process(const std::vector<std::string>& argv, const std::stri
   return r;
 }
 
-// One attempt's directories: <tmp>/work (the workdir) and <tmp>/run (prompt.md, task.json).
+// One attempt's directories: <tmp>/work (the workdir) and <tmp>/run (prompt.md,
+// task.json).
 struct attempt_dirs {
   test::temp_dir tmp;
   model_run run;
@@ -113,8 +116,9 @@ struct attempt_dirs {
     run.prompt_file = tmp.file("run/prompt.md");
     run.run_dir = tmp.file("run");
     run.workdir = tmp.file("work");
-    spit(run.prompt_file, "# Task sw-a3f8.1.2: Token generation\n\nSign tokens with "
-                          "\"HS256\" in `src/auth`.\n\n## Files\n\n- src/auth/token.cpp\n");
+    spit(run.prompt_file,
+         "# Task sw-a3f8.1.2: Token generation\n\nSign tokens with "
+         "\"HS256\" in `src/auth`.\n\n## Files\n\n- src/auth/token.cpp\n");
     spit(tmp.path() / "run/task.json",
          R"({"id":"sw-a3f8.1.2","title":"Token generation","description":"",)"
          R"("files":["src/auth/token.cpp"],"attempt":2,"agent":"brave-otter"})");
@@ -125,12 +129,12 @@ struct attempt_dirs {
 struct fake_run {
   model_command cmd;
   std::string recorded; // the fake's arguments after argv[0], one per line
-  process_result proc;
+  child_result proc;
   model_outcome outcome;
 };
 
-fake_run run_fake(const model_adapter& adapter, const attempt_dirs& d, const std::string& mode,
-                  bool fake_on_path) {
+fake_run run_fake(const model_adapter& adapter, const attempt_dirs& d,
+                  const std::string& mode, bool fake_on_path) {
   fake_run f;
   auto cmd = adapter.command(d.run);
   REQUIRE(cmd);
@@ -155,7 +159,8 @@ std::string lines(const std::vector<std::string>& args) {
   return s;
 }
 
-std::unique_ptr<model_adapter> adapter(const std::string& spec, const adapter_options& o = {}) {
+std::unique_ptr<model_adapter> adapter(const std::string& spec,
+                                       const adapter_options& o = {}) {
   auto a = make_adapter(spec, o);
   REQUIRE(a);
   return std::move(*a);
@@ -172,7 +177,8 @@ using words = std::vector<std::string>;
 
 } // namespace
 
-TEST_CASE("command templates split like a shell, without running one", "[harness][adapter]") {
+TEST_CASE("command templates split like a shell, without running one",
+          "[harness][adapter]") {
   auto split = [](const std::string& tmpl) {
     auto t = command_template::parse(tmpl);
     REQUIRE(t);
@@ -202,8 +208,8 @@ TEST_CASE("placeholders are substituted after splitting", "[harness][adapter]") 
   run.run_dir = "/runs/my run";
   run.workdir = "/work dir";
   CHECK(t->expand(run) == words{"run.sh", "--prompt=/runs/my run/prompt.md",
-                                "sw-1.2 by brave otter", "/work dir/out", "/runs/my run", "#3",
-                                "{task_id}", "{}", "{ x }", "{x"});
+                                "sw-1.2 by brave otter", "/work dir/out", "/runs/my run",
+                                "#3", "{task_id}", "{}", "{ x }", "{x"});
 }
 
 TEST_CASE("template errors say what and at which column", "[harness][adapter]") {
@@ -271,8 +277,9 @@ TEST_CASE("mock adapter runs swarm-mock-agent and reads its result line",
   auto cmd = mock->command(d.run);
   REQUIRE(cmd);
   CHECK(cmd->argv == words{SWARM_MOCK_AGENT_BINARY, "--prompt", d.run.prompt_file,
-                           "--task-json", d.run.run_dir + "/task.json", "--work-ms", "1-5",
-                           "--fail-rate", "0", "--seed", "7", "--workdir", d.run.workdir});
+                           "--task-json", d.run.run_dir + "/task.json", "--work-ms",
+                           "1-5", "--fail-rate", "0", "--seed", "7", "--workdir",
+                           d.run.workdir});
   CHECK(cmd->env == env_list{{"SWARM_AGENT", "brave-otter"},
                              {"SWARM_TASK", "sw-a3f8.1.2"},
                              {"SWARM_ATTEMPT", "2"},
@@ -312,7 +319,8 @@ TEST_CASE("every adapter judges spawn errors, timeouts and signals the same way"
     spawn.spawn_error = "execvp claude: No such file or directory";
     auto o = a->judge(run, spawn, "", "");
     CHECK(o.failure_type == "spawn_error");
-    CHECK(o.reason == "could not start the model: execvp claude: No such file or directory");
+    CHECK(o.reason ==
+          "could not start the model: execvp claude: No such file or directory");
     run_exit late;
     late.timed_out = true;
     late.signal = SIGKILL;
@@ -336,26 +344,28 @@ TEST_CASE("mock judge: no result line is bad output, a usage error a task error"
   CHECK(o.reason == "mock agent printed no result line; last stdout line: 'hello'");
   run_exit usage;
   usage.exit_code = 2;
-  o = mock->judge(run, usage, "", "swarm-mock-agent: cannot read the prompt x: No such file\n");
+  o = mock->judge(run, usage, "",
+                  "swarm-mock-agent: cannot read the prompt x: No such file\n");
   CHECK(o.failure_type == "task_error");
-  CHECK(o.reason ==
-        "mock agent exited with code 2: swarm-mock-agent: cannot read the prompt x: No such file");
+  CHECK(o.reason == "mock agent exited with code 2: swarm-mock-agent: cannot read the "
+                    "prompt x: No such file");
 }
 
 TEST_CASE("command adapter runs any program; exit 0 is success", "[harness][adapter]") {
   attempt_dirs d;
   adapter_options o;
   o.extra_args = {"--verbose"};
-  auto cmd_adapter = adapter(
-    "command:sh -c 'echo \"working on $1\" >&2; echo \"did $1 as $SWARM_AGENT ($2)\"; echo' "
-    "sh {task_id}",
-    o);
+  auto cmd_adapter = adapter("command:sh -c 'echo \"working on $1\" >&2; echo \"did $1 "
+                             "as $SWARM_AGENT ($2)\"; echo' "
+                             "sh {task_id}",
+                             o);
   auto cmd = cmd_adapter->command(d.run);
   REQUIRE(cmd);
-  CHECK(cmd->argv == words{"sh", "-c",
-                           "echo \"working on $1\" >&2; echo \"did $1 as $SWARM_AGENT ($2)\"; "
-                           "echo",
-                           "sh", "sw-a3f8.1.2", "--verbose"});
+  CHECK(cmd->argv ==
+        words{"sh", "-c",
+              "echo \"working on $1\" >&2; echo \"did $1 as $SWARM_AGENT ($2)\"; "
+              "echo",
+              "sh", "sw-a3f8.1.2", "--verbose"});
   auto p = run_process(cmd->argv, d.run.workdir, cmd->env, d.tmp.path());
   auto outcome = cmd_adapter->judge(d.run, p.exit, p.out, p.err);
   CHECK(outcome.success);
@@ -396,7 +406,8 @@ TEST_CASE("claude adapter: print mode with a JSON result, found through PATH",
                               "claude-sonnet-4-5", "--permission-mode", "acceptEdits"}));
   CHECK(ok.proc.exit.exit_code == 0);
   CHECK(ok.outcome.success);
-  CHECK(ok.outcome.summary == "Added sign_token() to src/auth/token.cpp for sw-a3f8.1.2.");
+  CHECK(ok.outcome.summary ==
+        "Added sign_token() to src/auth/token.cpp for sw-a3f8.1.2.");
 
   auto error = run_fake(*claude, d, "error", true);
   CHECK(error.proc.exit.exit_code == 0);
@@ -430,7 +441,8 @@ TEST_CASE("claude judge: error subtypes fail, a cut-off result is bad output",
   run_exit exit;
   exit.exit_code = 1;
   auto o = claude->judge(
-    run, exit, R"({"type":"result","subtype":"error_max_turns","is_error":true,"num_turns":10})",
+    run, exit,
+    R"({"type":"result","subtype":"error_max_turns","is_error":true,"num_turns":10})",
     "");
   CHECK(o.failure_type == "task_error");
   CHECK(o.reason == "claude reported error_max_turns");
@@ -451,8 +463,8 @@ TEST_CASE("codex adapter: exec --json events, binary given by absolute path",
 
   auto ok = run_fake(*codex, d, "ok", false);
   CHECK(ok.cmd.argv[0] == o.binary);
-  CHECK(ok.recorded == lines({"exec", "--json", "--cd", d.run.workdir, "--model", "gpt-5-codex",
-                              "--sandbox", "workspace-write", prompt}));
+  CHECK(ok.recorded == lines({"exec", "--json", "--cd", d.run.workdir, "--model",
+                              "gpt-5-codex", "--sandbox", "workspace-write", prompt}));
   CHECK(ok.outcome.success);
   CHECK(ok.outcome.summary == "Added sign_token() for sw-a3f8.1.2.");
 
@@ -480,7 +492,8 @@ TEST_CASE("codex adapter: exec --json events, binary given by absolute path",
   CHECK(via_path.outcome.success);
 }
 
-TEST_CASE("codex judge: the turn's end decides over the exit code", "[harness][adapter]") {
+TEST_CASE("codex judge: the turn's end decides over the exit code",
+          "[harness][adapter]") {
   auto codex = adapter("codex");
   model_run run;
   run_exit exit;
@@ -493,8 +506,8 @@ TEST_CASE("codex judge: the turn's end decides over the exit code", "[harness][a
   CHECK(o.summary == "All done.");
 
   exit.exit_code = 0;
-  o = codex->judge(run, exit, "{\"type\":\"turn.failed\",\"error\":{\"message\":\"quota\"}}\n",
-                   "");
+  o = codex->judge(run, exit,
+                   "{\"type\":\"turn.failed\",\"error\":{\"message\":\"quota\"}}\n", "");
   CHECK(o.failure_type == "task_error");
   CHECK(o.reason == "codex: turn failed: quota");
 
@@ -530,8 +543,9 @@ TEST_CASE("gemini adapter: -p with --output-format json", "[harness][adapter]") 
   auto error = run_fake(*gemini, d, "error", true);
   CHECK(error.proc.exit.exit_code == 53);
   CHECK(error.outcome.failure_type == "task_error");
-  CHECK(error.outcome.reason == "gemini exited with code 53: FatalTurnLimitedError: Reached "
-                                "max session turns for this session.");
+  CHECK(error.outcome.reason ==
+        "gemini exited with code 53: FatalTurnLimitedError: Reached "
+        "max session turns for this session.");
 
   auto crash = run_fake(*gemini, d, "crash", true);
   CHECK(crash.outcome.failure_type == "task_error");
@@ -546,8 +560,9 @@ TEST_CASE("gemini adapter: -p with --output-format json", "[harness][adapter]") 
   run_exit exit;
   exit.exit_code = 0;
   auto reported = gemini->judge(
-    run, exit, "{\n  \"response\": \"\",\n  \"error\": {\"type\": \"ApiError\", \"message\": "
-               "\"quota exceeded\"}\n}\n",
+    run, exit,
+    "{\n  \"response\": \"\",\n  \"error\": {\"type\": \"ApiError\", \"message\": "
+    "\"quota exceeded\"}\n}\n",
     "");
   CHECK(reported.failure_type == "task_error");
   CHECK(reported.reason == "gemini reported ApiError: quota exceeded");
@@ -576,7 +591,8 @@ TEST_CASE("CLI adapters need a readable prompt that fits in one argument",
   }
 }
 
-TEST_CASE("adapter helpers: one line, last line, last JSON object", "[harness][adapter]") {
+TEST_CASE("adapter helpers: one line, last line, last JSON object",
+          "[harness][adapter]") {
   using namespace swarm::harness::detail;
   CHECK(one_line("  two\n\nlines\t here  ") == "two lines here");
   CHECK(one_line("abcdefghij", 8) == "abcde...");
