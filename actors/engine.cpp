@@ -21,6 +21,7 @@
 #include <mutex>
 #include <filesystem>
 #include <random>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace swarm {
@@ -59,6 +60,26 @@ expected<std::unique_ptr<SQLite::Database>> open_for_reading(const options& opts
       return writer.err();
   }
   return persistence::open_database_readonly(opts.db_path);
+}
+
+// Every running model holds about five descriptors (two pipes, a pidfd, two files).
+// When `agents` of them would not fit under the soft limit, raise it (up to the hard
+// limit) — and say so, since it is the embedding program's process too.
+void make_room_for_models(size_t agents) {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0)
+    return;
+  const rlim_t needed = static_cast<rlim_t>(agents) * 6 + 256;
+  if (r.rlim_cur == RLIM_INFINITY || r.rlim_cur >= needed)
+    return;
+  auto before = r.rlim_cur;
+  r.rlim_cur = r.rlim_max == RLIM_INFINITY ? needed : std::min(needed, r.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &r) == 0)
+    spdlog::info("raised the open-file limit from {} to {} for {} agents", before, r.rlim_cur,
+                 agents);
+  if (r.rlim_cur < needed)
+    spdlog::warn("{} agents may need {} open files; the hard limit is {}", agents, needed,
+                 r.rlim_cur);
 }
 
 agent_status to_status(const agent_info& a) {
@@ -301,6 +322,7 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
   std::lock_guard<std::mutex> guard{im.mtx};
   if (!im.runner)
     im.runner = std::make_shared<harness::process_runner>();
+  make_room_for_models(im.agents.size() + n);
   for (size_t i = 0; i < n; ++i) {
     agent_config cfg;
     cfg.profile.name = i < a.names.size() ? a.names[i] : std::string{};

@@ -23,6 +23,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+// A child's life, all of it on the I/O thread:
+// * spawn: fork; exec confirmed by EOF on a close-on-exec report pipe.
+// * running: pipes drained into the files; timeout and terminate() timers.
+// * exited: the pidfd is readable. The group is SIGKILLed while the leader's zombie still
+//   holds the pid (so the group id cannot be anyone else's), then the leader is reaped.
+// * settling: until both pipes hit EOF and no live process is left in the group, or
+//   until cleanup_limit passes.
+// * delivered: files cut to their tail and closed, on_exit called, the child forgotten.
+
 namespace swarm::harness {
 
 namespace {
@@ -30,8 +39,8 @@ namespace {
 using clock = std::chrono::steady_clock;
 
 // After the leader is reaped, how long the runner waits for the rest of the group to die
-// and for the pipes to close. Past it, a process that escaped the group still holds a pipe;
-// the runner closes its end and reports what it has.
+// and for the pipes to close. Past it, a process that escaped the group still holds a
+// pipe; the runner closes its end and reports what it has.
 constexpr auto cleanup_limit = std::chrono::seconds(2);
 // How often a finished child's group is checked for survivors while it settles.
 constexpr int settle_poll_ms = 2;
@@ -45,7 +54,9 @@ constexpr size_t buffer_size = 256 * 1024;
 // that escaped the group may go on writing.
 constexpr size_t final_read_budget = 16 * 1024 * 1024;
 
-std::string errno_text(int err) { return std::system_category().message(err); }
+std::string errno_text(int err) {
+  return std::system_category().message(err);
+}
 
 class unique_fd {
 public:
@@ -61,8 +72,7 @@ public:
   int get() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
   void reset(int fd = -1) {
-    if (fd_ >= 0)
-      ::close(fd_);
+    if (fd_ >= 0) ::close(fd_);
     fd_ = fd;
   }
 
@@ -73,8 +83,7 @@ private:
 // Moves `fd` to a number above stdin/stdout/stderr (close-on-exec), so dup2 onto 0..2 in
 // the child can never clobber it, even in a program that closed its standard streams.
 unique_fd above_stdio(unique_fd fd) {
-  if (fd.get() > 2)
-    return fd;
+  if (fd.get() > 2) return fd;
   return unique_fd(fcntl(fd.get(), F_DUPFD_CLOEXEC, 3));
 }
 
@@ -84,11 +93,9 @@ struct pipe_pair {
 
 std::optional<pipe_pair> make_pipe() {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0)
-    return std::nullopt;
+  if (pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
   pipe_pair p{unique_fd(fds[0]), above_stdio(unique_fd(fds[1]))};
-  if (!p.write_end.valid())
-    return std::nullopt;
+  if (!p.write_end.valid()) return std::nullopt;
   return p;
 }
 
@@ -105,16 +112,13 @@ struct proc_stat {
 std::optional<proc_stat> read_proc_stat(int pid) {
   std::string path = "/proc/" + std::to_string(pid) + "/stat";
   unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid())
-    return std::nullopt;
+  if (!fd.valid()) return std::nullopt;
   char buf[1024];
   ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-  if (n <= 0)
-    return std::nullopt;
+  if (n <= 0) return std::nullopt;
   buf[n] = '\0';
   const char* p = std::strrchr(buf, ')');
-  if (p == nullptr)
-    return std::nullopt;
+  if (p == nullptr) return std::nullopt;
   proc_stat st;
   int ppid = 0;
   long long ticks = 0;
@@ -124,8 +128,7 @@ std::optional<proc_stat> read_proc_stat(int pid) {
                         " %c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
                         "%*d %*d %*d %lld",
                         &st.state, &ppid, &st.pgrp, &ticks);
-  if (got != 4)
-    return std::nullopt;
+  if (got != 4) return std::nullopt;
   st.start_ticks = ticks;
   return st;
 }
@@ -134,16 +137,13 @@ std::optional<proc_stat> read_proc_stat(int pid) {
 // zombie until its parent (often init) reaps it; zombies count as gone. Some init
 // processes in containers never reap, so "kill(-pgid, 0) fails" is not enough.
 bool group_has_live_member(int pgid) {
-  if (::kill(-pgid, 0) != 0 && errno == ESRCH)
-    return false;
+  if (::kill(-pgid, 0) != 0 && errno == ESRCH) return false;
   DIR* dir = ::opendir("/proc");
-  if (dir == nullptr)
-    return false;
+  if (dir == nullptr) return false;
   bool alive = false;
   while (dirent* e = ::readdir(dir)) {
     int pid = std::atoi(e->d_name);
-    if (pid <= 0)
-      continue;
+    if (pid <= 0) continue;
     auto st = read_proc_stat(pid);
     if (st && st->pgrp == pgid && st->state != 'Z' && st->state != 'X') {
       alive = true;
@@ -165,11 +165,11 @@ std::vector<std::string> child_environment(const process_spec& spec) {
   };
   std::vector<std::string> out;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e)
-    if (!overridden(*e))
-      out.emplace_back(*e);
+    if (!overridden(*e)) out.emplace_back(*e);
   for (size_t i = 0; i < spec.env.size(); ++i) {
-    auto later = std::find_if(spec.env.begin() + i + 1, spec.env.end(),
-                              [&](const auto& kv) { return kv.first == spec.env[i].first; });
+    auto later =
+        std::find_if(spec.env.begin() + i + 1, spec.env.end(),
+                     [&](const auto& kv) { return kv.first == spec.env[i].first; });
     if (later == spec.env.end())
       out.push_back(spec.env[i].first + "=" + spec.env[i].second);
   }
@@ -179,15 +179,15 @@ std::vector<std::string> child_environment(const process_spec& spec) {
 std::string env_value(const std::vector<std::string>& env, std::string_view name,
                       std::string fallback) {
   for (const auto& e : env)
-    if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=')
+    if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 &&
+        e[name.size()] == '=')
       return e.substr(name.size() + 1);
   return fallback;
 }
 
 // A relative path as the child, after chdir(cwd), will see it.
 std::string in_cwd(const std::string& path, const std::string& cwd) {
-  if (path.empty() || path[0] == '/' || cwd.empty())
-    return path;
+  if (path.empty() || path[0] == '/' || cwd.empty()) return path;
   return cwd + "/" + path;
 }
 
@@ -218,8 +218,7 @@ swarm::expected<std::string> resolve_program(const std::string& name,
   if (name.find('/') != std::string::npos) {
     std::string path = in_cwd(name, cwd), why;
     int err = check_executable(path, why);
-    if (err == 0)
-      return path;
+    if (err == 0) return path;
     return make_error(err == ENOENT ? errc::not_found : errc::bad_request,
                       "cannot run " + path + ": " + why);
   }
@@ -231,10 +230,8 @@ swarm::expected<std::string> resolve_program(const std::string& name,
     std::string dir = search.substr(begin, end - begin);
     std::string path = in_cwd((dir.empty() ? "." : dir) + "/" + name, cwd), why;
     int err = check_executable(path, why);
-    if (err == 0)
-      return path;
-    if (refused.empty() && err != ENOENT && err != ENOTDIR)
-      refused = path + ": " + why;
+    if (err == 0) return path;
+    if (refused.empty() && err != ENOENT && err != ENOTDIR) refused = path + ": " + why;
     begin = end + 1;
   }
   if (!refused.empty())
@@ -294,11 +291,9 @@ void reset_signals() {
 void close_other_fds(int keep) {
   bool ok = (keep == 3 || ::close_range(3, keep - 1, 0) == 0) &&
             ::close_range(keep + 1, ~0U, 0) == 0;
-  if (ok)
-    return;
+  if (ok) return;
   for (int fd = 3; fd < 4096; ++fd) // no close_range (Linux < 5.9)
-    if (fd != keep)
-      ::close(fd);
+    if (fd != keep) ::close(fd);
 }
 
 [[noreturn]] void exec_child(const exec_plan& p) noexcept {
@@ -307,10 +302,10 @@ void close_other_fds(int keep) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != p.parent) // the swarm died before prctl took effect
     _exit(127);
-  if (::dup2(p.stdin_fd, 0) < 0 || ::dup2(p.stdout_fd, 1) < 0 || ::dup2(p.stderr_fd, 2) < 0)
+  if (::dup2(p.stdin_fd, 0) < 0 || ::dup2(p.stdout_fd, 1) < 0 ||
+      ::dup2(p.stderr_fd, 2) < 0)
     report_and_exit(p.report_fd, step_stdio);
-  if (p.cwd != nullptr && ::chdir(p.cwd) != 0)
-    report_and_exit(p.report_fd, step_chdir);
+  if (p.cwd != nullptr && ::chdir(p.cwd) != 0) report_and_exit(p.report_fd, step_chdir);
   close_other_fds(p.report_fd);
   ::execve(p.path, p.argv, p.envp);
   report_and_exit(p.report_fd, step_exec);
@@ -320,13 +315,13 @@ void close_other_fds(int keep) {
 
 // One stream of a child: the pipe it writes and the file that keeps the tail.
 struct captured_stream {
-  unique_fd pipe;          // read end, non-blocking; reset at EOF
-  unique_fd file;          // invalid when the stream is not kept or writing failed
+  unique_fd pipe; // read end, non-blocking; reset at EOF
+  unique_fd file; // invalid when the stream is not kept or writing failed
   std::string path;
   uint64_t cap = 0;
-  uint64_t total = 0;      // bytes read from the pipe
-  uint64_t file_size = 0;  // bytes in the file now
-  std::string error;       // the first failure writing the file
+  uint64_t total = 0;     // bytes read from the pipe
+  uint64_t file_size = 0; // bytes in the file now
+  std::string error;      // the first failure writing the file
 };
 
 void file_failed(captured_stream& s, const char* what) {
@@ -338,10 +333,8 @@ void file_failed(captured_stream& s, const char* what) {
 bool write_all_at(int fd, const char* data, size_t n, uint64_t offset) {
   while (n > 0) {
     ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return false;
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
     data += w;
     n -= static_cast<size_t>(w);
     offset += static_cast<uint64_t>(w);
@@ -352,14 +345,12 @@ bool write_all_at(int fd, const char* data, size_t n, uint64_t offset) {
 // Moves the last `keep` bytes of the file to its start and cuts it there. Copying forward
 // is safe even when the ranges overlap, since the destination lies before the source.
 void keep_tail(captured_stream& s, uint64_t keep, std::vector<char>& buf) {
-  if (!s.file.valid() || s.file_size <= keep)
-    return;
+  if (!s.file.valid() || s.file_size <= keep) return;
   uint64_t from = s.file_size - keep;
   for (uint64_t done = 0; done < keep;) {
     size_t chunk = static_cast<size_t>(std::min<uint64_t>(buf.size(), keep - done));
     ssize_t r = ::pread(s.file.get(), buf.data(), chunk, static_cast<off_t>(from + done));
-    if (r < 0 && errno == EINTR)
-      continue;
+    if (r < 0 && errno == EINTR) continue;
     if (r <= 0 || !write_all_at(s.file.get(), buf.data(), static_cast<size_t>(r), done))
       return file_failed(s, "compacting");
     done += static_cast<uint64_t>(r);
@@ -373,12 +364,10 @@ void keep_tail(captured_stream& s, uint64_t keep, std::vector<char>& buf) {
 // each byte is copied at most once more, and the file always ends in the stream's tail.
 void append(captured_stream& s, const char* data, size_t n, std::vector<char>& buf) {
   s.total += n;
-  if (!s.file.valid() || s.cap == 0)
-    return;
-  if (!write_all_at(s.file.get(), data, n, s.file_size))
-    return file_failed(s, "writing");
+  if (!s.file.valid() || s.cap == 0) return;
+  if (!write_all_at(s.file.get(), data, n, s.file_size)) return file_failed(s, "writing");
   s.file_size += n;
-  if (s.file_size >= 2 * s.cap)
+  if (s.file_size >= s.cap && s.file_size - s.cap >= s.cap) // >= 2*cap, without overflow
     keep_tail(s, s.cap, buf);
 }
 
@@ -403,24 +392,28 @@ drain_result drain(captured_stream& s, std::vector<char>& in, std::vector<char>&
 
 // ---- the children
 
+// An epoll registration is keyed by the child's serial id and what the descriptor is.
+// Not by pid: once a leader is reaped, its pid may be reused by a new child while the old
+// one is still settling.
 enum class watch_kind : uint64_t { wake = 0, out = 1, err = 2, exit = 3 };
 
-uint64_t watch_key(int pid, watch_kind kind) {
-  return (static_cast<uint64_t>(pid) << 2) | static_cast<uint64_t>(kind);
+uint64_t watch_key(uint64_t id, watch_kind kind) {
+  return (id << 2) | static_cast<uint64_t>(kind);
 }
 
 // A started child, owned by the I/O thread from fork until its on_exit returns.
 struct child {
+  uint64_t id = 0; // serial, never reused; 0 is the wake-up eventfd's key
   int pid = 0;
   exit_callback on_exit;
-  unique_fd pidfd;             // invalid without pidfd_open, or once the leader is reaped
+  unique_fd pidfd; // invalid without pidfd_open, or once the leader is reaped
   captured_stream out, err;
   clock::time_point started;
   std::optional<clock::time_point> term_at; // when the timeout sends SIGTERM
   std::optional<clock::time_point> kill_at; // when SIGKILL follows
   std::chrono::milliseconds grace{0};
   bool reaped = false;
-  clock::time_point give_up_at;             // reaped: the cleanup deadline
+  clock::time_point give_up_at; // reaped: the cleanup deadline
   process_result result;
 };
 
@@ -433,9 +426,18 @@ void record_status(process_result& r, const siginfo_t& si) {
 
 struct start_request {
   process_spec spec;
+  start_callback on_started;
   exit_callback on_exit;
-  std::promise<swarm::expected<int>> reply;
 };
+
+// A callback that throws has no one on the I/O thread to hand the exception to.
+template <class Callback, class Arg>
+void call_quietly(const Callback& callback, const Arg& arg) noexcept {
+  try {
+    if (callback) callback(arg);
+  } catch (...) {
+  }
+}
 
 } // namespace
 
@@ -456,7 +458,9 @@ struct process_runner::impl {
   std::thread thread_;
 
   // I/O thread only.
-  std::unordered_map<int, std::unique_ptr<child>> children_;
+  std::unordered_map<uint64_t, std::unique_ptr<child>> children_; // by id
+  std::unordered_map<int, uint64_t> unreaped_;                    // pid -> id
+  uint64_t next_id_ = 1;
   bool shutting_down_ = false;
   std::vector<char> read_buf_ = std::vector<char>(buffer_size);
   std::vector<char> copy_buf_ = std::vector<char>(buffer_size);
@@ -469,9 +473,11 @@ struct process_runner::impl {
   int next_timeout_ms(clock::time_point now) const;
   void dispatch(const epoll_event& e);
   void take_requests();
+  void start_now(start_request r);
   swarm::expected<int> spawn(process_spec spec, exit_callback on_exit);
   swarm::expected<int> fork_exec(process_spec& spec, child& c);
-  bool watch(int fd, int pid, watch_kind kind);
+  bool watch(int fd, uint64_t id, watch_kind kind);
+  bool watch_all(child& c);
   void unwatch(unique_fd& fd);
   void signal_group(child& c, int sig);
   void terminate_now(int pid);
@@ -490,18 +496,32 @@ void process_runner::impl::wake() {
   (void)ignored; // the counter only saturates when the thread already has to wake
 }
 
-bool process_runner::impl::watch(int fd, int pid, watch_kind kind) {
+bool process_runner::impl::watch(int fd, uint64_t id, watch_kind kind) {
   epoll_event ev{};
   ev.events = EPOLLIN;
-  ev.data.u64 = watch_key(pid, kind);
+  ev.data.u64 = watch_key(id, kind);
   return ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+// Without a pidfd (Linux < 5.3) the exit is noticed by polling in check_timers.
+bool process_runner::impl::watch_all(child& c) {
+  bool ok = (!c.pidfd.valid() || watch(c.pidfd.get(), c.id, watch_kind::exit)) &&
+            watch(c.out.pipe.get(), c.id, watch_kind::out) &&
+            watch(c.err.pipe.get(), c.id, watch_kind::err);
+  if (!ok) {
+    int err = errno;
+    unwatch(c.pidfd);
+    unwatch(c.out.pipe);
+    unwatch(c.err.pipe);
+    errno = err;
+  }
+  return ok;
 }
 
 // Always deregistered explicitly: a child forked but not yet exec'd may still share the
 // descriptor, and closing ours alone would leave the registration alive.
 void process_runner::impl::unwatch(unique_fd& fd) {
-  if (!fd.valid())
-    return;
+  if (!fd.valid()) return;
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd.get(), nullptr);
   fd.reset();
 }
@@ -509,8 +529,7 @@ void process_runner::impl::unwatch(unique_fd& fd) {
 // Only while the leader is unreaped: its zombie holds the pid, so the group id cannot
 // have been reused by anyone else.
 void process_runner::impl::signal_group(child& c, int sig) {
-  if (!c.reaped)
-    ::kill(-c.pid, sig);
+  if (!c.reaped) ::kill(-c.pid, sig);
 }
 
 void process_runner::impl::run() {
@@ -527,18 +546,14 @@ void process_runner::impl::run() {
 
 int process_runner::impl::next_timeout_ms(clock::time_point now) const {
   auto next = clock::time_point::max();
-  for (const auto& [pid, c] : children_) {
-    if (c->reaped)
-      return settle_poll_ms;
+  for (const auto& [id, c] : children_) {
+    if (c->reaped) return settle_poll_ms;
     if (!c->pidfd.valid())
       next = std::min(next, now + std::chrono::milliseconds(no_pidfd_poll_ms));
-    if (c->term_at)
-      next = std::min(next, *c->term_at);
-    if (c->kill_at)
-      next = std::min(next, *c->kill_at);
+    if (c->term_at) next = std::min(next, *c->term_at);
+    if (c->kill_at) next = std::min(next, *c->kill_at);
   }
-  if (next == clock::time_point::max())
-    return -1;
+  if (next == clock::time_point::max()) return -1;
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - now).count();
   return static_cast<int>(std::clamp<int64_t>(ms, 0, 60'000));
 }
@@ -551,15 +566,12 @@ void process_runner::impl::dispatch(const epoll_event& e) {
     (void)ignored;
     return take_requests();
   }
-  auto it = children_.find(static_cast<int>(e.data.u64 >> 2));
-  if (it == children_.end())
-    return;
+  auto it = children_.find(e.data.u64 >> 2);
+  if (it == children_.end()) return;
   child& c = *it->second;
-  if (kind == watch_kind::exit)
-    return on_leader_exit(c);
+  if (kind == watch_kind::exit) return on_leader_exit(c);
   captured_stream& s = kind == watch_kind::out ? c.out : c.err;
-  if (drain(s, read_buf_, copy_buf_, read_budget) == drain_result::eof)
-    unwatch(s.pipe);
+  if (drain(s, read_buf_, copy_buf_, read_budget) == drain_result::eof) unwatch(s.pipe);
 }
 
 void process_runner::impl::take_requests() {
@@ -571,57 +583,69 @@ void process_runner::impl::take_requests() {
     terminations.swap(terminations_);
     if (stopping_ && !shutting_down_) {
       shutting_down_ = true;
-      for (auto& [pid, c] : children_)
+      for (auto& [id, c] : children_)
         signal_group(*c, SIGKILL);
     }
   }
   for (auto& r : starts)
-    r.reply.set_value(spawn(std::move(r.spec), std::move(r.on_exit)));
+    start_now(std::move(r));
   for (int pid : terminations)
     terminate_now(pid);
 }
 
+void process_runner::impl::start_now(start_request r) {
+  swarm::expected<process_started> started = make_error(errc::internal, "not started");
+  try {
+    auto pid = spawn(std::move(r.spec), std::move(r.on_exit));
+    if (pid)
+      started =
+          process_started{*pid, children_.at(unreaped_.at(*pid))->result.start_ticks};
+    else
+      started = pid.err();
+  } catch (const std::exception& e) { // bad_alloc, mostly: never leave a caller hanging
+    started = make_error(errc::internal, std::string("process_runner: ") + e.what());
+  }
+  call_quietly(r.on_started, started);
+}
+
 void process_runner::impl::terminate_now(int pid) {
-  auto it = children_.find(pid);
-  if (it == children_.end() || it->second->reaped)
-    return;
-  child& c = *it->second;
+  auto it = unreaped_.find(pid);
+  if (it == unreaped_.end()) return;
+  child& c = *children_.at(it->second);
   signal_group(c, SIGTERM);
   c.term_at.reset();
   auto kill_at = clock::now() + c.grace;
-  if (!c.kill_at || kill_at < *c.kill_at)
-    c.kill_at = kill_at;
+  if (!c.kill_at || kill_at < *c.kill_at) c.kill_at = kill_at;
 }
 
-swarm::expected<int> process_runner::impl::spawn(process_spec spec, exit_callback on_exit) {
+swarm::expected<int> process_runner::impl::spawn(process_spec spec,
+                                                 exit_callback on_exit) {
   if (shutting_down_)
     return make_error(errc::shutting_down, "the process runner is shutting down");
   if (spec.argv.empty() || spec.argv[0].empty())
     return make_error(errc::bad_request, "process_spec.argv is empty: nothing to run");
   if (!spec.stdout_path.empty() && spec.stdout_path == spec.stderr_path)
-    return make_error(errc::bad_request, "stdout and stderr both go to " + spec.stdout_path +
+    return make_error(errc::bad_request, "stdout and stderr both go to " +
+                                             spec.stdout_path +
                                              ": give them different files");
   auto c = std::make_unique<child>();
+  c->id = next_id_++;
   c->on_exit = std::move(on_exit);
   c->grace = spec.kill_grace;
   auto pid = fork_exec(spec, *c);
-  if (!pid)
-    return pid;
+  if (!pid) return pid;
   c->pid = *pid;
   c->result.pid = *pid;
   c->result.start_ticks = process_start_ticks(*pid);
-  if (spec.timeout.count() > 0)
-    c->term_at = c->started + spec.timeout;
-  bool watched = (!c->pidfd.valid() || watch(c->pidfd.get(), *pid, watch_kind::exit)) &&
-                 watch(c->out.pipe.get(), *pid, watch_kind::out) &&
-                 watch(c->err.pipe.get(), *pid, watch_kind::err);
-  if (!watched) {
+  if (spec.timeout.count() > 0) c->term_at = c->started + spec.timeout;
+  if (!watch_all(*c)) {
     std::string why = errno_text(errno);
-    ::kill(-*pid, SIGKILL);
+    ::kill(-*pid, SIGKILL); // unreaped, so the group is still ours
     ::waitpid(*pid, nullptr, 0);
     return make_error(errc::io_error, "cannot watch " + spec.argv[0] + ": epoll: " + why);
   }
-  children_.emplace(*pid, std::move(c));
+  unreaped_.emplace(*pid, c->id);
+  children_.emplace(c->id, std::move(c));
   running_.fetch_add(1);
   return pid;
 }
@@ -629,12 +653,11 @@ swarm::expected<int> process_runner::impl::spawn(process_spec spec, exit_callbac
 namespace {
 
 swarm::expected<unique_fd> open_output(const std::string& path, const char* stream) {
-  if (path.empty())
-    return unique_fd();
+  if (path.empty()) return unique_fd();
   unique_fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd.valid())
-    return make_error(errc::io_error, std::string("cannot create the ") + stream + " file " +
-                                          path + ": " + errno_text(errno));
+    return make_error(errc::io_error, std::string("cannot create the ") + stream +
+                                          " file " + path + ": " + errno_text(errno));
   return fd;
 }
 
@@ -646,11 +669,24 @@ void capture(captured_stream& s, unique_fd pipe, unique_fd file, const std::stri
   s.cap = cap;
 }
 
+// Blocks until the child execs (EOF: the report pipe was close-on-exec) or reports why it
+// could not.
+std::optional<exec_report> await_exec(const unique_fd& report) {
+  exec_report r{};
+  ssize_t n;
+  do
+    n = ::read(report.get(), &r, sizeof r);
+  while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof r)) return r;
+  return std::nullopt;
+}
+
 swarm::error exec_failure(const exec_report& r, const std::string& path,
                           const std::string& cwd) {
   std::string what = r.step == step_chdir ? "cannot enter " + cwd
-                     : r.step == step_exec ? "cannot execute " + path
-                                           : "cannot redirect the standard streams of " + path;
+                     : r.step == step_exec
+                         ? "cannot execute " + path
+                         : "cannot redirect the standard streams of " + path;
   auto code = r.err == ENOENT ? errc::not_found : errc::io_error;
   return make_error(code, what + ": " + errno_text(r.err));
 }
@@ -662,43 +698,39 @@ swarm::error exec_failure(const exec_report& r, const std::string& path,
 swarm::expected<int> process_runner::impl::fork_exec(process_spec& spec, child& c) {
   auto env = child_environment(spec);
   auto path = resolve_program(spec.argv[0], env, spec.cwd);
-  if (!path)
-    return path.err();
+  if (!path) return path.err();
   auto out_file = open_output(spec.stdout_path, "stdout");
-  if (!out_file)
-    return out_file.err();
+  if (!out_file) return out_file.err();
   auto err_file = open_output(spec.stderr_path, "stderr");
-  if (!err_file)
-    return err_file.err();
+  if (!err_file) return err_file.err();
   auto out = make_pipe(), err = make_pipe(), report = make_pipe();
   if (!out || !err || !report)
-    return make_error(errc::io_error, "cannot start " + spec.argv[0] + ": pipe: " +
-                                          errno_text(errno));
+    return make_error(errc::io_error,
+                      "cannot start " + spec.argv[0] + ": pipe: " + errno_text(errno));
   auto argv = c_strings(spec.argv);
   auto envp = c_strings(env);
-  exec_plan plan{path->c_str(), argv.data(), envp.data(),
+  exec_plan plan{path->c_str(),
+                 argv.data(),
+                 envp.data(),
                  spec.cwd.empty() ? nullptr : spec.cwd.c_str(),
-                 devnull_.get(), out->write_end.get(), err->write_end.get(),
-                 report->write_end.get(), self_};
+                 devnull_.get(),
+                 out->write_end.get(),
+                 err->write_end.get(),
+                 report->write_end.get(),
+                 self_};
   c.started = clock::now();
   pid_t pid = ::fork();
   if (pid < 0)
-    return make_error(errc::io_error, "cannot start " + spec.argv[0] + ": fork: " +
-                                          errno_text(errno));
-  if (pid == 0)
-    exec_child(plan);
+    return make_error(errc::io_error,
+                      "cannot start " + spec.argv[0] + ": fork: " + errno_text(errno));
+  if (pid == 0) exec_child(plan);
   ::setpgid(pid, pid); // the child does it too; whoever runs first wins the race
   out->write_end.reset();
   err->write_end.reset();
   report->write_end.reset();
-  exec_report r{};
-  ssize_t n;
-  do
-    n = ::read(report->read_end.get(), &r, sizeof r);
-  while (n < 0 && errno == EINTR);
-  if (n == static_cast<ssize_t>(sizeof r)) {
+  if (auto failed = await_exec(report->read_end)) {
     ::waitpid(pid, nullptr, 0); // the child has _exit'ed already
-    return exec_failure(r, *path, spec.cwd);
+    return exec_failure(*failed, *path, spec.cwd);
   }
   ::fcntl(out->read_end.get(), F_SETFL, O_NONBLOCK);
   ::fcntl(err->read_end.get(), F_SETFL, O_NONBLOCK);
@@ -713,8 +745,7 @@ swarm::expected<int> process_runner::impl::fork_exec(process_spec& spec, child& 
 // The leader is a zombie: kill what is left of its group first (the zombie still holds
 // the pid, so the group id is ours), then reap exactly this child.
 void process_runner::impl::on_leader_exit(child& c) {
-  if (c.reaped)
-    return;
+  if (c.reaped) return;
   signal_group(c, SIGKILL);
   siginfo_t si{};
   int rc;
@@ -724,6 +755,7 @@ void process_runner::impl::on_leader_exit(child& c) {
   if (rc == 0)
     record_status(c.result, si); // else someone called waitpid(-1): the status is lost
   c.reaped = true;
+  unreaped_.erase(c.pid);
   c.result.duration_s = std::chrono::duration<double>(clock::now() - c.started).count();
   c.give_up_at = clock::now() + cleanup_limit;
   c.term_at.reset();
@@ -732,13 +764,13 @@ void process_runner::impl::on_leader_exit(child& c) {
 }
 
 void process_runner::impl::check_timers(clock::time_point now) {
-  for (auto& [pid, cp] : children_) {
+  for (auto& [id, cp] : children_) {
     child& c = *cp;
-    if (c.reaped)
-      continue;
+    if (c.reaped) continue;
     if (!c.pidfd.valid()) {
       siginfo_t si{};
-      if (::waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+      if (::waitid(P_PID, static_cast<id_t>(c.pid), &si, WEXITED | WNOHANG | WNOWAIT) ==
+              0 &&
           si.si_pid != 0) {
         on_leader_exit(c);
         continue;
@@ -760,36 +792,29 @@ void process_runner::impl::check_timers(clock::time_point now) {
 // Reaped, the group has no live member and both pipes are closed — or the cleanup
 // deadline passed (a process that left the group may hold a pipe forever).
 bool process_runner::impl::settled(child& c, clock::time_point now) {
-  if (!c.reaped)
-    return false;
-  if (now >= c.give_up_at)
-    return true;
+  if (!c.reaped) return false;
+  if (now >= c.give_up_at) return true;
   return !c.out.pipe.valid() && !c.err.pipe.valid() && !group_has_live_member(c.pid);
 }
 
 void process_runner::impl::finish_settled() {
   auto now = clock::now();
-  std::vector<int> done;
-  for (auto& [pid, c] : children_)
-    if (settled(*c, now))
-      done.push_back(pid);
-  for (int pid : done) {
-    auto node = children_.extract(pid);
-    deliver(std::move(node.mapped()));
-  }
+  std::vector<uint64_t> done;
+  for (auto& [id, c] : children_)
+    if (settled(*c, now)) done.push_back(id);
+  for (uint64_t id : done) // callbacks may start children: no iterator is live here
+    deliver(std::move(children_.extract(id).mapped()));
 }
 
 namespace {
 
 void finalize(captured_stream& s, std::vector<char>& in, std::vector<char>& copy,
               uint64_t& bytes, bool& truncated, std::string& error) {
-  if (s.pipe.valid())
-    drain(s, in, copy, final_read_budget);
+  if (s.pipe.valid()) drain(s, in, copy, final_read_budget);
   keep_tail(s, s.cap, copy);
   bytes = s.total;
   truncated = s.total > s.cap;
-  if (error.empty())
-    error = s.error;
+  if (error.empty()) error = s.error;
 }
 
 } // namespace
@@ -798,19 +823,16 @@ void finalize(captured_stream& s, std::vector<char>& in, std::vector<char>& copy
 // before the callback runs, so a callback may start the next process at once.
 void process_runner::impl::deliver(std::unique_ptr<child> c) {
   auto& r = c->result;
-  finalize(c->out, read_buf_, copy_buf_, r.stdout_bytes, r.stdout_truncated, r.output_error);
-  finalize(c->err, read_buf_, copy_buf_, r.stderr_bytes, r.stderr_truncated, r.output_error);
+  finalize(c->out, read_buf_, copy_buf_, r.stdout_bytes, r.stdout_truncated,
+           r.output_error);
+  finalize(c->err, read_buf_, copy_buf_, r.stderr_bytes, r.stderr_truncated,
+           r.output_error);
   unwatch(c->out.pipe);
   unwatch(c->err.pipe);
   c->out.file.reset();
   c->err.file.reset();
   running_.fetch_sub(1);
-  try {
-    if (c->on_exit)
-      c->on_exit(r);
-  } catch (...) {
-    // on_exit must not throw; there is no one on this thread to hand the exception to.
-  }
+  call_quietly(c->on_exit, r);
 }
 
 // ---- public surface
@@ -842,23 +864,37 @@ process_runner::~process_runner() {
 }
 
 swarm::expected<int> process_runner::start(process_spec spec, exit_callback on_exit) {
-  if (impl_->on_io_thread())
-    return impl_->spawn(std::move(spec), std::move(on_exit));
-  std::future<swarm::expected<int>> reply;
+  if (impl_->on_io_thread()) return impl_->spawn(std::move(spec), std::move(on_exit));
+  std::promise<swarm::expected<int>> reply;
+  auto pid = reply.get_future();
+  auto on_started = [&reply](const swarm::expected<process_started>& started) {
+    reply.set_value(started ? swarm::expected<int>(started->pid)
+                            : swarm::expected<int>(started.err()));
+  };
+  start_async(std::move(spec), on_started, std::move(on_exit));
+  return pid.get();
+}
+
+void process_runner::start_async(process_spec spec, start_callback on_started,
+                                 exit_callback on_exit) {
+  start_request r{std::move(spec), std::move(on_started), std::move(on_exit)};
+  if (impl_->on_io_thread()) return impl_->start_now(std::move(r));
+  bool queued = false;
   {
     std::lock_guard<std::mutex> lock(impl_->mutex_);
-    if (impl_->stopping_)
-      return make_error(errc::shutting_down, "the process runner is shutting down");
-    impl_->starts_.push_back({std::move(spec), std::move(on_exit), {}});
-    reply = impl_->starts_.back().reply.get_future();
+    if (!impl_->stopping_) {
+      impl_->starts_.push_back(std::move(r));
+      queued = true;
+    }
   }
-  impl_->wake();
-  return reply.get();
+  if (queued) return impl_->wake();
+  call_quietly(r.on_started,
+               swarm::expected<process_started>(make_error(
+                   errc::shutting_down, "the process runner is shutting down")));
 }
 
 void process_runner::terminate(int pid) {
-  if (impl_->on_io_thread())
-    return impl_->terminate_now(pid);
+  if (impl_->on_io_thread()) return impl_->terminate_now(pid);
   {
     std::lock_guard<std::mutex> lock(impl_->mutex_);
     impl_->terminations_.push_back(pid);
@@ -866,21 +902,20 @@ void process_runner::terminate(int pid) {
   impl_->wake();
 }
 
-size_t process_runner::running() const { return impl_->running_.load(); }
+size_t process_runner::running() const {
+  return impl_->running_.load();
+}
 
 int64_t process_start_ticks(int pid) {
-  if (pid <= 0)
-    return 0;
+  if (pid <= 0) return 0;
   auto st = read_proc_stat(pid);
   return st ? st->start_ticks : 0;
 }
 
 bool kill_leftover_group(int pgid, int64_t start_ticks) {
-  if (pgid <= 1 || start_ticks <= 0 || pgid == ::getpgrp())
-    return false;
+  if (pgid <= 1 || start_ticks <= 0 || pgid == ::getpgrp()) return false;
   auto st = read_proc_stat(pgid);
-  if (!st || st->start_ticks != start_ticks || st->pgrp != pgid)
-    return false;
+  if (!st || st->start_ticks != start_ticks || st->pgrp != pgid) return false;
   return ::kill(-pgid, SIGKILL) == 0;
 }
 

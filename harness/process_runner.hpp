@@ -5,15 +5,21 @@
 // Ownership and threads: a process_runner owns ONE I/O thread. That thread forks every
 // child (so PR_SET_PDEATHSIG, which fires when the forking *thread* dies, lasts as long
 // as the runner), reads every output pipe, enforces timeouts, reaps, and calls every
-// on_exit. Other threads only hand it requests through a mutex-guarded queue and an
-// eventfd; start() waits for the fork itself (microseconds to a few milliseconds), never
+// on_started and on_exit. Other threads only hand it requests through a mutex-guarded
+// queue and an eventfd; start() waits for its own fork and exec (about a millisecond,
+// more when many starts queue up), start_async() not even that, and neither ever waits
 // for the child. All child state lives on the I/O thread and is touched by no one else.
 //
 // Each child leads its own process group (pgid == pid). When it ends, the rest of its
 // group is SIGKILLed before on_exit runs, so background jobs a model leaves behind die
 // with it. Processes that leave the group themselves (setsid, setpgid) are out of reach.
 // The runner installs no signal handler and reaps only its own children, by pid; it never
-// calls waitpid(-1), so it can live inside any program.
+// calls waitpid(-1), so it can live inside any program (one that reaps with waitpid(-1)
+// itself, or sets SIGCHLD to SIG_IGN, loses exit statuses: such a child reports
+// exit_code -1, signal 0).
+//
+// Each running child holds about five descriptors of this process (two pipes, a pidfd,
+// two output files): 256 children need a descriptor limit above 1024.
 
 #include <swarm/error.hpp>
 
@@ -41,7 +47,8 @@ struct process_spec {
   std::string stdout_path;
   std::string stderr_path;
   // Per stream, the file ends up holding exactly the last min(total, cap) bytes; while
-  // the child runs it holds between cap and 2*cap bytes so `tail -f` works. 0 keeps none.
+  // the child runs it is written live (`tail -f` works) and never exceeds 2*cap bytes.
+  // 0 keeps nothing.
   uint64_t output_cap_bytes = 10 * 1024 * 1024;
   // 0: no limit. Else when it passes, SIGTERM to the group, SIGKILL kill_grace later.
   std::chrono::milliseconds timeout{0};
@@ -50,33 +57,44 @@ struct process_spec {
 };
 
 struct process_result {
-  int pid = 0;               // also the process group id
-  int64_t start_ticks = 0;   // field 22 of /proc/<pid>/stat: names this process across pid reuse
-  int exit_code = -1;        // the exit status when the child exited, else -1
-  int signal = 0;            // the signal that ended it (SIGSEGV=11, SIGKILL=9), else 0
-  bool timed_out = false;    // the spec's timeout passed and the runner signalled the group
-  double duration_s = 0;     // from the fork until the child was reaped
+  int pid = 0; // also the process group id
+  // Field 22 of /proc/<pid>/stat: names this process across pid reuse.
+  int64_t start_ticks = 0;
+  int exit_code = -1;     // the exit status when the child exited, else -1
+  int signal = 0;         // the signal that ended it (SIGSEGV=11, SIGKILL=9), else 0
+  bool timed_out = false; // the spec's timeout passed and the runner signalled the group
+  double duration_s = 0;  // from the fork until the child was reaped
   uint64_t stdout_bytes = 0; // total bytes the group wrote to stdout (kept or not)
   uint64_t stderr_bytes = 0;
-  bool stdout_truncated = false; // stdout_bytes > output_cap_bytes: the file holds the tail
+  // stdout_bytes > output_cap_bytes: the file holds only the tail.
+  bool stdout_truncated = false;
   bool stderr_truncated = false;
   // The first failure writing an output file ("writing /x/out.log: No space left on
   // device"), else empty. The stream is still read and counted; its file stops growing.
   std::string output_error;
-  // Spawn failures are reported by start() and never reach on_exit; these stay false/empty
-  // in every result on_exit sees. Kept so a caller can carry one record for both outcomes.
+  // Spawn failures are reported by start() and never reach on_exit; these stay
+  // false/empty in every result on_exit sees. Kept so a caller can carry one record for
+  // both outcomes.
   bool spawn_failed = false;
   std::string spawn_error;
 };
 
+// A child that has reached exec.
+struct process_started {
+  int pid = 0;             // also the process group id
+  int64_t start_ticks = 0; // as in process_result: record both to clean up after a crash
+};
+
 using exit_callback = std::function<void(const process_result&)>;
+using start_callback = std::function<void(const swarm::expected<process_started>&)>;
 
 class process_runner {
 public:
   process_runner();
-  // SIGKILLs every live group, reaps every child, delivers every outstanding on_exit (with
-  // signal == SIGKILL for the ones it killed) on the I/O thread, then joins the thread.
-  // REQUIRES: no other thread calls start() or terminate() any more.
+  // SIGKILLs every live group, reaps every child, delivers every outstanding on_exit
+  // (with signal == SIGKILL for the ones it killed) on the I/O thread, then joins the
+  // thread. REQUIRES: no other thread calls start() or terminate() any more; not called
+  // from inside an on_exit (the I/O thread cannot join itself).
   ~process_runner();
 
   process_runner(const process_runner&) = delete;
@@ -87,8 +105,20 @@ public:
   // are final. Every failure to start (no argv, program not in PATH or not executable,
   // missing cwd, output file not creatable, exec failed) is returned here, naming the
   // program or path, and on_exit is never called. Safe from any thread, including from
-  // inside an on_exit callback.
+  // inside an on_exit callback. The caller waits while the I/O thread forks and the child
+  // reaches exec (typically well under a millisecond of work), never for the child to
+  // run. on_exit runs on the I/O thread: keep it short (send a message) and let it not
+  // throw.
   swarm::expected<int> start(process_spec spec, exit_callback on_exit);
+
+  // start() for callers that must not wait at all (a CAF scheduler thread while many
+  // agents start at once): returns at once; on_started runs on the I/O thread with the
+  // pid, or with the error start() would have returned, and always before on_exit. After
+  // an error on_exit is never called. When the runner is shutting down, on_started runs
+  // at once on the calling thread with errc::shutting_down. A caller that wants to
+  // terminate before on_started arrived must remember that and call terminate() from
+  // on_started.
+  void start_async(process_spec spec, start_callback on_started, exit_callback on_exit);
 
   // SIGTERM to the group of child `pid` now, SIGKILL after its spec's kill_grace.
   // Does nothing when `pid` is not a running child of this runner. Safe from any thread.
@@ -103,13 +133,14 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
-// Field 22 of /proc/<pid>/stat (start time in clock ticks after boot); 0 if no such process.
+// Field 22 of /proc/<pid>/stat (start time in clock ticks after boot); 0 if no such
+// process.
 int64_t process_start_ticks(int pid);
 
-// SIGKILLs process group `pgid`, left behind by an earlier swarm process that died, but only
-// when process `pgid` (the group leader) still exists and started at `start_ticks`, so a
-// reused pid is never hit. Returns true when it sent the signal. Note that a leader killed by
-// PR_SET_PDEATHSIG is gone, and then its group is not touched.
+// SIGKILLs process group `pgid`, left behind by an earlier swarm process that died, but
+// only when process `pgid` (the group leader) still exists and started at `start_ticks`,
+// so a reused pid is never hit. Returns true when it sent the signal. Note that a leader
+// killed by PR_SET_PDEATHSIG is gone, and then its group is not touched.
 bool kill_leftover_group(int pgid, int64_t start_ticks);
 
 } // namespace swarm::harness

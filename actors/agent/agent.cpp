@@ -33,7 +33,8 @@ constexpr uint64_t judged_tail_bytes = 64 * 1024;
 struct attempt_state {
   task t;
   harness::model_run run;
-  int pid = 0;
+  int pid = 0; // 0 until the runner says it started
+  std::string command_line;
 };
 
 struct agent_state {
@@ -180,26 +181,46 @@ void start_attempt(self_ptr self, claim_result& claimed) {
   std::string command_line;
   for (const auto& a : spec.argv)
     command_line += (command_line.empty() ? "" : " ") + a.substr(0, 200);
+  // The runner's I/O thread forks; this thread goes on at once. Both callbacks come
+  // back as messages, the start always before the exit.
   auto me = caf::actor_cast<caf::actor>(self);
-  auto pid = cfg.runner->start(std::move(spec), [me](const harness::process_result& r) {
-    caf::anon_send(me, run_done_atom_v, r);
-  });
-  if (!pid) {
-    report(self, t, false, pid.err().message, harness::failure::spawn_error);
+  cfg.runner->start_async(
+    std::move(spec),
+    [me](const expected<harness::process_started>& s) {
+      if (s)
+        caf::anon_send(me, spawned_atom_v, static_cast<int32_t>(s->pid), s->start_ticks,
+                       std::string{});
+      else
+        caf::anon_send(me, spawned_atom_v, int32_t{0}, int64_t{0}, s.err().message);
+    },
+    [me](const harness::process_result& r) { caf::anon_send(me, run_done_atom_v, r); });
+  self->state.current = attempt_state{t, std::move(run), 0, std::move(command_line)};
+}
+
+// The model started (or could not): journal it, or fail the attempt.
+void on_spawned(self_ptr self, int32_t pid, int64_t start_ticks, const std::string& error) {
+  auto& st = self->state;
+  if (!st.current || st.current->pid != 0)
+    return;
+  if (pid == 0) {
+    auto t = std::move(st.current->t);
+    st.current.reset();
+    report(self, t, false, error, harness::failure::spawn_error);
     return;
   }
-  self->state.running_pid->store(*pid);
+  auto& cur = *st.current;
+  cur.pid = pid;
+  st.running_pid->store(pid);
   journal(self, event_kind::model_started,
-          boost::json::object{{"task", t.spec.id},
-                              {"attempt", t.attempts},
+          boost::json::object{{"task", cur.t.spec.id},
+                              {"attempt", cur.t.attempts},
                               {"agent", name_of(self)},
-                              {"session", cfg.profile.session},
-                              {"pid", *pid},
-                              {"start_ticks", harness::process_start_ticks(*pid)},
-                              {"run_dir", run.run_dir},
-                              {"command", command_line}});
-  tell_state(self, "busy", t.spec.id, *pid);
-  self->state.current = attempt_state{t, std::move(run), *pid};
+                              {"session", st.cfg.profile.session},
+                              {"pid", pid},
+                              {"start_ticks", start_ticks},
+                              {"run_dir", cur.run.run_dir},
+                              {"command", cur.command_line}});
+  tell_state(self, "busy", cur.t.spec.id, pid);
 }
 
 void claim_next(self_ptr self) {
@@ -228,6 +249,9 @@ void on_run_done(self_ptr self, const harness::process_result& r) {
   auto attempt = std::move(*st.current);
   st.current.reset();
   st.running_pid->store(0);
+  if (!r.output_error.empty())
+    spdlog::warn("agent {}: output of {} not fully kept: {}", name_of(self),
+                 attempt.t.spec.id, r.output_error);
   harness::run_exit ex;
   ex.exit_code = r.exit_code;
   ex.signal = r.signal;
@@ -259,7 +283,7 @@ void on_run_done(self_ptr self, const harness::process_result& r) {
 void on_tick(self_ptr self) {
   auto& st = self->state;
   caf::anon_send(st.coordinator, heartbeat_atom_v, name_of(self)); // no reply wanted
-  if (st.current) {
+  if (st.current && st.current->pid != 0) {
     const auto& t = st.current->t;
     int pid = st.current->pid;
     self->request(st.queue, queue_timeout, renew_atom_v,
@@ -289,6 +313,9 @@ agent_actor::behavior_type agent_impl(self_ptr self, task_queue_actor queue,
       claim_next(self);
       self->delayed_send(self, std::chrono::microseconds(self->state.cfg.heartbeat_us),
                          tick_atom_v);
+    },
+    [=](spawned_atom, int32_t pid, int64_t ticks, const std::string& error) {
+      on_spawned(self, pid, ticks, error);
     },
     [=](run_done_atom, const harness::process_result& r) { on_run_done(self, r); },
     [=](tick_atom) { on_tick(self); },

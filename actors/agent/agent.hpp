@@ -27,6 +27,8 @@ namespace swarm {
 using agent_actor = caf::typed_actor<
   // Begins the work loop.
   caf::reacts_to<start_atom>,
+  // The model subprocess started: (pid, start ticks), or failed to: (0, 0, why).
+  caf::reacts_to<spawned_atom, int32_t, int64_t, std::string>,
   // The model subprocess ended.
   caf::reacts_to<run_done_atom, harness::process_result>,
   // Internal timer: heartbeat and lease renewal.

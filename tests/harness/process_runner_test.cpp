@@ -1,5 +1,5 @@
-// The subprocess runner with real processes: exit statuses, output caps, timeouts, process
-// groups, spawn failures, concurrency, shutdown and leftover groups.
+// The subprocess runner with real processes: exit statuses, output caps, timeouts,
+// process groups, spawn failures, concurrency, shutdown and leftover groups.
 #include "harness/process_runner.hpp"
 
 #include "tests/support/temp_dir.hpp"
@@ -19,6 +19,7 @@
 #include <thread>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -61,13 +62,14 @@ private:
   std::vector<process_result> all_;
 };
 
-std::vector<std::string> sh(const std::string& script) { return {"/bin/sh", "-c", script}; }
+std::vector<std::string> sh(const std::string& script) {
+  return {"/bin/sh", "-c", script};
+}
 
 process_result run(process_runner& runner, process_spec spec) {
   results got;
   auto pid = runner.start(std::move(spec), got.callback());
-  if (!pid)
-    FAIL("start failed: " << pid.err().to_string());
+  if (!pid) FAIL("start failed: " << pid.err().to_string());
   REQUIRE(got.wait_for(1));
   return got.all().front();
 }
@@ -87,11 +89,11 @@ struct proc_info {
 
 proc_info proc(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
   auto close = text.rfind(')');
   proc_info info;
-  if (close == std::string::npos)
-    return info;
+  if (close == std::string::npos) return info;
   std::istringstream rest(text.substr(close + 1));
   rest >> info.state >> info.ppid;
   return info;
@@ -109,11 +111,9 @@ std::vector<int> zombie_children() {
   DIR* dir = opendir("/proc");
   while (dirent* e = readdir(dir)) {
     int pid = std::atoi(e->d_name);
-    if (pid <= 0)
-      continue;
+    if (pid <= 0) continue;
     auto info = proc(pid);
-    if (info.ppid == getpid() && info.state == 'Z')
-      out.push_back(pid);
+    if (info.ppid == getpid() && info.state == 'Z') out.push_back(pid);
   }
   closedir(dir);
   return out;
@@ -123,8 +123,7 @@ template <class Pred>
 bool eventually(Pred pred, std::chrono::milliseconds limit = 5000ms) {
   auto until = clock_type::now() + limit;
   while (clock_type::now() < until) {
-    if (pred())
-      return true;
+    if (pred()) return true;
     std::this_thread::sleep_for(5ms);
   }
   return pred();
@@ -169,6 +168,8 @@ TEST_CASE("process_runner puts each child in its own group with stdin from /dev/
           "and no inherited descriptors",
           "[harness][runner]") {
   swarm::test::temp_dir dir;
+  int leaked = open("/dev/null", O_RDONLY); // no O_CLOEXEC: the runner must close it
+  REQUIRE(leaked > 2);
   process_runner runner;
   process_spec spec;
   // dash's stat line: "pid (sh) state ppid pgrp ..."; fields 5 is the group.
@@ -187,6 +188,22 @@ TEST_CASE("process_runner puts each child in its own group with stdin from /dev/
   while (std::getline(lines, fd))
     fds.push_back(fd);
   CHECK(fds == std::vector<std::string>{"0", "1", "2"});
+  close(leaked);
+}
+
+TEST_CASE("process_runner children start with default signal dispositions and no mask",
+          "[harness][runner]") {
+  swarm::test::temp_dir dir;
+  auto old = signal(SIGPIPE, SIG_IGN); // as many servers do; exec would pass it on
+  process_runner runner;               // its thread blocks every signal
+  process_spec spec;
+  spec.argv = {"grep", "-E", "SigBlk|SigIgn", "/proc/self/status"};
+  spec.stdout_path = dir.file("out.log");
+  auto r = run(runner, spec);
+  signal(SIGPIPE, old);
+  REQUIRE(r.exit_code == 0);
+  CHECK(slurp(dir.file("out.log")) ==
+        "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
 }
 
 TEST_CASE("process_runner keeps exactly the tail of a huge output", "[harness][runner]") {
@@ -203,10 +220,34 @@ TEST_CASE("process_runner keeps exactly the tail of a huge output", "[harness][r
   CHECK(r.stdout_bytes == 100'000'000);
   CHECK(r.stdout_truncated);
   CHECK_FALSE(r.stderr_truncated);
+  CHECK(r.output_error.empty());
   auto kept = slurp(dir.file("out.log"));
   REQUIRE(kept.size() == 1'000'000);
   CHECK(kept.substr(kept.size() - 10) == "0123456789");
   CHECK(kept.find_first_not_of('a') == kept.size() - 10);
+}
+
+TEST_CASE("process_runner streams output live within twice the cap",
+          "[harness][runner]") {
+  swarm::test::temp_dir dir;
+  results got;
+  process_runner runner;
+  process_spec spec;
+  spec.argv = sh(R"(head -c 5000000 /dev/zero | tr '\000' b; sleep 30)");
+  spec.stdout_path = dir.file("out.log");
+  spec.output_cap_bytes = 100'000;
+  auto pid = runner.start(spec, got.callback());
+  REQUIRE(pid);
+  auto size = [&] { return std::filesystem::file_size(dir.file("out.log")); };
+  CHECK(eventually([&] { return size() >= 100'000; })); // `tail -f` sees it while it runs
+  std::this_thread::sleep_for(200ms);
+  CHECK(size() < 200'000);
+  CHECK(got.size() == 0);
+  runner.terminate(*pid);
+  REQUIRE(got.wait_for(1));
+  auto r = got.all().front();
+  CHECK(r.stdout_bytes == 5'000'000);
+  CHECK(slurp(dir.file("out.log")) == std::string(100'000, 'b'));
 }
 
 TEST_CASE("process_runner caps small and zero limits exactly", "[harness][runner]") {
@@ -264,7 +305,8 @@ TEST_CASE("process_runner timeout sends SIGTERM, then SIGKILL to the group",
   }
 }
 
-TEST_CASE("process_runner kills background jobs a child leaves behind", "[harness][runner]") {
+TEST_CASE("process_runner kills background jobs a child leaves behind",
+          "[harness][runner]") {
   swarm::test::temp_dir dir;
   process_runner runner;
   process_spec spec;
@@ -272,7 +314,8 @@ TEST_CASE("process_runner kills background jobs a child leaves behind", "[harnes
     spec.argv = sh("sleep 30 & echo $! > " + dir.file("bg.pid") + "; exit 0");
   }
   SECTION("a job writing elsewhere") {
-    spec.argv = sh("sleep 30 >/dev/null 2>&1 & echo $! > " + dir.file("bg.pid") + "; exit 0");
+    spec.argv =
+        sh("sleep 30 >/dev/null 2>&1 & echo $! > " + dir.file("bg.pid") + "; exit 0");
   }
   auto start = clock_type::now();
   auto r = run(runner, spec);
@@ -297,7 +340,8 @@ TEST_CASE("process_runner leaves no zombie children", "[harness][runner]") {
   {
     results got;
     process_runner runner;
-    for (auto script : {"exit 0", "exit 1", "kill -KILL $$", "sleep 30 & exit 0", "true"}) {
+    for (auto script :
+         {"exit 0", "exit 1", "kill -KILL $$", "sleep 30 & exit 0", "true"}) {
       process_spec spec;
       spec.argv = sh(script);
       REQUIRE(runner.start(spec, got.callback()));
@@ -320,7 +364,8 @@ TEST_CASE("process_runner refuses what it cannot start, naming it", "[harness][r
       auto pid = runner.start(spec, count);
       REQUIRE_FALSE(pid);
       CHECK(pid.err().code == swarm::errc::not_found);
-      CHECK_THAT(pid.err().message, Catch::Contains("swarm-no-such-model-cli: not found in PATH"));
+      CHECK_THAT(pid.err().message,
+                 Catch::Contains("swarm-no-such-model-cli: not found in PATH"));
     }
     SECTION("a file without the execute bit") {
       std::ofstream(dir.file("tool")) << "#!/bin/sh\necho hi\n";
@@ -329,8 +374,8 @@ TEST_CASE("process_runner refuses what it cannot start, naming it", "[harness][r
       auto pid = runner.start(spec, count);
       REQUIRE_FALSE(pid);
       CHECK(pid.err().code == swarm::errc::bad_request);
-      CHECK_THAT(pid.err().message, Catch::Contains(dir.file("tool")) &&
-                                        Catch::Contains("not executable"));
+      CHECK_THAT(pid.err().message,
+                 Catch::Contains(dir.file("tool")) && Catch::Contains("not executable"));
     }
     SECTION("a script the kernel cannot execute") {
       std::ofstream(dir.file("tool")) << "echo no shebang\n";
@@ -338,8 +383,9 @@ TEST_CASE("process_runner refuses what it cannot start, naming it", "[harness][r
       spec.argv = {dir.file("tool")};
       auto pid = runner.start(spec, count);
       REQUIRE_FALSE(pid);
-      CHECK_THAT(pid.err().message, Catch::Contains("cannot execute " + dir.file("tool")) &&
-                                        Catch::Contains("format error"));
+      CHECK_THAT(pid.err().message,
+                 Catch::Contains("cannot execute " + dir.file("tool")) &&
+                     Catch::Contains("format error"));
     }
     SECTION("a missing working directory") {
       spec.argv = {"true"};
@@ -375,7 +421,8 @@ TEST_CASE("process_runner gives the child its environment and directory",
   setenv("SWARM_TEST_OVERRIDDEN", "parent", 1);
   process_runner runner;
   process_spec spec;
-  spec.argv = sh("echo $SWARM_AGENT; echo $SWARM_TEST_PARENT_VAR; echo $SWARM_TEST_OVERRIDDEN; pwd");
+  spec.argv = sh(
+      "echo $SWARM_AGENT; echo $SWARM_TEST_PARENT_VAR; echo $SWARM_TEST_OVERRIDDEN; pwd");
   spec.env = {{"SWARM_AGENT", "agent-7"}, {"SWARM_TEST_OVERRIDDEN", "child"}};
   spec.cwd = dir.path().string();
   spec.stdout_path = dir.file("out.log");
@@ -405,7 +452,8 @@ TEST_CASE("process_runner looks programs up in the child's PATH", "[harness][run
 TEST_CASE("process_runner runs 256 children at once", "[harness][runner]") {
   rlimit files{};
   getrlimit(RLIMIT_NOFILE, &files);
-  files.rlim_cur = std::max<rlim_t>(files.rlim_cur, std::min<rlim_t>(files.rlim_max, 4096));
+  files.rlim_cur =
+      std::max<rlim_t>(files.rlim_cur, std::min<rlim_t>(files.rlim_max, 4096));
   setrlimit(RLIMIT_NOFILE, &files);
   results got;
   process_runner runner;
@@ -427,7 +475,8 @@ TEST_CASE("process_runner runs 256 children at once", "[harness][runner]") {
   CHECK(zombie_children().empty());
 }
 
-TEST_CASE("process_runner accepts starts from several threads at once", "[harness][runner]") {
+TEST_CASE("process_runner accepts starts from several threads at once",
+          "[harness][runner]") {
   results got;
   process_runner runner;
   std::atomic<int> failures{0};
@@ -437,8 +486,7 @@ TEST_CASE("process_runner accepts starts from several threads at once", "[harnes
       for (int i = 0; i < 25; ++i) {
         process_spec spec;
         spec.argv = sh("exit " + std::to_string(t));
-        if (!runner.start(spec, got.callback()))
-          ++failures;
+        if (!runner.start(spec, got.callback())) ++failures;
       }
     });
   for (auto& t : threads)
@@ -469,17 +517,92 @@ TEST_CASE("process_runner may be started from inside on_exit", "[harness][runner
   CHECK(second.all().front().exit_code == 7);
 }
 
+TEST_CASE("process_runner start_async returns while the I/O thread is busy",
+          "[harness][runner]") {
+  std::mutex mutex;
+  std::vector<std::string> events;
+  auto log = [&](std::string e) {
+    std::lock_guard<std::mutex> lock(mutex);
+    events.push_back(std::move(e));
+  };
+  std::atomic<bool> busy{false}, returned{false}, saw_return{false};
+  swarm::expected<swarm::harness::process_started> started =
+      swarm::make_error(swarm::errc::internal, "not yet");
+  process_result exited;
+  process_runner runner;
+  process_spec blocker;
+  blocker.argv = {"true"};
+  // Holds the I/O thread inside on_exit until start_async has returned (or 10 s passed).
+  REQUIRE(runner.start(blocker, [&](const process_result&) {
+    busy = true;
+    saw_return = eventually([&] { return returned.load(); }, 10000ms);
+  }));
+  REQUIRE(eventually([&] { return busy.load(); }));
+  process_spec spec;
+  spec.argv = sh("exit 5");
+  runner.start_async(
+      spec,
+      [&](const swarm::expected<swarm::harness::process_started>& s) {
+        started = s;
+        log("started");
+      },
+      [&](const process_result& r) {
+        exited = r;
+        log("exited");
+      });
+  returned = true;
+  REQUIRE(eventually([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return events.size() == 2;
+  }));
+  CHECK(saw_return);
+  CHECK(events == std::vector<std::string>{"started", "exited"});
+  REQUIRE(started);
+  CHECK(started->pid == exited.pid);
+  CHECK(started->start_ticks == exited.start_ticks);
+  CHECK(started->start_ticks > 0);
+  CHECK(exited.exit_code == 5);
+}
+
+TEST_CASE("process_runner start_async reports a failed start to on_started only",
+          "[harness][runner]") {
+  std::atomic<int> exits{0};
+  std::optional<swarm::error> failure;
+  std::atomic<bool> called{false};
+  {
+    process_runner runner;
+    process_spec spec;
+    spec.argv = {"swarm-no-such-model-cli"};
+    runner.start_async(
+        spec,
+        [&](const swarm::expected<swarm::harness::process_started>& s) {
+          if (!s) failure = s.err();
+          called = true;
+        },
+        [&](const process_result&) { ++exits; });
+    REQUIRE(eventually([&] { return called.load(); }));
+  }
+  REQUIRE(failure);
+  CHECK(failure->code == swarm::errc::not_found);
+  CHECK_THAT(failure->message, Catch::Contains("swarm-no-such-model-cli"));
+  CHECK(exits == 0);
+}
+
 TEST_CASE("process_runner terminates a running child on request", "[harness][runner]") {
   results got;
   process_runner runner;
   process_spec spec;
   spec.kill_grace = 300ms;
-  SECTION("SIGTERM is enough") { spec.argv = {"sleep", "30"}; }
-  SECTION("SIGKILL follows after the grace") { spec.argv = sh("trap '' TERM; sleep 30"); }
+  SECTION("SIGTERM is enough") {
+    spec.argv = {"sleep", "30"};
+  }
+  SECTION("SIGKILL follows after the grace") {
+    spec.argv = sh("trap '' TERM; sleep 30");
+  }
   auto start = clock_type::now();
   auto pid = runner.start(spec, got.callback());
   REQUIRE(pid);
-  runner.terminate(*pid + 1000000); // not ours: ignored
+  runner.terminate(*pid + 1000000);  // not ours: ignored
   std::this_thread::sleep_for(50ms); // let the shell install its trap
   runner.terminate(*pid);
   REQUIRE(got.wait_for(1, 20s));
@@ -489,7 +612,8 @@ TEST_CASE("process_runner terminates a running child on request", "[harness][run
   CHECK(seconds_since(start) < 20);
 }
 
-TEST_CASE("process_runner destructor kills and reaps running children", "[harness][runner]") {
+TEST_CASE("process_runner destructor kills and reaps running children",
+          "[harness][runner]") {
   swarm::test::temp_dir dir;
   results got;
   auto runner = std::make_unique<process_runner>();
@@ -545,7 +669,19 @@ TEST_CASE("kill_leftover_group kills a group only when its leader matches",
   CHECK(eventually([&] { return !alive(bg); }));
   CHECK_FALSE(kill_leftover_group(leader, ticks));
   CHECK(process_start_ticks(leader) == 0);
-  CHECK(process_start_ticks(getpid()) > 0);
+}
+
+TEST_CASE("process_start_ticks reads field 22 of /proc/<pid>/stat", "[harness][runner]") {
+  std::ifstream in("/proc/self/stat");
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  std::istringstream rest(text.substr(text.rfind(')') + 2));
+  std::string field;
+  for (int i = 3; i <= 22; ++i)
+    rest >> field;
+  CHECK(swarm::harness::process_start_ticks(getpid()) == std::stoll(field));
+  CHECK(swarm::harness::process_start_ticks(0) == 0);
+  CHECK(swarm::harness::process_start_ticks(-5) == 0);
 }
 
 TEST_CASE("process_runner overhead per run of true", "[harness][runner]") {
@@ -558,6 +694,6 @@ TEST_CASE("process_runner overhead per run of true", "[harness][runner]") {
     auto r = run(runner, spec);
     REQUIRE(r.exit_code == 0);
   }
-  WARN(runs << " sequential runs of /bin/true: "
-            << seconds_since(start) * 1e6 / runs << " us per run");
+  WARN(runs << " sequential runs of /bin/true: " << seconds_since(start) * 1e6 / runs
+            << " us per run");
 }
