@@ -20,30 +20,16 @@ namespace swarm::harness::detail {
 
 namespace {
 
-class claude_adapter final : public model_adapter {
+class claude_adapter final : public prompt_cli_adapter {
 public:
-  explicit claude_adapter(const adapter_options& opts)
-    : binary_(opts.binary.empty() ? "claude" : opts.binary), model_(opts.model),
-      extra_args_(opts.extra_args) {}
+  explicit claude_adapter(const adapter_options& opts) : prompt_cli_adapter("claude", opts) {}
 
   std::string name() const override { return "claude"; }
 
   expected<model_command> command(const model_run& run) const override {
-    auto prompt = read_prompt(run.prompt_file);
-    if (!prompt)
-      return prompt.err();
-    if (auto fits = check_argument_size("claude", *prompt); !fits)
-      return fits.err();
-    model_command c;
-    c.argv = {binary_, "-p", std::move(*prompt), "--output-format", "json"};
-    if (!model_.empty()) {
-      c.argv.push_back("--model");
-      c.argv.push_back(model_);
-    }
-    c.argv.insert(c.argv.end(), extra_args_.begin(), extra_args_.end());
-    c.env = run_env(run);
-    return c;
+    return prompt_command(run, {"-p"}, {"--output-format", "json"}, false);
   }
+
 
   model_outcome judge(const model_run&, const run_exit& exit,
                       const std::string& stdout_tail,
@@ -80,9 +66,6 @@ public:
     return succeeded(summary.empty() ? "claude finished (empty result)" : summary);
   }
 
-private:
-  std::string binary_, model_;
-  std::vector<std::string> extra_args_;
 };
 
 } // namespace

@@ -27,31 +27,16 @@ namespace swarm::harness::detail {
 
 namespace {
 
-class codex_adapter final : public model_adapter {
+class codex_adapter final : public prompt_cli_adapter {
 public:
-  explicit codex_adapter(const adapter_options& opts)
-    : binary_(opts.binary.empty() ? "codex" : opts.binary), model_(opts.model),
-      extra_args_(opts.extra_args) {}
+  explicit codex_adapter(const adapter_options& opts) : prompt_cli_adapter("codex", opts) {}
 
   std::string name() const override { return "codex"; }
 
   expected<model_command> command(const model_run& run) const override {
-    auto prompt = read_prompt(run.prompt_file);
-    if (!prompt)
-      return prompt.err();
-    if (auto fits = check_argument_size("codex", *prompt); !fits)
-      return fits.err();
-    model_command c;
-    c.argv = {binary_, "exec", "--json", "--cd", run.workdir};
-    if (!model_.empty()) {
-      c.argv.push_back("--model");
-      c.argv.push_back(model_);
-    }
-    c.argv.insert(c.argv.end(), extra_args_.begin(), extra_args_.end());
-    c.argv.push_back(std::move(*prompt));
-    c.env = run_env(run);
-    return c;
+    return prompt_command(run, {"exec", "--json", "--cd", run.workdir}, {}, true);
   }
+
 
   model_outcome judge(const model_run&, const run_exit& exit,
                       const std::string& stdout_tail,
@@ -119,8 +104,6 @@ private:
     }
   }
 
-  std::string binary_, model_;
-  std::vector<std::string> extra_args_;
 };
 
 } // namespace

@@ -370,4 +370,34 @@ std::vector<std::pair<std::string, std::string>> run_env(const model_run& run) {
 
 } // namespace detail
 
+namespace detail {
+
+expected<model_command> prompt_cli_adapter::prompt_command(const model_run& run,
+                                                           std::vector<std::string> before,
+                                                           std::vector<std::string> after,
+                                                           bool prompt_last) const {
+  auto prompt = read_prompt(run.prompt_file);
+  if (!prompt)
+    return prompt.err();
+  if (auto fits = check_argument_size(cli_, *prompt); !fits)
+    return fits.err();
+  model_command c;
+  c.argv.push_back(binary_);
+  c.argv.insert(c.argv.end(), before.begin(), before.end());
+  if (!prompt_last)
+    c.argv.push_back(*prompt);
+  c.argv.insert(c.argv.end(), after.begin(), after.end());
+  if (!model_.empty()) {
+    c.argv.push_back("--model");
+    c.argv.push_back(model_);
+  }
+  c.argv.insert(c.argv.end(), extra_args_.begin(), extra_args_.end());
+  if (prompt_last)
+    c.argv.push_back(std::move(*prompt));
+  c.env = run_env(run);
+  return c;
+}
+
+} // namespace detail
+
 } // namespace swarm::harness

@@ -170,6 +170,25 @@ expected<void> check_argument_size(const std::string& cli, const std::string& te
 // The SWARM_* variables of model_command::env, from the attempt.
 std::vector<std::pair<std::string, std::string>> run_env(const model_run& run);
 
+// Base of the CLIs that take the prompt text as an argument (claude, codex, gemini).
+class prompt_cli_adapter : public model_adapter {
+protected:
+  // `cli` names the program in errors and is the default binary.
+  prompt_cli_adapter(const char* cli, const adapter_options& opts)
+    : cli_(cli), binary_(opts.binary.empty() ? cli : opts.binary), model_(opts.model),
+      extra_args_(opts.extra_args) {}
+
+  // Reads the prompt, checks it fits in one argument, and builds
+  //   binary, before..., PROMPT, after..., [--model M], extra args...   or, with
+  //   prompt_last, binary, before..., after..., [--model M], extra args..., PROMPT.
+  expected<model_command> prompt_command(const model_run& run, std::vector<std::string> before,
+                                         std::vector<std::string> after,
+                                         bool prompt_last) const;
+
+  std::string cli_, binary_, model_;
+  std::vector<std::string> extra_args_;
+};
+
 std::unique_ptr<model_adapter> make_mock_adapter(const adapter_options& opts);
 std::unique_ptr<model_adapter> make_command_adapter(command_template tmpl,
                                                     const adapter_options& opts);

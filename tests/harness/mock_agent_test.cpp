@@ -1,5 +1,6 @@
 // swarm-mock-agent, the built-in simulated model: the real binary
 // (SWARM_MOCK_AGENT_BINARY) run in temp directories.
+#include "tests/support/files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <boost/json.hpp>
@@ -24,19 +25,10 @@ extern char** environ;
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
+using swarm::test::slurp;
+using swarm::test::spit;
+
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void spit(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-}
 
 struct agent_result {
   int exit_code = -1;

@@ -1,6 +1,7 @@
 // The model adapters: command templates, the argv each adapter builds, and how each one
 // judges a real run — the fake CLIs in tests/harness/fake_cli/ (found through PATH or by
 // absolute path) and the real swarm-mock-agent.
+#include "tests/support/files.hpp"
 #include "harness/model_adapter.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -25,20 +26,12 @@ using namespace swarm;
 using namespace swarm::harness;
 namespace fs = std::filesystem;
 
+using swarm::test::slurp;
+using swarm::test::spit;
+
 namespace {
 
 using env_list = std::vector<std::pair<std::string, std::string>>;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void spit(const fs::path& p, const std::string& text) {
-  std::ofstream(p, std::ios::binary) << text;
-}
 
 struct child_result {
   run_exit exit;
