@@ -222,3 +222,30 @@ TEST_CASE("outside agents register, heartbeat and set their state with or withou
   INFO(done);
   CHECK(done.exit_code == 0);
 }
+
+TEST_CASE("a model sees who and what it works on in its environment and working directory",
+          "[e2e][harness]") {
+  temp_dir dir;
+  fs::create_directories(dir / "work");
+  write_text(dir / "plan.md", "# Env\n- Look around\n");
+  auto r = swarm(dir.path(), {"run", "plan.md", "--agents", "1", "--name", "scout",
+                              "--workdir", "work", "--model",
+                              "command:sh -c 'env | grep ^SWARM_ | sort > seen.txt; pwd >> "
+                              "seen.txt'"});
+  INFO(r);
+  REQUIRE(r.exit_code == 0);
+  auto seen = read_text(dir / "work" / "seen.txt");
+  INFO(seen);
+  auto id = query_strings(dir.db(), "SELECT id FROM tasks WHERE leaf = 1").at(0);
+  CHECK(seen.find("SWARM_AGENT=scout\n") != std::string::npos);
+  CHECK(seen.find("SWARM_TASK=" + id + "\n") != std::string::npos);
+  CHECK(seen.find("SWARM_ATTEMPT=1\n") != std::string::npos);
+  CHECK(seen.find("SWARM_RUN_DIR=" + fs::canonical(dir / ".swarm" / "runs" / id / "1").string() +
+                  "\n") != std::string::npos);
+  CHECK(seen.find("SWARM_DB=" + fs::canonical(dir.db()).string() + "\n") != std::string::npos);
+  CHECK(seen.find("SWARM_SOCKET=") != std::string::npos);
+  CHECK(seen.find(fs::canonical(dir / "work").string() + "\n") != std::string::npos);
+  auto agents = swarm(dir.path(), {"agents", "--json"});
+  INFO(agents);
+  CHECK(agents.out.find("\"name\":\"scout\"") != std::string::npos);
+}
