@@ -15,8 +15,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -24,7 +26,8 @@
 #include <unistd.h>
 
 // A child's life, all of it on the I/O thread:
-// * spawn: fork; exec confirmed by EOF on a close-on-exec report pipe.
+// * spawn: clone(CLONE_VM | CLONE_VFORK), fork where that is refused; exec confirmed by
+//   EOF on a close-on-exec report pipe.
 // * running: pipes drained into the files; timeout and terminate() timers.
 // * exited: the pidfd is readable. The group is SIGKILLed while the leader's zombie still
 //   holds the pid (so the group id cannot be anyone else's), then the leader is reaped.
@@ -247,9 +250,18 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
   return out;
 }
 
-// ---- between fork and exec: async-signal-safe calls only
+// ---- between clone and exec: async-signal-safe calls only
+//
+// The child normally shares the parent's memory (CLONE_VM) and runs on a stack of its
+// own while the I/O thread is suspended (CLONE_VFORK): it only reads what the parent
+// prepared, never allocates, throws or locks, and ends in execve or _exit. errno is the
+// I/O thread's (the same TLS): it is read right after each failing call, and the parent
+// treats it as clobbered once the child ran. Not instrumented by ASan: its bookkeeping
+// belongs to the parent's thread and knows nothing of this stack, and frames that never
+// return would leave their redzones poisoned.
+#define SWARM_CHILD_SIDE __attribute__((no_sanitize("address")))
 
-// Everything the child needs, prepared by the parent before fork.
+// Everything the child needs, prepared by the parent before clone.
 struct exec_plan {
   const char* path;
   char* const* argv;
@@ -267,18 +279,19 @@ struct exec_report {
 };
 enum exec_step : int { step_stdio = 1, step_chdir = 2, step_exec = 3 };
 
-[[noreturn]] void report_and_exit(int fd, int step) {
-  exec_report r{step, errno};
+[[noreturn]] SWARM_CHILD_SIDE void report_and_exit(int fd, int step, int err) {
+  exec_report r{step, err};
   ssize_t ignored = ::write(fd, &r, sizeof r);
   (void)ignored;
   _exit(127);
 }
 
-// The runner's thread blocks all signals and the embedding program may ignore some
-// (SIGPIPE, typically); both would be inherited across exec.
-void reset_signals() {
-  struct sigaction dfl;
-  std::memset(&dfl, 0, sizeof dfl);
+// The parent blocks all signals around clone, the runner's thread blocks them anyway,
+// and the embedding program may ignore some (SIGPIPE, typically): all of it would be
+// inherited across exec. Dispositions are reset before the mask is cleared, so no handler
+// of the embedding program ever runs on the child's stack.
+SWARM_CHILD_SIDE void reset_signals() {
+  struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig)
     ::sigaction(sig, &dfl, nullptr); // fails harmlessly for SIGKILL, SIGSTOP, glibc's own
@@ -288,7 +301,7 @@ void reset_signals() {
 }
 
 // Closes every descriptor from 3 up, except `keep`.
-void close_other_fds(int keep) {
+SWARM_CHILD_SIDE void close_other_fds(int keep) {
   bool ok = (keep == 3 || ::close_range(3, keep - 1, 0) == 0) &&
             ::close_range(keep + 1, ~0U, 0) == 0;
   if (ok) return;
@@ -296,7 +309,7 @@ void close_other_fds(int keep) {
     if (fd != keep) ::close(fd);
 }
 
-[[noreturn]] void exec_child(const exec_plan& p) noexcept {
+[[noreturn]] SWARM_CHILD_SIDE void exec_child(const exec_plan& p) noexcept {
   reset_signals();
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -304,11 +317,95 @@ void close_other_fds(int keep) {
     _exit(127);
   if (::dup2(p.stdin_fd, 0) < 0 || ::dup2(p.stdout_fd, 1) < 0 ||
       ::dup2(p.stderr_fd, 2) < 0)
-    report_and_exit(p.report_fd, step_stdio);
-  if (p.cwd != nullptr && ::chdir(p.cwd) != 0) report_and_exit(p.report_fd, step_chdir);
+    report_and_exit(p.report_fd, step_stdio, errno);
+  if (p.cwd != nullptr && ::chdir(p.cwd) != 0)
+    report_and_exit(p.report_fd, step_chdir, errno);
   close_other_fds(p.report_fd);
   ::execve(p.path, p.argv, p.envp);
-  report_and_exit(p.report_fd, step_exec);
+  report_and_exit(p.report_fd, step_exec, errno);
+}
+
+SWARM_CHILD_SIDE int exec_child_entry(void* plan) {
+  exec_child(*static_cast<const exec_plan*>(plan));
+}
+
+// The stack a child runs on until it execs. The I/O thread that owns it is suspended
+// while a child uses it (CLONE_VFORK) and starts one child at a time, so one suffices.
+// Mapped on first use, with a guard page below it.
+class child_stack {
+public:
+  child_stack() = default;
+  child_stack(const child_stack&) = delete;
+  child_stack& operator=(const child_stack&) = delete;
+  ~child_stack() {
+    if (base_ != nullptr) ::munmap(base_, mapped_);
+  }
+
+  // The top of the stack (it grows down); nullptr when it cannot be mapped.
+  void* top() {
+    if (base_ == nullptr) map();
+    return base_ == nullptr ? nullptr : static_cast<char*>(base_) + mapped_;
+  }
+
+private:
+  // The child's deepest path is a libc call or an ASan interceptor: a few KiB.
+  static constexpr size_t usable = 128 * 1024;
+
+  void map() {
+    auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    size_t size = usable + page;
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (p == MAP_FAILED) return;
+    if (::mprotect(p, page, PROT_NONE) != 0) {
+      ::munmap(p, size);
+      return;
+    }
+    base_ = p;
+    mapped_ = size;
+  }
+
+  void* base_ = nullptr;
+  size_t mapped_ = 0;
+};
+
+// Blocks every signal of the calling thread, glibc's internal ones included (the
+// sigprocmask wrappers leave those out), and restores the old mask when it goes away.
+class all_signals_blocked {
+public:
+  all_signals_blocked() {
+    sigset_t all;
+    sigfillset(&all);
+    sigemptyset(&old_);
+    ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old_, _NSIG / 8);
+  }
+  ~all_signals_blocked() {
+    int err = errno; // what the caller reports
+    ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old_, nullptr, _NSIG / 8);
+    errno = err;
+  }
+  all_signals_blocked(const all_signals_blocked&) = delete;
+  all_signals_blocked& operator=(const all_signals_blocked&) = delete;
+
+private:
+  sigset_t old_;
+};
+
+// Starts a child that runs exec_child(plan) and returns its pid, or -1 with errno set.
+// With CLONE_VM | CLONE_VFORK (what glibc's posix_spawn does) this costs the same
+// whatever the parent's size, where fork copies every page table of a large process.
+// Returns once the child has exec'd or exited. Falls back to fork where that clone is
+// refused or no stack could be mapped.
+pid_t start_child(const exec_plan& plan, child_stack& stack) {
+  all_signals_blocked blocked; // no handler runs in the child, on its borrowed stack
+  if (void* top = stack.top()) {
+    pid_t pid = ::clone(exec_child_entry, top, CLONE_VM | CLONE_VFORK | SIGCHLD,
+                        const_cast<exec_plan*>(&plan));
+    if (pid >= 0 || (errno != ENOSYS && errno != EINVAL)) return pid;
+  }
+  pid_t pid = ::fork();
+  if (pid == 0) exec_child(plan);
+  return pid;
 }
 
 // ---- output capture (I/O thread only)
@@ -401,7 +498,7 @@ uint64_t watch_key(uint64_t id, watch_kind kind) {
   return (id << 2) | static_cast<uint64_t>(kind);
 }
 
-// A started child, owned by the I/O thread from fork until its on_exit returns.
+// A started child, owned by the I/O thread from spawn until its on_exit returns.
 struct child {
   uint64_t id = 0; // serial, never reused; 0 is the wake-up eventfd's key
   int pid = 0;
@@ -464,6 +561,7 @@ struct process_runner::impl {
   bool shutting_down_ = false;
   std::vector<char> read_buf_ = std::vector<char>(buffer_size);
   std::vector<char> copy_buf_ = std::vector<char>(buffer_size);
+  child_stack spawn_stack_;
 
   static thread_local const impl* io_thread_of;
 
@@ -693,8 +791,8 @@ swarm::error exec_failure(const exec_report& r, const std::string& path,
 
 } // namespace
 
-// Resolves, forks and execs; fills c's pipes, files, pidfd and start time. The error pipe
-// turns every failure up to and including execve into an error returned here.
+// Resolves, clones and execs; fills c's pipes, files, pidfd and start time. The error
+// pipe turns every failure up to and including execve into an error returned here.
 swarm::expected<int> process_runner::impl::fork_exec(process_spec& spec, child& c) {
   auto env = child_environment(spec);
   auto path = resolve_program(spec.argv[0], env, spec.cwd);
@@ -719,12 +817,11 @@ swarm::expected<int> process_runner::impl::fork_exec(process_spec& spec, child& 
                  report->write_end.get(),
                  self_};
   c.started = clock::now();
-  pid_t pid = ::fork();
+  pid_t pid = start_child(plan, spawn_stack_);
   if (pid < 0)
     return make_error(errc::io_error,
-                      "cannot start " + spec.argv[0] + ": fork: " + errno_text(errno));
-  if (pid == 0) exec_child(plan);
-  ::setpgid(pid, pid); // the child does it too; whoever runs first wins the race
+                      "cannot start " + spec.argv[0] + ": " + errno_text(errno));
+  ::setpgid(pid, pid); // the child did it already, unless fork let the parent run first
   out->write_end.reset();
   err->write_end.reset();
   report->write_end.reset();

@@ -2,11 +2,12 @@
 // The subprocess runner: starts model CLIs and reports when they end, without ever
 // blocking the caller on a child. Plain C++ (no CAF); Linux only (pidfd, epoll).
 //
-// Ownership and threads: a process_runner owns ONE I/O thread. That thread forks every
-// child (so PR_SET_PDEATHSIG, which fires when the forking *thread* dies, lasts as long
-// as the runner), reads every output pipe, enforces timeouts, reaps, and calls every
-// on_started and on_exit. Other threads only hand it requests through a mutex-guarded
-// queue and an eventfd; start() waits for its own fork and exec (about a millisecond,
+// Ownership and threads: a process_runner owns ONE I/O thread. That thread starts every
+// child — clone(CLONE_VM|CLONE_VFORK) like posix_spawn, so the cost does not grow with
+// the program's memory, fork() as a fallback; PR_SET_PDEATHSIG, which fires when the
+// creating *thread* dies, therefore lasts as long as the runner — reads every output
+// pipe, enforces timeouts, reaps, and calls every on_started and on_exit. Other threads only hand it requests through a mutex-guarded
+// queue and an eventfd; start() waits for its own spawn and exec (about a millisecond,
 // more when many starts queue up), start_async() not even that, and neither ever waits
 // for the child. All child state lives on the I/O thread and is touched by no one else.
 //
@@ -63,7 +64,7 @@ struct process_result {
   int exit_code = -1;     // the exit status when the child exited, else -1
   int signal = 0;         // the signal that ended it (SIGSEGV=11, SIGKILL=9), else 0
   bool timed_out = false; // the spec's timeout passed and the runner signalled the group
-  double duration_s = 0;  // from the fork until the child was reaped
+  double duration_s = 0;  // from the spawn until the child was reaped
   uint64_t stdout_bytes = 0; // total bytes the group wrote to stdout (kept or not)
   uint64_t stderr_bytes = 0;
   // stdout_bytes > output_cap_bytes: the file holds only the tail.
@@ -105,7 +106,7 @@ public:
   // are final. Every failure to start (no argv, program not in PATH or not executable,
   // missing cwd, output file not creatable, exec failed) is returned here, naming the
   // program or path, and on_exit is never called. Safe from any thread, including from
-  // inside an on_exit callback. The caller waits while the I/O thread forks and the child
+  // inside an on_exit callback. The caller waits while the I/O thread spawns and the child
   // reaches exec (typically well under a millisecond of work), never for the child to
   // run. on_exit runs on the I/O thread: keep it short (send a message) and let it not
   // throw.
