@@ -1,5 +1,6 @@
 // swarm-mock-agent, the built-in simulated model: the real binary
 // (SWARM_MOCK_AGENT_BINARY) run in temp directories.
+#include "tests/support/child_process.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -39,51 +40,16 @@ struct agent_result {
 // Runs swarm-mock-agent with `args` in `cwd`, this process's environment plus `env`.
 agent_result run_agent(const std::vector<std::string>& args, const fs::path& cwd,
                        const std::vector<std::pair<std::string, std::string>>& env = {}) {
-  std::vector<std::string> vars;
-  for (char** e = environ; *e != nullptr; ++e)
-    vars.emplace_back(*e);
-  for (const auto& [name, value] : env) {
-    auto same = [&](const std::string& v) { return v.rfind(name + "=", 0) == 0; };
-    vars.erase(std::remove_if(vars.begin(), vars.end(), same), vars.end());
-    vars.push_back(name + "=" + value);
-  }
   std::vector<std::string> argv{SWARM_MOCK_AGENT_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> envp, cargs;
-  for (auto& v : vars)
-    envp.push_back(v.data());
-  envp.push_back(nullptr);
-  for (auto& a : argv)
-    cargs.push_back(a.data());
-  cargs.push_back(nullptr);
-  fs::path out_path = cwd / ".." / "agent.out", err_path = cwd / ".." / "agent.err";
-
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0 ||
-        ::chdir(cwd.c_str()))
-      ::_exit(126);
-    ::execve(cargs[0], cargs.data(), envp.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      FAIL("swarm-mock-agent did not finish within 30 s");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  auto c = swarm::test::run_child(std::move(argv), cwd.string(), env, cwd / ".." / "agent");
+  if (c.timed_out)
+    FAIL("swarm-mock-agent did not finish within 30 s");
+  REQUIRE(c.signal == 0);
   agent_result r;
-  REQUIRE(WIFEXITED(status));
-  r.exit_code = WEXITSTATUS(status);
-  r.out = slurp(out_path);
-  r.err = slurp(err_path);
+  r.exit_code = c.exit_code;
+  r.out = std::move(c.out);
+  r.err = std::move(c.err);
   boost::system::error_code ec;
   auto v = json::parse(r.out, ec);
   if (!ec && v.is_object())

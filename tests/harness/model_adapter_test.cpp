@@ -1,6 +1,7 @@
 // The model adapters: command templates, the argv each adapter builds, and how each one
 // judges a real run — the fake CLIs in tests/harness/fake_cli/ (found through PATH or by
 // absolute path) and the real swarm-mock-agent.
+#include "tests/support/child_process.hpp"
 #include "tests/support/files.hpp"
 #include "harness/model_adapter.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -42,55 +43,13 @@ struct child_result {
 // stdout and stderr to files in `scratch`; kills it after 30 s (timed_out).
 child_result run_process(const std::vector<std::string>& argv, const std::string& cwd,
                          const env_list& env, const fs::path& scratch) {
-  std::vector<std::string> vars;
-  for (char** e = environ; *e != nullptr; ++e)
-    vars.emplace_back(*e);
-  for (const auto& [name, value] : env) {
-    auto same = [&](const std::string& v) { return v.rfind(name + "=", 0) == 0; };
-    vars.erase(std::remove_if(vars.begin(), vars.end(), same), vars.end());
-    vars.push_back(name + "=" + value);
-  }
-  std::vector<char*> envp, args;
-  for (auto& v : vars)
-    envp.push_back(v.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_copy = argv;
-  for (auto& a : argv_copy)
-    args.push_back(a.data());
-  args.push_back(nullptr);
-  std::string out_path = (scratch / "stdout").string(),
-              err_path = (scratch / "stderr").string();
-
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0 ||
-        ::chdir(cwd.c_str()))
-      ::_exit(126);
-    environ = envp.data(); // execvp searches the child's PATH
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
+  auto c = swarm::test::run_child(argv, cwd, env, scratch);
   child_result r;
-  int status = 0;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      r.exit.timed_out = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  if (WIFEXITED(status))
-    r.exit.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status))
-    r.exit.signal = WTERMSIG(status);
-  r.out = slurp(out_path);
-  r.err = slurp(err_path);
+  r.exit.exit_code = c.exit_code;
+  r.exit.signal = c.signal;
+  r.exit.timed_out = c.timed_out;
+  r.out = std::move(c.out);
+  r.err = std::move(c.err);
   return r;
 }
 
