@@ -295,6 +295,14 @@ SWARM_CHILD_SIDE void reset_signals() {
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig)
     ::sigaction(sig, &dfl, nullptr); // fails harmlessly for SIGKILL, SIGSTOP, glibc's own
+  // glibc's wrapper refuses its two internal signals (SIGRTMIN-2, -1 = 32, 33), which a
+  // parent started through posix_spawn may have ignored — and an ignored signal stays
+  // ignored across exec. The kernel takes them: an all-zero kernel sigaction is SIG_DFL
+  // with no flags and an empty mask, whatever the architecture's field order.
+  for (int sig = 32; sig <= 33; ++sig) {
+    unsigned long kernel_dfl[4] = {0, 0, 0, 0};
+    ::syscall(SYS_rt_sigaction, sig, kernel_dfl, nullptr, _NSIG / 8);
+  }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
