@@ -501,6 +501,10 @@ expected<agent_status> engine::set_agent_state(const std::string& name,
   return to_status(*r);
 }
 
+expected<graph_report> engine::graph() {
+  return impl_->ask<graph_report>(impl_->queue, graph_atom_v);
+}
+
 expected<std::vector<task>> engine::tasks(bool ready_only) {
   return impl_->ask<std::vector<task>>(impl_->queue, list_atom_v,
                                        task_filter{ready_only, {}});

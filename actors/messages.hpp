@@ -8,6 +8,7 @@
 #include "persistence/caf_error.hpp"
 #include "persistence/persistence_actor.hpp"
 
+#include <swarm/engine.hpp>
 #include <swarm/types.hpp>
 
 #include <caf/all.hpp>
@@ -27,6 +28,7 @@ CAF_ADD_ATOM(swarm, swarm, recover_atom, "recover")
 CAF_ADD_ATOM(swarm, swarm, session_atom, "session")
 CAF_ADD_ATOM(swarm, swarm, tick_atom, "tick")
 CAF_ADD_ATOM(swarm, swarm, flush_atom, "flush")
+CAF_ADD_ATOM(swarm, swarm, graph_atom, "graph")
 CAF_ADD_ATOM(swarm, swarm, subscribe_atom, "subscribe")
 CAF_ADD_ATOM(swarm, swarm, progress_atom, "progress")
 CAF_ADD_ATOM(swarm, swarm, drained_atom, "drained")
@@ -62,6 +64,18 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_counts& x) {
   return f(caf::meta::type_name("swarm::task_counts"), x.pending, x.ready, x.claimed,
            x.completed, x.failed, x.blocked);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, graph_report::row& x) {
+  return f(caf::meta::type_name("swarm::graph_report::row"), x.id, x.title, x.state, x.leaf,
+           x.weight, x.top_level, x.bottom_level, x.depth);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, graph_report& x) {
+  return f(caf::meta::type_name("swarm::graph_report"), x.critical_length, x.critical_path,
+           x.tasks);
 }
 
 // ---- task queue messages --------------------------------------------------------

@@ -289,6 +289,10 @@ int main(int argc, char** argv) {
     add_common(c, cf);
   }
 
+  common_flags gf;
+  auto* graph = app.add_subcommand("graph", "critical path and per-task levels");
+  add_common(graph, gf);
+
   common_flags af;
   auto* agents = app.add_subcommand("agents", "list agents: state, current task, heartbeat");
   add_common(agents, af);
@@ -358,6 +362,8 @@ int main(int argc, char** argv) {
     return print_result(call(cf, ok ? "task.complete" : "task.fail", std::move(args), true),
                         cf.json_out, print_task);
   }
+  if (graph->parsed())
+    return print_result(call(gf, "graph", {}, false), gf.json_out, print_graph);
   if (agents->parsed())
     return print_result(call(af, "agents", {}, false), af.json_out, print_agents);
   if (agent_register->parsed()) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <vector>
 #include <cstdio>
 #include <iostream>
 
@@ -205,6 +207,41 @@ void print_agent(const json::value& a) {
   if (!str(a, "current_task").empty())
     std::cout << " on " << str(a, "current_task");
   std::cout << " (heartbeat " << heartbeat_age(a) << ")\n";
+}
+
+} // namespace swarm::cli
+
+namespace swarm::cli {
+
+void print_graph(const json::value& v) {
+  const auto& o = v.as_object();
+  std::map<std::string, const json::value*> by_id;
+  for (const auto& t : o.at("tasks").as_array())
+    by_id[str(t, "id")] = &t;
+  std::cout << "critical path: " << json::serialize(o.at("critical_length"))
+            << " (minutes of estimated work; 1 per task without an estimate)\n";
+  for (const auto& id : o.at("critical_path").as_array()) {
+    const auto* t = by_id[std::string{id.as_string()}];
+    std::printf("  %-22s %6s  %s\n", std::string{id.as_string()}.c_str(),
+                t != nullptr ? str(*t, "weight").c_str() : "",
+                t != nullptr ? str(*t, "title").c_str() : "");
+  }
+  std::vector<const json::value*> leaves;
+  for (const auto& t : o.at("tasks").as_array())
+    if (t.as_object().at("leaf").as_bool() && str(t, "state") != "completed")
+      leaves.push_back(&t);
+  std::stable_sort(leaves.begin(), leaves.end(), [](const json::value* a, const json::value* b) {
+    return a->at("bottom_level").to_number<double>() > b->at("bottom_level").to_number<double>();
+  });
+  if (leaves.empty())
+    return;
+  std::printf("\n%-22s %-9s %7s %7s %7s %5s  %s\n", "TASK", "STATE", "WEIGHT", "START",
+              "CHAIN", "DEPTH", "TITLE");
+  for (const auto* t : leaves)
+    std::printf("%-22s %-9s %7s %7s %7s %5s  %s\n", str(*t, "id").c_str(),
+                str(*t, "state").c_str(), str(*t, "weight").c_str(),
+                str(*t, "top_level").c_str(), str(*t, "bottom_level").c_str(),
+                str(*t, "depth").c_str(), str(*t, "title").c_str());
 }
 
 } // namespace swarm::cli

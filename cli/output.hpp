@@ -32,6 +32,7 @@ void print_task(const boost::json::value& v);
 void print_load(const boost::json::value& v);
 void print_claim(const boost::json::value& v);
 void print_agents(const boost::json::value& v);
+void print_graph(const boost::json::value& v);
 void print_agent(const boost::json::value& v);
 
 } // namespace swarm::cli

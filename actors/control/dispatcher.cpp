@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <cmath>
 #include <functional>
 #include <map>
 
@@ -23,6 +24,13 @@ json::object counts_to_json(const task_counts& c) {
                       {"claimed", c.claimed},   {"completed", c.completed},
                       {"failed", c.failed},     {"blocked", c.blocked},
                       {"total", c.total()}};
+}
+
+// Whole numbers as integers ("450", not "4.5E2"), others as doubles.
+json::value number(double d) {
+  if (std::abs(d) < 9e15 && d == std::floor(d))
+    return static_cast<int64_t>(d);
+  return d;
 }
 
 json::object agent_to_json(const agent_status& a) {
@@ -126,6 +134,24 @@ const std::map<std::string, handler>& handlers() {
        for (const auto& t : list)
          out.push_back(task_to_json(t));
        return json::object{{"tasks", std::move(out)}};
+     }},
+    {"graph", [](engine& e, const args_reader&) -> json::value {
+       auto g = value_or_throw(e.graph());
+       json::array path, rows;
+       for (const auto& id : g.critical_path)
+         path.emplace_back(id);
+       for (const auto& r : g.tasks)
+         rows.push_back(json::object{{"id", r.id},
+                                     {"title", r.title},
+                                     {"state", to_string(r.state)},
+                                     {"leaf", r.leaf},
+                                     {"weight", number(r.weight)},
+                                     {"top_level", number(r.top_level)},
+                                     {"bottom_level", number(r.bottom_level)},
+                                     {"depth", r.depth}});
+       return json::object{{"critical_length", number(g.critical_length)},
+                           {"critical_path", std::move(path)},
+                           {"tasks", std::move(rows)}};
      }},
     {"agents", [](engine& e, const args_reader&) -> json::value {
        json::array out;

@@ -1,5 +1,6 @@
 #include "actors/task_queue/task_queue.hpp"
 
+#include "actors/task_queue/graph_analytics.hpp"
 #include "actors/task_queue/task_graph.hpp"
 
 #include <boost/json.hpp>
@@ -198,6 +199,22 @@ void release(self_ptr self, task_index idx, const std::string& reason,
           [](const caf::error&) {});
 }
 
+graph_report report_graph(const task_graph& g) {
+  auto a = analyze(g);
+  graph_report out;
+  out.critical_length = a.critical_length;
+  for (auto i : a.critical_path)
+    out.critical_path.push_back(g.at(i).t.spec.id);
+  out.tasks.reserve(g.size());
+  for (task_index i = 0; i < g.size(); ++i) {
+    const auto& t = g.at(i).t;
+    const auto& l = a.levels[i];
+    out.tasks.push_back({t.spec.id, t.spec.title, t.state, t.leaf, l.weight, l.top_level,
+                         l.bottom_level, l.depth});
+  }
+  return out;
+}
+
 // Exponential backoff before retry number `attempts` (1 after the first failure).
 int64_t retry_delay_us(const task_queue_config& cfg, uint32_t attempts) {
   if (cfg.retry_backoff_us <= 0)
@@ -379,6 +396,7 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
         reason);
     },
     [=](status_atom) -> task_counts { return self->state.graph->counts(); },
+    [=](graph_atom) -> graph_report { return report_graph(*self->state.graph); },
     [=](list_atom, const task_filter& f) -> caf::result<std::vector<task>> {
       auto& g = *self->state.graph;
       std::vector<task> out;

@@ -38,6 +38,8 @@ using task_queue_actor = caf::typed_actor<
   caf::replies_to<recover_atom, session_atom, std::string, std::string>::with<uint64_t>,
   // Per-state counts.
   caf::replies_to<status_atom>::with<task_counts>,
+  // Critical path and per-task levels of the remaining work.
+  caf::replies_to<graph_atom>::with<graph_report>,
   // Tasks, optionally only ready ones or one by id (errc::not_found).
   caf::replies_to<list_atom, task_filter>::with<std::vector<task>>,
   // Subscribes an actor to (progress_atom, task_counts) and (drained_atom,

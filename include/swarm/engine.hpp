@@ -69,6 +69,25 @@ struct claimed_task {
   uint32_t attempt = 0; // pass back with complete/fail
 };
 
+// The task graph's shape: critical path and per-task levels (see
+// actors/task_queue/graph_analytics.hpp for the time model). Weights are estimates in
+// minutes, 1 for a leaf without one, 0 for completed work.
+struct graph_report {
+  struct row {
+    std::string id;
+    std::string title;
+    task_state state = task_state::pending;
+    bool leaf = true;
+    double weight = 0;
+    double top_level = 0;    // earliest start
+    double bottom_level = 0; // longest remaining chain from its start, itself included
+    uint32_t depth = 0;      // dependency edges on the longest chain leading to it
+  };
+  double critical_length = 0;
+  std::vector<std::string> critical_path; // leaf ids, first to last
+  std::vector<row> tasks;                 // in plan order
+};
+
 struct replay_report {
   int64_t events = 0;
   int64_t rows_compared = 0;
@@ -96,6 +115,8 @@ public:
 
   expected<status_report> status();
   expected<std::vector<task>> tasks(bool ready_only = false);
+  // Critical path and per-task levels of the remaining work.
+  expected<graph_report> graph();
   expected<task> task_by_id(const std::string& id);
 
   // Direct task operations for programs that bring their own workers.

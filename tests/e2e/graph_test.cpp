@@ -1,0 +1,40 @@
+// `swarm graph`: the critical path and per-task levels of the remaining work.
+
+#include "tests/e2e/e2e_support.hpp"
+
+namespace {
+using namespace e2e;
+} // namespace
+
+TEST_CASE("swarm graph prints the critical path and levels", "[e2e][graph]") {
+  temp_dir dir;
+  write_text(dir / "plan.md", "# Build\n"
+                              "- Design\n  estimate: 1h\n"
+                              "- Backend\n  estimate: 2h\n  depends: Design\n"
+                              "- Frontend\n  estimate: 30m\n  depends: Design\n"
+                              "- Release\n  estimate: 15m\n  depends: Backend, Frontend\n");
+  REQUIRE(swarm(dir.path(), {"load", "plan.md"}).exit_code == 0);
+  auto r = swarm(dir.path(), {"graph", "--json"});
+  INFO(r);
+  REQUIRE(r.exit_code == 0);
+  auto v = parse_json(r.out);
+  CHECK(int_at(v, "critical_length") == 60 + 120 + 15);
+  std::vector<std::string> titles;
+  std::map<std::string, std::string> title_of;
+  for (const auto& t : v.at("tasks").as_array())
+    title_of[str_at(t, "id")] = str_at(t, "title");
+  for (const auto& id : v.at("critical_path").as_array())
+    titles.push_back(title_of[std::string{id.as_string()}]);
+  CHECK(titles == std::vector<std::string>{"Design", "Backend", "Release"});
+  for (const auto& t : v.at("tasks").as_array()) {
+    if (str_at(t, "title") == "Frontend") {
+      CHECK(int_at(t, "top_level") == 60);
+      CHECK(int_at(t, "bottom_level") == 45);
+      CHECK(int_at(t, "depth") == 1);
+    }
+  }
+  auto human = swarm(dir.path(), {"graph"});
+  INFO(human);
+  CHECK(human.exit_code == 0);
+  CHECK(human.out.find("critical path: 195") != std::string::npos);
+}
