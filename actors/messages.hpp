@@ -69,7 +69,7 @@ typename Inspector::result_type inspect(Inspector& f, task_counts& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, graph_report::row& x) {
   return f(caf::meta::type_name("swarm::graph_report::row"), x.id, x.title, x.state, x.leaf,
-           x.weight, x.top_level, x.bottom_level, x.depth);
+           x.weight, x.top_level, x.bottom_level, x.depth, x.fan_out);
 }
 
 template <class Inspector>

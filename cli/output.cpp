@@ -235,13 +235,14 @@ void print_graph(const json::value& v) {
   });
   if (leaves.empty())
     return;
-  std::printf("\n%-22s %-9s %7s %7s %7s %5s  %s\n", "TASK", "STATE", "WEIGHT", "START",
-              "CHAIN", "DEPTH", "TITLE");
+  std::printf("\n%-22s %-9s %7s %7s %7s %5s %5s  %s\n", "TASK", "STATE", "WEIGHT", "START",
+              "CHAIN", "DEPTH", "FAN", "TITLE");
   for (const auto* t : leaves)
-    std::printf("%-22s %-9s %7s %7s %7s %5s  %s\n", str(*t, "id").c_str(),
+    std::printf("%-22s %-9s %7s %7s %7s %5s %5s  %s\n", str(*t, "id").c_str(),
                 str(*t, "state").c_str(), str(*t, "weight").c_str(),
                 str(*t, "top_level").c_str(), str(*t, "bottom_level").c_str(),
-                str(*t, "depth").c_str(), str(*t, "title").c_str());
+                str(*t, "depth").c_str(), str(*t, "fan_out").c_str(),
+                str(*t, "title").c_str());
 }
 
 } // namespace swarm::cli

@@ -148,7 +148,8 @@ const std::map<std::string, handler>& handlers() {
                                      {"weight", number(r.weight)},
                                      {"top_level", number(r.top_level)},
                                      {"bottom_level", number(r.bottom_level)},
-                                     {"depth", r.depth}});
+                                     {"depth", r.depth},
+                                     {"fan_out", r.fan_out}});
        return json::object{{"critical_length", number(g.critical_length)},
                            {"critical_path", std::move(path)},
                            {"tasks", std::move(rows)}};

@@ -66,6 +66,33 @@ std::vector<uint32_t> topological_order(const event_graph& eg) {
   return order;
 }
 
+// For every task, the number of leaves whose start its finish reaches. Leaves are taken
+// 64 at a time: one bit each, propagated against the edges in reverse topological order.
+std::vector<uint32_t> fan_out_counts(const task_graph& g, const event_graph& eg,
+                                     const std::vector<uint32_t>& order) {
+  std::vector<uint32_t> counts(g.size(), 0);
+  std::vector<task_index> leaves;
+  for (task_index i = 0; i < g.size(); ++i)
+    if (g.at(i).t.leaf)
+      leaves.push_back(i);
+  std::vector<uint64_t> own(eg.out.size(), 0), reach(eg.out.size(), 0);
+  for (size_t first = 0; first < leaves.size(); first += 64) {
+    const size_t n = std::min<size_t>(64, leaves.size() - first);
+    std::fill(own.begin(), own.end(), 0);
+    for (size_t j = 0; j < n; ++j)
+      own[start_of(leaves[first + j])] = uint64_t{1} << j;
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      uint64_t bits = 0;
+      for (const auto& e : eg.out[*it])
+        bits |= own[e.to] | reach[e.to];
+      reach[*it] = bits;
+    }
+    for (task_index i = 0; i < g.size(); ++i)
+      counts[i] += static_cast<uint32_t>(__builtin_popcountll(reach[finish_of(i)]));
+  }
+  return counts;
+}
+
 } // namespace
 
 graph_analysis analyze(const task_graph& g, const analysis_options& opts) {
@@ -108,6 +135,11 @@ graph_analysis analyze(const task_graph& g, const analysis_options& opts) {
     l.top_level = earliest[start_of(i)];
     l.bottom_level = remaining[start_of(i)];
     l.depth = depth[start_of(i)];
+  }
+  if (opts.fan_out) {
+    auto fan = fan_out_counts(g, eg, order);
+    for (task_index i = 0; i < g.size(); ++i)
+      out.levels[i].fan_out = fan[i];
   }
   if (end == no_vertex)
     return out;

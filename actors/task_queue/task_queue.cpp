@@ -210,7 +210,7 @@ graph_report report_graph(const task_graph& g) {
     const auto& t = g.at(i).t;
     const auto& l = a.levels[i];
     out.tasks.push_back({t.spec.id, t.spec.title, t.state, t.leaf, l.weight, l.top_level,
-                         l.bottom_level, l.depth});
+                         l.bottom_level, l.depth, l.fan_out});
   }
   return out;
 }

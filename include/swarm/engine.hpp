@@ -82,6 +82,7 @@ struct graph_report {
     double top_level = 0;    // earliest start
     double bottom_level = 0; // longest remaining chain from its start, itself included
     uint32_t depth = 0;      // dependency edges on the longest chain leading to it
+    uint32_t fan_out = 0;    // leaves that wait for it, directly or transitively
   };
   double critical_length = 0;
   std::vector<std::string> critical_path; // leaf ids, first to last

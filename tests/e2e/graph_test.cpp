@@ -31,6 +31,10 @@ TEST_CASE("swarm graph prints the critical path and levels", "[e2e][graph]") {
       CHECK(int_at(t, "top_level") == 60);
       CHECK(int_at(t, "bottom_level") == 45);
       CHECK(int_at(t, "depth") == 1);
+      CHECK(int_at(t, "fan_out") == 1);
+    }
+    if (str_at(t, "title") == "Design") {
+      CHECK(int_at(t, "fan_out") == 3);
     }
   }
   auto human = swarm(dir.path(), {"graph"});

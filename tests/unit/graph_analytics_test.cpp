@@ -68,6 +68,10 @@ TEST_CASE("a diamond's critical path takes the longer branch", "[analytics]") {
   CHECK(a.levels[idx(g, "c")].bottom_level == 30);
   CHECK(a.levels[idx(g, "d")].top_level == 30);
   CHECK(a.levels[idx(g, "d")].depth == 2);
+  // d is reached twice from a but counted once.
+  CHECK(a.levels[idx(g, "a")].fan_out == 3);
+  CHECK(a.levels[idx(g, "b")].fan_out == 1);
+  CHECK(a.levels[idx(g, "d")].fan_out == 0);
 }
 
 TEST_CASE("parents: a dependency on a parent waits for all its leaves, and a parent's "
@@ -81,6 +85,10 @@ TEST_CASE("parents: a dependency on a parent waits for all its leaves, and a par
   CHECK(a.levels[idx(g, "q")].top_level == 25);
   CHECK(a.critical_length == 26);
   CHECK(path_ids(g, a) == strings{"y", "z", "q"});
+  // Waiting on P means waiting on each of its leaves; Q's dependency holds back q.
+  CHECK(a.levels[idx(g, "x")].fan_out == 2); // z, q
+  CHECK(a.levels[idx(g, "P")].fan_out == 2);
+  CHECK(a.levels[idx(g, "z")].fan_out == 1);
   CHECK(a.levels[idx(g, "y")].bottom_level == 26);
   CHECK(a.levels[idx(g, "x")].bottom_level == 16);
 }
@@ -102,22 +110,41 @@ TEST_CASE("without estimates every leaf weighs 1; completed work weighs nothing"
   CHECK(all.critical_length == 2);
 }
 
-TEST_CASE("100k tasks in layers analyse in one pass", "[analytics]") {
+namespace {
+
+// `layers` layers of `width` tasks; each task depends on one of the layer before, a
+// permutation (7 is coprime with the widths used), so each task heads one chain.
+task_graph layered(int layers, int width) {
   std::vector<task_spec> specs;
-  constexpr int layers = 100, width = 1000;
   for (int l = 0; l < layers; ++l)
     for (int w = 0; w < width; ++w) {
       std::vector<std::string> deps;
       if (l > 0)
         deps = {"t" + std::to_string(l - 1) + "-" + std::to_string((w * 7) % width)};
-      specs.push_back(spec("t" + std::to_string(l) + "-" + std::to_string(w), 1 + (w % 3),
-                           std::move(deps)));
+      specs.push_back(spec("t" + std::to_string(l) + "-" + std::to_string(w),
+                           static_cast<uint32_t>(1 + (w % 3)), std::move(deps)));
     }
-  auto g = graph(specs);
-  auto a = analyze(g);
+  return graph(specs);
+}
+
+} // namespace
+
+TEST_CASE("100k tasks in layers analyse in one pass", "[analytics]") {
+  auto g = layered(100, 1000);
+  analysis_options no_fan_out;
+  no_fan_out.fan_out = false;
+  auto a = analyze(g, no_fan_out);
   REQUIRE_FALSE(a.cyclic);
-  CHECK(a.critical_path.size() == layers);
-  CHECK(a.critical_length >= layers);
-  CHECK(a.critical_length <= 3 * layers);
+  CHECK(a.critical_path.size() == 100);
+  CHECK(a.critical_length >= 100);
+  CHECK(a.critical_length <= 300);
   CHECK(a.levels[idx(g, "t99-0")].depth == 99);
+}
+
+TEST_CASE("fan-out counts every waiting leaf once, across bitset chunks", "[analytics]") {
+  auto g = layered(20, 500); // 10,000 leaves: 157 chunks of 64
+  auto a = analyze(g);
+  CHECK(a.levels[idx(g, "t0-0")].fan_out == 19);
+  CHECK(a.levels[idx(g, "t10-3")].fan_out == 9);
+  CHECK(a.levels[idx(g, "t19-5")].fan_out == 0);
 }
