@@ -289,6 +289,13 @@ int main(int argc, char** argv) {
     add_common(c, cf);
   }
 
+  common_flags rdf;
+  std::string ready_sort = "priority";
+  auto* ready = app.add_subcommand("ready", "tasks ready to claim, in scheduling order");
+  ready->add_option("--sort", ready_sort, "priority, oldest or graph")
+    ->capture_default_str()->check(CLI::IsMember({"priority", "oldest", "graph"}));
+  add_common(ready, rdf);
+
   common_flags gf;
   auto* graph = app.add_subcommand("graph", "critical path and per-task levels");
   add_common(graph, gf);
@@ -362,6 +369,9 @@ int main(int argc, char** argv) {
     return print_result(call(cf, ok ? "task.complete" : "task.fail", std::move(args), true),
                         cf.json_out, print_task);
   }
+  if (ready->parsed())
+    return print_result(call(rdf, "ready", {{"sort", ready_sort}}, false), rdf.json_out,
+                        print_tasks);
   if (graph->parsed())
     return print_result(call(gf, "graph", {}, false), gf.json_out, print_graph);
   if (agents->parsed())

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -134,6 +135,49 @@ const std::map<std::string, handler>& handlers() {
        for (const auto& t : list)
          out.push_back(task_to_json(t));
        return json::object{{"tasks", std::move(out)}};
+     }},
+    {"ready", [](engine& e, const args_reader& a) -> json::value {
+       // Ready tasks in the order asked for: priority (P0 first, then plan order),
+       // oldest (plan order) or graph (longest remaining chain first, then most
+       // dependents, then priority).
+       auto sort = a.text("sort", false).value_or("priority");
+       if (sort != "priority" && sort != "oldest" && sort != "graph")
+         throw error{errc::bad_request,
+                     "sort '" + sort + "' is not one of priority, oldest, graph"};
+       auto list = value_or_throw(e.tasks(true));
+       std::map<std::string, const graph_report::row*> levels;
+       graph_report g;
+       if (sort == "graph") {
+         g = value_or_throw(e.graph());
+         for (const auto& r : g.tasks)
+           levels[r.id] = &r;
+       }
+       auto by_priority = [](const task& x, const task& y) {
+         return x.spec.priority < y.spec.priority;
+       };
+       if (sort == "priority")
+         std::stable_sort(list.begin(), list.end(), by_priority);
+       if (sort == "graph")
+         std::stable_sort(list.begin(), list.end(), [&](const task& x, const task& y) {
+           const auto& lx = *levels.at(x.spec.id);
+           const auto& ly = *levels.at(y.spec.id);
+           if (lx.bottom_level != ly.bottom_level)
+             return lx.bottom_level > ly.bottom_level;
+           if (lx.fan_out != ly.fan_out)
+             return lx.fan_out > ly.fan_out;
+           return by_priority(x, y);
+         });
+       json::array out;
+       out.reserve(list.size());
+       for (const auto& t : list) {
+         auto o = task_to_json(t);
+         if (auto it = levels.find(t.spec.id); it != levels.end()) {
+           o["bottom_level"] = number(it->second->bottom_level);
+           o["fan_out"] = it->second->fan_out;
+         }
+         out.push_back(std::move(o));
+       }
+       return json::object{{"sort", sort}, {"tasks", std::move(out)}};
      }},
     {"graph", [](engine& e, const args_reader&) -> json::value {
        auto g = value_or_throw(e.graph());

@@ -42,3 +42,29 @@ TEST_CASE("swarm graph prints the critical path and levels", "[e2e][graph]") {
   CHECK(human.exit_code == 0);
   CHECK(human.out.find("critical path: 195") != std::string::npos);
 }
+
+TEST_CASE("swarm ready sorts by priority, age or the graph", "[e2e][graph]") {
+  temp_dir dir;
+  write_text(dir / "plan.md", "# Work\n"
+                              "- Docs\n  priority: P3\n  estimate: 5m\n"
+                              "- Quick fix\n  priority: P0\n  estimate: 5m\n"
+                              "- Core\n  priority: P2\n  estimate: 10m\n"
+                              "- On top of core\n  estimate: 1h\n  depends: Core\n");
+  REQUIRE(swarm(dir.path(), {"load", "plan.md"}).exit_code == 0);
+  auto order = [&](const std::string& sort) {
+    auto r = swarm(dir.path(), {"ready", "--sort", sort, "--json"});
+    INFO(r);
+    REQUIRE(r.exit_code == 0);
+    auto v = parse_json(r.out);
+    std::vector<std::string> titles;
+    for (const auto& t : v.at("tasks").as_array())
+      titles.push_back(str_at(t, "title"));
+    return titles;
+  };
+  CHECK(order("priority") == std::vector<std::string>{"Quick fix", "Core", "Docs"});
+  CHECK(order("oldest") == std::vector<std::string>{"Docs", "Quick fix", "Core"});
+  // Core heads a 70-minute chain; the two 5-minute tasks tie, then priority decides.
+  CHECK(order("graph") == std::vector<std::string>{"Core", "Quick fix", "Docs"});
+  auto bad = swarm(dir.path(), {"ready", "--sort", "random"});
+  CHECK(bad.exit_code == 2);
+}
