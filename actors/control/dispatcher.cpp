@@ -157,10 +157,17 @@ const std::map<std::string, handler>& handlers() {
        };
        if (sort == "priority")
          std::stable_sort(list.begin(), list.end(), by_priority);
+       // A task added between the two reads has no levels yet: it sorts as a leaf
+       // with nothing behind it.
+       const graph_report::row none;
+       auto level = [&](const std::string& id) -> const graph_report::row& {
+         auto it = levels.find(id);
+         return it == levels.end() ? none : *it->second;
+       };
        if (sort == "graph")
          std::stable_sort(list.begin(), list.end(), [&](const task& x, const task& y) {
-           const auto& lx = *levels.at(x.spec.id);
-           const auto& ly = *levels.at(y.spec.id);
+           const auto& lx = level(x.spec.id);
+           const auto& ly = level(y.spec.id);
            if (lx.bottom_level != ly.bottom_level)
              return lx.bottom_level > ly.bottom_level;
            if (lx.fan_out != ly.fan_out)
