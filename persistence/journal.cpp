@@ -3,7 +3,9 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <boost/json.hpp>
 
+#include <memory>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace json = boost::json;
 
@@ -32,6 +34,9 @@ struct journal::statements {
   SQLite::Statement update_task;
   SQLite::Statement count_completed;
   SQLite::Statement count_failed;
+  // The other projections' statements, prepared on first use (keyed by their text,
+  // which is a literal, so the pointer is the key).
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> by_sql;
 };
 
 namespace {
@@ -75,6 +80,14 @@ auto with_statement(SQLite::Statement& q, F use) {
 
 void run(SQLite::Statement& q) {
   with_statement(q, [](SQLite::Statement& s) { s.exec(); });
+}
+
+// Binds `args` to parameters 1, 2, ... in order and runs the statement.
+template <class... Args>
+void run_with(SQLite::Statement& q, const Args&... args) {
+  int i = 0;
+  (q.bind(++i, args), ...);
+  run(q);
 }
 
 } // namespace
@@ -130,11 +143,8 @@ void journal::apply(const event& e, int64_t seq) {
     q.bind(11, e.ts_us);
     q.bind(12, e.ts_us);
     run(q); // its row id is cached on its first update: plan loads insert 100k rows
-    for (const auto& d : s.depends) {
-      st_->insert_dep.bind(1, s.id);
-      st_->insert_dep.bind(2, d);
-      run(st_->insert_dep);
-    }
+    for (const auto& d : s.depends)
+      run_with(st_->insert_dep, s.id, d);
     return;
   }
   if (auto* u = std::get_if<task_update_body>(&e.body)) {
@@ -156,141 +166,84 @@ void journal::apply(const event& e, int64_t seq) {
     q.bind(8, u->failure);
     q.bind(9, rowid);
     run(q);
-    if (!u->agent.empty() && e.kind == event_kind::task_completed) {
-      st_->count_completed.bind(1, u->agent);
-      run(st_->count_completed);
-    } else if (!u->agent.empty() && e.kind == event_kind::task_failed) {
-      st_->count_failed.bind(1, u->agent);
-      run(st_->count_failed);
-    }
+    if (!u->agent.empty() && e.kind == event_kind::task_completed)
+      run_with(st_->count_completed, u->agent);
+    else if (!u->agent.empty() && e.kind == event_kind::task_failed)
+      run_with(st_->count_failed, u->agent);
     return;
   }
   const auto& o = std::get<json::object>(e.body);
+  auto sql = [&](const char* text) -> SQLite::Statement& {
+    auto& slot = st_->by_sql[text];
+    if (!slot)
+      slot = std::make_unique<SQLite::Statement>(db_, text);
+    return *slot;
+  };
+  auto serialized = [&](const char* name, const char* empty) {
+    auto* v = o.if_contains(name);
+    return v != nullptr ? json::serialize(*v) : std::string{empty};
+  };
   switch (e.kind) {
-  case event_kind::engine_started: {
-    SQLite::Statement q{db_, "INSERT OR REPLACE INTO sessions(id, pid, host, version,"
-                             " started_us) VALUES(?, ?, ?, ?, ?)"};
-    q.bind(1, text(o, "session"));
-    q.bind(2, number(o, "pid"));
-    q.bind(3, text(o, "host"));
-    q.bind(4, text(o, "version"));
-    q.bind(5, e.ts_us);
-    q.exec();
+  case event_kind::engine_started:
+    run_with(sql("INSERT OR REPLACE INTO sessions(id, pid, host, version, started_us)"
+                 " VALUES(?, ?, ?, ?, ?)"),
+             text(o, "session"), number(o, "pid"), text(o, "host"), text(o, "version"),
+             e.ts_us);
     break;
-  }
-  case event_kind::plan_loaded: {
-    SQLite::Statement q{db_, "INSERT INTO plans(seq, path, loaded_us, added, present)"
-                             " VALUES(?, ?, ?, ?, ?)"};
-    q.bind(1, seq);
-    q.bind(2, text(o, "path"));
-    q.bind(3, e.ts_us);
-    q.bind(4, number(o, "added"));
-    q.bind(5, number(o, "present"));
-    q.exec();
+  case event_kind::plan_loaded:
+    run_with(sql("INSERT INTO plans(seq, path, loaded_us, added, present) VALUES(?, ?, ?, ?, ?)"),
+             seq, text(o, "path"), e.ts_us, number(o, "added"), number(o, "present"));
     break;
-  }
-  case event_kind::agent_registered: {
-    SQLite::Statement q{db_, "INSERT INTO agents(name, session, model, skills, state,"
-                             " registered_us, stopped_us, reason, completed, failed)"
-                             " VALUES(?1, ?2, ?3, ?4, 'idle', ?5, 0, '', 0, 0)"
-                             " ON CONFLICT(name) DO UPDATE SET session = ?2, model = ?3,"
-                             " skills = ?4, state = 'idle', registered_us = ?5,"
-                             " stopped_us = 0, reason = '', current_task = '',"
-                             " last_heartbeat_us = ?5"};
-    q.bind(1, text(o, "name"));
-    q.bind(2, text(o, "session"));
-    q.bind(3, text(o, "model"));
-    auto* skills = o.if_contains("skills");
-    q.bind(4, skills != nullptr ? json::serialize(*skills) : std::string{"[]"});
-    q.bind(5, e.ts_us);
-    q.exec();
-    SQLite::Statement beat{db_, "UPDATE agents SET last_heartbeat_us = ? WHERE name = ?"};
-    beat.bind(1, e.ts_us);
-    beat.bind(2, text(o, "name"));
-    beat.exec();
+  case event_kind::agent_registered:
+    run_with(sql("INSERT INTO agents(name, session, model, skills, state, registered_us,"
+                 " stopped_us, reason, completed, failed, last_heartbeat_us)"
+                 " VALUES(?1, ?2, ?3, ?4, 'idle', ?5, 0, '', 0, 0, ?5)"
+                 " ON CONFLICT(name) DO UPDATE SET session = ?2, model = ?3, skills = ?4,"
+                 " state = 'idle', registered_us = ?5, stopped_us = 0, reason = '',"
+                 " current_task = '', last_heartbeat_us = ?5"),
+             text(o, "name"), text(o, "session"), text(o, "model"), serialized("skills", "[]"),
+             e.ts_us);
     break;
-  }
-  case event_kind::agent_heartbeat: {
-    SQLite::Statement q{db_, "UPDATE agents SET last_heartbeat_us = ? WHERE name = ?"};
-    q.bind(1, e.ts_us);
-    q.bind(2, text(o, "name"));
-    q.exec();
+  case event_kind::agent_heartbeat:
+    run_with(sql("UPDATE agents SET last_heartbeat_us = ? WHERE name = ?"), e.ts_us,
+             text(o, "name"));
     break;
-  }
-  case event_kind::agent_state: {
-    SQLite::Statement q{db_, "UPDATE agents SET state = ?, current_task = ?,"
-                             " last_heartbeat_us = ? WHERE name = ?"};
-    q.bind(1, text(o, "state"));
-    q.bind(2, text(o, "task"));
-    q.bind(3, e.ts_us);
-    q.bind(4, text(o, "name"));
-    q.exec();
+  case event_kind::agent_state:
+    run_with(sql("UPDATE agents SET state = ?, current_task = ?, last_heartbeat_us = ?"
+                 " WHERE name = ?"),
+             text(o, "state"), text(o, "task"), e.ts_us, text(o, "name"));
     break;
-  }
-  case event_kind::model_started: {
-    SQLite::Statement q{db_, "INSERT OR REPLACE INTO model_runs(task, attempt, agent, session,"
-                             " pid, start_ticks, run_dir, command, started_us, finished_us,"
-                             " exit_code, signal, timed_out, duration_ms, stdout_bytes,"
-                             " stderr_bytes, outcome) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, -1,"
-                             " 0, 0, 0, 0, 0, 'running')"};
-    q.bind(1, text(o, "task"));
-    q.bind(2, number(o, "attempt"));
-    q.bind(3, text(o, "agent"));
-    q.bind(4, text(o, "session"));
-    q.bind(5, number(o, "pid"));
-    q.bind(6, number(o, "start_ticks"));
-    q.bind(7, text(o, "run_dir"));
-    q.bind(8, text(o, "command"));
-    q.bind(9, e.ts_us);
-    q.exec();
+  case event_kind::agent_stopped:
+    run_with(sql("UPDATE agents SET state = 'offline', stopped_us = ?, reason = ?,"
+                 " current_task = '' WHERE name = ?"),
+             e.ts_us, text(o, "reason"), text(o, "name"));
     break;
-  }
-  case event_kind::model_finished: {
-    SQLite::Statement q{db_, "UPDATE model_runs SET finished_us = ?, exit_code = ?, signal = ?,"
-                             " timed_out = ?, duration_ms = ?, stdout_bytes = ?,"
-                             " stderr_bytes = ?, outcome = ? WHERE task = ? AND attempt = ?"};
-    q.bind(1, e.ts_us);
-    q.bind(2, number(o, "exit_code"));
-    q.bind(3, number(o, "signal"));
-    q.bind(4, number(o, "timed_out"));
-    q.bind(5, number(o, "duration_ms"));
-    q.bind(6, number(o, "stdout_bytes"));
-    q.bind(7, number(o, "stderr_bytes"));
-    q.bind(8, text(o, "outcome"));
-    q.bind(9, text(o, "task"));
-    q.bind(10, number(o, "attempt"));
-    q.exec();
+  case event_kind::model_started:
+    run_with(sql("INSERT OR REPLACE INTO model_runs(task, attempt, agent, session, pid,"
+                 " start_ticks, run_dir, command, started_us, finished_us, exit_code, signal,"
+                 " timed_out, duration_ms, stdout_bytes, stderr_bytes, outcome)"
+                 " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, -1, 0, 0, 0, 0, 0, 'running')"),
+             text(o, "task"), number(o, "attempt"), text(o, "agent"), text(o, "session"),
+             number(o, "pid"), number(o, "start_ticks"), text(o, "run_dir"),
+             text(o, "command"), e.ts_us);
     break;
-  }
-  case event_kind::agent_stopped: {
-    SQLite::Statement q{db_, "UPDATE agents SET state = 'offline', stopped_us = ?,"
-                             " reason = ?, current_task = '' WHERE name = ?"};
-    q.bind(1, e.ts_us);
-    q.bind(2, text(o, "reason"));
-    q.bind(3, text(o, "name"));
-    q.exec();
+  case event_kind::model_finished:
+    run_with(sql("UPDATE model_runs SET finished_us = ?, exit_code = ?, signal = ?,"
+                 " timed_out = ?, duration_ms = ?, stdout_bytes = ?, stderr_bytes = ?,"
+                 " outcome = ? WHERE task = ? AND attempt = ?"),
+             e.ts_us, number(o, "exit_code"), number(o, "signal"), number(o, "timed_out"),
+             number(o, "duration_ms"), number(o, "stdout_bytes"), number(o, "stderr_bytes"),
+             text(o, "outcome"), text(o, "task"), number(o, "attempt"));
     break;
-  }
-  case event_kind::run_started: {
-    SQLite::Statement q{db_, "INSERT OR REPLACE INTO runs(id, started_us, finished_us,"
-                             " agents, outcome, summary) VALUES(?, ?, 0, ?, 'running', '{}')"};
-    q.bind(1, text(o, "run"));
-    q.bind(2, e.ts_us);
-    q.bind(3, number(o, "agents"));
-    q.exec();
+  case event_kind::run_started:
+    run_with(sql("INSERT OR REPLACE INTO runs(id, started_us, finished_us, agents, outcome,"
+                 " summary) VALUES(?, ?, 0, ?, 'running', '{}')"),
+             text(o, "run"), e.ts_us, number(o, "agents"));
     break;
-  }
-  case event_kind::run_finished: {
-    SQLite::Statement q{db_, "UPDATE runs SET finished_us = ?, outcome = ?, summary = ?"
-                             " WHERE id = ?"};
-    q.bind(1, e.ts_us);
-    q.bind(2, text(o, "outcome"));
-    auto* summary = o.if_contains("summary");
-    q.bind(3, summary != nullptr ? json::serialize(*summary) : std::string{"{}"});
-    q.bind(4, text(o, "run"));
-    q.exec();
+  case event_kind::run_finished:
+    run_with(sql("UPDATE runs SET finished_us = ?, outcome = ?, summary = ? WHERE id = ?"),
+             e.ts_us, text(o, "outcome"), serialized("summary", "{}"), text(o, "run"));
     break;
-  }
   default:
     break; // task kinds are handled above by body type
   }
