@@ -6,7 +6,6 @@
 #include "actors/agent/agent.hpp"
 #include "actors/control/dispatcher.hpp"
 #include "actors/task_queue/task_graph.hpp"
-#include "harness/leftovers.hpp"
 #include "persistence/reader.hpp"
 #include "persistence/replay.hpp"
 #include "plans/plan_loader.hpp"
@@ -207,12 +206,10 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
     // (the direct child died with its parent's thread; its background jobs may not
     // have). Their attempts come back with the recovered claims below.
     for (const auto& r : *open_runs) {
-      int killed_n = harness::kill_leftovers(r.pid, r.start_ticks);
-      bool killed = killed_n > 0;
+      bool killed = harness::kill_leftover_group(r.pid, r.start_ticks);
       if (killed)
-        spdlog::warn("killed {} model process(es) of group {} left by a previous session "
-                     "(task {})",
-                     killed_n, r.pid, r.task);
+        spdlog::warn("killed model process group {} left by a previous session (task {})",
+                     r.pid, r.task);
       events.push_back(persistence::make_event(
         persistence::event_kind::model_finished,
         boost::json::object{{"task", r.task},

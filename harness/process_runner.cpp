@@ -1018,9 +1018,15 @@ int64_t process_start_ticks(int pid) {
 }
 
 bool kill_leftover_group(int pgid, int64_t start_ticks) {
-  if (pgid <= 1 || start_ticks <= 0 || pgid == ::getpgrp()) return false;
-  auto st = read_proc_stat(pgid);
-  if (!st || st->start_ticks != start_ticks || st->pgrp != pgid) return false;
+  if (pgid <= 1 || pgid == ::getpgrp()) return false;
+  if (auto st = read_proc_stat(pgid)) {
+    // The pid is in use: only by our leader, started when recorded, still leading.
+    if (start_ticks <= 0 || st->start_ticks != start_ticks || st->pgrp != pgid) return false;
+  } else if (!group_has_live_member(pgid)) {
+    return false; // the leader is gone and nothing of its group is left
+  }
+  // A leaderless group's id cannot have been reused: Linux hands out no pid that is
+  // still some process's group id, so every member is a leftover.
   return ::kill(-pgid, SIGKILL) == 0;
 }
 

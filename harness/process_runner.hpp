@@ -138,10 +138,12 @@ private:
 // process.
 int64_t process_start_ticks(int pid);
 
-// SIGKILLs process group `pgid`, left behind by an earlier swarm process that died, but
-// only when process `pgid` (the group leader) still exists and started at `start_ticks`,
-// so a reused pid is never hit. Returns true when it sent the signal. Note that a leader
-// killed by PR_SET_PDEATHSIG is gone, and then its group is not touched.
+// SIGKILLs what is left of process group `pgid`, started by an earlier swarm process
+// that died: the whole group when its leader still runs with the recorded
+// `start_ticks`; the remaining members when the leader is gone (PR_SET_PDEATHSIG took
+// it, its background jobs live on) — Linux hands out no pid still used as a group id,
+// so they cannot belong to anyone else. A leader pid now naming another process, or
+// this process's own group, is never touched. Returns true when it sent the signal.
 bool kill_leftover_group(int pgid, int64_t start_ticks);
 
 } // namespace swarm::harness

@@ -1,5 +1,5 @@
-// Leftover model processes of a dead swarm: found by process group, pid reuse safe.
-#include "harness/leftovers.hpp"
+// Leftover model processes of a dead swarm (kill_leftover_group): found by process
+// group, pid reuse safe.
 #include "harness/process_runner.hpp"
 
 #include <catch2/catch.hpp>
@@ -68,7 +68,7 @@ TEST_CASE("a leaderless group left by a dead swarm is killed", "[harness][leftov
   REQUIRE(alive(member));
   // The leader is gone (as PR_SET_PDEATHSIG leaves it); its background job is the
   // leftover. Its recorded start time no longer matters.
-  CHECK(swarm::harness::kill_leftovers(leader, 12345) == 1);
+  CHECK(swarm::harness::kill_leftover_group(leader, 12345));
   CHECK(gone_soon(member));
 }
 
@@ -77,7 +77,7 @@ TEST_CASE("a live group whose leader started when recorded is killed whole",
   auto [leader, member] = group_with_member(false);
   auto ticks = swarm::harness::process_start_ticks(leader);
   REQUIRE(ticks > 0);
-  CHECK(swarm::harness::kill_leftovers(leader, ticks) == 2);
+  CHECK(swarm::harness::kill_leftover_group(leader, ticks));
   int status = 0;
   REQUIRE(::waitpid(leader, &status, 0) == leader);
   CHECK(WIFSIGNALED(status));
@@ -87,7 +87,7 @@ TEST_CASE("a live group whose leader started when recorded is killed whole",
 TEST_CASE("a pid now used by another process is left alone", "[harness][leftovers]") {
   auto [leader, member] = group_with_member(false);
   auto ticks = swarm::harness::process_start_ticks(leader);
-  CHECK(swarm::harness::kill_leftovers(leader, ticks + 1) == 0);
+  CHECK_FALSE(swarm::harness::kill_leftover_group(leader, ticks + 1));
   CHECK(alive(leader));
   CHECK(alive(member));
   ::kill(-leader, SIGKILL);
