@@ -455,9 +455,10 @@ expected<std::vector<agent_status>> engine::agents() {
   // An outside agent's current task is the one it holds a claim on (its claims are
   // journaled with the tasks; the registry does not see them).
   std::map<std::string, std::string> held;
-  if (auto all = tasks(false))
-    for (const auto& t : *all)
-      if (t.state == task_state::claimed && t.claim_session.empty())
+  if (auto claimed = impl_->ask<std::vector<task>>(impl_->queue, list_atom_v,
+                                                   task_filter{false, {}, true}))
+    for (const auto& t : *claimed)
+      if (t.claim_session.empty())
         held.emplace(t.claimed_by, t.spec.id);
   std::vector<agent_status> out;
   for (const auto& a : *r) {
@@ -504,11 +505,11 @@ expected<graph_report> engine::graph() {
 
 expected<std::vector<task>> engine::tasks(bool ready_only) {
   return impl_->ask<std::vector<task>>(impl_->queue, list_atom_v,
-                                       task_filter{ready_only, {}});
+                                       task_filter{ready_only, {}, false});
 }
 
 expected<task> engine::task_by_id(const std::string& id) {
-  auto r = impl_->ask<std::vector<task>>(impl_->queue, list_atom_v, task_filter{false, id});
+  auto r = impl_->ask<std::vector<task>>(impl_->queue, list_atom_v, task_filter{false, id, false});
   if (!r)
     return r.err();
   return std::move(r->front());

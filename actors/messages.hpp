@@ -157,12 +157,14 @@ typename Inspector::result_type inspect(Inspector& f, task_report& x) {
 // Which tasks to list.
 struct task_filter {
   bool ready_only = false;
-  std::string id; // one task by id when set
+  std::string id;            // one task by id when set
+  bool claimed_only = false; // only claimed tasks (from the lease index, no scan)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_filter& x) {
-  return f(caf::meta::type_name("swarm::task_filter"), x.ready_only, x.id);
+  return f(caf::meta::type_name("swarm::task_filter"), x.ready_only, x.id,
+           x.claimed_only);
 }
 
 } // namespace swarm

@@ -407,6 +407,13 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
         out.push_back(g.at(*idx).t);
         return out;
       }
+      if (f.claimed_only) {
+        auto claimed = g.claimed();
+        std::sort(claimed.begin(), claimed.end()); // plan order, as the full list
+        for (auto i : claimed)
+          out.push_back(g.at(i).t);
+        return out;
+      }
       out.reserve(f.ready_only ? g.ready_count() : g.size());
       for (task_index i = 0; i < g.size(); ++i)
         if (!f.ready_only || g.at(i).t.state == task_state::ready)
