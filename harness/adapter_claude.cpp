@@ -36,9 +36,7 @@ public:
                       const std::string& stderr_tail) const override {
     if (auto verdict = judge_exit(exit))
       return *verdict;
-    auto result = last_json_object(stdout_tail);
-    if (result && string_field(*result, "type") != "result")
-      result.reset();
+    auto result = last_result_object(stdout_tail);
     if (!result) {
       if (exit.exit_code != 0)
         return failed(failure::task_error, "claude " + exit_reason(exit, stderr_tail));

@@ -48,9 +48,7 @@ public:
                       const std::string& stderr_tail) const override {
     if (auto verdict = judge_exit(exit))
       return *verdict;
-    auto result = last_json_object(stdout_tail);
-    if (result && string_field(*result, "type") != "result")
-      result.reset();
+    auto result = last_result_object(stdout_tail);
     std::string status = result ? string_field(*result, "status") : "";
     if (status == "success" && exit.exit_code == 0) {
       auto summary = one_line(string_field(*result, "summary"));

@@ -372,6 +372,13 @@ std::vector<std::pair<std::string, std::string>> run_env(const model_run& run) {
 
 namespace detail {
 
+std::optional<boost::json::object> last_result_object(std::string_view text) {
+  auto result = last_json_object(text);
+  if (result && string_field(*result, "type") != "result")
+    result.reset();
+  return result;
+}
+
 expected<model_command> prompt_cli_adapter::prompt_command(const model_run& run,
                                                            std::vector<std::string> before,
                                                            std::vector<std::string> after,

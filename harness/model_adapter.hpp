@@ -160,6 +160,9 @@ std::string last_line(std::string_view text);
 // The last JSON object in `text`: a line that is one object (JSON / JSONL output), or a
 // pretty-printed object starting with a "{" line and running to the end.
 std::optional<boost::json::object> last_json_object(std::string_view text);
+// last_json_object(text) when it is a result object ("type": "result"), else nullopt —
+// the final line of the mock agent and of Claude Code's JSON output.
+std::optional<boost::json::object> last_result_object(std::string_view text);
 // The string at `key`, or "" when absent or not a string.
 std::string string_field(const boost::json::object& o, std::string_view key);
 // The whole file; errc::io_error naming it when it cannot be read.
