@@ -1,5 +1,6 @@
 // The engine facade: read-only engines beside a writer, and what a restart recovers.
 #include "tests/support/db_checks.hpp"
+#include "tests/support/proc.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <swarm/swarm.hpp>
@@ -148,25 +149,7 @@ TEST_CASE("a restart returns the claims of dead in-process agents, not outside c
 namespace {
 
 // Children of this process still in the process table (alive or zombie).
-std::vector<std::string> children_left() {
-  std::vector<std::string> out;
-  const auto me = std::to_string(getpid());
-  for (const auto& entry : std::filesystem::directory_iterator{"/proc"}) {
-    std::ifstream in{entry.path() / "stat"};
-    std::string stat;
-    if (!std::getline(in, stat))
-      continue;
-    auto close = stat.rfind(')');
-    if (close == std::string::npos)
-      continue;
-    std::istringstream rest{stat.substr(close + 1)};
-    std::string state, ppid;
-    rest >> state >> ppid;
-    if (ppid == me)
-      out.push_back(entry.path().filename().string() + " (" + state + ")");
-  }
-  return out;
-}
+std::vector<int> children_left() { return swarm::test::children(); }
 
 } // namespace
 

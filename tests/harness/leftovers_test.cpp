@@ -1,6 +1,7 @@
 // Leftover model processes of a dead swarm (kill_leftover_group): found by process
 // group, pid reuse safe.
 #include "harness/process_runner.hpp"
+#include "tests/support/proc.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,15 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// True while `pid` exists and is not a zombie.
-bool alive(int pid) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
-  std::string stat;
-  if (!std::getline(in, stat))
-    return false;
-  auto close = stat.rfind(')');
-  return close != std::string::npos && stat.size() > close + 2 && stat[close + 2] != 'Z';
-}
+using swarm::test::alive;
 
 // Starts a group led by a shell that leaves a background `sleep` behind; returns
 // (leader, member). The leader stays until `leader_exits` says otherwise.

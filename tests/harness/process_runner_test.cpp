@@ -1,5 +1,6 @@
 // The subprocess runner with real processes: exit statuses, output caps, timeouts,
 // process groups, spawn failures, concurrency, shutdown and leftover groups.
+#include "tests/support/proc.hpp"
 #include "harness/process_runner.hpp"
 
 #include "tests/support/temp_dir.hpp"
@@ -82,43 +83,10 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
-// state and ppid of /proc/<pid>/stat; state '\0' when there is no such process.
-struct proc_info {
-  char state = '\0';
-  int ppid = 0;
-};
+using swarm::test::alive;
+using swarm::test::proc;
 
-proc_info proc(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  auto close = text.rfind(')');
-  proc_info info;
-  if (close == std::string::npos) return info;
-  std::istringstream rest(text.substr(close + 1));
-  rest >> info.state >> info.ppid;
-  return info;
-}
-
-// Alive: exists and is neither a zombie nor dead (a killed orphan may linger as a zombie
-// when init does not reap, which happens in containers).
-bool alive(int pid) {
-  char s = proc(pid).state;
-  return s != '\0' && s != 'Z' && s != 'X';
-}
-
-std::vector<int> zombie_children() {
-  std::vector<int> out;
-  DIR* dir = opendir("/proc");
-  while (dirent* e = readdir(dir)) {
-    int pid = std::atoi(e->d_name);
-    if (pid <= 0) continue;
-    auto info = proc(pid);
-    if (info.ppid == getpid() && info.state == 'Z') out.push_back(pid);
-  }
-  closedir(dir);
-  return out;
-}
+std::vector<int> zombie_children() { return swarm::test::children(true); }
 
 template <class Pred>
 bool eventually(Pred pred, std::chrono::milliseconds limit = 5000ms) {
