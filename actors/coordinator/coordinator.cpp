@@ -190,12 +190,11 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       if (!a)
         return to_caf(a.err());
       auto& agent = **a;
-      if (self->state.cfg.read_only || !is_outside(agent)) {
-        if (!self->state.cfg.read_only)
-          agent.last_heartbeat_us = now_us();
+      if (self->state.cfg.read_only)
         return agent;
-      }
       agent.last_heartbeat_us = now_us();
+      if (!is_outside(agent))
+        return agent; // in-process agents' heartbeats stay in memory
       auto rp = self->make_response_promise<agent_info>();
       journal_then_deliver(self,
                            {persistence::make_event(event_kind::agent_heartbeat,
