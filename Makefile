@@ -35,6 +35,7 @@ bench: deps
 	cmake --build $(BUILD)-release -j$(JOBS)
 	$(BUILD)-release/bench/swarm_claim_bench
 	$(BUILD)-release/bench/swarm_harness_bench
+	$(BUILD)-release/bench/swarm_schedule_bench
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-release $(BUILD)-asan

@@ -117,6 +117,10 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
   p->opts = opts;
   if (p->opts.db_path.empty())
     return make_error(errc::bad_request, "the database path is empty");
+  auto strategy = strategies::parse_kind(p->opts.strategy);
+  if (!strategy)
+    return make_error(errc::bad_request, "unknown claim strategy '" + p->opts.strategy +
+                                             "'; use one of " + strategies::kind_names());
   if (!p->opts.inspect_only) {
     auto lock = persistence::db_lock::acquire(p->opts.db_path);
     if (!lock)
@@ -134,7 +138,7 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
   if (!stored)
     return stored.err();
   auto graph = std::make_shared<task_graph>();
-  if (auto r = graph->restore(std::move(*stored)); !r)
+  if (auto r = graph->restore(std::move(*stored), persistence::now_us()); !r)
     return r.err();
   auto earlier = persistence::read_agents(**db);
   if (!earlier)
@@ -155,6 +159,9 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
   tq_cfg.max_attempts = std::max<uint32_t>(1, p->opts.max_attempts);
   tq_cfg.read_only = p->opts.inspect_only;
   tq_cfg.retry_backoff_us = std::max<int64_t>(0, p->opts.retry_backoff_ms) * 1000;
+  tq_cfg.strategy = *strategy;
+  tq_cfg.limits.prefix = p->opts.prefix;
+  tq_cfg.limits.max_depth = p->opts.max_depth;
   p->queue = spawn_task_queue(*p->sys, p->persist, graph, tq_cfg);
 
   coordinator_config co_cfg;
@@ -284,6 +291,7 @@ void engine::impl::stop_actors() {
 expected<plan_report> engine::load_plan(const std::string& path) {
   plans::load_options lo;
   lo.prefix = impl_->opts.prefix;
+  lo.max_depth = impl_->opts.max_depth;
   auto p = plans::load_plan_file(path, lo);
   if (!p)
     return p.err();
@@ -409,7 +417,7 @@ expected<run_summary> engine::run_until_done(std::function<void(const progress&)
   run_summary summary;
   summary.tasks = last;
   summary.elapsed_seconds = elapsed();
-  summary.success = last.completed == last.total();
+  summary.success = last.completed + last.cancelled == last.total(); // nothing failed or blocked
   if (auto agents = im.ask<std::vector<agent_info>>(im.coordinator, list_atom_v))
     for (const auto& a : *agents)
       if (a.state != "offline" || a.completed + a.failed > 0)
@@ -516,7 +524,13 @@ expected<task> engine::task_by_id(const std::string& id) {
 }
 
 expected<std::optional<claimed_task>> engine::claim(const std::string& agent) {
-  auto r = impl_->ask<claim_result>(impl_->queue, claim_atom_v, claim_request{agent, false, {}});
+  // A registered agent claims with its skills (they decide which tasks are open to it).
+  claim_request req{agent, false, {}, false, {}};
+  if (auto known = impl_->ask<std::vector<agent_info>>(impl_->coordinator, list_atom_v)) {
+    for (auto& a : *known)
+      if (a.name == agent) req.skills = std::move(a.skills);
+  }
+  auto r = impl_->ask<claim_result>(impl_->queue, claim_atom_v, std::move(req));
   if (!r)
     return r.err();
   if (!r->claimed)
@@ -525,22 +539,93 @@ expected<std::optional<claimed_task>> engine::claim(const std::string& agent) {
   return std::optional<claimed_task>{claimed_task{std::move(r->t), attempt}};
 }
 
-expected<task> engine::complete(const std::string& id, const std::string& agent,
-                                uint32_t attempt, const std::string& result) {
-  auto r = impl_->ask<task>(impl_->queue, complete_atom_v,
+expected<task_change> engine::complete(const std::string& id, const std::string& agent,
+                                       uint32_t attempt, const std::string& result) {
+  auto r = impl_->ask<task_change>(impl_->queue, complete_atom_v,
                             task_report{id, agent, attempt, result, {}});
   if (r) // an outside agent's tally (the projection counts it from the journal too)
     caf::anon_send(impl_->coordinator, complete_atom_v, agent, true);
   return r;
 }
 
-expected<task> engine::fail(const std::string& id, const std::string& agent, uint32_t attempt,
-                            const std::string& reason) {
-  auto r = impl_->ask<task>(impl_->queue, fail_atom_v,
+expected<task_change> engine::fail(const std::string& id, const std::string& agent,
+                                   uint32_t attempt, const std::string& reason) {
+  auto r = impl_->ask<task_change>(impl_->queue, fail_atom_v,
                             task_report{id, agent, attempt, reason, {}});
   if (r)
     caf::anon_send(impl_->coordinator, complete_atom_v, agent, false);
   return r;
+}
+
+expected<task_change> engine::add_task(const new_task& t) {
+  task_edit e;
+  e.op = "add";
+  e.spec.title = t.title;
+  e.spec.description = t.description;
+  e.spec.parent = t.parent;
+  e.spec.depends = t.depends;
+  e.spec.skills = t.skills;
+  e.spec.files = t.files;
+  e.spec.priority = t.priority;
+  e.spec.estimate_minutes = t.estimate_minutes;
+  return impl_->ask<task_change>(impl_->queue, edit_atom_v, std::move(e));
+}
+
+expected<task_change> engine::update_task(const std::string& id, const task_update& u) {
+  task_edit e;
+  e.op = "update";
+  e.id = id;
+  auto set = [&](const auto& field, const char* name, auto& into) {
+    if (!field) return;
+    into = *field;
+    e.fields.emplace_back(name);
+  };
+  set(u.title, "title", e.spec.title);
+  set(u.description, "description", e.spec.description);
+  set(u.priority, "priority", e.spec.priority);
+  set(u.skills, "skills", e.spec.skills);
+  set(u.files, "files", e.spec.files);
+  set(u.estimate_minutes, "estimate", e.spec.estimate_minutes);
+  return impl_->ask<task_change>(impl_->queue, edit_atom_v, std::move(e));
+}
+
+namespace {
+task_edit simple_edit(std::string op, const std::string& id) {
+  task_edit e;
+  e.op = std::move(op);
+  e.id = id;
+  return e;
+}
+} // namespace
+
+expected<task_change> engine::cancel_task(const std::string& id, const std::string& reason) {
+  auto e = simple_edit("cancel", id);
+  e.reason = reason;
+  return impl_->ask<task_change>(impl_->queue, edit_atom_v, std::move(e));
+}
+
+expected<task_change> engine::reopen_task(const std::string& id) {
+  return impl_->ask<task_change>(impl_->queue, edit_atom_v, simple_edit("reopen", id));
+}
+
+expected<task_change> engine::defer_task(const std::string& id, int64_t until_us) {
+  auto e = simple_edit("defer", id);
+  e.until_us = until_us;
+  return impl_->ask<task_change>(impl_->queue, edit_atom_v, std::move(e));
+}
+
+expected<task_change> engine::add_dependency(const std::string& task, const std::string& on,
+                                             dependency_kind kind) {
+  auto e = simple_edit("dep-add", task);
+  e.other = on;
+  e.kind = to_string(kind);
+  return impl_->ask<task_change>(impl_->queue, edit_atom_v, std::move(e));
+}
+
+expected<task_change> engine::remove_dependency(const std::string& task, const std::string& on) {
+  auto e = simple_edit("dep-rm", task);
+  e.other = on;
+  return impl_->ask<task_change>(impl_->queue, edit_atom_v, std::move(e));
 }
 
 std::string engine::execute(const std::string& request_json) {

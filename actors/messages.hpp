@@ -6,6 +6,7 @@
 #include "harness/process_runner.hpp"
 #include "harness/prompt.hpp"
 #include "persistence/caf_error.hpp"
+#include "actors/task_queue/task_edit.hpp"
 #include "persistence/persistence_actor.hpp"
 
 #include <swarm/engine.hpp>
@@ -37,6 +38,7 @@ CAF_ADD_ATOM(swarm, swarm, start_atom, "start")
 CAF_ADD_ATOM(swarm, swarm, stop_atom, "stop")
 CAF_ADD_ATOM(swarm, swarm, work_done_atom, "work_done")
 CAF_ADD_ATOM(swarm, swarm, stats_atom, "stats")
+CAF_ADD_ATOM(swarm, swarm, edit_atom, "edit")
 
 namespace swarm {
 
@@ -45,14 +47,26 @@ namespace swarm {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
   return f(caf::meta::type_name("swarm::task_spec"), x.id, x.parent, x.title,
-           x.description, x.depends, x.skills, x.priority, x.files, x.estimate_minutes,
-           x.source);
+           x.description, x.depends, x.related, x.discovered_from, x.skills, x.priority,
+           x.files, x.estimate_minutes, x.source);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task& x) {
   return f(caf::meta::type_name("swarm::task"), x.spec, x.state, x.leaf, x.attempts,
-           x.claimed_by, x.claim_session, x.lease_expires_us, x.result, x.failure, x.updated_us);
+           x.claimed_by, x.claim_session, x.lease_expires_us, x.result, x.failure, x.updated_us,
+           x.deferred_until_us);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_change& x) {
+  return f(caf::meta::type_name("swarm::task_change"), x.t, x.now_ready);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_edit& x) {
+  return f(caf::meta::type_name("swarm::task_edit"), x.op, x.id, x.other, x.kind, x.spec,
+           x.fields, x.until_us, x.reason);
 }
 
 template <class Inspector>
@@ -63,7 +77,7 @@ typename Inspector::result_type inspect(Inspector& f, plan& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_counts& x) {
   return f(caf::meta::type_name("swarm::task_counts"), x.pending, x.ready, x.claimed,
-           x.completed, x.failed, x.blocked);
+           x.completed, x.failed, x.blocked, x.cancelled);
 }
 
 template <class Inspector>
@@ -100,12 +114,13 @@ struct claim_request {
   std::string session; // the engine session of an in-process agent; empty for an
                        // outside claimant, whose claim survives engine restarts
   bool with_context = false; // answer with the parent chain and dependency results
+  std::vector<std::string> skills; // the agent's; empty: a generalist (any task)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, claim_request& x) {
   return f(caf::meta::type_name("swarm::claim_request"), x.agent, x.wait, x.session,
-           x.with_context);
+           x.with_context, x.skills);
 }
 
 } // namespace swarm

@@ -198,7 +198,7 @@ void complete(agent_actor* self, swarm::task t, clock_type::time_point claim_sen
               clock_type::time_point claimed) {
   auto& st = self->state;
   swarm::task_report report{t.spec.id, st.agent, t.attempts, "ok", {}};
-  auto on_reply = [self, claim_sent, claimed](swarm::task&) {
+  auto on_reply = [self, claim_sent, claimed](swarm::task_change&) {
     auto done = clock_type::now();
     auto& s = *self->state.stats;
     s.complete_us.push_back(micros(claimed, done));

@@ -4,7 +4,9 @@
 // executed by an engine opened in-process on the database — the same dispatcher either
 // way. Exit codes: 0 ok, 1 refused or failed, 2 bad usage.
 
+#include "cli/client.hpp"
 #include "cli/output.hpp"
+#include "cli/task_commands.hpp"
 
 #include <swarm/swarm.hpp>
 
@@ -23,92 +25,12 @@ namespace json = boost::json;
 
 namespace {
 
-struct common_flags {
-  std::string db = ".swarm/swarm.db";
-  std::string socket;
-  bool json_out = false;
-
-  swarm::options to_options() const {
-    swarm::options o;
-    o.db_path = db;
-    o.control_socket = socket;
-    return o;
-  }
-};
-
-void add_common(CLI::App* cmd, common_flags& f, bool with_json = true) {
-  cmd->add_option("--db", f.db, "database path")->capture_default_str();
-  cmd->add_option("--socket", f.socket, "control socket path (default: beside the database)");
-  if (with_json)
-    cmd->add_flag("--json", f.json_out, "print JSON");
-}
-
-int fail(const swarm::error& e) {
-  std::cerr << "swarm: " << e.message << " [" << swarm::to_string(e.code) << "]\n";
-  return swarm::exit_code(e.code);
-}
-
-// Parses a protocol reply into its result or its error.
-swarm::expected<json::value> unpack_reply(const std::string& line) {
-  json::error_code ec;
-  auto v = json::parse(line, ec);
-  if (ec || !v.is_object())
-    return swarm::make_error(swarm::errc::internal, "unreadable reply from the engine: " + line);
-  auto& o = v.get_object();
-  if (auto* ok = o.if_contains("ok"); ok != nullptr && ok->is_bool() && ok->get_bool())
-    return o.contains("result") ? o.at("result") : json::value{};
-  swarm::error err{swarm::errc::internal, "the engine refused without a reason"};
-  if (auto* e = o.if_contains("error"); e != nullptr && e->is_object()) {
-    auto& eo = e->get_object();
-    if (auto* c = eo.if_contains("code"); c != nullptr && c->is_string())
-      err.code = swarm::parse_errc(std::string{c->get_string()}).value_or(swarm::errc::internal);
-    if (auto* m = eo.if_contains("message"); m != nullptr && m->is_string())
-      err.message = std::string{m->get_string()};
-  }
-  return err;
-}
-
-// Runs one command through the running engine, or an in-process one when none runs.
-swarm::expected<json::value> call(const common_flags& f, const std::string& op,
-                                  json::object args, bool changes_state) {
-  auto opts = f.to_options();
-  auto socket = swarm::control_socket_path(opts);
-  auto request = json::serialize(json::object{{"id", 1}, {"op", op}, {"args", std::move(args)}});
-  opts.inspect_only = !changes_state;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  for (;;) {
-    auto remote = swarm::call_control_socket(socket, request);
-    if (remote)
-      return unpack_reply(*remote);
-    if (remote.err().code != swarm::errc::engine_unavailable)
-      return remote.err();
-    if (!changes_state && !std::filesystem::exists(opts.db_path))
-      return swarm::make_error(swarm::errc::not_found,
-                               "no swarm database at " + opts.db_path +
-                                 "; run `swarm run PLAN` or `swarm load PLAN` first, or "
-                                 "pass --db");
-    auto local = swarm::engine::open(opts);
-    if (local)
-      return unpack_reply((*local)->execute(request));
-    // Another engine holds the database but does not answer on the socket yet (it is
-    // starting, or it is another one-shot command): try again for a moment.
-    if (local.err().code != swarm::errc::database_locked ||
-        std::chrono::steady_clock::now() > deadline)
-      return local.err();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
-
-int print_result(const swarm::expected<json::value>& r, bool json_out,
-                 void (*human)(const json::value&)) {
-  if (!r)
-    return fail(r.err());
-  if (json_out)
-    std::cout << json::serialize(*r) << "\n";
-  else
-    human(*r);
-  return 0;
-}
+using swarm::cli::add_common;
+using swarm::cli::call;
+using swarm::cli::common_flags;
+using swarm::cli::fail;
+using swarm::cli::parse_duration_ms;
+using swarm::cli::print_result;
 
 struct run_flags {
   common_flags common;
@@ -123,29 +45,17 @@ struct run_flags {
   std::vector<std::string> model_args, names;
   std::string timeout = "30m", heartbeat = "30s", retry_backoff = "1s", kill_grace = "5s";
   uint64_t output_cap_mb = 10;
+  std::string strategy = "best-fit";
+  uint32_t max_depth = 8;
+  std::vector<std::string> skills;
 };
-
-// "500ms", "90s", "30m", "2h" or plain seconds; nullopt when unreadable.
-std::optional<int64_t> parse_duration_ms(const std::string& text) {
-  size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  auto unit = text.substr(used);
-  double scale = unit == "ms" ? 1 : unit == "s" || unit.empty() ? 1e3 : unit == "m" ? 6e4
-               : unit == "h" ? 3.6e6 : -1;
-  if (scale < 0 || value < 0)
-    return std::nullopt;
-  return static_cast<int64_t>(value * scale);
-}
 
 int run_command(const run_flags& f) {
   swarm::options opts = f.common.to_options();
   opts.max_attempts = f.max_attempts;
   opts.sync_full = f.sync_full;
+  opts.strategy = f.strategy;
+  opts.max_depth = f.max_depth;
   swarm::agent_options agent;
   agent.model = f.model;
   agent.fail_rate = f.fail_rate;
@@ -180,6 +90,7 @@ int run_command(const run_flags& f) {
     }
     d.out = *ms;
   }
+  agent.skills = f.skills;
   agent.model_binary = f.model_bin;
   agent.model_name = f.model_name;
   agent.model_args = f.model_args;
@@ -253,6 +164,17 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   run->add_option("--output-cap-mb", rf.output_cap_mb, "per stream, keep the last N MiB")
     ->capture_default_str();
+  run->add_option("--strategy", rf.strategy,
+                  "which ready task an agent gets: first-fit, best-fit, round-robin, "
+                  "load-balanced, graph-prioritized")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"first-fit", "best-fit", "round-robin", "load-balanced",
+                           "graph-prioritized"}));
+  run->add_option("--max-depth", rf.max_depth, "task levels allowed (a root is 1); 0: any")
+    ->capture_default_str();
+  run->add_option("--skills", rf.skills, "the agents' skills, comma separated (default: "
+                                         "none — generalists take any task)")
+    ->delimiter(',');
   add_common(run, rf.common);
 
   common_flags sf;
@@ -322,6 +244,9 @@ int main(int argc, char** argv) {
     ->required()->check(CLI::IsMember({"running", "stuck", "idle"}));
   for (auto* c : {agent_register, agent_heartbeat, agent_set_state})
     add_common(c, agf);
+
+  swarm::cli::task_commands tc;
+  swarm::cli::register_task_commands(app, tc);
 
   common_flags rpf;
   bool verify = false;
@@ -395,6 +320,8 @@ int main(int argc, char** argv) {
     return print_result(
       call(agf, "agent.state", {{"name", agent_arg}, {"state", agent_state}}, true),
       agf.json_out, print_agent);
+  if (auto code = run_task_commands(tc))
+    return *code;
   if (replay->parsed()) {
     auto r = swarm::verify_replay(rpf.db);
     if (!r)

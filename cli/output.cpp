@@ -7,6 +7,7 @@
 #include <map>
 #include <vector>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 
 namespace json = boost::json;
@@ -28,14 +29,15 @@ std::string counts_line(const task_counts& c) {
   char buf[256];
   std::snprintf(buf, sizeof buf,
                 "%llu/%llu completed · %llu claimed · %llu ready · %llu pending · %llu failed"
-                " · %llu blocked",
+                " · %llu blocked · %llu cancelled",
                 static_cast<unsigned long long>(c.completed),
                 static_cast<unsigned long long>(c.total()),
                 static_cast<unsigned long long>(c.claimed),
                 static_cast<unsigned long long>(c.ready),
                 static_cast<unsigned long long>(c.pending),
                 static_cast<unsigned long long>(c.failed),
-                static_cast<unsigned long long>(c.blocked));
+                static_cast<unsigned long long>(c.blocked),
+                static_cast<unsigned long long>(c.cancelled));
   return buf;
 }
 
@@ -79,7 +81,7 @@ json::object summary_to_json(const run_summary& s) {
     {"tasks", json::object{{"pending", c.pending}, {"ready", c.ready},
                            {"claimed", c.claimed}, {"completed", c.completed},
                            {"failed", c.failed}, {"blocked", c.blocked},
-                           {"total", c.total()}}},
+                           {"cancelled", c.cancelled}, {"total", c.total()}}},
     {"agents", std::move(agents)},
   };
 }
@@ -106,7 +108,8 @@ void print_status(const json::value& v) {
   std::cout << "  db: " << str(run, "db") << "\n";
   std::cout << "tasks: " << json::serialize(t.at("total")) << " total — ";
   bool first = true;
-  for (const char* k : {"completed", "claimed", "ready", "pending", "failed", "blocked"}) {
+  for (const char* k :
+       {"completed", "claimed", "ready", "pending", "failed", "blocked", "cancelled"}) {
     std::cout << (first ? "" : ", ") << json::serialize(t.at(k)) << " " << k;
     first = false;
   }
@@ -142,8 +145,34 @@ void print_task(const json::value& t) {
     std::cout << "  claimed by: " << str(t, "claimed_by") << "\n";
   if (!str(t, "result").empty())
     std::cout << "  result: " << str(t, "result") << "\n";
+  auto list = [&](const char* key, const char* label) {
+    auto* a = t.as_object().if_contains(key);
+    if (a == nullptr || !a->is_array() || a->as_array().empty())
+      return;
+    std::cout << "  " << label << ": ";
+    bool first = true;
+    for (const auto& x : a->as_array()) {
+      std::cout << (first ? "" : ", ") << (x.is_string() ? std::string{x.get_string()}
+                                                         : json::serialize(x));
+      first = false;
+    }
+    std::cout << "\n";
+  };
+  list("depends", "depends on");
+  list("related", "related to");
+  list("discovered_from", "discovered from");
+  list("skills", "skills");
+  list("files", "files");
+  if (auto* d = t.as_object().if_contains("deferred_until_us");
+      d != nullptr && d->is_int64() && d->get_int64() > 0) {
+    const std::time_t secs = static_cast<std::time_t>(d->get_int64() / 1'000'000);
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&secs));
+    std::cout << "  deferred until: " << when << "\n";
+  }
   if (!str(t, "source").empty())
     std::cout << "  declared at: " << str(t, "source") << "\n";
+  list("now_ready", "now ready");
 }
 
 void print_load(const json::value& v) {

@@ -107,6 +107,21 @@ const std::vector<const char*>& migrations() {
         PRIMARY KEY(task, attempt)) WITHOUT ROWID;
       CREATE INDEX model_runs_open ON model_runs(finished_us);
     )sql",
+    // 3 -> 4: runtime task edits — dependency kinds (blocks / related /
+    // discovered-from; rows before this are blocks), deferral, cancelled tasks (a
+    // state name, no column).
+    R"sql(
+      CREATE TABLE task_deps_v4(
+        task TEXT NOT NULL,
+        depends_on TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        PRIMARY KEY(task, depends_on, kind)) WITHOUT ROWID;
+      INSERT INTO task_deps_v4(task, depends_on, kind)
+        SELECT task, depends_on, 'blocks' FROM task_deps;
+      DROP TABLE task_deps;
+      ALTER TABLE task_deps_v4 RENAME TO task_deps;
+      ALTER TABLE tasks ADD COLUMN deferred_until_us INTEGER NOT NULL DEFAULT 0;
+    )sql",
   };
   return all;
 }

@@ -11,12 +11,13 @@ namespace swarm::persistence {
 
 namespace {
 
-constexpr std::array<const char*, 18> kind_names = {
-  "unknown",        "engine.started", "plan.loaded",      "task.created",
-  "task.claimed",   "task.completed", "task.failed",      "task.released",
-  "task.rolled_up", "task.renewed",   "agent.registered", "agent.stopped",
-  "run.started",    "run.finished",   "model.started",    "model.finished",
-  "agent.heartbeat", "agent.state",
+constexpr std::array<const char*, 24> kind_names = {
+  "unknown",         "engine.started", "plan.loaded",      "task.created",
+  "task.claimed",    "task.completed", "task.failed",      "task.released",
+  "task.rolled_up",  "task.renewed",   "agent.registered", "agent.stopped",
+  "run.started",     "run.finished",   "model.started",    "model.finished",
+  "agent.heartbeat", "agent.state",    "task.updated",     "task.cancelled",
+  "task.reopened",   "task.deferred",  "dep.added",        "dep.removed",
 };
 
 // Field readers that throw std::invalid_argument with the field name; decode_event
@@ -147,6 +148,8 @@ std::string encode(const task_created_body& b) {
     .text("title", s.title)
     .text("description", s.description)
     .texts("depends", s.depends)
+    .texts("related", s.related)
+    .texts("discovered_from", s.discovered_from)
     .texts("skills", s.skills)
     .number("priority", s.priority)
     .texts("files", s.files)
@@ -178,6 +181,10 @@ task_created_body decode_created(const json::object& o) {
   b.spec.title = str(o, "title");
   b.spec.description = str(o, "description");
   b.spec.depends = strings(o, "depends");
+  if (o.contains("related")) // journals before schema 4 have neither
+    b.spec.related = strings(o, "related");
+  if (o.contains("discovered_from"))
+    b.spec.discovered_from = strings(o, "discovered_from");
   b.spec.skills = strings(o, "skills");
   b.spec.priority = static_cast<int>(integer(o, "priority"));
   b.spec.files = strings(o, "files");
@@ -206,7 +213,8 @@ task_update_body decode_update(const json::object& o) {
 }
 
 bool is_task_update(event_kind k) {
-  return k >= event_kind::task_claimed && k <= event_kind::task_renewed;
+  return (k >= event_kind::task_claimed && k <= event_kind::task_renewed) ||
+         k == event_kind::task_cancelled || k == event_kind::task_reopened;
 }
 
 } // namespace

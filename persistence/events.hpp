@@ -39,6 +39,13 @@ enum class event_kind : uint8_t {
   model_finished = 15,  // ... and ended (exit code, signal, duration, output sizes)
   agent_heartbeat = 16, // an outside agent said it is alive
   agent_state = 17,     // an outside agent set its state (busy / stuck / idle)
+  task_updated = 18,    // title, description, priority, skills, files or estimate
+                        // changed (JSON body: id and the task's fields afterwards)
+  task_cancelled = 19,  // (task_update_body) the task was cancelled
+  task_reopened = 20,   // (task_update_body) a finished task became pending again
+  task_deferred = 21,   // (JSON: id, until_us) not claimable before until_us
+  dep_added = 22,       // (JSON: task, depends_on, kind) a dependency was added
+  dep_removed = 23,     // (JSON: task, depends_on) a dependency was removed
 };
 
 // "task.claimed"

@@ -18,7 +18,7 @@ struct journal::statements {
                       " files, estimate_minutes, source, leaf, state, attempts,"
                       " claimed_by, lease_expires_us, result, created_us, updated_us)"
                       " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, NULL, 0, '', ?, ?)"},
-      insert_dep{db, "INSERT OR IGNORE INTO task_deps(task, depends_on) VALUES(?, ?)"},
+      insert_dep{db, "INSERT OR IGNORE INTO task_deps(task, depends_on, kind) VALUES(?, ?, ?)"},
       find_task{db, "SELECT rowid FROM tasks WHERE id = ?"},
       update_task{db, "UPDATE tasks SET state = ?, attempts = ?, claimed_by = ?,"
                       " lease_expires_us = ?, result = ?, updated_us = ?,"
@@ -144,7 +144,11 @@ void journal::apply(const event& e, int64_t seq) {
     q.bind(12, e.ts_us);
     run(q); // its row id is cached on its first update: plan loads insert 100k rows
     for (const auto& d : s.depends)
-      run_with(st_->insert_dep, s.id, d);
+      run_with(st_->insert_dep, s.id, d, "blocks");
+    for (const auto& d : s.related)
+      run_with(st_->insert_dep, s.id, d, "related");
+    for (const auto& d : s.discovered_from)
+      run_with(st_->insert_dep, s.id, d, "discovered-from");
     return;
   }
   if (auto* u = std::get_if<task_update_body>(&e.body)) {
@@ -234,6 +238,24 @@ void journal::apply(const event& e, int64_t seq) {
              e.ts_us, number(o, "exit_code"), number(o, "signal"), number(o, "timed_out"),
              number(o, "duration_ms"), number(o, "stdout_bytes"), number(o, "stderr_bytes"),
              text(o, "outcome"), text(o, "task"), number(o, "attempt"));
+    break;
+  case event_kind::task_updated:
+    run_with(sql("UPDATE tasks SET title = ?, description = ?, priority = ?, skills = ?,"
+                 " files = ?, estimate_minutes = ?, updated_us = ? WHERE id = ?"),
+             text(o, "title"), text(o, "description"), number(o, "priority"),
+             serialized("skills", "[]"), serialized("files", "[]"),
+             number(o, "estimate_minutes"), e.ts_us, text(o, "id"));
+    break;
+  case event_kind::task_deferred:
+    run_with(sql("UPDATE tasks SET deferred_until_us = ?, updated_us = ? WHERE id = ?"),
+             number(o, "until_us"), e.ts_us, text(o, "id"));
+    break;
+  case event_kind::dep_added:
+    run_with(st_->insert_dep, text(o, "task"), text(o, "depends_on"), text(o, "kind"));
+    break;
+  case event_kind::dep_removed:
+    run_with(sql("DELETE FROM task_deps WHERE task = ? AND depends_on = ?"), text(o, "task"),
+             text(o, "depends_on"));
     break;
   case event_kind::run_started:
     run_with(sql("INSERT OR REPLACE INTO runs(id, started_us, finished_us, agents, outcome,"

@@ -28,7 +28,8 @@ expected<std::vector<task>> read_tasks(SQLite::Database& db) {
     SQLite::Statement q{db, "SELECT id, coalesce(parent, ''), title, description, priority,"
                             " skills, files, estimate_minutes, source, leaf, state, attempts,"
                             " coalesce(claimed_by, ''), lease_expires_us, result, updated_us,"
-                            " claim_session, last_failure FROM tasks ORDER BY rowid"};
+                            " claim_session, last_failure, deferred_until_us"
+                            " FROM tasks ORDER BY rowid"};
     while (q.executeStep()) {
       task t;
       t.spec.id = q.getColumn(0).getString();
@@ -53,16 +54,27 @@ expected<std::vector<task>> read_tasks(SQLite::Database& db) {
       t.updated_us = q.getColumn(15).getInt64();
       t.claim_session = q.getColumn(16).getString();
       t.failure = q.getColumn(17).getString();
+      t.deferred_until_us = q.getColumn(18).getInt64();
       index.emplace(t.spec.id, tasks.size());
       tasks.push_back(std::move(t));
     }
-    SQLite::Statement deps{db, "SELECT task, depends_on FROM task_deps ORDER BY task, depends_on"};
+    SQLite::Statement deps{db, "SELECT task, depends_on, kind FROM task_deps"
+                               " ORDER BY task, depends_on"};
     while (deps.executeStep()) {
       auto it = index.find(deps.getColumn(0).getString());
       if (it == index.end())
         return make_error(errc::storage_error,
                           "dependency row for unknown task " + deps.getColumn(0).getString());
-      tasks[it->second].spec.depends.push_back(deps.getColumn(1).getString());
+      auto kind = parse_dependency_kind(deps.getColumn(2).getString());
+      if (!kind)
+        return make_error(errc::storage_error, "dependency of task " + it->first +
+                                                 " has unknown kind '" +
+                                                 deps.getColumn(2).getString() + "'");
+      task_spec& s = tasks[it->second].spec;
+      auto& list = *kind == dependency_kind::blocks    ? s.depends
+                   : *kind == dependency_kind::related ? s.related
+                                                       : s.discovered_from;
+      list.push_back(deps.getColumn(1).getString());
     }
     return tasks;
   } catch (const std::exception& e) {

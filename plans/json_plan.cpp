@@ -317,6 +317,7 @@ expected<plan> parse_json(std::string_view text, std::string_view source,
     raw.syntax = detail::plan_syntax::json;
     raw.source = std::string(source);
     raw.prefix = opts.prefix;
+    raw.max_depth = opts.max_depth;
     text = detail::strip_bom(text);
 
     json::monotonic_resource memory;

@@ -293,6 +293,7 @@ expected<plan> parse_markdown(std::string_view text, std::string_view source,
     raw.syntax = detail::plan_syntax::markdown;
     raw.source = std::string(source);
     raw.prefix = opts.prefix;
+    raw.max_depth = opts.max_depth;
     text = detail::strip_bom(text);
     std::unique_ptr<cmark_node, void (*)(cmark_node*)> doc(
         cmark_parse_document(text.data(), text.size(), CMARK_OPT_DEFAULT),

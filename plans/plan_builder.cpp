@@ -65,6 +65,24 @@ std::vector<std::string> assign_ids(const raw_plan& raw,
   return ids;
 }
 
+// Tasks nested deeper than raw.max_depth: only the top of each offending subtree,
+// since everything below it goes once it is moved up.
+void report_depth(raw_plan& raw) {
+  if (raw.max_depth == 0) return;
+  const auto& tasks = raw.tasks;
+  std::vector<uint32_t> depth(tasks.size());
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    depth[i] = tasks[i].parent < 0 ? 1 : depth[static_cast<size_t>(tasks[i].parent)] + 1;
+    // A child is one level below its parent, so the top is exactly one past the limit.
+    if (depth[i] != raw.max_depth + 1) continue;
+    raw.problems.add(task_order(raw, i),
+                     task_where(raw, i) + ": task '" + tasks[i].title + "' is nested " +
+                         std::to_string(depth[i]) + " levels deep; the limit is " +
+                         std::to_string(raw.max_depth) +
+                         " — flatten the plan or raise the limit with --max-depth");
+  }
+}
+
 // "A → B → C → A" for every dependency cycle among the plan's tasks.
 void report_cycles(raw_plan& raw, const std::vector<std::vector<uint32_t>>& edges) {
   std::vector<int32_t> parents(raw.tasks.size());
@@ -211,6 +229,8 @@ expected<plan> build_plan(raw_plan raw) {
                                              "one task in \"tasks\""));
     return raw.problems.to_error();
   }
+
+  report_depth(raw);
 
   std::vector<std::string> titles(n); // normalised
   for (uint32_t i = 0; i < n; ++i)

@@ -62,13 +62,14 @@ struct raw_plan {
   plan_syntax syntax = plan_syntax::markdown;
   std::string source;          // names the text in messages: "plan.md"
   std::string prefix;          // id prefix for roots
+  unsigned max_depth = 0;      // task levels allowed, a root being 1; 0: no limit
   bool json_top_array = false; // JSON paths start "[i]" rather than "tasks[i]"
   std::vector<raw_task> tasks;
   problem_list problems; // found by the front-end
 };
 
-// Assigns ids, resolves dependencies, checks them and returns the plan — or every
-// problem found (the front-end's and its own) as errc::invalid_plan.
+// Assigns ids, resolves dependencies, checks them and the plan's depth, and returns
+// the plan — or every problem found (the front-end's and its own) as errc::invalid_plan.
 expected<plan> build_plan(raw_plan raw);
 
 // ---- places and messages
@@ -106,6 +107,13 @@ void apply_annotation_number(raw_plan& p, size_t task, annotation key, int64_t v
 // ---- ids
 
 constexpr unsigned min_root_id_length = 4;
+constexpr unsigned max_root_id_length = 16; // every digit of a 64-bit hash
+
+// Hex digits of a root id in a plan of `roots` roots: the fewest (at least
+// min_root_id_length, at most max_root_id_length) for which the birthday bound
+// n(n-1)/2 / 16^L on some two roots colliding is at most 1%. Grows with the root
+// count only, so the same plan always gets the same ids.
+unsigned root_id_length(size_t roots);
 
 // FNV-1a, 64 bits: stable across platforms and runs, unlike std::hash.
 uint64_t fnv1a_64(std::string_view bytes);
@@ -120,7 +128,8 @@ std::string root_hash_hex(std::string_view normalised_title, unsigned occurrence
 // roots before it.
 std::vector<std::string> unique_prefixes(const std::vector<std::string>& hex,
                                          unsigned min_length = min_root_id_length);
-// Ids for a plan's roots, given their normalised titles in document order.
+// Ids for a plan's roots, given their normalised titles in document order; hashes
+// are cut to root_id_length(titles.size()) digits, or longer on a collision.
 std::vector<std::string> assign_root_ids(std::string_view prefix,
                                          const std::vector<std::string_view>& titles);
 

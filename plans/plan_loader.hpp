@@ -12,6 +12,7 @@
 #include <swarm/error.hpp>
 #include <swarm/types.hpp>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,9 @@ namespace swarm::plans {
 
 struct load_options {
   std::string prefix = "sw"; // id prefix for root tasks; a plan's own prefix wins
+  // Task levels allowed, a root being 1; a plan with a deeper task is refused. 8 is
+  // deeper than any plan a person reads. 0: no limit.
+  unsigned max_depth = 8;
 };
 
 // Reads `path` and parses it as JSON when it ends in ".json" (or its first
@@ -34,8 +38,16 @@ expected<plan> parse_json(std::string_view text, std::string_view source,
 // Deterministic root id: "<prefix>-<hex>", the hex being the first `length` digits of
 // a stable 64-bit hash of the normalised title and its occurrence number among
 // roots with the same title. Exposed for tests and for callers that add roots.
-std::string root_id(std::string_view prefix, std::string_view title,
-                    unsigned occurrence, unsigned length);
+std::string root_id(std::string_view prefix, std::string_view title, unsigned occurrence,
+                    unsigned length);
+
+// The id for one root added to `roots_existing` roots already loaded: the title's
+// hash (occurrence 0) at the length a plan of roots_existing + 1 roots would use,
+// lengthened while `taken` says the id exists — the same rule a plan applies to its
+// later roots. Deterministic for the same arguments and the same `taken`.
+std::string new_root_id(std::string_view prefix, std::string_view title,
+                        size_t roots_existing,
+                        const std::function<bool(std::string_view)>& taken);
 
 // True when `text` has the shape of a task id ("sw-a3f8", "sw-a3f8.1.2").
 bool looks_like_task_id(std::string_view text);

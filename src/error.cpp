@@ -6,11 +6,12 @@ namespace swarm {
 
 namespace {
 
-constexpr std::array<const char*, 16> errc_names = {
+constexpr std::array<const char*, 17> errc_names = {
   "unknown",         "bad_request",   "unknown_op",         "invalid_plan",
   "not_found",       "not_claimant",  "invalid_state",      "database_locked",
   "storage_error",   "io_error",      "timeout",            "shutting_down",
   "schema_too_new",  "replay_mismatch", "engine_unavailable", "internal",
+  "refused",
 };
 
 } // namespace

@@ -118,7 +118,7 @@ void report(self_ptr self, const task& t, bool success, const std::string& text,
       return;
     claim_next(self);
   };
-  auto on_reply = [after](task&) { after(true); };
+  auto on_reply = [after](task_change&) { after(true); };
   auto on_error = [self, after, id = t.spec.id](caf::error& err) {
     // Typically the lease expired and the task went to someone else: move on.
     spdlog::warn("agent {}: report on {} refused: {}", name_of(self), id,
@@ -224,7 +224,8 @@ void on_spawned(self_ptr self, int32_t pid, int64_t start_ticks, const std::stri
 }
 
 void claim_next(self_ptr self) {
-  claim_request req{name_of(self), true, self->state.cfg.profile.session, true};
+  claim_request req{name_of(self), true, self->state.cfg.profile.session, true,
+                    self->state.cfg.profile.skills};
   self->request(self->state.queue, queue_timeout, claim_atom_v, std::move(req))
     .then(
       [self](claim_result& r) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <map>
 
@@ -24,7 +25,7 @@ json::object counts_to_json(const task_counts& c) {
   return json::object{{"pending", c.pending},   {"ready", c.ready},
                       {"claimed", c.claimed},   {"completed", c.completed},
                       {"failed", c.failed},     {"blocked", c.blocked},
-                      {"total", c.total()}};
+                      {"cancelled", c.cancelled}, {"total", c.total()}};
 }
 
 // Whole numbers as integers ("450", not "4.5E2"), others as doubles.
@@ -90,6 +91,20 @@ struct args_reader {
     }
     return out;
   }
+  std::optional<int64_t> integer(const char* name) const {
+    auto* v = args.if_contains(name);
+    if (v == nullptr || v->is_null())
+      return std::nullopt;
+    if (v->is_int64())
+      return v->get_int64();
+    if (v->is_uint64() && v->get_uint64() <= static_cast<uint64_t>(INT64_MAX))
+      return static_cast<int64_t>(v->get_uint64());
+    throw error{errc::bad_request, std::string{"argument '"} + name + "' must be an integer"};
+  }
+  bool has(const char* name) const {
+    auto* v = args.if_contains(name);
+    return v != nullptr && !v->is_null();
+  }
   uint32_t count(const char* name) const {
     auto* v = args.if_contains(name);
     if (v == nullptr || !(v->is_int64() || v->is_uint64()) ||
@@ -105,6 +120,20 @@ T value_or_throw(expected<T> r) {
   if (!r)
     throw r.err();
   return std::move(*r);
+}
+
+// A task operation's answer: the task, and the ids of tasks that became ready.
+json::value change_to_json(const task_change& c) {
+  auto o = task_to_json(c.t);
+  o["now_ready"] = to_array(c.now_ready);
+  return o;
+}
+
+json::value changed(expected<task_change> r) { return change_to_json(value_or_throw(std::move(r))); }
+
+int priority_arg(const args_reader& a) {
+  auto p = a.integer("priority");
+  return p ? static_cast<int>(std::clamp<int64_t>(*p, -1, 99)) : default_priority;
 }
 
 using handler = std::function<json::value(engine&, const args_reader&)>;
@@ -240,14 +269,57 @@ const std::map<std::string, handler>& handlers() {
        return out;
      }},
     {"task.complete", [](engine& e, const args_reader& a) -> json::value {
-       return task_to_json(value_or_throw(e.complete(*a.text("id", true), *a.text("agent", true),
-                                                     a.count("attempt"),
-                                                     a.text("result", false).value_or(""))));
+       return changed(e.complete(*a.text("id", true), *a.text("agent", true),
+                                 a.count("attempt"), a.text("result", false).value_or("")));
      }},
     {"task.fail", [](engine& e, const args_reader& a) -> json::value {
-       return task_to_json(value_or_throw(e.fail(*a.text("id", true), *a.text("agent", true),
-                                                 a.count("attempt"),
-                                                 a.text("reason", false).value_or(""))));
+       return changed(e.fail(*a.text("id", true), *a.text("agent", true), a.count("attempt"),
+                             a.text("reason", false).value_or("")));
+     }},
+    {"task.add", [](engine& e, const args_reader& a) -> json::value {
+       new_task t;
+       t.title = *a.text("title", true);
+       t.description = a.text("description", false).value_or("");
+       t.parent = a.text("parent", false).value_or("");
+       t.depends = a.texts("depends");
+       t.skills = a.texts("skills");
+       t.files = a.texts("files");
+       t.priority = priority_arg(a);
+       t.estimate_minutes = a.has("estimate") ? a.count("estimate") : 0;
+       return changed(e.add_task(t));
+     }},
+    {"task.update", [](engine& e, const args_reader& a) -> json::value {
+       task_update u;
+       u.title = a.text("title", false);
+       u.description = a.text("description", false);
+       if (a.has("priority")) u.priority = priority_arg(a);
+       if (a.has("skills")) u.skills = a.texts("skills");
+       if (a.has("files")) u.files = a.texts("files");
+       if (a.has("estimate")) u.estimate_minutes = a.count("estimate");
+       return changed(e.update_task(*a.text("id", true), u));
+     }},
+    {"task.cancel", [](engine& e, const args_reader& a) -> json::value {
+       return changed(e.cancel_task(*a.text("id", true), a.text("reason", false).value_or("")));
+     }},
+    {"task.reopen", [](engine& e, const args_reader& a) -> json::value {
+       return changed(e.reopen_task(*a.text("id", true)));
+     }},
+    {"task.defer", [](engine& e, const args_reader& a) -> json::value {
+       auto until = a.integer("until_us");
+       if (!until)
+         throw error{errc::bad_request, "missing argument 'until_us'"};
+       return changed(e.defer_task(*a.text("id", true), *until));
+     }},
+    {"dep.add", [](engine& e, const args_reader& a) -> json::value {
+       auto name = a.text("kind", false).value_or("blocks");
+       auto kind = parse_dependency_kind(name);
+       if (!kind)
+         throw error{errc::bad_request, "dependency kind '" + name +
+                                            "' is not one of blocks, related, discovered-from"};
+       return changed(e.add_dependency(*a.text("task", true), *a.text("on", true), *kind));
+     }},
+    {"dep.rm", [](engine& e, const args_reader& a) -> json::value {
+       return changed(e.remove_dependency(*a.text("task", true), *a.text("on", true)));
      }},
   };
   return table;
@@ -275,6 +347,9 @@ json::object task_to_json(const task& t) {
     {"skills", to_array(s.skills)},
     {"files", to_array(s.files)},
     {"depends", to_array(s.depends)},
+    {"related", to_array(s.related)},
+    {"discovered_from", to_array(s.discovered_from)},
+    {"deferred_until_us", t.deferred_until_us},
     {"estimate_minutes", s.estimate_minutes},
     {"attempts", t.attempts},
     {"claimed_by", t.claimed_by},

@@ -8,8 +8,8 @@ namespace swarm {
 namespace {
 
 uint64_t& count_of(task_counts& c, task_state s) {
-  uint64_t* slots[] = {&c.pending,   &c.ready,  &c.claimed,
-                       &c.completed, &c.failed, &c.blocked};
+  uint64_t* slots[] = {&c.pending, &c.ready,   &c.claimed,  &c.completed,
+                       &c.failed,  &c.blocked, &c.cancelled};
   return *slots[static_cast<size_t>(s) - 1]; // REQUIRES: a valid state
 }
 
@@ -326,6 +326,37 @@ error deadlock_error(const event_graph& g, const std::vector<uint32_t>& cycle) {
                     "dependencies");
 }
 
+// A path of events from `from` to `to` in the current graph (empty when none), found
+// breadth-first so the reported cycle is a shortest one.
+std::vector<uint32_t> find_path(const event_graph& g, uint32_t from, uint32_t to) {
+  constexpr uint32_t unseen = std::numeric_limits<uint32_t>::max();
+  std::vector<uint32_t> came_from(g.event_count(), unseen);
+  std::vector<uint32_t> queue{from};
+  came_from[from] = from;
+  for (size_t head = 0; head < queue.size(); ++head) {
+    const uint32_t e = queue[head];
+    if (e == to) {
+      std::vector<uint32_t> path{to};
+      while (path.back() != from)
+        path.push_back(came_from[path.back()]);
+      std::reverse(path.begin(), path.end());
+      return path;
+    }
+    for (uint32_t k = 0;; ++k) {
+      auto next = g.successor(e, k);
+      if (!next) break;
+      if (came_from[*next] != unseen) continue;
+      came_from[*next] = e;
+      queue.push_back(*next);
+    }
+  }
+  return {};
+}
+
+error edit_error(errc code, std::string message) {
+  return make_error(code, std::move(message));
+}
+
 } // namespace
 
 task_state stored_state(task_state s) noexcept {
@@ -333,6 +364,7 @@ task_state stored_state(task_state s) noexcept {
 }
 
 expected<task_graph::add_report> task_graph::add(const std::vector<task_spec>& specs) {
+  became_ready_.clear();
   auto staged = stage(nodes_, by_id_, specs);
   if (!staged) return staged.err();
   staged_batch& b = *staged;
@@ -364,7 +396,7 @@ expected<task_graph::add_report> task_graph::add(const std::vector<task_spec>& s
   return report;
 }
 
-expected<void> task_graph::restore(std::vector<task> tasks) {
+expected<void> task_graph::restore(std::vector<task> tasks, int64_t now_us) {
   if (!nodes_.empty())
     return make_error(errc::invalid_state, "restore needs an empty task graph");
   auto corrupt = [this](std::string what) {
@@ -381,7 +413,7 @@ expected<void> task_graph::restore(std::vector<task> tasks) {
   for (size_t i = 0; i < tasks.size(); ++i) {
     const task_spec& s = tasks[i].spec;
     const task_state st = tasks[i].state;
-    if (st < task_state::pending || st > task_state::blocked)
+    if (st < task_state::pending || st > task_state::cancelled)
       return corrupt("task '" + s.id + "' has unknown state " +
                      std::to_string(static_cast<int>(st)));
     if (!by_id_.emplace(s.id, static_cast<task_index>(i)).second)
@@ -410,6 +442,8 @@ expected<void> task_graph::restore(std::vector<task> tasks) {
     n.deps.erase(std::unique(n.deps.begin(), n.deps.end()), n.deps.end());
     for (task_index d : n.deps)
       nodes_[d].dependents.push_back(i);
+    if (n.t.deferred_until_us > now_us && !is_terminal(n.t.state))
+      set_hold(i, n.t.deferred_until_us);
   }
 
   admit(0);
@@ -417,33 +451,52 @@ expected<void> task_graph::restore(std::vector<task> tasks) {
 }
 
 std::optional<task_index> task_graph::pick_ready(std::string_view agent) const {
-  // How many candidates to look at for one the agent has not failed already.
-  constexpr size_t look = 16;
-  std::optional<task_index> first;
-  size_t seen = 0;
-  for (const auto& level : ready_) {
-    for (auto it = level.begin(); it != level.end() && seen < look; ++it, ++seen) {
-      const auto& failed = nodes_[*it].failed_by;
-      if (agent.empty() || std::find(failed.begin(), failed.end(), agent) == failed.end())
-        return *it;
-      if (!first) first = *it;
-    }
-    if (seen >= look) break;
-  }
-  return first;
+  strategies::agent_profile generalist;
+  generalist.name = std::string(agent);
+  return choose(strategies::kind::best_fit, generalist);
+}
+
+std::optional<task_index> task_graph::choose(strategies::kind k,
+                                             const strategies::agent_profile& agent,
+                                             strategies::choice_context ctx) const {
+  if (!ctx.avoid && !agent.name.empty())
+    ctx.avoid = [this, &agent](strategies::task_ref t) {
+      const auto& failed = nodes_[t].failed_by;
+      return std::find(failed.begin(), failed.end(), agent.name) != failed.end();
+    };
+  return strategies::choose_task(k, ready_, agent, ctx);
+}
+
+void task_graph::set_scores(std::vector<double> scores) {
+  scores_ = std::move(scores);
+  scores_.resize(nodes_.size(), 0.0);
+  for (task_index i = 0; i < nodes_.size(); ++i)
+    if (nodes_[i].t.state == task_state::ready) ready_.rescore(i, scores_[i]);
+}
+
+void task_graph::index_ready(task_index i) {
+  const task& t = nodes_[i].t;
+  ready_.insert(i, priority_of(t), i, i < scores_.size() ? scores_[i] : 0.0, t.spec.skills);
+}
+
+void task_graph::set_hold(task_index i, int64_t until, bool retry) {
+  task_node& n = nodes_[i];
+  if (n.held_until != 0) waiting_.erase({n.held_until, i});
+  if (n.retry_hold) --retry_holds_;
+  n.held_until = until;
+  n.retry_hold = retry && until != 0;
+  if (n.retry_hold) ++retry_holds_;
+  if (until != 0) waiting_.insert({until, i});
 }
 
 size_t task_graph::wake(int64_t now_us) {
-  size_t n = 0;
+  became_ready_.clear();
   while (!waiting_.empty() && waiting_.begin()->first <= now_us) {
-    task_index i = waiting_.begin()->second;
-    waiting_.erase(waiting_.begin());
-    if (nodes_[i].t.state == task_state::pending && nodes_[i].unmet == 0) {
-      set_state(i, task_state::ready);
-      ++n;
-    }
+    const task_index i = waiting_.begin()->second;
+    set_hold(i, 0);
+    if (--nodes_[i].unmet == 0) open(i);
   }
-  return n;
+  return became_ready_.size();
 }
 
 void task_graph::claim(task_index i, const std::string& agent, int64_t lease_expires_us,
@@ -480,6 +533,7 @@ expected<void> task_graph::check_claim(task_index i, std::string_view agent,
 
 std::vector<task_index> task_graph::complete(task_index i, std::string result,
                                              int64_t now_us) {
+  became_ready_.clear();
   task& t = nodes_[i].t;
   if (t.state != task_state::claimed) return {};
   set_state(i, task_state::completed);
@@ -496,13 +550,19 @@ std::vector<task_index> task_graph::complete(task_index i, std::string result,
 std::vector<task_index> task_graph::fail(task_index i, std::string reason,
                                          uint32_t max_attempts, int64_t now_us,
                                          std::string failure, int64_t retry_at_us) {
+  became_ready_.clear();
   task& t = nodes_[i].t;
   if (t.state != task_state::claimed) return {};
   const bool retry = t.attempts < max_attempts;
   const bool later = retry && retry_at_us > now_us;
-  set_state(i, !retry ? task_state::failed : later ? task_state::pending : task_state::ready);
-  if (later)
-    waiting_.insert({retry_at_us, i});
+  // A prerequisite may have been reopened (or a deferral placed above it) while the
+  // attempt ran: then the retry waits for it like any pending task.
+  const bool open_now = !later && nodes_[i].unmet == 0;
+  set_state(i, !retry ? task_state::failed : open_now ? task_state::ready : task_state::pending);
+  if (later) {
+    set_hold(i, retry_at_us, true);
+    ++nodes_[i].unmet;
+  }
   if (!t.claimed_by.empty())
     nodes_[i].failed_by.push_back(t.claimed_by);
   t.failure = std::move(failure);
@@ -550,10 +610,13 @@ void task_graph::set_state(task_index i, task_state s) {
   if (t.state == s) return;
   --count_of(counts_, t.state);
   ++count_of(counts_, s);
-  if (t.state == task_state::ready) ready_[priority_of(t)].erase(i);
+  if (t.state == task_state::ready) ready_.erase(i);
   if (t.state == task_state::claimed) leases_.erase({t.lease_expires_us, i});
   t.state = s;
-  if (s == task_state::ready) ready_[priority_of(t)].insert(i);
+  if (s == task_state::ready) {
+    index_ready(i);
+    became_ready_.push_back(i);
+  }
   if (s == task_state::claimed) leases_.insert({t.lease_expires_us, i});
 }
 
@@ -581,7 +644,7 @@ void task_graph::on_terminal(std::vector<task_index> work,
     if (!work.empty()) {
       const task_index i = work.back();
       work.pop_back();
-      if (nodes_[i].t.state == task_state::completed) {
+      if (is_done(nodes_[i].t.state)) {
         for (task_index d : nodes_[i].dependents)
           if (--nodes_[d].unmet == 0) open(d);
       } else {
@@ -596,11 +659,10 @@ void task_graph::on_terminal(std::vector<task_index> work,
     const task_index p = nodes_[i].parent;
     task_node& parent = nodes_[p];
     --parent.children_left;
-    if (nodes_[i].t.state != task_state::completed) ++parent.children_failed;
+    if (!is_done(nodes_[i].t.state)) ++parent.children_failed;
     // A blocked parent stays blocked: it never had a chance to run.
     if (parent.children_left != 0 || parent.t.state != task_state::pending) continue;
-    set_state(p,
-              parent.children_failed == 0 ? task_state::completed : task_state::failed);
+    set_state(p, rolled_up_state(p));
     parent.t.updated_us = now_us;
     changed.push_back(p);
     work.push_back(p);
@@ -635,13 +697,14 @@ void task_graph::admit(task_index first) {
   for (task_index i = first; i < end; ++i) { // parents first: their unmet is final
     task_node& n = nodes_[i];
     for (task_index d : n.deps)
-      n.unmet += nodes_[d].t.state != task_state::completed;
+      n.unmet += !is_done(nodes_[d].t.state);
+    n.unmet += n.held_until != 0;
     if (n.parent == no_task) continue;
     task_node& p = nodes_[n.parent];
     n.unmet += p.unmet != 0;
     if (!is_terminal(n.t.state))
       ++p.children_left;
-    else if (n.t.state != task_state::completed)
+    else if (!is_done(n.t.state))
       ++p.children_failed;
   }
   std::vector<task_index> blocked, ignored;
@@ -662,11 +725,287 @@ void task_graph::admit(task_index first) {
   for (task_index i = end; i-- > first;) {
     task_node& n = nodes_[i];
     if (n.t.leaf || n.children_left != 0 || n.t.state != task_state::pending) continue;
-    set_state(i, n.children_failed == 0 ? task_state::completed : task_state::failed);
+    set_state(i, rolled_up_state(i));
     on_terminal({i}, ignored, 0);
   }
   for (task_index i = first; i < end; ++i)
     if (nodes_[i].t.leaf && nodes_[i].unmet == 0) open(i);
+}
+
+task_state task_graph::rolled_up_state(task_index parent) const {
+  const task_node& p = nodes_[parent];
+  if (p.children_failed != 0) return task_state::failed;
+  for (task_index c : p.children)
+    if (nodes_[c].t.state != task_state::cancelled) return task_state::completed;
+  return task_state::cancelled;
+}
+
+std::vector<task_index> task_graph::rederive() {
+  std::vector<task_state> before(nodes_.size());
+  std::vector<bool> was_ready(nodes_.size());
+  for (task_index i = 0; i < nodes_.size(); ++i) {
+    before[i] = stored_state(nodes_[i].t.state);
+    was_ready[i] = nodes_[i].t.state == task_state::ready;
+  }
+  // Completed and failed parents are roll-ups of their children, which may have
+  // changed (reopened, unblocked, cancelled): admit() rolls them up anew. A cancelled
+  // parent was cancelled by someone and stays so.
+  for (task_node& n : nodes_) {
+    const task_state s = stored_state(n.t.state);
+    if (!n.children.empty() && (s == task_state::completed || s == task_state::failed))
+      n.t.state = task_state::pending;
+  }
+  counts_ = {};
+  ready_ = strategies::ready_index{};
+  leases_.clear();
+  for (task_node& n : nodes_) {
+    n.unmet = 0;
+    n.children_left = 0;
+    n.children_failed = 0;
+  }
+  admit(0);
+  became_ready_.clear();
+  std::vector<task_index> changed;
+  for (task_index i = 0; i < nodes_.size(); ++i) {
+    if (stored_state(nodes_[i].t.state) != before[i]) changed.push_back(i);
+    if (nodes_[i].t.state == task_state::ready && !was_ready[i]) became_ready_.push_back(i);
+  }
+  return changed;
+}
+
+namespace {
+
+// Appends `more` to `changed`, skipping tasks already listed.
+void merge_changes(std::vector<task_index>& changed, const std::vector<task_index>& more) {
+  for (task_index i : more)
+    if (std::find(changed.begin(), changed.end(), i) == changed.end()) changed.push_back(i);
+}
+
+} // namespace
+
+expected<std::vector<task_index>> task_graph::update(task_index i, const task_patch& p,
+                                                     int64_t now_us) {
+  became_ready_.clear();
+  task& t = nodes_[i].t;
+  if (is_terminal(stored_state(t.state)))
+    return edit_error(errc::invalid_state, "task " + describe(t.spec) + " is " +
+                                               to_string(t.state) +
+                                               "; reopen it before changing it");
+  if (p.title && p.title->find_first_not_of(" \t\r\n") == std::string::npos)
+    return edit_error(errc::refused, "a task title cannot be empty");
+  if (p.priority && (*p.priority < min_priority || *p.priority > max_priority))
+    return edit_error(errc::refused,
+                      "priority " + std::to_string(*p.priority) +
+                          " is out of range; use 0 (P0, most urgent) to 4 (P4)");
+  if (p.title) t.spec.title = *p.title;
+  if (p.description) t.spec.description = *p.description;
+  if (p.priority) t.spec.priority = *p.priority;
+  if (p.skills) t.spec.skills = *p.skills;
+  if (p.files) t.spec.files = *p.files;
+  if (p.estimate_minutes) t.spec.estimate_minutes = *p.estimate_minutes;
+  t.updated_us = now_us;
+  if (t.state == task_state::ready) index_ready(i); // new priority or skills
+  return std::vector<task_index>{i};
+}
+
+expected<std::vector<task_index>> task_graph::cancel(task_index i, std::string reason,
+                                                     int64_t now_us) {
+  became_ready_.clear();
+  const task_state s = stored_state(nodes_[i].t.state);
+  if (is_terminal(s))
+    return edit_error(errc::invalid_state, "task " + describe(nodes_[i].t.spec) +
+                                               " is already " + to_string(s) +
+                                               "; nothing to cancel");
+  std::vector<task_index> changed, work{i};
+  while (!work.empty()) {
+    const task_index j = work.back();
+    work.pop_back();
+    task& t = nodes_[j].t;
+    if (is_terminal(stored_state(t.state))) continue;
+    t.state = task_state::cancelled; // rederive() recounts and re-indexes
+    t.claimed_by.clear();
+    t.claim_session.clear();
+    t.lease_expires_us = 0;
+    t.result = reason;
+    t.updated_us = now_us;
+    set_hold(j, 0);
+    changed.push_back(j);
+    work.insert(work.end(), nodes_[j].children.begin(), nodes_[j].children.end());
+  }
+  merge_changes(changed, rederive());
+  return changed;
+}
+
+expected<std::vector<task_index>> task_graph::reopen(task_index i, int64_t now_us) {
+  became_ready_.clear();
+  const task_node& n = nodes_[i];
+  if (n.t.state == task_state::blocked) {
+    std::string by;
+    for (task_index d : n.deps)
+      if (nodes_[d].t.state == task_state::failed || nodes_[d].t.state == task_state::blocked)
+        by = describe(nodes_[d].t.spec);
+    return edit_error(errc::invalid_state,
+                      "task " + describe(n.t.spec) + " is blocked" +
+                          (by.empty() ? std::string(" by a failed dependency")
+                                      : " because " + by + " did not succeed") +
+                          "; reopen that task instead");
+  }
+  if (!is_terminal(n.t.state))
+    return edit_error(errc::invalid_state, "task " + describe(n.t.spec) + " is " +
+                                               to_string(n.t.state) +
+                                               ", not finished; only a completed, failed "
+                                               "or cancelled task can be reopened");
+  std::vector<task_index> changed;
+  auto reset = [&](task_index j) {
+    task& t = nodes_[j].t;
+    t.state = task_state::pending;
+    t.attempts = 0;
+    t.result.clear();
+    t.failure.clear();
+    t.updated_us = now_us;
+    nodes_[j].failed_by.clear();
+    changed.push_back(j);
+  };
+  std::vector<task_index> work{i};
+  while (!work.empty()) {
+    const task_index j = work.back();
+    work.pop_back();
+    if (is_terminal(stored_state(nodes_[j].t.state))) reset(j);
+    work.insert(work.end(), nodes_[j].children.begin(), nodes_[j].children.end());
+  }
+  for (task_index a = nodes_[i].parent; a != no_task; a = nodes_[a].parent)
+    if (is_terminal(stored_state(nodes_[a].t.state))) reset(a);
+  merge_changes(changed, rederive());
+  return changed;
+}
+
+expected<std::vector<task_index>> task_graph::defer(task_index i, int64_t until_us,
+                                                    int64_t now_us) {
+  became_ready_.clear();
+  task& t = nodes_[i].t;
+  if (is_terminal(stored_state(t.state)))
+    return edit_error(errc::invalid_state, "task " + describe(t.spec) + " is " +
+                                               to_string(t.state) +
+                                               "; only unfinished work can be deferred");
+  if (t.state == task_state::claimed)
+    return edit_error(errc::invalid_state,
+                      "task " + describe(t.spec) + " is claimed by '" + t.claimed_by +
+                          "'; a task being worked on cannot be deferred — let its "
+                          "holder fail or release it first");
+  const bool lift = until_us <= now_us;
+  t.deferred_until_us = lift ? 0 : until_us;
+  t.updated_us = now_us;
+  set_hold(i, lift ? 0 : until_us);
+  std::vector<task_index> changed{i};
+  merge_changes(changed, rederive());
+  return changed;
+}
+
+expected<std::vector<task_index>> task_graph::add_dependency(task_index a, task_index on,
+                                                             dependency_kind k,
+                                                             int64_t now_us) {
+  became_ready_.clear();
+  task& t = nodes_[a].t;
+  const task_spec& other = nodes_[on].t.spec;
+  if (a == on)
+    return edit_error(errc::refused,
+                      "task " + describe(t.spec) + " cannot depend on itself");
+  auto* list = k == dependency_kind::blocks    ? &t.spec.depends
+               : k == dependency_kind::related ? &t.spec.related
+                                               : &t.spec.discovered_from;
+  if (std::find(list->begin(), list->end(), other.id) != list->end())
+    return std::vector<task_index>{}; // already there
+  if (k != dependency_kind::blocks) {
+    list->push_back(other.id);
+    t.updated_us = now_us;
+    return std::vector<task_index>{a};
+  }
+  if (t.state == task_state::claimed || is_terminal(stored_state(t.state)))
+    return edit_error(errc::invalid_state,
+                      "task " + describe(t.spec) + " is " + to_string(t.state) +
+                          (t.state == task_state::claimed ? " by '" + t.claimed_by + "'"
+                                                          : std::string{}) +
+                          "; a dependency can only hold back work that has not started "
+                          "(reopen it first, or add the link as 'related')");
+  for (std::vector<task_index> below = nodes_[a].children; !below.empty();) {
+    const task_index c = below.back();
+    below.pop_back();
+    const task& ct = nodes_[c].t;
+    if (ct.state == task_state::claimed)
+      return edit_error(errc::invalid_state,
+                        "task " + describe(t.spec) + " has work under way: " +
+                            describe(ct.spec) + " is claimed by '" + ct.claimed_by +
+                            "'; add the dependency to the subtasks not yet started, or "
+                            "as 'related'");
+    below.insert(below.end(), nodes_[c].children.begin(), nodes_[c].children.end());
+  }
+  {
+    // done(on) -> open(a) closes a cycle iff open(a) already reaches done(on).
+    const staged_batch none{static_cast<task_index>(nodes_.size()), {}, {}, {}, 0};
+    const event_graph g(nodes_, none);
+    auto path = find_path(g, event_graph::open_event(a), event_graph::done_event(on));
+    if (!path.empty()) {
+      error e = deadlock_error(g, path);
+      return edit_error(errc::refused, "task " + describe(t.spec) + " cannot depend on " +
+                                           describe(other) + ": " + e.message);
+    }
+  }
+  list->push_back(other.id);
+  t.updated_us = now_us;
+  auto& deps = nodes_[a].deps;
+  deps.insert(std::upper_bound(deps.begin(), deps.end(), on), on);
+  nodes_[on].dependents.push_back(a);
+  std::vector<task_index> changed{a};
+  merge_changes(changed, rederive());
+  return changed;
+}
+
+expected<std::vector<task_index>> task_graph::remove_dependency(task_index a, task_index on,
+                                                                int64_t now_us) {
+  became_ready_.clear();
+  task& t = nodes_[a].t;
+  const std::string& other = nodes_[on].t.spec.id;
+  auto drop = [&](std::vector<std::string>& list) {
+    auto it = std::find(list.begin(), list.end(), other);
+    if (it == list.end()) return false;
+    list.erase(it);
+    return true;
+  };
+  const bool blocking = drop(t.spec.depends);
+  const bool informational = drop(t.spec.related) | drop(t.spec.discovered_from);
+  if (!blocking && !informational)
+    return edit_error(errc::not_found, "task " + describe(t.spec) + " has no dependency on " +
+                                           describe(nodes_[on].t.spec));
+  t.updated_us = now_us;
+  std::vector<task_index> changed{a};
+  if (!blocking) return changed;
+  auto& deps = nodes_[a].deps;
+  deps.erase(std::remove(deps.begin(), deps.end(), on), deps.end());
+  auto& back = nodes_[on].dependents;
+  back.erase(std::remove(back.begin(), back.end(), a), back.end());
+  merge_changes(changed, rederive());
+  return changed;
+}
+
+std::string task_graph::next_child_id(task_index parent) const {
+  const std::string& base = nodes_[parent].t.spec.id;
+  uint64_t highest = 0;
+  for (task_index c : nodes_[parent].children) {
+    const std::string& id = nodes_[c].t.spec.id;
+    if (id.size() <= base.size() + 1 || id.compare(0, base.size(), base) != 0) continue;
+    uint64_t n = 0;
+    for (size_t k = base.size() + 1; k < id.size() && id[k] >= '0' && id[k] <= '9'; ++k)
+      n = n * 10 + static_cast<uint64_t>(id[k] - '0');
+    highest = std::max(highest, n);
+  }
+  return base + "." + std::to_string(highest + 1);
+}
+
+uint32_t task_graph::depth_of(task_index i) const {
+  uint32_t d = 1;
+  for (task_index p = nodes_[i].parent; p != no_task; p = nodes_[p].parent)
+    ++d;
+  return d;
 }
 
 } // namespace swarm

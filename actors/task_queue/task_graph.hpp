@@ -17,9 +17,19 @@
 //   leaves have; a parent's own dependencies gate every task below it (via unmet).
 // * A task that can never run because a dependency failed for good is blocked
 //   (derived, terminal for roll-up purposes).
-// * The ready set is ordered by (priority, insertion index): picking is O(log n) and
-//   never scans all tasks. Counts per state are maintained incrementally.
+// * A held node (retry backoff, deferral: held_until != 0) counts one more unmet
+//   condition until wake() reaches its time; a held parent holds its subtree.
+// * The ready set is a strategies::ready_index (by skill set, priority, plan order and
+//   graph score): choosing is O(skill sets · log n) and never scans the tasks. Counts
+//   per state are maintained incrementally.
 // * claimed tasks are indexed by lease expiry, so expiring leases costs O(expired).
+// * Claims, completions, failures and retries are incremental. Structural edits
+//   (dependencies added or removed, cancel, reopen, defer) re-derive every derived
+//   field from the stored states in O(tasks + dependencies): they are rare, human- or
+//   agent-paced operations, and one derivation is easier to trust than a dozen
+//   special cases.
+
+#include "strategies/strategy.hpp"
 
 #include <swarm/error.hpp>
 #include <swarm/types.hpp>
@@ -50,6 +60,16 @@ struct task_node {
   uint32_t children_left = 0;   // parents: children not yet terminal
   uint32_t children_failed = 0; // parents: children failed or blocked
   std::vector<std::string> failed_by; // agents whose attempt failed (this process only)
+  int64_t held_until = 0; // a retry backoff or deferral holds it until then (unix µs)
+  bool retry_hold = false; // the hold is a retry backoff (not a deferral)
+};
+
+// Fields of a task an update changes (unset ones stay).
+struct task_patch {
+  std::optional<std::string> title, description;
+  std::optional<int> priority;
+  std::optional<std::vector<std::string>> skills, files;
+  std::optional<uint32_t> estimate_minutes;
 };
 
 // The state as journaled and stored in the projection: ready and blocked are derived
@@ -72,16 +92,57 @@ public:
   expected<add_report> add(const std::vector<task_spec>& specs);
 
   // Rebuilds the graph from stored tasks (projection rows in insertion order, states as
-  // stored: pending, claimed, completed, failed). Recomputes unmet counts, the ready
-  // set, blocked tasks and counts. REQUIRES: empty graph; parents before children;
-  // dependency ids present.
-  expected<void> restore(std::vector<task> tasks);
+  // stored: pending, claimed, completed, failed, cancelled). Recomputes unmet counts,
+  // the ready set, blocked tasks and counts; tasks deferred past now_us are held.
+  // REQUIRES: empty graph; parents before children; dependency ids present.
+  expected<void> restore(std::vector<task> tasks, int64_t now_us = 0);
 
   // Picks the best ready task (highest priority, then earliest inserted) without
   // claiming it; nullopt when none is ready. With `agent`, a task that agent already
   // failed is passed over for one it has not, among the next few candidates (a
   // bounded look, never a scan of the ready set).
   std::optional<task_index> pick_ready(std::string_view agent = {}) const;
+
+  // The ready task strategy `k` gives `agent` (see strategies/strategy.hpp); tasks the
+  // agent failed are avoided unless ctx.avoid says otherwise.
+  std::optional<task_index> choose(strategies::kind k, const strategies::agent_profile& agent,
+                                   strategies::choice_context ctx = {}) const;
+  const strategies::ready_index& ready_set() const { return ready_; }
+
+  // Graph scores by task index (graph-prioritized strategy); ready tasks are re-keyed.
+  void set_scores(std::vector<double> scores);
+
+  // Tasks that became ready during the last complete / fail / wake / edit call.
+  const std::vector<task_index>& became_ready() const { return became_ready_; }
+
+  // ---- edits (all or nothing; each returns the tasks whose stored fields changed,
+  // the edited task first)
+
+  // Title, description, priority, skills, files, estimate. Refused for a finished task.
+  expected<std::vector<task_index>> update(task_index i, const task_patch& p, int64_t now_us);
+  // The task and every unfinished task below it become cancelled (a claim is revoked:
+  // its holder's report is refused). Dependents may start; parents roll up.
+  expected<std::vector<task_index>> cancel(task_index i, std::string reason, int64_t now_us);
+  // A finished task (completed, failed, cancelled) — and, for a parent, every finished
+  // task below it — becomes pending again with its attempts reset; ancestors that had
+  // rolled up reopen too. Dependents not yet started wait for it again.
+  expected<std::vector<task_index>> reopen(task_index i, int64_t now_us);
+  // Not claimable before until_us (a parent: nothing below it). until_us <= now_us
+  // lifts a deferral. Refused for a claimed or finished task.
+  expected<std::vector<task_index>> defer(task_index i, int64_t until_us, int64_t now_us);
+  // `task` depends on `on`. Self-dependencies are refused; for kind blocks, so is a
+  // dependency that would close a cycle (the message gives the path) and one on a task
+  // already claimed or finished. Adding an existing link is a no-op.
+  expected<std::vector<task_index>> add_dependency(task_index task, task_index on,
+                                                   dependency_kind k, int64_t now_us);
+  // Removes every link from `task` to `on` (errc::not_found when there is none).
+  expected<std::vector<task_index>> remove_dependency(task_index task, task_index on,
+                                                      int64_t now_us);
+  // "<parent>.<n>" with n one past the highest child number ever given under it
+  // (tasks are never deleted, so a number is never reused).
+  std::string next_child_id(task_index parent) const;
+  // Levels below the root (a root is at depth 1).
+  uint32_t depth_of(task_index i) const;
 
   // ready -> claimed: attempts+1, claimed_by = agent (claim_session = session, empty
   // for an outside claimant), lease expiry set. REQUIRES: at(i).t.state == ready.
@@ -114,7 +175,7 @@ public:
 
   // Tasks whose retry time came (at or before now_us) become ready; returns how many.
   size_t wake(int64_t now_us);
-  // Tasks waiting for a retry time.
+  // Tasks waiting for a retry time or a deferral.
   size_t waiting_count() const { return waiting_.size(); }
 
   // Extends a live claim's lease. REQUIRES: claimed.
@@ -132,9 +193,9 @@ public:
   const task_counts& counts() const { return counts_; }
   size_t ready_count() const { return counts_.ready; }
   // True when nothing is ready, claimed or waiting for a retry: no agent can make
-  // progress.
+  // progress (deferred tasks wait for a person's date, not for the agents).
   bool quiescent() const {
-    return counts_.ready == 0 && counts_.claimed == 0 && waiting_.empty();
+    return counts_.ready == 0 && counts_.claimed == 0 && retry_holds_ == 0;
   }
 
 private:
@@ -155,12 +216,25 @@ private:
   // (pending for add): counts them and derives unmet, children_left/failed, blocked,
   // roll-ups and ready. Shared by add() and restore().
   void admit(task_index first);
+  // Re-derives every derived field from the stored states (see the invariants);
+  // returns the tasks whose stored state changed by rolling up.
+  std::vector<task_index> rederive();
+  // Holds i until `until` (moving an existing hold), or lifts its hold (until == 0);
+  // `retry` marks a retry backoff. Only records the hold: callers re-derive or adjust
+  // unmet themselves.
+  void set_hold(task_index i, int64_t until, bool retry = false);
+  // The state a parent rolls up to once none of its children can still run.
+  task_state rolled_up_state(task_index parent) const;
+  void index_ready(task_index i);
 
   std::vector<task_node> nodes_;
   std::unordered_map<std::string, task_index> by_id_;
-  std::array<std::set<task_index>, max_priority + 1> ready_; // per priority
+  strategies::ready_index ready_;
+  std::vector<double> scores_; // graph scores by task index (may be shorter: 0)
+  std::vector<task_index> became_ready_;
   std::set<std::pair<int64_t, task_index>> leases_;          // (expiry, task)
-  std::set<std::pair<int64_t, task_index>> waiting_;         // (retry time, task)
+  std::set<std::pair<int64_t, task_index>> waiting_;         // (held until, task)
+  size_t retry_holds_ = 0; // entries of waiting_ that are retry backoffs
   task_counts counts_;
 };
 

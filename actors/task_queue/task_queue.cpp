@@ -11,6 +11,7 @@
 #include <deque>
 #include <functional>
 #include <set>
+#include <unordered_map>
 
 namespace swarm {
 
@@ -29,6 +30,12 @@ struct parked_claim {
   caf::typed_response_promise<claim_result> promise;
 };
 
+// What the strategies know of an agent beyond its request.
+struct agent_record {
+  uint64_t completed = 0;   // completions reported to this queue
+  uint64_t last_served = 0; // decision number of its last claim; 0 = never
+};
+
 // What to do once a journal batch committed (empty error) or failed.
 using continuation = std::function<void(const caf::error&)>;
 
@@ -44,6 +51,10 @@ struct task_queue_state {
   persistence::persistence_actor persistence;
   task_queue_config cfg;
   std::deque<parked_claim> parked;
+  std::unordered_map<std::string, agent_record> agents;
+  uint64_t decisions = 0;       // claims handed out (round-robin turns)
+  uint64_t rr_cursor = 0;       // round-robin: plan position of the task dealt last
+  bool rr_started = false;
   std::vector<caf::actor> subscribers;
   journal_outbox outbox;
   bool changed_since_tick = false;
@@ -138,20 +149,62 @@ void add_context(const task_graph& g, task_index i, claim_result& res) {
     res.dependencies.push_back({g.at(d).t.spec.id, g.at(d).t.spec.title, g.at(d).t.result});
 }
 
-// Claims the best ready task for `agent`; the claim event is journaled and the
+// How the strategies see the agent behind a request.
+strategies::agent_profile profile_of(self_ptr self, const claim_request& req,
+                                     const std::unordered_map<std::string, uint32_t>& in_flight,
+                                     int64_t since_us) {
+  strategies::agent_profile p;
+  p.name = req.agent;
+  p.skills = req.skills;
+  if (auto it = in_flight.find(req.agent); it != in_flight.end()) p.in_flight = it->second;
+  if (auto it = self->state.agents.find(req.agent); it != self->state.agents.end()) {
+    p.completed = it->second.completed;
+    p.last_served = it->second.last_served;
+  }
+  p.waiting_since = static_cast<uint64_t>(since_us);
+  return p;
+}
+
+// Claims per agent, for load-balanced decisions (only that strategy needs them).
+std::unordered_map<std::string, uint32_t> claims_in_flight(self_ptr self) {
+  std::unordered_map<std::string, uint32_t> out;
+  if (self->state.cfg.strategy != strategies::kind::load_balanced) return out;
+  const auto& g = *self->state.graph;
+  for (auto i : g.claimed())
+    ++out[g.at(i).t.claimed_by];
+  return out;
+}
+
+strategies::choice_context choice_of(self_ptr self) {
+  strategies::choice_context ctx;
+  ctx.cursor = self->state.rr_cursor;
+  ctx.has_cursor = self->state.rr_started;
+  return ctx;
+}
+
+// The task the strategy gives the agent behind `req`, if any is open to it.
+std::optional<task_index> choose_for(self_ptr self, const claim_request& req) {
+  auto profile = profile_of(self, req, claims_in_flight(self), now_us());
+  return self->state.graph->choose(self->state.cfg.strategy, profile, choice_of(self));
+}
+
+// Claims task `idx` for the agent behind `req`; the claim event is journaled and the
 // promise answered after commit.
-void claim_for(self_ptr self, const claim_request& req,
+void claim_for(self_ptr self, const claim_request& req, task_index idx,
                caf::typed_response_promise<claim_result> promise) {
   auto& g = *self->state.graph;
-  auto idx = g.pick_ready(req.agent);
+  auto& st = self->state;
   auto now = now_us();
   const auto& agent = req.agent;
-  g.claim(*idx, agent, now + self->state.cfg.lease_ttl_us, now, req.session);
-  self->state.changed_since_tick = true;
-  auto& t = g.at(*idx).t;
+  st.agents[agent].last_served = ++st.decisions;
+  st.rr_cursor = idx;
+  st.rr_started = true;
+  g.claim(idx, agent, now + st.cfg.lease_ttl_us, now, req.session);
+  st.changed_since_tick = true;
+  auto& t = g.at(idx).t;
   claim_result res{true, false, t, {}, {}};
   if (req.with_context)
-    add_context(g, *idx, res);
+    add_context(g, idx, res);
   journal(self, {persistence::make_task_update(event_kind::task_claimed, t, agent, now)},
           [promise, res](const caf::error& err) mutable {
             if (err)
@@ -161,15 +214,31 @@ void claim_for(self_ptr self, const claim_request& req,
           });
 }
 
-// Hands ready tasks to parked claims; answers them all once the queue is drained.
+// Hands ready tasks to parked claims, in the strategy's order of agents; answers
+// them all once the queue is drained.
 void serve_parked(self_ptr self) {
   auto& st = self->state;
-  while (!st.parked.empty() && st.graph->ready_count() > 0) {
-    auto p = std::move(st.parked.front());
-    st.parked.pop_front();
-    claim_for(self, p.req, p.promise);
+  auto& g = *st.graph;
+  while (!st.parked.empty() && g.ready_count() > 0) {
+    std::optional<size_t> next;
+    std::optional<task_index> task;
+    if (st.parked.size() == 1) {
+      next = 0;
+    } else {
+      const auto in_flight = claims_in_flight(self);
+      std::vector<strategies::agent_profile> waiting;
+      waiting.reserve(st.parked.size());
+      for (const auto& p : st.parked)
+        waiting.push_back(profile_of(self, p.req, in_flight, p.since_us));
+      next = strategies::choose_agent(st.cfg.strategy, g.ready_set(), waiting, choice_of(self));
+    }
+    if (next) task = choose_for(self, st.parked[*next].req);
+    if (!task) break; // no waiting agent may take any ready task
+    auto p = std::move(st.parked[*next]);
+    st.parked.erase(st.parked.begin() + static_cast<std::ptrdiff_t>(*next));
+    claim_for(self, p.req, *task, p.promise);
   }
-  if (st.graph->quiescent()) {
+  if (g.quiescent()) {
     while (!st.parked.empty()) {
       st.parked.front().promise.deliver(claim_result{false, true, {}, {}, {}});
       st.parked.pop_front();
@@ -225,6 +294,29 @@ int64_t retry_delay_us(const task_queue_config& cfg, uint32_t attempts) {
   return std::min(delay, cfg.retry_backoff_max_us);
 }
 
+// Recomputes the graph scores the graph-prioritized strategy ranks by (after a plan
+// load or an edit that changed the graph's shape or weights). O(tasks + dependencies);
+// exact fan-out costs O(leaves/64 · (tasks + dependencies)), so large graphs rank by
+// bottom level and depth and take direct dependents as the fan-out.
+void refresh_scores(self_ptr self) {
+  if (self->state.cfg.strategy != strategies::kind::graph_prioritized)
+    return;
+  const auto& g = *self->state.graph;
+  constexpr size_t exact_fan_out_limit = 20'000;
+  auto a = analyze(g, {true, g.size() <= exact_fan_out_limit});
+  if (a.cyclic)
+    return;
+  std::vector<double> scores(g.size());
+  for (task_index i = 0; i < g.size(); ++i) {
+    const auto& l = a.levels[i];
+    const uint32_t fan_out = g.size() <= exact_fan_out_limit
+                                 ? l.fan_out
+                                 : static_cast<uint32_t>(g.at(i).dependents.size());
+    scores[i] = strategies::graph_score(l.bottom_level, fan_out, l.depth);
+  }
+  self->state.graph->set_scores(std::move(scores));
+}
+
 caf::error refuse_if_broken(self_ptr self) {
   if (self->state.broken)
     return to_caf(*self->state.broken);
@@ -266,8 +358,7 @@ expected<task_index> claimed_task(self_ptr self, const task_report& r) {
   return *idx;
 }
 
-template <class Result>
-caf::result<Result> report_outcome(self_ptr self, const task_report& r, bool success) {
+caf::result<task_change> report_outcome(self_ptr self, const task_report& r, bool success) {
   auto idx = claimed_task(self, r);
   if (!idx)
     return to_caf(idx.err());
@@ -282,13 +373,14 @@ caf::result<Result> report_outcome(self_ptr self, const task_report& r, bool suc
   auto events = change_events(g, changed,
                               success ? event_kind::task_completed : event_kind::task_failed,
                               r.agent, now);
-  auto rp = self->make_response_promise<task>();
-  task t = g.at(*idx).t;
-  journal(self, std::move(events), [rp, t](const caf::error& err) mutable {
+  if (success) ++self->state.agents[r.agent].completed;
+  auto rp = self->make_response_promise<task_change>();
+  task_change change{g.at(*idx).t, ready_ids(g)};
+  journal(self, std::move(events), [rp, change](const caf::error& err) mutable {
     if (err)
       rp.deliver(err);
     else
-      rp.deliver(t);
+      rp.deliver(change);
   });
   serve_parked(self);
   return rp;
@@ -301,6 +393,7 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
   self->state.graph = std::move(graph);
   self->state.persistence = std::move(persistence);
   self->state.cfg = cfg;
+  refresh_scores(self);
   if (cfg.read_only)
     self->state.broken = error{errc::invalid_state,
                                "this engine was opened inspect_only: it shows the database "
@@ -327,6 +420,8 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
       for (auto idx : added->added)
         events.push_back(
           persistence::make_task_created(g.at(idx).t.spec, g.at(idx).t.leaf, now));
+      if (!added->added.empty())
+        refresh_scores(self);
       self->state.changed_since_tick = true;
       self->state.drained_sent = false;
       auto rp = self->make_response_promise<load_report>();
@@ -345,7 +440,8 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
       if (req.agent.empty())
         return to_caf(errc::bad_request, "a claim needs the agent's name");
       auto& g = *self->state.graph;
-      if (g.ready_count() == 0) {
+      auto idx = choose_for(self, req);
+      if (!idx) {
         if (!req.wait || g.quiescent())
           return claim_result{false, g.quiescent(), {}, {}, {}};
         auto rp = self->make_response_promise<claim_result>();
@@ -353,14 +449,37 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
         return rp;
       }
       auto rp = self->make_response_promise<claim_result>();
-      claim_for(self, req, rp);
+      claim_for(self, req, *idx, rp);
       return rp;
     },
-    [=](complete_atom, const task_report& r) -> caf::result<task> {
-      return report_outcome<task>(self, r, true);
+    [=](complete_atom, const task_report& r) -> caf::result<task_change> {
+      return report_outcome(self, r, true);
     },
-    [=](fail_atom, const task_report& r) -> caf::result<task> {
-      return report_outcome<task>(self, r, false);
+    [=](fail_atom, const task_report& r) -> caf::result<task_change> {
+      return report_outcome(self, r, false);
+    },
+    [=](edit_atom, const task_edit& e) -> caf::result<task_change> {
+      if (auto err = refuse_if_broken(self))
+        return err;
+      auto& st = self->state;
+      auto outcome = apply_edit(*st.graph, e, st.cfg.limits, now_us());
+      if (!outcome)
+        return to_caf(outcome.err());
+      if (outcome->structural)
+        refresh_scores(self);
+      st.changed_since_tick = true;
+      if (!st.graph->quiescent())
+        st.drained_sent = false;
+      auto rp = self->make_response_promise<task_change>();
+      journal(self, std::move(outcome->events),
+              [rp, change = std::move(outcome->change)](const caf::error& err) mutable {
+                if (err)
+                  rp.deliver(err);
+                else
+                  rp.deliver(change);
+              });
+      serve_parked(self);
+      return rp;
     },
     [=](renew_atom, const task_report& r) -> caf::result<int64_t> {
       auto idx = claimed_task(self, r);

@@ -20,13 +20,18 @@ using task_queue_actor = caf::typed_actor<
   // Validates and adds a plan's tasks (ids already present are skipped); all or
   // nothing; errc::invalid_plan on a bad plan.
   caf::replies_to<load_atom, plan>::with<load_report>,
-  // Claims the best ready task for an agent under a lease. With wait=true and nothing
-  // ready, the request is parked until a task is ready or the queue drains.
+  // Claims the ready task the configured strategy picks for the agent (its skills
+  // decide which tasks are open to it) under a lease. With wait=true and nothing open
+  // to it, the request is parked until the strategy hands it a task or the queue
+  // drains; parked agents are served in the strategy's order.
   caf::replies_to<claim_atom, claim_request>::with<claim_result>,
-  // Completes a claimed task (checks agent and attempt); replies with the task.
-  caf::replies_to<complete_atom, task_report>::with<task>,
+  // Completes a claimed task (checks agent and attempt); replies with the task and
+  // the tasks that became ready.
+  caf::replies_to<complete_atom, task_report>::with<task_change>,
   // Reports a failed attempt; the task is retried or fails for good.
-  caf::replies_to<fail_atom, task_report>::with<task>,
+  caf::replies_to<fail_atom, task_report>::with<task_change>,
+  // A runtime task operation (task_edit.hpp); replies after commit.
+  caf::replies_to<edit_atom, task_edit>::with<task_change>,
   // Extends a claim's lease; replies with the new expiry (unix µs).
   caf::replies_to<renew_atom, task_report>::with<int64_t>,
   // Returns the claims held by these agents to the queue (owners gone: their session
@@ -62,6 +67,10 @@ struct task_queue_config {
   // Refuse every change (errc::invalid_state): an engine opened inspect_only reads a
   // snapshot of the database and may not write it.
   bool read_only = false;
+  // Which ready task an agent gets, and which waiting agent goes first.
+  strategies::kind strategy = strategies::default_kind;
+  // Ids and depth of tasks added at run time.
+  edit_limits limits;
 };
 
 class task_graph;

@@ -52,9 +52,8 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(summary->tasks.total()),
               summary->elapsed_seconds);
 
-  // Bring-your-own-worker: add a task file, claim it and complete it by hand.
-  std::ofstream{dir + "/more.json"} << R"({"tasks": [{"title": "Tweet the release"}]})";
-  if (auto more = e.load_plan(dir + "/more.json"); !more)
+  // Bring-your-own-worker: add a task, claim it and complete it by hand.
+  if (auto more = e.add_task({"Tweet the release"}); !more)
     return report(more.err());
   auto claimed = e.claim("me");
   if (!claimed)
@@ -66,6 +65,7 @@ int main(int argc, char** argv) {
   auto done = e.complete((*claimed)->t.spec.id, "me", (*claimed)->attempt, "posted");
   if (!done)
     return report(done.err());
-  std::printf("completed %s by hand: %s\n", done->spec.id.c_str(), swarm::to_string(done->state));
-  return summary->success && done->state == swarm::task_state::completed ? 0 : 1;
+  std::printf("completed %s by hand: %s\n", done->t.spec.id.c_str(),
+              swarm::to_string(done->t.state));
+  return summary->success && done->t.state == swarm::task_state::completed ? 0 : 1;
 }

@@ -89,6 +89,27 @@ struct graph_report {
   std::vector<row> tasks;                 // in plan order
 };
 
+// A task added at run time. Its id is assigned: "<parent>.<n>" (n never reused under
+// that parent) or, for a root, a hash of the title as plans get.
+struct new_task {
+  std::string title;
+  std::string description;
+  std::string parent;               // empty: a new root
+  std::vector<std::string> depends; // ids it waits for (kind blocks)
+  std::vector<std::string> skills;
+  std::vector<std::string> files;
+  int priority = default_priority;
+  uint32_t estimate_minutes = 0;
+};
+
+// Fields to change on a task; unset ones stay.
+struct task_update {
+  std::optional<std::string> title, description;
+  std::optional<int> priority;
+  std::optional<std::vector<std::string>> skills, files;
+  std::optional<uint32_t> estimate_minutes;
+};
+
 struct replay_report {
   int64_t events = 0;
   int64_t rows_compared = 0;
@@ -122,10 +143,29 @@ public:
 
   // Direct task operations for programs that bring their own workers.
   expected<std::optional<claimed_task>> claim(const std::string& agent);
-  expected<task> complete(const std::string& id, const std::string& agent, uint32_t attempt,
-                          const std::string& result);
-  expected<task> fail(const std::string& id, const std::string& agent, uint32_t attempt,
-                      const std::string& reason);
+  // Both answer with the task afterwards and the tasks that became ready.
+  expected<task_change> complete(const std::string& id, const std::string& agent,
+                                 uint32_t attempt, const std::string& result);
+  expected<task_change> fail(const std::string& id, const std::string& agent,
+                             uint32_t attempt, const std::string& reason);
+
+  // Task operations at run time; each answers after commit with the task afterwards
+  // and the tasks that became ready. Refusals: errc::refused (self-dependency, a cycle
+  // — the message gives its path —, a value out of range, too deep), errc::invalid_state
+  // (e.g. reopening an unfinished task), errc::not_found (unknown id).
+  expected<task_change> add_task(const new_task& t);
+  expected<task_change> update_task(const std::string& id, const task_update& u);
+  // The task and its unfinished subtree; a claim is revoked. Dependents may start.
+  expected<task_change> cancel_task(const std::string& id, const std::string& reason = {});
+  // A completed, failed or cancelled task (a parent: its finished subtree) runs again.
+  expected<task_change> reopen_task(const std::string& id);
+  // Not claimable before until_us (unix µs); a time in the past lifts the deferral.
+  expected<task_change> defer_task(const std::string& id, int64_t until_us);
+  // `task` depends on `on`: blocks (holds it back) or informational related /
+  // discovered-from.
+  expected<task_change> add_dependency(const std::string& task, const std::string& on,
+                                       dependency_kind kind = dependency_kind::blocks);
+  expected<task_change> remove_dependency(const std::string& task, const std::string& on);
 
   // Agents: every agent known to the database, live ones first.
   expected<std::vector<agent_status>> agents();

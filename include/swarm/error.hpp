@@ -33,6 +33,8 @@ enum class errc : uint8_t {
   replay_mismatch = 13,// projections differ from the journal's replay
   engine_unavailable = 14, // no engine could be reached or opened
   internal = 15,       // a bug: please report it with the message
+  refused = 16,        // well-formed but not allowed: a self-dependency, a cycle, a
+                       // value out of range, a task too deep
 };
 
 // The wire name of a code ("not_found"); "unknown" for a value outside the enum.

@@ -14,6 +14,13 @@ struct options {
   std::string db_path = ".swarm/swarm.db";
   // Id prefix for root tasks of plans that name none ("sw-a3f8").
   std::string prefix = "sw";
+  // Task levels allowed, a root being level 1 ("sw-a3f8.1.2" is 3); deeper plans and
+  // added tasks are refused. 8 is deeper than any plan a person reads; 0: no limit.
+  uint32_t max_depth = 8;
+  // How agents get tasks: first-fit, best-fit (skill match, then priority),
+  // round-robin, load-balanced, graph-prioritized (longest remaining chain first).
+  // See strategies/strategy.hpp.
+  std::string strategy = "best-fit";
   // Attempts before a task fails for good: 3 rides out a flaky model without looping.
   uint32_t max_attempts = 3;
   // A claim lives this long unless renewed; 5 min outlasts a heartbeat gap.

@@ -21,11 +21,18 @@ namespace swarm {
 //   claimed --fail, no attempts left--> failed                        (terminal)
 //   claimed --lease expired / owner gone--> ready (attempt counted; failed if none left)
 //   pending --a dependency failed for good--> blocked                 (terminal)
+//   any non-terminal --cancel--> cancelled                            (terminal)
+//   completed / failed / cancelled --reopen--> pending (attempts reset)
+//
+// A cancelled task counts as done for its dependents (they may start: the work they
+// waited for is no longer wanted) and for its parent's roll-up. A deferred task is
+// pending until its time comes.
 //
 // Parent tasks are never claimed; they roll up from their children:
 //
 //   pending --every child completed--> completed
 //   pending --a child failed or blocked for good, none still able to run--> failed
+//   pending --every child cancelled--> cancelled
 //
 // A dependency on a parent is a dependency on all of its leaves (it is met when the
 // parent completes); a parent's own dependencies hold back every task below it.
@@ -40,14 +47,26 @@ enum class task_state : uint8_t {
   completed = 4,
   failed = 5,
   blocked = 6,
+  cancelled = 7,
 };
 
 const char* to_string(task_state s) noexcept;
 std::optional<task_state> parse_task_state(std::string_view name) noexcept;
 inline bool is_terminal(task_state s) noexcept {
   return s == task_state::completed || s == task_state::failed ||
-         s == task_state::blocked;
+         s == task_state::blocked || s == task_state::cancelled;
 }
+// Lets dependents start: completed, or cancelled (no longer wanted).
+inline bool is_done(task_state s) noexcept {
+  return s == task_state::completed || s == task_state::cancelled;
+}
+
+// How one task relates to another. Only `blocks` holds the task back; `related` and
+// `discovered_from` (found while working on the other) are informational. Persisted
+// as "blocks", "related", "discovered-from" — never rename.
+enum class dependency_kind : uint8_t { blocks = 1, related = 2, discovered_from = 3 };
+const char* to_string(dependency_kind k) noexcept;
+std::optional<dependency_kind> parse_dependency_kind(std::string_view name) noexcept;
 
 // Priority P0 (most urgent) .. P4. Plans say "P1"; the engine stores the digit.
 constexpr int min_priority = 0;
@@ -60,7 +79,9 @@ struct task_spec {
   std::string parent;                // id of the parent task; empty for a root
   std::string title;
   std::string description;           // free text (Markdown) under the title
-  std::vector<std::string> depends;  // ids of tasks this one waits for
+  std::vector<std::string> depends;  // ids of tasks this one waits for (kind blocks)
+  std::vector<std::string> related;  // informational links (kind related)
+  std::vector<std::string> discovered_from; // found while working on these
   std::vector<std::string> skills;   // e.g. "cpp", "sql"
   int priority = default_priority;   // 0..4
   std::vector<std::string> files;    // globs the task expects to touch
@@ -85,6 +106,15 @@ struct task {
                                   // agent_crash (its agent died or went stale),
                                   // lease_expired; empty if none failed
   int64_t updated_us = 0;         // unix µs of the last change
+  int64_t deferred_until_us = 0;  // not claimable before this (unix µs); 0 if never
+                                  // deferred
+};
+
+// What a task operation (complete, add, cancel, reopen, dependency changes, ...) did:
+// the task afterwards and the tasks that became ready because of it.
+struct task_change {
+  task t;
+  std::vector<std::string> now_ready;
 };
 
 // A loaded plan before it reaches the engine: tasks in document order, every
@@ -97,8 +127,11 @@ struct plan {
 
 // Per-state task counts.
 struct task_counts {
-  uint64_t pending = 0, ready = 0, claimed = 0, completed = 0, failed = 0, blocked = 0;
-  uint64_t total() const { return pending + ready + claimed + completed + failed + blocked; }
+  uint64_t pending = 0, ready = 0, claimed = 0, completed = 0, failed = 0, blocked = 0,
+           cancelled = 0;
+  uint64_t total() const {
+    return pending + ready + claimed + completed + failed + blocked + cancelled;
+  }
 };
 
 } // namespace swarm

@@ -75,7 +75,7 @@ TEST_CASE("an inspect_only engine reads beside a writer and changes nothing",
   // The writer goes on untouched.
   auto ok = (*writer)->complete((*first)->t.spec.id, "w", (*first)->attempt, "done");
   REQUIRE(ok);
-  CHECK(ok->state == swarm::task_state::completed);
+  CHECK(ok->t.state == swarm::task_state::completed);
   writer->reset();
   swarm::test::require_replay_matches(db);
 }

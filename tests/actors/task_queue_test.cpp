@@ -103,7 +103,7 @@ caf::behavior claimer(caf::stateful_actor<claimer_state>* self, task_queue_actor
           }
           self->request(queue, std::chrono::seconds(30), complete_atom_v,
                         task_report{r.t.spec.id, name, r.t.attempts, "ok", {}})
-            .then([=](task&) { self->state.next(); }, [=](caf::error&) { self->quit(); });
+            .then([=](task_change&) { self->state.next(); }, [=](caf::error&) { self->quit(); });
         },
         [=](caf::error&) { self->quit(); });
   };
@@ -174,11 +174,11 @@ TEST_CASE("a report from an agent that does not hold the claim is refused",
   bool refused = false;
   self->request(f.queue, std::chrono::seconds(5), complete_atom_v,
                 task_report{r.t.spec.id, "bob", r.t.attempts, "mine", {}})
-    .receive([](task&) {},
+    .receive([](task_change&) {},
              [&](caf::error& err) { refused = from_caf(err).code == errc::not_claimant; });
   CHECK(refused);
-  auto done = f.ask<task>(complete_atom_v, task_report{r.t.spec.id, "alice", r.t.attempts, "ok", {}});
-  CHECK(done.state == task_state::completed);
+  auto done = f.ask<task_change>(complete_atom_v, task_report{r.t.spec.id, "alice", r.t.attempts, "ok", {}});
+  CHECK(done.t.state == task_state::completed);
 }
 
 TEST_CASE("an expired lease returns the task to the queue with the attempt counted",
@@ -200,7 +200,7 @@ TEST_CASE("an expired lease returns the task to the queue with the attempt count
   bool refused = false;
   self->request(f.queue, std::chrono::seconds(5), complete_atom_v,
                 task_report{first.t.spec.id, "slow", first.t.attempts, "late", {}})
-    .receive([](task&) {}, [&](caf::error&) { refused = true; });
+    .receive([](task_change&) {}, [&](caf::error&) { refused = true; });
   CHECK(refused);
 }
 

@@ -1,4 +1,4 @@
-// Bad Markdown plans: every problem is reported with its line and a way out.
+// Bad plans (mostly Markdown): every problem is reported with its place and a way out.
 
 #include "plans/plan_loader.hpp"
 #include "tests/plans/plan_test_helpers.hpp"
@@ -10,6 +10,47 @@ using namespace swarm::plans;
 using namespace swarm::plans::test;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
+
+namespace {
+
+// A chain of `levels` nested list items, "Level 1" on line 1 down to "Level <levels>"
+// on line <levels>.
+std::string nested_md(int levels) {
+  std::string text;
+  for (int i = 1; i <= levels; ++i)
+    text += std::string(2 * static_cast<size_t>(i - 1), ' ') + "- Level " +
+            std::to_string(i) + "\n";
+  return text;
+}
+
+// The same chain in JSON, one task object per line: "Level <k>" on line k + 1.
+std::string nested_json(int levels) {
+  std::string text = "{\"tasks\": [\n";
+  for (int i = 1; i <= levels; ++i)
+    text += "{\"title\": \"Level " + std::to_string(i) + "\", \"children\": [\n";
+  for (int i = 1; i <= levels; ++i)
+    text += "]}";
+  return text + "]}\n";
+}
+
+std::string path_at_depth(int depth) {
+  std::string path = "tasks[0]";
+  for (int i = 1; i < depth; ++i)
+    path += ".children[0]";
+  return path;
+}
+
+std::vector<std::string> lines_of(const std::string& msg) {
+  std::vector<std::string> lines;
+  for (size_t start = 0; start <= msg.size();) {
+    size_t end = std::min(msg.find('\n', start), msg.size());
+    lines.push_back(msg.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+} // namespace
 
 TEST_CASE("plan errors: a bad priority names its line and the fix", "[plans][errors]") {
   auto msg = md_error("# Top\n- Task\n  skills: x\n\n  priority: P7\n");
@@ -155,4 +196,73 @@ TEST_CASE("plan errors: a bad prefix", "[plans][errors]") {
   auto p = parse_markdown("- A\n", "plan.md", load_options{"Web"});
   REQUIRE_FALSE(p);
   CHECK_THAT(p.err().message, StartsWith("plan.md: id prefix \"Web\" is not valid"));
+}
+
+TEST_CASE("plan errors: a task deeper than max_depth", "[plans][errors][depth]") {
+  SECTION("Markdown names the line, the task, its depth and the limit") {
+    CHECK(md_error(nested_md(9)) ==
+          "plan.md:9: task 'Level 9' is nested 9 levels deep; the limit is 8 — flatten "
+          "the plan or raise the limit with --max-depth");
+    load_options three;
+    three.max_depth = 3;
+    CHECK(md_error("# Top\n## Mid\n- Low\n  - Too low\n", three) ==
+          "plan.md:4: task 'Too low' is nested 4 levels deep; the limit is 3 — flatten "
+          "the plan or raise the limit with --max-depth");
+  }
+  SECTION("JSON names the task's path") {
+    CHECK(json_error(nested_json(9)) ==
+          "plan.json:10: " + path_at_depth(9) +
+              ": task 'Level 9' is nested 9 levels deep; the limit is 8 — flatten the "
+              "plan or raise the limit with --max-depth");
+  }
+  SECTION("depth exactly at the limit loads") {
+    auto p = md_ok(nested_md(8));
+    REQUIRE(p.tasks.size() == 8);
+    CHECK(p.tasks[7].id == p.tasks[0].id + ".1.1.1.1.1.1.1");
+    CHECK(json_ok(nested_json(8)).tasks.size() == 8);
+    load_options one;
+    one.max_depth = 1;
+    CHECK(md_ok("- A\n- B\n", one).tasks.size() == 2);
+    CHECK_THAT(md_error("- A\n  - B\n", one),
+               StartsWith("plan.md:2: task 'B' is nested "
+                          "2 levels deep; the limit is 1"));
+  }
+  SECTION("max_depth 0 means no limit") {
+    load_options unlimited;
+    unlimited.max_depth = 0;
+    CHECK(md_ok(nested_md(30), unlimited).tasks.size() == 30);
+    CHECK(json_ok(nested_json(30), unlimited).tasks.size() == 30);
+  }
+  SECTION("only the top of each offending subtree is reported") {
+    // Two roots too deep; below the first offender sit two more levels and a second
+    // child at level 10, and neither is reported on its own.
+    std::string text = nested_md(11) + std::string(18, ' ') + "- Also below\n" +
+                       "  - Shallow\n" + nested_md(10);
+    auto lines = lines_of(md_error(text));
+    REQUIRE(lines.size() == 2);
+    CHECK_THAT(lines[0], StartsWith("plan.md:9: task 'Level 9' is nested 9 levels deep"));
+    CHECK_THAT(lines[1],
+               StartsWith("plan.md:22: task 'Level 9' is nested 9 levels deep"));
+    auto json_lines = lines_of(json_error(nested_json(12)));
+    REQUIRE(json_lines.size() == 1);
+    CHECK_THAT(json_lines[0], StartsWith("plan.json:10: " + path_at_depth(9) + ": "));
+  }
+  SECTION("reported with the plan's other problems, in document order") {
+    auto lines =
+        lines_of(md_error("- Top\n  priority: P9\n" + std::string(nested_md(9))));
+    REQUIRE(lines.size() == 2);
+    CHECK_THAT(lines[0], StartsWith("plan.md:2: priority \"P9\""));
+    CHECK_THAT(lines[1], StartsWith("plan.md:11: task 'Level 9' is nested 9 levels"));
+  }
+}
+
+TEST_CASE("plan errors: a bad prefix from the options", "[plans][errors]") {
+  load_options bad;
+  bad.prefix = "9lives";
+  bad.max_depth = 2;
+  auto msg = md_error("- A\n  - B\n    - C\n", bad);
+  auto lines = lines_of(msg);
+  REQUIRE(lines.size() == 2);
+  CHECK_THAT(lines[0], StartsWith("plan.md: id prefix \"9lives\" is not valid"));
+  CHECK_THAT(lines[1], StartsWith("plan.md:3: task 'C' is nested 3 levels deep"));
 }

@@ -5,6 +5,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <cstdint>
+#include <set>
+
 using namespace swarm;
 using namespace swarm::plans;
 using namespace swarm::plans::test;
@@ -86,6 +90,123 @@ TEST_CASE("ids: different or repeated titles give different ids", "[plans][ids]"
   CHECK(p.tasks[2].id != p.tasks[3].id);
   CHECK(p.tasks[2].id == root_id("sw", "Alpha", 1, 4));
   CHECK(p.tasks[3].id == root_id("sw", "Alpha", 2, 4));
+}
+
+TEST_CASE("ids: root id length grows with the number of roots", "[plans][ids]") {
+  CHECK(detail::root_id_length(0) == 4);
+  CHECK(detail::root_id_length(1) == 4);
+  CHECK(detail::root_id_length(36) == 4);
+  CHECK(detail::root_id_length(37) == 5);
+  CHECK(detail::root_id_length(145) == 5);
+  CHECK(detail::root_id_length(146) == 6);
+  CHECK(detail::root_id_length(1000) == 7);
+  CHECK(detail::root_id_length(100000) == 10);
+  CHECK(detail::root_id_length(SIZE_MAX) == 16);
+
+  // Monotonic, and the least length meeting the 1% birthday bound.
+  auto meets = [](size_t n, unsigned len) {
+    long double pairs =
+        static_cast<long double>(n) * (static_cast<long double>(n) - 1) / 2;
+    return pairs / std::pow(16.0L, static_cast<long double>(len)) <= 0.01L;
+  };
+  unsigned last = detail::root_id_length(0);
+  auto check = [&](size_t n) {
+    unsigned len = detail::root_id_length(n);
+    INFO("roots: " << n << ", length: " << len);
+    CHECK(len >= last);
+    CHECK(len >= detail::min_root_id_length);
+    CHECK(len <= detail::max_root_id_length);
+    if (len < detail::max_root_id_length) CHECK(meets(n, len));
+    if (len > detail::min_root_id_length) CHECK_FALSE(meets(n, len - 1));
+    last = len;
+  };
+  for (size_t n = 1; n <= 20000; ++n)
+    check(n);
+  for (size_t n = 20000; n < SIZE_MAX / 3; n = n * 3 / 2)
+    check(n);
+  check(SIZE_MAX);
+}
+
+TEST_CASE("ids: a plan with 40 roots gets 5-digit root ids", "[plans][ids]") {
+  auto plan_of = [](int roots) {
+    std::string text;
+    for (int i = 0; i < roots; ++i)
+      text += "- Root " + std::to_string(i) + "\n  - Child\n";
+    return text;
+  };
+  auto p = md_ok(plan_of(40));
+  auto q = md_ok(plan_of(40));
+  REQUIRE(p.tasks.size() == 80);
+  REQUIRE(q.tasks.size() == 80);
+  std::set<std::string> ids;
+  for (size_t i = 0; i < p.tasks.size(); ++i) {
+    const auto& t = p.tasks[i];
+    CHECK(t.id == q.tasks[i].id);
+    ids.insert(t.id);
+    if (t.parent.empty())
+      CHECK(t.id == root_id("sw", t.title, 0, 5));
+    else
+      CHECK(t.id == t.parent + ".1");
+  }
+  CHECK(ids.size() == 80);
+  // At 36 roots the ids stay at 4 digits.
+  for (const auto& t : md_ok(plan_of(36)).tasks)
+    if (t.parent.empty()) CHECK(t.id == root_id("sw", t.title, 0, 4));
+  // JSON plans follow the same rule.
+  std::string json = "[";
+  for (int i = 0; i < 40; ++i)
+    json +=
+        (i ? ", " : "") + std::string("{\"title\": \"Root ") + std::to_string(i) + "\"}";
+  auto j = json_ok(json + "]");
+  for (size_t i = 0; i < j.tasks.size(); ++i)
+    CHECK(j.tasks[i].id == p.tasks[2 * i].id);
+}
+
+TEST_CASE("ids: new_root_id for a root added at run time", "[plans][ids]") {
+  auto none = [](std::string_view) { return false; };
+  const std::string hex = detail::root_hash_hex("auth system", 0);
+
+  SECTION("the length follows the root count, the title is normalised") {
+    CHECK(new_root_id("sw", "Auth System", 0, none) == "sw-" + hex.substr(0, 4));
+    CHECK(new_root_id("sw", "  auth \t SYSTEM ", 35, none) == "sw-" + hex.substr(0, 4));
+    CHECK(new_root_id("sw", "Auth System", 36, none) == "sw-" + hex.substr(0, 5));
+    CHECK(new_root_id("sw", "Auth System", 999, none) == "sw-" + hex.substr(0, 7));
+    CHECK(new_root_id("web", "Auth System", 0, none) ==
+          root_id("web", "Auth System", 0, 4));
+    CHECK(new_root_id("sw", "Auth System", 0, {}) == "sw-" + hex.substr(0, 4));
+  }
+  SECTION("an id that exists lengthens, deterministically") {
+    std::set<std::string, std::less<>> taken = {"sw-" + hex.substr(0, 4),
+                                                "sw-" + hex.substr(0, 5)};
+    std::vector<std::string> asked;
+    auto exists = [&](std::string_view id) {
+      asked.emplace_back(id);
+      return taken.count(id) > 0;
+    };
+    auto id = new_root_id("sw", "Auth System", 3, exists);
+    CHECK(id == "sw-" + hex.substr(0, 6));
+    CHECK(asked == std::vector<std::string>{"sw-" + hex.substr(0, 4),
+                                            "sw-" + hex.substr(0, 5),
+                                            "sw-" + hex.substr(0, 6)});
+    CHECK(new_root_id("sw", "Auth System", 3, exists) == id);
+  }
+  SECTION("when every prefix exists, digits are appended as for equal hashes") {
+    auto all_prefixes = [&](std::string_view id) {
+      return id.size() <= 3 + 16 || id == "sw-" + hex + "0";
+    };
+    CHECK(new_root_id("sw", "Auth System", 0, all_prefixes) == "sw-" + hex + "1");
+  }
+  SECTION("a root added after a plan's roots never takes one of their ids") {
+    auto p = md_ok("# Auth System\n- Login\n# Billing\n");
+    auto in_plan = [&](std::string_view id) {
+      for (const auto& t : p.tasks)
+        if (t.id == id) return true;
+      return false;
+    };
+    auto id = new_root_id("sw", "auth system", 2, in_plan);
+    CHECK(id == "sw-" + hex.substr(0, 5));
+    CHECK_FALSE(in_plan(id));
+  }
 }
 
 TEST_CASE("cycles: find_dependency_cycles on its own", "[plans][cycles]") {

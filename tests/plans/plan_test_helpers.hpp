@@ -25,15 +25,15 @@ inline plan json_ok(std::string_view text, const load_options& opts = {}) {
 }
 
 // The invalid_plan message for a Markdown plan that must not load.
-inline std::string md_error(std::string_view text) {
-  auto p = parse_markdown(text, "plan.md");
+inline std::string md_error(std::string_view text, const load_options& opts = {}) {
+  auto p = parse_markdown(text, "plan.md", opts);
   REQUIRE_FALSE(p.has_value());
   CHECK(p.err().code == errc::invalid_plan);
   return p.err().message;
 }
 
-inline std::string json_error(std::string_view text) {
-  auto p = parse_json(text, "plan.json");
+inline std::string json_error(std::string_view text, const load_options& opts = {}) {
+  auto p = parse_json(text, "plan.json", opts);
   REQUIRE_FALSE(p.has_value());
   CHECK(p.err().code == errc::invalid_plan);
   return p.err().message;

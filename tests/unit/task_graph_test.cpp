@@ -1,4 +1,5 @@
 #include "actors/task_queue/task_graph.hpp"
+#include "tests/support/task_graph_oracle.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -11,252 +12,20 @@
 #include <tuple>
 
 using namespace swarm;
+using namespace swarm::test;
 
-namespace {
-
-task_spec spec(std::string id, std::vector<std::string> depends = {},
-               std::string parent = {}, int priority = default_priority) {
-  task_spec s;
-  s.title = "Task " + id;
-  s.source = "plan.md:" + std::to_string(id.size());
-  s.id = std::move(id);
-  s.parent = std::move(parent);
-  s.depends = std::move(depends);
-  s.priority = priority;
-  return s;
-}
-
-task_spec titled(task_spec s, std::string title, std::string source) {
-  s.title = std::move(title);
-  s.source = std::move(source);
-  return s;
-}
-
-task_index idx(const task_graph& g, const std::string& id) {
-  auto i = g.find(id);
-  REQUIRE(i.has_value());
-  return *i;
-}
-
-task_state state(const task_graph& g, const std::string& id) {
-  return g.at(idx(g, id)).t.state;
-}
-
-std::vector<std::string> ids(const task_graph& g, const std::vector<task_index>& is) {
-  std::vector<std::string> out;
-  for (task_index i : is)
-    out.push_back(g.at(i).t.spec.id);
-  return out;
-}
-
-std::vector<std::string> ready_ids(const task_graph& g) {
-  std::vector<std::string> out;
-  for (task_index i = 0; i < g.size(); ++i)
-    if (g.at(i).t.state == task_state::ready) out.push_back(g.at(i).t.spec.id);
-  return out;
-}
-
-void add_ok(task_graph& g, const std::vector<task_spec>& specs) {
-  auto r = g.add(specs);
-  INFO((r ? std::string() : r.err().to_string()));
-  REQUIRE(r.has_value());
-}
-
-std::string add_error(task_graph& g, const std::vector<task_spec>& specs) {
-  auto r = g.add(specs);
-  REQUIRE_FALSE(r.has_value());
-  CHECK(r.err().code == errc::invalid_plan);
-  return r.err().message;
-}
-
-task_index claim(task_graph& g, const std::string& id, const std::string& agent = "alice",
-                 int64_t lease = 1000, int64_t now = 10) {
-  const task_index i = idx(g, id);
-  REQUIRE(g.at(i).t.state == task_state::ready);
-  g.claim(i, agent, lease, now);
-  return i;
-}
-
-// Claims and completes `id`; returns the ids whose stored fields changed.
-std::vector<std::string> run(task_graph& g, const std::string& id, int64_t now = 20) {
-  const task_index i = claim(g, id);
-  return ids(g, g.complete(i, "done", now));
-}
-
-// Claims and fails `id` (max 2 attempts).
-std::vector<std::string> run_fail(task_graph& g, const std::string& id,
-                                  int64_t now = 20) {
-  const task_index i = claim(g, id);
-  return ids(g, g.fail(i, "broke", 2, now));
-}
-
-using strings = std::vector<std::string>;
-
-// Recomputes every derived fact of the graph from the stored states and the
-// structure alone, and compares it with what the graph maintains incrementally.
-void check_against_oracle(const task_graph& g) {
-  const size_t n = g.size();
-  std::vector<task_state> stored(n);
-  for (task_index i = 0; i < n; ++i)
-    stored[i] = stored_state(g.at(i).t.state);
-
-  std::vector<int8_t> blocked_memo(n, -1), open_memo(n, -1);
-  std::function<bool(task_index)> blocked = [&](task_index i) -> bool {
-    if (blocked_memo[i] >= 0) return blocked_memo[i];
-    bool b = false;
-    if (stored[i] == task_state::pending) {
-      for (task_index d : g.at(i).deps)
-        b = b || stored[d] == task_state::failed ||
-            (stored[d] == task_state::pending && blocked(d));
-      const task_index p = g.at(i).parent;
-      b = b || (p != no_task && stored[p] == task_state::pending && blocked(p));
-    }
-    return blocked_memo[i] = b;
-  };
-  std::function<bool(task_index)> open = [&](task_index i) -> bool {
-    if (open_memo[i] >= 0) return open_memo[i];
-    bool o = true;
-    for (task_index d : g.at(i).deps)
-      o = o && stored[d] == task_state::completed;
-    const task_index p = g.at(i).parent;
-    return open_memo[i] = o && (p == no_task || open(p));
-  };
-
-  std::vector<task_state> want(n);
-  for (task_index i = 0; i < n; ++i) {
-    if (stored[i] != task_state::pending)
-      want[i] = stored[i];
-    else if (blocked(i))
-      want[i] = task_state::blocked;
-    else if (g.at(i).children.empty() && open(i))
-      want[i] = task_state::ready;
-    else
-      want[i] = task_state::pending;
-  }
-
-  task_counts counts;
-  std::string first_fault;
-  auto fault = [&](task_index i, const std::string& what) {
-    if (first_fault.empty()) first_fault = g.at(i).t.spec.id + ": " + what;
-  };
-  std::optional<std::pair<int, task_index>> best;
-  std::set<task_index> claimed;
-  for (task_index i = 0; i < n; ++i) {
-    const task_node& node = g.at(i);
-    const task_state s = node.t.state;
-    if (s != want[i])
-      fault(i, std::string("state ") + to_string(s) + ", expected " + to_string(want[i]));
-    switch (want[i]) {
-    case task_state::pending:
-      ++counts.pending;
-      break;
-    case task_state::ready:
-      ++counts.ready;
-      break;
-    case task_state::claimed:
-      ++counts.claimed;
-      break;
-    case task_state::completed:
-      ++counts.completed;
-      break;
-    case task_state::failed:
-      ++counts.failed;
-      break;
-    case task_state::blocked:
-      ++counts.blocked;
-      break;
-    }
-    if (want[i] == task_state::ready) {
-      auto key = std::make_pair(node.t.spec.priority, i);
-      if (!best || key < *best) best = key;
-    }
-    if (s == task_state::claimed) {
-      claimed.insert(i);
-      if (!node.t.leaf || !open(i)) fault(i, "claimed but not an open leaf");
-    }
-    if (node.t.leaf != node.children.empty()) fault(i, "leaf flag");
-    uint32_t unmet = 0;
-    for (task_index d : node.deps)
-      unmet += stored[d] != task_state::completed;
-    if (node.parent != no_task) unmet += !open(node.parent);
-    if (node.unmet != unmet) fault(i, "unmet " + std::to_string(node.unmet));
-    if (node.children.empty()) continue;
-    uint32_t left = 0, failed = 0;
-    for (task_index c : node.children) {
-      left += !is_terminal(want[c]);
-      failed += want[c] == task_state::failed || want[c] == task_state::blocked;
-    }
-    if (node.children_left != left || node.children_failed != failed)
-      fault(i, "children_left/children_failed");
-    if (want[i] == task_state::completed && (left != 0 || failed != 0))
-      fault(i, "completed parent with unfinished or failed children");
-    if (want[i] == task_state::failed && (left != 0 || failed == 0))
-      fault(i, "failed parent that should not have rolled up");
-    if (want[i] == task_state::pending && left == 0)
-      fault(i, "pending parent that should have rolled up");
-    if (want[i] == task_state::blocked && left != 0)
-      fault(i, "blocked parent with runnable children");
-  }
-  INFO(first_fault);
-  REQUIRE(first_fault.empty());
-  const task_counts& c = g.counts();
-  REQUIRE(std::tie(c.pending, c.ready, c.claimed, c.completed, c.failed, c.blocked) ==
-          std::tie(counts.pending, counts.ready, counts.claimed, counts.completed,
-                   counts.failed, counts.blocked));
-  REQUIRE(c.total() == n);
-  REQUIRE(g.pick_ready() ==
-          (best ? std::optional<task_index>(best->second) : std::optional<task_index>()));
-  const auto listed = g.claimed();
-  REQUIRE(std::set<task_index>(listed.begin(), listed.end()) == claimed);
-  const auto expiring = g.expired_leases(std::numeric_limits<int64_t>::max());
-  REQUIRE(expiring.size() == claimed.size());
-  REQUIRE(std::is_sorted(expiring.begin(), expiring.end(), [&](auto a, auto b) {
-    return g.at(a).t.lease_expires_us < g.at(b).t.lease_expires_us;
-  }));
-  REQUIRE(g.quiescent() == (counts.ready == 0 && counts.claimed == 0));
-}
-
-std::vector<task> export_rows(const task_graph& g) {
-  std::vector<task> rows;
-  for (task_index i = 0; i < g.size(); ++i) {
-    rows.push_back(g.at(i).t);
-    rows.back().state = stored_state(rows.back().state);
-  }
-  return rows;
-}
-
-void check_same(const task_graph& a, const task_graph& b) {
-  REQUIRE(a.size() == b.size());
-  std::string first_fault;
-  for (task_index i = 0; i < a.size() && first_fault.empty(); ++i) {
-    const task_node &x = a.at(i), &y = b.at(i);
-    if (std::tie(x.t.state, x.unmet, x.children_left, x.children_failed, x.t.leaf) !=
-        std::tie(y.t.state, y.unmet, y.children_left, y.children_failed, y.t.leaf))
-      first_fault =
-          x.t.spec.id + ": " + to_string(x.t.state) + " vs " + to_string(y.t.state);
-  }
-  INFO(first_fault);
-  REQUIRE(first_fault.empty());
-  const task_counts &x = a.counts(), &y = b.counts();
-  REQUIRE(std::tie(x.pending, x.ready, x.claimed, x.completed, x.failed, x.blocked) ==
-          std::tie(y.pending, y.ready, y.claimed, y.completed, y.failed, y.blocked));
-  REQUIRE(a.pick_ready() == b.pick_ready());
-  REQUIRE(a.expired_leases(1 << 30) == b.expired_leases(1 << 30));
-}
-
-} // namespace
 
 TEST_CASE("a chain becomes ready one step at a time", "[task_graph]") {
   task_graph g;
   add_ok(g, {spec("a"), spec("b", {"a"}), spec("c", {"b"})});
-  CHECK(ready_ids(g) == strings{"a"});
+  CHECK(ready_list(g) == strings{"a"});
   CHECK(state(g, "b") == task_state::pending);
   CHECK(g.at(idx(g, "c")).unmet == 1);
 
   CHECK(run(g, "a") == strings{"a"});
-  CHECK(ready_ids(g) == strings{"b"});
+  CHECK(ready_list(g) == strings{"b"});
   CHECK(run(g, "b") == strings{"b"});
-  CHECK(ready_ids(g) == strings{"c"});
+  CHECK(ready_list(g) == strings{"c"});
   CHECK(run(g, "c") == strings{"c"});
   CHECK(g.counts().completed == 3);
   CHECK(g.quiescent());
@@ -267,12 +36,12 @@ TEST_CASE("a diamond's join waits for both branches", "[task_graph]") {
   task_graph g;
   add_ok(g, {spec("a"), spec("b", {"a"}), spec("c", {"a"}), spec("d", {"b", "c"})});
   run(g, "a");
-  CHECK(ready_ids(g) == strings{"b", "c"});
+  CHECK(ready_list(g) == strings{"b", "c"});
   run(g, "b");
   CHECK(state(g, "d") == task_state::pending);
   CHECK(g.at(idx(g, "d")).unmet == 1);
   run(g, "c");
-  CHECK(ready_ids(g) == strings{"d"});
+  CHECK(ready_list(g) == strings{"d"});
   check_against_oracle(g);
 }
 
@@ -283,19 +52,19 @@ TEST_CASE("parents gate their subtree and roll up from their children", "[task_g
              spec("c21", {}, "C2")});
   CHECK_FALSE(g.at(idx(g, "A")).t.leaf);
   CHECK(g.at(idx(g, "a1")).t.leaf);
-  CHECK(ready_ids(g) == strings{"a1"});
+  CHECK(ready_list(g) == strings{"a1"});
   // A dependency on a parent waits for all of its leaves.
   CHECK(run(g, "a1") == strings{"a1"});
-  CHECK(ready_ids(g) == strings{"a2"});
+  CHECK(ready_list(g) == strings{"a2"});
   CHECK(state(g, "B") == task_state::pending);
   CHECK(run(g, "a2", 77) == strings{"a2", "A"});
   CHECK(state(g, "A") == task_state::completed);
   CHECK(g.at(idx(g, "A")).t.updated_us == 77);
   // C's own dependency held back everything below it, however deep.
-  CHECK(ready_ids(g) == strings{"B"});
+  CHECK(ready_list(g) == strings{"B"});
   CHECK(g.at(idx(g, "c21")).unmet == 1);
   CHECK(run(g, "B") == strings{"B"});
-  CHECK(ready_ids(g) == strings{"c1", "c21"});
+  CHECK(ready_list(g) == strings{"c1", "c21"});
   CHECK(run(g, "c21") == strings{"c21", "C2"});
   CHECK(state(g, "C") == task_state::pending);
   CHECK(run(g, "c1") == strings{"c1", "C"});
@@ -308,7 +77,7 @@ TEST_CASE("nested parents roll up in order", "[task_graph]") {
   add_ok(g, {spec("X"), spec("Y", {}, "X"), spec("Z", {}, "Y"), spec("z", {}, "Z"),
              spec("after", {"X"})});
   CHECK(run(g, "z") == strings{"z", "Z", "Y", "X"});
-  CHECK(ready_ids(g) == strings{"after"});
+  CHECK(ready_list(g) == strings{"after"});
   check_against_oracle(g);
 }
 

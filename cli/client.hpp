@@ -1,0 +1,48 @@
+#pragma once
+// How a `swarm` command reaches an engine: flags every command shares, one request of
+// the command protocol sent to the running engine's control socket or, when none
+// runs, executed by an engine opened in-process on the database.
+
+#include <swarm/swarm.hpp>
+
+#include <CLI/CLI.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace swarm::cli {
+
+struct common_flags {
+  std::string db = ".swarm/swarm.db";
+  std::string socket;
+  bool json_out = false;
+
+  options to_options() const {
+    options o;
+    o.db_path = db;
+    o.control_socket = socket;
+    return o;
+  }
+};
+
+void add_common(CLI::App* cmd, common_flags& f, bool with_json = true);
+
+// Prints "swarm: <message> [<code>]" on stderr; returns the exit code.
+int fail(const error& e);
+
+// Runs one command through the running engine, or an in-process one when none runs
+// (opened read-only unless `changes_state`).
+expected<boost::json::value> call(const common_flags& f, const std::string& op,
+                                  boost::json::object args, bool changes_state);
+
+// Prints a result as JSON or through `human`; returns the exit code.
+int print_result(const expected<boost::json::value>& r, bool json_out,
+                 void (*human)(const boost::json::value&));
+
+// "500ms", "90s", "30m", "2h" or plain seconds; nullopt when unreadable.
+std::optional<int64_t> parse_duration_ms(const std::string& text);
+
+} // namespace swarm::cli

@@ -1,0 +1,212 @@
+#include "strategies/strategy.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
+namespace swarm::strategies {
+
+namespace {
+
+using bucket = ready_index::bucket;
+
+task_ref task_of(const ready_index::seq_key& k) { return k.second; }
+task_ref task_of(const ready_index::priority_key& k) { return std::get<2>(k); }
+task_ref task_of(const ready_index::score_key& k) { return std::get<3>(k); }
+
+// Merges the eligible buckets' orders (each bucket's `Set` member, from `first` to
+// `last`) into one stream, smallest by `Less(bucket, key, bucket, key)` first. Costs
+// O(B) per step for B buckets — a decision takes one step unless tasks are avoided.
+template <class Set, class Less>
+class merged_walk {
+public:
+  using iter = typename Set::const_iterator;
+  struct head {
+    iter it, end;
+    const bucket* b;
+  };
+
+  explicit merged_walk(Less less) : less_(less) {}
+  void add(const bucket* b, iter first, iter last) {
+    if (first != last) heads_.push_back({first, last, b});
+  }
+  std::optional<task_ref> next() {
+    head* best = nullptr;
+    for (head& h : heads_) {
+      if (h.it == h.end) continue;
+      if (best == nullptr || less_(*h.b, *h.it, *best->b, *best->it)) best = &h;
+    }
+    if (best == nullptr) return std::nullopt;
+    return task_of(*best->it++);
+  }
+
+private:
+  Less less_;
+  std::vector<head> heads_;
+};
+
+// Takes candidates from `next` (a generator of task_ref) until one is not avoided,
+// looking at most avoid_look of them; falls back to the first.
+template <class Next>
+std::optional<task_ref> pick(Next&& next, const choice_context& ctx, size_t& seen,
+                             std::optional<task_ref>& fallback) {
+  while (seen < avoid_look) {
+    auto t = next();
+    if (!t) return std::nullopt;
+    ++seen;
+    if (!ctx.avoid || !ctx.avoid(*t)) return t;
+    if (!fallback) fallback = t;
+  }
+  return std::nullopt;
+}
+
+template <class Set, class Less>
+std::optional<task_ref> walk(const std::vector<const bucket*>& buckets, Set bucket::*member,
+                             Less less, const choice_context& ctx) {
+  merged_walk<Set, Less> w(less);
+  for (const bucket* b : buckets)
+    w.add(b, (b->*member).begin(), (b->*member).end());
+  size_t seen = 0;
+  std::optional<task_ref> fallback;
+  if (auto t = pick([&] { return w.next(); }, ctx, seen, fallback)) return t;
+  return fallback;
+}
+
+std::optional<task_ref> round_robin(const std::vector<const bucket*>& buckets,
+                                    const choice_context& ctx) {
+  auto less = [](const bucket&, const ready_index::seq_key& a, const bucket&,
+                 const ready_index::seq_key& b) { return a < b; };
+  using set = std::set<ready_index::seq_key>;
+  const ready_index::seq_key from{ctx.has_cursor ? ctx.cursor + 1 : 0, 0};
+  merged_walk<set, decltype(less)> after(less), before(less);
+  for (const bucket* b : buckets) {
+    auto split = b->by_seq.lower_bound(from);
+    after.add(b, split, b->by_seq.end());
+    before.add(b, b->by_seq.begin(), split);
+  }
+  size_t seen = 0;
+  std::optional<task_ref> fallback;
+  if (auto t = pick([&] { return after.next(); }, ctx, seen, fallback)) return t;
+  if (auto t = pick([&] { return before.next(); }, ctx, seen, fallback)) return t;
+  return fallback;
+}
+
+} // namespace
+
+const char* to_string(kind k) noexcept {
+  switch (k) {
+    case kind::first_fit: return "first-fit";
+    case kind::best_fit: return "best-fit";
+    case kind::round_robin: return "round-robin";
+    case kind::load_balanced: return "load-balanced";
+    case kind::graph_prioritized: return "graph-prioritized";
+  }
+  return "unknown";
+}
+
+std::optional<kind> parse_kind(std::string_view name) noexcept {
+  std::string n(name);
+  std::replace(n.begin(), n.end(), '_', '-');
+  for (kind k : {kind::first_fit, kind::best_fit, kind::round_robin, kind::load_balanced,
+                 kind::graph_prioritized})
+    if (n == to_string(k)) return k;
+  return std::nullopt;
+}
+
+std::string kind_names() {
+  return "first-fit, best-fit, round-robin, load-balanced, graph-prioritized";
+}
+
+std::optional<task_ref> choose_task(kind k, const ready_index& ready,
+                                    const agent_profile& agent,
+                                    const choice_context& ctx) {
+  if (ready.empty()) return std::nullopt;
+  const auto buckets =
+      ready.eligible_buckets(ready.skills_of(agent.skills), agent.skills.empty());
+  if (buckets.empty()) return std::nullopt;
+  switch (k) {
+    case kind::first_fit:
+      return walk(buckets, &bucket::by_seq,
+                  [](const bucket&, const auto& a, const bucket&, const auto& b) {
+                    return a < b;
+                  },
+                  ctx);
+    case kind::best_fit: {
+      // More of the agent's skills used first (a generalist has none to use: every
+      // task fits it equally); then priority and plan order.
+      const bool generalist = agent.skills.empty();
+      return walk(buckets, &bucket::by_priority,
+                  [generalist](const bucket& ba, const auto& a, const bucket& bb,
+                               const auto& b) {
+                    if (!generalist && ba.skills.size() != bb.skills.size())
+                      return ba.skills.size() > bb.skills.size();
+                    return a < b;
+                  },
+                  ctx);
+    }
+    case kind::round_robin:
+      return round_robin(buckets, ctx);
+    case kind::load_balanced:
+      return walk(buckets, &bucket::by_priority,
+                  [](const bucket&, const auto& a, const bucket&, const auto& b) {
+                    return a < b;
+                  },
+                  ctx);
+    case kind::graph_prioritized:
+      return walk(buckets, &bucket::by_score,
+                  [](const bucket&, const auto& a, const bucket&, const auto& b) {
+                    return a < b;
+                  },
+                  ctx);
+  }
+  return std::nullopt;
+}
+
+std::optional<size_t> choose_agent(kind k, const ready_index& ready,
+                                   const std::vector<agent_profile>& waiting,
+                                   const choice_context& ctx) {
+  if (ready.empty()) return std::nullopt;
+  // Each agent's rank (smaller first) among those that can take a task at all.
+  using rank = std::tuple<double, double, double, uint64_t>;
+  std::optional<size_t> best;
+  rank best_rank{};
+  for (size_t i = 0; i < waiting.size(); ++i) {
+    const agent_profile& a = waiting[i];
+    rank r;
+    if (k == kind::best_fit || k == kind::graph_prioritized) {
+      auto t = choose_task(k, ready, a, ctx);
+      if (!t) continue;
+      const auto* e = ready.find(*t);
+      const double merit =
+          k == kind::graph_prioritized ? e->score
+          : a.skills.empty()           ? 0.0 // a generalist uses none of its skills
+                                       : static_cast<double>(ready.bucket_at(e->bucket).skills.size());
+      r = {-merit, 0, 0, a.waiting_since};
+    } else {
+      const auto buckets = ready.eligible_buckets(ready.skills_of(a.skills), a.skills.empty());
+      if (buckets.empty()) continue;
+      if (k == kind::round_robin)
+        r = {static_cast<double>(a.last_served), 0, 0, a.waiting_since};
+      else if (k == kind::load_balanced)
+        r = {static_cast<double>(a.in_flight), static_cast<double>(a.completed), 0,
+             a.waiting_since};
+      else
+        r = {0, 0, 0, a.waiting_since};
+    }
+    if (!best || r < best_rank) {
+      best = i;
+      best_rank = r;
+    }
+  }
+  return best;
+}
+
+double graph_score(double bottom_level, uint32_t fan_out, uint32_t depth) noexcept {
+  // bottom level (integer minutes, up to 2^29) | fan-out (16 bits) | 255 - depth (8).
+  const double level = std::min(std::max(bottom_level, 0.0), 536870911.0);
+  const double fan = std::min<uint32_t>(fan_out, 65535);
+  const double shallow = 255 - std::min<uint32_t>(depth, 255);
+  return std::floor(level) * 16777216.0 + fan * 256.0 + shallow;
+}
+
+} // namespace swarm::strategies
