@@ -382,6 +382,7 @@ expected<run_summary> engine::run_until_done(std::function<void(const progress&)
     self->monitor(a);
     self->send(a, start_atom_v);
   }
+  caf::anon_send(im.queue, start_atom_v, static_cast<uint32_t>(agents_snapshot.size()));
   self->send(im.queue, subscribe_atom_v, caf::actor{self});
   task_counts last;
   bool drained = false;

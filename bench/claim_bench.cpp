@@ -229,7 +229,7 @@ void claim_next(agent_actor* self) {
     }
   };
   auto on_error = [self](caf::error& err) { fail_agent(self, "claim", err); };
-  swarm::claim_request req{self->state.agent, true, "bench", false};
+  swarm::claim_request req{self->state.agent, true, "bench", false, {}};
   if (self->state.timeouts)
     self->request(self->state.queue, request_timeout, swarm::claim_atom_v, std::move(req))
       .then(on_reply, on_error);

@@ -302,7 +302,7 @@ schedule_result simulate(st::kind k, const dag& d, size_t agent_count,
 
   while (finished < n) {
     while (!idle.empty() && !ready.empty()) {
-      auto who = st::choose_agent(k, ready, idle, ctx);
+      auto who = st::choose_agent(k, ready, idle);
       if (!who) break; // nothing ready is open to an idle agent
       auto task = st::choose_task(k, ready, idle[*who], ctx);
       if (!task) {
@@ -443,7 +443,7 @@ latency time_choose_agent(st::kind k, const bench_options& o,
   uint64_t seq = o.ready;
   for (size_t i = 0; i < calls; ++i) {
     const auto a = clock_type::now();
-    auto who = st::choose_agent(k, p.index, waiting, ctx);
+    auto who = st::choose_agent(k, p.index, waiting);
     const auto b = clock_type::now();
     ns.push_back(elapsed_ns(a, b));
     if (!who) continue;

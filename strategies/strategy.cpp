@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <tuple>
 
 namespace swarm::strategies {
@@ -163,28 +164,43 @@ std::optional<task_ref> choose_task(kind k, const ready_index& ready,
 }
 
 std::optional<size_t> choose_agent(kind k, const ready_index& ready,
-                                   const std::vector<agent_profile>& waiting,
-                                   const choice_context& ctx) {
+                                   const std::vector<agent_profile>& waiting) {
   if (ready.empty()) return std::nullopt;
+  // What an agent could get depends only on its skills: agents that share a skill set
+  // (typically all of them) are looked at once. `merit` is how well the best task
+  // open to them fits (best-fit: skills used; graph-prioritized: its score); nullopt
+  // when no task is open to them.
+  std::map<std::vector<std::string>, std::optional<double>> merit_of;
+  auto merit = [&](const agent_profile& a) {
+    auto [it, fresh] = merit_of.try_emplace(a.skills);
+    if (!fresh) return it->second;
+    if (k == kind::best_fit || k == kind::graph_prioritized) {
+      agent_profile anyone; // the avoid predicate is per agent: not part of this rank
+      anyone.skills = a.skills;
+      if (auto t = choose_task(k, ready, anyone)) {
+        const auto* e = ready.find(*t);
+        it->second = k == kind::graph_prioritized ? e->score
+                     : a.skills.empty()           ? 0.0 // a generalist uses none
+                                                  : static_cast<double>(
+                                                        ready.bucket_at(e->bucket).skills.size());
+      }
+    } else if (!ready.eligible_buckets(ready.skills_of(a.skills), a.skills.empty()).empty()) {
+      it->second = 0.0;
+    }
+    return it->second;
+  };
   // Each agent's rank (smaller first) among those that can take a task at all.
   using rank = std::tuple<double, double, double, uint64_t>;
   std::optional<size_t> best;
   rank best_rank{};
   for (size_t i = 0; i < waiting.size(); ++i) {
     const agent_profile& a = waiting[i];
+    const auto m = merit(a);
+    if (!m) continue;
     rank r;
     if (k == kind::best_fit || k == kind::graph_prioritized) {
-      auto t = choose_task(k, ready, a, ctx);
-      if (!t) continue;
-      const auto* e = ready.find(*t);
-      const double merit =
-          k == kind::graph_prioritized ? e->score
-          : a.skills.empty()           ? 0.0 // a generalist uses none of its skills
-                                       : static_cast<double>(ready.bucket_at(e->bucket).skills.size());
-      r = {-merit, 0, 0, a.waiting_since};
+      r = {-*m, 0, 0, a.waiting_since};
     } else {
-      const auto buckets = ready.eligible_buckets(ready.skills_of(a.skills), a.skills.empty());
-      if (buckets.empty()) continue;
       if (k == kind::round_robin)
         r = {static_cast<double>(a.last_served), 0, 0, a.waiting_since};
       else if (k == kind::load_balanced)

@@ -93,8 +93,7 @@ std::optional<task_ref> choose_task(kind k, const ready_index& ready,
 // Of `waiting` agents, the index of the one to serve first, or nullopt when none of
 // them may take any ready task.
 std::optional<size_t> choose_agent(kind k, const ready_index& ready,
-                                   const std::vector<agent_profile>& waiting,
-                                   const choice_context& ctx = {});
+                                   const std::vector<agent_profile>& waiting);
 
 // The graph-prioritized score for a task (higher runs first): see above.
 double graph_score(double bottom_level, uint32_t fan_out, uint32_t depth) noexcept;

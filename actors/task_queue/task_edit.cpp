@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace swarm {
 
@@ -184,7 +186,84 @@ expected<edit_outcome> dependency_edit(task_graph& g, task_index i, const task_e
   return out;
 }
 
+// Trimmed, inner whitespace collapsed, ASCII lowercased: how plans compare titles.
+std::string title_key(std::string_view title) {
+  std::string out;
+  bool space = false;
+  for (unsigned char c : title) {
+    if (std::isspace(c)) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += static_cast<char>(std::tolower(c));
+  }
+  return out;
+}
+
 } // namespace
+
+size_t rename_colliding_roots(const task_graph& g, std::vector<task_spec>& specs) {
+  std::unordered_map<std::string, std::string> renamed; // old root id -> new
+  std::unordered_set<std::string> in_batch;
+  for (const auto& s : specs)
+    in_batch.insert(s.id);
+  size_t roots = 0;
+  for (task_index i = 0; i < g.size(); ++i)
+    roots += g.at(i).parent == no_task;
+  for (const auto& s : specs) {
+    if (!s.parent.empty()) continue;
+    auto existing = g.find(s.id);
+    if (!existing) continue;
+    const task_spec& held = g.at(*existing).t.spec;
+    if (held.parent.empty() && title_key(held.title) == title_key(s.title)) continue;
+    // Renamed by an earlier load: a root of this title whose id extends this one.
+    std::optional<std::string> before;
+    for (task_index i = 0; i < g.size() && !before; ++i) {
+      const task_spec& r = g.at(i).t.spec;
+      if (g.at(i).parent == no_task && r.id.size() > s.id.size() &&
+          r.id.compare(0, s.id.size(), s.id) == 0 && title_key(r.title) == title_key(s.title))
+        before = r.id;
+    }
+    if (before) {
+      renamed.emplace(s.id, *before);
+      continue;
+    }
+    const auto dash = s.id.find('-');
+    const std::string prefix = dash == std::string::npos ? "sw" : s.id.substr(0, dash);
+    // A candidate held by a root of this title is this task, loaded before.
+    auto fresh = plans::new_root_id(prefix, s.title, roots, [&](std::string_view id) {
+      const std::string key(id);
+      if (auto at = g.find(key)) {
+        const task_spec& other = g.at(*at).t.spec;
+        return !(other.parent.empty() && title_key(other.title) == title_key(s.title));
+      }
+      return in_batch.count(key) != 0;
+    });
+    in_batch.insert(fresh);
+    renamed.emplace(s.id, std::move(fresh));
+  }
+  if (renamed.empty()) return 0;
+  // Only ids the plan declares move; a reference to a task already in the queue stays.
+  std::unordered_set<std::string> declared;
+  for (const auto& s : specs)
+    declared.insert(s.id);
+  auto rewrite = [&](std::string& id) {
+    if (!declared.count(id)) return;
+    const auto cut = id.find('.');
+    auto it = renamed.find(id.substr(0, cut));
+    if (it != renamed.end()) id = it->second + (cut == std::string::npos ? "" : id.substr(cut));
+  };
+  for (auto& s : specs) {
+    rewrite(s.id);
+    rewrite(s.parent);
+    for (auto* list : {&s.depends, &s.related, &s.discovered_from})
+      for (auto& d : *list)
+        rewrite(d);
+  }
+  return renamed.size();
+}
 
 std::vector<std::string> ready_ids(const task_graph& g) {
   std::vector<task_index> ready = g.became_ready();

@@ -51,6 +51,12 @@ struct edit_outcome {
 expected<edit_outcome> apply_edit(task_graph& g, const task_edit& e, const edit_limits& lim,
                                   int64_t now_us);
 
+// A plan's root whose id the queue already holds for a differently titled root (two
+// titles whose hashes share a prefix) gets the next free id, and its subtree and the
+// plan's references follow; a root with the same title is the same task (reloading a
+// plan adds nothing). Deterministic for a given queue. Returns how many were renamed.
+size_t rename_colliding_roots(const task_graph& g, std::vector<task_spec>& specs);
+
 // The ids of tasks in `g.became_ready()`.
 std::vector<std::string> ready_ids(const task_graph& g);
 

@@ -194,9 +194,9 @@ public:
   size_t ready_count() const { return counts_.ready; }
   // True when nothing is ready, claimed or waiting for a retry: no agent can make
   // progress (deferred tasks wait for a person's date, not for the agents).
-  bool quiescent() const {
-    return counts_.ready == 0 && counts_.claimed == 0 && retry_holds_ == 0;
-  }
+  bool quiescent() const { return counts_.ready == 0 && nothing_in_flight(); }
+  // Nothing claimed and no retry pending: only what is ready now can still move.
+  bool nothing_in_flight() const { return counts_.claimed == 0 && retry_holds_ == 0; }
 
 private:
   // Moves i to s, keeping counts_, ready_ and leases_ in step (the only place that

@@ -53,6 +53,7 @@ struct task_queue_state {
   std::deque<parked_claim> parked;
   std::unordered_map<std::string, agent_record> agents;
   uint64_t decisions = 0;       // claims handed out (round-robin turns)
+  uint32_t run_agents = 0;      // in-process agents of the current run (0: no run)
   uint64_t rr_cursor = 0;       // round-robin: plan position of the task dealt last
   bool rr_started = false;
   std::vector<caf::actor> subscribers;
@@ -214,8 +215,34 @@ void claim_for(self_ptr self, const claim_request& req, task_index idx,
           });
 }
 
+void notify(self_ptr self, bool drained);
+
+// Every agent of the run waits, none may take a ready task and nothing in flight can
+// change that: logs which skills the ready tasks need.
+bool run_stuck(self_ptr self) {
+  auto& st = self->state;
+  const auto& g = *st.graph;
+  if (st.run_agents == 0 || !g.nothing_in_flight() || g.ready_count() == 0) return false;
+  size_t waiting = 0;
+  for (const auto& p : st.parked)
+    waiting += !p.req.session.empty();
+  if (waiting < st.run_agents) return false;
+  std::set<std::string> needed;
+  for (task_index i = 0; i < g.size() && needed.size() < 20; ++i)
+    if (g.at(i).t.state == task_state::ready)
+      needed.insert(g.at(i).t.spec.skills.begin(), g.at(i).t.spec.skills.end());
+  std::string list;
+  for (const auto& s : needed)
+    list += (list.empty() ? "" : ", ") + s;
+  spdlog::warn("no agent of this run may take any of the {} ready task(s): they need the "
+               "skills {}; run agents with those skills (--skills) or change the tasks' "
+               "skills (`swarm task update ID --skills ...`)",
+               g.ready_count(), list);
+  return true;
+}
+
 // Hands ready tasks to parked claims, in the strategy's order of agents; answers
-// them all once the queue is drained.
+// them all once the queue is drained or the run is stuck.
 void serve_parked(self_ptr self) {
   auto& st = self->state;
   auto& g = *st.graph;
@@ -230,7 +257,7 @@ void serve_parked(self_ptr self) {
       waiting.reserve(st.parked.size());
       for (const auto& p : st.parked)
         waiting.push_back(profile_of(self, p.req, in_flight, p.since_us));
-      next = strategies::choose_agent(st.cfg.strategy, g.ready_set(), waiting, choice_of(self));
+      next = strategies::choose_agent(st.cfg.strategy, g.ready_set(), waiting);
     }
     if (next) task = choose_for(self, st.parked[*next].req);
     if (!task) break; // no waiting agent may take any ready task
@@ -238,11 +265,16 @@ void serve_parked(self_ptr self) {
     st.parked.erase(st.parked.begin() + static_cast<std::ptrdiff_t>(*next));
     claim_for(self, p.req, *task, p.promise);
   }
-  if (g.quiescent()) {
+  const bool stuck = !g.quiescent() && run_stuck(self);
+  if (g.quiescent() || stuck) {
     while (!st.parked.empty()) {
       st.parked.front().promise.deliver(claim_result{false, true, {}, {}, {}});
       st.parked.pop_front();
     }
+  }
+  if (stuck && !st.drained_sent) {
+    st.drained_sent = true;
+    notify(self, true);
   }
 }
 
@@ -404,6 +436,10 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
       if (auto err = refuse_if_broken(self))
         return err;
       auto& g = *self->state.graph;
+      if (size_t n = rename_colliding_roots(g, p.tasks); n > 0)
+        spdlog::info("plan {}: {} root id(s) collided with other tasks' ids and were "
+                     "lengthened",
+                     p.path, n);
       auto added = g.add(p.tasks);
       if (!added)
         return to_caf(added.err());
@@ -538,6 +574,11 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
         if (!f.ready_only || g.at(i).t.state == task_state::ready)
           out.push_back(g.at(i).t);
       return out;
+    },
+    [=](start_atom, uint32_t agents) {
+      self->state.run_agents = agents;
+      self->state.drained_sent = false;
+      serve_parked(self);
     },
     [=](subscribe_atom, caf::actor& who) {
       self->state.subscribers.push_back(who);

@@ -47,6 +47,10 @@ using task_queue_actor = caf::typed_actor<
   caf::replies_to<graph_atom>::with<graph_report>,
   // Tasks, optionally only ready ones or one by id (errc::not_found).
   caf::replies_to<list_atom, task_filter>::with<std::vector<task>>,
+  // A run starts with this many in-process agents: once all of them wait and none
+  // may take any ready task (their skills do not fit) while nothing is in flight, the
+  // run is stuck — the queue answers them drained and says which skills are missing.
+  caf::reacts_to<start_atom, uint32_t>,
   // Subscribes an actor to (progress_atom, task_counts) and (drained_atom,
   // task_counts) notifications.
   caf::reacts_to<subscribe_atom, caf::actor>,

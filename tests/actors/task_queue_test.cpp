@@ -9,7 +9,9 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <set>
 
@@ -84,9 +86,11 @@ struct claimer_state {
 caf::behavior claimer(caf::stateful_actor<claimer_state>* self, task_queue_actor queue,
                       std::string name, bool complete,
                       std::shared_ptr<std::mutex> mtx,
-                      std::shared_ptr<std::multimap<std::string, std::string>> claims) {
+                      std::shared_ptr<std::multimap<std::string, std::string>> claims,
+                      std::vector<std::string> skills) {
   self->state.next = [=] {
-    self->request(queue, std::chrono::seconds(30), claim_atom_v, claim_request{name, complete, {}})
+    self->request(queue, std::chrono::seconds(30), claim_atom_v,
+                  claim_request{name, complete, "session", false, skills})
       .then(
         [=](claim_result& r) {
           if (!r.claimed) {
@@ -111,13 +115,18 @@ caf::behavior claimer(caf::stateful_actor<claimer_state>* self, task_queue_actor
   return {[](caf::ok_atom) {}};
 }
 
+// Runs `agents` claimers; agent i has skills_of(i) and is named "<skills>-<i>".
 void run_claimers(fixture& f, size_t agents, bool complete,
-                  std::multimap<std::string, std::string>& claims_out) {
+                  std::multimap<std::string, std::string>& claims_out,
+                  std::function<std::vector<std::string>(size_t)> skills_of = {}) {
   auto mtx = std::make_shared<std::mutex>();
   auto claims = std::make_shared<std::multimap<std::string, std::string>>();
   caf::scoped_actor self{*f.sys};
   for (size_t i = 0; i < agents; ++i) {
-    auto a = f.sys->spawn(claimer, f.queue, "agent-" + std::to_string(i), complete, mtx, claims);
+    auto skills = skills_of ? skills_of(i) : std::vector<std::string>{};
+    std::string name = skills.empty() ? "agent" : skills.front();
+    auto a = f.sys->spawn(claimer, f.queue, name + "-" + std::to_string(i), complete, mtx,
+                          claims, std::move(skills));
     self->monitor(a);
   }
   for (size_t i = 0; i < agents; ++i)
@@ -125,11 +134,23 @@ void run_claimers(fixture& f, size_t agents, bool complete,
   claims_out = *claims;
 }
 
+const std::vector<strategies::kind> every_strategy{
+    strategies::kind::first_fit, strategies::kind::best_fit, strategies::kind::round_robin,
+    strategies::kind::load_balanced, strategies::kind::graph_prioritized};
+
+task_queue_config with_strategy(strategies::kind k) {
+  task_queue_config cfg;
+  cfg.strategy = k;
+  return cfg;
+}
+
 } // namespace
 
 TEST_CASE("many concurrent claimers: every task is claimed by exactly one agent",
           "[actor][task_queue]") {
-  fixture f;
+  const auto k = GENERATE(from_range(every_strategy));
+  INFO("strategy " << strategies::to_string(k));
+  fixture f{with_strategy(k)};
   auto report = f.ask<load_report>(load_atom_v, flat_plan(2000));
   REQUIRE(report.added == 2000);
   std::multimap<std::string, std::string> claims;
@@ -148,7 +169,9 @@ TEST_CASE("many concurrent claimers: every task is claimed by exactly one agent"
 
 TEST_CASE("claimers that complete drain the queue exactly once per task",
           "[actor][task_queue]") {
-  fixture f;
+  const auto k = GENERATE(from_range(every_strategy));
+  INFO("strategy " << strategies::to_string(k));
+  fixture f{with_strategy(k)};
   plan p = flat_plan(600);
   // A chain through the first 50 tasks and fan-in on the last one.
   for (size_t i = 1; i < 50; ++i)
@@ -162,6 +185,74 @@ TEST_CASE("claimers that complete drain the queue exactly once per task",
   auto counts = f.ask<task_counts>(status_atom_v);
   CHECK(counts.completed == 600);
   CHECK(f.count_events("task.completed") == 600);
+}
+
+TEST_CASE("agents only ever claim tasks their skills cover, under every strategy",
+          "[actor][task_queue][skills]") {
+  const auto k = GENERATE(from_range(every_strategy));
+  INFO("strategy " << strategies::to_string(k));
+  fixture f{with_strategy(k)};
+  plan p = flat_plan(300);
+  // A third need sql, a third cpp, a third nothing; a chain every 10 tasks makes
+  // claimers wait (park) and be served as work appears.
+  for (size_t i = 0; i < p.tasks.size(); ++i) {
+    if (i % 3 == 0) p.tasks[i].skills = {"sql"};
+    if (i % 3 == 1) p.tasks[i].skills = {"cpp"};
+    if (i % 10 != 0) p.tasks[i].depends.push_back(p.tasks[i - 1].id);
+  }
+  f.ask<load_report>(load_atom_v, p);
+  std::multimap<std::string, std::string> claims;
+  run_claimers(f, 12, true, claims, [](size_t i) {
+    return i % 3 == 0 ? std::vector<std::string>{"sql"}
+           : i % 3 == 1 ? std::vector<std::string>{"cpp", "sql"}
+                        : std::vector<std::string>{};
+  });
+  CHECK(claims.size() == 300);
+  std::map<std::string, std::vector<std::string>> skills_of;
+  for (const auto& t : p.tasks)
+    skills_of[t.id] = t.skills;
+  for (const auto& [id, agent] : claims) {
+    const auto& need = skills_of[id];
+    INFO(agent << " claimed " << id);
+    // sql-only agents never get cpp work (cpp+sql agents and generalists may take any).
+    if (agent.rfind("sql-", 0) == 0)
+      CHECK((need.empty() || need == std::vector<std::string>{"sql"}));
+  }
+  size_t by_sql_agents = 0;
+  for (const auto& [id, agent] : claims)
+    by_sql_agents += agent.rfind("sql-", 0) == 0;
+  CHECK(by_sql_agents > 0);
+  CHECK(f.ask<task_counts>(status_atom_v).completed == 300);
+}
+
+TEST_CASE("a waiting specialist is served its task before a generalist that waited longer",
+          "[actor][task_queue][skills]") {
+  fixture f{with_strategy(strategies::kind::best_fit)};
+  plan p = flat_plan(2);
+  p.tasks[1].skills = {"sql"};
+  p.tasks[1].depends = {p.tasks[0].id};
+  f.ask<load_report>(load_atom_v, p);
+  auto first = f.ask<claim_result>(claim_atom_v, claim_request{"opener", false, {}, false, {}});
+  REQUIRE(first.claimed);
+  // The generalist parks first, then the sql specialist; their answers come back to
+  // this actor as messages.
+  caf::scoped_actor self{*f.sys};
+  self->send(f.queue, claim_atom_v, claim_request{"generalist", true, "s", false, {}});
+  self->send(f.queue, claim_atom_v, claim_request{"specialist", true, "s", false, {"sql"}});
+  f.ask<task_change>(complete_atom_v, task_report{first.t.spec.id, "opener", 1, "ok", {}});
+  claim_result served;
+  self->receive([&](claim_result& r) { served = std::move(r); },
+                caf::after(std::chrono::seconds(5)) >> [] { FAIL("no claim was served"); });
+  CHECK(served.claimed);
+  CHECK(served.t.spec.id == p.tasks[1].id);
+  CHECK(served.t.claimed_by == "specialist");
+  // Once that is done the queue is drained and the generalist is told so.
+  f.ask<task_change>(complete_atom_v, task_report{served.t.spec.id, "specialist", 1, "ok", {}});
+  claim_result last;
+  self->receive([&](claim_result& r) { last = std::move(r); },
+                caf::after(std::chrono::seconds(5)) >> [] { FAIL("the generalist waits on"); });
+  CHECK_FALSE(last.claimed);
+  CHECK(last.drained);
 }
 
 TEST_CASE("a report from an agent that does not hold the claim is refused",

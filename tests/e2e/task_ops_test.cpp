@@ -4,6 +4,7 @@
 #include "tests/e2e/e2e_support.hpp"
 
 #include <chrono>
+#include <set>
 
 namespace {
 using namespace e2e;
@@ -172,4 +173,40 @@ TEST_CASE("swarm run refuses an unknown strategy", "[e2e][tasks]") {
   auto r = swarm(dir.path(), {"run", "plan.md", "--strategy", "fastest"});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("fastest") != std::string::npos);
+}
+
+TEST_CASE("a second plan whose root id collides with a loaded root is added, not skipped",
+          "[e2e][tasks]") {
+  temp_dir dir;
+  // "task 349" and "task 393" hash to 499358... and 499355...: both plans' single root
+  // would be sw-4993.
+  write_text(dir / "a.md", "# Task 349\n- Sub\n");
+  write_text(dir / "b.md", "# Task 393\n- Sub\n");
+  auto a = ok_json(dir, {"load", "a.md"});
+  CHECK(int_at(a, "added") == 2);
+  auto b = ok_json(dir, {"load", "b.md"});
+  CHECK(int_at(b, "added") == 2);
+  CHECK(int_at(b, "already_present") == 0);
+  // Loading either again adds nothing.
+  CHECK(int_at(ok_json(dir, {"load", "b.md"}), "added") == 0);
+  CHECK(int_at(ok_json(dir, {"load", "a.md"}), "added") == 0);
+  std::set<std::string> titles;
+  const auto tasks = ok_json(dir, {"tasks"});
+  for (const auto& t : tasks.at("tasks").as_array())
+    titles.insert(str_at(t, "title"));
+  CHECK(titles == std::set<std::string>{"Task 349", "Task 393", "Sub"});
+}
+
+TEST_CASE("a run whose agents lack the skills ready tasks need stops and names them",
+          "[e2e][tasks]") {
+  temp_dir dir;
+  write_text(dir / "plan.md", "# Work\n- Schema\n  skills: sql\n- Server\n  skills: cpp\n");
+  auto r = swarm(dir.path(), {"run", "plan.md", "--agents", "2", "--skills", "cpp",
+                              "--work-ms", "5-10", "--json"});
+  INFO(r);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("need the skills sql") != std::string::npos);
+  auto v = parse_json(r.out);
+  CHECK(int_at(v.at("tasks"), "completed") == 1);
+  CHECK(int_at(v.at("tasks"), "ready") == 1);
 }

@@ -165,7 +165,7 @@ TEST_CASE("round-robin serves every waiting agent in turn", "[strategy]") {
   uint64_t decisions = 0;
   refs dealt;
   for (int i = 0; i < 100; ++i) {
-    auto who = choose_agent(kind::round_robin, r, waiting, ctx);
+    auto who = choose_agent(kind::round_robin, r, waiting);
     REQUIRE(who);
     auto t = choose_task(kind::round_robin, r, waiting[*who], ctx);
     REQUIRE(t);

@@ -480,3 +480,43 @@ TEST_CASE("edits: random operations keep every derived fact right and survive re
     check_same(g, restored);
   }
 }
+
+TEST_CASE("edits: a plan root whose id collides with another root is renamed, subtree "
+          "and references with it",
+          "[edits][ids]") {
+  task_graph g;
+  add_ok(g, {titled(spec("sw-4993"), "Task 349", "a.md:1"),
+             titled(spec("sw-4993.1", {}, "sw-4993"), "Sub", "a.md:2")});
+  std::vector<task_spec> plan = {
+      titled(spec("sw-4993"), "Task 393", "b.md:1"),
+      titled(spec("sw-4993.1", {}, "sw-4993"), "First", "b.md:2"),
+      titled(spec("sw-4993.2", {"sw-4993.1"}, "sw-4993"), "Second", "b.md:3"),
+      titled(spec("sw-beef", {"sw-4993"}), "Elsewhere", "b.md:4"),
+  };
+  plan[3].related = {"sw-4993.1"};
+  REQUIRE(rename_colliding_roots(g, plan) == 1);
+  const std::string root = plan[0].id;
+  CHECK(root != "sw-4993");
+  CHECK(root.rfind("sw-4993", 0) == 0); // the same hash, lengthened
+  CHECK(plan[1].id == root + ".1");
+  CHECK(plan[1].parent == root);
+  CHECK(plan[2].depends == strings{root + ".1"});
+  CHECK(plan[3].depends == strings{root});
+  CHECK(plan[3].related == strings{root + ".1"});
+  add_ok(g, plan);
+  CHECK(g.size() == 6);
+  check_against_oracle(g);
+
+  // The same titles again (spacing and case aside) are the same tasks: nothing moves.
+  std::vector<task_spec> again = {titled(spec("sw-4993"), "  task   349 ", "a.md:1")};
+  CHECK(rename_colliding_roots(g, again) == 0);
+  CHECK(again[0].id == "sw-4993");
+  // Deterministic: the same queue and plan give the same new id.
+  task_graph h;
+  add_ok(h, {titled(spec("sw-4993"), "Task 349", "a.md:1")});
+  std::vector<task_spec> plan2 = {titled(spec("sw-4993"), "Task 393", "b.md:1")};
+  std::vector<task_spec> plan3 = plan2;
+  rename_colliding_roots(h, plan2);
+  rename_colliding_roots(h, plan3);
+  CHECK(plan2[0].id == plan3[0].id);
+}
