@@ -26,7 +26,7 @@
 // the same way over 64 waiting agents.
 //
 // Prints a table on stderr (unless --json-only) and one JSON object on stdout:
-//   swarm_schedule_bench [--tasks 10000] [--layers 50] [--seed 1] [--agents 8,32,128]
+//   swarm_schedule_bench [--tasks 10000] [--layers 50] [--seed 1] [--agents 8,32,80,128]
 //                        [--ready 100000] [--decisions 200000] [--no-skills]
 //                        [--json-only]
 
@@ -65,7 +65,8 @@ struct bench_options {
   size_t tasks = 10'000;
   size_t layers = 50;
   uint64_t seed = 1;
-  std::vector<size_t> agents{8, 32, 128};
+  // 80: where work / agents and the critical path are close — where strategies differ.
+  std::vector<size_t> agents{8, 32, 80, 128};
   size_t ready = 100'000;
   size_t decisions = 200'000;
   bool skills = true;

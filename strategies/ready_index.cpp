@@ -124,4 +124,15 @@ ready_index::eligible_buckets(const skill_set& agent, bool generalist) const {
   return out;
 }
 
+bool ready_index::any_open_to(const std::vector<std::string>& names) const {
+  if (entries_.empty()) return false;
+  if (names.empty()) return true;
+  const skill_set agent = skills_of(names);
+  for (uint32_t b : non_empty_) {
+    const auto& need = buckets_[b].skills;
+    if (std::includes(agent.begin(), agent.end(), need.begin(), need.end())) return true;
+  }
+  return false;
+}
+
 } // namespace swarm::strategies

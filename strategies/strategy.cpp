@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <tuple>
 
 namespace swarm::strategies {
@@ -166,28 +165,27 @@ std::optional<task_ref> choose_task(kind k, const ready_index& ready,
 std::optional<size_t> choose_agent(kind k, const ready_index& ready,
                                    const std::vector<agent_profile>& waiting) {
   if (ready.empty()) return std::nullopt;
-  // What an agent could get depends only on its skills: agents that share a skill set
-  // (typically all of them) are looked at once. `merit` is how well the best task
-  // open to them fits (best-fit: skills used; graph-prioritized: its score); nullopt
-  // when no task is open to them.
-  std::map<std::vector<std::string>, std::optional<double>> merit_of;
+  // `merit` is how well the best task open to an agent fits (best-fit: skills used;
+  // graph-prioritized: its score; the others only ask whether any is open); nullopt
+  // when none is. It depends only on the skills, so generalists (typically most
+  // waiting agents) are looked at once.
+  auto compute = [&](const agent_profile& a) -> std::optional<double> {
+    if (k != kind::best_fit && k != kind::graph_prioritized)
+      return ready.any_open_to(a.skills) ? std::optional<double>(0.0) : std::nullopt;
+    agent_profile anyone; // the avoid predicate is per agent: not part of this rank
+    anyone.skills = a.skills;
+    auto t = choose_task(k, ready, anyone);
+    if (!t) return std::nullopt;
+    const auto* e = ready.find(*t);
+    if (k == kind::graph_prioritized) return e->score;
+    return a.skills.empty() ? 0.0 // a generalist uses none of its skills
+                            : static_cast<double>(ready.bucket_at(e->bucket).skills.size());
+  };
+  std::optional<std::optional<double>> generalist_merit;
   auto merit = [&](const agent_profile& a) {
-    auto [it, fresh] = merit_of.try_emplace(a.skills);
-    if (!fresh) return it->second;
-    if (k == kind::best_fit || k == kind::graph_prioritized) {
-      agent_profile anyone; // the avoid predicate is per agent: not part of this rank
-      anyone.skills = a.skills;
-      if (auto t = choose_task(k, ready, anyone)) {
-        const auto* e = ready.find(*t);
-        it->second = k == kind::graph_prioritized ? e->score
-                     : a.skills.empty()           ? 0.0 // a generalist uses none
-                                                  : static_cast<double>(
-                                                        ready.bucket_at(e->bucket).skills.size());
-      }
-    } else if (!ready.eligible_buckets(ready.skills_of(a.skills), a.skills.empty()).empty()) {
-      it->second = 0.0;
-    }
-    return it->second;
+    if (!a.skills.empty()) return compute(a);
+    if (!generalist_merit) generalist_merit = compute(a);
+    return *generalist_merit;
   };
   // Each agent's rank (smaller first) among those that can take a task at all.
   using rank = std::tuple<double, double, double, uint64_t>;

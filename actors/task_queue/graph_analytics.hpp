@@ -18,8 +18,10 @@
 //   depth        the most dependency edges on any chain leading to x
 //   fan-out      how many leaves cannot start before x finishes (transitively; each
 //                counted once however many paths lead there). Exact, by 64-leaf
-//                bitset sweeps: O(leaves/64 * (tasks + dependencies)) — about a second
-//                for 100k tasks, so it is computed on request only.
+//                bitset sweeps: O(leaves/64 * (tasks + dependencies)) — 0.02 s for 10k
+//                tasks, about 9 s for 100k tasks with 250k dependencies (Release), so
+//                it is computed on request only (and for graph-prioritized scores up
+//                to 20k tasks).
 //   critical path the leaves on one longest path, in order; its length is the lower
 //                bound on the makespan with unlimited agents.
 
