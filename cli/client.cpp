@@ -17,7 +17,8 @@ swarm::expected<json::value> unpack_reply(const std::string& line) {
   json::error_code ec;
   auto v = json::parse(line, ec);
   if (ec || !v.is_object())
-    return swarm::make_error(swarm::errc::internal, "unreadable reply from the engine: " + line);
+    return swarm::make_error(swarm::errc::internal,
+                             "unreadable reply from the engine: " + line);
   auto& o = v.get_object();
   if (auto* ok = o.if_contains("ok"); ok != nullptr && ok->is_bool() && ok->get_bool())
     return o.contains("result") ? o.at("result") : json::value{};
@@ -25,7 +26,8 @@ swarm::expected<json::value> unpack_reply(const std::string& line) {
   if (auto* e = o.if_contains("error"); e != nullptr && e->is_object()) {
     auto& eo = e->get_object();
     if (auto* c = eo.if_contains("code"); c != nullptr && c->is_string())
-      err.code = swarm::parse_errc(std::string{c->get_string()}).value_or(swarm::errc::internal);
+      err.code =
+          swarm::parse_errc(std::string{c->get_string()}).value_or(swarm::errc::internal);
     if (auto* m = eo.if_contains("message"); m != nullptr && m->is_string())
       err.message = std::string{m->get_string()};
   }
@@ -36,9 +38,9 @@ swarm::expected<json::value> unpack_reply(const std::string& line) {
 
 void add_common(CLI::App* cmd, common_flags& f, bool with_json) {
   cmd->add_option("--db", f.db, "database path")->capture_default_str();
-  cmd->add_option("--socket", f.socket, "control socket path (default: beside the database)");
-  if (with_json)
-    cmd->add_flag("--json", f.json_out, "print JSON");
+  cmd->add_option("--socket", f.socket,
+                  "control socket path (default: beside the database)");
+  if (with_json) cmd->add_flag("--json", f.json_out, "print JSON");
 }
 
 int fail(const swarm::error& e) {
@@ -48,26 +50,25 @@ int fail(const swarm::error& e) {
 
 // Runs one command through the running engine, or an in-process one when none runs.
 expected<json::value> call(const common_flags& f, const std::string& op,
-                                  json::object args, bool changes_state) {
+                           json::object args, bool changes_state) {
   auto opts = f.to_options();
   auto socket = swarm::control_socket_path(opts);
-  auto request = json::serialize(json::object{{"id", 1}, {"op", op}, {"args", std::move(args)}});
+  auto request =
+      json::serialize(json::object{{"id", 1}, {"op", op}, {"args", std::move(args)}});
   opts.inspect_only = !changes_state;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   for (;;) {
     auto remote = swarm::call_control_socket(socket, request);
-    if (remote)
-      return unpack_reply(*remote);
-    if (remote.err().code != swarm::errc::engine_unavailable)
-      return remote.err();
+    if (remote) return unpack_reply(*remote);
+    if (remote.err().code != swarm::errc::engine_unavailable) return remote.err();
     if (!changes_state && !std::filesystem::exists(opts.db_path))
-      return swarm::make_error(swarm::errc::not_found,
-                               "no swarm database at " + opts.db_path +
-                                 "; run `swarm run PLAN` or `swarm load PLAN` first, or "
-                                 "pass --db");
+      return swarm::make_error(
+          swarm::errc::not_found,
+          "no swarm database at " + opts.db_path +
+              "; run `swarm run PLAN` or `swarm load PLAN` first, or "
+              "pass --db");
     auto local = swarm::engine::open(opts);
-    if (local)
-      return unpack_reply((*local)->execute(request));
+    if (local) return unpack_reply((*local)->execute(request));
     // Another engine holds the database but does not answer on the socket yet (it is
     // starting, or it is another one-shot command): try again for a moment.
     if (local.err().code != swarm::errc::database_locked ||
@@ -79,15 +80,13 @@ expected<json::value> call(const common_flags& f, const std::string& op,
 
 int print_result(const swarm::expected<json::value>& r, bool json_out,
                  void (*human)(const json::value&)) {
-  if (!r)
-    return fail(r.err());
+  if (!r) return fail(r.err());
   if (json_out)
     std::cout << json::serialize(*r) << "\n";
   else
     human(*r);
   return 0;
 }
-
 
 // "500ms", "90s", "30m", "2h" or plain seconds; nullopt when unreadable.
 std::optional<int64_t> parse_duration_ms(const std::string& text) {
@@ -99,10 +98,12 @@ std::optional<int64_t> parse_duration_ms(const std::string& text) {
     return std::nullopt;
   }
   auto unit = text.substr(used);
-  double scale = unit == "ms" ? 1 : unit == "s" || unit.empty() ? 1e3 : unit == "m" ? 6e4
-               : unit == "h" ? 3.6e6 : -1;
-  if (scale < 0 || value < 0)
-    return std::nullopt;
+  double scale = unit == "ms"                  ? 1
+                 : unit == "s" || unit.empty() ? 1e3
+                 : unit == "m"                 ? 6e4
+                 : unit == "h"                 ? 3.6e6
+                                               : -1;
+  if (scale < 0 || value < 0) return std::nullopt;
   return static_cast<int64_t>(value * scale);
 }
 

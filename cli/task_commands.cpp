@@ -49,7 +49,8 @@ std::optional<int> parse_priority_flag(const std::string& text) {
 
 std::optional<uint32_t> parse_estimate_flag(const std::string& text) {
   if (text.empty()) return std::nullopt;
-  if (std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }))
+  if (std::all_of(text.begin(), text.end(),
+                  [](unsigned char c) { return std::isdigit(c); }))
     return static_cast<uint32_t>(std::stoul(text));
   if (text.back() == 'd') {
     auto hours = parse_duration_ms(text.substr(0, text.size() - 1) + "h");
@@ -63,7 +64,8 @@ std::optional<uint32_t> parse_estimate_flag(const std::string& text) {
 
 std::optional<int64_t> parse_until_flag(const std::string& text, int64_t now_us) {
   if (text == "now") return now_us;
-  if (!text.empty() && (text[0] == '+' || std::isalpha(static_cast<unsigned char>(text.back())))) {
+  if (!text.empty() &&
+      (text[0] == '+' || std::isalpha(static_cast<unsigned char>(text.back())))) {
     auto ms = parse_duration_ms(text[0] == '+' ? text.substr(1) : text);
     if (ms && text.find('-') == std::string::npos && text.find(':') == std::string::npos)
       return now_us + *ms * 1000;
@@ -80,16 +82,19 @@ std::optional<int64_t> parse_until_flag(const std::string& text, int64_t now_us)
       if (std::sscanf(t, "%4d-%2d-%2d%n", &y, &mo, &d, &used) < 3) return std::nullopt;
     }
   }
-  const std::string rest = used < 0 ? std::string{"?"} : text.substr(static_cast<size_t>(used));
+  const std::string rest =
+      used < 0 ? std::string{"?"} : text.substr(static_cast<size_t>(used));
   if ((!rest.empty() && rest != "Z") || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 ||
       h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60)
     return std::nullopt;
-  const int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  const int64_t days =
+      days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   return ((days * 24 + h) * 60 + mi) * 60'000'000 + int64_t{s} * 1'000'000;
 }
 
 void register_task_commands(CLI::App& app, task_commands& tc) {
-  auto* task = app.add_subcommand("task", "task operations: add, update, cancel, reopen, defer");
+  auto* task =
+      app.add_subcommand("task", "task operations: add, update, cancel, reopen, defer");
   task->require_subcommand(1);
   tc.add = task->add_subcommand("add", "add a task (a new root, or under --parent)");
   tc.add->add_option("title", tc.title, "the task's title")->required();
@@ -101,36 +106,42 @@ void register_task_commands(CLI::App& app, task_commands& tc) {
     c->add_option("--priority", tc.priority, "P0 (most urgent) .. P4");
     c->add_option("--skills", tc.skills, "skills, comma separated")->delimiter(',');
     c->add_option("--files", tc.files, "files or globs it will touch, comma separated")
-      ->delimiter(',');
+        ->delimiter(',');
     c->add_option("--estimate", tc.estimate, "30m, 2h, 1d (8h) or minutes");
   }
-  tc.add->add_option("--parent", tc.parent, "parent task id (the new task is <parent>.N)");
+  tc.add->add_option("--parent", tc.parent,
+                     "parent task id (the new task is <parent>.N)");
   tc.add->add_option("--depends", tc.depends, "ids it waits for, comma separated")
-    ->delimiter(',');
+      ->delimiter(',');
   tc.cancel = task->add_subcommand("cancel", "cancel a task and its unfinished subtasks");
   tc.cancel->add_option("id", tc.id, "task id")->required();
   tc.cancel->add_option("--reason", tc.reason, "why (kept as the task's result)");
-  tc.reopen = task->add_subcommand("reopen", "run a completed, failed or cancelled task again");
+  tc.reopen =
+      task->add_subcommand("reopen", "run a completed, failed or cancelled task again");
   tc.reopen->add_option("id", tc.id, "task id")->required();
   tc.defer = task->add_subcommand("defer", "keep a task from being claimed until a time");
   tc.defer->add_option("id", tc.id, "task id")->required();
   tc.defer
-    ->add_option("--until", tc.until,
-                 "+30m or 2h from now, 2026-12-01[T09:30[:00]][Z] UTC, or now (lift it)")
-    ->required();
+      ->add_option(
+          "--until", tc.until,
+          "+30m or 2h from now, 2026-12-01[T09:30[:00]][Z] UTC, or now (lift it)")
+      ->required();
 
   auto* dep = app.add_subcommand("dep", "dependencies between tasks: add, rm");
   dep->require_subcommand(1);
   tc.dep_add = dep->add_subcommand("add", "TASK depends on ON");
-  tc.dep_add->add_option("--kind", tc.kind, "blocks (holds TASK back), related, discovered-from")
-    ->capture_default_str()
-    ->check(CLI::IsMember({"blocks", "related", "discovered-from"}));
+  tc.dep_add
+      ->add_option("--kind", tc.kind,
+                   "blocks (holds TASK back), related, discovered-from")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"blocks", "related", "discovered-from"}));
   tc.dep_rm = dep->add_subcommand("rm", "remove TASK's dependency on ON");
   for (auto* c : {tc.dep_add, tc.dep_rm}) {
     c->add_option("task", tc.id, "the dependent task")->required();
     c->add_option("on", tc.other, "the task it depends on")->required();
   }
-  for (auto* c : {tc.add, tc.update, tc.cancel, tc.reopen, tc.defer, tc.dep_add, tc.dep_rm})
+  for (auto* c :
+       {tc.add, tc.update, tc.cancel, tc.reopen, tc.defer, tc.dep_add, tc.dep_rm})
     add_common(c, tc.common);
 }
 
@@ -142,12 +153,13 @@ std::optional<int> run_task_commands(const task_commands& tc) {
   if (tc.dep_add->parsed())
     return send("dep.add", {{"task", tc.id}, {"on", tc.other}, {"kind", tc.kind}});
   if (tc.dep_rm->parsed()) return send("dep.rm", {{"task", tc.id}, {"on", tc.other}});
-  if (tc.cancel->parsed()) return send("task.cancel", {{"id", tc.id}, {"reason", tc.reason}});
+  if (tc.cancel->parsed())
+    return send("task.cancel", {{"id", tc.id}, {"reason", tc.reason}});
   if (tc.reopen->parsed()) return send("task.reopen", {{"id", tc.id}});
   if (tc.defer->parsed()) {
     using namespace std::chrono;
     const int64_t now =
-      duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+        duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
     auto until = parse_until_flag(tc.until, now);
     if (!until)
       return usage("--until takes +30m, 2h, 2026-12-01, 2026-12-01T09:30Z or now, not '" +
@@ -163,14 +175,17 @@ std::optional<int> run_task_commands(const task_commands& tc) {
   if (given("--description")) args["description"] = tc.description;
   if (given("--priority")) {
     auto p = parse_priority_flag(tc.priority);
-    if (!p) return usage("--priority takes P0 (most urgent) to P4, not '" + tc.priority + "'");
+    if (!p)
+      return usage("--priority takes P0 (most urgent) to P4, not '" + tc.priority + "'");
     args["priority"] = *p;
   }
   if (given("--skills")) args["skills"] = to_array(tc.skills);
   if (given("--files")) args["files"] = to_array(tc.files);
   if (given("--estimate")) {
     auto m = parse_estimate_flag(tc.estimate);
-    if (!m) return usage("--estimate takes 30m, 2h, 1.5h, 1d or minutes, not '" + tc.estimate + "'");
+    if (!m)
+      return usage("--estimate takes 30m, 2h, 1.5h, 1d or minutes, not '" + tc.estimate +
+                   "'");
     args["estimate"] = *m;
   }
   if (tc.add->parsed()) {

@@ -82,11 +82,13 @@ const ready_index::entry* ready_index::find(task_ref t) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
-ready_index::skill_set ready_index::skills_of(const std::vector<std::string>& names) const {
+ready_index::skill_set
+ready_index::skills_of(const std::vector<std::string>& names) const {
   skill_set ids;
   ids.reserve(names.size());
   for (const auto& name : names)
-    if (auto it = skill_ids_.find(name); it != skill_ids_.end()) ids.push_back(it->second);
+    if (auto it = skill_ids_.find(name); it != skill_ids_.end())
+      ids.push_back(it->second);
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   return ids;

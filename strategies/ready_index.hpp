@@ -81,14 +81,17 @@ public:
 
   // Non-empty buckets whose skills are a subset of `agent` — every bucket when
   // `generalist` — in bucket order (stable across calls).
-  std::vector<const bucket*> eligible_buckets(const skill_set& agent, bool generalist) const;
+  std::vector<const bucket*> eligible_buckets(const skill_set& agent,
+                                              bool generalist) const;
   // Whether any ready task is open to an agent with these skill names (no allocation
   // for a generalist; stops at the first eligible bucket otherwise).
   bool any_open_to(const std::vector<std::string>& names) const;
 
   static priority_key key_priority(const entry& e) { return {e.priority, e.seq, e.task}; }
   static seq_key key_seq(const entry& e) { return {e.seq, e.task}; }
-  static score_key key_score(const entry& e) { return {-e.score, e.priority, e.seq, e.task}; }
+  static score_key key_score(const entry& e) {
+    return {-e.score, e.priority, e.seq, e.task};
+  }
 
 private:
   uint32_t bucket_for(const std::vector<std::string>& skills);

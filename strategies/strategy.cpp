@@ -10,15 +10,20 @@ namespace {
 
 using bucket = ready_index::bucket;
 
-task_ref task_of(const ready_index::seq_key& k) { return k.second; }
-task_ref task_of(const ready_index::priority_key& k) { return std::get<2>(k); }
-task_ref task_of(const ready_index::score_key& k) { return std::get<3>(k); }
+task_ref task_of(const ready_index::seq_key& k) {
+  return k.second;
+}
+task_ref task_of(const ready_index::priority_key& k) {
+  return std::get<2>(k);
+}
+task_ref task_of(const ready_index::score_key& k) {
+  return std::get<3>(k);
+}
 
 // Merges the eligible buckets' orders (each bucket's `Set` member, from `first` to
 // `last`) into one stream, smallest by `Less(bucket, key, bucket, key)` first. Costs
 // O(B) per step for B buckets — a decision takes one step unless tasks are avoided.
-template <class Set, class Less>
-class merged_walk {
+template <class Set, class Less> class merged_walk {
 public:
   using iter = typename Set::const_iterator;
   struct head {
@@ -61,8 +66,8 @@ std::optional<task_ref> pick(Next&& next, const choice_context& ctx, size_t& see
 }
 
 template <class Set, class Less>
-std::optional<task_ref> walk(const std::vector<const bucket*>& buckets, Set bucket::*member,
-                             Less less, const choice_context& ctx) {
+std::optional<task_ref> walk(const std::vector<const bucket*>& buckets,
+                             Set bucket::*member, Less less, const choice_context& ctx) {
   merged_walk<Set, Less> w(less);
   for (const bucket* b : buckets)
     w.add(b, (b->*member).begin(), (b->*member).end());
@@ -95,11 +100,16 @@ std::optional<task_ref> round_robin(const std::vector<const bucket*>& buckets,
 
 const char* to_string(kind k) noexcept {
   switch (k) {
-    case kind::first_fit: return "first-fit";
-    case kind::best_fit: return "best-fit";
-    case kind::round_robin: return "round-robin";
-    case kind::load_balanced: return "load-balanced";
-    case kind::graph_prioritized: return "graph-prioritized";
+  case kind::first_fit:
+    return "first-fit";
+  case kind::best_fit:
+    return "best-fit";
+  case kind::round_robin:
+    return "round-robin";
+  case kind::load_balanced:
+    return "load-balanced";
+  case kind::graph_prioritized:
+    return "graph-prioritized";
   }
   return "unknown";
 }
@@ -125,39 +135,36 @@ std::optional<task_ref> choose_task(kind k, const ready_index& ready,
       ready.eligible_buckets(ready.skills_of(agent.skills), agent.skills.empty());
   if (buckets.empty()) return std::nullopt;
   switch (k) {
-    case kind::first_fit:
-      return walk(buckets, &bucket::by_seq,
-                  [](const bucket&, const auto& a, const bucket&, const auto& b) {
-                    return a < b;
-                  },
-                  ctx);
-    case kind::best_fit: {
-      // More of the agent's skills used first (a generalist has none to use: every
-      // task fits it equally); then priority and plan order.
-      const bool generalist = agent.skills.empty();
-      return walk(buckets, &bucket::by_priority,
-                  [generalist](const bucket& ba, const auto& a, const bucket& bb,
-                               const auto& b) {
-                    if (!generalist && ba.skills.size() != bb.skills.size())
-                      return ba.skills.size() > bb.skills.size();
-                    return a < b;
-                  },
-                  ctx);
-    }
-    case kind::round_robin:
-      return round_robin(buckets, ctx);
-    case kind::load_balanced:
-      return walk(buckets, &bucket::by_priority,
-                  [](const bucket&, const auto& a, const bucket&, const auto& b) {
-                    return a < b;
-                  },
-                  ctx);
-    case kind::graph_prioritized:
-      return walk(buckets, &bucket::by_score,
-                  [](const bucket&, const auto& a, const bucket&, const auto& b) {
-                    return a < b;
-                  },
-                  ctx);
+  case kind::first_fit:
+    return walk(
+        buckets, &bucket::by_seq,
+        [](const bucket&, const auto& a, const bucket&, const auto& b) { return a < b; },
+        ctx);
+  case kind::best_fit: {
+    // More of the agent's skills used first (a generalist has none to use: every
+    // task fits it equally); then priority and plan order.
+    const bool generalist = agent.skills.empty();
+    return walk(
+        buckets, &bucket::by_priority,
+        [generalist](const bucket& ba, const auto& a, const bucket& bb, const auto& b) {
+          if (!generalist && ba.skills.size() != bb.skills.size())
+            return ba.skills.size() > bb.skills.size();
+          return a < b;
+        },
+        ctx);
+  }
+  case kind::round_robin:
+    return round_robin(buckets, ctx);
+  case kind::load_balanced:
+    return walk(
+        buckets, &bucket::by_priority,
+        [](const bucket&, const auto& a, const bucket&, const auto& b) { return a < b; },
+        ctx);
+  case kind::graph_prioritized:
+    return walk(
+        buckets, &bucket::by_score,
+        [](const bucket&, const auto& a, const bucket&, const auto& b) { return a < b; },
+        ctx);
   }
   return std::nullopt;
 }
@@ -178,8 +185,9 @@ std::optional<size_t> choose_agent(kind k, const ready_index& ready,
     if (!t) return std::nullopt;
     const auto* e = ready.find(*t);
     if (k == kind::graph_prioritized) return e->score;
-    return a.skills.empty() ? 0.0 // a generalist uses none of its skills
-                            : static_cast<double>(ready.bucket_at(e->bucket).skills.size());
+    return a.skills.empty()
+               ? 0.0 // a generalist uses none of its skills
+               : static_cast<double>(ready.bucket_at(e->bucket).skills.size());
   };
   std::optional<std::optional<double>> generalist_merit;
   auto merit = [&](const agent_profile& a) {

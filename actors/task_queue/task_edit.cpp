@@ -16,13 +16,17 @@ namespace {
 using persistence::event;
 using persistence::event_kind;
 
-error bad(std::string message) { return make_error(errc::bad_request, std::move(message)); }
+error bad(std::string message) {
+  return make_error(errc::bad_request, std::move(message));
+}
 
-expected<task_index> find_task(const task_graph& g, const std::string& id, const char* role) {
+expected<task_index> find_task(const task_graph& g, const std::string& id,
+                               const char* role) {
   if (id.empty()) return bad(std::string("the ") + role + " task id is missing");
   auto i = g.find(id);
   if (!i)
-    return make_error(errc::not_found, "no task '" + id + "'; `swarm tasks` lists the ids");
+    return make_error(errc::not_found,
+                      "no task '" + id + "'; `swarm tasks` lists the ids");
   return *i;
 }
 
@@ -45,7 +49,8 @@ boost::json::array json_strings(const std::vector<std::string>& v) {
 
 // Task rows the edit changed: the first with `first_kind`, the rest as roll-ups —
 // except tasks the edit itself put in `direct_state`, which keep `first_kind`.
-std::vector<event> state_events(const task_graph& g, const std::vector<task_index>& changed,
+std::vector<event> state_events(const task_graph& g,
+                                const std::vector<task_index>& changed,
                                 event_kind first_kind, task_state direct_state,
                                 int64_t now) {
   std::vector<event> out;
@@ -53,19 +58,21 @@ std::vector<event> state_events(const task_graph& g, const std::vector<task_inde
     task stored = g.at(changed[k]).t;
     stored.state = stored_state(stored.state);
     const bool direct = k == 0 || stored.state == direct_state;
-    out.push_back(persistence::make_task_update(direct ? first_kind : event_kind::task_rolled_up,
-                                                stored, {}, now));
+    out.push_back(persistence::make_task_update(
+        direct ? first_kind : event_kind::task_rolled_up, stored, {}, now));
   }
   return out;
 }
 
-std::vector<event> rollup_events(const task_graph& g, const std::vector<task_index>& changed,
-                                 size_t from, int64_t now) {
+std::vector<event> rollup_events(const task_graph& g,
+                                 const std::vector<task_index>& changed, size_t from,
+                                 int64_t now) {
   std::vector<event> out;
   for (size_t k = from; k < changed.size(); ++k) {
     task stored = g.at(changed[k]).t;
     stored.state = stored_state(stored.state);
-    out.push_back(persistence::make_task_update(event_kind::task_rolled_up, stored, {}, now));
+    out.push_back(
+        persistence::make_task_update(event_kind::task_rolled_up, stored, {}, now));
   }
   return out;
 }
@@ -76,8 +83,9 @@ expected<edit_outcome> add_task(task_graph& g, const task_edit& e, const edit_li
   if (s.title.find_first_not_of(" \t\r\n") == std::string::npos)
     return make_error(errc::refused, "a new task needs a title");
   if (s.priority < min_priority || s.priority > max_priority)
-    return make_error(errc::refused, "priority " + std::to_string(s.priority) +
-                                         " is out of range; use 0 (P0, most urgent) to 4");
+    return make_error(errc::refused,
+                      "priority " + std::to_string(s.priority) +
+                          " is out of range; use 0 (P0, most urgent) to 4");
   s.skills = normalised_skills(std::move(s.skills));
   if (!s.parent.empty()) {
     auto p = find_task(g, s.parent, "parent");
@@ -85,9 +93,9 @@ expected<edit_outcome> add_task(task_graph& g, const task_edit& e, const edit_li
     const uint32_t depth = g.depth_of(*p) + 1;
     if (lim.max_depth != 0 && depth > lim.max_depth)
       return make_error(errc::refused,
-                        "task '" + s.title + "' would be nested " + std::to_string(depth) +
-                            " levels deep under " + s.parent + "; the limit is " +
-                            std::to_string(lim.max_depth) +
+                        "task '" + s.title + "' would be nested " +
+                            std::to_string(depth) + " levels deep under " + s.parent +
+                            "; the limit is " + std::to_string(lim.max_depth) +
                             " — add it higher up or raise the limit with --max-depth");
     s.id = g.next_child_id(*p);
   } else {
@@ -107,7 +115,8 @@ expected<edit_outcome> add_task(task_graph& g, const task_edit& e, const edit_li
   }
   const task_index i = added->added.front();
   edit_outcome out;
-  out.events.push_back(persistence::make_task_created(g.at(i).t.spec, g.at(i).t.leaf, now));
+  out.events.push_back(
+      persistence::make_task_created(g.at(i).t.spec, g.at(i).t.leaf, now));
   out.change.t = g.at(i).t;
   out.change.now_ready = ready_ids(g);
   out.structural = true;
@@ -168,8 +177,8 @@ expected<edit_outcome> dependency_edit(task_graph& g, task_index i, const task_e
       return bad("unknown dependency kind '" + e.kind +
                  "'; use blocks, related or discovered-from");
   }
-  auto changed = adding ? g.add_dependency(i, *on, *kind, now)
-                        : g.remove_dependency(i, *on, now);
+  auto changed =
+      adding ? g.add_dependency(i, *on, *kind, now) : g.remove_dependency(i, *on, now);
   if (!changed) return changed.err();
   edit_outcome out;
   if (!changed->empty()) {
@@ -223,7 +232,8 @@ size_t rename_colliding_roots(const task_graph& g, std::vector<task_spec>& specs
     for (task_index i = 0; i < g.size() && !before; ++i) {
       const task_spec& r = g.at(i).t.spec;
       if (g.at(i).parent == no_task && r.id.size() > s.id.size() &&
-          r.id.compare(0, s.id.size(), s.id) == 0 && title_key(r.title) == title_key(s.title))
+          r.id.compare(0, s.id.size(), s.id) == 0 &&
+          title_key(r.title) == title_key(s.title))
         before = r.id;
     }
     if (before) {
@@ -253,7 +263,8 @@ size_t rename_colliding_roots(const task_graph& g, std::vector<task_spec>& specs
     if (!declared.count(id)) return;
     const auto cut = id.find('.');
     auto it = renamed.find(id.substr(0, cut));
-    if (it != renamed.end()) id = it->second + (cut == std::string::npos ? "" : id.substr(cut));
+    if (it != renamed.end())
+      id = it->second + (cut == std::string::npos ? "" : id.substr(cut));
   };
   for (auto& s : specs) {
     rewrite(s.id);
@@ -276,8 +287,8 @@ std::vector<std::string> ready_ids(const task_graph& g) {
   return out;
 }
 
-expected<edit_outcome> apply_edit(task_graph& g, const task_edit& e, const edit_limits& lim,
-                                  int64_t now) {
+expected<edit_outcome> apply_edit(task_graph& g, const task_edit& e,
+                                  const edit_limits& lim, int64_t now) {
   if (e.op == "add") return add_task(g, e, lim, now);
   auto i = find_task(g, e.id, "edited");
   if (!i) return i.err();
@@ -294,14 +305,15 @@ expected<edit_outcome> apply_edit(task_graph& g, const task_edit& e, const edit_
   } else if (e.op == "reopen") {
     changed = g.reopen(*i, now);
     if (changed)
-      out.events = state_events(g, *changed, event_kind::task_reopened, task_state::pending,
-                                now);
+      out.events =
+          state_events(g, *changed, event_kind::task_reopened, task_state::pending, now);
   } else if (e.op == "defer") {
     changed = g.defer(*i, e.until_us, now);
     if (changed) {
       out.events.push_back(persistence::make_event(
           event_kind::task_deferred,
-          boost::json::object{{"id", e.id}, {"until_us", g.at(*i).t.deferred_until_us}}, now));
+          boost::json::object{{"id", e.id}, {"until_us", g.at(*i).t.deferred_until_us}},
+          now));
       auto more = rollup_events(g, *changed, 1, now);
       out.events.insert(out.events.end(), more.begin(), more.end());
     }

@@ -20,8 +20,8 @@ namespace swarm {
 struct task_edit {
   // "add", "update", "cancel", "reopen", "defer", "dep-add", "dep-rm"
   std::string op;
-  std::string id;    // the task operated on; add: empty (an id is assigned)
-  std::string other; // dep-add / dep-rm: the task depended on
+  std::string id;              // the task operated on; add: empty (an id is assigned)
+  std::string other;           // dep-add / dep-rm: the task depended on
   std::string kind = "blocks"; // dep-add: blocks | related | discovered-from
   // add: the new task (parent, title, depends, skills, priority, files, estimate);
   // update: the new values of the fields named in `fields`.
@@ -35,7 +35,7 @@ struct task_edit {
 
 struct edit_limits {
   std::string prefix = "sw"; // id prefix for new roots
-  uint32_t max_depth = 8;    // levels a task may sit below (and including) its root; 0: any
+  uint32_t max_depth = 8; // levels a task may sit below (and including) its root; 0: any
 };
 
 struct edit_outcome {
@@ -48,8 +48,8 @@ struct edit_outcome {
 // and say what to do: errc::not_found (unknown id), errc::refused (self-dependency,
 // cycle — with its path —, bad value, too deep), errc::invalid_state (the task's state
 // does not allow it), errc::bad_request (unknown op, kind or field).
-expected<edit_outcome> apply_edit(task_graph& g, const task_edit& e, const edit_limits& lim,
-                                  int64_t now_us);
+expected<edit_outcome> apply_edit(task_graph& g, const task_edit& e,
+                                  const edit_limits& lim, int64_t now_us);
 
 // A plan's root whose id the queue already holds for a differently titled root (two
 // titles whose hashes share a prefix) gets the next free id, and its subtree and the

@@ -816,10 +816,8 @@ expected<std::vector<task_index>> task_graph::cancel(task_index i, std::string r
     return edit_error(errc::invalid_state, "task " + describe(nodes_[i].t.spec) +
                                                " is already " + to_string(s) +
                                                "; nothing to cancel");
-  std::vector<task_index> changed, work{i};
-  while (!work.empty()) {
-    const task_index j = work.back();
-    work.pop_back();
+  std::vector<task_index> changed;
+  for (task_index j : subtree(i)) {
     task& t = nodes_[j].t;
     if (is_terminal(stored_state(t.state))) continue;
     t.state = task_state::cancelled; // rederive() recounts and re-indexes
@@ -830,7 +828,6 @@ expected<std::vector<task_index>> task_graph::cancel(task_index i, std::string r
     t.updated_us = now_us;
     set_hold(j, 0);
     changed.push_back(j);
-    work.insert(work.end(), nodes_[j].children.begin(), nodes_[j].children.end());
   }
   merge_changes(changed, rederive());
   return changed;
@@ -866,13 +863,8 @@ expected<std::vector<task_index>> task_graph::reopen(task_index i, int64_t now_u
     nodes_[j].failed_by.clear();
     changed.push_back(j);
   };
-  std::vector<task_index> work{i};
-  while (!work.empty()) {
-    const task_index j = work.back();
-    work.pop_back();
+  for (task_index j : subtree(i))
     if (is_terminal(stored_state(nodes_[j].t.state))) reset(j);
-    work.insert(work.end(), nodes_[j].children.begin(), nodes_[j].children.end());
-  }
   for (task_index a = nodes_[i].parent; a != no_task; a = nodes_[a].parent)
     if (is_terminal(stored_state(nodes_[a].t.state))) reset(a);
   merge_changes(changed, rederive());
@@ -927,9 +919,7 @@ expected<std::vector<task_index>> task_graph::add_dependency(task_index a, task_
                                                           : std::string{}) +
                           "; a dependency can only hold back work that has not started "
                           "(reopen it first, or add the link as 'related')");
-  for (std::vector<task_index> below = nodes_[a].children; !below.empty();) {
-    const task_index c = below.back();
-    below.pop_back();
+  for (task_index c : subtree(a)) {
     const task& ct = nodes_[c].t;
     if (ct.state == task_state::claimed)
       return edit_error(errc::invalid_state,
@@ -937,7 +927,6 @@ expected<std::vector<task_index>> task_graph::add_dependency(task_index a, task_
                             describe(ct.spec) + " is claimed by '" + ct.claimed_by +
                             "'; add the dependency to the subtasks not yet started, or "
                             "as 'related'");
-    below.insert(below.end(), nodes_[c].children.begin(), nodes_[c].children.end());
   }
   {
     // done(on) -> open(a) closes a cycle iff open(a) already reaches done(on).
@@ -999,6 +988,13 @@ std::string task_graph::next_child_id(task_index parent) const {
     highest = std::max(highest, n);
   }
   return base + "." + std::to_string(highest + 1);
+}
+
+std::vector<task_index> task_graph::subtree(task_index i) const {
+  std::vector<task_index> out{i};
+  for (size_t k = 0; k < out.size(); ++k)
+    out.insert(out.end(), nodes_[out[k]].children.begin(), nodes_[out[k]].children.end());
+  return out;
 }
 
 uint32_t task_graph::depth_of(task_index i) const {

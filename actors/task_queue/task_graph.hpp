@@ -226,6 +226,8 @@ private:
   // The state a parent rolls up to once none of its children can still run.
   task_state rolled_up_state(task_index parent) const;
   void index_ready(task_index i);
+  // i and every task below it.
+  std::vector<task_index> subtree(task_index i) const;
 
   std::vector<task_node> nodes_;
   std::unordered_map<std::string, task_index> by_id_;

@@ -6,8 +6,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <set>
@@ -52,9 +52,9 @@ struct task_queue_state {
   task_queue_config cfg;
   std::deque<parked_claim> parked;
   std::unordered_map<std::string, agent_record> agents;
-  uint64_t decisions = 0;       // claims handed out (round-robin turns)
-  uint32_t run_agents = 0;      // in-process agents of the current run (0: no run)
-  uint64_t rr_cursor = 0;       // round-robin: plan position of the task dealt last
+  uint64_t decisions = 0;  // claims handed out (round-robin turns)
+  uint32_t run_agents = 0; // in-process agents of the current run (0: no run)
+  uint64_t rr_cursor = 0;  // round-robin: plan position of the task dealt last
   bool rr_started = false;
   std::vector<caf::actor> subscribers;
   journal_outbox outbox;
@@ -76,8 +76,7 @@ using self_ptr = task_queue_actor::stateful_pointer<task_queue_state>;
 // collect in the outbox and a flush message, queued behind everything already in the
 // mailbox, sends them together (one request, one savepoint, one reply). The batch
 // commits or fails as a whole; every continuation learns which.
-template <class F>
-void journal(self_ptr self, std::vector<event> events, F then) {
+template <class F> void journal(self_ptr self, std::vector<event> events, F then) {
   auto& out = self->state.outbox;
   if (out.events.empty())
     out.events = std::move(events);
@@ -91,12 +90,32 @@ void journal(self_ptr self, std::vector<event> events, F then) {
   }
 }
 
+// Journals `events`; `rp` gets `value` once they are committed, or the error.
+template <class T>
+void deliver_after_commit(self_ptr self, std::vector<event> events,
+                          caf::typed_response_promise<T> rp, T value) {
+  journal(self, std::move(events),
+          [rp, value = std::move(value)](const caf::error& err) mutable {
+            if (err)
+              rp.deliver(err);
+            else
+              rp.deliver(std::move(value));
+          });
+}
+
+template <class T>
+caf::typed_response_promise<T> answer_after_commit(self_ptr self,
+                                                   std::vector<event> events, T value) {
+  auto rp = self->make_response_promise<T>();
+  deliver_after_commit(self, std::move(events), rp, std::move(value));
+  return rp;
+}
+
 // Sends the outbox to the persistence actor now.
 void flush(self_ptr self) {
   auto& out = self->state.outbox;
   out.flush_scheduled = false;
-  if (out.then.empty())
-    return;
+  if (out.then.empty()) return;
   auto thens = std::make_shared<std::vector<continuation>>(std::move(out.then));
   out.then.clear();
   // No timer: the persistence actor is local and either answers or dies, and a dead
@@ -104,26 +123,27 @@ void flush(self_ptr self) {
   // append on the hottest path.
   self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
                 persistence::event_batch{std::move(out.events)})
-    .then(
-      [thens](int64_t) {
-        for (auto& then : *thens)
-          then(caf::error{});
-      },
-      [self, thens](caf::error& err) {
-        auto e = from_caf(err);
-        spdlog::error("task queue: journal write failed ({}); refusing further "
-                      "changes until restart",
-                      e.to_string());
-        self->state.broken = error{errc::storage_error,
-                                   "the journal could not be written (" + e.message +
-                                     "); restart the engine to recover"};
-        for (auto& then : *thens)
-          then(err);
-      });
+      .then(
+          [thens](int64_t) {
+            for (auto& then : *thens)
+              then(caf::error{});
+          },
+          [self, thens](caf::error& err) {
+            auto e = from_caf(err);
+            spdlog::error("task queue: journal write failed ({}); refusing further "
+                          "changes until restart",
+                          e.to_string());
+            self->state.broken = error{errc::storage_error,
+                                       "the journal could not be written (" + e.message +
+                                           "); restart the engine to recover"};
+            for (auto& then : *thens)
+              then(err);
+          });
   out.events.clear();
 }
 
-std::vector<event> change_events(const task_graph& g, const std::vector<task_index>& changed,
+std::vector<event> change_events(const task_graph& g,
+                                 const std::vector<task_index>& changed,
                                  event_kind first_kind, const std::string& agent,
                                  int64_t now) {
   std::vector<event> out;
@@ -135,8 +155,8 @@ std::vector<event> change_events(const task_graph& g, const std::vector<task_ind
     if (i == 0)
       out.push_back(persistence::make_task_update(first_kind, stored, agent, now));
     else
-      out.push_back(persistence::make_task_update(event_kind::task_rolled_up, stored, {},
-                                                  now));
+      out.push_back(
+          persistence::make_task_update(event_kind::task_rolled_up, stored, {}, now));
   }
   return out;
 }
@@ -147,17 +167,19 @@ void add_context(const task_graph& g, task_index i, claim_result& res) {
     res.parents.push_back({g.at(p).t.spec.id, g.at(p).t.spec.title, {}});
   std::reverse(res.parents.begin(), res.parents.end());
   for (auto d : g.at(i).deps)
-    res.dependencies.push_back({g.at(d).t.spec.id, g.at(d).t.spec.title, g.at(d).t.result});
+    res.dependencies.push_back(
+        {g.at(d).t.spec.id, g.at(d).t.spec.title, g.at(d).t.result});
 }
 
 // How the strategies see the agent behind a request.
-strategies::agent_profile profile_of(self_ptr self, const claim_request& req,
-                                     const std::unordered_map<std::string, uint32_t>& in_flight,
-                                     int64_t since_us) {
+strategies::agent_profile
+profile_of(self_ptr self, const claim_request& req,
+           const std::unordered_map<std::string, uint32_t>& in_flight, int64_t since_us) {
   strategies::agent_profile p;
   p.name = req.agent;
   p.skills = req.skills;
-  if (auto it = in_flight.find(req.agent); it != in_flight.end()) p.in_flight = it->second;
+  if (auto it = in_flight.find(req.agent); it != in_flight.end())
+    p.in_flight = it->second;
   if (auto it = self->state.agents.find(req.agent); it != self->state.agents.end()) {
     p.completed = it->second.completed;
     p.last_served = it->second.last_served;
@@ -204,15 +226,10 @@ void claim_for(self_ptr self, const claim_request& req, task_index idx,
   st.changed_since_tick = true;
   auto& t = g.at(idx).t;
   claim_result res{true, false, t, {}, {}};
-  if (req.with_context)
-    add_context(g, idx, res);
-  journal(self, {persistence::make_task_update(event_kind::task_claimed, t, agent, now)},
-          [promise, res](const caf::error& err) mutable {
-            if (err)
-              promise.deliver(err);
-            else
-              promise.deliver(res);
-          });
+  if (req.with_context) add_context(g, idx, res);
+  deliver_after_commit(
+      self, {persistence::make_task_update(event_kind::task_claimed, t, agent, now)},
+      std::move(promise), std::move(res));
 }
 
 void notify(self_ptr self, bool drained);
@@ -318,8 +335,7 @@ graph_report report_graph(const task_graph& g) {
 
 // Exponential backoff before retry number `attempts` (1 after the first failure).
 int64_t retry_delay_us(const task_queue_config& cfg, uint32_t attempts) {
-  if (cfg.retry_backoff_us <= 0)
-    return 0;
+  if (cfg.retry_backoff_us <= 0) return 0;
   int64_t delay = cfg.retry_backoff_us;
   for (uint32_t i = 1; i < attempts && delay < cfg.retry_backoff_max_us; ++i)
     delay *= 2;
@@ -331,13 +347,11 @@ int64_t retry_delay_us(const task_queue_config& cfg, uint32_t attempts) {
 // exact fan-out costs O(leaves/64 · (tasks + dependencies)), so large graphs rank by
 // bottom level and depth and take direct dependents as the fan-out.
 void refresh_scores(self_ptr self) {
-  if (self->state.cfg.strategy != strategies::kind::graph_prioritized)
-    return;
+  if (self->state.cfg.strategy != strategies::kind::graph_prioritized) return;
   const auto& g = *self->state.graph;
   constexpr size_t exact_fan_out_limit = 20'000;
   auto a = analyze(g, {true, g.size() <= exact_fan_out_limit});
-  if (a.cyclic)
-    return;
+  if (a.cyclic) return;
   std::vector<double> scores(g.size());
   for (task_index i = 0; i < g.size(); ++i) {
     const auto& l = a.levels[i];
@@ -350,21 +364,19 @@ void refresh_scores(self_ptr self) {
 }
 
 caf::error refuse_if_broken(self_ptr self) {
-  if (self->state.broken)
-    return to_caf(*self->state.broken);
+  if (self->state.broken) return to_caf(*self->state.broken);
   return {};
 }
 
 // Releases every claim `lost(task)` selects; answers with their number once the
 // releases are committed.
 template <class Pred>
-caf::result<uint64_t> recover_claims(self_ptr self, Pred lost, const std::string& reason) {
-  if (auto err = refuse_if_broken(self))
-    return err;
+caf::result<uint64_t> recover_claims(self_ptr self, Pred lost,
+                                     const std::string& reason) {
+  if (auto err = refuse_if_broken(self)) return err;
   std::vector<task_index> claimed;
   for (auto idx : self->state.graph->claimed())
-    if (lost(self->state.graph->at(idx).t))
-      claimed.push_back(idx);
+    if (lost(self->state.graph->at(idx).t)) claimed.push_back(idx);
   for (auto idx : claimed)
     release(self, idx, reason, "agent_crash");
   // The releases go out before this barrier request: answer after their commit.
@@ -372,28 +384,25 @@ caf::result<uint64_t> recover_claims(self_ptr self, Pred lost, const std::string
   auto rp = self->make_response_promise<uint64_t>();
   uint64_t n = claimed.size();
   self->request(self->state.persistence, journal_timeout, persistence::sync_atom_v)
-    .then([rp, n](int64_t) mutable { rp.deliver(n); },
-          [rp](caf::error& err) mutable { rp.deliver(err); });
+      .then([rp, n](int64_t) mutable { rp.deliver(n); },
+            [rp](caf::error& err) mutable { rp.deliver(err); });
   return rp;
 }
 
 // The task a report is about, if the reporter holds its claim under that attempt.
 expected<task_index> claimed_task(self_ptr self, const task_report& r) {
-  if (self->state.broken)
-    return *self->state.broken;
+  if (self->state.broken) return *self->state.broken;
   auto& g = *self->state.graph;
   auto idx = g.find(r.id);
-  if (!idx)
-    return make_error(errc::not_found, "no task '" + r.id + "'");
-  if (auto ok = g.check_claim(*idx, r.agent, r.attempt); !ok)
-    return ok.err();
+  if (!idx) return make_error(errc::not_found, "no task '" + r.id + "'");
+  if (auto ok = g.check_claim(*idx, r.agent, r.attempt); !ok) return ok.err();
   return *idx;
 }
 
-caf::result<task_change> report_outcome(self_ptr self, const task_report& r, bool success) {
+caf::result<task_change> report_outcome(self_ptr self, const task_report& r,
+                                        bool success) {
   auto idx = claimed_task(self, r);
-  if (!idx)
-    return to_caf(idx.err());
+  if (!idx) return to_caf(idx.err());
   auto& g = *self->state.graph;
   auto now = now_us();
   const auto& cfg = self->state.cfg;
@@ -402,219 +411,187 @@ caf::result<task_change> report_outcome(self_ptr self, const task_report& r, boo
                                   r.failure.empty() ? "task_error" : r.failure,
                                   now + retry_delay_us(cfg, g.at(*idx).t.attempts));
   self->state.changed_since_tick = true;
-  auto events = change_events(g, changed,
-                              success ? event_kind::task_completed : event_kind::task_failed,
-                              r.agent, now);
+  auto events = change_events(
+      g, changed, success ? event_kind::task_completed : event_kind::task_failed, r.agent,
+      now);
   if (success) ++self->state.agents[r.agent].completed;
-  auto rp = self->make_response_promise<task_change>();
-  task_change change{g.at(*idx).t, ready_ids(g)};
-  journal(self, std::move(events), [rp, change](const caf::error& err) mutable {
-    if (err)
-      rp.deliver(err);
-    else
-      rp.deliver(change);
-  });
+  auto rp = answer_after_commit(self, std::move(events),
+                                task_change{g.at(*idx).t, ready_ids(g)});
   serve_parked(self);
   return rp;
 }
 
-task_queue_actor::behavior_type task_queue_impl(self_ptr self,
-                                                persistence::persistence_actor persistence,
-                                                std::shared_ptr<task_graph> graph,
-                                                task_queue_config cfg) {
+task_queue_actor::behavior_type
+task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
+                std::shared_ptr<task_graph> graph, task_queue_config cfg) {
   self->state.graph = std::move(graph);
   self->state.persistence = std::move(persistence);
   self->state.cfg = cfg;
   refresh_scores(self);
   if (cfg.read_only)
-    self->state.broken = error{errc::invalid_state,
-                               "this engine was opened inspect_only: it shows the database "
-                               "and changes nothing"};
+    self->state.broken = error{
+        errc::invalid_state, "this engine was opened inspect_only: it shows the database "
+                             "and changes nothing"};
   self->delayed_send(self, tick_interval, tick_atom_v);
   return {
-    [=](load_atom, plan& p) -> caf::result<load_report> {
-      if (auto err = refuse_if_broken(self))
-        return err;
-      auto& g = *self->state.graph;
-      if (size_t n = rename_colliding_roots(g, p.tasks); n > 0)
-        spdlog::info("plan {}: {} root id(s) collided with other tasks' ids and were "
-                     "lengthened",
-                     p.path, n);
-      auto added = g.add(p.tasks);
-      if (!added)
-        return to_caf(added.err());
-      auto now = now_us();
-      load_report report{added->added.size(), added->already_present, g.size()};
-      std::vector<event> events;
-      events.reserve(added->added.size() + 1);
-      events.push_back(persistence::make_event(
-        event_kind::plan_loaded,
-        boost::json::object{{"path", p.path},
-                            {"added", report.added},
-                            {"present", report.already_present}},
-        now));
-      for (auto idx : added->added)
-        events.push_back(
-          persistence::make_task_created(g.at(idx).t.spec, g.at(idx).t.leaf, now));
-      if (!added->added.empty())
-        refresh_scores(self);
-      self->state.changed_since_tick = true;
-      self->state.drained_sent = false;
-      auto rp = self->make_response_promise<load_report>();
-      journal(self, std::move(events), [rp, report](const caf::error& err) mutable {
-        if (err)
-          rp.deliver(err);
-        else
-          rp.deliver(report);
-      });
-      serve_parked(self);
-      return rp;
-    },
-    [=](claim_atom, claim_request& req) -> caf::result<claim_result> {
-      if (auto err = refuse_if_broken(self))
-        return err;
-      if (req.agent.empty())
-        return to_caf(errc::bad_request, "a claim needs the agent's name");
-      auto& g = *self->state.graph;
-      auto idx = choose_for(self, req);
-      if (!idx) {
-        if (!req.wait || g.quiescent())
-          return claim_result{false, g.quiescent(), {}, {}, {}};
-        auto rp = self->make_response_promise<claim_result>();
-        self->state.parked.push_back({std::move(req), now_us(), rp});
+      [=](load_atom, plan& p) -> caf::result<load_report> {
+        if (auto err = refuse_if_broken(self)) return err;
+        auto& g = *self->state.graph;
+        if (size_t n = rename_colliding_roots(g, p.tasks); n > 0)
+          spdlog::info("plan {}: {} root id(s) collided with other tasks' ids and were "
+                       "lengthened",
+                       p.path, n);
+        auto added = g.add(p.tasks);
+        if (!added) return to_caf(added.err());
+        auto now = now_us();
+        load_report report{added->added.size(), added->already_present, g.size()};
+        std::vector<event> events;
+        events.reserve(added->added.size() + 1);
+        events.push_back(persistence::make_event(
+            event_kind::plan_loaded,
+            boost::json::object{{"path", p.path},
+                                {"added", report.added},
+                                {"present", report.already_present}},
+            now));
+        for (auto idx : added->added)
+          events.push_back(
+              persistence::make_task_created(g.at(idx).t.spec, g.at(idx).t.leaf, now));
+        if (!added->added.empty()) refresh_scores(self);
+        self->state.changed_since_tick = true;
+        self->state.drained_sent = false;
+        auto rp = answer_after_commit(self, std::move(events), report);
+        serve_parked(self);
         return rp;
-      }
-      auto rp = self->make_response_promise<claim_result>();
-      claim_for(self, req, *idx, rp);
-      return rp;
-    },
-    [=](complete_atom, const task_report& r) -> caf::result<task_change> {
-      return report_outcome(self, r, true);
-    },
-    [=](fail_atom, const task_report& r) -> caf::result<task_change> {
-      return report_outcome(self, r, false);
-    },
-    [=](edit_atom, const task_edit& e) -> caf::result<task_change> {
-      if (auto err = refuse_if_broken(self))
-        return err;
-      auto& st = self->state;
-      auto outcome = apply_edit(*st.graph, e, st.cfg.limits, now_us());
-      if (!outcome)
-        return to_caf(outcome.err());
-      if (outcome->structural)
-        refresh_scores(self);
-      st.changed_since_tick = true;
-      if (!st.graph->quiescent())
-        st.drained_sent = false;
-      auto rp = self->make_response_promise<task_change>();
-      journal(self, std::move(outcome->events),
-              [rp, change = std::move(outcome->change)](const caf::error& err) mutable {
-                if (err)
-                  rp.deliver(err);
-                else
-                  rp.deliver(change);
-              });
-      serve_parked(self);
-      return rp;
-    },
-    [=](renew_atom, const task_report& r) -> caf::result<int64_t> {
-      auto idx = claimed_task(self, r);
-      if (!idx)
-        return to_caf(idx.err());
-      auto& g = *self->state.graph;
-      auto now = now_us();
-      auto expiry = now + self->state.cfg.lease_ttl_us;
-      g.renew(*idx, expiry);
-      auto rp = self->make_response_promise<int64_t>();
-      journal(self,
-              {persistence::make_task_update(event_kind::task_renewed, g.at(*idx).t,
-                                             r.agent, now)},
-              [rp, expiry](const caf::error& err) mutable {
-                if (err)
-                  rp.deliver(err);
-                else
-                  rp.deliver(expiry);
-              });
-      return rp;
-    },
-    [=](recover_atom, const std::vector<std::string>& agents,
-        const std::string& reason) -> caf::result<uint64_t> {
-      std::set<std::string> gone(agents.begin(), agents.end());
-      return recover_claims(
-        self, [&](const task& t) { return gone.count(t.claimed_by) > 0; }, reason);
-    },
-    [=](recover_atom, session_atom, const std::string& current,
-        const std::string& reason) -> caf::result<uint64_t> {
-      return recover_claims(
-        self,
-        [&](const task& t) { return !t.claim_session.empty() && t.claim_session != current; },
-        reason);
-    },
-    [=](status_atom) -> task_counts { return self->state.graph->counts(); },
-    [=](graph_atom) -> graph_report { return report_graph(*self->state.graph); },
-    [=](list_atom, const task_filter& f) -> caf::result<std::vector<task>> {
-      auto& g = *self->state.graph;
-      std::vector<task> out;
-      if (!f.id.empty()) {
-        auto idx = g.find(f.id);
-        if (!idx)
-          return to_caf(errc::not_found, "no task '" + f.id + "'");
-        out.push_back(g.at(*idx).t);
-        return out;
-      }
-      if (f.claimed_only) {
-        auto claimed = g.claimed();
-        std::sort(claimed.begin(), claimed.end()); // plan order, as the full list
-        for (auto i : claimed)
-          out.push_back(g.at(i).t);
-        return out;
-      }
-      out.reserve(f.ready_only ? g.ready_count() : g.size());
-      for (task_index i = 0; i < g.size(); ++i)
-        if (!f.ready_only || g.at(i).t.state == task_state::ready)
-          out.push_back(g.at(i).t);
-      return out;
-    },
-    [=](start_atom, uint32_t agents) {
-      self->state.run_agents = agents;
-      self->state.drained_sent = false;
-      serve_parked(self);
-    },
-    [=](subscribe_atom, caf::actor& who) {
-      self->state.subscribers.push_back(who);
-      caf::anon_send(who, progress_atom_v, self->state.graph->counts());
-      if (self->state.graph->quiescent())
-        caf::anon_send(who, drained_atom_v, self->state.graph->counts());
-    },
-    [=](flush_atom) { flush(self); },
-    [=](tick_atom) {
-      auto& st = self->state;
-      auto now = now_us();
-      if (!st.broken) {
-        for (auto idx : st.graph->expired_leases(now)) {
-          const auto& t = st.graph->at(idx).t;
-          release(self, idx,
-                  "lease expired: agent '" + t.claimed_by + "' neither reported nor renewed",
-                  "lease_expired");
+      },
+      [=](claim_atom, claim_request& req) -> caf::result<claim_result> {
+        if (auto err = refuse_if_broken(self)) return err;
+        if (req.agent.empty())
+          return to_caf(errc::bad_request, "a claim needs the agent's name");
+        auto& g = *self->state.graph;
+        auto idx = choose_for(self, req);
+        if (!idx) {
+          if (!req.wait || g.quiescent())
+            return claim_result{false, g.quiescent(), {}, {}, {}};
+          auto rp = self->make_response_promise<claim_result>();
+          self->state.parked.push_back({std::move(req), now_us(), rp});
+          return rp;
         }
-      }
-      if (st.graph->wake(now) > 0)
+        auto rp = self->make_response_promise<claim_result>();
+        claim_for(self, req, *idx, rp);
+        return rp;
+      },
+      [=](complete_atom, const task_report& r) -> caf::result<task_change> {
+        return report_outcome(self, r, true);
+      },
+      [=](fail_atom, const task_report& r) -> caf::result<task_change> {
+        return report_outcome(self, r, false);
+      },
+      [=](edit_atom, const task_edit& e) -> caf::result<task_change> {
+        if (auto err = refuse_if_broken(self)) return err;
+        auto& st = self->state;
+        auto outcome = apply_edit(*st.graph, e, st.cfg.limits, now_us());
+        if (!outcome) return to_caf(outcome.err());
+        if (outcome->structural) refresh_scores(self);
         st.changed_since_tick = true;
-      while (!st.parked.empty() && now - st.parked.front().since_us > st.cfg.max_park_us) {
-        st.parked.front().promise.deliver(claim_result{false, false, {}, {}, {}});
-        st.parked.pop_front();
-      }
-      serve_parked(self);
-      if (st.changed_since_tick) {
-        st.changed_since_tick = false;
-        notify(self, false);
-        if (st.graph->quiescent() && !st.drained_sent) {
-          st.drained_sent = true;
-          notify(self, true);
+        if (!st.graph->quiescent()) st.drained_sent = false;
+        auto rp = answer_after_commit(self, std::move(outcome->events),
+                                      std::move(outcome->change));
+        serve_parked(self);
+        return rp;
+      },
+      [=](renew_atom, const task_report& r) -> caf::result<int64_t> {
+        auto idx = claimed_task(self, r);
+        if (!idx) return to_caf(idx.err());
+        auto& g = *self->state.graph;
+        auto now = now_us();
+        auto expiry = now + self->state.cfg.lease_ttl_us;
+        g.renew(*idx, expiry);
+        return answer_after_commit(
+            self,
+            {persistence::make_task_update(event_kind::task_renewed, g.at(*idx).t,
+                                           r.agent, now)},
+            expiry);
+      },
+      [=](recover_atom, const std::vector<std::string>& agents,
+          const std::string& reason) -> caf::result<uint64_t> {
+        std::set<std::string> gone(agents.begin(), agents.end());
+        return recover_claims(
+            self, [&](const task& t) { return gone.count(t.claimed_by) > 0; }, reason);
+      },
+      [=](recover_atom, session_atom, const std::string& current,
+          const std::string& reason) -> caf::result<uint64_t> {
+        return recover_claims(
+            self,
+            [&](const task& t) {
+              return !t.claim_session.empty() && t.claim_session != current;
+            },
+            reason);
+      },
+      [=](status_atom) -> task_counts { return self->state.graph->counts(); },
+      [=](graph_atom) -> graph_report { return report_graph(*self->state.graph); },
+      [=](list_atom, const task_filter& f) -> caf::result<std::vector<task>> {
+        auto& g = *self->state.graph;
+        std::vector<task> out;
+        if (!f.id.empty()) {
+          auto idx = g.find(f.id);
+          if (!idx) return to_caf(errc::not_found, "no task '" + f.id + "'");
+          out.push_back(g.at(*idx).t);
+          return out;
         }
-      }
-      self->delayed_send(self, tick_interval, tick_atom_v);
-    },
+        if (f.claimed_only) {
+          auto claimed = g.claimed();
+          std::sort(claimed.begin(), claimed.end()); // plan order, as the full list
+          for (auto i : claimed)
+            out.push_back(g.at(i).t);
+          return out;
+        }
+        out.reserve(f.ready_only ? g.ready_count() : g.size());
+        for (task_index i = 0; i < g.size(); ++i)
+          if (!f.ready_only || g.at(i).t.state == task_state::ready)
+            out.push_back(g.at(i).t);
+        return out;
+      },
+      [=](start_atom, uint32_t agents) {
+        self->state.run_agents = agents;
+        self->state.drained_sent = false;
+        serve_parked(self);
+      },
+      [=](subscribe_atom, caf::actor& who) {
+        self->state.subscribers.push_back(who);
+        caf::anon_send(who, progress_atom_v, self->state.graph->counts());
+        if (self->state.graph->quiescent())
+          caf::anon_send(who, drained_atom_v, self->state.graph->counts());
+      },
+      [=](flush_atom) { flush(self); },
+      [=](tick_atom) {
+        auto& st = self->state;
+        auto now = now_us();
+        if (!st.broken) {
+          for (auto idx : st.graph->expired_leases(now)) {
+            const auto& t = st.graph->at(idx).t;
+            release(self, idx,
+                    "lease expired: agent '" + t.claimed_by +
+                        "' neither reported nor renewed",
+                    "lease_expired");
+          }
+        }
+        if (st.graph->wake(now) > 0) st.changed_since_tick = true;
+        while (!st.parked.empty() &&
+               now - st.parked.front().since_us > st.cfg.max_park_us) {
+          st.parked.front().promise.deliver(claim_result{false, false, {}, {}, {}});
+          st.parked.pop_front();
+        }
+        serve_parked(self);
+        if (st.changed_since_tick) {
+          st.changed_since_tick = false;
+          notify(self, false);
+          if (st.graph->quiescent() && !st.drained_sent) {
+            st.drained_sent = true;
+            notify(self, true);
+          }
+        }
+        self->delayed_send(self, tick_interval, tick_atom_v);
+      },
   };
 }
 
@@ -622,7 +599,8 @@ task_queue_actor::behavior_type task_queue_impl(self_ptr self,
 
 task_queue_actor spawn_task_queue(caf::actor_system& sys,
                                   persistence::persistence_actor persistence,
-                                  std::shared_ptr<task_graph> graph, task_queue_config cfg) {
+                                  std::shared_ptr<task_graph> graph,
+                                  task_queue_config cfg) {
   return sys.spawn(task_queue_impl, std::move(persistence), std::move(graph), cfg);
 }
 

@@ -48,9 +48,9 @@ TEST_CASE("task and dependency operations work on the database without an engine
   const std::string first = epic + ".1", second = epic + ".2";
 
   // add: a child gets the next number under its parent.
-  auto child = ok_json(dir, {"task", "add", "Third", "--parent", epic, "--depends", second,
-                             "--skills", "SQL,cpp", "--priority", "P1", "--estimate", "2h",
-                             "--files", "src/db/*.cpp"});
+  auto child = ok_json(dir, {"task", "add", "Third", "--parent", epic, "--depends",
+                             second, "--skills", "SQL,cpp", "--priority", "P1",
+                             "--estimate", "2h", "--files", "src/db/*.cpp"});
   CHECK(str_at(child, "id") == epic + ".3");
   CHECK(str_at(child, "state") == "pending");
   CHECK(str_at(child, "priority") == "P1");
@@ -76,8 +76,8 @@ TEST_CASE("task and dependency operations work on the database without an engine
   CHECK(strings_at(ok_json(dir, {"tasks", "--id", first}), "depends").empty());
 
   // Informational links do not hold anything back.
-  auto related = ok_json(dir, {"dep", "add", third, root.at("id").as_string().c_str(),
-                               "--kind", "related"});
+  auto related = ok_json(
+      dir, {"dep", "add", third, root.at("id").as_string().c_str(), "--kind", "related"});
   CHECK(strings_at(related, "related").size() == 1);
 
   // Removing a blocking dependency reports what became ready.
@@ -103,8 +103,8 @@ TEST_CASE("task and dependency operations work on the database without an engine
   CHECK(again.err.find("not finished") != std::string::npos);
 
   // Update.
-  auto updated = ok_json(dir, {"task", "update", first, "--title", "First, renamed",
-                               "--priority", "P0"});
+  auto updated = ok_json(
+      dir, {"task", "update", first, "--title", "First, renamed", "--priority", "P0"});
   CHECK(str_at(updated, "title") == "First, renamed");
   CHECK(str_at(updated, "priority") == "P0");
 
@@ -140,8 +140,9 @@ TEST_CASE("tasks added and dependencies changed through a running engine take ef
           "[e2e][tasks]") {
   temp_dir dir;
   write_text(dir / "plan.md", "# Slow\n- One\n- Two\n  depends: One\n");
-  process run{dir.path(), {"run", "plan.md", "--agents", "1", "--work-ms", "1500-1600",
-                           "--strategy", "first-fit", "--json"}};
+  process run{dir.path(),
+              {"run", "plan.md", "--agents", "1", "--work-ms", "1500-1600", "--strategy",
+               "first-fit", "--json"}};
   REQUIRE(poll_until(20s, [&] {
     if (!run.running()) FAIL("the run ended early: " << run.result());
     return fs::exists(dir.path() / ".swarm" / "control.sock");
@@ -162,7 +163,9 @@ TEST_CASE("tasks added and dependencies changed through a running engine take ef
   // Two started only after the added task completed.
   auto order = query_strings(dir.db(), "SELECT json_extract(body, '$.id') FROM events "
                                        "WHERE kind = 'task.completed' ORDER BY seq");
-  auto at = [&](const std::string& x) { return std::find(order.begin(), order.end(), x); };
+  auto at = [&](const std::string& x) {
+    return std::find(order.begin(), order.end(), x);
+  };
   CHECK(at(id) < at(two));
   CHECK(swarm(dir.path(), {"replay", "--verify"}).exit_code == 0);
 }
@@ -200,7 +203,8 @@ TEST_CASE("a second plan whose root id collides with a loaded root is added, not
 TEST_CASE("a run whose agents lack the skills ready tasks need stops and names them",
           "[e2e][tasks]") {
   temp_dir dir;
-  write_text(dir / "plan.md", "# Work\n- Schema\n  skills: sql\n- Server\n  skills: cpp\n");
+  write_text(dir / "plan.md",
+             "# Work\n- Schema\n  skills: sql\n- Server\n  skills: cpp\n");
   auto r = swarm(dir.path(), {"run", "plan.md", "--agents", "2", "--skills", "cpp",
                               "--work-ms", "5-10", "--json"});
   INFO(r);

@@ -19,7 +19,7 @@
 namespace swarm::test {
 
 inline task_spec spec(std::string id, std::vector<std::string> depends = {},
-               std::string parent = {}, int priority = default_priority) {
+                      std::string parent = {}, int priority = default_priority) {
   task_spec s;
   s.title = "Task " + id;
   s.source = "plan.md:" + std::to_string(id.size());
@@ -46,7 +46,8 @@ inline task_state state(const task_graph& g, const std::string& id) {
   return g.at(idx(g, id)).t.state;
 }
 
-inline std::vector<std::string> ids(const task_graph& g, const std::vector<task_index>& is) {
+inline std::vector<std::string> ids(const task_graph& g,
+                                    const std::vector<task_index>& is) {
   std::vector<std::string> out;
   for (task_index i : is)
     out.push_back(g.at(i).t.spec.id);
@@ -73,8 +74,9 @@ inline std::string add_error(task_graph& g, const std::vector<task_spec>& specs)
   return r.err().message;
 }
 
-inline task_index claim(task_graph& g, const std::string& id, const std::string& agent = "alice",
-                 int64_t lease = 1000, int64_t now = 10) {
+inline task_index claim(task_graph& g, const std::string& id,
+                        const std::string& agent = "alice", int64_t lease = 1000,
+                        int64_t now = 10) {
   const task_index i = idx(g, id);
   REQUIRE(g.at(i).t.state == task_state::ready);
   g.claim(i, agent, lease, now);
@@ -82,14 +84,15 @@ inline task_index claim(task_graph& g, const std::string& id, const std::string&
 }
 
 // Claims and completes `id`; returns the ids whose stored fields changed.
-inline std::vector<std::string> run(task_graph& g, const std::string& id, int64_t now = 20) {
+inline std::vector<std::string> run(task_graph& g, const std::string& id,
+                                    int64_t now = 20) {
   const task_index i = claim(g, id);
   return ids(g, g.complete(i, "done", now));
 }
 
 // Claims and fails `id` (max 2 attempts).
 inline std::vector<std::string> run_fail(task_graph& g, const std::string& id,
-                                  int64_t now = 20) {
+                                         int64_t now = 20) {
   const task_index i = claim(g, id);
   return ids(g, g.fail(i, "broke", 2, now));
 }
@@ -219,8 +222,8 @@ inline void check_against_oracle(const task_graph& g) {
   const task_counts& c = g.counts();
   REQUIRE(std::tie(c.pending, c.ready, c.claimed, c.completed, c.failed, c.blocked,
                    c.cancelled) == std::tie(counts.pending, counts.ready, counts.claimed,
-                                            counts.completed, counts.failed, counts.blocked,
-                                            counts.cancelled));
+                                            counts.completed, counts.failed,
+                                            counts.blocked, counts.cancelled));
   REQUIRE(c.total() == n);
   REQUIRE(g.pick_ready() ==
           (best ? std::optional<task_index>(best->second) : std::optional<task_index>()));
@@ -260,9 +263,8 @@ inline void check_same(const task_graph& a, const task_graph& b) {
   REQUIRE(first_fault.empty());
   const task_counts &x = a.counts(), &y = b.counts();
   REQUIRE(std::tie(x.pending, x.ready, x.claimed, x.completed, x.failed, x.blocked,
-                   x.cancelled) ==
-          std::tie(y.pending, y.ready, y.claimed, y.completed, y.failed, y.blocked,
-                   y.cancelled));
+                   x.cancelled) == std::tie(y.pending, y.ready, y.claimed, y.completed,
+                                            y.failed, y.blocked, y.cancelled));
   REQUIRE(a.pick_ready() == b.pick_ready());
   REQUIRE(a.expired_leases(1 << 30) == b.expired_leases(1 << 30));
 }

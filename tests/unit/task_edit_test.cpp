@@ -17,7 +17,9 @@ namespace {
 
 using strings = std::vector<std::string>;
 
-strings became_ready(const task_graph& g) { return ready_ids(g); }
+strings became_ready(const task_graph& g) {
+  return ready_ids(g);
+}
 
 expected<edit_outcome> edit(task_graph& g, task_edit e, int64_t now = 100,
                             edit_limits lim = {}) {
@@ -210,10 +212,11 @@ TEST_CASE("edits: cancel lets dependents start and rolls parents up", "[edits][c
   CHECK(edit_error(g, op("cancel", "a")).code == errc::invalid_state);
 }
 
-TEST_CASE("edits: cancelling a parent cancels its unfinished subtree", "[edits][cancel]") {
+TEST_CASE("edits: cancelling a parent cancels its unfinished subtree",
+          "[edits][cancel]") {
   task_graph g;
-  add_ok(g, {spec("p"), spec("p.1", {}, "p"), spec("p.2", {}, "p"), spec("p.2.1", {}, "p.2"),
-             spec("after", {"p"})});
+  add_ok(g, {spec("p"), spec("p.1", {}, "p"), spec("p.2", {}, "p"),
+             spec("p.2.1", {}, "p.2"), spec("after", {"p"})});
   run(g, "p.1");
   auto r = edit(g, op("cancel", "p"));
   REQUIRE(r);
@@ -426,7 +429,9 @@ TEST_CASE("edits: random operations keep every derived fact right and survive re
           "[edits][fuzz]") {
   for (uint32_t seed = 1; seed <= 200; ++seed) {
     std::mt19937 rng(seed);
-    auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+    auto pick = [&](size_t n) {
+      return std::uniform_int_distribution<size_t>(0, n - 1)(rng);
+    };
     task_graph g;
     std::vector<task_spec> specs;
     for (int i = 0; i < 24; ++i) {
@@ -458,16 +463,24 @@ TEST_CASE("edits: random operations keep every derived fact right and survive re
           g.fail(claimed[pick(claimed.size())], "no", 2, now, "task_error", now + 30);
         break;
       }
-      case 4: (void)edit(g, op("dep-add", ida, idb), now); break;
-      case 5: (void)edit(g, op("dep-rm", ida, idb), now); break;
-      case 6: (void)edit(g, op(pick(2) ? "cancel" : "reopen", ida), now); break;
+      case 4:
+        (void)edit(g, op("dep-add", ida, idb), now);
+        break;
+      case 5:
+        (void)edit(g, op("dep-rm", ida, idb), now);
+        break;
+      case 6:
+        (void)edit(g, op(pick(2) ? "cancel" : "reopen", ida), now);
+        break;
       case 7: {
         task_edit d = op("defer", ida);
         d.until_us = now + static_cast<int64_t>(pick(3)) * 20 - 5;
         (void)edit(g, d, now);
         break;
       }
-      case 8: g.wake(now); break;
+      case 8:
+        g.wake(now);
+        break;
       }
       INFO("seed " << seed << " step " << step);
       check_against_oracle(g);
