@@ -376,8 +376,10 @@ expected<task_graph::add_report> task_graph::add(const std::vector<task_spec>& s
   add_report report;
   report.already_present = b.already_present;
   report.added.reserve(b.news.size());
-  nodes_.reserve(nodes_.size() + b.news.size());
-  by_id_.reserve(nodes_.size() + b.news.size());
+  // Grow geometrically: adding one task at a time must not copy the whole graph.
+  const size_t needed = nodes_.size() + b.news.size();
+  if (needed > nodes_.capacity()) nodes_.reserve(std::max(needed, 2 * nodes_.capacity()));
+  by_id_.reserve(needed);
   for (task_node& n : b.news) {
     const auto i = static_cast<task_index>(nodes_.size());
     by_id_.emplace(n.t.spec.id, i);
