@@ -288,10 +288,10 @@ void engine::impl::stop_actors() {
   coordinator = nullptr;
 }
 
-expected<plan_report> engine::load_plan(const std::string& path) {
+expected<plan_report> engine::load_plan(const std::string& path, const plan_options& o) {
   plans::load_options lo;
-  lo.prefix = impl_->opts.prefix;
-  lo.max_depth = impl_->opts.max_depth;
+  lo.prefix = o.prefix.empty() ? impl_->opts.prefix : o.prefix;
+  lo.max_depth = o.max_depth.value_or(impl_->opts.max_depth);
   auto p = plans::load_plan_file(path, lo);
   if (!p)
     return p.err();
@@ -564,6 +564,7 @@ expected<task_change> engine::add_task(const new_task& t) {
   e.spec.title = t.title;
   e.spec.description = t.description;
   e.spec.parent = t.parent;
+  e.prefix = t.prefix;
   e.spec.depends = t.depends;
   e.spec.skills = t.skills;
   e.spec.files = t.files;

@@ -66,7 +66,7 @@ typename Inspector::result_type inspect(Inspector& f, task_change& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_edit& x) {
   return f(caf::meta::type_name("swarm::task_edit"), x.op, x.id, x.other, x.kind, x.spec,
-           x.fields, x.until_us, x.reason);
+           x.fields, x.until_us, x.reason, x.prefix);
 }
 
 template <class Inspector>

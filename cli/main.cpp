@@ -46,6 +46,7 @@ struct run_flags {
   std::string timeout = "30m", heartbeat = "30s", retry_backoff = "1s", kill_grace = "5s";
   uint64_t output_cap_mb = 10;
   std::string strategy = "best-fit";
+  std::string prefix;
   uint32_t max_depth = 8;
   std::vector<std::string> skills;
 };
@@ -56,6 +57,8 @@ int run_command(const run_flags& f) {
   opts.sync_full = f.sync_full;
   opts.strategy = f.strategy;
   opts.max_depth = f.max_depth;
+  if (!f.prefix.empty())
+    opts.prefix = f.prefix;
   swarm::agent_options agent;
   agent.model = f.model;
   agent.fail_rate = f.fail_rate;
@@ -170,6 +173,7 @@ int main(int argc, char** argv) {
     ->capture_default_str()
     ->check(CLI::IsMember({"first-fit", "best-fit", "round-robin", "load-balanced",
                            "graph-prioritized"}));
+  run->add_option("--prefix", rf.prefix, "id prefix for a plan that names none (default sw)");
   run->add_option("--max-depth", rf.max_depth, "task levels allowed (a root is 1); 0: any")
     ->capture_default_str();
   run->add_option("--skills", rf.skills, "the agents' skills, comma separated (default: "
@@ -190,9 +194,13 @@ int main(int argc, char** argv) {
   add_common(tasks, tf);
 
   common_flags lf;
-  std::string load_path;
+  std::string load_path, load_prefix;
+  uint32_t load_max_depth = 8;
   auto* load = app.add_subcommand("load", "load a plan without running it");
   load->add_option("plan", load_path, "plan file (Markdown or JSON)")->required();
+  load->add_option("--prefix", load_prefix, "id prefix for a plan that names none");
+  load->add_option("--max-depth", load_max_depth, "task levels allowed (a root is 1); 0: any")
+    ->capture_default_str();
   add_common(load, lf);
 
   common_flags cf;
@@ -280,9 +288,12 @@ int main(int argc, char** argv) {
                         task_id.empty() ? print_tasks : print_task);
   }
   if (load->parsed()) {
-    auto path = std::filesystem::absolute(load_path).string();
-    return print_result(call(lf, "plan.load", {{"path", path}}, true), lf.json_out,
-                        print_load);
+    json::object args{{"path", std::filesystem::absolute(load_path).string()}};
+    if (!load_prefix.empty())
+      args["prefix"] = load_prefix;
+    if (load->count("--max-depth") > 0)
+      args["max_depth"] = load_max_depth;
+    return print_result(call(lf, "plan.load", std::move(args), true), lf.json_out, print_load);
   }
   if (claim->parsed())
     return print_result(call(cf, "task.claim", {{"agent", agent_name}}, true), cf.json_out,

@@ -111,6 +111,7 @@ void register_task_commands(CLI::App& app, task_commands& tc) {
   }
   tc.add->add_option("--parent", tc.parent,
                      "parent task id (the new task is <parent>.N)");
+  tc.add->add_option("--prefix", tc.prefix, "a new root's id prefix (default: the engine's)");
   tc.add->add_option("--depends", tc.depends, "ids it waits for, comma separated")
       ->delimiter(',');
   tc.cancel = task->add_subcommand("cancel", "cancel a task and its unfinished subtasks");
@@ -190,6 +191,7 @@ std::optional<int> run_task_commands(const task_commands& tc) {
   }
   if (tc.add->parsed()) {
     if (!tc.parent.empty()) args["parent"] = tc.parent;
+    if (!tc.prefix.empty()) args["prefix"] = tc.prefix;
     args["depends"] = to_array(tc.depends);
     return send("task.add", std::move(args));
   }

@@ -15,7 +15,8 @@ namespace swarm::cli {
 
 struct task_commands {
   common_flags common;
-  std::string id, other, title, description, parent, priority, estimate, until, reason;
+  std::string id, other, title, description, parent, priority, estimate, until, reason,
+      prefix;
   std::string kind = "blocks";
   std::vector<std::string> depends, skills, files;
   CLI::App *add = nullptr, *update = nullptr, *cancel = nullptr, *reopen = nullptr,

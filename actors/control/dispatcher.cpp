@@ -253,7 +253,10 @@ const std::map<std::string, handler>& handlers() {
          value_or_throw(e.set_agent_state(*a.text("name", true), *a.text("state", true))));
      }},
     {"plan.load", [](engine& e, const args_reader& a) -> json::value {
-       auto r = value_or_throw(e.load_plan(*a.text("path", true)));
+       plan_options o;
+       o.prefix = a.text("prefix", false).value_or("");
+       if (a.has("max_depth")) o.max_depth = a.count("max_depth");
+       auto r = value_or_throw(e.load_plan(*a.text("path", true), o));
        return json::object{{"path", r.path},
                            {"added", r.added},
                            {"already_present", r.already_present},
@@ -281,6 +284,7 @@ const std::map<std::string, handler>& handlers() {
        t.title = *a.text("title", true);
        t.description = a.text("description", false).value_or("");
        t.parent = a.text("parent", false).value_or("");
+       t.prefix = a.text("prefix", false).value_or("");
        t.depends = a.texts("depends");
        t.skills = a.texts("skills");
        t.files = a.texts("files");

@@ -1,5 +1,6 @@
 #include "actors/task_queue/task_edit.hpp"
 
+#include "plans/plan_builder.hpp"
 #include "plans/plan_loader.hpp"
 
 #include <boost/json.hpp>
@@ -99,10 +100,15 @@ expected<edit_outcome> add_task(task_graph& g, const task_edit& e, const edit_li
                             " — add it higher up or raise the limit with --max-depth");
     s.id = g.next_child_id(*p);
   } else {
+    const std::string& prefix = e.prefix.empty() ? lim.prefix : e.prefix;
+    if (!plans::detail::valid_prefix(prefix))
+      return make_error(errc::refused, "id prefix '" + prefix +
+                                           "' is not valid; use a lowercase letter followed "
+                                           "by lowercase letters, digits or '_'");
     size_t roots = 0;
     for (task_index i = 0; i < g.size(); ++i)
       roots += g.at(i).parent == no_task;
-    s.id = plans::new_root_id(lim.prefix, s.title, roots, [&](std::string_view id) {
+    s.id = plans::new_root_id(prefix, s.title, roots, [&](std::string_view id) {
       return g.find(id).has_value();
     });
   }

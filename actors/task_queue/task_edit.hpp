@@ -31,6 +31,7 @@ struct task_edit {
   std::vector<std::string> fields;
   int64_t until_us = 0; // defer: unix µs (<= now lifts a deferral)
   std::string reason;   // cancel: recorded as the task's result
+  std::string prefix;   // add: a new root's id prefix; empty: the queue's
 };
 
 struct edit_limits {

@@ -89,12 +89,19 @@ struct graph_report {
   std::vector<row> tasks;                 // in plan order
 };
 
+// Per-load overrides of the engine's options.
+struct plan_options {
+  std::string prefix;                // id prefix for a plan naming none; empty: options'
+  std::optional<uint32_t> max_depth; // task levels allowed (0: any); unset: options'
+};
+
 // A task added at run time. Its id is assigned: "<parent>.<n>" (n never reused under
 // that parent) or, for a root, a hash of the title as plans get.
 struct new_task {
   std::string title;
   std::string description;
   std::string parent;               // empty: a new root
+  std::string prefix;               // a new root's id prefix; empty: options::prefix
   std::vector<std::string> depends; // ids it waits for (kind blocks)
   std::vector<std::string> skills;
   std::vector<std::string> files;
@@ -126,7 +133,7 @@ public:
 
   // Parses a Markdown or JSON plan and adds its tasks (ids already present are
   // skipped, so loading twice is harmless). errc::invalid_plan lists every problem.
-  expected<plan_report> load_plan(const std::string& path);
+  expected<plan_report> load_plan(const std::string& path, const plan_options& o = {});
 
   // Adds n agents running the given model; returns their names.
   expected<std::vector<std::string>> add_agents(size_t n, const agent_options& opts = {});

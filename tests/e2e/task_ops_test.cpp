@@ -214,3 +214,36 @@ TEST_CASE("a run whose agents lack the skills ready tasks need stops and names t
   CHECK(int_at(v.at("tasks"), "completed") == 1);
   CHECK(int_at(v.at("tasks"), "ready") == 1);
 }
+
+TEST_CASE("completing a task reports the tasks it made ready; prefixes and depth limits",
+          "[e2e][tasks]") {
+  temp_dir dir;
+  write_text(dir / "plan.md", epic_plan);
+  REQUIRE(swarm(dir.path(), {"load", "plan.md"}).exit_code == 0);
+  auto claimed = ok_json(dir, {"claim", "--agent", "me"});
+  REQUIRE(claimed.at("claimed").as_bool());
+  const std::string first = str_at(claimed, "id");
+  auto done = ok_json(dir, {"complete", first, "--agent", "me", "--attempt", "1"});
+  CHECK(str_at(done, "state") == "completed");
+  const std::string second = first.substr(0, first.size() - 1) + "2";
+  CHECK(strings_at(done, "now_ready") == std::vector<std::string>{second});
+
+  auto app = ok_json(dir, {"task", "add", "Own prefix", "--prefix", "app"});
+  CHECK(str_at(app, "id").rfind("app-", 0) == 0);
+  auto bad = swarm(dir.path(), {"task", "add", "Bad prefix", "--prefix", "Bad"});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("prefix 'Bad' is not valid") != std::string::npos);
+
+  write_text(dir / "deep.md", "# One\n## Two\n### Three\n- Four\n");
+  auto deep = swarm(dir.path(), {"load", "deep.md", "--max-depth", "3"});
+  INFO(deep);
+  CHECK(deep.exit_code == 1);
+  CHECK(deep.err.find("nested 4 levels deep; the limit is 3") != std::string::npos);
+  auto any = ok_json(dir, {"load", "deep.md", "--max-depth", "0", "--prefix", "deep"});
+  CHECK(int_at(any, "added") == 4);
+  auto listed = ok_json(dir, {"tasks"});
+  bool found = false;
+  for (const auto& t : listed.at("tasks").as_array())
+    found = found || str_at(t, "id").rfind("deep-", 0) == 0;
+  CHECK(found);
+}
