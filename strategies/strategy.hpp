@@ -10,7 +10,8 @@
 //                      agent: the one that has waited longest.
 //   best-fit (default) task: the best skill match — the task using most of the agent's
 //                      skills (a specialist does specialist work, leaving generic tasks
-//                      to others) — ties by priority (P0 first), then plan order.
+//                      to others) — ties by priority (P0 first), then plan order. A
+//                      generalist has no skills to use: priority, then plan order.
 //                      agent: the one whose best task matches best; then waited longest.
 //   round-robin        task: plan order from a rotating cursor — the next eligible
 //                      task after the one dealt last, wrapping — so work spreads over
@@ -27,8 +28,10 @@
 // the task's start to the end of the plan, the task's own estimate included. At any
 // moment the plan cannot finish sooner than the largest bottom level among ready
 // tasks, so starting that task first is the one choice that never lengthens the
-// critical path needlessly (HLFET list scheduling, within a small factor of optimal on
-// layered DAGs; see bench/schedule_bench). Among equal chains the task that more
+// critical path needlessly (HLFET list scheduling; on seeded random layered DAGs of
+// 10k tasks it finishes within 0.1% of max(critical path, work / agents) for 8 to 128
+// agents, where the other strategies reach up to 6% — bench/schedule_bench). Among
+// equal chains the task that more
 // leaves wait for (transitive fan-out) goes first: it opens the most parallel work,
 // keeping agents busy. Depth breaks the last ties toward the start of the plan.
 //
