@@ -174,8 +174,7 @@ std::optional<size_t> choose_agent(kind k, const ready_index& ready,
   if (ready.empty()) return std::nullopt;
   // `merit` is how well the best task open to an agent fits (best-fit: skills used;
   // graph-prioritized: its score; the others only ask whether any is open); nullopt
-  // when none is. It depends only on the skills, so generalists (typically most
-  // waiting agents) are looked at once.
+  // when none is. It depends only on the skills.
   auto compute = [&](const agent_profile& a) -> std::optional<double> {
     if (k != kind::best_fit && k != kind::graph_prioritized)
       return ready.any_open_to(a.skills) ? std::optional<double>(0.0) : std::nullopt;
@@ -189,11 +188,15 @@ std::optional<size_t> choose_agent(kind k, const ready_index& ready,
                ? 0.0 // a generalist uses none of its skills
                : static_cast<double>(ready.bucket_at(e->bucket).skills.size());
   };
-  std::optional<std::optional<double>> generalist_merit;
+  // Agents of one run usually share a skill set: remember the first few sets seen.
+  constexpr size_t remembered = 8;
+  std::vector<std::pair<const std::vector<std::string>*, std::optional<double>>> seen;
   auto merit = [&](const agent_profile& a) {
-    if (!a.skills.empty()) return compute(a);
-    if (!generalist_merit) generalist_merit = compute(a);
-    return *generalist_merit;
+    for (const auto& [skills, m] : seen)
+      if (*skills == a.skills) return m;
+    auto m = compute(a);
+    if (seen.size() < remembered) seen.emplace_back(&a.skills, m);
+    return m;
   };
   // Each agent's rank (smaller first) among those that can take a task at all.
   using rank = std::tuple<double, double, double, uint64_t>;
