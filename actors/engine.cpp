@@ -5,6 +5,7 @@
 
 #include "actors/agent/agent.hpp"
 #include "actors/control/dispatcher.hpp"
+#include "actors/mail_router/mailbox.hpp"
 #include "actors/task_queue/task_graph.hpp"
 #include "persistence/reader.hpp"
 #include "persistence/replay.hpp"
@@ -134,6 +135,12 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
                                                              : persistence::sync_mode::normal);
   if (!db)
     return db.err();
+  auto stored_mail = persistence::read_messages(**db);
+  if (!stored_mail)
+    return stored_mail.err();
+  auto mail_states = persistence::read_copy_states(**db);
+  if (!mail_states)
+    return mail_states.err();
   auto stored = persistence::read_tasks(**db);
   if (!stored)
     return stored.err();
@@ -192,6 +199,17 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
     co_cfg.seed = std::hash<std::string>{}(p->session);
   }
   p->coordinator = spawn_coordinator(*p->sys, p->persist, co_cfg);
+  {
+    auto box = std::make_shared<mailbox>();
+    box->restore(std::move(*stored_mail));
+    for (const auto& c : *mail_states)
+      if (auto r = box->restore_copy(c.message, c.recipient, c.state, c.read_us, c.acked_us); !r)
+        return make_error(errc::storage_error, "stored mail is inconsistent: " +
+                                                   r.err().message +
+                                                   "; run `swarm replay --verify`");
+    p->mail = spawn_mail_router(*p->sys, p->persist, p->coordinator, std::move(box),
+                                mail_router_config{p->opts.inspect_only});
+  }
 
   if (!p->opts.inspect_only) {
     // A new session: record it, mark the agents of the previous one stopped, and
@@ -274,6 +292,7 @@ void engine::impl::stop_actors() {
     agents.clear();
   }
   stop(caf::actor_cast<caf::actor>(queue));
+  stop(caf::actor_cast<caf::actor>(mail));
   stop(caf::actor_cast<caf::actor>(coordinator));
   // Everything the producers sent is in the persistence mailbox: commit it, then stop.
   self->request(persist, stop_timeout, persistence::sync_atom_v)
@@ -285,6 +304,7 @@ void engine::impl::stop_actors() {
   // A detached actor's thread ends only once no handle refers to it.
   persist = nullptr;
   queue = nullptr;
+  mail = nullptr;
   coordinator = nullptr;
 }
 
@@ -628,6 +648,38 @@ expected<task_change> engine::remove_dependency(const std::string& task, const s
   auto e = simple_edit("dep-rm", task);
   e.other = on;
   return impl_->ask<task_change>(impl_->queue, edit_atom_v, std::move(e));
+}
+
+expected<mail_message> engine::send_mail(const mail_draft& d) {
+  return impl_->ask<mail_message>(impl_->mail, mail_send_atom_v, d);
+}
+
+expected<mail_message> engine::reply_mail(const std::string& message_id,
+                                          const std::string& from, const std::string& body) {
+  return impl_->ask<mail_message>(impl_->mail, mail_reply_atom_v, message_id, from, body);
+}
+
+expected<std::vector<mail_copy>> engine::inbox(const std::string& agent,
+                                               const inbox_filter& f) {
+  return impl_->ask<std::vector<mail_copy>>(impl_->mail, inbox_atom_v, agent, f);
+}
+
+expected<mail_copy> engine::read_mail(const std::string& agent, const std::string& message_id) {
+  return impl_->ask<mail_copy>(impl_->mail, mark_atom_v, agent, message_id, false);
+}
+
+expected<mail_copy> engine::ack_mail(const std::string& agent, const std::string& message_id) {
+  return impl_->ask<mail_copy>(impl_->mail, mark_atom_v, agent, message_id, true);
+}
+
+expected<std::vector<mail_message>> engine::mail_thread(const std::string& id,
+                                                        const std::string& viewer) {
+  return impl_->ask<std::vector<mail_message>>(impl_->mail, thread_atom_v, id, viewer);
+}
+
+expected<std::vector<mail_copy>> engine::unacked_mail(int64_t older_than_ms) {
+  return impl_->ask<std::vector<mail_copy>>(impl_->mail, unacked_atom_v,
+                                            persistence::now_us() - older_than_ms * 1000);
 }
 
 std::string engine::execute(const std::string& request_json) {

@@ -39,6 +39,12 @@ CAF_ADD_ATOM(swarm, swarm, stop_atom, "stop")
 CAF_ADD_ATOM(swarm, swarm, work_done_atom, "work_done")
 CAF_ADD_ATOM(swarm, swarm, stats_atom, "stats")
 CAF_ADD_ATOM(swarm, swarm, edit_atom, "edit")
+CAF_ADD_ATOM(swarm, swarm, mail_send_atom, "mail_send")
+CAF_ADD_ATOM(swarm, swarm, mail_reply_atom, "mail_reply")
+CAF_ADD_ATOM(swarm, swarm, inbox_atom, "inbox")
+CAF_ADD_ATOM(swarm, swarm, mark_atom, "mark")
+CAF_ADD_ATOM(swarm, swarm, thread_atom, "thread")
+CAF_ADD_ATOM(swarm, swarm, unacked_atom, "unacked")
 
 namespace swarm {
 
@@ -56,6 +62,32 @@ typename Inspector::result_type inspect(Inspector& f, task& x) {
   return f(caf::meta::type_name("swarm::task"), x.spec, x.state, x.leaf, x.attempts,
            x.claimed_by, x.claim_session, x.lease_expires_us, x.result, x.failure, x.updated_us,
            x.deferred_until_us);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, mail_message& x) {
+  return f(caf::meta::type_name("swarm::mail_message"), x.id, x.type, x.category, x.from,
+           x.to, x.cc, x.bcc, x.broadcast, x.thread, x.subject, x.body, x.payload,
+           x.importance, x.ack_required, x.in_reply_to, x.created_us);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, mail_copy& x) {
+  return f(caf::meta::type_name("swarm::mail_copy"), x.m, x.recipient, x.state, x.read_us,
+           x.acked_us);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, mail_draft& x) {
+  return f(caf::meta::type_name("swarm::mail_draft"), x.type, x.category, x.from, x.to, x.cc,
+           x.bcc, x.broadcast, x.thread, x.subject, x.body, x.payload, x.importance,
+           x.ack_required, x.in_reply_to);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, inbox_filter& x) {
+  return f(caf::meta::type_name("swarm::inbox_filter"), x.state, x.urgent_only, x.since_us,
+           x.thread, x.type, x.limit);
 }
 
 template <class Inspector>

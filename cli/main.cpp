@@ -5,6 +5,7 @@
 // way. Exit codes: 0 ok, 1 refused or failed, 2 bad usage.
 
 #include "cli/client.hpp"
+#include "cli/mail_commands.hpp"
 #include "cli/output.hpp"
 #include "cli/task_commands.hpp"
 
@@ -255,6 +256,8 @@ int main(int argc, char** argv) {
 
   swarm::cli::task_commands tc;
   swarm::cli::register_task_commands(app, tc);
+  swarm::cli::mail_commands mc;
+  swarm::cli::register_mail_commands(app, mc);
 
   common_flags rpf;
   bool verify = false;
@@ -332,6 +335,8 @@ int main(int argc, char** argv) {
       call(agf, "agent.state", {{"name", agent_arg}, {"state", agent_state}}, true),
       agf.json_out, print_agent);
   if (auto code = run_task_commands(tc))
+    return *code;
+  if (auto code = run_mail_commands(mc))
     return *code;
   if (replay->parsed()) {
     auto r = swarm::verify_replay(rpf.db);

@@ -122,6 +122,38 @@ const std::vector<const char*>& migrations() {
       ALTER TABLE task_deps_v4 RENAME TO task_deps;
       ALTER TABLE tasks ADD COLUMN deferred_until_us INTEGER NOT NULL DEFAULT 0;
     )sql",
+    // 4 -> 5: agent mail — messages, each recipient's copy, full-text index.
+    R"sql(
+      CREATE TABLE messages(
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        category TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        recipients TEXT NOT NULL,
+        cc TEXT NOT NULL,
+        bcc TEXT NOT NULL,
+        broadcast INTEGER NOT NULL,
+        thread TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        importance TEXT NOT NULL,
+        ack_required INTEGER NOT NULL,
+        in_reply_to TEXT NOT NULL,
+        created_us INTEGER NOT NULL);
+      CREATE INDEX messages_thread ON messages(thread, seq);
+      CREATE TABLE message_copies(
+        recipient TEXT NOT NULL,
+        message TEXT NOT NULL,
+        state TEXT NOT NULL,
+        read_us INTEGER NOT NULL,
+        acked_us INTEGER NOT NULL,
+        PRIMARY KEY(recipient, message)) WITHOUT ROWID;
+      CREATE INDEX message_copies_message ON message_copies(message);
+      CREATE VIRTUAL TABLE messages_fts USING fts5(
+        subject, body, content='messages', content_rowid='seq');
+    )sql",
   };
   return all;
 }
@@ -217,9 +249,10 @@ void create_schema(SQLite::Database& db) {
 
 const std::vector<projection_table>& projection_tables() {
   static const std::vector<projection_table> tables = {
-    {"tasks", "id"},       {"task_deps", "task, depends_on"}, {"agents", "name"},
+    {"tasks", "id"},       {"task_deps", "task, depends_on, kind"}, {"agents", "name"},
     {"sessions", "id"},    {"plans", "seq"},                  {"runs", "id"},
     {"model_runs", "task, attempt"},
+    {"messages", "seq"},   {"message_copies", "recipient, message"},
   };
   return tables;
 }

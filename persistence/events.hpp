@@ -46,6 +46,9 @@ enum class event_kind : uint8_t {
   task_deferred = 21,   // (JSON: id, until_us) not claimable before until_us
   dep_added = 22,       // (JSON: task, depends_on, kind) a dependency was added
   dep_removed = 23,     // (JSON: task, depends_on) a dependency was removed
+  mail_sent = 24,       // (JSON: the message; created = the event's time)
+  mail_read = 25,       // (JSON: message, recipient) a copy was read
+  mail_acked = 26,      // (JSON: message, recipient) a copy was acknowledged
 };
 
 // "task.claimed"

@@ -3,6 +3,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <unordered_map>
@@ -51,6 +52,20 @@ std::string json_array(const std::vector<std::string>& v) {
 std::string text(const json::object& o, const char* name) {
   auto* v = o.if_contains(name);
   return v != nullptr && v->is_string() ? std::string{v->get_string()} : std::string{};
+}
+
+int64_t flag(const json::object& o, const char* name) {
+  auto* v = o.if_contains(name);
+  return v != nullptr && v->is_bool() && v->get_bool() ? 1 : 0;
+}
+
+std::vector<std::string> strings_of(const json::object& o, const char* name) {
+  std::vector<std::string> out;
+  auto* v = o.if_contains(name);
+  if (v == nullptr || !v->is_array()) return out;
+  for (const auto& x : v->get_array())
+    if (x.is_string()) out.emplace_back(x.get_string());
+  return out;
 }
 
 int64_t number(const json::object& o, const char* name) {
@@ -256,6 +271,41 @@ void journal::apply(const event& e, int64_t seq) {
   case event_kind::dep_removed:
     run_with(sql("DELETE FROM task_deps WHERE task = ? AND depends_on = ?"), text(o, "task"),
              text(o, "depends_on"));
+    break;
+  case event_kind::mail_sent: {
+    run_with(sql("INSERT INTO messages(id, type, category, sender, recipients, cc, bcc,"
+                 " broadcast, thread, subject, body, payload, importance, ack_required,"
+                 " in_reply_to, created_us) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                 " ?, ?, ?)"),
+             text(o, "id"), text(o, "type"), text(o, "category"), text(o, "from"),
+             serialized("to", "[]"), serialized("cc", "[]"), serialized("bcc", "[]"),
+             flag(o, "broadcast"), text(o, "thread"), text(o, "subject"), text(o, "body"),
+             text(o, "payload"), text(o, "importance"), flag(o, "ack_required"),
+             text(o, "in_reply_to"), e.ts_us);
+    const int64_t row = db_.getLastInsertRowid();
+    run_with(sql("INSERT INTO messages_fts(rowid, subject, body) VALUES(?, ?, ?)"), row,
+             text(o, "subject"), text(o, "body"));
+    std::vector<std::string> seen;
+    for (const char* list : {"to", "cc", "bcc"})
+      for (const auto& r : strings_of(o, list)) {
+        if (std::find(seen.begin(), seen.end(), r) != seen.end()) continue;
+        seen.push_back(r);
+        run_with(sql("INSERT INTO message_copies(recipient, message, state, read_us,"
+                     " acked_us) VALUES(?, ?, 'unread', 0, 0)"),
+                 r, text(o, "id"));
+      }
+    break;
+  }
+  case event_kind::mail_read:
+    run_with(sql("UPDATE message_copies SET read_us = ?1, state = 'read'"
+                 " WHERE recipient = ?2 AND message = ?3 AND read_us = 0"),
+             e.ts_us, text(o, "recipient"), text(o, "message"));
+    break;
+  case event_kind::mail_acked:
+    run_with(sql("UPDATE message_copies SET read_us = CASE read_us WHEN 0 THEN ?1"
+                 " ELSE read_us END, acked_us = ?1, state = 'acked'"
+                 " WHERE recipient = ?2 AND message = ?3 AND acked_us = 0"),
+             e.ts_us, text(o, "recipient"), text(o, "message"));
     break;
   case event_kind::run_started:
     run_with(sql("INSERT OR REPLACE INTO runs(id, started_us, finished_us, agents, outcome,"

@@ -122,4 +122,51 @@ expected<std::vector<open_model_run>> read_open_model_runs(SQLite::Database& db)
   }
 }
 
+expected<std::vector<mail_message>> read_messages(SQLite::Database& db) {
+  try {
+    std::vector<mail_message> out;
+    SQLite::Statement q{db, "SELECT id, type, category, sender, recipients, cc, bcc, broadcast,"
+                            " thread, subject, body, payload, importance, ack_required,"
+                            " in_reply_to, created_us FROM messages ORDER BY seq"};
+    while (q.executeStep()) {
+      mail_message m;
+      m.id = q.getColumn(0).getString();
+      m.type = q.getColumn(1).getString();
+      m.category = q.getColumn(2).getString();
+      m.from = q.getColumn(3).getString();
+      m.to = string_array(q.getColumn(4).getString());
+      m.cc = string_array(q.getColumn(5).getString());
+      m.bcc = string_array(q.getColumn(6).getString());
+      m.broadcast = q.getColumn(7).getInt() != 0;
+      m.thread = q.getColumn(8).getString();
+      m.subject = q.getColumn(9).getString();
+      m.body = q.getColumn(10).getString();
+      m.payload = q.getColumn(11).getString();
+      m.importance = q.getColumn(12).getString();
+      m.ack_required = q.getColumn(13).getInt() != 0;
+      m.in_reply_to = q.getColumn(14).getString();
+      m.created_us = q.getColumn(15).getInt64();
+      out.push_back(std::move(m));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, std::string{"reading messages: "} + e.what());
+  }
+}
+
+expected<std::vector<stored_copy>> read_copy_states(SQLite::Database& db) {
+  try {
+    std::vector<stored_copy> out;
+    SQLite::Statement q{db, "SELECT message, recipient, state, read_us, acked_us"
+                            " FROM message_copies WHERE state != 'unread'"};
+    while (q.executeStep())
+      out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
+                     q.getColumn(2).getString(), q.getColumn(3).getInt64(),
+                     q.getColumn(4).getInt64()});
+    return out;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, std::string{"reading message states: "} + e.what());
+  }
+}
+
 } // namespace swarm::persistence

@@ -41,6 +41,16 @@ struct open_model_run {
 
 expected<std::vector<open_model_run>> read_open_model_runs(SQLite::Database& db);
 
+// A recipient's copy state as stored.
+struct stored_copy {
+  std::string message, recipient, state;
+  int64_t read_us = 0, acked_us = 0;
+};
+
+// Messages in sending order, and every copy that is no longer unread.
+expected<std::vector<mail_message>> read_messages(SQLite::Database& db);
+expected<std::vector<stored_copy>> read_copy_states(SQLite::Database& db);
+
 expected<std::vector<stored_agent>> read_agents(SQLite::Database& db);
 
 } // namespace swarm::persistence

@@ -43,4 +43,18 @@ std::optional<dependency_kind> parse_dependency_kind(std::string_view name) noex
   return std::nullopt;
 }
 
+const std::vector<std::string>& mail_types() {
+  static const std::vector<std::string> types = {
+    "task.help_needed",     "task.handoff",          "task.claimed",
+    "task.completed",       "task.failed",           "task.progress",
+    "task.files_changed",   "task.file_conflict",    "file.lock_request",
+    "file.lock_granted",    "file.lock_denied",      "coordination.sync",
+    "info.discovery",       "agent.started",         "agent.stopped",
+    "agent.intent.announce", "agent.intent.complete", "agent.workspace.declare",
+    "reservation.conflict", "reservation.released",  "system.shutdown",
+    "custom",
+  };
+  return types;
+}
+
 } // namespace swarm

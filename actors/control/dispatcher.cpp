@@ -1,5 +1,7 @@
 #include "actors/control/dispatcher.hpp"
 
+#include "actors/control/dispatch_support.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -13,13 +15,6 @@ namespace json = boost::json;
 namespace swarm {
 
 namespace {
-
-json::array to_array(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v)
-    a.emplace_back(s);
-  return a;
-}
 
 json::object counts_to_json(const task_counts& c) {
   return json::object{{"pending", c.pending},   {"ready", c.ready},
@@ -52,76 +47,6 @@ json::object agent_to_json(const agent_status& a) {
                       {"last_heartbeat_us", a.last_heartbeat_us}};
 }
 
-// Argument readers: a wrong type is bad_request naming the field.
-struct args_reader {
-  const json::object& args;
-
-  std::optional<std::string> text(const char* name, bool required) const {
-    auto* v = args.if_contains(name);
-    if (v == nullptr || v->is_null()) {
-      if (required)
-        throw error{errc::bad_request, std::string{"missing argument '"} + name + "'"};
-      return std::nullopt;
-    }
-    if (!v->is_string())
-      throw error{errc::bad_request, std::string{"argument '"} + name + "' must be a string"};
-    return std::string{v->get_string()};
-  }
-  bool flag(const char* name) const {
-    auto* v = args.if_contains(name);
-    if (v == nullptr || v->is_null())
-      return false;
-    if (!v->is_bool())
-      throw error{errc::bad_request, std::string{"argument '"} + name + "' must be true or false"};
-    return v->get_bool();
-  }
-  std::vector<std::string> texts(const char* name) const {
-    std::vector<std::string> out;
-    auto* v = args.if_contains(name);
-    if (v == nullptr || v->is_null())
-      return out;
-    if (!v->is_array())
-      throw error{errc::bad_request, std::string{"argument '"} + name +
-                                       "' must be an array of strings"};
-    for (const auto& x : v->get_array()) {
-      if (!x.is_string())
-        throw error{errc::bad_request, std::string{"argument '"} + name +
-                                         "' must be an array of strings"};
-      out.emplace_back(x.get_string());
-    }
-    return out;
-  }
-  std::optional<int64_t> integer(const char* name) const {
-    auto* v = args.if_contains(name);
-    if (v == nullptr || v->is_null())
-      return std::nullopt;
-    if (v->is_int64())
-      return v->get_int64();
-    if (v->is_uint64() && v->get_uint64() <= static_cast<uint64_t>(INT64_MAX))
-      return static_cast<int64_t>(v->get_uint64());
-    throw error{errc::bad_request, std::string{"argument '"} + name + "' must be an integer"};
-  }
-  bool has(const char* name) const {
-    auto* v = args.if_contains(name);
-    return v != nullptr && !v->is_null();
-  }
-  uint32_t count(const char* name) const {
-    auto* v = args.if_contains(name);
-    if (v == nullptr || !(v->is_int64() || v->is_uint64()) ||
-        (v->is_int64() && v->get_int64() < 0))
-      throw error{errc::bad_request,
-                  std::string{"argument '"} + name + "' must be a non-negative integer"};
-    return static_cast<uint32_t>(v->is_int64() ? v->get_int64() : v->get_uint64());
-  }
-};
-
-template <class T>
-T value_or_throw(expected<T> r) {
-  if (!r)
-    throw r.err();
-  return std::move(*r);
-}
-
 // A task operation's answer: the task, and the ids of tasks that became ready.
 json::value change_to_json(const task_change& c) {
   auto o = task_to_json(c.t);
@@ -136,10 +61,8 @@ int priority_arg(const args_reader& a) {
   return p ? static_cast<int>(std::clamp<int64_t>(*p, -1, 99)) : default_priority;
 }
 
-using handler = std::function<json::value(engine&, const args_reader&)>;
-
 const std::map<std::string, handler>& handlers() {
-  static const std::map<std::string, handler> table = {
+  static const std::map<std::string, handler> table = with_mail_handlers({
     {"ping", [](engine& e, const args_reader&) -> json::value {
        auto s = value_or_throw(e.status());
        return json::object{{"pong", true}, {"session", s.session}};
@@ -325,7 +248,7 @@ const std::map<std::string, handler>& handlers() {
     {"dep.rm", [](engine& e, const args_reader& a) -> json::value {
        return changed(e.remove_dependency(*a.text("task", true), *a.text("on", true)));
      }},
-  };
+  });
   return table;
 }
 

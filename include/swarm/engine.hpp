@@ -174,6 +174,29 @@ public:
                                        dependency_kind kind = dependency_kind::blocks);
   expected<task_change> remove_dependency(const std::string& task, const std::string& on);
 
+  // ---- agent mail (sender and recipients must be registered agents)
+
+  // Sends to `to` / `cc` / `bcc`, or to every other agent with `broadcast`. HANDOFF
+  // and BLOCKED messages require an ack. Answers with the stored message (id,
+  // thread) after commit; nothing is stored on error.
+  expected<mail_message> send_mail(const mail_draft& d);
+  // Replies to a message's sender in its thread ("Re: " once; importance and ack rule
+  // inherited); only its sender or a recipient may reply.
+  expected<mail_message> reply_mail(const std::string& message_id, const std::string& from,
+                                    const std::string& body);
+  // An agent's copies, newest first.
+  expected<std::vector<mail_copy>> inbox(const std::string& agent, const inbox_filter& f = {});
+  // Marks the agent's copy read / acked (an ack also reads it); the first time counts.
+  // Only a recipient may: errc::refused otherwise.
+  expected<mail_copy> read_mail(const std::string& agent, const std::string& message_id);
+  expected<mail_copy> ack_mail(const std::string& agent, const std::string& message_id);
+  // A conversation (by thread id or any of its message ids), in order; bcc shown only
+  // on messages `viewer` sent.
+  expected<std::vector<mail_message>> mail_thread(const std::string& id,
+                                                  const std::string& viewer = {});
+  // Copies that need an ack, have none, and were sent more than `older_than_ms` ago.
+  expected<std::vector<mail_copy>> unacked_mail(int64_t older_than_ms);
+
   // Agents: every agent known to the database, live ones first.
   expected<std::vector<agent_status>> agents();
   // An agent that lives outside the engine (a person, a hand-started agent) joins;

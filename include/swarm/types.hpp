@@ -135,3 +135,70 @@ struct task_counts {
 };
 
 } // namespace swarm
+
+namespace swarm {
+
+// ---- agent mail
+
+// A message as stored. Recipients are agent names; bcc is visible to the sender only
+// (everyone else sees it empty). Values of the string-typed fields:
+//   type        one of mail_types() ("task.handoff", ...) or "custom"
+//   category    "" or HANDOFF, BLOCKED (both require an ack), DECISION, INFO
+//   importance  low, normal, high, urgent
+struct mail_message {
+  std::string id;          // "msg-<n>", assigned when sent
+  std::string type = "custom";
+  std::string category;
+  std::string from;
+  std::vector<std::string> to, cc, bcc;
+  bool broadcast = false;  // sent to every registered agent but the sender
+  std::string thread;      // conversation id; a new conversation's is the message id
+  std::string subject;
+  std::string body;        // Markdown
+  std::string payload;     // a JSON object as text; empty if none
+  std::string importance = "normal";
+  bool ack_required = false;
+  std::string in_reply_to; // id of the message this answers
+  int64_t created_us = 0;
+};
+
+// One recipient's copy: unread -> read -> acked, each step timestamped once (the
+// first write wins; an ack also marks read).
+struct mail_copy {
+  mail_message m;
+  std::string recipient;
+  std::string state = "unread";
+  int64_t read_us = 0;
+  int64_t acked_us = 0;
+};
+
+// What to send. Empty `type` means "custom" (or the category's natural type).
+struct mail_draft {
+  std::string type;
+  std::string category;
+  std::string from;
+  std::vector<std::string> to, cc, bcc;
+  bool broadcast = false;
+  std::string thread;
+  std::string subject;
+  std::string body;
+  std::string payload;
+  std::string importance = "normal";
+  bool ack_required = false;
+  std::string in_reply_to;
+};
+
+// Which copies an inbox shows; newest first.
+struct inbox_filter {
+  std::string state;       // "" (any), unread, read, acked
+  bool urgent_only = false;
+  int64_t since_us = 0;    // created at or after
+  std::string thread;
+  std::string type;
+  uint32_t limit = 50;     // 1..1000
+};
+
+// The 22 message types of agent mail, plus "custom".
+const std::vector<std::string>& mail_types();
+
+} // namespace swarm

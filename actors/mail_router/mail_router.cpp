@@ -1,0 +1,183 @@
+#include "actors/mail_router/mail_router.hpp"
+
+#include "actors/mail_router/mailbox.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <set>
+
+namespace swarm {
+
+namespace {
+
+using persistence::event_kind;
+using persistence::now_us;
+
+constexpr auto ask_timeout = std::chrono::seconds(30);
+
+struct mail_router_state {
+  persistence::persistence_actor persistence;
+  coordinator_actor coordinator;
+  std::shared_ptr<mailbox> box;
+  mail_router_config cfg;
+  // Set when a journal write failed: memory is ahead of the database.
+  std::optional<error> broken;
+
+  static inline const char* name = "mail-router";
+};
+
+using self_ptr = mail_router_actor::stateful_pointer<mail_router_state>;
+
+boost::json::array json_strings(const std::vector<std::string>& v) {
+  boost::json::array a;
+  for (const auto& s : v)
+    a.emplace_back(s);
+  return a;
+}
+
+persistence::event sent_event(const mail_message& m) {
+  return persistence::make_event(
+      event_kind::mail_sent,
+      boost::json::object{{"id", m.id},
+                          {"type", m.type},
+                          {"category", m.category},
+                          {"from", m.from},
+                          {"to", json_strings(m.to)},
+                          {"cc", json_strings(m.cc)},
+                          {"bcc", json_strings(m.bcc)},
+                          {"broadcast", m.broadcast},
+                          {"thread", m.thread},
+                          {"subject", m.subject},
+                          {"body", m.body},
+                          {"payload", m.payload},
+                          {"importance", m.importance},
+                          {"ack_required", m.ack_required},
+                          {"in_reply_to", m.in_reply_to}},
+      m.created_us);
+}
+
+caf::error refuse_if_broken(self_ptr self) {
+  if (self->state.broken) return to_caf(*self->state.broken);
+  if (self->state.cfg.read_only)
+    return to_caf(errc::invalid_state,
+                  "this engine was opened inspect_only: it shows the database and changes "
+                  "nothing");
+  return {};
+}
+
+// Journals `e`, then delivers `value` (or the error) to `rp`.
+template <class T>
+void commit_then(self_ptr self, persistence::event e, caf::typed_response_promise<T> rp,
+                 T value) {
+  self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
+                persistence::event_batch{{std::move(e)}})
+      .then([rp, value = std::move(value)](int64_t) mutable { rp.deliver(std::move(value)); },
+            [self, rp](caf::error& err) mutable {
+              auto e = from_caf(err);
+              spdlog::error("mail router: journal write failed ({}); refusing further "
+                            "changes until restart",
+                            e.to_string());
+              self->state.broken = error{errc::storage_error,
+                                         "the journal could not be written (" + e.message +
+                                             "); restart the engine to recover"};
+              rp.deliver(err);
+            });
+}
+
+// Checks the draft against the registry, stores it and answers after commit.
+void send(self_ptr self, mail_draft d, caf::typed_response_promise<mail_message> rp) {
+  self->request(self->state.coordinator, ask_timeout, list_atom_v)
+      .then(
+          [self, d = std::move(d), rp](std::vector<agent_info>& known) mutable {
+            if (auto err = refuse_if_broken(self)) {
+              rp.deliver(err);
+              return;
+            }
+            std::set<std::string> agents;
+            for (const auto& a : known)
+              agents.insert(a.name);
+            auto m = self->state.box->prepare(std::move(d), agents, now_us());
+            if (!m) {
+              rp.deliver(to_caf(m.err()));
+              return;
+            }
+            self->state.box->store(*m);
+            auto e = sent_event(*m);
+            commit_then(self, std::move(e), rp, std::move(*m));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(err); });
+}
+
+mail_router_actor::behavior_type mail_router_impl(self_ptr self,
+                                                  persistence::persistence_actor persistence,
+                                                  coordinator_actor coordinator,
+                                                  std::shared_ptr<mailbox> box,
+                                                  mail_router_config cfg) {
+  self->state.persistence = std::move(persistence);
+  self->state.coordinator = std::move(coordinator);
+  self->state.box = std::move(box);
+  self->state.cfg = cfg;
+  return {
+      [=](mail_send_atom, mail_draft& d) -> caf::result<mail_message> {
+        if (auto err = refuse_if_broken(self)) return err;
+        auto rp = self->make_response_promise<mail_message>();
+        send(self, std::move(d), rp);
+        return rp;
+      },
+      [=](mail_reply_atom, const std::string& original, const std::string& from,
+          std::string& body) -> caf::result<mail_message> {
+        if (auto err = refuse_if_broken(self)) return err;
+        auto d = self->state.box->reply_draft(original, from, std::move(body));
+        if (!d) return to_caf(d.err());
+        auto rp = self->make_response_promise<mail_message>();
+        send(self, std::move(*d), rp);
+        return rp;
+      },
+      [=](inbox_atom, const std::string& agent,
+          const inbox_filter& f) -> caf::result<std::vector<mail_copy>> {
+        auto r = self->state.box->inbox(agent, f);
+        if (!r) return to_caf(r.err());
+        return std::move(*r);
+      },
+      [=](mark_atom, const std::string& agent, const std::string& id,
+          bool ack) -> caf::result<mail_copy> {
+        if (auto err = refuse_if_broken(self)) return err;
+        bool changed = false;
+        const auto now = now_us();
+        auto c = self->state.box->mark(agent, id, ack, now, changed);
+        if (!c) return to_caf(c.err());
+        if (!changed) return std::move(*c);
+        auto rp = self->make_response_promise<mail_copy>();
+        commit_then(self,
+                    persistence::make_event(ack ? event_kind::mail_acked : event_kind::mail_read,
+                                            boost::json::object{{"message", id},
+                                                                {"recipient", agent}},
+                                            now),
+                    rp, std::move(*c));
+        return rp;
+      },
+      [=](thread_atom, const std::string& id,
+          const std::string& viewer) -> caf::result<std::vector<mail_message>> {
+        auto r = self->state.box->thread(id, viewer);
+        if (!r) return to_caf(r.err());
+        return std::move(*r);
+      },
+      [=](unacked_atom, int64_t before_us) -> std::vector<mail_copy> {
+        return self->state.box->unacked_before(before_us);
+      },
+  };
+}
+
+} // namespace
+
+mail_router_actor spawn_mail_router(caf::actor_system& sys,
+                                    persistence::persistence_actor persistence,
+                                    coordinator_actor coordinator,
+                                    std::shared_ptr<mailbox> box, mail_router_config cfg) {
+  return sys.spawn(mail_router_impl, std::move(persistence), std::move(coordinator),
+                   std::move(box), cfg);
+}
+
+} // namespace swarm

@@ -1,0 +1,105 @@
+#pragma once
+// The post office's books: every message, every recipient's copy and its state, and
+// the rules of sending, reading and acknowledging. Plain C++ (no CAF, no SQLite).
+//
+// Owner: the MailRouter actor; only its thread touches an instance. Mutations return
+// what changed so the actor can journal exactly that.
+//
+// Invariants:
+// * Messages are held in sending order; ids are "msg-<n>" with n increasing.
+// * A copy exists for every recipient (to, cc, bcc, or everyone for a broadcast) and
+//   only for them; its state only moves forward (unread -> read -> acked), and each
+//   timestamp is written once.
+// * bcc is shown to the sender only.
+
+#include <swarm/error.hpp>
+#include <swarm/types.hpp>
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace swarm {
+
+struct mail_limits {
+  size_t subject_chars = 200;         // a subject is one line
+  size_t body_bytes = 256 * 1024;     // a long report fits; a log dump does not
+  size_t payload_bytes = 64 * 1024;
+  size_t recipients = 1000;
+};
+
+class mailbox {
+public:
+  // Checks a draft and turns it into the message to store: id, thread, ack rule,
+  // recipients deduplicated (the sender never receives its own broadcast). `agents`
+  // are the registered agents; sender and recipients must be among them. Errors:
+  // errc::bad_request (malformed: empty subject, unknown type, ...), errc::refused
+  // (too large — the limit is named), errc::not_found (unknown agent or message).
+  // Nothing changes until store().
+  expected<mail_message> prepare(mail_draft d, const std::set<std::string>& agents,
+                                 int64_t now_us) const;
+
+  // A reply to `original` from `from`: to its sender, in its thread, "Re: " once,
+  // importance and ack rule inherited. Only someone who sent or received the original
+  // may reply.
+  expected<mail_draft> reply_draft(const std::string& original, const std::string& from,
+                                   std::string body) const;
+
+  // Adds a prepared message and its copies (unread).
+  void store(const mail_message& m);
+
+  // Moves `agent`'s copy of `id` to read (ack=false) or acked (ack=true; also read).
+  // `changed` says whether a timestamp was written (false when already there).
+  // errc::not_found for an unknown message; errc::not_recipient-like refusal
+  // (errc::refused) when `agent` holds no copy.
+  expected<mail_copy> mark(const std::string& agent, const std::string& id, bool ack,
+                           int64_t now_us, bool& changed);
+
+  // `agent`'s copies, newest first. errc::bad_request for a limit outside 1..1000 or
+  // an unknown state.
+  expected<std::vector<mail_copy>> inbox(const std::string& agent,
+                                         const inbox_filter& f) const;
+
+  // The conversation `thread` (or the thread of the message with that id), in order;
+  // bcc shown only when `viewer` sent the message.
+  expected<std::vector<mail_message>> thread(const std::string& id,
+                                             const std::string& viewer = {}) const;
+
+  // Copies that need an ack, are not acked and were sent before `before_us`.
+  std::vector<mail_copy> unacked_before(int64_t before_us) const;
+
+  // The message as `viewer` may see it (bcc hidden unless viewer sent it).
+  mail_message view(const mail_message& m, const std::string& viewer) const;
+
+  // Restore: messages in sending order, then copies' states.
+  void restore(std::vector<mail_message> messages);
+  expected<void> restore_copy(const std::string& id, const std::string& recipient,
+                              const std::string& state, int64_t read_us, int64_t acked_us);
+
+  size_t size() const { return messages_.size(); }
+  const mail_limits& limits() const { return limits_; }
+
+private:
+  struct copy_state {
+    uint32_t message; // index into messages_
+    std::string state = "unread";
+    int64_t read_us = 0, acked_us = 0;
+  };
+  mail_copy copy_of(const copy_state& c, const std::string& recipient) const;
+  const mail_message* find(const std::string& id) const;
+
+  mail_limits limits_;
+  std::vector<mail_message> messages_;
+  std::unordered_map<std::string, uint32_t> by_id_;
+  uint64_t next_number_ = 1;
+  // recipient -> copies in sending order; (recipient, message index) -> copy.
+  std::unordered_map<std::string, std::vector<copy_state>> copies_;
+  std::unordered_map<std::string, std::vector<uint32_t>> threads_; // thread -> messages
+};
+
+// The recipients a message reaches (to, cc, bcc or the broadcast list), each once.
+std::vector<std::string> mail_recipients(const mail_message& m);
+
+} // namespace swarm

@@ -1,0 +1,197 @@
+#include "cli/mail_commands.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace json = boost::json;
+
+namespace swarm::cli {
+
+namespace {
+
+std::string text_of(const json::value& v, const char* key) {
+  auto* x = v.as_object().if_contains(key);
+  if (x == nullptr) return {};
+  return x->is_string() ? std::string{x->get_string()} : json::serialize(*x);
+}
+
+std::string when(int64_t us) {
+  const auto secs = static_cast<std::time_t>(us / 1'000'000);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::gmtime(&secs));
+  return buf;
+}
+
+std::string names(const json::value& v, const char* key) {
+  std::string out;
+  for (const auto& x : v.at(key).as_array())
+    out += (out.empty() ? "" : ", ") + std::string{x.as_string()};
+  return out;
+}
+
+void print_message(const json::value& m) {
+  std::cout << text_of(m, "id") << "  " << when(m.at("created_us").as_int64()) << " UTC  "
+            << text_of(m, "importance");
+  if (!text_of(m, "category").empty()) std::cout << "  " << text_of(m, "category");
+  if (m.at("ack_required").as_bool()) std::cout << "  (ack required)";
+  std::cout << "\n  from: " << text_of(m, "from") << "\n  to: "
+            << (m.at("broadcast").as_bool() ? "everyone (broadcast)" : names(m, "to")) << "\n";
+  if (!m.at("cc").as_array().empty()) std::cout << "  cc: " << names(m, "cc") << "\n";
+  if (!m.at("bcc").as_array().empty()) std::cout << "  bcc: " << names(m, "bcc") << "\n";
+  std::cout << "  type: " << text_of(m, "type") << "   thread: " << text_of(m, "thread") << "\n"
+            << "  subject: " << text_of(m, "subject") << "\n";
+  if (auto* s = m.as_object().if_contains("state"))
+    std::cout << "  state: " << s->as_string().c_str() << "\n";
+  if (!text_of(m, "body").empty()) std::cout << "\n" << text_of(m, "body") << "\n";
+}
+
+void print_one(const json::value& v) { print_message(v); }
+
+void print_list(const json::value& v) {
+  const auto& list = v.at("messages").as_array();
+  for (const auto& m : list) {
+    auto* s = m.as_object().if_contains("state");
+    std::printf("%-10s %-7s %-8s %-16s %s\n", text_of(m, "id").c_str(),
+                s != nullptr ? s->as_string().c_str() : "",
+                text_of(m, "category").empty() ? "-" : text_of(m, "category").c_str(),
+                text_of(m, "from").c_str(), text_of(m, "subject").c_str());
+  }
+  if (list.empty()) std::cout << "no messages\n";
+}
+
+void print_thread(const json::value& v) {
+  std::cout << "thread " << text_of(v, "id") << "\n";
+  for (const auto& m : v.at("messages").as_array()) {
+    std::cout << "\n";
+    print_message(m);
+  }
+}
+
+json::array to_array(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v)
+    a.emplace_back(s);
+  return a;
+}
+
+int usage(const std::string& message) {
+  std::cerr << "swarm: " << message << "\n";
+  return 2;
+}
+
+} // namespace
+
+void register_mail_commands(CLI::App& app, mail_commands& mc) {
+  auto* mail = app.add_subcommand("mail", "agent mail: send, reply, inbox, read, ack, thread");
+  mail->require_subcommand(1);
+  mc.send = mail->add_subcommand("send", "send a message");
+  mc.send->add_option("--from", mc.from, "sending agent")->required();
+  mc.send->add_option("--to", mc.to, "recipient (repeat, or comma separated)")->delimiter(',');
+  mc.send->add_option("--cc", mc.cc, "copy to (repeat, or comma separated)")->delimiter(',');
+  mc.send->add_option("--bcc", mc.bcc, "blind copy to (only you see it)")->delimiter(',');
+  mc.send->add_flag("--broadcast", mc.broadcast, "to every other registered agent");
+  mc.send->add_option("--category", mc.category, "HANDOFF, BLOCKED, DECISION or INFO");
+  mc.send->add_option("--type", mc.type, "message type, e.g. task.handoff (default custom)");
+  mc.send->add_option("--thread", mc.thread, "conversation id (default: a new one)");
+  mc.send->add_option("--importance", mc.importance, "low, normal, high or urgent")
+      ->capture_default_str();
+  mc.send->add_flag("--ack", mc.ack, "require an acknowledgement");
+  mc.send->add_option("--subject", mc.subject, "one line")->required();
+  auto* body = mc.send->add_option("--body", mc.body, "Markdown text");
+  auto* file = mc.send->add_option("--body-file", mc.body_file, "read the body from a file");
+  body->excludes(file);
+  mc.send->add_option("--payload", mc.payload, "a JSON object");
+  mc.reply = mail->add_subcommand("reply", "answer a message in its thread");
+  mc.reply->add_option("message", mc.message, "message id")->required();
+  mc.reply->add_option("--from", mc.from, "replying agent")->required();
+  mc.reply->add_option("--body", mc.body, "Markdown text");
+  mc.inbox = mail->add_subcommand("inbox", "an agent's messages, newest first");
+  mc.inbox->add_option("--agent", mc.agent, "whose inbox")->required();
+  mc.inbox->add_option("--state", mc.state, "unread, read or acked");
+  mc.inbox->add_flag("--urgent", mc.urgent, "urgent messages only");
+  mc.inbox->add_option("--since", mc.since, "sent within this long, e.g. 10m");
+  mc.inbox->add_option("--thread", mc.thread, "one conversation");
+  mc.inbox->add_option("--type", mc.type, "one message type");
+  mc.inbox->add_option("--limit", mc.limit, "at most this many (1..1000)")->capture_default_str();
+  mc.read = mail->add_subcommand("read", "mark a message read");
+  mc.ack_cmd = mail->add_subcommand("ack", "acknowledge a message (also marks it read)");
+  for (auto* c : {mc.read, mc.ack_cmd}) {
+    c->add_option("--agent", mc.agent, "the recipient")->required();
+    c->add_option("--message", mc.message, "message id")->required();
+  }
+  mc.thread_cmd = mail->add_subcommand("thread", "a whole conversation, in order");
+  mc.thread_cmd->add_option("id", mc.message, "thread id or any of its message ids")->required();
+  mc.thread_cmd->add_option("--agent", mc.agent, "viewer (sees the bcc of what it sent)");
+  mc.unacked = mail->add_subcommand("unacked", "messages awaiting an ack");
+  mc.unacked->add_option("--older-than", mc.older_than, "sent longer ago than, e.g. 10m")
+      ->capture_default_str();
+  for (auto* c : {mc.send, mc.reply, mc.inbox, mc.read, mc.ack_cmd, mc.thread_cmd, mc.unacked})
+    add_common(c, mc.common);
+}
+
+std::optional<int> run_mail_commands(const mail_commands& mc) {
+  const common_flags& f = mc.common;
+  auto send = [&](const char* op, json::object args, void (*human)(const json::value&)) {
+    return print_result(call(f, op, std::move(args), true), f.json_out, human);
+  };
+  if (mc.send->parsed()) {
+    std::string body = mc.body;
+    if (!mc.body_file.empty()) {
+      std::ifstream in{mc.body_file, std::ios::binary};
+      if (!in) return usage("cannot read --body-file " + mc.body_file);
+      std::ostringstream s;
+      s << in.rdbuf();
+      body = s.str();
+    }
+    json::object args{{"from", mc.from},         {"to", to_array(mc.to)},
+                      {"cc", to_array(mc.cc)},    {"bcc", to_array(mc.bcc)},
+                      {"broadcast", mc.broadcast}, {"category", mc.category},
+                      {"type", mc.type},          {"thread", mc.thread},
+                      {"importance", mc.importance}, {"ack_required", mc.ack},
+                      {"subject", mc.subject},    {"body", body},
+                      {"payload", mc.payload}};
+    return send("mail.send", std::move(args), print_one);
+  }
+  if (mc.reply->parsed())
+    return send("mail.reply", {{"message", mc.message}, {"from", mc.from}, {"body", mc.body}},
+                print_one);
+  if (mc.read->parsed() || mc.ack_cmd->parsed())
+    return send(mc.read->parsed() ? "mail.read" : "mail.ack",
+                {{"agent", mc.agent}, {"message", mc.message}}, print_one);
+  if (mc.inbox->parsed()) {
+    json::object args{{"agent", mc.agent}, {"urgent", mc.urgent}, {"limit", mc.limit}};
+    if (!mc.state.empty()) args["state"] = mc.state;
+    if (!mc.thread.empty()) args["thread"] = mc.thread;
+    if (!mc.type.empty()) args["type"] = mc.type;
+    if (!mc.since.empty()) {
+      auto ms = parse_duration_ms(mc.since);
+      if (!ms) return usage("--since takes a duration such as 90s, 10m or 2h");
+      using namespace std::chrono;
+      args["since_us"] =
+          duration_cast<microseconds>(system_clock::now().time_since_epoch()).count() -
+          *ms * 1000;
+    }
+    return print_result(call(f, "mail.inbox", std::move(args), false), f.json_out, print_list);
+  }
+  if (mc.thread_cmd->parsed()) {
+    json::object args{{"id", mc.message}};
+    if (!mc.agent.empty()) args["agent"] = mc.agent;
+    return print_result(call(f, "mail.thread", std::move(args), false), f.json_out,
+                        print_thread);
+  }
+  if (mc.unacked->parsed()) {
+    auto ms = parse_duration_ms(mc.older_than);
+    if (!ms) return usage("--older-than takes a duration such as 90s, 10m or 2h");
+    return print_result(call(f, "mail.unacked", {{"older_than_ms", *ms}}, false), f.json_out,
+                        print_list);
+  }
+  return std::nullopt;
+}
+
+} // namespace swarm::cli

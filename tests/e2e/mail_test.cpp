@@ -1,0 +1,129 @@
+// `swarm mail`: send, inbox, read, ack, reply, thread, unacked — on the database
+// directly and through a running engine, and across a crash.
+
+#include "tests/e2e/e2e_support.hpp"
+
+#include <chrono>
+
+namespace {
+using namespace e2e;
+using namespace std::chrono_literals;
+
+json::value ok_json(const temp_dir& dir, std::vector<std::string> args) {
+  args.push_back("--json");
+  auto r = swarm(dir.path(), args);
+  INFO(r);
+  REQUIRE(r.exit_code == 0);
+  return parse_json(r.out);
+}
+
+void register_agents(const temp_dir& dir, std::initializer_list<const char*> names) {
+  for (const char* n : names)
+    REQUIRE(swarm(dir.path(), {"agent", "register", n}).exit_code == 0);
+}
+
+} // namespace
+
+TEST_CASE("mail works on the database without an engine", "[e2e][mail]") {
+  temp_dir dir;
+  register_agents(dir, {"alice", "bob", "carol"});
+
+  write_text(dir / "body.md", "## Done\n\nThe token endpoint is in `src/auth.cpp`.\n");
+  auto sent = ok_json(dir, {"mail", "send", "--from", "alice", "--to", "bob", "--bcc", "carol",
+                            "--category", "handoff", "--subject", "Auth API ready",
+                            "--body-file", "body.md", "--payload", R"({"files":["src/auth.cpp"]})"});
+  const std::string id = str_at(sent, "id");
+  CHECK(str_at(sent, "category") == "HANDOFF");
+  CHECK(sent.at("ack_required").as_bool());
+  CHECK(str_at(sent, "thread") == id);
+  CHECK(str_at(sent, "body").find("src/auth.cpp") != std::string::npos);
+  CHECK(sent.at("bcc").as_array().size() == 1); // the sender sees its bcc
+
+  auto inbox = ok_json(dir, {"mail", "inbox", "--agent", "bob", "--state", "unread"});
+  REQUIRE(inbox.at("messages").as_array().size() == 1);
+  const auto& copy = inbox.at("messages").as_array()[0];
+  CHECK(str_at(copy, "state") == "unread");
+  CHECK(copy.at("bcc").as_array().empty()); // bob does not see who else got it
+  CHECK(copy.at("payload").at("files").as_array().size() == 1);
+  auto carol = ok_json(dir, {"mail", "inbox", "--agent", "carol"});
+  CHECK(carol.at("messages").as_array()[0].at("bcc").as_array().empty());
+
+  // Only a recipient may read or ack.
+  auto outsider = swarm(dir.path(), {"mail", "ack", "--agent", "alice", "--message", id});
+  CHECK(outsider.exit_code == 1);
+  CHECK(outsider.err.find("only a recipient") != std::string::npos);
+
+  auto read = ok_json(dir, {"mail", "read", "--agent", "bob", "--message", id});
+  CHECK(str_at(read, "state") == "read");
+  auto unacked = ok_json(dir, {"mail", "unacked"});
+  CHECK(unacked.at("messages").as_array().size() == 2); // bob and carol
+  auto acked = ok_json(dir, {"mail", "ack", "--agent", "bob", "--message", id});
+  CHECK(str_at(acked, "state") == "acked");
+  CHECK(int_at(acked, "read_us") == int_at(read, "read_us")); // the first read counts
+
+  auto reply = ok_json(dir, {"mail", "reply", id, "--from", "bob", "--body", "On it"});
+  CHECK(str_at(reply, "subject") == "Re: Auth API ready");
+  CHECK(str_at(reply, "thread") == id);
+  CHECK(reply.at("ack_required").as_bool());
+  auto thread = ok_json(dir, {"mail", "thread", str_at(reply, "id")});
+  CHECK(str_at(thread, "id") == id);
+  CHECK(thread.at("messages").as_array().size() == 2);
+
+  auto broadcast = ok_json(dir, {"mail", "send", "--from", "carol", "--broadcast", "--subject",
+                                 "Release at noon", "--importance", "urgent"});
+  CHECK(broadcast.at("to").as_array().size() == 2);
+  auto urgent = ok_json(dir, {"mail", "inbox", "--agent", "alice", "--urgent"});
+  CHECK(urgent.at("messages").as_array().size() == 1);
+
+  // Bad input: a clear reason, nothing stored.
+  const auto before = query_int(dir.db(), "SELECT COUNT(*) FROM messages");
+  auto unknown = swarm(dir.path(), {"mail", "send", "--from", "alice", "--to", "bob,zed",
+                                    "--subject", "Hi"});
+  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.err.find("'zed' is not a registered agent") != std::string::npos);
+  auto empty = swarm(dir.path(), {"mail", "send", "--from", "alice", "--to", "bob",
+                                  "--subject", " "});
+  CHECK(empty.exit_code == 2);
+  CHECK(empty.err.find("needs a subject") != std::string::npos);
+  write_text(dir / "huge.md", std::string(300 * 1024, 'x'));
+  auto huge = swarm(dir.path(), {"mail", "send", "--from", "alice", "--to", "bob", "--subject",
+                                 "Log", "--body-file", "huge.md"});
+  CHECK(huge.exit_code == 1);
+  CHECK(huge.err.find("the limit is 262144 bytes") != std::string::npos);
+  CHECK(query_int(dir.db(), "SELECT COUNT(*) FROM messages") == before);
+
+  auto human = swarm(dir.path(), {"mail", "inbox", "--agent", "bob"});
+  INFO(human);
+  CHECK(human.exit_code == 0);
+  CHECK(human.out.find("Auth API ready") != std::string::npos);
+
+  auto replay = swarm(dir.path(), {"replay", "--verify"});
+  INFO(replay);
+  CHECK(replay.exit_code == 0);
+}
+
+TEST_CASE("mail sent to a running engine survives its crash and is acked afterwards",
+          "[e2e][mail]") {
+  temp_dir dir;
+  register_agents(dir, {"lead", "worker"});
+  write_text(dir / "plan.md", "# Slow\n- One\n- Two\n");
+  process run{dir.path(), {"run", "plan.md", "--agents", "1", "--work-ms", "5000-6000"}};
+  REQUIRE(poll_until(20s, [&] {
+    if (!run.running()) FAIL("the run ended early: " << run.result());
+    return fs::exists(dir.path() / ".swarm" / "control.sock");
+  }));
+  auto sent = ok_json(dir, {"mail", "send", "--from", "lead", "--to", "worker", "--category",
+                            "BLOCKED", "--subject", "Waiting on the schema"});
+  const std::string id = str_at(sent, "id");
+  // Acknowledged means committed: kill the engine at once.
+  run.kill_hard();
+  auto inbox = ok_json(dir, {"mail", "inbox", "--agent", "worker"});
+  REQUIRE(inbox.at("messages").as_array().size() == 1);
+  CHECK(str_at(inbox.at("messages").as_array()[0], "id") == id);
+  CHECK(str_at(inbox.at("messages").as_array()[0], "state") == "unread");
+  auto acked = ok_json(dir, {"mail", "ack", "--agent", "worker", "--message", id});
+  CHECK(str_at(acked, "state") == "acked");
+  auto again = ok_json(dir, {"mail", "inbox", "--agent", "worker", "--state", "acked"});
+  CHECK(again.at("messages").as_array().size() == 1);
+  CHECK(swarm(dir.path(), {"replay", "--verify"}).exit_code == 0);
+}
