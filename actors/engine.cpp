@@ -209,6 +209,7 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
                                                    "; run `swarm replay --verify`");
     p->mail = spawn_mail_router(*p->sys, p->persist, p->coordinator, std::move(box),
                                 mail_router_config{p->opts.inspect_only});
+    p->mail_search = spawn_mail_search(*p->sys, p->opts.db_path);
   }
 
   if (!p->opts.inspect_only) {
@@ -293,6 +294,7 @@ void engine::impl::stop_actors() {
   }
   stop(caf::actor_cast<caf::actor>(queue));
   stop(caf::actor_cast<caf::actor>(mail));
+  stop(caf::actor_cast<caf::actor>(mail_search));
   stop(caf::actor_cast<caf::actor>(coordinator));
   // Everything the producers sent is in the persistence mailbox: commit it, then stop.
   self->request(persist, stop_timeout, persistence::sync_atom_v)
@@ -305,6 +307,7 @@ void engine::impl::stop_actors() {
   persist = nullptr;
   queue = nullptr;
   mail = nullptr;
+  mail_search = nullptr;
   coordinator = nullptr;
 }
 
@@ -675,6 +678,13 @@ expected<mail_copy> engine::ack_mail(const std::string& agent, const std::string
 expected<std::vector<mail_message>> engine::mail_thread(const std::string& id,
                                                         const std::string& viewer) {
   return impl_->ask<std::vector<mail_message>>(impl_->mail, thread_atom_v, id, viewer);
+}
+
+expected<std::vector<mail_message>> engine::search_mail(const std::string& query,
+                                                        const std::string& viewer,
+                                                        uint32_t limit) {
+  return impl_->ask<std::vector<mail_message>>(impl_->mail_search, search_atom_v, query, viewer,
+                                               limit);
 }
 
 expected<std::vector<mail_copy>> engine::unacked_mail(int64_t older_than_ms) {

@@ -6,6 +6,7 @@
 #include "actors/control/control_server.hpp"
 #include "actors/coordinator/coordinator.hpp"
 #include "actors/mail_router/mail_router.hpp"
+#include "actors/mail_router/mail_search.hpp"
 #include "actors/messages.hpp"
 #include "actors/task_queue/task_queue.hpp"
 #include "persistence/db_lock.hpp"
@@ -33,6 +34,7 @@ struct engine::impl {
   task_queue_actor queue;
   coordinator_actor coordinator;
   mail_router_actor mail;
+  mail_search_actor mail_search;
   std::mutex mtx; // guards agents and server
   std::vector<agent_actor> agents; // added, not yet finished
   // Runs every model subprocess; made with the first agents, destroyed after the

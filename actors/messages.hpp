@@ -45,6 +45,7 @@ CAF_ADD_ATOM(swarm, swarm, inbox_atom, "inbox")
 CAF_ADD_ATOM(swarm, swarm, mark_atom, "mark")
 CAF_ADD_ATOM(swarm, swarm, thread_atom, "thread")
 CAF_ADD_ATOM(swarm, swarm, unacked_atom, "unacked")
+CAF_ADD_ATOM(swarm, swarm, search_atom, "search")
 
 namespace swarm {
 

@@ -41,17 +41,21 @@ void print_message(const json::value& m) {
   if (!text_of(m, "category").empty()) std::cout << "  " << text_of(m, "category");
   if (m.at("ack_required").as_bool()) std::cout << "  (ack required)";
   std::cout << "\n  from: " << text_of(m, "from") << "\n  to: "
-            << (m.at("broadcast").as_bool() ? "everyone (broadcast)" : names(m, "to")) << "\n";
+            << (m.at("broadcast").as_bool() ? "everyone (broadcast)" : names(m, "to"))
+            << "\n";
   if (!m.at("cc").as_array().empty()) std::cout << "  cc: " << names(m, "cc") << "\n";
   if (!m.at("bcc").as_array().empty()) std::cout << "  bcc: " << names(m, "bcc") << "\n";
-  std::cout << "  type: " << text_of(m, "type") << "   thread: " << text_of(m, "thread") << "\n"
+  std::cout << "  type: " << text_of(m, "type") << "   thread: " << text_of(m, "thread")
+            << "\n"
             << "  subject: " << text_of(m, "subject") << "\n";
   if (auto* s = m.as_object().if_contains("state"))
     std::cout << "  state: " << s->as_string().c_str() << "\n";
   if (!text_of(m, "body").empty()) std::cout << "\n" << text_of(m, "body") << "\n";
 }
 
-void print_one(const json::value& v) { print_message(v); }
+void print_one(const json::value& v) {
+  print_message(v);
+}
 
 void print_list(const json::value& v) {
   const auto& list = v.at("messages").as_array();
@@ -88,23 +92,28 @@ int usage(const std::string& message) {
 } // namespace
 
 void register_mail_commands(CLI::App& app, mail_commands& mc) {
-  auto* mail = app.add_subcommand("mail", "agent mail: send, reply, inbox, read, ack, thread");
+  auto* mail =
+      app.add_subcommand("mail", "agent mail: send, reply, inbox, read, ack, thread");
   mail->require_subcommand(1);
   mc.send = mail->add_subcommand("send", "send a message");
   mc.send->add_option("--from", mc.from, "sending agent")->required();
-  mc.send->add_option("--to", mc.to, "recipient (repeat, or comma separated)")->delimiter(',');
-  mc.send->add_option("--cc", mc.cc, "copy to (repeat, or comma separated)")->delimiter(',');
+  mc.send->add_option("--to", mc.to, "recipient (repeat, or comma separated)")
+      ->delimiter(',');
+  mc.send->add_option("--cc", mc.cc, "copy to (repeat, or comma separated)")
+      ->delimiter(',');
   mc.send->add_option("--bcc", mc.bcc, "blind copy to (only you see it)")->delimiter(',');
   mc.send->add_flag("--broadcast", mc.broadcast, "to every other registered agent");
   mc.send->add_option("--category", mc.category, "HANDOFF, BLOCKED, DECISION or INFO");
-  mc.send->add_option("--type", mc.type, "message type, e.g. task.handoff (default custom)");
+  mc.send->add_option("--type", mc.type,
+                      "message type, e.g. task.handoff (default custom)");
   mc.send->add_option("--thread", mc.thread, "conversation id (default: a new one)");
   mc.send->add_option("--importance", mc.importance, "low, normal, high or urgent")
       ->capture_default_str();
   mc.send->add_flag("--ack", mc.ack, "require an acknowledgement");
   mc.send->add_option("--subject", mc.subject, "one line")->required();
   auto* body = mc.send->add_option("--body", mc.body, "Markdown text");
-  auto* file = mc.send->add_option("--body-file", mc.body_file, "read the body from a file");
+  auto* file =
+      mc.send->add_option("--body-file", mc.body_file, "read the body from a file");
   body->excludes(file);
   mc.send->add_option("--payload", mc.payload, "a JSON object");
   mc.reply = mail->add_subcommand("reply", "answer a message in its thread");
@@ -118,7 +127,8 @@ void register_mail_commands(CLI::App& app, mail_commands& mc) {
   mc.inbox->add_option("--since", mc.since, "sent within this long, e.g. 10m");
   mc.inbox->add_option("--thread", mc.thread, "one conversation");
   mc.inbox->add_option("--type", mc.type, "one message type");
-  mc.inbox->add_option("--limit", mc.limit, "at most this many (1..1000)")->capture_default_str();
+  mc.inbox->add_option("--limit", mc.limit, "at most this many (1..1000)")
+      ->capture_default_str();
   mc.read = mail->add_subcommand("read", "mark a message read");
   mc.ack_cmd = mail->add_subcommand("ack", "acknowledge a message (also marks it read)");
   for (auto* c : {mc.read, mc.ack_cmd}) {
@@ -126,12 +136,22 @@ void register_mail_commands(CLI::App& app, mail_commands& mc) {
     c->add_option("--message", mc.message, "message id")->required();
   }
   mc.thread_cmd = mail->add_subcommand("thread", "a whole conversation, in order");
-  mc.thread_cmd->add_option("id", mc.message, "thread id or any of its message ids")->required();
+  mc.thread_cmd->add_option("id", mc.message, "thread id or any of its message ids")
+      ->required();
   mc.thread_cmd->add_option("--agent", mc.agent, "viewer (sees the bcc of what it sent)");
   mc.unacked = mail->add_subcommand("unacked", "messages awaiting an ack");
   mc.unacked->add_option("--older-than", mc.older_than, "sent longer ago than, e.g. 10m")
       ->capture_default_str();
-  for (auto* c : {mc.send, mc.reply, mc.inbox, mc.read, mc.ack_cmd, mc.thread_cmd, mc.unacked})
+  mc.search = mail->add_subcommand("search", "full-text search in an agent's mail");
+  mc.search
+      ->add_option("query", mc.query,
+                   "words or \"phrases\"; subject:, body:, from:, thread: narrow them")
+      ->required();
+  mc.search->add_option("--agent", mc.agent, "whose mail (sent or received)")->required();
+  mc.search->add_option("--limit", mc.limit, "at most this many (1..1000)")
+      ->capture_default_str();
+  for (auto* c : {mc.send, mc.reply, mc.inbox, mc.read, mc.ack_cmd, mc.thread_cmd,
+                  mc.unacked, mc.search})
     add_common(c, mc.common);
 }
 
@@ -149,17 +169,24 @@ std::optional<int> run_mail_commands(const mail_commands& mc) {
       s << in.rdbuf();
       body = s.str();
     }
-    json::object args{{"from", mc.from},         {"to", to_array(mc.to)},
-                      {"cc", to_array(mc.cc)},    {"bcc", to_array(mc.bcc)},
-                      {"broadcast", mc.broadcast}, {"category", mc.category},
-                      {"type", mc.type},          {"thread", mc.thread},
-                      {"importance", mc.importance}, {"ack_required", mc.ack},
-                      {"subject", mc.subject},    {"body", body},
+    json::object args{{"from", mc.from},
+                      {"to", to_array(mc.to)},
+                      {"cc", to_array(mc.cc)},
+                      {"bcc", to_array(mc.bcc)},
+                      {"broadcast", mc.broadcast},
+                      {"category", mc.category},
+                      {"type", mc.type},
+                      {"thread", mc.thread},
+                      {"importance", mc.importance},
+                      {"ack_required", mc.ack},
+                      {"subject", mc.subject},
+                      {"body", body},
                       {"payload", mc.payload}};
     return send("mail.send", std::move(args), print_one);
   }
   if (mc.reply->parsed())
-    return send("mail.reply", {{"message", mc.message}, {"from", mc.from}, {"body", mc.body}},
+    return send("mail.reply",
+                {{"message", mc.message}, {"from", mc.from}, {"body", mc.body}},
                 print_one);
   if (mc.read->parsed() || mc.ack_cmd->parsed())
     return send(mc.read->parsed() ? "mail.read" : "mail.ack",
@@ -177,7 +204,8 @@ std::optional<int> run_mail_commands(const mail_commands& mc) {
           duration_cast<microseconds>(system_clock::now().time_since_epoch()).count() -
           *ms * 1000;
     }
-    return print_result(call(f, "mail.inbox", std::move(args), false), f.json_out, print_list);
+    return print_result(call(f, "mail.inbox", std::move(args), false), f.json_out,
+                        print_list);
   }
   if (mc.thread_cmd->parsed()) {
     json::object args{{"id", mc.message}};
@@ -185,11 +213,16 @@ std::optional<int> run_mail_commands(const mail_commands& mc) {
     return print_result(call(f, "mail.thread", std::move(args), false), f.json_out,
                         print_thread);
   }
+  if (mc.search->parsed())
+    return print_result(
+        call(f, "mail.search",
+             {{"query", mc.query}, {"agent", mc.agent}, {"limit", mc.limit}}, false),
+        f.json_out, print_list);
   if (mc.unacked->parsed()) {
     auto ms = parse_duration_ms(mc.older_than);
     if (!ms) return usage("--older-than takes a duration such as 90s, 10m or 2h");
-    return print_result(call(f, "mail.unacked", {{"older_than_ms", *ms}}, false), f.json_out,
-                        print_list);
+    return print_result(call(f, "mail.unacked", {{"older_than_ms", *ms}}, false),
+                        f.json_out, print_list);
   }
   return std::nullopt;
 }

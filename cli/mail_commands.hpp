@@ -21,7 +21,9 @@ struct mail_commands {
   bool broadcast = false, ack = false, urgent = false;
   uint32_t limit = 50;
   CLI::App *send = nullptr, *reply = nullptr, *inbox = nullptr, *read = nullptr,
-           *ack_cmd = nullptr, *thread_cmd = nullptr, *unacked = nullptr;
+           *ack_cmd = nullptr, *thread_cmd = nullptr, *unacked = nullptr,
+           *search = nullptr;
+  std::string query;
 };
 
 void register_mail_commands(CLI::App& app, mail_commands& mc);

@@ -122,32 +122,75 @@ expected<std::vector<open_model_run>> read_open_model_runs(SQLite::Database& db)
   }
 }
 
+namespace {
+
+constexpr const char* message_columns =
+    "m.id, m.type, m.category, m.sender, m.recipients, m.cc, m.bcc, m.broadcast, m.thread,"
+    " m.subject, m.body, m.payload, m.importance, m.ack_required, m.in_reply_to,"
+    " m.created_us";
+
+mail_message message_row(SQLite::Statement& q) {
+  mail_message m;
+  m.id = q.getColumn(0).getString();
+  m.type = q.getColumn(1).getString();
+  m.category = q.getColumn(2).getString();
+  m.from = q.getColumn(3).getString();
+  m.to = string_array(q.getColumn(4).getString());
+  m.cc = string_array(q.getColumn(5).getString());
+  m.bcc = string_array(q.getColumn(6).getString());
+  m.broadcast = q.getColumn(7).getInt() != 0;
+  m.thread = q.getColumn(8).getString();
+  m.subject = q.getColumn(9).getString();
+  m.body = q.getColumn(10).getString();
+  m.payload = q.getColumn(11).getString();
+  m.importance = q.getColumn(12).getString();
+  m.ack_required = q.getColumn(13).getInt() != 0;
+  m.in_reply_to = q.getColumn(14).getString();
+  m.created_us = q.getColumn(15).getInt64();
+  return m;
+}
+
+} // namespace
+
+expected<std::vector<mail_message>> search_messages(SQLite::Database& db,
+                                                    const std::string& match,
+                                                    const std::string& from,
+                                                    const std::string& thread,
+                                                    const std::string& viewer, uint32_t limit) {
+  try {
+    std::string sql = std::string{"SELECT "} + message_columns;
+    sql += match.empty() ? " FROM messages m WHERE 1"
+                         : " FROM messages_fts f JOIN messages m ON m.seq = f.rowid"
+                           " WHERE messages_fts MATCH :match";
+    sql += " AND (:from = '' OR m.sender = :from) AND (:thread = '' OR m.thread = :thread)"
+           " AND (m.sender = :viewer OR EXISTS (SELECT 1 FROM message_copies c"
+           " WHERE c.recipient = :viewer AND c.message = m.id))";
+    sql += match.empty() ? " ORDER BY m.seq DESC" : " ORDER BY bm25(messages_fts, 2.0, 1.0), m.seq DESC";
+    sql += " LIMIT :limit";
+    SQLite::Statement q{db, sql};
+    if (!match.empty()) q.bind(":match", match);
+    q.bind(":from", from);
+    q.bind(":thread", thread);
+    q.bind(":viewer", viewer);
+    q.bind(":limit", static_cast<int64_t>(limit));
+    std::vector<mail_message> out;
+    while (q.executeStep()) {
+      out.push_back(message_row(q));
+      if (out.back().from != viewer) out.back().bcc.clear();
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return make_error(errc::bad_request, std::string{"the search could not run: "} + e.what());
+  }
+}
+
 expected<std::vector<mail_message>> read_messages(SQLite::Database& db) {
   try {
     std::vector<mail_message> out;
-    SQLite::Statement q{db, "SELECT id, type, category, sender, recipients, cc, bcc, broadcast,"
-                            " thread, subject, body, payload, importance, ack_required,"
-                            " in_reply_to, created_us FROM messages ORDER BY seq"};
-    while (q.executeStep()) {
-      mail_message m;
-      m.id = q.getColumn(0).getString();
-      m.type = q.getColumn(1).getString();
-      m.category = q.getColumn(2).getString();
-      m.from = q.getColumn(3).getString();
-      m.to = string_array(q.getColumn(4).getString());
-      m.cc = string_array(q.getColumn(5).getString());
-      m.bcc = string_array(q.getColumn(6).getString());
-      m.broadcast = q.getColumn(7).getInt() != 0;
-      m.thread = q.getColumn(8).getString();
-      m.subject = q.getColumn(9).getString();
-      m.body = q.getColumn(10).getString();
-      m.payload = q.getColumn(11).getString();
-      m.importance = q.getColumn(12).getString();
-      m.ack_required = q.getColumn(13).getInt() != 0;
-      m.in_reply_to = q.getColumn(14).getString();
-      m.created_us = q.getColumn(15).getInt64();
-      out.push_back(std::move(m));
-    }
+    SQLite::Statement q{db, std::string{"SELECT "} + message_columns +
+                                " FROM messages m ORDER BY m.seq"};
+    while (q.executeStep())
+      out.push_back(message_row(q));
     return out;
   } catch (const std::exception& e) {
     return make_error(errc::storage_error, std::string{"reading messages: "} + e.what());

@@ -47,6 +47,17 @@ struct stored_copy {
   int64_t read_us = 0, acked_us = 0;
 };
 
+// Full-text search over messages a viewer sent or received (a subject hit weighs twice
+// a body hit): `match` is an FTS5
+// expression (empty: none), `from` / `thread` exact filters (empty: any). Best bm25
+// match first (newest first without `match`). bcc is left out unless the viewer sent
+// the message.
+expected<std::vector<mail_message>> search_messages(SQLite::Database& db,
+                                                    const std::string& match,
+                                                    const std::string& from,
+                                                    const std::string& thread,
+                                                    const std::string& viewer, uint32_t limit);
+
 // Messages in sending order, and every copy that is no longer unread.
 expected<std::vector<mail_message>> read_messages(SQLite::Database& db);
 expected<std::vector<stored_copy>> read_copy_states(SQLite::Database& db);

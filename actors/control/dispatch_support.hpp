@@ -38,42 +38,41 @@ struct args_reader {
       return std::nullopt;
     }
     if (!v->is_string())
-      throw error{errc::bad_request, std::string{"argument '"} + name + "' must be a string"};
+      throw error{errc::bad_request,
+                  std::string{"argument '"} + name + "' must be a string"};
     return std::string{v->get_string()};
   }
   bool flag(const char* name) const {
     auto* v = args.if_contains(name);
-    if (v == nullptr || v->is_null())
-      return false;
+    if (v == nullptr || v->is_null()) return false;
     if (!v->is_bool())
-      throw error{errc::bad_request, std::string{"argument '"} + name + "' must be true or false"};
+      throw error{errc::bad_request,
+                  std::string{"argument '"} + name + "' must be true or false"};
     return v->get_bool();
   }
   std::vector<std::string> texts(const char* name) const {
     std::vector<std::string> out;
     auto* v = args.if_contains(name);
-    if (v == nullptr || v->is_null())
-      return out;
+    if (v == nullptr || v->is_null()) return out;
     if (!v->is_array())
-      throw error{errc::bad_request, std::string{"argument '"} + name +
-                                       "' must be an array of strings"};
+      throw error{errc::bad_request,
+                  std::string{"argument '"} + name + "' must be an array of strings"};
     for (const auto& x : v->get_array()) {
       if (!x.is_string())
-        throw error{errc::bad_request, std::string{"argument '"} + name +
-                                         "' must be an array of strings"};
+        throw error{errc::bad_request,
+                    std::string{"argument '"} + name + "' must be an array of strings"};
       out.emplace_back(x.get_string());
     }
     return out;
   }
   std::optional<int64_t> integer(const char* name) const {
     auto* v = args.if_contains(name);
-    if (v == nullptr || v->is_null())
-      return std::nullopt;
-    if (v->is_int64())
-      return v->get_int64();
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    if (v->is_int64()) return v->get_int64();
     if (v->is_uint64() && v->get_uint64() <= static_cast<uint64_t>(INT64_MAX))
       return static_cast<int64_t>(v->get_uint64());
-    throw error{errc::bad_request, std::string{"argument '"} + name + "' must be an integer"};
+    throw error{errc::bad_request,
+                std::string{"argument '"} + name + "' must be an integer"};
   }
   bool has(const char* name) const {
     auto* v = args.if_contains(name);
@@ -89,10 +88,8 @@ struct args_reader {
   }
 };
 
-template <class T>
-T value_or_throw(expected<T> r) {
-  if (!r)
-    throw r.err();
+template <class T> T value_or_throw(expected<T> r) {
+  if (!r) throw r.err();
   return std::move(*r);
 }
 

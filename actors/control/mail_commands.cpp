@@ -70,8 +70,9 @@ handler_table with_mail_handlers(handler_table table) {
     return message_to_json(value_or_throw(e.send_mail(d)));
   });
   table.emplace("mail.reply", [](engine& e, const args_reader& a) -> json::value {
-    return message_to_json(value_or_throw(e.reply_mail(
-        *a.text("message", true), *a.text("from", true), a.text("body", false).value_or(""))));
+    return message_to_json(
+        value_or_throw(e.reply_mail(*a.text("message", true), *a.text("from", true),
+                                    a.text("body", false).value_or(""))));
   });
   table.emplace("mail.inbox", [](engine& e, const args_reader& a) -> json::value {
     inbox_filter f;
@@ -84,12 +85,12 @@ handler_table with_mail_handlers(handler_table table) {
     return copies_to_json(value_or_throw(e.inbox(*a.text("agent", true), f)));
   });
   table.emplace("mail.read", [](engine& e, const args_reader& a) -> json::value {
-    return copy_to_json(value_or_throw(e.read_mail(*a.text("agent", true),
-                                                   *a.text("message", true))));
+    return copy_to_json(
+        value_or_throw(e.read_mail(*a.text("agent", true), *a.text("message", true))));
   });
   table.emplace("mail.ack", [](engine& e, const args_reader& a) -> json::value {
-    return copy_to_json(value_or_throw(e.ack_mail(*a.text("agent", true),
-                                                  *a.text("message", true))));
+    return copy_to_json(
+        value_or_throw(e.ack_mail(*a.text("agent", true), *a.text("message", true))));
   });
   table.emplace("mail.thread", [](engine& e, const args_reader& a) -> json::value {
     const auto id = *a.text("id", true);
@@ -100,8 +101,18 @@ handler_table with_mail_handlers(handler_table table) {
     const std::string thread = list.empty() ? id : list.front().thread;
     return json::object{{"id", thread}, {"messages", std::move(out)}};
   });
+  table.emplace("mail.search", [](engine& e, const args_reader& a) -> json::value {
+    auto list =
+        value_or_throw(e.search_mail(*a.text("query", true), *a.text("agent", true),
+                                     a.has("limit") ? a.count("limit") : 50));
+    json::array out;
+    for (const auto& m : list)
+      out.push_back(message_to_json(m));
+    return json::object{{"messages", std::move(out)}};
+  });
   table.emplace("mail.unacked", [](engine& e, const args_reader& a) -> json::value {
-    return copies_to_json(value_or_throw(e.unacked_mail(a.integer("older_than_ms").value_or(0))));
+    return copies_to_json(
+        value_or_throw(e.unacked_mail(a.integer("older_than_ms").value_or(0))));
   });
   return table;
 }

@@ -38,32 +38,32 @@ boost::json::array json_strings(const std::vector<std::string>& v) {
 }
 
 persistence::event sent_event(const mail_message& m) {
-  return persistence::make_event(
-      event_kind::mail_sent,
-      boost::json::object{{"id", m.id},
-                          {"type", m.type},
-                          {"category", m.category},
-                          {"from", m.from},
-                          {"to", json_strings(m.to)},
-                          {"cc", json_strings(m.cc)},
-                          {"bcc", json_strings(m.bcc)},
-                          {"broadcast", m.broadcast},
-                          {"thread", m.thread},
-                          {"subject", m.subject},
-                          {"body", m.body},
-                          {"payload", m.payload},
-                          {"importance", m.importance},
-                          {"ack_required", m.ack_required},
-                          {"in_reply_to", m.in_reply_to}},
-      m.created_us);
+  return persistence::make_event(event_kind::mail_sent,
+                                 boost::json::object{{"id", m.id},
+                                                     {"type", m.type},
+                                                     {"category", m.category},
+                                                     {"from", m.from},
+                                                     {"to", json_strings(m.to)},
+                                                     {"cc", json_strings(m.cc)},
+                                                     {"bcc", json_strings(m.bcc)},
+                                                     {"broadcast", m.broadcast},
+                                                     {"thread", m.thread},
+                                                     {"subject", m.subject},
+                                                     {"body", m.body},
+                                                     {"payload", m.payload},
+                                                     {"importance", m.importance},
+                                                     {"ack_required", m.ack_required},
+                                                     {"in_reply_to", m.in_reply_to}},
+                                 m.created_us);
 }
 
 caf::error refuse_if_broken(self_ptr self) {
   if (self->state.broken) return to_caf(*self->state.broken);
   if (self->state.cfg.read_only)
-    return to_caf(errc::invalid_state,
-                  "this engine was opened inspect_only: it shows the database and changes "
-                  "nothing");
+    return to_caf(
+        errc::invalid_state,
+        "this engine was opened inspect_only: it shows the database and changes "
+        "nothing");
   return {};
 }
 
@@ -73,15 +73,16 @@ void commit_then(self_ptr self, persistence::event e, caf::typed_response_promis
                  T value) {
   self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
                 persistence::event_batch{{std::move(e)}})
-      .then([rp, value = std::move(value)](int64_t) mutable { rp.deliver(std::move(value)); },
+      .then([rp,
+             value = std::move(value)](int64_t) mutable { rp.deliver(std::move(value)); },
             [self, rp](caf::error& err) mutable {
               auto e = from_caf(err);
               spdlog::error("mail router: journal write failed ({}); refusing further "
                             "changes until restart",
                             e.to_string());
-              self->state.broken = error{errc::storage_error,
-                                         "the journal could not be written (" + e.message +
-                                             "); restart the engine to recover"};
+              self->state.broken = error{
+                  errc::storage_error, "the journal could not be written (" + e.message +
+                                           "); restart the engine to recover"};
               rp.deliver(err);
             });
 }
@@ -110,11 +111,10 @@ void send(self_ptr self, mail_draft d, caf::typed_response_promise<mail_message>
           [rp](caf::error& err) mutable { rp.deliver(err); });
 }
 
-mail_router_actor::behavior_type mail_router_impl(self_ptr self,
-                                                  persistence::persistence_actor persistence,
-                                                  coordinator_actor coordinator,
-                                                  std::shared_ptr<mailbox> box,
-                                                  mail_router_config cfg) {
+mail_router_actor::behavior_type
+mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
+                 coordinator_actor coordinator, std::shared_ptr<mailbox> box,
+                 mail_router_config cfg) {
   self->state.persistence = std::move(persistence);
   self->state.coordinator = std::move(coordinator);
   self->state.box = std::move(box);
@@ -151,10 +151,9 @@ mail_router_actor::behavior_type mail_router_impl(self_ptr self,
         if (!changed) return std::move(*c);
         auto rp = self->make_response_promise<mail_copy>();
         commit_then(self,
-                    persistence::make_event(ack ? event_kind::mail_acked : event_kind::mail_read,
-                                            boost::json::object{{"message", id},
-                                                                {"recipient", agent}},
-                                            now),
+                    persistence::make_event(
+                        ack ? event_kind::mail_acked : event_kind::mail_read,
+                        boost::json::object{{"message", id}, {"recipient", agent}}, now),
                     rp, std::move(*c));
         return rp;
       },
@@ -175,7 +174,8 @@ mail_router_actor::behavior_type mail_router_impl(self_ptr self,
 mail_router_actor spawn_mail_router(caf::actor_system& sys,
                                     persistence::persistence_actor persistence,
                                     coordinator_actor coordinator,
-                                    std::shared_ptr<mailbox> box, mail_router_config cfg) {
+                                    std::shared_ptr<mailbox> box,
+                                    mail_router_config cfg) {
   return sys.spawn(mail_router_impl, std::move(persistence), std::move(coordinator),
                    std::move(box), cfg);
 }

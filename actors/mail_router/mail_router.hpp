@@ -20,20 +20,22 @@ namespace swarm {
 class mailbox;
 
 using mail_router_actor = caf::typed_actor<
-  // Sends a message (to, cc, bcc or a broadcast); replies with it as stored, with its
-  // id and thread. errc::not_found for an unknown sender or recipient (nothing is
-  // stored), errc::bad_request / errc::refused for a malformed or oversized message.
-  caf::replies_to<mail_send_atom, mail_draft>::with<mail_message>,
-  // (original id, from, body): a reply to the original's sender in its thread.
-  caf::replies_to<mail_reply_atom, std::string, std::string, std::string>::with<mail_message>,
-  // (agent, filter): its copies, newest first.
-  caf::replies_to<inbox_atom, std::string, inbox_filter>::with<std::vector<mail_copy>>,
-  // (agent, message id, ack?): marks its copy read (or acked); only a recipient may.
-  caf::replies_to<mark_atom, std::string, std::string, bool>::with<mail_copy>,
-  // (thread or message id, viewer): the conversation in order.
-  caf::replies_to<thread_atom, std::string, std::string>::with<std::vector<mail_message>>,
-  // (sent before, unix µs): copies that need an ack and have none.
-  caf::replies_to<unacked_atom, int64_t>::with<std::vector<mail_copy>>>;
+    // Sends a message (to, cc, bcc or a broadcast); replies with it as stored, with its
+    // id and thread. errc::not_found for an unknown sender or recipient (nothing is
+    // stored), errc::bad_request / errc::refused for a malformed or oversized message.
+    caf::replies_to<mail_send_atom, mail_draft>::with<mail_message>,
+    // (original id, from, body): a reply to the original's sender in its thread.
+    caf::replies_to<mail_reply_atom, std::string, std::string,
+                    std::string>::with<mail_message>,
+    // (agent, filter): its copies, newest first.
+    caf::replies_to<inbox_atom, std::string, inbox_filter>::with<std::vector<mail_copy>>,
+    // (agent, message id, ack?): marks its copy read (or acked); only a recipient may.
+    caf::replies_to<mark_atom, std::string, std::string, bool>::with<mail_copy>,
+    // (thread or message id, viewer): the conversation in order.
+    caf::replies_to<thread_atom, std::string,
+                    std::string>::with<std::vector<mail_message>>,
+    // (sent before, unix µs): copies that need an ack and have none.
+    caf::replies_to<unacked_atom, int64_t>::with<std::vector<mail_copy>>>;
 
 struct mail_router_config {
   bool read_only = false; // an inspect_only engine: answer, change nothing

@@ -12,7 +12,9 @@ namespace {
 const std::set<std::string> categories{"HANDOFF", "BLOCKED", "DECISION", "INFO"};
 const std::vector<std::string> importances{"low", "normal", "high", "urgent"};
 
-error bad(std::string message) { return make_error(errc::bad_request, std::move(message)); }
+error bad(std::string message) {
+  return make_error(errc::bad_request, std::move(message));
+}
 
 bool blank(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
@@ -27,9 +29,8 @@ void dedupe(std::vector<std::string>& v) {
 
 // Characters, not bytes, of UTF-8 text.
 size_t chars(const std::string& s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](unsigned char c) {
-    return (c & 0xC0) != 0x80;
-  }));
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](unsigned char c) { return (c & 0xC0) != 0x80; }));
 }
 
 } // namespace
@@ -48,7 +49,8 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
   if (!agents.count(d.from))
     return make_error(errc::not_found, "sender '" + d.from +
                                            "' is not a registered agent; register it "
-                                           "with `swarm agent register " + d.from + "`");
+                                           "with `swarm agent register " +
+                                           d.from + "`");
   if (d.type.empty()) d.type = "custom";
   const auto& types = mail_types();
   if (std::find(types.begin(), types.end(), d.type) == types.end())
@@ -58,14 +60,18 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
   std::transform(d.category.begin(), d.category.end(), d.category.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   if (!d.category.empty() && !categories.count(d.category))
-    return bad("unknown category '" + d.category + "'; use HANDOFF, BLOCKED, DECISION or INFO");
-  if (std::find(importances.begin(), importances.end(), d.importance) == importances.end())
-    return bad("unknown importance '" + d.importance + "'; use low, normal, high or urgent");
+    return bad("unknown category '" + d.category +
+               "'; use HANDOFF, BLOCKED, DECISION or INFO");
+  if (std::find(importances.begin(), importances.end(), d.importance) ==
+      importances.end())
+    return bad("unknown importance '" + d.importance +
+               "'; use low, normal, high or urgent");
   if (blank(d.subject)) return bad("a message needs a subject");
   if (d.subject.find('\n') != std::string::npos)
     return bad("a subject is one line; put the rest in the body");
   if (chars(d.subject) > limits_.subject_chars)
-    return make_error(errc::refused, "the subject has " + std::to_string(chars(d.subject)) +
+    return make_error(errc::refused, "the subject has " +
+                                         std::to_string(chars(d.subject)) +
                                          " characters; the limit is " +
                                          std::to_string(limits_.subject_chars));
   if (d.body.size() > limits_.body_bytes)
@@ -74,7 +80,8 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
                                          std::to_string(limits_.body_bytes) +
                                          " bytes — attach a file path instead");
   if (d.payload.size() > limits_.payload_bytes)
-    return make_error(errc::refused, "the payload has " + std::to_string(d.payload.size()) +
+    return make_error(errc::refused, "the payload has " +
+                                         std::to_string(d.payload.size()) +
                                          " bytes; the limit is " +
                                          std::to_string(limits_.payload_bytes));
   if (!d.payload.empty()) {
@@ -98,9 +105,9 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
     for (auto* list : {&d.to, &d.cc, &d.bcc})
       for (const auto& r : *list)
         if (!agents.count(r))
-          return make_error(errc::not_found,
-                            "recipient '" + r + "' is not a registered agent; `swarm "
-                            "agents` lists them (nothing was sent)");
+          return make_error(errc::not_found, "recipient '" + r +
+                                                 "' is not a registered agent; `swarm "
+                                                 "agents` lists them (nothing was sent)");
   }
   for (auto* list : {&d.to, &d.cc, &d.bcc})
     dedupe(*list);
@@ -108,7 +115,8 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
   auto drop = [](std::vector<std::string>& from, const std::vector<std::string>& seen) {
     from.erase(std::remove_if(from.begin(), from.end(),
                               [&](const std::string& x) {
-                                return std::find(seen.begin(), seen.end(), x) != seen.end();
+                                return std::find(seen.begin(), seen.end(), x) !=
+                                       seen.end();
                               }),
                from.end());
   };
@@ -117,7 +125,8 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
   drop(d.bcc, d.cc);
   if (d.to.size() + d.cc.size() + d.bcc.size() > limits_.recipients)
     return make_error(errc::refused, "a message may have at most " +
-                                         std::to_string(limits_.recipients) + " recipients");
+                                         std::to_string(limits_.recipients) +
+                                         " recipients");
 
   mail_message m;
   m.id = "msg-" + std::to_string(next_number_);
@@ -145,12 +154,14 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
 }
 
 expected<mail_draft> mailbox::reply_draft(const std::string& original,
-                                          const std::string& from, std::string body) const {
+                                          const std::string& from,
+                                          std::string body) const {
   const mail_message* o = find(original);
   if (!o) return make_error(errc::not_found, "message '" + original + "' does not exist");
   const auto who = mail_recipients(*o);
   if (from != o->from && std::find(who.begin(), who.end(), from) == who.end())
-    return make_error(errc::refused, "'" + from + "' neither sent nor received " + original +
+    return make_error(errc::refused, "'" + from + "' neither sent nor received " +
+                                         original +
                                          "; only its sender and recipients may reply");
   mail_draft d;
   d.type = o->type;
@@ -179,7 +190,8 @@ void mailbox::store(const mail_message& m) {
   // "msg-<n>": the next number follows the highest seen (restore keeps order).
   if (m.id.rfind("msg-", 0) == 0) {
     uint64_t n = 0;
-    for (size_t i = 4; i < m.id.size() && std::isdigit(static_cast<unsigned char>(m.id[i])); ++i)
+    for (size_t i = 4;
+         i < m.id.size() && std::isdigit(static_cast<unsigned char>(m.id[i])); ++i)
       n = n * 10 + static_cast<uint64_t>(m.id[i] - '0');
     next_number_ = std::max(next_number_, n + 1);
   }
@@ -207,11 +219,12 @@ mail_copy mailbox::copy_of(const copy_state& c, const std::string& recipient) co
   return out;
 }
 
-expected<mail_copy> mailbox::mark(const std::string& agent, const std::string& id, bool ack,
-                                  int64_t now_us, bool& changed) {
+expected<mail_copy> mailbox::mark(const std::string& agent, const std::string& id,
+                                  bool ack, int64_t now_us, bool& changed) {
   changed = false;
   auto it = by_id_.find(id);
-  if (it == by_id_.end()) return make_error(errc::not_found, "message '" + id + "' does not exist");
+  if (it == by_id_.end())
+    return make_error(errc::not_found, "message '" + id + "' does not exist");
   auto box = copies_.find(agent);
   auto refuse = [&] {
     return make_error(errc::refused, "'" + agent + "' is not a recipient of " + id +
@@ -219,8 +232,9 @@ expected<mail_copy> mailbox::mark(const std::string& agent, const std::string& i
   };
   if (box == copies_.end()) return refuse();
   auto& list = box->second;
-  auto c = std::lower_bound(list.begin(), list.end(), it->second,
-                            [](const copy_state& x, uint32_t m) { return x.message < m; });
+  auto c =
+      std::lower_bound(list.begin(), list.end(), it->second,
+                       [](const copy_state& x, uint32_t m) { return x.message < m; });
   if (c == list.end() || c->message != it->second) return refuse();
   if (c->read_us == 0) {
     c->read_us = now_us;
@@ -300,8 +314,9 @@ expected<void> mailbox::restore_copy(const std::string& id, const std::string& r
   auto r = mark(recipient, id, state == "acked", read_us, changed);
   if (!r) return r.err();
   auto& list = copies_[recipient];
-  auto c = std::lower_bound(list.begin(), list.end(), by_id_.at(id),
-                            [](const copy_state& x, uint32_t m) { return x.message < m; });
+  auto c =
+      std::lower_bound(list.begin(), list.end(), by_id_.at(id),
+                       [](const copy_state& x, uint32_t m) { return x.message < m; });
   c->acked_us = state == "acked" ? acked_us : 0;
   return {};
 }

@@ -24,8 +24,8 @@
 namespace swarm {
 
 struct mail_limits {
-  size_t subject_chars = 200;         // a subject is one line
-  size_t body_bytes = 256 * 1024;     // a long report fits; a log dump does not
+  size_t subject_chars = 200;     // a subject is one line
+  size_t body_bytes = 256 * 1024; // a long report fits; a log dump does not
   size_t payload_bytes = 64 * 1024;
   size_t recipients = 1000;
 };
@@ -76,7 +76,8 @@ public:
   // Restore: messages in sending order, then copies' states.
   void restore(std::vector<mail_message> messages);
   expected<void> restore_copy(const std::string& id, const std::string& recipient,
-                              const std::string& state, int64_t read_us, int64_t acked_us);
+                              const std::string& state, int64_t read_us,
+                              int64_t acked_us);
 
   size_t size() const { return messages_.size(); }
   const mail_limits& limits() const { return limits_; }

@@ -194,6 +194,12 @@ public:
   // on messages `viewer` sent.
   expected<std::vector<mail_message>> mail_thread(const std::string& id,
                                                   const std::string& viewer = {});
+  // Full-text search (subject and body; best match first) over the messages `viewer`
+  // sent or received. Terms are words or "phrases"; subject:, body:, from: and
+  // thread: narrow them. A malformed query is errc::bad_request, never a crash.
+  expected<std::vector<mail_message>> search_mail(const std::string& query,
+                                                  const std::string& viewer,
+                                                  uint32_t limit = 50);
   // Copies that need an ack, have none, and were sent more than `older_than_ms` ago.
   expected<std::vector<mail_copy>> unacked_mail(int64_t older_than_ms);
 

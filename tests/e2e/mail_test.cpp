@@ -29,9 +29,10 @@ TEST_CASE("mail works on the database without an engine", "[e2e][mail]") {
   register_agents(dir, {"alice", "bob", "carol"});
 
   write_text(dir / "body.md", "## Done\n\nThe token endpoint is in `src/auth.cpp`.\n");
-  auto sent = ok_json(dir, {"mail", "send", "--from", "alice", "--to", "bob", "--bcc", "carol",
-                            "--category", "handoff", "--subject", "Auth API ready",
-                            "--body-file", "body.md", "--payload", R"({"files":["src/auth.cpp"]})"});
+  auto sent =
+      ok_json(dir, {"mail", "send", "--from", "alice", "--to", "bob", "--bcc", "carol",
+                    "--category", "handoff", "--subject", "Auth API ready", "--body-file",
+                    "body.md", "--payload", R"({"files":["src/auth.cpp"]})"});
   const std::string id = str_at(sent, "id");
   CHECK(str_at(sent, "category") == "HANDOFF");
   CHECK(sent.at("ack_required").as_bool());
@@ -69,8 +70,9 @@ TEST_CASE("mail works on the database without an engine", "[e2e][mail]") {
   CHECK(str_at(thread, "id") == id);
   CHECK(thread.at("messages").as_array().size() == 2);
 
-  auto broadcast = ok_json(dir, {"mail", "send", "--from", "carol", "--broadcast", "--subject",
-                                 "Release at noon", "--importance", "urgent"});
+  auto broadcast =
+      ok_json(dir, {"mail", "send", "--from", "carol", "--broadcast", "--subject",
+                    "Release at noon", "--importance", "urgent"});
   CHECK(broadcast.at("to").as_array().size() == 2);
   auto urgent = ok_json(dir, {"mail", "inbox", "--agent", "alice", "--urgent"});
   CHECK(urgent.at("messages").as_array().size() == 1);
@@ -81,13 +83,13 @@ TEST_CASE("mail works on the database without an engine", "[e2e][mail]") {
                                     "--subject", "Hi"});
   CHECK(unknown.exit_code == 1);
   CHECK(unknown.err.find("'zed' is not a registered agent") != std::string::npos);
-  auto empty = swarm(dir.path(), {"mail", "send", "--from", "alice", "--to", "bob",
-                                  "--subject", " "});
+  auto empty = swarm(
+      dir.path(), {"mail", "send", "--from", "alice", "--to", "bob", "--subject", " "});
   CHECK(empty.exit_code == 2);
   CHECK(empty.err.find("needs a subject") != std::string::npos);
   write_text(dir / "huge.md", std::string(300 * 1024, 'x'));
-  auto huge = swarm(dir.path(), {"mail", "send", "--from", "alice", "--to", "bob", "--subject",
-                                 "Log", "--body-file", "huge.md"});
+  auto huge = swarm(dir.path(), {"mail", "send", "--from", "alice", "--to", "bob",
+                                 "--subject", "Log", "--body-file", "huge.md"});
   CHECK(huge.exit_code == 1);
   CHECK(huge.err.find("the limit is 262144 bytes") != std::string::npos);
   CHECK(query_int(dir.db(), "SELECT COUNT(*) FROM messages") == before);
@@ -112,8 +114,9 @@ TEST_CASE("mail sent to a running engine survives its crash and is acked afterwa
     if (!run.running()) FAIL("the run ended early: " << run.result());
     return fs::exists(dir.path() / ".swarm" / "control.sock");
   }));
-  auto sent = ok_json(dir, {"mail", "send", "--from", "lead", "--to", "worker", "--category",
-                            "BLOCKED", "--subject", "Waiting on the schema"});
+  auto sent =
+      ok_json(dir, {"mail", "send", "--from", "lead", "--to", "worker", "--category",
+                    "BLOCKED", "--subject", "Waiting on the schema"});
   const std::string id = str_at(sent, "id");
   // Acknowledged means committed: kill the engine at once.
   run.kill_hard();
@@ -126,4 +129,45 @@ TEST_CASE("mail sent to a running engine survives its crash and is acked afterwa
   auto again = ok_json(dir, {"mail", "inbox", "--agent", "worker", "--state", "acked"});
   CHECK(again.at("messages").as_array().size() == 1);
   CHECK(swarm(dir.path(), {"replay", "--verify"}).exit_code == 0);
+}
+
+TEST_CASE("mail search: full text, fields, best match first, only one's own mail",
+          "[e2e][mail]") {
+  temp_dir dir;
+  register_agents(dir, {"alice", "bob", "carol"});
+  auto send = [&](const char* from, const char* to, const char* subject,
+                  const char* body) {
+    return str_at(ok_json(dir, {"mail", "send", "--from", from, "--to", to, "--subject",
+                                subject, "--body", body}),
+                  "id");
+  };
+  const auto bug =
+      send("alice", "bob", "Token refresh bug", "the token expired too early");
+  const auto lunch =
+      send("carol", "alice", "Lunch", "a token of thanks, nothing else here");
+  const auto secret =
+      send("carol", "bob", "Token rotation plan", "rotate every token nightly");
+  auto ids = [&](const char* agent, const char* query) {
+    std::vector<std::string> out;
+    auto v = ok_json(dir, {"mail", "search", query, "--agent", agent});
+    for (const auto& m : v.at("messages").as_array())
+      out.push_back(str_at(m, "id"));
+    return out;
+  };
+  // alice sent `bug` and received `lunch`; `secret` is not hers.
+  auto alice = ids("alice", "token");
+  CHECK(alice.size() == 2);
+  CHECK(std::find(alice.begin(), alice.end(), secret) == alice.end());
+  // A subject hit outranks a body-only hit.
+  CHECK(alice.front() == bug);
+  CHECK(ids("bob", "subject:rotation") == std::vector<std::string>{secret});
+  CHECK(ids("bob", "\"token expired\"") == std::vector<std::string>{bug});
+  CHECK(ids("bob", "token from:carol") == std::vector<std::string>{secret});
+  CHECK(ids("alice", "thanks") == std::vector<std::string>{lunch});
+  CHECK(ids("carol", "nothing-matches-this").empty());
+  auto odd = swarm(dir.path(), {"mail", "search", "NEAR( OR", "--agent", "bob"});
+  CHECK(odd.exit_code == 0); // operators are plain words: no match, no crash
+  auto bad = swarm(dir.path(), {"mail", "search", "colour:red", "--agent", "bob"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("unknown search field") != std::string::npos);
 }

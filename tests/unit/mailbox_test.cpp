@@ -71,11 +71,12 @@ TEST_CASE("mail: HANDOFF and BLOCKED require an ack, DECISION and INFO do not",
   auto asked = draft("alice", {"bob"});
   asked.ack_required = true;
   CHECK(send(box, asked).ack_required);
-  CHECK(refused(box, [] {
-          auto d = draft("alice", {"bob"});
-          d.category = "RESUME";
-          return d;
-        }())
+  CHECK(refused(box,
+                [] {
+                  auto d = draft("alice", {"bob"});
+                  d.category = "RESUME";
+                  return d;
+                }())
             .code == errc::bad_request);
 }
 
