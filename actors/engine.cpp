@@ -364,6 +364,7 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
     cfg.adapter = adapter;
     cfg.runner = im.runner;
     cfg.persistence = im.persist;
+    cfg.mail = im.mail;
     cfg.workdir = workdir.string();
     cfg.runs_dir = (db_dir / "runs").string();
     cfg.env = {{"SWARM_DB", fs::absolute(im.opts.db_path, ec).string()},

@@ -46,6 +46,7 @@ CAF_ADD_ATOM(swarm, swarm, mark_atom, "mark")
 CAF_ADD_ATOM(swarm, swarm, thread_atom, "thread")
 CAF_ADD_ATOM(swarm, swarm, unacked_atom, "unacked")
 CAF_ADD_ATOM(swarm, swarm, search_atom, "search")
+CAF_ADD_ATOM(swarm, swarm, new_mail_atom, "new_mail")
 
 namespace swarm {
 

@@ -45,6 +45,7 @@ struct agent_state {
   // The model's pid while one runs, for the exit hook (which outlives the state).
   std::shared_ptr<std::atomic<int>> running_pid = std::make_shared<std::atomic<int>>(0);
   bool stopping = false;
+  std::vector<mail_copy> unread; // pushed or fetched, not yet in a prompt
   static inline const char* name = "agent";
 };
 
@@ -133,6 +134,41 @@ void report(self_ptr self, const task& t, bool success, const std::string& text,
       .then(on_reply, on_error);
 }
 
+void add_unread(self_ptr self, mail_copy c) {
+  auto& unread = self->state.unread;
+  for (const auto& u : unread)
+    if (u.m.id == c.m.id) return;
+  unread.push_back(std::move(c));
+}
+
+// The unread mail as prompt lines, oldest first; each copy is marked read (the model
+// sees it now). What needs an ack says how to give it.
+std::vector<std::string> take_unread_mail(self_ptr self) {
+  std::vector<std::string> lines;
+  auto& st = self->state;
+  if (!st.cfg.mail) return lines;
+  constexpr size_t body_excerpt = 600;
+  for (const auto& c : st.unread) {
+    const auto& m = c.m;
+    std::string line = m.id + " from " + m.from;
+    std::string tags = m.category;
+    if (m.importance != "normal") tags += (tags.empty() ? "" : ", ") + m.importance;
+    if (!tags.empty()) line += " [" + tags + "]";
+    line += ": " + m.subject;
+    if (!m.body.empty())
+      line += " — " + (m.body.size() > body_excerpt ? m.body.substr(0, body_excerpt) + "…"
+                                                     : m.body);
+    if (m.ack_required)
+      line += " (acknowledge with `swarm mail ack --agent " + name_of(self) + " --message " +
+              m.id + "`)";
+    lines.push_back(std::move(line));
+    self->request(st.cfg.mail, report_timeout, mark_atom_v, name_of(self), m.id, false)
+        .then([](mail_copy&) {}, [](caf::error&) {});
+  }
+  st.unread.clear();
+  return lines;
+}
+
 // Writes the prompt and starts the model for a freshly claimed task.
 void start_attempt(self_ptr self, claim_result& claimed) {
   auto& cfg = self->state.cfg;
@@ -144,7 +180,8 @@ void start_attempt(self_ptr self, claim_result& claimed) {
   ctx.workdir = cfg.workdir;
   ctx.parents = std::move(claimed.parents);
   ctx.dependencies = std::move(claimed.dependencies);
-  // Later capabilities fill ctx.memories, ctx.inbox and ctx.reservation_conflicts here.
+  ctx.inbox = take_unread_mail(self);
+  // Later capabilities fill ctx.memories and ctx.reservation_conflicts here.
 
   harness::model_run run;
   run.agent = name_of(self);
@@ -311,6 +348,19 @@ agent_actor::behavior_type agent_impl(self_ptr self, task_queue_actor queue,
   });
   return {
     [=](start_atom) {
+      if (auto mail = self->state.cfg.mail) {
+        self->send(mail, subscribe_atom_v, name_of(self), caf::actor_cast<caf::actor>(self));
+        inbox_filter unread;
+        unread.state = "unread";
+        unread.limit = 50;
+        self->request(mail, report_timeout, inbox_atom_v, name_of(self), unread)
+            .then(
+                [self](std::vector<mail_copy>& copies) {
+                  for (auto it = copies.rbegin(); it != copies.rend(); ++it) // oldest first
+                    add_unread(self, std::move(*it));
+                },
+                [](caf::error&) {});
+      }
       claim_next(self);
       self->delayed_send(self, std::chrono::microseconds(self->state.cfg.heartbeat_us),
                          tick_atom_v);
@@ -320,6 +370,7 @@ agent_actor::behavior_type agent_impl(self_ptr self, task_queue_actor queue,
     },
     [=](run_done_atom, const harness::process_result& r) { on_run_done(self, r); },
     [=](tick_atom) { on_tick(self); },
+    [=](new_mail_atom, mail_copy& c) { add_unread(self, std::move(c)); },
   };
 }
 

@@ -2,7 +2,8 @@
 // The AgentHarness actor: the work loop of one agent.
 //
 //   claim a ready task (parked until one is ready; the queue picks it)
-//   -> write prompt.md + task.json into .swarm/runs/<task>/<attempt>/
+//   -> write prompt.md + task.json into .swarm/runs/<task>/<attempt>/ (with the agent's
+//      unread mail, pushed by the MailRouter, which is then marked read)
 //   -> start the model subprocess (through the adapter, on the shared process runner)
 //   -> heartbeat and renew the claim's lease while it runs
 //   -> on exit: judge the run, journal it, report completed / failed (with the kind)
@@ -13,6 +14,7 @@
 // sends (run_done_atom, process_result) back. Prompt files are small writes.
 
 #include "actors/coordinator/coordinator.hpp"
+#include "actors/mail_router/mail_router.hpp"
 #include "actors/task_queue/task_queue.hpp"
 #include "harness/model_adapter.hpp"
 #include "harness/process_runner.hpp"
@@ -32,13 +34,17 @@ using agent_actor = caf::typed_actor<
   // The model subprocess ended.
   caf::reacts_to<run_done_atom, harness::process_result>,
   // Internal timer: heartbeat and lease renewal.
-  caf::reacts_to<tick_atom>>;
+  caf::reacts_to<tick_atom>,
+  // New mail for this agent (pushed by the MailRouter after commit): it goes into the
+  // next prompt, and is marked read then.
+  caf::reacts_to<new_mail_atom, mail_copy>>;
 
 struct agent_config {
   agent_info profile; // name (as registered), model, skills, session
   std::shared_ptr<const harness::model_adapter> adapter;
   std::shared_ptr<harness::process_runner> runner;
   persistence::persistence_actor persistence; // model.started / model.finished
+  mail_router_actor mail; // unread mail goes into prompts; may be null
   std::string workdir;  // absolute: the model's working directory
   std::string runs_dir; // absolute: .swarm/runs
   // Added to every model's environment (SWARM_DB, SWARM_SOCKET).

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <set>
+#include <unordered_map>
 
 namespace swarm {
 
@@ -24,6 +25,7 @@ struct mail_router_state {
   mail_router_config cfg;
   // Set when a journal write failed: memory is ahead of the database.
   std::optional<error> broken;
+  std::unordered_map<std::string, caf::actor> subscribers; // agent -> who is told
 
   static inline const char* name = "mail-router";
 };
@@ -87,6 +89,28 @@ void commit_then(self_ptr self, persistence::event e, caf::typed_response_promis
             });
 }
 
+// Tells subscribed recipients of `m` once it is committed: a barrier request queued
+// behind the message's append answers after that commit.
+void push_after_commit(self_ptr self, const mail_message& m) {
+  std::vector<std::pair<caf::actor, mail_copy>> pushes;
+  for (const auto& r : mail_recipients(m)) {
+    auto it = self->state.subscribers.find(r);
+    if (it == self->state.subscribers.end()) continue;
+    mail_copy c;
+    c.m = self->state.box->view(m, r);
+    c.recipient = r;
+    pushes.emplace_back(it->second, std::move(c));
+  }
+  if (pushes.empty()) return;
+  self->request(self->state.persistence, caf::infinite, persistence::sync_atom_v)
+      .then(
+          [pushes = std::move(pushes)](int64_t) {
+            for (const auto& [who, copy] : pushes)
+              caf::anon_send(who, new_mail_atom_v, copy);
+          },
+          [](caf::error&) {});
+}
+
 // Checks the draft against the registry, stores it and answers after commit.
 void send(self_ptr self, mail_draft d, caf::typed_response_promise<mail_message> rp) {
   self->request(self->state.coordinator, ask_timeout, list_atom_v)
@@ -105,8 +129,9 @@ void send(self_ptr self, mail_draft d, caf::typed_response_promise<mail_message>
               return;
             }
             self->state.box->store(*m);
-            auto e = sent_event(*m);
-            commit_then(self, std::move(e), rp, std::move(*m));
+            const mail_message stored = *m;
+            commit_then(self, sent_event(stored), rp, std::move(*m));
+            push_after_commit(self, stored); // its barrier queues behind the append
           },
           [rp](caf::error& err) mutable { rp.deliver(err); });
 }
@@ -165,6 +190,9 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
       },
       [=](unacked_atom, int64_t before_us) -> std::vector<mail_copy> {
         return self->state.box->unacked_before(before_us);
+      },
+      [=](subscribe_atom, const std::string& agent, caf::actor& who) {
+        self->state.subscribers[agent] = std::move(who);
       },
   };
 }

@@ -35,7 +35,11 @@ using mail_router_actor = caf::typed_actor<
     caf::replies_to<thread_atom, std::string,
                     std::string>::with<std::vector<mail_message>>,
     // (sent before, unix µs): copies that need an ack and have none.
-    caf::replies_to<unacked_atom, int64_t>::with<std::vector<mail_copy>>>;
+    caf::replies_to<unacked_atom, int64_t>::with<std::vector<mail_copy>>,
+    // (agent, actor): from now on the actor is told (new_mail_atom, mail_copy) of every
+    // message to that agent, once it is committed (push). One subscriber per agent: a
+    // later subscription replaces it.
+    caf::reacts_to<subscribe_atom, std::string, caf::actor>>;
 
 struct mail_router_config {
   bool read_only = false; // an inspect_only engine: answer, change nothing

@@ -171,3 +171,46 @@ TEST_CASE("mail search: full text, fields, best match first, only one's own mail
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("unknown search field") != std::string::npos);
 }
+
+TEST_CASE("an agent's unread mail goes into its next prompt, fetched at start and pushed "
+          "while it runs",
+          "[e2e][mail]") {
+  temp_dir dir;
+  register_agents(dir, {"lead", "worker"});
+  ok_json(dir, {"mail", "send", "--from", "lead", "--to", "worker", "--category", "HANDOFF",
+                "--subject", "Use the v2 schema", "--body", "Tables are in db/v2.sql"});
+  write_text(dir / "plan.md", "# Work\n- One\n- Two\n  depends: One\n");
+  process run{dir.path(), {"run", "plan.md", "--agents", "1", "--name", "worker",
+                           "--work-ms", "1500-1600"}};
+  // Once the first task is claimed, mail the worker again: it is pushed to the harness
+  // and lands in the second task's prompt.
+  REQUIRE(poll_until(20s, [&] {
+    if (!run.running()) FAIL("the run ended early: " << run.result());
+    return query_int(dir.db(), "SELECT COUNT(*) FROM events WHERE kind = 'task.claimed'") > 0;
+  }));
+  ok_json(dir, {"mail", "send", "--from", "lead", "--to", "worker", "--subject",
+                "Also update the README", "--importance", "high"});
+  auto finished = run.wait(60s);
+  INFO(finished);
+  REQUIRE(finished.exit_code == 0);
+  auto prompt_of = [&](const std::string& title) {
+    auto id = query_strings(dir.db(), "SELECT id FROM tasks WHERE title = '" + title + "'");
+    REQUIRE(id.size() == 1);
+    return read_text(dir.path() / ".swarm" / "runs" / id[0] / "1" / "prompt.md");
+  };
+  const auto first = prompt_of("One"), second = prompt_of("Two");
+  INFO(first);
+  INFO(second);
+  CHECK(first.find("## Unread mail") != std::string::npos);
+  CHECK(first.find("Use the v2 schema") != std::string::npos);
+  CHECK(first.find("swarm mail ack --agent worker --message msg-1") != std::string::npos);
+  CHECK(first.find("Also update the README") == std::string::npos);
+  CHECK(second.find("Also update the README") != std::string::npos);
+  CHECK(second.find("[high]") != std::string::npos);
+  CHECK(second.find("Use the v2 schema") == std::string::npos); // shown once
+  // Shown in a prompt = read; the HANDOFF still waits for its ack.
+  auto inbox = ok_json(dir, {"mail", "inbox", "--agent", "worker", "--state", "unread"});
+  CHECK(inbox.at("messages").as_array().empty());
+  auto unacked = ok_json(dir, {"mail", "unacked"});
+  CHECK(unacked.at("messages").as_array().size() == 1);
+}
