@@ -5,6 +5,7 @@
 
 #include "actors/agent/agent.hpp"
 #include "actors/control/dispatcher.hpp"
+#include "actors/mail_router/mail_export.hpp"
 #include "actors/mail_router/mailbox.hpp"
 #include "actors/task_queue/task_graph.hpp"
 #include "persistence/reader.hpp"
@@ -17,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <filesystem>
@@ -686,6 +688,40 @@ expected<std::vector<mail_message>> engine::search_mail(const std::string& query
                                                         uint32_t limit) {
   return impl_->ask<std::vector<mail_message>>(impl_->mail_search, search_atom_v, query, viewer,
                                                limit);
+}
+
+expected<std::vector<std::string>> engine::export_mail(const std::string& dir) {
+  // Reads what is committed through its own connection, and writes on this thread:
+  // no actor waits for the files.
+  auto db = persistence::open_database_readonly(impl_->opts.db_path);
+  if (!db)
+    return db.err();
+  auto messages = persistence::read_messages(**db);
+  if (!messages)
+    return messages.err();
+  auto states = persistence::read_copy_states(**db);
+  if (!states)
+    return states.err();
+  std::vector<std::string> names;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    return make_error(errc::io_error, "cannot create " + dir + ": " + ec.message());
+  for (auto& f : render_mail_threads(*messages, *states)) {
+    const fs::path target = fs::path{dir} / f.name;
+    const fs::path tmp = fs::path{dir} / ("." + f.name + ".tmp");
+    {
+      std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
+      out << f.content;
+      if (!out.flush())
+        return make_error(errc::io_error, "cannot write " + tmp.string());
+    }
+    fs::rename(tmp, target, ec); // a reader never sees half a file
+    if (ec)
+      return make_error(errc::io_error, "cannot write " + target.string() + ": " + ec.message());
+    names.push_back(f.name);
+  }
+  return names;
 }
 
 expected<std::vector<mail_copy>> engine::unacked_mail(int64_t older_than_ms) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -142,6 +143,8 @@ void register_mail_commands(CLI::App& app, mail_commands& mc) {
   mc.unacked = mail->add_subcommand("unacked", "messages awaiting an ack");
   mc.unacked->add_option("--older-than", mc.older_than, "sent longer ago than, e.g. 10m")
       ->capture_default_str();
+  mc.export_cmd = mail->add_subcommand("export", "one Markdown file per thread, for git");
+  mc.export_cmd->add_option("dir", mc.export_dir, "directory to write into")->required();
   mc.search = mail->add_subcommand("search", "full-text search in an agent's mail");
   mc.search
       ->add_option("query", mc.query,
@@ -151,7 +154,7 @@ void register_mail_commands(CLI::App& app, mail_commands& mc) {
   mc.search->add_option("--limit", mc.limit, "at most this many (1..1000)")
       ->capture_default_str();
   for (auto* c : {mc.send, mc.reply, mc.inbox, mc.read, mc.ack_cmd, mc.thread_cmd,
-                  mc.unacked, mc.search})
+                  mc.unacked, mc.search, mc.export_cmd})
     add_common(c, mc.common);
 }
 
@@ -213,6 +216,14 @@ std::optional<int> run_mail_commands(const mail_commands& mc) {
     return print_result(call(f, "mail.thread", std::move(args), false), f.json_out,
                         print_thread);
   }
+  if (mc.export_cmd->parsed())
+    return print_result(call(f, "mail.export",
+                             {{"dir", std::filesystem::absolute(mc.export_dir).string()}},
+                             false),
+                        f.json_out, [](const json::value& v) {
+                          std::cout << text_of(v, "threads") << " thread(s) written to "
+                                    << text_of(v, "dir") << "\n";
+                        });
   if (mc.search->parsed())
     return print_result(
         call(f, "mail.search",

@@ -23,7 +23,8 @@ struct mail_commands {
   CLI::App *send = nullptr, *reply = nullptr, *inbox = nullptr, *read = nullptr,
            *ack_cmd = nullptr, *thread_cmd = nullptr, *unacked = nullptr,
            *search = nullptr;
-  std::string query;
+  std::string query, export_dir;
+  CLI::App* export_cmd = nullptr;
 };
 
 void register_mail_commands(CLI::App& app, mail_commands& mc);

@@ -110,6 +110,12 @@ handler_table with_mail_handlers(handler_table table) {
       out.push_back(message_to_json(m));
     return json::object{{"messages", std::move(out)}};
   });
+  table.emplace("mail.export", [](engine& e, const args_reader& a) -> json::value {
+    const auto dir = *a.text("dir", true);
+    auto files = value_or_throw(e.export_mail(dir));
+    return json::object{
+        {"dir", dir}, {"threads", files.size()}, {"files", to_array(files)}};
+  });
   table.emplace("mail.unacked", [](engine& e, const args_reader& a) -> json::value {
     return copies_to_json(
         value_or_throw(e.unacked_mail(a.integer("older_than_ms").value_or(0))));

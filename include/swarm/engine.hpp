@@ -200,6 +200,10 @@ public:
   expected<std::vector<mail_message>> search_mail(const std::string& query,
                                                   const std::string& viewer,
                                                   uint32_t limit = 50);
+  // Writes one Markdown file per thread into `dir` (created if missing): JSON front
+  // matter, then the messages in order, with receipts; no bcc. Stable file names, and
+  // an unchanged thread is rewritten byte for byte the same. Returns the file names.
+  expected<std::vector<std::string>> export_mail(const std::string& dir);
   // Copies that need an ack, have none, and were sent more than `older_than_ms` ago.
   expected<std::vector<mail_copy>> unacked_mail(int64_t older_than_ms);
 

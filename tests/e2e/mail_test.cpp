@@ -214,3 +214,26 @@ TEST_CASE("an agent's unread mail goes into its next prompt, fetched at start an
   auto unacked = ok_json(dir, {"mail", "unacked"});
   CHECK(unacked.at("messages").as_array().size() == 1);
 }
+
+TEST_CASE("mail export writes one Markdown file per thread, the same bytes each time",
+          "[e2e][mail]") {
+  temp_dir dir;
+  register_agents(dir, {"alice", "bob"});
+  auto first = ok_json(dir, {"mail", "send", "--from", "alice", "--to", "bob", "--subject",
+                             "Plan", "--body", "Step one"});
+  ok_json(dir, {"mail", "reply", str_at(first, "id"), "--from", "bob", "--body", "Agreed"});
+  ok_json(dir, {"mail", "send", "--from", "bob", "--to", "alice", "--thread", "feature/auth",
+                "--subject", "Auth", "--body", "Tokens"});
+  auto out = ok_json(dir, {"mail", "export", "audit"});
+  CHECK(int_at(out, "threads") == 2);
+  const auto thread_file = dir.path() / "audit" / (str_at(first, "id") + ".md");
+  const auto text = read_text(thread_file);
+  CHECK(text.rfind("---\n{\"thread\":", 0) == 0);
+  CHECK(text.find("Step one") < text.find("Agreed"));
+  ok_json(dir, {"mail", "export", "audit"});
+  CHECK(read_text(thread_file) == text);
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir.path() / "audit"))
+    files += e.path().extension() == ".md";
+  CHECK(files == 2);
+}
