@@ -151,8 +151,11 @@ const std::vector<const char*>& migrations() {
         acked_us INTEGER NOT NULL,
         PRIMARY KEY(recipient, message)) WITHOUT ROWID;
       CREATE INDEX message_copies_message ON message_copies(message);
-      CREATE VIRTUAL TABLE messages_fts USING fts5(
-        subject, body, content='messages', content_rowid='seq');
+      CREATE INDEX messages_sender ON messages(sender, seq);
+      -- Contentless (the text lives in messages): subject and body, plus everyone who
+      -- sent or received the message, so a viewer's search intersects posting lists
+      -- instead of ranking every match in the swarm.
+      CREATE VIRTUAL TABLE messages_fts USING fts5(subject, body, people, content='');
     )sql",
   };
   return all;

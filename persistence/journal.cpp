@@ -283,17 +283,19 @@ void journal::apply(const event& e, int64_t seq) {
              text(o, "payload"), text(o, "importance"), flag(o, "ack_required"),
              text(o, "in_reply_to"), e.ts_us);
     const int64_t row = db_.getLastInsertRowid();
-    run_with(sql("INSERT INTO messages_fts(rowid, subject, body) VALUES(?, ?, ?)"), row,
-             text(o, "subject"), text(o, "body"));
     std::vector<std::string> seen;
+    std::string people = text(o, "from");
     for (const char* list : {"to", "cc", "bcc"})
       for (const auto& r : strings_of(o, list)) {
         if (std::find(seen.begin(), seen.end(), r) != seen.end()) continue;
         seen.push_back(r);
+        people += " " + r;
         run_with(sql("INSERT INTO message_copies(recipient, message, state, read_us,"
                      " acked_us) VALUES(?, ?, 'unread', 0, 0)"),
                  r, text(o, "id"));
       }
+    run_with(sql("INSERT INTO messages_fts(rowid, subject, body, people) VALUES(?, ?, ?, ?)"),
+             row, text(o, "subject"), text(o, "body"), people);
     break;
   }
   case event_kind::mail_read:

@@ -159,16 +159,30 @@ expected<std::vector<mail_message>> search_messages(SQLite::Database& db,
                                                     const std::string& viewer, uint32_t limit) {
   try {
     std::string sql = std::string{"SELECT "} + message_columns;
-    sql += match.empty() ? " FROM messages m WHERE 1"
-                         : " FROM messages_fts f JOIN messages m ON m.seq = f.rowid"
-                           " WHERE messages_fts MATCH :match";
+    // The viewer's name narrows the full-text match itself (the `people` column), so
+    // only the viewer's messages are ranked, and FTS5 ranks (subject hits weigh twice)
+    // and cuts to the best `candidates` before any row of `messages` is read. The exact
+    // checks below settle names that tokenise into several words; with a from: or
+    // thread: filter every match is a candidate.
+    const bool filtered = !from.empty() || !thread.empty();
+    sql += match.empty()
+               ? " FROM messages m WHERE 1"
+               : " FROM (SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH :match"
+                 " AND rank MATCH 'bm25(2.0, 1.0, 0.0)' ORDER BY rank LIMIT :candidates) f"
+                 " JOIN messages m ON m.seq = f.rowid WHERE 1";
     sql += " AND (:from = '' OR m.sender = :from) AND (:thread = '' OR m.thread = :thread)"
            " AND (m.sender = :viewer OR EXISTS (SELECT 1 FROM message_copies c"
            " WHERE c.recipient = :viewer AND c.message = m.id))";
-    sql += match.empty() ? " ORDER BY m.seq DESC" : " ORDER BY bm25(messages_fts, 2.0, 1.0), m.seq DESC";
+    sql += match.empty() ? " ORDER BY m.seq DESC" : " ORDER BY f.rank, m.seq DESC";
     sql += " LIMIT :limit";
     SQLite::Statement q{db, sql};
-    if (!match.empty()) q.bind(":match", match);
+    if (!match.empty()) {
+      std::string name = "\"";
+      for (char c : viewer)
+        name += c == '"' ? std::string("\"\"") : std::string(1, c);
+      q.bind(":match", "people : " + name + "\" AND (" + match + ")");
+      q.bind(":candidates", filtered ? int64_t{-1} : static_cast<int64_t>(limit) * 2);
+    }
     q.bind(":from", from);
     q.bind(":thread", thread);
     q.bind(":viewer", viewer);
