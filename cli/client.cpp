@@ -43,6 +43,18 @@ void add_common(CLI::App* cmd, common_flags& f, bool with_json) {
   if (with_json) cmd->add_flag("--json", f.json_out, "print JSON");
 }
 
+json::array to_array(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v)
+    a.emplace_back(s);
+  return a;
+}
+
+int usage(const std::string& message) {
+  std::cerr << "swarm: " << message << "\n";
+  return 2;
+}
+
 int fail(const swarm::error& e) {
   std::cerr << "swarm: " << e.message << " [" << swarm::to_string(e.code) << "]\n";
   return swarm::exit_code(e.code);

@@ -6,12 +6,14 @@
 #include <swarm/swarm.hpp>
 
 #include <CLI/CLI.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace swarm::cli {
 
@@ -41,6 +43,12 @@ expected<boost::json::value> call(const common_flags& f, const std::string& op,
 // Prints a result as JSON or through `human`; returns the exit code.
 int print_result(const expected<boost::json::value>& r, bool json_out,
                  void (*human)(const boost::json::value&));
+
+// A JSON array of strings.
+boost::json::array to_array(const std::vector<std::string>& v);
+
+// Prints "swarm: <message>" on stderr; returns 2 (bad usage).
+int usage(const std::string& message);
 
 // "500ms", "90s", "30m", "2h" or plain seconds; nullopt when unreadable.
 std::optional<int64_t> parse_duration_ms(const std::string& text);

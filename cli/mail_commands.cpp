@@ -78,18 +78,6 @@ void print_thread(const json::value& v) {
   }
 }
 
-json::array to_array(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v)
-    a.emplace_back(s);
-  return a;
-}
-
-int usage(const std::string& message) {
-  std::cerr << "swarm: " << message << "\n";
-  return 2;
-}
-
 } // namespace
 
 void register_mail_commands(CLI::App& app, mail_commands& mc) {

@@ -16,18 +16,6 @@ namespace swarm::cli {
 
 namespace {
 
-json::array to_array(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v)
-    a.emplace_back(s);
-  return a;
-}
-
-int usage(const std::string& message) {
-  std::cerr << "swarm: " << message << "\n";
-  return 2;
-}
-
 // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
@@ -111,7 +99,8 @@ void register_task_commands(CLI::App& app, task_commands& tc) {
   }
   tc.add->add_option("--parent", tc.parent,
                      "parent task id (the new task is <parent>.N)");
-  tc.add->add_option("--prefix", tc.prefix, "a new root's id prefix (default: the engine's)");
+  tc.add->add_option("--prefix", tc.prefix,
+                     "a new root's id prefix (default: the engine's)");
   tc.add->add_option("--depends", tc.depends, "ids it waits for, comma separated")
       ->delimiter(',');
   tc.cancel = task->add_subcommand("cancel", "cancel a task and its unfinished subtasks");

@@ -259,6 +259,15 @@ inline json::value parse_json(const std::string& text) {
   return v;
 }
 
+// Runs `swarm ARGS --json` in `dir`, requires exit 0 and returns the parsed output.
+inline json::value ok_json(const temp_dir& dir, std::vector<std::string> args) {
+  args.push_back("--json");
+  auto r = swarm(dir.path(), args);
+  INFO(r);
+  REQUIRE(r.exit_code == 0);
+  return parse_json(r.out);
+}
+
 inline int64_t int_at(const json::value& v, const char* key) {
   const auto* x = v.as_object().if_contains(key);
   INFO("key " << key << " in " << json::serialize(v));

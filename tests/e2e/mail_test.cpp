@@ -9,14 +9,6 @@ namespace {
 using namespace e2e;
 using namespace std::chrono_literals;
 
-json::value ok_json(const temp_dir& dir, std::vector<std::string> args) {
-  args.push_back("--json");
-  auto r = swarm(dir.path(), args);
-  INFO(r);
-  REQUIRE(r.exit_code == 0);
-  return parse_json(r.out);
-}
-
 void register_agents(const temp_dir& dir, std::initializer_list<const char*> names) {
   for (const char* n : names)
     REQUIRE(swarm(dir.path(), {"agent", "register", n}).exit_code == 0);

@@ -12,14 +12,6 @@ using namespace std::chrono_literals;
 
 const char* epic_plan = "# Epic\n- First\n- Second\n  depends: First\n";
 
-json::value ok_json(const temp_dir& dir, std::vector<std::string> args) {
-  args.push_back("--json");
-  auto r = swarm(dir.path(), args);
-  INFO(r);
-  REQUIRE(r.exit_code == 0);
-  return parse_json(r.out);
-}
-
 std::vector<std::string> strings_at(const json::value& v, const char* key) {
   std::vector<std::string> out;
   for (const auto& x : v.at(key).as_array())
