@@ -143,6 +143,9 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
   auto mail_states = persistence::read_copy_states(**db);
   if (!mail_states)
     return mail_states.err();
+  auto followers = persistence::read_mail_followers(**db);
+  if (!followers)
+    return followers.err();
   auto stored = persistence::read_tasks(**db);
   if (!stored)
     return stored.err();
@@ -204,6 +207,8 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
   {
     auto box = std::make_shared<mailbox>();
     box->restore(std::move(*stored_mail));
+    for (const auto& f : *followers)
+      box->follow(f, true);
     for (const auto& c : *mail_states)
       if (auto r = box->restore_copy(c.message, c.recipient, c.state, c.read_us, c.acked_us); !r)
         return make_error(errc::storage_error, "stored mail is inconsistent: " +
@@ -212,6 +217,8 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
     p->mail = spawn_mail_router(*p->sys, p->persist, p->coordinator, std::move(box),
                                 mail_router_config{p->opts.inspect_only});
     p->mail_search = spawn_mail_search(*p->sys, p->opts.db_path);
+    caf::anon_send(p->queue, mail_sink_atom_v, caf::actor_cast<caf::actor>(p->mail));
+    caf::anon_send(p->coordinator, mail_sink_atom_v, caf::actor_cast<caf::actor>(p->mail));
   }
 
   if (!p->opts.inspect_only) {
@@ -722,6 +729,10 @@ expected<std::vector<std::string>> engine::export_mail(const std::string& dir) {
     names.push_back(f.name);
   }
   return names;
+}
+
+expected<bool> engine::follow_mail(const std::string& agent, bool on) {
+  return impl_->ask<bool>(impl_->mail, follow_atom_v, agent, on);
 }
 
 expected<std::vector<mail_copy>> engine::unacked_mail(int64_t older_than_ms) {

@@ -47,6 +47,9 @@ CAF_ADD_ATOM(swarm, swarm, thread_atom, "thread")
 CAF_ADD_ATOM(swarm, swarm, unacked_atom, "unacked")
 CAF_ADD_ATOM(swarm, swarm, search_atom, "search")
 CAF_ADD_ATOM(swarm, swarm, new_mail_atom, "new_mail")
+CAF_ADD_ATOM(swarm, swarm, system_mail_atom, "sys_mail")
+CAF_ADD_ATOM(swarm, swarm, mail_sink_atom, "mail_sink")
+CAF_ADD_ATOM(swarm, swarm, follow_atom, "follow")
 
 namespace swarm {
 

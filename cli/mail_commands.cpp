@@ -131,6 +131,10 @@ void register_mail_commands(CLI::App& app, mail_commands& mc) {
   mc.unacked = mail->add_subcommand("unacked", "messages awaiting an ack");
   mc.unacked->add_option("--older-than", mc.older_than, "sent longer ago than, e.g. 10m")
       ->capture_default_str();
+  mc.follow =
+      mail->add_subcommand("follow", "get the swarm's own event mail (or --stop)");
+  mc.follow->add_option("--agent", mc.agent, "who follows")->required();
+  mc.follow->add_flag("--stop", mc.stop, "stop following");
   mc.export_cmd = mail->add_subcommand("export", "one Markdown file per thread, for git");
   mc.export_cmd->add_option("dir", mc.export_dir, "directory to write into")->required();
   mc.search = mail->add_subcommand("search", "full-text search in an agent's mail");
@@ -142,7 +146,7 @@ void register_mail_commands(CLI::App& app, mail_commands& mc) {
   mc.search->add_option("--limit", mc.limit, "at most this many (1..1000)")
       ->capture_default_str();
   for (auto* c : {mc.send, mc.reply, mc.inbox, mc.read, mc.ack_cmd, mc.thread_cmd,
-                  mc.unacked, mc.search, mc.export_cmd})
+                  mc.unacked, mc.search, mc.export_cmd, mc.follow})
     add_common(c, mc.common);
 }
 
@@ -204,6 +208,15 @@ std::optional<int> run_mail_commands(const mail_commands& mc) {
     return print_result(call(f, "mail.thread", std::move(args), false), f.json_out,
                         print_thread);
   }
+  if (mc.follow->parsed())
+    return print_result(
+        call(f, "mail.follow", {{"agent", mc.agent}, {"stop", mc.stop}}, true),
+        f.json_out, [](const json::value& v) {
+          std::cout << text_of(v, "agent")
+                    << (v.at("following").as_bool()
+                            ? " follows the swarm's event mail\n"
+                            : " no longer follows the swarm's event mail\n");
+        });
   if (mc.export_cmd->parsed())
     return print_result(call(f, "mail.export",
                              {{"dir", std::filesystem::absolute(mc.export_dir).string()}},

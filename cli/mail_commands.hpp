@@ -25,6 +25,8 @@ struct mail_commands {
            *search = nullptr;
   std::string query, export_dir;
   CLI::App* export_cmd = nullptr;
+  CLI::App* follow = nullptr;
+  bool stop = false;
 };
 
 void register_mail_commands(CLI::App& app, mail_commands& mc);

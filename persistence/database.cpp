@@ -152,6 +152,7 @@ const std::vector<const char*>& migrations() {
         PRIMARY KEY(recipient, message)) WITHOUT ROWID;
       CREATE INDEX message_copies_message ON message_copies(message);
       CREATE INDEX messages_sender ON messages(sender, seq);
+      CREATE TABLE mail_followers(agent TEXT PRIMARY KEY) WITHOUT ROWID;
       -- Contentless (the text lives in messages): subject and body, plus everyone who
       -- sent or received the message, so a viewer's search intersects posting lists
       -- instead of ranking every match in the swarm.
@@ -256,6 +257,7 @@ const std::vector<projection_table>& projection_tables() {
     {"sessions", "id"},    {"plans", "seq"},                  {"runs", "id"},
     {"model_runs", "task, attempt"},
     {"messages", "seq"},   {"message_copies", "recipient, message"},
+    {"mail_followers", "agent"},
   };
   return tables;
 }

@@ -11,14 +11,14 @@ namespace swarm::persistence {
 
 namespace {
 
-constexpr std::array<const char*, 27> kind_names = {
+constexpr std::array<const char*, 28> kind_names = {
   "unknown",         "engine.started", "plan.loaded",      "task.created",
   "task.claimed",    "task.completed", "task.failed",      "task.released",
   "task.rolled_up",  "task.renewed",   "agent.registered", "agent.stopped",
   "run.started",     "run.finished",   "model.started",    "model.finished",
   "agent.heartbeat", "agent.state",    "task.updated",     "task.cancelled",
   "task.reopened",   "task.deferred",  "dep.added",        "dep.removed",
-  "mail.sent",       "mail.read",      "mail.acked",
+  "mail.sent",       "mail.read",      "mail.acked",       "mail.followed",
 };
 
 // Field readers that throw std::invalid_argument with the field name; decode_event

@@ -49,6 +49,8 @@ enum class event_kind : uint8_t {
   mail_sent = 24,       // (JSON: the message; created = the event's time)
   mail_read = 25,       // (JSON: message, recipient) a copy was read
   mail_acked = 26,      // (JSON: message, recipient) a copy was acknowledged
+  mail_followed = 27,   // (JSON: agent, on) the agent starts / stops getting the
+                        // engine's event mail
 };
 
 // "task.claimed"

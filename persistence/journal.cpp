@@ -298,6 +298,12 @@ void journal::apply(const event& e, int64_t seq) {
              row, text(o, "subject"), text(o, "body"), people);
     break;
   }
+  case event_kind::mail_followed:
+    if (flag(o, "on"))
+      run_with(sql("INSERT OR IGNORE INTO mail_followers(agent) VALUES(?)"), text(o, "agent"));
+    else
+      run_with(sql("DELETE FROM mail_followers WHERE agent = ?"), text(o, "agent"));
+    break;
   case event_kind::mail_read:
     run_with(sql("UPDATE message_copies SET read_us = ?1, state = 'read'"
                  " WHERE recipient = ?2 AND message = ?3 AND read_us = 0"),

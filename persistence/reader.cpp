@@ -211,6 +211,18 @@ expected<std::vector<mail_message>> read_messages(SQLite::Database& db) {
   }
 }
 
+expected<std::vector<std::string>> read_mail_followers(SQLite::Database& db) {
+  try {
+    std::vector<std::string> out;
+    SQLite::Statement q{db, "SELECT agent FROM mail_followers ORDER BY agent"};
+    while (q.executeStep())
+      out.push_back(q.getColumn(0).getString());
+    return out;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, std::string{"reading mail followers: "} + e.what());
+  }
+}
+
 expected<std::vector<stored_copy>> read_copy_states(SQLite::Database& db) {
   try {
     std::vector<stored_copy> out;

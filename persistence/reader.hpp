@@ -61,6 +61,8 @@ expected<std::vector<mail_message>> search_messages(SQLite::Database& db,
 // Messages in sending order, and every copy that is no longer unread.
 expected<std::vector<mail_message>> read_messages(SQLite::Database& db);
 expected<std::vector<stored_copy>> read_copy_states(SQLite::Database& db);
+// Agents that get the engine's event mail.
+expected<std::vector<std::string>> read_mail_followers(SQLite::Database& db);
 
 expected<std::vector<stored_agent>> read_agents(SQLite::Database& db);
 

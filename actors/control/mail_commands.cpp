@@ -116,6 +116,13 @@ handler_table with_mail_handlers(handler_table table) {
     return json::object{
         {"dir", dir}, {"threads", files.size()}, {"files", to_array(files)}};
   });
+  table.emplace("mail.follow", [](engine& e, const args_reader& a) -> json::value {
+    const auto agent = *a.text("agent", true);
+    const bool on = !a.flag("stop");
+    const bool changed = value_or_throw(e.follow_mail(agent, on));
+    return json::object{
+        {"id", agent}, {"agent", agent}, {"following", on}, {"changed", changed}};
+  });
   table.emplace("mail.unacked", [](engine& e, const args_reader& a) -> json::value {
     return copies_to_json(
         value_or_throw(e.unacked_mail(a.integer("older_than_ms").value_or(0))));

@@ -32,6 +32,9 @@ constexpr std::array<const char*, 50> nouns = {
 std::optional<std::string> invalid_agent_name(std::string_view name) {
   if (name.empty())
     return "an agent name cannot be empty";
+  if (name == "swarm")
+    return "'swarm' is the engine's own name (it sends the swarm's event mail); choose "
+           "another";
   if (name.size() > 64)
     return "agent name '" + std::string{name.substr(0, 20)} + "...' is longer than 64 characters";
   if (!std::isalnum(static_cast<unsigned char>(name.front())))

@@ -21,6 +21,7 @@ struct coordinator_state {
   coordinator_config cfg;
   std::map<std::string, agent_info> agents; // every agent known, by name
   uint64_t names_handed_out = 0;
+  caf::actor mail_sink; // the MailRouter, told of agent events; may be null
   static inline const char* name = "coordinator";
 };
 
@@ -58,6 +59,16 @@ expected<agent_info*> find_live(self_ptr self, const std::string& name) {
   return &it->second;
 }
 
+// Mails agent.started / agent.stopped to the followers. Sent after the agent's own
+// event was handed to the persistence actor, so it is committed no earlier.
+void tell_followers(self_ptr self, const char* type, const agent_info& a,
+                    const std::string& what) {
+  if (!self->state.mail_sink) return;
+  boost::json::object payload{{"agent", a.name}, {"model", a.model}, {"session", a.session}};
+  caf::anon_send(self->state.mail_sink, system_mail_atom_v, std::string{type},
+                 a.name + " " + what, std::string{}, boost::json::serialize(payload));
+}
+
 persistence::event stopped_event(const std::string& name, const std::string& reason) {
   return persistence::make_event(event_kind::agent_stopped,
                                  boost::json::object{{"name", name}, {"reason", reason}},
@@ -74,6 +85,7 @@ void check_stale(self_ptr self) {
   const auto limit = 2 * st.cfg.heartbeat_interval_us;
   std::vector<persistence::event> events;
   std::vector<std::string> lost;
+  std::vector<agent_info> stale_agents;
   for (auto& [name, a] : st.agents) {
     if (a.state == "offline" || now - a.last_heartbeat_us <= limit)
       continue;
@@ -85,9 +97,14 @@ void check_stale(self_ptr self) {
     a.pid = 0;
     events.push_back(stopped_event(name, reason));
     lost.push_back(name);
+    stale_agents.push_back(a);
   }
   if (lost.empty())
     return;
+  const auto after_journal = [self, stale_agents] {
+    for (const auto& a : stale_agents)
+      tell_followers(self, "agent.stopped", a, "stopped: went stale (no heartbeat)");
+  };
   // The stop is journaled before the hooks' releases (same sender, same order).
   self->request(st.persistence, caf::infinite, persistence::append_atom_v,
                 persistence::event_batch{std::move(events)})
@@ -95,6 +112,7 @@ void check_stale(self_ptr self) {
           [](caf::error& err) {
             spdlog::error("could not journal stale agents: {}", from_caf(err).to_string());
           });
+  after_journal();
   for (auto& hook : st.cfg.release_hooks)
     caf::anon_send(hook, recover_atom_v, lost,
                    std::string{"agent lost: no heartbeat for two intervals"});
@@ -146,6 +164,8 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
                                        a.last_heartbeat_us);
       auto rp = self->make_response_promise<agent_info>();
       journal_then_deliver(self, {std::move(e)}, rp, a);
+      tell_followers(self, "agent.started", a,
+                     "started" + (a.model.empty() ? std::string{} : " (model " + a.model + ")"));
       return rp;
     },
     [=](agent_state_atom, const std::string& name, const std::string& state,
@@ -220,6 +240,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       it->second.pid = 0;
       auto rp = self->make_response_promise<bool>();
       journal_then_deliver(self, {stopped_event(name, reason)}, rp, true);
+      tell_followers(self, "agent.stopped", it->second, "stopped: " + reason);
       return rp;
     },
     [=](list_atom) -> std::vector<agent_info> {
@@ -232,6 +253,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
           out.push_back(a);
       return out;
     },
+    [=](mail_sink_atom, caf::actor& sink) { self->state.mail_sink = std::move(sink); },
     [=](tick_atom) {
       check_stale(self);
       self->delayed_send(self, tick, tick_atom_v);

@@ -42,7 +42,9 @@ using coordinator_actor = caf::typed_actor<
   // Every agent known to this database: live ones first, then offline ones.
   caf::replies_to<list_atom>::with<std::vector<agent_info>>,
   // Internal timer: stale detection.
-  caf::reacts_to<tick_atom>>;
+  caf::reacts_to<tick_atom>,
+  // Where to mail agent.started / agent.stopped (the MailRouter's system_mail_atom).
+  caf::reacts_to<mail_sink_atom, caf::actor>>;
 
 struct coordinator_config {
   std::string session;                // this engine session's id

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <unordered_map>
@@ -193,6 +194,50 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
       },
       [=](subscribe_atom, const std::string& agent, caf::actor& who) {
         self->state.subscribers[agent] = std::move(who);
+      },
+      [=](follow_atom, const std::string& agent, bool on) -> caf::result<bool> {
+        if (auto err = refuse_if_broken(self)) return err;
+        auto rp = self->make_response_promise<bool>();
+        self->request(self->state.coordinator, ask_timeout, list_atom_v)
+            .then(
+                [self, agent, on, rp](std::vector<agent_info>& known) mutable {
+                  const bool registered =
+                      std::any_of(known.begin(), known.end(),
+                                  [&](const agent_info& a) { return a.name == agent; });
+                  if (!registered) {
+                    rp.deliver(to_caf(errc::not_found,
+                                      "'" + agent +
+                                          "' is not a registered agent; register "
+                                          "it with `swarm agent register " +
+                                          agent + "`"));
+                    return;
+                  }
+                  if (!self->state.box->follow(agent, on)) {
+                    rp.deliver(false);
+                    return;
+                  }
+                  commit_then(self,
+                              persistence::make_event(
+                                  event_kind::mail_followed,
+                                  boost::json::object{{"agent", agent}, {"on", on}},
+                                  now_us()),
+                              rp, true);
+                },
+                [rp](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
+      [=](system_mail_atom, std::string& type, std::string& subject, std::string& body,
+          std::string& payload) {
+        if (refuse_if_broken(self)) return;
+        auto m = self->state.box->prepare_system(std::move(type), std::move(subject),
+                                                 std::move(body), std::move(payload),
+                                                 now_us());
+        if (!m) return; // nobody follows
+        self->state.box->store(*m);
+        self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
+                      persistence::event_batch{{sent_event(*m)}})
+            .then([](int64_t) {}, [](caf::error&) {});
+        push_after_commit(self, *m);
       },
   };
 }

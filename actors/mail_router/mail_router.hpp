@@ -39,7 +39,16 @@ using mail_router_actor = caf::typed_actor<
     // (agent, actor): from now on the actor is told (new_mail_atom, mail_copy) of every
     // message to that agent, once it is committed (push). One subscriber per agent: a
     // later subscription replaces it.
-    caf::reacts_to<subscribe_atom, std::string, caf::actor>>;
+    caf::reacts_to<subscribe_atom, std::string, caf::actor>,
+    // (agent, on): the agent starts (stops) getting the engine's own mail — from
+    // "swarm": agent.started / agent.stopped, task.claimed / task.completed /
+    // task.failed — so a person or an agent can follow the swarm from an inbox.
+    // Replies whether anything changed, after commit.
+    caf::replies_to<follow_atom, std::string, bool>::with<bool>,
+    // (type, subject, body, payload JSON): one of the engine's events, mailed to the
+    // followers (dropped when nobody follows). Sent by the queue and the coordinator
+    // once the event itself is committed.
+    caf::reacts_to<system_mail_atom, std::string, std::string, std::string, std::string>>;
 
 struct mail_router_config {
   bool read_only = false; // an inspect_only engine: answer, change nothing

@@ -153,6 +153,29 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
   return m;
 }
 
+std::optional<mail_message> mailbox::prepare_system(std::string type, std::string subject,
+                                                    std::string body, std::string payload,
+                                                    int64_t now_us) const {
+  if (followers_.empty()) return std::nullopt;
+  mail_message m;
+  m.id = "msg-" + std::to_string(next_number_);
+  m.type = std::move(type);
+  m.category = "INFO";
+  m.from = "swarm";
+  m.to.assign(followers_.begin(), followers_.end());
+  m.thread = "swarm-events";
+  m.subject = std::move(subject);
+  m.body = std::move(body);
+  m.payload = std::move(payload);
+  m.importance = m.type == "task.failed" || m.type == "agent.stopped" ? "high" : "low";
+  m.created_us = now_us;
+  return m;
+}
+
+bool mailbox::follow(const std::string& agent, bool on) {
+  return on ? followers_.insert(agent).second : followers_.erase(agent) > 0;
+}
+
 expected<mail_draft> mailbox::reply_draft(const std::string& original,
                                           const std::string& from,
                                           std::string body) const {

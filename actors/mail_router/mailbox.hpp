@@ -16,6 +16,7 @@
 #include <swarm/types.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -46,6 +47,15 @@ public:
   // may reply.
   expected<mail_draft> reply_draft(const std::string& original, const std::string& from,
                                    std::string body) const;
+
+  // The engine's own mail (sender "swarm": agent.started, task.completed, ...) goes to
+  // the followers; nullopt when nobody follows.
+  std::optional<mail_message> prepare_system(std::string type, std::string subject,
+                                             std::string body, std::string payload,
+                                             int64_t now_us) const;
+  // Starts (or stops) sending the engine's mail to `agent`; false when nothing changed.
+  bool follow(const std::string& agent, bool on);
+  const std::set<std::string>& followers() const { return followers_; }
 
   // Adds a prepared message and its copies (unread).
   void store(const mail_message& m);
@@ -95,6 +105,7 @@ private:
   std::vector<mail_message> messages_;
   std::unordered_map<std::string, uint32_t> by_id_;
   uint64_t next_number_ = 1;
+  std::set<std::string> followers_;
   // recipient -> copies in sending order; (recipient, message index) -> copy.
   std::unordered_map<std::string, std::vector<copy_state>> copies_;
   std::unordered_map<std::string, std::vector<uint32_t>> threads_; // thread -> messages

@@ -54,6 +54,7 @@ struct task_queue_state {
   std::unordered_map<std::string, agent_record> agents;
   uint64_t decisions = 0;  // claims handed out (round-robin turns)
   uint32_t run_agents = 0; // in-process agents of the current run (0: no run)
+  caf::actor mail_sink;    // the MailRouter, told of task events; may be null
   uint64_t rr_cursor = 0;  // round-robin: plan position of the task dealt last
   bool rr_started = false;
   std::vector<caf::actor> subscribers;
@@ -109,6 +110,25 @@ caf::typed_response_promise<T> answer_after_commit(self_ptr self,
   auto rp = self->make_response_promise<T>();
   deliver_after_commit(self, std::move(events), rp, std::move(value));
   return rp;
+}
+
+// Mails one of the swarm's task events to the followers, once the change that caused
+// it (journaled just before, in this batch) is committed.
+void tell_followers(self_ptr self, const char* type, const task& t, const std::string& agent,
+                    const std::string& what) {
+  if (!self->state.mail_sink) return;
+  boost::json::object payload{{"task", t.spec.id}, {"agent", agent}, {"attempt", t.attempts},
+                              {"state", to_string(t.state)}};
+  if (!t.failure.empty() && t.state != task_state::completed) payload["failure"] = t.failure;
+  std::string subject = t.spec.id + " " + what + (agent.empty() ? "" : " — " + agent) + ": " +
+                        t.spec.title;
+  std::string body = t.result;
+  journal(self, {},
+          [sink = self->state.mail_sink, type = std::string(type), subject = std::move(subject),
+           body = std::move(body),
+           payload = boost::json::serialize(payload)](const caf::error& err) {
+            if (!err) caf::anon_send(sink, system_mail_atom_v, type, subject, body, payload);
+          });
 }
 
 // Sends the outbox to the persistence actor now.
@@ -230,6 +250,8 @@ void claim_for(self_ptr self, const claim_request& req, task_index idx,
   deliver_after_commit(
       self, {persistence::make_task_update(event_kind::task_claimed, t, agent, now)},
       std::move(promise), std::move(res));
+  tell_followers(self, "task.claimed", t, agent,
+                 "claimed (attempt " + std::to_string(t.attempts) + ")");
 }
 
 void notify(self_ptr self, bool drained);
@@ -315,6 +337,8 @@ void release(self_ptr self, task_index idx, const std::string& reason,
   self->state.changed_since_tick = true;
   journal(self, change_events(g, changed, event_kind::task_released, agent, now),
           [](const caf::error&) {});
+  tell_followers(self, "task.failed", g.at(idx).t, agent,
+                 std::string("lost (") + failure + ")");
 }
 
 graph_report report_graph(const task_graph& g) {
@@ -415,6 +439,14 @@ caf::result<task_change> report_outcome(self_ptr self, const task_report& r,
       g, changed, success ? event_kind::task_completed : event_kind::task_failed, r.agent,
       now);
   if (success) ++self->state.agents[r.agent].completed;
+  {
+    const task& t = g.at(*idx).t;
+    if (success)
+      tell_followers(self, "task.completed", t, r.agent, "completed");
+    else
+      tell_followers(self, "task.failed", t, r.agent,
+                     t.state == task_state::failed ? "failed for good" : "failed, will retry");
+  }
   auto rp = answer_after_commit(self, std::move(events),
                                 task_change{g.at(*idx).t, ready_ids(g)});
   serve_parked(self);
@@ -551,7 +583,8 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
             out.push_back(g.at(i).t);
         return out;
       },
-      [=](start_atom, uint32_t agents) {
+      [=](mail_sink_atom, caf::actor& sink) { self->state.mail_sink = std::move(sink); },
+    [=](start_atom, uint32_t agents) {
         self->state.run_agents = agents;
         self->state.drained_sent = false;
         serve_parked(self);

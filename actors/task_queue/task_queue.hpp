@@ -51,6 +51,9 @@ using task_queue_actor = caf::typed_actor<
   // may take any ready task (their skills do not fit) while nothing is in flight, the
   // run is stuck — the queue answers them drained and says which skills are missing.
   caf::reacts_to<start_atom, uint32_t>,
+  // Where to mail the swarm's task events (the MailRouter; see its system_mail_atom):
+  // task.claimed / task.completed / task.failed, each once its change is committed.
+  caf::reacts_to<mail_sink_atom, caf::actor>,
   // Subscribes an actor to (progress_atom, task_counts) and (drained_atom,
   // task_counts) notifications.
   caf::reacts_to<subscribe_atom, caf::actor>,

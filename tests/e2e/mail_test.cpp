@@ -4,6 +4,7 @@
 #include "tests/e2e/e2e_support.hpp"
 
 #include <chrono>
+#include <set>
 
 namespace {
 using namespace e2e;
@@ -169,16 +170,19 @@ TEST_CASE("an agent's unread mail goes into its next prompt, fetched at start an
           "[e2e][mail]") {
   temp_dir dir;
   register_agents(dir, {"lead", "worker"});
-  ok_json(dir, {"mail", "send", "--from", "lead", "--to", "worker", "--category", "HANDOFF",
-                "--subject", "Use the v2 schema", "--body", "Tables are in db/v2.sql"});
+  ok_json(dir,
+          {"mail", "send", "--from", "lead", "--to", "worker", "--category", "HANDOFF",
+           "--subject", "Use the v2 schema", "--body", "Tables are in db/v2.sql"});
   write_text(dir / "plan.md", "# Work\n- One\n- Two\n  depends: One\n");
-  process run{dir.path(), {"run", "plan.md", "--agents", "1", "--name", "worker",
-                           "--work-ms", "1500-1600"}};
+  process run{
+      dir.path(),
+      {"run", "plan.md", "--agents", "1", "--name", "worker", "--work-ms", "1500-1600"}};
   // Once the first task is claimed, mail the worker again: it is pushed to the harness
   // and lands in the second task's prompt.
   REQUIRE(poll_until(20s, [&] {
     if (!run.running()) FAIL("the run ended early: " << run.result());
-    return query_int(dir.db(), "SELECT COUNT(*) FROM events WHERE kind = 'task.claimed'") > 0;
+    return query_int(dir.db(),
+                     "SELECT COUNT(*) FROM events WHERE kind = 'task.claimed'") > 0;
   }));
   ok_json(dir, {"mail", "send", "--from", "lead", "--to", "worker", "--subject",
                 "Also update the README", "--importance", "high"});
@@ -186,7 +190,8 @@ TEST_CASE("an agent's unread mail goes into its next prompt, fetched at start an
   INFO(finished);
   REQUIRE(finished.exit_code == 0);
   auto prompt_of = [&](const std::string& title) {
-    auto id = query_strings(dir.db(), "SELECT id FROM tasks WHERE title = '" + title + "'");
+    auto id =
+        query_strings(dir.db(), "SELECT id FROM tasks WHERE title = '" + title + "'");
     REQUIRE(id.size() == 1);
     return read_text(dir.path() / ".swarm" / "runs" / id[0] / "1" / "prompt.md");
   };
@@ -211,11 +216,12 @@ TEST_CASE("mail export writes one Markdown file per thread, the same bytes each 
           "[e2e][mail]") {
   temp_dir dir;
   register_agents(dir, {"alice", "bob"});
-  auto first = ok_json(dir, {"mail", "send", "--from", "alice", "--to", "bob", "--subject",
-                             "Plan", "--body", "Step one"});
-  ok_json(dir, {"mail", "reply", str_at(first, "id"), "--from", "bob", "--body", "Agreed"});
-  ok_json(dir, {"mail", "send", "--from", "bob", "--to", "alice", "--thread", "feature/auth",
-                "--subject", "Auth", "--body", "Tokens"});
+  auto first = ok_json(dir, {"mail", "send", "--from", "alice", "--to", "bob",
+                             "--subject", "Plan", "--body", "Step one"});
+  ok_json(dir,
+          {"mail", "reply", str_at(first, "id"), "--from", "bob", "--body", "Agreed"});
+  ok_json(dir, {"mail", "send", "--from", "bob", "--to", "alice", "--thread",
+                "feature/auth", "--subject", "Auth", "--body", "Tokens"});
   auto out = ok_json(dir, {"mail", "export", "audit"});
   CHECK(int_at(out, "threads") == 2);
   const auto thread_file = dir.path() / "audit" / (str_at(first, "id") + ".md");
@@ -228,4 +234,35 @@ TEST_CASE("mail export writes one Markdown file per thread, the same bytes each 
   for (const auto& e : fs::directory_iterator(dir.path() / "audit"))
     files += e.path().extension() == ".md";
   CHECK(files == 2);
+}
+
+TEST_CASE("a follower gets the swarm's own event mail", "[e2e][mail]") {
+  temp_dir dir;
+  register_agents(dir, {"watcher"});
+  auto f = ok_json(dir, {"mail", "follow", "--agent", "watcher"});
+  CHECK(f.at("following").as_bool());
+  CHECK(swarm(dir.path(), {"mail", "follow", "--agent", "nobody"}).exit_code == 1);
+  write_text(dir / "plan.md", "# P\n- One\n- Two\n  depends: One\n");
+  auto run = swarm(dir.path(), {"run", "plan.md", "--agents", "1", "--name", "solo",
+                                "--work-ms", "5-10"});
+  INFO(run);
+  REQUIRE(run.exit_code == 0);
+  auto inbox = ok_json(dir, {"mail", "inbox", "--agent", "watcher", "--limit", "100"});
+  std::multiset<std::string> types;
+  for (const auto& m : inbox.at("messages").as_array()) {
+    CHECK(str_at(m, "from") == "swarm");
+    CHECK(str_at(m, "thread") == "swarm-events");
+    types.insert(str_at(m, "type"));
+  }
+  CHECK(types.count("agent.started") == 1);
+  CHECK(types.count("task.claimed") == 2);
+  CHECK(types.count("task.completed") == 2);
+  CHECK(types.count("agent.stopped") == 1);
+  ok_json(dir, {"mail", "follow", "--agent", "watcher", "--stop"});
+  CHECK(swarm(dir.path(), {"run", "plan.md", "--agents", "1"}).exit_code == 0);
+  auto after = ok_json(dir, {"mail", "inbox", "--agent", "watcher", "--limit", "100"});
+  CHECK(after.at("messages").as_array().size() == inbox.at("messages").as_array().size());
+  CHECK(swarm(dir.path(), {"replay", "--verify"}).exit_code == 0);
+  auto reserved = swarm(dir.path(), {"agent", "register", "swarm"});
+  CHECK(reserved.exit_code == 2);
 }

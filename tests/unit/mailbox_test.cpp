@@ -294,3 +294,23 @@ TEST_CASE("mail: restore rebuilds messages, states and the next id", "[mail]") {
   CHECK(copy.read_us == 2'000);
   CHECK(send(again, draft("carol", {"dave"})).id == "msg-3");
 }
+
+TEST_CASE("mail: the engine's own mail goes to followers only", "[mail]") {
+  mailbox box;
+  CHECK_FALSE(box.prepare_system("task.completed", "sw-1 completed", "", "{}", 1'000));
+  CHECK(box.follow("alice", true));
+  CHECK_FALSE(box.follow("alice", true)); // already
+  CHECK(box.follow("bob", true));
+  auto m = box.prepare_system("task.failed", "sw-1 failed for good", "boom", "{}", 2'000);
+  REQUIRE(m);
+  CHECK(m->from == "swarm");
+  CHECK(m->to == names{"alice", "bob"});
+  CHECK(m->thread == "swarm-events");
+  CHECK(m->importance == "high");
+  CHECK_FALSE(m->ack_required);
+  box.store(*m);
+  CHECK(inbox(box, "bob").size() == 1);
+  CHECK(box.follow("bob", false));
+  CHECK(box.prepare_system("task.claimed", "sw-2 claimed", "", "{}", 3'000)->to ==
+        names{"alice"});
+}
