@@ -258,6 +258,16 @@ void on_spawned(self_ptr self, int32_t pid, int64_t start_ticks, const std::stri
                               {"run_dir", cur.run.run_dir},
                               {"command", cur.command_line}});
   tell_state(self, "busy", cur.t.spec.id, pid);
+  // Followers hear the work started (queued behind model.started at the journal).
+  if (st.cfg.mail)
+    caf::anon_send(st.cfg.mail, system_mail_atom_v, std::string{"task.progress"},
+                   cur.t.spec.id + " in progress — " + name_of(self) + "'s model runs (pid " +
+                       std::to_string(pid) + "): " + cur.t.spec.title,
+                   std::string{},
+                   boost::json::serialize(boost::json::object{{"task", cur.t.spec.id},
+                                                              {"agent", name_of(self)},
+                                                              {"attempt", cur.t.attempts},
+                                                              {"pid", pid}}));
 }
 
 void claim_next(self_ptr self) {

@@ -41,13 +41,13 @@ using mail_router_actor = caf::typed_actor<
     // later subscription replaces it.
     caf::reacts_to<subscribe_atom, std::string, caf::actor>,
     // (agent, on): the agent starts (stops) getting the engine's own mail — from
-    // "swarm": agent.started / agent.stopped, task.claimed / task.completed /
-    // task.failed — so a person or an agent can follow the swarm from an inbox.
-    // Replies whether anything changed, after commit.
+    // "swarm": agent.started / agent.stopped, task.claimed / task.progress /
+    // task.completed / task.failed — so a person or an agent can follow the swarm from an
+    // inbox. Replies whether anything changed, after commit.
     caf::replies_to<follow_atom, std::string, bool>::with<bool>,
     // (type, subject, body, payload JSON): one of the engine's events, mailed to the
-    // followers (dropped when nobody follows). Sent by the queue and the coordinator
-    // once the event itself is committed.
+    // followers (dropped when nobody follows). Sent by the queue, the coordinator and
+    // the harnesses once the event itself is committed (or queued ahead of it).
     caf::reacts_to<system_mail_atom, std::string, std::string, std::string, std::string>>;
 
 struct mail_router_config {

@@ -206,8 +206,8 @@ public:
   expected<std::vector<std::string>> export_mail(const std::string& dir);
   // The agent starts (on) or stops getting the engine's own mail, sent by "swarm" in
   // thread "swarm-events": agent.started / agent.stopped and task.claimed /
-  // task.completed / task.failed — a way to follow the swarm from an inbox. Answers
-  // whether anything changed.
+  // task.progress (its model started) / task.completed / task.failed — a way to follow
+  // the swarm from an inbox. Answers whether anything changed.
   expected<bool> follow_mail(const std::string& agent, bool on = true);
   // Copies that need an ack, have none, and were sent more than `older_than_ms` ago.
   expected<std::vector<mail_copy>> unacked_mail(int64_t older_than_ms);

@@ -256,6 +256,7 @@ TEST_CASE("a follower gets the swarm's own event mail", "[e2e][mail]") {
   }
   CHECK(types.count("agent.started") == 1);
   CHECK(types.count("task.claimed") == 2);
+  CHECK(types.count("task.progress") == 2); // each model started
   CHECK(types.count("task.completed") == 2);
   CHECK(types.count("agent.stopped") == 1);
   ok_json(dir, {"mail", "follow", "--agent", "watcher", "--stop"});
