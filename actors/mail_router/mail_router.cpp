@@ -70,6 +70,17 @@ caf::error refuse_if_broken(self_ptr self) {
   return {};
 }
 
+// A journal write failed: memory is ahead of the database, so refuse further changes.
+void mark_broken(self_ptr self, const caf::error& err) {
+  auto e = from_caf(err);
+  spdlog::error("mail router: journal write failed ({}); refusing further changes until "
+                "restart",
+                e.to_string());
+  self->state.broken =
+      error{errc::storage_error, "the journal could not be written (" + e.message +
+                                     "); restart the engine to recover"};
+}
+
 // Journals `e`, then delivers `value` (or the error) to `rp`.
 template <class T>
 void commit_then(self_ptr self, persistence::event e, caf::typed_response_promise<T> rp,
@@ -79,13 +90,7 @@ void commit_then(self_ptr self, persistence::event e, caf::typed_response_promis
       .then([rp,
              value = std::move(value)](int64_t) mutable { rp.deliver(std::move(value)); },
             [self, rp](caf::error& err) mutable {
-              auto e = from_caf(err);
-              spdlog::error("mail router: journal write failed ({}); refusing further "
-                            "changes until restart",
-                            e.to_string());
-              self->state.broken = error{
-                  errc::storage_error, "the journal could not be written (" + e.message +
-                                           "); restart the engine to recover"};
+              mark_broken(self, err);
               rp.deliver(err);
             });
 }
@@ -236,7 +241,7 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
         self->state.box->store(*m);
         self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
                       persistence::event_batch{{sent_event(*m)}})
-            .then([](int64_t) {}, [](caf::error&) {});
+            .then([](int64_t) {}, [self](caf::error& err) { mark_broken(self, err); });
         push_after_commit(self, *m);
       },
   };
