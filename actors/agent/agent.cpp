@@ -359,6 +359,10 @@ agent_actor::behavior_type agent_impl(self_ptr self, task_queue_actor queue,
   return {
     [=](start_atom) {
       if (auto mail = self->state.cfg.mail) {
+        // Mail that came before this agent started goes into its first prompt: fetch
+        // it before the first claim. Later mail is pushed (the subscription comes
+        // first, so nothing falls between; a message both fetched and pushed is kept
+        // once).
         self->send(mail, subscribe_atom_v, name_of(self), caf::actor_cast<caf::actor>(self));
         inbox_filter unread;
         unread.state = "unread";
@@ -368,10 +372,12 @@ agent_actor::behavior_type agent_impl(self_ptr self, task_queue_actor queue,
                 [self](std::vector<mail_copy>& copies) {
                   for (auto it = copies.rbegin(); it != copies.rend(); ++it) // oldest first
                     add_unread(self, std::move(*it));
+                  claim_next(self);
                 },
-                [](caf::error&) {});
+                [self](caf::error&) { claim_next(self); });
+      } else {
+        claim_next(self);
       }
-      claim_next(self);
       self->delayed_send(self, std::chrono::microseconds(self->state.cfg.heartbeat_us),
                          tick_atom_v);
     },
