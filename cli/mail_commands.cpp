@@ -70,6 +70,17 @@ void print_list(const json::value& v) {
   if (list.empty()) std::cout << "no messages\n";
 }
 
+// Copies awaiting an ack: who owes it, for what, since when.
+void print_unacked(const json::value& v) {
+  const auto& list = v.at("messages").as_array();
+  for (const auto& m : list)
+    std::printf("%-10s %-16s owes %-16s an ack since %s UTC: %s\n",
+                text_of(m, "id").c_str(), text_of(m, "recipient").c_str(),
+                text_of(m, "from").c_str(), when(m.at("created_us").as_int64()).c_str(),
+                text_of(m, "subject").c_str());
+  if (list.empty()) std::cout << "nothing awaits an ack\n";
+}
+
 void print_thread(const json::value& v) {
   std::cout << "thread " << text_of(v, "id") << "\n";
   for (const auto& m : v.at("messages").as_array()) {
@@ -234,7 +245,7 @@ std::optional<int> run_mail_commands(const mail_commands& mc) {
     auto ms = parse_duration_ms(mc.older_than);
     if (!ms) return usage("--older-than takes a duration such as 90s, 10m or 2h");
     return print_result(call(f, "mail.unacked", {{"older_than_ms", *ms}}, false),
-                        f.json_out, print_list);
+                        f.json_out, print_unacked);
   }
   return std::nullopt;
 }

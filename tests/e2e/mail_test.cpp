@@ -51,6 +51,8 @@ TEST_CASE("mail works on the database without an engine", "[e2e][mail]") {
   CHECK(str_at(read, "state") == "read");
   auto unacked = ok_json(dir, {"mail", "unacked"});
   CHECK(unacked.at("messages").as_array().size() == 2); // bob and carol
+  auto owed = swarm(dir.path(), {"mail", "unacked"});
+  CHECK(owed.out.find("bob              owes alice") != std::string::npos);
   auto acked = ok_json(dir, {"mail", "ack", "--agent", "bob", "--message", id});
   CHECK(str_at(acked, "state") == "acked");
   CHECK(int_at(acked, "read_us") == int_at(read, "read_us")); // the first read counts
