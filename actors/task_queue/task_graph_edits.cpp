@@ -5,6 +5,7 @@
 #include "actors/task_queue/task_graph.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace swarm {
 
@@ -18,6 +19,14 @@ using graph_detail::staged_batch;
 
 error edit_error(errc code, std::string message) {
   return make_error(code, std::move(message));
+}
+
+// The refusal for editing a finished (completed, failed or cancelled) task, or
+// nothing when `t` is unfinished; `advice` says what the user can do instead.
+std::optional<error> refuse_if_finished(const task& t, const char* advice) {
+  if (!is_terminal(stored_state(t.state))) return std::nullopt;
+  return edit_error(errc::invalid_state, "task " + describe(t.spec) + " is " +
+                                             to_string(t.state) + "; " + advice);
 }
 
 } // namespace
@@ -72,10 +81,8 @@ expected<std::vector<task_index>> task_graph::update(task_index i, const task_pa
                                                      int64_t now_us) {
   became_ready_.clear();
   task& t = nodes_[i].t;
-  if (is_terminal(stored_state(t.state)))
-    return edit_error(errc::invalid_state, "task " + describe(t.spec) + " is " +
-                                               to_string(t.state) +
-                                               "; reopen it before changing it");
+  if (auto refusal = refuse_if_finished(t, "reopen it before changing it"))
+    return *refusal;
   if (p.title && p.title->find_first_not_of(" \t\r\n") == std::string::npos)
     return edit_error(errc::refused, "a task title cannot be empty");
   if (p.priority && (*p.priority < min_priority || *p.priority > max_priority))
@@ -161,10 +168,8 @@ expected<std::vector<task_index>> task_graph::defer(task_index i, int64_t until_
                                                     int64_t now_us) {
   became_ready_.clear();
   task& t = nodes_[i].t;
-  if (is_terminal(stored_state(t.state)))
-    return edit_error(errc::invalid_state, "task " + describe(t.spec) + " is " +
-                                               to_string(t.state) +
-                                               "; only unfinished work can be deferred");
+  if (auto refusal = refuse_if_finished(t, "only unfinished work can be deferred"))
+    return *refusal;
   if (t.state == task_state::claimed)
     return edit_error(errc::invalid_state,
                       "task " + describe(t.spec) + " is claimed by '" + t.claimed_by +
