@@ -7,6 +7,7 @@
 #include "actors/control/dispatcher.hpp"
 #include "actors/mail_router/mail_export.hpp"
 #include "actors/mail_router/mailbox.hpp"
+#include "actors/reservations/reservation_table.hpp"
 #include "actors/task_queue/task_graph.hpp"
 #include "persistence/reader.hpp"
 #include "persistence/replay.hpp"
@@ -32,7 +33,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr auto api_timeout = std::chrono::minutes(10);
 constexpr auto stop_timeout = std::chrono::seconds(30);
 
 std::string new_session_id() {
@@ -92,16 +92,6 @@ agent_status to_status(const agent_info& a) {
 
 } // namespace
 
-template <class T, class Handle, class... Ts>
-expected<T> engine::impl::ask(const Handle& h, Ts&&... xs) {
-  caf::scoped_actor self{*sys};
-  std::optional<expected<T>> out;
-  self->request(h, api_timeout, std::forward<Ts>(xs)...)
-    .receive([&](T& value) { out.emplace(std::move(value)); },
-             [&](caf::error& err) { out.emplace(from_caf(err)); });
-  return std::move(*out);
-}
-
 engine::engine(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
 engine::~engine() { impl_->shutdown(); }
@@ -146,6 +136,13 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
   auto followers = persistence::read_mail_followers(**db);
   if (!followers)
     return followers.err();
+  uint64_t next_reservation = 1;
+  auto stored_reservations = persistence::read_reservations(**db, next_reservation);
+  if (!stored_reservations)
+    return stored_reservations.err();
+  auto stored_leases = persistence::read_leases(**db);
+  if (!stored_leases)
+    return stored_leases.err();
   auto stored = persistence::read_tasks(**db);
   if (!stored)
     return stored.err();
@@ -180,6 +177,19 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
   co_cfg.heartbeat_interval_us = std::max<int64_t>(1, p->opts.heartbeat_ms) * 1000;
   co_cfg.read_only = p->opts.inspect_only;
   co_cfg.release_hooks.push_back(caf::actor_cast<caf::actor>(p->queue));
+  {
+    auto table = std::make_shared<reservation_table>();
+    for (const auto& r : *stored_reservations)
+      table->restore(r);
+    for (const auto& l : *stored_leases)
+      table->restore(l);
+    table->set_next_number(next_reservation);
+    registry_config rc;
+    rc.read_only = p->opts.inspect_only;
+    rc.heartbeat_interval_us = std::max<int64_t>(1, p->opts.heartbeat_ms) * 1000;
+    p->registry = spawn_registry(*p->sys, p->persist, std::move(table), rc);
+  }
+  co_cfg.release_hooks.push_back(caf::actor_cast<caf::actor>(p->registry));
   // In-process agents died with their session; outside agents live on (and go stale
   // if they stopped heartbeating).
   std::vector<std::string> still_marked_live;
@@ -204,6 +214,7 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
     co_cfg.seed = std::hash<std::string>{}(p->session);
   }
   p->coordinator = spawn_coordinator(*p->sys, p->persist, co_cfg);
+  caf::anon_send(p->registry, coordinator_atom_v, caf::actor_cast<caf::actor>(p->coordinator));
   {
     auto box = std::make_shared<mailbox>();
     box->restore(std::move(*stored_mail));
@@ -219,6 +230,7 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
     p->mail_search = spawn_mail_search(*p->sys, p->opts.db_path);
     caf::anon_send(p->queue, mail_sink_atom_v, caf::actor_cast<caf::actor>(p->mail));
     caf::anon_send(p->coordinator, mail_sink_atom_v, caf::actor_cast<caf::actor>(p->mail));
+    caf::anon_send(p->registry, mail_sink_atom_v, caf::actor_cast<caf::actor>(p->mail));
   }
 
   if (!p->opts.inspect_only) {
@@ -269,6 +281,11 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
       return recovered.err();
     if (*recovered > 0)
       spdlog::info("recovered {} claimed task(s) from the previous session", *recovered);
+    auto freed = p->ask<uint64_t>(p->registry, recover_atom_v, session_atom_v);
+    if (!freed)
+      return freed.err();
+    if (*freed > 0)
+      spdlog::info("released {} reservation(s) and lease(s) of offline agents", *freed);
   }
   return std::unique_ptr<engine>{new engine(std::move(p))};
 }
@@ -304,6 +321,7 @@ void engine::impl::stop_actors() {
   stop(caf::actor_cast<caf::actor>(queue));
   stop(caf::actor_cast<caf::actor>(mail));
   stop(caf::actor_cast<caf::actor>(mail_search));
+  stop(caf::actor_cast<caf::actor>(registry));
   stop(caf::actor_cast<caf::actor>(coordinator));
   // Everything the producers sent is in the persistence mailbox: commit it, then stop.
   self->request(persist, stop_timeout, persistence::sync_atom_v)
@@ -317,6 +335,7 @@ void engine::impl::stop_actors() {
   queue = nullptr;
   mail = nullptr;
   mail_search = nullptr;
+  registry = nullptr;
   coordinator = nullptr;
 }
 
@@ -374,6 +393,7 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
     cfg.runner = im.runner;
     cfg.persistence = im.persist;
     cfg.mail = im.mail;
+    cfg.registry = im.registry;
     cfg.workdir = workdir.string();
     cfg.runs_dir = (db_dir / "runs").string();
     cfg.env = {{"SWARM_DB", fs::absolute(im.opts.db_path, ec).string()},

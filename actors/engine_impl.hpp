@@ -8,6 +8,7 @@
 #include "actors/mail_router/mail_router.hpp"
 #include "actors/mail_router/mail_search.hpp"
 #include "actors/messages.hpp"
+#include "actors/reservations/registry.hpp"
 #include "actors/task_queue/task_queue.hpp"
 #include "persistence/db_lock.hpp"
 #include "persistence/persistence_actor.hpp"
@@ -15,6 +16,7 @@
 #include <swarm/engine.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +24,9 @@
 #include <vector>
 
 namespace swarm {
+
+// How long a public API call waits for its actor.
+constexpr auto api_timeout = std::chrono::minutes(10);
 
 struct engine::impl {
   options opts;
@@ -35,6 +40,7 @@ struct engine::impl {
   coordinator_actor coordinator;
   mail_router_actor mail;
   mail_search_actor mail_search;
+  registry_actor registry;
   std::mutex mtx; // guards agents and server
   std::vector<agent_actor> agents; // added, not yet finished
   // Runs every model subprocess; made with the first agents, destroyed after the
@@ -53,5 +59,15 @@ struct engine::impl {
   // Stops agents, queue and coordinator, commits what they sent, stops persistence.
   void stop_actors();
 };
+
+template <class T, class Handle, class... Ts>
+expected<T> engine::impl::ask(const Handle& h, Ts&&... xs) {
+  caf::scoped_actor self{*sys};
+  std::optional<expected<T>> out;
+  self->request(h, api_timeout, std::forward<Ts>(xs)...)
+      .receive([&](T& value) { out.emplace(std::move(value)); },
+               [&](caf::error& err) { out.emplace(from_caf(err)); });
+  return std::move(*out);
+}
 
 } // namespace swarm

@@ -50,6 +50,16 @@ CAF_ADD_ATOM(swarm, swarm, new_mail_atom, "new_mail")
 CAF_ADD_ATOM(swarm, swarm, system_mail_atom, "sys_mail")
 CAF_ADD_ATOM(swarm, swarm, mail_sink_atom, "mail_sink")
 CAF_ADD_ATOM(swarm, swarm, follow_atom, "follow")
+CAF_ADD_ATOM(swarm, swarm, notify_atom, "notify")
+CAF_ADD_ATOM(swarm, swarm, coordinator_atom, "coord")
+CAF_ADD_ATOM(swarm, swarm, reserve_atom, "reserve")
+CAF_ADD_ATOM(swarm, swarm, check_atom, "check")
+CAF_ADD_ATOM(swarm, swarm, release_atom, "release")
+CAF_ADD_ATOM(swarm, swarm, cleanup_atom, "cleanup")
+CAF_ADD_ATOM(swarm, swarm, lease_acquire_atom, "lacquire")
+CAF_ADD_ATOM(swarm, swarm, lease_renew_atom, "lrenew")
+CAF_ADD_ATOM(swarm, swarm, lease_release_atom, "lrelease")
+CAF_ADD_ATOM(swarm, swarm, lease_list_atom, "llist")
 
 namespace swarm {
 
@@ -93,6 +103,40 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, inbox_filter& x) {
   return f(caf::meta::type_name("swarm::inbox_filter"), x.state, x.urgent_only, x.since_us,
            x.thread, x.type, x.limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reservation& x) {
+  return f(caf::meta::type_name("swarm::reservation"), x.id, x.agent, x.task, x.pattern,
+           x.type, x.exclusive, x.reason, x.created_us, x.renewed_us, x.expires_us);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reservation_conflict& x) {
+  return f(caf::meta::type_name("swarm::reservation_conflict"), x.path, x.held,
+           x.holder_stale);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reservation_grant& x) {
+  return f(caf::meta::type_name("swarm::reservation_grant"), x.r, x.refreshed, x.conflicts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, release_request& x) {
+  return f(caf::meta::type_name("swarm::release_request"), x.agent, x.ids, x.patterns, x.all,
+           x.force);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease& x) {
+  return f(caf::meta::type_name("swarm::lease"), x.name, x.holder, x.token, x.acquired_us,
+           x.expires_us);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease_grant& x) {
+  return f(caf::meta::type_name("swarm::lease_grant"), x.acquired, x.l);
 }
 
 template <class Inspector>
@@ -256,3 +300,5 @@ typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
 
 // Local only: the process runner's report travels from its I/O thread to the harness.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(swarm::harness::process_result)
+// Local only (its std::optional has no inspector in CAF 0.17): engine -> registry.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(swarm::reserve_request)

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -117,6 +118,20 @@ std::optional<int64_t> parse_duration_ms(const std::string& text) {
                                                : -1;
   if (scale < 0 || value < 0) return std::nullopt;
   return static_cast<int64_t>(value * scale);
+}
+
+std::string duration_text(int64_t ms) {
+  const int64_t s = ms > 0 ? (ms + 999) / 1000 : 0;
+  char buf[48];
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", static_cast<long long>(s / 3600),
+                  static_cast<long long>(s % 3600 / 60));
+  else if (s >= 60)
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(s / 60),
+                  static_cast<long long>(s % 60));
+  else
+    std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(s));
+  return buf;
 }
 
 } // namespace swarm::cli

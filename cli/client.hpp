@@ -21,11 +21,14 @@ struct common_flags {
   std::string db = ".swarm/swarm.db";
   std::string socket;
   bool json_out = false;
+  int64_t heartbeat_ms = 0; // 0: the default; when set, an engine started for the command
+                            // treats agents silent for two such intervals as stale
 
   options to_options() const {
     options o;
     o.db_path = db;
     o.control_socket = socket;
+    if (heartbeat_ms > 0) o.heartbeat_ms = heartbeat_ms;
     return o;
   }
 };
@@ -52,5 +55,8 @@ int usage(const std::string& message);
 
 // "500ms", "90s", "30m", "2h" or plain seconds; nullopt when unreadable.
 std::optional<int64_t> parse_duration_ms(const std::string& text);
+
+// A duration for people: "45m12s", "2h05m", "9s", "0s" (negative: "0s").
+std::string duration_text(int64_t ms);
 
 } // namespace swarm::cli

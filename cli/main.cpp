@@ -5,8 +5,10 @@
 // way. Exit codes: 0 ok, 1 refused or failed, 2 bad usage.
 
 #include "cli/client.hpp"
+#include "cli/guard_commands.hpp"
 #include "cli/mail_commands.hpp"
 #include "cli/output.hpp"
+#include "cli/reservation_commands.hpp"
 #include "cli/task_commands.hpp"
 
 #include <swarm/swarm.hpp>
@@ -258,6 +260,10 @@ int main(int argc, char** argv) {
   swarm::cli::register_task_commands(app, tc);
   swarm::cli::mail_commands mc;
   swarm::cli::register_mail_commands(app, mc);
+  swarm::cli::reservation_commands resc;
+  swarm::cli::register_reservation_commands(app, resc);
+  swarm::cli::guard_commands guardc;
+  swarm::cli::register_guard_commands(app, guardc);
 
   common_flags rpf;
   bool verify = false;
@@ -337,6 +343,10 @@ int main(int argc, char** argv) {
   if (auto code = run_task_commands(tc))
     return *code;
   if (auto code = run_mail_commands(mc))
+    return *code;
+  if (auto code = run_reservation_commands(resc))
+    return *code;
+  if (auto code = run_guard_commands(guardc))
     return *code;
   if (replay->parsed()) {
     auto r = swarm::verify_replay(rpf.db);

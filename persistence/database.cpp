@@ -158,6 +158,32 @@ const std::vector<const char*>& migrations() {
       -- instead of ranking every match in the swarm.
       CREATE VIRTUAL TABLE messages_fts USING fts5(subject, body, people, content='');
     )sql",
+    // v6: advisory file reservations (released ones keep their row, so ids are never
+    // reused) and hard leases (a free lease keeps its last fencing token).
+    R"sql(
+      CREATE TABLE reservations(
+        id TEXT PRIMARY KEY,
+        num INTEGER NOT NULL,
+        agent TEXT NOT NULL,
+        task TEXT NOT NULL,
+        pattern TEXT NOT NULL,
+        type TEXT NOT NULL,
+        exclusive INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        created_us INTEGER NOT NULL,
+        renewed_us INTEGER NOT NULL,
+        expires_us INTEGER NOT NULL,
+        released_us INTEGER NOT NULL,
+        released_by TEXT NOT NULL,
+        release_reason TEXT NOT NULL);
+      CREATE INDEX reservations_active ON reservations(released_us, num);
+      CREATE TABLE leases(
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        token INTEGER NOT NULL,
+        acquired_us INTEGER NOT NULL,
+        expires_us INTEGER NOT NULL) WITHOUT ROWID;
+    )sql",
   };
   return all;
 }
@@ -258,6 +284,7 @@ const std::vector<projection_table>& projection_tables() {
     {"model_runs", "task, attempt"},
     {"messages", "seq"},   {"message_copies", "recipient, message"},
     {"mail_followers", "agent"},
+    {"reservations", "id"}, {"leases", "name"},
   };
   return tables;
 }

@@ -11,7 +11,7 @@ namespace swarm::persistence {
 
 namespace {
 
-constexpr std::array<const char*, 28> kind_names = {
+constexpr std::array<const char*, 34> kind_names = {
   "unknown",         "engine.started", "plan.loaded",      "task.created",
   "task.claimed",    "task.completed", "task.failed",      "task.released",
   "task.rolled_up",  "task.renewed",   "agent.registered", "agent.stopped",
@@ -19,6 +19,8 @@ constexpr std::array<const char*, 28> kind_names = {
   "agent.heartbeat", "agent.state",    "task.updated",     "task.cancelled",
   "task.reopened",   "task.deferred",  "dep.added",        "dep.removed",
   "mail.sent",       "mail.read",      "mail.acked",       "mail.followed",
+  "reservation.granted", "reservation.renewed", "reservation.released",
+  "lease.acquired",  "lease.renewed",  "lease.released",
 };
 
 // Field readers that throw std::invalid_argument with the field name; decode_event

@@ -51,6 +51,13 @@ enum class event_kind : uint8_t {
   mail_acked = 26,      // (JSON: message, recipient) a copy was acknowledged
   mail_followed = 27,   // (JSON: agent, on) the agent starts / stops getting the
                         // engine's event mail
+  reservation_granted = 28,  // (JSON: the reservation) new, or refreshed (same id)
+  reservation_renewed = 29,  // (JSON: id, expires_us) extended
+  reservation_released = 30, // (JSON: id, by, reason) released, expired, cleaned up or
+                             // taken over
+  lease_acquired = 31,       // (JSON: name, holder, token, expires_us)
+  lease_renewed = 32,        // (JSON: name, expires_us)
+  lease_released = 33,       // (JSON: name, holder, by, reason); the token is kept
 };
 
 // "task.claimed"

@@ -315,6 +315,39 @@ void journal::apply(const event& e, int64_t seq) {
                  " WHERE recipient = ?2 AND message = ?3 AND acked_us = 0"),
              e.ts_us, text(o, "recipient"), text(o, "message"));
     break;
+  case event_kind::reservation_granted:
+    run_with(sql("INSERT INTO reservations(id, num, agent, task, pattern, type, exclusive,"
+                 " reason, created_us, renewed_us, expires_us, released_us, released_by,"
+                 " release_reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, '',"
+                 " '') ON CONFLICT(id) DO UPDATE SET task = ?4, type = ?6, exclusive = ?7,"
+                 " reason = ?8, renewed_us = ?10, expires_us = ?11"),
+             text(o, "id"), number(o, "num"), text(o, "agent"), text(o, "task"),
+             text(o, "pattern"), text(o, "type"), flag(o, "exclusive"), text(o, "reason"),
+             number(o, "created_us"), e.ts_us, number(o, "expires_us"));
+    break;
+  case event_kind::reservation_renewed:
+    run_with(sql("UPDATE reservations SET renewed_us = ?, expires_us = ? WHERE id = ?"),
+             e.ts_us, number(o, "expires_us"), text(o, "id"));
+    break;
+  case event_kind::reservation_released:
+    run_with(sql("UPDATE reservations SET released_us = ?, released_by = ?,"
+                 " release_reason = ? WHERE id = ?"),
+             e.ts_us, text(o, "by"), text(o, "reason"), text(o, "id"));
+    break;
+  case event_kind::lease_acquired:
+    run_with(sql("INSERT OR REPLACE INTO leases(name, holder, token, acquired_us, expires_us)"
+                 " VALUES(?, ?, ?, ?, ?)"),
+             text(o, "name"), text(o, "holder"), number(o, "token"), e.ts_us,
+             number(o, "expires_us"));
+    break;
+  case event_kind::lease_renewed:
+    run_with(sql("UPDATE leases SET expires_us = ? WHERE name = ?"), number(o, "expires_us"),
+             text(o, "name"));
+    break;
+  case event_kind::lease_released:
+    run_with(sql("UPDATE leases SET holder = '', expires_us = 0 WHERE name = ?"),
+             text(o, "name"));
+    break;
   case event_kind::run_started:
     run_with(sql("INSERT OR REPLACE INTO runs(id, started_us, finished_us, agents, outcome,"
                  " summary) VALUES(?, ?, 0, ?, 'running', '{}')"),

@@ -223,6 +223,51 @@ expected<std::vector<std::string>> read_mail_followers(SQLite::Database& db) {
   }
 }
 
+expected<std::vector<reservation>> read_reservations(SQLite::Database& db,
+                                                     uint64_t& next_number) {
+  try {
+    std::vector<reservation> out;
+    SQLite::Statement q{db, "SELECT id, agent, task, pattern, type, exclusive, reason,"
+                            " created_us, renewed_us, expires_us FROM reservations"
+                            " WHERE released_us = 0 ORDER BY num"};
+    while (q.executeStep()) {
+      reservation r;
+      r.id = q.getColumn(0).getString();
+      r.agent = q.getColumn(1).getString();
+      r.task = q.getColumn(2).getString();
+      r.pattern = q.getColumn(3).getString();
+      r.type = q.getColumn(4).getString();
+      r.exclusive = q.getColumn(5).getInt() != 0;
+      r.reason = q.getColumn(6).getString();
+      r.created_us = q.getColumn(7).getInt64();
+      r.renewed_us = q.getColumn(8).getInt64();
+      r.expires_us = q.getColumn(9).getInt64();
+      out.push_back(std::move(r));
+    }
+    SQLite::Statement m{db, "SELECT COALESCE(MAX(num), 0) FROM reservations"};
+    m.executeStep();
+    next_number = static_cast<uint64_t>(m.getColumn(0).getInt64()) + 1;
+    return out;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, std::string{"reading reservations: "} + e.what());
+  }
+}
+
+expected<std::vector<lease>> read_leases(SQLite::Database& db) {
+  try {
+    std::vector<lease> out;
+    SQLite::Statement q{db, "SELECT name, holder, token, acquired_us, expires_us FROM leases"
+                            " ORDER BY name"};
+    while (q.executeStep())
+      out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
+                     static_cast<uint64_t>(q.getColumn(2).getInt64()),
+                     q.getColumn(3).getInt64(), q.getColumn(4).getInt64()});
+    return out;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, std::string{"reading leases: "} + e.what());
+  }
+}
+
 expected<std::vector<stored_copy>> read_copy_states(SQLite::Database& db) {
   try {
     std::vector<stored_copy> out;

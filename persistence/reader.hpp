@@ -61,6 +61,12 @@ expected<std::vector<mail_message>> search_messages(SQLite::Database& db,
 // Messages in sending order, and every copy that is no longer unread.
 expected<std::vector<mail_message>> read_messages(SQLite::Database& db);
 expected<std::vector<stored_copy>> read_copy_states(SQLite::Database& db);
+// Reservations not released (expired ones included: the registry sweeps them), in id
+// order, and the next reservation number (one past the highest ever given).
+expected<std::vector<reservation>> read_reservations(SQLite::Database& db,
+                                                     uint64_t& next_number);
+// Every lease ever taken; free ones have an empty holder and keep their last token.
+expected<std::vector<lease>> read_leases(SQLite::Database& db);
 // Agents that get the engine's event mail.
 expected<std::vector<std::string>> read_mail_followers(SQLite::Database& db);
 

@@ -51,7 +51,8 @@ const std::vector<std::string>& mail_types() {
     "file.lock_granted",    "file.lock_denied",      "coordination.sync",
     "info.discovery",       "agent.started",         "agent.stopped",
     "agent.intent.announce", "agent.intent.complete", "agent.workspace.declare",
-    "reservation.conflict", "reservation.released",  "system.shutdown",
+    "reservation.conflict", "reservation.released",  "reservation.granted",
+    "reservation.renewed",  "system.shutdown",
     "custom",
   };
   return types;

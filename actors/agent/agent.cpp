@@ -5,8 +5,10 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -46,6 +48,9 @@ struct agent_state {
   std::shared_ptr<std::atomic<int>> running_pid = std::make_shared<std::atomic<int>>(0);
   bool stopping = false;
   std::vector<mail_copy> unread; // pushed or fetched, not yet in a prompt
+  // The current task's reservations (its declared files), released when it ends.
+  std::vector<std::string> reserved;
+  std::string reserved_for; // that task's id
   static inline const char* name = "agent";
 };
 
@@ -106,10 +111,85 @@ std::string failure_kind(const harness::model_outcome& o) {
 }
 
 void claim_next(self_ptr self);
+void report_to_queue(self_ptr self, const task& t, bool success, const std::string& text,
+                     const std::string& failure);
+
+boost::json::array to_json_array(const std::vector<std::string>& v) {
+  boost::json::array a;
+  for (const auto& s : v)
+    a.emplace_back(s);
+  return a;
+}
+
+// "src/api/x.py: bob holds src/** (edit, exclusive, task sw-1a2b.3) for another 12 min"
+std::string conflict_line(const reservation_conflict& c, int64_t now) {
+  const auto& r = c.held;
+  std::string line = c.path + ": " + r.agent + " holds " + r.pattern + " (" + r.type +
+                     (r.exclusive ? ", exclusive" : ", shared");
+  if (!r.task.empty()) line += ", task " + r.task;
+  line += ") for another " + std::to_string(std::max<int64_t>(0, r.expires_us - now) / 60'000'000) +
+          " min";
+  if (!r.reason.empty()) line += " — " + r.reason;
+  if (c.holder_stale) line += " (its agent is stale)";
+  return line + ". Coordinate with " + r.agent + " through `swarm mail send` before editing.";
+}
+
+void send_intent(self_ptr self, const char* type, std::string subject,
+                 boost::json::object payload) {
+  auto& st = self->state;
+  if (!st.cfg.mail) return;
+  mail_draft d;
+  d.type = type;
+  d.category = "INFO";
+  d.from = name_of(self);
+  d.broadcast = true;
+  d.importance = "low";
+  d.subject = std::move(subject);
+  d.payload = boost::json::serialize(payload);
+  self->request(st.cfg.mail, report_timeout, mail_send_atom_v, std::move(d))
+      .then([](mail_message&) {},
+            [self](caf::error& err) {
+              spdlog::warn("agent {}: intent mail not sent: {}", name_of(self),
+                           from_caf(err).to_string());
+            });
+}
+
+// Announces the end of the task's intent and releases its reservations; then `next`.
+void release_reserved(self_ptr self, bool success, std::function<void()> next) {
+  auto& st = self->state;
+  if (st.reserved.empty()) {
+    next();
+    return;
+  }
+  release_request req;
+  req.agent = name_of(self);
+  req.ids = std::move(st.reserved);
+  st.reserved.clear();
+  send_intent(self, "agent.intent.complete",
+              name_of(self) + (success ? " finished " : " stopped working on ") +
+                  st.reserved_for,
+              boost::json::object{{"task", st.reserved_for},
+                                  {"success", success},
+                                  {"reservations", to_json_array(req.ids)}});
+  self->request(st.cfg.registry, report_timeout, release_atom_v, std::move(req))
+      .then([next](std::vector<reservation>&) { next(); },
+            [self, next](caf::error& err) {
+              spdlog::warn("agent {}: releasing its reservations failed: {}", name_of(self),
+                           from_caf(err).to_string());
+              next();
+            });
+}
 
 // Reports the attempt's outcome to the queue, then goes on with the next task.
 void report(self_ptr self, const task& t, bool success, const std::string& text,
             const std::string& failure) {
+  release_reserved(self, success, [self, t, success, text, failure] {
+    report_to_queue(self, t, success, text, failure);
+  });
+}
+
+void report_to_queue(self_ptr self, const task& t, bool success, const std::string& text,
+                     const std::string& failure) {
   task_report r{t.spec.id, name_of(self), t.attempts, text, success ? "" : failure};
   auto after = [self, success](bool counted) {
     if (counted)
@@ -170,7 +250,61 @@ std::vector<std::string> take_unread_mail(self_ptr self) {
 }
 
 // Writes the prompt and starts the model for a freshly claimed task.
-void start_attempt(self_ptr self, claim_result& claimed) {
+void start_attempt(self_ptr self, claim_result& claimed, std::vector<std::string> conflicts);
+
+// Reserves the claimed task's declared files and announces the intent, then starts
+// the attempt with what other agents hold in its prompt. Not reserving (no registry,
+// no files, a refused path) does not stop the work.
+void reserve_then_start(self_ptr self, claim_result claimed) {
+  auto& st = self->state;
+  const task& t = claimed.t;
+  if (!st.cfg.registry || t.spec.files.empty()) {
+    start_attempt(self, claimed, {});
+    return;
+  }
+  reserve_request req;
+  req.agent = name_of(self);
+  req.task = t.spec.id;
+  req.patterns = t.spec.files;
+  req.ttl_ms = st.cfg.timeout_ms + st.cfg.kill_grace_ms + 60'000;
+  req.reason = t.spec.title;
+  self->request(st.cfg.registry, report_timeout, reserve_atom_v, std::move(req))
+      .then(
+          [self, claimed](std::vector<reservation_grant>& grants) mutable {
+            auto& st = self->state;
+            const task& t = claimed.t;
+            st.reserved.clear();
+            st.reserved_for = t.spec.id;
+            std::vector<std::string> lines;
+            const int64_t now = now_us();
+            boost::json::array conflicts;
+            for (const auto& g : grants) {
+              st.reserved.push_back(g.r.id);
+              for (const auto& c : g.conflicts) {
+                lines.push_back(conflict_line(c, now));
+                conflicts.push_back(boost::json::object{
+                    {"path", c.path}, {"agent", c.held.agent}, {"pattern", c.held.pattern},
+                    {"task", c.held.task}, {"reservation", c.held.id}});
+              }
+            }
+            send_intent(self, "agent.intent.announce",
+                        name_of(self) + " starts " + t.spec.id + ": " + t.spec.title,
+                        boost::json::object{{"task", t.spec.id},
+                                            {"files", to_json_array(t.spec.files)},
+                                            {"reservations", to_json_array(st.reserved)},
+                                            {"conflicts", std::move(conflicts)}});
+            start_attempt(self, claimed, std::move(lines));
+          },
+          [self, claimed](caf::error& err) mutable {
+            spdlog::warn("agent {}: could not reserve the files of {}: {}", name_of(self),
+                         claimed.t.spec.id, from_caf(err).to_string());
+            start_attempt(self, claimed,
+                          {"(the declared files could not be reserved: " +
+                           from_caf(err).message + ")"});
+          });
+}
+
+void start_attempt(self_ptr self, claim_result& claimed, std::vector<std::string> conflicts) {
   auto& cfg = self->state.cfg;
   const task& t = claimed.t;
   harness::prompt_context ctx;
@@ -181,7 +315,8 @@ void start_attempt(self_ptr self, claim_result& claimed) {
   ctx.parents = std::move(claimed.parents);
   ctx.dependencies = std::move(claimed.dependencies);
   ctx.inbox = take_unread_mail(self);
-  // Later capabilities fill ctx.memories and ctx.reservation_conflicts here.
+  ctx.reservation_conflicts = std::move(conflicts);
+  // The memory capability fills ctx.memories here.
 
   harness::model_run run;
   run.agent = name_of(self);
@@ -277,7 +412,7 @@ void claim_next(self_ptr self) {
     .then(
       [self](claim_result& r) {
         if (r.claimed)
-          start_attempt(self, r);
+          reserve_then_start(self, std::move(r));
         else if (r.drained)
           stop(self, "queue drained");
         else

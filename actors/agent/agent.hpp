@@ -2,12 +2,14 @@
 // The AgentHarness actor: the work loop of one agent.
 //
 //   claim a ready task (parked until one is ready; the queue picks it)
+//   -> reserve the task's declared files (plan `files:`) and broadcast
+//      agent.intent.announce; other agents' overlapping reservations go into the prompt
 //   -> write prompt.md + task.json into .swarm/runs/<task>/<attempt>/ (with the agent's
 //      unread mail, pushed by the MailRouter, which is then marked read)
 //   -> start the model subprocess (through the adapter, on the shared process runner)
 //   -> heartbeat and renew the claim's lease while it runs
 //   -> on exit: judge the run, journal it, report completed / failed (with the kind)
-//   -> release what it held (later: reservations, leases) -> next task
+//   -> broadcast agent.intent.complete and release the reservations -> next task
 // It stops when the queue drains.
 //
 // Never blocks a scheduler thread: the runner's I/O thread watches the subprocess and
@@ -15,6 +17,7 @@
 
 #include "actors/coordinator/coordinator.hpp"
 #include "actors/mail_router/mail_router.hpp"
+#include "actors/reservations/registry.hpp"
 #include "actors/task_queue/task_queue.hpp"
 #include "harness/model_adapter.hpp"
 #include "harness/process_runner.hpp"
@@ -45,6 +48,7 @@ struct agent_config {
   std::shared_ptr<harness::process_runner> runner;
   persistence::persistence_actor persistence; // model.started / model.finished
   mail_router_actor mail; // unread mail goes into prompts; may be null
+  registry_actor registry; // reserves each task's declared files; may be null
   std::string workdir;  // absolute: the model's working directory
   std::string runs_dir; // absolute: .swarm/runs
   // Added to every model's environment (SWARM_DB, SWARM_SOCKET).

@@ -98,5 +98,7 @@ using handler_table = std::map<std::string, handler>;
 
 // The table plus the mail.* handlers (mail_commands.cpp).
 handler_table with_mail_handlers(handler_table table);
+// The table plus the reservation.* and lease.* handlers (reservation_commands.cpp).
+handler_table with_reservation_handlers(handler_table table);
 
 } // namespace swarm

@@ -142,6 +142,22 @@ void send(self_ptr self, mail_draft d, caf::typed_response_promise<mail_message>
           [rp](caf::error& err) mutable { rp.deliver(err); });
 }
 
+// Stores and journals one of the engine's own messages; dropped when it has nobody to
+// go to.
+void send_system(self_ptr self, std::string type, std::string subject, std::string body,
+                 std::string payload, const std::vector<std::string>& also_to) {
+  if (refuse_if_broken(self)) return;
+  auto m = self->state.box->prepare_system(std::move(type), std::move(subject),
+                                           std::move(body), std::move(payload), now_us(),
+                                           also_to);
+  if (!m) return;
+  self->state.box->store(*m);
+  self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
+                persistence::event_batch{{sent_event(*m)}})
+      .then([](int64_t) {}, [self](caf::error& err) { mark_broken(self, err); });
+  push_after_commit(self, *m);
+}
+
 mail_router_actor::behavior_type
 mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
                  coordinator_actor coordinator, std::shared_ptr<mailbox> box,
@@ -233,16 +249,13 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
       },
       [=](system_mail_atom, std::string& type, std::string& subject, std::string& body,
           std::string& payload) {
-        if (refuse_if_broken(self)) return;
-        auto m = self->state.box->prepare_system(std::move(type), std::move(subject),
-                                                 std::move(body), std::move(payload),
-                                                 now_us());
-        if (!m) return; // nobody follows
-        self->state.box->store(*m);
-        self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
-                      persistence::event_batch{{sent_event(*m)}})
-            .then([](int64_t) {}, [self](caf::error& err) { mark_broken(self, err); });
-        push_after_commit(self, *m);
+        send_system(self, std::move(type), std::move(subject), std::move(body),
+                    std::move(payload), {});
+      },
+      [=](notify_atom, std::string& type, std::string& subject, std::string& body,
+          std::string& payload, const std::vector<std::string>& to) {
+        send_system(self, std::move(type), std::move(subject), std::move(body),
+                    std::move(payload), to);
       },
   };
 }

@@ -48,7 +48,12 @@ using mail_router_actor = caf::typed_actor<
     // (type, subject, body, payload JSON): one of the engine's events, mailed to the
     // followers (dropped when nobody follows). Sent by the queue, the coordinator and
     // the harnesses once the event itself is committed (or queued ahead of it).
-    caf::reacts_to<system_mail_atom, std::string, std::string, std::string, std::string>>;
+    caf::reacts_to<system_mail_atom, std::string, std::string, std::string, std::string>,
+    // (type, subject, body, payload JSON, agents): the same, mailed to the followers
+    // and to these agents (the ones an event concerns: the holder of a reservation
+    // another agent's overlaps, the agents waiting on a released one).
+    caf::reacts_to<notify_atom, std::string, std::string, std::string, std::string,
+                   std::vector<std::string>>>;
 
 struct mail_router_config {
   bool read_only = false; // an inspect_only engine: answer, change nothing

@@ -155,14 +155,18 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
 
 std::optional<mail_message> mailbox::prepare_system(std::string type, std::string subject,
                                                     std::string body, std::string payload,
-                                                    int64_t now_us) const {
-  if (followers_.empty()) return std::nullopt;
+                                                    int64_t now_us,
+                                                    const std::vector<std::string>& also_to) const {
+  std::set<std::string> to(followers_.begin(), followers_.end());
+  to.insert(also_to.begin(), also_to.end());
+  to.erase("swarm");
+  if (to.empty()) return std::nullopt;
   mail_message m;
   m.id = "msg-" + std::to_string(next_number_);
   m.type = std::move(type);
   m.category = "INFO";
   m.from = "swarm";
-  m.to.assign(followers_.begin(), followers_.end());
+  m.to.assign(to.begin(), to.end());
   m.thread = "swarm-events";
   m.subject = std::move(subject);
   m.body = std::move(body);

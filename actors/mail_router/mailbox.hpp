@@ -49,10 +49,12 @@ public:
                                    std::string body) const;
 
   // The engine's own mail (sender "swarm": agent.started, task.completed, ...) goes to
-  // the followers; nullopt when nobody follows.
+  // the followers, and to `also_to` (agents it concerns, e.g. the holder of a
+  // conflicting reservation); nullopt when that is nobody.
   std::optional<mail_message> prepare_system(std::string type, std::string subject,
                                              std::string body, std::string payload,
-                                             int64_t now_us) const;
+                                             int64_t now_us,
+                                             const std::vector<std::string>& also_to = {}) const;
   // Starts (or stops) sending the engine's mail to `agent`; false when nothing changed.
   bool follow(const std::string& agent, bool on);
   const std::set<std::string>& followers() const { return followers_; }

@@ -212,6 +212,43 @@ public:
   // Copies that need an ack, have none, and were sent more than `older_than_ms` ago.
   expected<std::vector<mail_copy>> unacked_mail(int64_t older_than_ms);
 
+  // ---- advisory file reservations and hard leases
+
+  // Reserves paths or globs (repository-relative) for a registered agent: always
+  // granted, one reservation per pattern (the agent's own pattern is refreshed, same
+  // id), each with the other agents' overlapping reservations as conflicts. Answers
+  // after commit. errc::not_found (unknown agent), bad_request (bad type, TTL, glob),
+  // refused (absolute path, `..` leaving the repository); nothing is granted then.
+  expected<std::vector<reservation_grant>> reserve(const reserve_request& r);
+  // Other agents' active reservations matching each path: exclusive ones, or every
+  // one when `exclusive` (the caller means to write). `agent` may be empty.
+  expected<std::vector<reservation_conflict>> check_reservations(
+      const std::string& agent, const std::vector<std::string>& paths,
+      bool exclusive = false);
+  // Extends the agent's reservations named by id or pattern (all when both are empty).
+  expected<std::vector<reservation>> renew_reservations(
+      const std::string& agent, const std::vector<std::string>& ids,
+      const std::vector<std::string>& patterns, int64_t ttl_ms);
+  // Releases and answers with what was released. Another agent's reservation is
+  // released only with `force` when that agent is stale (errc::refused otherwise,
+  // naming the holder and its last heartbeat).
+  expected<std::vector<reservation>> release_reservations(const release_request& r);
+  // Releases every reservation granted or renewed more than `older_than_ms` ago.
+  expected<std::vector<reservation>> cleanup_reservations(int64_t older_than_ms);
+  // Active reservations (and expired ones not yet swept), one agent's or all.
+  expected<std::vector<reservation>> reservations(const std::string& agent = {},
+                                                  bool include_expired = false);
+  // A hard lease: acquired when free or expired (or `force` and its holder is stale),
+  // with the name's next fencing token; otherwise acquired = false and the holder.
+  expected<lease_grant> acquire_lease(const std::string& name, const std::string& holder,
+                                      int64_t ttl_ms, bool force = false);
+  // `token` 0 skips the fencing check.
+  expected<lease> renew_lease(const std::string& name, const std::string& holder,
+                              int64_t ttl_ms, uint64_t token = 0);
+  expected<lease> release_lease(const std::string& name, const std::string& holder,
+                                uint64_t token = 0, bool force = false);
+  expected<std::vector<lease>> leases(bool include_free = false);
+
   // Agents: every agent known to the database, live ones first.
   expected<std::vector<agent_status>> agents();
   // An agent that lives outside the engine (a person, a hand-started agent) joins;

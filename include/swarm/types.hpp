@@ -198,7 +198,81 @@ struct inbox_filter {
   uint32_t limit = 50;     // 1..1000
 };
 
-// The 22 message types of agent mail, plus "custom".
+// The message types of agent mail (task.*, file.*, agent.*, reservation.*, ...), plus
+// "custom".
 const std::vector<std::string>& mail_types();
+
+// ---- file reservations and hard leases
+
+// An advisory claim on a repository-relative path or glob (`*`, `?`, `**`, `[a-z]`,
+// `{a,b}`; see actors/reservations/glob.hpp for the exact rules). Always granted;
+// overlapping reservations of other agents come back as conflicts, where two overlap
+// when some path matches both patterns and at least one side is exclusive.
+//   type       edit, read, create, delete; read is shared by default, the rest exclusive
+//   expires_us unix µs; an expired reservation is inactive and is swept
+struct reservation {
+  std::string id;      // "res-<n>"
+  std::string agent;
+  std::string task;    // the task it serves; may be empty
+  std::string pattern; // normalised
+  std::string type = "edit";
+  bool exclusive = true;
+  std::string reason;
+  int64_t created_us = 0;
+  int64_t renewed_us = 0; // when last granted or renewed
+  int64_t expires_us = 0;
+};
+
+// Another agent's reservation that overlaps ours (reserve) or matches a path (check).
+struct reservation_conflict {
+  std::string path;  // check: the path checked; reserve: our pattern
+  reservation held;  // theirs
+  bool holder_stale = false; // its holder stopped heartbeating: it may be taken over
+};
+
+struct reserve_request {
+  std::string agent;
+  std::string task;
+  std::vector<std::string> patterns;
+  std::string type = "edit";
+  std::optional<bool> exclusive; // unset: by type (read shared, others exclusive)
+  int64_t ttl_ms = 3'600'000;
+  std::string reason;
+};
+
+// One pattern's grant: always granted; `refreshed` when the agent already held the
+// pattern (same id, new TTL and fields).
+struct reservation_grant {
+  reservation r;
+  bool refreshed = false;
+  std::vector<reservation_conflict> conflicts;
+};
+
+// What to release: ids, patterns, or every reservation of the agent. `force` releases
+// another agent's reservations (by id) and is allowed only when that agent is stale.
+struct release_request {
+  std::string agent;
+  std::vector<std::string> ids, patterns;
+  bool all = false;
+  bool force = false;
+};
+
+// An exclusive named lease ("slot:<name>" for build slots). The fencing token strictly
+// increases per name, across releases and restarts: a holder passes it to whatever it
+// guards, which refuses any token lower than the highest it has seen.
+struct lease {
+  std::string name;
+  std::string holder; // empty when free
+  uint64_t token = 0; // the last token handed out for this name
+  int64_t acquired_us = 0;
+  int64_t expires_us = 0;
+};
+
+// The outcome of acquire: a lease held by someone else is not an error — acquired is
+// false and `l` shows the holder and its expiry.
+struct lease_grant {
+  bool acquired = false;
+  lease l;
+};
 
 } // namespace swarm

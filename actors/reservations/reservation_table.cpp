@@ -1,0 +1,466 @@
+#include "actors/reservations/reservation_table.hpp"
+
+#include <algorithm>
+
+namespace swarm {
+
+namespace {
+
+constexpr int64_t max_ttl_ms = 30LL * 24 * 3600 * 1000; // 30 days
+constexpr size_t max_patterns = 1000;
+constexpr size_t max_lease_name = 200;
+
+uint64_t id_number(const std::string& id) {
+  if (id.size() < 5 || id.compare(0, 4, "res-") != 0) return 0;
+  uint64_t n = 0;
+  for (size_t i = 4; i < id.size(); ++i) {
+    if (id[i] < '0' || id[i] > '9' || n > (UINT64_MAX - 9) / 10) return 0;
+    n = n * 10 + static_cast<uint64_t>(id[i] - '0');
+  }
+  return n;
+}
+
+// "" and every prefix of `s` that ends with '/', shortest first.
+template <class F> void for_each_dir_prefix(const std::string& s, F&& f) {
+  f(std::string{});
+  for (size_t i = 0; i < s.size(); ++i)
+    if (s[i] == '/') f(s.substr(0, i + 1));
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+expected<int64_t> checked_ttl(int64_t ttl_ms) {
+  if (ttl_ms <= 0 || ttl_ms > max_ttl_ms)
+    return make_error(errc::bad_request, "ttl must be between 1 ms and 30 days (got " +
+                                             std::to_string(ttl_ms) + " ms)");
+  return ttl_ms * 1000;
+}
+
+std::string heartbeat_text(const holder_health& health, const std::string& agent,
+                           int64_t now_us) {
+  auto it = health.heartbeat.find(agent);
+  if (it == health.heartbeat.end() || it->second == 0)
+    return "it has never sent a heartbeat";
+  return "its last heartbeat was " + std::to_string((now_us - it->second) / 1'000'000) +
+         " s ago";
+}
+
+error not_stale(const std::string& what, const std::string& holder,
+                const holder_health& health, int64_t now_us) {
+  return make_error(errc::refused,
+                    what + " is held by '" + holder + "', which is not stale (" +
+                        heartbeat_text(health, holder, now_us) +
+                        "); ask it through mail, or wait for it to expire");
+}
+
+void erase_id(std::map<std::string, std::vector<std::string>>& index,
+              const std::string& key, const std::string& id) {
+  auto it = index.find(key);
+  if (it == index.end()) return;
+  auto& v = it->second;
+  v.erase(std::remove(v.begin(), v.end(), id), v.end());
+  if (v.empty()) index.erase(it);
+}
+
+} // namespace
+
+bool is_reservation_type(const std::string& type) {
+  return type == "edit" || type == "read" || type == "create" || type == "delete";
+}
+
+void reservation_table::insert(reservation r, globs::pattern p) {
+  const uint64_t n = id_number(r.id);
+  next_number_ = std::max(next_number_, n + 1);
+  held_[{r.agent, r.pattern}] = r.id;
+  (p.literal() ? literals_[p.text()] : globs_[p.dir_prefix()]).push_back(r.id);
+  by_id_.insert_or_assign(n, entry{std::move(r), std::move(p)});
+}
+
+void reservation_table::restore(const reservation& r) {
+  auto p = globs::compile(r.pattern);
+  if (!p) return; // stored patterns were compiled when granted
+  insert(r, std::move(*p));
+}
+
+void reservation_table::restore(const lease& l) {
+  leases_[l.name] = l;
+}
+
+const reservation_table::entry* reservation_table::entry_of(const std::string& id) const {
+  auto it = by_id_.find(id_number(id));
+  return it == by_id_.end() || it->second.r.id != id ? nullptr : &it->second;
+}
+
+const reservation* reservation_table::find(const std::string& id) const {
+  const entry* e = entry_of(id);
+  return e ? &e->r : nullptr;
+}
+
+void reservation_table::remove(const std::string& id) {
+  auto it = by_id_.find(id_number(id));
+  if (it == by_id_.end()) return;
+  const entry& e = it->second;
+  held_.erase({e.r.agent, e.r.pattern});
+  if (e.p.literal())
+    erase_id(literals_, e.p.text(), id);
+  else
+    erase_id(globs_, e.p.dir_prefix(), id);
+  by_id_.erase(it);
+}
+
+template <class F>
+void reservation_table::path_candidates(const std::string& path, F&& f) const {
+  auto visit = [&](const std::map<std::string, std::vector<std::string>>& index,
+                   const std::string& key) {
+    auto it = index.find(key);
+    if (it == index.end()) return;
+    for (const auto& id : it->second)
+      f(*entry_of(id));
+  };
+  visit(literals_, path);
+  for_each_dir_prefix(path, [&](const std::string& d) { visit(globs_, d); });
+}
+
+template <class F>
+void reservation_table::candidates(const globs::pattern& p, F&& f) const {
+  if (p.literal()) {
+    path_candidates(p.text(), f);
+    return;
+  }
+  const std::string& d = p.dir_prefix();
+  // Literals below the prefix, and globs whose prefix extends it...
+  for (const auto* index : {&literals_, &globs_})
+    for (auto it = index->lower_bound(d); it != index->end() && starts_with(it->first, d);
+         ++it)
+      for (const auto& id : it->second)
+        f(*entry_of(id));
+  // ... or is one of its parent directories.
+  for_each_dir_prefix(d, [&](const std::string& parent) {
+    if (parent == d) return;
+    auto it = globs_.find(parent);
+    if (it == globs_.end()) return;
+    for (const auto& id : it->second)
+      f(*entry_of(id));
+  });
+}
+
+expected<std::vector<reservation_grant>>
+reservation_table::reserve(const reserve_request& req, int64_t now_us) {
+  if (req.agent.empty())
+    return make_error(errc::bad_request, "a reservation needs an agent");
+  if (!is_reservation_type(req.type))
+    return make_error(errc::bad_request,
+                      "reservation type '" + req.type +
+                          "' is not one of edit, read, create, delete");
+  if (req.patterns.empty())
+    return make_error(errc::bad_request, "reserve at least one path or pattern");
+  if (req.patterns.size() > max_patterns)
+    return make_error(errc::bad_request, "at most " + std::to_string(max_patterns) +
+                                             " patterns per request (got " +
+                                             std::to_string(req.patterns.size()) + ")");
+  auto ttl = checked_ttl(req.ttl_ms);
+  if (!ttl) return ttl.err();
+  std::vector<globs::pattern> compiled;
+  for (const auto& raw : req.patterns) {
+    auto p = globs::compile(raw);
+    if (!p) return make_error(p.err().code, "pattern '" + raw + "': " + p.err().message);
+    const bool repeated =
+        std::any_of(compiled.begin(), compiled.end(),
+                    [&](const auto& c) { return c.text() == p->text(); });
+    if (!repeated) compiled.push_back(std::move(*p));
+  }
+  const bool exclusive = req.exclusive.value_or(req.type != "read");
+  std::vector<reservation_grant> grants;
+  for (auto& p : compiled) {
+    reservation_grant g;
+    auto held = held_.find({req.agent, p.text()});
+    if (held != held_.end()) {
+      g.refreshed = true;
+      g.r = find(held->second) ? *find(held->second) : reservation{};
+      remove(held->second);
+    } else {
+      g.r.id = "res-" + std::to_string(next_number_++);
+      g.r.agent = req.agent;
+      g.r.pattern = p.text();
+      g.r.created_us = now_us;
+    }
+    g.r.task = req.task;
+    g.r.type = req.type;
+    g.r.exclusive = exclusive;
+    g.r.reason = req.reason;
+    g.r.renewed_us = now_us;
+    g.r.expires_us = now_us + *ttl;
+    candidates(p, [&](const entry& e) {
+      if (e.r.agent == req.agent || e.r.expires_us <= now_us) return;
+      if (!exclusive && !e.r.exclusive) return;
+      if (globs::overlaps(p, e.p)) g.conflicts.push_back({p.text(), e.r});
+    });
+    insert(g.r, std::move(p));
+    grants.push_back(std::move(g));
+  }
+  return grants;
+}
+
+expected<std::vector<reservation_conflict>>
+reservation_table::check(const std::string& agent, const std::vector<std::string>& paths,
+                         bool exclusive, int64_t now_us) const {
+  std::vector<std::string> normalised;
+  normalised.reserve(paths.size());
+  for (const auto& raw : paths) {
+    auto n = globs::normalize(raw);
+    if (!n) return make_error(n.err().code, "path '" + raw + "': " + n.err().message);
+    normalised.push_back(std::move(*n));
+  }
+  std::vector<reservation_conflict> out;
+  for (const auto& path : normalised)
+    path_candidates(path, [&](const entry& e) {
+      if (e.r.agent == agent || e.r.expires_us <= now_us) return;
+      if (!exclusive && !e.r.exclusive) return;
+      if (globs::matches(e.p, path)) out.push_back({path, e.r});
+    });
+  return out;
+}
+
+expected<std::vector<reservation>>
+reservation_table::renew(const std::string& agent, const std::vector<std::string>& ids,
+                         const std::vector<std::string>& patterns, int64_t ttl_ms,
+                         int64_t now_us) {
+  auto ttl = checked_ttl(ttl_ms);
+  if (!ttl) return ttl.err();
+  std::vector<uint64_t> chosen;
+  auto held_active = [&](const entry* e) {
+    return e && e->r.agent == agent && e->r.expires_us > now_us;
+  };
+  for (const auto& id : ids) {
+    const entry* e = entry_of(id);
+    if (!held_active(e))
+      return make_error(errc::not_found, "'" + agent + "' holds no active reservation '" +
+                                             id + "'; reserve the pattern again");
+    chosen.push_back(id_number(id));
+  }
+  for (const auto& raw : patterns) {
+    auto n = globs::normalize(raw);
+    if (!n) return make_error(n.err().code, "pattern '" + raw + "': " + n.err().message);
+    auto it = held_.find({agent, *n});
+    if (it == held_.end() || !held_active(entry_of(it->second)))
+      return make_error(errc::not_found, "'" + agent +
+                                             "' holds no active reservation of '" + *n +
+                                             "'; reserve it again");
+    chosen.push_back(id_number(it->second));
+  }
+  if (ids.empty() && patterns.empty())
+    for (const auto& [n, e] : by_id_)
+      if (held_active(&e)) chosen.push_back(n);
+  std::sort(chosen.begin(), chosen.end());
+  chosen.erase(std::unique(chosen.begin(), chosen.end()), chosen.end());
+  std::vector<reservation> out;
+  for (uint64_t n : chosen) {
+    reservation& r = by_id_.at(n).r;
+    r.renewed_us = now_us;
+    r.expires_us = now_us + *ttl;
+    out.push_back(r);
+  }
+  return out;
+}
+
+expected<std::vector<reservation>>
+reservation_table::select_release(const release_request& req, const holder_health& health,
+                                  int64_t now_us) const {
+  std::vector<uint64_t> chosen;
+  for (const auto& id : req.ids) {
+    const entry* e = entry_of(id);
+    if (!e) return make_error(errc::not_found, "no reservation '" + id + "'");
+    if (e->r.agent != req.agent) {
+      if (!req.force)
+        return make_error(errc::refused,
+                          "reservation " + id + " belongs to '" + e->r.agent +
+                              "', not '" + req.agent +
+                              "'; another agent's reservation can only be "
+                              "taken over (--force) when that agent is stale");
+      if (!health.stale.count(e->r.agent))
+        return not_stale("reservation " + id + " (" + e->r.pattern + ")", e->r.agent,
+                         health, now_us);
+    }
+    chosen.push_back(id_number(id));
+  }
+  for (const auto& raw : req.patterns) {
+    auto n = globs::normalize(raw);
+    if (!n) return make_error(n.err().code, "pattern '" + raw + "': " + n.err().message);
+    auto it = held_.find({req.agent, *n});
+    if (it == held_.end())
+      return make_error(errc::not_found,
+                        "'" + req.agent + "' holds no reservation of '" + *n + "'");
+    chosen.push_back(id_number(it->second));
+  }
+  if (req.all)
+    for (const auto& [n, e] : by_id_)
+      if (e.r.agent == req.agent) chosen.push_back(n);
+  if (req.ids.empty() && req.patterns.empty() && !req.all)
+    return make_error(errc::bad_request,
+                      "say what to release: reservation ids, patterns, or all");
+  std::sort(chosen.begin(), chosen.end());
+  chosen.erase(std::unique(chosen.begin(), chosen.end()), chosen.end());
+  std::vector<reservation> out;
+  for (uint64_t n : chosen)
+    out.push_back(by_id_.at(n).r);
+  return out;
+}
+
+std::vector<reservation>
+reservation_table::held_by(const std::set<std::string>& agents) const {
+  std::vector<reservation> out;
+  for (const auto& [n, e] : by_id_)
+    if (agents.count(e.r.agent)) out.push_back(e.r);
+  return out;
+}
+
+std::vector<reservation> reservation_table::expired(int64_t now_us) const {
+  std::vector<reservation> out;
+  for (const auto& [n, e] : by_id_)
+    if (e.r.expires_us <= now_us) out.push_back(e.r);
+  return out;
+}
+
+std::vector<reservation> reservation_table::granted_before(int64_t cutoff_us) const {
+  std::vector<reservation> out;
+  for (const auto& [n, e] : by_id_)
+    if (e.r.renewed_us < cutoff_us) out.push_back(e.r);
+  return out;
+}
+
+std::vector<std::string> reservation_table::conflicting_holders(const reservation& r,
+                                                                int64_t now_us) const {
+  std::set<std::string> who;
+  auto p = globs::compile(r.pattern);
+  if (!p) return {};
+  candidates(*p, [&](const entry& e) {
+    if (e.r.agent == r.agent || e.r.expires_us <= now_us) return;
+    if (!r.exclusive && !e.r.exclusive) return;
+    if (globs::overlaps(*p, e.p)) who.insert(e.r.agent);
+  });
+  return {who.begin(), who.end()};
+}
+
+std::vector<reservation> reservation_table::list(const std::string& agent,
+                                                 bool include_expired,
+                                                 int64_t now_us) const {
+  std::vector<reservation> out;
+  for (const auto& [n, e] : by_id_)
+    if ((agent.empty() || e.r.agent == agent) &&
+        (include_expired || e.r.expires_us > now_us))
+      out.push_back(e.r);
+  return out;
+}
+
+// ---- leases
+
+namespace {
+
+expected<void> check_lease_name(const std::string& name, const std::string& holder) {
+  if (name.empty() || name.size() > max_lease_name)
+    return make_error(errc::bad_request, "a lease name must be 1 to " +
+                                             std::to_string(max_lease_name) + " bytes");
+  for (char c : name)
+    if (static_cast<unsigned char>(c) < 0x20)
+      return make_error(errc::bad_request,
+                        "lease name '" + name + "' contains a control character");
+  if (holder.empty()) return make_error(errc::bad_request, "a lease needs a holder");
+  return {};
+}
+
+bool held(const lease& l, int64_t now_us) {
+  return !l.holder.empty() && l.expires_us > now_us;
+}
+
+} // namespace
+
+expected<lease_grant> reservation_table::acquire(const std::string& name,
+                                                 const std::string& holder,
+                                                 int64_t ttl_ms, bool force,
+                                                 const holder_health& health,
+                                                 int64_t now_us) {
+  if (auto ok = check_lease_name(name, holder); !ok) return ok.err();
+  auto ttl = checked_ttl(ttl_ms);
+  if (!ttl) return ttl.err();
+  lease& l = leases_[name];
+  l.name = name;
+  if (held(l, now_us) && l.holder != holder) {
+    if (!force) return lease_grant{false, l};
+    if (!health.stale.count(l.holder))
+      return not_stale("lease '" + name + "'", l.holder, health, now_us);
+  }
+  if (!held(l, now_us) || l.holder != holder) {
+    ++l.token;
+    l.holder = holder;
+    l.acquired_us = now_us;
+  }
+  l.expires_us = now_us + *ttl;
+  return lease_grant{true, l};
+}
+
+expected<lease> reservation_table::renew_lease(const std::string& name,
+                                               const std::string& holder, uint64_t token,
+                                               int64_t ttl_ms, int64_t now_us) {
+  if (auto ok = check_lease_name(name, holder); !ok) return ok.err();
+  auto ttl = checked_ttl(ttl_ms);
+  if (!ttl) return ttl.err();
+  auto it = leases_.find(name);
+  if (it == leases_.end() || !held(it->second, now_us) || it->second.holder != holder)
+    return make_error(errc::refused,
+                      "'" + holder + "' does not hold lease '" + name +
+                          "' (free, expired or held by another); acquire it");
+  if (token != 0 && token != it->second.token)
+    return make_error(errc::refused, "fencing token " + std::to_string(token) +
+                                         " is stale: lease '" + name + "' is at token " +
+                                         std::to_string(it->second.token));
+  it->second.expires_us = now_us + *ttl;
+  return it->second;
+}
+
+expected<lease> reservation_table::release_lease(const std::string& name,
+                                                 const std::string& holder,
+                                                 uint64_t token, bool force,
+                                                 const holder_health& health,
+                                                 int64_t now_us) {
+  if (auto ok = check_lease_name(name, holder); !ok) return ok.err();
+  auto it = leases_.find(name);
+  if (it == leases_.end() || it->second.holder.empty())
+    return make_error(errc::not_found, "lease '" + name + "' is not held");
+  lease& l = it->second;
+  if (l.holder != holder) {
+    if (!force)
+      return make_error(errc::refused, "lease '" + name + "' is held by '" + l.holder +
+                                           "', not '" + holder +
+                                           "'; another's lease can only be taken over "
+                                           "(--force) when its holder is stale");
+    if (held(l, now_us) && !health.stale.count(l.holder))
+      return not_stale("lease '" + name + "'", l.holder, health, now_us);
+  } else if (token != 0 && token != l.token) {
+    return make_error(errc::refused, "fencing token " + std::to_string(token) +
+                                         " is stale: lease '" + name + "' is at token " +
+                                         std::to_string(l.token));
+  }
+  lease before = l;
+  l.holder.clear();
+  l.expires_us = 0;
+  return before;
+}
+
+std::vector<lease> reservation_table::leases_held_by(const std::set<std::string>& agents,
+                                                     int64_t now_us) const {
+  std::vector<lease> out;
+  for (const auto& [name, l] : leases_)
+    if (held(l, now_us) && agents.count(l.holder)) out.push_back(l);
+  return out;
+}
+
+std::vector<lease> reservation_table::leases(bool include_free) const {
+  std::vector<lease> out;
+  for (const auto& [name, l] : leases_)
+    if (include_free || !l.holder.empty()) out.push_back(l);
+  return out;
+}
+
+} // namespace swarm

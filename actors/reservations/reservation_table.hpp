@@ -1,0 +1,142 @@
+#pragma once
+// The state the ReservationRegistry actor owns: advisory file reservations and hard
+// leases. Plain C++ (no CAF, no SQLite); one thread (the registry's) at a time.
+//
+// Reservations are always granted; what overlaps them comes back as conflicts. Two
+// reservations conflict when they belong to different agents, both are active (not
+// expired), some path matches both patterns (globs::overlaps, exact) and at least one
+// is exclusive. An agent holds a pattern at most once: reserving it again refreshes the
+// reservation (same id). Lookups never scan everything: literal paths sit in a sorted
+// map by path, globs in one by their literal directory prefix, so a path is compared
+// only with the literals equal to it and the globs whose prefix is one of its
+// directories, and a pattern only with entries on the same branch of the tree.
+//
+// Leases are exclusive: acquire succeeds when the lease is free or expired and hands
+// out the name's next fencing token; the last token of every name is kept (released
+// leases stay as free rows) so tokens strictly increase, across restarts too.
+//
+// Staleness is the coordinator's business; operations that may take over another
+// agent's holding take the set of stale agents as an argument.
+
+#include "actors/reservations/glob.hpp"
+
+#include <swarm/error.hpp>
+#include <swarm/types.hpp>
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace swarm {
+
+// What the registry knows of the agents that hold something: staleness and the last
+// heartbeat, for refusals and for conflicts that can be taken over.
+struct holder_health {
+  std::set<std::string> stale;                        // no heartbeat for too long
+  std::unordered_map<std::string, int64_t> heartbeat; // last heartbeat, unix µs
+};
+
+// The valid reservation types.
+bool is_reservation_type(const std::string& type);
+
+class reservation_table {
+public:
+  // ---- restore (from the projection)
+  void restore(const reservation& r);
+  void restore(const lease& l);
+  // ids continue after the highest ever given
+  void set_next_number(uint64_t n) { next_number_ = n; }
+
+  // ---- reservations
+
+  // Grants one reservation per pattern (or refreshes the agent's own); every pattern is
+  // checked first, so a bad one grants nothing. errc::bad_request for a bad type, TTL
+  // or glob; errc::refused for a path outside the repository.
+  expected<std::vector<reservation_grant>> reserve(const reserve_request& req,
+                                                   int64_t now_us);
+  // Other agents' active reservations matching each path, where `exclusive` (the
+  // caller's intent) or theirs is exclusive. `agent` may be empty (every holder is
+  // another). Paths are normalised; a bad one is an error and nothing is checked.
+  expected<std::vector<reservation_conflict>> check(const std::string& agent,
+                                                    const std::vector<std::string>& paths,
+                                                    bool exclusive, int64_t now_us) const;
+  // Extends the agent's active reservations named by id or pattern (all of them when
+  // both lists are empty) to now + ttl. errc::not_found names what it does not hold.
+  expected<std::vector<reservation>> renew(const std::string& agent,
+                                           const std::vector<std::string>& ids,
+                                           const std::vector<std::string>& patterns,
+                                           int64_t ttl_ms, int64_t now_us);
+  // The reservations a release takes (not yet removed: call remove() once journaled).
+  // Another agent's reservation needs `force` and a stale holder; otherwise
+  // errc::refused naming the holder and its last heartbeat.
+  expected<std::vector<reservation>> select_release(const release_request& req,
+                                                    const holder_health& health,
+                                                    int64_t now_us) const;
+  // Every reservation (active or expired) of these agents.
+  std::vector<reservation> held_by(const std::set<std::string>& agents) const;
+  // Reservations whose TTL ran out, and those last granted or renewed before a time.
+  std::vector<reservation> expired(int64_t now_us) const;
+  std::vector<reservation> granted_before(int64_t cutoff_us) const;
+  void remove(const std::string& id);
+  // Agents holding active reservations that conflict with `r` (to tell them it went).
+  std::vector<std::string> conflicting_holders(const reservation& r,
+                                               int64_t now_us) const;
+
+  // Active reservations (all of them with `include_expired`), optionally one agent's,
+  // in id order.
+  std::vector<reservation> list(const std::string& agent, bool include_expired,
+                                int64_t now_us) const;
+  const reservation* find(const std::string& id) const;
+  size_t size() const { return by_id_.size(); }
+
+  // ---- leases
+
+  // Each of these changes the table at once; the caller journals the change.
+  // Free or expired: taken, with the next token. Held by another (unexpired): not
+  // acquired, unless `force` and the holder is stale. The same holder acquiring again
+  // renews (same token). errc::bad_request for an empty name or holder, a bad TTL.
+  expected<lease_grant> acquire(const std::string& name, const std::string& holder,
+                                int64_t ttl_ms, bool force, const holder_health& health,
+                                int64_t now_us);
+  // The holder's unexpired lease extended to now + ttl. A `token` other than 0 must be
+  // the current one. errc::refused when someone else holds it or it expired.
+  expected<lease> renew_lease(const std::string& name, const std::string& holder,
+                              uint64_t token, int64_t ttl_ms, int64_t now_us);
+  // Frees the lease (its token is kept). Another holder's lease needs `force` and a
+  // stale (or expired) holder. Answers with the lease as it was.
+  expected<lease> release_lease(const std::string& name, const std::string& holder,
+                                uint64_t token, bool force, const holder_health& health,
+                                int64_t now_us);
+  // Leases held (unexpired) by these agents.
+  std::vector<lease> leases_held_by(const std::set<std::string>& agents,
+                                    int64_t now_us) const;
+  std::vector<lease> leases(bool include_free) const;
+  const lease* find_lease(const std::string& name) const {
+    auto it = leases_.find(name);
+    return it == leases_.end() ? nullptr : &it->second;
+  }
+
+private:
+  struct entry {
+    reservation r;
+    globs::pattern p;
+  };
+  void insert(reservation r, globs::pattern p);
+  // Calls f(entry) for every entry that may overlap `p` (a superset; the caller checks).
+  template <class F> void candidates(const globs::pattern& p, F&& f) const;
+  template <class F> void path_candidates(const std::string& path, F&& f) const;
+
+  const entry* entry_of(const std::string& id) const;
+
+  std::map<uint64_t, entry> by_id_;                                 // res-<n> by n
+  std::map<std::pair<std::string, std::string>, std::string> held_; // (agent, pattern)
+  std::map<std::string, std::vector<std::string>> literals_;        // path -> ids
+  std::map<std::string, std::vector<std::string>> globs_;           // dir prefix -> ids
+  std::map<std::string, lease> leases_;
+  uint64_t next_number_ = 1;
+};
+
+} // namespace swarm

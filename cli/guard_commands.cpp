@@ -1,0 +1,530 @@
+#include "cli/guard_commands.hpp"
+
+#include <boost/json.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <poll.h>
+#include <set>
+#include <spawn.h>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace swarm::cli {
+
+namespace {
+
+// The line that tells our hook from anyone else's; never change it, or uninstall stops
+// recognising hooks installed by older versions.
+constexpr const char* hook_marker = "# installed by swarm hook install";
+constexpr const char* chained_name = "pre-commit.swarm-chained";
+
+struct git_output {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// Runs `git -C DIR ARGS...` as a subprocess, no shell in between, and collects both
+// streams. An error only when git could not be started; its exit code is in the result.
+expected<git_output> run_git(const std::string& dir, std::vector<std::string> args) {
+  args.insert(args.begin(), {"git", "-C", dir});
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0)
+    return make_error(errc::io_error,
+                      std::string{"cannot run git: "} + std::strerror(errno));
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    const int e = errno;
+    ::close(out[0]);
+    ::close(out[1]);
+    return make_error(errc::io_error, std::string{"cannot run git: "} + std::strerror(e));
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  pid_t pid = 0;
+  const int spawned =
+      ::posix_spawnp(&pid, "git", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (spawned != 0) {
+    ::close(out[0]);
+    ::close(err[0]);
+    return make_error(errc::io_error, std::string{"cannot run git: "} +
+                                          std::strerror(spawned) +
+                                          "; the guard needs git on PATH");
+  }
+  // Both pipes are drained together, so a child filling one cannot stall on it.
+  git_output r;
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  std::string* sinks[2] = {&r.out, &r.err};
+  char buf[65536];
+  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      const auto n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        sinks[i]->append(buf, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+      }
+    }
+  }
+  for (auto& p : fds)
+    if (p.fd >= 0) ::close(p.fd);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+// The single path git printed, without its newline.
+std::string path_line(const git_output& r) {
+  return first_line(r.out);
+}
+
+// `dir` as an absolute path without a trailing slash, for messages.
+std::string shown(const std::string& dir) {
+  auto p = fs::absolute(dir).lexically_normal();
+  if (!p.has_filename() && p != p.root_path()) p = p.parent_path();
+  return p.string();
+}
+
+// The top-level directory of the work tree holding `dir`.
+expected<fs::path> top_level(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    return make_error(errc::not_found, "--repo " + dir + " is not a directory");
+  auto r = run_git(dir, {"rev-parse", "--show-toplevel"});
+  if (!r) return r.err();
+  if (r->exit_code != 0 || path_line(*r).empty())
+    return make_error(errc::not_found, shown(dir) + " is not in a git work tree (git: " +
+                                           first_line(r->err) +
+                                           "); run in one or pass --repo DIR");
+  return fs::path{path_line(*r)};
+}
+
+// The directory git runs hooks from, absolute (core.hooksPath honoured).
+expected<fs::path> hooks_dir(const std::string& dir) {
+  auto top = top_level(dir);
+  if (!top) return top.err();
+  auto r = run_git(dir, {"rev-parse", "--git-path", "hooks"});
+  if (!r) return r.err();
+  if (r->exit_code != 0 || path_line(*r).empty())
+    return make_error(errc::io_error, "cannot find the hooks directory of " +
+                                          top->string() + " (git: " + first_line(r->err) +
+                                          ")");
+  // A relative answer is relative to where git ran: `dir`.
+  fs::path hooks{path_line(*r)};
+  if (hooks.is_relative()) hooks = fs::absolute(dir) / hooks;
+  return hooks.lexically_normal();
+}
+
+// Present even as a dangling symlink.
+bool present(const fs::path& p) {
+  std::error_code ec;
+  return fs::symlink_status(p, ec).type() != fs::file_type::not_found && !ec;
+}
+
+bool is_ours(const fs::path& hook) {
+  std::ifstream in{hook, std::ios::binary};
+  std::string line;
+  while (std::getline(in, line))
+    if (line == hook_marker) return true;
+  return false;
+}
+
+std::string sh_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s)
+    out += c == '\'' ? std::string{"'\\''"} : std::string(1, c);
+  return out + "'";
+}
+
+std::string hook_script(const fs::path& binary, const std::string& mode,
+                        const fs::path& db) {
+  return std::string{"#!/bin/sh\n"} + hook_marker +
+         "\n"
+         "# Refuses (block) or warns about (warn) a commit that touches a path another\n"
+         "# agent reserved exclusively with `swarm reserve`. Commit anyway, once:\n"
+         "#   SWARM_GUARD_BYPASS=1 git commit ...\n"
+         "# `swarm hook uninstall` removes this hook and restores the one it replaced.\n"
+         "chained=\"$(dirname \"$0\")/" +
+         chained_name +
+         "\"\n"
+         "if [ -x \"$chained\" ]; then\n"
+         "  \"$chained\" \"$@\" || exit $?\n"
+         "fi\n"
+         "exec " +
+         sh_quote(binary.string()) + " check-reservations --staged --mode " + mode +
+         " --db " + sh_quote(db.string()) + "\n";
+}
+
+expected<bool> write_hook(const fs::path& hook, const std::string& text) {
+  // Written beside it and renamed over it: git never runs half a hook.
+  const auto tmp = fs::path{hook.string() + ".swarm-new"};
+  {
+    std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
+    out << text;
+    out.close();
+    if (!out)
+      return make_error(errc::io_error,
+                        "cannot write " + tmp.string() + ": " + std::strerror(errno));
+  }
+  std::error_code ec;
+  using fs::perms;
+  fs::permissions(tmp,
+                  perms::owner_all | perms::group_read | perms::group_exec |
+                      perms::others_read | perms::others_exec,
+                  ec);
+  if (!ec) fs::rename(tmp, hook, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    return make_error(errc::io_error,
+                      "cannot install " + hook.string() + ": " + ec.message());
+  }
+  return true;
+}
+
+int install_hook(const guard_commands& gc) {
+  auto hooks = hooks_dir(gc.repo);
+  if (!hooks) return fail(hooks.err());
+  std::error_code ec;
+  // The hook runs this very binary, found before anything is moved.
+  const auto binary = fs::read_symlink("/proc/self/exe", ec);
+  if (ec)
+    return fail(
+        make_error(errc::io_error,
+                   "cannot find this swarm binary (/proc/self/exe): " + ec.message()));
+  fs::create_directories(*hooks, ec);
+  if (ec)
+    return fail(make_error(errc::io_error, "cannot create the hooks directory " +
+                                               hooks->string() + ": " + ec.message()));
+  const auto hook = *hooks / "pre-commit", chained = *hooks / chained_name;
+  if (present(hook) && !is_ours(hook)) {
+    if (present(chained))
+      return fail(make_error(
+          errc::refused, hook.string() + " is not swarm's hook and " + chained.string() +
+                             " exists already; move one of them aside and "
+                             "install again"));
+    fs::rename(hook, chained, ec); // keeps the hook's mode bits
+    if (ec)
+      return fail(make_error(errc::io_error, "cannot move " + hook.string() + " to " +
+                                                 chained.string() + ": " + ec.message()));
+  }
+  const auto db = fs::absolute(gc.common.db).lexically_normal();
+  if (auto w = write_hook(hook, hook_script(binary, gc.mode, db)); !w)
+    return fail(w.err());
+  const bool with_chained = present(chained);
+  if (gc.common.json_out) {
+    std::cout << json::serialize(json::object{{"id", hook.string()},
+                                              {"hook", hook.string()},
+                                              {"mode", gc.mode},
+                                              {"chained", with_chained},
+                                              {"db", db.string()},
+                                              {"binary", binary.string()}})
+              << "\n";
+    return 0;
+  }
+  std::cout << "installed the swarm pre-commit hook at " << hook.string() << " (mode "
+            << gc.mode << ", database " << db.string() << ")"
+            << (with_chained ? "; it runs the hook it replaced first" : "") << "\n";
+  return 0;
+}
+
+int uninstall_hook(const guard_commands& gc) {
+  auto hooks = hooks_dir(gc.repo);
+  if (!hooks) return fail(hooks.err());
+  const auto hook = *hooks / "pre-commit", chained = *hooks / chained_name;
+  if (present(hook) && !is_ours(hook))
+    return fail(make_error(errc::refused, hook.string() + " is not swarm's hook (no '" +
+                                              hook_marker + "' line); left as it is"));
+  std::error_code ec;
+  const bool removed = present(hook);
+  if (removed) fs::remove(hook, ec);
+  if (ec)
+    return fail(make_error(errc::io_error,
+                           "cannot remove " + hook.string() + ": " + ec.message()));
+  const bool restored = present(chained);
+  if (restored) fs::rename(chained, hook, ec);
+  if (ec)
+    return fail(make_error(errc::io_error, "cannot move " + chained.string() +
+                                               " back to " + hook.string() + ": " +
+                                               ec.message()));
+  if (gc.common.json_out) {
+    std::cout << json::serialize(json::object{
+                     {"id", hook.string()}, {"removed", removed}, {"restored", restored}})
+              << "\n";
+    return 0;
+  }
+  if (!removed && !restored)
+    std::cout << "no swarm pre-commit hook at " << hook.string() << "; nothing to do\n";
+  else
+    std::cout << (removed ? "removed the swarm pre-commit hook from " : "restored ")
+              << hook.string()
+              << (removed && restored ? "; restored the hook it replaced" : "") << "\n";
+  return 0;
+}
+
+// The staged changes as repository-relative paths; a rename or copy gives both names,
+// so a file moved out of a reserved area is caught by its old name.
+expected<std::vector<std::string>> staged_paths(const std::string& dir) {
+  auto top = top_level(dir);
+  if (!top) return top.err();
+  // From the top level, so that diff.relative cannot make the names relative to `dir`.
+  auto r = run_git(top->string(), {"diff", "--cached", "--name-status", "-z", "-M",
+                                   "--no-ext-diff", "--no-color"});
+  if (!r) return r.err();
+  if (r->exit_code != 0)
+    return make_error(errc::io_error, "git diff --cached failed in " + top->string() +
+                                          ": " + first_line(r->err));
+  // -z records: STATUS NUL PATH NUL, or for R and C: STATUS NUL OLD NUL NEW NUL.
+  std::vector<std::string> fields;
+  for (size_t at = 0; at < r->out.size();) {
+    const auto end = std::min(r->out.find('\0', at), r->out.size());
+    fields.push_back(r->out.substr(at, end - at));
+    at = end + 1;
+  }
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < fields.size();) {
+    const auto& status = fields[i++];
+    const size_t names =
+        !status.empty() && (status[0] == 'R' || status[0] == 'C') ? 2 : 1;
+    for (size_t n = 0; n < names && i < fields.size(); ++n)
+      paths.push_back(fields[i++]);
+  }
+  return paths;
+}
+
+std::string text_of(const json::value& v, const char* key) {
+  const auto* x = v.is_object() ? v.get_object().if_contains(key) : nullptr;
+  if (x == nullptr || x->is_null()) return {};
+  return x->is_string() ? std::string{x->get_string()} : json::serialize(*x);
+}
+
+std::optional<int64_t> int_of(const json::value& v, const char* key) {
+  const auto* x = v.is_object() ? v.get_object().if_contains(key) : nullptr;
+  if (x == nullptr) return std::nullopt;
+  if (x->is_int64()) return x->get_int64();
+  if (x->is_uint64()) return static_cast<int64_t>(x->get_uint64());
+  if (x->is_double()) return static_cast<int64_t>(x->get_double());
+  return std::nullopt;
+}
+
+bool bool_of(const json::value& v, const char* key) {
+  const auto* x = v.is_object() ? v.get_object().if_contains(key) : nullptr;
+  return x != nullptr && x->is_bool() && x->get_bool();
+}
+
+// "2h05m", "45m12s", "9s".
+std::string remaining(int64_t ms) {
+  const long long s = ms <= 0 ? 0 : (ms + 999) / 1000;
+  char buf[48];
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+  else if (s >= 60)
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", s / 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%llds", s);
+  return buf;
+}
+
+int64_t expires_in_ms(const json::value& c) {
+  if (auto ms = int_of(c, "expires_in_ms")) return *ms;
+  using namespace std::chrono;
+  const auto now =
+      duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+  return (int_of(c, "expires_us").value_or(now) - now) / 1000;
+}
+
+// "src/a.py is reserved by bob (pattern src/**, edit, task sw-1a2b.1) — expires in
+// 45m12s"
+std::string describe(const json::value& c) {
+  const auto agent = text_of(c, "agent");
+  std::string s = text_of(c, "path") + " is reserved by " + agent + " (pattern " +
+                  text_of(c, "pattern") + ", " + text_of(c, "type");
+  if (c.is_object() && c.get_object().contains("exclusive") && !bool_of(c, "exclusive"))
+    s += ", shared";
+  if (!text_of(c, "task").empty()) s += ", task " + text_of(c, "task");
+  s += ") — expires in " + remaining(expires_in_ms(c));
+  if (!text_of(c, "reason").empty()) s += "; reason: " + text_of(c, "reason");
+  if (bool_of(c, "holder_stale"))
+    s += "; " + agent + " has stopped heartbeating, the reservation may be abandoned";
+  return s;
+}
+
+void print_options(const json::array& conflicts, const std::string& agent) {
+  std::set<std::string> seen;
+  std::string holders;
+  for (const auto& c : conflicts)
+    if (seen.insert(text_of(c, "agent")).second)
+      holders += (holders.empty() ? "" : ",") + text_of(c, "agent");
+  std::cerr << "Options:\n"
+            << "  - wait until the reservation expires, or until " << holders
+            << " releases it\n"
+            << "  - coordinate with the holder: swarm mail send --from "
+            << (agent.empty() ? "YOU" : agent) << " --to " << holders
+            << " --subject '...' --body '...'\n"
+            << "  - commit anyway, this once: SWARM_GUARD_BYPASS=1 git commit ...\n";
+}
+
+int check_reservations(const guard_commands& gc) {
+  const common_flags& f = gc.common;
+  const bool block = gc.mode == "block";
+  // Nothing checked, nothing held: the reply shape for the early exits.
+  auto nothing = [&](size_t checked, const char* note) {
+    if (f.json_out) {
+      json::object o{{"checked", checked},
+                     {"conflicts", json::array{}},
+                     {"mode", gc.mode},
+                     {"blocked", false}};
+      if (note != nullptr) o["note"] = note;
+      std::cout << json::serialize(o) << "\n";
+    }
+    return 0;
+  };
+  if (const char* bypass = std::getenv("SWARM_GUARD_BYPASS");
+      bypass != nullptr && std::string{bypass} == "1") {
+    std::cerr << "swarm: SWARM_GUARD_BYPASS=1: reservation check skipped\n";
+    return nothing(0, "bypassed");
+  }
+  std::string agent = gc.agent;
+  if (agent.empty())
+    if (const char* env = std::getenv("SWARM_AGENT"); env != nullptr) agent = env;
+  if (agent.empty())
+    std::cerr << "swarm: no agent given (--agent or SWARM_AGENT): every holder of a "
+                 "reservation counts as another agent\n";
+
+  std::vector<std::string> paths;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& p) {
+    if (seen.insert(p).second) paths.push_back(p);
+  };
+  if (gc.staged) {
+    auto staged = staged_paths(gc.repo);
+    if (!staged) return fail(staged.err());
+    for (const auto& p : *staged)
+      add(p);
+  }
+  for (const auto& p : gc.paths)
+    add(p);
+  if (paths.empty()) {
+    if (!f.json_out) std::cout << "nothing to check: no staged changes and no PATH\n";
+    return nothing(0, "nothing to check");
+  }
+  if (f.socket.empty() && !fs::exists(f.db)) {
+    std::cerr << "swarm: no swarm database at " << f.db << ": nothing is reserved\n";
+    return nothing(paths.size(), "no database");
+  }
+
+  auto reply =
+      call(f, "reservation.check",
+           {{"agent", agent}, {"paths", to_array(paths)}, {"exclusive", gc.exclusive}},
+           /*changes_state=*/false);
+  if (!reply) {
+    // Block mode fails closed; warn mode never stops a commit, not even on an error.
+    const int code = fail(reply.err());
+    if (block) {
+      std::cerr << "swarm: the reservation check failed, so the commit is refused; "
+                   "SWARM_GUARD_BYPASS=1 git commit ... skips it\n";
+      return code;
+    }
+    return 0;
+  }
+  static const json::array none;
+  const auto* list =
+      reply->is_object() ? reply->get_object().if_contains("conflicts") : nullptr;
+  const json::array& conflicts =
+      list != nullptr && list->is_array() ? list->get_array() : none;
+  const bool blocked = block && !conflicts.empty();
+  if (f.json_out) {
+    json::object o = reply->is_object() ? reply->get_object() : json::object{};
+    o["mode"] = gc.mode;
+    o["blocked"] = blocked;
+    std::cout << json::serialize(o) << "\n";
+    return blocked ? 1 : 0;
+  }
+  std::ostream& out = block ? std::cerr : std::cout;
+  for (const auto& c : conflicts)
+    out << (block ? "BLOCKED: " : "WARNING: ") << describe(c) << "\n";
+  if (conflicts.empty())
+    std::cout << "checked "
+              << int_of(*reply, "checked").value_or(static_cast<int64_t>(paths.size()))
+              << " path(s): none reserved by another agent\n";
+  else if (blocked)
+    print_options(conflicts, agent);
+  return blocked ? 1 : 0;
+}
+
+} // namespace
+
+void register_guard_commands(CLI::App& app, guard_commands& gc) {
+  auto* hook = app.add_subcommand(
+      "hook", "git pre-commit hook that checks commits against file reservations");
+  hook->require_subcommand(1);
+  gc.install = hook->add_subcommand(
+      "install", "install the hook (an existing pre-commit hook is kept and run first)");
+  gc.uninstall =
+      hook->add_subcommand("uninstall", "remove the hook; restore the one it replaced");
+  gc.check = app.add_subcommand("check-reservations",
+                                "fail when another agent reserved one of these paths");
+  for (auto* c : {gc.install, gc.check})
+    c->add_option("--mode", gc.mode, "block: refuse the commit; warn: only print")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"block", "warn"}));
+  for (auto* c : {gc.install, gc.uninstall, gc.check})
+    c->add_option("--repo", gc.repo, "a directory in the git repository")
+        ->capture_default_str();
+  gc.install
+      ->add_option("--db", gc.common.db, "database the hook checks (stored absolute)")
+      ->capture_default_str();
+  for (auto* c : {gc.install, gc.uninstall})
+    c->add_flag("--json", gc.common.json_out, "print JSON");
+  gc.check->add_option("paths", gc.paths, "repository-relative paths to check");
+  gc.check->add_flag("--staged", gc.staged,
+                     "check the changes staged for commit (a rename: both names)");
+  gc.check->add_option("--agent", gc.agent, "who commits (default: $SWARM_AGENT)");
+  gc.check->add_flag("--exclusive", gc.exclusive,
+                     "check for exclusive use: shared reservations of others count too");
+  add_common(gc.check, gc.common);
+}
+
+std::optional<int> run_guard_commands(const guard_commands& gc) {
+  if (gc.install->parsed()) return install_hook(gc);
+  if (gc.uninstall->parsed()) return uninstall_hook(gc);
+  if (gc.check->parsed()) return check_reservations(gc);
+  return std::nullopt;
+}
+
+} // namespace swarm::cli
