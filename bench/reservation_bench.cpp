@@ -625,7 +625,9 @@ int main(int argc, char** argv) {
     clients.emplace_back([&] {
       std::vector<double> my_reserve, my_release;
       size_t conflicts = 0;
-      for (size_t i; (i = issued.fetch_add(1)) < requests.size();) {
+      while (true) {
+        const size_t i = issued.fetch_add(1);
+        if (i >= requests.size()) break;
         auto a = clock_type::now();
         auto g = e.reserve(requests[i]);
         my_reserve.push_back(micros(a) / 1000);

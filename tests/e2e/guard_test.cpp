@@ -233,7 +233,7 @@ TEST_CASE("the guard refuses a commit of a path another agent reserved, unless b
 }
 
 TEST_CASE(
-    "in warn mode the guard only warns; installing again replaces the hook in place",
+    "in warn mode the guard only warns, and installing again replaces the hook in place",
     "[e2e][guard]") {
   git_repo repo;
   set_up(repo);
@@ -331,7 +331,7 @@ TEST_CASE("the guard lets a commit through under one's own, a shared or an expir
 }
 
 TEST_CASE(
-    "the guard runs the pre-commit hook it replaced; uninstall restores it byte for "
+    "the guard runs the pre-commit hook it replaced, and uninstall restores it byte for "
     "byte",
     "[e2e][guard]") {
   git_repo repo;
