@@ -1,8 +1,9 @@
 // swarm_reservation_bench: reserve + conflict-check cost with many active reservations.
 //
-// Workload (all from --seed). A repository-like tree: 50 top directories, each of one
-// language (py, ts, cpp+h, md), nested to files 2-6 segments deep, 2-16 files per
-// directory (test_*.py, *.test.ts, README.md sprinkled in). --reservations distinct
+// Workload (all from --seed). A repository-like tree of about 50,000 files: 50 top
+// directories, each of one language (py, ts, cpp+h, md), nested to files 2-6 segments
+// deep, 2-20 files per directory (test_*.py, *.test.ts, README.md sprinkled in), names
+// from a 64-word vocabulary (so `**/name.ext` meets many files). --reservations distinct
 // (agent, pattern) pairs by --agents agents: 60% literal file paths, 25% `dir/*.ext`,
 // 10% `dir/**`, 5% others (`dir/**/test_*.py`, `dir/{a,b}/x.h`, `{top1,top2}/x/y.ts`,
 // `dir/[a-m]*.ext`, `dir/*.{ext,md}`, `**/name.ext`); 85% edit (exclusive), 15% read
@@ -20,7 +21,9 @@
 //                    before the agent/type filter (derived from the documented index
 //                    rules, not instrumented);
 //   check            --batches staged checks: p50/p99 ms per batch, conflicts found,
-//                    match_calls (the globs::matches calls, derived the same way).
+//                    match_calls (the globs::matches calls, derived the same way),
+//                    root_globs (globs without a directory prefix, such as `**/x` and
+//                    `{a,b}/x`: the index compares every path with each of them).
 // engine  swarm::engine in a fresh directory under --dir (durable: a reserve is
 //         answered after its commit; heartbeats are set to an hour so no agent goes
 //         stale and loses its holdings mid-run):
@@ -166,16 +169,18 @@ struct repository {
 };
 
 const std::vector<std::string> words{
-    "api",    "core",   "util",    "net",     "auth",   "db",      "model",  "view",
-    "server", "client", "cache",   "config",  "parser", "render",  "store",  "queue",
-    "worker", "event",  "log",     "metrics", "search", "index",   "user",   "billing",
-    "payment", "admin", "plugin",  "widget",  "form",   "layout",  "theme",  "io",
-    "fs",     "crypto", "http",    "grpc",    "proto",  "schema",  "migrate", "job",
-    "task",   "sched",  "graph",   "tensor",  "image",  "audio",   "video",  "ml",
-    "train",  "eval",   "data",    "loader",  "report", "export",  "import", "sync",
-    "mail",   "notify", "session", "token",   "policy", "rule",    "lint",   "build"};
+    "api",     "core",   "util",    "net",     "auth",   "db",     "model",   "view",
+    "server",  "client", "cache",   "config",  "parser", "render", "store",   "queue",
+    "worker",  "event",  "log",     "metrics", "search", "index",  "user",    "billing",
+    "payment", "admin",  "plugin",  "widget",  "form",   "layout", "theme",   "io",
+    "fs",      "crypto", "http",    "grpc",    "proto",  "schema", "migrate", "job",
+    "task",    "sched",  "graph",   "tensor",  "image",  "audio",  "video",   "ml",
+    "train",   "eval",   "data",    "loader",  "report", "export", "import",  "sync",
+    "mail",    "notify", "session", "token",   "policy", "rule",   "lint",    "build"};
 
-const std::string& word(std::mt19937_64& rng) { return words[rng() % words.size()]; }
+const std::string& word(std::mt19937_64& rng) {
+  return words[rng() % words.size()];
+}
 
 std::string last_segment(const std::string& path) {
   return path.substr(path.rfind('/') + 1);
@@ -187,7 +192,7 @@ size_t grow(repository& repo, std::mt19937_64& rng, const std::string& path, siz
   const size_t self = repo.dirs.size();
   repo.dirs.push_back({path, language, {}, {}, {}});
   std::set<std::string> names;
-  for (size_t i = 0, n = 2 + rng() % 15; i < n; ++i) {
+  for (size_t i = 0, n = 2 + rng() % 19; i < n; ++i) {
     std::string stem = word(rng);
     if (rng() % 3 == 0) stem += "_" + word(rng);
     switch (language) {
@@ -215,7 +220,7 @@ size_t grow(repository& repo, std::mt19937_64& rng, const std::string& path, siz
   repo.dirs[self].files.assign(names.begin(), names.end());
   repo.dirs[self].exts.assign(exts.begin(), exts.end());
   if (depth < 5) {
-    const size_t spread = depth == 1 ? 7 : depth == 4 ? 4 : 5;
+    const size_t spread = depth == 1 ? 9 : depth == 4 ? 5 : 6;
     std::set<std::string> subdirs;
     for (size_t i = 0, n = rng() % spread; i < n; ++i)
       subdirs.insert(word(rng));
@@ -235,8 +240,10 @@ repository make_repository(uint64_t seed) {
   tops.resize(50);
   for (const auto& top : tops) {
     const auto roll = rng() % 20;
-    const lang language = roll < 7 ? lang::py : roll < 13 ? lang::ts : roll < 18 ? lang::cpp
-                                                                                   : lang::md;
+    const lang language = roll < 7    ? lang::py
+                          : roll < 13 ? lang::ts
+                          : roll < 18 ? lang::cpp
+                                      : lang::md;
     repo.tops.push_back(grow(repo, rng, top, 1, language));
   }
   return repo;
@@ -262,7 +269,8 @@ struct planned {
   }
 };
 
-std::pair<std::string, kind> random_pattern(std::mt19937_64& rng, const repository& repo) {
+std::pair<std::string, kind> random_pattern(std::mt19937_64& rng,
+                                            const repository& repo) {
   const auto roll = rng() % 100;
   const dir_info& d = repo.dirs[rng() % repo.dirs.size()];
   const std::string& ext = d.exts[rng() % d.exts.size()];
@@ -287,11 +295,12 @@ std::pair<std::string, kind> random_pattern(std::mt19937_64& rng, const reposito
     const size_t i = rng() % repo.tops.size(), j = (i + 1) % repo.tops.size();
     const std::string& top = repo.dirs[repo.tops[i]].path;
     // a file under the first top; the pattern names the same place in both
-    const size_t span = (i + 1 < repo.tops.size() ? repo.tops[i + 1] : repo.dirs.size()) -
-                        repo.tops[i];
+    const size_t span =
+        (i + 1 < repo.tops.size() ? repo.tops[i + 1] : repo.dirs.size()) - repo.tops[i];
     const dir_info& under = repo.dirs[repo.tops[i] + rng() % span];
     const std::string file = under.path + "/" + under.files[rng() % under.files.size()];
-    return {"{" + top + "," + repo.dirs[repo.tops[j]].path + "}" + file.substr(top.size()),
+    return {"{" + top + "," + repo.dirs[repo.tops[j]].path + "}" +
+                file.substr(top.size()),
             kind::other};
   }
   case 3:
@@ -305,7 +314,8 @@ std::pair<std::string, kind> random_pattern(std::mt19937_64& rng, const reposito
 
 // `count` reservations no (agent, pattern) pair of which is in `taken`; adds them there.
 std::vector<planned> plan(std::mt19937_64& rng, const repository& repo, size_t count,
-                          size_t agents, std::set<std::pair<std::string, std::string>>& taken) {
+                          size_t agents,
+                          std::set<std::pair<std::string, std::string>>& taken) {
   std::vector<planned> out;
   while (out.size() < count) {
     planned p;
@@ -332,8 +342,8 @@ std::vector<std::vector<std::string>> staged_batches(const bench_options& o,
     const size_t want = std::min(o.paths, repo.files.size());
     while (batch.size() < want) {
       const bool from_reserved =
-          !reserved.empty() && std::uniform_real_distribution<double>(0, 1)(rng) <
-                                   reserved_share_of_batch;
+          !reserved.empty() &&
+          std::uniform_real_distribution<double>(0, 1)(rng) < reserved_share_of_batch;
       const auto& path = from_reserved ? reserved[rng() % reserved.size()]
                                        : repo.files[rng() % repo.files.size()];
       if (seen.insert(path).second) batch.push_back(path);
@@ -357,10 +367,16 @@ struct snapshot {
   explicit snapshot(const std::vector<swarm::reservation>& rs) {
     for (const auto& r : rs) {
       auto p = swarm::globs::compile(r.pattern);
-      if (!p) die("stored pattern '" + r.pattern + "' does not compile: " + p.err().message);
+      if (!p)
+        die("stored pattern '" + r.pattern + "' does not compile: " + p.err().message);
       ++(p->literal() ? literal_keys[p->text()] : glob_keys[p->dir_prefix()]);
       entries.push_back({r, std::move(*p)});
     }
+  }
+
+  size_t root_globs() const {
+    auto it = glob_keys.find("");
+    return it == glob_keys.end() ? 0 : it->second;
   }
 
   static bool counts(const snapshot_entry& e, const std::string& agent, bool exclusive) {
@@ -372,16 +388,19 @@ struct snapshot {
                                  bool exclusive) const {
     std::set<std::string> ids;
     for (const auto& e : entries)
-      if (counts(e, agent, exclusive) && swarm::globs::matches(e.p, path)) ids.insert(e.r.id);
+      if (counts(e, agent, exclusive) && swarm::globs::matches(e.p, path))
+        ids.insert(e.r.id);
     return ids;
   }
 
   // Ids of other agents' reservations overlapping `p` (reserve's rule).
-  std::set<std::string> overlapping(const std::string& agent, const swarm::globs::pattern& p,
+  std::set<std::string> overlapping(const std::string& agent,
+                                    const swarm::globs::pattern& p,
                                     bool exclusive) const {
     std::set<std::string> ids;
     for (const auto& e : entries)
-      if (counts(e, agent, exclusive) && swarm::globs::overlaps(p, e.p)) ids.insert(e.r.id);
+      if (counts(e, agent, exclusive) && swarm::globs::overlaps(p, e.p))
+        ids.insert(e.r.id);
     return ids;
   }
 
@@ -453,8 +472,8 @@ std::string id_list(const std::set<std::string>& ids) {
 // Compares the conflicts a call found for each sample path with the brute force.
 void verify_paths(const snapshot& snap, const std::string& agent,
                   const std::vector<std::string>& sample, bool exclusive,
-                  const std::vector<swarm::reservation_conflict>& found, const char* where,
-                  mismatches& bad) {
+                  const std::vector<swarm::reservation_conflict>& found,
+                  const char* where, mismatches& bad) {
   std::map<std::string, std::set<std::string>> by_path;
   for (const auto& c : found)
     by_path[c.path].insert(c.held.id);
@@ -613,7 +632,8 @@ int main(int argc, char** argv) {
     if (auto g = e.reserve(r); !g) die("engine reserve: " + g.err().to_string());
     load_request_ms.push_back(micros(a) / 1000);
   }
-  const double engine_load_s = std::chrono::duration<double>(clock_type::now() - t0).count();
+  const double engine_load_s =
+      std::chrono::duration<double>(clock_type::now() - t0).count();
 
   std::vector<double> engine_reserve_ms, engine_release_ms;
   std::atomic<size_t> issued{0};
@@ -632,7 +652,8 @@ int main(int argc, char** argv) {
         auto g = e.reserve(requests[i]);
         my_reserve.push_back(micros(a) / 1000);
         if (!g) die("engine reserve '" + ops[i].pattern + "': " + g.err().to_string());
-        if (g->front().refreshed) die("engine reserve '" + ops[i].pattern + "' refreshed");
+        if (g->front().refreshed)
+          die("engine reserve '" + ops[i].pattern + "' refreshed");
         conflicts += g->front().conflicts.size();
         swarm::release_request rel;
         rel.agent = ops[i].agent;
@@ -644,8 +665,10 @@ int main(int argc, char** argv) {
       }
       engine_reserve_conflicts += conflicts;
       std::lock_guard<std::mutex> lock{mtx};
-      engine_reserve_ms.insert(engine_reserve_ms.end(), my_reserve.begin(), my_reserve.end());
-      engine_release_ms.insert(engine_release_ms.end(), my_release.begin(), my_release.end());
+      engine_reserve_ms.insert(engine_reserve_ms.end(), my_reserve.begin(),
+                               my_reserve.end());
+      engine_release_ms.insert(engine_release_ms.end(), my_release.begin(),
+                               my_release.end());
     });
   for (auto& t : clients)
     t.join();
@@ -698,46 +721,48 @@ int main(int argc, char** argv) {
   auto field = [&](const std::string& name, const std::string& value) {
     out += ",\"" + name + "\":" + value;
   };
-  field("params", "{\"reservations\":" + num(o.reservations) + ",\"paths\":" +
-                      num(o.paths) + ",\"agents\":" + num(o.agents) + ",\"threads\":" +
-                      num(o.threads) + ",\"ops\":" + num(o.ops) + ",\"batches\":" +
-                      num(o.batches) + ",\"samples\":" + num(samples) + ",\"seed\":" +
-                      num(o.seed) + ",\"dir\":" + json_string(o.dir) + "}");
+  field("params", "{\"reservations\":" + num(o.reservations) +
+                      ",\"paths\":" + num(o.paths) + ",\"agents\":" + num(o.agents) +
+                      ",\"threads\":" + num(o.threads) + ",\"ops\":" + num(o.ops) +
+                      ",\"batches\":" + num(o.batches) + ",\"samples\":" + num(samples) +
+                      ",\"seed\":" + num(o.seed) + ",\"dir\":" + json_string(o.dir) +
+                      "}");
   std::string mix;
   for (size_t k = 0; k < kinds; ++k)
     mix += std::string{k ? "," : ""} + "\"" + kind_names[k] + "\":" + num(kind_counts[k]);
-  field("workload", "{\"files\":" + num(repo.files.size()) + ",\"dirs\":" +
-                        num(repo.dirs.size()) + ",\"mix\":{" + mix + "}}");
+  field("workload", "{\"files\":" + num(repo.files.size()) +
+                        ",\"dirs\":" + num(repo.dirs.size()) + ",\"mix\":{" + mix + "}}");
   std::string by_kind;
   for (size_t k = 0; k < kinds; ++k) {
     const auto s = summarize(reserve_kind_us[k]);
-    by_kind += std::string{k ? "," : ""} + "\"" + kind_names[k] + "\":{\"n\":" +
-               num(reserve_kind_us[k].size()) + ",\"p50_us\":" + num(s.p50, 1) +
-               ",\"p99_us\":" + num(s.p99, 1) + "}";
+    by_kind += std::string{k ? "," : ""} + "\"" + kind_names[k] +
+               "\":{\"n\":" + num(reserve_kind_us[k].size()) +
+               ",\"p50_us\":" + num(s.p50, 1) + ",\"p99_us\":" + num(s.p99, 1) + "}";
   }
-  field("table",
-        "{\"load_ms\":" + num(table_load_ms, 1) + ",\"load_conflicts\":" +
-            num(load_conflicts) + ",\"reserve\":{\"ops_per_s\":" + num(table_ops_per_s) +
-            ",\"p50_us\":" + num(tr.p50, 1) + ",\"p99_us\":" + num(tr.p99, 1) +
-            ",\"conflicts_per_reserve\":" + num(double(reserve_conflicts) / ops.size(), 2) +
-            ",\"overlap_candidates_mean\":" + num(candidates_sum / ops.size(), 1) +
-            ",\"overlap_candidates_max\":" + num(candidates_max) + ",\"by_kind\":{" +
-            by_kind + "}},\"check\":{\"p50_ms\":" + num(tc.p50, 3) + ",\"p99_ms\":" +
-            num(tc.p99, 3) + ",\"conflicts\":" + num(conflicts_in_batch) +
-            ",\"paths_in_conflict\":" + num(files_in_batch) + ",\"match_calls\":" +
-            num(match_calls) + "}}");
+  field(
+      "table",
+      "{\"load_ms\":" + num(table_load_ms, 1) + ",\"load_conflicts\":" +
+          num(load_conflicts) + ",\"reserve\":{\"ops_per_s\":" + num(table_ops_per_s) +
+          ",\"p50_us\":" + num(tr.p50, 1) + ",\"p99_us\":" + num(tr.p99, 1) +
+          ",\"conflicts_per_reserve\":" + num(double(reserve_conflicts) / ops.size(), 2) +
+          ",\"overlap_candidates_mean\":" + num(candidates_sum / ops.size(), 1) +
+          ",\"overlap_candidates_max\":" + num(candidates_max) + ",\"by_kind\":{" +
+          by_kind + "}},\"check\":{\"p50_ms\":" + num(tc.p50, 3) +
+          ",\"p99_ms\":" + num(tc.p99, 3) + ",\"conflicts\":" + num(conflicts_in_batch) +
+          ",\"paths_in_conflict\":" + num(files_in_batch) + ",\"match_calls\":" +
+          num(match_calls) + ",\"root_globs\":" + num(snap.root_globs()) + "}}");
   field("engine",
         "{\"load_s\":" + num(engine_load_s, 3) + ",\"load_requests\":" +
             num(load_requests.size()) + ",\"load_request_p50_ms\":" + num(el.p50, 2) +
-            ",\"load_request_p99_ms\":" + num(el.p99, 2) + ",\"reserve\":{\"ops_per_s\":" +
-            num(engine_ops_per_s) + ",\"reserves_per_s\":" +
-            num(engine_reserve_ms.size() / engine_reserve_s) + ",\"reserve_p50_ms\":" +
-            num(er.p50, 3) + ",\"reserve_p99_ms\":" + num(er.p99, 3) +
-            ",\"release_p50_ms\":" + num(ere.p50, 3) + ",\"release_p99_ms\":" +
-            num(ere.p99, 3) + ",\"conflicts_per_reserve\":" +
+            ",\"load_request_p99_ms\":" + num(el.p99, 2) +
+            ",\"reserve\":{\"ops_per_s\":" + num(engine_ops_per_s) +
+            ",\"reserves_per_s\":" + num(engine_reserve_ms.size() / engine_reserve_s) +
+            ",\"reserve_p50_ms\":" + num(er.p50, 3) + ",\"reserve_p99_ms\":" +
+            num(er.p99, 3) + ",\"release_p50_ms\":" + num(ere.p50, 3) +
+            ",\"release_p99_ms\":" + num(ere.p99, 3) + ",\"conflicts_per_reserve\":" +
             num(double(engine_reserve_conflicts) / ops.size(), 2) +
-            "},\"check\":{\"p50_ms\":" + num(ec.p50, 3) + ",\"p99_ms\":" + num(ec.p99, 3) +
-            ",\"conflicts\":" + num(engine_first.size()) + "}}");
+            "},\"check\":{\"p50_ms\":" + num(ec.p50, 3) + ",\"p99_ms\":" +
+            num(ec.p99, 3) + ",\"conflicts\":" + num(engine_first.size()) + "}}");
   std::string examples;
   for (const auto& x : bad.examples)
     examples += (examples.empty() ? "" : ",") + json_string(x);
@@ -756,7 +781,8 @@ int main(int argc, char** argv) {
                "  mismatches: %zu\n",
                base.size(), repo.files.size(), o.agents, table_load_ms, table_ops_per_s,
                tr.p50, tr.p99, batches.front().size(), tc.p50, tc.p99, conflicts_in_batch,
-               engine_load_s, engine_ops_per_s, er.p50, er.p99, ec.p50, ec.p99, bad.count);
+               engine_load_s, engine_ops_per_s, er.p50, er.p99, ec.p50, ec.p99,
+               bad.count);
   for (const auto& x : bad.examples)
     std::fprintf(stderr, "  mismatch: %s\n", x.c_str());
   std::printf("%s\n", out.c_str());

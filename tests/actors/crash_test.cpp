@@ -45,7 +45,7 @@ namespace {
 
 } // namespace
 
-TEST_CASE("acknowledged operations survive SIGKILL; claims are recovered on reopen",
+TEST_CASE("acknowledged operations survive SIGKILL, claims are recovered on reopen",
           "[actor][crash]") {
   swarm::test::temp_dir dir;
   auto db = dir.file(".swarm/swarm.db");

@@ -39,7 +39,7 @@ event claimed(const std::string& id) {
 
 } // namespace
 
-TEST_CASE("a batch that fails to apply is rolled back alone; its neighbours commit",
+TEST_CASE("a batch that fails to apply is rolled back alone, its neighbours commit",
           "[actor][persistence]") {
   swarm::test::temp_dir dir;
   auto path = dir.file(".swarm/swarm.db");

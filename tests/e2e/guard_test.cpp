@@ -30,10 +30,11 @@ bool contains(const std::string& text, const std::string& part) {
 }
 
 // A git repository in a fresh temp directory (the directory is the work tree, and
-// the swarm's database goes to its .swarm/swarm.db), plus children run in it.
+// the swarm's database goes to its .swarm/swarm.db), plus children run in it. With
+// `init` false, a plain directory run the same way.
 class git_repo {
 public:
-  git_repo() {
+  explicit git_repo(bool init = true) {
     fs::create_directories(dir_ / "home");
     for (char** e = environ; *e != nullptr; ++e) {
       std::string kv = *e;
@@ -48,7 +49,7 @@ public:
           std::string{"GIT_AUTHOR_EMAIL=t@t"}, std::string{"GIT_COMMITTER_NAME=t"},
           std::string{"GIT_COMMITTER_EMAIL=t@t"}})
       env_.push_back(kv);
-    require_ok(git({"init", "-q", "-b", "main"}));
+    if (init) require_ok(git({"init", "-q", "-b", "main"}));
   }
 
   const temp_dir& dir() const { return dir_; }
@@ -487,15 +488,39 @@ TEST_CASE("the guard's check-reservations checks the paths given and prints JSON
   CHECK(bad_mode.exit_code == 2);
 }
 
+TEST_CASE("the guard asks a running engine the same question", "[e2e][guard]") {
+  git_repo repo;
+  set_up(repo);
+  reserve(repo, {"src/**", "--ttl", "1h"});
+  git_repo::require_ok(repo.swarm({"hook", "install"}));
+  write_text(repo / "plan.md", "## Area\n- Slow task\n");
+  process run{repo.dir().path(),
+              {"run", "plan.md", "--agents", "1", "--work-ms", "60000-60000"}};
+  REQUIRE(poll_until(30s, [&] { return fs::exists(repo / ".swarm/control.sock"); }));
+
+  repo.stage("src/a.py", "a\n");
+  const auto before = repo.head();
+  auto refused = repo.commit_as("alice", "while the engine runs");
+  INFO(refused);
+  CHECK(refused.exit_code != 0);
+  CHECK(contains(refused.err,
+                 "BLOCKED: src/a.py is reserved by bob (pattern src/**, edit)"));
+  CHECK(repo.head() == before);
+  auto own = repo.commit_as("bob", "bob's commit while the engine runs");
+  INFO(own);
+  CHECK(own.exit_code == 0);
+  CHECK(run.running()); // answered by the engine, which still runs
+}
+
 TEST_CASE("the guard outside a git repository or without a swarm database",
           "[e2e][guard]") {
-  temp_dir plain;
-  auto install = swarm(plain.path(), {"hook", "install"});
+  git_repo plain{false};
+  auto install = plain.swarm({"hook", "install"});
   INFO(install);
   CHECK(install.exit_code == 1);
   CHECK(contains(install.err, "not in a git work tree"));
   CHECK(std::count(install.err.begin(), install.err.end(), '\n') == 1);
-  auto staged = swarm(plain.path(), {"check-reservations", "--staged", "--agent", "a"});
+  auto staged = plain.swarm({"check-reservations", "--staged", "--agent", "a"});
   CHECK(staged.exit_code == 1);
 
   git_repo repo; // no swarm has run here: nothing is reserved

@@ -73,7 +73,7 @@ TEST_CASE("the mock model works in its run directory and edits the declared file
   CHECK(verify.exit_code == 0);
 }
 
-TEST_CASE("a model that crashes fails the attempt; the retry completes the task",
+TEST_CASE("a model that crashes fails the attempt, the retry completes the task",
           "[e2e][harness]") {
   temp_dir dir;
   write_text(dir / "plan.md", "# Crashy\n- Only task\n");
@@ -142,7 +142,7 @@ TEST_CASE("after swarm is SIGKILLed mid-run, no model process survives the resta
   CHECK(query_int(dir.db(), "SELECT COUNT(*) FROM model_runs WHERE finished_us = 0") == 0);
 }
 
-TEST_CASE("an outside agent that stops heartbeating is stale; its claim goes to others",
+TEST_CASE("an outside agent that stops heartbeating is stale, its claim goes to others",
           "[e2e][harness][stale]") {
   temp_dir dir;
   write_text(dir / "plan.md", "# Work\n- A\n- B\n");

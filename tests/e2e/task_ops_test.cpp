@@ -207,7 +207,7 @@ TEST_CASE("a run whose agents lack the skills ready tasks need stops and names t
   CHECK(int_at(v.at("tasks"), "ready") == 1);
 }
 
-TEST_CASE("completing a task reports the tasks it made ready; prefixes and depth limits",
+TEST_CASE("completing a task reports the tasks it made ready, prefixes and depth limits",
           "[e2e][tasks]") {
   temp_dir dir;
   write_text(dir / "plan.md", epic_plan);

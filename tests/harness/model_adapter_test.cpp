@@ -303,7 +303,7 @@ TEST_CASE("mock judge: no result line is bad output, a usage error a task error"
                     "prompt x: No such file");
 }
 
-TEST_CASE("command adapter runs any program; exit 0 is success", "[harness][adapter]") {
+TEST_CASE("command adapter runs any program, exit 0 is success", "[harness][adapter]") {
   attempt_dirs d;
   adapter_options o;
   o.extra_args = {"--verbose"};

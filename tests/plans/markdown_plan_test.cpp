@@ -138,7 +138,7 @@ TEST_CASE("markdown: task-list checkboxes are stripped from titles",
   CHECK(p.tasks[3].title == "[link] stays");
 }
 
-TEST_CASE("markdown: list items before any heading are roots; levels may skip",
+TEST_CASE("markdown: list items before any heading are roots, levels may skip",
           "[plans][markdown]") {
   auto p = md_ok(R"(Intro text that belongs to no task.
 
@@ -240,7 +240,7 @@ TEST_CASE("markdown: ordered lists, loose items and other blocks", "[plans][mark
   CHECK(p.tasks[0].description == "> A quote under the heading.\n\n<!-- a comment -->");
 }
 
-TEST_CASE("markdown: a title is only the first line; colons in titles are fine",
+TEST_CASE("markdown: a title is only the first line, colons in titles are fine",
           "[plans][markdown]") {
   auto p = md_ok("- GET /links/:code: the redirect\n  Note: answers 301\n"
                  "- Priority queue: a binary heap\n"

@@ -93,7 +93,7 @@ TEST_CASE("parents: a dependency on a parent waits for all its leaves, and a par
   CHECK(a.levels[idx(g, "x")].bottom_level == 16);
 }
 
-TEST_CASE("without estimates every leaf weighs 1; completed work weighs nothing",
+TEST_CASE("without estimates every leaf weighs 1, completed work weighs nothing",
           "[analytics]") {
   auto g = graph({spec("a", 0), spec("b", 0, {"a"}), spec("c", 0)});
   auto a = analyze(g);

@@ -52,7 +52,7 @@ holder_health stale(std::set<std::string> agents) {
 
 } // namespace
 
-TEST_CASE("a reservation is always granted; overlapping ones of others are its conflicts",
+TEST_CASE("a reservation is always granted, overlapping ones of others are its conflicts",
           "[reservations]") {
   reservation_table t;
   auto bob = granted(t, req("bob", {"src/**"}));
@@ -173,7 +173,7 @@ TEST_CASE("renew extends an agent's own active reservations", "[reservations]") 
         errc::not_found);
 }
 
-TEST_CASE("release by id, by pattern, all; another agent's only when it is stale",
+TEST_CASE("release by id, by pattern, all, another agent's only when it is stale",
           "[reservations]") {
   reservation_table t;
   auto bob = granted(t, req("bob", {"a", "b", "c/**"}));

@@ -101,7 +101,7 @@ TEST_CASE("best-fit prefers the task using more of the agent's skills", "[strate
   }
 }
 
-TEST_CASE("a generalist takes any task; a specialist only tasks within its skills",
+TEST_CASE("a generalist takes any task, a specialist only tasks within its skills",
           "[strategy]") {
   for (kind k : all_kinds) {
     CAPTURE(to_string(k));

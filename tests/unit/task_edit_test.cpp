@@ -94,7 +94,7 @@ TEST_CASE("edits: a blocking dependency added at run time holds back a whole sub
   }
 }
 
-TEST_CASE("edits: a blocked parent blocks its subtree; removing the cause unblocks it",
+TEST_CASE("edits: a blocked parent blocks its subtree, removing the cause unblocks it",
           "[edits]") {
   task_graph g;
   add_ok(g, {spec("x"), spec("p", {"x"}), spec("p.1", {}, "p"), spec("p.2", {}, "p")});
