@@ -76,7 +76,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task& x) {
   return f(caf::meta::type_name("swarm::task"), x.spec, x.state, x.leaf, x.attempts,
            x.claimed_by, x.claim_session, x.lease_expires_us, x.result, x.failure, x.updated_us,
-           x.deferred_until_us);
+           x.deferred_until_us, x.claim_token);
 }
 
 template <class Inspector>

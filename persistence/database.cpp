@@ -184,6 +184,10 @@ const std::vector<const char*>& migrations() {
         acquired_us INTEGER NOT NULL,
         expires_us INTEGER NOT NULL) WITHOUT ROWID;
     )sql",
+    // v7: a claim is a hard lease named by the task id; its fencing token only grows.
+    R"sql(
+      ALTER TABLE tasks ADD COLUMN claim_token INTEGER NOT NULL DEFAULT 0;
+    )sql",
   };
   return all;
 }

@@ -174,6 +174,8 @@ std::string encode(const task_update_body& b) {
     w.text("session", b.session);
   if (!b.failure.empty())
     w.text("failure", b.failure);
+  if (b.claim_token != 0)
+    w.number("claim_token", static_cast<int64_t>(b.claim_token));
   return w.finish();
 }
 
@@ -212,6 +214,8 @@ task_update_body decode_update(const json::object& o) {
     b.session = str(o, "session");
   if (o.contains("failure"))
     b.failure = str(o, "failure");
+  if (o.contains("claim_token")) // journals before schema 7 have none
+    b.claim_token = static_cast<uint64_t>(integer(o, "claim_token"));
   return b;
 }
 
@@ -248,6 +252,7 @@ event make_task_update(event_kind kind, const task& t, std::string agent, int64_
   b.agent = std::move(agent);
   b.lease_expires_us = t.lease_expires_us;
   b.result = t.result;
+  b.claim_token = t.claim_token;
   if (t.state == task_state::claimed)
     b.session = t.claim_session;
   if (kind == event_kind::task_failed || kind == event_kind::task_released)

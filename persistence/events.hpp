@@ -80,6 +80,7 @@ struct task_update_body {
   std::string failure;        // task.failed / task.released: kind of failure
   int64_t lease_expires_us = 0;
   std::string result;
+  uint64_t claim_token = 0; // task.claimed: the claim's fencing token (schema 7)
 };
 
 using event_body = std::variant<task_created_body, task_update_body, boost::json::object>;

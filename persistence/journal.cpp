@@ -23,8 +23,8 @@ struct journal::statements {
       find_task{db, "SELECT rowid FROM tasks WHERE id = ?"},
       update_task{db, "UPDATE tasks SET state = ?, attempts = ?, claimed_by = ?,"
                       " lease_expires_us = ?, result = ?, updated_us = ?,"
-                      " claim_session = ?, last_failure = coalesce(nullif(?, ''), last_failure)"
-                      " WHERE rowid = ?"},
+                      " claim_session = ?, last_failure = coalesce(nullif(?, ''), last_failure),"
+                      " claim_token = max(claim_token, ?) WHERE rowid = ?"},
       count_completed{db, "UPDATE agents SET completed = completed + 1 WHERE name = ?"},
       count_failed{db, "UPDATE agents SET failed = failed + 1 WHERE name = ?"} {}
 
@@ -183,7 +183,8 @@ void journal::apply(const event& e, int64_t seq) {
     q.bind(6, e.ts_us);
     q.bind(7, u->state == task_state::claimed ? u->session : std::string{});
     q.bind(8, u->failure);
-    q.bind(9, rowid);
+    q.bind(9, static_cast<int64_t>(u->claim_token));
+    q.bind(10, rowid);
     run(q);
     if (!u->agent.empty() && e.kind == event_kind::task_completed)
       run_with(st_->count_completed, u->agent);

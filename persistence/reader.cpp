@@ -28,7 +28,7 @@ expected<std::vector<task>> read_tasks(SQLite::Database& db) {
     SQLite::Statement q{db, "SELECT id, coalesce(parent, ''), title, description, priority,"
                             " skills, files, estimate_minutes, source, leaf, state, attempts,"
                             " coalesce(claimed_by, ''), lease_expires_us, result, updated_us,"
-                            " claim_session, last_failure, deferred_until_us"
+                            " claim_session, last_failure, deferred_until_us, claim_token"
                             " FROM tasks ORDER BY rowid"};
     while (q.executeStep()) {
       task t;
@@ -55,6 +55,7 @@ expected<std::vector<task>> read_tasks(SQLite::Database& db) {
       t.claim_session = q.getColumn(16).getString();
       t.failure = q.getColumn(17).getString();
       t.deferred_until_us = q.getColumn(18).getInt64();
+      t.claim_token = static_cast<uint64_t>(q.getColumn(19).getInt64());
       index.emplace(t.spec.id, tasks.size());
       tasks.push_back(std::move(t));
     }

@@ -281,6 +281,7 @@ json::object task_to_json(const task& t) {
     {"attempts", t.attempts},
     {"claimed_by", t.claimed_by},
     {"lease_expires_us", t.lease_expires_us},
+    {"claim_token", t.claim_token},
     {"result", t.result},
     {"source", s.source},
   };

@@ -54,6 +54,9 @@ bool has_glob_syntax(std::string_view s) {
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
 
 std::string quoted(std::string_view s) {
   return "'" + std::string(s) + "'";
@@ -471,6 +474,108 @@ private:
   std::vector<uint32_t> first_;
 };
 
+// ---- what every matching path looks like: its prefixes, last segment and end
+
+struct shape {
+  std::vector<std::string> prefixes;
+  std::vector<std::string> names; // empty unless every last segment is literal
+  std::string suffix;
+};
+
+std::string literal_bytes(const alternative& alt, size_t from, size_t to) {
+  std::string out;
+  for (size_t i = from; i < to; ++i)
+    out.push_back(static_cast<char>(alt[i].value));
+  return out;
+}
+
+// An alternative that is empty or ends with '/' matches no path, so it constrains
+// nothing and is left out; when all are, the shape claims nothing beyond `fallback`.
+shape shape_of(const std::vector<alternative>& list, const std::string& fallback) {
+  shape out;
+  bool exact_names = true, first = true;
+  for (const alternative& alt : list) {
+    if (alt.empty() || alt.back().is_slash()) continue;
+    size_t n = 0;
+    while (n < alt.size() && alt[n].kind == atom::byte)
+      ++n;
+    std::string literal = literal_bytes(alt, 0, n);
+    literal.resize(literal.rfind('/') + 1);
+    out.prefixes.push_back(std::move(literal));
+
+    // The literal end of the last segment: bytes other than '/' (a '/' may belong to a
+    // `**/` that matches nothing).
+    size_t tail = alt.size();
+    while (tail > 0 && alt[tail - 1].kind == atom::byte && !alt[tail - 1].is_slash())
+      --tail;
+    const bool whole_segment = tail == 0 || alt[tail - 1].is_slash();
+    std::string end = literal_bytes(alt, tail, alt.size());
+    if (first) {
+      out.suffix = end;
+    } else {
+      size_t k = 0;
+      while (k < end.size() && k < out.suffix.size() &&
+             end[end.size() - 1 - k] == out.suffix[out.suffix.size() - 1 - k])
+        ++k;
+      out.suffix.erase(0, out.suffix.size() - k);
+    }
+    first = false;
+    if (!whole_segment) exact_names = false;
+    if (exact_names) out.names.push_back(std::move(end));
+  }
+  if (first) return {{fallback}, {}, {}};
+  if (!exact_names) out.names.clear();
+  std::sort(out.names.begin(), out.names.end());
+  out.names.erase(std::unique(out.names.begin(), out.names.end()), out.names.end());
+  // Sorted, a prefix comes right before the ones that extend it.
+  std::sort(out.prefixes.begin(), out.prefixes.end());
+  std::vector<std::string> kept;
+  for (auto& p : out.prefixes)
+    if (kept.empty() || !starts_with(p, kept.back())) kept.push_back(std::move(p));
+  out.prefixes = std::move(kept);
+  return out;
+}
+
+// Cheap necessary conditions for a path matching both: it starts with a prefix of
+// each, so one of those extends the other; it ends with both suffixes, so one ends
+// the other; its last segment is a name of each that lists names, and ends with the
+// other's suffix (which has no '/').
+bool may_share_a_path(const pattern& a, const pattern& b) {
+  constexpr size_t max_prefix_pairs = 256; // beyond, the common prefixes only
+  const auto comparable = [](std::string_view x, std::string_view y) {
+    return starts_with(x, y) || starts_with(y, x);
+  };
+  const auto& pa = a.dir_prefixes();
+  const auto& pb = b.dir_prefixes();
+  if (pa.size() * pb.size() <= max_prefix_pairs) {
+    const bool some = std::any_of(pa.begin(), pa.end(), [&](const std::string& x) {
+      return std::any_of(pb.begin(), pb.end(),
+                         [&](const std::string& y) { return comparable(x, y); });
+    });
+    if (!some) return false;
+  } else if (!comparable(a.dir_prefix(), b.dir_prefix())) {
+    return false;
+  }
+  if (!ends_with(a.suffix(), b.suffix()) && !ends_with(b.suffix(), a.suffix()))
+    return false;
+  const auto& na = a.file_names();
+  const auto& nb = b.file_names();
+  const auto ending = [](const std::vector<std::string>& names, std::string_view s) {
+    return std::any_of(names.begin(), names.end(),
+                       [&](const std::string& n) { return ends_with(n, s); });
+  };
+  if (!na.empty() && !nb.empty()) {
+    for (size_t i = 0, j = 0; i < na.size() && j < nb.size();) {
+      if (na[i] == nb[j]) return true;
+      na[i] < nb[j] ? ++i : ++j;
+    }
+    return false;
+  }
+  if (!na.empty()) return ending(na, b.suffix());
+  if (!nb.empty()) return ending(nb, a.suffix());
+  return true;
+}
+
 // ---- simulation
 
 bool accepts(const nfa& m, const position& p, uint8_t c) {
@@ -764,7 +869,11 @@ expected<pattern> compile(std::string_view raw) {
   p.text_ = std::move(*text);
   p.literal_ = p.text_.find_first_of("*?[{") == std::string::npos;
   if (p.literal_) {
-    p.dir_prefix_ = p.text_.substr(0, p.text_.rfind('/') + 1);
+    const size_t cut = p.text_.rfind('/') + 1;
+    p.dir_prefix_ = p.text_.substr(0, cut);
+    p.dir_prefixes_ = {p.dir_prefix_};
+    p.suffix_ = p.text_.substr(cut);
+    p.file_names_ = {p.suffix_};
     return p;
   }
 
@@ -792,6 +901,10 @@ expected<pattern> compile(std::string_view raw) {
     common.resize(n);
   }
   p.dir_prefix_ = common.substr(0, common.rfind('/') + 1);
+  shape sh = shape_of(alts->list, p.dir_prefix_);
+  p.dir_prefixes_ = std::move(sh.prefixes);
+  p.file_names_ = std::move(sh.names);
+  p.suffix_ = std::move(sh.suffix);
 
   const auto start = static_cast<uint32_t>(m.states() - 1);
   m.after_prefix = run_general(m, {start}, p.dir_prefix_);
@@ -803,7 +916,8 @@ expected<pattern> compile(std::string_view raw) {
 bool matches(const pattern& p, std::string_view path) {
   if (p.literal_) return path == p.text_;
   // A path never ends with '/', so it must go on past the prefix.
-  if (path.size() <= p.dir_prefix_.size() || !starts_with(path, p.dir_prefix_))
+  if (path.size() <= p.dir_prefix_.size() || !starts_with(path, p.dir_prefix_) ||
+      !ends_with(path, p.suffix_))
     return false;
   const std::string_view rest = path.substr(p.dir_prefix_.size());
   return p.nfa_->fast ? matches_bits(*p.nfa_->fast, rest)
@@ -818,10 +932,7 @@ bool detail_matches_general(const pattern& p, std::string_view path) {
 }
 
 std::optional<std::string> witness(const pattern& a, const pattern& b) {
-  // Every common path starts with both prefixes, so one extends the other.
-  const auto& pa = a.dir_prefix_;
-  const auto& pb = b.dir_prefix_;
-  if (!starts_with(pa, pb) && !starts_with(pb, pa)) return std::nullopt;
+  if (!may_share_a_path(a, b)) return std::nullopt;
   if (a.literal_ || b.literal_) {
     const pattern& lit = a.literal_ ? a : b;
     const pattern& other = a.literal_ ? b : a;
@@ -832,9 +943,7 @@ std::optional<std::string> witness(const pattern& a, const pattern& b) {
 }
 
 bool overlaps(const pattern& a, const pattern& b) {
-  const auto& pa = a.dir_prefix_;
-  const auto& pb = b.dir_prefix_;
-  if (!starts_with(pa, pb) && !starts_with(pb, pa)) return false;
+  if (!may_share_a_path(a, b)) return false;
   if (a.literal_) return matches(b, a.text_);
   if (b.literal_) return matches(a, b.text_);
   return product_search(*a.nfa_, *b.nfa_).run(false).has_value();

@@ -112,6 +112,21 @@ public:
   // with '/'. "src/api/*.py" -> "src/api/", "src/a*/x" -> "src/", "*.c" -> "",
   // "{a,b}/x" -> "", "src/{a,b}.c" -> "src/", literal "src/x.c" -> "src/".
   const std::string& dir_prefix() const { return dir_prefix_; }
+  // The literal directory prefix of each alternative, sorted, leaving out any that
+  // extends another: every matching path starts with one of them. "{api,core}/x/*.ts"
+  // -> "api/x/", "core/x/"; "{a,a/b}/*.c" -> "a/"; "**/x" -> ""; literal "src/x.c" ->
+  // "src/".
+  const std::vector<std::string>& dir_prefixes() const { return dir_prefixes_; }
+  // When the last segment of every alternative is literal ("**/Makefile",
+  // "src/{a,b}/x.h", "src/{a,b}.c", a literal): those names, sorted and distinct — the
+  // last segment of a matching path is one of them. Empty when some last segment has
+  // glob syntax ("src/*.c", "src/**"). Alternatives that end with '/' match nothing and
+  // are left out here and in suffix().
+  const std::vector<std::string>& file_names() const { return file_names_; }
+  // Bytes every matching path ends with: the literal end of each alternative's last
+  // segment, in common; "" when there is none. "docs/**/*.md" -> ".md",
+  // "src/{a,b}.c" -> ".c", "**/Makefile" -> "Makefile", "src/**" -> "".
+  const std::string& suffix() const { return suffix_; }
   // NFA states (positions + start); 0 for a literal. For diagnostics and tests.
   std::size_t states() const { return nfa_ ? nfa_->states() : 0; }
 
@@ -125,6 +140,9 @@ private:
 
   std::string text_;
   std::string dir_prefix_;
+  std::vector<std::string> dir_prefixes_;
+  std::vector<std::string> file_names_;
+  std::string suffix_;
   bool literal_ = false;
   std::shared_ptr<const detail::nfa> nfa_; // null for a literal; shared by copies
 };
@@ -137,10 +155,12 @@ expected<pattern> compile(std::string_view raw);
 
 // Whether the path matches. REQUIRES: normalised_path is a path (see above); anything
 // else gives an unspecified answer. A literal compare for literals; for globs the
-// dir_prefix is compared, then the NFA is run over the rest (bit-parallel when small).
+// dir_prefix and the suffix are compared, then the NFA is run over the rest
+// (bit-parallel when small).
 bool matches(const pattern& p, std::string_view normalised_path);
 
-// Whether some path matches both. Exact, and symmetric.
+// Whether some path matches both. Exact, and symmetric. Cheap necessary conditions
+// first (prefixes, suffixes, file names), then a product search.
 bool overlaps(const pattern& a, const pattern& b);
 
 // A shortest path matching both (e.g. to show in a conflict), or nullopt when they do

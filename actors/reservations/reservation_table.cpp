@@ -20,15 +20,11 @@ uint64_t id_number(const std::string& id) {
   return n;
 }
 
-// "" and every prefix of `s` that ends with '/', shortest first.
-template <class F> void for_each_dir_prefix(const std::string& s, F&& f) {
-  f(std::string{});
+// "" and every prefix of `s` that ends with '/', shortest first (views of `s`).
+template <class F> void for_each_dir_prefix(std::string_view s, F&& f) {
+  f(s.substr(0, 0));
   for (size_t i = 0; i < s.size(); ++i)
     if (s[i] == '/') f(s.substr(0, i + 1));
-}
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
 }
 
 expected<int64_t> checked_ttl(int64_t ttl_ms) {
@@ -55,27 +51,83 @@ error not_stale(const std::string& what, const std::string& holder,
                         "); ask it through mail, or wait for it to expire");
 }
 
-void erase_id(std::map<std::string, std::vector<std::string>>& index,
-              const std::string& key, const std::string& id) {
-  auto it = index.find(key);
-  if (it == index.end()) return;
-  auto& v = it->second;
-  v.erase(std::remove(v.begin(), v.end(), id), v.end());
-  if (v.empty()) index.erase(it);
+} // namespace
+
+void reservation_table::keyed_entries::add(const std::string& key, const entry* e) {
+  auto it = sorted_.find(key);
+  if (it == sorted_.end()) {
+    it = sorted_.emplace(key, std::vector<const entry*>{}).first;
+    hashed_.emplace(it->first, &it->second);
+  }
+  it->second.push_back(e);
 }
 
-} // namespace
+void reservation_table::keyed_entries::erase(const std::string& key, const entry* e) {
+  auto it = sorted_.find(key);
+  if (it == sorted_.end()) return;
+  auto& v = it->second;
+  v.erase(std::remove(v.begin(), v.end(), e), v.end());
+  if (!v.empty()) return;
+  hashed_.erase(it->first);
+  sorted_.erase(it);
+}
+
+template <class F>
+void reservation_table::keyed_entries::for_each_under(const std::string& prefix,
+                                                      F&& f) const {
+  for (auto it = sorted_.lower_bound(prefix);
+       it != sorted_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+    for (const entry* e : it->second)
+      f(*e);
+}
 
 bool is_reservation_type(const std::string& type) {
   return type == "edit" || type == "read" || type == "create" || type == "delete";
 }
 
+void reservation_table::index(const entry& e) {
+  const globs::pattern& p = e.p;
+  if (p.literal()) {
+    literals_.add(p.text(), &e);
+    return;
+  }
+  for (const auto& d : p.dir_prefixes())
+    globs_.add(d, &e);
+  if (p.file_names().empty())
+    for (const auto& d : p.dir_prefixes())
+      globs_by_dir_.add(d, &e);
+  else
+    for (const auto& name : p.file_names())
+      globs_by_name_.add(name, &e);
+}
+
+void reservation_table::unindex(const entry& e) {
+  const globs::pattern& p = e.p;
+  if (p.literal()) {
+    literals_.erase(p.text(), &e);
+    return;
+  }
+  for (const auto& d : p.dir_prefixes())
+    globs_.erase(d, &e);
+  if (p.file_names().empty())
+    for (const auto& d : p.dir_prefixes())
+      globs_by_dir_.erase(d, &e);
+  else
+    for (const auto& name : p.file_names())
+      globs_by_name_.erase(name, &e);
+}
+
 void reservation_table::insert(reservation r, globs::pattern p) {
   const uint64_t n = id_number(r.id);
   next_number_ = std::max(next_number_, n + 1);
+  if (auto old = by_id_.find(n); old != by_id_.end()) { // restored twice: replaced
+    held_.erase({old->second.r.agent, old->second.r.pattern});
+    unindex(old->second);
+    by_id_.erase(old);
+  }
   held_[{r.agent, r.pattern}] = r.id;
-  (p.literal() ? literals_[p.text()] : globs_[p.dir_prefix()]).push_back(r.id);
-  by_id_.insert_or_assign(n, entry{std::move(r), std::move(p)});
+  auto it = by_id_.emplace(n, entry{std::move(r), std::move(p)}).first;
+  index(it->second);
 }
 
 void reservation_table::restore(const reservation& r) {
@@ -85,7 +137,7 @@ void reservation_table::restore(const reservation& r) {
 }
 
 void reservation_table::restore(const lease& l) {
-  leases_[l.name] = l;
+  leases_.restore(l);
 }
 
 const reservation_table::entry* reservation_table::entry_of(const std::string& id) const {
@@ -103,24 +155,22 @@ void reservation_table::remove(const std::string& id) {
   if (it == by_id_.end()) return;
   const entry& e = it->second;
   held_.erase({e.r.agent, e.r.pattern});
-  if (e.p.literal())
-    erase_id(literals_, e.p.text(), id);
-  else
-    erase_id(globs_, e.p.dir_prefix(), id);
+  unindex(e);
   by_id_.erase(it);
 }
 
+// No entry comes twice: a path has one file name, and a glob's prefixes do not extend
+// one another, so at most one of them is a directory of the path.
 template <class F>
-void reservation_table::path_candidates(const std::string& path, F&& f) const {
-  auto visit = [&](const std::map<std::string, std::vector<std::string>>& index,
-                   const std::string& key) {
-    auto it = index.find(key);
-    if (it == index.end()) return;
-    for (const auto& id : it->second)
-      f(*entry_of(id));
+void reservation_table::path_candidates(std::string_view path, F&& f) const {
+  const auto visit = [&](const std::vector<const entry*>* v) {
+    if (v)
+      for (const entry* e : *v)
+        f(*e);
   };
-  visit(literals_, path);
-  for_each_dir_prefix(path, [&](const std::string& d) { visit(globs_, d); });
+  visit(literals_.find(path));
+  for_each_dir_prefix(path, [&](std::string_view d) { visit(globs_by_dir_.find(d)); });
+  visit(globs_by_name_.find(path.substr(path.rfind('/') + 1)));
 }
 
 template <class F>
@@ -129,21 +179,24 @@ void reservation_table::candidates(const globs::pattern& p, F&& f) const {
     path_candidates(p.text(), f);
     return;
   }
-  const std::string& d = p.dir_prefix();
-  // Literals below the prefix, and globs whose prefix extends it...
-  for (const auto* index : {&literals_, &globs_})
-    for (auto it = index->lower_bound(d); it != index->end() && starts_with(it->first, d);
-         ++it)
-      for (const auto& id : it->second)
-        f(*entry_of(id));
-  // ... or is one of its parent directories.
-  for_each_dir_prefix(d, [&](const std::string& parent) {
-    if (parent == d) return;
-    auto it = globs_.find(parent);
-    if (it == globs_.end()) return;
-    for (const auto& id : it->second)
-      f(*entry_of(id));
-  });
+  const uint64_t query = ++query_;
+  const auto once = [&](const entry& e) {
+    if (e.visited == query) return;
+    e.visited = query;
+    f(e);
+  };
+  for (const auto& d : p.dir_prefixes()) {
+    // Literals below the prefix, and globs whose prefix extends it...
+    literals_.for_each_under(d, once);
+    globs_.for_each_under(d, once);
+    // ... or is one of its parent directories.
+    for_each_dir_prefix(d, [&](std::string_view parent) {
+      if (parent.size() == d.size()) return;
+      if (const auto* v = globs_.find(parent))
+        for (const entry* e : *v)
+          once(*e);
+    });
+  }
 }
 
 expected<std::vector<reservation_grant>>
@@ -370,8 +423,14 @@ expected<void> check_lease_name(const std::string& name, const std::string& hold
   return {};
 }
 
-bool held(const lease& l, int64_t now_us) {
-  return !l.holder.empty() && l.expires_us > now_us;
+bool held(const lease* l, int64_t now_us) {
+  return l && !l->holder.empty() && l->expires_us > now_us;
+}
+
+error stale_token(const std::string& name, uint64_t token, uint64_t current) {
+  return make_error(errc::refused, "fencing token " + std::to_string(token) +
+                                       " is stale: lease '" + name + "' is at token " +
+                                       std::to_string(current));
 }
 
 } // namespace
@@ -384,20 +443,11 @@ expected<lease_grant> reservation_table::acquire(const std::string& name,
   if (auto ok = check_lease_name(name, holder); !ok) return ok.err();
   auto ttl = checked_ttl(ttl_ms);
   if (!ttl) return ttl.err();
-  lease& l = leases_[name];
-  l.name = name;
-  if (held(l, now_us) && l.holder != holder) {
-    if (!force) return lease_grant{false, l};
-    if (!health.stale.count(l.holder))
-      return not_stale("lease '" + name + "'", l.holder, health, now_us);
-  }
-  if (!held(l, now_us) || l.holder != holder) {
-    ++l.token;
-    l.holder = holder;
-    l.acquired_us = now_us;
-  }
-  l.expires_us = now_us + *ttl;
-  return lease_grant{true, l};
+  const lease* l = leases_.find(name);
+  const bool other = held(l, now_us) && l->holder != holder;
+  if (other && force && !health.stale.count(l->holder))
+    return not_stale("lease '" + name + "'", l->holder, health, now_us);
+  return leases_.acquire(name, holder, now_us + *ttl, now_us, other && force);
 }
 
 expected<lease> reservation_table::renew_lease(const std::string& name,
@@ -406,17 +456,13 @@ expected<lease> reservation_table::renew_lease(const std::string& name,
   if (auto ok = check_lease_name(name, holder); !ok) return ok.err();
   auto ttl = checked_ttl(ttl_ms);
   if (!ttl) return ttl.err();
-  auto it = leases_.find(name);
-  if (it == leases_.end() || !held(it->second, now_us) || it->second.holder != holder)
+  if (!leases_.held(name, holder, now_us))
     return make_error(errc::refused,
                       "'" + holder + "' does not hold lease '" + name +
                           "' (free, expired or held by another); acquire it");
-  if (token != 0 && token != it->second.token)
-    return make_error(errc::refused, "fencing token " + std::to_string(token) +
-                                         " is stale: lease '" + name + "' is at token " +
-                                         std::to_string(it->second.token));
-  it->second.expires_us = now_us + *ttl;
-  return it->second;
+  const uint64_t current = leases_.find(name)->token;
+  if (token != 0 && token != current) return stale_token(name, token, current);
+  return leases_.extend(name, now_us + *ttl);
 }
 
 expected<lease> reservation_table::release_lease(const std::string& name,
@@ -425,41 +471,37 @@ expected<lease> reservation_table::release_lease(const std::string& name,
                                                  const holder_health& health,
                                                  int64_t now_us) {
   if (auto ok = check_lease_name(name, holder); !ok) return ok.err();
-  auto it = leases_.find(name);
-  if (it == leases_.end() || it->second.holder.empty())
+  const lease* l = leases_.find(name);
+  if (!l || l->holder.empty())
     return make_error(errc::not_found, "lease '" + name + "' is not held");
-  lease& l = it->second;
-  if (l.holder != holder) {
+  if (l->holder != holder) {
     if (!force)
-      return make_error(errc::refused, "lease '" + name + "' is held by '" + l.holder +
+      return make_error(errc::refused, "lease '" + name + "' is held by '" + l->holder +
                                            "', not '" + holder +
                                            "'; another's lease can only be taken over "
                                            "(--force) when its holder is stale");
-    if (held(l, now_us) && !health.stale.count(l.holder))
-      return not_stale("lease '" + name + "'", l.holder, health, now_us);
-  } else if (token != 0 && token != l.token) {
-    return make_error(errc::refused, "fencing token " + std::to_string(token) +
-                                         " is stale: lease '" + name + "' is at token " +
-                                         std::to_string(l.token));
+    if (held(l, now_us) && !health.stale.count(l->holder))
+      return not_stale("lease '" + name + "'", l->holder, health, now_us);
+  } else if (token != 0 && token != l->token) {
+    return stale_token(name, token, l->token);
   }
-  lease before = l;
-  l.holder.clear();
-  l.expires_us = 0;
-  return before;
+  return leases_.release(name);
 }
 
 std::vector<lease> reservation_table::leases_held_by(const std::set<std::string>& agents,
                                                      int64_t now_us) const {
   std::vector<lease> out;
-  for (const auto& [name, l] : leases_)
-    if (held(l, now_us) && agents.count(l.holder)) out.push_back(l);
+  for (const lease* l : leases_.holding())
+    if (held(l, now_us) && agents.count(l->holder)) out.push_back(*l);
   return out;
 }
 
 std::vector<lease> reservation_table::leases(bool include_free) const {
   std::vector<lease> out;
-  for (const auto& [name, l] : leases_)
-    if (include_free || !l.holder.empty()) out.push_back(l);
+  for (const lease* l : leases_.all())
+    if (include_free || !l->holder.empty()) out.push_back(*l);
+  std::sort(out.begin(), out.end(),
+            [](const lease& a, const lease& b) { return a.name < b.name; });
   return out;
 }
 

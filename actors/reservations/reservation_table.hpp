@@ -6,10 +6,17 @@
 // reservations conflict when they belong to different agents, both are active (not
 // expired), some path matches both patterns (globs::overlaps, exact) and at least one
 // is exclusive. An agent holds a pattern at most once: reserving it again refreshes the
-// reservation (same id). Lookups never scan everything: literal paths sit in a sorted
-// map by path, globs in one by their literal directory prefix, so a path is compared
-// only with the literals equal to it and the globs whose prefix is one of its
-// directories, and a pattern only with entries on the same branch of the tree.
+// reservation (same id).
+//
+// Lookups rarely scan everything. Literal paths are keyed by path. A glob whose
+// alternatives all end in a literal file name (`**/Makefile`, `{a,b}/x/y.ts`) is keyed
+// by those names for paths; any other glob by the literal directory prefix of each
+// alternative (globs::pattern::dir_prefixes). So a path is compared only with the
+// literals equal to it, the globs keyed by one of its directories and those keyed by
+// its file name. For overlaps every glob is also keyed by its prefixes, and a pattern
+// meets only the entries under its own prefixes or at their parent directories (all
+// of them for a pattern without a prefix, such as `**/*.py`). The index holds
+// pointers to the entries: an entry leaves the index before it is erased.
 //
 // Leases are exclusive: acquire succeeds when the lease is free or expired and hands
 // out the name's next fencing token; the last token of every name is kept (released
@@ -19,14 +26,17 @@
 // agent's holding take the set of stale agents as an argument.
 
 #include "actors/reservations/glob.hpp"
+#include "actors/reservations/lease_book.hpp"
 
 #include <swarm/error.hpp>
 #include <swarm/types.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -114,28 +124,54 @@ public:
   std::vector<lease> leases_held_by(const std::set<std::string>& agents,
                                     int64_t now_us) const;
   std::vector<lease> leases(bool include_free) const;
-  const lease* find_lease(const std::string& name) const {
-    auto it = leases_.find(name);
-    return it == leases_.end() ? nullptr : &it->second;
-  }
+  const lease* find_lease(const std::string& name) const { return leases_.find(name); }
 
 private:
   struct entry {
     reservation r;
     globs::pattern p;
+    // The pattern query that last met it: one found under several keys counts once.
+    mutable uint64_t visited = 0;
   };
+
+  // Entries by key: sorted for the keys under a prefix, hashed for one key.
+  class keyed_entries {
+  public:
+    void add(const std::string& key, const entry* e);
+    void erase(const std::string& key, const entry* e);
+    // The entries under exactly `key`, or null.
+    const std::vector<const entry*>* find(std::string_view key) const {
+      auto it = hashed_.find(key);
+      return it == hashed_.end() ? nullptr : it->second;
+    }
+    // Calls f(entry) for the entries under every key that starts with `prefix`.
+    template <class F> void for_each_under(const std::string& prefix, F&& f) const;
+
+  private:
+    std::map<std::string, std::vector<const entry*>, std::less<>> sorted_;
+    // Views of sorted_'s keys (stable in its nodes).
+    std::unordered_map<std::string_view, std::vector<const entry*>*> hashed_;
+  };
+
   void insert(reservation r, globs::pattern p);
-  // Calls f(entry) for every entry that may overlap `p` (a superset; the caller checks).
+  void index(const entry& e);
+  void unindex(const entry& e);
+  // Calls f(entry) once for every entry that may overlap `p` (a superset; the caller
+  // checks).
   template <class F> void candidates(const globs::pattern& p, F&& f) const;
-  template <class F> void path_candidates(const std::string& path, F&& f) const;
+  // Calls f(entry) once for every entry that may match `path` (a superset).
+  template <class F> void path_candidates(std::string_view path, F&& f) const;
 
   const entry* entry_of(const std::string& id) const;
 
   std::map<uint64_t, entry> by_id_;                                 // res-<n> by n
   std::map<std::pair<std::string, std::string>, std::string> held_; // (agent, pattern)
-  std::map<std::string, std::vector<std::string>> literals_;        // path -> ids
-  std::map<std::string, std::vector<std::string>> globs_;           // dir prefix -> ids
-  std::map<std::string, lease> leases_;
+  keyed_entries literals_;      // literal patterns by path
+  keyed_entries globs_by_dir_;  // globs without file names, by each dir prefix
+  keyed_entries globs_by_name_; // globs with file names, by each name
+  keyed_entries globs_;         // every glob by each dir prefix: for overlaps
+  mutable uint64_t query_ = 0;  // the last pattern query (see entry::visited)
+  lease_book leases_;
   uint64_t next_number_ = 1;
 };
 

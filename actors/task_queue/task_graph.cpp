@@ -9,8 +9,8 @@ namespace swarm {
 
 namespace {
 
-using graph_detail::describe;
 using graph_detail::deadlock_error;
+using graph_detail::describe;
 using graph_detail::describe_at;
 using graph_detail::event_graph;
 using graph_detail::find_cycle;
@@ -213,6 +213,8 @@ expected<void> task_graph::restore(std::vector<task> tasks, int64_t now_us) {
     if (!by_id_.emplace(s.id, static_cast<task_index>(i)).second)
       return corrupt("task id '" + s.id + "' appears twice");
     nodes_[i].t = std::move(tasks[i]);
+    if (nodes_[i].t.claim_token != 0) // the next claim goes on from the stored token
+      claims_.restore(lease{nodes_[i].t.spec.id, "", nodes_[i].t.claim_token, 0, 0});
   }
   for (task_index i = 0; i < nodes_.size(); ++i) {
     task_node& n = nodes_[i];
@@ -270,7 +272,8 @@ void task_graph::set_scores(std::vector<double> scores) {
 
 void task_graph::index_ready(task_index i) {
   const task& t = nodes_[i].t;
-  ready_.insert(i, priority_of(t), i, i < scores_.size() ? scores_[i] : 0.0, t.spec.skills);
+  ready_.insert(i, priority_of(t), i, i < scores_.size() ? scores_[i] : 0.0,
+                t.spec.skills);
 }
 
 void task_graph::set_hold(task_index i, int64_t until, bool retry) {
@@ -302,6 +305,9 @@ void task_graph::claim(task_index i, const std::string& agent, int64_t lease_exp
   t.claim_session = session;
   t.lease_expires_us = lease_expires_us;
   t.updated_us = now_us;
+  // Ready means unclaimed: the lease is free (a stale holder is taken over).
+  t.claim_token =
+      claims_.acquire(t.spec.id, agent, lease_expires_us, now_us, true).l.token;
   set_state(i, task_state::claimed);
 }
 
@@ -352,13 +358,14 @@ std::vector<task_index> task_graph::fail(task_index i, std::string reason,
   // A prerequisite may have been reopened (or a deferral placed above it) while the
   // attempt ran: then the retry waits for it like any pending task.
   const bool open_now = !later && nodes_[i].unmet == 0;
-  set_state(i, !retry ? task_state::failed : open_now ? task_state::ready : task_state::pending);
+  set_state(i, !retry     ? task_state::failed
+               : open_now ? task_state::ready
+                          : task_state::pending);
   if (later) {
     set_hold(i, retry_at_us, true);
     ++nodes_[i].unmet;
   }
-  if (!t.claimed_by.empty())
-    nodes_[i].failed_by.push_back(t.claimed_by);
+  if (!t.claimed_by.empty()) nodes_[i].failed_by.push_back(t.claimed_by);
   t.failure = std::move(failure);
   t.claimed_by.clear();
   t.claim_session.clear();
@@ -373,23 +380,22 @@ std::vector<task_index> task_graph::fail(task_index i, std::string reason,
 void task_graph::renew(task_index i, int64_t lease_expires_us) {
   task& t = nodes_[i].t;
   if (t.state != task_state::claimed) return;
-  leases_.erase({t.lease_expires_us, i});
   t.lease_expires_us = lease_expires_us;
-  leases_.insert({t.lease_expires_us, i});
+  claims_.extend(t.spec.id, lease_expires_us);
 }
 
 std::vector<task_index> task_graph::expired_leases(int64_t now_us) const {
   std::vector<task_index> out;
-  for (auto it = leases_.begin(); it != leases_.end() && it->first <= now_us; ++it)
-    out.push_back(it->second);
+  for (const auto& id : claims_.expired(now_us))
+    out.push_back(by_id_.at(id));
   return out;
 }
 
 std::vector<task_index> task_graph::claimed() const {
   std::vector<task_index> out;
-  out.reserve(leases_.size());
-  for (const auto& lease : leases_)
-    out.push_back(lease.second);
+  out.reserve(claims_.held_count());
+  for (const lease* l : claims_.holding())
+    out.push_back(by_id_.at(l->name));
   return out;
 }
 
@@ -405,13 +411,16 @@ void task_graph::set_state(task_index i, task_state s) {
   --count_of(counts_, t.state);
   ++count_of(counts_, s);
   if (t.state == task_state::ready) ready_.erase(i);
-  if (t.state == task_state::claimed) leases_.erase({t.lease_expires_us, i});
+  if (t.state == task_state::claimed) claims_.release(t.spec.id);
   t.state = s;
   if (s == task_state::ready) {
     index_ready(i);
     became_ready_.push_back(i);
   }
-  if (s == task_state::claimed) leases_.insert({t.lease_expires_us, i});
+  if (s == task_state::claimed &&
+      !claims_.held(t.spec.id, t.claimed_by, t.lease_expires_us - 1))
+    claims_.restore(lease{t.spec.id, t.claimed_by, t.claim_token, t.updated_us,
+                          t.lease_expires_us}); // restored or re-derived claims
 }
 
 void task_graph::open(task_index i) {

@@ -22,13 +22,17 @@
 // * The ready set is a strategies::ready_index (by skill set, priority, plan order and
 //   graph score): choosing is O(skill sets · log n) and never scans the tasks. Counts
 //   per state are maintained incrementally.
-// * claimed tasks are indexed by lease expiry, so expiring leases costs O(expired).
+// * A claim is a hard lease named by the task id (lease_book, the same mechanism as the
+//   registry's named leases): claimed tasks are indexed by lease expiry, so expiring
+//   leases costs O(expired), and each claim gets the task's next fencing token
+//   (task::claim_token), which never goes back — not on reopen, not across restarts.
 // * Claims, completions, failures and retries are incremental. Structural edits
 //   (dependencies added or removed, cancel, reopen, defer) re-derive every derived
 //   field from the stored states in O(tasks + dependencies): they are rare, human- or
 //   agent-paced operations, and one derivation is easier to trust than a dozen
 //   special cases.
 
+#include "actors/reservations/lease_book.hpp"
 #include "strategies/strategy.hpp"
 
 #include <swarm/error.hpp>
@@ -199,7 +203,7 @@ public:
   bool nothing_in_flight() const { return counts_.claimed == 0 && retry_holds_ == 0; }
 
 private:
-  // Moves i to s, keeping counts_, ready_ and leases_ in step (the only place that
+  // Moves i to s, keeping counts_, ready_ and claims_ in step (the only place that
   // writes t.state).
   void set_state(task_index i, task_state s);
   // i's unmet count reached 0: a pending leaf becomes ready, a parent opens its
@@ -234,7 +238,7 @@ private:
   strategies::ready_index ready_;
   std::vector<double> scores_; // graph scores by task index (may be shorter: 0)
   std::vector<task_index> became_ready_;
-  std::set<std::pair<int64_t, task_index>> leases_;          // (expiry, task)
+  lease_book claims_; // a held lease per claimed task; free ones keep their token
   std::set<std::pair<int64_t, task_index>> waiting_;         // (held until, task)
   size_t retry_holds_ = 0; // entries of waiting_ that are retry backoffs
   task_counts counts_;

@@ -100,6 +100,9 @@ struct task {
                                   // claim; empty for an outside claimant (`swarm
                                   // claim`, the embedding API) and unless claimed
   int64_t lease_expires_us = 0;   // unix µs; 0 unless claimed
+  uint64_t claim_token = 0;       // fencing token of the latest claim (the claim is a hard
+                                  // lease named by the task id): strictly increases per
+                                  // task, across reopen and restarts; 0 if never claimed
   std::string result;             // last outcome reported (summary or error text)
   std::string failure;            // kind of the last failed attempt: task_error,
                                   // task_timeout, model_crash, spawn_error, bad_output,

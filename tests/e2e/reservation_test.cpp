@@ -274,3 +274,35 @@ TEST_CASE(
                       "SELECT release_reason FROM reservations WHERE id = 'res-1'") ==
         std::vector<std::string>{"holder offline at restart"});
 }
+
+TEST_CASE("a claim is a lease with a fencing token that grows across retries, reopen and "
+          "restarts",
+          "[e2e][reservations]") {
+  temp_dir dir;
+  register_agents(dir, {"worker"});
+  write_text(dir / "plan.md", "# P\n- Only\n");
+  REQUIRE(swarm(dir.path(), {"load", "plan.md"}).exit_code == 0);
+  // Each command below is a fresh engine on the database: a restart every time.
+  auto first = ok_json(dir, {"claim", "--agent", "worker", "--json"});
+  const std::string id = str_at(first, "id");
+  CHECK(int_at(first, "claim_token") == 1);
+  REQUIRE(swarm(dir.path(), {"fail", id, "--agent", "worker", "--attempt", "1", "--result",
+                             "flaky"})
+              .exit_code == 0);
+  json::value second;
+  REQUIRE(poll_until(10s, [&] { // the retry waits out its backoff
+    auto r = swarm(dir.path(), {"claim", "--agent", "worker", "--json"});
+    if (r.exit_code != 0) return false;
+    second = parse_json(r.out);
+    return second.as_object().contains("claim_token");
+  }));
+  CHECK(int_at(second, "claim_token") == 2);
+  REQUIRE(swarm(dir.path(), {"complete", id, "--agent", "worker", "--attempt", "2"})
+              .exit_code == 0);
+  REQUIRE(swarm(dir.path(), {"task", "reopen", id}).exit_code == 0);
+  auto third = ok_json(dir, {"claim", "--agent", "worker", "--json"});
+  CHECK(int_at(third, "attempt") == 1); // attempts start over after a reopen ...
+  CHECK(int_at(third, "claim_token") == 3); // ... the fencing token does not
+  CHECK(query_int(dir.db(), "SELECT claim_token FROM tasks WHERE id = '" + id + "'") == 3);
+  CHECK(swarm(dir.path(), {"replay", "--verify"}).exit_code == 0);
+}

@@ -1,0 +1,94 @@
+#include "actors/reservations/lease_book.hpp"
+
+#include <algorithm>
+
+namespace swarm {
+
+lease_grant lease_book::acquire(const std::string& name, const std::string& holder,
+                                int64_t expires_us, int64_t now_us, bool take_over) {
+  lease& l = by_name_[name];
+  l.name = name;
+  const bool busy = !l.holder.empty() && l.expires_us > now_us;
+  if (busy && l.holder != holder && !take_over) return lease_grant{false, l};
+  if (!l.holder.empty()) expiry_.erase({l.expires_us, name});
+  if (!busy || l.holder != holder) {
+    ++l.token;
+    l.holder = holder;
+    l.acquired_us = now_us;
+  }
+  l.expires_us = expires_us;
+  expiry_.insert({l.expires_us, name});
+  return lease_grant{true, l};
+}
+
+const lease& lease_book::extend(const std::string& name, int64_t expires_us) {
+  lease& l = by_name_.at(name);
+  expiry_.erase({l.expires_us, name});
+  l.expires_us = expires_us;
+  expiry_.insert({l.expires_us, name});
+  return l;
+}
+
+lease lease_book::release(const std::string& name) {
+  auto it = by_name_.find(name);
+  if (it == by_name_.end() || it->second.holder.empty()) return {};
+  lease before = it->second;
+  expiry_.erase({before.expires_us, name});
+  it->second.holder.clear();
+  it->second.expires_us = 0;
+  return before;
+}
+
+void lease_book::release_all() {
+  for (const auto& [expires, name] : expiry_) {
+    lease& l = by_name_.at(name);
+    l.holder.clear();
+    l.expires_us = 0;
+  }
+  expiry_.clear();
+}
+
+const lease* lease_book::find(const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &it->second;
+}
+
+bool lease_book::held(const std::string& name, const std::string& holder,
+                      int64_t now_us) const {
+  const lease* l = find(name);
+  return l && !l->holder.empty() && l->holder == holder && l->expires_us > now_us;
+}
+
+std::vector<std::string> lease_book::expired(int64_t now_us) const {
+  std::vector<std::string> out;
+  for (auto it = expiry_.begin(); it != expiry_.end() && it->first <= now_us; ++it)
+    out.push_back(it->second);
+  return out;
+}
+
+std::vector<const lease*> lease_book::holding() const {
+  std::vector<const lease*> out;
+  out.reserve(expiry_.size());
+  for (const auto& [expires, name] : expiry_)
+    out.push_back(&by_name_.at(name));
+  return out;
+}
+
+std::vector<const lease*> lease_book::all() const {
+  std::vector<const lease*> out;
+  out.reserve(by_name_.size());
+  for (const auto& [name, l] : by_name_)
+    out.push_back(&l);
+  return out;
+}
+
+void lease_book::restore(const lease& l) {
+  lease& mine = by_name_[l.name];
+  if (!mine.holder.empty()) expiry_.erase({mine.expires_us, l.name});
+  const uint64_t token = std::max(mine.token, l.token);
+  mine = l;
+  mine.token = token;
+  if (!mine.holder.empty()) expiry_.insert({mine.expires_us, l.name});
+}
+
+} // namespace swarm
