@@ -120,6 +120,21 @@ std::optional<int64_t> parse_duration_ms(const std::string& text) {
   return static_cast<int64_t>(value * scale);
 }
 
+std::string text_of(const json::value& v, const char* key) {
+  const auto* x = v.is_object() ? v.get_object().if_contains(key) : nullptr;
+  if (x == nullptr || x->is_null()) return {};
+  return x->is_string() ? std::string{x->get_string()} : json::serialize(*x);
+}
+
+std::optional<int64_t> int_of(const json::value& v, const char* key) {
+  const auto* x = v.is_object() ? v.get_object().if_contains(key) : nullptr;
+  if (x == nullptr) return std::nullopt;
+  if (x->is_int64()) return x->get_int64();
+  if (x->is_uint64()) return static_cast<int64_t>(x->get_uint64());
+  if (x->is_double()) return static_cast<int64_t>(x->get_double());
+  return std::nullopt;
+}
+
 std::string duration_text(int64_t ms) {
   const int64_t s = ms > 0 ? (ms + 999) / 1000 : 0;
   char buf[48];

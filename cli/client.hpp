@@ -56,6 +56,12 @@ int usage(const std::string& message);
 // "500ms", "90s", "30m", "2h" or plain seconds; nullopt when unreadable.
 std::optional<int64_t> parse_duration_ms(const std::string& text);
 
+// A field of a JSON object as text (a string as is, anything else serialised); "" when
+// missing or null.
+std::string text_of(const boost::json::value& v, const char* key);
+// An integer field; nullopt when missing or not a number.
+std::optional<int64_t> int_of(const boost::json::value& v, const char* key);
+
 // A duration for people: "45m12s", "2h05m", "9s", "0s" (negative: "0s").
 std::string duration_text(int64_t ms);
 

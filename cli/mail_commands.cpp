@@ -16,12 +16,6 @@ namespace swarm::cli {
 
 namespace {
 
-std::string text_of(const json::value& v, const char* key) {
-  auto* x = v.as_object().if_contains(key);
-  if (x == nullptr) return {};
-  return x->is_string() ? std::string{x->get_string()} : json::serialize(*x);
-}
-
 std::string when(int64_t us) {
   const auto secs = static_cast<std::time_t>(us / 1'000'000);
   char buf[32];

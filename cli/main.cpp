@@ -60,17 +60,17 @@ int run_command(const run_flags& f) {
   opts.sync_full = f.sync_full;
   opts.strategy = f.strategy;
   opts.max_depth = f.max_depth;
-  if (!f.prefix.empty())
-    opts.prefix = f.prefix;
+  if (!f.prefix.empty()) opts.prefix = f.prefix;
   swarm::agent_options agent;
   agent.model = f.model;
   agent.fail_rate = f.fail_rate;
   auto dash = f.work_ms.find('-');
   try {
     agent.min_work_ms = static_cast<uint32_t>(std::stoul(f.work_ms.substr(0, dash)));
-    agent.max_work_ms = dash == std::string::npos
-                          ? agent.min_work_ms
-                          : static_cast<uint32_t>(std::stoul(f.work_ms.substr(dash + 1)));
+    agent.max_work_ms =
+        dash == std::string::npos
+            ? agent.min_work_ms
+            : static_cast<uint32_t>(std::stoul(f.work_ms.substr(dash + 1)));
   } catch (const std::exception&) {
     std::cerr << "swarm: --work-ms takes MIN-MAX in milliseconds, e.g. 20-120\n";
     return 2;
@@ -90,8 +90,9 @@ int run_command(const run_flags& f) {
                  duration_flag{"--kill-grace", f.kill_grace, agent.kill_grace_ms}}) {
     auto ms = parse_duration_ms(d.text);
     if (!ms) {
-      std::cerr << "swarm: " << d.name << " takes a duration such as 500ms, 90s, 30m or 2h, not '"
-                << d.text << "'\n";
+      std::cerr << "swarm: " << d.name
+                << " takes a duration such as 500ms, 90s, 30m or 2h, not '" << d.text
+                << "'\n";
       return 2;
     }
     d.out = *ms;
@@ -104,28 +105,24 @@ int run_command(const run_flags& f) {
   agent.workdir = f.workdir;
   agent.output_cap_bytes = f.output_cap_mb * 1024 * 1024;
   auto engine = swarm::engine::open(opts);
-  if (!engine)
-    return fail(engine.err());
+  if (!engine) return fail(engine.err());
   auto& e = **engine;
   if (auto s = e.serve_control_socket(); !s)
     std::cerr << "swarm: warning: no control socket (" << s.err().message
               << "); status commands will wait for this run to end\n";
   auto loaded = e.load_plan(f.plan);
-  if (!loaded)
-    return fail(loaded.err());
+  if (!loaded) return fail(loaded.err());
   if (!f.common.json_out)
     std::cout << "plan " << loaded->path << ": " << loaded->added << " new task(s), "
               << loaded->already_present << " already known, " << loaded->total
               << " in the queue\n";
   auto names = e.add_agents(f.agents, agent);
-  if (!names)
-    return fail(names.err());
+  if (!names) return fail(names.err());
   swarm::cli::progress_printer printer{isatty(STDOUT_FILENO) != 0 && !f.common.json_out,
                                        !f.common.json_out};
   auto summary = e.run_until_done([&](const swarm::progress& p) { printer.update(p); });
   printer.finish();
-  if (!summary)
-    return fail(summary.err());
+  if (!summary) return fail(summary.err());
   if (f.common.json_out)
     std::cout << json::serialize(swarm::cli::summary_to_json(*summary)) << "\n";
   else
@@ -143,45 +140,57 @@ int main(int argc, char** argv) {
   run_flags rf;
   auto* run = app.add_subcommand("run", "load a plan and run agents until it is done");
   run->add_option("plan", rf.plan, "plan file (Markdown or JSON)")->required();
-  run->add_option("--agents", rf.agents, "number of agents")->capture_default_str()
-    ->check(CLI::Range(1, 4096));
+  run->add_option("--agents", rf.agents, "number of agents")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
   run->add_option("--model", rf.model,
-                  "mock, command:<template>, claude, codex or gemini")->capture_default_str();
+                  "mock, command:<template>, claude, codex or gemini")
+      ->capture_default_str();
   run->add_option("--work-ms", rf.work_ms, "mock model: work time range MIN-MAX")
-    ->capture_default_str();
-  run->add_option("--fail-rate", rf.fail_rate, "mock model: failure probability per attempt")
-    ->capture_default_str();
-  run->add_option("--max-attempts", rf.max_attempts, "attempts before a task fails for good")
-    ->capture_default_str()->check(CLI::Range(1, 100));
+      ->capture_default_str();
+  run->add_option("--fail-rate", rf.fail_rate,
+                  "mock model: failure probability per attempt")
+      ->capture_default_str();
+  run->add_option("--max-attempts", rf.max_attempts,
+                  "attempts before a task fails for good")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
   run->add_flag("--sync-full", rf.sync_full, "fsync every commit (survives power loss)");
   run->add_option("--model-bin", rf.model_bin, "path of the model CLI (or of the mock)");
-  run->add_option("--model-name", rf.model_name, "model name passed to the CLI (--model)");
-  run->add_option("--model-arg", rf.model_args, "extra argument for the model CLI (repeat)");
-  run->add_option("--name", rf.names, "agent names, in order (repeat); others are generated");
+  run->add_option("--model-name", rf.model_name,
+                  "model name passed to the CLI (--model)");
+  run->add_option("--model-arg", rf.model_args,
+                  "extra argument for the model CLI (repeat)");
+  run->add_option("--name", rf.names,
+                  "agent names, in order (repeat); others are generated");
   run->add_option("--workdir", rf.workdir, "where the models work (default: here)");
   run->add_option("--timeout", rf.timeout, "per attempt: stop the model after this")
-    ->capture_default_str();
+      ->capture_default_str();
   run->add_option("--kill-grace", rf.kill_grace, "SIGTERM to SIGKILL grace at a timeout")
-    ->capture_default_str();
-  run->add_option("--heartbeat", rf.heartbeat, "heartbeat interval; silent for two is stale")
-    ->capture_default_str();
+      ->capture_default_str();
+  run->add_option("--heartbeat", rf.heartbeat,
+                  "heartbeat interval; silent for two is stale")
+      ->capture_default_str();
   run->add_option("--retry-backoff", rf.retry_backoff,
                   "wait before retrying a failed attempt, doubling per attempt")
-    ->capture_default_str();
+      ->capture_default_str();
   run->add_option("--output-cap-mb", rf.output_cap_mb, "per stream, keep the last N MiB")
-    ->capture_default_str();
+      ->capture_default_str();
   run->add_option("--strategy", rf.strategy,
                   "which ready task an agent gets: first-fit, best-fit, round-robin, "
                   "load-balanced, graph-prioritized")
-    ->capture_default_str()
-    ->check(CLI::IsMember({"first-fit", "best-fit", "round-robin", "load-balanced",
-                           "graph-prioritized"}));
-  run->add_option("--prefix", rf.prefix, "id prefix for a plan that names none (default sw)");
-  run->add_option("--max-depth", rf.max_depth, "task levels allowed (a root is 1); 0: any")
-    ->capture_default_str();
-  run->add_option("--skills", rf.skills, "the agents' skills, comma separated (default: "
-                                         "none — generalists take any task)")
-    ->delimiter(',');
+      ->capture_default_str()
+      ->check(CLI::IsMember({"first-fit", "best-fit", "round-robin", "load-balanced",
+                             "graph-prioritized"}));
+  run->add_option("--prefix", rf.prefix,
+                  "id prefix for a plan that names none (default sw)");
+  run->add_option("--max-depth", rf.max_depth,
+                  "task levels allowed (a root is 1); 0: any")
+      ->capture_default_str();
+  run->add_option("--skills", rf.skills,
+                  "the agents' skills, comma separated (default: "
+                  "none — generalists take any task)")
+      ->delimiter(',');
   add_common(run, rf.common);
 
   common_flags sf;
@@ -202,8 +211,9 @@ int main(int argc, char** argv) {
   auto* load = app.add_subcommand("load", "load a plan without running it");
   load->add_option("plan", load_path, "plan file (Markdown or JSON)")->required();
   load->add_option("--prefix", load_prefix, "id prefix for a plan that names none");
-  load->add_option("--max-depth", load_max_depth, "task levels allowed (a root is 1); 0: any")
-    ->capture_default_str();
+  load->add_option("--max-depth", load_max_depth,
+                   "task levels allowed (a root is 1); 0: any")
+      ->capture_default_str();
   add_common(load, lf);
 
   common_flags cf;
@@ -226,7 +236,8 @@ int main(int argc, char** argv) {
   std::string ready_sort = "priority";
   auto* ready = app.add_subcommand("ready", "tasks ready to claim, in scheduling order");
   ready->add_option("--sort", ready_sort, "priority, oldest or graph")
-    ->capture_default_str()->check(CLI::IsMember({"priority", "oldest", "graph"}));
+      ->capture_default_str()
+      ->check(CLI::IsMember({"priority", "oldest", "graph"}));
   add_common(ready, rdf);
 
   common_flags gf;
@@ -234,7 +245,8 @@ int main(int argc, char** argv) {
   add_common(graph, gf);
 
   common_flags af;
-  auto* agents = app.add_subcommand("agents", "list agents: state, current task, heartbeat");
+  auto* agents =
+      app.add_subcommand("agents", "list agents: state, current task, heartbeat");
   add_common(agents, af);
 
   common_flags agf;
@@ -245,14 +257,15 @@ int main(int argc, char** argv) {
   auto* agent_register = agent->add_subcommand("register", "join the swarm as an agent");
   agent_register->add_option("name", agent_arg, "agent name (empty: a generated one)");
   agent_register->add_option("--skills", agent_skills, "skills, comma separated")
-    ->delimiter(',');
+      ->delimiter(',');
   agent_register->add_option("--model", agent_model, "what the agent runs on");
   auto* agent_heartbeat = agent->add_subcommand("heartbeat", "say the agent is alive");
   agent_heartbeat->add_option("name", agent_arg, "agent name")->required();
   auto* agent_set_state = agent->add_subcommand("state", "set the agent's state");
   agent_set_state->add_option("name", agent_arg, "agent name")->required();
   agent_set_state->add_option("state", agent_state, "running, stuck or idle")
-    ->required()->check(CLI::IsMember({"running", "stuck", "idle"}));
+      ->required()
+      ->check(CLI::IsMember({"running", "stuck", "idle"}));
   for (auto* c : {agent_register, agent_heartbeat, agent_set_state})
     add_common(c, agf);
 
@@ -268,8 +281,9 @@ int main(int argc, char** argv) {
   common_flags rpf;
   bool verify = false;
   auto* replay = app.add_subcommand("replay", "rebuild projections from the journal");
-  replay->add_flag("--verify", verify, "compare the rebuilt projections with the live ones")
-    ->required();
+  replay
+      ->add_flag("--verify", verify, "compare the rebuilt projections with the live ones")
+      ->required();
   add_common(replay, rpf);
 
   try {
@@ -285,34 +299,34 @@ int main(int argc, char** argv) {
   }
 
   using namespace swarm::cli;
-  if (run->parsed())
-    return run_command(rf);
+  if (run->parsed()) return run_command(rf);
   if (status->parsed())
     return print_result(call(sf, "status", {}, false), sf.json_out, print_status);
   if (tasks->parsed()) {
     json::object args{{"ready", ready_only}};
-    if (!task_id.empty())
-      args["id"] = task_id;
+    if (!task_id.empty()) args["id"] = task_id;
     return print_result(call(tf, "tasks", std::move(args), false), tf.json_out,
                         task_id.empty() ? print_tasks : print_task);
   }
   if (load->parsed()) {
     json::object args{{"path", std::filesystem::absolute(load_path).string()}};
-    if (!load_prefix.empty())
-      args["prefix"] = load_prefix;
-    if (load->count("--max-depth") > 0)
-      args["max_depth"] = load_max_depth;
-    return print_result(call(lf, "plan.load", std::move(args), true), lf.json_out, print_load);
+    if (!load_prefix.empty()) args["prefix"] = load_prefix;
+    if (load->count("--max-depth") > 0) args["max_depth"] = load_max_depth;
+    return print_result(call(lf, "plan.load", std::move(args), true), lf.json_out,
+                        print_load);
   }
   if (claim->parsed())
-    return print_result(call(cf, "task.claim", {{"agent", agent_name}}, true), cf.json_out,
-                        print_claim);
+    return print_result(call(cf, "task.claim", {{"agent", agent_name}}, true),
+                        cf.json_out, print_claim);
   if (complete->parsed() || failc->parsed()) {
     bool ok = complete->parsed();
-    json::object args{{"id", report_id}, {"agent", agent_name}, {"attempt", attempt},
+    json::object args{{"id", report_id},
+                      {"agent", agent_name},
+                      {"attempt", attempt},
                       {ok ? "result" : "reason", report_text}};
-    return print_result(call(cf, ok ? "task.complete" : "task.fail", std::move(args), true),
-                        cf.json_out, print_task);
+    return print_result(
+        call(cf, ok ? "task.complete" : "task.fail", std::move(args), true), cf.json_out,
+        print_task);
   }
   if (ready->parsed())
     return print_result(call(rdf, "ready", {{"sort", ready_sort}}, false), rdf.json_out,
@@ -326,10 +340,8 @@ int main(int argc, char** argv) {
     for (const auto& s : agent_skills)
       skills.emplace_back(s);
     json::object args{{"skills", std::move(skills)}};
-    if (!agent_arg.empty())
-      args["name"] = agent_arg;
-    if (!agent_model.empty())
-      args["model"] = agent_model;
+    if (!agent_arg.empty()) args["name"] = agent_arg;
+    if (!agent_model.empty()) args["model"] = agent_model;
     return print_result(call(agf, "agent.register", std::move(args), true), agf.json_out,
                         print_agent);
   }
@@ -338,20 +350,15 @@ int main(int argc, char** argv) {
                         agf.json_out, print_agent);
   if (agent_set_state->parsed())
     return print_result(
-      call(agf, "agent.state", {{"name", agent_arg}, {"state", agent_state}}, true),
-      agf.json_out, print_agent);
-  if (auto code = run_task_commands(tc))
-    return *code;
-  if (auto code = run_mail_commands(mc))
-    return *code;
-  if (auto code = run_reservation_commands(resc))
-    return *code;
-  if (auto code = run_guard_commands(guardc))
-    return *code;
+        call(agf, "agent.state", {{"name", agent_arg}, {"state", agent_state}}, true),
+        agf.json_out, print_agent);
+  if (auto code = run_task_commands(tc)) return *code;
+  if (auto code = run_mail_commands(mc)) return *code;
+  if (auto code = run_reservation_commands(resc)) return *code;
+  if (auto code = run_guard_commands(guardc)) return *code;
   if (replay->parsed()) {
     auto r = swarm::verify_replay(rpf.db);
-    if (!r)
-      return fail(r.err());
+    if (!r) return fail(r.err());
     if (rpf.json_out)
       std::cout << json::serialize(json::object{{"match", r->match},
                                                 {"events", r->events},

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
-#include <vector>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <map>
+#include <vector>
 
 namespace json = boost::json;
 
@@ -18,34 +18,32 @@ namespace {
 
 std::string str(const json::value& v, const char* key) {
   auto* x = v.as_object().if_contains(key);
-  if (x == nullptr)
-    return {};
-  if (x->is_string())
-    return std::string{x->get_string()};
+  if (x == nullptr) return {};
+  if (x->is_string()) return std::string{x->get_string()};
   return json::serialize(*x);
 }
 
 std::string counts_line(const task_counts& c) {
   char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "%llu/%llu completed · %llu claimed · %llu ready · %llu pending · %llu failed"
-                " · %llu blocked · %llu cancelled",
-                static_cast<unsigned long long>(c.completed),
-                static_cast<unsigned long long>(c.total()),
-                static_cast<unsigned long long>(c.claimed),
-                static_cast<unsigned long long>(c.ready),
-                static_cast<unsigned long long>(c.pending),
-                static_cast<unsigned long long>(c.failed),
-                static_cast<unsigned long long>(c.blocked),
-                static_cast<unsigned long long>(c.cancelled));
+  std::snprintf(
+      buf, sizeof buf,
+      "%llu/%llu completed · %llu claimed · %llu ready · %llu pending · %llu failed"
+      " · %llu blocked · %llu cancelled",
+      static_cast<unsigned long long>(c.completed),
+      static_cast<unsigned long long>(c.total()),
+      static_cast<unsigned long long>(c.claimed),
+      static_cast<unsigned long long>(c.ready),
+      static_cast<unsigned long long>(c.pending),
+      static_cast<unsigned long long>(c.failed),
+      static_cast<unsigned long long>(c.blocked),
+      static_cast<unsigned long long>(c.cancelled));
   return buf;
 }
 
 } // namespace
 
 void progress_printer::update(const progress& p) {
-  if (!enabled_)
-    return;
+  if (!enabled_) return;
   char head[32];
   std::snprintf(head, sizeof head, "[%6.1fs] ", p.elapsed_seconds);
   if (tty_) {
@@ -55,34 +53,35 @@ void progress_printer::update(const progress& p) {
   }
   auto now = std::chrono::steady_clock::now();
   uint64_t done = p.tasks.completed + p.tasks.failed;
-  if (done == last_done_ || now - last_line_ < std::chrono::milliseconds(500))
-    return;
+  if (done == last_done_ || now - last_line_ < std::chrono::milliseconds(500)) return;
   last_done_ = done;
   last_line_ = now;
   std::cout << head << counts_line(p.tasks) << "\n" << std::flush;
 }
 
 void progress_printer::finish() {
-  if (drawn_)
-    std::cout << "\n";
+  if (drawn_) std::cout << "\n";
   drawn_ = false;
 }
 
 json::object summary_to_json(const run_summary& s) {
   json::array agents;
   for (const auto& a : s.agents)
-    agents.push_back(json::object{{"name", a.name},
-                                  {"completed", a.completed},
-                                  {"failed", a.failed}});
+    agents.push_back(
+        json::object{{"name", a.name}, {"completed", a.completed}, {"failed", a.failed}});
   const auto& c = s.tasks;
   return json::object{
-    {"success", s.success},
-    {"seconds", s.elapsed_seconds},
-    {"tasks", json::object{{"pending", c.pending}, {"ready", c.ready},
-                           {"claimed", c.claimed}, {"completed", c.completed},
-                           {"failed", c.failed}, {"blocked", c.blocked},
-                           {"cancelled", c.cancelled}, {"total", c.total()}}},
-    {"agents", std::move(agents)},
+      {"success", s.success},
+      {"seconds", s.elapsed_seconds},
+      {"tasks", json::object{{"pending", c.pending},
+                             {"ready", c.ready},
+                             {"claimed", c.claimed},
+                             {"completed", c.completed},
+                             {"failed", c.failed},
+                             {"blocked", c.blocked},
+                             {"cancelled", c.cancelled},
+                             {"total", c.total()}}},
+      {"agents", std::move(agents)},
   };
 }
 
@@ -115,8 +114,7 @@ void print_status(const json::value& v) {
   }
   std::cout << "\n";
   const auto& agents = o.at("agents").as_array();
-  if (agents.empty())
-    return;
+  if (agents.empty()) return;
   std::cout << "agents:\n";
   for (const auto& a : agents)
     std::printf("  %-16s %-8s %-18s %s completed, %s failed\n", str(a, "name").c_str(),
@@ -133,8 +131,7 @@ void print_tasks(const json::value& v) {
                 str(t, "priority").c_str(), static_cast<int>(depth * 2), "",
                 str(t, "title").c_str());
   }
-  if (list.empty())
-    std::cout << "no tasks\n";
+  if (list.empty()) std::cout << "no tasks\n";
 }
 
 void print_task(const json::value& t) {
@@ -143,17 +140,15 @@ void print_task(const json::value& t) {
             << "   attempts: " << str(t, "attempts") << "\n";
   if (!str(t, "claimed_by").empty())
     std::cout << "  claimed by: " << str(t, "claimed_by") << "\n";
-  if (!str(t, "result").empty())
-    std::cout << "  result: " << str(t, "result") << "\n";
+  if (!str(t, "result").empty()) std::cout << "  result: " << str(t, "result") << "\n";
   auto list = [&](const char* key, const char* label) {
     auto* a = t.as_object().if_contains(key);
-    if (a == nullptr || !a->is_array() || a->as_array().empty())
-      return;
+    if (a == nullptr || !a->is_array() || a->as_array().empty()) return;
     std::cout << "  " << label << ": ";
     bool first = true;
     for (const auto& x : a->as_array()) {
-      std::cout << (first ? "" : ", ") << (x.is_string() ? std::string{x.get_string()}
-                                                         : json::serialize(x));
+      std::cout << (first ? "" : ", ")
+                << (x.is_string() ? std::string{x.get_string()} : json::serialize(x));
       first = false;
     }
     std::cout << "\n";
@@ -186,8 +181,8 @@ void print_claim(const json::value& v) {
     std::cout << "no task is ready\n";
     return;
   }
-  std::cout << "claimed " << str(v, "id") << " (attempt " << str(v, "attempt") << "): "
-            << str(v, "title") << "\n";
+  std::cout << "claimed " << str(v, "id") << " (attempt " << str(v, "attempt")
+            << "): " << str(v, "title") << "\n";
 }
 
 } // namespace swarm::cli
@@ -199,15 +194,12 @@ namespace {
 // "12 s ago", "3 min ago", "never".
 std::string heartbeat_age(const json::value& a) {
   auto* v = a.as_object().if_contains("last_heartbeat_us");
-  if (v == nullptr || !v->is_int64() || v->get_int64() <= 0)
-    return "never";
+  if (v == nullptr || !v->is_int64() || v->get_int64() <= 0) return "never";
   using namespace std::chrono;
   auto now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
   auto s = std::max<int64_t>(0, (now - v->get_int64()) / 1'000'000);
-  if (s < 120)
-    return std::to_string(s) + " s ago";
-  if (s < 7200)
-    return std::to_string(s / 60) + " min ago";
+  if (s < 120) return std::to_string(s) + " s ago";
+  if (s < 7200) return std::to_string(s / 60) + " min ago";
   return std::to_string(s / 3600) + " h ago";
 }
 
@@ -233,8 +225,7 @@ void print_agents(const json::value& v) {
 
 void print_agent(const json::value& a) {
   std::cout << str(a, "name") << ": " << str(a, "state");
-  if (!str(a, "current_task").empty())
-    std::cout << " on " << str(a, "current_task");
+  if (!str(a, "current_task").empty()) std::cout << " on " << str(a, "current_task");
   std::cout << " (heartbeat " << heartbeat_age(a) << ")\n";
 }
 
@@ -259,13 +250,14 @@ void print_graph(const json::value& v) {
   for (const auto& t : o.at("tasks").as_array())
     if (t.as_object().at("leaf").as_bool() && str(t, "state") != "completed")
       leaves.push_back(&t);
-  std::stable_sort(leaves.begin(), leaves.end(), [](const json::value* a, const json::value* b) {
-    return a->at("bottom_level").to_number<double>() > b->at("bottom_level").to_number<double>();
-  });
-  if (leaves.empty())
-    return;
-  std::printf("\n%-22s %-9s %7s %7s %7s %5s %5s  %s\n", "TASK", "STATE", "WEIGHT", "START",
-              "CHAIN", "DEPTH", "FAN", "TITLE");
+  std::stable_sort(leaves.begin(), leaves.end(),
+                   [](const json::value* a, const json::value* b) {
+                     return a->at("bottom_level").to_number<double>() >
+                            b->at("bottom_level").to_number<double>();
+                   });
+  if (leaves.empty()) return;
+  std::printf("\n%-22s %-9s %7s %7s %7s %5s %5s  %s\n", "TASK", "STATE", "WEIGHT",
+              "START", "CHAIN", "DEPTH", "FAN", "TITLE");
   for (const auto* t : leaves)
     std::printf("%-22s %-9s %7s %7s %7s %5s %5s  %s\n", str(*t, "id").c_str(),
                 str(*t, "state").c_str(), str(*t, "weight").c_str(),

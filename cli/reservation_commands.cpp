@@ -10,17 +10,6 @@ namespace swarm::cli {
 
 namespace {
 
-std::string text_of(const json::value& v, const char* key) {
-  auto* x = v.as_object().if_contains(key);
-  if (x == nullptr) return {};
-  return x->is_string() ? std::string{x->get_string()} : json::serialize(*x);
-}
-
-int64_t number_of(const json::value& v, const char* key) {
-  auto* x = v.as_object().if_contains(key);
-  return x != nullptr && x->is_int64() ? x->get_int64() : 0;
-}
-
 bool is_id(const std::string& s) {
   return s.size() > 4 && s.compare(0, 4, "res-") == 0 &&
          s.find_first_not_of("0123456789", 4) == std::string::npos;
@@ -32,7 +21,7 @@ void print_reservation(const json::value& r) {
             << text_of(r, "pattern") << "  " << text_of(r, "type") << " "
             << (r.at("exclusive").as_bool() ? "exclusive" : "shared");
   if (!text_of(r, "task").empty()) std::cout << "  task " << text_of(r, "task");
-  const int64_t left = number_of(r, "expires_in_ms");
+  const int64_t left = int_of(r, "expires_in_ms").value_or(0);
   std::cout << (left > 0 ? "  expires in " + duration_text(left) : "  expired") << "\n";
 }
 
@@ -42,7 +31,7 @@ void print_conflict(const json::value& c) {
             << text_of(c, "id") << ", " << text_of(c, "type")
             << (c.at("exclusive").as_bool() ? " exclusive" : " shared");
   if (!text_of(c, "task").empty()) std::cout << ", task " << text_of(c, "task");
-  std::cout << ", expires in " << duration_text(number_of(c, "expires_in_ms"))
+  std::cout << ", expires in " << duration_text(int_of(c, "expires_in_ms").value_or(0))
             << (c.at("holder_stale").as_bool() ? ", holder is stale" : "") << ")\n";
 }
 
@@ -76,7 +65,7 @@ void print_lease(const json::value& l) {
     std::cout << "free";
   else
     std::cout << "held by " << text_of(l, "holder") << "  expires in "
-              << duration_text(number_of(l, "expires_in_ms"));
+              << duration_text(int_of(l, "expires_in_ms").value_or(0));
   std::cout << "  token " << text_of(l, "token") << "\n";
 }
 
@@ -247,7 +236,7 @@ std::optional<int> run_reservation_commands(const reservation_commands& rc) {
       if (f.json_out) std::cout << json::serialize(*r) << "\n";
       std::cerr << "swarm: lease '" << rc.lease_name << "' is held by "
                 << text_of(*r, "holder") << " for another "
-                << duration_text(number_of(*r, "expires_in_ms")) << " (token "
+                << duration_text(int_of(*r, "expires_in_ms").value_or(0)) << " (token "
                 << text_of(*r, "token") << ") [refused]\n";
       return 1;
     }

@@ -480,6 +480,7 @@ struct shape {
   std::vector<std::string> prefixes;
   std::vector<std::string> names; // empty unless every last segment is literal
   std::string suffix;
+  uint32_t min_slashes = 0, max_slashes = unbounded_slashes;
 };
 
 std::string literal_bytes(const alternative& alt, size_t from, size_t to) {
@@ -493,9 +494,21 @@ std::string literal_bytes(const alternative& alt, size_t from, size_t to) {
 // nothing and is left out; when all are, the shape claims nothing beyond `fallback`.
 shape shape_of(const std::vector<alternative>& list, const std::string& fallback) {
   shape out;
+  out.min_slashes = unbounded_slashes;
+  out.max_slashes = 0;
   bool exact_names = true, first = true;
   for (const alternative& alt : list) {
     if (alt.empty() || alt.back().is_slash()) continue;
+    // The '/' of a path: one per '/' outside `**/`, any number more by `**`.
+    uint32_t slashes = 0;
+    bool open = false;
+    for (const factor& f : factors_of(alt)) {
+      slashes +=
+          f.kind == factor::one && f.pos.kind == position::byte && f.pos.value == '/';
+      open |= f.kind == factor::rest || f.kind == factor::dirs;
+    }
+    out.min_slashes = std::min(out.min_slashes, slashes);
+    out.max_slashes = std::max(out.max_slashes, open ? unbounded_slashes : slashes);
     size_t n = 0;
     while (n < alt.size() && alt[n].kind == atom::byte)
       ++n;
@@ -523,7 +536,7 @@ shape shape_of(const std::vector<alternative>& list, const std::string& fallback
     if (!whole_segment) exact_names = false;
     if (exact_names) out.names.push_back(std::move(end));
   }
-  if (first) return {{fallback}, {}, {}};
+  if (first) return {{fallback}, {}, {}, 0, unbounded_slashes};
   if (!exact_names) out.names.clear();
   std::sort(out.names.begin(), out.names.end());
   out.names.erase(std::unique(out.names.begin(), out.names.end()), out.names.end());
@@ -536,15 +549,55 @@ shape shape_of(const std::vector<alternative>& list, const std::string& fallback
   return out;
 }
 
+bool comparable(std::string_view x, std::string_view y) {
+  return starts_with(x, y) || starts_with(y, x);
+}
+
+// Whether `s` is a path (what normalize() can return).
+bool is_path(std::string_view s) {
+  uint8_t state = p_start;
+  for (const char c : s) {
+    const byte_class k = class_of(static_cast<unsigned char>(c));
+    if (k == c_invalid || (state = path_delta[state][k]) == p_dead) return false;
+  }
+  return path_accepting(state);
+}
+
+// A path matching both globs found by a few guesses (a prefix of one, then a file
+// name of either or "x" and a suffix), or "". Cheaper than the product search when
+// they overlap, as globs over the same tree mostly do.
+std::string guessed_witness(const pattern& a, const pattern& b) {
+  constexpr size_t max_guesses = 8;
+  std::vector<std::string> tails;
+  for (const pattern* p : {&a, &b}) {
+    for (size_t i = 0; i < p->file_names().size() && i < 2; ++i)
+      tails.push_back(p->file_names()[i]);
+    if (p->file_names().empty()) tails.push_back("x" + p->suffix());
+  }
+  size_t guesses = 0;
+  std::string w;
+  for (const auto& ka : a.dir_prefixes())
+    for (const auto& kb : b.dir_prefixes()) {
+      if (!comparable(ka, kb)) continue;
+      const std::string& k = ka.size() > kb.size() ? ka : kb;
+      for (const auto& t : tails) {
+        if (guesses++ == max_guesses) return {};
+        w.assign(k).append(t);
+        // matches() speaks of paths only: w must be one, checked once both match.
+        if (matches(a, w) && matches(b, w) && is_path(w)) return w;
+      }
+    }
+  return {};
+}
+
+} // namespace
+
 // Cheap necessary conditions for a path matching both: it starts with a prefix of
-// each, so one of those extends the other; it ends with both suffixes, so one ends
-// the other; its last segment is a name of each that lists names, and ends with the
-// other's suffix (which has no '/').
-bool may_share_a_path(const pattern& a, const pattern& b) {
+// each, so one of those extends the other; it has as many '/' as both allow; it ends
+// with both suffixes, so one ends the other; its last segment is a name of each that
+// lists names, and ends with the other's suffix (which has no '/').
+bool detail_may_overlap(const pattern& a, const pattern& b) {
   constexpr size_t max_prefix_pairs = 256; // beyond, the common prefixes only
-  const auto comparable = [](std::string_view x, std::string_view y) {
-    return starts_with(x, y) || starts_with(y, x);
-  };
   const auto& pa = a.dir_prefixes();
   const auto& pb = b.dir_prefixes();
   if (pa.size() * pb.size() <= max_prefix_pairs) {
@@ -556,6 +609,8 @@ bool may_share_a_path(const pattern& a, const pattern& b) {
   } else if (!comparable(a.dir_prefix(), b.dir_prefix())) {
     return false;
   }
+  if (a.min_slashes() > b.max_slashes() || b.min_slashes() > a.max_slashes())
+    return false;
   if (!ends_with(a.suffix(), b.suffix()) && !ends_with(b.suffix(), a.suffix()))
     return false;
   const auto& na = a.file_names();
@@ -575,6 +630,8 @@ bool may_share_a_path(const pattern& a, const pattern& b) {
   if (!nb.empty()) return ending(nb, a.suffix());
   return true;
 }
+
+namespace {
 
 // ---- simulation
 
@@ -795,6 +852,7 @@ private:
 } // namespace
 
 expected<std::string> normalize(std::string_view raw) {
+  if (is_path(raw)) return std::string(raw); // the common case: nothing to clean
   for (size_t i = 0; i < raw.size(); ++i)
     if (is_control(static_cast<unsigned char>(raw[i]))) {
       char hex[8];
@@ -874,6 +932,8 @@ expected<pattern> compile(std::string_view raw) {
     p.dir_prefixes_ = {p.dir_prefix_};
     p.suffix_ = p.text_.substr(cut);
     p.file_names_ = {p.suffix_};
+    p.min_slashes_ = p.max_slashes_ =
+        static_cast<uint32_t>(std::count(p.text_.begin(), p.text_.end(), '/'));
     return p;
   }
 
@@ -905,6 +965,8 @@ expected<pattern> compile(std::string_view raw) {
   p.dir_prefixes_ = std::move(sh.prefixes);
   p.file_names_ = std::move(sh.names);
   p.suffix_ = std::move(sh.suffix);
+  p.min_slashes_ = sh.min_slashes;
+  p.max_slashes_ = sh.max_slashes;
 
   const auto start = static_cast<uint32_t>(m.states() - 1);
   m.after_prefix = run_general(m, {start}, p.dir_prefix_);
@@ -932,7 +994,7 @@ bool detail_matches_general(const pattern& p, std::string_view path) {
 }
 
 std::optional<std::string> witness(const pattern& a, const pattern& b) {
-  if (!may_share_a_path(a, b)) return std::nullopt;
+  if (!detail_may_overlap(a, b)) return std::nullopt;
   if (a.literal_ || b.literal_) {
     const pattern& lit = a.literal_ ? a : b;
     const pattern& other = a.literal_ ? b : a;
@@ -943,9 +1005,10 @@ std::optional<std::string> witness(const pattern& a, const pattern& b) {
 }
 
 bool overlaps(const pattern& a, const pattern& b) {
-  if (!may_share_a_path(a, b)) return false;
   if (a.literal_) return matches(b, a.text_);
   if (b.literal_) return matches(a, b.text_);
+  if (!detail_may_overlap(a, b)) return false;
+  if (!guessed_witness(a, b).empty()) return true;
   return product_search(*a.nfa_, *b.nfa_).run(false).has_value();
 }
 

@@ -50,6 +50,7 @@ namespace swarm::globs {
 inline constexpr std::size_t max_pattern_bytes = 4096;
 inline constexpr std::size_t max_alternatives = 1024;
 inline constexpr std::size_t max_expanded_bytes = 65536;
+inline constexpr uint32_t unbounded_slashes = UINT32_MAX;
 
 // Normalises a repository-relative path or pattern: backslashes become '/', repeated
 // '/' collapse, "." segments drop, "x/.." pairs cancel, a trailing '/' is dropped.
@@ -127,6 +128,11 @@ public:
   // segment, in common; "" when there is none. "docs/**/*.md" -> ".md",
   // "src/{a,b}.c" -> ".c", "**/Makefile" -> "Makefile", "src/**" -> "".
   const std::string& suffix() const { return suffix_; }
+  // How many '/' a matching path has: at least min_slashes(), at most max_slashes()
+  // (unbounded_slashes when `**` allows any number). "src/*.c" -> 1 and 1,
+  // "src/**/*.c" -> 1 and unbounded, "{a,b/c}" -> 0 and 1.
+  uint32_t min_slashes() const { return min_slashes_; }
+  uint32_t max_slashes() const { return max_slashes_; }
   // NFA states (positions + start); 0 for a literal. For diagnostics and tests.
   std::size_t states() const { return nfa_ ? nfa_->states() : 0; }
 
@@ -143,6 +149,7 @@ private:
   std::vector<std::string> dir_prefixes_;
   std::vector<std::string> file_names_;
   std::string suffix_;
+  uint32_t min_slashes_ = 0, max_slashes_ = 0;
   bool literal_ = false;
   std::shared_ptr<const detail::nfa> nfa_; // null for a literal; shared by copies
 };
@@ -160,7 +167,7 @@ expected<pattern> compile(std::string_view raw);
 bool matches(const pattern& p, std::string_view normalised_path);
 
 // Whether some path matches both. Exact, and symmetric. Cheap necessary conditions
-// first (prefixes, suffixes, file names), then a product search.
+// first (detail_may_overlap), then a few guessed paths, then a product search.
 bool overlaps(const pattern& a, const pattern& b);
 
 // A shortest path matching both (e.g. to show in a conflict), or nullopt when they do
@@ -169,5 +176,9 @@ std::optional<std::string> witness(const pattern& a, const pattern& b);
 
 // matches() through the general (sparse) simulation even for a small NFA. For tests.
 bool detail_matches_general(const pattern& p, std::string_view path);
+
+// The cheap necessary conditions overlaps() checks first (prefixes, number of
+// segments, suffixes, file names): false means no path matches both. For tests.
+bool detail_may_overlap(const pattern& a, const pattern& b);
 
 } // namespace swarm::globs

@@ -9,6 +9,9 @@ namespace {
 constexpr int64_t max_ttl_ms = 30LL * 24 * 3600 * 1000; // 30 days
 constexpr size_t max_patterns = 1000;
 constexpr size_t max_lease_name = 200;
+// A pattern with file names meets the entries with those names instead of its subtrees
+// when there are at most this many.
+constexpr size_t max_named_candidates = 64;
 
 uint64_t id_number(const std::string& id) {
   if (id.size() < 5 || id.compare(0, 4, "res-") != 0) return 0;
@@ -74,11 +77,28 @@ void reservation_table::keyed_entries::erase(const std::string& key, const entry
 
 template <class F>
 void reservation_table::keyed_entries::for_each_under(const std::string& prefix,
-                                                      F&& f) const {
-  for (auto it = sorted_.lower_bound(prefix);
-       it != sorted_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+                                                      uint32_t max_slashes, F&& f) const {
+  const auto slashes =
+      static_cast<uint32_t>(std::count(prefix.begin(), prefix.end(), '/'));
+  if (slashes > max_slashes) return;
+  const bool bounded = max_slashes != globs::unbounded_slashes;
+  auto it = sorted_.lower_bound(prefix);
+  while (it != sorted_.end() && it->first.compare(0, prefix.size(), prefix) == 0) {
+    const std::string& key = it->first;
+    size_t too_deep = std::string::npos; // where the first '/' too many is
+    for (size_t i = prefix.size(), n = slashes; bounded && i < key.size(); ++i)
+      if (key[i] == '/' && ++n > max_slashes) {
+        too_deep = i;
+        break;
+      }
+    if (too_deep != std::string::npos) { // past the keys starting with key[0, too_deep]
+      it = sorted_.lower_bound(key.substr(0, too_deep) + static_cast<char>('/' + 1));
+      continue;
+    }
     for (const entry* e : it->second)
       f(*e);
+    ++it;
+  }
 }
 
 bool is_reservation_type(const std::string& type) {
@@ -89,6 +109,7 @@ void reservation_table::index(const entry& e) {
   const globs::pattern& p = e.p;
   if (p.literal()) {
     literals_.add(p.text(), &e);
+    literals_by_name_.add(p.file_names().front(), &e);
     return;
   }
   for (const auto& d : p.dir_prefixes())
@@ -105,6 +126,7 @@ void reservation_table::unindex(const entry& e) {
   const globs::pattern& p = e.p;
   if (p.literal()) {
     literals_.erase(p.text(), &e);
+    literals_by_name_.erase(p.file_names().front(), &e);
     return;
   }
   for (const auto& d : p.dir_prefixes())
@@ -120,7 +142,7 @@ void reservation_table::unindex(const entry& e) {
 void reservation_table::insert(reservation r, globs::pattern p) {
   const uint64_t n = id_number(r.id);
   next_number_ = std::max(next_number_, n + 1);
-  if (auto old = by_id_.find(n); old != by_id_.end()) { // restored twice: replaced
+  if (auto old = by_id_.find(n); old != by_id_.end()) { // restored again: replaced
     held_.erase({old->second.r.agent, old->second.r.pattern});
     unindex(old->second);
     by_id_.erase(old);
@@ -185,16 +207,33 @@ void reservation_table::candidates(const globs::pattern& p, F&& f) const {
     e.visited = query;
     f(e);
   };
+  const auto each = [&](const std::vector<const entry*>* v) {
+    if (v)
+      for (const entry* e : *v)
+        once(*e);
+  };
+  // With file names, the literals and named globs with one of them, when that is
+  // narrower than its subtrees (always without a prefix: `**/Makefile`)...
+  bool by_name = !p.file_names().empty();
+  if (by_name && !p.dir_prefixes().front().empty()) {
+    size_t named = 0;
+    for (const auto& name : p.file_names())
+      named += literals_by_name_.count(name) + globs_by_name_.count(name);
+    by_name = named <= max_named_candidates;
+  }
+  if (by_name)
+    for (const auto& name : p.file_names()) {
+      each(literals_by_name_.find(name));
+      each(globs_by_name_.find(name));
+    }
+  // ... the rest under its prefixes (no deeper than its paths go), and the globs at
+  // their parent directories.
+  const keyed_entries& globs = by_name ? globs_by_dir_ : globs_;
   for (const auto& d : p.dir_prefixes()) {
-    // Literals below the prefix, and globs whose prefix extends it...
-    literals_.for_each_under(d, once);
-    globs_.for_each_under(d, once);
-    // ... or is one of its parent directories.
+    if (!by_name) literals_.for_each_under(d, p.max_slashes(), once);
+    globs.for_each_under(d, p.max_slashes(), once);
     for_each_dir_prefix(d, [&](std::string_view parent) {
-      if (parent.size() == d.size()) return;
-      if (const auto* v = globs_.find(parent))
-        for (const entry* e : *v)
-          once(*e);
+      if (parent.size() < d.size()) each(globs.find(parent));
     });
   }
 }

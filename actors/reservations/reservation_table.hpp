@@ -8,15 +8,17 @@
 // is exclusive. An agent holds a pattern at most once: reserving it again refreshes the
 // reservation (same id).
 //
-// Lookups rarely scan everything. Literal paths are keyed by path. A glob whose
-// alternatives all end in a literal file name (`**/Makefile`, `{a,b}/x/y.ts`) is keyed
-// by those names for paths; any other glob by the literal directory prefix of each
-// alternative (globs::pattern::dir_prefixes). So a path is compared only with the
-// literals equal to it, the globs keyed by one of its directories and those keyed by
-// its file name. For overlaps every glob is also keyed by its prefixes, and a pattern
-// meets only the entries under its own prefixes or at their parent directories (all
-// of them for a pattern without a prefix, such as `**/*.py`). The index holds
-// pointers to the entries: an entry leaves the index before it is erased.
+// Lookups rarely scan everything. A literal is keyed by its path and by its file name.
+// A glob is keyed by the literal directory prefix of each alternative
+// (globs::pattern::dir_prefixes) and, when every alternative ends in a literal file
+// name (`**/Makefile`, `{a,b}/x/y.ts`), by those names too. A path meets the literals
+// equal to it, the globs keyed by its file name and the other globs keyed by one of
+// its directories. A pattern meets the entries under its prefixes (no deeper than its
+// paths go) and the globs at their parent directories; one with file names meets the
+// literals and named globs by name instead when that is narrower (always when it has
+// no prefix, as `**/Makefile`). Only a pattern with neither (`**/*.py`) meets every
+// entry. The index holds pointers to the entries: an entry leaves the index before it
+// is erased.
 //
 // Leases are exclusive: acquire succeeds when the lease is free or expired and hands
 // out the name's next fencing token; the last token of every name is kept (released
@@ -131,6 +133,7 @@ private:
     reservation r;
     globs::pattern p;
     // The pattern query that last met it: one found under several keys counts once.
+    // Queries stamp it, const ones too (one thread at a time, as everything here).
     mutable uint64_t visited = 0;
   };
 
@@ -144,8 +147,14 @@ private:
       auto it = hashed_.find(key);
       return it == hashed_.end() ? nullptr : it->second;
     }
-    // Calls f(entry) for the entries under every key that starts with `prefix`.
-    template <class F> void for_each_under(const std::string& prefix, F&& f) const;
+    size_t count(std::string_view key) const {
+      const auto* v = find(key);
+      return v ? v->size() : 0;
+    }
+    // Calls f(entry) for the entries under every key that starts with `prefix` and has
+    // at most `max_slashes` '/' (a subtree of deeper keys is skipped in one step).
+    template <class F>
+    void for_each_under(const std::string& prefix, uint32_t max_slashes, F&& f) const;
 
   private:
     std::map<std::string, std::vector<const entry*>, std::less<>> sorted_;
@@ -166,11 +175,12 @@ private:
 
   std::map<uint64_t, entry> by_id_;                                 // res-<n> by n
   std::map<std::pair<std::string, std::string>, std::string> held_; // (agent, pattern)
-  keyed_entries literals_;      // literal patterns by path
-  keyed_entries globs_by_dir_;  // globs without file names, by each dir prefix
-  keyed_entries globs_by_name_; // globs with file names, by each name
-  keyed_entries globs_;         // every glob by each dir prefix: for overlaps
-  mutable uint64_t query_ = 0;  // the last pattern query (see entry::visited)
+  keyed_entries literals_;         // literal patterns by path
+  keyed_entries literals_by_name_; // ... by file name
+  keyed_entries globs_by_dir_;     // globs without file names, by each dir prefix
+  keyed_entries globs_by_name_;    // globs with file names, by each name
+  keyed_entries globs_;            // every glob by each dir prefix: for overlaps
+  mutable uint64_t query_ = 0;     // the last pattern query (see entry::visited)
   lease_book leases_;
   uint64_t next_number_ = 1;
 };

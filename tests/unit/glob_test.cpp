@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -476,4 +477,129 @@ TEST_CASE("globs: brute force against a reference matcher over every short path"
   // The sample is not degenerate: both answers occur often.
   CHECK(overlapping > 400);
   CHECK(overlapping < 3600);
+}
+
+TEST_CASE("globs: dir_prefixes, file_names, suffix and slashes", "[globs]") {
+  struct row {
+    const char* raw;
+    std::vector<std::string> prefixes, names;
+    const char* suffix;
+  };
+  const std::vector<row> rows{
+      {"src/x.c", {"src/"}, {"x.c"}, "x.c"},
+      {"x.c", {""}, {"x.c"}, "x.c"},
+      {"{api,core}/x/*.ts", {"api/x/", "core/x/"}, {}, ".ts"},
+      {"{a,a/b}/*.c", {"a/"}, {}, ".c"},
+      {"**/Makefile", {""}, {"Makefile"}, "Makefile"},
+      {"src/**/config.h", {"src/"}, {"config.h"}, "config.h"},
+      {"docs/**/*.md", {"docs/"}, {}, ".md"},
+      {"src/{b,a}.c", {"src/"}, {"a.c", "b.c"}, ".c"},
+      {"{x,y}", {""}, {"x", "y"}, ""},
+      {"{top1,top2}/x/y.ts", {"top1/x/", "top2/x/"}, {"y.ts"}, "y.ts"},
+      {"a/{b/,c}", {"a/"}, {"c"}, "c"}, // "a/b/" matches nothing
+      {"src/**", {"src/"}, {}, ""},
+      {"**", {""}, {}, ""},
+      {"*.{py,pyc}", {""}, {}, ""},
+      {"a/*/b{,.h}", {"a/"}, {"b", "b.h"}, ""},
+      {"{**/,}x", {""}, {"x"}, "x"},
+      {"a/b*", {"a/"}, {}, ""},
+      {"a/[bc]", {"a/"}, {}, ""},
+  };
+  for (const auto& r : rows) {
+    INFO(r.raw);
+    const pattern p = compiled(r.raw);
+    CHECK(p.dir_prefixes() == r.prefixes);
+    CHECK(p.file_names() == r.names);
+    CHECK(p.suffix() == r.suffix);
+  }
+  const auto slashes = [](const char* raw) {
+    const pattern p = compiled(raw);
+    return std::make_pair(p.min_slashes(), p.max_slashes());
+  };
+  CHECK(slashes("src/x.c") == std::make_pair(1u, 1u));
+  CHECK(slashes("src/*.c") == std::make_pair(1u, 1u));
+  CHECK(slashes("{a,b/c}") == std::make_pair(0u, 1u));
+  CHECK(slashes("src/**/*.c") == std::make_pair(1u, unbounded_slashes));
+  CHECK(slashes("**/x") == std::make_pair(0u, unbounded_slashes));
+  CHECK(slashes("a/**") == std::make_pair(1u, unbounded_slashes));
+  CHECK(slashes("a/{b/,c}") == std::make_pair(1u, 1u)); // "a/b/" matches nothing
+}
+
+TEST_CASE("globs: prefixes, file names, suffixes and quick rejects are exact "
+          "necessary conditions",
+          "[globs]") {
+  // Over every short path: each path a pattern matches (by the reference) starts with
+  // one of its dir_prefixes, ends with its suffix, has one of its file names and as
+  // many '/' as it allows; two patterns that share a path pass detail_may_overlap and
+  // overlap.
+  const std::vector<std::string> paths = all_paths("ab./", 6);
+  const std::vector<std::string> tokens{"a",       "b",      ".",      "/",       "*",
+                                        "**",      "**/",    "[ab]",   "?",       "{a,b}",
+                                        "{a/,b/}", "{ab,b}", "{a,.b}", "{a/b,b}", "{,a}"};
+  std::mt19937 rng(314159);
+  std::vector<pattern> patterns;
+  std::vector<std::vector<uint64_t>> matched;
+  size_t failures = 0;
+  while (patterns.size() < 200) {
+    std::string raw;
+    for (size_t k = 0, n = 1 + rng() % 5; k < n; ++k)
+      raw += tokens[rng() % tokens.size()];
+    auto p = compile(raw);
+    if (!p) continue;
+    const auto alternatives = expand(p->text());
+    std::vector<uint64_t> row((paths.size() + 63) / 64);
+    for (size_t k = 0; k < paths.size(); ++k) {
+      const std::string& path = paths[k];
+      const bool want = ref_matches(alternatives, path);
+      row[k / 64] |= uint64_t{want} << (k % 64);
+      if (matches(*p, path) != want) {
+        ++failures;
+        FAIL_CHECK("matches(" << p->text() << ", " << path << ") should be " << want);
+      }
+      if (!want) continue;
+      const auto& prefixes = p->dir_prefixes();
+      const bool prefixed =
+          std::any_of(prefixes.begin(), prefixes.end(),
+                      [&](const std::string& d) { return path.rfind(d, 0) == 0; });
+      const bool suffixed = path.size() >= p->suffix().size() &&
+                            path.compare(path.size() - p->suffix().size(),
+                                         std::string::npos, p->suffix()) == 0;
+      const auto& names = p->file_names();
+      const std::string name = path.substr(path.rfind('/') + 1);
+      const bool named =
+          names.empty() || std::find(names.begin(), names.end(), name) != names.end();
+      const auto slashes =
+          static_cast<uint32_t>(std::count(path.begin(), path.end(), '/'));
+      const bool deep = p->min_slashes() <= slashes && slashes <= p->max_slashes();
+      if (!prefixed || !suffixed || !named || !deep) {
+        ++failures;
+        FAIL_CHECK(p->text() << " matches " << path << ": prefix " << prefixed
+                             << ", suffix " << suffixed << ", name " << named
+                             << ", slashes " << deep);
+      }
+    }
+    patterns.push_back(std::move(*p));
+    matched.push_back(std::move(row));
+  }
+  size_t rejected = 0;
+  for (size_t i = 0; i < patterns.size(); ++i)
+    for (size_t j = 0; j < patterns.size(); ++j) {
+      bool shared = false;
+      for (size_t w = 0; w < matched[i].size(); ++w)
+        shared |= (matched[i][w] & matched[j][w]) != 0;
+      const bool may = detail_may_overlap(patterns[i], patterns[j]);
+      rejected += !may;
+      if (shared && (!may || !overlaps(patterns[i], patterns[j]))) {
+        ++failures;
+        FAIL_CHECK(patterns[i].text() << " and " << patterns[j].text()
+                                      << " share a path, yet may_overlap " << may);
+      }
+      if (!may && overlaps(patterns[i], patterns[j])) {
+        ++failures;
+        FAIL_CHECK(patterns[i].text() << " and " << patterns[j].text()
+                                      << " overlap, yet may_overlap is false");
+      }
+    }
+  CHECK(failures == 0);
+  CHECK(rejected > 1000); // the quick rejects do reject
 }

@@ -326,3 +326,92 @@ TEST_CASE("the prefix index finds exactly the conflicts a full scan finds",
       all.push_back({agent, *p, exclusive});
   }
 }
+
+TEST_CASE("the index finds exactly what a scan finds: braces at the top, file names, "
+          "suffixes, removals",
+          "[reservations]") {
+  // Patterns keyed under several prefixes ({src,lib}/...), by file name (**/x.py,
+  // {a,b}/Makefile), with suffixes (**/*.py) or none (**), reserved and removed at
+  // random; every reserve's conflicts, check() of random paths and conflicting_holders
+  // are compared with a scan of what is held (globs::overlaps, globs::matches).
+  const std::vector<std::string> pieces = {
+      "src",       "lib",        "a",     "b",          "*",          "**",
+      "x.py",      "*.py",       "[ab]*", "{a,b}",      "?.h",        "Makefile",
+      "{src,lib}", "{x.py,y.h}", "*.h",   "{a/x.py,b}", "{**/,}x.py", "{src/a,lib/b}"};
+  const std::vector<std::string> segments = {"src", "lib", "a", "b", "c"};
+  const std::vector<std::string> names = {"x.py", "y.h", "Makefile", "a", "b.py", "q.h"};
+  std::mt19937 rng(11);
+  reservation_table t;
+  struct held {
+    std::string id, agent;
+    globs::pattern p;
+    bool exclusive;
+  };
+  std::vector<held> all;
+  auto random_path = [&] {
+    std::string path;
+    for (int d = 0, depth = static_cast<int>(rng() % 4); d < depth; ++d)
+      path += segments[rng() % segments.size()] + "/";
+    return path + names[rng() % names.size()];
+  };
+  for (int i = 0; i < 500; ++i) {
+    if (!all.empty() && rng() % 4 == 0) { // release one
+      const size_t k = rng() % all.size();
+      t.remove(all[k].id);
+      all.erase(all.begin() + static_cast<std::ptrdiff_t>(k));
+      CHECK(t.size() == all.size());
+      continue;
+    }
+    std::string pattern;
+    for (int d = 0, depth = 1 + static_cast<int>(rng() % 4); d < depth; ++d)
+      pattern += (d ? "/" : "") + pieces[rng() % pieces.size()];
+    if (pattern == "**") pattern = "lib/**";
+    const std::string agent = "agent" + std::to_string(rng() % 5);
+    auto g = t.reserve(req(agent, {pattern}, rng() % 4 == 0 ? "read" : "edit"), t0);
+    if (!g) continue;
+    const reservation& r = g->front().r;
+    auto p = globs::compile(pattern);
+    REQUIRE(p);
+    std::set<std::string> expected;
+    for (const auto& h : all)
+      if (h.agent != agent && (r.exclusive || h.exclusive) && globs::overlaps(*p, h.p))
+        expected.insert(h.agent + ":" + h.p.text());
+    INFO(pattern);
+    CHECK(holders(g->front().conflicts) == expected);
+    auto same =
+        std::find_if(all.begin(), all.end(), [&](const held& h) { return h.id == r.id; });
+    CHECK(g->front().refreshed == (same != all.end()));
+    if (same != all.end())
+      same->exclusive = r.exclusive;
+    else
+      all.push_back({r.id, agent, *p, r.exclusive});
+
+    if (i % 25 != 0) continue;
+    std::set<std::string> who;
+    for (const auto& h : all)
+      if (h.agent != r.agent && (r.exclusive || h.exclusive) && globs::overlaps(*p, h.p))
+        who.insert(h.agent);
+    CHECK(t.conflicting_holders(r, t0) ==
+          std::vector<std::string>(who.begin(), who.end()));
+    std::vector<std::string> paths;
+    for (int k = 0; k < 40; ++k)
+      paths.push_back(random_path());
+    std::sort(paths.begin(), paths.end());
+    paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+    const std::string checker = "agent" + std::to_string(rng() % 6); // 5: holds nothing
+    for (const bool exclusive : {false, true}) {
+      std::set<std::string> want, got;
+      for (const auto& path : paths)
+        for (const auto& h : all)
+          if (h.agent != checker && (exclusive || h.exclusive) &&
+              globs::matches(h.p, path))
+            want.insert(path + " " + h.id);
+      auto found = t.check(checker, paths, exclusive, t0);
+      REQUIRE(found);
+      for (const auto& c : *found)
+        CHECK(got.insert(c.path + " " + c.held.id).second); // each once
+      CHECK(got == want);
+    }
+  }
+  CHECK(all.size() > 100);
+}
