@@ -1,5 +1,6 @@
 #include "actors/mail_router/mail_router.hpp"
 
+#include "actors/journal_health.hpp"
 #include "actors/mail_router/mailbox.hpp"
 
 #include <boost/json.hpp>
@@ -24,8 +25,7 @@ struct mail_router_state {
   coordinator_actor coordinator;
   std::shared_ptr<mailbox> box;
   mail_router_config cfg;
-  // Set when a journal write failed: memory is ahead of the database.
-  std::optional<error> broken;
+  journal_health health;
   std::unordered_map<std::string, caf::actor> subscribers; // agent -> who is told
 
   static inline const char* name = "mail-router";
@@ -61,24 +61,11 @@ persistence::event sent_event(const mail_message& m) {
 }
 
 caf::error refuse_if_broken(self_ptr self) {
-  if (self->state.broken) return to_caf(*self->state.broken);
-  if (self->state.cfg.read_only)
-    return to_caf(
-        errc::invalid_state,
-        "this engine was opened inspect_only: it shows the database and changes "
-        "nothing");
-  return {};
+  return self->state.health.refusal();
 }
 
-// A journal write failed: memory is ahead of the database, so refuse further changes.
 void mark_broken(self_ptr self, const caf::error& err) {
-  auto e = from_caf(err);
-  spdlog::error("mail router: journal write failed ({}); refusing further changes until "
-                "restart",
-                e.to_string());
-  self->state.broken =
-      error{errc::storage_error, "the journal could not be written (" + e.message +
-                                     "); restart the engine to recover"};
+  self->state.health.mark_broken("mail router", err);
 }
 
 // Journals `e`, then delivers `value` (or the error) to `rp`.
@@ -166,6 +153,7 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
   self->state.coordinator = std::move(coordinator);
   self->state.box = std::move(box);
   self->state.cfg = cfg;
+  self->state.health.read_only = cfg.read_only;
   return {
       [=](mail_send_atom, mail_draft& d) -> caf::result<mail_message> {
         if (auto err = refuse_if_broken(self)) return err;

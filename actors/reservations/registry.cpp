@@ -1,5 +1,6 @@
 #include "actors/reservations/registry.hpp"
 
+#include "actors/journal_health.hpp"
 #include "actors/reservations/reservation_table.hpp"
 
 #include <boost/json.hpp>
@@ -26,8 +27,7 @@ struct registry_state {
   std::shared_ptr<reservation_table> table;
   registry_config cfg;
   caf::actor mail; // the MailRouter; unset: no announcements
-  // Set when a journal write failed: memory is ahead of the database.
-  std::optional<error> broken;
+  journal_health health;
 
   static inline const char* name = "reservation-registry";
 };
@@ -96,23 +96,11 @@ void announce(self_ptr self, const char* type, std::string subject, std::string 
 // ---- journal
 
 caf::error refuse_if_broken(self_ptr self) {
-  if (self->state.broken) return to_caf(*self->state.broken);
-  if (self->state.cfg.read_only)
-    return to_caf(
-        errc::invalid_state,
-        "this engine was opened inspect_only: it shows the database and changes "
-        "nothing");
-  return {};
+  return self->state.health.refusal();
 }
 
 void mark_broken(self_ptr self, const caf::error& err) {
-  auto e = from_caf(err);
-  spdlog::error("reservation registry: journal write failed ({}); refusing further "
-                "changes until restart",
-                e.to_string());
-  self->state.broken =
-      error{errc::storage_error, "the journal could not be written (" + e.message +
-                                     "); restart the engine to recover"};
+  self->state.health.mark_broken("reservation registry", err);
 }
 
 // Journals `events`, then runs `after` (answer, announce) once they are committed; on a
@@ -236,6 +224,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
   st.persistence = std::move(persistence);
   st.table = std::move(table);
   st.cfg = cfg;
+  st.health.read_only = cfg.read_only;
   const auto sweep_every =
       std::chrono::microseconds(std::max<int64_t>(1000, cfg.sweep_interval_us));
   if (!cfg.read_only) self->delayed_send(self, sweep_every, tick_atom_v);
@@ -500,7 +489,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
         return rp;
       },
       [=](tick_atom) {
-        if (!self->state.broken) sweep(self);
+        if (!self->state.health.broken) sweep(self);
         self->delayed_send(self, sweep_every, tick_atom_v);
       },
       [=](mail_sink_atom, caf::actor& sink) { self->state.mail = std::move(sink); },
