@@ -151,13 +151,13 @@ error unknown_agent(const std::string& agent) {
                                          agent + "`");
 }
 
-// Releases `rs` (journaled with `by` and `reason`), tells whoever was held back by
-// them, then delivers through `done`.
+// Releases `rs` (journaled with `by` and `reason`, after `events`), tells whoever was
+// held back by them, and calls `done` once it is all committed.
 void release_all(self_ptr self, std::vector<reservation> rs, const std::string& by,
                  const std::string& reason, std::function<void()> done,
-                 std::function<void(const caf::error&)> failed = {}) {
+                 std::function<void(const caf::error&)> failed = {},
+                 std::vector<persistence::event> events = {}) {
   const int64_t now = now_us();
-  std::vector<persistence::event> events;
   std::set<std::string> waiting;
   for (const auto& r : rs) {
     for (auto& who : self->state.table->conflicting_holders(r, now))
@@ -167,7 +167,7 @@ void release_all(self_ptr self, std::vector<reservation> rs, const std::string& 
   for (const auto& r : rs)
     self->state.table->remove(r.id);
   if (rs.empty()) {
-    done();
+    commit(self, std::move(events), std::move(done), std::move(failed)); // leases only
     return;
   }
   std::string body;
@@ -205,9 +205,9 @@ void release_holdings(self_ptr self, const std::set<std::string>& agents,
           lease_event(event_kind::lease_released, *before, "swarm", reason, now));
   }
   const uint64_t n = rs.size() + lease_events.size();
-  commit(self, std::move(lease_events), [] {});
-  release_all(self, std::move(rs), "swarm", reason,
-              [done = std::move(done), n] { done(n); });
+  release_all(
+      self, std::move(rs), "swarm", reason, [done, n] { done(n); },
+      [done](const caf::error&) { done(0); }, std::move(lease_events));
 }
 
 void sweep(self_ptr self) {

@@ -286,8 +286,8 @@ TEST_CASE("a claim is a lease with a fencing token that grows across retries, re
   auto first = ok_json(dir, {"claim", "--agent", "worker", "--json"});
   const std::string id = str_at(first, "id");
   CHECK(int_at(first, "claim_token") == 1);
-  REQUIRE(swarm(dir.path(), {"fail", id, "--agent", "worker", "--attempt", "1", "--result",
-                             "flaky"})
+  REQUIRE(swarm(dir.path(),
+                {"fail", id, "--agent", "worker", "--attempt", "1", "--result", "flaky"})
               .exit_code == 0);
   json::value second;
   REQUIRE(poll_until(10s, [&] { // the retry waits out its backoff
@@ -301,8 +301,36 @@ TEST_CASE("a claim is a lease with a fencing token that grows across retries, re
               .exit_code == 0);
   REQUIRE(swarm(dir.path(), {"task", "reopen", id}).exit_code == 0);
   auto third = ok_json(dir, {"claim", "--agent", "worker", "--json"});
-  CHECK(int_at(third, "attempt") == 1); // attempts start over after a reopen ...
+  CHECK(int_at(third, "attempt") == 1);     // attempts start over after a reopen ...
   CHECK(int_at(third, "claim_token") == 3); // ... the fencing token does not
-  CHECK(query_int(dir.db(), "SELECT claim_token FROM tasks WHERE id = '" + id + "'") == 3);
+  CHECK(query_int(dir.db(), "SELECT claim_token FROM tasks WHERE id = '" + id + "'") ==
+        3);
   CHECK(swarm(dir.path(), {"replay", "--verify"}).exit_code == 0);
+}
+
+TEST_CASE("a running engine releases what an agent held once it goes stale",
+          "[e2e][reservations]") {
+  temp_dir dir;
+  write_text(dir / "plan.md", "# Slow\n- One\n");
+  process run{dir.path(),
+              {"run", "plan.md", "--agents", "1", "--work-ms", "8000-8000", "--heartbeat",
+               "300ms"}};
+  wait_for_engine(dir, run);
+  register_agents(dir, {"bob"}); // through the engine; bob never heartbeats again
+  ok_json(dir, {"reserve", "--agent", "bob", "src/**", "--json"});
+  auto l = ok_json(dir, {"lease", "acquire", "slot:ci", "--holder", "bob", "--json"});
+  CHECK(int_at(l, "token") == 1);
+  // Silent for two 300 ms intervals: stale; the coordinator's release hooks run.
+  REQUIRE(poll_until(15s, [&] {
+    return list_at(ok_json(dir, {"reservations", "--json"}), "reservations").empty();
+  }));
+  REQUIRE(poll_until(5s, [&] {
+    return list_at(ok_json(dir, {"lease", "list", "--json"}), "leases").empty();
+  }));
+  auto all = ok_json(dir, {"lease", "list", "--all", "--json"});
+  REQUIRE(list_at(all, "leases").size() == 1);
+  CHECK(int_at(list_at(all, "leases")[0], "token") == 1); // kept for the next holder
+  run.kill_hard();
+  CHECK(query_strings(dir.db(), "SELECT release_reason FROM reservations") ==
+        std::vector<std::string>{"agent lost: no heartbeat for two intervals"});
 }
