@@ -120,6 +120,7 @@ TEST_CASE("a restart returns the claims of dead in-process agents, not outside c
   REQUIRE(WTERMSIG(status) == SIGKILL);
 
   auto e = swarm::engine::open(options_for(db));
+  INFO((e ? std::string{} : e.err().to_string()));
   REQUIRE(e);
   auto tasks = (*e)->tasks();
   REQUIRE(tasks);
