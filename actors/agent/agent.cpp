@@ -127,11 +127,13 @@ std::string conflict_line(const reservation_conflict& c, int64_t now) {
   std::string line = c.path + ": " + r.agent + " holds " + r.pattern + " (" + r.type +
                      (r.exclusive ? ", exclusive" : ", shared");
   if (!r.task.empty()) line += ", task " + r.task;
-  line += ") for another " + std::to_string(std::max<int64_t>(0, r.expires_us - now) / 60'000'000) +
-          " min";
+  const int64_t left_s = std::max<int64_t>(0, r.expires_us - now) / 1'000'000;
+  line += ") for another " +
+          (left_s >= 60 ? std::to_string(left_s / 60) + " min" : std::to_string(left_s) + " s");
   if (!r.reason.empty()) line += " — " + r.reason;
   if (c.holder_stale) line += " (its agent is stale)";
-  return line + ". Coordinate with " + r.agent + " through `swarm mail send` before editing.";
+  return line + ". Coordinate with " + r.agent +
+         " through `swarm mail send` before editing.";
 }
 
 void send_intent(self_ptr self, const char* type, std::string subject,
