@@ -1,0 +1,136 @@
+// The HNSW vector index: recall against brute force, removal, replacement, growth,
+// and a save / load round trip (a damaged file is an error, never a crash).
+
+#include "actors/memory/vector_index.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <unistd.h>
+
+using namespace swarm::memory;
+
+namespace {
+
+std::vector<float> unit(std::mt19937& rng, size_t dim) {
+  std::normal_distribution<float> n;
+  std::vector<float> v(dim);
+  float norm = 0;
+  for (auto& x : v) {
+    x = n(rng);
+    norm += x * x;
+  }
+  for (auto& x : v)
+    x /= std::sqrt(norm);
+  return v;
+}
+
+std::set<uint64_t> exact_top(const std::vector<std::vector<float>>& points,
+                             const std::set<uint64_t>& removed,
+                             const std::vector<float>& q, size_t k) {
+  std::vector<std::pair<float, uint64_t>> all;
+  for (uint64_t i = 0; i < points.size(); ++i) {
+    if (removed.count(i)) continue;
+    float s = 0;
+    for (size_t d = 0; d < q.size(); ++d)
+      s += points[i][d] * q[d];
+    all.push_back({-s, i});
+  }
+  std::sort(all.begin(), all.end());
+  std::set<uint64_t> out;
+  for (size_t i = 0; i < k && i < all.size(); ++i)
+    out.insert(all[i].second);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("vector index: recall@10 against brute force, removals skipped, replacement",
+          "[memory][vectors]") {
+  constexpr size_t dim = 48, n = 3000, k = 10;
+  std::mt19937 rng(11);
+  std::vector<std::vector<float>> points;
+  vector_index index(dim, 64); // starts small: grows by doubling
+  for (uint64_t i = 0; i < n; ++i) {
+    points.push_back(unit(rng, dim));
+    REQUIRE(index.upsert(i, points.back()));
+  }
+  CHECK(index.size() == n);
+  std::set<uint64_t> removed;
+  for (uint64_t i = 0; i < n; i += 7) {
+    CHECK(index.remove(i));
+    removed.insert(i);
+  }
+  CHECK_FALSE(index.remove(0));
+  CHECK(index.size() == n - removed.size());
+  size_t hits = 0;
+  for (int q = 0; q < 100; ++q) {
+    auto query = unit(rng, dim);
+    auto found = index.search(query, k, 100);
+    REQUIRE(found.size() == k);
+    CHECK(std::is_sorted(found.begin(), found.end(), [](const auto& a, const auto& b) {
+      return a.second > b.second;
+    }));
+    auto truth = exact_top(points, removed, query, k);
+    for (const auto& [label, score] : found) {
+      CHECK_FALSE(removed.count(label));
+      hits += truth.count(label);
+    }
+  }
+  const double recall = static_cast<double>(hits) / (100.0 * k);
+  INFO("recall@10 = " << recall);
+  CHECK(recall >= 0.95);
+
+  // A point is found by itself with similarity 1; replacing it moves it.
+  auto self = index.search(points[1], 1);
+  REQUIRE(self.size() == 1);
+  CHECK(self[0].first == 1);
+  CHECK(self[0].second == Approx(1.0f).epsilon(1e-4));
+  auto moved = unit(rng, dim);
+  REQUIRE(index.upsert(1, moved));
+  CHECK(index.search(moved, 1)[0].first == 1);
+  // Re-adding a removed label revives it.
+  REQUIRE(index.upsert(0, points[0]));
+  CHECK(index.contains(0));
+  CHECK(index.search(points[0], 1)[0].first == 0);
+  CHECK_FALSE(index.upsert(5, std::vector<float>(dim + 1)));
+}
+
+TEST_CASE("vector index: saved and loaded, the same answers; a bad file is an error",
+          "[memory][vectors]") {
+  constexpr size_t dim = 32;
+  std::mt19937 rng(5);
+  vector_index index(dim);
+  std::vector<std::vector<float>> points;
+  for (uint64_t i = 0; i < 500; ++i) {
+    points.push_back(unit(rng, dim));
+    REQUIRE(index.upsert(100 + i, points.back()));
+  }
+  index.remove(100);
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("swarm-vectors-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto file = (dir / "memories.hnsw").string();
+  REQUIRE(index.save(file));
+  auto loaded = vector_index::load(file, dim);
+  REQUIRE(loaded);
+  CHECK((*loaded)->size() == 499);
+  CHECK_FALSE((*loaded)->contains(100));
+  for (int q = 0; q < 20; ++q) {
+    auto query = unit(rng, dim);
+    CHECK((*loaded)->search(query, 5, 200) == index.search(query, 5, 200));
+  }
+  CHECK(vector_index::load(file, dim + 1).err().code == swarm::errc::storage_error);
+  CHECK(vector_index::load((dir / "missing").string(), dim).err().code ==
+        swarm::errc::not_found);
+  std::ofstream(dir / "short") << "not an index";
+  CHECK(vector_index::load((dir / "short").string(), dim).err().code ==
+        swarm::errc::storage_error);
+  std::filesystem::remove_all(dir);
+}
