@@ -102,7 +102,7 @@ TEST_CASE("vector index: recall@10 against brute force, removals skipped, replac
   CHECK_FALSE(index.upsert(5, std::vector<float>(dim + 1)));
 }
 
-TEST_CASE("vector index: saved and loaded, the same answers; a bad file is an error",
+TEST_CASE("vector index: saved and loaded, the same answers, a bad file is an error",
           "[memory][vectors]") {
   constexpr size_t dim = 32;
   std::mt19937 rng(5);
