@@ -38,6 +38,7 @@ bench: deps
 	$(BUILD)-release/bench/swarm_schedule_bench
 	$(BUILD)-release/bench/swarm_mail_bench
 	$(BUILD)-release/bench/swarm_reservation_bench
+	$(BUILD)-release/bench/swarm_memory_bench
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-release $(BUILD)-asan
