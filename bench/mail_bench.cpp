@@ -12,6 +12,8 @@
 //   swarm_mail_bench [--ops 20000] [--clients 16] [--agents 32] [--corpus 100000]
 //                    [--queries 300] [--dir DIR] [--keep]
 
+#include "bench_support.hpp"
+
 #include <swarm/swarm.hpp>
 
 #include <algorithm>
@@ -36,8 +38,7 @@ namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
 [[noreturn]] void die(const std::string& what) {
-  std::cerr << "swarm_mail_bench: " << what << "\n";
-  std::exit(1);
+  bench::die("swarm_mail_bench", what);
 }
 
 struct bench_options {
@@ -48,50 +49,29 @@ struct bench_options {
 
 bench_options parse(int argc, char** argv) {
   bench_options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die(a + " needs a value");
-      return argv[++i];
-    };
-    auto number = [&]() -> size_t {
-      auto v = next();
-      try {
-        return std::stoull(v);
-      } catch (const std::exception&) {
-        die(a + " needs a number, not '" + v + "'");
-      }
-    };
-    if (a == "--ops")
-      o.ops = number();
-    else if (a == "--clients")
-      o.clients = std::max<size_t>(1, number());
-    else if (a == "--agents")
-      o.agents = std::max<size_t>(2, number());
-    else if (a == "--corpus")
-      o.corpus = number();
-    else if (a == "--queries")
-      o.queries = std::max<size_t>(1, number());
-    else if (a == "--dir")
-      o.dir = next();
-    else if (a == "--keep")
+  bench::args a(argc, argv, "swarm_mail_bench");
+  while (a.next()) {
+    if (a.is("--ops"))
+      o.ops = a.number();
+    else if (a.is("--clients"))
+      o.clients = std::max<size_t>(1, a.number());
+    else if (a.is("--agents"))
+      o.agents = std::max<size_t>(2, a.number());
+    else if (a.is("--corpus"))
+      o.corpus = a.number();
+    else if (a.is("--queries"))
+      o.queries = std::max<size_t>(1, a.number());
+    else if (a.is("--dir"))
+      o.dir = a.value();
+    else if (a.is("--keep"))
       o.keep = true;
     else
-      die("unknown argument '" + a + "'");
+      a.unknown();
   }
   return o;
 }
 
-struct percentiles {
-  double p50_us = 0, p99_us = 0;
-};
-
-percentiles summarize(std::vector<double>& us) {
-  if (us.empty()) return {};
-  std::sort(us.begin(), us.end());
-  auto at = [&](double q) { return us[std::min(us.size() - 1, size_t(q * us.size()))]; };
-  return {at(0.50), at(0.99)};
-}
+using bench::summarize;
 
 double micros(clock_type::time_point a) {
   return std::chrono::duration<double, std::micro>(clock_type::now() - a).count();
@@ -236,9 +216,9 @@ int main(int argc, char** argv) {
                "  all   p50 %.0f us  p99 %.0f us\n"
                "search over %zu messages (%.1f s to fill): p50 %.2f ms  p99 %.2f ms, "
                "%.1f hits/query\n",
-               done, o.clients, seconds, done / seconds, ps.p50_us, ps.p99_us, pi.p50_us,
-               pi.p99_us, pa.p50_us, pa.p99_us, corpus, fill_s, pq.p50_us / 1000,
-               pq.p99_us / 1000, double(hits) / o.queries);
+               done, o.clients, seconds, done / seconds, ps.p50, ps.p99, pi.p50, pi.p99,
+               pa.p50, pa.p99, corpus, fill_s, pq.p50 / 1000, pq.p99 / 1000,
+               double(hits) / o.queries);
   std::printf(
       "{\"bench\":\"mail\",\"ops\":%zu,\"clients\":%zu,\"agents\":%zu,\"seconds\":%.3f,"
       "\"ops_per_s\":%.0f,\"send_p50_us\":%.0f,\"send_p99_us\":%.0f,"
@@ -246,9 +226,9 @@ int main(int argc, char** argv) {
       "\"op_p99_us\":%.0f,\"search_corpus\":%zu,\"search_queries\":%zu,"
       "\"search_p50_ms\":%.3f,\"search_p99_ms\":%.3f,\"hits_per_query\":%.1f,"
       "\"targets\":{\"ops_per_s\":100000,\"op_p99_us\":1000,\"search_p50_ms\":5}}\n",
-      done, o.clients, o.agents, seconds, done / seconds, ps.p50_us, ps.p99_us, pi.p50_us,
-      pi.p99_us, pa.p50_us, pa.p99_us, corpus, o.queries, pq.p50_us / 1000,
-      pq.p99_us / 1000, double(hits) / o.queries);
+      done, o.clients, o.agents, seconds, done / seconds, ps.p50, ps.p99, pi.p50, pi.p99,
+      pa.p50, pa.p99, corpus, o.queries, pq.p50 / 1000, pq.p99 / 1000,
+      double(hits) / o.queries);
   opened->reset();
   if (!o.keep) fs::remove_all(root);
   return 0;

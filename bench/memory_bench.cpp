@@ -14,6 +14,8 @@
 // Prints one JSON object. Plain C++ over the internal headers; run a Release build:
 //   swarm_memory_bench [--memories 100000] [--queries 500] [--ef 64] [--seed 1]
 
+#include "bench_support.hpp"
+
 #include "actors/memory/embedder.hpp"
 #include "actors/memory/vector_index.hpp"
 
@@ -34,8 +36,7 @@ using swarm::memory::builtin_embedder;
 using swarm::memory::vector_index;
 
 [[noreturn]] void die(const std::string& what) {
-  std::cerr << "swarm_memory_bench: " << what << "\n";
-  std::exit(1);
+  bench::die("swarm_memory_bench", what);
 }
 
 struct bench_options {
@@ -45,39 +46,24 @@ struct bench_options {
 
 bench_options parse(int argc, char** argv) {
   bench_options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (i + 1 >= argc) die(a + " needs a value");
-    const std::string v = argv[++i];
-    size_t n = 0;
-    try {
-      n = std::stoull(v);
-    } catch (const std::exception&) {
-      die(a + " needs a number, not '" + v + "'");
-    }
-    if (a == "--memories")
-      o.memories = std::max<size_t>(100, n);
-    else if (a == "--queries")
-      o.queries = std::max<size_t>(1, n);
-    else if (a == "--ef")
-      o.ef = std::max<size_t>(10, n);
-    else if (a == "--seed")
-      o.seed = n;
+  bench::args a(argc, argv, "swarm_memory_bench");
+  while (a.next()) {
+    if (a.is("--memories"))
+      o.memories = std::max<size_t>(100, a.number());
+    else if (a.is("--queries"))
+      o.queries = std::max<size_t>(1, a.number());
+    else if (a.is("--ef"))
+      o.ef = std::max<size_t>(10, a.number());
+    else if (a.is("--seed"))
+      o.seed = a.number();
     else
-      die("unknown argument '" + a + "'");
+      a.unknown();
   }
   return o;
 }
 
 double ms_since(clock_type::time_point t) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - t).count();
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1,
-                    static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
 // Made-up technical terms ("kavoret", "sumbex") and common words, Zipf-weighted.
@@ -184,6 +170,7 @@ int main(int argc, char** argv) {
     }
   }
   const double recall = static_cast<double>(found) / static_cast<double>(wanted);
+  const auto search = bench::summarize(latency);
   std::printf("{\"bench\": \"memory\", \"memories\": %zu, \"dimension\": %zu, "
               "\"embedder\": \"%s\", \"embed_per_s\": %.0f, \"insert_per_s\": %.0f, "
               "\"queries\": %zu, \"ef\": %zu, \"search_p50_ms\": %.3f, "
@@ -192,6 +179,6 @@ int main(int argc, char** argv) {
               o.memories, dim, embedder.name().c_str(),
               1000.0 * static_cast<double>(o.memories) / embed_ms,
               1000.0 * static_cast<double>(o.memories) / insert_ms, o.queries, o.ef,
-              percentile(latency, 0.50), percentile(latency, 0.99), recall);
+              search.p50, search.p99, recall);
   return 0;
 }

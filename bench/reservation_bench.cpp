@@ -48,6 +48,8 @@
 //                           [--threads 8] [--ops 10000] [--batches 20] [--samples 50]
 //                           [--seed 1] [--dir /tmp] [--keep]
 
+#include "bench_support.hpp"
+
 #include "actors/reservations/glob.hpp"
 #include "actors/reservations/reservation_table.hpp"
 
@@ -81,8 +83,7 @@ constexpr size_t patterns_per_load_request = 100;
 constexpr double reserved_share_of_batch = 0.3;
 
 [[noreturn]] void die(const std::string& what) {
-  std::cerr << "swarm_reservation_bench: " << what << "\n";
-  std::exit(1);
+  bench::die("swarm_reservation_bench", what);
 }
 
 struct bench_options {
@@ -95,56 +96,35 @@ struct bench_options {
 
 bench_options parse(int argc, char** argv) {
   bench_options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die(a + " needs a value");
-      return argv[++i];
-    };
-    auto number = [&]() -> size_t {
-      auto v = next();
-      try {
-        return std::stoull(v);
-      } catch (const std::exception&) {
-        die(a + " needs a number, not '" + v + "'");
-      }
-    };
-    if (a == "--reservations")
-      o.reservations = std::max<size_t>(1, number());
-    else if (a == "--paths")
-      o.paths = std::max<size_t>(1, number());
-    else if (a == "--agents")
-      o.agents = std::max<size_t>(2, number());
-    else if (a == "--threads")
-      o.threads = std::max<size_t>(1, number());
-    else if (a == "--ops")
-      o.ops = std::max<size_t>(1, number());
-    else if (a == "--batches")
-      o.batches = std::max<size_t>(1, number());
-    else if (a == "--samples")
-      o.samples = number();
-    else if (a == "--seed")
-      o.seed = number();
-    else if (a == "--dir")
-      o.dir = next();
-    else if (a == "--keep")
+  bench::args a(argc, argv, "swarm_reservation_bench");
+  while (a.next()) {
+    if (a.is("--reservations"))
+      o.reservations = std::max<size_t>(1, a.number());
+    else if (a.is("--paths"))
+      o.paths = std::max<size_t>(1, a.number());
+    else if (a.is("--agents"))
+      o.agents = std::max<size_t>(2, a.number());
+    else if (a.is("--threads"))
+      o.threads = std::max<size_t>(1, a.number());
+    else if (a.is("--ops"))
+      o.ops = std::max<size_t>(1, a.number());
+    else if (a.is("--batches"))
+      o.batches = std::max<size_t>(1, a.number());
+    else if (a.is("--samples"))
+      o.samples = a.number();
+    else if (a.is("--seed"))
+      o.seed = a.number();
+    else if (a.is("--dir"))
+      o.dir = a.value();
+    else if (a.is("--keep"))
       o.keep = true;
     else
-      die("unknown argument '" + a + "'");
+      a.unknown();
   }
   return o;
 }
 
-struct percentiles {
-  double p50 = 0, p99 = 0;
-};
-
-percentiles summarize(std::vector<double> v) {
-  if (v.empty()) return {};
-  std::sort(v.begin(), v.end());
-  auto at = [&](double q) { return v[std::min(v.size() - 1, size_t(q * v.size()))]; };
-  return {at(0.50), at(0.99)};
-}
+using bench::summarize;
 
 double micros(clock_type::time_point a) {
   return std::chrono::duration<double, std::micro>(clock_type::now() - a).count();

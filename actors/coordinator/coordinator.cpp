@@ -75,6 +75,14 @@ persistence::event stopped_event(const std::string& name, const std::string& rea
                                  now_us());
 }
 
+} // namespace
+
+bool is_stale(const agent_info& a, int64_t now, int64_t heartbeat_interval_us) {
+  return a.state == "offline" || now - a.last_heartbeat_us > 2 * heartbeat_interval_us;
+}
+
+namespace {
+
 // Marks agents silent for two intervals offline, journals it, and asks every release
 // hook to return what they held.
 void check_stale(self_ptr self) {
@@ -87,7 +95,7 @@ void check_stale(self_ptr self) {
   std::vector<std::string> lost;
   std::vector<agent_info> stale_agents;
   for (auto& [name, a] : st.agents) {
-    if (a.state == "offline" || now - a.last_heartbeat_us <= limit)
+    if (a.state == "offline" || !is_stale(a, now, st.cfg.heartbeat_interval_us))
       continue;
     auto reason = "stale: no heartbeat for " + std::to_string((now - a.last_heartbeat_us) / 1000) +
                   " ms (limit " + std::to_string(limit / 1000) + " ms)";

@@ -57,6 +57,9 @@ struct coordinator_config {
   uint64_t seed = 0;                  // for generated names
 };
 
+// An agent is stale when it is offline or has sent no heartbeat for two intervals.
+bool is_stale(const agent_info& a, int64_t now, int64_t heartbeat_interval_us);
+
 coordinator_actor spawn_coordinator(caf::actor_system& sys,
                                     persistence::persistence_actor persistence,
                                     coordinator_config cfg);

@@ -135,8 +135,7 @@ void with_health(
             for (const auto& a : agents) {
               known.insert(a.name);
               health.heartbeat[a.name] = a.last_heartbeat_us;
-              if (a.state == "offline" ||
-                  now - a.last_heartbeat_us > 2 * self->state.cfg.heartbeat_interval_us)
+              if (is_stale(a, now, self->state.cfg.heartbeat_interval_us))
                 health.stale.insert(a.name);
             }
             then_run(known, health);
@@ -195,11 +194,8 @@ void release_holdings(self_ptr self, const std::set<std::string>& agents,
   const int64_t now = now_us();
   auto rs = self->state.table->held_by(agents);
   std::vector<persistence::event> lease_events;
-  holder_health everyone_stale;
-  everyone_stale.stale = agents;
   for (const auto& l : self->state.table->leases_held_by(agents, now)) {
-    auto before =
-        self->state.table->release_lease(l.name, l.holder, 0, false, everyone_stale, now);
+    auto before = self->state.table->release_lease(l.name, l.holder, 0, false, {}, now);
     if (before)
       lease_events.push_back(
           lease_event(event_kind::lease_released, *before, "swarm", reason, now));

@@ -105,38 +105,29 @@ bool is_reservation_type(const std::string& type) {
   return type == "edit" || type == "read" || type == "create" || type == "delete";
 }
 
-void reservation_table::index(const entry& e) {
-  const globs::pattern& p = e.p;
+template <class F> void reservation_table::for_each_slot(const globs::pattern& p, F&& f) {
   if (p.literal()) {
-    literals_.add(p.text(), &e);
-    literals_by_name_.add(p.file_names().front(), &e);
+    f(literals_, p.text());
+    f(literals_by_name_, p.file_names().front());
     return;
   }
   for (const auto& d : p.dir_prefixes())
-    globs_.add(d, &e);
+    f(globs_, d);
   if (p.file_names().empty())
     for (const auto& d : p.dir_prefixes())
-      globs_by_dir_.add(d, &e);
+      f(globs_by_dir_, d);
   else
     for (const auto& name : p.file_names())
-      globs_by_name_.add(name, &e);
+      f(globs_by_name_, name);
+}
+
+void reservation_table::index(const entry& e) {
+  for_each_slot(e.p, [&](keyed_entries& ix, const std::string& key) { ix.add(key, &e); });
 }
 
 void reservation_table::unindex(const entry& e) {
-  const globs::pattern& p = e.p;
-  if (p.literal()) {
-    literals_.erase(p.text(), &e);
-    literals_by_name_.erase(p.file_names().front(), &e);
-    return;
-  }
-  for (const auto& d : p.dir_prefixes())
-    globs_.erase(d, &e);
-  if (p.file_names().empty())
-    for (const auto& d : p.dir_prefixes())
-      globs_by_dir_.erase(d, &e);
-  else
-    for (const auto& name : p.file_names())
-      globs_by_name_.erase(name, &e);
+  for_each_slot(e.p,
+                [&](keyed_entries& ix, const std::string& key) { ix.erase(key, &e); });
 }
 
 void reservation_table::insert(reservation r, globs::pattern p) {

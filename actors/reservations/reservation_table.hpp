@@ -163,6 +163,8 @@ private:
   };
 
   void insert(reservation r, globs::pattern p);
+  // Calls f(index, key) for every index slot `p` is filed under.
+  template <class F> void for_each_slot(const globs::pattern& p, F&& f);
   void index(const entry& e);
   void unindex(const entry& e);
   // Calls f(entry) once for every entry that may overlap `p` (a superset; the caller

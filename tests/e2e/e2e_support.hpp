@@ -268,6 +268,21 @@ inline json::value ok_json(const temp_dir& dir, std::vector<std::string> args) {
   return parse_json(r.out);
 }
 
+// Registers outside agents (`swarm agent register NAME`).
+inline void register_agents(const temp_dir& dir, std::initializer_list<const char*> names) {
+  for (const char* n : names)
+    REQUIRE(swarm(dir.path(), {"agent", "register", n}).exit_code == 0);
+}
+
+// Waits until the `swarm run` started in `dir` serves its control socket; fails the
+// test if the run ends first.
+inline void wait_for_engine(const temp_dir& dir, process& run) {
+  REQUIRE(poll_until(20s, [&] {
+    if (!run.running()) FAIL("the run ended early: " << run.result());
+    return fs::exists(dir.path() / ".swarm" / "control.sock");
+  }));
+}
+
 inline int64_t int_at(const json::value& v, const char* key) {
   const auto* x = v.as_object().if_contains(key);
   INFO("key " << key << " in " << json::serialize(v));

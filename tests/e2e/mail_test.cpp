@@ -10,11 +10,6 @@ namespace {
 using namespace e2e;
 using namespace std::chrono_literals;
 
-void register_agents(const temp_dir& dir, std::initializer_list<const char*> names) {
-  for (const char* n : names)
-    REQUIRE(swarm(dir.path(), {"agent", "register", n}).exit_code == 0);
-}
-
 } // namespace
 
 TEST_CASE("mail works on the database without an engine", "[e2e][mail]") {
@@ -105,10 +100,7 @@ TEST_CASE("mail sent to a running engine survives its crash and is acked afterwa
   register_agents(dir, {"lead", "worker"});
   write_text(dir / "plan.md", "# Slow\n- One\n- Two\n");
   process run{dir.path(), {"run", "plan.md", "--agents", "1", "--work-ms", "5000-6000"}};
-  REQUIRE(poll_until(20s, [&] {
-    if (!run.running()) FAIL("the run ended early: " << run.result());
-    return fs::exists(dir.path() / ".swarm" / "control.sock");
-  }));
+  wait_for_engine(dir, run);
   auto sent =
       ok_json(dir, {"mail", "send", "--from", "lead", "--to", "worker", "--category",
                     "BLOCKED", "--subject", "Waiting on the schema"});

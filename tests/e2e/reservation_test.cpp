@@ -12,11 +12,6 @@ namespace {
 using namespace e2e;
 using namespace std::chrono_literals;
 
-void register_agents(const temp_dir& dir, std::initializer_list<const char*> names) {
-  for (const char* n : names)
-    REQUIRE(swarm(dir.path(), {"agent", "register", n}).exit_code == 0);
-}
-
 const json::array& list_at(const json::value& v, const char* key) {
   return v.at(key).as_array();
 }
@@ -26,14 +21,6 @@ std::set<std::string> patterns_of(const json::value& listing) {
   for (const auto& r : list_at(listing, "reservations"))
     out.insert(str_at(r, "agent") + ":" + str_at(r, "pattern"));
   return out;
-}
-
-// Waits for a `swarm run` started in `dir` to serve its control socket.
-void wait_for_engine(const temp_dir& dir, process& run) {
-  REQUIRE(poll_until(20s, [&] {
-    if (!run.running()) FAIL("the run ended early: " << run.result());
-    return fs::exists(dir.path() / ".swarm" / "control.sock");
-  }));
 }
 
 } // namespace

@@ -135,10 +135,7 @@ TEST_CASE("tasks added and dependencies changed through a running engine take ef
   process run{dir.path(),
               {"run", "plan.md", "--agents", "1", "--work-ms", "1500-1600", "--strategy",
                "first-fit", "--json"}};
-  REQUIRE(poll_until(20s, [&] {
-    if (!run.running()) FAIL("the run ended early: " << run.result());
-    return fs::exists(dir.path() / ".swarm" / "control.sock");
-  }));
+  wait_for_engine(dir, run);
   auto added = ok_json(dir, {"task", "add", "Added while running"});
   const std::string id = str_at(added, "id");
   auto tasks = ok_json(dir, {"tasks"}).at("tasks").as_array();
