@@ -5,14 +5,15 @@
 namespace swarm {
 
 lease_grant lease_book::acquire(const std::string& name, const std::string& holder,
-                                int64_t expires_us, int64_t now_us, bool take_over) {
+                                int64_t expires_us, int64_t now_us, bool take_over,
+                                uint64_t last_token) {
   lease& l = by_name_[name];
   l.name = name;
   const bool busy = !l.holder.empty() && l.expires_us > now_us;
   if (busy && l.holder != holder && !take_over) return lease_grant{false, l};
   if (!l.holder.empty()) expiry_.erase({l.expires_us, name});
   if (!busy || l.holder != holder) {
-    ++l.token;
+    l.token = std::max(l.token, last_token) + 1;
     l.holder = holder;
     l.acquired_us = now_us;
   }
@@ -39,12 +40,15 @@ lease lease_book::release(const std::string& name) {
   return before;
 }
 
-void lease_book::release_all() {
-  for (const auto& [expires, name] : expiry_) {
-    lease& l = by_name_.at(name);
-    l.holder.clear();
-    l.expires_us = 0;
-  }
+void lease_book::forget(const std::string& name) {
+  auto it = by_name_.find(name);
+  if (it == by_name_.end()) return;
+  if (!it->second.holder.empty()) expiry_.erase({it->second.expires_us, name});
+  by_name_.erase(it);
+}
+
+void lease_book::clear() {
+  by_name_.clear();
   expiry_.clear();
 }
 

@@ -9,7 +9,9 @@
 //   lease is free for anyone, without a release.
 // * Every acquisition by a new holder hands out the name's next fencing token; a name's
 //   last token is kept after release (free leases stay in the book), so tokens strictly
-//   increase per name — across restarts too, when the owner restores them.
+//   increase per name — across restarts too, when the owner restores them. An owner
+//   that stores each name's last token itself (the task graph: task::claim_token) may
+//   forget() free names and pass that token back to acquire().
 // * Held leases are indexed by expiry: finding the expired ones costs O(expired).
 
 #include <swarm/types.hpp>
@@ -28,14 +30,18 @@ public:
   // Takes `name` for `holder` until `expires_us` when it is free or expired (or
   // `take_over`): a new holder gets the next token, the current holder keeps its token
   // (a renewal). Otherwise nothing changes and acquired is false, with the holder.
+  // `last_token`: the name's last token when the book may not have it (forgotten).
   lease_grant acquire(const std::string& name, const std::string& holder,
-                      int64_t expires_us, int64_t now_us, bool take_over = false);
+                      int64_t expires_us, int64_t now_us, bool take_over = false,
+                      uint64_t last_token = 0);
   // Extends the holder's lease. REQUIRES: held(name, holder, now_us).
   const lease& extend(const std::string& name, int64_t expires_us);
   // Frees the lease (its token is kept); returns it as it was. No-op when free.
   lease release(const std::string& name);
-  // Frees every lease (tokens kept).
-  void release_all();
+  // Drops the name (held or free) and its token: for owners that keep tokens themselves.
+  void forget(const std::string& name);
+  // Drops every name.
+  void clear();
 
   const lease* find(const std::string& name) const;
   bool held(const std::string& name, const std::string& holder, int64_t now_us) const;

@@ -213,8 +213,6 @@ expected<void> task_graph::restore(std::vector<task> tasks, int64_t now_us) {
     if (!by_id_.emplace(s.id, static_cast<task_index>(i)).second)
       return corrupt("task id '" + s.id + "' appears twice");
     nodes_[i].t = std::move(tasks[i]);
-    if (nodes_[i].t.claim_token != 0) // the next claim goes on from the stored token
-      claims_.restore(lease{nodes_[i].t.spec.id, "", nodes_[i].t.claim_token, 0, 0});
   }
   for (task_index i = 0; i < nodes_.size(); ++i) {
     task_node& n = nodes_[i];
@@ -307,7 +305,8 @@ void task_graph::claim(task_index i, const std::string& agent, int64_t lease_exp
   t.updated_us = now_us;
   // Ready means unclaimed: the lease is free (a stale holder is taken over).
   t.claim_token =
-      claims_.acquire(t.spec.id, agent, lease_expires_us, now_us, true).l.token;
+      claims_.acquire(t.spec.id, agent, lease_expires_us, now_us, true, t.claim_token)
+          .l.token;
   set_state(i, task_state::claimed);
 }
 
@@ -411,7 +410,7 @@ void task_graph::set_state(task_index i, task_state s) {
   --count_of(counts_, t.state);
   ++count_of(counts_, s);
   if (t.state == task_state::ready) ready_.erase(i);
-  if (t.state == task_state::claimed) claims_.release(t.spec.id);
+  if (t.state == task_state::claimed) claims_.forget(t.spec.id); // the task keeps its token
   t.state = s;
   if (s == task_state::ready) {
     index_ready(i);

@@ -25,7 +25,8 @@
 // * A claim is a hard lease named by the task id (lease_book, the same mechanism as the
 //   registry's named leases): claimed tasks are indexed by lease expiry, so expiring
 //   leases costs O(expired), and each claim gets the task's next fencing token
-//   (task::claim_token), which never goes back — not on reopen, not across restarts.
+//   (task::claim_token, where the last token is kept: the book holds only live claims),
+//   which never goes back — not on reopen, not across restarts.
 // * Claims, completions, failures and retries are incremental. Structural edits
 //   (dependencies added or removed, cancel, reopen, defer) re-derive every derived
 //   field from the stored states in O(tasks + dependencies): they are rare, human- or
@@ -238,7 +239,7 @@ private:
   strategies::ready_index ready_;
   std::vector<double> scores_; // graph scores by task index (may be shorter: 0)
   std::vector<task_index> became_ready_;
-  lease_book claims_; // a held lease per claimed task; free ones keep their token
+  lease_book claims_; // a held lease per claimed task; the task keeps the last token
   std::set<std::pair<int64_t, task_index>> waiting_;         // (held until, task)
   size_t retry_holds_ = 0; // entries of waiting_ that are retry backoffs
   task_counts counts_;

@@ -48,7 +48,7 @@ std::vector<task_index> task_graph::rederive() {
   }
   counts_ = {};
   ready_ = strategies::ready_index{};
-  claims_.release_all(); // admit() takes the claimed tasks' leases back
+  claims_.clear(); // admit() takes the claimed tasks' leases back
   for (task_node& n : nodes_) {
     n.unmet = 0;
     n.children_left = 0;

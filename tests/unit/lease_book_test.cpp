@@ -32,7 +32,8 @@ TEST_CASE("lease_book: exclusive until expiry, tokens only grow, expired ones li
   b.acquire("y", "erin", 50, 0);
   CHECK(b.holding().size() == 2);
   CHECK(b.holding().front()->name == "y");
-  b.release_all();
+  b.release("x");
+  b.release("y");
   CHECK(b.held_count() == 0);
   CHECK(b.find("x")->token == 4);
   // A restore never moves a token back.
@@ -41,4 +42,12 @@ TEST_CASE("lease_book: exclusive until expiry, tokens only grow, expired ones li
   b.restore(lease{"z", "frank", 9, 0, 1000});
   CHECK(b.held("z", "frank", 999));
   CHECK(b.acquire("z", "gina", 2000, 1000).l.token == 10);
+  // An owner that keeps the last token itself forgets the name and passes it back.
+  b.forget("z");
+  CHECK(b.find("z") == nullptr);
+  CHECK(b.held_count() == 0);
+  CHECK(b.acquire("z", "hal", 3000, 2000, false, 10).l.token == 11);
+  b.clear();
+  CHECK(b.all().empty());
+  CHECK(b.held_count() == 0);
 }
