@@ -190,6 +190,15 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
     p->registry = spawn_registry(*p->sys, p->persist, std::move(table), rc);
   }
   co_cfg.release_hooks.push_back(caf::actor_cast<caf::actor>(p->registry));
+  {
+    memory_store_config mc;
+    mc.db_path = p->opts.db_path;
+    mc.read_only = p->opts.inspect_only;
+    mc.embedder = p->opts.embedder;
+    mc.embedder_model = p->opts.embedder_model;
+    mc.embedder_key_env = p->opts.embedder_key_env;
+    p->memory = spawn_memory_store(*p->sys, p->persist, std::move(mc));
+  }
   // In-process agents died with their session; outside agents live on (and go stale
   // if they stopped heartbeating).
   std::vector<std::string> still_marked_live;
@@ -322,6 +331,16 @@ void engine::impl::stop_actors() {
   stop(caf::actor_cast<caf::actor>(mail));
   stop(caf::actor_cast<caf::actor>(mail_search));
   stop(caf::actor_cast<caf::actor>(registry));
+  if (memory) {
+    // Its index is a cache of the journal: saved now, it need not be repaired at the
+    // next start.
+    self->request(memory, stop_timeout, flush_atom_v)
+      .receive([](bool) {},
+               [](caf::error& err) {
+                 spdlog::warn("memory index not saved: {}", from_caf(err).to_string());
+               });
+  }
+  stop(caf::actor_cast<caf::actor>(memory));
   stop(caf::actor_cast<caf::actor>(coordinator));
   // Everything the producers sent is in the persistence mailbox: commit it, then stop.
   self->request(persist, stop_timeout, persistence::sync_atom_v)
@@ -336,6 +355,7 @@ void engine::impl::stop_actors() {
   mail = nullptr;
   mail_search = nullptr;
   registry = nullptr;
+  memory = nullptr;
   coordinator = nullptr;
 }
 
@@ -394,6 +414,7 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
     cfg.persistence = im.persist;
     cfg.mail = im.mail;
     cfg.registry = im.registry;
+    cfg.memory = im.memory;
     cfg.workdir = workdir.string();
     cfg.runs_dir = (db_dir / "runs").string();
     cfg.env = {{"SWARM_DB", fs::absolute(im.opts.db_path, ec).string()},

@@ -7,6 +7,7 @@
 #include "actors/coordinator/coordinator.hpp"
 #include "actors/mail_router/mail_router.hpp"
 #include "actors/mail_router/mail_search.hpp"
+#include "actors/memory/memory_store.hpp"
 #include "actors/messages.hpp"
 #include "actors/reservations/registry.hpp"
 #include "actors/task_queue/task_queue.hpp"
@@ -41,6 +42,7 @@ struct engine::impl {
   mail_router_actor mail;
   mail_search_actor mail_search;
   registry_actor registry;
+  memory_actor memory;
   std::mutex mtx; // guards agents and server
   std::vector<agent_actor> agents; // added, not yet finished
   // Runs every model subprocess; made with the first agents, destroyed after the

@@ -60,6 +60,9 @@ CAF_ADD_ATOM(swarm, swarm, lease_acquire_atom, "lacquire")
 CAF_ADD_ATOM(swarm, swarm, lease_renew_atom, "lrenew")
 CAF_ADD_ATOM(swarm, swarm, lease_release_atom, "lrelease")
 CAF_ADD_ATOM(swarm, swarm, lease_list_atom, "llist")
+CAF_ADD_ATOM(swarm, swarm, remember_atom, "remember")
+CAF_ADD_ATOM(swarm, swarm, recall_atom, "recall")
+CAF_ADD_ATOM(swarm, swarm, forget_atom, "forget")
 
 namespace swarm {
 
@@ -137,6 +140,43 @@ typename Inspector::result_type inspect(Inspector& f, lease& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lease_grant& x) {
   return f(caf::meta::type_name("swarm::lease_grant"), x.acquired, x.l);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, memory_record& x) {
+  return f(caf::meta::type_name("swarm::memory"), x.id, x.kind, x.type, x.content, x.tags,
+           x.agent, x.task, x.importance, x.created_us, x.expires_us, x.access_count,
+           x.last_access_us);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, memory_draft& x) {
+  return f(caf::meta::type_name("swarm::memory_draft"), x.type, x.kind, x.content, x.tags,
+           x.agent, x.task, x.importance, x.ttl_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, memory_added& x) {
+  return f(caf::meta::type_name("swarm::memory_added"), x.m, x.deduplicated);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, memory_query& x) {
+  return f(caf::meta::type_name("swarm::memory_query"), x.text, x.mode, x.k, x.type, x.agent,
+           x.task, x.tags);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, memory_hit& x) {
+  return f(caf::meta::type_name("swarm::memory_hit"), x.m, x.score, x.relevance, x.similarity,
+           x.vector_rank, x.text_rank);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, memory_stats& x) {
+  return f(caf::meta::type_name("swarm::memory_stats"), x.total, x.episodic, x.working,
+           x.procedural, x.embedder, x.dimension, x.index_path, x.index_size, x.index_state,
+           x.reembedded);
 }
 
 template <class Inspector>

@@ -44,6 +44,16 @@ void add_common(CLI::App* cmd, common_flags& f, bool with_json) {
   if (with_json) cmd->add_flag("--json", f.json_out, "print JSON");
 }
 
+void add_embedder_flags(CLI::App* cmd, common_flags& f) {
+  cmd->add_option("--embedder", f.embedder,
+                  "how memories are embedded: builtin, builtin:<dim>, command:<cmd>, or an "
+                  "OpenAI-compatible URL; stored in the database (a change re-embeds)");
+  cmd->add_option("--embedder-model", f.embedder_model, "HTTP embedder: the model name");
+  cmd->add_option("--embedder-key-env", f.embedder_key_env,
+                  "HTTP embedder: the variable holding the API key (default "
+                  "SWARM_EMBEDDER_API_KEY, then OPENAI_API_KEY)");
+}
+
 json::array to_array(const std::vector<std::string>& v) {
   json::array a;
   for (const auto& s : v)

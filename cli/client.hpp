@@ -23,17 +23,25 @@ struct common_flags {
   bool json_out = false;
   int64_t heartbeat_ms = 0; // 0: the default; when set, an engine started for the command
                             // treats agents silent for two such intervals as stale
+  // The memory embedder of an engine started for the command (options::embedder);
+  // empty: the one the database uses.
+  std::string embedder, embedder_model, embedder_key_env;
 
   options to_options() const {
     options o;
     o.db_path = db;
     o.control_socket = socket;
     if (heartbeat_ms > 0) o.heartbeat_ms = heartbeat_ms;
+    o.embedder = embedder;
+    if (!embedder_model.empty()) o.embedder_model = embedder_model;
+    o.embedder_key_env = embedder_key_env;
     return o;
   }
 };
 
 void add_common(CLI::App* cmd, common_flags& f, bool with_json = true);
+// --embedder, --embedder-model, --embedder-key-env.
+void add_embedder_flags(CLI::App* cmd, common_flags& f);
 
 // Prints "swarm: <message> [<code>]" on stderr; returns the exit code.
 int fail(const error& e);

@@ -8,6 +8,7 @@
 #include "cli/guard_commands.hpp"
 #include "cli/mail_commands.hpp"
 #include "cli/output.hpp"
+#include "cli/memory_commands.hpp"
 #include "cli/reservation_commands.hpp"
 #include "cli/task_commands.hpp"
 
@@ -29,6 +30,7 @@ namespace json = boost::json;
 namespace {
 
 using swarm::cli::add_common;
+using swarm::cli::add_embedder_flags;
 using swarm::cli::call;
 using swarm::cli::common_flags;
 using swarm::cli::fail;
@@ -192,6 +194,7 @@ int main(int argc, char** argv) {
                   "none — generalists take any task)")
       ->delimiter(',');
   add_common(run, rf.common);
+  add_embedder_flags(run, rf.common);
 
   common_flags sf;
   auto* status = app.add_subcommand("status", "task counts, agents and run state");
@@ -275,6 +278,8 @@ int main(int argc, char** argv) {
   swarm::cli::register_mail_commands(app, mc);
   swarm::cli::reservation_commands resc;
   swarm::cli::register_reservation_commands(app, resc);
+  swarm::cli::memory_commands memc;
+  swarm::cli::register_memory_commands(app, memc);
   swarm::cli::guard_commands guardc;
   swarm::cli::register_guard_commands(app, guardc);
 
@@ -355,6 +360,7 @@ int main(int argc, char** argv) {
   if (auto code = run_task_commands(tc)) return *code;
   if (auto code = run_mail_commands(mc)) return *code;
   if (auto code = run_reservation_commands(resc)) return *code;
+  if (auto code = run_memory_commands(memc)) return *code;
   if (auto code = run_guard_commands(guardc)) return *code;
   if (replay->parsed()) {
     auto r = swarm::verify_replay(rpf.db);

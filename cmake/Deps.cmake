@@ -18,3 +18,6 @@ find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS json)
 find_package(spdlog 1.10 REQUIRED)            # compiled spdlog::spdlog, external fmt
 find_package(CLI11 2 REQUIRED)
 pkg_check_modules(CMARK REQUIRED IMPORTED_TARGET libcmark)
+# The HTTP embedder; its .pc file also carries the CPPHTTPLIB_*_SUPPORT defines the
+# Debian library was built with, which must match in every file including httplib.h.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

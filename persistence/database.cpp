@@ -188,6 +188,31 @@ const std::vector<const char*>& migrations() {
     R"sql(
       ALTER TABLE tasks ADD COLUMN claim_token INTEGER NOT NULL DEFAULT 0;
     )sql",
+    // v8: memories (episodic, working, procedural) with their vectors (float32 little
+    // endian, with the embedder's name and dimension), full-text over content and tags,
+    // and the embedder the database uses.
+    R"sql(
+      CREATE TABLE memories(
+        num INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        type TEXT NOT NULL,
+        content TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        task TEXT NOT NULL,
+        importance REAL NOT NULL,
+        created_us INTEGER NOT NULL,
+        expires_us INTEGER NOT NULL,
+        access_count INTEGER NOT NULL,
+        last_access_us INTEGER NOT NULL,
+        embedder TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL);
+      CREATE INDEX memories_expiry ON memories(expires_us) WHERE expires_us > 0;
+      CREATE VIRTUAL TABLE memories_fts USING fts5(content, tags, tokenize='porter unicode61');
+      CREATE TABLE memory_settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    )sql",
   };
   return all;
 }
@@ -289,6 +314,7 @@ const std::vector<projection_table>& projection_tables() {
     {"messages", "seq"},   {"message_copies", "recipient, message"},
     {"mail_followers", "agent"},
     {"reservations", "id"}, {"leases", "name"},
+    {"memories", "num"},    {"memory_settings", "key"},
   };
   return tables;
 }

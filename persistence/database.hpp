@@ -20,7 +20,7 @@ class Database;
 
 namespace swarm::persistence {
 
-constexpr int current_schema_version = 7;
+constexpr int current_schema_version = 8;
 
 enum class sync_mode {
   normal, // WAL + synchronous=NORMAL: a commit survives a process crash (not power loss)

@@ -58,6 +58,12 @@ enum class event_kind : uint8_t {
   lease_acquired = 31,       // (JSON: name, holder, token, expires_us)
   lease_renewed = 32,        // (JSON: name, expires_us)
   lease_released = 33,       // (JSON: name, holder, by, reason); the token is kept
+  memory_added = 34,      // (JSON: the memory, embedder, dim, vector as base64 float32)
+  memory_forgotten = 35,  // (JSON: id, num, by, reason) forgotten or expired
+  memory_reinforced = 36, // (JSON: id, num, importance, tags) a procedural duplicate
+  memory_accessed = 37,   // (JSON: nums, at_us) returned by a search (counts + 1)
+  memory_reembedded = 38, // (JSON: num, embedder, dim, vector) the embedder changed
+  memory_embedder = 39,   // (JSON: spec, name, dim) the embedder the database uses
 };
 
 // "task.claimed"
@@ -103,6 +109,14 @@ std::string encode_body(const event& e);
 // Rebuilds an event from a journal row; errc::storage_error names the row on failure.
 expected<event> decode_event(std::string_view kind, int64_t ts_us, std::string_view body,
                              int64_t seq);
+
+// Vectors travel in events as base64 of their float32 values (little endian): compact,
+// and exact, so a replayed projection holds the same bytes.
+std::string encode_vector(const std::vector<float>& v);
+// errc::bad_request when the text is not base64 of whole floats.
+expected<std::vector<float>> decode_vector(std::string_view text);
+// The raw bytes of a base64 text (the BLOB stored in memories.vector); empty on error.
+std::string base64_bytes(std::string_view text);
 
 // Wall clock in unix µs.
 int64_t now_us();

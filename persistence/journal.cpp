@@ -97,12 +97,42 @@ void run(SQLite::Statement& q) {
   with_statement(q, [](SQLite::Statement& s) { s.exec(); });
 }
 
+// Bytes bound as a BLOB (a std::string binds as TEXT).
+struct blob {
+  std::string bytes;
+};
+
+template <class T>
+void bind_one(SQLite::Statement& q, int i, const T& v) {
+  q.bind(i, v);
+}
+
+void bind_one(SQLite::Statement& q, int i, const blob& b) {
+  q.bind(i, b.bytes.data(), static_cast<int>(b.bytes.size()));
+}
+
 // Binds `args` to parameters 1, 2, ... in order and runs the statement.
 template <class... Args>
 void run_with(SQLite::Statement& q, const Args&... args) {
   int i = 0;
-  (q.bind(++i, args), ...);
+  (bind_one(q, ++i, args), ...);
   run(q);
+}
+
+double real(const json::object& o, const char* name) {
+  auto* v = o.if_contains(name);
+  if (v == nullptr) return 0;
+  if (v->is_double()) return v->get_double();
+  if (v->is_int64()) return static_cast<double>(v->get_int64());
+  if (v->is_uint64()) return static_cast<double>(v->get_uint64());
+  return 0;
+}
+
+std::string space_joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v)
+    out += (out.empty() ? "" : " ") + x;
+  return out;
 }
 
 } // namespace
@@ -357,6 +387,48 @@ void journal::apply(const event& e, int64_t seq) {
   case event_kind::run_finished:
     run_with(sql("UPDATE runs SET finished_us = ?, outcome = ?, summary = ? WHERE id = ?"),
              e.ts_us, text(o, "outcome"), serialized("summary", "{}"), text(o, "run"));
+    break;
+  case event_kind::memory_added:
+    run_with(sql("INSERT OR REPLACE INTO memories(num, id, kind, type, content, tags, agent,"
+                 " task, importance, created_us, expires_us, access_count, last_access_us,"
+                 " embedder, dim, vector) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?,"
+                 " ?)"),
+             number(o, "num"), text(o, "id"), text(o, "kind"), text(o, "type"),
+             text(o, "content"), serialized("tags", "[]"), text(o, "agent"), text(o, "task"),
+             real(o, "importance"), e.ts_us, number(o, "expires_us"), text(o, "embedder"),
+             number(o, "dim"), blob{base64_bytes(text(o, "vector"))});
+    run_with(sql("DELETE FROM memories_fts WHERE rowid = ?"), number(o, "num"));
+    run_with(sql("INSERT INTO memories_fts(rowid, content, tags) VALUES(?, ?, ?)"),
+             number(o, "num"), text(o, "content"), space_joined(strings_of(o, "tags")));
+    break;
+  case event_kind::memory_forgotten:
+    run_with(sql("DELETE FROM memories WHERE num = ?"), number(o, "num"));
+    run_with(sql("DELETE FROM memories_fts WHERE rowid = ?"), number(o, "num"));
+    break;
+  case event_kind::memory_reinforced:
+    run_with(sql("UPDATE memories SET importance = ?, tags = ? WHERE num = ?"),
+             real(o, "importance"), serialized("tags", "[]"), number(o, "num"));
+    run_with(sql("UPDATE memories_fts SET tags = ? WHERE rowid = ?"),
+             space_joined(strings_of(o, "tags")), number(o, "num"));
+    break;
+  case event_kind::memory_accessed: {
+    auto* nums = o.if_contains("nums");
+    if (nums == nullptr || !nums->is_array()) break;
+    for (const auto& n : nums->get_array())
+      if (n.is_int64() || n.is_uint64())
+        run_with(sql("UPDATE memories SET access_count = access_count + 1,"
+                     " last_access_us = ? WHERE num = ?"),
+                 e.ts_us, n.is_int64() ? n.get_int64() : static_cast<int64_t>(n.get_uint64()));
+    break;
+  }
+  case event_kind::memory_reembedded:
+    run_with(sql("UPDATE memories SET embedder = ?, dim = ?, vector = ? WHERE num = ?"),
+             text(o, "embedder"), number(o, "dim"), blob{base64_bytes(text(o, "vector"))},
+             number(o, "num"));
+    break;
+  case event_kind::memory_embedder:
+    run_with(sql("INSERT OR REPLACE INTO memory_settings(key, value) VALUES('embedder', ?)"),
+             json::serialize(o));
     break;
   default:
     break; // task kinds are handled above by body type

@@ -1,5 +1,6 @@
 #include "actors/agent/agent.hpp"
 
+#include "harness/learnings.hpp"
 #include "harness/prompt.hpp"
 
 #include <boost/json.hpp>
@@ -306,7 +307,86 @@ void reserve_then_start(self_ptr self, claim_result claimed) {
           });
 }
 
+void launch_attempt(self_ptr self, claim_result& claimed, std::vector<std::string> conflicts,
+                    std::vector<std::string> memories);
+
+// "[agent_learning] Run ctest -L slow before pushing (bob, task sw-1a2b.3, mem-12)"
+std::string memory_line(const memory_hit& h) {
+  const auto& m = h.m;
+  std::string line = "[" + m.type + "] " + m.content + " (";
+  if (!m.agent.empty()) line += m.agent + ", ";
+  if (!m.task.empty()) line += "task " + m.task + ", ";
+  return line + m.id + ")";
+}
+
+// Recalls the memories most relevant to the task (title, description, files), then
+// launches. A memory failure costs the prompt its memories, never the attempt.
 void start_attempt(self_ptr self, claim_result& claimed, std::vector<std::string> conflicts) {
+  auto& cfg = self->state.cfg;
+  if (!cfg.memory || cfg.memory_k == 0) {
+    launch_attempt(self, claimed, std::move(conflicts), {});
+    return;
+  }
+  const auto& spec = claimed.t.spec;
+  memory_query q;
+  q.text = spec.title + "\n" + spec.description;
+  for (const auto& f : spec.files)
+    q.text += "\n" + f;
+  q.k = cfg.memory_k;
+  self->request(cfg.memory, report_timeout, recall_atom_v, std::move(q))
+    .then(
+      [self, claimed, conflicts](std::vector<memory_hit>& hits) mutable {
+        std::vector<std::string> lines;
+        for (const auto& h : hits)
+          lines.push_back(memory_line(h));
+        launch_attempt(self, claimed, std::move(conflicts), std::move(lines));
+      },
+      [self, claimed, conflicts](caf::error& err) mutable {
+        spdlog::warn("agent {}: no memories for {}: {}", name_of(self), claimed.t.spec.id,
+                     from_caf(err).to_string());
+        launch_attempt(self, claimed, std::move(conflicts), {});
+      });
+}
+
+// Keeps what an attempt taught: its outcome (episodic) and the model's learnings
+// (procedural, de-duplicated by the store). Fire and forget: the report does not wait.
+void remember_attempt(self_ptr self, const task& t, const harness::model_outcome& outcome,
+                      const std::string& failure, const std::string& output) {
+  auto& cfg = self->state.cfg;
+  if (!cfg.memory) return;
+  std::vector<memory_draft> drafts;
+  memory_draft episode;
+  episode.type = "episodic";
+  episode.agent = name_of(self);
+  episode.task = t.spec.id;
+  episode.tags = {outcome.success ? "completed" : "failed"};
+  episode.content = "Task " + t.spec.id + " \"" + t.spec.title + "\" " +
+                    (outcome.success ? "completed" : "failed (" + failure + ")") +
+                    " by " + name_of(self) + " on attempt " + std::to_string(t.attempts) +
+                    ": " + (outcome.success ? outcome.summary : outcome.reason);
+  // A failure is worth more to the next attempt than a success.
+  episode.importance = outcome.success ? 0.5 : 0.7;
+  drafts.push_back(std::move(episode));
+  for (auto& l : harness::extract_learnings(output)) {
+    memory_draft d;
+    d.type = "agent_learning";
+    d.agent = name_of(self);
+    d.task = t.spec.id;
+    d.content = std::move(l);
+    d.importance = 0.7;
+    drafts.push_back(std::move(d));
+  }
+  for (auto& d : drafts)
+    self->request(cfg.memory, report_timeout, remember_atom_v, std::move(d))
+      .then([](memory_added&) {},
+            [self, id = t.spec.id](caf::error& err) {
+              spdlog::warn("agent {}: could not remember {}: {}", name_of(self), id,
+                           from_caf(err).to_string());
+            });
+}
+
+void launch_attempt(self_ptr self, claim_result& claimed, std::vector<std::string> conflicts,
+                    std::vector<std::string> memories) {
   auto& cfg = self->state.cfg;
   const task& t = claimed.t;
   harness::prompt_context ctx;
@@ -318,7 +398,7 @@ void start_attempt(self_ptr self, claim_result& claimed, std::vector<std::string
   ctx.dependencies = std::move(claimed.dependencies);
   ctx.inbox = take_unread_mail(self);
   ctx.reservation_conflicts = std::move(conflicts);
-  // The memory capability fills ctx.memories here.
+  ctx.memories = std::move(memories);
 
   harness::model_run run;
   run.agent = name_of(self);
@@ -442,10 +522,11 @@ void on_run_done(self_ptr self, const harness::process_result& r) {
   ex.signal = r.signal;
   ex.timed_out = r.timed_out;
   auto dir = fs::path{attempt.run.run_dir};
-  auto outcome = st.cfg.adapter->judge(attempt.run, ex,
-                                       tail_of((dir / "stdout").string(), judged_tail_bytes),
+  auto out_tail = tail_of((dir / "stdout").string(), judged_tail_bytes);
+  auto outcome = st.cfg.adapter->judge(attempt.run, ex, out_tail,
                                        tail_of((dir / "stderr").string(), judged_tail_bytes));
   const auto kind = outcome.success ? std::string{} : failure_kind(outcome);
+  remember_attempt(self, attempt.t, outcome, kind, out_tail);
   journal(self, event_kind::model_finished,
           boost::json::object{{"task", attempt.t.spec.id},
                               {"attempt", attempt.t.attempts},

@@ -17,6 +17,7 @@
 
 #include "actors/coordinator/coordinator.hpp"
 #include "actors/mail_router/mail_router.hpp"
+#include "actors/memory/memory_store.hpp"
 #include "actors/reservations/registry.hpp"
 #include "actors/task_queue/task_queue.hpp"
 #include "harness/model_adapter.hpp"
@@ -49,6 +50,10 @@ struct agent_config {
   persistence::persistence_actor persistence; // model.started / model.finished
   mail_router_actor mail; // unread mail goes into prompts; may be null
   registry_actor registry; // reserves each task's declared files; may be null
+  // Recalls memories relevant to each task into its prompt, and keeps what each run
+  // taught (its outcome, the model's LEARNINGS); may be null.
+  memory_actor memory;
+  uint32_t memory_k = 5; // memories per prompt
   std::string workdir;  // absolute: the model's working directory
   std::string runs_dir; // absolute: .swarm/runs
   // Added to every model's environment (SWARM_DB, SWARM_SOCKET).

@@ -100,5 +100,7 @@ using handler_table = std::map<std::string, handler>;
 handler_table with_mail_handlers(handler_table table);
 // The table plus the reservation.* and lease.* handlers (reservation_commands.cpp).
 handler_table with_reservation_handlers(handler_table table);
+// The table plus the memory.* handlers (memory_commands.cpp).
+handler_table with_memory_handlers(handler_table table);
 
 } // namespace swarm

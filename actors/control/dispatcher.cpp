@@ -62,7 +62,7 @@ int priority_arg(const args_reader& a) {
 }
 
 const std::map<std::string, handler>& handlers() {
-  static const std::map<std::string, handler> table = with_reservation_handlers(with_mail_handlers({
+  static const std::map<std::string, handler> table = with_memory_handlers(with_reservation_handlers(with_mail_handlers({
     {"ping", [](engine& e, const args_reader&) -> json::value {
        auto s = value_or_throw(e.status());
        return json::object{{"pong", true}, {"session", s.session}};
@@ -248,7 +248,7 @@ const std::map<std::string, handler>& handlers() {
     {"dep.rm", [](engine& e, const args_reader& a) -> json::value {
        return changed(e.remove_dependency(*a.text("task", true), *a.text("on", true)));
      }},
-  }));
+  })));
   return table;
 }
 

@@ -7,18 +7,86 @@
 #define NO_MANUAL_VECTORIZATION
 #endif
 #include <hnswlib/hnswlib.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <system_error>
+#include <thread>
 #include <unordered_set>
 
 namespace swarm::memory {
 
+namespace {
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(NO_MANUAL_VECTORIZATION)
+#define SWARM_RUNTIME_AVX2 1
+// 1 - <a, b> with 8-wide fused multiply-adds; compiled for AVX2+FMA whatever the
+// build's -march, and called only after the CPU was asked (space below).
+__attribute__((target("avx2,fma"))) float
+inner_product_distance_avx2(const void* av, const void* bv, const void* dim) {
+  const float* a = static_cast<const float*>(av);
+  const float* b = static_cast<const float*>(bv);
+  const size_t n = *static_cast<const size_t*>(dim);
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+  }
+  for (; i + 8 <= n; i += 8)
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+  s0 = _mm256_add_ps(s0, s1);
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  float sum = _mm_cvtss_f32(s);
+  for (; i < n; ++i)
+    sum += a[i] * b[i];
+  return 1.0f - sum;
+}
+#endif
+
+// hnswlib's inner-product space, but with the distance picked at run time: hnswlib
+// 0.6.2 picks at compile time, so a build for the x86-64 baseline gets its 4-wide SSE
+// loop even on a CPU with AVX2 (about half the distance throughput).
+class inner_product_space final : public hnswlib::SpaceInterface<float> {
+public:
+  explicit inner_product_space(size_t dimension)
+      : fallback_(dimension), dimension_(dimension),
+        distance_(fallback_.get_dist_func()) {
+#ifdef SWARM_RUNTIME_AVX2
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      distance_ = inner_product_distance_avx2;
+#endif
+  }
+  size_t get_data_size() override {
+    return dimension_ * sizeof(float);
+  }
+  hnswlib::DISTFUNC<float> get_dist_func() override {
+    return distance_;
+  }
+  void* get_dist_func_param() override {
+    return &dimension_;
+  }
+
+private:
+  hnswlib::InnerProductSpace fallback_;
+  size_t dimension_;
+  hnswlib::DISTFUNC<float> distance_;
+};
+
+} // namespace
+
 struct vector_index::impl {
   explicit impl(size_t dimension) : space(dimension) {}
-  hnswlib::InnerProductSpace space;
+  inner_product_space space;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
   std::unordered_set<uint64_t> live;
 };
@@ -54,6 +122,69 @@ expected<void> vector_index::upsert(uint64_t label, const std::vector<float>& v)
   }
 }
 
+expected<void> vector_index::bulk_insert(const std::vector<uint64_t>& labels,
+                                         const std::vector<std::vector<float>>& vectors,
+                                         size_t threads) {
+  const size_t n = std::min(labels.size(), vectors.size());
+  auto& h = *impl_->hnsw;
+  size_t fresh = 0;
+  {
+    std::unordered_set<uint64_t> seen;
+    seen.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      if (vectors[i].size() != dimension_)
+        return make_error(errc::bad_request,
+                          "a vector of dimension " + std::to_string(vectors[i].size()) +
+                              " for an index of dimension " + std::to_string(dimension_));
+      if (!seen.insert(labels[i]).second)
+        return make_error(errc::bad_request,
+                          "label " + std::to_string(labels[i]) + " given twice");
+      fresh += h.label_lookup_.count(static_cast<hnswlib::labeltype>(labels[i])) == 0;
+    }
+  }
+  std::vector<char> done(n, 0); // written by one worker per point, read after join
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex error_guard;
+  std::string error;
+  auto work = [&] {
+    for (size_t i = next++; i < n && !failed; i = next++) {
+      try {
+        h.addPoint(vectors[i].data(), static_cast<hnswlib::labeltype>(labels[i]));
+        done[i] = 1;
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(error_guard);
+        if (!failed.exchange(true)) error = e.what();
+      }
+    }
+  };
+  try {
+    if (h.cur_element_count + fresh > h.max_elements_)
+      h.resizeIndex(std::max(h.max_elements_ * 2, h.cur_element_count + fresh));
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, std::string{"vector index: "} + e.what());
+  }
+  {
+    // hnswlib draws each node's level from one unguarded generator, so concurrent
+    // inserts may draw the same level twice: harmless (hnswlib's own Python binding
+    // inserts this way), the levels stay geometric.
+    std::vector<std::thread> workers;
+    try {
+      for (size_t t = 1; t < std::min(std::max<size_t>(threads, 1), n); ++t)
+        workers.emplace_back(work);
+    } catch (const std::system_error&) {
+      // Fewer threads than asked: the ones started and this one do the work.
+    }
+    work();
+    for (auto& w : workers)
+      w.join();
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (done[i] && impl_->live.insert(labels[i]).second) ++live_;
+  if (failed) return make_error(errc::internal, "vector index: " + error);
+  return {};
+}
+
 bool vector_index::remove(uint64_t label) {
   if (impl_->live.erase(label) == 0) return false;
   impl_->hnsw->markDelete(static_cast<hnswlib::labeltype>(label));
@@ -65,12 +196,16 @@ bool vector_index::contains(uint64_t label) const {
   return impl_->live.count(label) > 0;
 }
 
+std::vector<uint64_t> vector_index::labels() const {
+  return {impl_->live.begin(), impl_->live.end()};
+}
+
 std::vector<std::pair<uint64_t, float>> vector_index::search(const std::vector<float>& q,
                                                              size_t k, size_t ef) const {
   std::vector<std::pair<uint64_t, float>> out;
   if (k == 0 || live_ == 0 || q.size() != dimension_) return out;
   auto& h = *impl_->hnsw;
-  h.setEf(std::max({k, ef == 0 ? size_t{64} : ef}));
+  h.setEf(std::max(k, ef == 0 ? default_ef : ef));
   auto found = h.searchKnn(q.data(), std::min(k, live_));
   out.resize(found.size());
   // A max-heap of distances (1 - cosine): fill from the back.

@@ -12,7 +12,9 @@
 // each declared file under the workdir (a glob becomes one concrete, deterministic name)
 // and prints one result line on stdout:
 //   {"type":"result","status":"success","task":"sw-1.2","summary":"...",
-//    "files_changed":["src/a.cpp"],"duration_ms":57}
+//    "files_changed":["src/a.cpp"],"learnings":["..."],"duration_ms":57}
+// ("learnings": what the harness keeps as procedural memory; one line per run that
+// changed files, naming them).
 // Bad usage, an unreadable prompt or a malformed task.json: a message on stderr, exit 2.
 //
 // Runs are reproducible: the random stream is seeded from --seed mixed with the task id
@@ -543,11 +545,20 @@ int run(const options& o) {
                (changed.size() == 1 ? " file" : " files") + " changed (" +
                std::to_string(created) + " created, " + std::to_string(edited) +
                " edited)";
+  // What a real agent would note for the next one: where the task's work lives.
+  json::array learnings;
+  if (!changed.empty()) {
+    std::string where;
+    for (const auto& c : changed)
+      where += (where.empty() ? "" : ", ") + std::string{c.as_string()};
+    learnings.emplace_back("Work on \"" + one_line(t.title) + "\" touches " + where);
+  }
   json::object result{{"type", "result"},
                       {"status", "success"},
                       {"task", t.id},
                       {"summary", summary},
                       {"files_changed", std::move(changed)},
+                      {"learnings", std::move(learnings)},
                       {"duration_ms", work_ms}};
   std::cout << json::serialize(result) << std::endl;
   return 0;

@@ -249,6 +249,21 @@ public:
                                 uint64_t token = 0, bool force = false);
   expected<std::vector<lease>> leases(bool include_free = false);
 
+  // ---- memory (see memory in swarm/types.hpp)
+
+  // Stores a memory, answered after commit. A procedural memory the same as (or very
+  // close to) one of the same type reinforces that one instead (deduplicated = true).
+  // errc::bad_request names the bad field.
+  expected<memory_added> add_memory(const memory_draft& d);
+  // Vector, full-text or hybrid search (reciprocal-rank fusion) with filters; best
+  // score first. Expired working memories never come back.
+  expected<std::vector<memory_hit>> search_memories(const memory_query& q);
+  // Forgets a memory by id; answers with it. errc::not_found for an unknown id.
+  expected<memory_record> forget_memory(const std::string& id, const std::string& by = {});
+  // Memories passing q's filters (its text is ignored), newest first, at most q.k.
+  expected<std::vector<memory_record>> memories(const memory_query& q = {});
+  expected<memory_stats> memory_statistics();
+
   // Agents: every agent known to the database, live ones first.
   expected<std::vector<agent_status>> agents();
   // An agent that lives outside the engine (a person, a hand-started agent) joins;

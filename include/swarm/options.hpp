@@ -38,6 +38,19 @@ struct options {
   bool inspect_only = false;
   // Control socket path; empty means "<db directory>/control.sock".
   std::string control_socket;
+  // How memories are embedded. Empty: the embedder the database already uses (the
+  // built-in one for a new database). Otherwise one of
+  //   "builtin" | "builtin:<dimension>"  offline feature hashing (the default, 384)
+  //   "command:<template>"               a command (no shell): text on stdin, a JSON
+  //                                      vector on stdout
+  //   "http://host:port/v1/embeddings"   an OpenAI-compatible endpoint (https too)
+  // The choice is stored in the database; choosing another embedder re-embeds every
+  // memory (journaled) before the first memory request is answered.
+  std::string embedder;
+  std::string embedder_model = "text-embedding-3-small"; // HTTP: the "model" sent
+  // HTTP: the environment variable holding the API key; empty: SWARM_EMBEDDER_API_KEY,
+  // then OPENAI_API_KEY. The key itself is never stored.
+  std::string embedder_key_env;
 
   // ---- performance
   // fsync every commit (survives power loss) instead of WAL's synchronous=NORMAL

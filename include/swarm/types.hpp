@@ -278,4 +278,80 @@ struct lease_grant {
   lease l;
 };
 
+// ---- memory
+
+// What agents learned, kept across tasks and sessions.
+//   kind   episodic   what happened (a task's outcome); permanent
+//          working    short-lived notes; expires (TTL, default 1 h)
+//          procedural how to do things (learnings); permanent, de-duplicated: adding
+//                     one close to an existing one of the same type reinforces that one
+//   type   the kind, or a free-form subtype (agent_learning, solution_pattern,
+//          codebase_knowledge, ...) of one of the kinds
+struct memory_record {
+  std::string id;   // "mem-<n>"
+  std::string kind; // episodic | working | procedural
+  std::string type; // the kind or a subtype
+  std::string content;
+  std::vector<std::string> tags;
+  std::string agent; // who stored it; may be empty
+  std::string task;  // the task it is about; may be empty
+  double importance = 0.5; // 0..1
+  int64_t created_us = 0;
+  int64_t expires_us = 0; // 0: never
+  uint64_t access_count = 0; // times returned by a search
+  int64_t last_access_us = 0;
+};
+
+struct memory_draft {
+  std::string type = "episodic"; // a kind, or a subtype (its kind below)
+  // The kind of a subtype; empty: procedural for agent_learning and solution_pattern,
+  // working when ttl_ms is set, episodic otherwise.
+  std::string kind;
+  std::string content;
+  std::vector<std::string> tags;
+  std::string agent;
+  std::string task;
+  double importance = 0.5;
+  int64_t ttl_ms = 0; // working memory only; 0: the default (1 h)
+};
+
+// The outcome of adding: the memory stored, or (procedural) the existing one it
+// reinforced.
+struct memory_added {
+  memory_record m;
+  bool deduplicated = false;
+};
+
+struct memory_query {
+  std::string text;
+  std::string mode = "hybrid"; // vector | text | hybrid
+  uint32_t k = 10;             // 1..1000
+  std::string type;            // a kind or a subtype; empty: any
+  std::string agent;
+  std::string task;
+  std::vector<std::string> tags; // every one must be present
+};
+
+// One search result. score = relevance x (0.70 + 0.20 x importance + 0.10 x recency);
+// see actors/memory/ranking.hpp.
+struct memory_hit {
+  memory_record m;
+  double score = 0;
+  double relevance = 0;  // 0..1
+  double similarity = 0; // the cosine similarity to the query (vector and hybrid)
+  uint32_t vector_rank = 0; // 1-based rank in the vector list; 0: not in it
+  uint32_t text_rank = 0;   // 1-based rank in the full-text list; 0: not in it
+};
+
+struct memory_stats {
+  uint64_t total = 0;
+  uint64_t episodic = 0, working = 0, procedural = 0;
+  std::string embedder;      // its name, as stored beside the vectors
+  uint64_t dimension = 0;
+  std::string index_path;    // the HNSW file next to the database
+  uint64_t index_size = 0;   // points in the index
+  std::string index_state;   // loaded | repaired | rebuilt | empty
+  uint64_t reembedded = 0;   // memories re-embedded when the embedder changed
+};
+
 } // namespace swarm

@@ -1,0 +1,84 @@
+#include "actors/memory/memory_search.hpp"
+
+#include "actors/memory/embedder.hpp"
+#include "actors/memory/ranking.hpp"
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+namespace swarm::memory {
+
+bool parse_search_mode(const std::string& text, search_mode& out) {
+  if (text == "vector") out = search_mode::vector;
+  else if (text == "text") out = search_mode::text;
+  else if (text == "hybrid") out = search_mode::hybrid;
+  else return false;
+  return true;
+}
+
+std::string fts_match(const std::string& query) {
+  std::string out;
+  std::set<std::string> seen;
+  for (auto& w : words_of(query)) {
+    if (!seen.insert(w).second) continue;
+    // words_of keeps only letters, digits and UTF-8 bytes: nothing to escape inside
+    // the quotes.
+    out += (out.empty() ? "\"" : " OR \"") + w + "\"";
+    if (seen.size() >= 64) break; // a query is a question, not a document
+  }
+  return out;
+}
+
+std::vector<scored_hit> rank_candidates(
+    search_mode mode, const std::vector<std::pair<uint64_t, float>>& vector,
+    const std::vector<std::pair<uint64_t, double>>& text,
+    const std::function<candidate_facts(uint64_t)>& facts, size_t k) {
+  std::unordered_map<uint64_t, scored_hit> hits;
+  auto hit = [&](uint64_t num) -> scored_hit& {
+    auto& h = hits[num];
+    h.num = num;
+    return h;
+  };
+  if (mode != search_mode::text)
+    for (size_t i = 0; i < vector.size(); ++i) {
+      auto& h = hit(vector[i].first);
+      h.vector_rank = static_cast<uint32_t>(i + 1);
+      h.similarity = vector[i].second;
+    }
+  if (mode != search_mode::vector)
+    for (size_t i = 0; i < text.size(); ++i)
+      hit(text[i].first).text_rank = static_cast<uint32_t>(i + 1);
+
+  // The raw relevance of each mode, then normalised by the best.
+  double best = 0;
+  for (auto& [num, h] : hits) {
+    double raw = 0;
+    if (mode == search_mode::vector) {
+      raw = std::max(0.0, h.similarity);
+    } else if (mode == search_mode::text) {
+      raw = h.text_rank > 0 ? -text[h.text_rank - 1].second : 0;
+    } else {
+      if (h.vector_rank > 0) raw += 1.0 / static_cast<double>(rrf_k + h.vector_rank);
+      if (h.text_rank > 0) raw += 1.0 / static_cast<double>(rrf_k + h.text_rank);
+    }
+    h.relevance = std::max(0.0, raw);
+    best = std::max(best, h.relevance);
+  }
+  std::vector<scored_hit> out;
+  out.reserve(hits.size());
+  for (auto& [num, h] : hits) {
+    h.relevance = best > 0 ? h.relevance / best : 0;
+    auto f = facts(num);
+    h.score = memory_score(static_cast<float>(h.relevance), static_cast<float>(f.importance),
+                           f.age_us);
+    out.push_back(h);
+  }
+  std::sort(out.begin(), out.end(), [](const scored_hit& a, const scored_hit& b) {
+    return a.score != b.score ? a.score > b.score : a.num < b.num;
+  });
+  if (out.size() > k) out.resize(k);
+  return out;
+}
+
+} // namespace swarm::memory

@@ -1,0 +1,656 @@
+#include "actors/memory/memory_store.hpp"
+
+#include "actors/journal_health.hpp"
+#include "actors/memory/embedder.hpp"
+#include "actors/memory/external_embedder.hpp"
+#include "actors/memory/memory_book.hpp"
+#include "actors/memory/memory_search.hpp"
+#include "actors/memory/vector_index.hpp"
+#include "persistence/database.hpp"
+#include "persistence/memory_reader.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+
+namespace swarm {
+
+namespace {
+
+using persistence::event_kind;
+using persistence::now_us;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+constexpr auto commit_timeout = std::chrono::minutes(5);
+// A procedural memory this close (cosine) to one of the same type is the same learning.
+constexpr float duplicate_similarity = 0.92f;
+// A vector candidate less similar than this is noise (texts sharing no word), not a
+// weak match: it would only dilute the fusion.
+constexpr float min_similarity = 0.05f;
+// Re-embedding journals in batches of this many memories.
+constexpr size_t reembed_batch = 256;
+
+struct memory_store_state {
+  memory_store_config cfg;
+  persistence::persistence_actor persistence;
+  journal_health health;
+  bool loaded = false;
+  std::optional<error> load_error; // the store cannot serve: every request gets this
+  memory::memory_book book;
+  std::unique_ptr<memory::embedder> emb;
+  std::unique_ptr<memory::vector_index> index;
+  std::unique_ptr<SQLite::Database> db; // read-only: full-text search and vectors
+  std::string index_state = "empty";
+  uint64_t reembedded = 0;
+  uint64_t unsaved = 0; // index changes since the last save
+  int64_t last_save_us = 0;
+  std::vector<uint64_t> accessed; // search hits not yet journaled
+
+  static inline const char* name = "memory-store";
+};
+
+using self_ptr = memory_actor::stateful_pointer<memory_store_state>;
+
+std::string meta_path(const std::string& index_path) { return index_path + ".meta"; }
+
+json::array to_json(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v)
+    a.emplace_back(s);
+  return a;
+}
+
+std::string memory_id(uint64_t num) { return "mem-" + std::to_string(num); }
+
+// ---- journal
+
+// Journals and waits: for loading, before any request is answered.
+expected<void> commit_now(self_ptr self, std::vector<persistence::event> events) {
+  if (events.empty()) return {};
+  caf::scoped_actor waiter{self->system()};
+  expected<void> out;
+  waiter
+      ->request(self->state.persistence, commit_timeout, persistence::append_atom_v,
+                persistence::event_batch{std::move(events)})
+      .receive([](int64_t) {}, [&](caf::error& err) { out = from_caf(err); });
+  return out;
+}
+
+// Journals, then runs `after` once committed; a failed write breaks the store.
+void commit(self_ptr self, std::vector<persistence::event> events, std::function<void()> after,
+            std::function<void(const caf::error&)> failed) {
+  self->request(self->state.persistence, commit_timeout, persistence::append_atom_v,
+                persistence::event_batch{std::move(events)})
+      .then([on_commit = std::move(after)](int64_t) { on_commit(); },
+            [self, on_error = std::move(failed)](caf::error& err) {
+              self->state.health.mark_broken("memory store", err);
+              on_error(err);
+            });
+}
+
+persistence::event added_event(uint64_t num, const memory_record& m, const memory::embedder& emb,
+                               const std::vector<float>& v) {
+  return persistence::make_event(event_kind::memory_added,
+                                 json::object{{"num", num},
+                                              {"id", m.id},
+                                              {"kind", m.kind},
+                                              {"type", m.type},
+                                              {"content", m.content},
+                                              {"tags", to_json(m.tags)},
+                                              {"agent", m.agent},
+                                              {"task", m.task},
+                                              {"importance", m.importance},
+                                              {"expires_us", m.expires_us},
+                                              {"embedder", emb.name()},
+                                              {"dim", emb.dimension()},
+                                              {"vector", persistence::encode_vector(v)}},
+                                 m.created_us);
+}
+
+persistence::event forgotten_event(uint64_t num, const memory_record& m, const std::string& by,
+                                   const std::string& reason, int64_t now) {
+  return persistence::make_event(
+      event_kind::memory_forgotten,
+      json::object{{"id", m.id}, {"num", num}, {"by", by}, {"reason", reason}}, now);
+}
+
+// ---- the index file
+
+struct index_meta {
+  std::string embedder;
+  uint64_t dim = 0;
+};
+
+std::optional<index_meta> read_meta(const std::string& path) {
+  std::ifstream in{meta_path(path)};
+  if (!in) return std::nullopt;
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  json::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  auto& o = v.get_object();
+  auto* e = o.if_contains("embedder");
+  auto* d = o.if_contains("dim");
+  if (e == nullptr || !e->is_string() || d == nullptr || !d->is_int64()) return std::nullopt;
+  return index_meta{std::string{e->get_string()}, static_cast<uint64_t>(d->get_int64())};
+}
+
+expected<void> save_index(self_ptr self) {
+  auto& st = self->state;
+  const auto path = memory_index_path(st.cfg.db_path);
+  if (auto r = st.index->save(path); !r) return r;
+  const auto tmp = meta_path(path) + ".tmp";
+  {
+    std::ofstream out{tmp, std::ios::trunc};
+    out << json::serialize(json::object{{"embedder", st.emb->name()},
+                                        {"dim", static_cast<int64_t>(st.emb->dimension())},
+                                        {"points", st.index->size()}});
+    if (!out)
+      return make_error(errc::io_error, "cannot write " + tmp);
+  }
+  std::error_code ec;
+  fs::rename(tmp, meta_path(path), ec);
+  if (ec) return make_error(errc::io_error, "cannot write " + meta_path(path) + ": " + ec.message());
+  st.unsaved = 0;
+  st.last_save_us = now_us();
+  return {};
+}
+
+// Adds the stored vectors of `wanted` (all when null) to the index.
+expected<uint64_t> index_stored_vectors(self_ptr self, const std::set<uint64_t>* wanted) {
+  auto& st = self->state;
+  uint64_t skipped = 0, added = 0;
+  std::vector<uint64_t> labels;
+  std::vector<std::vector<float>> vectors;
+  std::optional<error> bad;
+  auto flush = [&] {
+    if (labels.empty()) return;
+    if (auto r = st.index->bulk_insert(labels, vectors); !r && !bad) bad = r.err();
+    added += labels.size();
+    labels.clear();
+    vectors.clear();
+  };
+  auto r = persistence::for_each_memory_vector(
+      *st.db, st.emb->name(),
+      [&](uint64_t num, std::vector<float> v) {
+        if (st.book.get(num) == nullptr) return; // expired or forgotten meanwhile
+        if (wanted != nullptr && wanted->count(num) == 0) return;
+        if (v.size() != st.emb->dimension()) return;
+        labels.push_back(num);
+        vectors.push_back(std::move(v));
+        if (labels.size() >= 4096) flush();
+      },
+      skipped);
+  flush();
+  if (!r) return r.err();
+  if (bad) return *bad;
+  return added;
+}
+
+// Loads the saved index and repairs it, or rebuilds it from the stored vectors.
+expected<void> open_index(self_ptr self, bool vectors_changed) {
+  auto& st = self->state;
+  const auto path = memory_index_path(st.cfg.db_path);
+  const size_t dim = st.emb->dimension();
+  auto meta = read_meta(path);
+  if (!vectors_changed && meta && meta->embedder == st.emb->name() && meta->dim == dim) {
+    auto loaded = memory::vector_index::load(path, dim);
+    if (loaded) {
+      st.index = std::move(*loaded);
+      std::set<uint64_t> missing;
+      for (const auto& [num, m] : st.book.all())
+        if (!st.index->contains(num)) missing.insert(num);
+      uint64_t removed = 0;
+      for (auto label : st.index->labels())
+        if (st.book.get(label) == nullptr) {
+          st.index->remove(label);
+          ++removed;
+        }
+      if (missing.empty() && removed == 0) {
+        st.index_state = "loaded";
+        return {};
+      }
+      auto added = index_stored_vectors(self, &missing);
+      if (!added) return added.err();
+      spdlog::info("memory index {} repaired: {} point(s) added, {} removed", path, *added,
+                   removed);
+      st.index_state = "repaired";
+      st.unsaved = *added + removed;
+      return {};
+    }
+    if (loaded.err().code != errc::not_found)
+      spdlog::warn("memory index {} unreadable ({}); rebuilding it", path,
+                   loaded.err().message);
+  }
+  st.index = std::make_unique<memory::vector_index>(dim, std::max<size_t>(1024, st.book.size()));
+  if (st.book.size() == 0) {
+    st.index_state = "empty";
+    return {};
+  }
+  auto added = index_stored_vectors(self, nullptr);
+  if (!added) return added.err();
+  spdlog::info("memory index {} rebuilt from the database: {} point(s)", path, *added);
+  st.index_state = "rebuilt";
+  st.unsaved = *added;
+  return {};
+}
+
+// ---- loading
+
+struct embedder_choice {
+  std::string spec, model, key_env;
+};
+
+expected<std::unique_ptr<memory::embedder>> build_embedder(const embedder_choice& c) {
+  auto spec = memory::parse_embedder_spec(c.spec);
+  if (!spec) return spec.err();
+  spec->model = c.model;
+  spec->api_key_env = c.key_env;
+  return memory::make_embedder(*spec);
+}
+
+// The memories re-embedded by a new embedder, journaled in batches.
+expected<void> reembed(self_ptr self, const std::vector<persistence::stored_memory>& stored) {
+  auto& st = self->state;
+  std::vector<persistence::event> batch;
+  const int64_t now = now_us();
+  for (const auto& s : stored) {
+    if (s.embedder == st.emb->name() && s.dim == st.emb->dimension()) continue;
+    if (st.book.get(s.num) == nullptr) continue;
+    auto v = st.emb->embed(s.m.content);
+    if (!v)
+      return make_error(v.err().code, "re-embedding " + s.m.id + " with " + st.emb->name() +
+                                          ": " + v.err().message);
+    batch.push_back(persistence::make_event(
+        event_kind::memory_reembedded,
+        json::object{{"id", s.m.id},
+                     {"num", s.num},
+                     {"embedder", st.emb->name()},
+                     {"dim", st.emb->dimension()},
+                     {"vector", persistence::encode_vector(*v)}},
+        now));
+    ++st.reembedded;
+    if (batch.size() >= reembed_batch) {
+      if (auto r = commit_now(self, std::move(batch)); !r) return r;
+      batch.clear();
+    }
+  }
+  return commit_now(self, std::move(batch));
+}
+
+expected<void> load(self_ptr self) {
+  auto& st = self->state;
+  auto db = persistence::open_database_readonly(st.cfg.db_path);
+  if (!db) return db.err();
+  st.db = std::move(*db);
+  auto stored = persistence::read_memories(*st.db);
+  if (!stored) return stored.err();
+  for (const auto& s : *stored)
+    st.book.add(s.num, s.m);
+
+  auto setting = persistence::read_memory_embedder(*st.db);
+  if (!setting) return setting.err();
+  embedder_choice chosen{"builtin", "", ""};
+  std::optional<json::object> stored_choice;
+  if (*setting) {
+    json::error_code ec;
+    auto v = json::parse(**setting, ec);
+    if (!ec && v.is_object()) stored_choice = v.get_object();
+  }
+  auto field = [](const json::object& o, const char* name) {
+    auto* v = o.if_contains(name);
+    return v != nullptr && v->is_string() ? std::string{v->get_string()} : std::string{};
+  };
+  if (!st.cfg.embedder.empty())
+    chosen = {st.cfg.embedder, st.cfg.embedder_model, st.cfg.embedder_key_env};
+  else if (stored_choice)
+    chosen = {field(*stored_choice, "spec"), field(*stored_choice, "model"),
+              field(*stored_choice, "key_env")};
+  auto emb = build_embedder(chosen);
+  if (!emb)
+    return make_error(emb.err().code, "the memory embedder '" + chosen.spec +
+                                          "' is not usable: " + emb.err().message);
+  st.emb = std::move(*emb);
+
+  const bool same_choice = stored_choice && field(*stored_choice, "name") == st.emb->name();
+  bool vectors_changed = false;
+  if (!same_choice) {
+    const bool any_other = std::any_of(stored->begin(), stored->end(), [&](const auto& s) {
+      return s.embedder != st.emb->name() || s.dim != st.emb->dimension();
+    });
+    if (st.cfg.read_only) {
+      if (any_other)
+        return make_error(errc::invalid_state,
+                          "the memories are embedded by another embedder than " +
+                              st.emb->name() +
+                              "; open the engine writable (without inspect) to re-embed");
+    } else {
+      json::object o{{"spec", chosen.spec},
+                     {"model", chosen.model},
+                     {"key_env", chosen.key_env},
+                     {"name", st.emb->name()},
+                     {"dim", st.emb->dimension()}};
+      if (auto r = commit_now(self, {persistence::make_event(event_kind::memory_embedder,
+                                                             std::move(o), now_us())});
+          !r)
+        return r;
+      if (any_other) {
+        spdlog::info("memory embedder is now {}: re-embedding the stored memories",
+                     st.emb->name());
+        if (auto r = reembed(self, *stored); !r) return r;
+        vectors_changed = true;
+      }
+    }
+  }
+  if (auto r = open_index(self, vectors_changed); !r) return r;
+  if (st.unsaved > 0 && !st.cfg.read_only)
+    if (auto r = save_index(self); !r)
+      spdlog::warn("memory index not saved: {}", r.err().message);
+  st.last_save_us = now_us();
+  return {};
+}
+
+void sweep(self_ptr self);
+
+// Loads on first use (and sweeps what expired meanwhile); the error (kept) when the
+// store cannot serve.
+caf::error ready(self_ptr self) {
+  auto& st = self->state;
+  if (!st.loaded) {
+    st.loaded = true;
+    if (auto r = load(self); !r) {
+      st.load_error = r.err();
+      spdlog::error("memory store: {}", r.err().message);
+    } else {
+      sweep(self);
+      self->delayed_send(self, std::chrono::microseconds(st.cfg.tick_interval_us), tick_atom_v);
+    }
+  }
+  if (st.load_error) return to_caf(*st.load_error);
+  return {};
+}
+
+// ---- requests
+
+caf::result<memory_added> on_remember(self_ptr self, memory_draft d) {
+  auto& st = self->state;
+  if (auto err = st.health.refusal()) return err;
+  const int64_t now = now_us();
+  auto r = memory::resolve(d, now);
+  if (!r) return to_caf(r.err());
+  if (auto err = ready(self)) return err;
+  auto v = st.emb->embed(d.content);
+  if (!v) return to_caf(v.err().code, "embedding the memory: " + v.err().message);
+
+  if (r->kind == "procedural") {
+    uint64_t same = st.book.same_learning(d.type, memory::normal_form(d.content));
+    if (same == 0)
+      for (const auto& [label, sim] : st.index->search(*v, 8)) {
+        const memory_record* m = st.book.get(label);
+        if (sim < duplicate_similarity) break;
+        if (m != nullptr && m->kind == "procedural" && m->type == d.type) {
+          same = label;
+          break;
+        }
+      }
+    if (same != 0) {
+      memory_record& m = *st.book.get(same);
+      m.importance = std::max(m.importance, d.importance);
+      for (const auto& t : d.tags)
+        if (std::find(m.tags.begin(), m.tags.end(), t) == m.tags.end()) m.tags.push_back(t);
+      auto e = persistence::make_event(event_kind::memory_reinforced,
+                                       json::object{{"id", m.id},
+                                                    {"num", same},
+                                                    {"importance", m.importance},
+                                                    {"tags", to_json(m.tags)}},
+                                       now);
+      auto rp = self->make_response_promise<memory_added>();
+      commit(
+          self, {std::move(e)}, [rp, m]() mutable { rp.deliver(memory_added{m, true}); },
+          [rp](const caf::error& err) mutable { rp.deliver(err); });
+      return rp;
+    }
+  }
+
+  const uint64_t num = st.book.take_number();
+  memory_record m;
+  m.id = memory_id(num);
+  m.kind = r->kind;
+  m.type = d.type;
+  m.content = std::move(d.content);
+  m.tags = std::move(d.tags);
+  m.agent = std::move(d.agent);
+  m.task = std::move(d.task);
+  m.importance = d.importance;
+  m.created_us = now;
+  m.expires_us = r->expires_us;
+  if (auto up = st.index->upsert(num, *v); !up) return to_caf(up.err());
+  ++st.unsaved;
+  auto e = added_event(num, m, *st.emb, *v);
+  st.book.add(num, m);
+  auto rp = self->make_response_promise<memory_added>();
+  commit(
+      self, {std::move(e)}, [rp, m]() mutable { rp.deliver(memory_added{m, false}); },
+      [rp](const caf::error& err) mutable { rp.deliver(err); });
+  return rp;
+}
+
+caf::result<std::vector<memory_hit>> on_recall(self_ptr self, const memory_query& q) {
+  auto& st = self->state;
+  memory::search_mode mode;
+  if (!memory::parse_search_mode(q.mode, mode))
+    return to_caf(errc::bad_request,
+                  "mode: '" + q.mode + "' is not a search mode; use vector, text or hybrid");
+  if (q.k < 1 || q.k > 1000)
+    return to_caf(errc::bad_request, "k: " + std::to_string(q.k) + " is out of range; use 1 to 1000");
+  if (q.text.find_first_not_of(" \t\r\n") == std::string::npos)
+    return to_caf(errc::bad_request, "query: nothing to search for");
+  if (auto err = ready(self)) return err;
+  const int64_t now = now_us();
+  const bool filtered = !q.type.empty() || !q.agent.empty() || !q.task.empty() || !q.tags.empty();
+  // Candidates per list: enough for fusion to matter, more when filters drop some.
+  const size_t want = std::max<size_t>(q.k * 3, 30);
+  auto keep = [&](uint64_t num) {
+    const memory_record* m = st.book.get(num);
+    return m != nullptr && memory::passes(*m, q, now);
+  };
+
+  std::vector<std::pair<uint64_t, float>> vec;
+  if (mode != memory::search_mode::text && st.index->size() > 0) {
+    auto qv = st.emb->embed(q.text);
+    if (!qv) return to_caf(qv.err().code, "embedding the query: " + qv.err().message);
+    // With filters the pool grows until enough pass them, the index is exhausted, or
+    // the pool reaches memories too dissimilar to count.
+    for (size_t pool = filtered ? want * 4 : want;; pool *= 4) {
+      vec.clear();
+      bool exhausted = !filtered || pool >= st.index->size();
+      for (const auto& [label, sim] : st.index->search(*qv, std::min(pool, st.index->size()))) {
+        if (sim <= min_similarity) {
+          exhausted = true;
+          break;
+        }
+        if (keep(label)) vec.emplace_back(label, sim);
+      }
+      if (vec.size() >= want || exhausted) break;
+    }
+    if (vec.size() > want) vec.resize(want);
+  }
+  std::vector<std::pair<uint64_t, double>> text;
+  if (mode != memory::search_mode::vector) {
+    auto match = memory::fts_match(q.text);
+    if (!match.empty()) {
+      for (size_t pool = filtered ? want * 4 : want;; pool *= 4) {
+        auto found = persistence::search_memory_text(*st.db, match, static_cast<uint32_t>(std::min<size_t>(pool, 1u << 30)));
+        if (!found) return to_caf(found.err());
+        text.clear();
+        for (const auto& [num, rank] : *found)
+          if (keep(num)) text.emplace_back(num, rank);
+        if (text.size() >= want || found->size() < pool) break;
+      }
+      if (text.size() > want) text.resize(want);
+    }
+  }
+  auto ranked = memory::rank_candidates(
+      mode, vec, text,
+      [&](uint64_t num) {
+        const memory_record* m = st.book.get(num);
+        return memory::candidate_facts{m->importance, now - m->created_us};
+      },
+      q.k);
+  std::vector<memory_hit> out;
+  out.reserve(ranked.size());
+  for (const auto& h : ranked) {
+    memory_record* m = st.book.get(h.num);
+    ++m->access_count;
+    m->last_access_us = now;
+    if (!st.cfg.read_only) st.accessed.push_back(h.num);
+    out.push_back(memory_hit{*m, h.score, h.relevance, h.similarity, h.vector_rank, h.text_rank});
+  }
+  return out;
+}
+
+caf::result<memory_record> on_forget(self_ptr self, const std::string& id, const std::string& by) {
+  auto& st = self->state;
+  if (auto err = st.health.refusal()) return err;
+  if (auto err = ready(self)) return err;
+  const uint64_t num = st.book.number_of(id);
+  if (num == 0)
+    return to_caf(errc::not_found, "no memory '" + id + "'; `swarm memory search` shows ids");
+  memory_record m;
+  st.book.remove(num, &m);
+  st.index->remove(num);
+  ++st.unsaved;
+  auto rp = self->make_response_promise<memory_record>();
+  commit(
+      self, {forgotten_event(num, m, by, "forgotten", now_us())},
+      [rp, m]() mutable { rp.deliver(m); },
+      [rp](const caf::error& err) mutable { rp.deliver(err); });
+  return rp;
+}
+
+caf::result<std::vector<memory_record>> on_list(self_ptr self, const memory_query& q) {
+  auto& st = self->state;
+  if (q.k < 1 || q.k > 1000)
+    return to_caf(errc::bad_request, "limit: " + std::to_string(q.k) + " is out of range; use 1 to 1000");
+  if (auto err = ready(self)) return err;
+  const int64_t now = now_us();
+  std::vector<memory_record> out;
+  const auto& all = st.book.all();
+  for (auto it = all.rbegin(); it != all.rend() && out.size() < q.k; ++it)
+    if (memory::passes(it->second, q, now)) out.push_back(it->second);
+  return out;
+}
+
+caf::result<memory_stats> on_stats(self_ptr self) {
+  auto& st = self->state;
+  if (auto err = ready(self)) return err;
+  memory_stats s;
+  const int64_t now = now_us();
+  for (const auto& [num, m] : st.book.all()) {
+    if (m.expires_us > 0 && m.expires_us <= now) continue;
+    ++s.total;
+    if (m.kind == "episodic") ++s.episodic;
+    else if (m.kind == "working") ++s.working;
+    else ++s.procedural;
+  }
+  s.embedder = st.emb->name();
+  s.dimension = st.emb->dimension();
+  s.index_path = memory_index_path(st.cfg.db_path);
+  s.index_size = st.index->size();
+  s.index_state = st.index_state;
+  s.reembedded = st.reembedded;
+  return s;
+}
+
+// The search hits not yet journaled, as one memory.accessed event.
+std::optional<persistence::event> take_accessed(self_ptr self, int64_t now) {
+  auto& st = self->state;
+  json::array nums;
+  for (auto n : st.accessed)
+    if (st.book.get(n) != nullptr) nums.emplace_back(n);
+  st.accessed.clear();
+  if (nums.empty()) return std::nullopt;
+  return persistence::make_event(event_kind::memory_accessed,
+                                 json::object{{"nums", std::move(nums)}}, now);
+}
+
+// Expired working memories leave; search hits are counted; the index is saved now and
+// then.
+void sweep(self_ptr self) {
+  auto& st = self->state;
+  if (st.cfg.read_only || st.health.refusal()) return;
+  const int64_t now = now_us();
+  std::vector<persistence::event> events;
+  for (auto num : st.book.expired(now)) {
+    memory_record m;
+    st.book.remove(num, &m);
+    st.index->remove(num);
+    ++st.unsaved;
+    events.push_back(forgotten_event(num, m, "swarm", "expired", now));
+  }
+  if (auto e = take_accessed(self, now)) events.push_back(std::move(*e));
+  if (!events.empty())
+    commit(self, std::move(events), [] {}, [](const caf::error&) {});
+  if (st.unsaved > 0 && now - st.last_save_us >= st.cfg.save_interval_us)
+    if (auto r = save_index(self); !r)
+      spdlog::warn("memory index not saved: {}", r.err().message);
+}
+
+void on_tick(self_ptr self) {
+  self->delayed_send(self, std::chrono::microseconds(self->state.cfg.tick_interval_us),
+                     tick_atom_v);
+  sweep(self);
+}
+
+memory_actor::behavior_type memory_store_impl(self_ptr self,
+                                              persistence::persistence_actor persistence,
+                                              memory_store_config cfg) {
+  self->state.persistence = std::move(persistence);
+  self->state.health.read_only = cfg.read_only;
+  self->state.cfg = std::move(cfg);
+  return {
+      [=](remember_atom, memory_draft& d) { return on_remember(self, std::move(d)); },
+      [=](recall_atom, const memory_query& q) { return on_recall(self, q); },
+      [=](forget_atom, const std::string& id, const std::string& by) {
+        return on_forget(self, id, by);
+      },
+      [=](list_atom, const memory_query& q) { return on_list(self, q); },
+      [=](stats_atom) { return on_stats(self); },
+      [=](flush_atom) -> caf::result<bool> {
+        auto& st = self->state;
+        if (!st.loaded || st.load_error || st.cfg.read_only) return false;
+        // Search hits not yet counted are journaled first (the engine commits them
+        // with its final sync).
+        if (!st.health.refusal())
+          if (auto e = take_accessed(self, now_us()))
+            caf::anon_send(st.persistence, persistence::append_atom_v,
+                           persistence::event_batch{{std::move(*e)}});
+        if (st.unsaved == 0) return false;
+        if (auto r = save_index(self); !r) return to_caf(r.err());
+        return true;
+      },
+      [=](tick_atom) { on_tick(self); },
+  };
+}
+
+} // namespace
+
+std::string memory_index_path(const std::string& db_path) { return db_path + ".hnsw"; }
+
+memory_actor spawn_memory_store(caf::actor_system& sys,
+                                persistence::persistence_actor persistence,
+                                memory_store_config cfg) {
+  return sys.spawn<caf::detached>(memory_store_impl, std::move(persistence), std::move(cfg));
+}
+
+} // namespace swarm

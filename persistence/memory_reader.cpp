@@ -1,0 +1,117 @@
+#include "persistence/memory_reader.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <boost/json.hpp>
+
+#include <cstring>
+
+namespace json = boost::json;
+
+namespace swarm::persistence {
+
+namespace {
+
+std::vector<std::string> tags_of(const std::string& text) {
+  std::vector<std::string> out;
+  json::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& x : v.get_array())
+    if (x.is_string()) out.emplace_back(x.get_string());
+  return out;
+}
+
+std::vector<float> floats_of(const SQLite::Column& c) {
+  const int bytes = c.getBytes();
+  std::vector<float> v(static_cast<size_t>(bytes) / 4);
+  const auto* p = static_cast<const unsigned char*>(c.getBlob());
+  for (size_t i = 0; i < v.size(); ++i) {
+    uint32_t u = 0;
+    for (size_t b = 0; b < 4; ++b)
+      u |= static_cast<uint32_t>(p[i * 4 + b]) << (8 * b);
+    std::memcpy(&v[i], &u, 4);
+  }
+  return v;
+}
+
+} // namespace
+
+expected<std::vector<stored_memory>> read_memories(SQLite::Database& db) {
+  try {
+    std::vector<stored_memory> out;
+    SQLite::Statement q{db, "SELECT num, id, kind, type, content, tags, agent, task,"
+                            " importance, created_us, expires_us, access_count,"
+                            " last_access_us, embedder, dim FROM memories ORDER BY num"};
+    while (q.executeStep()) {
+      stored_memory s;
+      s.num = static_cast<uint64_t>(q.getColumn(0).getInt64());
+      s.m.id = q.getColumn(1).getString();
+      s.m.kind = q.getColumn(2).getString();
+      s.m.type = q.getColumn(3).getString();
+      s.m.content = q.getColumn(4).getString();
+      s.m.tags = tags_of(q.getColumn(5).getString());
+      s.m.agent = q.getColumn(6).getString();
+      s.m.task = q.getColumn(7).getString();
+      s.m.importance = q.getColumn(8).getDouble();
+      s.m.created_us = q.getColumn(9).getInt64();
+      s.m.expires_us = q.getColumn(10).getInt64();
+      s.m.access_count = static_cast<uint64_t>(q.getColumn(11).getInt64());
+      s.m.last_access_us = q.getColumn(12).getInt64();
+      s.embedder = q.getColumn(13).getString();
+      s.dim = static_cast<uint32_t>(q.getColumn(14).getInt64());
+      out.push_back(std::move(s));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, std::string{"reading memories: "} + e.what());
+  }
+}
+
+expected<void> for_each_memory_vector(
+    SQLite::Database& db, const std::string& embedder,
+    const std::function<void(uint64_t, std::vector<float>)>& f, uint64_t& skipped) {
+  try {
+    SQLite::Statement q{db, "SELECT num, embedder, vector FROM memories ORDER BY num"};
+    while (q.executeStep()) {
+      if (q.getColumn(1).getString() != embedder) {
+        ++skipped;
+        continue;
+      }
+      f(static_cast<uint64_t>(q.getColumn(0).getInt64()), floats_of(q.getColumn(2)));
+    }
+    return {};
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, std::string{"reading memory vectors: "} + e.what());
+  }
+}
+
+expected<std::optional<std::string>> read_memory_embedder(SQLite::Database& db) {
+  try {
+    SQLite::Statement q{db, "SELECT value FROM memory_settings WHERE key = 'embedder'"};
+    if (q.executeStep()) return std::optional<std::string>{q.getColumn(0).getString()};
+    return std::optional<std::string>{};
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, std::string{"reading memory settings: "} + e.what());
+  }
+}
+
+expected<std::vector<std::pair<uint64_t, double>>> search_memory_text(
+    SQLite::Database& db, const std::string& match, uint32_t limit) {
+  try {
+    std::vector<std::pair<uint64_t, double>> out;
+    // Content weighs twice a tag.
+    SQLite::Statement q{db, "SELECT rowid, bm25(memories_fts, 2.0, 1.0) AS r FROM memories_fts"
+                            " WHERE memories_fts MATCH ? ORDER BY r LIMIT ?"};
+    q.bind(1, match);
+    q.bind(2, static_cast<int64_t>(limit));
+    while (q.executeStep())
+      out.emplace_back(static_cast<uint64_t>(q.getColumn(0).getInt64()),
+                       q.getColumn(1).getDouble());
+    return out;
+  } catch (const std::exception& e) {
+    return make_error(errc::bad_request, std::string{"the text search could not run: "} +
+                                             e.what());
+  }
+}
+
+} // namespace swarm::persistence

@@ -1,0 +1,47 @@
+#pragma once
+// Reads the memory projections (memories, memories_fts, memory_settings). Any thread,
+// any connection; the MemoryStore reads through its own read-only connection.
+
+#include <swarm/error.hpp>
+#include <swarm/types.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace SQLite {
+class Database;
+}
+
+namespace swarm::persistence {
+
+// A stored memory without its vector, and what its vector was made by.
+struct stored_memory {
+  uint64_t num = 0; // the row number, also its label in the vector index
+  memory_record m;
+  std::string embedder;
+  uint32_t dim = 0;
+};
+
+// Every memory in number order (expired working memories included: the store sweeps
+// them).
+expected<std::vector<stored_memory>> read_memories(SQLite::Database& db);
+
+// Calls `f` with every memory's number and vector, in number order (streamed: the
+// vectors are never all in memory at once). A vector of another embedder than
+// `embedder` is skipped and counted in `skipped`.
+expected<void> for_each_memory_vector(
+    SQLite::Database& db, const std::string& embedder,
+    const std::function<void(uint64_t, std::vector<float>)>& f, uint64_t& skipped);
+
+// The embedder setting (the memory.embedder event's JSON), when one was stored.
+expected<std::optional<std::string>> read_memory_embedder(SQLite::Database& db);
+
+// Full-text search over memory content and tags: `match` is an FTS5 expression. Best
+// bm25 first, at most `limit`: (number, bm25 score; lower is better).
+expected<std::vector<std::pair<uint64_t, double>>> search_memory_text(
+    SQLite::Database& db, const std::string& match, uint32_t limit);
+
+} // namespace swarm::persistence
