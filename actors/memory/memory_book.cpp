@@ -1,7 +1,10 @@
 #include "actors/memory/memory_book.hpp"
 
+#include "actors/memory/embedder.hpp"
+
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 namespace swarm::memory {
 
@@ -88,6 +91,14 @@ std::string normal_form(const std::string& content) {
     }
   }
   return out;
+}
+
+bool words_contained(const std::string& a, const std::string& b) {
+  auto wa = words_of(a), wb = words_of(b);
+  std::set<std::string> sa(wa.begin(), wa.end()), sb(wb.begin(), wb.end());
+  const auto& small = sa.size() <= sb.size() ? sa : sb;
+  const auto& large = sa.size() <= sb.size() ? sb : sa;
+  return std::includes(large.begin(), large.end(), small.begin(), small.end());
 }
 
 bool passes(const memory_record& m, const memory_query& q, int64_t now_us) {

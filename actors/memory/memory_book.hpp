@@ -35,6 +35,11 @@ expected<resolved_draft> resolve(const memory_draft& d, int64_t now_us);
 // the same normal form are the same learning.
 std::string normal_form(const std::string& content);
 
+// Whether one text's words are all among the other's (either way round): a near
+// duplicate adds or drops words ("run the migrations first" / "run migrations first"),
+// it never swaps one ("-L slow" / "-L fast" are two learnings, however similar).
+bool words_contained(const std::string& a, const std::string& b);
+
 // Does the memory pass the query's filters (type matches kind or type; agent, task;
 // every tag) and is it live at `now_us`?
 bool passes(const memory_record& m, const memory_query& q, int64_t now_us);

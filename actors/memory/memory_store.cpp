@@ -32,8 +32,9 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 
 constexpr auto commit_timeout = std::chrono::minutes(5);
-// A procedural memory this close (cosine) to one of the same type is the same learning.
-constexpr float duplicate_similarity = 0.92f;
+// A procedural memory this close (cosine) to one of the same type, whose words it only
+// adds to or drops from (memory_book.hpp, words_contained), is the same learning.
+constexpr float duplicate_similarity = 0.90f;
 // A vector candidate less similar than this is noise (texts sharing no word), not a
 // weak match: it would only dilute the fusion.
 constexpr float min_similarity = 0.05f;
@@ -398,7 +399,8 @@ caf::result<memory_added> on_remember(self_ptr self, memory_draft d) {
       for (const auto& [label, sim] : st.index->search(*v, 8)) {
         const memory_record* m = st.book.get(label);
         if (sim < duplicate_similarity) break;
-        if (m != nullptr && m->kind == "procedural" && m->type == d.type) {
+        if (m != nullptr && m->kind == "procedural" && m->type == d.type &&
+            memory::words_contained(m->content, d.content)) {
           same = label;
           break;
         }
