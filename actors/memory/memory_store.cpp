@@ -3,6 +3,7 @@
 #include "actors/journal_health.hpp"
 #include "actors/memory/embedder.hpp"
 #include "actors/memory/external_embedder.hpp"
+#include "actors/memory/index_file.hpp"
 #include "actors/memory/memory_book.hpp"
 #include "actors/memory/memory_search.hpp"
 #include "actors/memory/vector_index.hpp"
@@ -15,8 +16,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -29,7 +28,6 @@ namespace {
 using persistence::event_kind;
 using persistence::now_us;
 namespace json = boost::json;
-namespace fs = std::filesystem;
 
 constexpr auto commit_timeout = std::chrono::minutes(5);
 // A procedural memory this close (cosine) to one of the same type, whose words it only
@@ -55,14 +53,13 @@ struct memory_store_state {
   uint64_t reembedded = 0;
   uint64_t unsaved = 0; // index changes since the last save
   int64_t last_save_us = 0;
+  int64_t last_save_cost_us = 0; // how long the last save took
   std::vector<uint64_t> accessed; // search hits not yet journaled
 
   static inline const char* name = "memory-store";
 };
 
 using self_ptr = memory_actor::stateful_pointer<memory_store_state>;
-
-std::string meta_path(const std::string& index_path) { return index_path + ".meta"; }
 
 json::array to_json(const std::vector<std::string>& v) {
   json::array a;
@@ -127,122 +124,33 @@ persistence::event forgotten_event(uint64_t num, const memory_record& m, const s
 
 // ---- the index file
 
-struct index_meta {
-  std::string embedder;
-  uint64_t dim = 0;
-};
-
-std::optional<index_meta> read_meta(const std::string& path) {
-  std::ifstream in{meta_path(path)};
-  if (!in) return std::nullopt;
-  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  json::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  auto& o = v.get_object();
-  auto* e = o.if_contains("embedder");
-  auto* d = o.if_contains("dim");
-  if (e == nullptr || !e->is_string() || d == nullptr || !d->is_int64()) return std::nullopt;
-  return index_meta{std::string{e->get_string()}, static_cast<uint64_t>(d->get_int64())};
-}
-
 expected<void> save_index(self_ptr self) {
   auto& st = self->state;
-  const auto path = memory_index_path(st.cfg.db_path);
-  if (auto r = st.index->save(path); !r) return r;
-  const auto tmp = meta_path(path) + ".tmp";
-  {
-    std::ofstream out{tmp, std::ios::trunc};
-    out << json::serialize(json::object{{"embedder", st.emb->name()},
-                                        {"dim", static_cast<int64_t>(st.emb->dimension())},
-                                        {"points", st.index->size()}});
-    if (!out)
-      return make_error(errc::io_error, "cannot write " + tmp);
-  }
-  std::error_code ec;
-  fs::rename(tmp, meta_path(path), ec);
-  if (ec) return make_error(errc::io_error, "cannot write " + meta_path(path) + ": " + ec.message());
+  const int64_t started = now_us();
+  if (auto r = memory::save_index_file(memory_index_path(st.cfg.db_path), *st.emb, *st.index);
+      !r)
+    return r;
   st.unsaved = 0;
   st.last_save_us = now_us();
+  st.last_save_cost_us = st.last_save_us - started;
   return {};
 }
 
-// Adds the stored vectors of `wanted` (all when null) to the index.
-expected<uint64_t> index_stored_vectors(self_ptr self, const std::set<uint64_t>* wanted) {
-  auto& st = self->state;
-  uint64_t skipped = 0, added = 0;
-  std::vector<uint64_t> labels;
-  std::vector<std::vector<float>> vectors;
-  std::optional<error> bad;
-  auto flush = [&] {
-    if (labels.empty()) return;
-    if (auto r = st.index->bulk_insert(labels, vectors); !r && !bad) bad = r.err();
-    added += labels.size();
-    labels.clear();
-    vectors.clear();
-  };
-  auto r = persistence::for_each_memory_vector(
-      *st.db, st.emb->name(),
-      [&](uint64_t num, std::vector<float> v) {
-        if (st.book.get(num) == nullptr) return; // expired or forgotten meanwhile
-        if (wanted != nullptr && wanted->count(num) == 0) return;
-        if (v.size() != st.emb->dimension()) return;
-        labels.push_back(num);
-        vectors.push_back(std::move(v));
-        if (labels.size() >= 4096) flush();
-      },
-      skipped);
-  flush();
-  if (!r) return r.err();
-  if (bad) return *bad;
-  return added;
-}
-
-// Loads the saved index and repairs it, or rebuilds it from the stored vectors.
 expected<void> open_index(self_ptr self, bool vectors_changed) {
   auto& st = self->state;
-  const auto path = memory_index_path(st.cfg.db_path);
-  const size_t dim = st.emb->dimension();
-  auto meta = read_meta(path);
-  if (!vectors_changed && meta && meta->embedder == st.emb->name() && meta->dim == dim) {
-    auto loaded = memory::vector_index::load(path, dim);
-    if (loaded) {
-      st.index = std::move(*loaded);
-      std::set<uint64_t> missing;
-      for (const auto& [num, m] : st.book.all())
-        if (!st.index->contains(num)) missing.insert(num);
-      uint64_t removed = 0;
-      for (auto label : st.index->labels())
-        if (st.book.get(label) == nullptr) {
-          st.index->remove(label);
-          ++removed;
-        }
-      if (missing.empty() && removed == 0) {
-        st.index_state = "loaded";
-        return {};
-      }
-      auto added = index_stored_vectors(self, &missing);
-      if (!added) return added.err();
-      spdlog::info("memory index {} repaired: {} point(s) added, {} removed", path, *added,
-                   removed);
-      st.index_state = "repaired";
-      st.unsaved = *added + removed;
-      return {};
-    }
-    if (loaded.err().code != errc::not_found)
-      spdlog::warn("memory index {} unreadable ({}); rebuilding it", path,
-                   loaded.err().message);
-  }
-  st.index = std::make_unique<memory::vector_index>(dim, std::max<size_t>(1024, st.book.size()));
-  if (st.book.size() == 0) {
-    st.index_state = "empty";
-    return {};
-  }
-  auto added = index_stored_vectors(self, nullptr);
-  if (!added) return added.err();
-  spdlog::info("memory index {} rebuilt from the database: {} point(s)", path, *added);
-  st.index_state = "rebuilt";
-  st.unsaved = *added;
+  std::set<uint64_t> live;
+  for (const auto& [num, m] : st.book.all())
+    live.insert(live.end(), num);
+  auto stored = [&](const std::function<void(uint64_t, std::vector<float>)>& f) {
+    uint64_t skipped = 0;
+    return persistence::for_each_memory_vector(*st.db, st.emb->name(), f, skipped);
+  };
+  auto opened = memory::open_index_file(memory_index_path(st.cfg.db_path), *st.emb, live,
+                                        stored, vectors_changed);
+  if (!opened) return opened.err();
+  st.index = std::move(opened->index);
+  st.index_state = opened->state;
+  st.unsaved = opened->changed;
   return {};
 }
 
@@ -603,7 +511,9 @@ void sweep(self_ptr self) {
   if (auto e = take_accessed(self, now)) events.push_back(std::move(*e));
   if (!events.empty())
     commit(self, std::move(events), [] {}, [](const caf::error&) {});
-  if (st.unsaved > 0 && now - st.last_save_us >= st.cfg.save_interval_us)
+  // A large index takes a while to write: it is saved at most 5 % of the time.
+  const int64_t interval = std::max(st.cfg.save_interval_us, 20 * st.last_save_cost_us);
+  if (st.unsaved > 0 && now - st.last_save_us >= interval)
     if (auto r = save_index(self); !r)
       spdlog::warn("memory index not saved: {}", r.err().message);
 }
