@@ -231,7 +231,13 @@ expected<void> load(self_ptr self) {
                                           "' is not usable: " + emb.err().message);
   st.emb = std::move(*emb);
 
-  const bool same_choice = stored_choice && field(*stored_choice, "name") == st.emb->name();
+  auto stored_dim = [&] {
+    auto* d = stored_choice ? stored_choice->if_contains("dim") : nullptr;
+    return d != nullptr && d->is_int64() ? static_cast<uint64_t>(d->get_int64()) : 0;
+  };
+  // The name alone does not tell builtin from builtin:16: the dimension counts too.
+  const bool same_choice = stored_choice && field(*stored_choice, "name") == st.emb->name() &&
+                           stored_dim() == st.emb->dimension();
   bool vectors_changed = false;
   if (!same_choice) {
     const bool any_other = std::any_of(stored->begin(), stored->end(), [&](const auto& s) {
@@ -262,7 +268,10 @@ expected<void> load(self_ptr self) {
     }
   }
   if (auto r = open_index(self, vectors_changed); !r) return r;
-  if (st.unsaved > 0 && !st.cfg.read_only)
+  // A repaired or rebuilt index is saved at once, by a read-only engine too: the file
+  // is a cache of committed vectors (written atomically), and the next reader should
+  // not pay for the same rebuild.
+  if (st.unsaved > 0)
     if (auto r = save_index(self); !r)
       spdlog::warn("memory index not saved: {}", r.err().message);
   st.last_save_us = now_us();

@@ -44,7 +44,9 @@ using memory_actor = caf::typed_actor<
 
 struct memory_store_config {
   std::string db_path;
-  bool read_only = false; // inspect_only: answer, change nothing, save nothing
+  // inspect_only: answer and change nothing (an index repaired or rebuilt at load is
+  // still saved: the file is a cache of committed vectors).
+  bool read_only = false;
   // The embedder (options::embedder, embedder_model, embedder_key_env).
   std::string embedder;
   std::string embedder_model;
