@@ -249,3 +249,47 @@ TEST_CASE("a model sees who and what it works on in its environment and working 
   INFO(agents);
   CHECK(agents.out.find("\"name\":\"scout\"") != std::string::npos);
 }
+
+TEST_CASE("the harness recalls memories into prompts and keeps outcomes and learnings",
+          "[e2e][harness][memory]") {
+  temp_dir dir;
+  // A learning a person stored before the run, and a model that reports its own.
+  ok_json(dir, {"memory", "add", "--type", "agent_learning", "--content",
+                "The parser tests need the grammar file regenerated first"});
+  write_text(dir / "model.sh",
+             "#!/bin/sh\n"
+             "echo 'Done.'\n"
+             "echo\n"
+             "echo 'LEARNINGS:'\n"
+             "echo \"- $SWARM_TASK: the lexer keeps its tables in src/lexer/tables.inc\"\n"
+             "echo '- Always run make grammar before the parser tests'\n");
+  fs::permissions(dir / "model.sh", fs::perms::owner_all);
+  write_text(dir / "plan.md", "# Compiler\n- Write the parser\n  files: src/parser.cpp\n"
+                              "- Parser tests\n  depends: Write the parser\n");
+  auto r = swarm(dir.path(), {"run", "plan.md", "--agents", "1", "--model",
+                              "command:" + (dir / "model.sh").string()});
+  INFO(r);
+  REQUIRE(r.exit_code == 0);
+  auto parser = query_strings(dir.db(), "SELECT id FROM tasks WHERE title = 'Write the parser'");
+  auto tests = query_strings(dir.db(), "SELECT id FROM tasks WHERE title = 'Parser tests'");
+  REQUIRE(parser.size() == 1);
+  REQUIRE(tests.size() == 1);
+  // The stored learning reached the first prompt; the second prompt also has what the
+  // first task taught.
+  auto first = read_text(dir / ".swarm" / "runs" / parser[0] / "1" / "prompt.md");
+  CHECK(first.find("## Relevant memories") != std::string::npos);
+  CHECK(first.find("grammar file regenerated first") != std::string::npos);
+  auto second = read_text(dir / ".swarm" / "runs" / tests[0] / "1" / "prompt.md");
+  CHECK(second.find("Always run make grammar before the parser tests") != std::string::npos);
+  // One episode per task, and the learnings: the one both runs reported is kept once.
+  CHECK(query_int(dir.db(), "SELECT COUNT(*) FROM memories WHERE kind = 'episodic'"
+                            " AND content LIKE '%completed by%'") == 2);
+  CHECK(query_int(dir.db(), "SELECT COUNT(*) FROM memories WHERE type = 'agent_learning'"
+                            " AND content = 'Always run make grammar before the parser tests'") ==
+        1);
+  CHECK(query_int(dir.db(), "SELECT COUNT(*) FROM memories WHERE type = 'agent_learning'"
+                            " AND content LIKE '%lexer keeps its tables%'") == 2);
+  auto verify = swarm(dir.path(), {"replay", "--verify"});
+  INFO(verify);
+  CHECK(verify.exit_code == 0);
+}

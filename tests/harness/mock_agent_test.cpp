@@ -251,13 +251,17 @@ TEST_CASE("mock agent prints one JSON result line", "[harness][mock]") {
   REQUIRE(r.exit_code == 0);
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
   CHECK(r.out.back() == '\n');
-  CHECK(r.result.size() == 6);
+  CHECK(r.result.size() == 7);
   CHECK(r.result.at("type") == "result");
   CHECK(r.result.at("status") == "success");
   CHECK(r.result.at("task") == "sw-a3f8.1.2");
   CHECK(r.result.at("summary").is_string());
   CHECK(r.result.at("files_changed") == json::array{"a.txt"});
   CHECK(r.result.at("duration_ms") == 30);
+  // What the harness keeps as procedural memory: where the task's work lives.
+  REQUIRE(r.result.at("learnings").as_array().size() == 1);
+  CHECK(r.result.at("learnings").as_array()[0].as_string().find("touches a.txt") !=
+        json::string::npos);
   CHECK(r.err.find("brave-otter works on sw-a3f8.1.2 (attempt 1) for 30 ms") !=
         std::string::npos);
 }
