@@ -134,3 +134,50 @@ TEST_CASE("vector index: saved and loaded, the same answers, a bad file is an er
         swarm::errc::storage_error);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("vector index: bulk insert on threads, the same recall, labels listed",
+          "[memory][vectors]") {
+  constexpr size_t dim = 48, n = 3000, k = 10;
+  std::mt19937 rng(23);
+  std::vector<std::vector<float>> points;
+  std::vector<uint64_t> labels;
+  for (uint64_t i = 0; i < n; ++i) {
+    points.push_back(unit(rng, dim));
+    labels.push_back(i);
+  }
+  vector_index index(dim, 64);              // bulk_insert grows it once
+  REQUIRE(index.upsert(7, unit(rng, dim))); // replaced by the bulk insert
+  REQUIRE(index.bulk_insert(labels, points, 3));
+  CHECK(index.size() == n);
+  CHECK(index.search(points[7], 1)[0].first == 7);
+  size_t hits = 0;
+  for (int q = 0; q < 100; ++q) {
+    auto query = unit(rng, dim);
+    for (const auto& [label, score] : index.search(query, k, 100))
+      hits += exact_top(points, {}, query, k).count(label);
+  }
+  INFO("recall@10 = " << static_cast<double>(hits) / (100.0 * k));
+  CHECK(hits >= 950);
+
+  index.remove(3);
+  auto listed = index.labels();
+  CHECK(listed.size() == n - 1);
+  std::set<uint64_t> listed_set(listed.begin(), listed.end());
+  CHECK(listed_set.size() == n - 1);
+  CHECK_FALSE(listed_set.count(3));
+  CHECK(listed_set.count(0));
+
+  // All or nothing on a bad request: a label twice, a vector of another size.
+  CHECK(index.bulk_insert({5000, 5000}, {points[0], points[1]}).err().code ==
+        swarm::errc::bad_request);
+  CHECK(index.bulk_insert({5001, 5002}, {points[0], std::vector<float>(dim + 1)})
+            .err()
+            .code == swarm::errc::bad_request);
+  CHECK_FALSE(index.contains(5000));
+  CHECK_FALSE(index.contains(5001));
+  // A removed label comes back through a bulk insert; an empty batch is fine.
+  REQUIRE(index.bulk_insert({3}, {points[3]}, 4));
+  CHECK(index.contains(3));
+  CHECK(index.size() == n);
+  CHECK(index.bulk_insert({}, {}));
+}
