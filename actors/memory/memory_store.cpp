@@ -36,6 +36,8 @@ constexpr float duplicate_similarity = 0.90f;
 // A vector candidate less similar than this is noise (texts sharing no word), not a
 // weak match: it would only dilute the fusion.
 constexpr float min_similarity = 0.05f;
+// A failed load is tried again after this long.
+constexpr int64_t retry_load_us = 10'000'000;
 // Re-embedding journals in batches of this many memories.
 constexpr size_t reembed_batch = 256;
 
@@ -44,7 +46,8 @@ struct memory_store_state {
   persistence::persistence_actor persistence;
   journal_health health;
   bool loaded = false;
-  std::optional<error> load_error; // the store cannot serve: every request gets this
+  std::optional<error> load_error; // the last load failed: requests get this until a retry
+  int64_t load_failed_us = 0;
   memory::memory_book book;
   std::unique_ptr<memory::embedder> emb;
   std::unique_ptr<memory::vector_index> index;
@@ -284,17 +287,26 @@ void sweep(self_ptr self);
 // store cannot serve.
 caf::error ready(self_ptr self) {
   auto& st = self->state;
-  if (!st.loaded) {
-    st.loaded = true;
-    if (auto r = load(self); !r) {
-      st.load_error = r.err();
-      spdlog::error("memory store: {}", r.err().message);
-    } else {
-      sweep(self);
-      self->delayed_send(self, std::chrono::microseconds(st.cfg.tick_interval_us), tick_atom_v);
-    }
+  if (st.loaded) return {};
+  // A failed load (an embedding server down, say) is tried again, at most every 10 s;
+  // what it journaled already (the embedder choice, re-embedded batches) stays, and the
+  // next try goes on from there.
+  const int64_t now = now_us();
+  if (st.load_error && now - st.load_failed_us < retry_load_us) return to_caf(*st.load_error);
+  st.book = memory::memory_book{};
+  st.emb.reset();
+  st.index.reset();
+  st.db.reset();
+  if (auto r = load(self); !r) {
+    st.load_error = r.err();
+    st.load_failed_us = now;
+    spdlog::error("memory store: {}", r.err().message);
+    return to_caf(r.err());
   }
-  if (st.load_error) return to_caf(*st.load_error);
+  st.loaded = true;
+  st.load_error.reset();
+  sweep(self);
+  self->delayed_send(self, std::chrono::microseconds(st.cfg.tick_interval_us), tick_atom_v);
   return {};
 }
 
@@ -549,7 +561,7 @@ memory_actor::behavior_type memory_store_impl(self_ptr self,
       [=](stats_atom) { return on_stats(self); },
       [=](flush_atom) -> caf::result<bool> {
         auto& st = self->state;
-        if (!st.loaded || st.load_error || st.cfg.read_only) return false;
+        if (!st.loaded || st.cfg.read_only) return false;
         // Search hits not yet counted are journaled first (the engine commits them
         // with its final sync).
         if (!st.health.refusal())

@@ -7,7 +7,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <thread>
@@ -278,4 +280,41 @@ TEST_CASE("procedural memories reinforce instead of repeating", "[actor][memory]
   REQUIRE(ep1);
   REQUIRE(ep2);
   CHECK(ep1->m.id != ep2->m.id);
+}
+
+TEST_CASE("a memory store whose embedder failed to start tries again later",
+          "[actor][memory]") {
+  swarm::test::temp_dir dir;
+  // An embedding command that fails until its "server" is up (a file exists).
+  const auto script = dir.file("embed.sh");
+  const auto up = dir.file("up");
+  {
+    std::ofstream out{script};
+    out << "#!/bin/sh\ncat >/dev/null\n[ -f '" << up
+        << "' ] || { echo 'server down' >&2; exit 3; }\necho '[1, 2, 3, 4]'\n";
+  }
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  auto opts = options_for(dir.file(".swarm/swarm.db"));
+  opts.embedder = "command:" + script;
+  auto e = swarm::engine::open(opts);
+  REQUIRE(e);
+  swarm::memory_draft d;
+  d.content = "remember me";
+  auto down = (*e)->add_memory(d);
+  REQUIRE_FALSE(down);
+  CHECK(down.err().message.find("server down") != std::string::npos);
+  { std::ofstream{up} << "1"; }
+  // Within the retry interval the failure stands; after it the store loads.
+  bool stored = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+  while (!stored && std::chrono::steady_clock::now() < deadline) {
+    auto r = (*e)->add_memory(d);
+    stored = static_cast<bool>(r);
+    if (!stored) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  REQUIRE(stored);
+  auto stats = (*e)->memory_statistics();
+  REQUIRE(stats);
+  CHECK(stats->dimension == 4);
+  CHECK(stats->total == 1);
 }
