@@ -26,7 +26,9 @@ public:
   // p50 <= 1 ms over 100k memories of the built-in embedder).
   static constexpr size_t default_m = 16;                // graph degree
   static constexpr size_t default_ef_construction = 200; // build-time beam
-  static constexpr size_t default_ef = 128;              // search beam
+  // Search beam. 100k topical notes: recall@10 0.965 at p50 0.7 ms (128: 0.958,
+  // a thin margin that a less clustered corpus loses; 192: 0.975 at 0.9 ms).
+  static constexpr size_t default_ef = 160;
 
   explicit vector_index(size_t dimension, size_t capacity = 1024, size_t m = default_m,
                         size_t ef_construction = default_ef_construction);
