@@ -43,13 +43,22 @@
 //                                    Random: no stored memory is close and its exact
 //                                    top 10 are near-ties — the hardest case.
 //
+//   store     (--store N, default 10,000; 0 skips it) the first N notes through the
+//             engine API into a real database in a temp directory, as agents use it:
+//             durable adds from --store-threads (4) threads, each answered after its
+//             commit (add/s, p50/p99); the first 200 queries in hybrid, vector and text
+//             mode (p50/p99, FTS5 and the final score included); then the time to reopen
+//             the engine and answer the first memory request with the index file
+//             (loaded) and without it (rebuilt from the stored vectors).
+//
 // Targets (issue 7): recall@10 >= 0.95 at search p50 <= 1 ms with 100k memories.
 // Prints one JSON object (one "search" entry per --ef value). Plain C++ over the
 // internal headers; run a Release build:
 //   swarm_memory_bench [--corpus topical|random] [--topic-share 55]
 //                      [--memories 100000] [--queries 500]
 //                      [--ef 0[,64,...]] [--m M] [--ef-construction N] [--threads 1]
-//                      [--dimension D] [--seed 1]
+//                      [--dimension D] [--seed 1] [--store 10000]
+//                      [--store-threads 4]
 // --ef 0 is the index's default beam; --m and --ef-construction default to the
 // index's defaults, --dimension to the built-in embedder's.
 
@@ -57,6 +66,8 @@
 
 #include "actors/memory/embedder.hpp"
 #include "actors/memory/vector_index.hpp"
+
+#include <swarm/swarm.hpp>
 
 #include <algorithm>
 #include <array>
@@ -69,6 +80,8 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <unistd.h>
 #include <unordered_map>
 #include <vector>
 
@@ -94,6 +107,8 @@ struct bench_options {
   uint64_t seed = 1;
   corpus_kind corpus = corpus_kind::topical;
   size_t topic_percent = 55; // of a topical note's words, from its topic(s)
+  size_t store = 10'000;     // memories through the engine (0: skip that part)
+  size_t store_threads = 4;
 };
 
 std::vector<size_t> ef_list(const std::string& text) {
@@ -130,6 +145,10 @@ bench_options parse(int argc, char** argv) {
       o.threads = std::max<size_t>(1, a.number());
     else if (a.is("--seed"))
       o.seed = a.number();
+    else if (a.is("--store"))
+      o.store = a.number();
+    else if (a.is("--store-threads"))
+      o.store_threads = std::max<size_t>(1, a.number());
     else if (a.is("--topic-share"))
       o.topic_percent = std::clamp<size_t>(a.number(), 5, 95);
     else if (a.is("--corpus")) {
@@ -381,6 +400,86 @@ struct tally {
 // this of the 10th best, so a near-tie swapped in for an exact top-10 member is no miss.
 constexpr float tie_tolerance = 1e-3f;
 
+std::string percentile_fields(const char* name, std::vector<double> ms) {
+  const auto p = bench::summarize(std::move(ms));
+  char line[160];
+  std::snprintf(line, sizeof line, "\"%s_p50_ms\": %.3f, \"%s_p99_ms\": %.3f", name, p.p50,
+                name, p.p99);
+  return line;
+}
+
+// The whole memory store through the engine API, as agents use it: durable adds from
+// --store-threads threads (each answered after commit), searches in every mode, then
+// the engine reopened (index file loaded) and reopened again without the file (index
+// rebuilt from the stored vectors).
+std::string store_section(const bench_options& o,
+                          const std::vector<std::vector<std::string>>& notes,
+                          const std::vector<std::string>& query_texts) {
+  std::string dir_template = "/tmp/swarm-memory-bench-XXXXXX";
+  if (::mkdtemp(dir_template.data()) == nullptr) die("mkdtemp failed");
+  swarm::options opts;
+  opts.db_path = dir_template + "/.swarm/swarm.db";
+  const size_t n = std::min(o.store, notes.size());
+  std::string out;
+  {
+    auto e = swarm::engine::open(opts);
+    if (!e) die("engine: " + e.err().to_string());
+    std::vector<std::vector<double>> add_ms(o.store_threads);
+    std::vector<std::thread> threads;
+    auto t = clock_type::now();
+    for (size_t w = 0; w < o.store_threads; ++w)
+      threads.emplace_back([&, w] {
+        for (size_t i = w; i < n; i += o.store_threads) {
+          swarm::memory_draft d;
+          d.type = "episodic";
+          d.content = corpus::join(notes[i]);
+          auto a = clock_type::now();
+          auto r = (*e)->add_memory(d);
+          if (!r) die("add_memory: " + r.err().to_string());
+          add_ms[w].push_back(ms_since(a));
+        }
+      });
+    for (auto& th : threads)
+      th.join();
+    const double total_ms = ms_since(t);
+    std::vector<double> all_add;
+    for (const auto& v : add_ms)
+      all_add.insert(all_add.end(), v.begin(), v.end());
+    char line[200];
+    std::snprintf(line, sizeof line, "\"memories\": %zu, \"threads\": %zu, \"add_per_s\": %.0f, ",
+                  n, o.store_threads, 1000.0 * static_cast<double>(n) / total_ms);
+    out += line + percentile_fields("add", all_add);
+    for (const char* mode : {"hybrid", "vector", "text"}) {
+      std::vector<double> ms;
+      for (const auto& text : query_texts) {
+        swarm::memory_query q;
+        q.text = text;
+        q.mode = mode;
+        auto a = clock_type::now();
+        auto r = (*e)->search_memories(q);
+        if (!r) die("search_memories: " + r.err().to_string());
+        ms.push_back(ms_since(a));
+      }
+      out += ", " + percentile_fields((std::string{"search_"} + mode).c_str(), ms);
+    }
+  }
+  for (const char* phase : {"reopen_loaded", "reopen_rebuilt"}) {
+    if (std::string{phase} == "reopen_rebuilt") ::unlink((opts.db_path + ".hnsw").c_str());
+    auto t = clock_type::now();
+    auto e = swarm::engine::open(opts);
+    if (!e) die("engine: " + e.err().to_string());
+    auto stats = (*e)->memory_statistics(); // the store loads on its first request
+    if (!stats) die("memory_statistics: " + stats.err().to_string());
+    char line[160];
+    std::snprintf(line, sizeof line, ", \"%s_ms\": %.0f, \"%s_state\": \"%s\"", phase,
+                  ms_since(t), phase, stats->index_state.c_str());
+    out += line;
+  }
+  std::string rm = "rm -rf '" + dir_template + "'";
+  if (std::system(rm.c_str()) != 0) std::fprintf(stderr, "could not remove %s\n", dir_template.c_str());
+  return out;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -480,16 +579,23 @@ int main(int argc, char** argv) {
     }
     runs += "}}";
   }
+  std::string store;
+  if (o.store > 0) {
+    std::vector<std::string> texts;
+    for (size_t q = 0; q < std::min<size_t>(queries.size(), 200); ++q)
+      texts.push_back(queries[q].text);
+    store = ", \"store\": {" + store_section(o, notes, texts) + "}";
+  }
   std::printf("{\"bench\": \"memory\", \"corpus\": \"%s\", \"memories\": %zu, "
               "\"dimension\": %zu, "
               "\"embedder\": \"%s\", \"embed_per_s\": %.0f, \"m\": %zu, "
               "\"ef_construction\": %zu, \"insert_threads\": %zu, "
               "\"insert_per_s\": %.0f, \"queries\": %zu, \"search\": [%s], "
-              "\"targets\": {\"recall_at_10\": 0.95, \"search_p50_ms\": 1.0}}\n",
+              "\"targets\": {\"recall_at_10\": 0.95, \"search_p50_ms\": 1.0}%s}\n",
               o.corpus == corpus_kind::topical ? "topical" : "random", o.memories, dim,
               embedder.name().c_str(),
               1000.0 * static_cast<double>(o.memories) / embed_ms, o.m, o.ef_construction,
               o.threads, 1000.0 * static_cast<double>(o.memories) / insert_ms, o.queries,
-              runs.c_str());
+              runs.c_str(), store.c_str());
   return 0;
 }

@@ -111,9 +111,21 @@ bool passes(const memory_record& m, const memory_query& q, int64_t now_us) {
   return true;
 }
 
+void memory_book::count_words(const std::string& content, int delta) {
+  auto words = words_of(content);
+  std::sort(words.begin(), words.end());
+  words.erase(std::unique(words.begin(), words.end()), words.end());
+  for (const auto& w : words) {
+    auto& n = frequency_[w];
+    n += static_cast<uint64_t>(static_cast<int64_t>(delta));
+    if (n == 0) frequency_.erase(w);
+  }
+}
+
 void memory_book::add(uint64_t num, memory_record m) {
   remove(num);
   see_number(num);
+  count_words(m.content, +1);
   by_id_[m.id] = num;
   if (m.expires_us > 0) by_expiry_.emplace(m.expires_us, num);
   if (m.kind == "procedural") learnings_.emplace(learning_key(m.type, normal_form(m.content)), num);
@@ -137,6 +149,7 @@ bool memory_book::remove(uint64_t num, memory_record* out) {
     auto l = learnings_.find(learning_key(m.type, normal_form(m.content)));
     if (l != learnings_.end() && l->second == num) learnings_.erase(l);
   }
+  count_words(m.content, -1);
   if (out != nullptr) *out = std::move(it->second);
   by_num_.erase(it);
   return true;

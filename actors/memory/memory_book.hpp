@@ -66,6 +66,12 @@ public:
     if (num >= next_) next_ = num + 1;
   }
 
+  // In how many live memories the word occurs (words as words_of gives them).
+  uint64_t frequency(const std::string& word) const {
+    auto it = frequency_.find(word);
+    return it == frequency_.end() ? 0 : it->second;
+  }
+
   size_t size() const { return by_num_.size(); }
   const std::map<uint64_t, memory_record>& all() const { return by_num_; }
   // Live memories of each kind.
@@ -76,6 +82,8 @@ private:
   std::unordered_map<std::string, uint64_t> by_id_;
   std::multimap<int64_t, uint64_t> by_expiry_;
   std::unordered_map<std::string, uint64_t> learnings_; // type + '\n' + normal form
+  std::unordered_map<std::string, uint64_t> frequency_; // word -> memories holding it
+  void count_words(const std::string& content, int delta);
   uint64_t next_ = 1;
 };
 

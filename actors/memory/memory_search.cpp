@@ -9,6 +9,15 @@
 
 namespace swarm::memory {
 
+namespace {
+
+// Below any difference of two RRF sums (1 / (60 + r) - 1 / (61 + r) > 1e-7 for lists of
+// up to 3,000), above the float rounding of the final score (relative ~6e-8; against
+// RRF sums of ~0.03 this is ~3e-7).
+constexpr double rrf_tie_break = 1e-8;
+
+} // namespace
+
 bool parse_search_mode(const std::string& text, search_mode& out) {
   if (text == "vector") out = search_mode::vector;
   else if (text == "text") out = search_mode::text;
@@ -27,6 +36,25 @@ std::string fts_match(const std::string& query) {
     out += (out.empty() ? "\"" : " OR \"") + w + "\"";
     if (seen.size() >= 64) break; // a query is a question, not a document
   }
+  return out;
+}
+
+std::string fts_match(const std::string& query,
+                      const std::function<uint64_t(const std::string&)>& frequency,
+                      uint64_t total) {
+  std::vector<std::pair<uint64_t, std::string>> words; // (frequency, word)
+  std::set<std::string> seen;
+  for (auto& w : words_of(query))
+    if (seen.insert(w).second) words.emplace_back(frequency(w), std::move(w));
+  std::stable_sort(words.begin(), words.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  const uint64_t common = std::max<uint64_t>(64, total / 20);
+  size_t keep = 0;
+  while (keep < words.size() && keep < 16 && words[keep].first <= common) ++keep;
+  if (keep == 0) keep = std::min<size_t>(3, words.size());
+  std::string out;
+  for (size_t i = 0; i < keep; ++i)
+    out += (out.empty() ? "\"" : " OR \"") + words[i].second + "\"";
   return out;
 }
 
@@ -61,6 +89,9 @@ std::vector<scored_hit> rank_candidates(
     } else {
       if (h.vector_rank > 0) raw += 1.0 / static_cast<double>(rrf_k + h.vector_rank);
       if (h.text_rank > 0) raw += 1.0 / static_cast<double>(rrf_k + h.text_rank);
+      // Equal sums are common (ranks 1 + 2 against 2 + 1); the cosine settles them,
+      // rather than the noise of creation times in the recency factor.
+      raw += rrf_tie_break * std::max(0.0, h.similarity);
     }
     h.relevance = std::max(0.0, raw);
     best = std::max(best, h.relevance);

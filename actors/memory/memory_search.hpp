@@ -21,6 +21,14 @@ bool parse_search_mode(const std::string& text, search_mode& out);
 // syntax; empty when the query has no word.
 std::string fts_match(const std::string& query);
 
+// The same, leaving out words that are in more than max(64, 5 %) of the `total`
+// memories (`frequency` says in how many a word is): bm25 gives them next to no weight,
+// yet ranking them costs a pass over most of the index. At most the 16 rarest words
+// are kept; when every word is that common, the 3 rarest are.
+std::string fts_match(const std::string& query,
+                      const std::function<uint64_t(const std::string&)>& frequency,
+                      uint64_t total);
+
 struct scored_hit {
   uint64_t num = 0;
   double score = 0;

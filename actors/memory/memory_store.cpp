@@ -418,7 +418,8 @@ caf::result<std::vector<memory_hit>> on_recall(self_ptr self, const memory_query
   }
   std::vector<std::pair<uint64_t, double>> text;
   if (mode != memory::search_mode::vector) {
-    auto match = memory::fts_match(q.text);
+    auto match = memory::fts_match(
+        q.text, [&](const std::string& w) { return st.book.frequency(w); }, st.book.size());
     if (!match.empty()) {
       for (size_t pool = filtered ? want * 4 : want;; pool *= 4) {
         auto found = persistence::search_memory_text(*st.db, match, static_cast<uint32_t>(std::min<size_t>(pool, 1u << 30)));

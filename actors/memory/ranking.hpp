@@ -4,6 +4,7 @@
 // Plain C++, pure functions.
 //
 //   rrf(d)       = Σ over lists containing d of 1 / (k + rank(d)),  rank from 1, k = 60
+//                  (equal sums are settled by the cosine similarity: + 1e-8 × cosine)
 //   relevance(d) = rrf(d) / max rrf over the results            (0..1; single mode: the
 //                  mode's own similarity, normalised the same way)
 //   recency(d)   = 0.5 ^ (age / half_life)                       (half-life 7 days)
