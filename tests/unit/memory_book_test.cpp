@@ -446,3 +446,39 @@ TEST_CASE("memory vectors: base64 of float32 round-trips exactly",
     CHECK(r.err().code == errc::bad_request);
   }
 }
+
+TEST_CASE("memory search: equal RRF sums go to the higher cosine", "[memory][search]") {
+  // 1: vectors 1st, text 2nd; 2: vectors 2nd, text 1st — equal sums; 3 and 4 swap the
+  // same way with the cosines the other way round.
+  const std::vector<std::pair<uint64_t, float>> vec{{1, 0.5f}, {2, 0.4f}};
+  const std::vector<std::pair<uint64_t, double>> text{{2, -9.0}, {1, -8.0}};
+  auto h = rank_candidates(search_mode::hybrid, vec, text, plain, 10);
+  CHECK(order_of(h) == std::vector<uint64_t>{1, 2});
+  const std::vector<std::pair<uint64_t, float>> vec2{{4, 0.5f}, {3, 0.4f}};
+  const std::vector<std::pair<uint64_t, double>> text2{{3, -9.0}, {4, -8.0}};
+  CHECK(order_of(rank_candidates(search_mode::hybrid, vec2, text2, plain, 10)) ==
+        std::vector<uint64_t>{4, 3});
+}
+
+TEST_CASE("memory search: full text leaves out words most memories hold",
+          "[memory][search]") {
+  memory_book book;
+  for (uint64_t i = 1; i <= 100; ++i)
+    book.add(i, record("mem-" + std::to_string(i), "episodic", "episodic",
+                       "the build step " + std::to_string(i) +
+                           (i % 10 == 0 ? " needs the grammar" : "")));
+  CHECK(book.frequency("build") == 100);
+  CHECK(book.frequency("grammar") == 10);
+  CHECK(book.frequency("nothing") == 0);
+  auto freq = [&](const std::string& w) { return book.frequency(w); };
+  // "build" is in every memory (over 64 and 5 %): left out; the rarest come first.
+  CHECK(fts_match("build grammar step zebra", freq, book.size()) ==
+        R"("zebra" OR "grammar")");
+  // Only common words: the three rarest stay, so a query always matches something.
+  CHECK(fts_match("the build step", freq, book.size()) == R"("the" OR "build" OR "step")");
+  // Removing memories takes their words back out of the count.
+  memory_record gone;
+  REQUIRE(book.remove(10, &gone));
+  CHECK(book.frequency("grammar") == 9);
+  CHECK(book.frequency("build") == 99);
+}
