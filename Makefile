@@ -18,6 +18,7 @@ demo: deps
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	cd $(DEMO_DIR) && $(CURDIR)/$(BUILD)-release/swarm run $(CURDIR)/plans/examples/demo.md --agents 4
 	cd $(DEMO_DIR) && $(CURDIR)/$(BUILD)-release/swarm status
+	cd $(DEMO_DIR) && $(CURDIR)/$(BUILD)-release/swarm memory stats
 
 test: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo

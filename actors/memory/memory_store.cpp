@@ -241,18 +241,21 @@ expected<void> load(self_ptr self) {
   // The name alone does not tell builtin from builtin:16: the dimension counts too.
   const bool same_choice = stored_choice && field(*stored_choice, "name") == st.emb->name() &&
                            stored_dim() == st.emb->dimension();
+  // Memories of another embedder are re-embedded whether or not the choice just
+  // changed: a re-embedding cut short by a crash goes on at the next load.
+  const bool any_other = std::any_of(stored->begin(), stored->end(), [&](const auto& s) {
+    return st.book.get(s.num) != nullptr &&
+           (s.embedder != st.emb->name() || s.dim != st.emb->dimension());
+  });
   bool vectors_changed = false;
-  if (!same_choice) {
-    const bool any_other = std::any_of(stored->begin(), stored->end(), [&](const auto& s) {
-      return s.embedder != st.emb->name() || s.dim != st.emb->dimension();
-    });
-    if (st.cfg.read_only) {
-      if (any_other)
-        return make_error(errc::invalid_state,
-                          "the memories are embedded by another embedder than " +
-                              st.emb->name() +
-                              "; open the engine writable (without inspect) to re-embed");
-    } else {
+  if (st.cfg.read_only) {
+    if (any_other)
+      return make_error(errc::invalid_state,
+                        "the memories are embedded by another embedder than " +
+                            st.emb->name() +
+                            "; open the engine writable (without inspect) to re-embed");
+  } else {
+    if (!same_choice) {
       json::object o{{"spec", chosen.spec},
                      {"model", chosen.model},
                      {"key_env", chosen.key_env},
@@ -262,12 +265,12 @@ expected<void> load(self_ptr self) {
                                                              std::move(o), now_us())});
           !r)
         return r;
-      if (any_other) {
-        spdlog::info("memory embedder is now {}: re-embedding the stored memories",
-                     st.emb->name());
-        if (auto r = reembed(self, *stored); !r) return r;
-        vectors_changed = true;
-      }
+    }
+    if (any_other) {
+      spdlog::info("memory embedder is now {}: re-embedding the stored memories",
+                   st.emb->name());
+      if (auto r = reembed(self, *stored); !r) return r;
+      vectors_changed = true;
     }
   }
   if (auto r = open_index(self, vectors_changed); !r) return r;

@@ -1,5 +1,6 @@
 // The MemoryStore through the engine API: retrieval quality of the three search modes
 // on a small labelled set, concurrent writers, and what a restart keeps.
+#include "tests/support/db_checks.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <swarm/swarm.hpp>
@@ -319,4 +320,43 @@ TEST_CASE("a memory store whose embedder failed to start tries again later",
   REQUIRE(stats);
   CHECK(stats->dimension == 4);
   CHECK(stats->total == 1);
+}
+
+TEST_CASE("a re-embedding cut short goes on at the next load", "[actor][memory]") {
+  swarm::test::temp_dir dir;
+  const auto db = dir.file(".swarm/swarm.db");
+  {
+    auto e = swarm::engine::open(options_for(db));
+    REQUIRE(e);
+    for (const char* text : {"alpha notes on the parser", "beta notes on the lexer",
+                             "gamma notes on the linker"}) {
+      swarm::memory_draft d;
+      d.content = text;
+      REQUIRE((*e)->add_memory(d));
+    }
+  }
+  // What a crash between two re-embedding batches leaves: the new embedder is the
+  // database's choice, one memory still holds an older embedder's vector.
+  {
+    SQLite::Database conn{db, SQLite::OPEN_READWRITE};
+    conn.exec("UPDATE memories SET embedder = 'older-embedder', dim = 3 WHERE id = 'mem-2'");
+  }
+  auto e = swarm::engine::open(options_for(db));
+  REQUIRE(e);
+  auto stats = (*e)->memory_statistics();
+  REQUIRE(stats);
+  CHECK(stats->reembedded == 1);
+  CHECK(stats->index_size == 3);
+  CHECK(swarm::test::scalar(db, "SELECT count(*) FROM memories WHERE embedder = "
+                                "'builtin-hash-v1' AND dim = 384") == 3);
+  swarm::memory_query q;
+  q.text = "beta notes on the lexer";
+  q.mode = "vector";
+  q.k = 1;
+  auto hits = (*e)->search_memories(q);
+  REQUIRE(hits);
+  REQUIRE(hits->size() == 1);
+  CHECK((*hits)[0].m.id == "mem-2");
+  e->reset();
+  swarm::test::require_replay_matches(db);
 }
