@@ -251,8 +251,8 @@ public:
 
   // ---- memory (see memory in swarm/types.hpp)
 
-  // Stores a memory, answered after commit. A procedural memory the same as (or very
-  // close to) one of the same type reinforces that one instead (deduplicated = true).
+  // Stores a memory, answered after commit. A procedural memory that duplicates one of
+  // the same type (see memory_record) reinforces that one instead (deduplicated = true).
   // errc::bad_request names the bad field.
   expected<memory_added> add_memory(const memory_draft& d);
   // Vector, full-text or hybrid search (reciprocal-rank fusion) with filters; best

@@ -284,7 +284,10 @@ struct lease_grant {
 //   kind   episodic   what happened (a task's outcome); permanent
 //          working    short-lived notes; expires (TTL, default 1 h)
 //          procedural how to do things (learnings); permanent, de-duplicated: adding
-//                     one close to an existing one of the same type reinforces that one
+//                     one of the same type as a stored one — the same text but for case
+//                     and punctuation, or cosine >= 0.90 with words only added or
+//                     dropped — reinforces the stored one (importance: the higher; tags
+//                     merged)
 //   type   the kind, or a free-form subtype (agent_learning, solution_pattern,
 //          codebase_knowledge, ...) of one of the kinds
 struct memory_record {
