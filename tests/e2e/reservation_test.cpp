@@ -204,13 +204,11 @@ TEST_CASE("the harness reserves a task's files, announces its intent, puts other
   auto run =
       swarm(dir.path(), {"run", "plan.md", "--agents", "2", "--work-ms", "200-300"});
   REQUIRE(run.exit_code == 0);
-  std::string routes_prompt;
-  for (const auto& entry :
-       fs::recursive_directory_iterator(dir.path() / ".swarm" / "runs"))
-    if (entry.path().filename() == "prompt.md") {
-      auto text = read_text(entry.path());
-      if (text.find("Routes") != std::string::npos) routes_prompt = text;
-    }
+  // The Routes task's own prompt (others may name Routes too, in their memories).
+  auto routes = query_strings(dir.db(), "SELECT id FROM tasks WHERE title = 'Routes'");
+  REQUIRE(routes.size() == 1);
+  const std::string routes_prompt =
+      read_text(dir / ".swarm" / "runs" / routes[0] / "1" / "prompt.md");
   REQUIRE_FALSE(routes_prompt.empty());
   CHECK(routes_prompt.find("## Files other agents have reserved") != std::string::npos);
   CHECK(routes_prompt.find("src/api/*.py: human holds src/api/routes.py") !=
