@@ -19,49 +19,67 @@ constexpr double rrf_tie_break = 1e-8;
 } // namespace
 
 bool parse_search_mode(const std::string& text, search_mode& out) {
-  if (text == "vector") out = search_mode::vector;
-  else if (text == "text") out = search_mode::text;
-  else if (text == "hybrid") out = search_mode::hybrid;
-  else return false;
+  if (text == "vector")
+    out = search_mode::vector;
+  else if (text == "text")
+    out = search_mode::text;
+  else if (text == "hybrid")
+    out = search_mode::hybrid;
+  else
+    return false;
   return true;
 }
 
-std::string fts_match(const std::string& query) {
-  std::string out;
+namespace {
+
+// The query's words (words_of), each once, in order.
+std::vector<std::string> distinct_words(const std::string& query) {
+  std::vector<std::string> out;
   std::set<std::string> seen;
-  for (auto& w : words_of(query)) {
-    if (!seen.insert(w).second) continue;
-    // words_of keeps only letters, digits and UTF-8 bytes: nothing to escape inside
-    // the quotes.
-    out += (out.empty() ? "\"" : " OR \"") + w + "\"";
-    if (seen.size() >= 64) break; // a query is a question, not a document
-  }
+  for (auto& w : words_of(query))
+    if (seen.insert(w).second) out.push_back(std::move(w));
   return out;
+}
+
+// The first n words ORed, each quoted: words_of keeps only letters, digits and UTF-8
+// bytes, so nothing needs escaping inside the quotes.
+std::string any_of(const std::vector<std::string>& words, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < std::min(n, words.size()); ++i)
+    out += (out.empty() ? "\"" : " OR \"") + words[i] + "\"";
+  return out;
+}
+
+} // namespace
+
+std::string fts_match(const std::string& query) {
+  return any_of(distinct_words(query), 64); // a query is a question, not a document
 }
 
 std::string fts_match(const std::string& query,
                       const std::function<uint64_t(const std::string&)>& frequency,
                       uint64_t total) {
   std::vector<std::pair<uint64_t, std::string>> words; // (frequency, word)
-  std::set<std::string> seen;
-  for (auto& w : words_of(query))
-    if (seen.insert(w).second) words.emplace_back(frequency(w), std::move(w));
+  for (auto& w : distinct_words(query))
+    words.emplace_back(frequency(w), std::move(w));
   std::stable_sort(words.begin(), words.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   const uint64_t common = std::max<uint64_t>(64, total / 20);
-  size_t keep = 0;
-  while (keep < words.size() && keep < 16 && words[keep].first <= common) ++keep;
-  if (keep == 0) keep = std::min<size_t>(3, words.size());
-  std::string out;
-  for (size_t i = 0; i < keep; ++i)
-    out += (out.empty() ? "\"" : " OR \"") + words[i].second + "\"";
-  return out;
+  std::vector<std::string> rarest;
+  for (const auto& [n, w] : words) {
+    if (rarest.size() == 16 || n > common) break;
+    rarest.push_back(w);
+  }
+  if (rarest.empty())
+    for (size_t i = 0; i < std::min<size_t>(3, words.size()); ++i)
+      rarest.push_back(words[i].second);
+  return any_of(rarest, rarest.size());
 }
 
-std::vector<scored_hit> rank_candidates(
-    search_mode mode, const std::vector<std::pair<uint64_t, float>>& vector,
-    const std::vector<std::pair<uint64_t, double>>& text,
-    const std::function<candidate_facts(uint64_t)>& facts, size_t k) {
+std::vector<scored_hit>
+rank_candidates(search_mode mode, const std::vector<std::pair<uint64_t, float>>& vector,
+                const std::vector<std::pair<uint64_t, double>>& text,
+                const std::function<candidate_facts(uint64_t)>& facts, size_t k) {
   std::unordered_map<uint64_t, scored_hit> hits;
   auto hit = [&](uint64_t num) -> scored_hit& {
     auto& h = hits[num];
@@ -87,8 +105,8 @@ std::vector<scored_hit> rank_candidates(
     } else if (mode == search_mode::text) {
       raw = h.text_rank > 0 ? -text[h.text_rank - 1].second : 0;
     } else {
-      if (h.vector_rank > 0) raw += 1.0 / static_cast<double>(rrf_k + h.vector_rank);
-      if (h.text_rank > 0) raw += 1.0 / static_cast<double>(rrf_k + h.text_rank);
+      if (h.vector_rank > 0) raw += rrf_term(h.vector_rank);
+      if (h.text_rank > 0) raw += rrf_term(h.text_rank);
       // Equal sums are common (ranks 1 + 2 against 2 + 1); the cosine settles them,
       // rather than the noise of creation times in the recency factor.
       raw += rrf_tie_break * std::max(0.0, h.similarity);
@@ -101,8 +119,8 @@ std::vector<scored_hit> rank_candidates(
   for (auto& [num, h] : hits) {
     h.relevance = best > 0 ? h.relevance / best : 0;
     auto f = facts(num);
-    h.score = memory_score(static_cast<float>(h.relevance), static_cast<float>(f.importance),
-                           f.age_us);
+    h.score = memory_score(static_cast<float>(h.relevance),
+                           static_cast<float>(f.importance), f.age_us);
     out.push_back(h);
   }
   std::sort(out.begin(), out.end(), [](const scored_hit& a, const scored_hit& b) {

@@ -2,24 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
 
 namespace swarm::memory {
-
-std::vector<ranked> fuse_rrf(const std::vector<std::vector<uint64_t>>& lists, size_t k) {
-  std::unordered_map<uint64_t, float> score;
-  for (const auto& list : lists)
-    for (size_t rank = 0; rank < list.size(); ++rank)
-      score[list[rank]] += 1.0f / static_cast<float>(k + rank + 1);
-  std::vector<ranked> out;
-  out.reserve(score.size());
-  for (const auto& [id, s] : score)
-    out.push_back({id, s});
-  std::sort(out.begin(), out.end(), [](const ranked& a, const ranked& b) {
-    return a.score != b.score ? a.score > b.score : a.id < b.id;
-  });
-  return out;
-}
 
 float memory_score(float relevance, float importance, int64_t age_us,
                    int64_t half_life_us) {

@@ -15,21 +15,16 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 namespace swarm::memory {
-
-struct ranked {
-  uint64_t id = 0;
-  float score = 0;
-};
 
 constexpr size_t rrf_k = 60;
 constexpr int64_t default_half_life_us = 7LL * 24 * 3600 * 1'000'000;
 
-// Fuses ranked id lists (best first); ties go to the smaller id.
-std::vector<ranked> fuse_rrf(const std::vector<std::vector<uint64_t>>& lists,
-                             size_t k = rrf_k);
+// What a list contributes to rrf(d) for a memory at 1-based `rank` in it.
+inline double rrf_term(uint32_t rank) {
+  return 1.0 / static_cast<double>(rrf_k + rank);
+}
 
 // The final score of a memory. importance is clamped to 0..1; a negative age counts as 0.
 float memory_score(float relevance, float importance, int64_t age_us,

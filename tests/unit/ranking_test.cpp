@@ -6,21 +6,14 @@
 
 using namespace swarm::memory;
 
-TEST_CASE("rrf: agreement between the lists wins, values as documented",
-          "[memory][ranking]") {
-  auto fused = fuse_rrf({{7, 3, 9}, {3, 5}});
-  REQUIRE(fused.size() == 4);
-  CHECK(fused[0].id == 3); // second in one list, first in the other
-  CHECK(fused[0].score == Approx(1.0 / 62 + 1.0 / 61));
-  CHECK(fused[1].id == 7);
-  CHECK(fused[1].score == Approx(1.0 / 61));
-  CHECK(fused[2].id == 5); // second (1/62) beats third (1/63)
-  CHECK(fused[3].id == 9);
-  // Ties go to the smaller id.
-  auto tie = fuse_rrf({{4}, {2}});
-  CHECK(tie[0].id == 2);
-  CHECK(tie[1].id == 4);
-  CHECK(fuse_rrf({}).empty());
+// How the lists fuse (agreement wins, ties) is tested through rank_candidates in
+// memory_book_test.cpp.
+TEST_CASE("rrf: values as documented", "[memory][ranking]") {
+  CHECK(rrf_term(1) == Approx(1.0 / 61));
+  CHECK(rrf_term(2) == Approx(1.0 / 62));
+  // Second in one list and first in the other beats first in one list only.
+  CHECK(rrf_term(2) + rrf_term(1) > rrf_term(1));
+  CHECK(rrf_term(2) > rrf_term(3));
 }
 
 TEST_CASE("memory score: relevance first, then importance and recency",
