@@ -4,11 +4,13 @@
 // ahead of the database). Part of an actor's state; its thread only.
 
 #include "persistence/caf_error.hpp"
+#include "persistence/persistence_actor.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace swarm {
 
@@ -35,5 +37,21 @@ struct journal_health {
                                             "); restart the engine to recover"};
   }
 };
+
+// Journals `events` through self->state.persistence, then delivers `value` to `rp`
+// once they are committed. A failed write marks self->state.health broken (`who` names
+// the actor in the log) and delivers the error.
+template <class Self, class T>
+void commit_then(Self self, const char* who, std::vector<persistence::event> events,
+                 caf::typed_response_promise<T> rp, T value) {
+  self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
+                persistence::event_batch{std::move(events)})
+      .then([rp,
+             value = std::move(value)](int64_t) mutable { rp.deliver(std::move(value)); },
+            [self, who, rp](caf::error& err) mutable {
+              self->state.health.mark_broken(who, err);
+              rp.deliver(err);
+            });
+}
 
 } // namespace swarm

@@ -393,6 +393,14 @@ expected<std::vector<float>> decode_vector(std::string_view text) {
   return v;
 }
 
+json::array json_strings(const std::vector<std::string>& v) {
+  json::array a;
+  a.reserve(v.size());
+  for (const auto& s : v)
+    a.emplace_back(s);
+  return a;
+}
+
 int64_t now_us() {
   using namespace std::chrono;
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();

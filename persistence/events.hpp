@@ -118,6 +118,9 @@ expected<std::vector<float>> decode_vector(std::string_view text);
 // The raw bytes of a base64 text (the BLOB stored in memories.vector); empty on error.
 std::string base64_bytes(std::string_view text);
 
+// A JSON array of the strings (event bodies, mail payloads).
+boost::json::array json_strings(const std::vector<std::string>& v);
+
 // Wall clock in unix µs.
 int64_t now_us();
 

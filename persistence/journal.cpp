@@ -43,10 +43,7 @@ struct journal::statements {
 namespace {
 
 std::string json_array(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v)
-    a.emplace_back(s);
-  return json::serialize(a);
+  return json::serialize(json_strings(v));
 }
 
 std::string text(const json::object& o, const char* name) {

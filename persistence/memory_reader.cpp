@@ -1,25 +1,14 @@
 #include "persistence/memory_reader.hpp"
 
+#include "persistence/reader.hpp"
+
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <boost/json.hpp>
 
 #include <cstring>
-
-namespace json = boost::json;
 
 namespace swarm::persistence {
 
 namespace {
-
-std::vector<std::string> tags_of(const std::string& text) {
-  std::vector<std::string> out;
-  json::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_array()) return out;
-  for (const auto& x : v.get_array())
-    if (x.is_string()) out.emplace_back(x.get_string());
-  return out;
-}
 
 std::vector<float> floats_of(const SQLite::Column& c) {
   const int bytes = c.getBytes();
@@ -49,7 +38,7 @@ expected<std::vector<stored_memory>> read_memories(SQLite::Database& db) {
       s.m.kind = q.getColumn(2).getString();
       s.m.type = q.getColumn(3).getString();
       s.m.content = q.getColumn(4).getString();
-      s.m.tags = tags_of(q.getColumn(5).getString());
+      s.m.tags = string_array(q.getColumn(5).getString());
       s.m.agent = q.getColumn(6).getString();
       s.m.task = q.getColumn(7).getString();
       s.m.importance = q.getColumn(8).getDouble();
@@ -67,9 +56,10 @@ expected<std::vector<stored_memory>> read_memories(SQLite::Database& db) {
   }
 }
 
-expected<void> for_each_memory_vector(
-    SQLite::Database& db, const std::string& embedder,
-    const std::function<void(uint64_t, std::vector<float>)>& f, uint64_t& skipped) {
+expected<void>
+for_each_memory_vector(SQLite::Database& db, const std::string& embedder,
+                       const std::function<void(uint64_t, std::vector<float>)>& f,
+                       uint64_t& skipped) {
   try {
     SQLite::Statement q{db, "SELECT num, embedder, vector FROM memories ORDER BY num"};
     while (q.executeStep()) {
@@ -81,7 +71,8 @@ expected<void> for_each_memory_vector(
     }
     return {};
   } catch (const std::exception& e) {
-    return make_error(errc::storage_error, std::string{"reading memory vectors: "} + e.what());
+    return make_error(errc::storage_error,
+                      std::string{"reading memory vectors: "} + e.what());
   }
 }
 
@@ -91,17 +82,19 @@ expected<std::optional<std::string>> read_memory_embedder(SQLite::Database& db) 
     if (q.executeStep()) return std::optional<std::string>{q.getColumn(0).getString()};
     return std::optional<std::string>{};
   } catch (const std::exception& e) {
-    return make_error(errc::storage_error, std::string{"reading memory settings: "} + e.what());
+    return make_error(errc::storage_error,
+                      std::string{"reading memory settings: "} + e.what());
   }
 }
 
-expected<std::vector<std::pair<uint64_t, double>>> search_memory_text(
-    SQLite::Database& db, const std::string& match, uint32_t limit) {
+expected<std::vector<std::pair<uint64_t, double>>>
+search_memory_text(SQLite::Database& db, const std::string& match, uint32_t limit) {
   try {
     std::vector<std::pair<uint64_t, double>> out;
     // Content weighs twice a tag.
-    SQLite::Statement q{db, "SELECT rowid, bm25(memories_fts, 2.0, 1.0) AS r FROM memories_fts"
-                            " WHERE memories_fts MATCH ? ORDER BY r LIMIT ?"};
+    SQLite::Statement q{
+        db, "SELECT rowid, bm25(memories_fts, 2.0, 1.0) AS r FROM memories_fts"
+            " WHERE memories_fts MATCH ? ORDER BY r LIMIT ?"};
     q.bind(1, match);
     q.bind(2, static_cast<int64_t>(limit));
     while (q.executeStep())
@@ -109,8 +102,8 @@ expected<std::vector<std::pair<uint64_t, double>>> search_memory_text(
                        q.getColumn(1).getDouble());
     return out;
   } catch (const std::exception& e) {
-    return make_error(errc::bad_request, std::string{"the text search could not run: "} +
-                                             e.what());
+    return make_error(errc::bad_request,
+                      std::string{"the text search could not run: "} + e.what());
   }
 }
 

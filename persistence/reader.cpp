@@ -9,8 +9,6 @@ namespace json = boost::json;
 
 namespace swarm::persistence {
 
-namespace {
-
 std::vector<std::string> string_array(const std::string& text) {
   std::vector<std::string> out;
   auto v = json::parse(text);
@@ -18,8 +16,6 @@ std::vector<std::string> string_array(const std::string& text) {
     out.emplace_back(x.as_string());
   return out;
 }
-
-} // namespace
 
 expected<std::vector<task>> read_tasks(SQLite::Database& db) {
   try {

@@ -14,6 +14,10 @@ class Database;
 
 namespace swarm::persistence {
 
+// A stored JSON array of strings (tasks.skills, memories.tags, ...); throws on
+// anything else (the readers turn that into errc::storage_error).
+std::vector<std::string> string_array(const std::string& text);
+
 // Every task in insertion order (parents before children), with its dependencies.
 expected<std::vector<task>> read_tasks(SQLite::Database& db);
 

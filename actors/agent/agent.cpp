@@ -115,13 +115,6 @@ void claim_next(self_ptr self);
 void report_to_queue(self_ptr self, const task& t, bool success, const std::string& text,
                      const std::string& failure);
 
-boost::json::array to_json_array(const std::vector<std::string>& v) {
-  boost::json::array a;
-  for (const auto& s : v)
-    a.emplace_back(s);
-  return a;
-}
-
 // "src/api/x.py: bob holds src/** (edit, exclusive, task sw-1a2b.3) for another 12 min"
 std::string conflict_line(const reservation_conflict& c, int64_t now) {
   const auto& r = c.held;
@@ -173,7 +166,7 @@ void release_reserved(self_ptr self, bool success, std::function<void()> next) {
                   st.reserved_for,
               boost::json::object{{"task", st.reserved_for},
                                   {"success", success},
-                                  {"reservations", to_json_array(req.ids)}});
+                                  {"reservations", persistence::json_strings(req.ids)}});
   self->request(st.cfg.registry, report_timeout, release_atom_v, std::move(req))
       .then([next](std::vector<reservation>&) { next(); },
             [self, next](caf::error& err) {
@@ -293,8 +286,8 @@ void reserve_then_start(self_ptr self, claim_result claimed) {
             send_intent(self, "agent.intent.announce",
                         name_of(self) + " starts " + t.spec.id + ": " + t.spec.title,
                         boost::json::object{{"task", t.spec.id},
-                                            {"files", to_json_array(t.spec.files)},
-                                            {"reservations", to_json_array(st.reserved)},
+                                            {"files", persistence::json_strings(t.spec.files)},
+                                            {"reservations", persistence::json_strings(st.reserved)},
                                             {"conflicts", std::move(conflicts)}});
             start_attempt(self, claimed, std::move(lines));
           },

@@ -68,20 +68,6 @@ void mark_broken(self_ptr self, const caf::error& err) {
   self->state.health.mark_broken("mail router", err);
 }
 
-// Journals `e`, then delivers `value` (or the error) to `rp`.
-template <class T>
-void commit_then(self_ptr self, persistence::event e, caf::typed_response_promise<T> rp,
-                 T value) {
-  self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
-                persistence::event_batch{{std::move(e)}})
-      .then([rp,
-             value = std::move(value)](int64_t) mutable { rp.deliver(std::move(value)); },
-            [self, rp](caf::error& err) mutable {
-              mark_broken(self, err);
-              rp.deliver(err);
-            });
-}
-
 // Tells subscribed recipients of `m` once it is committed: a barrier request queued
 // behind the message's append answers after that commit.
 void push_after_commit(self_ptr self, const mail_message& m) {
@@ -123,7 +109,7 @@ void send(self_ptr self, mail_draft d, caf::typed_response_promise<mail_message>
             }
             self->state.box->store(*m);
             const mail_message stored = *m;
-            commit_then(self, sent_event(stored), rp, std::move(*m));
+            commit_then(self, "mail router", {sent_event(stored)}, rp, std::move(*m));
             push_after_commit(self, stored); // its barrier queues behind the append
           },
           [rp](caf::error& err) mutable { rp.deliver(err); });
@@ -185,10 +171,10 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
         if (!c) return to_caf(c.err());
         if (!changed) return std::move(*c);
         auto rp = self->make_response_promise<mail_copy>();
-        commit_then(self,
-                    persistence::make_event(
+        commit_then(self, "mail router",
+                    {persistence::make_event(
                         ack ? event_kind::mail_acked : event_kind::mail_read,
-                        boost::json::object{{"message", id}, {"recipient", agent}}, now),
+                        boost::json::object{{"message", id}, {"recipient", agent}}, now)},
                     rp, std::move(*c));
         return rp;
       },
@@ -225,11 +211,11 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
                     rp.deliver(false);
                     return;
                   }
-                  commit_then(self,
-                              persistence::make_event(
+                  commit_then(self, "mail router",
+                              {persistence::make_event(
                                   event_kind::mail_followed,
                                   boost::json::object{{"agent", agent}, {"on", on}},
-                                  now_us()),
+                                  now_us())},
                               rp, true);
                 },
                 [rp](caf::error& err) mutable { rp.deliver(err); });

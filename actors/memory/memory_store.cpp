@@ -29,6 +29,8 @@ using persistence::event_kind;
 using persistence::now_us;
 namespace json = boost::json;
 
+constexpr const char* store_name = "memory store"; // in logs
+// Loading waits for its commits (re-embedding batches) this long at most.
 constexpr auto commit_timeout = std::chrono::minutes(5);
 // A procedural memory this close (cosine) to one of the same type, whose words it only
 // adds to or drops from (memory_book.hpp, words_contained), is the same learning.
@@ -64,13 +66,6 @@ struct memory_store_state {
 
 using self_ptr = memory_actor::stateful_pointer<memory_store_state>;
 
-json::array to_json(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v)
-    a.emplace_back(s);
-  return a;
-}
-
 std::string memory_id(uint64_t num) { return "mem-" + std::to_string(num); }
 
 // ---- journal
@@ -87,16 +82,13 @@ expected<void> commit_now(self_ptr self, std::vector<persistence::event> events)
   return out;
 }
 
-// Journals, then runs `after` once committed; a failed write breaks the store.
-void commit(self_ptr self, std::vector<persistence::event> events, std::function<void()> after,
-            std::function<void(const caf::error&)> failed) {
-  self->request(self->state.persistence, commit_timeout, persistence::append_atom_v,
+// Journals without an answer to wait for (expiry, access counts); a failed write
+// breaks the store.
+void journal(self_ptr self, std::vector<persistence::event> events) {
+  self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
                 persistence::event_batch{std::move(events)})
-      .then([on_commit = std::move(after)](int64_t) { on_commit(); },
-            [self, on_error = std::move(failed)](caf::error& err) {
-              self->state.health.mark_broken("memory store", err);
-              on_error(err);
-            });
+      .then([](int64_t) {},
+            [self](caf::error& err) { self->state.health.mark_broken(store_name, err); });
 }
 
 persistence::event added_event(uint64_t num, const memory_record& m, const memory::embedder& emb,
@@ -107,7 +99,7 @@ persistence::event added_event(uint64_t num, const memory_record& m, const memor
                                               {"kind", m.kind},
                                               {"type", m.type},
                                               {"content", m.content},
-                                              {"tags", to_json(m.tags)},
+                                              {"tags", persistence::json_strings(m.tags)},
                                               {"agent", m.agent},
                                               {"task", m.task},
                                               {"importance", m.importance},
@@ -346,12 +338,10 @@ caf::result<memory_added> on_remember(self_ptr self, memory_draft d) {
                                        json::object{{"id", m.id},
                                                     {"num", same},
                                                     {"importance", m.importance},
-                                                    {"tags", to_json(m.tags)}},
+                                                    {"tags", persistence::json_strings(m.tags)}},
                                        now);
       auto rp = self->make_response_promise<memory_added>();
-      commit(
-          self, {std::move(e)}, [rp, m]() mutable { rp.deliver(memory_added{m, true}); },
-          [rp](const caf::error& err) mutable { rp.deliver(err); });
+      commit_then(self, store_name, {std::move(e)}, rp, memory_added{m, true});
       return rp;
     }
   }
@@ -373,9 +363,7 @@ caf::result<memory_added> on_remember(self_ptr self, memory_draft d) {
   auto e = added_event(num, m, *st.emb, *v);
   st.book.add(num, m);
   auto rp = self->make_response_promise<memory_added>();
-  commit(
-      self, {std::move(e)}, [rp, m]() mutable { rp.deliver(memory_added{m, false}); },
-      [rp](const caf::error& err) mutable { rp.deliver(err); });
+  commit_then(self, store_name, {std::move(e)}, rp, memory_added{std::move(m), false});
   return rp;
 }
 
@@ -466,10 +454,8 @@ caf::result<memory_record> on_forget(self_ptr self, const std::string& id, const
   st.index->remove(num);
   ++st.unsaved;
   auto rp = self->make_response_promise<memory_record>();
-  commit(
-      self, {forgotten_event(num, m, by, "forgotten", now_us())},
-      [rp, m]() mutable { rp.deliver(m); },
-      [rp](const caf::error& err) mutable { rp.deliver(err); });
+  auto e = forgotten_event(num, m, by, "forgotten", now_us());
+  commit_then(self, store_name, {std::move(e)}, rp, std::move(m));
   return rp;
 }
 
@@ -535,7 +521,7 @@ void sweep(self_ptr self) {
   }
   if (auto e = take_accessed(self, now)) events.push_back(std::move(*e));
   if (!events.empty())
-    commit(self, std::move(events), [] {}, [](const caf::error&) {});
+    journal(self, std::move(events));
   // A large index takes a while to write: it is saved at most 5 % of the time.
   const int64_t interval = std::max(st.cfg.save_interval_us, 20 * st.last_save_cost_us);
   if (st.unsaved > 0 && now - st.last_save_us >= interval)
