@@ -269,7 +269,7 @@ load_figures load_phase(const bench_options& o, const std::string& db_path,
   auto parsed = swarm::plans::parse_json(text, plan_path);
   f.parse_s = seconds_since(t0);
   if (!parsed)
-    die("the generated plan does not parse: " + parsed.err().to_string());
+    die("the generated plan does not parse: " + parsed.error().to_string());
 
   swarm::options opts;
   opts.db_path = db_path;
@@ -277,12 +277,12 @@ load_figures load_phase(const bench_options& o, const std::string& db_path,
   opts.worker_threads = 2;
   auto engine = swarm::engine::open(opts);
   if (!engine)
-    die("engine::open: " + engine.err().to_string());
+    die("engine::open: " + engine.error().to_string());
   t0 = clock_type::now();
   auto report = (*engine)->load_plan(plan_path);
   f.load_s = seconds_since(t0);
   if (!report)
-    die("load_plan: " + report.err().to_string());
+    die("load_plan: " + report.error().to_string());
   f.added = report->added;
   return f;
 }
@@ -301,19 +301,19 @@ run_figures run_phase(const bench_options& o, const std::string& db_path) {
   run_figures f;
   auto lock = swarm::persistence::db_lock::acquire(db_path);
   if (!lock)
-    die("lock: " + lock.err().to_string());
+    die("lock: " + lock.error().to_string());
   auto t0 = clock_type::now();
   auto db = swarm::persistence::open_database(db_path, o.sync_full
                                                          ? swarm::persistence::sync_mode::full
                                                          : swarm::persistence::sync_mode::normal);
   if (!db)
-    die("open_database: " + db.err().to_string());
+    die("open_database: " + db.error().to_string());
   auto stored = swarm::persistence::read_tasks(**db);
   if (!stored)
-    die("read_tasks: " + stored.err().to_string());
+    die("read_tasks: " + stored.error().to_string());
   auto graph = std::make_shared<swarm::task_graph>();
   if (auto r = graph->restore(std::move(*stored)); !r)
-    die("restore: " + r.err().to_string());
+    die("restore: " + r.error().to_string());
   f.restore_s = seconds_since(t0);
 
   caf::actor_system_config cfg;

@@ -65,20 +65,20 @@ run_figures run(const fs::path& dir, const std::string& plan, size_t agents,
   o.db_path = (dir / ".swarm" / "swarm.db").string();
   auto e = swarm::engine::open(o);
   if (!e)
-    die("open: " + e.err().to_string());
+    die("open: " + e.error().to_string());
   if (auto r = (*e)->load_plan(plan); !r)
-    die("load: " + r.err().to_string());
+    die("load: " + r.error().to_string());
   swarm::agent_options a;
   a.model = model;
   a.workdir = dir.string();
   if (auto r = (*e)->add_agents(agents, a); !r)
-    die("agents: " + r.err().to_string());
+    die("agents: " + r.error().to_string());
   auto t0 = clock_type::now();
   auto s = (*e)->run_until_done();
   run_figures f;
   f.seconds = seconds_since(t0);
   if (!s)
-    die("run: " + s.err().to_string());
+    die("run: " + s.error().to_string());
   if (!s->success)
     die("run: not every task completed");
   f.completed = s->tasks.completed;

@@ -112,12 +112,12 @@ int main(int argc, char** argv) {
   swarm::options opts;
   opts.db_path = (root / "swarm.db").string();
   auto opened = swarm::engine::open(opts);
-  if (!opened) die(opened.err().to_string());
+  if (!opened) die(opened.error().to_string());
   auto& e = **opened;
   std::vector<std::string> agents;
   for (size_t i = 0; i < o.agents; ++i) {
     auto a = e.register_agent("agent-" + std::to_string(i));
-    if (!a) die(a.err().to_string());
+    if (!a) die(a.error().to_string());
     agents.push_back(a->name);
   }
   const auto words = vocabulary();
@@ -143,13 +143,13 @@ int main(int argc, char** argv) {
         d.subject = sentence(rng, words, 5);
         d.body = sentence(rng, words, 40);
         auto a = clock_type::now();
-        if (auto r = e.send_mail(d); !r) die(r.err().to_string());
+        if (auto r = e.send_mail(d); !r) die(r.error().to_string());
         my_send.push_back(micros(a));
         if (issued.fetch_add(1) >= o.ops) break;
         swarm::inbox_filter f;
         f.limit = 20;
         a = clock_type::now();
-        if (auto r = e.inbox(d.to.front(), f); !r) die(r.err().to_string());
+        if (auto r = e.inbox(d.to.front(), f); !r) die(r.error().to_string());
         my_inbox.push_back(micros(a));
       }
       std::lock_guard<std::mutex> g{mtx};
@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
           if (d.to[0] == d.from) d.to[0] = d.from == agents[0] ? agents[1] : agents[0];
           d.subject = sentence(rng, words, 5);
           d.body = sentence(rng, words, 40);
-          if (auto r = e.send_mail(d); !r) die(r.err().to_string());
+          if (auto r = e.send_mail(d); !r) die(r.error().to_string());
         }
       });
     for (auto& t : fillers)
@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
     const auto a = clock_type::now();
     auto r = e.search_mail(query, viewer, 20);
     search_us.push_back(micros(a));
-    if (!r) die(r.err().to_string());
+    if (!r) die(r.error().to_string());
     hits += r->size();
   }
   const auto pq = summarize(search_us);

@@ -423,7 +423,7 @@ std::string store_section(const bench_options& o,
   std::string out;
   {
     auto e = swarm::engine::open(opts);
-    if (!e) die("engine: " + e.err().to_string());
+    if (!e) die("engine: " + e.error().to_string());
     std::vector<std::vector<double>> add_ms(o.store_threads);
     std::vector<std::thread> threads;
     auto t = clock_type::now();
@@ -435,7 +435,7 @@ std::string store_section(const bench_options& o,
           d.content = corpus::join(notes[i]);
           auto a = clock_type::now();
           auto r = (*e)->add_memory(d);
-          if (!r) die("add_memory: " + r.err().to_string());
+          if (!r) die("add_memory: " + r.error().to_string());
           add_ms[w].push_back(ms_since(a));
         }
       });
@@ -457,7 +457,7 @@ std::string store_section(const bench_options& o,
         q.mode = mode;
         auto a = clock_type::now();
         auto r = (*e)->search_memories(q);
-        if (!r) die("search_memories: " + r.err().to_string());
+        if (!r) die("search_memories: " + r.error().to_string());
         ms.push_back(ms_since(a));
       }
       out += ", " + percentile_fields((std::string{"search_"} + mode).c_str(), ms);
@@ -467,9 +467,9 @@ std::string store_section(const bench_options& o,
     if (std::string{phase} == "reopen_rebuilt") ::unlink((opts.db_path + ".hnsw").c_str());
     auto t = clock_type::now();
     auto e = swarm::engine::open(opts);
-    if (!e) die("engine: " + e.err().to_string());
+    if (!e) die("engine: " + e.error().to_string());
     auto stats = (*e)->memory_statistics(); // the store loads on its first request
-    if (!stats) die("memory_statistics: " + stats.err().to_string());
+    if (!stats) die("memory_statistics: " + stats.error().to_string());
     char line[160];
     std::snprintf(line, sizeof line, ", \"%s_ms\": %.0f, \"%s_state\": \"%s\"", phase,
                   ms_since(t), phase, stats->index_state.c_str());
@@ -507,7 +507,7 @@ int main(int argc, char** argv) {
     std::vector<uint64_t> labels(o.memories);
     std::iota(labels.begin(), labels.end(), 0);
     if (auto r = index.bulk_insert(labels, vectors, o.threads); !r)
-      die("bulk insert failed: " + r.err().message);
+      die("bulk insert failed: " + r.error().message);
   }
   const double insert_ms = ms_since(t);
   if (index.size() != o.memories) die("the index lost points");

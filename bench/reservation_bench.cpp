@@ -348,7 +348,7 @@ struct snapshot {
     for (const auto& r : rs) {
       auto p = swarm::globs::compile(r.pattern);
       if (!p)
-        die("stored pattern '" + r.pattern + "' does not compile: " + p.err().message);
+        die("stored pattern '" + r.pattern + "' does not compile: " + p.error().message);
       ++(p->literal() ? literal_keys[p->text()] : glob_keys[p->dir_prefix()]);
       entries.push_back({r, std::move(*p)});
     }
@@ -509,7 +509,7 @@ int main(int argc, char** argv) {
   auto t0 = clock_type::now();
   for (const auto& p : base) {
     auto g = table.reserve(p.request(), fixed_now_us);
-    if (!g) die("table reserve '" + p.pattern + "': " + g.err().to_string());
+    if (!g) die("table reserve '" + p.pattern + "': " + g.error().to_string());
     load_conflicts += g->front().conflicts.size();
   }
   const double table_load_ms = micros(t0) / 1000;
@@ -522,10 +522,10 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < std::min(samples, ops.size()); ++i) {
     const auto& op = ops[i];
     auto p = swarm::globs::compile(op.pattern);
-    if (!p) die("pattern '" + op.pattern + "': " + p.err().message);
+    if (!p) die("pattern '" + op.pattern + "': " + p.error().message);
     const auto expected = snap.overlapping(op.agent, *p, !op.read);
     auto g = table.reserve(op.request(), fixed_now_us);
-    if (!g) die("table reserve '" + op.pattern + "': " + g.err().to_string());
+    if (!g) die("table reserve '" + op.pattern + "': " + g.error().to_string());
     const auto got = ids_of(g->front().conflicts);
     if (got != expected)
       bad.add("table reserve " + op.agent + " " + op.pattern + ": found " + id_list(got) +
@@ -566,7 +566,7 @@ int main(int argc, char** argv) {
     const auto a = clock_type::now();
     auto found = table.check(checker, batch, false, fixed_now_us);
     check_ms.push_back(micros(a) / 1000);
-    if (!found) die("table check: " + found.err().to_string());
+    if (!found) die("table check: " + found.error().to_string());
     table_found.push_back(std::move(*found));
   }
   for (const auto& path : batches.front())
@@ -575,7 +575,7 @@ int main(int argc, char** argv) {
   if (auto found = table.check(checker, sample_paths, true, fixed_now_us))
     verify_paths(snap, checker, sample_paths, true, *found, "table", bad);
   else
-    die("table check: " + found.err().to_string());
+    die("table check: " + found.error().to_string());
 
   // ---- engine
   auto root = fs::path{o.dir} / ("swarm-reservation-bench-" + std::to_string(::getpid()));
@@ -584,11 +584,11 @@ int main(int argc, char** argv) {
   opts.db_path = (root / "swarm.db").string();
   opts.heartbeat_ms = 3'600'000; // nobody heartbeats here; stale agents lose holdings
   auto opened = swarm::engine::open(opts);
-  if (!opened) die(opened.err().to_string());
+  if (!opened) die(opened.error().to_string());
   auto& e = **opened;
   for (size_t i = 0; i < o.agents; ++i)
     if (auto a = e.register_agent("agent-" + std::to_string(i)); !a)
-      die(a.err().to_string());
+      die(a.error().to_string());
 
   std::map<std::pair<std::string, bool>, std::vector<std::string>> grouped;
   for (const auto& p : base)
@@ -609,7 +609,7 @@ int main(int argc, char** argv) {
   t0 = clock_type::now();
   for (const auto& r : load_requests) {
     const auto a = clock_type::now();
-    if (auto g = e.reserve(r); !g) die("engine reserve: " + g.err().to_string());
+    if (auto g = e.reserve(r); !g) die("engine reserve: " + g.error().to_string());
     load_request_ms.push_back(micros(a) / 1000);
   }
   const double engine_load_s =
@@ -631,7 +631,7 @@ int main(int argc, char** argv) {
         auto a = clock_type::now();
         auto g = e.reserve(requests[i]);
         my_reserve.push_back(micros(a) / 1000);
-        if (!g) die("engine reserve '" + ops[i].pattern + "': " + g.err().to_string());
+        if (!g) die("engine reserve '" + ops[i].pattern + "': " + g.error().to_string());
         if (g->front().refreshed)
           die("engine reserve '" + ops[i].pattern + "' refreshed");
         conflicts += g->front().conflicts.size();
@@ -641,7 +641,7 @@ int main(int argc, char** argv) {
         a = clock_type::now();
         auto r = e.release_reservations(rel);
         my_release.push_back(micros(a) / 1000);
-        if (!r) die("engine release: " + r.err().to_string());
+        if (!r) die("engine release: " + r.error().to_string());
       }
       engine_reserve_conflicts += conflicts;
       std::lock_guard<std::mutex> lock{mtx};
@@ -661,14 +661,14 @@ int main(int argc, char** argv) {
     const auto a = clock_type::now();
     auto found = e.check_reservations(checker, batches[b], false);
     engine_check_ms.push_back(micros(a) / 1000);
-    if (!found) die("engine check: " + found.err().to_string());
+    if (!found) die("engine check: " + found.error().to_string());
     if (described(*found) != described(table_found[b]))
       bad.add("engine batch " + std::to_string(b) + ": " + std::to_string(found->size()) +
               " conflicts, the table found " + std::to_string(table_found[b].size()));
     if (b == 0) engine_first = std::move(*found);
   }
   auto engine_held = e.reservations();
-  if (!engine_held) die("engine reservations: " + engine_held.err().to_string());
+  if (!engine_held) die("engine reservations: " + engine_held.error().to_string());
   if (engine_held->size() != base.size())
     bad.add("the engine holds " + std::to_string(engine_held->size()) +
             " reservations after the reserve/release phase, not " +

@@ -209,7 +209,7 @@ dag make_dag(const bench_options& o) {
   swarm::task_graph g;
   auto added = g.add(specs);
   if (!added) {
-    std::cerr << "swarm_schedule_bench: task_graph::add failed: " << added.err().message
+    std::cerr << "swarm_schedule_bench: task_graph::add failed: " << added.error().message
               << "\n";
     std::exit(1);
   }

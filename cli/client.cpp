@@ -83,7 +83,7 @@ expected<json::value> call(const common_flags& f, const std::string& op,
   for (;;) {
     auto remote = swarm::call_control_socket(socket, request);
     if (remote) return unpack_reply(*remote);
-    if (remote.err().code != swarm::errc::engine_unavailable) return remote.err();
+    if (remote.error().code != swarm::errc::engine_unavailable) return remote.error();
     if (!changes_state && !std::filesystem::exists(opts.db_path))
       return swarm::make_error(
           swarm::errc::not_found,
@@ -94,16 +94,16 @@ expected<json::value> call(const common_flags& f, const std::string& op,
     if (local) return unpack_reply((*local)->execute(request));
     // Another engine holds the database but does not answer on the socket yet (it is
     // starting, or it is another one-shot command): try again for a moment.
-    if (local.err().code != swarm::errc::database_locked ||
+    if (local.error().code != swarm::errc::database_locked ||
         std::chrono::steady_clock::now() > deadline)
-      return local.err();
+      return local.error();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 
 int print_result(const swarm::expected<json::value>& r, bool json_out,
                  void (*human)(const json::value&)) {
-  if (!r) return fail(r.err());
+  if (!r) return fail(r.error());
   if (json_out)
     std::cout << json::serialize(*r) << "\n";
   else

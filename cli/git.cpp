@@ -106,7 +106,7 @@ expected<fs::path> top_level(const std::string& dir) {
   if (!fs::is_directory(dir, ec))
     return make_error(errc::not_found, "--repo " + dir + " is not a directory");
   auto r = run_git(dir, {"rev-parse", "--show-toplevel"});
-  if (!r) return r.err();
+  if (!r) return r.error();
   if (r->exit_code != 0 || path_line(*r).empty())
     return make_error(errc::not_found, shown(dir) + " is not in a git work tree (git: " +
                                            first_line(r->err) +
@@ -117,9 +117,9 @@ expected<fs::path> top_level(const std::string& dir) {
 // The directory git runs hooks from, absolute (core.hooksPath honoured).
 expected<fs::path> hooks_dir(const std::string& dir) {
   auto top = top_level(dir);
-  if (!top) return top.err();
+  if (!top) return top.error();
   auto r = run_git(dir, {"rev-parse", "--git-path", "hooks"});
-  if (!r) return r.err();
+  if (!r) return r.error();
   if (r->exit_code != 0 || path_line(*r).empty())
     return make_error(errc::io_error, "cannot find the hooks directory of " +
                                           top->string() + " (git: " + first_line(r->err) +
@@ -134,11 +134,11 @@ expected<fs::path> hooks_dir(const std::string& dir) {
 // so a file moved out of a reserved area is caught by its old name.
 expected<std::vector<std::string>> staged_paths(const std::string& dir) {
   auto top = top_level(dir);
-  if (!top) return top.err();
+  if (!top) return top.error();
   // From the top level, so that diff.relative cannot make the names relative to `dir`.
   auto r = run_git(top->string(), {"diff", "--cached", "--name-status", "-z", "-M",
                                    "--no-ext-diff", "--no-color"});
-  if (!r) return r.err();
+  if (!r) return r.error();
   if (r->exit_code != 0)
     return make_error(errc::io_error, "git diff --cached failed in " + top->string() +
                                           ": " + first_line(r->err));

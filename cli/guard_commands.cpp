@@ -98,7 +98,7 @@ expected<bool> write_hook(const fs::path& hook, const std::string& text) {
 
 int install_hook(const guard_commands& gc) {
   auto hooks = hooks_dir(gc.repo);
-  if (!hooks) return fail(hooks.err());
+  if (!hooks) return fail(hooks.error());
   std::error_code ec;
   // The hook runs this very binary, found before anything is moved.
   const auto binary = fs::read_symlink("/proc/self/exe", ec);
@@ -124,7 +124,7 @@ int install_hook(const guard_commands& gc) {
   }
   const auto db = fs::absolute(gc.common.db).lexically_normal();
   if (auto w = write_hook(hook, hook_script(binary, gc.mode, db)); !w)
-    return fail(w.err());
+    return fail(w.error());
   const bool with_chained = present(chained);
   if (gc.common.json_out) {
     std::cout << json::serialize(json::object{{"id", hook.string()},
@@ -144,7 +144,7 @@ int install_hook(const guard_commands& gc) {
 
 int uninstall_hook(const guard_commands& gc) {
   auto hooks = hooks_dir(gc.repo);
-  if (!hooks) return fail(hooks.err());
+  if (!hooks) return fail(hooks.error());
   const auto hook = *hooks / "pre-commit", chained = *hooks / chained_name;
   if (present(hook) && !is_ours(hook))
     return fail(make_error(errc::refused, hook.string() + " is not swarm's hook (no '" +
@@ -254,7 +254,7 @@ int check_reservations(const guard_commands& gc) {
   };
   if (gc.staged) {
     auto staged = staged_paths(gc.repo);
-    if (!staged) return fail(staged.err());
+    if (!staged) return fail(staged.error());
     for (const auto& p : *staged)
       add(p);
   }
@@ -275,7 +275,7 @@ int check_reservations(const guard_commands& gc) {
            /*changes_state=*/false);
   if (!reply) {
     // Block mode fails closed; warn mode never stops a commit, not even on an error.
-    const int code = fail(reply.err());
+    const int code = fail(reply.error());
     if (block) {
       std::cerr << "swarm: the reservation check failed, so the commit is refused; "
                    "SWARM_GUARD_BYPASS=1 git commit ... skips it\n";

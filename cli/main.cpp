@@ -107,24 +107,24 @@ int run_command(const run_flags& f) {
   agent.workdir = f.workdir;
   agent.output_cap_bytes = f.output_cap_mb * 1024 * 1024;
   auto engine = swarm::engine::open(opts);
-  if (!engine) return fail(engine.err());
+  if (!engine) return fail(engine.error());
   auto& e = **engine;
   if (auto s = e.serve_control_socket(); !s)
-    std::cerr << "swarm: warning: no control socket (" << s.err().message
+    std::cerr << "swarm: warning: no control socket (" << s.error().message
               << "); status commands will wait for this run to end\n";
   auto loaded = e.load_plan(f.plan);
-  if (!loaded) return fail(loaded.err());
+  if (!loaded) return fail(loaded.error());
   if (!f.common.json_out)
     std::cout << "plan " << loaded->path << ": " << loaded->added << " new task(s), "
               << loaded->already_present << " already known, " << loaded->total
               << " in the queue\n";
   auto names = e.add_agents(f.agents, agent);
-  if (!names) return fail(names.err());
+  if (!names) return fail(names.error());
   swarm::cli::progress_printer printer{isatty(STDOUT_FILENO) != 0 && !f.common.json_out,
                                        !f.common.json_out};
   auto summary = e.run_until_done([&](const swarm::progress& p) { printer.update(p); });
   printer.finish();
-  if (!summary) return fail(summary.err());
+  if (!summary) return fail(summary.error());
   if (f.common.json_out)
     std::cout << json::serialize(swarm::cli::summary_to_json(*summary)) << "\n";
   else
@@ -364,7 +364,7 @@ int main(int argc, char** argv) {
   if (auto code = run_guard_commands(guardc)) return *code;
   if (replay->parsed()) {
     auto r = swarm::verify_replay(rpf.db);
-    if (!r) return fail(r.err());
+    if (!r) return fail(r.error());
     if (rpf.json_out)
       std::cout << json::serialize(json::object{{"match", r->match},
                                                 {"events", r->events},

@@ -30,7 +30,7 @@ expected<std::unique_ptr<model_adapter>> make_adapter(const std::string& spec,
   if (spec.rfind("command:", 0) == 0) {
     auto tmpl = command_template::parse(std::string_view(spec).substr(8));
     if (!tmpl)
-      return make_error(errc::bad_request, "model '" + spec + "': " + tmpl.err().message);
+      return make_error(errc::bad_request, "model '" + spec + "': " + tmpl.error().message);
     return detail::make_command_adapter(std::move(*tmpl), opts);
   }
   if (spec == "command")
@@ -128,7 +128,7 @@ expected<command_template> command_template::parse(std::string_view text) {
     } else if (c == '\'') {
       auto close = text.find('\'', i + 1);
       if (close == std::string_view::npos)
-        return template_error("unbalanced ' (no closing quote)", i + 1).err();
+        return template_error("unbalanced ' (no closing quote)", i + 1).error();
       in_word = true;
       for (size_t k = i + 1; k < close; ++k)
         put(text[k], k);
@@ -146,11 +146,11 @@ expected<command_template> command_template::parse(std::string_view text) {
         }
       }
       if (k >= text.size())
-        return template_error("unbalanced \" (no closing quote)", i + 1).err();
+        return template_error("unbalanced \" (no closing quote)", i + 1).error();
       i = k;
     } else if (c == '\\') {
       if (i + 1 >= text.size())
-        return template_error("trailing backslash", i + 1).err();
+        return template_error("trailing backslash", i + 1).error();
       if (text[++i] != '\n')
         put(text[i], i);
     } else {
@@ -181,7 +181,7 @@ expected<command_template> command_template::parse(std::string_view text) {
                                 "} (known: {prompt_file} {task_id} {agent} {workdir} "
                                 "{run_dir} {attempt}; write {{ for a literal brace)",
                               w.column[k])
-          .err();
+          .error();
       k = close;
     }
     t.words_.push_back(std::move(w.text));
@@ -385,9 +385,9 @@ expected<model_command> prompt_cli_adapter::prompt_command(const model_run& run,
                                                            bool prompt_last) const {
   auto prompt = read_prompt(run.prompt_file);
   if (!prompt)
-    return prompt.err();
+    return prompt.error();
   if (auto fits = check_argument_size(cli_, *prompt); !fits)
-    return fits.err();
+    return fits.error();
   model_command c;
   c.argv.push_back(binary_);
   c.argv.insert(c.argv.end(), before.begin(), before.end());

@@ -707,7 +707,7 @@ void process_runner::impl::start_now(start_request r) {
       started =
           process_started{*pid, children_.at(unreaped_.at(*pid))->result.start_ticks};
     else
-      started = pid.err();
+      started = pid.error();
   } catch (const std::exception& e) { // bad_alloc, mostly: never leave a caller hanging
     started = make_error(errc::internal, std::string("process_runner: ") + e.what());
   }
@@ -804,11 +804,11 @@ swarm::error exec_failure(const exec_report& r, const std::string& path,
 swarm::expected<int> process_runner::impl::fork_exec(process_spec& spec, child& c) {
   auto env = child_environment(spec);
   auto path = resolve_program(spec.argv[0], env, spec.cwd);
-  if (!path) return path.err();
+  if (!path) return path.error();
   auto out_file = open_output(spec.stdout_path, "stdout");
-  if (!out_file) return out_file.err();
+  if (!out_file) return out_file.error();
   auto err_file = open_output(spec.stderr_path, "stderr");
-  if (!err_file) return err_file.err();
+  if (!err_file) return err_file.error();
   auto out = make_pipe(), err = make_pipe(), report = make_pipe();
   if (!out || !err || !report)
     return make_error(errc::io_error,
@@ -974,7 +974,7 @@ swarm::expected<int> process_runner::start(process_spec spec, exit_callback on_e
   auto pid = reply.get_future();
   auto on_started = [&reply](const swarm::expected<process_started>& started) {
     reply.set_value(started ? swarm::expected<int>(started->pid)
-                            : swarm::expected<int>(started.err()));
+                            : swarm::expected<int>(started.error()));
   };
   start_async(std::move(spec), on_started, std::move(on_exit));
   return pid.get();

@@ -272,7 +272,7 @@ expected<std::unique_ptr<SQLite::Database>> open_database(const std::string& pat
     db->exec("PRAGMA cache_size=-65536");
     db->exec("PRAGMA temp_store=MEMORY");
     if (auto r = migrate(*db, path); !r)
-      return r.err();
+      return r.error();
     return db;
   } catch (const std::exception& e) {
     return make_error(errc::storage_error, path + ": " + e.what());

@@ -74,7 +74,7 @@ expected<replay_report> verify_replay(const std::string& db_path) {
       auto e = decode_event(events.getColumn(2).getString(), events.getColumn(1).getInt64(),
                             events.getColumn(3).getString(), seq);
       if (!e)
-        return e.err();
+        return e.error();
       log.apply(*e, seq);
       ++report.events;
     }

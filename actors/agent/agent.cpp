@@ -412,7 +412,7 @@ void launch_attempt(self_ptr self, claim_result& claimed, std::vector<std::strin
   }
   auto cmd = cfg.adapter->command(run);
   if (!cmd) {
-    report(self, t, false, cmd.err().message, harness::failure::spawn_error);
+    report(self, t, false, cmd.error().message, harness::failure::spawn_error);
     return;
   }
   harness::process_spec spec;
@@ -438,7 +438,7 @@ void launch_attempt(self_ptr self, claim_result& claimed, std::vector<std::strin
         caf::anon_send(me, spawned_atom_v, static_cast<int32_t>(s->pid), s->start_ticks,
                        std::string{});
       else
-        caf::anon_send(me, spawned_atom_v, int32_t{0}, int64_t{0}, s.err().message);
+        caf::anon_send(me, spawned_atom_v, int32_t{0}, int64_t{0}, s.error().message);
     },
     [me](const harness::process_result& r) { caf::anon_send(me, run_done_atom_v, r); });
   self->state.current = attempt_state{t, std::move(run), 0, std::move(command_line)};

@@ -89,7 +89,7 @@ struct args_reader {
 };
 
 template <class T> T value_or_throw(expected<T> r) {
-  if (!r) throw r.err();
+  if (!r) throw r.error();
   return std::move(*r);
 }
 

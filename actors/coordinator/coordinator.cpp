@@ -196,7 +196,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
                                            "' is not one of running, stuck, idle");
       auto a = find_live(self, name);
       if (!a)
-        return to_caf(a.err());
+        return to_caf(a.error());
       auto& agent = **a;
       agent.state = state;
       agent.last_heartbeat_us = now_us();
@@ -216,7 +216,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
     [=](heartbeat_atom, const std::string& name) -> caf::result<agent_info> {
       auto a = find_live(self, name);
       if (!a)
-        return to_caf(a.err());
+        return to_caf(a.error());
       auto& agent = **a;
       if (self->state.cfg.read_only)
         return agent;

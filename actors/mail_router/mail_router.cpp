@@ -104,7 +104,7 @@ void send(self_ptr self, mail_draft d, caf::typed_response_promise<mail_message>
               agents.insert(a.name);
             auto m = self->state.box->prepare(std::move(d), agents, now_us());
             if (!m) {
-              rp.deliver(to_caf(m.err()));
+              rp.deliver(to_caf(m.error()));
               return;
             }
             self->state.box->store(*m);
@@ -151,7 +151,7 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
           std::string& body) -> caf::result<mail_message> {
         if (auto err = refuse_if_broken(self)) return err;
         auto d = self->state.box->reply_draft(original, from, std::move(body));
-        if (!d) return to_caf(d.err());
+        if (!d) return to_caf(d.error());
         auto rp = self->make_response_promise<mail_message>();
         send(self, std::move(*d), rp);
         return rp;
@@ -159,7 +159,7 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
       [=](inbox_atom, const std::string& agent,
           const inbox_filter& f) -> caf::result<std::vector<mail_copy>> {
         auto r = self->state.box->inbox(agent, f);
-        if (!r) return to_caf(r.err());
+        if (!r) return to_caf(r.error());
         return std::move(*r);
       },
       [=](mark_atom, const std::string& agent, const std::string& id,
@@ -168,7 +168,7 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
         bool changed = false;
         const auto now = now_us();
         auto c = self->state.box->mark(agent, id, ack, now, changed);
-        if (!c) return to_caf(c.err());
+        if (!c) return to_caf(c.error());
         if (!changed) return std::move(*c);
         auto rp = self->make_response_promise<mail_copy>();
         commit_then(self, "mail router",
@@ -181,7 +181,7 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
       [=](thread_atom, const std::string& id,
           const std::string& viewer) -> caf::result<std::vector<mail_message>> {
         auto r = self->state.box->thread(id, viewer);
-        if (!r) return to_caf(r.err());
+        if (!r) return to_caf(r.error());
         return std::move(*r);
       },
       [=](unacked_atom, int64_t before_us) -> std::vector<mail_copy> {

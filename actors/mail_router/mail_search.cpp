@@ -34,16 +34,16 @@ mail_search_actor::behavior_type mail_search_impl(self_ptr self, std::string db_
           return to_caf(errc::bad_request, "limit " + std::to_string(limit) +
                                                " is out of range; use 1 to 1000");
         auto q = parse_mail_query(text);
-        if (!q) return to_caf(q.err());
+        if (!q) return to_caf(q.error());
         auto& st = self->state;
         if (!st.db) {
           auto db = persistence::open_database_readonly(st.db_path);
-          if (!db) return to_caf(db.err());
+          if (!db) return to_caf(db.error());
           st.db = std::move(*db);
         }
         auto r = persistence::search_messages(*st.db, q->match, q->from, q->thread,
                                               viewer, limit);
-        if (!r) return to_caf(r.err());
+        if (!r) return to_caf(r.error());
         return std::move(*r);
       },
   };

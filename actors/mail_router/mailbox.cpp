@@ -339,7 +339,7 @@ expected<void> mailbox::restore_copy(const std::string& id, const std::string& r
   bool changed = false;
   if (state == "unread") return {};
   auto r = mark(recipient, id, state == "acked", read_us, changed);
-  if (!r) return r.err();
+  if (!r) return r.error();
   auto& list = copies_[recipient];
   auto c =
       std::lower_bound(list.begin(), list.end(), by_id_.at(id),

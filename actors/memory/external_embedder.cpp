@@ -395,7 +395,7 @@ public:
 
   expected<std::vector<float>> embed(std::string_view text) const override {
     auto v = embed_unnamed(text);
-    if (!v) return make_error(v.err().code, "embedder " + name_ + ": " + v.err().message);
+    if (!v) return make_error(v.error().code, "embedder " + name_ + ": " + v.error().message);
     return v;
   }
 
@@ -437,7 +437,7 @@ public:
 protected:
   expected<std::vector<float>> fetch(std::string_view text) const override {
     auto run = run_process(argv_, text, timeout_);
-    if (!run) return run.err();
+    if (!run) return run.error();
     if (run->timed_out)
       return make_error(
           errc::timeout,
@@ -457,7 +457,7 @@ protected:
           errc::io_error,
           with_stderr("exited with code " + std::to_string(run->exit_code), run->err));
     auto v = parse_vector(run->out);
-    if (!v) return make_error(v.err().code, with_stderr(v.err().message, run->err));
+    if (!v) return make_error(v.error().code, with_stderr(v.error().message, run->err));
     return v;
   }
 
@@ -530,8 +530,8 @@ expected<std::unique_ptr<embedder>> probed(std::unique_ptr<external_embedder> e,
                                            size_t wanted_dimension) {
   auto v = e->embed_unnamed(probe_text);
   if (!v)
-    return make_error(v.err().code, "embedder " + e->name() +
-                                        " failed its start-up probe: " + v.err().message);
+    return make_error(v.error().code, "embedder " + e->name() +
+                                        " failed its start-up probe: " + v.error().message);
   if (wanted_dimension != 0 && v->size() != wanted_dimension)
     return make_error(errc::refused, "embedder " + e->name() +
                                          ": gives vectors of dimension " +
@@ -570,7 +570,7 @@ expected<embedder_spec> parse_embedder_spec(std::string_view text) {
     while (!tmpl.empty() && std::isspace(static_cast<unsigned char>(tmpl.back())))
       tmpl.remove_suffix(1);
     if (auto words = split_words(tmpl); !words)
-      return bad_spec(text, words.err().message);
+      return bad_spec(text, words.error().message);
     spec.kind = "command";
     spec.target = std::string(tmpl);
     return spec;
@@ -583,7 +583,7 @@ expected<embedder_spec> parse_embedder_spec(std::string_view text) {
     // "http://..." also starts with "http:": a plain URL is taken whole.
     const auto url = starts("http://") || starts("https://") ? text : text.substr(5);
     auto ep = parse_endpoint(url);
-    if (!ep) return bad_spec(text, ep.err().message);
+    if (!ep) return bad_spec(text, ep.error().message);
     spec.kind = "http";
     spec.target = ep->url;
     return spec;
@@ -612,7 +612,7 @@ expected<std::unique_ptr<embedder>> make_embedder(const embedder_spec& spec) {
       auto argv = split_words(spec.target);
       if (!argv)
         return make_error(errc::bad_request, "embedder 'command:" + spec.target +
-                                                 "': " + argv.err().message);
+                                                 "': " + argv.error().message);
       return probed(
           std::make_unique<command_embedder>(spec.target, std::move(*argv), timeout),
           spec.dimension);
@@ -620,7 +620,7 @@ expected<std::unique_ptr<embedder>> make_embedder(const embedder_spec& spec) {
     auto ep = parse_endpoint(spec.target);
     if (!ep)
       return make_error(errc::bad_request,
-                        "embedder URL '" + spec.target + "': " + ep.err().message);
+                        "embedder URL '" + spec.target + "': " + ep.error().message);
     std::string key_env = spec.api_key_env, key;
     if (!key_env.empty()) {
       key = env_value(key_env);

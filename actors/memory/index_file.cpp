@@ -45,7 +45,7 @@ expected<uint64_t> add_stored(vector_index& index, const embedder& emb,
   std::optional<error> bad;
   auto flush = [&] {
     if (labels.empty()) return;
-    if (auto r = index.bulk_insert(labels, vectors); !r && !bad) bad = r.err();
+    if (auto r = index.bulk_insert(labels, vectors); !r && !bad) bad = r.error();
     added += labels.size();
     labels.clear();
     vectors.clear();
@@ -59,7 +59,7 @@ expected<uint64_t> add_stored(vector_index& index, const embedder& emb,
     if (labels.size() >= 4096) flush();
   });
   flush();
-  if (!r) return r.err();
+  if (!r) return r.error();
   if (bad) return *bad;
   return added;
 }
@@ -90,16 +90,16 @@ expected<opened_index> open_index_file(const std::string& path, const embedder& 
         return out;
       }
       auto added = add_stored(*out.index, emb, live, stored, &missing);
-      if (!added) return added.err();
+      if (!added) return added.error();
       spdlog::info("memory index {} repaired: {} point(s) added, {} removed", path, *added,
                    removed);
       out.state = "repaired";
       out.changed = *added + removed;
       return out;
     }
-    if (loaded.err().code != errc::not_found)
+    if (loaded.error().code != errc::not_found)
       spdlog::warn("memory index {} unreadable ({}); rebuilding it", path,
-                   loaded.err().message);
+                   loaded.error().message);
   }
   out.index = std::make_unique<vector_index>(dim, std::max<size_t>(1024, live.size()));
   if (live.empty()) {
@@ -107,7 +107,7 @@ expected<opened_index> open_index_file(const std::string& path, const embedder& 
     return out;
   }
   auto added = add_stored(*out.index, emb, live, stored, nullptr);
-  if (!added) return added.err();
+  if (!added) return added.error();
   spdlog::info("memory index {} rebuilt from the database: {} point(s)", path, *added);
   out.state = "rebuilt";
   out.changed = *added;

@@ -142,7 +142,7 @@ expected<void> open_index(self_ptr self, bool vectors_changed) {
   };
   auto opened = memory::open_index_file(memory_index_path(st.cfg.db_path), *st.emb, live,
                                         stored, vectors_changed);
-  if (!opened) return opened.err();
+  if (!opened) return opened.error();
   st.index = std::move(opened->index);
   st.index_state = opened->state;
   st.unsaved = opened->changed;
@@ -157,7 +157,7 @@ struct embedder_choice {
 
 expected<std::unique_ptr<memory::embedder>> build_embedder(const embedder_choice& c) {
   auto spec = memory::parse_embedder_spec(c.spec);
-  if (!spec) return spec.err();
+  if (!spec) return spec.error();
   spec->model = c.model;
   spec->api_key_env = c.key_env;
   return memory::make_embedder(*spec);
@@ -173,8 +173,8 @@ expected<void> reembed(self_ptr self, const std::vector<persistence::stored_memo
     if (st.book.get(s.num) == nullptr) continue;
     auto v = st.emb->embed(s.m.content);
     if (!v)
-      return make_error(v.err().code, "re-embedding " + s.m.id + " with " + st.emb->name() +
-                                          ": " + v.err().message);
+      return make_error(v.error().code, "re-embedding " + s.m.id + " with " + st.emb->name() +
+                                          ": " + v.error().message);
     batch.push_back(persistence::make_event(
         event_kind::memory_reembedded,
         json::object{{"id", s.m.id},
@@ -195,15 +195,15 @@ expected<void> reembed(self_ptr self, const std::vector<persistence::stored_memo
 expected<void> load(self_ptr self) {
   auto& st = self->state;
   auto db = persistence::open_database_readonly(st.cfg.db_path);
-  if (!db) return db.err();
+  if (!db) return db.error();
   st.db = std::move(*db);
   auto stored = persistence::read_memories(*st.db);
-  if (!stored) return stored.err();
+  if (!stored) return stored.error();
   for (const auto& s : *stored)
     st.book.add(s.num, s.m);
 
   auto setting = persistence::read_memory_embedder(*st.db);
-  if (!setting) return setting.err();
+  if (!setting) return setting.error();
   embedder_choice chosen{"builtin", "", ""};
   std::optional<json::object> stored_choice;
   if (*setting) {
@@ -222,8 +222,8 @@ expected<void> load(self_ptr self) {
               field(*stored_choice, "key_env")};
   auto emb = build_embedder(chosen);
   if (!emb)
-    return make_error(emb.err().code, "the memory embedder '" + chosen.spec +
-                                          "' is not usable: " + emb.err().message);
+    return make_error(emb.error().code, "the memory embedder '" + chosen.spec +
+                                          "' is not usable: " + emb.error().message);
   st.emb = std::move(*emb);
 
   auto stored_dim = [&] {
@@ -271,7 +271,7 @@ expected<void> load(self_ptr self) {
   // not pay for the same rebuild.
   if (st.unsaved > 0)
     if (auto r = save_index(self); !r)
-      spdlog::warn("memory index not saved: {}", r.err().message);
+      spdlog::warn("memory index not saved: {}", r.error().message);
   st.last_save_us = now_us();
   return {};
 }
@@ -293,10 +293,10 @@ caf::error ready(self_ptr self) {
   st.index.reset();
   st.db.reset();
   if (auto r = load(self); !r) {
-    st.load_error = r.err();
+    st.load_error = r.error();
     st.load_failed_us = now;
-    spdlog::error("memory store: {}", r.err().message);
-    return to_caf(r.err());
+    spdlog::error("memory store: {}", r.error().message);
+    return to_caf(r.error());
   }
   st.loaded = true;
   st.load_error.reset();
@@ -312,10 +312,10 @@ caf::result<memory_added> on_remember(self_ptr self, memory_draft d) {
   if (auto err = st.health.refusal()) return err;
   const int64_t now = now_us();
   auto r = memory::resolve(d, now);
-  if (!r) return to_caf(r.err());
+  if (!r) return to_caf(r.error());
   if (auto err = ready(self)) return err;
   auto v = st.emb->embed(d.content);
-  if (!v) return to_caf(v.err().code, "embedding the memory: " + v.err().message);
+  if (!v) return to_caf(v.error().code, "embedding the memory: " + v.error().message);
 
   if (r->kind == "procedural") {
     uint64_t same = st.book.same_learning(d.type, memory::normal_form(d.content));
@@ -358,7 +358,7 @@ caf::result<memory_added> on_remember(self_ptr self, memory_draft d) {
   m.importance = d.importance;
   m.created_us = now;
   m.expires_us = r->expires_us;
-  if (auto up = st.index->upsert(num, *v); !up) return to_caf(up.err());
+  if (auto up = st.index->upsert(num, *v); !up) return to_caf(up.error());
   ++st.unsaved;
   auto e = added_event(num, m, *st.emb, *v);
   st.book.add(num, m);
@@ -390,7 +390,7 @@ caf::result<std::vector<memory_hit>> on_recall(self_ptr self, const memory_query
   std::vector<std::pair<uint64_t, float>> vec;
   if (mode != memory::search_mode::text && st.index->size() > 0) {
     auto qv = st.emb->embed(q.text);
-    if (!qv) return to_caf(qv.err().code, "embedding the query: " + qv.err().message);
+    if (!qv) return to_caf(qv.error().code, "embedding the query: " + qv.error().message);
     // With filters the pool grows until enough pass them, the index is exhausted, or
     // the pool reaches memories too dissimilar to count.
     for (size_t pool = filtered ? want * 4 : want;; pool *= 4) {
@@ -414,7 +414,7 @@ caf::result<std::vector<memory_hit>> on_recall(self_ptr self, const memory_query
     if (!match.empty()) {
       for (size_t pool = filtered ? want * 4 : want;; pool *= 4) {
         auto found = persistence::search_memory_text(*st.db, match, static_cast<uint32_t>(std::min<size_t>(pool, 1u << 30)));
-        if (!found) return to_caf(found.err());
+        if (!found) return to_caf(found.error());
         text.clear();
         for (const auto& [num, rank] : *found)
           if (keep(num)) text.emplace_back(num, rank);
@@ -526,7 +526,7 @@ void sweep(self_ptr self) {
   const int64_t interval = std::max(st.cfg.save_interval_us, 20 * st.last_save_cost_us);
   if (st.unsaved > 0 && now - st.last_save_us >= interval)
     if (auto r = save_index(self); !r)
-      spdlog::warn("memory index not saved: {}", r.err().message);
+      spdlog::warn("memory index not saved: {}", r.error().message);
 }
 
 void on_tick(self_ptr self) {
@@ -559,7 +559,7 @@ memory_actor::behavior_type memory_store_impl(self_ptr self,
             caf::anon_send(st.persistence, persistence::append_atom_v,
                            persistence::event_batch{{std::move(*e)}});
         if (st.unsaved == 0) return false;
-        if (auto r = save_index(self); !r) return to_caf(r.err());
+        if (auto r = save_index(self); !r) return to_caf(r.error());
         return true;
       },
       [=](tick_atom) { on_tick(self); },

@@ -181,16 +181,16 @@ private:
       if (in_braces && (c == ',' || c == '}')) break;
       if (c == '{') {
         auto group = braces(i);
-        if (!group) return group.err();
+        if (!group) return group.error();
         auto joined = product(cur, *group, i);
-        if (!joined) return joined.err();
+        if (!joined) return joined.error();
         cur = std::move(*joined);
         continue;
       }
       atom a;
       if (c == '[') {
         auto k = klass(i);
-        if (!k) return k.err();
+        if (!k) return k.error();
         a = *k;
       } else {
         a.kind = c == '*' ? atom::star : c == '?' ? atom::question : atom::byte;
@@ -211,7 +211,7 @@ private:
     alternatives group;
     for (;;) {
       auto one = sequence(i, true);
-      if (!one) return one.err();
+      if (!one) return one.error();
       for (auto& alt : one->list)
         group.list.push_back(std::move(alt));
       group.bytes += one->bytes;
@@ -922,7 +922,7 @@ expected<pattern> compile(std::string_view raw) {
                           " (exceeded" + at(max_pattern_bytes) +
                           "); reserve a directory ('src/**') instead");
   auto text = normalize(raw);
-  if (!text) return text.err();
+  if (!text) return text.error();
   pattern p;
   p.text_ = std::move(*text);
   p.literal_ = p.text_.find_first_of("*?[{") == std::string::npos;
@@ -940,7 +940,7 @@ expected<pattern> compile(std::string_view raw) {
   auto built = std::make_shared<nfa>();
   nfa& m = *built;
   auto alts = parser(p.text_, m.sets).parse();
-  if (!alts) return alts.err();
+  if (!alts) return alts.error();
   nfa_builder build(m);
   for (const auto& alt : alts->list)
     build.add(alt);

@@ -243,7 +243,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
               }
               auto grants = self->state.table->reserve(req, now_us());
               if (!grants) {
-                rp.deliver(to_caf(grants.err()));
+                rp.deliver(to_caf(grants.error()));
                 return;
               }
               std::vector<persistence::event> events;
@@ -292,7 +292,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
       [=](check_atom, const std::string& agent, const std::vector<std::string>& paths,
           bool exclusive) -> caf::result<std::vector<reservation_conflict>> {
         auto found = self->state.table->check(agent, paths, exclusive, now_us());
-        if (!found) return to_caf(found.err());
+        if (!found) return to_caf(found.error());
         if (found->empty()) return std::move(*found);
         auto rp = self->make_response_promise<std::vector<reservation_conflict>>();
         with_health(
@@ -312,7 +312,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
         if (auto err = refuse_if_broken(self)) return err;
         const int64_t now = now_us();
         auto renewed = self->state.table->renew(agent, ids, patterns, ttl_ms, now);
-        if (!renewed) return to_caf(renewed.err());
+        if (!renewed) return to_caf(renewed.error());
         std::vector<persistence::event> events;
         for (const auto& r : *renewed)
           events.push_back(persistence::make_event(
@@ -345,7 +345,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
               }
               auto chosen = self->state.table->select_release(req, health, now_us());
               if (!chosen) {
-                rp.deliver(to_caf(chosen.err()));
+                rp.deliver(to_caf(chosen.error()));
                 return;
               }
               const bool takeover =
@@ -395,7 +395,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
               auto g =
                   self->state.table->acquire(name, holder, ttl_ms, force, health, now);
               if (!g) {
-                rp.deliver(to_caf(g.err()));
+                rp.deliver(to_caf(g.error()));
                 return;
               }
               if (!g->acquired) {
@@ -420,7 +420,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
         if (auto err = refuse_if_broken(self)) return err;
         const int64_t now = now_us();
         auto l = self->state.table->renew_lease(name, holder, token, ttl_ms, now);
-        if (!l) return to_caf(l.err());
+        if (!l) return to_caf(l.error());
         auto rp = self->make_response_promise<lease>();
         commit(
             self, {lease_event(event_kind::lease_renewed, *l, holder, "", now)},
@@ -444,7 +444,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
               auto before = self->state.table->release_lease(name, holder, token, force,
                                                              health, now);
               if (!before) {
-                rp.deliver(to_caf(before.err()));
+                rp.deliver(to_caf(before.error()));
                 return;
               }
               lease after = *before;

@@ -244,11 +244,11 @@ reservation_table::reserve(const reserve_request& req, int64_t now_us) {
                                              " patterns per request (got " +
                                              std::to_string(req.patterns.size()) + ")");
   auto ttl = checked_ttl(req.ttl_ms);
-  if (!ttl) return ttl.err();
+  if (!ttl) return ttl.error();
   std::vector<globs::pattern> compiled;
   for (const auto& raw : req.patterns) {
     auto p = globs::compile(raw);
-    if (!p) return make_error(p.err().code, "pattern '" + raw + "': " + p.err().message);
+    if (!p) return make_error(p.error().code, "pattern '" + raw + "': " + p.error().message);
     const bool repeated =
         std::any_of(compiled.begin(), compiled.end(),
                     [&](const auto& c) { return c.text() == p->text(); });
@@ -293,7 +293,7 @@ reservation_table::check(const std::string& agent, const std::vector<std::string
   normalised.reserve(paths.size());
   for (const auto& raw : paths) {
     auto n = globs::normalize(raw);
-    if (!n) return make_error(n.err().code, "path '" + raw + "': " + n.err().message);
+    if (!n) return make_error(n.error().code, "path '" + raw + "': " + n.error().message);
     normalised.push_back(std::move(*n));
   }
   std::vector<reservation_conflict> out;
@@ -311,7 +311,7 @@ reservation_table::renew(const std::string& agent, const std::vector<std::string
                          const std::vector<std::string>& patterns, int64_t ttl_ms,
                          int64_t now_us) {
   auto ttl = checked_ttl(ttl_ms);
-  if (!ttl) return ttl.err();
+  if (!ttl) return ttl.error();
   std::vector<uint64_t> chosen;
   auto held_active = [&](const entry* e) {
     return e && e->r.agent == agent && e->r.expires_us > now_us;
@@ -325,7 +325,7 @@ reservation_table::renew(const std::string& agent, const std::vector<std::string
   }
   for (const auto& raw : patterns) {
     auto n = globs::normalize(raw);
-    if (!n) return make_error(n.err().code, "pattern '" + raw + "': " + n.err().message);
+    if (!n) return make_error(n.error().code, "pattern '" + raw + "': " + n.error().message);
     auto it = held_.find({agent, *n});
     if (it == held_.end() || !held_active(entry_of(it->second)))
       return make_error(errc::not_found, "'" + agent +
@@ -370,7 +370,7 @@ reservation_table::select_release(const release_request& req, const holder_healt
   }
   for (const auto& raw : req.patterns) {
     auto n = globs::normalize(raw);
-    if (!n) return make_error(n.err().code, "pattern '" + raw + "': " + n.err().message);
+    if (!n) return make_error(n.error().code, "pattern '" + raw + "': " + n.error().message);
     auto it = held_.find({req.agent, *n});
     if (it == held_.end())
       return make_error(errc::not_found,
@@ -470,9 +470,9 @@ expected<lease_grant> reservation_table::acquire(const std::string& name,
                                                  int64_t ttl_ms, bool force,
                                                  const holder_health& health,
                                                  int64_t now_us) {
-  if (auto ok = check_lease_name(name, holder); !ok) return ok.err();
+  if (auto ok = check_lease_name(name, holder); !ok) return ok.error();
   auto ttl = checked_ttl(ttl_ms);
-  if (!ttl) return ttl.err();
+  if (!ttl) return ttl.error();
   const lease* l = leases_.find(name);
   const bool other = held(l, now_us) && l->holder != holder;
   if (other && force && !health.stale.count(l->holder))
@@ -483,9 +483,9 @@ expected<lease_grant> reservation_table::acquire(const std::string& name,
 expected<lease> reservation_table::renew_lease(const std::string& name,
                                                const std::string& holder, uint64_t token,
                                                int64_t ttl_ms, int64_t now_us) {
-  if (auto ok = check_lease_name(name, holder); !ok) return ok.err();
+  if (auto ok = check_lease_name(name, holder); !ok) return ok.error();
   auto ttl = checked_ttl(ttl_ms);
-  if (!ttl) return ttl.err();
+  if (!ttl) return ttl.error();
   if (!leases_.held(name, holder, now_us))
     return make_error(errc::refused,
                       "'" + holder + "' does not hold lease '" + name +
@@ -500,7 +500,7 @@ expected<lease> reservation_table::release_lease(const std::string& name,
                                                  uint64_t token, bool force,
                                                  const holder_health& health,
                                                  int64_t now_us) {
-  if (auto ok = check_lease_name(name, holder); !ok) return ok.err();
+  if (auto ok = check_lease_name(name, holder); !ok) return ok.error();
   const lease* l = leases_.find(name);
   if (!l || l->holder.empty())
     return make_error(errc::not_found, "lease '" + name + "' is not held");

@@ -28,7 +28,7 @@
 // agent's holding take the set of stale agents as an argument.
 
 #include "actors/reservations/glob.hpp"
-#include "actors/reservations/lease_book.hpp"
+#include "actors/lease_book.hpp"
 
 #include <swarm/error.hpp>
 #include <swarm/types.hpp>

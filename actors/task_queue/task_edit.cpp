@@ -90,7 +90,7 @@ expected<edit_outcome> add_task(task_graph& g, const task_edit& e, const edit_li
   s.skills = normalised_skills(std::move(s.skills));
   if (!s.parent.empty()) {
     auto p = find_task(g, s.parent, "parent");
-    if (!p) return p.err();
+    if (!p) return p.error();
     const uint32_t depth = g.depth_of(*p) + 1;
     if (lim.max_depth != 0 && depth > lim.max_depth)
       return make_error(errc::refused,
@@ -115,7 +115,7 @@ expected<edit_outcome> add_task(task_graph& g, const task_edit& e, const edit_li
   if (s.source.empty()) s.source = "added at run time";
   auto added = g.add({s});
   if (!added) {
-    error err = added.err();
+    error err = added.error();
     if (err.code == errc::invalid_plan) err.code = errc::refused;
     return err;
   }
@@ -153,7 +153,7 @@ expected<edit_outcome> update_task(task_graph& g, task_index i, const task_edit&
     return bad("nothing to update; give at least one of --title, --description, "
                "--priority, --skills, --files, --estimate");
   auto changed = g.update(i, p, now);
-  if (!changed) return changed.err();
+  if (!changed) return changed.error();
   const task_spec& s = g.at(i).t.spec;
   edit_outcome out;
   out.events.push_back(persistence::make_event(
@@ -174,7 +174,7 @@ expected<edit_outcome> update_task(task_graph& g, task_index i, const task_edit&
 expected<edit_outcome> dependency_edit(task_graph& g, task_index i, const task_edit& e,
                                        int64_t now) {
   auto on = find_task(g, e.other, "depended-on");
-  if (!on) return on.err();
+  if (!on) return on.error();
   const bool adding = e.op == "dep-add";
   std::optional<dependency_kind> kind = dependency_kind::blocks;
   if (adding) {
@@ -185,7 +185,7 @@ expected<edit_outcome> dependency_edit(task_graph& g, task_index i, const task_e
   }
   auto changed =
       adding ? g.add_dependency(i, *on, *kind, now) : g.remove_dependency(i, *on, now);
-  if (!changed) return changed.err();
+  if (!changed) return changed.error();
   edit_outcome out;
   if (!changed->empty()) {
     boost::json::object body{{"task", g.at(i).t.spec.id}, {"depends_on", e.other}};
@@ -297,7 +297,7 @@ expected<edit_outcome> apply_edit(task_graph& g, const task_edit& e,
                                   const edit_limits& lim, int64_t now) {
   if (e.op == "add") return add_task(g, e, lim, now);
   auto i = find_task(g, e.id, "edited");
-  if (!i) return i.err();
+  if (!i) return i.error();
   if (e.op == "update") return update_task(g, *i, e, now);
   if (e.op == "dep-add" || e.op == "dep-rm") return dependency_edit(g, *i, e, now);
 
@@ -327,7 +327,7 @@ expected<edit_outcome> apply_edit(task_graph& g, const task_edit& e,
     return bad("unknown task operation '" + e.op +
                "'; use add, update, cancel, reopen, defer, dep-add or dep-rm");
   }
-  if (!changed) return changed.err();
+  if (!changed) return changed.error();
   out.change.t = g.at(*i).t;
   out.change.now_ready = ready_ids(g);
   out.structural = true;

@@ -127,9 +127,9 @@ expected<staged_batch> stage(const std::vector<task_node>& nodes, const id_map& 
       return plan_error("task " + describe_at(s) + " has priority " +
                         std::to_string(s.priority) + "; use P0 (most urgent) to P4");
     auto parent = resolve_parent(nodes, by_id, b, pos, s, k);
-    if (!parent) return parent.err();
+    if (!parent) return parent.error();
     auto deps = resolve_deps(by_id, b, pos, s);
-    if (!deps) return deps.err();
+    if (!deps) return deps.error();
 
     task_node& n = b.news[k];
     n.t.spec = s;
@@ -158,7 +158,7 @@ task_state stored_state(task_state s) noexcept {
 expected<task_graph::add_report> task_graph::add(const std::vector<task_spec>& specs) {
   became_ready_.clear();
   auto staged = stage(nodes_, by_id_, specs);
-  if (!staged) return staged.err();
+  if (!staged) return staged.error();
   staged_batch& b = *staged;
   {
     const event_graph g(nodes_, b);

@@ -33,7 +33,7 @@
 //   agent-paced operations, and one derivation is easier to trust than a dozen
 //   special cases.
 
-#include "actors/reservations/lease_book.hpp"
+#include "actors/lease_book.hpp"
 #include "strategies/strategy.hpp"
 
 #include <swarm/error.hpp>

@@ -419,14 +419,14 @@ expected<task_index> claimed_task(self_ptr self, const task_report& r) {
   auto& g = *self->state.graph;
   auto idx = g.find(r.id);
   if (!idx) return make_error(errc::not_found, "no task '" + r.id + "'");
-  if (auto ok = g.check_claim(*idx, r.agent, r.attempt); !ok) return ok.err();
+  if (auto ok = g.check_claim(*idx, r.agent, r.attempt); !ok) return ok.error();
   return *idx;
 }
 
 caf::result<task_change> report_outcome(self_ptr self, const task_report& r,
                                         bool success) {
   auto idx = claimed_task(self, r);
-  if (!idx) return to_caf(idx.err());
+  if (!idx) return to_caf(idx.error());
   auto& g = *self->state.graph;
   auto now = now_us();
   const auto& cfg = self->state.cfg;
@@ -474,7 +474,7 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
                        "lengthened",
                        p.path, n);
         auto added = g.add(p.tasks);
-        if (!added) return to_caf(added.err());
+        if (!added) return to_caf(added.error());
         auto now = now_us();
         load_report report{added->added.size(), added->already_present, g.size()};
         std::vector<event> events;
@@ -522,7 +522,7 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
         if (auto err = refuse_if_broken(self)) return err;
         auto& st = self->state;
         auto outcome = apply_edit(*st.graph, e, st.cfg.limits, now_us());
-        if (!outcome) return to_caf(outcome.err());
+        if (!outcome) return to_caf(outcome.error());
         if (outcome->structural) refresh_scores(self);
         st.changed_since_tick = true;
         if (!st.graph->quiescent()) st.drained_sent = false;
@@ -533,7 +533,7 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
       },
       [=](renew_atom, const task_report& r) -> caf::result<int64_t> {
         auto idx = claimed_task(self, r);
-        if (!idx) return to_caf(idx.err());
+        if (!idx) return to_caf(idx.error());
         auto& g = *self->state.graph;
         auto now = now_us();
         auto expiry = now + self->state.cfg.lease_ttl_us;

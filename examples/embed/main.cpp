@@ -30,12 +30,12 @@ int main(int argc, char** argv) {
   opts.db_path = dir + "/.swarm/swarm.db";
   auto engine = swarm::engine::open(opts);
   if (!engine)
-    return report(engine.err());
+    return report(engine.error());
   auto& e = **engine;
 
   auto loaded = e.load_plan(plan_path);
   if (!loaded)
-    return report(loaded.err());
+    return report(loaded.error());
   std::printf("loaded %llu task(s)\n", static_cast<unsigned long long>(loaded->added));
 
   swarm::agent_options agents;
@@ -43,10 +43,10 @@ int main(int argc, char** argv) {
   agents.max_work_ms = 20;
   agents.workdir = dir; // the mock model edits the files tasks declare, here
   if (auto names = e.add_agents(3, agents); !names)
-    return report(names.err());
+    return report(names.error());
   auto summary = e.run_until_done();
   if (!summary)
-    return report(summary.err());
+    return report(summary.error());
   std::printf("run: %s, %llu/%llu completed in %.2fs\n", summary->success ? "ok" : "incomplete",
               static_cast<unsigned long long>(summary->tasks.completed),
               static_cast<unsigned long long>(summary->tasks.total()),
@@ -54,17 +54,17 @@ int main(int argc, char** argv) {
 
   // Bring-your-own-worker: add a task, claim it and complete it by hand.
   if (auto more = e.add_task({"Tweet the release"}); !more)
-    return report(more.err());
+    return report(more.error());
   auto claimed = e.claim("me");
   if (!claimed)
-    return report(claimed.err());
+    return report(claimed.error());
   if (!*claimed) {
     std::fprintf(stderr, "embed_example: expected a ready task\n");
     return 1;
   }
   auto done = e.complete((*claimed)->t.spec.id, "me", (*claimed)->attempt, "posted");
   if (!done)
-    return report(done.err());
+    return report(done.error());
   std::printf("completed %s by hand: %s\n", done->t.spec.id.c_str(),
               swarm::to_string(done->t.state));
   return summary->success && done->t.state == swarm::task_state::completed ? 0 : 1;

@@ -2,7 +2,7 @@
 // The embedding API: open an engine on a database, load plans, add agents, run.
 //
 //   auto engine = swarm::engine::open({});
-//   if (!engine) return report(engine.err());
+//   if (!engine) return report(engine.error());
 //   (*engine)->load_plan("plan.md");
 //   (*engine)->add_agents(4, {});
 //   auto summary = (*engine)->run_until_done();

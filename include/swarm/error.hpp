@@ -56,12 +56,14 @@ inline error make_error(errc code, std::string message) {
   return error{code, std::move(message)};
 }
 
-// A value or an error. Deliberately tiny: enough for the public API.
+// A value or an error, shaped like std::expected (C++23): has_value(), value(),
+// operator*, operator->, error() and value_or(). Deliberately tiny: enough for the
+// public API.
 template <class T>
 class [[nodiscard]] expected {
 public:
   expected(T value) : data_(std::in_place_index<0>, std::move(value)) {}
-  expected(error err) : data_(std::in_place_index<1>, std::move(err)) {}
+  expected(swarm::error err) : data_(std::in_place_index<1>, std::move(err)) {}
 
   bool has_value() const noexcept { return data_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -72,11 +74,23 @@ public:
   T&& value() && { return std::get<0>(std::move(data_)); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::get<0>(std::move(data_)); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
+  // The value, or `fallback` when there is none.
+  template <class U>
+  T value_or(U&& fallback) const& {
+    return has_value() ? value() : static_cast<T>(std::forward<U>(fallback));
+  }
+  template <class U>
+  T value_or(U&& fallback) && {
+    return has_value() ? std::move(value()) : static_cast<T>(std::forward<U>(fallback));
+  }
+
   // REQUIRES: !has_value()
-  const swarm::error& err() const { return std::get<1>(data_); }
+  const swarm::error& error() const& { return std::get<1>(data_); }
+  swarm::error&& error() && { return std::get<1>(std::move(data_)); }
 
 private:
   std::variant<T, swarm::error> data_;
@@ -86,11 +100,13 @@ template <>
 class [[nodiscard]] expected<void> {
 public:
   expected() = default;
-  expected(error err) : err_(std::move(err)) {}
+  expected(swarm::error err) : err_(std::move(err)) {}
 
   bool has_value() const noexcept { return !err_.has_value(); }
   explicit operator bool() const noexcept { return has_value(); }
-  const swarm::error& err() const { return *err_; }
+  // REQUIRES: !has_value()
+  const swarm::error& error() const& { return *err_; }
+  swarm::error&& error() && { return std::move(*err_); }
 
 private:
   std::optional<swarm::error> err_;

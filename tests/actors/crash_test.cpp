@@ -131,6 +131,6 @@ TEST_CASE("a second engine on the same database is refused and told who holds it
   REQUIRE(first);
   auto second = swarm::engine::open(opts);
   REQUIRE_FALSE(second);
-  CHECK(second.err().code == swarm::errc::database_locked);
-  CHECK(second.err().message.find("pid " + std::to_string(getpid())) != std::string::npos);
+  CHECK(second.error().code == swarm::errc::database_locked);
+  CHECK(second.error().message.find("pid " + std::to_string(getpid())) != std::string::npos);
 }

@@ -50,7 +50,7 @@ TEST_CASE("an inspect_only engine reads beside a writer and changes nothing",
   // A second writer is refused; a reader is not.
   auto second = swarm::engine::open(options_for(db));
   REQUIRE_FALSE(second);
-  CHECK(second.err().code == swarm::errc::database_locked);
+  CHECK(second.error().code == swarm::errc::database_locked);
 
   auto ro_opts = options_for(db);
   ro_opts.inspect_only = true;
@@ -63,13 +63,13 @@ TEST_CASE("an inspect_only engine reads beside a writer and changes nothing",
 
   auto claim = (*reader)->claim("r");
   REQUIRE_FALSE(claim);
-  CHECK(claim.err().code == swarm::errc::invalid_state);
+  CHECK(claim.error().code == swarm::errc::invalid_state);
   auto load = (*reader)->load_plan(plan);
   REQUIRE_FALSE(load);
-  CHECK(load.err().code == swarm::errc::invalid_state);
+  CHECK(load.error().code == swarm::errc::invalid_state);
   auto done = (*reader)->complete((*first)->t.spec.id, "w", (*first)->attempt, "no");
   REQUIRE_FALSE(done);
-  CHECK(done.err().code == swarm::errc::invalid_state);
+  CHECK(done.error().code == swarm::errc::invalid_state);
   reader->reset();
 
   // The writer goes on untouched.
@@ -121,7 +121,7 @@ TEST_CASE("a restart returns the claims of dead in-process agents, not outside c
   REQUIRE(WTERMSIG(status) == SIGKILL);
 
   auto e = swarm::engine::open(options_for(db));
-  INFO((e ? std::string{} : e.err().to_string()));
+  INFO((e ? std::string{} : e.error().to_string()));
   REQUIRE(e);
   auto tasks = (*e)->tasks();
   REQUIRE(tasks);
@@ -142,7 +142,7 @@ TEST_CASE("a restart returns the claims of dead in-process agents, not outside c
   CHECK(released == 1);
   // The outside worker still holds its claim and can report it.
   auto done = (*e)->complete(outside_id, "agent-1", 1, "done by hand");
-  INFO((done ? std::string{} : done.err().message));
+  INFO((done ? std::string{} : done.error().message));
   CHECK(done);
   e->reset();
   swarm::test::require_replay_matches(db);

@@ -305,7 +305,7 @@ TEST_CASE("a memory store whose embedder failed to start tries again later",
   d.content = "remember me";
   auto down = (*e)->add_memory(d);
   REQUIRE_FALSE(down);
-  CHECK(down.err().message.find("server down") != std::string::npos);
+  CHECK(down.error().message.find("server down") != std::string::npos);
   { std::ofstream{up} << "1"; }
   // Within the retry interval the failure stands; after it the store loads.
   bool stored = false;

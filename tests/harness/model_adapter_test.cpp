@@ -121,8 +121,8 @@ std::unique_ptr<model_adapter> adapter(const std::string& spec,
 std::string split_error(const std::string& tmpl) {
   auto t = command_template::parse(tmpl);
   REQUIRE_FALSE(t);
-  CHECK(t.err().code == errc::bad_request);
-  return t.err().message;
+  CHECK(t.error().code == errc::bad_request);
+  return t.error().message;
 }
 
 using words = std::vector<std::string>;
@@ -179,8 +179,8 @@ TEST_CASE("template errors say what and at which column", "[harness][adapter]") 
 
   auto a = make_adapter("command:agent '{task_id}", {});
   REQUIRE_FALSE(a);
-  CHECK(a.err().code == errc::bad_request);
-  CHECK(a.err().message ==
+  CHECK(a.error().code == errc::bad_request);
+  CHECK(a.error().message ==
         "model 'command:agent '{task_id}': command template: unbalanced ' (no closing "
         "quote) at column 7");
 }
@@ -194,12 +194,12 @@ TEST_CASE("make_adapter knows the model specs", "[harness][adapter]") {
 
   auto unknown = make_adapter("gpt-4", {});
   REQUIRE_FALSE(unknown);
-  CHECK(unknown.err().code == errc::bad_request);
-  CHECK(unknown.err().message ==
+  CHECK(unknown.error().code == errc::bad_request);
+  CHECK(unknown.error().message ==
         "unknown model 'gpt-4'; use mock, command:<template>, claude, codex or gemini");
   auto bare = make_adapter("command", {});
   REQUIRE_FALSE(bare);
-  CHECK(bare.err().message.find("needs a template") != std::string::npos);
+  CHECK(bare.error().message.find("needs a template") != std::string::npos);
 }
 
 TEST_CASE("find_mock_agent: $SWARM_MOCK_AGENT, else beside the library",
@@ -530,16 +530,16 @@ TEST_CASE("CLI adapters need a readable prompt that fits in one argument",
     missing.prompt_file = d.tmp.file("run/nope.md");
     auto cmd = a->command(missing);
     REQUIRE_FALSE(cmd);
-    CHECK(cmd.err().code == errc::io_error);
-    CHECK(cmd.err().message.find("nope.md") != std::string::npos);
+    CHECK(cmd.error().code == errc::io_error);
+    CHECK(cmd.error().message.find("nope.md") != std::string::npos);
 
     spit(d.tmp.path() / "run/huge.md", std::string(200 * 1024, 'x'));
     model_run huge = d.run;
     huge.prompt_file = d.tmp.file("run/huge.md");
     cmd = a->command(huge);
     REQUIRE_FALSE(cmd);
-    CHECK(cmd.err().code == errc::bad_request);
-    CHECK(cmd.err().message.find("204800 bytes") != std::string::npos);
+    CHECK(cmd.error().code == errc::bad_request);
+    CHECK(cmd.error().message.find("204800 bytes") != std::string::npos);
   }
 }
 

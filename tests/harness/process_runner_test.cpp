@@ -71,7 +71,7 @@ std::vector<std::string> sh(const std::string& script) {
 process_result run(process_runner& runner, process_spec spec) {
   results got;
   auto pid = runner.start(std::move(spec), got.callback());
-  if (!pid) FAIL("start failed: " << pid.err().to_string());
+  if (!pid) FAIL("start failed: " << pid.error().to_string());
   REQUIRE(got.wait_for(1));
   return got.all().front();
 }
@@ -350,8 +350,8 @@ TEST_CASE("process_runner refuses what it cannot start, naming it", "[harness][r
       spec.argv = {"swarm-no-such-model-cli", "--help"};
       auto pid = runner.start(spec, count);
       REQUIRE_FALSE(pid);
-      CHECK(pid.err().code == swarm::errc::not_found);
-      CHECK_THAT(pid.err().message,
+      CHECK(pid.error().code == swarm::errc::not_found);
+      CHECK_THAT(pid.error().message,
                  Catch::Contains("swarm-no-such-model-cli: not found in PATH"));
     }
     SECTION("a file without the execute bit") {
@@ -360,8 +360,8 @@ TEST_CASE("process_runner refuses what it cannot start, naming it", "[harness][r
       spec.argv = {dir.file("tool")};
       auto pid = runner.start(spec, count);
       REQUIRE_FALSE(pid);
-      CHECK(pid.err().code == swarm::errc::bad_request);
-      CHECK_THAT(pid.err().message,
+      CHECK(pid.error().code == swarm::errc::bad_request);
+      CHECK_THAT(pid.error().message,
                  Catch::Contains(dir.file("tool")) && Catch::Contains("not executable"));
     }
     SECTION("a script the kernel cannot execute") {
@@ -370,7 +370,7 @@ TEST_CASE("process_runner refuses what it cannot start, naming it", "[harness][r
       spec.argv = {dir.file("tool")};
       auto pid = runner.start(spec, count);
       REQUIRE_FALSE(pid);
-      CHECK_THAT(pid.err().message,
+      CHECK_THAT(pid.error().message,
                  Catch::Contains("cannot execute " + dir.file("tool")) &&
                      Catch::Contains("format error"));
     }
@@ -379,21 +379,21 @@ TEST_CASE("process_runner refuses what it cannot start, naming it", "[harness][r
       spec.cwd = dir.file("missing");
       auto pid = runner.start(spec, count);
       REQUIRE_FALSE(pid);
-      CHECK(pid.err().code == swarm::errc::not_found);
-      CHECK_THAT(pid.err().message, Catch::Contains(dir.file("missing")));
+      CHECK(pid.error().code == swarm::errc::not_found);
+      CHECK_THAT(pid.error().message, Catch::Contains(dir.file("missing")));
     }
     SECTION("an output file that cannot be created") {
       spec.argv = {"true"};
       spec.stdout_path = dir.file("missing/out.log");
       auto pid = runner.start(spec, count);
       REQUIRE_FALSE(pid);
-      CHECK(pid.err().code == swarm::errc::io_error);
-      CHECK_THAT(pid.err().message, Catch::Contains(dir.file("missing/out.log")));
+      CHECK(pid.error().code == swarm::errc::io_error);
+      CHECK_THAT(pid.error().message, Catch::Contains(dir.file("missing/out.log")));
     }
     SECTION("an empty argv") {
       auto pid = runner.start(spec, count);
       REQUIRE_FALSE(pid);
-      CHECK(pid.err().code == swarm::errc::bad_request);
+      CHECK(pid.error().code == swarm::errc::bad_request);
     }
     CHECK(runner.running() == 0);
   }
@@ -563,7 +563,7 @@ TEST_CASE("process_runner start_async reports a failed start to on_started only"
     runner.start_async(
         spec,
         [&](const swarm::expected<swarm::harness::process_started>& s) {
-          if (!s) failure = s.err();
+          if (!s) failure = s.error();
           called = true;
         },
         [&](const process_result&) { ++exits; });

@@ -99,11 +99,11 @@ TEST_CASE("every event body survives encode/decode", "[persistence]") {
 TEST_CASE("a corrupt journal row is reported with its sequence number", "[persistence]") {
   auto bad_kind = decode_event("task.exploded", 1, "{}", 42);
   REQUIRE_FALSE(bad_kind);
-  CHECK(bad_kind.err().message.find("#42") != std::string::npos);
+  CHECK(bad_kind.error().message.find("#42") != std::string::npos);
   auto bad_body = decode_event("task.claimed", 1, R"({"id": 3})", 43);
   REQUIRE_FALSE(bad_body);
-  CHECK(bad_body.err().code == errc::storage_error);
-  CHECK(bad_body.err().message.find("'id'") != std::string::npos);
+  CHECK(bad_body.error().code == errc::storage_error);
+  CHECK(bad_body.error().message.find("'id'") != std::string::npos);
 }
 
 TEST_CASE("the schema is versioned and a newer database is refused", "[persistence]") {
@@ -119,7 +119,7 @@ TEST_CASE("the schema is versioned and a newer database is refused", "[persisten
   }
   auto again = open_database(path, sync_mode::normal);
   REQUIRE_FALSE(again);
-  CHECK(again.err().code == errc::schema_too_new);
+  CHECK(again.error().code == errc::schema_too_new);
 }
 
 TEST_CASE("replay rebuilds the projections and finds a tampered row", "[persistence]") {

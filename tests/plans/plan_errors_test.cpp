@@ -195,7 +195,7 @@ TEST_CASE("plan errors: the report is capped", "[plans][errors]") {
 TEST_CASE("plan errors: a bad prefix", "[plans][errors]") {
   auto p = parse_markdown("- A\n", "plan.md", load_options{"Web"});
   REQUIRE_FALSE(p);
-  CHECK_THAT(p.err().message, StartsWith("plan.md: id prefix \"Web\" is not valid"));
+  CHECK_THAT(p.error().message, StartsWith("plan.md: id prefix \"Web\" is not valid"));
 }
 
 TEST_CASE("plan errors: a task deeper than max_depth", "[plans][errors][depth]") {

@@ -54,23 +54,23 @@ TEST_CASE("loader: dispatches on extension and content", "[plans][loader]") {
 TEST_CASE("loader: missing and unreadable files", "[plans][loader]") {
   auto missing = load_plan_file(data_dir + "no-such-plan.md");
   REQUIRE_FALSE(missing);
-  CHECK(missing.err().code == errc::not_found);
-  CHECK_THAT(missing.err().message, Contains("no-such-plan.md"));
+  CHECK(missing.error().code == errc::not_found);
+  CHECK_THAT(missing.error().message, Contains("no-such-plan.md"));
 
   auto dir = load_plan_file(data_dir);
   REQUIRE_FALSE(dir);
-  CHECK(dir.err().code == errc::io_error);
+  CHECK(dir.error().code == errc::io_error);
 
   auto bad = load_plan_file(data_dir + "bad_priority.md");
   REQUIRE_FALSE(bad);
-  CHECK(bad.err().code == errc::invalid_plan);
-  CHECK_THAT(bad.err().message,
+  CHECK(bad.error().code == errc::invalid_plan);
+  CHECK_THAT(bad.error().message,
              StartsWith(data_dir + "bad_priority.md:4: priority \"P7\""));
 }
 
 TEST_CASE("loader: the example plans load", "[plans][loader][examples]") {
   auto md = load_plan_file(examples_dir + "demo.md");
-  INFO((md ? std::string() : md.err().message));
+  INFO((md ? std::string() : md.error().message));
   REQUIRE(md);
   CHECK(leaves(*md) >= 12);
   CHECK(leaves(*md) <= 20);
@@ -85,7 +85,7 @@ TEST_CASE("loader: the example plans load", "[plans][loader][examples]") {
   CHECK(with_estimate >= 5);
 
   auto js = load_plan_file(examples_dir + "demo.json");
-  INFO((js ? std::string() : js.err().message));
+  INFO((js ? std::string() : js.error().message));
   REQUIRE(js);
   CHECK(leaves(*js) >= 5);
 }

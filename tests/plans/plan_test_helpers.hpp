@@ -12,14 +12,14 @@ namespace swarm::plans::test {
 
 inline plan md_ok(std::string_view text, const load_options& opts = {}) {
   auto p = parse_markdown(text, "plan.md", opts);
-  INFO((p ? std::string() : p.err().message));
+  INFO((p ? std::string() : p.error().message));
   REQUIRE(p.has_value());
   return std::move(p).value();
 }
 
 inline plan json_ok(std::string_view text, const load_options& opts = {}) {
   auto p = parse_json(text, "plan.json", opts);
-  INFO((p ? std::string() : p.err().message));
+  INFO((p ? std::string() : p.error().message));
   REQUIRE(p.has_value());
   return std::move(p).value();
 }
@@ -28,15 +28,15 @@ inline plan json_ok(std::string_view text, const load_options& opts = {}) {
 inline std::string md_error(std::string_view text, const load_options& opts = {}) {
   auto p = parse_markdown(text, "plan.md", opts);
   REQUIRE_FALSE(p.has_value());
-  CHECK(p.err().code == errc::invalid_plan);
-  return p.err().message;
+  CHECK(p.error().code == errc::invalid_plan);
+  return p.error().message;
 }
 
 inline std::string json_error(std::string_view text, const load_options& opts = {}) {
   auto p = parse_json(text, "plan.json", opts);
   REQUIRE_FALSE(p.has_value());
-  CHECK(p.err().code == errc::invalid_plan);
-  return p.err().message;
+  CHECK(p.error().code == errc::invalid_plan);
+  return p.error().message;
 }
 
 inline const task_spec& by_title(const plan& p, std::string_view title) {

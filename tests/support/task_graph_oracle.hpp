@@ -63,15 +63,15 @@ inline std::vector<std::string> ready_list(const task_graph& g) {
 
 inline void add_ok(task_graph& g, const std::vector<task_spec>& specs) {
   auto r = g.add(specs);
-  INFO((r ? std::string() : r.err().to_string()));
+  INFO((r ? std::string() : r.error().to_string()));
   REQUIRE(r.has_value());
 }
 
 inline std::string add_error(task_graph& g, const std::vector<task_spec>& specs) {
   auto r = g.add(specs);
   REQUIRE_FALSE(r.has_value());
-  CHECK(r.err().code == errc::invalid_plan);
-  return r.err().message;
+  CHECK(r.error().code == errc::invalid_plan);
+  return r.error().message;
 }
 
 inline task_index claim(task_graph& g, const std::string& id,

@@ -79,13 +79,13 @@ struct script_dir {
 
 std::unique_ptr<embedder> make(const embedder_spec& spec) {
   auto e = make_embedder(spec);
-  if (!e) FAIL(e.err().to_string());
+  if (!e) FAIL(e.error().to_string());
   return std::move(*e);
 }
 
 std::vector<float> embed(const embedder& e, std::string_view text) {
   auto v = e.embed(text);
-  if (!v) FAIL(v.err().to_string());
+  if (!v) FAIL(v.error().to_string());
   return std::move(*v);
 }
 
@@ -207,8 +207,8 @@ TEST_CASE("external embedder: bad specs say which part is wrong", "[memory][embe
     auto s = parse_embedder_spec(text);
     INFO(text);
     REQUIRE_FALSE(s);
-    CHECK(s.err().code == errc::bad_request);
-    CHECK_THAT(s.err().message, Contains(says));
+    CHECK(s.error().code == errc::bad_request);
+    CHECK_THAT(s.error().message, Contains(says));
   };
   bad("", "unknown kind");
   bad("word2vec", "use builtin, builtin:<dimension>, command:<template>");
@@ -242,12 +242,12 @@ TEST_CASE("external embedder: builtin specs make the built-in embedder",
   odd.dimension = 3;
   auto refused = make_embedder(odd);
   REQUIRE_FALSE(refused);
-  CHECK(refused.err().code == errc::refused);
+  CHECK(refused.error().code == errc::refused);
 
   embedder_spec unknown;
   unknown.kind = "magic";
   REQUIRE_FALSE(make_embedder(unknown));
-  CHECK(make_embedder(unknown).err().code == errc::bad_request);
+  CHECK(make_embedder(unknown).error().code == errc::bad_request);
 
   // A spec filled in by hand gets the same checks as a parsed one.
   embedder_spec bad_url;
@@ -255,8 +255,8 @@ TEST_CASE("external embedder: builtin specs make the built-in embedder",
   bad_url.target = "localhost:8080";
   auto url_error = make_embedder(bad_url);
   REQUIRE_FALSE(url_error);
-  CHECK(url_error.err().code == errc::bad_request);
-  CHECK(url_error.err().message ==
+  CHECK(url_error.error().code == errc::bad_request);
+  CHECK(url_error.error().message ==
         "embedder URL 'localhost:8080': must start with http:// or https://");
 }
 
@@ -308,27 +308,27 @@ TEST_CASE("external embedder: a failing command reports its exit and stderr",
   auto e = make(s.spec("array"));
   auto v = e->embed("fail");
   REQUIRE_FALSE(v);
-  CHECK(v.err().code == errc::io_error);
-  CHECK_THAT(v.err().message, Contains("embedder command:"));
-  CHECK_THAT(v.err().message, Contains("exited with code 3"));
-  CHECK_THAT(v.err().message, Contains("stderr: model exploded on purpose"));
+  CHECK(v.error().code == errc::io_error);
+  CHECK_THAT(v.error().message, Contains("embedder command:"));
+  CHECK_THAT(v.error().message, Contains("exited with code 3"));
+  CHECK_THAT(v.error().message, Contains("stderr: model exploded on purpose"));
 
   // A command that cannot work fails at make_embedder, through the probe.
   auto broken =
       make_embedder(*parse_embedder_spec("command:sh -c 'echo no GPU >&2; exit 7'"));
   REQUIRE_FALSE(broken);
-  CHECK_THAT(broken.err().message, Contains("exited with code 7"));
-  CHECK_THAT(broken.err().message, Contains("no GPU"));
-  CHECK_THAT(broken.err().message, Contains("failed its start-up probe"));
+  CHECK_THAT(broken.error().message, Contains("exited with code 7"));
+  CHECK_THAT(broken.error().message, Contains("no GPU"));
+  CHECK_THAT(broken.error().message, Contains("failed its start-up probe"));
 
   auto missing = make_embedder(*parse_embedder_spec("command:/nonexistent/embedder --x"));
   REQUIRE_FALSE(missing);
-  CHECK(missing.err().code == errc::io_error);
-  CHECK_THAT(missing.err().message, Contains("cannot run '/nonexistent/embedder'"));
+  CHECK(missing.error().code == errc::io_error);
+  CHECK_THAT(missing.error().message, Contains("cannot run '/nonexistent/embedder'"));
 
   auto killed = make_embedder(*parse_embedder_spec("command:sh -c 'kill -9 $$'"));
   REQUIRE_FALSE(killed);
-  CHECK_THAT(killed.err().message, Contains("killed by signal 9"));
+  CHECK_THAT(killed.error().message, Contains("killed by signal 9"));
 }
 
 TEST_CASE("external embedder: output that is no vector is an error",
@@ -338,8 +338,8 @@ TEST_CASE("external embedder: output that is no vector is an error",
     INFO(mode);
     auto e = make_embedder(s.spec(mode));
     REQUIRE_FALSE(e);
-    CHECK(e.err().code == errc::io_error);
-    CHECK_THAT(e.err().message, Contains(says));
+    CHECK(e.error().code == errc::io_error);
+    CHECK_THAT(e.error().message, Contains(says));
   };
   check("garbage", "the output is not JSON");
   check("garbage", "'this is not json'");
@@ -348,7 +348,7 @@ TEST_CASE("external embedder: output that is no vector is an error",
   check("empty", "the embedding is empty");
   auto nothing = make_embedder(*parse_embedder_spec("command:true"));
   REQUIRE_FALSE(nothing);
-  CHECK_THAT(nothing.err().message, Contains("not JSON"));
+  CHECK_THAT(nothing.error().message, Contains("not JSON"));
 }
 
 TEST_CASE("external embedder: a vector of another dimension is an error",
@@ -358,15 +358,15 @@ TEST_CASE("external embedder: a vector of another dimension is an error",
   REQUIRE(e->dimension() == 3);
   auto v = e->embed("longer"); // the script adds a fourth element for this text
   REQUIRE_FALSE(v);
-  CHECK(v.err().code == errc::io_error);
-  CHECK_THAT(v.err().message, Contains("dimension 4 where every other had 3"));
+  CHECK(v.error().code == errc::io_error);
+  CHECK_THAT(v.error().message, Contains("dimension 4 where every other had 3"));
 
   auto spec = s.spec("array");
   spec.dimension = 5;
   auto wrong = make_embedder(spec);
   REQUIRE_FALSE(wrong);
-  CHECK(wrong.err().code == errc::refused);
-  CHECK_THAT(wrong.err().message, Contains("dimension 3, not the 5 asked for"));
+  CHECK(wrong.error().code == errc::refused);
+  CHECK_THAT(wrong.error().message, Contains("dimension 3, not the 5 asked for"));
 }
 
 TEST_CASE("external embedder: a slow command is killed at the timeout",
@@ -378,15 +378,15 @@ TEST_CASE("external embedder: a slow command is killed at the timeout",
   auto e = make_embedder(spec);
   const auto took = std::chrono::steady_clock::now() - start;
   REQUIRE_FALSE(e);
-  CHECK(e.err().code == errc::timeout);
-  CHECK_THAT(e.err().message, Contains("no answer within 300 ms"));
-  CHECK_THAT(e.err().message, Contains("stderr: thinking"));
+  CHECK(e.error().code == errc::timeout);
+  CHECK_THAT(e.error().message, Contains("no answer within 300 ms"));
+  CHECK_THAT(e.error().message, Contains("stderr: thinking"));
   // The whole group died: the sleep, holding stdout, did not keep the call waiting.
   CHECK(took < std::chrono::seconds(3));
 
   spec.timeout_ms = 0;
   REQUIRE_FALSE(make_embedder(spec));
-  CHECK(make_embedder(spec).err().code == errc::bad_request);
+  CHECK(make_embedder(spec).error().code == errc::bad_request);
 }
 
 TEST_CASE("external embedder: background jobs of a finished command do not hold it up",
@@ -444,10 +444,10 @@ TEST_CASE("external embedder: http errors carry the status and the body",
   });
   auto e = make_embedder(http_spec(failing.url()));
   REQUIRE_FALSE(e);
-  CHECK(e.err().code == errc::io_error);
-  CHECK_THAT(e.err().message, Contains("answered HTTP 500"));
-  CHECK_THAT(e.err().message, Contains("model exploded"));
-  CHECK_THAT(e.err().message, Contains("failed its start-up probe"));
+  CHECK(e.error().code == errc::io_error);
+  CHECK_THAT(e.error().message, Contains("answered HTTP 500"));
+  CHECK_THAT(e.error().message, Contains("model exploded"));
+  CHECK_THAT(e.error().message, Contains("failed its start-up probe"));
 
   stub_server unauthorised([](const httplib::Request&, httplib::Response& res) {
     res.status = 401;
@@ -455,7 +455,7 @@ TEST_CASE("external embedder: http errors carry the status and the body",
   });
   auto denied = make_embedder(http_spec(unauthorised.url()));
   REQUIRE_FALSE(denied);
-  CHECK_THAT(denied.err().message,
+  CHECK_THAT(denied.error().message,
              Contains("no API key sent: set SWARM_TEST_EMBEDDER_KEY"));
 
   stub_server wrong_shape([](const httplib::Request&, httplib::Response& res) {
@@ -463,7 +463,7 @@ TEST_CASE("external embedder: http errors carry the status and the body",
   });
   auto shapeless = make_embedder(http_spec(wrong_shape.url()));
   REQUIRE_FALSE(shapeless);
-  CHECK_THAT(shapeless.err().message, Contains("expected a JSON array of numbers"));
+  CHECK_THAT(shapeless.error().message, Contains("expected a JSON array of numbers"));
 }
 
 TEST_CASE("external embedder: http to a port nobody listens on fails fast",
@@ -484,9 +484,9 @@ TEST_CASE("external embedder: http to a port nobody listens on fails fast",
   auto e = make_embedder(http_spec(url));
   ::close(fd);
   REQUIRE_FALSE(e);
-  CHECK(e.err().code == errc::io_error);
-  CHECK_THAT(e.err().message, Contains("POST " + url + " failed"));
-  CHECK_THAT(e.err().message, Contains("is the server running at http://127.0.0.1:"));
+  CHECK(e.error().code == errc::io_error);
+  CHECK_THAT(e.error().message, Contains("POST " + url + " failed"));
+  CHECK_THAT(e.error().message, Contains("is the server running at http://127.0.0.1:"));
 }
 
 TEST_CASE("external embedder: a slow http server hits the timeout",
@@ -501,5 +501,5 @@ TEST_CASE("external embedder: a slow http server hits the timeout",
   auto e = make_embedder(spec);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(350));
   REQUIRE_FALSE(e);
-  CHECK_THAT(e.err().message, Contains("POST " + slow.url() + " failed"));
+  CHECK_THAT(e.error().message, Contains("POST " + slow.url() + " failed"));
 }

@@ -18,7 +18,7 @@ namespace {
 
 pattern compiled(const std::string& raw) {
   auto p = compile(raw);
-  INFO(raw << ": " << (p ? std::string() : p.err().message));
+  INFO(raw << ": " << (p ? std::string() : p.error().message));
   REQUIRE(p.has_value());
   return *p;
 }
@@ -27,14 +27,14 @@ error compile_error(const std::string& raw) {
   auto p = compile(raw);
   INFO(raw);
   REQUIRE_FALSE(p.has_value());
-  return p.err();
+  return p.error();
 }
 
 error normalize_error(const std::string& raw) {
   auto n = normalize(raw);
   INFO(raw);
   REQUIRE_FALSE(n.has_value());
-  return n.err();
+  return n.error();
 }
 
 bool is_path(const std::string& s) {

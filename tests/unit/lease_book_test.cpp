@@ -1,6 +1,6 @@
 // lease_book: the hard-lease mechanism behind `swarm lease` and task claims.
 
-#include "actors/reservations/lease_book.hpp"
+#include "actors/lease_book.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -33,6 +33,6 @@ TEST_CASE("mail query: malformed queries are clear errors", "[mail][search]") {
     auto q = parse_mail_query(bad);
     INFO(bad);
     REQUIRE_FALSE(q);
-    CHECK(q.err().code == errc::bad_request);
+    CHECK(q.error().code == errc::bad_request);
   }
 }

@@ -24,7 +24,7 @@ mail_draft draft(std::string from, names to, std::string subject = "Hello") {
 
 mail_message send(mailbox& box, mail_draft d, int64_t now = 1'000) {
   auto m = box.prepare(std::move(d), agents, now);
-  INFO((m ? std::string() : m.err().to_string()));
+  INFO((m ? std::string() : m.error().to_string()));
   REQUIRE(m);
   box.store(*m);
   return *m;
@@ -35,14 +35,14 @@ error refused(mailbox& box, mail_draft d) {
   auto m = box.prepare(std::move(d), agents, 1'000);
   REQUIRE_FALSE(m);
   CHECK(box.size() == before);
-  return m.err();
+  return m.error();
 }
 
 mail_copy mark(mailbox& box, const std::string& agent, const std::string& id, bool ack,
                int64_t now, bool* changed_out = nullptr) {
   bool changed = false;
   auto c = box.mark(agent, id, ack, now, changed);
-  INFO((c ? std::string() : c.err().to_string()));
+  INFO((c ? std::string() : c.error().to_string()));
   REQUIRE(c);
   if (changed_out) *changed_out = changed;
   return *c;
@@ -120,13 +120,13 @@ TEST_CASE("mail: only a recipient may read or ack its copy", "[mail]") {
     bool changed = false;
     auto r = box.mark(who, m.id, true, 2'000, changed);
     REQUIRE_FALSE(r);
-    CHECK(r.err().code == errc::refused);
-    CHECK_THAT(r.err().message, Catch::Contains("only a recipient"));
+    CHECK(r.error().code == errc::refused);
+    CHECK_THAT(r.error().message, Catch::Contains("only a recipient"));
   }
   bool changed = false;
   auto missing = box.mark("bob", "msg-99", false, 2'000, changed);
   REQUIRE_FALSE(missing);
-  CHECK(missing.err().code == errc::not_found);
+  CHECK(missing.error().code == errc::not_found);
   CHECK(inbox(box, "bob").at(0).state == "unread");
 }
 
@@ -178,7 +178,7 @@ TEST_CASE("mail: replies stay in the thread, say Re: once and inherit importance
 
   auto outsider = box.reply_draft(first.id, "carol", "Me too");
   REQUIRE_FALSE(outsider);
-  CHECK(outsider.err().code == errc::refused);
+  CHECK(outsider.error().code == errc::refused);
 
   // A message naming an explicit thread joins it.
   auto joined = draft("carol", {"alice"});
@@ -228,12 +228,12 @@ TEST_CASE("mail: inbox filters, newest first, limit checked", "[mail]") {
   f.limit = 2;
   CHECK(inbox(box, "bob", f).size() == 2);
   f.limit = 0;
-  CHECK(box.inbox("bob", f).err().code == errc::bad_request);
+  CHECK(box.inbox("bob", f).error().code == errc::bad_request);
   f.limit = 1001;
-  CHECK(box.inbox("bob", f).err().code == errc::bad_request);
+  CHECK(box.inbox("bob", f).error().code == errc::bad_request);
   f = {};
   f.state = "deleted";
-  CHECK(box.inbox("bob", f).err().code == errc::bad_request);
+  CHECK(box.inbox("bob", f).error().code == errc::bad_request);
 }
 
 TEST_CASE("mail: bad input is refused with the reason and nothing is stored", "[mail]") {

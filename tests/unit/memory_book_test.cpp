@@ -34,8 +34,8 @@ memory_draft draft(std::string type, std::string content = "use WAL mode") {
 std::string refusal(const memory_draft& d) {
   auto r = resolve(d, now);
   REQUIRE_FALSE(r);
-  CHECK(r.err().code == errc::bad_request);
-  return r.err().message;
+  CHECK(r.error().code == errc::bad_request);
+  return r.error().message;
 }
 
 bool starts_with(const std::string& s, const std::string& prefix) {
@@ -443,7 +443,7 @@ TEST_CASE("memory vectors: base64 of float32 round-trips exactly",
     auto r = decode_vector(bad);
     INFO("text: " << bad);
     REQUIRE_FALSE(r);
-    CHECK(r.err().code == errc::bad_request);
+    CHECK(r.error().code == errc::bad_request);
   }
 }
 

@@ -32,7 +32,7 @@ reserve_request req(const std::string& agent, std::vector<std::string> patterns,
 std::vector<reservation_grant> granted(reservation_table& t, const reserve_request& r,
                                        int64_t now = t0) {
   auto g = t.reserve(r, now);
-  INFO((g ? std::string{} : g.err().message));
+  INFO((g ? std::string{} : g.error().message));
   REQUIRE(g);
   return *g;
 }
@@ -128,14 +128,14 @@ TEST_CASE("a bad pattern grants nothing", "[reservations]") {
   reservation_table t;
   auto r = t.reserve(req("bob", {"src/ok.py", "/etc/passwd"}), t0);
   REQUIRE_FALSE(r);
-  CHECK(r.err().code == errc::refused);
-  CHECK(r.err().message.find("/etc/passwd") != std::string::npos);
+  CHECK(r.error().code == errc::refused);
+  CHECK(r.error().message.find("/etc/passwd") != std::string::npos);
   CHECK(t.size() == 0);
-  CHECK(t.reserve(req("bob", {"../up"}), t0).err().code == errc::refused);
-  CHECK(t.reserve(req("bob", {"src/[a"}), t0).err().code == errc::bad_request);
-  CHECK(t.reserve(req("bob", {"a"}, "write"), t0).err().code == errc::bad_request);
-  CHECK(t.reserve(req("bob", {"a"}, "edit", 0), t0).err().code == errc::bad_request);
-  CHECK(t.reserve(req("bob", {}), t0).err().code == errc::bad_request);
+  CHECK(t.reserve(req("bob", {"../up"}), t0).error().code == errc::refused);
+  CHECK(t.reserve(req("bob", {"src/[a"}), t0).error().code == errc::bad_request);
+  CHECK(t.reserve(req("bob", {"a"}, "write"), t0).error().code == errc::bad_request);
+  CHECK(t.reserve(req("bob", {"a"}, "edit", 0), t0).error().code == errc::bad_request);
+  CHECK(t.reserve(req("bob", {}), t0).error().code == errc::bad_request);
   CHECK(t.size() == 0);
   // Ids are not used up by refusals.
   CHECK(granted(t, req("bob", {"a"}))[0].r.id == "res-1");
@@ -166,10 +166,10 @@ TEST_CASE("renew extends an agent's own active reservations", "[reservations]") 
   REQUIRE(by_pattern);
   CHECK(by_pattern->front().pattern == "b/*");
   CHECK(t.renew("bob", {}, {}, 5'000, t0 + sec / 2)->size() == 2);
-  CHECK(t.renew("alice", {g[0].r.id}, {}, 5'000, t0).err().code == errc::not_found);
-  CHECK(t.renew("bob", {}, {"c"}, 5'000, t0).err().code == errc::not_found);
+  CHECK(t.renew("alice", {g[0].r.id}, {}, 5'000, t0).error().code == errc::not_found);
+  CHECK(t.renew("bob", {}, {"c"}, 5'000, t0).error().code == errc::not_found);
   // Expired: no longer held.
-  CHECK(t.renew("bob", {g[1].r.id}, {}, 5'000, t0 + 10 * sec).err().code ==
+  CHECK(t.renew("bob", {g[1].r.id}, {}, 5'000, t0 + 10 * sec).error().code ==
         errc::not_found);
 }
 
@@ -193,24 +193,24 @@ TEST_CASE("release by id, by pattern, all, another agent's only when it is stale
   release_request other;
   other.agent = "alice";
   other.ids = {bob[1].r.id};
-  CHECK(t.select_release(other, {}, t0).err().code == errc::refused);
+  CHECK(t.select_release(other, {}, t0).error().code == errc::refused);
   other.force = true;
   holder_health fresh;
   fresh.heartbeat["bob"] = t0 - 3 * sec;
   auto refused = t.select_release(other, fresh, t0);
   REQUIRE_FALSE(refused);
-  CHECK(refused.err().code == errc::refused);
-  CHECK(refused.err().message.find("'bob'") != std::string::npos);
-  CHECK(refused.err().message.find("3 s ago") != std::string::npos);
+  CHECK(refused.error().code == errc::refused);
+  CHECK(refused.error().message.find("'bob'") != std::string::npos);
+  CHECK(refused.error().message.find("3 s ago") != std::string::npos);
   auto taken = t.select_release(other, stale({"bob"}), t0);
   REQUIRE(taken);
   CHECK(taken->front().agent == "bob");
 
   release_request nothing;
   nothing.agent = "bob";
-  CHECK(t.select_release(nothing, {}, t0).err().code == errc::bad_request);
+  CHECK(t.select_release(nothing, {}, t0).error().code == errc::bad_request);
   nothing.ids = {"res-99"};
-  CHECK(t.select_release(nothing, {}, t0).err().code == errc::not_found);
+  CHECK(t.select_release(nothing, {}, t0).error().code == errc::not_found);
 
   for (const auto& x : *chosen)
     t.remove(x.id);
@@ -248,9 +248,9 @@ TEST_CASE("leases: exclusive, expiring, with a fencing token that only grows",
   auto later = t.acquire("slot:build", "bob", 1'000, false, {}, t0 + 2 * sec);
   CHECK(later->acquired);
   CHECK(later->l.token == 2);
-  CHECK(t.renew_lease("slot:build", "alice", 0, 1'000, t0 + 2 * sec).err().code ==
+  CHECK(t.renew_lease("slot:build", "alice", 0, 1'000, t0 + 2 * sec).error().code ==
         errc::refused);
-  CHECK(t.renew_lease("slot:build", "bob", 1, 1'000, t0 + 2 * sec).err().code ==
+  CHECK(t.renew_lease("slot:build", "bob", 1, 1'000, t0 + 2 * sec).error().code ==
         errc::refused); // a stale token
   CHECK(t.renew_lease("slot:build", "bob", 2, 1'000, t0 + 2 * sec)->expires_us ==
         t0 + 3 * sec);
@@ -261,9 +261,9 @@ TEST_CASE("leases: exclusive, expiring, with a fencing token that only grows",
   CHECK(t.acquire("slot:build", "carol", 1'000, false, {}, t0 + 2 * sec)->l.token == 3);
 
   // Takeover: only from a stale holder.
-  CHECK(t.acquire("slot:build", "dave", 1'000, true, {}, t0 + 2 * sec).err().code ==
+  CHECK(t.acquire("slot:build", "dave", 1'000, true, {}, t0 + 2 * sec).error().code ==
         errc::refused);
-  CHECK(t.release_lease("slot:build", "dave", 0, false, {}, t0 + 2 * sec).err().code ==
+  CHECK(t.release_lease("slot:build", "dave", 0, false, {}, t0 + 2 * sec).error().code ==
         errc::refused);
   auto took =
       t.acquire("slot:build", "dave", 1'000, true, stale({"carol"}), t0 + 2 * sec);
@@ -277,9 +277,9 @@ TEST_CASE("leases: exclusive, expiring, with a fencing token that only grows",
   CHECK(
       restarted.acquire("slot:build", "erin", 1'000, false, {}, t0 + 10 * sec)->l.token ==
       5);
-  CHECK(restarted.acquire("", "erin", 1'000, false, {}, t0).err().code ==
+  CHECK(restarted.acquire("", "erin", 1'000, false, {}, t0).error().code ==
         errc::bad_request);
-  CHECK(restarted.acquire("x", "", 1'000, false, {}, t0).err().code == errc::bad_request);
+  CHECK(restarted.acquire("x", "", 1'000, false, {}, t0).error().code == errc::bad_request);
 }
 
 TEST_CASE("the prefix index finds exactly the conflicts a full scan finds",

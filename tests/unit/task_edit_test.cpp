@@ -37,7 +37,7 @@ task_edit op(std::string name, std::string id, std::string other = {}) {
 error edit_error(task_graph& g, task_edit e) {
   auto r = edit(g, std::move(e));
   REQUIRE_FALSE(r.has_value());
-  return r.err();
+  return r.error();
 }
 
 strings event_kinds(const edit_outcome& o) {
@@ -375,9 +375,9 @@ TEST_CASE("edits: add assigns ids, checks depth and dependencies", "[edits][add]
     deep.spec.parent = "sw-aaaa.1"; // a leaf: may not become a parent either way
     auto err = edit(g, deep, 100, edit_limits{"sw", 1});
     REQUIRE_FALSE(err);
-    CHECK(err.err().code == errc::refused);
-    CHECK_THAT(err.err().message, Catch::Contains("nested 3 levels deep"));
-    CHECK_THAT(err.err().message, Catch::Contains("the limit is 1"));
+    CHECK(err.error().code == errc::refused);
+    CHECK_THAT(err.error().message, Catch::Contains("nested 3 levels deep"));
+    CHECK_THAT(err.error().message, Catch::Contains("the limit is 1"));
   }
   SECTION("bad input changes nothing") {
     const size_t before = g.size();

@@ -144,23 +144,23 @@ TEST_CASE("check_claim names the holder or the state", "[task_graph]") {
   const task_index a = idx(g, "a");
   auto e = g.check_claim(a, "alice", 1);
   REQUIRE_FALSE(e.has_value());
-  CHECK(e.err().code == errc::invalid_state);
-  CHECK(e.err().message.find("task a is ready, not claimed by 'alice' (attempt 1)") == 0);
+  CHECK(e.error().code == errc::invalid_state);
+  CHECK(e.error().message.find("task a is ready, not claimed by 'alice' (attempt 1)") == 0);
 
   g.claim(a, "alice", 100, 1);
   CHECK(g.check_claim(a, "alice", 1).has_value());
   e = g.check_claim(a, "bob", 1);
   REQUIRE_FALSE(e.has_value());
-  CHECK(e.err().code == errc::not_claimant);
-  CHECK(e.err().message.find("task a is claimed by 'alice' (attempt 1), not by 'bob' "
+  CHECK(e.error().code == errc::not_claimant);
+  CHECK(e.error().message.find("task a is claimed by 'alice' (attempt 1), not by 'bob' "
                              "(attempt 1)") == 0);
 
   g.release(a, "lease expired", 3, 5);
   g.claim(a, "bob", 200, 6);
   e = g.check_claim(a, "alice", 1);
   REQUIRE_FALSE(e.has_value());
-  CHECK(e.err().code == errc::not_claimant);
-  CHECK(e.err().message.find("task a is claimed by 'bob' (attempt 2), not by 'alice' "
+  CHECK(e.error().code == errc::not_claimant);
+  CHECK(e.error().message.find("task a is claimed by 'bob' (attempt 2), not by 'alice' "
                              "(attempt 1)") == 0);
   CHECK_FALSE(g.check_claim(a, "bob", 1).has_value());
   CHECK(g.check_claim(a, "bob", 2).has_value());
@@ -168,9 +168,9 @@ TEST_CASE("check_claim names the holder or the state", "[task_graph]") {
   g.complete(a, "ok", 7);
   e = g.check_claim(a, "bob", 2);
   REQUIRE_FALSE(e.has_value());
-  CHECK(e.err().code == errc::invalid_state);
-  CHECK(e.err().message.find("is completed") != std::string::npos);
-  CHECK(g.check_claim(99, "bob", 2).err().code == errc::not_found);
+  CHECK(e.error().code == errc::invalid_state);
+  CHECK(e.error().message.find("is completed") != std::string::npos);
+  CHECK(g.check_claim(99, "bob", 2).error().code == errc::not_found);
 }
 
 TEST_CASE("leases expire earliest first and can be renewed", "[task_graph]") {
@@ -363,11 +363,11 @@ TEST_CASE("restore rebuilds the same graph from stored rows", "[task_graph]") {
 
   task_graph twice;
   REQUIRE(twice.restore(export_rows(g)).has_value());
-  CHECK(twice.restore(export_rows(g)).err().code == errc::invalid_state);
+  CHECK(twice.restore(export_rows(g)).error().code == errc::invalid_state);
   task_graph broken;
   auto rows = export_rows(g);
   rows[3].spec.depends.push_back("nowhere");
-  CHECK(broken.restore(rows).err().code == errc::storage_error);
+  CHECK(broken.restore(rows).error().code == errc::storage_error);
   CHECK(broken.size() == 0);
 }
 

@@ -126,11 +126,11 @@ TEST_CASE("vector index: saved and loaded, the same answers, a bad file is an er
     auto query = unit(rng, dim);
     CHECK((*loaded)->search(query, 5, 200) == index.search(query, 5, 200));
   }
-  CHECK(vector_index::load(file, dim + 1).err().code == swarm::errc::storage_error);
-  CHECK(vector_index::load((dir / "missing").string(), dim).err().code ==
+  CHECK(vector_index::load(file, dim + 1).error().code == swarm::errc::storage_error);
+  CHECK(vector_index::load((dir / "missing").string(), dim).error().code ==
         swarm::errc::not_found);
   std::ofstream(dir / "short") << "not an index";
-  CHECK(vector_index::load((dir / "short").string(), dim).err().code ==
+  CHECK(vector_index::load((dir / "short").string(), dim).error().code ==
         swarm::errc::storage_error);
   std::filesystem::remove_all(dir);
 }
@@ -168,10 +168,10 @@ TEST_CASE("vector index: bulk insert on threads, the same recall, labels listed"
   CHECK(listed_set.count(0));
 
   // All or nothing on a bad request: a label twice, a vector of another size.
-  CHECK(index.bulk_insert({5000, 5000}, {points[0], points[1]}).err().code ==
+  CHECK(index.bulk_insert({5000, 5000}, {points[0], points[1]}).error().code ==
         swarm::errc::bad_request);
   CHECK(index.bulk_insert({5001, 5002}, {points[0], std::vector<float>(dim + 1)})
-            .err()
+            .error()
             .code == swarm::errc::bad_request);
   CHECK_FALSE(index.contains(5000));
   CHECK_FALSE(index.contains(5001));

@@ -1,7 +1,7 @@
 // The engine's memory API: each call is one request to the MemoryStore actor (see
 // memory_store.hpp).
 
-#include "actors/engine_impl.hpp"
+#include "actors/engine/engine_impl.hpp"
 
 namespace swarm {
 

@@ -1,7 +1,7 @@
 // The engine's reservation and lease API: each call is one request to the
 // ReservationRegistry actor (see registry.hpp).
 
-#include "actors/engine_impl.hpp"
+#include "actors/engine/engine_impl.hpp"
 
 namespace swarm {
 

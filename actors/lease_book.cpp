@@ -1,4 +1,4 @@
-#include "actors/reservations/lease_book.hpp"
+#include "actors/lease_book.hpp"
 
 #include <algorithm>
 

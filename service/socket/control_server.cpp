@@ -1,4 +1,4 @@
-#include "actors/control/control_server.hpp"
+#include "service/socket/control_server.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -45,7 +45,7 @@ expected<std::unique_ptr<control_server>> control_server::start(const std::strin
                                                                 handler h) {
   auto addr = socket_address(path);
   if (!addr)
-    return addr.err();
+    return addr.error();
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return make_error(errc::io_error, std::string{"socket: "} + std::strerror(errno));
@@ -160,7 +160,7 @@ void control_server::serve(int fd, std::atomic<bool>& done) {
 expected<std::string> control_call(const std::string& path, const std::string& line) {
   auto addr = socket_address(path);
   if (!addr)
-    return addr.err();
+    return addr.error();
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return make_error(errc::io_error, std::string{"socket: "} + std::strerror(errno));

@@ -4,6 +4,8 @@
 // is handed to `handler` (the engine's command dispatcher) and its reply written back
 // as one line. Plain C++: no CAF here — the handler talks to the actors.
 
+#include "actors/engine/transport.hpp"
+
 #include <swarm/error.hpp>
 
 #include <atomic>
@@ -15,18 +17,19 @@
 
 namespace swarm {
 
-class control_server {
+class control_server final : public transport {
 public:
   using handler = std::function<std::string(const std::string&)>;
 
   // Binds `path` (replacing a stale socket file) and starts serving.
   static expected<std::unique_ptr<control_server>> start(const std::string& path,
                                                           handler h);
-  ~control_server(); // stops accepting, closes connections, joins, removes the file
+  ~control_server() override; // stops accepting, closes connections, joins, removes the file
   control_server(const control_server&) = delete;
   control_server& operator=(const control_server&) = delete;
 
   const std::string& path() const { return path_; }
+  const std::string& where() const override { return path_; }
 
 private:
   control_server(std::string path, int fd, handler h);

@@ -1,10 +1,15 @@
 #pragma once
-// engine::impl — the engine's insides, shared by engine.cpp and the dispatcher.
-// Includes CAF: actor .cpp files only.
+// engine::impl — the engine's insides, shared by the files of actors/engine/ (the
+// bootstrap and one file of API calls per area) and by the transports in service/
+// that attach to an engine. Includes CAF: actor .cpp files only.
+//
+// Owner: the engine object. The actor handles are set once by the bootstrap (open)
+// and cleared by shutdown; between the two any thread may use them. `mtx` guards the
+// agent list and the attached transports.
 
 #include "actors/agent/agent.hpp"
-#include "actors/control/control_server.hpp"
 #include "actors/coordinator/coordinator.hpp"
+#include "actors/engine/transport.hpp"
 #include "actors/mail_router/mail_router.hpp"
 #include "actors/mail_router/mail_search.hpp"
 #include "actors/memory/memory_store.hpp"
@@ -28,6 +33,11 @@ namespace swarm {
 
 // How long a public API call waits for its actor.
 constexpr auto api_timeout = std::chrono::minutes(10);
+// How long shutdown waits for one actor to stop.
+constexpr auto stop_timeout = std::chrono::seconds(30);
+
+// What the database holds at open (bootstrap.cpp).
+struct opening_state;
 
 struct engine::impl {
   options opts;
@@ -43,18 +53,28 @@ struct engine::impl {
   mail_search_actor mail_search;
   registry_actor registry;
   memory_actor memory;
-  std::mutex mtx; // guards agents and server
+  std::mutex mtx; // guards agents and control_socket
   std::vector<agent_actor> agents; // added, not yet finished
   // Runs every model subprocess; made with the first agents, destroyed after the
   // actors stop and before the actor system (its exit callbacks send messages).
   std::shared_ptr<harness::process_runner> runner;
-  std::unique_ptr<control_server> server;
+  std::unique_ptr<transport> control_socket;
   std::atomic<const char*> run_state{"idle"};
   uint64_t runs = 0;
 
   // Blocking request from a non-actor thread; CAF errors become swarm errors.
   template <class T, class Handle, class... Ts>
   expected<T> ask(const Handle& h, Ts&&... xs);
+
+  // The bootstrap, in order (bootstrap.cpp): take the writer lock and read the
+  // projections; spawn the actors from them and wire them together; in a new session,
+  // recover what the previous one left (its agents, model runs, claims, reservations).
+  expected<void> restore(opening_state& s);
+  expected<void> spawn_and_wire(opening_state& s, strategies::kind strategy);
+  expected<void> recover_previous_session(const opening_state& s);
+
+  // Journals `events` and waits for their commit.
+  expected<void> journal(std::vector<persistence::event> events);
 
   // Stops every actor after committing what they sent; idempotent.
   void shutdown();
@@ -71,5 +91,8 @@ expected<T> engine::impl::ask(const Handle& h, Ts&&... xs) {
                [&](caf::error& err) { out.emplace(from_caf(err)); });
   return std::move(*out);
 }
+
+// The public view of an agent the coordinator holds (agents.cpp).
+agent_status to_status(const agent_info& a);
 
 } // namespace swarm

@@ -1,0 +1,84 @@
+// The engine's agent API and status: each call asks the Coordinator (see
+// coordinator.hpp); an outside agent's current task comes from the TaskQueue.
+
+#include "actors/engine/engine_impl.hpp"
+
+#include <map>
+
+namespace swarm {
+
+agent_status to_status(const agent_info& a) {
+  return agent_status{a.name,     a.model,  a.state,           a.current_task,
+                      a.completed, a.failed, a.skills,          a.session.empty(),
+                      a.pid,       a.last_heartbeat_us};
+}
+
+
+expected<status_report> engine::status() {
+  auto counts = impl_->ask<task_counts>(impl_->queue, status_atom_v);
+  if (!counts)
+    return counts.error();
+  auto agents = impl_->ask<std::vector<agent_info>>(impl_->coordinator, list_atom_v);
+  if (!agents)
+    return agents.error();
+  status_report out;
+  out.tasks = *counts;
+  for (const auto& a : *agents)
+    out.agents.push_back(to_status(a));
+  out.run_state = impl_->run_state.load();
+  out.session = impl_->session;
+  return out;
+}
+
+expected<std::vector<agent_status>> engine::agents() {
+  auto r = impl_->ask<std::vector<agent_info>>(impl_->coordinator, list_atom_v);
+  if (!r)
+    return r.error();
+  // An outside agent's current task is the one it holds a claim on (its claims are
+  // journaled with the tasks; the registry does not see them).
+  std::map<std::string, std::string> held;
+  if (auto claimed = impl_->ask<std::vector<task>>(impl_->queue, list_atom_v,
+                                                   task_filter{false, {}, true}))
+    for (const auto& t : *claimed)
+      if (t.claim_session.empty())
+        held.emplace(t.claimed_by, t.spec.id);
+  std::vector<agent_status> out;
+  for (const auto& a : *r) {
+    out.push_back(to_status(a));
+    auto& s = out.back();
+    if (s.outside && s.current_task.empty() && s.state != "offline")
+      if (auto it = held.find(s.name); it != held.end())
+        s.current_task = it->second;
+  }
+  return out;
+}
+
+expected<agent_status> engine::register_agent(const std::string& name,
+                                              const std::vector<std::string>& skills,
+                                              const std::string& model) {
+  agent_info a;
+  a.name = name;
+  a.skills = skills;
+  a.model = model.empty() ? std::string{"outside"} : model;
+  auto r = impl_->ask<agent_info>(impl_->coordinator, register_atom_v, std::move(a));
+  if (!r)
+    return r.error();
+  return to_status(*r);
+}
+
+expected<agent_status> engine::heartbeat(const std::string& name) {
+  auto r = impl_->ask<agent_info>(impl_->coordinator, heartbeat_atom_v, name);
+  if (!r)
+    return r.error();
+  return to_status(*r);
+}
+
+expected<agent_status> engine::set_agent_state(const std::string& name,
+                                               const std::string& state) {
+  auto r = impl_->ask<agent_info>(impl_->coordinator, set_state_atom_v, name, state);
+  if (!r)
+    return r.error();
+  return to_status(*r);
+}
+
+} // namespace swarm

@@ -1,0 +1,181 @@
+// The engine's run API: agents added to this engine (each an AgentHarness actor running
+// a model subprocess per claimed task) and the run that drives them until no work is
+// left.
+#include "actors/engine/engine_impl.hpp"
+
+#include "harness/process_runner.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <sys/resource.h>
+
+namespace swarm {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Every running model holds about five descriptors (two pipes, a pidfd, two files).
+// When `agents` of them would not fit under the soft limit, raise it (up to the hard
+// limit) — and say so, since it is the embedding program's process too.
+void make_room_for_models(size_t agents) {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0)
+    return;
+  const rlim_t needed = static_cast<rlim_t>(agents) * 6 + 256;
+  if (r.rlim_cur == RLIM_INFINITY || r.rlim_cur >= needed)
+    return;
+  auto before = r.rlim_cur;
+  r.rlim_cur = r.rlim_max == RLIM_INFINITY ? needed : std::min(needed, r.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &r) == 0)
+    spdlog::info("raised the open-file limit from {} to {} for {} agents", before, r.rlim_cur,
+                 agents);
+  if (r.rlim_cur < needed)
+    spdlog::warn("{} agents may need {} open files; the hard limit is {}", agents, needed,
+                 r.rlim_cur);
+}
+
+} // namespace
+
+expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_options& a) {
+  auto& im = *impl_;
+  if (im.opts.inspect_only)
+    return make_error(errc::invalid_state, "an engine opened inspect_only runs no agents");
+  harness::adapter_options ao;
+  ao.binary = a.model_binary;
+  ao.model = a.model_name;
+  ao.extra_args = a.model_args;
+  ao.min_work_ms = a.min_work_ms;
+  ao.max_work_ms = std::max(a.min_work_ms, a.max_work_ms);
+  ao.fail_rate = a.fail_rate;
+  ao.seed = a.seed;
+  auto made = harness::make_adapter(a.model, ao);
+  if (!made)
+    return made.error();
+  std::shared_ptr<const harness::model_adapter> adapter{std::move(*made)};
+  std::error_code ec;
+  auto workdir = fs::absolute(a.workdir.empty() ? fs::current_path(ec) : fs::path{a.workdir}, ec);
+  if (ec || !fs::is_directory(workdir, ec))
+    return make_error(errc::bad_request,
+                      "the agents' working directory '" + workdir.string() + "' does not exist");
+  auto db_dir = fs::absolute(fs::path{im.opts.db_path}, ec).parent_path();
+  std::vector<std::string> names;
+  std::lock_guard<std::mutex> guard{im.mtx};
+  if (!im.runner)
+    im.runner = std::make_shared<harness::process_runner>();
+  make_room_for_models(im.agents.size() + n);
+  for (size_t i = 0; i < n; ++i) {
+    agent_config cfg;
+    cfg.profile.name = i < a.names.size() ? a.names[i] : std::string{};
+    cfg.profile.model = a.model;
+    cfg.profile.skills = a.skills;
+    cfg.profile.session = im.session;
+    auto reg = im.ask<agent_info>(im.coordinator, register_atom_v, cfg.profile);
+    if (!reg)
+      return reg.error();
+    cfg.profile = *reg;
+    cfg.adapter = adapter;
+    cfg.runner = im.runner;
+    cfg.persistence = im.persist;
+    cfg.mail = im.mail;
+    cfg.registry = im.registry;
+    cfg.memory = im.memory;
+    cfg.workdir = workdir.string();
+    cfg.runs_dir = (db_dir / "runs").string();
+    cfg.env = {{"SWARM_DB", fs::absolute(im.opts.db_path, ec).string()},
+               {"SWARM_SOCKET", fs::absolute(control_socket_path(im.opts), ec).string()}};
+    cfg.timeout_ms = a.timeout_ms;
+    cfg.kill_grace_ms = a.kill_grace_ms;
+    cfg.output_cap_bytes = a.output_cap_bytes;
+    // Beat often enough to renew the claim's lease well before it runs out.
+    cfg.heartbeat_us = std::max<int64_t>(
+      10'000, std::min(im.opts.heartbeat_ms * 1000, im.opts.lease_ttl_ms * 1000 / 3));
+    im.agents.push_back(spawn_agent(*im.sys, im.queue, im.coordinator, std::move(cfg)));
+    names.push_back(reg->name);
+  }
+  return names;
+}
+
+expected<run_summary> engine::run_until_done(std::function<void(const progress&)> on_progress) {
+  auto& im = *impl_;
+  auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  auto run_id = im.session + "-" + std::to_string(++im.runs);
+  auto agents_snapshot = [&] {
+    std::lock_guard<std::mutex> guard{im.mtx};
+    return im.agents;
+  }();
+  auto r = im.journal({persistence::make_event(
+    persistence::event_kind::run_started,
+    boost::json::object{{"run", run_id}, {"agents", agents_snapshot.size()}},
+    persistence::now_us())});
+  if (!r)
+    return r.error();
+  im.run_state = "running";
+  caf::scoped_actor self{*im.sys};
+  for (auto& a : agents_snapshot) {
+    self->monitor(a);
+    self->send(a, start_atom_v);
+  }
+  caf::anon_send(im.queue, start_atom_v, static_cast<uint32_t>(agents_snapshot.size()));
+  self->send(im.queue, subscribe_atom_v, caf::actor{self});
+  task_counts last;
+  bool drained = false;
+  size_t alive = agents_snapshot.size();
+  while (!drained) {
+    self->receive(
+      [&](progress_atom, const task_counts& c) {
+        last = c;
+        if (on_progress)
+          on_progress(progress{c, elapsed()});
+      },
+      [&](drained_atom, const task_counts& c) {
+        last = c;
+        drained = true;
+      },
+      [&](const caf::down_msg&) { --alive; },
+      caf::after(std::chrono::seconds(1)) >> [] {});
+  }
+  // Agents stop themselves once the queue drains; wait for them to report it.
+  auto deadline = std::chrono::steady_clock::now() + stop_timeout;
+  while (alive > 0 && std::chrono::steady_clock::now() < deadline)
+    self->receive([&](const caf::down_msg&) { --alive; },
+                  [&](progress_atom, const task_counts&) {},
+                  [&](drained_atom, const task_counts&) {},
+                  caf::after(std::chrono::milliseconds(200)) >> [] {});
+  {
+    std::lock_guard<std::mutex> guard{im.mtx};
+    im.agents.clear();
+  }
+  auto final_counts = im.ask<task_counts>(im.queue, status_atom_v);
+  if (final_counts)
+    last = *final_counts;
+  run_summary summary;
+  summary.tasks = last;
+  summary.elapsed_seconds = elapsed();
+  summary.success = last.completed + last.cancelled == last.total(); // nothing failed or blocked
+  if (auto agents = im.ask<std::vector<agent_info>>(im.coordinator, list_atom_v))
+    for (const auto& a : *agents)
+      if (a.state != "offline" || a.completed + a.failed > 0)
+        summary.agents.push_back(to_status(a));
+  boost::json::object finished{{"run", run_id},
+                               {"outcome", summary.success ? "completed" : "incomplete"},
+                               {"summary",
+                                boost::json::object{{"completed", last.completed},
+                                                    {"failed", last.failed},
+                                                    {"blocked", last.blocked},
+                                                    {"total", last.total()},
+                                                    {"seconds", summary.elapsed_seconds}}}};
+  auto fin = im.journal({persistence::make_event(persistence::event_kind::run_finished,
+                                                 std::move(finished), persistence::now_us())});
+  if (!fin)
+    return fin.error();
+  im.run_state = "finished";
+  return summary;
+}
+
+} // namespace swarm
