@@ -1,7 +1,9 @@
 #pragma once
 // Glob patterns over repository-relative paths, for advisory file reservations.
 // Plain C++ (no CAF). A compiled pattern is immutable: any thread may read it; the
-// ReservationRegistry actor owns the ones it stores.
+// ReservationRegistry actor owns the ones it stores. Implemented in glob_parse.cpp
+// (normalize, compile), glob_match.cpp (the NFA, matches) and glob_overlap.cpp
+// (overlaps, witness), which share glob_internal.hpp.
 //
 // Paths. A path is what normalize() returns: non-empty segments separated by single
 // '/', no leading or trailing '/', no segment "." or "..", no control character
