@@ -50,7 +50,8 @@ void tag_invoke(const json::value_from_tag&, json::value& jv,
   o["holder_stale"] = c.holder_stale;
 }
 
-expected<reservation_conflict> from_json(json_to<reservation_conflict>, const json::value& v) {
+expected<reservation_conflict> from_json(json_to<reservation_conflict>,
+                                         const json::value& v) {
   field_reader f{v};
   reservation_conflict c;
   c.held = f.as<reservation>();
