@@ -54,11 +54,9 @@ void add_embedder_flags(CLI::App* cmd, common_flags& f) {
                   "SWARM_EMBEDDER_API_KEY, then OPENAI_API_KEY)");
 }
 
-json::array to_array(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v)
-    a.emplace_back(s);
-  return a;
+void report_bad_reply(const error& e) {
+  std::cerr << "swarm: the engine's reply does not read as expected (" << e.message
+            << "); is it a different swarm version?\n";
 }
 
 int usage(const std::string& message) {
@@ -143,6 +141,13 @@ std::optional<int64_t> int_of(const json::value& v, const char* key) {
   if (x->is_uint64()) return static_cast<int64_t>(x->get_uint64());
   if (x->is_double()) return static_cast<int64_t>(x->get_double());
   return std::nullopt;
+}
+
+int64_t ms_until(int64_t expires_us) {
+  using namespace std::chrono;
+  const int64_t now =
+      duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+  return expires_us > now ? (expires_us - now) / 1000 : 0;
 }
 
 std::string duration_text(int64_t ms) {

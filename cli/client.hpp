@@ -3,12 +3,14 @@
 // the command protocol sent to the running engine's control socket or, when none
 // runs, executed by an engine opened in-process on the database.
 
+#include <swarm/json.hpp>
 #include <swarm/swarm.hpp>
 
 #include <CLI/CLI.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -55,8 +57,39 @@ expected<boost::json::value> call(const common_flags& f, const std::string& op,
 int print_result(const expected<boost::json::value>& r, bool json_out,
                  void (*human)(const boost::json::value&));
 
-// A JSON array of strings.
-boost::json::array to_array(const std::vector<std::string>& v);
+// A request value (<swarm/json.hpp>) as command arguments: its JSON shape.
+template <class T> boost::json::object args_of(const T& request) {
+  return boost::json::value_from(request).as_object();
+}
+
+// Says on stderr that a reply did not have the shape this build reads.
+void report_bad_reply(const error& e);
+
+// A reply (or a part of one) as the value it carries; nullopt, said on stderr, when it
+// does not read as one.
+template <class T> std::optional<T> reply_as(const boost::json::value& v) {
+  auto r = from_json<T>(v);
+  if (r) return std::move(*r);
+  report_bad_reply(r.error());
+  return std::nullopt;
+}
+// The array `key` of a reply, each element read as T.
+template <class T>
+std::optional<std::vector<T>> reply_list(const boost::json::value& v, const char* key) {
+  const auto* o = v.if_object();
+  const auto* a = o != nullptr ? o->if_contains(key) : nullptr;
+  if (a == nullptr || !a->is_array()) {
+    report_bad_reply({errc::bad_request, std::string{"no array '"} + key + "'"});
+    return std::nullopt;
+  }
+  std::vector<T> out;
+  for (const auto& x : a->get_array()) {
+    auto one = reply_as<T>(x);
+    if (!one) return std::nullopt;
+    out.push_back(std::move(*one));
+  }
+  return out;
+}
 
 // Prints "swarm: <message>" on stderr; returns 2 (bad usage).
 int usage(const std::string& message);
@@ -69,6 +102,9 @@ std::optional<int64_t> parse_duration_ms(const std::string& text);
 std::string text_of(const boost::json::value& v, const char* key);
 // An integer field; nullopt when missing or not a number.
 std::optional<int64_t> int_of(const boost::json::value& v, const char* key);
+
+// Milliseconds from now until `expires_us` (unix µs); 0 once it is past.
+int64_t ms_until(int64_t expires_us);
 
 // A duration for people: "45m12s", "2h05m", "9s", "0s" (negative: "0s").
 std::string duration_text(int64_t ms);

@@ -176,41 +176,28 @@ int uninstall_hook(const guard_commands& gc) {
   return 0;
 }
 
-bool bool_of(const json::value& v, const char* key) {
-  const auto* x = v.is_object() ? v.get_object().if_contains(key) : nullptr;
-  return x != nullptr && x->is_bool() && x->get_bool();
-}
-
-int64_t expires_in_ms(const json::value& c) {
-  if (auto ms = int_of(c, "expires_in_ms")) return *ms;
-  using namespace std::chrono;
-  const auto now =
-      duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-  return (int_of(c, "expires_us").value_or(now) - now) / 1000;
-}
-
 // "src/a.py is reserved by bob (pattern src/**, edit, task sw-1a2b.1) — expires in
 // 45m12s"
-std::string describe(const json::value& c) {
-  const auto agent = text_of(c, "agent");
-  std::string s = text_of(c, "path") + " is reserved by " + agent + " (pattern " +
-                  text_of(c, "pattern") + ", " + text_of(c, "type");
-  if (c.is_object() && c.get_object().contains("exclusive") && !bool_of(c, "exclusive"))
-    s += ", shared";
-  if (!text_of(c, "task").empty()) s += ", task " + text_of(c, "task");
-  s += ") — expires in " + duration_text(expires_in_ms(c));
-  if (!text_of(c, "reason").empty()) s += "; reason: " + text_of(c, "reason");
-  if (bool_of(c, "holder_stale"))
-    s += "; " + agent + " has stopped heartbeating, the reservation may be abandoned";
+std::string describe(const reservation_conflict& c) {
+  const auto& r = c.held;
+  std::string s =
+      c.path + " is reserved by " + r.agent + " (pattern " + r.pattern + ", " + r.type;
+  if (!r.exclusive) s += ", shared";
+  if (!r.task.empty()) s += ", task " + r.task;
+  s += ") — expires in " + duration_text(ms_until(r.expires_us));
+  if (!r.reason.empty()) s += "; reason: " + r.reason;
+  if (c.holder_stale)
+    s += "; " + r.agent + " has stopped heartbeating, the reservation may be abandoned";
   return s;
 }
 
-void print_options(const json::array& conflicts, const std::string& agent) {
+void print_options(const std::vector<reservation_conflict>& conflicts,
+                   const std::string& agent) {
   std::set<std::string> seen;
   std::string holders;
   for (const auto& c : conflicts)
-    if (seen.insert(text_of(c, "agent")).second)
-      holders += (holders.empty() ? "" : ",") + text_of(c, "agent");
+    if (seen.insert(c.held.agent).second)
+      holders += (holders.empty() ? "" : ",") + c.held.agent;
   std::cerr << "Options:\n"
             << "  - wait until the reservation expires, or until " << holders
             << " releases it\n"
@@ -269,10 +256,10 @@ int check_reservations(const guard_commands& gc) {
     return nothing(paths.size(), "no database");
   }
 
-  auto reply =
-      call(f, "reservation.check",
-           {{"agent", agent}, {"paths", to_array(paths)}, {"exclusive", gc.exclusive}},
-           /*changes_state=*/false);
+  auto reply = call(
+      f, "reservation.check",
+      {{"agent", agent}, {"paths", json::value_from(paths)}, {"exclusive", gc.exclusive}},
+      /*changes_state=*/false);
   if (!reply) {
     // Block mode fails closed; warn mode never stops a commit, not even on an error.
     const int code = fail(reply.error());
@@ -283,11 +270,8 @@ int check_reservations(const guard_commands& gc) {
     }
     return 0;
   }
-  static const json::array none;
-  const auto* list =
-      reply->is_object() ? reply->get_object().if_contains("conflicts") : nullptr;
-  const json::array& conflicts =
-      list != nullptr && list->is_array() ? list->get_array() : none;
+  const auto conflicts = reply_list<reservation_conflict>(*reply, "conflicts")
+                             .value_or(std::vector<reservation_conflict>{});
   const bool blocked = block && !conflicts.empty();
   if (f.json_out) {
     json::object o = reply->is_object() ? reply->get_object() : json::object{};

@@ -23,63 +23,67 @@ std::string when(int64_t us) {
   return buf;
 }
 
-std::string names(const json::value& v, const char* key) {
+std::string names(const std::vector<std::string>& v) {
   std::string out;
-  for (const auto& x : v.at(key).as_array())
-    out += (out.empty() ? "" : ", ") + std::string{x.as_string()};
+  for (const auto& x : v)
+    out += (out.empty() ? "" : ", ") + x;
   return out;
 }
 
-void print_message(const json::value& m) {
-  std::cout << text_of(m, "id") << "  " << when(m.at("created_us").as_int64()) << " UTC  "
-            << text_of(m, "importance");
-  if (!text_of(m, "category").empty()) std::cout << "  " << text_of(m, "category");
-  if (m.at("ack_required").as_bool()) std::cout << "  (ack required)";
-  std::cout << "\n  from: " << text_of(m, "from") << "\n  to: "
-            << (m.at("broadcast").as_bool() ? "everyone (broadcast)" : names(m, "to"))
-            << "\n";
-  if (!m.at("cc").as_array().empty()) std::cout << "  cc: " << names(m, "cc") << "\n";
-  if (!m.at("bcc").as_array().empty()) std::cout << "  bcc: " << names(m, "bcc") << "\n";
-  std::cout << "  type: " << text_of(m, "type") << "   thread: " << text_of(m, "thread")
-            << "\n"
-            << "  subject: " << text_of(m, "subject") << "\n";
-  if (auto* s = m.as_object().if_contains("state"))
-    std::cout << "  state: " << s->as_string().c_str() << "\n";
-  if (!text_of(m, "body").empty()) std::cout << "\n" << text_of(m, "body") << "\n";
+// Replies carry messages or one recipient's copies (a copy names its recipient).
+bool is_copy(const mail_copy& c) {
+  return !c.recipient.empty();
+}
+
+void print_message(const mail_copy& c) {
+  const auto& m = c.m;
+  std::cout << m.id << "  " << when(m.created_us) << " UTC  " << m.importance;
+  if (!m.category.empty()) std::cout << "  " << m.category;
+  if (m.ack_required) std::cout << "  (ack required)";
+  std::cout << "\n  from: " << m.from
+            << "\n  to: " << (m.broadcast ? "everyone (broadcast)" : names(m.to)) << "\n";
+  if (!m.cc.empty()) std::cout << "  cc: " << names(m.cc) << "\n";
+  if (!m.bcc.empty()) std::cout << "  bcc: " << names(m.bcc) << "\n";
+  std::cout << "  type: " << m.type << "   thread: " << m.thread << "\n"
+            << "  subject: " << m.subject << "\n";
+  if (is_copy(c)) std::cout << "  state: " << c.state << "\n";
+  if (!m.body.empty()) std::cout << "\n" << m.body << "\n";
 }
 
 void print_one(const json::value& v) {
-  print_message(v);
+  if (auto c = reply_as<mail_copy>(v)) print_message(*c);
 }
 
 void print_list(const json::value& v) {
-  const auto& list = v.at("messages").as_array();
-  for (const auto& m : list) {
-    auto* s = m.as_object().if_contains("state");
-    std::printf("%-10s %-7s %-8s %-16s %s\n", text_of(m, "id").c_str(),
-                s != nullptr ? s->as_string().c_str() : "",
-                text_of(m, "category").empty() ? "-" : text_of(m, "category").c_str(),
-                text_of(m, "from").c_str(), text_of(m, "subject").c_str());
+  auto list = reply_list<mail_copy>(v, "messages");
+  if (!list) return;
+  for (const auto& c : *list) {
+    const auto& m = c.m;
+    std::printf(
+        "%-10s %-7s %-8s %-16s %s\n", m.id.c_str(), is_copy(c) ? c.state.c_str() : "",
+        m.category.empty() ? "-" : m.category.c_str(), m.from.c_str(), m.subject.c_str());
   }
-  if (list.empty()) std::cout << "no messages\n";
+  if (list->empty()) std::cout << "no messages\n";
 }
 
 // Copies awaiting an ack: who owes it, for what, since when.
 void print_unacked(const json::value& v) {
-  const auto& list = v.at("messages").as_array();
-  for (const auto& m : list)
-    std::printf("%-10s %-16s owes %-16s an ack since %s UTC: %s\n",
-                text_of(m, "id").c_str(), text_of(m, "recipient").c_str(),
-                text_of(m, "from").c_str(), when(m.at("created_us").as_int64()).c_str(),
-                text_of(m, "subject").c_str());
-  if (list.empty()) std::cout << "nothing awaits an ack\n";
+  auto list = reply_list<mail_copy>(v, "messages");
+  if (!list) return;
+  for (const auto& c : *list)
+    std::printf("%-10s %-16s owes %-16s an ack since %s UTC: %s\n", c.m.id.c_str(),
+                c.recipient.c_str(), c.m.from.c_str(), when(c.m.created_us).c_str(),
+                c.m.subject.c_str());
+  if (list->empty()) std::cout << "nothing awaits an ack\n";
 }
 
 void print_thread(const json::value& v) {
+  auto list = reply_list<mail_copy>(v, "messages");
+  if (!list) return;
   std::cout << "thread " << text_of(v, "id") << "\n";
-  for (const auto& m : v.at("messages").as_array()) {
+  for (const auto& c : *list) {
     std::cout << "\n";
-    print_message(m);
+    print_message(c);
   }
 }
 
@@ -169,20 +173,21 @@ std::optional<int> run_mail_commands(const mail_commands& mc) {
       s << in.rdbuf();
       body = s.str();
     }
-    json::object args{{"from", mc.from},
-                      {"to", to_array(mc.to)},
-                      {"cc", to_array(mc.cc)},
-                      {"bcc", to_array(mc.bcc)},
-                      {"broadcast", mc.broadcast},
-                      {"category", mc.category},
-                      {"type", mc.type},
-                      {"thread", mc.thread},
-                      {"importance", mc.importance},
-                      {"ack_required", mc.ack},
-                      {"subject", mc.subject},
-                      {"body", body},
-                      {"payload", mc.payload}};
-    return send("mail.send", std::move(args), print_one);
+    mail_draft d;
+    d.from = mc.from;
+    d.to = mc.to;
+    d.cc = mc.cc;
+    d.bcc = mc.bcc;
+    d.broadcast = mc.broadcast;
+    d.category = mc.category;
+    d.type = mc.type;
+    d.thread = mc.thread;
+    d.importance = mc.importance;
+    d.ack_required = mc.ack;
+    d.subject = mc.subject;
+    d.body = std::move(body);
+    d.payload = mc.payload;
+    return send("mail.send", args_of(d), print_one);
   }
   if (mc.reply->parsed())
     return send("mail.reply",
@@ -192,18 +197,22 @@ std::optional<int> run_mail_commands(const mail_commands& mc) {
     return send(mc.read->parsed() ? "mail.read" : "mail.ack",
                 {{"agent", mc.agent}, {"message", mc.message}}, print_one);
   if (mc.inbox->parsed()) {
-    json::object args{{"agent", mc.agent}, {"urgent", mc.urgent}, {"limit", mc.limit}};
-    if (!mc.state.empty()) args["state"] = mc.state;
-    if (!mc.thread.empty()) args["thread"] = mc.thread;
-    if (!mc.type.empty()) args["type"] = mc.type;
+    inbox_filter filter;
+    filter.state = mc.state;
+    filter.urgent_only = mc.urgent;
+    filter.thread = mc.thread;
+    filter.type = mc.type;
+    filter.limit = mc.limit;
     if (!mc.since.empty()) {
       auto ms = parse_duration_ms(mc.since);
       if (!ms) return usage("--since takes a duration such as 90s, 10m or 2h");
       using namespace std::chrono;
-      args["since_us"] =
+      filter.since_us =
           duration_cast<microseconds>(system_clock::now().time_since_epoch()).count() -
           *ms * 1000;
     }
+    auto args = args_of(filter);
+    args["agent"] = mc.agent;
     return print_result(call(f, "mail.inbox", std::move(args), false), f.json_out,
                         print_list);
   }

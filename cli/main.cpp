@@ -12,6 +12,7 @@
 #include "cli/reservation_commands.hpp"
 #include "cli/task_commands.hpp"
 
+#include <swarm/json.hpp>
 #include <swarm/swarm.hpp>
 
 #include <CLI/CLI.hpp>
@@ -126,7 +127,7 @@ int run_command(const run_flags& f) {
   printer.finish();
   if (!summary) return fail(summary.error());
   if (f.common.json_out)
-    std::cout << json::serialize(swarm::cli::summary_to_json(*summary)) << "\n";
+    std::cout << json::serialize(json::value_from(*summary)) << "\n";
   else
     swarm::cli::print_summary(*summary);
   return summary->success ? 0 : 1;
@@ -314,9 +315,11 @@ int main(int argc, char** argv) {
                         task_id.empty() ? print_tasks : print_task);
   }
   if (load->parsed()) {
-    json::object args{{"path", std::filesystem::absolute(load_path).string()}};
-    if (!load_prefix.empty()) args["prefix"] = load_prefix;
-    if (load->count("--max-depth") > 0) args["max_depth"] = load_max_depth;
+    swarm::plan_options o;
+    o.prefix = load_prefix;
+    if (load->count("--max-depth") > 0) o.max_depth = load_max_depth;
+    auto args = swarm::cli::args_of(o);
+    args["path"] = std::filesystem::absolute(load_path).string();
     return print_result(call(lf, "plan.load", std::move(args), true), lf.json_out,
                         print_load);
   }
@@ -341,10 +344,7 @@ int main(int argc, char** argv) {
   if (agents->parsed())
     return print_result(call(af, "agents", {}, false), af.json_out, print_agents);
   if (agent_register->parsed()) {
-    json::array skills;
-    for (const auto& s : agent_skills)
-      skills.emplace_back(s);
-    json::object args{{"skills", std::move(skills)}};
+    json::object args{{"skills", json::value_from(agent_skills)}};
     if (!agent_arg.empty()) args["name"] = agent_arg;
     if (!agent_model.empty()) args["model"] = agent_model;
     return print_result(call(agf, "agent.register", std::move(args), true), agf.json_out,
@@ -366,11 +366,7 @@ int main(int argc, char** argv) {
     auto r = swarm::verify_replay(rpf.db);
     if (!r) return fail(r.error());
     if (rpf.json_out)
-      std::cout << json::serialize(json::object{{"match", r->match},
-                                                {"events", r->events},
-                                                {"rows_compared", r->rows_compared},
-                                                {"difference", r->difference}})
-                << "\n";
+      std::cout << json::serialize(json::value_from(*r)) << "\n";
     else if (r->match)
       std::cout << "replay: " << r->events << " events rebuild the projections exactly ("
                 << r->rows_compared << " rows compared)\n";

@@ -24,73 +24,80 @@ std::string one_line(const std::string& text, size_t max) {
 }
 
 // "mem-12  procedural/agent_learning  [ci,flaky]  agent bob  task sw-1.2"
-void print_header(const json::value& m) {
-  std::cout << text_of(m, "id") << "  " << text_of(m, "kind");
-  if (text_of(m, "type") != text_of(m, "kind")) std::cout << "/" << text_of(m, "type");
-  const auto& tags = m.at("tags").as_array();
-  if (!tags.empty()) {
+void print_header(const memory_record& m) {
+  std::cout << m.id << "  " << m.kind;
+  if (m.type != m.kind) std::cout << "/" << m.type;
+  if (!m.tags.empty()) {
     std::cout << "  [";
-    for (size_t i = 0; i < tags.size(); ++i)
-      std::cout << (i ? "," : "") << tags[i].as_string().c_str();
+    for (size_t i = 0; i < m.tags.size(); ++i)
+      std::cout << (i ? "," : "") << m.tags[i];
     std::cout << "]";
   }
-  if (!text_of(m, "agent").empty()) std::cout << "  agent " << text_of(m, "agent");
-  if (!text_of(m, "task").empty()) std::cout << "  task " << text_of(m, "task");
-  if (auto left = int_of(m, "expires_in_ms")) std::cout << "  expires in " << duration_text(*left);
+  if (!m.agent.empty()) std::cout << "  agent " << m.agent;
+  if (!m.task.empty()) std::cout << "  task " << m.task;
+  if (m.expires_us > 0)
+    std::cout << "  expires in " << duration_text(ms_until(m.expires_us));
 }
 
-void print_memory(const json::value& m) {
+void print_memory(const memory_record& m) {
   print_header(m);
-  std::cout << "\n  " << one_line(text_of(m, "content"), 300) << "\n";
+  std::cout << "\n  " << one_line(m.content, 300) << "\n";
 }
 
-void print_added(const json::value& m) {
-  std::cout << (m.at("deduplicated").as_bool() ? "reinforced " : "stored ");
-  print_memory(m);
+void print_added(const json::value& v) {
+  auto a = reply_as<memory_added>(v);
+  if (!a) return;
+  std::cout << (a->deduplicated ? "reinforced " : "stored ");
+  print_memory(a->m);
 }
 
 void print_results(const json::value& v) {
-  const auto& list = v.at("results").as_array();
-  if (list.empty()) std::cout << "no memories match\n";
-  for (const auto& m : list) {
+  auto list = reply_list<memory_hit>(v, "results");
+  if (!list) return;
+  if (list->empty()) std::cout << "no memories match\n";
+  for (const auto& h : *list) {
     char score[32];
-    std::snprintf(score, sizeof score, "%.3f", m.at("score").to_number<double>());
+    std::snprintf(score, sizeof score, "%.3f", h.score);
     std::cout << score << "  ";
-    print_memory(m);
+    print_memory(h.m);
   }
 }
 
 void print_list(const json::value& v) {
-  const auto& list = v.at("memories").as_array();
-  if (list.empty()) std::cout << "no memories\n";
-  for (const auto& m : list)
+  auto list = reply_list<memory_record>(v, "memories");
+  if (!list) return;
+  if (list->empty()) std::cout << "no memories\n";
+  for (const auto& m : *list)
     print_memory(m);
 }
 
-void print_forgotten(const json::value& m) {
+void print_forgotten(const json::value& v) {
+  auto m = reply_as<memory_record>(v);
+  if (!m) return;
   std::cout << "forgot ";
-  print_memory(m);
+  print_memory(*m);
 }
 
-void print_stats(const json::value& s) {
-  const auto& index = s.at("index");
-  std::cout << text_of(s, "total") << " memories: " << text_of(s, "episodic") << " episodic, "
-            << text_of(s, "working") << " working, " << text_of(s, "procedural")
-            << " procedural\n"
-            << "embedder " << text_of(s, "embedder") << " (" << text_of(s, "dimension")
-            << " dimensions)\n"
-            << "index " << text_of(index, "path") << ": " << text_of(index, "size")
-            << " points, " << text_of(index, "state") << "\n";
-  if (int_of(s, "reembedded").value_or(0) > 0)
-    std::cout << "re-embedded " << text_of(s, "reembedded") << " memories at load\n";
+void print_stats(const json::value& v) {
+  auto s = reply_as<memory_stats>(v);
+  if (!s) return;
+  std::cout << s->total << " memories: " << s->episodic << " episodic, " << s->working
+            << " working, " << s->procedural << " procedural\n"
+            << "embedder " << s->embedder << " (" << s->dimension << " dimensions)\n"
+            << "index " << s->index_path << ": " << s->index_size << " points, "
+            << s->index_state << "\n";
+  if (s->reembedded > 0)
+    std::cout << "re-embedded " << s->reembedded << " memories at load\n";
 }
 
-// The filters search and list share.
-void add_filters(json::object& args, const memory_commands& mc) {
-  if (!mc.type.empty()) args["type"] = mc.type;
-  if (!mc.agent.empty()) args["agent"] = mc.agent;
-  if (!mc.task.empty()) args["task"] = mc.task;
-  if (!mc.tags.empty()) args["tags"] = to_array(mc.tags);
+// A query with the filters search and list share.
+memory_query filtered(const memory_commands& mc) {
+  memory_query q;
+  q.type = mc.type;
+  q.agent = mc.agent;
+  q.task = mc.task;
+  q.tags = mc.tags;
+  return q;
 }
 
 } // namespace
@@ -144,29 +151,32 @@ void register_memory_commands(CLI::App& app, memory_commands& mc) {
 std::optional<int> run_memory_commands(const memory_commands& mc) {
   const auto& f = mc.common;
   if (mc.add->parsed()) {
-    json::object args{{"type", mc.type},
-                      {"content", mc.content},
-                      {"importance", mc.importance},
-                      {"tags", to_array(mc.tags)}};
-    if (!mc.kind.empty()) args["kind"] = mc.kind;
-    if (!mc.agent.empty()) args["agent"] = mc.agent;
-    if (!mc.task.empty()) args["task"] = mc.task;
+    memory_draft d;
+    d.type = mc.type;
+    d.content = mc.content;
+    d.importance = mc.importance;
+    d.tags = mc.tags;
+    d.kind = mc.kind;
+    d.agent = mc.agent;
+    d.task = mc.task;
     if (!mc.ttl.empty()) {
       auto ms = parse_duration_ms(mc.ttl);
       if (!ms || *ms <= 0) return usage("--ttl '" + mc.ttl + "' is not a duration (e.g. 90s, 30m, 2h)");
-      args["ttl_ms"] = *ms;
+      d.ttl_ms = *ms;
     }
-    return print_result(call(f, "memory.add", std::move(args), true), f.json_out, print_added);
+    return print_result(call(f, "memory.add", args_of(d), true), f.json_out, print_added);
   }
   if (mc.search->parsed()) {
-    json::object args{{"query", mc.query}, {"mode", mc.mode}, {"k", mc.k}};
-    add_filters(args, mc);
-    return print_result(call(f, "memory.search", std::move(args), false), f.json_out,
+    auto q = filtered(mc);
+    q.text = mc.query;
+    q.mode = mc.mode;
+    q.k = mc.k;
+    return print_result(call(f, "memory.search", args_of(q), false), f.json_out,
                         print_results);
   }
   if (mc.list->parsed()) {
-    json::object args{{"limit", mc.limit}};
-    add_filters(args, mc);
+    auto args = args_of(filtered(mc));
+    args["limit"] = mc.limit;
     return print_result(call(f, "memory.list", std::move(args), false), f.json_out,
                         print_list);
   }

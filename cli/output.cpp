@@ -1,5 +1,7 @@
 #include "cli/output.hpp"
 
+#include "cli/client.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -64,27 +66,6 @@ void progress_printer::finish() {
   drawn_ = false;
 }
 
-json::object summary_to_json(const run_summary& s) {
-  json::array agents;
-  for (const auto& a : s.agents)
-    agents.push_back(
-        json::object{{"name", a.name}, {"completed", a.completed}, {"failed", a.failed}});
-  const auto& c = s.tasks;
-  return json::object{
-      {"success", s.success},
-      {"seconds", s.elapsed_seconds},
-      {"tasks", json::object{{"pending", c.pending},
-                             {"ready", c.ready},
-                             {"claimed", c.claimed},
-                             {"completed", c.completed},
-                             {"failed", c.failed},
-                             {"blocked", c.blocked},
-                             {"cancelled", c.cancelled},
-                             {"total", c.total()}}},
-      {"agents", std::move(agents)},
-  };
-}
-
 void print_summary(const run_summary& s) {
   std::printf("%s in %.1fs: %s\n", s.success ? "done" : "stopped", s.elapsed_seconds,
               counts_line(s.tasks).c_str());
@@ -98,82 +79,75 @@ void print_summary(const run_summary& s) {
 }
 
 void print_status(const json::value& v) {
-  const auto& o = v.as_object();
-  const auto& run = o.at("run");
-  const auto& t = o.at("tasks").as_object();
-  std::cout << "run: " << str(run, "state");
-  if (!str(run, "session").empty())
-    std::cout << " (session " << str(run, "session") << ")";
-  std::cout << "  db: " << str(run, "db") << "\n";
-  std::cout << "tasks: " << json::serialize(t.at("total")) << " total — ";
-  bool first = true;
-  for (const char* k :
-       {"completed", "claimed", "ready", "pending", "failed", "blocked", "cancelled"}) {
-    std::cout << (first ? "" : ", ") << json::serialize(t.at(k)) << " " << k;
-    first = false;
-  }
-  std::cout << "\n";
-  const auto& agents = o.at("agents").as_array();
-  if (agents.empty()) return;
+  auto s = reply_as<status_report>(v);
+  if (!s) return;
+  std::cout << "run: " << s->run_state;
+  if (!s->session.empty()) std::cout << " (session " << s->session << ")";
+  const auto* run = v.as_object().if_contains("run");
+  std::cout << "  db: " << (run != nullptr ? text_of(*run, "db") : std::string{}) << "\n";
+  const auto& c = s->tasks;
+  std::cout << "tasks: " << c.total() << " total — " << c.completed << " completed, "
+            << c.claimed << " claimed, " << c.ready << " ready, " << c.pending
+            << " pending, " << c.failed << " failed, " << c.blocked << " blocked, "
+            << c.cancelled << " cancelled\n";
+  if (s->agents.empty()) return;
   std::cout << "agents:\n";
-  for (const auto& a : agents)
-    std::printf("  %-16s %-8s %-18s %s completed, %s failed\n", str(a, "name").c_str(),
-                str(a, "state").c_str(), str(a, "current_task").c_str(),
-                str(a, "completed").c_str(), str(a, "failed").c_str());
+  for (const auto& a : s->agents)
+    std::printf("  %-16s %-8s %-18s %llu completed, %llu failed\n", a.name.c_str(),
+                a.state.c_str(), a.current_task.c_str(),
+                static_cast<unsigned long long>(a.completed),
+                static_cast<unsigned long long>(a.failed));
 }
 
 void print_tasks(const json::value& v) {
-  const auto& list = v.as_object().at("tasks").as_array();
-  for (const auto& t : list) {
-    const auto id = str(t, "id");
+  auto list = reply_list<task>(v, "tasks");
+  if (!list) return;
+  for (const auto& t : *list) {
+    const auto& id = t.spec.id;
     auto depth = std::count(id.begin(), id.end(), '.');
-    std::printf("%-22s %-9s %s %*s%s\n", id.c_str(), str(t, "state").c_str(),
-                str(t, "priority").c_str(), static_cast<int>(depth * 2), "",
-                str(t, "title").c_str());
+    std::printf("%-22s %-9s P%d %*s%s\n", id.c_str(), to_string(t.state), t.spec.priority,
+                static_cast<int>(depth * 2), "", t.spec.title.c_str());
   }
-  if (list.empty()) std::cout << "no tasks\n";
+  if (list->empty()) std::cout << "no tasks\n";
 }
 
-void print_task(const json::value& t) {
-  std::cout << str(t, "id") << "  " << str(t, "title") << "\n"
-            << "  state: " << str(t, "state") << "   priority: " << str(t, "priority")
-            << "   attempts: " << str(t, "attempts") << "\n";
-  if (!str(t, "claimed_by").empty())
-    std::cout << "  claimed by: " << str(t, "claimed_by") << "\n";
-  if (!str(t, "result").empty()) std::cout << "  result: " << str(t, "result") << "\n";
-  auto list = [&](const char* key, const char* label) {
-    auto* a = t.as_object().if_contains(key);
-    if (a == nullptr || !a->is_array() || a->as_array().empty()) return;
+void print_task(const json::value& v) {
+  auto c = reply_as<task_change>(v);
+  if (!c) return;
+  const auto& t = c->t;
+  const auto& s = t.spec;
+  std::cout << s.id << "  " << s.title << "\n"
+            << "  state: " << to_string(t.state) << "   priority: P" << s.priority
+            << "   attempts: " << t.attempts << "\n";
+  if (!t.claimed_by.empty()) std::cout << "  claimed by: " << t.claimed_by << "\n";
+  if (!t.result.empty()) std::cout << "  result: " << t.result << "\n";
+  auto list = [&](const std::vector<std::string>& items, const char* label) {
+    if (items.empty()) return;
     std::cout << "  " << label << ": ";
-    bool first = true;
-    for (const auto& x : a->as_array()) {
-      std::cout << (first ? "" : ", ")
-                << (x.is_string() ? std::string{x.get_string()} : json::serialize(x));
-      first = false;
-    }
+    for (size_t i = 0; i < items.size(); ++i)
+      std::cout << (i ? ", " : "") << items[i];
     std::cout << "\n";
   };
-  list("depends", "depends on");
-  list("related", "related to");
-  list("discovered_from", "discovered from");
-  list("skills", "skills");
-  list("files", "files");
-  if (auto* d = t.as_object().if_contains("deferred_until_us");
-      d != nullptr && d->is_int64() && d->get_int64() > 0) {
-    const std::time_t secs = static_cast<std::time_t>(d->get_int64() / 1'000'000);
+  list(s.depends, "depends on");
+  list(s.related, "related to");
+  list(s.discovered_from, "discovered from");
+  list(s.skills, "skills");
+  list(s.files, "files");
+  if (t.deferred_until_us > 0) {
+    const std::time_t secs = static_cast<std::time_t>(t.deferred_until_us / 1'000'000);
     char when[32];
     std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&secs));
     std::cout << "  deferred until: " << when << "\n";
   }
-  if (!str(t, "source").empty())
-    std::cout << "  declared at: " << str(t, "source") << "\n";
-  list("now_ready", "now ready");
+  if (!s.source.empty()) std::cout << "  declared at: " << s.source << "\n";
+  list(c->now_ready, "now ready");
 }
 
 void print_load(const json::value& v) {
-  std::cout << "plan " << str(v, "path") << ": " << str(v, "added") << " new task(s), "
-            << str(v, "already_present") << " already known, " << str(v, "total")
-            << " in the queue\n";
+  auto p = reply_as<plan_report>(v);
+  if (!p) return;
+  std::cout << "plan " << p->path << ": " << p->added << " new task(s), "
+            << p->already_present << " already known, " << p->total << " in the queue\n";
 }
 
 void print_claim(const json::value& v) {
@@ -181,8 +155,10 @@ void print_claim(const json::value& v) {
     std::cout << "no task is ready\n";
     return;
   }
-  std::cout << "claimed " << str(v, "id") << " (attempt " << str(v, "attempt")
-            << "): " << str(v, "title") << "\n";
+  auto c = reply_as<claimed_task>(v);
+  if (!c) return;
+  std::cout << "claimed " << c->t.spec.id << " (attempt " << c->attempt
+            << "): " << c->t.spec.title << "\n";
 }
 
 } // namespace swarm::cli
@@ -192,12 +168,11 @@ namespace swarm::cli {
 namespace {
 
 // "12 s ago", "3 min ago", "never".
-std::string heartbeat_age(const json::value& a) {
-  auto* v = a.as_object().if_contains("last_heartbeat_us");
-  if (v == nullptr || !v->is_int64() || v->get_int64() <= 0) return "never";
+std::string heartbeat_age(const agent_status& a) {
+  if (a.last_heartbeat_us <= 0) return "never";
   using namespace std::chrono;
   auto now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-  auto s = std::max<int64_t>(0, (now - v->get_int64()) / 1'000'000);
+  auto s = std::max<int64_t>(0, (now - a.last_heartbeat_us) / 1'000'000);
   if (s < 120) return std::to_string(s) + " s ago";
   if (s < 7200) return std::to_string(s / 60) + " min ago";
   return std::to_string(s / 3600) + " h ago";
@@ -206,27 +181,29 @@ std::string heartbeat_age(const json::value& a) {
 } // namespace
 
 void print_agents(const json::value& v) {
-  const auto& list = v.as_object().at("agents").as_array();
-  if (list.empty()) {
+  auto list = reply_list<agent_status>(v, "agents");
+  if (!list) return;
+  if (list->empty()) {
     std::cout << "no agents\n";
     return;
   }
   std::printf("%-20s %-8s %-8s %-18s %-8s %s\n", "NAME", "KIND", "STATE", "TASK", "PID",
               "HEARTBEAT");
-  for (const auto& a : list) {
-    bool outside = a.as_object().contains("outside") && a.at("outside").as_bool();
-    auto pid = str(a, "pid");
-    std::printf("%-20s %-8s %-8s %-18s %-8s %s\n", str(a, "name").c_str(),
-                outside ? "outside" : "local", str(a, "state").c_str(),
-                str(a, "current_task").empty() ? "-" : str(a, "current_task").c_str(),
-                pid == "0" ? "-" : pid.c_str(), heartbeat_age(a).c_str());
+  for (const auto& a : *list) {
+    const auto pid = a.pid == 0 ? std::string{"-"} : std::to_string(a.pid);
+    std::printf("%-20s %-8s %-8s %-18s %-8s %s\n", a.name.c_str(),
+                a.outside ? "outside" : "local", a.state.c_str(),
+                a.current_task.empty() ? "-" : a.current_task.c_str(), pid.c_str(),
+                heartbeat_age(a).c_str());
   }
 }
 
-void print_agent(const json::value& a) {
-  std::cout << str(a, "name") << ": " << str(a, "state");
-  if (!str(a, "current_task").empty()) std::cout << " on " << str(a, "current_task");
-  std::cout << " (heartbeat " << heartbeat_age(a) << ")\n";
+void print_agent(const json::value& v) {
+  auto a = reply_as<agent_status>(v);
+  if (!a) return;
+  std::cout << a->name << ": " << a->state;
+  if (!a->current_task.empty()) std::cout << " on " << a->current_task;
+  std::cout << " (heartbeat " << heartbeat_age(*a) << ")\n";
 }
 
 } // namespace swarm::cli

@@ -24,7 +24,6 @@ private:
   std::chrono::steady_clock::time_point last_line_{};
 };
 
-boost::json::object summary_to_json(const run_summary& s);
 void print_summary(const run_summary& s);
 void print_status(const boost::json::value& v);
 void print_tasks(const boost::json::value& v);

@@ -16,71 +16,78 @@ bool is_id(const std::string& s) {
 }
 
 // "res-3  bob  src/**  edit exclusive  task sw-1a2b.1  expires in 59m58s"
-void print_reservation(const json::value& r) {
-  std::cout << text_of(r, "id") << "  " << text_of(r, "agent") << "  "
-            << text_of(r, "pattern") << "  " << text_of(r, "type") << " "
-            << (r.at("exclusive").as_bool() ? "exclusive" : "shared");
-  if (!text_of(r, "task").empty()) std::cout << "  task " << text_of(r, "task");
-  const int64_t left = int_of(r, "expires_in_ms").value_or(0);
+void print_reservation(const reservation& r) {
+  std::cout << r.id << "  " << r.agent << "  " << r.pattern << "  " << r.type << " "
+            << (r.exclusive ? "exclusive" : "shared");
+  if (!r.task.empty()) std::cout << "  task " << r.task;
+  const int64_t left = ms_until(r.expires_us);
   std::cout << (left > 0 ? "  expires in " + duration_text(left) : "  expired") << "\n";
 }
 
-void print_conflict(const json::value& c) {
-  std::cout << "  conflict: " << text_of(c, "path") << " overlaps "
-            << text_of(c, "pattern") << " held by " << text_of(c, "agent") << " ("
-            << text_of(c, "id") << ", " << text_of(c, "type")
-            << (c.at("exclusive").as_bool() ? " exclusive" : " shared");
-  if (!text_of(c, "task").empty()) std::cout << ", task " << text_of(c, "task");
-  std::cout << ", expires in " << duration_text(int_of(c, "expires_in_ms").value_or(0))
-            << (c.at("holder_stale").as_bool() ? ", holder is stale" : "") << ")\n";
+void print_conflict(const reservation_conflict& c) {
+  const auto& r = c.held;
+  std::cout << "  conflict: " << c.path << " overlaps " << r.pattern << " held by "
+            << r.agent << " (" << r.id << ", " << r.type
+            << (r.exclusive ? " exclusive" : " shared");
+  if (!r.task.empty()) std::cout << ", task " << r.task;
+  std::cout << ", expires in " << duration_text(ms_until(r.expires_us))
+            << (c.holder_stale ? ", holder is stale" : "") << ")\n";
 }
 
 void print_grants(const json::value& v) {
-  for (const auto& r : v.at("reservations").as_array()) {
-    std::cout << (r.at("refreshed").as_bool() ? "refreshed " : "reserved ");
-    print_reservation(r);
-    for (const auto& c : r.at("conflicts").as_array())
+  auto grants = reply_list<reservation_grant>(v, "reservations");
+  if (!grants) return;
+  for (const auto& g : *grants) {
+    std::cout << (g.refreshed ? "refreshed " : "reserved ");
+    print_reservation(g.r);
+    for (const auto& c : g.conflicts)
       print_conflict(c);
   }
 }
 
 void print_reservations(const json::value& v) {
-  const auto& list = v.at("reservations").as_array();
-  if (list.empty()) std::cout << "no reservations\n";
-  for (const auto& r : list)
+  auto list = reply_list<reservation>(v, "reservations");
+  if (!list) return;
+  if (list->empty()) std::cout << "no reservations\n";
+  for (const auto& r : *list)
     print_reservation(r);
 }
 
 void print_released(const json::value& v) {
-  const auto& list = v.at("released").as_array();
-  std::cout << "released " << list.size() << " reservation(s)\n";
-  for (const auto& r : list)
-    std::cout << "  " << text_of(r, "id") << "  " << text_of(r, "agent") << "  "
-              << text_of(r, "pattern") << "\n";
+  auto list = reply_list<reservation>(v, "released");
+  if (!list) return;
+  std::cout << "released " << list->size() << " reservation(s)\n";
+  for (const auto& r : *list)
+    std::cout << "  " << r.id << "  " << r.agent << "  " << r.pattern << "\n";
 }
 
-void print_lease(const json::value& l) {
-  std::cout << "lease " << text_of(l, "name") << "  ";
-  if (text_of(l, "holder").empty())
+void print_lease(const lease& l) {
+  std::cout << "lease " << l.name << "  ";
+  if (l.holder.empty())
     std::cout << "free";
   else
-    std::cout << "held by " << text_of(l, "holder") << "  expires in "
-              << duration_text(int_of(l, "expires_in_ms").value_or(0));
-  std::cout << "  token " << text_of(l, "token") << "\n";
+    std::cout << "held by " << l.holder << "  expires in "
+              << duration_text(ms_until(l.expires_us));
+  std::cout << "  token " << l.token << "\n";
+}
+
+void print_one_lease(const json::value& v) {
+  if (auto l = reply_as<lease>(v)) print_lease(*l);
 }
 
 void print_leases(const json::value& v) {
-  const auto& list = v.at("leases").as_array();
-  if (list.empty()) std::cout << "no leases\n";
-  for (const auto& l : list)
+  auto list = reply_list<lease>(v, "leases");
+  if (!list) return;
+  if (list->empty()) std::cout << "no leases\n";
+  for (const auto& l : *list)
     print_lease(l);
 }
 
 // Splits positional targets into reservation ids and patterns.
-void split_targets(const std::vector<std::string>& targets, json::array& ids,
-                   json::array& patterns) {
+void split_targets(const std::vector<std::string>& targets, std::vector<std::string>& ids,
+                   std::vector<std::string>& patterns) {
   for (const auto& t : targets)
-    (is_id(t) ? ids : patterns).emplace_back(t);
+    (is_id(t) ? ids : patterns).push_back(t);
 }
 
 } // namespace
@@ -172,22 +179,26 @@ std::optional<int> run_reservation_commands(const reservation_commands& rc) {
   if (rc.reserve->parsed()) {
     auto ms = ttl();
     if (!ms) return usage(bad_ttl);
-    json::object args{{"agent", rc.agent}, {"patterns", to_array(rc.targets)},
-                      {"type", rc.type},   {"ttl_ms", *ms},
-                      {"task", rc.task},   {"reason", rc.reason}};
-    if (rc.shared || rc.exclusive) args["exclusive"] = rc.exclusive;
-    return print_result(call(f, "reservation.reserve", std::move(args), true), f.json_out,
+    reserve_request r;
+    r.agent = rc.agent;
+    r.patterns = rc.targets;
+    r.type = rc.type;
+    r.ttl_ms = *ms;
+    r.task = rc.task;
+    r.reason = rc.reason;
+    if (rc.shared || rc.exclusive) r.exclusive = rc.exclusive;
+    return print_result(call(f, "reservation.reserve", args_of(r), true), f.json_out,
                         print_grants);
   }
   if (rc.renew->parsed()) {
     auto ms = ttl();
     if (!ms) return usage(bad_ttl);
-    json::array ids, patterns;
+    std::vector<std::string> ids, patterns;
     split_targets(rc.targets, ids, patterns);
     return print_result(call(f, "reservation.renew",
                              {{"agent", rc.agent},
-                              {"ids", std::move(ids)},
-                              {"patterns", std::move(patterns)},
+                              {"ids", json::value_from(ids)},
+                              {"patterns", json::value_from(patterns)},
                               {"ttl_ms", *ms}},
                              true),
                         f.json_out, print_reservations);
@@ -204,16 +215,13 @@ std::optional<int> run_reservation_commands(const reservation_commands& rc) {
     if (rc.agent.empty()) return usage("release needs --agent (or --older-than)");
     if (rc.targets.empty() && !rc.all)
       return usage("say what to release: ids (res-N), patterns, or --all");
-    json::array ids, patterns;
-    split_targets(rc.targets, ids, patterns);
-    return print_result(call(f, "reservation.release",
-                             {{"agent", rc.agent},
-                              {"ids", std::move(ids)},
-                              {"patterns", std::move(patterns)},
-                              {"all", rc.all},
-                              {"force", rc.force}},
-                             true),
-                        f.json_out, print_released);
+    release_request r;
+    r.agent = rc.agent;
+    split_targets(rc.targets, r.ids, r.patterns);
+    r.all = rc.all;
+    r.force = rc.force;
+    return print_result(call(f, "reservation.release", args_of(r), true), f.json_out,
+                        print_released);
   }
   if (rc.list->parsed()) {
     json::object args{{"expired", rc.expired}};
@@ -231,16 +239,18 @@ std::optional<int> run_reservation_commands(const reservation_commands& rc) {
     else
       args["token"] = rc.token;
     auto r = call(f, acquire ? "lease.acquire" : "lease.renew", std::move(args), true);
-    if (r && acquire && !r->at("acquired").as_bool()) {
-      // Held by someone else: data, not an error — but the command did not get it.
-      if (f.json_out) std::cout << json::serialize(*r) << "\n";
-      std::cerr << "swarm: lease '" << rc.lease_name << "' is held by "
-                << text_of(*r, "holder") << " for another "
-                << duration_text(int_of(*r, "expires_in_ms").value_or(0)) << " (token "
-                << text_of(*r, "token") << ") [refused]\n";
-      return 1;
+    if (r && acquire) {
+      auto g = reply_as<lease_grant>(*r);
+      if (g && !g->acquired) {
+        // Held by someone else: data, not an error — but the command did not get it.
+        if (f.json_out) std::cout << json::serialize(*r) << "\n";
+        std::cerr << "swarm: lease '" << rc.lease_name << "' is held by " << g->l.holder
+                  << " for another " << duration_text(ms_until(g->l.expires_us))
+                  << " (token " << g->l.token << ") [refused]\n";
+        return 1;
+      }
     }
-    return print_result(r, f.json_out, print_lease);
+    return print_result(r, f.json_out, print_one_lease);
   }
   if (rc.lease_release->parsed())
     return print_result(call(f, "lease.release",
@@ -249,7 +259,7 @@ std::optional<int> run_reservation_commands(const reservation_commands& rc) {
                               {"token", rc.token},
                               {"force", rc.force}},
                              true),
-                        f.json_out, print_lease);
+                        f.json_out, print_one_lease);
   if (rc.lease_list->parsed())
     return print_result(call(f, "lease.list", {{"all", rc.all}}, false), f.json_out,
                         print_leases);

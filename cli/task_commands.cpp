@@ -158,32 +158,42 @@ std::optional<int> run_task_commands(const task_commands& tc) {
   }
   if (!tc.add->parsed() && !tc.update->parsed()) return std::nullopt;
 
-  json::object args;
   const CLI::App* c = tc.add->parsed() ? tc.add : tc.update;
   auto given = [&](const char* flag) { return c->count(flag) > 0; };
-  if (tc.add->parsed() || given("--title")) args["title"] = tc.title;
-  if (given("--description")) args["description"] = tc.description;
+  std::optional<int> priority;
   if (given("--priority")) {
-    auto p = parse_priority_flag(tc.priority);
-    if (!p)
+    priority = parse_priority_flag(tc.priority);
+    if (!priority)
       return usage("--priority takes P0 (most urgent) to P4, not '" + tc.priority + "'");
-    args["priority"] = *p;
   }
-  if (given("--skills")) args["skills"] = to_array(tc.skills);
-  if (given("--files")) args["files"] = to_array(tc.files);
+  std::optional<uint32_t> estimate;
   if (given("--estimate")) {
-    auto m = parse_estimate_flag(tc.estimate);
-    if (!m)
+    estimate = parse_estimate_flag(tc.estimate);
+    if (!estimate)
       return usage("--estimate takes 30m, 2h, 1.5h, 1d or minutes, not '" + tc.estimate +
                    "'");
-    args["estimate"] = *m;
   }
   if (tc.add->parsed()) {
-    if (!tc.parent.empty()) args["parent"] = tc.parent;
-    if (!tc.prefix.empty()) args["prefix"] = tc.prefix;
-    args["depends"] = to_array(tc.depends);
-    return send("task.add", std::move(args));
+    new_task t;
+    t.title = tc.title;
+    t.description = tc.description;
+    t.parent = tc.parent;
+    t.prefix = tc.prefix;
+    t.depends = tc.depends;
+    t.skills = tc.skills;
+    t.files = tc.files;
+    t.priority = priority.value_or(default_priority);
+    t.estimate_minutes = estimate.value_or(0);
+    return send("task.add", args_of(t));
   }
+  task_update u;
+  if (given("--title")) u.title = tc.title;
+  if (given("--description")) u.description = tc.description;
+  u.priority = priority;
+  if (given("--skills")) u.skills = tc.skills;
+  if (given("--files")) u.files = tc.files;
+  u.estimate_minutes = estimate;
+  auto args = args_of(u);
   args["id"] = tc.id;
   return send("task.update", std::move(args));
 }

@@ -1,106 +1,51 @@
 #pragma once
-// Internal to actors/control: what the dispatcher's command handlers share — argument
-// readers that turn a wrong type into errc::bad_request naming the field, and the
-// handler table's shape. Handlers of one area (mail, ...) live in their own file and
-// add themselves to the table.
+// Internal to actors/control: the shape of the command table and what its handlers
+// share. Each area (tasks, agents, mail, reservations, memory) keeps its handlers —
+// one named function per op — and its table in its own *_commands.cpp; the
+// dispatcher (dispatcher.cpp) looks ops up in all of them.
+//
+// A handler reads its arguments with field_reader or from_json<T> (a bad one is
+// errc::bad_request naming the field), calls the engine, and answers the value's JSON
+// shape (<swarm/json.hpp>) or the engine's error. Nothing is thrown.
 
 #include <swarm/engine.hpp>
+#include <swarm/json.hpp>
 
-#include <boost/json.hpp>
+#include "src/json_fields.hpp"
 
-#include <cstdint>
-#include <functional>
-#include <map>
-#include <optional>
-#include <string>
+#include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
+
 #include <vector>
 
 namespace swarm {
 
 namespace json = boost::json;
 
-inline json::array to_array(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v)
-    a.emplace_back(s);
-  return a;
-}
+// `args` is the request's "args" object ({} when it had none).
+using command_handler = expected<json::value> (*)(engine& e, const json::value& args);
 
-// Argument readers: a wrong type is bad_request naming the field.
-struct args_reader {
-  const json::object& args;
-
-  std::optional<std::string> text(const char* name, bool required) const {
-    auto* v = args.if_contains(name);
-    if (v == nullptr || v->is_null()) {
-      if (required)
-        throw error{errc::bad_request, std::string{"missing argument '"} + name + "'"};
-      return std::nullopt;
-    }
-    if (!v->is_string())
-      throw error{errc::bad_request,
-                  std::string{"argument '"} + name + "' must be a string"};
-    return std::string{v->get_string()};
-  }
-  bool flag(const char* name) const {
-    auto* v = args.if_contains(name);
-    if (v == nullptr || v->is_null()) return false;
-    if (!v->is_bool())
-      throw error{errc::bad_request,
-                  std::string{"argument '"} + name + "' must be true or false"};
-    return v->get_bool();
-  }
-  std::vector<std::string> texts(const char* name) const {
-    std::vector<std::string> out;
-    auto* v = args.if_contains(name);
-    if (v == nullptr || v->is_null()) return out;
-    if (!v->is_array())
-      throw error{errc::bad_request,
-                  std::string{"argument '"} + name + "' must be an array of strings"};
-    for (const auto& x : v->get_array()) {
-      if (!x.is_string())
-        throw error{errc::bad_request,
-                    std::string{"argument '"} + name + "' must be an array of strings"};
-      out.emplace_back(x.get_string());
-    }
-    return out;
-  }
-  std::optional<int64_t> integer(const char* name) const {
-    auto* v = args.if_contains(name);
-    if (v == nullptr || v->is_null()) return std::nullopt;
-    if (v->is_int64()) return v->get_int64();
-    if (v->is_uint64() && v->get_uint64() <= static_cast<uint64_t>(INT64_MAX))
-      return static_cast<int64_t>(v->get_uint64());
-    throw error{errc::bad_request,
-                std::string{"argument '"} + name + "' must be an integer"};
-  }
-  bool has(const char* name) const {
-    auto* v = args.if_contains(name);
-    return v != nullptr && !v->is_null();
-  }
-  uint32_t count(const char* name) const {
-    auto* v = args.if_contains(name);
-    if (v == nullptr || !(v->is_int64() || v->is_uint64()) ||
-        (v->is_int64() && v->get_int64() < 0))
-      throw error{errc::bad_request,
-                  std::string{"argument '"} + name + "' must be a non-negative integer"};
-    return static_cast<uint32_t>(v->is_int64() ? v->get_int64() : v->get_uint64());
-  }
+struct command {
+  const char* op;
+  command_handler run;
 };
 
-template <class T> T value_or_throw(expected<T> r) {
-  if (!r) throw r.error();
-  return std::move(*r);
+// The tables, one per area.
+const std::vector<command>& task_commands();        // task_commands.cpp
+const std::vector<command>& agent_commands();       // agent_commands.cpp
+const std::vector<command>& mail_commands();        // mail_commands.cpp
+const std::vector<command>& reservation_commands(); // reservation_commands.cpp
+const std::vector<command>& memory_commands();      // memory_commands.cpp
+
+// An object as a reply (it reaches expected<json::value> only through a json::value).
+inline expected<json::value> answer(json::object o) {
+  return json::value(std::move(o));
 }
 
-using handler = std::function<json::value(engine&, const args_reader&)>;
-using handler_table = std::map<std::string, handler>;
-
-// The table plus the mail.* handlers (mail_commands.cpp).
-handler_table with_mail_handlers(handler_table table);
-// The table plus the reservation.* and lease.* handlers (reservation_commands.cpp).
-handler_table with_reservation_handlers(handler_table table);
-// The table plus the memory.* handlers (memory_commands.cpp).
-handler_table with_memory_handlers(handler_table table);
+// An engine answer as a reply: its JSON shape, or its error.
+template <class T> expected<json::value> reply(const expected<T>& r) {
+  if (!r) return r.error();
+  return json::value_from(*r);
+}
 
 } // namespace swarm

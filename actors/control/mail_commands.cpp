@@ -6,127 +6,111 @@ namespace swarm {
 
 namespace {
 
-json::object message_to_json(const mail_message& m) {
-  json::value payload = json::object{};
-  if (!m.payload.empty()) {
-    boost::system::error_code ec;
-    payload = json::parse(m.payload, ec);
-    if (ec) payload = m.payload;
-  }
-  return json::object{{"id", m.id},
-                      {"type", m.type},
-                      {"category", m.category},
-                      {"from", m.from},
-                      {"to", to_array(m.to)},
-                      {"cc", to_array(m.cc)},
-                      {"bcc", to_array(m.bcc)},
-                      {"broadcast", m.broadcast},
-                      {"thread", m.thread},
-                      {"subject", m.subject},
-                      {"body", m.body},
-                      {"payload", std::move(payload)},
-                      {"importance", m.importance},
-                      {"ack_required", m.ack_required},
-                      {"in_reply_to", m.in_reply_to},
-                      {"created_us", m.created_us}};
+// A list of messages or copies as {"messages": [...]}.
+template <class T> expected<json::value> messages(const expected<std::vector<T>>& list) {
+  if (!list) return list.error();
+  return answer({{"messages", json::value_from(*list)}});
 }
 
-json::object copy_to_json(const mail_copy& c) {
-  auto o = message_to_json(c.m);
-  o["recipient"] = c.recipient;
-  o["state"] = c.state;
-  o["read_us"] = c.read_us;
-  o["acked_us"] = c.acked_us;
-  return o;
+expected<json::value> mail_send(engine& e, const json::value& args) {
+  auto d = from_json<mail_draft>(args);
+  if (!d) return d.error();
+  return reply(e.send_mail(*d));
 }
 
-json::object copies_to_json(const std::vector<mail_copy>& copies) {
-  json::array out;
-  out.reserve(copies.size());
-  for (const auto& c : copies)
-    out.push_back(copy_to_json(c));
-  return json::object{{"messages", std::move(out)}};
+expected<json::value> mail_reply(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto message = r.required_text("message");
+  const auto from = r.required_text("from");
+  const auto body = r.text("body");
+  if (r.problem()) return *r.problem();
+  return reply(e.reply_mail(message, from, body));
+}
+
+expected<json::value> mail_inbox(engine& e, const json::value& args) {
+  auto f = from_json<inbox_filter>(args);
+  if (!f) return f.error();
+  field_reader r{args};
+  const auto agent = r.required_text("agent");
+  if (r.problem()) return *r.problem();
+  return messages(e.inbox(agent, *f));
+}
+
+// read and ack: the same arguments.
+expected<json::value> mark(engine& e, const json::value& args, bool ack) {
+  field_reader r{args};
+  const auto agent = r.required_text("agent");
+  const auto message = r.required_text("message");
+  if (r.problem()) return *r.problem();
+  return reply(ack ? e.ack_mail(agent, message) : e.read_mail(agent, message));
+}
+
+expected<json::value> mail_read(engine& e, const json::value& args) {
+  return mark(e, args, false);
+}
+
+expected<json::value> mail_ack(engine& e, const json::value& args) {
+  return mark(e, args, true);
+}
+
+expected<json::value> mail_thread(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto id = r.required_text("id");
+  const auto viewer = r.text("agent");
+  if (r.problem()) return *r.problem();
+  auto list = e.mail_thread(id, viewer);
+  if (!list) return list.error();
+  const std::string thread = list->empty() ? id : list->front().thread;
+  return answer({{"id", thread}, {"messages", json::value_from(*list)}});
+}
+
+expected<json::value> mail_search(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto query = r.required_text("query");
+  const auto agent = r.required_text("agent");
+  const auto limit = r.count("limit", 50);
+  if (r.problem()) return *r.problem();
+  return messages(e.search_mail(query, agent, limit));
+}
+
+expected<json::value> mail_export(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto dir = r.required_text("dir");
+  if (r.problem()) return *r.problem();
+  auto files = e.export_mail(dir);
+  if (!files) return files.error();
+  return answer(
+      {{"dir", dir}, {"threads", files->size()}, {"files", json::value_from(*files)}});
+}
+
+expected<json::value> mail_follow(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto agent = r.required_text("agent");
+  const bool on = !r.flag("stop");
+  if (r.problem()) return *r.problem();
+  auto changed = e.follow_mail(agent, on);
+  if (!changed) return changed.error();
+  return answer(
+      {{"id", agent}, {"agent", agent}, {"following", on}, {"changed", *changed}});
+}
+
+expected<json::value> mail_unacked(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto older_than_ms = r.integer("older_than_ms");
+  if (r.problem()) return *r.problem();
+  return messages(e.unacked_mail(older_than_ms));
 }
 
 } // namespace
 
-handler_table with_mail_handlers(handler_table table) {
-  table.emplace("mail.send", [](engine& e, const args_reader& a) -> json::value {
-    mail_draft d;
-    d.type = a.text("type", false).value_or("");
-    d.category = a.text("category", false).value_or("");
-    d.from = *a.text("from", true);
-    d.to = a.texts("to");
-    d.cc = a.texts("cc");
-    d.bcc = a.texts("bcc");
-    d.broadcast = a.flag("broadcast");
-    d.thread = a.text("thread", false).value_or("");
-    d.subject = a.text("subject", false).value_or("");
-    d.body = a.text("body", false).value_or("");
-    d.payload = a.text("payload", false).value_or("");
-    d.importance = a.text("importance", false).value_or("normal");
-    d.ack_required = a.flag("ack_required");
-    d.in_reply_to = a.text("in_reply_to", false).value_or("");
-    return message_to_json(value_or_throw(e.send_mail(d)));
-  });
-  table.emplace("mail.reply", [](engine& e, const args_reader& a) -> json::value {
-    return message_to_json(
-        value_or_throw(e.reply_mail(*a.text("message", true), *a.text("from", true),
-                                    a.text("body", false).value_or(""))));
-  });
-  table.emplace("mail.inbox", [](engine& e, const args_reader& a) -> json::value {
-    inbox_filter f;
-    f.state = a.text("state", false).value_or("");
-    f.urgent_only = a.flag("urgent");
-    f.since_us = a.integer("since_us").value_or(0);
-    f.thread = a.text("thread", false).value_or("");
-    f.type = a.text("type", false).value_or("");
-    if (a.has("limit")) f.limit = a.count("limit");
-    return copies_to_json(value_or_throw(e.inbox(*a.text("agent", true), f)));
-  });
-  table.emplace("mail.read", [](engine& e, const args_reader& a) -> json::value {
-    return copy_to_json(
-        value_or_throw(e.read_mail(*a.text("agent", true), *a.text("message", true))));
-  });
-  table.emplace("mail.ack", [](engine& e, const args_reader& a) -> json::value {
-    return copy_to_json(
-        value_or_throw(e.ack_mail(*a.text("agent", true), *a.text("message", true))));
-  });
-  table.emplace("mail.thread", [](engine& e, const args_reader& a) -> json::value {
-    const auto id = *a.text("id", true);
-    auto list = value_or_throw(e.mail_thread(id, a.text("agent", false).value_or("")));
-    json::array out;
-    for (const auto& m : list)
-      out.push_back(message_to_json(m));
-    const std::string thread = list.empty() ? id : list.front().thread;
-    return json::object{{"id", thread}, {"messages", std::move(out)}};
-  });
-  table.emplace("mail.search", [](engine& e, const args_reader& a) -> json::value {
-    auto list =
-        value_or_throw(e.search_mail(*a.text("query", true), *a.text("agent", true),
-                                     a.has("limit") ? a.count("limit") : 50));
-    json::array out;
-    for (const auto& m : list)
-      out.push_back(message_to_json(m));
-    return json::object{{"messages", std::move(out)}};
-  });
-  table.emplace("mail.export", [](engine& e, const args_reader& a) -> json::value {
-    const auto dir = *a.text("dir", true);
-    auto files = value_or_throw(e.export_mail(dir));
-    return json::object{
-        {"dir", dir}, {"threads", files.size()}, {"files", to_array(files)}};
-  });
-  table.emplace("mail.follow", [](engine& e, const args_reader& a) -> json::value {
-    const auto agent = *a.text("agent", true);
-    const bool on = !a.flag("stop");
-    const bool changed = value_or_throw(e.follow_mail(agent, on));
-    return json::object{
-        {"id", agent}, {"agent", agent}, {"following", on}, {"changed", changed}};
-  });
-  table.emplace("mail.unacked", [](engine& e, const args_reader& a) -> json::value {
-    return copies_to_json(
-        value_or_throw(e.unacked_mail(a.integer("older_than_ms").value_or(0))));
-  });
+const std::vector<command>& mail_commands() {
+  static const std::vector<command> table = {
+      {"mail.send", mail_send},     {"mail.reply", mail_reply},
+      {"mail.inbox", mail_inbox},   {"mail.read", mail_read},
+      {"mail.ack", mail_ack},       {"mail.thread", mail_thread},
+      {"mail.search", mail_search}, {"mail.export", mail_export},
+      {"mail.follow", mail_follow}, {"mail.unacked", mail_unacked},
+  };
   return table;
 }
 

@@ -2,116 +2,60 @@
 
 #include "actors/control/dispatch_support.hpp"
 
-#include "persistence/events.hpp"
-
 namespace swarm {
 
 namespace {
 
-json::object memory_to_json(const memory_record& m) {
-  json::object o{{"id", m.id},
-                 {"kind", m.kind},
-                 {"type", m.type},
-                 {"content", m.content},
-                 {"tags", to_array(m.tags)},
-                 {"agent", m.agent},
-                 {"task", m.task},
-                 {"importance", m.importance},
-                 {"created_us", m.created_us},
-                 {"expires_us", m.expires_us},
-                 {"access_count", m.access_count},
-                 {"last_access_us", m.last_access_us}};
-  if (m.expires_us > 0) {
-    const int64_t left = m.expires_us - persistence::now_us();
-    o["expires_in_ms"] = left > 0 ? left / 1000 : 0;
-  }
-  return o;
+expected<json::value> memory_add(engine& e, const json::value& args) {
+  auto d = from_json<memory_draft>(args);
+  if (!d) return d.error();
+  return reply(e.add_memory(*d));
 }
 
-double importance_of(const args_reader& a) {
-  auto* v = a.args.if_contains("importance");
-  if (v == nullptr || v->is_null()) return 0.5;
-  if (v->is_double()) return v->get_double();
-  if (v->is_int64()) return static_cast<double>(v->get_int64());
-  if (v->is_uint64()) return static_cast<double>(v->get_uint64());
-  throw error{errc::bad_request, "argument 'importance' must be a number from 0 to 1"};
+expected<json::value> memory_search(engine& e, const json::value& args) {
+  auto q = from_json<memory_query>(args);
+  if (!q) return q.error();
+  field_reader r{args};
+  r.required_text("query");
+  if (r.problem()) return *r.problem();
+  auto hits = e.search_memories(*q);
+  if (!hits) return hits.error();
+  return answer(
+      {{"query", q->text}, {"mode", q->mode}, {"results", json::value_from(*hits)}});
 }
 
-// The filters every memory query shares.
-memory_query filters_of(const args_reader& a) {
-  memory_query q;
-  q.type = a.text("type", false).value_or("");
-  q.agent = a.text("agent", false).value_or("");
-  q.task = a.text("task", false).value_or("");
-  q.tags = a.texts("tags");
-  return q;
+expected<json::value> memory_forget(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto id = r.required_text("id");
+  const auto by = r.text("by");
+  if (r.problem()) return *r.problem();
+  return reply(e.forget_memory(id, by));
 }
 
-json::array memories_to_json(const std::vector<memory_record>& ms) {
-  json::array out;
-  out.reserve(ms.size());
-  for (const auto& m : ms)
-    out.push_back(memory_to_json(m));
-  return out;
+// The query's filters; its text is ignored and "limit" counts instead of "k".
+expected<json::value> memory_list(engine& e, const json::value& args) {
+  auto q = from_json<memory_query>(args);
+  if (!q) return q.error();
+  field_reader r{args};
+  q->k = r.count("limit", 50);
+  if (r.problem()) return *r.problem();
+  auto list = e.memories(*q);
+  if (!list) return list.error();
+  return answer({{"memories", json::value_from(*list)}});
+}
+
+expected<json::value> memory_statistics(engine& e, const json::value&) {
+  return reply(e.memory_statistics());
 }
 
 } // namespace
 
-handler_table with_memory_handlers(handler_table table) {
-  table.emplace("memory.add", [](engine& e, const args_reader& a) -> json::value {
-    memory_draft d;
-    d.type = a.text("type", false).value_or("episodic");
-    d.kind = a.text("kind", false).value_or("");
-    d.content = *a.text("content", true);
-    d.tags = a.texts("tags");
-    d.agent = a.text("agent", false).value_or("");
-    d.task = a.text("task", false).value_or("");
-    d.importance = importance_of(a);
-    d.ttl_ms = a.integer("ttl_ms").value_or(0);
-    auto added = value_or_throw(e.add_memory(d));
-    auto o = memory_to_json(added.m);
-    o["deduplicated"] = added.deduplicated;
-    return o;
-  });
-  table.emplace("memory.search", [](engine& e, const args_reader& a) -> json::value {
-    auto q = filters_of(a);
-    q.text = *a.text("query", true);
-    q.mode = a.text("mode", false).value_or("hybrid");
-    if (a.has("k")) q.k = a.count("k");
-    json::array out;
-    for (const auto& h : value_or_throw(e.search_memories(q))) {
-      auto o = memory_to_json(h.m);
-      o["score"] = h.score;
-      o["relevance"] = h.relevance;
-      o["similarity"] = h.similarity;
-      o["vector_rank"] = h.vector_rank;
-      o["text_rank"] = h.text_rank;
-      out.push_back(std::move(o));
-    }
-    return json::object{{"query", q.text}, {"mode", q.mode}, {"results", std::move(out)}};
-  });
-  table.emplace("memory.forget", [](engine& e, const args_reader& a) -> json::value {
-    return memory_to_json(value_or_throw(
-        e.forget_memory(*a.text("id", true), a.text("by", false).value_or(""))));
-  });
-  table.emplace("memory.list", [](engine& e, const args_reader& a) -> json::value {
-    auto q = filters_of(a);
-    q.k = a.has("limit") ? a.count("limit") : 50;
-    return json::object{{"memories", memories_to_json(value_or_throw(e.memories(q)))}};
-  });
-  table.emplace("memory.stats", [](engine& e, const args_reader&) -> json::value {
-    auto s = value_or_throw(e.memory_statistics());
-    return json::object{{"total", s.total},
-                        {"episodic", s.episodic},
-                        {"working", s.working},
-                        {"procedural", s.procedural},
-                        {"embedder", s.embedder},
-                        {"dimension", s.dimension},
-                        {"index", json::object{{"path", s.index_path},
-                                               {"size", s.index_size},
-                                               {"state", s.index_state}}},
-                        {"reembedded", s.reembedded}};
-  });
+const std::vector<command>& memory_commands() {
+  static const std::vector<command> table = {
+      {"memory.add", memory_add},          {"memory.search", memory_search},
+      {"memory.forget", memory_forget},    {"memory.list", memory_list},
+      {"memory.stats", memory_statistics},
+  };
   return table;
 }
 

@@ -2,163 +2,134 @@
 
 #include "actors/control/dispatch_support.hpp"
 
-#include "persistence/events.hpp"
-
 namespace swarm {
 
 namespace {
 
-int64_t ms_left(int64_t expires_us, int64_t now_us) {
-  return expires_us > now_us ? (expires_us - now_us) / 1000 : 0;
+// A list of reservations as {key: [...]}.
+expected<json::value> listed(const expected<std::vector<reservation>>& list,
+                             const char* key) {
+  if (!list) return list.error();
+  return answer({{key, json::value_from(*list)}});
 }
 
-json::object reservation_to_json(const reservation& r, int64_t now) {
-  return json::object{{"id", r.id},
-                      {"agent", r.agent},
-                      {"task", r.task},
-                      {"pattern", r.pattern},
-                      {"type", r.type},
-                      {"exclusive", r.exclusive},
-                      {"reason", r.reason},
-                      {"created_us", r.created_us},
-                      {"renewed_us", r.renewed_us},
-                      {"expires_us", r.expires_us},
-                      {"expires_in_ms", ms_left(r.expires_us, now)}};
+// A fencing token: a non-negative integer, 0 (no check) when missing.
+uint64_t token_of(field_reader& r) {
+  const int64_t t = r.integer("token");
+  if (t < 0) r.fail("argument 'token' must not be negative");
+  return t < 0 ? 0 : static_cast<uint64_t>(t);
 }
 
-// A conflict, flat for scripts: the checked path (or our pattern), then the other
-// agent's reservation.
-json::object conflict_to_json(const reservation_conflict& c, int64_t now) {
-  auto o = reservation_to_json(c.held, now);
-  o["path"] = c.path;
-  o["holder_stale"] = c.holder_stale;
-  return o;
+expected<json::value> reservation_reserve(engine& e, const json::value& args) {
+  auto request = from_json<reserve_request>(args);
+  if (!request) return request.error();
+  auto grants = e.reserve(*request);
+  if (!grants) return grants.error();
+  size_t conflicts = 0;
+  for (const auto& g : *grants)
+    conflicts += g.conflicts.size();
+  return answer({{"granted", true},
+                 {"conflict_count", conflicts},
+                 {"reservations", json::value_from(*grants)}});
 }
 
-json::object reservations_to_json(const std::vector<reservation>& rs, const char* key) {
-  const int64_t now = persistence::now_us();
-  json::array a;
-  a.reserve(rs.size());
-  for (const auto& r : rs)
-    a.push_back(reservation_to_json(r, now));
-  return json::object{{key, std::move(a)}};
+expected<json::value> reservation_check(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto paths = r.texts("paths");
+  const auto agent = r.text("agent");
+  const bool exclusive = r.flag("exclusive");
+  if (r.problem()) return *r.problem();
+  auto found = e.check_reservations(agent, paths, exclusive);
+  if (!found) return found.error();
+  return answer({{"checked", paths.size()}, {"conflicts", json::value_from(*found)}});
 }
 
-json::object lease_to_json(const lease& l) {
-  return json::object{{"id", l.name},
-                      {"name", l.name},
-                      {"holder", l.holder},
-                      {"token", l.token},
-                      {"acquired_us", l.acquired_us},
-                      {"expires_us", l.expires_us},
-                      {"expires_in_ms", ms_left(l.expires_us, persistence::now_us())}};
+expected<json::value> reservation_renew(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto agent = r.required_text("agent");
+  const auto ids = r.texts("ids");
+  const auto patterns = r.texts("patterns");
+  const auto ttl_ms = r.integer("ttl_ms", 3'600'000);
+  if (r.problem()) return *r.problem();
+  return listed(e.renew_reservations(agent, ids, patterns, ttl_ms), "reservations");
 }
 
-int64_t ttl_of(const args_reader& a, int64_t fallback) {
-  return a.integer("ttl_ms").value_or(fallback);
+expected<json::value> reservation_release(engine& e, const json::value& args) {
+  auto request = from_json<release_request>(args);
+  if (!request) return request.error();
+  return listed(e.release_reservations(*request), "released");
 }
 
-uint64_t token_of(const args_reader& a) {
-  const int64_t t = a.integer("token").value_or(0);
-  if (t < 0) throw error{errc::bad_request, "argument 'token' must not be negative"};
-  return static_cast<uint64_t>(t);
+expected<json::value> reservation_cleanup(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto older = r.optional_integer("older_than_ms");
+  if (!older) r.fail("missing argument 'older_than_ms'");
+  if (r.problem()) return *r.problem();
+  return listed(e.cleanup_reservations(*older), "released");
+}
+
+expected<json::value> reservation_list(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto agent = r.text("agent");
+  const bool expired = r.flag("expired");
+  if (r.problem()) return *r.problem();
+  return listed(e.reservations(agent, expired), "reservations");
+}
+
+expected<json::value> lease_acquire(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto name = r.required_text("name");
+  const auto holder = r.required_text("holder");
+  const auto ttl_ms = r.integer("ttl_ms", 60'000);
+  const bool force = r.flag("force");
+  if (r.problem()) return *r.problem();
+  return reply(e.acquire_lease(name, holder, ttl_ms, force));
+}
+
+expected<json::value> lease_renew(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto name = r.required_text("name");
+  const auto holder = r.required_text("holder");
+  const auto ttl_ms = r.integer("ttl_ms", 60'000);
+  const auto token = token_of(r);
+  if (r.problem()) return *r.problem();
+  return reply(e.renew_lease(name, holder, ttl_ms, token));
+}
+
+expected<json::value> lease_release(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto name = r.required_text("name");
+  const auto holder = r.required_text("holder");
+  const auto token = token_of(r);
+  const bool force = r.flag("force");
+  if (r.problem()) return *r.problem();
+  return reply(e.release_lease(name, holder, token, force));
+}
+
+expected<json::value> lease_list(engine& e, const json::value& args) {
+  field_reader r{args};
+  const bool all = r.flag("all");
+  if (r.problem()) return *r.problem();
+  auto list = e.leases(all);
+  if (!list) return list.error();
+  return answer({{"leases", json::value_from(*list)}});
 }
 
 } // namespace
 
-handler_table with_reservation_handlers(handler_table table) {
-  table.emplace("reservation.reserve",
-                [](engine& e, const args_reader& a) -> json::value {
-                  reserve_request r;
-                  r.agent = *a.text("agent", true);
-                  r.patterns = a.texts("patterns");
-                  if (auto one = a.text("pattern", false)) r.patterns.push_back(*one);
-                  r.type = a.text("type", false).value_or("edit");
-                  if (a.has("exclusive")) r.exclusive = a.flag("exclusive");
-                  r.ttl_ms = ttl_of(a, r.ttl_ms);
-                  r.task = a.text("task", false).value_or("");
-                  r.reason = a.text("reason", false).value_or("");
-                  auto grants = value_or_throw(e.reserve(r));
-                  const int64_t now = persistence::now_us();
-                  json::array out;
-                  size_t conflicts = 0;
-                  for (const auto& g : grants) {
-                    auto o = reservation_to_json(g.r, now);
-                    o["refreshed"] = g.refreshed;
-                    json::array cs;
-                    for (const auto& c : g.conflicts)
-                      cs.push_back(conflict_to_json(c, now));
-                    conflicts += cs.size();
-                    o["conflicts"] = std::move(cs);
-                    out.push_back(std::move(o));
-                  }
-                  return json::object{{"granted", true},
-                                      {"conflict_count", conflicts},
-                                      {"reservations", std::move(out)}};
-                });
-  table.emplace("reservation.check", [](engine& e, const args_reader& a) -> json::value {
-    auto paths = a.texts("paths");
-    auto found = value_or_throw(e.check_reservations(a.text("agent", false).value_or(""),
-                                                     paths, a.flag("exclusive")));
-    const int64_t now = persistence::now_us();
-    json::array cs;
-    for (const auto& c : found)
-      cs.push_back(conflict_to_json(c, now));
-    return json::object{{"checked", paths.size()}, {"conflicts", std::move(cs)}};
-  });
-  table.emplace("reservation.renew", [](engine& e, const args_reader& a) -> json::value {
-    return reservations_to_json(
-        value_or_throw(e.renew_reservations(*a.text("agent", true), a.texts("ids"),
-                                            a.texts("patterns"), ttl_of(a, 3'600'000))),
-        "reservations");
-  });
-  table.emplace("reservation.release",
-                [](engine& e, const args_reader& a) -> json::value {
-                  release_request r;
-                  r.agent = *a.text("agent", true);
-                  r.ids = a.texts("ids");
-                  r.patterns = a.texts("patterns");
-                  r.all = a.flag("all");
-                  r.force = a.flag("force");
-                  return reservations_to_json(value_or_throw(e.release_reservations(r)),
-                                              "released");
-                });
-  table.emplace("reservation.cleanup",
-                [](engine& e, const args_reader& a) -> json::value {
-                  auto older = a.integer("older_than_ms");
-                  if (!older)
-                    throw error{errc::bad_request, "missing argument 'older_than_ms'"};
-                  return reservations_to_json(
-                      value_or_throw(e.cleanup_reservations(*older)), "released");
-                });
-  table.emplace("reservation.list", [](engine& e, const args_reader& a) -> json::value {
-    return reservations_to_json(
-        value_or_throw(
-            e.reservations(a.text("agent", false).value_or(""), a.flag("expired"))),
-        "reservations");
-  });
-  table.emplace("lease.acquire", [](engine& e, const args_reader& a) -> json::value {
-    auto g =
-        value_or_throw(e.acquire_lease(*a.text("name", true), *a.text("holder", true),
-                                       ttl_of(a, 60'000), a.flag("force")));
-    auto o = lease_to_json(g.l);
-    o["acquired"] = g.acquired;
-    return o;
-  });
-  table.emplace("lease.renew", [](engine& e, const args_reader& a) -> json::value {
-    return lease_to_json(value_or_throw(e.renew_lease(
-        *a.text("name", true), *a.text("holder", true), ttl_of(a, 60'000), token_of(a))));
-  });
-  table.emplace("lease.release", [](engine& e, const args_reader& a) -> json::value {
-    return lease_to_json(value_or_throw(e.release_lease(
-        *a.text("name", true), *a.text("holder", true), token_of(a), a.flag("force"))));
-  });
-  table.emplace("lease.list", [](engine& e, const args_reader& a) -> json::value {
-    json::array out;
-    for (const auto& l : value_or_throw(e.leases(a.flag("all"))))
-      out.push_back(lease_to_json(l));
-    return json::object{{"leases", std::move(out)}};
-  });
+const std::vector<command>& reservation_commands() {
+  static const std::vector<command> table = {
+      {"reservation.reserve", reservation_reserve},
+      {"reservation.check", reservation_check},
+      {"reservation.renew", reservation_renew},
+      {"reservation.release", reservation_release},
+      {"reservation.cleanup", reservation_cleanup},
+      {"reservation.list", reservation_list},
+      {"lease.acquire", lease_acquire},
+      {"lease.renew", lease_renew},
+      {"lease.release", lease_release},
+      {"lease.list", lease_list},
+  };
   return table;
 }
 

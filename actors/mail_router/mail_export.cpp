@@ -27,13 +27,6 @@ std::string joined(const std::vector<std::string>& v) {
   return out;
 }
 
-boost::json::array json_strings(const std::vector<std::string>& v) {
-  boost::json::array a;
-  for (const auto& s : v)
-    a.emplace_back(s);
-  return a;
-}
-
 } // namespace
 
 std::string thread_file_name(const std::string& thread) {
@@ -77,13 +70,12 @@ render_mail_threads(const std::vector<mail_message>& messages,
       people.insert(m->to.begin(), m->to.end());
       people.insert(m->cc.begin(), m->cc.end());
     }
-    boost::json::object front{
-        {"thread", thread},
-        {"subject", list.front()->subject},
-        {"participants", json_strings({people.begin(), people.end()})},
-        {"messages", list.size()},
-        {"first", utc(list.front()->created_us)},
-        {"last", utc(list.back()->created_us)}};
+    boost::json::object front{{"thread", thread},
+                              {"subject", list.front()->subject},
+                              {"participants", boost::json::value_from(people)},
+                              {"messages", list.size()},
+                              {"first", utc(list.front()->created_us)},
+                              {"last", utc(list.back()->created_us)}};
     std::string text = "---\n" + boost::json::serialize(front) + "\n---\n";
     for (const auto* m : list) {
       text += "\n## " + m->id + " · " + m->from + " → " +

@@ -1,0 +1,66 @@
+// The engine and agent commands of the control protocol: ping, status, agents.
+
+#include "actors/control/dispatch_support.hpp"
+
+namespace swarm {
+
+namespace {
+
+expected<json::value> ping(engine& e, const json::value&) {
+  auto s = e.status();
+  if (!s) return s.error();
+  return answer({{"pong", true}, {"session", s->session}});
+}
+
+// The status report plus where the database is.
+expected<json::value> status(engine& e, const json::value&) {
+  auto s = reply(e.status());
+  if (s) s->as_object()["run"].as_object()["db"] = e.opts().db_path;
+  return s;
+}
+
+expected<json::value> agents(engine& e, const json::value&) {
+  auto list = e.agents();
+  if (!list) return list.error();
+  return answer({{"agents", json::value_from(*list)}});
+}
+
+expected<json::value> agent_register(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto name = r.text("name");
+  const auto skills = r.texts("skills");
+  const auto model = r.text("model");
+  if (r.problem()) return *r.problem();
+  return reply(e.register_agent(name, skills, model));
+}
+
+expected<json::value> agent_heartbeat(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto name = r.required_text("name");
+  if (r.problem()) return *r.problem();
+  return reply(e.heartbeat(name));
+}
+
+expected<json::value> agent_set_state(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto name = r.required_text("name");
+  const auto state = r.required_text("state");
+  if (r.problem()) return *r.problem();
+  return reply(e.set_agent_state(name, state));
+}
+
+} // namespace
+
+const std::vector<command>& agent_commands() {
+  static const std::vector<command> table = {
+      {"ping", ping},
+      {"status", status},
+      {"agents", agents},
+      {"agent.register", agent_register},
+      {"agent.heartbeat", agent_heartbeat},
+      {"agent.state", agent_set_state},
+  };
+  return table;
+}
+
+} // namespace swarm

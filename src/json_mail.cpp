@@ -1,0 +1,153 @@
+// JSON shapes of agent mail (see swarm/json.hpp for the rules they follow).
+
+#include <swarm/json.hpp>
+
+#include "src/json_fields.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
+
+namespace swarm {
+
+namespace json = boost::json;
+
+namespace {
+
+// A stored payload as JSON: parsed, {} when empty, the text itself when it is not JSON.
+json::value payload_of(const std::string& text) {
+  if (text.empty()) return json::object{};
+  json::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec) return json::value(text);
+  return v;
+}
+
+// The inverse of payload_of: the text back ("" for {}).
+std::string payload_text(const json::value& v) {
+  const auto* p = v.is_object() ? v.get_object().if_contains("payload") : nullptr;
+  if (p == nullptr || p->is_null()) return {};
+  if (p->is_string()) return std::string{p->get_string()};
+  if (p->is_object() && p->get_object().empty()) return {};
+  return json::serialize(*p);
+}
+
+} // namespace
+
+void tag_invoke(const json::value_from_tag&, json::value& jv, const mail_message& m) {
+  jv = json::object{{"id", m.id},
+                    {"type", m.type},
+                    {"category", m.category},
+                    {"from", m.from},
+                    {"to", json::value_from(m.to)},
+                    {"cc", json::value_from(m.cc)},
+                    {"bcc", json::value_from(m.bcc)},
+                    {"broadcast", m.broadcast},
+                    {"thread", m.thread},
+                    {"subject", m.subject},
+                    {"body", m.body},
+                    {"payload", payload_of(m.payload)},
+                    {"importance", m.importance},
+                    {"ack_required", m.ack_required},
+                    {"in_reply_to", m.in_reply_to},
+                    {"created_us", m.created_us}};
+}
+
+expected<mail_message> from_json(json_to<mail_message>, const json::value& v) {
+  field_reader r{v};
+  mail_message m;
+  m.id = r.text("id");
+  m.type = r.text("type", m.type);
+  m.category = r.text("category");
+  m.from = r.text("from");
+  m.to = r.texts("to");
+  m.cc = r.texts("cc");
+  m.bcc = r.texts("bcc");
+  m.broadcast = r.flag("broadcast");
+  m.thread = r.text("thread");
+  m.subject = r.text("subject");
+  m.body = r.text("body");
+  m.payload = payload_text(v);
+  m.importance = r.text("importance", m.importance);
+  m.ack_required = r.flag("ack_required");
+  m.in_reply_to = r.text("in_reply_to");
+  m.created_us = r.integer("created_us");
+  return r.finish(std::move(m));
+}
+
+void tag_invoke(const json::value_from_tag&, json::value& jv, const mail_copy& c) {
+  jv = json::value_from(c.m);
+  auto& o = jv.as_object();
+  o["recipient"] = c.recipient;
+  o["state"] = c.state;
+  o["read_us"] = c.read_us;
+  o["acked_us"] = c.acked_us;
+}
+
+expected<mail_copy> from_json(json_to<mail_copy>, const json::value& v) {
+  field_reader r{v};
+  mail_copy c;
+  c.m = r.as<mail_message>();
+  c.recipient = r.text("recipient");
+  c.state = r.text("state", c.state);
+  c.read_us = r.integer("read_us");
+  c.acked_us = r.integer("acked_us");
+  return r.finish(std::move(c));
+}
+
+void tag_invoke(const json::value_from_tag&, json::value& jv, const mail_draft& d) {
+  jv = json::object{{"type", d.type},
+                    {"category", d.category},
+                    {"from", d.from},
+                    {"to", json::value_from(d.to)},
+                    {"cc", json::value_from(d.cc)},
+                    {"bcc", json::value_from(d.bcc)},
+                    {"broadcast", d.broadcast},
+                    {"thread", d.thread},
+                    {"subject", d.subject},
+                    {"body", d.body},
+                    {"payload", d.payload},
+                    {"importance", d.importance},
+                    {"ack_required", d.ack_required},
+                    {"in_reply_to", d.in_reply_to}};
+}
+
+expected<mail_draft> from_json(json_to<mail_draft>, const json::value& v) {
+  field_reader r{v};
+  mail_draft d;
+  d.type = r.text("type");
+  d.category = r.text("category");
+  d.from = r.required_text("from");
+  d.to = r.texts("to");
+  d.cc = r.texts("cc");
+  d.bcc = r.texts("bcc");
+  d.broadcast = r.flag("broadcast");
+  d.thread = r.text("thread");
+  d.subject = r.text("subject");
+  d.body = r.text("body");
+  d.payload = r.text("payload");
+  d.importance = r.text("importance", d.importance);
+  d.ack_required = r.flag("ack_required");
+  d.in_reply_to = r.text("in_reply_to");
+  return r.finish(std::move(d));
+}
+
+void tag_invoke(const json::value_from_tag&, json::value& jv, const inbox_filter& f) {
+  jv = json::object{{"state", f.state},       {"urgent", f.urgent_only},
+                    {"since_us", f.since_us}, {"thread", f.thread},
+                    {"type", f.type},         {"limit", f.limit}};
+}
+
+expected<inbox_filter> from_json(json_to<inbox_filter>, const json::value& v) {
+  field_reader r{v};
+  inbox_filter f;
+  f.state = r.text("state");
+  f.urgent_only = r.flag("urgent");
+  f.since_us = r.integer("since_us");
+  f.thread = r.text("thread");
+  f.type = r.text("type");
+  f.limit = r.count("limit", f.limit);
+  return r.finish(std::move(f));
+}
+
+} // namespace swarm
