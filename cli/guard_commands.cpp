@@ -1,7 +1,5 @@
 #include "cli/guard_commands.hpp"
 
-#include "cli/git.hpp"
-
 #include <boost/json.hpp>
 
 #include <cerrno>
@@ -41,6 +39,21 @@ bool is_ours(const fs::path& hook) {
   while (std::getline(in, line))
     if (line == hook_marker) return true;
   return false;
+}
+
+// A git call on the repository --repo names, with the flag in its messages: the
+// directory is checked here, and "not in a work tree" says how to pick another.
+template <class T>
+expected<T> in_repo(const std::string& repo,
+                    expected<T> (*git_call)(const std::string&)) {
+  std::error_code ec;
+  if (!fs::is_directory(repo, ec))
+    return make_error(errc::not_found, "--repo " + repo + " is not a directory");
+  auto r = git_call(repo);
+  if (!r && r.error().code == errc::not_found)
+    return make_error(errc::not_found,
+                      r.error().message + "; run in one or pass --repo DIR");
+  return r;
 }
 
 std::string sh_quote(const std::string& s) {
@@ -97,8 +110,9 @@ expected<bool> write_hook(const fs::path& hook, const std::string& text) {
 }
 
 int install_hook(const guard_commands& gc) {
-  auto hooks = hooks_dir(gc.repo);
-  if (!hooks) return fail(hooks.error());
+  auto hooks_dir = in_repo(gc.repo, git_hooks_dir);
+  if (!hooks_dir) return fail(hooks_dir.error());
+  const fs::path hooks{*hooks_dir};
   std::error_code ec;
   // The hook runs this very binary, found before anything is moved.
   const auto binary = fs::read_symlink("/proc/self/exe", ec);
@@ -106,11 +120,11 @@ int install_hook(const guard_commands& gc) {
     return fail(
         make_error(errc::io_error,
                    "cannot find this swarm binary (/proc/self/exe): " + ec.message()));
-  fs::create_directories(*hooks, ec);
+  fs::create_directories(hooks, ec);
   if (ec)
     return fail(make_error(errc::io_error, "cannot create the hooks directory " +
-                                               hooks->string() + ": " + ec.message()));
-  const auto hook = *hooks / "pre-commit", chained = *hooks / chained_name;
+                                               hooks.string() + ": " + ec.message()));
+  const auto hook = hooks / "pre-commit", chained = hooks / chained_name;
   if (present(hook) && !is_ours(hook)) {
     if (present(chained))
       return fail(make_error(
@@ -143,9 +157,10 @@ int install_hook(const guard_commands& gc) {
 }
 
 int uninstall_hook(const guard_commands& gc) {
-  auto hooks = hooks_dir(gc.repo);
-  if (!hooks) return fail(hooks.error());
-  const auto hook = *hooks / "pre-commit", chained = *hooks / chained_name;
+  auto hooks_dir = in_repo(gc.repo, git_hooks_dir);
+  if (!hooks_dir) return fail(hooks_dir.error());
+  const fs::path hooks{*hooks_dir};
+  const auto hook = hooks / "pre-commit", chained = hooks / chained_name;
   if (present(hook) && !is_ours(hook))
     return fail(make_error(errc::refused, hook.string() + " is not swarm's hook (no '" +
                                               hook_marker + "' line); left as it is"));
@@ -240,7 +255,7 @@ int check_reservations(const guard_commands& gc) {
     if (seen.insert(p).second) paths.push_back(p);
   };
   if (gc.staged) {
-    auto staged = staged_paths(gc.repo);
+    auto staged = in_repo(gc.repo, git_staged_paths);
     if (!staged) return fail(staged.error());
     for (const auto& p : *staged)
       add(p);

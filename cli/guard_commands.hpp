@@ -6,7 +6,7 @@
 // request (running engine or database) and fails the commit in block mode when
 // another agent holds an exclusive reservation on a staged path.
 //
-// Git runs as a real subprocess (posix_spawn, no shell); paths are repository-relative,
+// Git runs as a real subprocess (swarm::git_*, no shell); paths are repository-relative,
 // as reservations are. Used from main's thread only.
 
 #include "cli/client.hpp"

@@ -1,5 +1,7 @@
 #include "harness/model_adapter.hpp"
 
+#include "harness/shell_words.hpp"
+
 #include <boost/json/parse.hpp>
 
 #include <dlfcn.h>
@@ -103,68 +105,16 @@ expected<void> template_error(std::string what, size_t column) {
 } // namespace
 
 expected<command_template> command_template::parse(std::string_view text) {
-  struct word {
-    std::string text;
-    std::vector<size_t> column; // 1-based template column of each character
-  };
-  std::vector<word> words;
-  word cur;
-  bool in_word = false;
-  auto put = [&](char c, size_t i) {
-    cur.text += c;
-    cur.column.push_back(i + 1);
-    in_word = true;
-  };
-  auto end_word = [&] {
-    if (in_word)
-      words.push_back(std::move(cur));
-    cur = word{};
-    in_word = false;
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      end_word();
-    } else if (c == '\'') {
-      auto close = text.find('\'', i + 1);
-      if (close == std::string_view::npos)
-        return template_error("unbalanced ' (no closing quote)", i + 1).error();
-      in_word = true;
-      for (size_t k = i + 1; k < close; ++k)
-        put(text[k], k);
-      i = close;
-    } else if (c == '"') {
-      size_t k = i + 1;
-      in_word = true;
-      for (; k < text.size() && text[k] != '"'; ++k) {
-        if (text[k] == '\\' && k + 1 < text.size() &&
-            std::strchr("\"\\$`\n", text[k + 1]) != nullptr) {
-          if (text[++k] != '\n')
-            put(text[k], k);
-        } else {
-          put(text[k], k);
-        }
-      }
-      if (k >= text.size())
-        return template_error("unbalanced \" (no closing quote)", i + 1).error();
-      i = k;
-    } else if (c == '\\') {
-      if (i + 1 >= text.size())
-        return template_error("trailing backslash", i + 1).error();
-      if (text[++i] != '\n')
-        put(text[i], i);
-    } else {
-      put(c, i);
-    }
-  }
-  end_word();
-  if (words.empty())
+  auto words = split_shell_words(text);
+  if (!words)
+    return words.error();
+  if (words->empty())
     return make_error(errc::bad_request,
                       "command template: empty; write the command to run, "
                       "e.g. command:./agent.sh {prompt_file}");
 
   command_template t;
-  for (auto& w : words) {
+  for (auto& w : *words) {
     for (size_t k = 0; k < w.text.size(); ++k) {
       if (w.text[k] != '{')
         continue;
@@ -180,7 +130,7 @@ expected<command_template> command_template::parse(std::string_view text) {
         return template_error("unknown placeholder {" + std::string(name) +
                                 "} (known: {prompt_file} {task_id} {agent} {workdir} "
                                 "{run_dir} {attempt}; write {{ for a literal brace)",
-                              w.column[k])
+                              w.columns[k])
           .error();
       k = close;
     }

@@ -119,12 +119,13 @@ std::string find_mock_agent();
 
 // A command template ("command:<template>"), split into words once at make_adapter time.
 //
-// Splitting follows POSIX shell quoting, with no shell ever run and no expansion but the
-// placeholders: whitespace separates words; '...' keeps everything literally; "..."
-// keeps everything but lets a backslash escape " \ $ ` and newline; outside quotes a
-// backslash escapes any character (backslash-newline joins lines); '' or "" is an empty
-// word. Placeholders {prompt_file} {task_id} {agent} {workdir} {run_dir} {attempt} are
-// substituted in every word after splitting, so a value with spaces stays one argument.
+// Splitting follows POSIX shell quoting (split_shell_words, harness/shell_words.hpp),
+// with no shell ever run and no expansion but the placeholders: whitespace separates
+// words; '...' keeps everything literally; "..." keeps everything but lets a backslash
+// escape " \ $ ` and newline; outside quotes a backslash escapes any character
+// (backslash-newline joins lines); '' or "" is an empty word. Placeholders {prompt_file}
+// {task_id} {agent} {workdir} {run_dir} {attempt} are substituted in every word after
+// splitting, so a value with spaces stays one argument.
 // "{{" is a literal "{"; any other "{" not starting {name} is literal too ("{}", "{ x").
 class command_template {
 public:

@@ -6,10 +6,11 @@
 // child — clone(CLONE_VM|CLONE_VFORK) like posix_spawn, so the cost does not grow with
 // the program's memory, fork() as a fallback; PR_SET_PDEATHSIG, which fires when the
 // creating *thread* dies, therefore lasts as long as the runner — reads every output
-// pipe, enforces timeouts, reaps, and calls every on_started and on_exit. Other threads only hand it requests through a mutex-guarded
-// queue and an eventfd; start() waits for its own spawn and exec (about a millisecond,
-// more when many starts queue up), start_async() not even that, and neither ever waits
-// for the child. All child state lives on the I/O thread and is touched by no one else.
+// pipe, enforces timeouts, reaps, and calls every on_started and on_exit. Other threads
+// only hand it requests through a mutex-guarded queue and an eventfd; start() waits for
+// its own spawn and exec (about a millisecond, more when many starts queue up),
+// start_async() not even that, and neither ever waits for the child. All child state
+// lives on the I/O thread and is touched by no one else.
 //
 // Each child leads its own process group (pgid == pid). When it ends, the rest of its
 // group is SIGKILLed before on_exit runs, so background jobs a model leaves behind die
@@ -21,6 +22,10 @@
 //
 // Each running child holds about five descriptors of this process (two pipes, a pidfd,
 // two output files): 256 children need a descriptor limit above 1024.
+//
+// The pieces behind this face, all internal to harness/: runner_spawn (clone and exec),
+// runner_capture (pipes into capped files or memory), runner_proc (/proc reads), and
+// process_runner.cpp itself (the I/O thread's loop).
 
 #include <swarm/error.hpp>
 
@@ -42,6 +47,9 @@ struct process_spec {
   std::vector<std::pair<std::string, std::string>> env;
   // The child's working directory; empty inherits the parent's.
   std::string cwd;
+  // What the child reads on stdin, then EOF. The bytes sit in a memory file, so the child
+  // may read them at its own pace, or not at all. Empty: stdin is /dev/null.
+  std::string stdin_bytes;
   // Where stdout and stderr go: files created or truncated (parent directories must
   // exist). Empty: the stream is read and counted but not kept. REQUIRES: the two paths
   // differ when both are set.
@@ -51,6 +59,13 @@ struct process_spec {
   // the child runs it is written live (`tail -f` works) and never exceeds 2*cap bytes.
   // 0 keeps nothing.
   uint64_t output_cap_bytes = 10 * 1024 * 1024;
+  // Keep both streams in process_result::stdout_text and stderr_text instead of files,
+  // under the same cap (the last min(total, cap) bytes; 2*cap of memory at most per
+  // stream while the child runs). REQUIRES: no stdout_path or stderr_path. run() sets it.
+  bool output_in_memory = false;
+  // For a caller that needs all of the output or none of it: as soon as a stream passes
+  // output_cap_bytes, SIGKILL to the group (its *_truncated flag then says which).
+  bool kill_past_cap = false;
   // 0: no limit. Else when it passes, SIGTERM to the group, SIGKILL kill_grace later.
   std::chrono::milliseconds timeout{0};
   // Time between SIGTERM and SIGKILL, for a timeout and for terminate().
@@ -70,6 +85,9 @@ struct process_result {
   // stdout_bytes > output_cap_bytes: the file holds only the tail.
   bool stdout_truncated = false;
   bool stderr_truncated = false;
+  // spec.output_in_memory: the kept tail of each stream, else empty.
+  std::string stdout_text;
+  std::string stderr_text;
   // The first failure writing an output file ("writing /x/out.log: No space left on
   // device"), else empty. The stream is still read and counted; its file stops growing.
   std::string output_error;
@@ -106,9 +124,9 @@ public:
   // are final. Every failure to start (no argv, program not in PATH or not executable,
   // missing cwd, output file not creatable, exec failed) is returned here, naming the
   // program or path, and on_exit is never called. Safe from any thread, including from
-  // inside an on_exit callback. The caller waits while the I/O thread spawns and the child
-  // reaches exec (typically well under a millisecond of work), never for the child to
-  // run. on_exit runs on the I/O thread: keep it short (send a message) and let it not
+  // inside an on_exit callback. The caller waits while the I/O thread spawns and the
+  // child reaches exec (typically well under a millisecond of work), never for the child
+  // to run. on_exit runs on the I/O thread: keep it short (send a message) and let it not
   // throw.
   swarm::expected<int> start(process_spec spec, exit_callback on_exit);
 
@@ -120,6 +138,16 @@ public:
   // terminate before on_started arrived must remember that and call terminate() from
   // on_started.
   void start_async(process_spec spec, start_callback on_started, exit_callback on_exit);
+
+  // Runs `spec` to its end with both streams kept in memory (output_in_memory is set for
+  // you) and returns its result; spawn failures as start() returns them. The child is
+  // started, watched and reaped on the I/O thread like any other; the calling thread
+  // blocks until on_exit (with a timeout, about spec.timeout plus kill_grace at most;
+  // without one, as long as the child runs): call it where blocking is fine (main, a
+  // detached actor), never on a CAF scheduler thread. errc::bad_request from inside an
+  // on_exit (the I/O thread would wait for itself). Safe from any other thread, several
+  // at once.
+  swarm::expected<process_result> run(process_spec spec);
 
   // SIGTERM to the group of child `pid` now, SIGKILL after its spec's kill_grace.
   // Does nothing when `pid` is not a running child of this runner. Safe from any thread.

@@ -5,7 +5,9 @@
 // Threads: like every embedder, the result of make_embedder is immutable (the dimension
 // is probed once, inside make_embedder), so any thread may call embed(), and concurrent
 // calls run independently — one process or one HTTP connection each. An external embed()
-// blocks its caller for up to timeout_ms: call it off the CAF scheduler threads.
+// blocks its caller for up to timeout_ms: call it off the CAF scheduler threads. A
+// command embedder owns a harness::process_runner (one I/O thread) that starts, feeds,
+// reads and reaps its processes.
 //
 // Invariants of the external embedders: every vector has dimension() entries (a vector
 // of another length is an error, never stored) and is L2-normalised (a zero vector stays

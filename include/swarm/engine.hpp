@@ -13,6 +13,7 @@
 // its change is committed to the journal. Nothing here throws.
 
 #include <swarm/error.hpp>
+#include <swarm/export.hpp>
 #include <swarm/options.hpp>
 #include <swarm/types.hpp>
 
@@ -303,5 +304,16 @@ expected<std::string> call_control_socket(const std::string& socket_path,
 // Rebuilds the projections from the journal in a scratch database and compares them
 // with the live ones (read-only; works while an engine runs).
 expected<replay_report> verify_replay(const std::string& db_path);
+
+// Git, for tools beside a swarm (the pre-commit guard). Each call runs git (found on
+// PATH) as a subprocess and blocks until it ends. errc::not_found when `dir` is not a
+// directory or not inside a git work tree; errc::io_error when git cannot run or fails.
+
+// The directory git runs hooks from for the repository holding `dir`, as an absolute
+// path (core.hooksPath honoured).
+SWARM_API expected<std::string> git_hooks_dir(const std::string& dir);
+// The staged changes of the repository holding `dir`, as paths relative to its top
+// level; a rename or copy gives both the old and the new name.
+SWARM_API expected<std::vector<std::string>> git_staged_paths(const std::string& dir);
 
 } // namespace swarm

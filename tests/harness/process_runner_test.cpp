@@ -624,6 +624,174 @@ TEST_CASE("process_runner destructor kills and reaps running children",
   CHECK(zombie_children().empty());
 }
 
+TEST_CASE("process_runner feeds stdin_bytes to the child, then EOF",
+          "[harness][runner]") {
+  process_runner runner;
+  process_spec spec;
+  SECTION("more than a pipe holds, bytes beyond ASCII and NULs included") {
+    std::string input(1 << 20, 'x');
+    input += "gr\u00f6\u00dfe";
+    input += '\0';
+    input += "end";
+    spec.argv = {"cat"};
+    spec.stdin_bytes = input;
+    auto r = runner.run(spec);
+    REQUIRE(r);
+    CHECK(r->exit_code == 0);
+    CHECK(r->stdout_bytes == input.size());
+    CHECK(r->stdout_text == input);
+  }
+  SECTION("a child that never reads its stdin is not held up") {
+    spec.argv = sh("echo done");
+    spec.stdin_bytes = std::string(4 << 20, 'y');
+    auto r = runner.run(spec);
+    REQUIRE(r);
+    CHECK(r->exit_code == 0);
+    CHECK(r->stdout_text == "done\n");
+  }
+  SECTION("no bytes: stdin is /dev/null") {
+    spec.argv = sh("wc -c; readlink /proc/self/fd/0");
+    auto r = runner.run(spec);
+    REQUIRE(r);
+    CHECK(r->stdout_text == "0\n/dev/null\n");
+  }
+}
+
+TEST_CASE("process_runner run keeps both streams in memory", "[harness][runner]") {
+  swarm::test::temp_dir dir;
+  process_runner runner;
+  process_spec spec;
+  spec.argv = sh("echo out; echo err >&2; exit 3");
+  auto r = runner.run(spec);
+  REQUIRE(r);
+  CHECK(r->exit_code == 3);
+  CHECK(r->signal == 0);
+  CHECK(r->stdout_text == "out\n");
+  CHECK(r->stderr_text == "err\n");
+  CHECK(r->stdout_bytes == 4);
+  CHECK(r->stderr_bytes == 4);
+  CHECK_FALSE(r->stdout_truncated);
+  CHECK(runner.running() == 0);
+
+  SECTION("several threads at once") {
+    std::vector<std::thread> threads;
+    std::atomic<int> right{0};
+    for (int i = 0; i < 8; ++i)
+      threads.emplace_back([&, i] {
+        process_spec s;
+        s.argv = sh("echo " + std::to_string(i));
+        auto got = runner.run(s);
+        if (got && got->stdout_text == std::to_string(i) + "\n") ++right;
+      });
+    for (auto& t : threads)
+      t.join();
+    CHECK(right == 8);
+  }
+  SECTION("start() may keep the output in memory too") {
+    results got;
+    spec.output_in_memory = true;
+    REQUIRE(runner.start(spec, got.callback()));
+    REQUIRE(got.wait_for(1));
+    CHECK(got.all().front().stdout_text == "out\n");
+  }
+  SECTION("memory and output files together are refused") {
+    spec.stdout_path = dir.file("out.log");
+    auto refused = runner.run(spec);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == swarm::errc::bad_request);
+    CHECK_FALSE(std::filesystem::exists(dir.file("out.log")));
+  }
+  SECTION("a failed start is returned, naming the program") {
+    spec.argv = {"swarm-no-such-model-cli"};
+    auto missing = runner.run(spec);
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().code == swarm::errc::not_found);
+    CHECK_THAT(missing.error().message, Catch::Contains("swarm-no-such-model-cli"));
+  }
+  SECTION("from inside on_exit it refuses instead of waiting for itself") {
+    results got;
+    std::optional<swarm::expected<process_result>> inner;
+    process_spec outer;
+    outer.argv = {"true"};
+    REQUIRE(runner.start(outer, [&](const process_result& r) {
+      inner.emplace(runner.run(spec));
+      got.callback()(r);
+    }));
+    REQUIRE(got.wait_for(1));
+    REQUIRE(inner);
+    REQUIRE_FALSE(*inner);
+    CHECK(inner->error().code == swarm::errc::bad_request);
+  }
+  CHECK(zombie_children().empty());
+}
+
+TEST_CASE("process_runner caps output kept in memory", "[harness][runner]") {
+  process_runner runner;
+  process_spec spec;
+  spec.output_cap_bytes = 10;
+  SECTION("the last cap bytes are kept, everything is counted") {
+    spec.argv = sh("seq 1 100000; seq 1 3 >&2");
+    auto r = runner.run(spec);
+    REQUIRE(r);
+    CHECK(r->stdout_text == "99\n100000\n");
+    CHECK(r->stdout_bytes == 588895);
+    CHECK(r->stdout_truncated);
+    CHECK(r->stderr_text == "1\n2\n3\n");
+    CHECK_FALSE(r->stderr_truncated);
+  }
+  SECTION("a cap of zero keeps nothing") {
+    spec.output_cap_bytes = 0;
+    spec.argv = sh("echo out; echo err >&2");
+    auto r = runner.run(spec);
+    REQUIRE(r);
+    CHECK(r->stdout_text.empty());
+    CHECK(r->stderr_text.empty());
+    CHECK(r->stdout_bytes == 4);
+  }
+  SECTION("kill_past_cap stops a child that would print forever") {
+    spec.output_cap_bytes = 100'000;
+    spec.kill_past_cap = true;
+    auto start = clock_type::now();
+    SECTION("on stdout") { spec.argv = {"yes"}; }
+    SECTION("on stderr") { spec.argv = sh("yes >&2"); }
+    auto r = runner.run(spec);
+    REQUIRE(r);
+    CHECK(r->signal == SIGKILL);
+    CHECK((r->stdout_truncated || r->stderr_truncated));
+    CHECK(r->stdout_text.size() <= 100'000);
+    CHECK(r->stderr_text.size() <= 100'000);
+    CHECK(seconds_since(start) < 20);
+  }
+  SECTION("kill_past_cap leaves a child within the cap alone") {
+    spec.output_cap_bytes = 4;
+    spec.kill_past_cap = true;
+    spec.argv = sh("printf abcd; sleep 0.2; exit 5");
+    auto r = runner.run(spec);
+    REQUIRE(r);
+    CHECK(r->exit_code == 5);
+    CHECK(r->stdout_text == "abcd");
+    CHECK_FALSE(r->stdout_truncated);
+  }
+}
+
+TEST_CASE("process_runner run stops a child at the timeout and keeps what it printed",
+          "[harness][runner]") {
+  process_runner runner;
+  process_spec spec;
+  spec.argv = sh("echo thinking >&2; sleep 30 & wait");
+  spec.timeout = 300ms;
+  spec.kill_grace = 0ms;
+  auto start = clock_type::now();
+  auto r = runner.run(spec);
+  REQUIRE(r);
+  CHECK(r->timed_out);
+  CHECK(r->signal != 0);
+  CHECK(r->stderr_text == "thinking\n");
+  // The whole group died: the sleep, holding the pipes, did not keep run() waiting.
+  CHECK(seconds_since(start) < 5);
+  CHECK(zombie_children().empty());
+}
+
 TEST_CASE("kill_leftover_group kills a group only when its leader matches",
           "[harness][runner]") {
   using swarm::harness::kill_leftover_group;
