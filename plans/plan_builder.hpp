@@ -115,10 +115,8 @@ constexpr unsigned max_root_id_length = 16; // every digit of a 64-bit hash
 // count only, so the same plan always gets the same ids.
 unsigned root_id_length(size_t roots);
 
-// FNV-1a, 64 bits: stable across platforms and runs, unlike std::hash.
-uint64_t fnv1a_64(std::string_view bytes);
-// MurmurHash3's fmix64 finaliser. FNV-1a alone barely mixes the last bytes into the
-// high bits, so "Task 1" and "Task 2" (or occurrences 0 and 1) would share the
+// MurmurHash3's fmix64 finaliser. FNV-1a (src/hash.hpp) alone barely mixes the last bytes
+// into the high bits, so "Task 1" and "Task 2" (or occurrences 0 and 1) would share the
 // leading hex digits an id shows; the finaliser spreads every bit over all of them.
 uint64_t mix64(uint64_t h);
 // All 16 hex digits of mix64(fnv1a_64(normalised title + '\x1f' + occurrence)).

@@ -1,13 +1,14 @@
 #include "plans/plan_cycles.hpp"
 
+#include "plans/cycle_finder.hpp"
+
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 
 namespace swarm::plans {
 
 namespace {
-
-constexpr uint32_t no_node = UINT32_MAX;
 
 struct waits_graph {
   const std::vector<int32_t>& parent;
@@ -19,18 +20,20 @@ struct waits_graph {
   static uint32_t done(uint32_t t) { return 2 * t + 1; }
   static uint32_t task_of(uint32_t node) { return node / 2; }
 
-  // The k-th node `node` waits for, or no_node after the last.
-  uint32_t edge(uint32_t node, uint32_t k) const {
+  // The k-th node `node` waits for, or nullopt after the last.
+  std::optional<uint32_t> edge(uint32_t node, uint32_t k) const {
     uint32_t t = task_of(node);
     if (node == start(t)) {
       const auto& deps = depends[t];
       if (k < deps.size()) return done(deps[k]);
-      return k == deps.size() && parent[t] >= 0 ? start(static_cast<uint32_t>(parent[t]))
-                                                : no_node;
+      if (k == deps.size() && parent[t] >= 0)
+        return start(static_cast<uint32_t>(parent[t]));
+      return std::nullopt;
     }
     uint32_t first = child_begin[t], count = child_begin[t + 1] - first;
-    if (count == 0) return k == 0 ? start(t) : no_node;
-    return k < count ? done(child_list[first + k]) : no_node;
+    if (count == 0) return k == 0 ? std::optional<uint32_t>{start(t)} : std::nullopt;
+    if (k < count) return done(child_list[first + k]);
+    return std::nullopt;
   }
 };
 
@@ -65,40 +68,17 @@ find_dependency_cycles(const std::vector<int32_t>& parent,
   for (uint32_t t = 0; t < n; ++t)
     if (parent[t] >= 0) g.child_list[fill[static_cast<uint32_t>(parent[t])]++] = t;
 
-  enum : uint8_t { white, grey, black };
-  std::vector<uint8_t> colour(2 * size_t{n}, white);
-  std::vector<uint32_t> stack_pos(2 * size_t{n}, 0); // valid while grey
-  struct frame {
-    uint32_t node, next_edge;
-  };
-  std::vector<frame> stack;
   std::vector<std::vector<uint32_t>> cycles;
-
-  for (uint32_t root = 0; root < 2 * n && cycles.size() < max_cycles; ++root) {
-    if (colour[root] != white) continue;
-    colour[root] = grey;
-    stack_pos[root] = 0;
-    stack.push_back({root, 0});
-    while (!stack.empty()) {
-      frame& top = stack.back();
-      uint32_t next = g.edge(top.node, top.next_edge++);
-      if (next == no_node) {
-        colour[top.node] = black;
-        stack.pop_back();
-      } else if (colour[next] == white) {
-        colour[next] = grey;
-        stack_pos[next] = static_cast<uint32_t>(stack.size());
-        stack.push_back({next, 0});
-      } else if (colour[next] == grey && cycles.size() < max_cycles) {
-        std::vector<uint32_t> nodes;
-        for (size_t i = stack_pos[next]; i < stack.size(); ++i)
-          nodes.push_back(stack[i].node);
-        auto tasks = cycle_tasks(nodes);
-        if (std::find(cycles.begin(), cycles.end(), tasks) == cycles.end())
-          cycles.push_back(std::move(tasks));
-      }
-    }
-  }
+  cycle_finder finder{2 * size_t{n}};
+  const auto waits_for = [&g](uint32_t node, uint32_t k) { return g.edge(node, k); };
+  const auto keep = [&cycles, max_cycles](const std::vector<uint32_t>& nodes) {
+    auto tasks = cycle_tasks(nodes);
+    if (std::find(cycles.begin(), cycles.end(), tasks) == cycles.end())
+      cycles.push_back(std::move(tasks));
+    return cycles.size() >= max_cycles;
+  };
+  for (uint32_t root = 0; root < 2 * n && cycles.size() < max_cycles; ++root)
+    if (finder.walk_from(root, waits_for, keep)) break;
   return cycles;
 }
 

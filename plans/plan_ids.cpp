@@ -5,6 +5,8 @@
 
 #include "plans/plan_builder.hpp"
 
+#include "src/hash.hpp"
+
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
@@ -12,15 +14,6 @@
 namespace swarm::plans {
 
 namespace detail {
-
-uint64_t fnv1a_64(std::string_view bytes) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 uint64_t mix64(uint64_t h) {
   h ^= h >> 33;

@@ -1,5 +1,6 @@
 #include "actors/agent/agent.hpp"
 
+#include "actors/journal_health.hpp"
 #include "harness/learnings.hpp"
 #include "harness/prompt.hpp"
 
@@ -52,6 +53,11 @@ struct agent_state {
   // The current task's reservations (its declared files), released when it ends.
   std::vector<std::string> reserved;
   std::string reserved_for; // that task's id
+  // Run records go to cfg.persistence through journal_health's helpers, which need
+  // these two; a failed write stops the agent before its next claim.
+  persistence::persistence_actor persistence;
+  journal_health health;
+  std::string log_name; // "agent <name>"
   static inline const char* name = "agent";
 };
 
@@ -73,14 +79,8 @@ void tell_state(self_ptr self, const char* state, const std::string& task_id, in
 // Fire-and-forget journal write: run records are diagnostics; the task's own events
 // (claimed, completed, failed) carry the acknowledged state.
 void journal(self_ptr self, event_kind kind, boost::json::object body) {
-  self->request(self->state.cfg.persistence, caf::infinite, persistence::append_atom_v,
-                persistence::event_batch{{persistence::make_event(kind, std::move(body),
-                                                                  now_us())}})
-    .then([](int64_t) {},
-          [self, kind](caf::error& err) {
-            spdlog::warn("agent {}: could not journal {}: {}", name_of(self),
-                         persistence::to_string(kind), from_caf(err).to_string());
-          });
+  journal_async(self, self->state.log_name.c_str(),
+                {persistence::make_event(kind, std::move(body), now_us())});
 }
 
 // The last `max` bytes of a file ("" when it cannot be read).
@@ -481,6 +481,11 @@ void on_spawned(self_ptr self, int32_t pid, int64_t start_ticks, const std::stri
 }
 
 void claim_next(self_ptr self) {
+  // The database failed under this agent: more work would go unrecorded.
+  if (self->state.health.broken) {
+    stop(self, "its run records could not be journaled");
+    return;
+  }
   claim_request req{name_of(self), true, self->state.cfg.profile.session, true,
                     self->state.cfg.profile.skills};
   self->request(self->state.queue, queue_timeout, claim_atom_v, std::move(req))
@@ -562,6 +567,8 @@ agent_actor::behavior_type agent_impl(self_ptr self, task_queue_actor queue,
   self->state.queue = std::move(queue);
   self->state.coordinator = std::move(coordinator);
   self->state.cfg = std::move(cfg);
+  self->state.persistence = self->state.cfg.persistence;
+  self->state.log_name = "agent " + name_of(self);
   // However the actor ends, its model does not outlive it.
   self->attach_functor([runner = self->state.cfg.runner, pid = self->state.running_pid] {
     if (int p = pid->load(); p != 0)

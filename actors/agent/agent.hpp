@@ -10,7 +10,8 @@
 //   -> heartbeat and renew the claim's lease while it runs
 //   -> on exit: judge the run, journal it, report completed / failed (with the kind)
 //   -> broadcast agent.intent.complete and release the reservations -> next task
-// It stops when the queue drains.
+// It stops when the queue drains, or before its next claim once a journal write of its
+// own failed (journal_health.hpp).
 //
 // Never blocks a scheduler thread: the runner's I/O thread watches the subprocess and
 // sends (run_done_atom, process_result) back. Prompt files are small writes.

@@ -1,6 +1,7 @@
 #include "actors/coordinator/coordinator.hpp"
 
 #include "actors/coordinator/agent_names.hpp"
+#include "actors/journal_health.hpp"
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -22,6 +23,7 @@ struct coordinator_state {
   std::map<std::string, agent_info> agents; // every agent known, by name
   uint64_t names_handed_out = 0;
   caf::actor mail_sink; // the MailRouter, told of agent events; may be null
+  journal_health health;
   static inline const char* name = "coordinator";
 };
 
@@ -29,22 +31,9 @@ using self_ptr = coordinator_actor::stateful_pointer<coordinator_state>;
 
 bool is_outside(const agent_info& a) { return a.session.empty(); }
 
-// Journals `events`, then delivers `value` (or the journal's error).
-template <class T>
-void journal_then_deliver(self_ptr self, std::vector<persistence::event> events,
-                          caf::typed_response_promise<T> rp, T value) {
-  self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
-                persistence::event_batch{std::move(events)})
-    .then([rp, value](int64_t) mutable { rp.deliver(value); },
-          [rp](caf::error& err) mutable { rp.deliver(err); });
-}
+constexpr const char* who = "coordinator"; // in logs
 
-caf::error refuse_if_read_only(self_ptr self) {
-  if (self->state.cfg.read_only)
-    return to_caf(errc::invalid_state,
-                  "this engine was opened inspect_only: it shows agents and changes nothing");
-  return {};
-}
+caf::error refuse_if_broken(self_ptr self) { return self->state.health.refusal(); }
 
 // The live agent `name`, or errc::not_found naming what to do.
 expected<agent_info*> find_live(self_ptr self, const std::string& name) {
@@ -87,7 +76,7 @@ namespace {
 // hook to return what they held.
 void check_stale(self_ptr self) {
   auto& st = self->state;
-  if (st.cfg.read_only)
+  if (st.health.refusal())
     return;
   const auto now = now_us();
   const auto limit = 2 * st.cfg.heartbeat_interval_us;
@@ -114,12 +103,7 @@ void check_stale(self_ptr self) {
       tell_followers(self, "agent.stopped", a, "stopped: went stale (no heartbeat)");
   };
   // The stop is journaled before the hooks' releases (same sender, same order).
-  self->request(st.persistence, caf::infinite, persistence::append_atom_v,
-                persistence::event_batch{std::move(events)})
-    .then([](int64_t) {},
-          [](caf::error& err) {
-            spdlog::error("could not journal stale agents: {}", from_caf(err).to_string());
-          });
+  journal_async(self, who, std::move(events));
   after_journal();
   for (auto& hook : st.cfg.release_hooks)
     caf::anon_send(hook, recover_atom_v, lost,
@@ -132,6 +116,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
   auto& st = self->state;
   st.persistence = std::move(persistence);
   st.cfg = std::move(cfg);
+  st.health.read_only = st.cfg.read_only;
   for (const auto& a : st.cfg.earlier)
     st.agents[a.name] = a;
   auto tick = std::chrono::microseconds(
@@ -139,7 +124,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
   self->delayed_send(self, tick, tick_atom_v);
   return {
     [=](register_atom, agent_info& a) -> caf::result<agent_info> {
-      if (auto err = refuse_if_read_only(self))
+      if (auto err = refuse_if_broken(self))
         return err;
       auto& agents = self->state.agents;
       if (a.name.empty()) {
@@ -171,7 +156,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
                                                            {"skills", std::move(skills)}},
                                        a.last_heartbeat_us);
       auto rp = self->make_response_promise<agent_info>();
-      journal_then_deliver(self, {std::move(e)}, rp, a);
+      commit_then(self, who, {std::move(e)}, rp, a);
       tell_followers(self, "agent.started", a,
                      "started" + (a.model.empty() ? std::string{} : " (model " + a.model + ")"));
       return rp;
@@ -188,7 +173,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
     },
     [=](set_state_atom, const std::string& name,
         const std::string& requested) -> caf::result<agent_info> {
-      if (auto err = refuse_if_read_only(self))
+      if (auto err = refuse_if_broken(self))
         return err;
       auto state = requested == "running" ? std::string{"busy"} : requested;
       if (state != "busy" && state != "stuck" && state != "idle")
@@ -203,14 +188,13 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       if (!is_outside(agent))
         return agent;
       auto rp = self->make_response_promise<agent_info>();
-      journal_then_deliver(self,
-                           {persistence::make_event(
-                             event_kind::agent_state,
-                             boost::json::object{{"name", name},
-                                                 {"state", state},
-                                                 {"task", agent.current_task}},
-                             agent.last_heartbeat_us)},
-                           rp, agent);
+      commit_then(self, who,
+                  {persistence::make_event(event_kind::agent_state,
+                                           boost::json::object{{"name", name},
+                                                               {"state", state},
+                                                               {"task", agent.current_task}},
+                                           agent.last_heartbeat_us)},
+                  rp, agent);
       return rp;
     },
     [=](heartbeat_atom, const std::string& name) -> caf::result<agent_info> {
@@ -218,17 +202,19 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       if (!a)
         return to_caf(a.error());
       auto& agent = **a;
-      if (self->state.cfg.read_only)
-        return agent;
+      if (self->state.health.read_only)
+        return agent; // a reader answers, and changes nothing
+      if (auto err = refuse_if_broken(self))
+        return err;
       agent.last_heartbeat_us = now_us();
       if (!is_outside(agent))
         return agent; // in-process agents' heartbeats stay in memory
       auto rp = self->make_response_promise<agent_info>();
-      journal_then_deliver(self,
-                           {persistence::make_event(event_kind::agent_heartbeat,
-                                                    boost::json::object{{"name", name}},
-                                                    agent.last_heartbeat_us)},
-                           rp, agent);
+      commit_then(self, who,
+                  {persistence::make_event(event_kind::agent_heartbeat,
+                                           boost::json::object{{"name", name}},
+                                           agent.last_heartbeat_us)},
+                  rp, agent);
       return rp;
     },
     [=](complete_atom, const std::string& name, bool completed) {
@@ -238,7 +224,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       ++(completed ? it->second.completed : it->second.failed);
     },
     [=](stop_atom, const std::string& name, const std::string& reason) -> caf::result<bool> {
-      if (auto err = refuse_if_read_only(self))
+      if (auto err = refuse_if_broken(self))
         return err;
       auto it = self->state.agents.find(name);
       if (it == self->state.agents.end())
@@ -247,7 +233,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       it->second.current_task.clear();
       it->second.pid = 0;
       auto rp = self->make_response_promise<bool>();
-      journal_then_deliver(self, {stopped_event(name, reason)}, rp, true);
+      commit_then(self, who, {stopped_event(name, reason)}, rp, true);
       tell_followers(self, "agent.stopped", it->second, "stopped: " + reason);
       return rp;
     },

@@ -12,7 +12,8 @@
 // Journaled: agent.registered, agent.stopped, and for outside agents agent.heartbeat
 // and agent.state (an outside agent's life spans processes, so the projection must
 // know it). An in-process harness's busy/idle and heartbeats stay in memory: its claims
-// are journaled by the queue and it dies with its session.
+// are journaled by the queue and it dies with its session. After a failed journal
+// write every change is refused until a restart (journal_health.hpp).
 //
 // Thread: CAF scheduler.
 

@@ -1,6 +1,7 @@
 #include "actors/mail_router/mail_export.hpp"
 
 #include "actors/mail_router/mailbox.hpp"
+#include "src/hash.hpp"
 
 #include <boost/json.hpp>
 
@@ -42,11 +43,8 @@ std::string thread_file_name(const std::string& thread) {
     changed = true;
   }
   if (changed) {
-    uint32_t h = 2166136261u; // FNV-1a 32: stable across runs and platforms
-    for (unsigned char c : thread)
-      h = (h ^ c) * 16777619u;
-    char tag[10];
-    std::snprintf(tag, sizeof tag, "-%08x", h);
+    char tag[10]; // FNV-1a 32: the same name on every run and platform
+    std::snprintf(tag, sizeof tag, "-%08x", fnv1a_32(thread));
     out += tag;
   }
   return out + ".md";

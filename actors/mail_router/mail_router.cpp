@@ -64,12 +64,9 @@ caf::error refuse_if_broken(self_ptr self) {
   return self->state.health.refusal();
 }
 
-void mark_broken(self_ptr self, const caf::error& err) {
-  self->state.health.mark_broken("mail router", err);
-}
-
 // Tells subscribed recipients of `m` once it is committed: a barrier request queued
-// behind the message's append answers after that commit.
+// behind the message's append answers after that commit (and after the append's own
+// answer: a failed write has marked the router broken by then, and nobody is told).
 void push_after_commit(self_ptr self, const mail_message& m) {
   std::vector<std::pair<caf::actor, mail_copy>> pushes;
   for (const auto& r : mail_recipients(m)) {
@@ -83,7 +80,8 @@ void push_after_commit(self_ptr self, const mail_message& m) {
   if (pushes.empty()) return;
   self->request(self->state.persistence, caf::infinite, persistence::sync_atom_v)
       .then(
-          [pushes = std::move(pushes)](int64_t) {
+          [self, pushes = std::move(pushes)](int64_t) {
+            if (self->state.health.broken) return;
             for (const auto& [who, copy] : pushes)
               caf::anon_send(who, new_mail_atom_v, copy);
           },
@@ -125,9 +123,7 @@ void send_system(self_ptr self, std::string type, std::string subject, std::stri
                                            also_to);
   if (!m) return;
   self->state.box->store(*m);
-  self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
-                persistence::event_batch{{sent_event(*m)}})
-      .then([](int64_t) {}, [self](caf::error& err) { mark_broken(self, err); });
+  journal_async(self, "mail router", {sent_event(*m)});
   push_after_commit(self, *m);
 }
 

@@ -1,5 +1,7 @@
 #include "actors/memory/embedder.hpp"
 
+#include "src/hash.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -42,19 +44,11 @@ std::string stem(std::string w) {
   return w;
 }
 
-uint64_t fnv1a(std::string_view s, uint64_t h = 14695981039346656037ull) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 // A feature is its kind tag plus its text; the tag keeps a word and an equal trigram
 // apart.
 uint64_t feature(char kind, std::string_view text) {
   const char tag[2] = {kind, ':'};
-  return fnv1a(text, fnv1a(std::string_view{tag, 2}));
+  return fnv1a_64(text, fnv1a_64(std::string_view{tag, 2}));
 }
 
 } // namespace

@@ -70,7 +70,9 @@ std::string memory_id(uint64_t num) { return "mem-" + std::to_string(num); }
 
 // ---- journal
 
-// Journals and waits: for loading, before any request is answered.
+// Journals and waits: for loading, before any request is answered. A failed write
+// fails the load, which is tried again later from the database (nothing in memory is
+// ahead of it), so it does not break the store.
 expected<void> commit_now(self_ptr self, std::vector<persistence::event> events) {
   if (events.empty()) return {};
   caf::scoped_actor waiter{self->system()};
@@ -80,15 +82,6 @@ expected<void> commit_now(self_ptr self, std::vector<persistence::event> events)
                 persistence::event_batch{std::move(events)})
       .receive([](int64_t) {}, [&](caf::error& err) { out = from_caf(err); });
   return out;
-}
-
-// Journals without an answer to wait for (expiry, access counts); a failed write
-// breaks the store.
-void journal(self_ptr self, std::vector<persistence::event> events) {
-  self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
-                persistence::event_batch{std::move(events)})
-      .then([](int64_t) {},
-            [self](caf::error& err) { self->state.health.mark_broken(store_name, err); });
 }
 
 persistence::event added_event(uint64_t num, const memory_record& m, const memory::embedder& emb,
@@ -520,8 +513,7 @@ void sweep(self_ptr self) {
     events.push_back(forgotten_event(num, m, "swarm", "expired", now));
   }
   if (auto e = take_accessed(self, now)) events.push_back(std::move(*e));
-  if (!events.empty())
-    journal(self, std::move(events));
+  if (!events.empty()) journal_async(self, store_name, std::move(events));
   // A large index takes a while to write: it is saved at most 5 % of the time.
   const int64_t interval = std::max(st.cfg.save_interval_us, 20 * st.last_save_cost_us);
   if (st.unsaved > 0 && now - st.last_save_us >= interval)
@@ -556,8 +548,7 @@ memory_actor::behavior_type memory_store_impl(self_ptr self,
         // with its final sync).
         if (!st.health.refusal())
           if (auto e = take_accessed(self, now_us()))
-            caf::anon_send(st.persistence, persistence::append_atom_v,
-                           persistence::event_batch{{std::move(*e)}});
+            journal_async(self, store_name, {std::move(*e)});
         if (st.unsaved == 0) return false;
         if (auto r = save_index(self); !r) return to_caf(r.error());
         return true;

@@ -99,12 +99,9 @@ caf::error refuse_if_broken(self_ptr self) {
   return self->state.health.refusal();
 }
 
-void mark_broken(self_ptr self, const caf::error& err) {
-  self->state.health.mark_broken("reservation registry", err);
-}
-
-// Journals `events`, then runs `after` (answer, announce) once they are committed; on a
-// failed write, `failed` gets the error.
+// Journals `events`, then runs `after` (answer, announce) once they are committed, at
+// once when there are none; on a failed write (the registry is then broken), `failed`
+// gets the error.
 void commit(self_ptr self, std::vector<persistence::event> events,
             std::function<void()> after,
             std::function<void(const caf::error&)> failed = {}) {
@@ -112,13 +109,14 @@ void commit(self_ptr self, std::vector<persistence::event> events,
     after();
     return;
   }
-  self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
-                persistence::event_batch{std::move(events)})
-      .then([on_commit = std::move(after)](int64_t) { on_commit(); },
-            [self, on_error = std::move(failed)](caf::error& err) {
-              mark_broken(self, err);
-              if (on_error) on_error(err);
-            });
+  journal_then(
+      self, "reservation registry", std::move(events),
+      [after = std::move(after), failed = std::move(failed)](const caf::error& err) {
+        if (!err)
+          after();
+        else if (failed)
+          failed(err);
+      });
 }
 
 // Asks the coordinator who is registered and who is stale, then runs `f`.

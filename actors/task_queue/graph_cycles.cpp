@@ -1,5 +1,7 @@
 #include "actors/task_queue/graph_cycles.hpp"
 
+#include "plans/cycle_finder.hpp"
+
 #include <algorithm>
 #include <limits>
 
@@ -23,38 +25,18 @@ error plan_error(std::string message) {
 // contains done(n) right after it or not at all, so every task appears once in the
 // reported path.
 std::vector<uint32_t> find_cycle(const event_graph& g, const staged_batch& b) {
-  enum : uint8_t { white, grey, black };
-  std::vector<uint8_t> colour(g.event_count(), white);
-  struct frame {
-    uint32_t event;
-    uint32_t next = 0;
+  plans::cycle_finder finder{g.event_count()};
+  const auto successor = [&g](uint32_t e, uint32_t k) { return g.successor(e, k); };
+  std::vector<uint32_t> found;
+  const auto first = [&found](std::vector<uint32_t> cycle) {
+    found = std::move(cycle);
+    return true;
   };
-  std::vector<frame> stack;
-  for (size_t k = 0; k < b.news.size(); ++k) {
-    const uint32_t root = event_graph::open_event(static_cast<task_index>(b.base + k));
-    if (colour[root] != white) continue;
-    colour[root] = grey;
-    stack.push_back({root});
-    while (!stack.empty()) {
-      frame& top = stack.back();
-      const std::optional<uint32_t> next = g.successor(top.event, top.next++);
-      if (!next) {
-        colour[top.event] = black;
-        stack.pop_back();
-      } else if (colour[*next] == white) {
-        colour[*next] = grey;
-        stack.push_back({*next}); // invalidates `top`
-      } else if (colour[*next] == grey) {
-        auto from = std::find_if(stack.begin(), stack.end(),
-                                 [&](const frame& f) { return f.event == *next; });
-        std::vector<uint32_t> cycle;
-        for (auto it = from; it != stack.end(); ++it)
-          cycle.push_back(it->event);
-        return cycle;
-      }
-    }
-  }
-  return {};
+  for (size_t k = 0; k < b.news.size(); ++k)
+    if (finder.walk_from(event_graph::open_event(static_cast<task_index>(b.base + k)),
+                         successor, first))
+      break;
+  return found;
 }
 
 namespace {

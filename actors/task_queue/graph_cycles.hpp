@@ -36,7 +36,8 @@ struct staged_batch {
 //   done(dep) -> open(n).
 // A cycle among events is a set of tasks that wait for each other forever. Every edge
 // the batch adds touches a new task, so a DFS from the new tasks' events finds every
-// new cycle; it is iterative, so a 100k-task chain cannot overflow the stack.
+// new cycle, walking only what they reach (plans/cycle_finder.hpp: iterative, so a
+// 100k-task chain cannot overflow the stack).
 class event_graph {
 public:
   event_graph(const std::vector<task_node>& nodes, const staged_batch& b)

@@ -1,5 +1,6 @@
 #include "actors/task_queue/task_queue.hpp"
 
+#include "actors/journal_health.hpp"
 #include "actors/task_queue/graph_analytics.hpp"
 #include "actors/task_queue/task_graph.hpp"
 
@@ -61,9 +62,8 @@ struct task_queue_state {
   journal_outbox outbox;
   bool changed_since_tick = false;
   bool drained_sent = false;
-  // Set when a journal write failed: memory is ahead of the database, so the queue
-  // refuses further changes until the engine restarts from the journal.
-  std::optional<error> broken;
+  // Read-only, or broken by a failed journal write: then every change is refused.
+  journal_health health;
 
   static inline const char* name = "task-queue";
 };
@@ -71,7 +71,7 @@ struct task_queue_state {
 using self_ptr = task_queue_actor::stateful_pointer<task_queue_state>;
 
 // Journals `events`, then runs `then(err)` (err empty on success). On failure the
-// queue is marked broken.
+// queue is marked broken (journal_health.hpp).
 //
 // Changes made while handling one run of the mailbox go out as one batch: the events
 // collect in the outbox and a flush message, queued behind everything already in the
@@ -136,30 +136,13 @@ void flush(self_ptr self) {
   auto& out = self->state.outbox;
   out.flush_scheduled = false;
   if (out.then.empty()) return;
-  auto thens = std::make_shared<std::vector<continuation>>(std::move(out.then));
-  out.then.clear();
-  // No timer: the persistence actor is local and either answers or dies, and a dead
-  // receiver fails the request at once. A finite timeout would cost a clock entry per
-  // append on the hottest path.
-  self->request(self->state.persistence, caf::infinite, persistence::append_atom_v,
-                persistence::event_batch{std::move(out.events)})
-      .then(
-          [thens](int64_t) {
-            for (auto& then : *thens)
-              then(caf::error{});
-          },
-          [self, thens](caf::error& err) {
-            auto e = from_caf(err);
-            spdlog::error("task queue: journal write failed ({}); refusing further "
-                          "changes until restart",
-                          e.to_string());
-            self->state.broken = error{errc::storage_error,
-                                       "the journal could not be written (" + e.message +
-                                           "); restart the engine to recover"};
-            for (auto& then : *thens)
-              then(err);
-          });
+  journal_then(self, "task queue", std::move(out.events),
+               [thens = std::move(out.then)](const caf::error& err) {
+                 for (auto& then : thens)
+                   then(err);
+               });
   out.events.clear();
+  out.then.clear();
 }
 
 std::vector<event> change_events(const task_graph& g,
@@ -388,8 +371,7 @@ void refresh_scores(self_ptr self) {
 }
 
 caf::error refuse_if_broken(self_ptr self) {
-  if (self->state.broken) return to_caf(*self->state.broken);
-  return {};
+  return self->state.health.refusal();
 }
 
 // Releases every claim `lost(task)` selects; answers with their number once the
@@ -415,7 +397,7 @@ caf::result<uint64_t> recover_claims(self_ptr self, Pred lost,
 
 // The task a report is about, if the reporter holds its claim under that attempt.
 expected<task_index> claimed_task(self_ptr self, const task_report& r) {
-  if (self->state.broken) return *self->state.broken;
+  if (auto err = refuse_if_broken(self)) return from_caf(err);
   auto& g = *self->state.graph;
   auto idx = g.find(r.id);
   if (!idx) return make_error(errc::not_found, "no task '" + r.id + "'");
@@ -460,10 +442,7 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
   self->state.persistence = std::move(persistence);
   self->state.cfg = cfg;
   refresh_scores(self);
-  if (cfg.read_only)
-    self->state.broken = error{
-        errc::invalid_state, "this engine was opened inspect_only: it shows the database "
-                             "and changes nothing"};
+  self->state.health.read_only = cfg.read_only;
   self->delayed_send(self, tick_interval, tick_atom_v);
   return {
       [=](load_atom, plan& p) -> caf::result<load_report> {
@@ -599,7 +578,7 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
       [=](tick_atom) {
         auto& st = self->state;
         auto now = now_us();
-        if (!st.broken) {
+        if (!st.health.refusal()) {
           for (auto idx : st.graph->expired_leases(now)) {
             const auto& t = st.graph->at(idx).t;
             release(self, idx,

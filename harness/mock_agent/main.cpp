@@ -22,7 +22,10 @@
 // same pass/fail decision, while different tasks and retries differ. duration_ms reports
 // that simulated work time, not wall time.
 //
-// A standalone program: it links Boost.JSON only, never the swarm library.
+// A standalone program: it links Boost.JSON only, never the swarm library (src/hash.hpp
+// is header-only).
+
+#include "src/hash.hpp"
 
 #include <boost/json.hpp>
 
@@ -270,16 +273,9 @@ struct rng {
   double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; } // [0, 1)
 };
 
-uint64_t fnv1a(std::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s)
-    h = (h ^ c) * 0x100000001b3ull;
-  return h;
-}
-
 rng seeded(uint64_t seed, const task_info& t) {
   rng mix{seed};
-  return rng{fnv1a(t.id) ^ (t.attempt * 0xD1B54A32D192ED03ull) ^ mix.next()};
+  return rng{swarm::fnv1a_64(t.id) ^ (t.attempt * 0xD1B54A32D192ED03ull) ^ mix.next()};
 }
 
 // "sw-a3f8.1.2" -> "sw-a3f8-1-2": what a '*' in a declared glob becomes.

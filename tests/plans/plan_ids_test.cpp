@@ -1,6 +1,7 @@
 #include "plans/plan_builder.hpp"
 #include "plans/plan_cycles.hpp"
 #include "plans/plan_loader.hpp"
+#include "src/hash.hpp"
 #include "tests/plans/plan_test_helpers.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,9 +15,9 @@ using namespace swarm::plans;
 using namespace swarm::plans::test;
 
 TEST_CASE("ids: FNV-1a 64 matches the reference values", "[plans][ids]") {
-  CHECK(detail::fnv1a_64("") == 0xcbf29ce484222325ull);
-  CHECK(detail::fnv1a_64("a") == 0xaf63dc4c8601ec8cull);
-  CHECK(detail::fnv1a_64("foobar") == 0x85944171f73967e8ull);
+  CHECK(swarm::fnv1a_64("") == 0xcbf29ce484222325ull);
+  CHECK(swarm::fnv1a_64("a") == 0xaf63dc4c8601ec8cull);
+  CHECK(swarm::fnv1a_64("foobar") == 0x85944171f73967e8ull);
   CHECK(detail::mix64(0) == 0);
   CHECK(detail::root_hash_hex("", 0).size() == 16);
 }

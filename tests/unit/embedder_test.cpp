@@ -52,6 +52,17 @@ TEST_CASE("embedder: same text, same unit vector, every time", "[memory][embedde
   CHECK(vec(builtin_embedder{64}, "x y z").size() == 64);
 }
 
+// Stored vectors stay valid only while a feature lands where it did: a word's slot is
+// FNV-1a 64 of "w:" and its stem, modulo the dimension (its top bit is the sign).
+TEST_CASE("embedder: a word's slot is its FNV-1a hash", "[memory][embedder]") {
+  const builtin_embedder e{16};
+  auto ab = vec(e, "ab"); // one feature: the word (too short for trigrams)
+  for (size_t i = 0; i < ab.size(); ++i)
+    CHECK(ab[i] == (i == 7 ? 1.0f : 0.0f)); // 0x2c1049f73248ce67 % 16
+  auto ok = vec(e, "ok");
+  CHECK(ok[14] == 1.0f);
+}
+
 TEST_CASE("embedder: related texts are closer than unrelated ones",
           "[memory][embedder]") {
   builtin_embedder e;

@@ -37,6 +37,13 @@ TEST_CASE("mail export: file names are stable and safe", "[mail][export]") {
   CHECK(thread_file_name("").size() > 3);
 }
 
+// Names already exported must not change: the tag is FNV-1a 32 of the thread id.
+TEST_CASE("mail export: renamed threads keep their exact file names", "[mail][export]") {
+  CHECK(thread_file_name("feature/auth") == "feature_auth-75698bbc.md");
+  CHECK(thread_file_name("") == "t-811c9dc5.md");
+  CHECK(thread_file_name("..") == "t..-a3d4a70d.md");
+}
+
 TEST_CASE("mail export: one file per thread, front matter, order, receipts, no bcc",
           "[mail][export]") {
   auto a = message("msg-1", "t1", "alice", {"bob"}, 1'700'000'000'000'000);
