@@ -93,6 +93,13 @@ template <class T> T value_or_throw(expected<T> r) {
   return std::move(*r);
 }
 
+// An enum argument `parse` read (parse_<enum>(name)); bad_request with `message` when
+// it knew no such name.
+template <class E> E parsed_or_throw(std::optional<E> value, const std::string& message) {
+  if (!value) throw error{errc::bad_request, message};
+  return *value;
+}
+
 using handler = std::function<json::value(engine&, const args_reader&)>;
 using handler_table = std::map<std::string, handler>;
 

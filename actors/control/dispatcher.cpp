@@ -37,7 +37,7 @@ json::object agent_to_json(const agent_status& a) {
   return json::object{{"id", a.name},
                       {"name", a.name},
                       {"model", a.model},
-                      {"state", a.state},
+                      {"state", to_string(a.state)},
                       {"current_task", a.current_task},
                       {"completed", a.completed},
                       {"failed", a.failed},
@@ -74,7 +74,7 @@ const std::map<std::string, handler>& handlers() {
          agents.push_back(agent_to_json(a));
        return json::object{{"tasks", counts_to_json(s.tasks)},
                            {"agents", std::move(agents)},
-                           {"run", json::object{{"state", s.run_state},
+                           {"run", json::object{{"state", to_string(s.run_state)},
                                                 {"session", s.session},
                                                 {"db", e.opts().db_path}}}};
      }},
@@ -172,8 +172,13 @@ const std::map<std::string, handler>& handlers() {
        return agent_to_json(value_or_throw(e.heartbeat(*a.text("name", true))));
      }},
     {"agent.state", [](engine& e, const args_reader& a) -> json::value {
+       // "running" is what an outside agent says; the engine calls it busy.
+       const auto name = *a.text("state", true);
+       const auto state = parsed_or_throw(
+           name == "running" ? agent_state::busy : parse_agent_state(name),
+           "agent state '" + name + "' is not one of running, stuck, idle");
        return agent_to_json(
-         value_or_throw(e.set_agent_state(*a.text("name", true), *a.text("state", true))));
+         value_or_throw(e.set_agent_state(*a.text("name", true), state)));
      }},
     {"plan.load", [](engine& e, const args_reader& a) -> json::value {
        plan_options o;

@@ -2,6 +2,9 @@
 
 #include "actors/control/dispatch_support.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace swarm {
 
 namespace {
@@ -15,7 +18,7 @@ json::object message_to_json(const mail_message& m) {
   }
   return json::object{{"id", m.id},
                       {"type", m.type},
-                      {"category", m.category},
+                      {"category", to_string(m.category)},
                       {"from", m.from},
                       {"to", to_array(m.to)},
                       {"cc", to_array(m.cc)},
@@ -25,7 +28,7 @@ json::object message_to_json(const mail_message& m) {
                       {"subject", m.subject},
                       {"body", m.body},
                       {"payload", std::move(payload)},
-                      {"importance", m.importance},
+                      {"importance", to_string(m.importance)},
                       {"ack_required", m.ack_required},
                       {"in_reply_to", m.in_reply_to},
                       {"created_us", m.created_us}};
@@ -34,7 +37,7 @@ json::object message_to_json(const mail_message& m) {
 json::object copy_to_json(const mail_copy& c) {
   auto o = message_to_json(c.m);
   o["recipient"] = c.recipient;
-  o["state"] = c.state;
+  o["state"] = to_string(c.state);
   o["read_us"] = c.read_us;
   o["acked_us"] = c.acked_us;
   return o;
@@ -48,13 +51,29 @@ json::object copies_to_json(const std::vector<mail_copy>& copies) {
   return json::object{{"messages", std::move(out)}};
 }
 
+mail_category category_arg(const args_reader& a) {
+  auto name = a.text("category", false).value_or("");
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return parsed_or_throw(parse_mail_category(name),
+                         "unknown category '" + name +
+                             "'; use HANDOFF, BLOCKED, DECISION or INFO");
+}
+
+mail_importance importance_arg(const args_reader& a) {
+  const auto name = a.text("importance", false).value_or("normal");
+  return parsed_or_throw(parse_mail_importance(name),
+                         "unknown importance '" + name +
+                             "'; use low, normal, high or urgent");
+}
+
 } // namespace
 
 handler_table with_mail_handlers(handler_table table) {
   table.emplace("mail.send", [](engine& e, const args_reader& a) -> json::value {
     mail_draft d;
     d.type = a.text("type", false).value_or("");
-    d.category = a.text("category", false).value_or("");
+    d.category = category_arg(a);
     d.from = *a.text("from", true);
     d.to = a.texts("to");
     d.cc = a.texts("cc");
@@ -64,7 +83,7 @@ handler_table with_mail_handlers(handler_table table) {
     d.subject = a.text("subject", false).value_or("");
     d.body = a.text("body", false).value_or("");
     d.payload = a.text("payload", false).value_or("");
-    d.importance = a.text("importance", false).value_or("normal");
+    d.importance = importance_arg(a);
     d.ack_required = a.flag("ack_required");
     d.in_reply_to = a.text("in_reply_to", false).value_or("");
     return message_to_json(value_or_throw(e.send_mail(d)));
@@ -76,7 +95,10 @@ handler_table with_mail_handlers(handler_table table) {
   });
   table.emplace("mail.inbox", [](engine& e, const args_reader& a) -> json::value {
     inbox_filter f;
-    f.state = a.text("state", false).value_or("");
+    if (auto state = a.text("state", false); state && !state->empty())
+      f.state =
+          parsed_or_throw(parse_copy_state(*state),
+                          "unknown state '" + *state + "'; use unread, read or acked");
     f.urgent_only = a.flag("urgent");
     f.since_us = a.integer("since_us").value_or(0);
     f.thread = a.text("thread", false).value_or("");

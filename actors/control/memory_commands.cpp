@@ -10,7 +10,7 @@ namespace {
 
 json::object memory_to_json(const memory_record& m) {
   json::object o{{"id", m.id},
-                 {"kind", m.kind},
+                 {"kind", to_string(m.kind)},
                  {"type", m.type},
                  {"content", m.content},
                  {"tags", to_array(m.tags)},
@@ -61,7 +61,10 @@ handler_table with_memory_handlers(handler_table table) {
   table.emplace("memory.add", [](engine& e, const args_reader& a) -> json::value {
     memory_draft d;
     d.type = a.text("type", false).value_or("episodic");
-    d.kind = a.text("kind", false).value_or("");
+    if (auto kind = a.text("kind", false); kind && !kind->empty())
+      d.kind =
+          parsed_or_throw(parse_memory_kind(*kind),
+                          "kind: '" + *kind + "' is not episodic, working or procedural");
     d.content = *a.text("content", true);
     d.tags = a.texts("tags");
     d.agent = a.text("agent", false).value_or("");
@@ -76,7 +79,10 @@ handler_table with_memory_handlers(handler_table table) {
   table.emplace("memory.search", [](engine& e, const args_reader& a) -> json::value {
     auto q = filters_of(a);
     q.text = *a.text("query", true);
-    q.mode = a.text("mode", false).value_or("hybrid");
+    const auto mode = a.text("mode", false).value_or("hybrid");
+    q.mode = parsed_or_throw(parse_search_mode(mode), "mode: '" + mode +
+                                                          "' is not a search mode; use "
+                                                          "vector, text or hybrid");
     if (a.has("k")) q.k = a.count("k");
     json::array out;
     for (const auto& h : value_or_throw(e.search_memories(q))) {
@@ -88,7 +94,8 @@ handler_table with_memory_handlers(handler_table table) {
       o["text_rank"] = h.text_rank;
       out.push_back(std::move(o));
     }
-    return json::object{{"query", q.text}, {"mode", q.mode}, {"results", std::move(out)}};
+    return json::object{
+        {"query", q.text}, {"mode", to_string(q.mode)}, {"results", std::move(out)}};
   });
   table.emplace("memory.forget", [](engine& e, const args_reader& a) -> json::value {
     return memory_to_json(value_or_throw(

@@ -17,7 +17,7 @@ json::object reservation_to_json(const reservation& r, int64_t now) {
                       {"agent", r.agent},
                       {"task", r.task},
                       {"pattern", r.pattern},
-                      {"type", r.type},
+                      {"type", to_string(r.type)},
                       {"exclusive", r.exclusive},
                       {"reason", r.reason},
                       {"created_us", r.created_us},
@@ -73,7 +73,11 @@ handler_table with_reservation_handlers(handler_table table) {
                   r.agent = *a.text("agent", true);
                   r.patterns = a.texts("patterns");
                   if (auto one = a.text("pattern", false)) r.patterns.push_back(*one);
-                  r.type = a.text("type", false).value_or("edit");
+                  const auto type = a.text("type", false).value_or("edit");
+                  r.type =
+                      parsed_or_throw(parse_reservation_type(type),
+                                      "reservation type '" + type +
+                                          "' is not one of edit, read, create, delete");
                   if (a.has("exclusive")) r.exclusive = a.flag("exclusive");
                   r.ttl_ms = ttl_of(a, r.ttl_ms);
                   r.task = a.text("task", false).value_or("");
