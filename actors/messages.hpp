@@ -8,6 +8,7 @@
 #include "persistence/caf_error.hpp"
 #include "actors/task_queue/task_edit.hpp"
 #include "persistence/persistence_actor.hpp"
+#include "plans/plan_loader.hpp"
 
 #include <swarm/engine.hpp>
 #include <swarm/types.hpp>
@@ -103,12 +104,6 @@ typename Inspector::result_type inspect(Inspector& f, mail_draft& x) {
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, inbox_filter& x) {
-  return f(caf::meta::type_name("swarm::inbox_filter"), x.state, x.urgent_only, x.since_us,
-           x.thread, x.type, x.limit);
-}
-
-template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, reservation& x) {
   return f(caf::meta::type_name("swarm::reservation"), x.id, x.agent, x.task, x.pattern,
            x.type, x.exclusive, x.reason, x.created_us, x.renewed_us, x.expires_us);
@@ -150,12 +145,6 @@ typename Inspector::result_type inspect(Inspector& f, memory_record& x) {
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, memory_draft& x) {
-  return f(caf::meta::type_name("swarm::memory_draft"), x.type, x.kind, x.content, x.tags,
-           x.agent, x.task, x.importance, x.ttl_ms);
-}
-
-template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, memory_added& x) {
   return f(caf::meta::type_name("swarm::memory_added"), x.m, x.deduplicated);
 }
@@ -190,10 +179,14 @@ typename Inspector::result_type inspect(Inspector& f, task_edit& x) {
            x.fields, x.until_us, x.reason, x.prefix);
 }
 
+namespace plans {
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plan& x) {
-  return f(caf::meta::type_name("swarm::plan"), x.path, x.prefix, x.tasks);
+  return f(caf::meta::type_name("swarm::plans::plan"), x.path, x.prefix, x.tasks);
 }
+
+} // namespace plans
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_counts& x) {
@@ -321,7 +314,7 @@ struct agent_info {
   std::string name;           // empty at registration: the coordinator picks one
   std::string model;
   std::vector<std::string> skills;
-  std::string state = "idle"; // idle | busy | stuck | offline
+  agent_state state = agent_state::idle;
   std::string current_task;   // when busy
   uint64_t completed = 0;     // attempts completed (in-process agents: this session)
   uint64_t failed = 0;        // attempts failed
@@ -340,5 +333,8 @@ typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
 
 // Local only: the process runner's report travels from its I/O thread to the harness.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(swarm::harness::process_result)
-// Local only (its std::optional has no inspector in CAF 0.17): engine -> registry.
+// Local only (their std::optional has no inspector in CAF 0.17): engine -> registry,
+// mail router, memory store.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(swarm::reserve_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(swarm::inbox_filter)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(swarm::memory_draft)

@@ -454,7 +454,7 @@ std::string store_section(const bench_options& o,
       for (const auto& text : query_texts) {
         swarm::memory_query q;
         q.text = text;
-        q.mode = mode;
+        q.mode = *swarm::parse_search_mode(mode);
         auto a = clock_type::now();
         auto r = (*e)->search_memories(q);
         if (!r) die("search_memories: " + r.error().to_string());

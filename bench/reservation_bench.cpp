@@ -244,7 +244,7 @@ struct planned {
     swarm::reserve_request r;
     r.agent = agent;
     r.patterns = {pattern};
-    r.type = read ? "read" : "edit";
+    r.type = read ? swarm::reservation_type::read : swarm::reservation_type::edit;
     return r;
   }
 };
@@ -598,7 +598,7 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < patterns.size(); i += patterns_per_load_request) {
       swarm::reserve_request r;
       r.agent = key.first;
-      r.type = key.second ? "read" : "edit";
+      r.type = key.second ? swarm::reservation_type::read : swarm::reservation_type::edit;
       r.patterns.assign(patterns.begin() + i,
                         patterns.begin() +
                             std::min(patterns.size(), i + patterns_per_load_request));

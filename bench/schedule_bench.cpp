@@ -58,9 +58,10 @@ constexpr double ratio_target = 1.05;
 constexpr double decision_p99_target_us = 10;
 constexpr size_t waiting_agents = 64;
 const std::vector<std::string> skill_names{"cpp", "sql", "web", "infra", "docs", "ml"};
-const std::vector<st::kind> kinds{st::kind::first_fit, st::kind::best_fit,
-                                  st::kind::round_robin, st::kind::load_balanced,
-                                  st::kind::graph_prioritized};
+const std::vector<swarm::claim_strategy> kinds{
+    swarm::claim_strategy::first_fit, swarm::claim_strategy::best_fit,
+    swarm::claim_strategy::round_robin, swarm::claim_strategy::load_balanced,
+    swarm::claim_strategy::graph_prioritized};
 
 struct bench_options {
   size_t tasks = 10'000;
@@ -269,7 +270,7 @@ struct schedule_result {
   double wall_s = 0;
 };
 
-schedule_result simulate(st::kind k, const dag& d, size_t agent_count,
+schedule_result simulate(swarm::claim_strategy k, const dag& d, size_t agent_count,
                          const bench_options& o) {
   const auto t0 = clock_type::now();
   std::mt19937_64 rng{o.seed * 7919 + agent_count};
@@ -312,7 +313,7 @@ schedule_result simulate(st::kind k, const dag& d, size_t agent_count,
       if (!who) break; // nothing ready is open to an idle agent
       auto task = st::choose_task(k, ready, idle[*who], ctx);
       if (!task) {
-        std::cerr << "swarm_schedule_bench: " << st::to_string(k)
+        std::cerr << "swarm_schedule_bench: " << swarm::to_string(k)
                   << ": choose_agent chose an agent choose_task gives nothing\n";
         std::exit(1);
       }
@@ -331,7 +332,7 @@ schedule_result simulate(st::kind k, const dag& d, size_t agent_count,
       busy.push({now + d.minutes[*task], decisions, id, *task});
     }
     if (busy.empty()) {
-      std::cerr << "swarm_schedule_bench: " << st::to_string(k)
+      std::cerr << "swarm_schedule_bench: " << swarm::to_string(k)
                 << ": stuck with ready tasks no agent may take\n";
       std::exit(1);
     }
@@ -416,7 +417,7 @@ void fill_pool(ready_pool& p, const bench_options& o) {
   }
 }
 
-latency time_choose_task(st::kind k, const bench_options& o,
+latency time_choose_task(swarm::claim_strategy k, const bench_options& o,
                          const std::vector<st::agent_profile>& profiles) {
   ready_pool p;
   fill_pool(p, o);
@@ -438,7 +439,7 @@ latency time_choose_task(st::kind k, const bench_options& o,
   return summarize(ns);
 }
 
-latency time_choose_agent(st::kind k, const bench_options& o,
+latency time_choose_agent(swarm::claim_strategy k, const bench_options& o,
                           std::vector<st::agent_profile> waiting) {
   ready_pool p;
   fill_pool(p, o);
@@ -557,24 +558,24 @@ int main(int argc, char** argv) {
   const double dag_s = std::chrono::duration<double>(clock_type::now() - t0).count();
 
   struct schedule_row {
-    st::kind k;
+    swarm::claim_strategy k;
     size_t agents;
     schedule_result r;
   };
   std::vector<schedule_row> schedules;
   for (size_t agents : o.agents)
-    for (st::kind k : kinds)
+    for (swarm::claim_strategy k : kinds)
       schedules.push_back({k, agents, simulate(k, d, agents, o)});
 
   std::mt19937_64 rng{o.seed + 17};
   const auto profiles = make_agents(12, rng, o.skills); // 4 generalists, 8 specialists
   const auto waiting = make_agents(waiting_agents, rng, o.skills);
   struct decision_row {
-    st::kind k;
+    swarm::claim_strategy k;
     latency task, agent;
   };
   std::vector<decision_row> decisions;
-  for (st::kind k : kinds)
+  for (swarm::claim_strategy k : kinds)
     decisions.push_back(
         {k, time_choose_task(k, o, profiles), time_choose_agent(k, o, waiting)});
 
@@ -583,7 +584,7 @@ int main(int argc, char** argv) {
   bool ratio_met = true, p99_met = true;
   double worst_ratio = 0, worst_p99 = 0;
   for (const auto& s : schedules)
-    if (s.k == st::kind::graph_prioritized) {
+    if (s.k == swarm::claim_strategy::graph_prioritized) {
       worst_ratio = std::max(worst_ratio, s.r.ratio);
       ratio_met = ratio_met && s.r.ratio <= ratio_target;
     }
@@ -604,7 +605,7 @@ int main(int argc, char** argv) {
                  "makespan", "LB", "ratio", "util", "wall_s");
     for (const auto& s : schedules)
       std::fprintf(stderr, "%-18s %6zu %9llu %9.0f %7.3f %6.3f %8.3f\n",
-                   st::to_string(s.k), s.agents,
+                   swarm::to_string(s.k), s.agents,
                    static_cast<unsigned long long>(s.r.makespan), s.r.lower_bound,
                    s.r.ratio, s.r.utilisation, s.r.wall_s);
     std::fprintf(stderr,
@@ -613,7 +614,7 @@ int main(int argc, char** argv) {
                  "choose_task p50/p99/mean us", "choose_agent(64) p50/p99/mean");
     for (const auto& r : decisions)
       std::fprintf(stderr, "%-18s %8zu | %8.2f %8.2f %8.2f | %8.2f %8.2f %8.2f\n",
-                   st::to_string(r.k), o.ready, r.task.p50_us, r.task.p99_us,
+                   swarm::to_string(r.k), o.ready, r.task.p50_us, r.task.p99_us,
                    r.task.mean_us, r.agent.p50_us, r.agent.p99_us, r.agent.mean_us);
     std::fprintf(stderr,
                  "\nedits on %zu tasks (ms, median; each re-derives the graph): dep add "
@@ -639,7 +640,7 @@ int main(int argc, char** argv) {
   out += ",\"schedules\":[";
   for (size_t i = 0; i < schedules.size(); ++i) {
     const auto& s = schedules[i];
-    out += std::string(i ? "," : "") + "{\"strategy\":" + quoted(st::to_string(s.k)) +
+    out += std::string(i ? "," : "") + "{\"strategy\":" + quoted(swarm::to_string(s.k)) +
            ",\"agents\":" + std::to_string(s.agents) +
            ",\"makespan\":" + std::to_string(s.r.makespan) +
            ",\"lower_bound\":" + fixed(s.r.lower_bound, 1) +
@@ -649,7 +650,7 @@ int main(int argc, char** argv) {
   out += "],\"decision\":[";
   for (size_t i = 0; i < decisions.size(); ++i) {
     const auto& r = decisions[i];
-    out += std::string(i ? "," : "") + "{\"strategy\":" + quoted(st::to_string(r.k)) +
+    out += std::string(i ? "," : "") + "{\"strategy\":" + quoted(swarm::to_string(r.k)) +
            ",\"ready\":" + std::to_string(o.ready) +
            ",\"p50_us\":" + fixed(r.task.p50_us, 3) +
            ",\"p99_us\":" + fixed(r.task.p99_us, 3) +
@@ -658,7 +659,7 @@ int main(int argc, char** argv) {
   out += "],\"agent_decision\":[";
   for (size_t i = 0; i < decisions.size(); ++i) {
     const auto& r = decisions[i];
-    out += std::string(i ? "," : "") + "{\"strategy\":" + quoted(st::to_string(r.k)) +
+    out += std::string(i ? "," : "") + "{\"strategy\":" + quoted(swarm::to_string(r.k)) +
            ",\"waiting\":" + std::to_string(waiting_agents) +
            ",\"ready\":" + std::to_string(o.ready) +
            ",\"p50_us\":" + fixed(r.agent.p50_us, 3) +

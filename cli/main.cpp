@@ -61,7 +61,8 @@ int run_command(const run_flags& f) {
   swarm::options opts = f.common.to_options();
   opts.max_attempts = f.max_attempts;
   opts.sync_full = f.sync_full;
-  opts.strategy = f.strategy;
+  // --strategy is checked against the names when parsed.
+  opts.strategy = swarm::parse_claim_strategy(f.strategy).value_or(opts.strategy);
   opts.max_depth = f.max_depth;
   if (!f.prefix.empty()) opts.prefix = f.prefix;
   swarm::agent_options agent;

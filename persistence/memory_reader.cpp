@@ -5,6 +5,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstring>
+#include <stdexcept>
 
 namespace swarm::persistence {
 
@@ -35,7 +36,11 @@ expected<std::vector<stored_memory>> read_memories(SQLite::Database& db) {
       stored_memory s;
       s.num = static_cast<uint64_t>(q.getColumn(0).getInt64());
       s.m.id = q.getColumn(1).getString();
-      s.m.kind = q.getColumn(2).getString();
+      auto kind = parse_memory_kind(q.getColumn(2).getString());
+      if (!kind)
+        throw std::runtime_error("memory " + s.m.id + " has unknown kind '" +
+                                 q.getColumn(2).getString() + "'");
+      s.m.kind = *kind;
       s.m.type = q.getColumn(3).getString();
       s.m.content = q.getColumn(4).getString();
       s.m.tags = string_array(q.getColumn(5).getString());

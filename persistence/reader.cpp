@@ -3,6 +3,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <boost/json.hpp>
 
+#include <stdexcept>
 #include <unordered_map>
 
 namespace json = boost::json;
@@ -16,6 +17,21 @@ std::vector<std::string> string_array(const std::string& text) {
     out.emplace_back(x.as_string());
   return out;
 }
+
+namespace {
+
+// A column holding an enum's name; throws for a name this version does not know (the
+// readers turn that into errc::storage_error).
+template <class Parse>
+auto enum_column(SQLite::Statement& q, int column, Parse parse, const char* what) {
+  auto text = q.getColumn(column).getString();
+  auto value = parse(text);
+  if (!value)
+    throw std::runtime_error(std::string{"unknown "} + what + " '" + text + "'");
+  return *value;
+}
+
+} // namespace
 
 expected<std::vector<task>> read_tasks(SQLite::Database& db) {
   try {
@@ -89,7 +105,7 @@ expected<std::vector<stored_agent>> read_agents(SQLite::Database& db) {
       stored_agent a;
       a.name = q.getColumn(0).getString();
       a.model = q.getColumn(1).getString();
-      a.state = q.getColumn(2).getString();
+      a.state = enum_column(q, 2, parse_agent_state, "agent state");
       a.completed = static_cast<uint64_t>(q.getColumn(3).getInt64());
       a.failed = static_cast<uint64_t>(q.getColumn(4).getInt64());
       a.session = q.getColumn(5).getString();
@@ -130,7 +146,7 @@ mail_message message_row(SQLite::Statement& q) {
   mail_message m;
   m.id = q.getColumn(0).getString();
   m.type = q.getColumn(1).getString();
-  m.category = q.getColumn(2).getString();
+  m.category = enum_column(q, 2, parse_mail_category, "mail category");
   m.from = q.getColumn(3).getString();
   m.to = string_array(q.getColumn(4).getString());
   m.cc = string_array(q.getColumn(5).getString());
@@ -140,7 +156,7 @@ mail_message message_row(SQLite::Statement& q) {
   m.subject = q.getColumn(9).getString();
   m.body = q.getColumn(10).getString();
   m.payload = q.getColumn(11).getString();
-  m.importance = q.getColumn(12).getString();
+  m.importance = enum_column(q, 12, parse_mail_importance, "mail importance");
   m.ack_required = q.getColumn(13).getInt() != 0;
   m.in_reply_to = q.getColumn(14).getString();
   m.created_us = q.getColumn(15).getInt64();
@@ -233,7 +249,7 @@ expected<std::vector<reservation>> read_reservations(SQLite::Database& db,
       r.agent = q.getColumn(1).getString();
       r.task = q.getColumn(2).getString();
       r.pattern = q.getColumn(3).getString();
-      r.type = q.getColumn(4).getString();
+      r.type = enum_column(q, 4, parse_reservation_type, "reservation type");
       r.exclusive = q.getColumn(5).getInt() != 0;
       r.reason = q.getColumn(6).getString();
       r.created_us = q.getColumn(7).getInt64();
@@ -272,8 +288,8 @@ expected<std::vector<stored_copy>> read_copy_states(SQLite::Database& db) {
                             " FROM message_copies WHERE state != 'unread'"};
     while (q.executeStep())
       out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
-                     q.getColumn(2).getString(), q.getColumn(3).getInt64(),
-                     q.getColumn(4).getInt64()});
+                     enum_column(q, 2, parse_copy_state, "copy state"),
+                     q.getColumn(3).getInt64(), q.getColumn(4).getInt64()});
     return out;
   } catch (const std::exception& e) {
     return make_error(errc::storage_error, std::string{"reading message states: "} + e.what());

@@ -25,7 +25,7 @@ expected<std::vector<task>> read_tasks(SQLite::Database& db);
 struct stored_agent {
   std::string name;
   std::string model;
-  std::string state; // idle | busy | stuck | offline
+  agent_state state = agent_state::idle;
   uint64_t completed = 0;
   uint64_t failed = 0;
   std::string session;              // engine session hosting it; empty: an outside agent
@@ -47,7 +47,8 @@ expected<std::vector<open_model_run>> read_open_model_runs(SQLite::Database& db)
 
 // A recipient's copy state as stored.
 struct stored_copy {
-  std::string message, recipient, state;
+  std::string message, recipient;
+  copy_state state = copy_state::unread;
   int64_t read_us = 0, acked_us = 0;
 };
 

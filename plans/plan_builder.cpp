@@ -1,4 +1,4 @@
-// From a raw_plan to a swarm::plan: ids, dependency resolution and every check that
+// From a raw_plan to a plans::plan: ids, dependency resolution and every check that
 // does not depend on the plan's syntax. Linear in the plan's size (hash maps for ids
 // and titles), so six-figure plans load in a blink.
 

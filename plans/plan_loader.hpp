@@ -1,6 +1,6 @@
 #pragma once
 // Plan loaders: Markdown (parsed with cmark) and JSON (Boost.JSON) plans become a
-// swarm::plan — task specs with final ids, parents before children, dependencies
+// plans::plan — task specs with final ids, parents before children, dependencies
 // resolved to ids. Plain C++: no CAF, no SQLite; any thread may call these.
 //
 // A bad plan yields errc::invalid_plan whose message lists every problem found, one
@@ -15,8 +15,17 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace swarm::plans {
+
+// A loaded plan before it reaches the engine: tasks in document order, every parent
+// before its children.
+struct plan {
+  std::string path;
+  std::string prefix = "sw";
+  std::vector<task_spec> tasks;
+};
 
 struct load_options {
   std::string prefix = "sw"; // id prefix for root tasks; a plan's own prefix wins

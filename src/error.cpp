@@ -1,31 +1,38 @@
-#include <swarm/error.hpp>
+#include "src/enum_names.hpp"
 
-#include <array>
+#include <swarm/error.hpp>
 
 namespace swarm {
 
 namespace {
 
-constexpr std::array<const char*, 17> errc_names = {
-  "unknown",         "bad_request",   "unknown_op",         "invalid_plan",
-  "not_found",       "not_claimant",  "invalid_state",      "database_locked",
-  "storage_error",   "io_error",      "timeout",            "shutting_down",
-  "schema_too_new",  "replay_mismatch", "engine_unavailable", "internal",
-  "refused",
-};
+constexpr detail::enum_names<errc, 16> errc_names{{
+    {errc::bad_request, "bad_request"},
+    {errc::unknown_op, "unknown_op"},
+    {errc::invalid_plan, "invalid_plan"},
+    {errc::not_found, "not_found"},
+    {errc::not_claimant, "not_claimant"},
+    {errc::invalid_state, "invalid_state"},
+    {errc::database_locked, "database_locked"},
+    {errc::storage_error, "storage_error"},
+    {errc::io_error, "io_error"},
+    {errc::timeout, "timeout"},
+    {errc::shutting_down, "shutting_down"},
+    {errc::schema_too_new, "schema_too_new"},
+    {errc::replay_mismatch, "replay_mismatch"},
+    {errc::engine_unavailable, "engine_unavailable"},
+    {errc::internal, "internal"},
+    {errc::refused, "refused"},
+}};
 
 } // namespace
 
 const char* to_string(errc code) noexcept {
-  auto i = static_cast<size_t>(code);
-  return i < errc_names.size() ? errc_names[i] : "unknown";
+  return detail::name_of(errc_names, code);
 }
 
 std::optional<errc> parse_errc(std::string_view name) noexcept {
-  for (size_t i = 1; i < errc_names.size(); ++i)
-    if (name == errc_names[i])
-      return static_cast<errc>(i);
-  return std::nullopt;
+  return detail::value_of(errc_names, name);
 }
 
 int exit_code(errc code) noexcept {

@@ -14,7 +14,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const agent_status
   jv = json::object{{"id", a.name},
                     {"name", a.name},
                     {"model", a.model},
-                    {"state", a.state},
+                    {"state", to_string(a.state)},
                     {"current_task", a.current_task},
                     {"completed", a.completed},
                     {"failed", a.failed},
@@ -29,7 +29,9 @@ expected<agent_status> from_json(json_to<agent_status>, const json::value& v) {
   agent_status a;
   a.name = r.text("name");
   a.model = r.text("model");
-  a.state = r.text("state");
+  a.state = r.named("state", a.state, parse_agent_state, [](const std::string& n) {
+    return "agent state '" + n + "' is not one of idle, busy, stuck, offline";
+  });
   a.current_task = r.text("current_task");
   a.completed = r.natural("completed");
   a.failed = r.natural("failed");
@@ -44,7 +46,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const status_repor
   jv =
       json::object{{"tasks", json::value_from(s.tasks)},
                    {"agents", json::value_from(s.agents)},
-                   {"run", json::object{{"state", s.run_state}, {"session", s.session}}}};
+                   {"run", json::object{{"state", to_string(s.run_state)}, {"session", s.session}}}};
 }
 
 expected<status_report> from_json(json_to<status_report>, const json::value& v) {
@@ -53,7 +55,9 @@ expected<status_report> from_json(json_to<status_report>, const json::value& v) 
   s.tasks = r.object<task_counts>("tasks");
   s.agents = r.list<agent_status>("agents");
   auto run = r.within("run");
-  s.run_state = run.text("state");
+  s.run_state = run.named("state", s.run_state, parse_run_state, [](const std::string& n) {
+    return "run state '" + n + "' is not one of idle, running, finished";
+  });
   s.session = run.text("session");
   return r.finish(std::move(s));
 }

@@ -55,6 +55,18 @@ public:
   // Any number; `must_be` ends the message ("argument 'x' must be <must_be>").
   double number(const char* name, double fallback, const char* must_be = "a number");
 
+  // An enum named by text: `parse` (a parse_<enum>) reads it; a name it does not know
+  // is a problem, `unknown(name)` its message (it lists the valid names). Missing or
+  // null: the fallback.
+  template <class E, class Parse, class Unknown>
+  E named(const char* name, E fallback, Parse parse, Unknown unknown) {
+    auto text = optional_text(name);
+    if (!text) return fallback;
+    if (auto v = parse(*text)) return *v;
+    fail(unknown(*text));
+    return fallback;
+  }
+
   // A nested value decoded by from_json<T>; its problem is this reader's.
   template <class T> T object(const char* name) {
     const auto* v = field(name);

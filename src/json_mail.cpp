@@ -5,6 +5,7 @@
 #include "src/json_fields.hpp"
 
 #include <boost/json/parse.hpp>
+#include <cctype>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
@@ -37,7 +38,7 @@ std::string payload_text(const json::value& v) {
 void tag_invoke(const json::value_from_tag&, json::value& jv, const mail_message& m) {
   jv = json::object{{"id", m.id},
                     {"type", m.type},
-                    {"category", m.category},
+                    {"category", to_string(m.category)},
                     {"from", m.from},
                     {"to", json::value_from(m.to)},
                     {"cc", json::value_from(m.cc)},
@@ -47,7 +48,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const mail_message
                     {"subject", m.subject},
                     {"body", m.body},
                     {"payload", payload_of(m.payload)},
-                    {"importance", m.importance},
+                    {"importance", to_string(m.importance)},
                     {"ack_required", m.ack_required},
                     {"in_reply_to", m.in_reply_to},
                     {"created_us", m.created_us}};
@@ -58,7 +59,12 @@ expected<mail_message> from_json(json_to<mail_message>, const json::value& v) {
   mail_message m;
   m.id = r.text("id");
   m.type = r.text("type", m.type);
-  m.category = r.text("category");
+  m.category = r.named("category", m.category, parse_mail_category, [](const std::string& n) {
+    std::string shown = n;
+    for (auto& c : shown)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return "unknown category '" + shown + "'; use HANDOFF, BLOCKED, DECISION or INFO";
+  });
   m.from = r.text("from");
   m.to = r.texts("to");
   m.cc = r.texts("cc");
@@ -68,7 +74,9 @@ expected<mail_message> from_json(json_to<mail_message>, const json::value& v) {
   m.subject = r.text("subject");
   m.body = r.text("body");
   m.payload = payload_text(v);
-  m.importance = r.text("importance", m.importance);
+  m.importance = r.named("importance", m.importance, parse_mail_importance, [](const std::string& n) {
+    return "unknown importance '" + n + "'; use low, normal, high or urgent";
+  });
   m.ack_required = r.flag("ack_required");
   m.in_reply_to = r.text("in_reply_to");
   m.created_us = r.integer("created_us");
@@ -79,7 +87,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const mail_copy& c
   jv = json::value_from(c.m);
   auto& o = jv.as_object();
   o["recipient"] = c.recipient;
-  o["state"] = c.state;
+  o["state"] = to_string(c.state);
   o["read_us"] = c.read_us;
   o["acked_us"] = c.acked_us;
 }
@@ -89,7 +97,9 @@ expected<mail_copy> from_json(json_to<mail_copy>, const json::value& v) {
   mail_copy c;
   c.m = r.as<mail_message>();
   c.recipient = r.text("recipient");
-  c.state = r.text("state", c.state);
+  c.state = r.named("state", c.state, parse_copy_state, [](const std::string& n) {
+    return "unknown state '" + n + "'; use unread, read or acked";
+  });
   c.read_us = r.integer("read_us");
   c.acked_us = r.integer("acked_us");
   return r.finish(std::move(c));
@@ -97,7 +107,7 @@ expected<mail_copy> from_json(json_to<mail_copy>, const json::value& v) {
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const mail_draft& d) {
   jv = json::object{{"type", d.type},
-                    {"category", d.category},
+                    {"category", to_string(d.category)},
                     {"from", d.from},
                     {"to", json::value_from(d.to)},
                     {"cc", json::value_from(d.cc)},
@@ -107,7 +117,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const mail_draft& 
                     {"subject", d.subject},
                     {"body", d.body},
                     {"payload", d.payload},
-                    {"importance", d.importance},
+                    {"importance", to_string(d.importance)},
                     {"ack_required", d.ack_required},
                     {"in_reply_to", d.in_reply_to}};
 }
@@ -116,7 +126,12 @@ expected<mail_draft> from_json(json_to<mail_draft>, const json::value& v) {
   field_reader r{v};
   mail_draft d;
   d.type = r.text("type");
-  d.category = r.text("category");
+  d.category = r.named("category", d.category, parse_mail_category, [](const std::string& n) {
+    std::string shown = n;
+    for (auto& c : shown)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return "unknown category '" + shown + "'; use HANDOFF, BLOCKED, DECISION or INFO";
+  });
   d.from = r.required_text("from");
   d.to = r.texts("to");
   d.cc = r.texts("cc");
@@ -126,14 +141,16 @@ expected<mail_draft> from_json(json_to<mail_draft>, const json::value& v) {
   d.subject = r.text("subject");
   d.body = r.text("body");
   d.payload = r.text("payload");
-  d.importance = r.text("importance", d.importance);
+  d.importance = r.named("importance", d.importance, parse_mail_importance, [](const std::string& n) {
+    return "unknown importance '" + n + "'; use low, normal, high or urgent";
+  });
   d.ack_required = r.flag("ack_required");
   d.in_reply_to = r.text("in_reply_to");
   return r.finish(std::move(d));
 }
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const inbox_filter& f) {
-  jv = json::object{{"state", f.state},       {"urgent", f.urgent_only},
+  jv = json::object{{"state", f.state ? to_string(*f.state) : ""},       {"urgent", f.urgent_only},
                     {"since_us", f.since_us}, {"thread", f.thread},
                     {"type", f.type},         {"limit", f.limit}};
 }
@@ -141,7 +158,11 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const inbox_filter
 expected<inbox_filter> from_json(json_to<inbox_filter>, const json::value& v) {
   field_reader r{v};
   inbox_filter f;
-  f.state = r.text("state");
+  // "" (or none) is any state.
+  if (auto state = r.text("state"); !state.empty())
+    f.state = r.named("state", copy_state::unread, parse_copy_state, [](const std::string& n) {
+      return "unknown state '" + n + "'; use unread, read or acked";
+    });
   f.urgent_only = r.flag("urgent");
   f.since_us = r.integer("since_us");
   f.thread = r.text("thread");

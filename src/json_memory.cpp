@@ -12,7 +12,7 @@ namespace json = boost::json;
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const memory_record& m) {
   jv = json::object{{"id", m.id},
-                    {"kind", m.kind},
+                    {"kind", to_string(m.kind)},
                     {"type", m.type},
                     {"content", m.content},
                     {"tags", json::value_from(m.tags)},
@@ -30,7 +30,9 @@ expected<memory_record> from_json(json_to<memory_record>, const json::value& v) 
   field_reader r{v};
   memory_record m;
   m.id = r.text("id");
-  m.kind = r.text("kind");
+  m.kind = r.named("kind", m.kind, parse_memory_kind, [](const std::string& n) {
+    return "kind: '" + n + "' is not episodic, working or procedural";
+  });
   m.type = r.text("type");
   m.content = r.text("content");
   m.tags = r.texts("tags");
@@ -46,7 +48,7 @@ expected<memory_record> from_json(json_to<memory_record>, const json::value& v) 
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const memory_draft& d) {
   jv = json::object{{"type", d.type},
-                    {"kind", d.kind},
+                    {"kind", d.kind ? to_string(*d.kind) : ""},
                     {"content", d.content},
                     {"tags", json::value_from(d.tags)},
                     {"agent", d.agent},
@@ -59,7 +61,11 @@ expected<memory_draft> from_json(json_to<memory_draft>, const json::value& v) {
   field_reader r{v};
   memory_draft d;
   d.type = r.text("type", d.type);
-  d.kind = r.text("kind");
+  // "" (or none): the type's own kind.
+  if (auto kind = r.text("kind"); !kind.empty())
+    d.kind = r.named("kind", memory_kind::episodic, parse_memory_kind, [](const std::string& n) {
+    return "kind: '" + n + "' is not episodic, working or procedural";
+  });
   d.content = r.required_text("content");
   d.tags = r.texts("tags");
   d.agent = r.text("agent");
@@ -84,7 +90,7 @@ expected<memory_added> from_json(json_to<memory_added>, const json::value& v) {
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const memory_query& q) {
   jv = json::object{{"query", q.text},
-                    {"mode", q.mode},
+                    {"mode", to_string(q.mode)},
                     {"k", q.k},
                     {"type", q.type},
                     {"agent", q.agent},
@@ -100,7 +106,9 @@ expected<memory_query> from_json(json_to<memory_query>, const json::value& v) {
   q.task = r.text("task");
   q.tags = r.texts("tags");
   q.text = r.text("query");
-  q.mode = r.text("mode", q.mode);
+  q.mode = r.named("mode", q.mode, parse_search_mode, [](const std::string& n) {
+    return "mode: '" + n + "' is not a search mode; use vector, text or hybrid";
+  });
   q.k = r.count("k", q.k);
   return r.finish(std::move(q));
 }

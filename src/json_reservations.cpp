@@ -15,7 +15,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const reservation&
                     {"agent", r.agent},
                     {"task", r.task},
                     {"pattern", r.pattern},
-                    {"type", r.type},
+                    {"type", to_string(r.type)},
                     {"exclusive", r.exclusive},
                     {"reason", r.reason},
                     {"created_us", r.created_us},
@@ -31,7 +31,9 @@ expected<reservation> from_json(json_to<reservation>, const json::value& v) {
   r.agent = f.text("agent");
   r.task = f.text("task");
   r.pattern = f.text("pattern");
-  r.type = f.text("type", r.type);
+  r.type = f.named("type", r.type, parse_reservation_type, [](const std::string& n) {
+    return "reservation type '" + n + "' is not one of edit, read, create, delete";
+  });
   r.exclusive = f.flag("exclusive", r.exclusive);
   r.reason = f.text("reason");
   r.created_us = f.integer("created_us");
@@ -82,7 +84,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const reserve_requ
   o["agent"] = r.agent;
   o["task"] = r.task;
   o["patterns"] = json::value_from(r.patterns);
-  o["type"] = r.type;
+  o["type"] = to_string(r.type);
   if (r.exclusive) o["exclusive"] = *r.exclusive;
   o["ttl_ms"] = r.ttl_ms;
   o["reason"] = r.reason;
@@ -94,7 +96,9 @@ expected<reserve_request> from_json(json_to<reserve_request>, const json::value&
   r.agent = f.required_text("agent");
   r.patterns = f.texts("patterns");
   if (auto one = f.optional_text("pattern")) r.patterns.push_back(std::move(*one));
-  r.type = f.text("type", r.type);
+  r.type = f.named("type", r.type, parse_reservation_type, [](const std::string& n) {
+    return "reservation type '" + n + "' is not one of edit, read, create, delete";
+  });
   r.exclusive = f.optional_flag("exclusive");
   r.ttl_ms = f.integer("ttl_ms", r.ttl_ms);
   r.task = f.text("task");

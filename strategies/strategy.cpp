@@ -98,36 +98,7 @@ std::optional<task_ref> round_robin(const std::vector<const bucket*>& buckets,
 
 } // namespace
 
-const char* to_string(kind k) noexcept {
-  switch (k) {
-  case kind::first_fit:
-    return "first-fit";
-  case kind::best_fit:
-    return "best-fit";
-  case kind::round_robin:
-    return "round-robin";
-  case kind::load_balanced:
-    return "load-balanced";
-  case kind::graph_prioritized:
-    return "graph-prioritized";
-  }
-  return "unknown";
-}
-
-std::optional<kind> parse_kind(std::string_view name) noexcept {
-  std::string n(name);
-  std::replace(n.begin(), n.end(), '_', '-');
-  for (kind k : {kind::first_fit, kind::best_fit, kind::round_robin, kind::load_balanced,
-                 kind::graph_prioritized})
-    if (n == to_string(k)) return k;
-  return std::nullopt;
-}
-
-std::string kind_names() {
-  return "first-fit, best-fit, round-robin, load-balanced, graph-prioritized";
-}
-
-std::optional<task_ref> choose_task(kind k, const ready_index& ready,
+std::optional<task_ref> choose_task(claim_strategy k, const ready_index& ready,
                                     const agent_profile& agent,
                                     const choice_context& ctx) {
   if (ready.empty()) return std::nullopt;
@@ -135,12 +106,12 @@ std::optional<task_ref> choose_task(kind k, const ready_index& ready,
       ready.eligible_buckets(ready.skills_of(agent.skills), agent.skills.empty());
   if (buckets.empty()) return std::nullopt;
   switch (k) {
-  case kind::first_fit:
+  case claim_strategy::first_fit:
     return walk(
         buckets, &bucket::by_seq,
         [](const bucket&, const auto& a, const bucket&, const auto& b) { return a < b; },
         ctx);
-  case kind::best_fit: {
+  case claim_strategy::best_fit: {
     // More of the agent's skills used first (a generalist has none to use: every
     // task fits it equally); then priority and plan order.
     const bool generalist = agent.skills.empty();
@@ -153,14 +124,14 @@ std::optional<task_ref> choose_task(kind k, const ready_index& ready,
         },
         ctx);
   }
-  case kind::round_robin:
+  case claim_strategy::round_robin:
     return round_robin(buckets, ctx);
-  case kind::load_balanced:
+  case claim_strategy::load_balanced:
     return walk(
         buckets, &bucket::by_priority,
         [](const bucket&, const auto& a, const bucket&, const auto& b) { return a < b; },
         ctx);
-  case kind::graph_prioritized:
+  case claim_strategy::graph_prioritized:
     return walk(
         buckets, &bucket::by_score,
         [](const bucket&, const auto& a, const bucket&, const auto& b) { return a < b; },
@@ -169,21 +140,21 @@ std::optional<task_ref> choose_task(kind k, const ready_index& ready,
   return std::nullopt;
 }
 
-std::optional<size_t> choose_agent(kind k, const ready_index& ready,
+std::optional<size_t> choose_agent(claim_strategy k, const ready_index& ready,
                                    const std::vector<agent_profile>& waiting) {
   if (ready.empty()) return std::nullopt;
   // `merit` is how well the best task open to an agent fits (best-fit: skills used;
   // graph-prioritized: its score; the others only ask whether any is open); nullopt
   // when none is. It depends only on the skills.
   auto compute = [&](const agent_profile& a) -> std::optional<double> {
-    if (k != kind::best_fit && k != kind::graph_prioritized)
+    if (k != claim_strategy::best_fit && k != claim_strategy::graph_prioritized)
       return ready.any_open_to(a.skills) ? std::optional<double>(0.0) : std::nullopt;
     agent_profile anyone; // the avoid predicate is per agent: not part of this rank
     anyone.skills = a.skills;
     auto t = choose_task(k, ready, anyone);
     if (!t) return std::nullopt;
     const auto* e = ready.find(*t);
-    if (k == kind::graph_prioritized) return e->score;
+    if (k == claim_strategy::graph_prioritized) return e->score;
     return a.skills.empty()
                ? 0.0 // a generalist uses none of its skills
                : static_cast<double>(ready.bucket_at(e->bucket).skills.size());
@@ -207,12 +178,12 @@ std::optional<size_t> choose_agent(kind k, const ready_index& ready,
     const auto m = merit(a);
     if (!m) continue;
     rank r;
-    if (k == kind::best_fit || k == kind::graph_prioritized) {
+    if (k == claim_strategy::best_fit || k == claim_strategy::graph_prioritized) {
       r = {-*m, 0, 0, a.waiting_since};
     } else {
-      if (k == kind::round_robin)
+      if (k == claim_strategy::round_robin)
         r = {static_cast<double>(a.last_served), 0, 0, a.waiting_since};
-      else if (k == kind::load_balanced)
+      else if (k == claim_strategy::load_balanced)
         r = {static_cast<double>(a.in_flight), static_cast<double>(a.completed), 0,
              a.waiting_since};
       else

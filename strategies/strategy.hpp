@@ -1,7 +1,8 @@
 #pragma once
-// Claim strategies: which ready task an agent gets, and which waiting agent is served
-// first when work appears. Pure functions over a read-only ready_index and agent
-// profiles; the caller (the task queue, the scheduling benchmark) owns all state.
+// Claim strategies (swarm::claim_strategy): which ready task an agent gets, and which
+// waiting agent is served first when work appears. Pure functions over a read-only
+// ready_index and agent profiles; the caller (the task queue, the scheduling benchmark)
+// owns all state.
 //
 // Eligibility, common to all: a task's skills must be a subset of the agent's; an
 // agent without skills is a generalist and may take any task.
@@ -40,6 +41,8 @@
 
 #include "strategies/ready_index.hpp"
 
+#include <swarm/types.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -49,23 +52,6 @@
 #include <vector>
 
 namespace swarm::strategies {
-
-// persisted in options and on the command line as the names below — never rename.
-enum class kind : uint8_t {
-  first_fit = 1,
-  best_fit = 2,
-  round_robin = 3,
-  load_balanced = 4,
-  graph_prioritized = 5,
-};
-constexpr kind default_kind = kind::best_fit;
-
-const char* to_string(kind k) noexcept;
-// "first-fit", "best-fit", "round-robin", "load-balanced", "graph-prioritized"
-// (underscores accepted).
-std::optional<kind> parse_kind(std::string_view name) noexcept;
-// "first-fit, best-fit, ..." for messages.
-std::string kind_names();
 
 // What a strategy may know about an agent.
 struct agent_profile {
@@ -89,13 +75,13 @@ struct choice_context {
 constexpr size_t avoid_look = 16;
 
 // The task `agent` should claim, or nullopt when no ready task is open to it.
-std::optional<task_ref> choose_task(kind k, const ready_index& ready,
+std::optional<task_ref> choose_task(claim_strategy k, const ready_index& ready,
                                     const agent_profile& agent,
                                     const choice_context& ctx = {});
 
 // Of `waiting` agents, the index of the one to serve first, or nullopt when none of
 // them may take any ready task.
-std::optional<size_t> choose_agent(kind k, const ready_index& ready,
+std::optional<size_t> choose_agent(claim_strategy k, const ready_index& ready,
                                    const std::vector<agent_profile>& waiting);
 
 // The graph-prioritized score for a task (higher runs first): see above.

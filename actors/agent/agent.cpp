@@ -41,7 +41,7 @@ struct attempt_state {
   std::string command_line;
 };
 
-struct agent_state {
+struct agent_actor_state {
   task_queue_actor queue;
   coordinator_actor coordinator;
   agent_config cfg;
@@ -61,7 +61,7 @@ struct agent_state {
   static inline const char* name = "agent";
 };
 
-using self_ptr = agent_actor::stateful_pointer<agent_state>;
+using self_ptr = agent_actor::stateful_pointer<agent_actor_state>;
 
 const std::string& name_of(self_ptr self) { return self->state.cfg.profile.name; }
 
@@ -71,9 +71,9 @@ void stop(self_ptr self, const std::string& reason) {
     .then([self](bool) { self->quit(); }, [self](caf::error&) { self->quit(); });
 }
 
-void tell_state(self_ptr self, const char* state, const std::string& task_id, int pid) {
-  self->send(self->state.coordinator, agent_state_atom_v, name_of(self), std::string{state},
-             task_id, static_cast<int32_t>(pid));
+void tell_state(self_ptr self, agent_state state, const std::string& task_id, int pid) {
+  self->send(self->state.coordinator, agent_state_atom_v, name_of(self), state, task_id,
+             static_cast<int32_t>(pid));
 }
 
 // Fire-and-forget journal write: run records are diagnostics; the task's own events
@@ -118,8 +118,8 @@ void report_to_queue(self_ptr self, const task& t, bool success, const std::stri
 // "src/api/x.py: bob holds src/** (edit, exclusive, task sw-1a2b.3) for another 12 min"
 std::string conflict_line(const reservation_conflict& c, int64_t now) {
   const auto& r = c.held;
-  std::string line = c.path + ": " + r.agent + " holds " + r.pattern + " (" + r.type +
-                     (r.exclusive ? ", exclusive" : ", shared");
+  std::string line = c.path + ": " + r.agent + " holds " + r.pattern + " (" +
+                     to_string(r.type) + (r.exclusive ? ", exclusive" : ", shared");
   if (!r.task.empty()) line += ", task " + r.task;
   const int64_t left_s = std::max<int64_t>(0, r.expires_us - now) / 1'000'000;
   line += ") for another " +
@@ -136,10 +136,10 @@ void send_intent(self_ptr self, const char* type, std::string subject,
   if (!st.cfg.mail) return;
   mail_draft d;
   d.type = type;
-  d.category = "INFO";
+  d.category = mail_category::info;
   d.from = name_of(self);
   d.broadcast = true;
-  d.importance = "low";
+  d.importance = mail_importance::low;
   d.subject = std::move(subject);
   d.payload = boost::json::serialize(payload);
   self->request(st.cfg.mail, report_timeout, mail_send_atom_v, std::move(d))
@@ -190,7 +190,7 @@ void report_to_queue(self_ptr self, const task& t, bool success, const std::stri
   auto after = [self, success](bool counted) {
     if (counted)
       self->send(self->state.coordinator, complete_atom_v, name_of(self), success);
-    tell_state(self, "idle", {}, 0);
+    tell_state(self, agent_state::idle, {}, 0);
     if (self->state.stopping)
       return;
     claim_next(self);
@@ -227,8 +227,9 @@ std::vector<std::string> take_unread_mail(self_ptr self) {
   for (const auto& c : st.unread) {
     const auto& m = c.m;
     std::string line = m.id + " from " + m.from;
-    std::string tags = m.category;
-    if (m.importance != "normal") tags += (tags.empty() ? "" : ", ") + m.importance;
+    std::string tags = to_string(m.category);
+    if (m.importance != mail_importance::normal)
+      tags += (tags.empty() ? "" : ", ") + std::string{to_string(m.importance)};
     if (!tags.empty()) line += " [" + tags + "]";
     line += ": " + m.subject;
     if (!m.body.empty())
@@ -467,7 +468,7 @@ void on_spawned(self_ptr self, int32_t pid, int64_t start_ticks, const std::stri
                               {"start_ticks", start_ticks},
                               {"run_dir", cur.run.run_dir},
                               {"command", cur.command_line}});
-  tell_state(self, "busy", cur.t.spec.id, pid);
+  tell_state(self, agent_state::busy, cur.t.spec.id, pid);
   // Followers hear the work started (queued behind model.started at the journal).
   if (st.cfg.mail)
     caf::anon_send(st.cfg.mail, system_mail_atom_v, std::string{"task.progress"},
@@ -583,7 +584,7 @@ agent_actor::behavior_type agent_impl(self_ptr self, task_queue_actor queue,
         // once).
         self->send(mail, subscribe_atom_v, name_of(self), caf::actor_cast<caf::actor>(self));
         inbox_filter unread;
-        unread.state = "unread";
+        unread.state = copy_state::unread;
         unread.limit = 50;
         self->request(mail, report_timeout, inbox_atom_v, name_of(self), unread)
             .then(

@@ -44,7 +44,17 @@ expected<json::value> agent_heartbeat(engine& e, const json::value& args) {
 expected<json::value> agent_set_state(engine& e, const json::value& args) {
   field_reader r{args};
   const auto name = r.required_text("name");
-  const auto state = r.required_text("state");
+  // "running" is what an outside agent says; the engine calls it busy.
+  const auto state = r.named(
+      "state", agent_state::offline,
+      [](std::string_view n) {
+        return n == "running" ? std::optional<agent_state>{agent_state::busy}
+                              : parse_agent_state(n);
+      },
+      [](const std::string& n) {
+        return "agent state '" + n + "' is not one of running, stuck, idle";
+      });
+  if (!r.has("state")) r.required_text("state");
   if (r.problem()) return *r.problem();
   return reply(e.set_agent_state(name, state));
 }

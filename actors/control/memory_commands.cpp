@@ -21,7 +21,7 @@ expected<json::value> memory_search(engine& e, const json::value& args) {
   auto hits = e.search_memories(*q);
   if (!hits) return hits.error();
   return answer(
-      {{"query", q->text}, {"mode", q->mode}, {"results", json::value_from(*hits)}});
+      {{"query", q->text}, {"mode", to_string(q->mode)}, {"results", json::value_from(*hits)}});
 }
 
 expected<json::value> memory_forget(engine& e, const json::value& args) {

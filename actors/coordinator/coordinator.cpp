@@ -42,7 +42,7 @@ expected<agent_info*> find_live(self_ptr self, const std::string& name) {
     return make_error(errc::not_found, "no agent '" + name +
                                          "'; register it first with `swarm agent register " +
                                          name + "`");
-  if (it->second.state == "offline")
+  if (it->second.state == agent_state::offline)
     return make_error(errc::invalid_state, "agent '" + name +
                                              "' is offline; register it again to rejoin");
   return &it->second;
@@ -67,7 +67,8 @@ persistence::event stopped_event(const std::string& name, const std::string& rea
 } // namespace
 
 bool is_stale(const agent_info& a, int64_t now, int64_t heartbeat_interval_us) {
-  return a.state == "offline" || now - a.last_heartbeat_us > 2 * heartbeat_interval_us;
+  return a.state == agent_state::offline ||
+         now - a.last_heartbeat_us > 2 * heartbeat_interval_us;
 }
 
 namespace {
@@ -84,12 +85,13 @@ void check_stale(self_ptr self) {
   std::vector<std::string> lost;
   std::vector<agent_info> stale_agents;
   for (auto& [name, a] : st.agents) {
-    if (a.state == "offline" || !is_stale(a, now, st.cfg.heartbeat_interval_us))
+    if (a.state == agent_state::offline ||
+        !is_stale(a, now, st.cfg.heartbeat_interval_us))
       continue;
     auto reason = "stale: no heartbeat for " + std::to_string((now - a.last_heartbeat_us) / 1000) +
                   " ms (limit " + std::to_string(limit / 1000) + " ms)";
     spdlog::warn("agent {} is {}; returning its work", name, reason);
-    a.state = "offline";
+    a.state = agent_state::offline;
     a.current_task.clear();
     a.pid = 0;
     events.push_back(stopped_event(name, reason));
@@ -133,13 +135,13 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       } else if (auto why = invalid_agent_name(a.name)) {
         return to_caf(errc::bad_request, *why);
       }
-      if (auto it = agents.find(a.name); it != agents.end() && it->second.state != "offline" &&
-                                         !is_outside(it->second) &&
-                                         it->second.session == self->state.cfg.session)
+      if (auto it = agents.find(a.name);
+          it != agents.end() && it->second.state != agent_state::offline &&
+          !is_outside(it->second) && it->second.session == self->state.cfg.session)
         return to_caf(errc::invalid_state,
                       "agent '" + a.name + "' is already running in this engine");
       auto& slot = agents[a.name];
-      a.state = "idle";
+      a.state = agent_state::idle;
       a.current_task.clear();
       a.pid = 0;
       a.last_heartbeat_us = now_us();
@@ -161,10 +163,10 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
                      "started" + (a.model.empty() ? std::string{} : " (model " + a.model + ")"));
       return rp;
     },
-    [=](agent_state_atom, const std::string& name, const std::string& state,
+    [=](agent_state_atom, const std::string& name, agent_state state,
         const std::string& task_id, int32_t pid) {
       auto it = self->state.agents.find(name);
-      if (it == self->state.agents.end() || it->second.state == "offline")
+      if (it == self->state.agents.end() || it->second.state == agent_state::offline)
         return;
       it->second.state = state;
       it->second.current_task = task_id;
@@ -172,12 +174,11 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       it->second.last_heartbeat_us = now_us();
     },
     [=](set_state_atom, const std::string& name,
-        const std::string& requested) -> caf::result<agent_info> {
+        agent_state state) -> caf::result<agent_info> {
       if (auto err = refuse_if_broken(self))
         return err;
-      auto state = requested == "running" ? std::string{"busy"} : requested;
-      if (state != "busy" && state != "stuck" && state != "idle")
-        return to_caf(errc::bad_request, "agent state '" + requested +
+      if (state == agent_state::offline)
+        return to_caf(errc::bad_request, std::string{"agent state '"} + to_string(state) +
                                            "' is not one of running, stuck, idle");
       auto a = find_live(self, name);
       if (!a)
@@ -191,7 +192,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       commit_then(self, who,
                   {persistence::make_event(event_kind::agent_state,
                                            boost::json::object{{"name", name},
-                                                               {"state", state},
+                                                               {"state", to_string(state)},
                                                                {"task", agent.current_task}},
                                            agent.last_heartbeat_us)},
                   rp, agent);
@@ -229,7 +230,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       auto it = self->state.agents.find(name);
       if (it == self->state.agents.end())
         return to_caf(errc::not_found, "no agent '" + name + "'");
-      it->second.state = "offline";
+      it->second.state = agent_state::offline;
       it->second.current_task.clear();
       it->second.pid = 0;
       auto rp = self->make_response_promise<bool>();
@@ -240,10 +241,10 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
     [=](list_atom) -> std::vector<agent_info> {
       std::vector<agent_info> out;
       for (const auto& [name, a] : self->state.agents)
-        if (a.state != "offline")
+        if (a.state != agent_state::offline)
           out.push_back(a);
       for (const auto& [name, a] : self->state.agents)
-        if (a.state == "offline")
+        if (a.state == agent_state::offline)
           out.push_back(a);
       return out;
     },

@@ -29,11 +29,11 @@ using coordinator_actor = caf::typed_actor<
   // Registers (or re-registers) an agent; an empty name gets a generated one
   // ("brave-otter"). errc::bad_request for an invalid name. Replies after commit.
   caf::replies_to<register_atom, agent_info>::with<agent_info>,
-  // An in-process agent's live state: (name, "busy" | "idle", task id or "", pid).
-  caf::reacts_to<agent_state_atom, std::string, std::string, std::string, int32_t>,
-  // An outside agent sets its state: (name, "running" | "busy" | "stuck" | "idle");
-  // replies after commit.
-  caf::replies_to<set_state_atom, std::string, std::string>::with<agent_info>,
+  // An in-process agent's live state: (name, busy | idle, task id or "", pid).
+  caf::reacts_to<agent_state_atom, std::string, agent_state, std::string, int32_t>,
+  // An outside agent sets its state: (name, busy | stuck | idle); replies after
+  // commit.
+  caf::replies_to<set_state_atom, std::string, agent_state>::with<agent_info>,
   // A heartbeat; replies with the agent (after commit for outside agents).
   caf::replies_to<heartbeat_atom, std::string>::with<agent_info>,
   // A finished attempt: (name, completed?).

@@ -46,7 +46,7 @@ expected<std::vector<agent_status>> engine::agents() {
   for (const auto& a : *r) {
     out.push_back(to_status(a));
     auto& s = out.back();
-    if (s.outside && s.current_task.empty() && s.state != "offline")
+    if (s.outside && s.current_task.empty() && s.state != agent_state::offline)
       if (auto it = held.find(s.name); it != held.end())
         s.current_task = it->second;
   }
@@ -74,7 +74,7 @@ expected<agent_status> engine::heartbeat(const std::string& name) {
 }
 
 expected<agent_status> engine::set_agent_state(const std::string& name,
-                                               const std::string& state) {
+                                               agent_state state) {
   auto r = impl_->ask<agent_info>(impl_->coordinator, set_state_atom_v, name, state);
   if (!r)
     return r.error();

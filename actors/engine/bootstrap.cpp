@@ -117,7 +117,7 @@ expected<void> engine::impl::restore(opening_state& s) {
 
 namespace {
 
-task_queue_config queue_config(const options& o, strategies::kind strategy) {
+task_queue_config queue_config(const options& o, claim_strategy strategy) {
   task_queue_config c;
   c.lease_ttl_us = o.lease_ttl_ms * 1000;
   c.max_attempts = std::max<uint32_t>(1, o.max_attempts);
@@ -139,7 +139,7 @@ std::vector<agent_info> earlier_agents(const std::vector<persistence::stored_age
     info.model = a.model;
     info.skills = a.skills;
     info.session = a.session;
-    info.state = a.session.empty() ? a.state : "offline";
+    info.state = a.session.empty() ? a.state : agent_state::offline;
     info.current_task = a.session.empty() ? a.current_task : "";
     info.completed = a.completed;
     info.failed = a.failed;
@@ -152,7 +152,7 @@ std::vector<agent_info> earlier_agents(const std::vector<persistence::stored_age
 } // namespace
 
 // Spawns every actor from the stored state and wires them to one another.
-expected<void> engine::impl::spawn_and_wire(opening_state& s, strategies::kind strategy) {
+expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy strategy) {
   sys_cfg = std::make_unique<caf::actor_system_config>();
   if (opts.worker_threads > 0)
     sys_cfg->set("scheduler.max-threads", static_cast<size_t>(opts.worker_threads));
@@ -226,7 +226,7 @@ expected<void> engine::impl::recover_previous_session(const opening_state& s) {
                         {"version", "0.1.0"}},
     now));
   for (const auto& a : s.agents)
-    if (!a.session.empty() && a.state != "offline")
+    if (!a.session.empty() && a.state != agent_state::offline)
       events.push_back(persistence::make_event(
         persistence::event_kind::agent_stopped,
         boost::json::object{{"name", a.name}, {"reason", "engine restarted"}}, now));
@@ -286,16 +286,12 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
   p->opts = opts;
   if (p->opts.db_path.empty())
     return make_error(errc::bad_request, "the database path is empty");
-  auto strategy = strategies::parse_kind(p->opts.strategy);
-  if (!strategy)
-    return make_error(errc::bad_request, "unknown claim strategy '" + p->opts.strategy +
-                                             "'; use one of " + strategies::kind_names());
   opening_state stored;
   if (auto r = p->restore(stored); !r)
     return r.error();
   if (!p->opts.inspect_only)
     p->session = new_session_id();
-  if (auto r = p->spawn_and_wire(stored, *strategy); !r)
+  if (auto r = p->spawn_and_wire(stored, p->opts.strategy); !r)
     return r.error();
   if (!p->opts.inspect_only)
     if (auto r = p->recover_previous_session(stored); !r)

@@ -59,7 +59,7 @@ struct engine::impl {
   // actors stop and before the actor system (its exit callbacks send messages).
   std::shared_ptr<harness::process_runner> runner;
   std::unique_ptr<transport> control_socket;
-  std::atomic<const char*> run_state{"idle"};
+  std::atomic<swarm::run_state> run_state{swarm::run_state::idle};
   uint64_t runs = 0;
 
   // Blocking request from a non-actor thread; CAF errors become swarm errors.
@@ -70,7 +70,7 @@ struct engine::impl {
   // projections; spawn the actors from them and wire them together; in a new session,
   // recover what the previous one left (its agents, model runs, claims, reservations).
   expected<void> restore(opening_state& s);
-  expected<void> spawn_and_wire(opening_state& s, strategies::kind strategy);
+  expected<void> spawn_and_wire(opening_state& s, claim_strategy strategy);
   expected<void> recover_previous_session(const opening_state& s);
 
   // Journals `events` and waits for their commit.

@@ -115,7 +115,7 @@ expected<run_summary> engine::run_until_done(std::function<void(const progress&)
     persistence::now_us())});
   if (!r)
     return r.error();
-  im.run_state = "running";
+  im.run_state = run_state::running;
   caf::scoped_actor self{*im.sys};
   for (auto& a : agents_snapshot) {
     self->monitor(a);
@@ -160,7 +160,7 @@ expected<run_summary> engine::run_until_done(std::function<void(const progress&)
   summary.success = last.completed + last.cancelled == last.total(); // nothing failed or blocked
   if (auto agents = im.ask<std::vector<agent_info>>(im.coordinator, list_atom_v))
     for (const auto& a : *agents)
-      if (a.state != "offline" || a.completed + a.failed > 0)
+      if (a.state != agent_state::offline || a.completed + a.failed > 0)
         summary.agents.push_back(to_status(a));
   boost::json::object finished{{"run", run_id},
                                {"outcome", summary.success ? "completed" : "incomplete"},
@@ -174,7 +174,7 @@ expected<run_summary> engine::run_until_done(std::function<void(const progress&)
                                                  std::move(finished), persistence::now_us())});
   if (!fin)
     return fin.error();
-  im.run_state = "finished";
+  im.run_state = run_state::finished;
   return summary;
 }
 

@@ -81,8 +81,9 @@ render_mail_threads(const std::vector<mail_message>& messages,
               utc(m->created_us) + "\n\n";
       text += "**Subject:** " + m->subject + "  \n";
       text += "**Type:** " + m->type;
-      if (!m->category.empty()) text += " · **Category:** " + m->category;
-      text += " · **Importance:** " + m->importance;
+      if (m->category != mail_category::none)
+        text += std::string{" · **Category:** "} + to_string(m->category);
+      text += std::string{" · **Importance:** "} + to_string(m->importance);
       if (m->ack_required) text += " · ack required";
       text += "  \n";
       if (!m->cc.empty()) text += "**Cc:** " + joined(m->cc) + "  \n";
@@ -97,8 +98,8 @@ render_mail_threads(const std::vector<mail_message>& messages,
         auto it = state_of.find({m->id, r});
         if (it == state_of.end()) continue;
         const auto* s = it->second;
-        receipts += (receipts.empty() ? "" : ", ") + r + " " + s->state + " " +
-                    utc(s->state == "acked" ? s->acked_us : s->read_us);
+        receipts += (receipts.empty() ? "" : ", ") + r + " " + to_string(s->state) + " " +
+                    utc(s->state == copy_state::acked ? s->acked_us : s->read_us);
       }
       if (!receipts.empty()) text += "**Receipts:** " + receipts + "  \n";
       if (!m->payload.empty()) text += "**Payload:** `" + m->payload + "`  \n";

@@ -44,7 +44,7 @@ persistence::event sent_event(const mail_message& m) {
   return persistence::make_event(event_kind::mail_sent,
                                  boost::json::object{{"id", m.id},
                                                      {"type", m.type},
-                                                     {"category", m.category},
+                                                     {"category", to_string(m.category)},
                                                      {"from", m.from},
                                                      {"to", json_strings(m.to)},
                                                      {"cc", json_strings(m.cc)},
@@ -54,7 +54,8 @@ persistence::event sent_event(const mail_message& m) {
                                                      {"subject", m.subject},
                                                      {"body", m.body},
                                                      {"payload", m.payload},
-                                                     {"importance", m.importance},
+                                                     {"importance",
+                                                      to_string(m.importance)},
                                                      {"ack_required", m.ack_required},
                                                      {"in_reply_to", m.in_reply_to}},
                                  m.created_us);

@@ -9,9 +9,6 @@ namespace swarm {
 
 namespace {
 
-const std::set<std::string> categories{"HANDOFF", "BLOCKED", "DECISION", "INFO"};
-const std::vector<std::string> importances{"low", "normal", "high", "urgent"};
-
 error bad(std::string message) {
   return make_error(errc::bad_request, std::move(message));
 }
@@ -57,15 +54,6 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
     return bad("unknown message type '" + d.type +
                "'; use one of the agent mail types (e.g. task.handoff, info.discovery) "
                "or custom");
-  std::transform(d.category.begin(), d.category.end(), d.category.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (!d.category.empty() && !categories.count(d.category))
-    return bad("unknown category '" + d.category +
-               "'; use HANDOFF, BLOCKED, DECISION or INFO");
-  if (std::find(importances.begin(), importances.end(), d.importance) ==
-      importances.end())
-    return bad("unknown importance '" + d.importance +
-               "'; use low, normal, high or urgent");
   if (blank(d.subject)) return bad("a message needs a subject");
   if (d.subject.find('\n') != std::string::npos)
     return bad("a subject is one line; put the rest in the body");
@@ -131,7 +119,7 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
   mail_message m;
   m.id = "msg-" + std::to_string(next_number_);
   m.type = std::move(d.type);
-  m.category = std::move(d.category);
+  m.category = d.category;
   m.from = std::move(d.from);
   m.to = std::move(d.to);
   m.cc = std::move(d.cc);
@@ -140,8 +128,9 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
   m.subject = std::move(d.subject);
   m.body = std::move(d.body);
   m.payload = std::move(d.payload);
-  m.importance = std::move(d.importance);
-  m.ack_required = d.ack_required || m.category == "HANDOFF" || m.category == "BLOCKED";
+  m.importance = d.importance;
+  m.ack_required = d.ack_required || m.category == mail_category::handoff ||
+                   m.category == mail_category::blocked;
   m.in_reply_to = std::move(d.in_reply_to);
   if (!d.thread.empty())
     m.thread = std::move(d.thread);
@@ -164,14 +153,16 @@ std::optional<mail_message> mailbox::prepare_system(std::string type, std::strin
   mail_message m;
   m.id = "msg-" + std::to_string(next_number_);
   m.type = std::move(type);
-  m.category = "INFO";
+  m.category = mail_category::info;
   m.from = "swarm";
   m.to.assign(to.begin(), to.end());
   m.thread = "swarm-events";
   m.subject = std::move(subject);
   m.body = std::move(body);
   m.payload = std::move(payload);
-  m.importance = m.type == "task.failed" || m.type == "agent.stopped" ? "high" : "low";
+  m.importance = m.type == "task.failed" || m.type == "agent.stopped"
+                     ? mail_importance::high
+                     : mail_importance::low;
   m.created_us = now_us;
   return m;
 }
@@ -213,7 +204,7 @@ void mailbox::store(const mail_message& m) {
   by_id_.emplace(m.id, index);
   threads_[m.thread].push_back(index);
   for (const auto& r : mail_recipients(m))
-    copies_[r].push_back(copy_state{index});
+    copies_[r].push_back(held_copy{index});
   // "msg-<n>": the next number follows the highest seen (restore keeps order).
   if (m.id.rfind("msg-", 0) == 0) {
     uint64_t n = 0;
@@ -236,7 +227,7 @@ mail_message mailbox::view(const mail_message& m, const std::string& viewer) con
   return out;
 }
 
-mail_copy mailbox::copy_of(const copy_state& c, const std::string& recipient) const {
+mail_copy mailbox::copy_of(const held_copy& c, const std::string& recipient) const {
   mail_copy out;
   out.m = view(messages_[c.message], recipient);
   out.recipient = recipient;
@@ -259,18 +250,17 @@ expected<mail_copy> mailbox::mark(const std::string& agent, const std::string& i
   };
   if (box == copies_.end()) return refuse();
   auto& list = box->second;
-  auto c =
-      std::lower_bound(list.begin(), list.end(), it->second,
-                       [](const copy_state& x, uint32_t m) { return x.message < m; });
+  auto c = std::lower_bound(list.begin(), list.end(), it->second,
+                            [](const held_copy& x, uint32_t m) { return x.message < m; });
   if (c == list.end() || c->message != it->second) return refuse();
   if (c->read_us == 0) {
     c->read_us = now_us;
-    c->state = "read";
+    c->state = copy_state::read;
     changed = true;
   }
   if (ack && c->acked_us == 0) {
     c->acked_us = now_us;
-    c->state = "acked";
+    c->state = copy_state::acked;
     changed = true;
   }
   return copy_of(*c, agent);
@@ -280,8 +270,6 @@ expected<std::vector<mail_copy>> mailbox::inbox(const std::string& agent,
                                                 const inbox_filter& f) const {
   if (f.limit < 1 || f.limit > 1000)
     return bad("limit " + std::to_string(f.limit) + " is out of range; use 1 to 1000");
-  if (!f.state.empty() && f.state != "unread" && f.state != "read" && f.state != "acked")
-    return bad("unknown state '" + f.state + "'; use unread, read or acked");
   std::vector<mail_copy> out;
   auto box = copies_.find(agent);
   if (box == copies_.end()) return out;
@@ -289,8 +277,8 @@ expected<std::vector<mail_copy>> mailbox::inbox(const std::string& agent,
   for (auto c = list.rbegin(); c != list.rend() && out.size() < f.limit; ++c) {
     const mail_message& m = messages_[c->message];
     if (m.created_us < f.since_us) break; // older from here on
-    if (!f.state.empty() && c->state != f.state) continue;
-    if (f.urgent_only && m.importance != "urgent") continue;
+    if (f.state && c->state != *f.state) continue;
+    if (f.urgent_only && m.importance != mail_importance::urgent) continue;
     if (!f.thread.empty() && m.thread != f.thread) continue;
     if (!f.type.empty() && m.type != f.type) continue;
     out.push_back(copy_of(*c, agent));
@@ -334,17 +322,16 @@ void mailbox::restore(std::vector<mail_message> messages) {
 }
 
 expected<void> mailbox::restore_copy(const std::string& id, const std::string& recipient,
-                                     const std::string& state, int64_t read_us,
+                                     copy_state state, int64_t read_us,
                                      int64_t acked_us) {
   bool changed = false;
-  if (state == "unread") return {};
-  auto r = mark(recipient, id, state == "acked", read_us, changed);
+  if (state == copy_state::unread) return {};
+  auto r = mark(recipient, id, state == copy_state::acked, read_us, changed);
   if (!r) return r.error();
   auto& list = copies_[recipient];
-  auto c =
-      std::lower_bound(list.begin(), list.end(), by_id_.at(id),
-                       [](const copy_state& x, uint32_t m) { return x.message < m; });
-  c->acked_us = state == "acked" ? acked_us : 0;
+  auto c = std::lower_bound(list.begin(), list.end(), by_id_.at(id),
+                            [](const held_copy& x, uint32_t m) { return x.message < m; });
+  c->acked_us = state == copy_state::acked ? acked_us : 0;
   return {};
 }
 

@@ -69,8 +69,7 @@ public:
   expected<mail_copy> mark(const std::string& agent, const std::string& id, bool ack,
                            int64_t now_us, bool& changed);
 
-  // `agent`'s copies, newest first. errc::bad_request for a limit outside 1..1000 or
-  // an unknown state.
+  // `agent`'s copies, newest first. errc::bad_request for a limit outside 1..1000.
   expected<std::vector<mail_copy>> inbox(const std::string& agent,
                                          const inbox_filter& f) const;
 
@@ -88,19 +87,18 @@ public:
   // Restore: messages in sending order, then copies' states.
   void restore(std::vector<mail_message> messages);
   expected<void> restore_copy(const std::string& id, const std::string& recipient,
-                              const std::string& state, int64_t read_us,
-                              int64_t acked_us);
+                              copy_state state, int64_t read_us, int64_t acked_us);
 
   size_t size() const { return messages_.size(); }
   const mail_limits& limits() const { return limits_; }
 
 private:
-  struct copy_state {
+  struct held_copy {
     uint32_t message; // index into messages_
-    std::string state = "unread";
+    copy_state state = copy_state::unread;
     int64_t read_us = 0, acked_us = 0;
   };
-  mail_copy copy_of(const copy_state& c, const std::string& recipient) const;
+  mail_copy copy_of(const held_copy& c, const std::string& recipient) const;
   const mail_message* find(const std::string& id) const;
 
   mail_limits limits_;
@@ -109,7 +107,7 @@ private:
   uint64_t next_number_ = 1;
   std::set<std::string> followers_;
   // recipient -> copies in sending order; (recipient, message index) -> copy.
-  std::unordered_map<std::string, std::vector<copy_state>> copies_;
+  std::unordered_map<std::string, std::vector<held_copy>> copies_;
   std::unordered_map<std::string, std::vector<uint32_t>> threads_; // thread -> messages
 };
 

@@ -24,10 +24,6 @@ std::string learning_key(const std::string& type, const std::string& normal) {
 
 } // namespace
 
-bool is_memory_kind(const std::string& kind) {
-  return kind == "episodic" || kind == "working" || kind == "procedural";
-}
-
 expected<resolved_draft> resolve(const memory_draft& d, int64_t now_us) {
   if (d.content.find_first_not_of(" \t\r\n") == std::string::npos)
     return make_error(errc::bad_request, "content: a memory needs some text");
@@ -53,27 +49,25 @@ expected<resolved_draft> resolve(const memory_draft& d, int64_t now_us) {
                                                "' is not a tag; tags are 1 to 64 characters "
                                                "without spaces or commas");
   resolved_draft r;
-  if (is_memory_kind(d.type)) {
-    if (!d.kind.empty() && d.kind != d.type)
-      return make_error(errc::bad_request, "kind: '" + d.kind + "' contradicts type '" +
-                                               d.type + "'");
-    r.kind = d.type;
-  } else if (!d.kind.empty()) {
-    if (!is_memory_kind(d.kind))
-      return make_error(errc::bad_request,
-                        "kind: '" + d.kind + "' is not episodic, working or procedural");
-    r.kind = d.kind;
+  if (auto kind = parse_memory_kind(d.type)) {
+    if (d.kind && *d.kind != *kind)
+      return make_error(errc::bad_request, std::string{"kind: '"} + to_string(*d.kind) +
+                                               "' contradicts type '" + d.type + "'");
+    r.kind = *kind;
+  } else if (d.kind) {
+    r.kind = *d.kind;
   } else if (d.type == "agent_learning" || d.type == "solution_pattern") {
-    r.kind = "procedural";
+    r.kind = memory_kind::procedural;
   } else {
-    r.kind = d.ttl_ms > 0 ? "working" : "episodic";
+    r.kind = d.ttl_ms > 0 ? memory_kind::working : memory_kind::episodic;
   }
-  if (r.kind == "working")
+  if (r.kind == memory_kind::working)
     r.expires_us = now_us + (d.ttl_ms > 0 ? d.ttl_ms : default_working_ttl_ms) * 1000;
   else if (d.ttl_ms > 0)
-    return make_error(errc::bad_request, "ttl: " + r.kind +
-                                             " memories are permanent; only working memory "
-                                             "takes a TTL");
+    return make_error(errc::bad_request,
+                      std::string{"ttl: "} + to_string(r.kind) +
+                          " memories are permanent; only working memory "
+                          "takes a TTL");
   return r;
 }
 
@@ -103,7 +97,7 @@ bool words_contained(const std::string& a, const std::string& b) {
 
 bool passes(const memory_record& m, const memory_query& q, int64_t now_us) {
   if (m.expires_us > 0 && m.expires_us <= now_us) return false;
-  if (!q.type.empty() && q.type != m.kind && q.type != m.type) return false;
+  if (!q.type.empty() && q.type != to_string(m.kind) && q.type != m.type) return false;
   if (!q.agent.empty() && q.agent != m.agent) return false;
   if (!q.task.empty() && q.task != m.task) return false;
   for (const auto& t : q.tags)
@@ -128,7 +122,8 @@ void memory_book::add(uint64_t num, memory_record m) {
   count_words(m.content, +1);
   by_id_[m.id] = num;
   if (m.expires_us > 0) by_expiry_.emplace(m.expires_us, num);
-  if (m.kind == "procedural") learnings_.emplace(learning_key(m.type, normal_form(m.content)), num);
+  if (m.kind == memory_kind::procedural)
+    learnings_.emplace(learning_key(m.type, normal_form(m.content)), num);
   by_num_.emplace(num, std::move(m));
 }
 
@@ -145,7 +140,7 @@ bool memory_book::remove(uint64_t num, memory_record* out) {
         break;
       }
   }
-  if (m.kind == "procedural") {
+  if (m.kind == memory_kind::procedural) {
     auto l = learnings_.find(learning_key(m.type, normal_form(m.content)));
     if (l != learnings_.end() && l->second == num) learnings_.erase(l);
   }
@@ -182,7 +177,7 @@ std::vector<uint64_t> memory_book::expired(int64_t now_us) const {
   return out;
 }
 
-uint64_t memory_book::count(const std::string& kind) const {
+uint64_t memory_book::count(memory_kind kind) const {
   uint64_t n = 0;
   for (const auto& [num, m] : by_num_)
     n += m.kind == kind ? 1 : 0;

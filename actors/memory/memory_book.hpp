@@ -21,12 +21,10 @@ namespace swarm::memory {
 constexpr int64_t default_working_ttl_ms = 3'600'000; // 1 h
 constexpr size_t max_content_bytes = 64 * 1024;
 
-bool is_memory_kind(const std::string& kind);
-
 // Checks a draft and works out its kind and expiry: errc::bad_request naming the field
 // (empty content, importance outside 0..1, a TTL on a permanent kind, ...).
 struct resolved_draft {
-  std::string kind;
+  memory_kind kind = memory_kind::episodic;
   int64_t expires_us = 0;
 };
 expected<resolved_draft> resolve(const memory_draft& d, int64_t now_us);
@@ -75,7 +73,7 @@ public:
   size_t size() const { return by_num_.size(); }
   const std::map<uint64_t, memory_record>& all() const { return by_num_; }
   // Live memories of each kind.
-  uint64_t count(const std::string& kind) const;
+  uint64_t count(memory_kind kind) const;
 
 private:
   std::map<uint64_t, memory_record> by_num_;

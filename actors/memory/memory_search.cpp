@@ -16,22 +16,6 @@ namespace {
 // RRF sums of ~0.03 this is ~3e-7).
 constexpr double rrf_tie_break = 1e-8;
 
-} // namespace
-
-bool parse_search_mode(const std::string& text, search_mode& out) {
-  if (text == "vector")
-    out = search_mode::vector;
-  else if (text == "text")
-    out = search_mode::text;
-  else if (text == "hybrid")
-    out = search_mode::hybrid;
-  else
-    return false;
-  return true;
-}
-
-namespace {
-
 // The query's words (words_of), each once, in order.
 std::vector<std::string> distinct_words(const std::string& query) {
   std::vector<std::string> out;

@@ -3,6 +3,8 @@
 // a query into an FTS5 expression, and the vector and full-text candidate lists into
 // scored hits (ranking.hpp has the formula). The MemoryStore gathers the lists.
 
+#include <swarm/types.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -11,11 +13,6 @@
 #include <vector>
 
 namespace swarm::memory {
-
-enum class search_mode { vector, text, hybrid };
-
-// "vector" | "text" | "hybrid"; false for anything else.
-bool parse_search_mode(const std::string& text, search_mode& out);
 
 // Any word of the query (OR), each quoted, so no character of the query is FTS5
 // syntax; empty when the query has no word.

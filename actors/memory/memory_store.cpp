@@ -89,7 +89,7 @@ persistence::event added_event(uint64_t num, const memory_record& m, const memor
   return persistence::make_event(event_kind::memory_added,
                                  json::object{{"num", num},
                                               {"id", m.id},
-                                              {"kind", m.kind},
+                                              {"kind", to_string(m.kind)},
                                               {"type", m.type},
                                               {"content", m.content},
                                               {"tags", persistence::json_strings(m.tags)},
@@ -310,13 +310,13 @@ caf::result<memory_added> on_remember(self_ptr self, memory_draft d) {
   auto v = st.emb->embed(d.content);
   if (!v) return to_caf(v.error().code, "embedding the memory: " + v.error().message);
 
-  if (r->kind == "procedural") {
+  if (r->kind == memory_kind::procedural) {
     uint64_t same = st.book.same_learning(d.type, memory::normal_form(d.content));
     if (same == 0)
       for (const auto& [label, sim] : st.index->search(*v, 8)) {
         const memory_record* m = st.book.get(label);
         if (sim < duplicate_similarity) break;
-        if (m != nullptr && m->kind == "procedural" && m->type == d.type &&
+        if (m != nullptr && m->kind == memory_kind::procedural && m->type == d.type &&
             memory::words_contained(m->content, d.content)) {
           same = label;
           break;
@@ -362,10 +362,7 @@ caf::result<memory_added> on_remember(self_ptr self, memory_draft d) {
 
 caf::result<std::vector<memory_hit>> on_recall(self_ptr self, const memory_query& q) {
   auto& st = self->state;
-  memory::search_mode mode;
-  if (!memory::parse_search_mode(q.mode, mode))
-    return to_caf(errc::bad_request,
-                  "mode: '" + q.mode + "' is not a search mode; use vector, text or hybrid");
+  const search_mode mode = q.mode;
   if (q.k < 1 || q.k > 1000)
     return to_caf(errc::bad_request, "k: " + std::to_string(q.k) + " is out of range; use 1 to 1000");
   if (q.text.find_first_not_of(" \t\r\n") == std::string::npos)
@@ -381,7 +378,7 @@ caf::result<std::vector<memory_hit>> on_recall(self_ptr self, const memory_query
   };
 
   std::vector<std::pair<uint64_t, float>> vec;
-  if (mode != memory::search_mode::text && st.index->size() > 0) {
+  if (mode != search_mode::text && st.index->size() > 0) {
     auto qv = st.emb->embed(q.text);
     if (!qv) return to_caf(qv.error().code, "embedding the query: " + qv.error().message);
     // With filters the pool grows until enough pass them, the index is exhausted, or
@@ -401,7 +398,7 @@ caf::result<std::vector<memory_hit>> on_recall(self_ptr self, const memory_query
     if (vec.size() > want) vec.resize(want);
   }
   std::vector<std::pair<uint64_t, double>> text;
-  if (mode != memory::search_mode::vector) {
+  if (mode != search_mode::vector) {
     auto match = memory::fts_match(
         q.text, [&](const std::string& w) { return st.book.frequency(w); }, st.book.size());
     if (!match.empty()) {
@@ -473,8 +470,10 @@ caf::result<memory_stats> on_stats(self_ptr self) {
   for (const auto& [num, m] : st.book.all()) {
     if (m.expires_us > 0 && m.expires_us <= now) continue;
     ++s.total;
-    if (m.kind == "episodic") ++s.episodic;
-    else if (m.kind == "working") ++s.working;
+    if (m.kind == memory_kind::episodic)
+      ++s.episodic;
+    else if (m.kind == memory_kind::working)
+      ++s.working;
     else ++s.procedural;
   }
   s.embedder = st.emb->name();

@@ -44,7 +44,7 @@ persistence::event granted_event(const reservation& r) {
                                               {"agent", r.agent},
                                               {"task", r.task},
                                               {"pattern", r.pattern},
-                                              {"type", r.type},
+                                              {"type", to_string(r.type)},
                                               {"exclusive", r.exclusive},
                                               {"reason", r.reason},
                                               {"created_us", r.created_us},
@@ -73,7 +73,7 @@ persistence::event lease_event(event_kind kind, const lease& l, const std::strin
 }
 
 std::string describe(const reservation& r) {
-  std::string s = r.agent + "'s " + r.id + " (" + r.pattern + ", " + r.type +
+  std::string s = r.agent + "'s " + r.id + " (" + r.pattern + ", " + to_string(r.type) +
                   (r.exclusive ? ", exclusive" : ", shared");
   if (!r.task.empty()) s += ", task " + r.task;
   return s + ")";
@@ -475,7 +475,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
                 [self, rp](std::vector<agent_info>& agents) mutable {
                   std::set<std::string> offline;
                   for (const auto& a : agents)
-                    if (a.state == "offline") offline.insert(a.name);
+                    if (a.state == agent_state::offline) offline.insert(a.name);
                   release_holdings(self, offline, "holder offline at restart",
                                    [rp](uint64_t n) mutable { rp.deliver(n); });
                 },

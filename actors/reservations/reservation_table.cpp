@@ -101,10 +101,6 @@ void reservation_table::keyed_entries::for_each_under(const std::string& prefix,
   }
 }
 
-bool is_reservation_type(const std::string& type) {
-  return type == "edit" || type == "read" || type == "create" || type == "delete";
-}
-
 template <class F> void reservation_table::for_each_slot(const globs::pattern& p, F&& f) {
   if (p.literal()) {
     f(literals_, p.text());
@@ -233,10 +229,6 @@ expected<std::vector<reservation_grant>>
 reservation_table::reserve(const reserve_request& req, int64_t now_us) {
   if (req.agent.empty())
     return make_error(errc::bad_request, "a reservation needs an agent");
-  if (!is_reservation_type(req.type))
-    return make_error(errc::bad_request,
-                      "reservation type '" + req.type +
-                          "' is not one of edit, read, create, delete");
   if (req.patterns.empty())
     return make_error(errc::bad_request, "reserve at least one path or pattern");
   if (req.patterns.size() > max_patterns)
@@ -254,7 +246,7 @@ reservation_table::reserve(const reserve_request& req, int64_t now_us) {
                     [&](const auto& c) { return c.text() == p->text(); });
     if (!repeated) compiled.push_back(std::move(*p));
   }
-  const bool exclusive = req.exclusive.value_or(req.type != "read");
+  const bool exclusive = req.exclusive.value_or(req.type != reservation_type::read);
   std::vector<reservation_grant> grants;
   for (auto& p : compiled) {
     reservation_grant g;

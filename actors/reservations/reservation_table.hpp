@@ -51,9 +51,6 @@ struct holder_health {
   std::unordered_map<std::string, int64_t> heartbeat; // last heartbeat, unix µs
 };
 
-// The valid reservation types.
-bool is_reservation_type(const std::string& type);
-
 class reservation_table {
 public:
   // ---- restore (from the projection)

@@ -247,10 +247,10 @@ expected<void> task_graph::restore(std::vector<task> tasks, int64_t now_us) {
 std::optional<task_index> task_graph::pick_ready(std::string_view agent) const {
   strategies::agent_profile generalist;
   generalist.name = std::string(agent);
-  return choose(strategies::kind::best_fit, generalist);
+  return choose(claim_strategy::best_fit, generalist);
 }
 
-std::optional<task_index> task_graph::choose(strategies::kind k,
+std::optional<task_index> task_graph::choose(claim_strategy k,
                                              const strategies::agent_profile& agent,
                                              strategies::choice_context ctx) const {
   if (!ctx.avoid && !agent.name.empty())

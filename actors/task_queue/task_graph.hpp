@@ -110,7 +110,8 @@ public:
 
   // The ready task strategy `k` gives `agent` (see strategies/strategy.hpp); tasks the
   // agent failed are avoided unless ctx.avoid says otherwise.
-  std::optional<task_index> choose(strategies::kind k, const strategies::agent_profile& agent,
+  std::optional<task_index> choose(claim_strategy k,
+                                   const strategies::agent_profile& agent,
                                    strategies::choice_context ctx = {}) const;
   const strategies::ready_index& ready_set() const { return ready_; }
 

@@ -194,7 +194,7 @@ profile_of(self_ptr self, const claim_request& req,
 // Claims per agent, for load-balanced decisions (only that strategy needs them).
 std::unordered_map<std::string, uint32_t> claims_in_flight(self_ptr self) {
   std::unordered_map<std::string, uint32_t> out;
-  if (self->state.cfg.strategy != strategies::kind::load_balanced) return out;
+  if (self->state.cfg.strategy != claim_strategy::load_balanced) return out;
   const auto& g = *self->state.graph;
   for (auto i : g.claimed())
     ++out[g.at(i).t.claimed_by];
@@ -354,7 +354,7 @@ int64_t retry_delay_us(const task_queue_config& cfg, uint32_t attempts) {
 // exact fan-out costs O(leaves/64 · (tasks + dependencies)), so large graphs rank by
 // bottom level and depth and take direct dependents as the fan-out.
 void refresh_scores(self_ptr self) {
-  if (self->state.cfg.strategy != strategies::kind::graph_prioritized) return;
+  if (self->state.cfg.strategy != claim_strategy::graph_prioritized) return;
   const auto& g = *self->state.graph;
   constexpr size_t exact_fan_out_limit = 20'000;
   auto a = analyze(g, {true, g.size() <= exact_fan_out_limit});
@@ -445,7 +445,7 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
   self->state.health.read_only = cfg.read_only;
   self->delayed_send(self, tick_interval, tick_atom_v);
   return {
-      [=](load_atom, plan& p) -> caf::result<load_report> {
+      [=](load_atom, plans::plan& p) -> caf::result<load_report> {
         if (auto err = refuse_if_broken(self)) return err;
         auto& g = *self->state.graph;
         if (size_t n = rename_colliding_roots(g, p.tasks); n > 0)

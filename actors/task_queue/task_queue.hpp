@@ -19,7 +19,7 @@ namespace swarm {
 using task_queue_actor = caf::typed_actor<
   // Validates and adds a plan's tasks (ids already present are skipped); all or
   // nothing; errc::invalid_plan on a bad plan.
-  caf::replies_to<load_atom, plan>::with<load_report>,
+  caf::replies_to<load_atom, plans::plan>::with<load_report>,
   // Claims the ready task the configured strategy picks for the agent (its skills
   // decide which tasks are open to it) under a lease. With wait=true and nothing open
   // to it, the request is parked until the strategy hands it a task or the queue
@@ -75,7 +75,7 @@ struct task_queue_config {
   // snapshot of the database and may not write it.
   bool read_only = false;
   // Which ready task an agent gets, and which waiting agent goes first.
-  strategies::kind strategy = strategies::default_kind;
+  claim_strategy strategy = claim_strategy::best_fit;
   // Ids and depth of tasks added at run time.
   edit_limits limits;
 };

@@ -17,6 +17,7 @@
 #include <swarm/options.hpp>
 #include <swarm/types.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -25,105 +26,6 @@
 #include <vector>
 
 namespace swarm {
-
-struct plan_report {
-  std::string path;
-  uint64_t added = 0;           // new tasks
-  uint64_t already_present = 0; // tasks the database already had (same ids)
-  uint64_t total = 0;           // tasks in the queue afterwards
-};
-
-struct agent_status {
-  std::string name;
-  std::string model;
-  std::string state; // idle | busy | stuck | offline
-  std::string current_task;
-  uint64_t completed = 0;
-  uint64_t failed = 0;
-  std::vector<std::string> skills;
-  bool outside = false;          // registered from outside (`swarm agent register`)
-  int32_t pid = 0;               // model subprocess while one runs
-  int64_t last_heartbeat_us = 0; // unix µs; 0 if never
-};
-
-struct status_report {
-  task_counts tasks;
-  std::vector<agent_status> agents;
-  std::string run_state; // "idle" (no run), "running", "finished"
-  std::string session;   // this engine session's id; empty when inspect_only
-};
-
-struct progress {
-  task_counts tasks;
-  double elapsed_seconds = 0;
-};
-
-struct run_summary {
-  task_counts tasks;
-  double elapsed_seconds = 0;
-  bool success = false; // every task completed
-  std::vector<agent_status> agents;
-};
-
-struct claimed_task {
-  task t;
-  uint32_t attempt = 0; // pass back with complete/fail
-};
-
-// The task graph's shape: critical path and per-task levels (see
-// actors/task_queue/graph_analytics.hpp for the time model). Weights are estimates in
-// minutes, 1 for a leaf without one, 0 for completed work.
-struct graph_report {
-  struct row {
-    std::string id;
-    std::string title;
-    task_state state = task_state::pending;
-    bool leaf = true;
-    double weight = 0;
-    double top_level = 0;    // earliest start
-    double bottom_level = 0; // longest remaining chain from its start, itself included
-    uint32_t depth = 0;      // dependency edges on the longest chain leading to it
-    uint32_t fan_out = 0;    // leaves that wait for it, directly or transitively
-  };
-  double critical_length = 0;
-  std::vector<std::string> critical_path; // leaf ids, first to last
-  std::vector<row> tasks;                 // in plan order
-};
-
-// Per-load overrides of the engine's options.
-struct plan_options {
-  std::string prefix;                // id prefix for a plan naming none; empty: options'
-  std::optional<uint32_t> max_depth; // task levels allowed (0: any); unset: options'
-};
-
-// A task added at run time. Its id is assigned: "<parent>.<n>" (n never reused under
-// that parent) or, for a root, a hash of the title as plans get.
-struct new_task {
-  std::string title;
-  std::string description;
-  std::string parent;               // empty: a new root
-  std::string prefix;               // a new root's id prefix; empty: options::prefix
-  std::vector<std::string> depends; // ids it waits for (kind blocks)
-  std::vector<std::string> skills;
-  std::vector<std::string> files;
-  int priority = default_priority;
-  uint32_t estimate_minutes = 0;
-};
-
-// Fields to change on a task; unset ones stay.
-struct task_update {
-  std::optional<std::string> title, description;
-  std::optional<int> priority;
-  std::optional<std::vector<std::string>> skills, files;
-  std::optional<uint32_t> estimate_minutes;
-};
-
-struct replay_report {
-  int64_t events = 0;
-  int64_t rows_compared = 0;
-  bool match = true;
-  std::string difference; // first difference when !match
-};
 
 class engine {
 public:
@@ -274,8 +176,9 @@ public:
                                         const std::vector<std::string>& skills = {},
                                         const std::string& model = {});
   expected<agent_status> heartbeat(const std::string& name);
-  // "running" (= busy), "stuck" or "idle".
-  expected<agent_status> set_agent_state(const std::string& name, const std::string& state);
+  // busy, stuck or idle (an outside agent says what it does; offline is
+  // errc::bad_request).
+  expected<agent_status> set_agent_state(const std::string& name, agent_state state);
 
   // The command protocol: one JSON request ({"id", "op", "args"}) in, one JSON reply
   // ({"id", "ok", "result"} or {"id", "ok": false, "error": {"code", "message"}}) out.

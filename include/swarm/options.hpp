@@ -2,6 +2,8 @@
 // Options for opening an engine and adding agents. The CLI's flags map onto these one
 // to one.
 
+#include <swarm/types.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,10 +19,9 @@ struct options {
   // Task levels allowed, a root being level 1 ("sw-a3f8.1.2" is 3); deeper plans and
   // added tasks are refused. 8 is deeper than any plan a person reads; 0: no limit.
   uint32_t max_depth = 8;
-  // How agents get tasks: first-fit, best-fit (skill match, then priority),
-  // round-robin, load-balanced, graph-prioritized (longest remaining chain first).
-  // See strategies/strategy.hpp.
-  std::string strategy = "best-fit";
+  // How agents get tasks (see claim_strategy): best-fit gives a specialist the work
+  // that needs its skills and leaves generic tasks to others.
+  claim_strategy strategy = claim_strategy::best_fit;
   // Attempts before a task fails for good: 3 rides out a flaky model without looping.
   uint32_t max_attempts = 3;
   // A claim lives this long unless renewed; 5 min outlasts a heartbeat gap.

@@ -1,7 +1,16 @@
 #pragma once
-// Plain values that cross swarm's public API: tasks as plans declare them and as the
-// engine holds them, agents, and run summaries. No CAF, no SQLite, no JSON here.
+// Plain values that cross swarm's public API, grouped by area: time, tasks and plans,
+// agents and runs, agent mail, file reservations and hard leases, memory, replay. No
+// CAF, no SQLite, no JSON here.
+//
+// Every enum has its wire name (JSON, the journal, CLI flags and output) through
+// to_string, and parse_<enum> as its inverse (nullopt for an unknown name). Enums
+// stored in the database or the journal are stored by name: the names never change,
+// and the numbers never either (they cross the engine's threads as values).
 
+#include <swarm/export.hpp>
+
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,6 +18,17 @@
 #include <vector>
 
 namespace swarm {
+
+// ---- time
+
+// A moment, as the engine records it: unix time in microseconds. The epoch
+// (timestamp{}) means "none" or "never" wherever a field says so. Durations are
+// std::chrono::milliseconds. On the wire both are integers with the unit in the key
+// ("created_us", "ttl_ms").
+using timestamp =
+    std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;
+
+// ---- tasks and plans
 
 // The life of a task.
 //
@@ -50,8 +70,8 @@ enum class task_state : uint8_t {
   cancelled = 7,
 };
 
-const char* to_string(task_state s) noexcept;
-std::optional<task_state> parse_task_state(std::string_view name) noexcept;
+SWARM_API const char* to_string(task_state s) noexcept;
+SWARM_API std::optional<task_state> parse_task_state(std::string_view name) noexcept;
 inline bool is_terminal(task_state s) noexcept {
   return s == task_state::completed || s == task_state::failed ||
          s == task_state::blocked || s == task_state::cancelled;
@@ -63,10 +83,39 @@ inline bool is_done(task_state s) noexcept {
 
 // How one task relates to another. Only `blocks` holds the task back; `related` and
 // `discovered_from` (found while working on the other) are informational. Persisted
-// as "blocks", "related", "discovered-from" — never rename.
+// as "blocks", "related", "discovered-from" — never rename. Parsing accepts '_' for
+// '-'.
 enum class dependency_kind : uint8_t { blocks = 1, related = 2, discovered_from = 3 };
-const char* to_string(dependency_kind k) noexcept;
-std::optional<dependency_kind> parse_dependency_kind(std::string_view name) noexcept;
+SWARM_API const char* to_string(dependency_kind k) noexcept;
+SWARM_API std::optional<dependency_kind>
+parse_dependency_kind(std::string_view name) noexcept;
+
+// How agents get tasks (options::strategy). A task is open to an agent when the task's
+// skills are a subset of the agent's; an agent without skills takes any task.
+//   first-fit          the first open task in plan order; the agent that has waited
+//                      longest is served first.
+//   best-fit           the task using most of the agent's skills (a specialist does
+//                      specialist work), then priority (P0 first), then plan order.
+//   round-robin        plan order from a rotating cursor, so work spreads over the
+//                      plan; agents take turns.
+//   load-balanced      priority, then plan order; the agent with the fewest tasks in
+//                      flight is served first.
+//   graph-prioritized  the longest remaining chain of work first (graph_report's
+//                      bottom level), then the most leaves waiting on it, then the
+//                      shallower, then priority.
+// A task the agent already failed is passed over for one it has not among the next 16
+// candidates. Named as above on the command line and in options files — never rename;
+// parsing accepts '_' for '-'.
+enum class claim_strategy : uint8_t {
+  first_fit = 1,
+  best_fit = 2,
+  round_robin = 3,
+  load_balanced = 4,
+  graph_prioritized = 5,
+};
+SWARM_API const char* to_string(claim_strategy s) noexcept;
+SWARM_API std::optional<claim_strategy>
+parse_claim_strategy(std::string_view name) noexcept;
 
 // Priority P0 (most urgent) .. P4. Plans say "P1"; the engine stores the digit.
 constexpr int min_priority = 0;
@@ -120,12 +169,10 @@ struct task_change {
   std::vector<std::string> now_ready;
 };
 
-// A loaded plan before it reaches the engine: tasks in document order, every
-// parent before its children.
-struct plan {
-  std::string path;
-  std::string prefix = "sw";
-  std::vector<task_spec> tasks;
+// A task claimed through the engine's API.
+struct claimed_task {
+  task t;
+  uint32_t attempt = 0; // pass back with complete/fail
 };
 
 // Per-state task counts.
@@ -137,21 +184,145 @@ struct task_counts {
   }
 };
 
-} // namespace swarm
+// A task added at run time. Its id is assigned: "<parent>.<n>" (n never reused under
+// that parent) or, for a root, a hash of the title as plans get.
+struct new_task {
+  std::string title;
+  std::string description;
+  std::string parent;               // empty: a new root
+  std::string prefix;               // a new root's id prefix; empty: options::prefix
+  std::vector<std::string> depends; // ids it waits for (kind blocks)
+  std::vector<std::string> skills;
+  std::vector<std::string> files;
+  int priority = default_priority;
+  uint32_t estimate_minutes = 0;
+};
 
-namespace swarm {
+// Fields to change on a task; unset ones stay.
+struct task_update {
+  std::optional<std::string> title, description;
+  std::optional<int> priority;
+  std::optional<std::vector<std::string>> skills, files;
+  std::optional<uint32_t> estimate_minutes;
+};
+
+// Per-load overrides of the engine's options.
+struct plan_options {
+  std::string prefix;                // id prefix for a plan naming none; empty: options'
+  std::optional<uint32_t> max_depth; // task levels allowed (0: any); unset: options'
+};
+
+// What loading a plan did.
+struct plan_report {
+  std::string path;
+  uint64_t added = 0;           // new tasks
+  uint64_t already_present = 0; // tasks the database already had (same ids)
+  uint64_t total = 0;           // tasks in the queue afterwards
+};
+
+// The task graph's shape: critical path and per-task levels. Every task starts when
+// its parent has started and every task it depends on has finished; a leaf takes its
+// weight — its estimate in minutes, 1 for a leaf without one, 0 for completed work —
+// and a parent finishes when all its children have. The critical path is the longest
+// chain of weights through that graph: the plan cannot finish sooner, whatever the
+// number of agents.
+struct graph_report {
+  struct row {
+    std::string id;
+    std::string title;
+    task_state state = task_state::pending;
+    bool leaf = true;
+    double weight = 0;
+    double top_level = 0;    // earliest start
+    double bottom_level = 0; // longest remaining chain from its start, itself included
+    uint32_t depth = 0;      // dependency edges on the longest chain leading to it
+    uint32_t fan_out = 0;    // leaves that wait for it, directly or transitively
+  };
+  double critical_length = 0;
+  std::vector<std::string> critical_path; // leaf ids, first to last
+  std::vector<row> tasks;                 // in plan order
+};
+
+// ---- agents and runs
+
+// What an agent is doing. Stored by name — never rename, never renumber.
+//   idle     registered, no task; busy  working on current_task;
+//   stuck    an outside agent said it cannot go on; offline  stopped or gone stale
+enum class agent_state : uint8_t { idle = 1, busy = 2, stuck = 3, offline = 4 };
+SWARM_API const char* to_string(agent_state s) noexcept;
+SWARM_API std::optional<agent_state> parse_agent_state(std::string_view name) noexcept;
+
+// Whether this engine runs a plan: idle (no run), running, finished.
+enum class run_state : uint8_t { idle = 1, running = 2, finished = 3 };
+SWARM_API const char* to_string(run_state s) noexcept;
+SWARM_API std::optional<run_state> parse_run_state(std::string_view name) noexcept;
+
+struct agent_status {
+  std::string name;
+  std::string model;
+  agent_state state = agent_state::idle;
+  std::string current_task;
+  uint64_t completed = 0;
+  uint64_t failed = 0;
+  std::vector<std::string> skills;
+  bool outside = false;          // registered from outside (`swarm agent register`)
+  int32_t pid = 0;               // model subprocess while one runs
+  int64_t last_heartbeat_us = 0; // unix µs; 0 if never
+};
+
+struct status_report {
+  task_counts tasks;
+  std::vector<agent_status> agents;
+  swarm::run_state run_state = swarm::run_state::idle;
+  std::string session; // this engine session's id; empty when inspect_only
+};
+
+struct progress {
+  task_counts tasks;
+  double elapsed_seconds = 0;
+};
+
+struct run_summary {
+  task_counts tasks;
+  double elapsed_seconds = 0;
+  bool success = false; // every task completed
+  std::vector<agent_status> agents;
+};
 
 // ---- agent mail
 
+// A message's category. Stored by name ("" for none) — never rename, never renumber.
+// HANDOFF and BLOCKED messages require an ack. Parsing ignores case.
+enum class mail_category : uint8_t {
+  none = 0, // ""
+  handoff = 1,
+  blocked = 2,
+  decision = 3,
+  info = 4,
+};
+SWARM_API const char* to_string(mail_category c) noexcept;
+SWARM_API std::optional<mail_category>
+parse_mail_category(std::string_view name) noexcept;
+
+// Stored by name — never rename, never renumber.
+enum class mail_importance : uint8_t { low = 1, normal = 2, high = 3, urgent = 4 };
+SWARM_API const char* to_string(mail_importance i) noexcept;
+SWARM_API std::optional<mail_importance>
+parse_mail_importance(std::string_view name) noexcept;
+
+// One recipient's copy: unread -> read -> acked. Stored by name — never rename, never
+// renumber.
+enum class copy_state : uint8_t { unread = 1, read = 2, acked = 3 };
+SWARM_API const char* to_string(copy_state s) noexcept;
+SWARM_API std::optional<copy_state> parse_copy_state(std::string_view name) noexcept;
+
 // A message as stored. Recipients are agent names; bcc is visible to the sender only
-// (everyone else sees it empty). Values of the string-typed fields:
-//   type        one of mail_types() ("task.handoff", ...) or "custom"
-//   category    "" or HANDOFF, BLOCKED (both require an ack), DECISION, INFO
-//   importance  low, normal, high, urgent
+// (everyone else sees it empty). `type` is one of mail_types() ("task.handoff", ...)
+// or "custom".
 struct mail_message {
   std::string id;          // "msg-<n>", assigned when sent
   std::string type = "custom";
-  std::string category;
+  mail_category category = mail_category::none;
   std::string from;
   std::vector<std::string> to, cc, bcc;
   bool broadcast = false;  // sent to every registered agent but the sender
@@ -159,18 +330,18 @@ struct mail_message {
   std::string subject;
   std::string body;        // Markdown
   std::string payload;     // a JSON object as text; empty if none
-  std::string importance = "normal";
+  mail_importance importance = mail_importance::normal;
   bool ack_required = false;
   std::string in_reply_to; // id of the message this answers
   int64_t created_us = 0;
 };
 
-// One recipient's copy: unread -> read -> acked, each step timestamped once (the
-// first write wins; an ack also marks read).
+// One recipient's copy, each step timestamped once (the first write wins; an ack also
+// marks read).
 struct mail_copy {
   mail_message m;
   std::string recipient;
-  std::string state = "unread";
+  copy_state state = copy_state::unread;
   int64_t read_us = 0;
   int64_t acked_us = 0;
 };
@@ -178,7 +349,7 @@ struct mail_copy {
 // What to send. Empty `type` means "custom" (or the category's natural type).
 struct mail_draft {
   std::string type;
-  std::string category;
+  mail_category category = mail_category::none;
   std::string from;
   std::vector<std::string> to, cc, bcc;
   bool broadcast = false;
@@ -186,44 +357,57 @@ struct mail_draft {
   std::string subject;
   std::string body;
   std::string payload;
-  std::string importance = "normal";
+  mail_importance importance = mail_importance::normal;
   bool ack_required = false;
   std::string in_reply_to;
 };
 
 // Which copies an inbox shows; newest first.
 struct inbox_filter {
-  std::string state;       // "" (any), unread, read, acked
+  std::optional<copy_state> state; // unset: any
   bool urgent_only = false;
-  int64_t since_us = 0;    // created at or after
+  int64_t since_us = 0; // created at or after
   std::string thread;
   std::string type;
-  uint32_t limit = 50;     // 1..1000
+  uint32_t limit = 50; // 1..1000
 };
 
 // The message types of agent mail (task.*, file.*, agent.*, reservation.*, ...), plus
 // "custom".
-const std::vector<std::string>& mail_types();
+SWARM_API const std::vector<std::string>& mail_types();
 
 // ---- file reservations and hard leases
 
-// An advisory claim on a repository-relative path or glob (`*`, `?`, `**`, `[a-z]`,
-// `{a,b}`; see actors/reservations/glob.hpp for the exact rules). Always granted;
-// overlapping reservations of other agents come back as conflicts, where two overlap
-// when some path matches both patterns and at least one side is exclusive.
-//   type       edit, read, create, delete; read is shared by default, the rest exclusive
-//   expires_us unix µs; an expired reservation is inactive and is swept
+// What a reservation announces. read is shared by default, the others exclusive.
+// Stored by name — never rename, never renumber.
+enum class reservation_type : uint8_t { edit = 1, read = 2, create = 3, delete_ = 4 };
+SWARM_API const char* to_string(reservation_type t) noexcept; // delete_: "delete"
+SWARM_API std::optional<reservation_type>
+parse_reservation_type(std::string_view name) noexcept;
+
+// An advisory claim on a repository-relative path or glob. Always granted; overlapping
+// reservations of other agents come back as conflicts, where two overlap when some
+// path matches both patterns and at least one side is exclusive.
+//
+// Patterns match paths segment by segment (case-sensitive, '/' separates): `*` any
+// run of characters but '/', `?` one character but '/', `[a-z]` / `[!a-z]` one
+// character of (not of) a class, `{a,b}` alternatives (they nest and may hold '/'),
+// `**` as a whole segment any number of directories (`a/**/b` matches `a/b` and
+// `a/x/y/b`; `src/**` everything below src, not src itself). There is no escape
+// character: `[*]` matches a literal '*'. Paths and patterns are normalised ('\' to
+// '/', "." and "x/.." dropped); absolute ones, and ".." leaving the repository, are
+// refused.
 struct reservation {
   std::string id;      // "res-<n>"
   std::string agent;
   std::string task;    // the task it serves; may be empty
   std::string pattern; // normalised
-  std::string type = "edit";
+  reservation_type type = reservation_type::edit;
   bool exclusive = true;
   std::string reason;
   int64_t created_us = 0;
   int64_t renewed_us = 0; // when last granted or renewed
-  int64_t expires_us = 0;
+  int64_t expires_us = 0; // unix µs; an expired reservation is inactive and is swept
 };
 
 // Another agent's reservation that overlaps ours (reserve) or matches a path (check).
@@ -237,7 +421,7 @@ struct reserve_request {
   std::string agent;
   std::string task;
   std::vector<std::string> patterns;
-  std::string type = "edit";
+  reservation_type type = reservation_type::edit;
   std::optional<bool> exclusive; // unset: by type (read shared, others exclusive)
   int64_t ttl_ms = 3'600'000;
   std::string reason;
@@ -280,19 +464,29 @@ struct lease_grant {
 
 // ---- memory
 
-// What agents learned, kept across tasks and sessions.
-//   kind   episodic   what happened (a task's outcome); permanent
-//          working    short-lived notes; expires (TTL, default 1 h)
-//          procedural how to do things (learnings); permanent, de-duplicated: adding
-//                     one of the same type as a stored one — the same text but for case
-//                     and punctuation, or cosine >= 0.90 with words only added or
-//                     dropped — reinforces the stored one (importance: the higher; tags
-//                     merged)
-//   type   the kind, or a free-form subtype (agent_learning, solution_pattern,
-//          codebase_knowledge, ...) of one of the kinds
+// What agents learned, kept across tasks and sessions. Stored by name — never rename,
+// never renumber.
+//   episodic   what happened (a task's outcome); permanent
+//   working    short-lived notes; expires (TTL, default 1 h)
+//   procedural how to do things (learnings); permanent, de-duplicated: adding one of
+//              the same type as a stored one — the same text but for case and
+//              punctuation, or cosine >= 0.90 with words only added or dropped —
+//              reinforces the stored one (importance: the higher; tags merged)
+enum class memory_kind : uint8_t { episodic = 1, working = 2, procedural = 3 };
+SWARM_API const char* to_string(memory_kind k) noexcept;
+SWARM_API std::optional<memory_kind> parse_memory_kind(std::string_view name) noexcept;
+
+// How a search matches: by vector similarity, by full text, or both fused by
+// reciprocal rank.
+enum class search_mode : uint8_t { vector = 1, text = 2, hybrid = 3 };
+SWARM_API const char* to_string(search_mode m) noexcept;
+SWARM_API std::optional<search_mode> parse_search_mode(std::string_view name) noexcept;
+
+// A memory. Its type is the kind, or a free-form subtype (agent_learning,
+// solution_pattern, codebase_knowledge, ...) of one of the kinds.
 struct memory_record {
   std::string id;   // "mem-<n>"
-  std::string kind; // episodic | working | procedural
+  memory_kind kind = memory_kind::episodic;
   std::string type; // the kind or a subtype
   std::string content;
   std::vector<std::string> tags;
@@ -307,9 +501,9 @@ struct memory_record {
 
 struct memory_draft {
   std::string type = "episodic"; // a kind, or a subtype (its kind below)
-  // The kind of a subtype; empty: procedural for agent_learning and solution_pattern,
+  // The kind of a subtype; unset: procedural for agent_learning and solution_pattern,
   // working when ttl_ms is set, episodic otherwise.
-  std::string kind;
+  std::optional<memory_kind> kind;
   std::string content;
   std::vector<std::string> tags;
   std::string agent;
@@ -327,7 +521,7 @@ struct memory_added {
 
 struct memory_query {
   std::string text;
-  std::string mode = "hybrid"; // vector | text | hybrid
+  search_mode mode = search_mode::hybrid;
   uint32_t k = 10;             // 1..1000
   std::string type;            // a kind or a subtype; empty: any
   std::string agent;
@@ -335,8 +529,13 @@ struct memory_query {
   std::vector<std::string> tags; // every one must be present
 };
 
-// One search result. score = relevance x (0.70 + 0.20 x importance + 0.10 x recency);
-// see actors/memory/ranking.hpp.
+// One search result.
+//   relevance  reciprocal-rank fusion of the vector and full-text lists (k = 60),
+//              divided by the best result's: 0..1 (one mode: its own similarity,
+//              normalised the same way)
+//   score      relevance x (0.70 + 0.20 x importance + 0.10 x recency), recency
+//              halving every 7 days: importance and recency reorder results of similar
+//              relevance, never an irrelevant memory above a relevant one
 struct memory_hit {
   memory_record m;
   double score = 0;
@@ -355,6 +554,16 @@ struct memory_stats {
   uint64_t index_size = 0;   // points in the index
   std::string index_state;   // loaded | repaired | rebuilt | empty
   uint64_t reembedded = 0;   // memories re-embedded when the embedder changed
+};
+
+// ---- replay
+
+// What verify_replay found.
+struct replay_report {
+  int64_t events = 0;
+  int64_t rows_compared = 0;
+  bool match = true;
+  std::string difference; // first difference when !match
 };
 
 } // namespace swarm

@@ -140,7 +140,7 @@ quality measure(swarm::engine& e, const std::vector<std::string>& ids, const std
   for (const auto& lq : queries) {
     swarm::memory_query mq;
     mq.text = lq.text;
-    mq.mode = mode;
+    mq.mode = *swarm::parse_search_mode(mode);
     mq.k = 10;
     auto hits = e.search_memories(mq);
     REQUIRE(hits);
@@ -241,7 +241,7 @@ TEST_CASE("concurrent writers lose no memory and a restart keeps every one",
   CHECK(listed == ids);
   // Every memory is reachable by meaning: its own text finds it first.
   q.text = "writer 3 learned fact number 17 about module m137";
-  q.mode = "vector";
+  q.mode = swarm::search_mode::vector;
   q.k = 3;
   auto hits = (*e)->search_memories(q);
   REQUIRE(hits);
@@ -260,7 +260,7 @@ TEST_CASE("procedural memories reinforce instead of repeating", "[actor][memory]
   d.importance = 0.4;
   auto first = (*e)->add_memory(d);
   REQUIRE(first);
-  CHECK(first->m.kind == "procedural");
+  CHECK(first->m.kind == swarm::memory_kind::procedural);
   CHECK_FALSE(first->deduplicated);
   d.content = "always run the migrations, before the schema tests!";
   d.tags = {"tests"};
@@ -351,7 +351,7 @@ TEST_CASE("a re-embedding cut short goes on at the next load", "[actor][memory]"
                                 "'builtin-hash-v1' AND dim = 384") == 3);
   swarm::memory_query q;
   q.text = "beta notes on the lexer";
-  q.mode = "vector";
+  q.mode = swarm::search_mode::vector;
   q.k = 1;
   auto hits = (*e)->search_memories(q);
   REQUIRE(hits);

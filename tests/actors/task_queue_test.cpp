@@ -64,8 +64,8 @@ struct fixture {
   }
 };
 
-plan flat_plan(size_t n) {
-  plan p;
+plans::plan flat_plan(size_t n) {
+  plans::plan p;
   p.path = "generated";
   for (size_t i = 0; i < n; ++i) {
     task_spec s;
@@ -134,11 +134,11 @@ void run_claimers(fixture& f, size_t agents, bool complete,
   claims_out = *claims;
 }
 
-const std::vector<strategies::kind> every_strategy{
-    strategies::kind::first_fit, strategies::kind::best_fit, strategies::kind::round_robin,
-    strategies::kind::load_balanced, strategies::kind::graph_prioritized};
+const std::vector<claim_strategy> every_strategy{
+    claim_strategy::first_fit, claim_strategy::best_fit, claim_strategy::round_robin,
+    claim_strategy::load_balanced, claim_strategy::graph_prioritized};
 
-task_queue_config with_strategy(strategies::kind k) {
+task_queue_config with_strategy(claim_strategy k) {
   task_queue_config cfg;
   cfg.strategy = k;
   return cfg;
@@ -149,7 +149,7 @@ task_queue_config with_strategy(strategies::kind k) {
 TEST_CASE("many concurrent claimers: every task is claimed by exactly one agent",
           "[actor][task_queue]") {
   const auto k = GENERATE(from_range(every_strategy));
-  INFO("strategy " << strategies::to_string(k));
+  INFO("strategy " << to_string(k));
   fixture f{with_strategy(k)};
   auto report = f.ask<load_report>(load_atom_v, flat_plan(2000));
   REQUIRE(report.added == 2000);
@@ -170,9 +170,9 @@ TEST_CASE("many concurrent claimers: every task is claimed by exactly one agent"
 TEST_CASE("claimers that complete drain the queue exactly once per task",
           "[actor][task_queue]") {
   const auto k = GENERATE(from_range(every_strategy));
-  INFO("strategy " << strategies::to_string(k));
+  INFO("strategy " << to_string(k));
   fixture f{with_strategy(k)};
-  plan p = flat_plan(600);
+  plans::plan p = flat_plan(600);
   // A chain through the first 50 tasks and fan-in on the last one.
   for (size_t i = 1; i < 50; ++i)
     p.tasks[i].depends.push_back(p.tasks[i - 1].id);
@@ -190,9 +190,9 @@ TEST_CASE("claimers that complete drain the queue exactly once per task",
 TEST_CASE("agents only ever claim tasks their skills cover, under every strategy",
           "[actor][task_queue][skills]") {
   const auto k = GENERATE(from_range(every_strategy));
-  INFO("strategy " << strategies::to_string(k));
+  INFO("strategy " << to_string(k));
   fixture f{with_strategy(k)};
-  plan p = flat_plan(300);
+  plans::plan p = flat_plan(300);
   // A third need sql, a third cpp, a third nothing; a chain every 10 tasks makes
   // claimers wait (park) and be served as work appears.
   for (size_t i = 0; i < p.tasks.size(); ++i) {
@@ -227,8 +227,8 @@ TEST_CASE("agents only ever claim tasks their skills cover, under every strategy
 
 TEST_CASE("a waiting specialist is served its task before a generalist that waited longer",
           "[actor][task_queue][skills]") {
-  fixture f{with_strategy(strategies::kind::best_fit)};
-  plan p = flat_plan(2);
+  fixture f{with_strategy(claim_strategy::best_fit)};
+  plans::plan p = flat_plan(2);
   p.tasks[1].skills = {"sql"};
   p.tasks[1].depends = {p.tasks[0].id};
   f.ask<load_report>(load_atom_v, p);
@@ -297,7 +297,7 @@ TEST_CASE("an expired lease returns the task to the queue with the attempt count
 
 TEST_CASE("an invalid plan is refused and changes nothing", "[actor][task_queue]") {
   fixture f;
-  plan p = flat_plan(3);
+  plans::plan p = flat_plan(3);
   p.tasks[2].depends.push_back("sw-nope");
   caf::scoped_actor self{*f.sys};
   std::optional<error> refused;

@@ -48,14 +48,14 @@ TEST_CASE("mail export: one file per thread, front matter, order, receipts, no b
           "[mail][export]") {
   auto a = message("msg-1", "t1", "alice", {"bob"}, 1'700'000'000'000'000);
   a.bcc = {"carol"};
-  a.category = "HANDOFF";
+  a.category = mail_category::handoff;
   a.ack_required = true;
   auto b = message("msg-2", "t2", "bob", {"alice"}, 1'700'000'001'000'000);
   auto c = message("msg-3", "t1", "bob", {"alice"}, 1'700'000'002'000'000);
   c.in_reply_to = "msg-1";
   std::vector<persistence::stored_copy> states{
-      {"msg-1", "bob", "acked", 1'700'000'000'500'000, 1'700'000'000'600'000},
-      {"msg-1", "carol", "read", 1'700'000'000'700'000, 0}};
+      {"msg-1", "bob", copy_state::acked, 1'700'000'000'500'000, 1'700'000'000'600'000},
+      {"msg-1", "carol", copy_state::read, 1'700'000'000'700'000, 0}};
   auto files = render_mail_threads({a, b, c}, states);
   REQUIRE(files.size() == 2);
   CHECK(files[0].name == "t1.md");

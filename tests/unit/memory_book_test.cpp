@@ -42,11 +42,11 @@ bool starts_with(const std::string& s, const std::string& prefix) {
   return s.rfind(prefix, 0) == 0;
 }
 
-memory_record record(std::string id, std::string kind, std::string type,
+memory_record record(std::string id, const std::string& kind, std::string type,
                      std::string content, int64_t expires_us = 0) {
   memory_record m;
   m.id = std::move(id);
-  m.kind = std::move(kind);
+  m.kind = *parse_memory_kind(kind);
   m.type = std::move(type);
   m.content = std::move(content);
   m.expires_us = expires_us;
@@ -72,46 +72,46 @@ TEST_CASE("memory draft: the kind follows the type, the kind flag or the TTL",
   for (const char* kind : {"episodic", "procedural"}) {
     auto r = resolve(draft(kind), now);
     REQUIRE(r);
-    CHECK(r->kind == kind);
+    CHECK(r->kind == parse_memory_kind(kind));
     CHECK(r->expires_us == 0);
   }
   auto working = resolve(draft("working"), now);
   REQUIRE(working);
-  CHECK(working->kind == "working");
+  CHECK(working->kind == memory_kind::working);
   CHECK(working->expires_us == now + default_working_ttl_ms * 1000);
 
   for (const char* learning : {"agent_learning", "solution_pattern"}) {
     auto r = resolve(draft(learning), now);
     REQUIRE(r);
-    CHECK(r->kind == "procedural");
+    CHECK(r->kind == memory_kind::procedural);
     CHECK(r->expires_us == 0);
   }
   auto subtype = resolve(draft("codebase_knowledge"), now);
   REQUIRE(subtype);
-  CHECK(subtype->kind == "episodic");
+  CHECK(subtype->kind == memory_kind::episodic);
 
   auto with_ttl = draft("codebase_knowledge");
   with_ttl.ttl_ms = 5000;
   auto short_lived = resolve(with_ttl, now);
   REQUIRE(short_lived);
-  CHECK(short_lived->kind == "working");
+  CHECK(short_lived->kind == memory_kind::working);
   CHECK(short_lived->expires_us == now + 5'000'000);
 
   auto explicit_working = draft("scratch.notes-2");
-  explicit_working.kind = "working";
+  explicit_working.kind = memory_kind::working;
   auto w = resolve(explicit_working, now);
   REQUIRE(w);
-  CHECK(w->kind == "working");
+  CHECK(w->kind == memory_kind::working);
   CHECK(w->expires_us == now + default_working_ttl_ms * 1000);
 
   auto procedural_subtype = draft("style");
-  procedural_subtype.kind = "procedural";
+  procedural_subtype.kind = memory_kind::procedural;
   auto p = resolve(procedural_subtype, now);
   REQUIRE(p);
-  CHECK(p->kind == "procedural");
+  CHECK(p->kind == memory_kind::procedural);
 
   auto same_kind = draft("working");
-  same_kind.kind = "working";
+  same_kind.kind = memory_kind::working;
   same_kind.ttl_ms = 1000;
   auto s = resolve(same_kind, now);
   REQUIRE(s);
@@ -156,7 +156,7 @@ TEST_CASE("memory draft: a bad field is refused with its name first", "[memory][
     CHECK(msg.find("permanent") != std::string::npos);
   }
   auto episodic_subtype = draft("note");
-  episodic_subtype.kind = "episodic";
+  episodic_subtype.kind = memory_kind::episodic;
   episodic_subtype.ttl_ms = 60'000;
   CHECK(starts_with(refusal(episodic_subtype), "ttl:"));
 
@@ -170,13 +170,11 @@ TEST_CASE("memory draft: a bad field is refused with its name first", "[memory][
   CHECK(starts_with(refusal(long_tag), "tags:"));
 
   auto contradiction = draft("working");
-  contradiction.kind = "episodic";
+  contradiction.kind = memory_kind::episodic;
   auto msg = refusal(contradiction);
   CHECK(starts_with(msg, "kind:"));
   CHECK(msg.find("working") != std::string::npos);
-  auto unknown_kind = draft("note");
-  unknown_kind.kind = "semantic";
-  CHECK(starts_with(refusal(unknown_kind), "kind:"));
+  CHECK_FALSE(parse_memory_kind("semantic"));
 }
 
 TEST_CASE("memory normal form: lower-case words joined by single spaces",
@@ -189,9 +187,9 @@ TEST_CASE("memory normal form: lower-case words joined by single spaces",
   CHECK(normal_form("v2.1") == "v2 1");
   // UTF-8 bytes are kept as they are.
   CHECK(normal_form("Größe über") == "größe über");
-  CHECK(is_memory_kind("working"));
-  CHECK_FALSE(is_memory_kind("agent_learning"));
-  CHECK_FALSE(is_memory_kind(""));
+  CHECK(parse_memory_kind("working"));
+  CHECK_FALSE(parse_memory_kind("agent_learning"));
+  CHECK_FALSE(parse_memory_kind(""));
 }
 
 TEST_CASE("memory filters: type matches kind or type, agent, task, every tag, and live",
@@ -249,9 +247,9 @@ TEST_CASE("memory book: by number, by id, by expiry and by learning", "[memory][
   book.add(4, record("mem-4", "episodic", "episodic", "what happened"));
   CHECK(book.size() == 4);
   CHECK(book.next_number() == 5); // add sees the number
-  CHECK(book.count("working") == 2);
-  CHECK(book.count("procedural") == 1);
-  CHECK(book.count("episodic") == 1);
+  CHECK(book.count(memory_kind::working) == 2);
+  CHECK(book.count(memory_kind::procedural) == 1);
+  CHECK(book.count(memory_kind::episodic) == 1);
 
   CHECK(book.number_of("mem-3") == 3);
   CHECK(book.number_of("mem-9") == 0);
@@ -293,16 +291,11 @@ TEST_CASE("memory book: by number, by id, by expiry and by learning", "[memory][
 }
 
 TEST_CASE("memory search: modes by name only", "[memory][search]") {
-  search_mode m = search_mode::text;
-  CHECK(parse_search_mode("vector", m));
-  CHECK(m == search_mode::vector);
-  CHECK(parse_search_mode("hybrid", m));
-  CHECK(m == search_mode::hybrid);
-  CHECK(parse_search_mode("text", m));
-  CHECK(m == search_mode::text);
+  CHECK(parse_search_mode("vector") == search_mode::vector);
+  CHECK(parse_search_mode("hybrid") == search_mode::hybrid);
+  CHECK(parse_search_mode("text") == search_mode::text);
   for (const char* bad : {"", "Vector", "semantic", "text "})
-    CHECK_FALSE(parse_search_mode(bad, m));
-  CHECK(m == search_mode::text); // untouched on failure
+    CHECK_FALSE(parse_search_mode(bad));
 }
 
 TEST_CASE("memory search: the FTS5 expression quotes every word, once",

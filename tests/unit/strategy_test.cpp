@@ -18,6 +18,7 @@ using namespace swarm::strategies;
 
 namespace {
 
+using kind = swarm::claim_strategy;
 using names = std::vector<std::string>;
 using refs = std::vector<task_ref>;
 
@@ -53,9 +54,9 @@ as_set(const std::vector<const ready_index::bucket*>& v) {
 
 TEST_CASE("strategy names round-trip", "[strategy]") {
   for (kind k : all_kinds)
-    CHECK(parse_kind(to_string(k)) == k);
-  CHECK(parse_kind("graph_prioritized") == kind::graph_prioritized);
-  CHECK_FALSE(parse_kind("fastest"));
+    CHECK(swarm::parse_claim_strategy(to_string(k)) == k);
+  CHECK(swarm::parse_claim_strategy("graph_prioritized") == kind::graph_prioritized);
+  CHECK_FALSE(swarm::parse_claim_strategy("fastest"));
 }
 
 TEST_CASE("first-fit takes plan order regardless of priority", "[strategy]") {
