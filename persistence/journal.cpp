@@ -1,7 +1,7 @@
 #include "persistence/journal.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <boost/json.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <memory>
@@ -46,36 +46,6 @@ std::string json_array(const std::vector<std::string>& v) {
   return json::serialize(json_strings(v));
 }
 
-std::string text(const json::object& o, const char* name) {
-  auto* v = o.if_contains(name);
-  return v != nullptr && v->is_string() ? std::string{v->get_string()} : std::string{};
-}
-
-int64_t flag(const json::object& o, const char* name) {
-  auto* v = o.if_contains(name);
-  return v != nullptr && v->is_bool() && v->get_bool() ? 1 : 0;
-}
-
-std::vector<std::string> strings_of(const json::object& o, const char* name) {
-  std::vector<std::string> out;
-  auto* v = o.if_contains(name);
-  if (v == nullptr || !v->is_array()) return out;
-  for (const auto& x : v->get_array())
-    if (x.is_string()) out.emplace_back(x.get_string());
-  return out;
-}
-
-int64_t number(const json::object& o, const char* name) {
-  auto* v = o.if_contains(name);
-  if (v == nullptr)
-    return 0;
-  if (v->is_int64())
-    return v->get_int64();
-  if (v->is_uint64())
-    return static_cast<int64_t>(v->get_uint64());
-  return 0;
-}
-
 // Runs `use(q)` and leaves the prepared statement ready for reuse, even when it
 // throws (the caller rolls back and the statement must not stay mid-execution).
 template <class F>
@@ -108,21 +78,21 @@ void bind_one(SQLite::Statement& q, int i, const blob& b) {
   q.bind(i, b.bytes.data(), static_cast<int>(b.bytes.size()));
 }
 
+// SQLite integers are signed 64-bit; counters and numbers are stored as such.
+void bind_one(SQLite::Statement& q, int i, uint64_t v) {
+  q.bind(i, static_cast<int64_t>(v));
+}
+
+void bind_one(SQLite::Statement& q, int i, bool v) {
+  q.bind(i, v ? 1 : 0);
+}
+
 // Binds `args` to parameters 1, 2, ... in order and runs the statement.
 template <class... Args>
 void run_with(SQLite::Statement& q, const Args&... args) {
   int i = 0;
   (bind_one(q, ++i, args), ...);
   run(q);
-}
-
-double real(const json::object& o, const char* name) {
-  auto* v = o.if_contains(name);
-  if (v == nullptr) return 0;
-  if (v->is_double()) return v->get_double();
-  if (v->is_int64()) return static_cast<double>(v->get_int64());
-  if (v->is_uint64()) return static_cast<double>(v->get_uint64());
-  return 0;
 }
 
 std::string space_joined(const std::vector<std::string>& v) {
@@ -165,10 +135,39 @@ int64_t journal::append(const event& e) {
   return seq;
 }
 
-void journal::apply(const event& e, int64_t seq) {
-  if (auto* c = std::get_if<task_created_body>(&e.body)) {
-    const auto& s = c->spec;
-    auto& q = st_->insert_task;
+// Applies one event's body to the projections: one overload per body struct. Every
+// projection row an event writes is derived here, so live writes and replay agree.
+struct journal::applier {
+  journal& j;
+  const event& e;
+  int64_t seq;
+
+  // The statement of `text` (a literal, so its pointer is the key), prepared once.
+  SQLite::Statement& sql(const char* text) {
+    auto& slot = j.st_->by_sql[text];
+    if (!slot) slot = std::make_unique<SQLite::Statement>(j.db_, text);
+    return *slot;
+  }
+
+  // ---- the engine and plans
+
+  void operator()(const engine_started& b) {
+    run_with(sql("INSERT OR REPLACE INTO sessions(id, pid, host, version, started_us)"
+                 " VALUES(?, ?, ?, ?, ?)"),
+             b.session, b.pid, b.host, b.version, e.ts_us);
+  }
+
+  void operator()(const plan_loaded& b) {
+    run_with(sql("INSERT INTO plans(seq, path, loaded_us, added, present)"
+                 " VALUES(?, ?, ?, ?, ?)"),
+             seq, b.path, e.ts_us, b.added, b.present);
+  }
+
+  // ---- tasks
+
+  void operator()(const task_created_body& c) {
+    const auto& s = c.spec;
+    auto& q = j.st_->insert_task;
     q.bind(1, s.id);
     if (s.parent.empty())
       q.bind(2);
@@ -181,255 +180,265 @@ void journal::apply(const event& e, int64_t seq) {
     q.bind(7, json_array(s.files));
     q.bind(8, static_cast<int64_t>(s.estimate_minutes));
     q.bind(9, s.source);
-    q.bind(10, c->leaf ? 1 : 0);
+    q.bind(10, c.leaf ? 1 : 0);
     q.bind(11, e.ts_us);
     q.bind(12, e.ts_us);
     run(q); // its row id is cached on its first update: plan loads insert 100k rows
     for (const auto& d : s.depends)
-      run_with(st_->insert_dep, s.id, d, "blocks");
+      run_with(j.st_->insert_dep, s.id, d, "blocks");
     for (const auto& d : s.related)
-      run_with(st_->insert_dep, s.id, d, "related");
+      run_with(j.st_->insert_dep, s.id, d, "related");
     for (const auto& d : s.discovered_from)
-      run_with(st_->insert_dep, s.id, d, "discovered-from");
-    return;
+      run_with(j.st_->insert_dep, s.id, d, "discovered-from");
   }
-  if (auto* u = std::get_if<task_update_body>(&e.body)) {
-    auto rowid = task_rowid(u->id);
+
+  void operator()(const task_update_body& u) {
+    auto rowid = j.task_rowid(u.id);
     if (rowid == 0)
       throw std::runtime_error("event " + std::string{to_string(e.kind)} +
-                               " names task '" + u->id + "', which does not exist");
-    auto& q = st_->update_task;
-    q.bind(1, to_string(u->state));
-    q.bind(2, static_cast<int64_t>(u->attempts));
-    if (u->state == task_state::claimed)
-      q.bind(3, u->agent);
+                               " names task '" + u.id + "', which does not exist");
+    auto& q = j.st_->update_task;
+    q.bind(1, to_string(u.state));
+    q.bind(2, static_cast<int64_t>(u.attempts));
+    if (u.state == task_state::claimed)
+      q.bind(3, u.agent);
     else
       q.bind(3);
-    q.bind(4, u->lease_expires_us);
-    q.bind(5, u->result);
+    q.bind(4, u.lease_expires_us);
+    q.bind(5, u.result);
     q.bind(6, e.ts_us);
-    q.bind(7, u->state == task_state::claimed ? u->session : std::string{});
-    q.bind(8, u->failure);
-    q.bind(9, static_cast<int64_t>(u->claim_token));
+    q.bind(7, u.state == task_state::claimed ? u.session : std::string{});
+    q.bind(8, u.failure);
+    q.bind(9, static_cast<int64_t>(u.claim_token));
     q.bind(10, rowid);
     run(q);
-    if (!u->agent.empty() && e.kind == event_kind::task_completed)
-      run_with(st_->count_completed, u->agent);
-    else if (!u->agent.empty() && e.kind == event_kind::task_failed)
-      run_with(st_->count_failed, u->agent);
-    return;
+    if (!u.agent.empty() && e.kind == event_kind::task_completed)
+      run_with(j.st_->count_completed, u.agent);
+    else if (!u.agent.empty() && e.kind == event_kind::task_failed)
+      run_with(j.st_->count_failed, u.agent);
   }
-  const auto& o = std::get<json::object>(e.body);
-  auto sql = [&](const char* text) -> SQLite::Statement& {
-    auto& slot = st_->by_sql[text];
-    if (!slot)
-      slot = std::make_unique<SQLite::Statement>(db_, text);
-    return *slot;
-  };
-  auto serialized = [&](const char* name, const char* empty) {
-    auto* v = o.if_contains(name);
-    return v != nullptr ? json::serialize(*v) : std::string{empty};
-  };
-  switch (e.kind) {
-  case event_kind::engine_started:
-    run_with(sql("INSERT OR REPLACE INTO sessions(id, pid, host, version, started_us)"
-                 " VALUES(?, ?, ?, ?, ?)"),
-             text(o, "session"), number(o, "pid"), text(o, "host"), text(o, "version"),
-             e.ts_us);
-    break;
-  case event_kind::plan_loaded:
-    run_with(sql("INSERT INTO plans(seq, path, loaded_us, added, present) VALUES(?, ?, ?, ?, ?)"),
-             seq, text(o, "path"), e.ts_us, number(o, "added"), number(o, "present"));
-    break;
-  case event_kind::agent_registered:
+
+  void operator()(const task_updated& b) {
+    run_with(sql("UPDATE tasks SET title = ?, description = ?, priority = ?, skills = ?,"
+                 " files = ?, estimate_minutes = ?, updated_us = ? WHERE id = ?"),
+             b.title, b.description, b.priority, json_array(b.skills),
+             json_array(b.files), b.estimate_minutes, e.ts_us, b.id);
+  }
+
+  void operator()(const task_deferred& b) {
+    run_with(sql("UPDATE tasks SET deferred_until_us = ?, updated_us = ? WHERE id = ?"),
+             b.until_us, e.ts_us, b.id);
+  }
+
+  void operator()(const dep_added& b) {
+    run_with(j.st_->insert_dep, b.task, b.depends_on, b.kind);
+  }
+
+  void operator()(const dep_removed& b) {
+    run_with(sql("DELETE FROM task_deps WHERE task = ? AND depends_on = ?"), b.task,
+             b.depends_on);
+  }
+
+  // ---- agents, runs and model subprocesses
+
+  void operator()(const agent_registered& b) {
     run_with(sql("INSERT INTO agents(name, session, model, skills, state, registered_us,"
                  " stopped_us, reason, completed, failed, last_heartbeat_us)"
                  " VALUES(?1, ?2, ?3, ?4, 'idle', ?5, 0, '', 0, 0, ?5)"
                  " ON CONFLICT(name) DO UPDATE SET session = ?2, model = ?3, skills = ?4,"
                  " state = 'idle', registered_us = ?5, stopped_us = 0, reason = '',"
                  " current_task = '', last_heartbeat_us = ?5"),
-             text(o, "name"), text(o, "session"), text(o, "model"), serialized("skills", "[]"),
-             e.ts_us);
-    break;
-  case event_kind::agent_heartbeat:
+             b.name, b.session, b.model, json_array(b.skills), e.ts_us);
+  }
+
+  void operator()(const agent_heartbeat& b) {
     run_with(sql("UPDATE agents SET last_heartbeat_us = ? WHERE name = ?"), e.ts_us,
-             text(o, "name"));
-    break;
-  case event_kind::agent_state:
+             b.name);
+  }
+
+  void operator()(const agent_state& b) {
     run_with(sql("UPDATE agents SET state = ?, current_task = ?, last_heartbeat_us = ?"
                  " WHERE name = ?"),
-             text(o, "state"), text(o, "task"), e.ts_us, text(o, "name"));
-    break;
-  case event_kind::agent_stopped:
+             b.state, b.task, e.ts_us, b.name);
+  }
+
+  void operator()(const agent_stopped& b) {
     run_with(sql("UPDATE agents SET state = 'offline', stopped_us = ?, reason = ?,"
                  " current_task = '' WHERE name = ?"),
-             e.ts_us, text(o, "reason"), text(o, "name"));
-    break;
-  case event_kind::model_started:
-    run_with(sql("INSERT OR REPLACE INTO model_runs(task, attempt, agent, session, pid,"
-                 " start_ticks, run_dir, command, started_us, finished_us, exit_code, signal,"
-                 " timed_out, duration_ms, stdout_bytes, stderr_bytes, outcome)"
-                 " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, -1, 0, 0, 0, 0, 0, 'running')"),
-             text(o, "task"), number(o, "attempt"), text(o, "agent"), text(o, "session"),
-             number(o, "pid"), number(o, "start_ticks"), text(o, "run_dir"),
-             text(o, "command"), e.ts_us);
-    break;
-  case event_kind::model_finished:
+             e.ts_us, b.reason, b.name);
+  }
+
+  void operator()(const run_started& b) {
+    run_with(
+        sql("INSERT OR REPLACE INTO runs(id, started_us, finished_us, agents, outcome,"
+            " summary) VALUES(?, ?, 0, ?, 'running', '{}')"),
+        b.run, e.ts_us, b.agents);
+  }
+
+  void operator()(const run_finished& b) {
+    run_with(
+        sql("UPDATE runs SET finished_us = ?, outcome = ?, summary = ? WHERE id = ?"),
+        e.ts_us, b.outcome, b.summary ? encode_json(*b.summary) : std::string{"{}"},
+        b.run);
+  }
+
+  void operator()(const model_started& b) {
+    run_with(
+        sql("INSERT OR REPLACE INTO model_runs(task, attempt, agent, session, pid,"
+            " start_ticks, run_dir, command, started_us, finished_us, exit_code, signal,"
+            " timed_out, duration_ms, stdout_bytes, stderr_bytes, outcome)"
+            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, -1, 0, 0, 0, 0, 0, 'running')"),
+        b.task, static_cast<int64_t>(b.attempt), b.agent, b.session, b.pid, b.start_ticks,
+        b.run_dir, b.command, e.ts_us);
+  }
+
+  void operator()(const model_finished& b) {
     run_with(sql("UPDATE model_runs SET finished_us = ?, exit_code = ?, signal = ?,"
                  " timed_out = ?, duration_ms = ?, stdout_bytes = ?, stderr_bytes = ?,"
                  " outcome = ? WHERE task = ? AND attempt = ?"),
-             e.ts_us, number(o, "exit_code"), number(o, "signal"), number(o, "timed_out"),
-             number(o, "duration_ms"), number(o, "stdout_bytes"), number(o, "stderr_bytes"),
-             text(o, "outcome"), text(o, "task"), number(o, "attempt"));
-    break;
-  case event_kind::task_updated:
-    run_with(sql("UPDATE tasks SET title = ?, description = ?, priority = ?, skills = ?,"
-                 " files = ?, estimate_minutes = ?, updated_us = ? WHERE id = ?"),
-             text(o, "title"), text(o, "description"), number(o, "priority"),
-             serialized("skills", "[]"), serialized("files", "[]"),
-             number(o, "estimate_minutes"), e.ts_us, text(o, "id"));
-    break;
-  case event_kind::task_deferred:
-    run_with(sql("UPDATE tasks SET deferred_until_us = ?, updated_us = ? WHERE id = ?"),
-             number(o, "until_us"), e.ts_us, text(o, "id"));
-    break;
-  case event_kind::dep_added:
-    run_with(st_->insert_dep, text(o, "task"), text(o, "depends_on"), text(o, "kind"));
-    break;
-  case event_kind::dep_removed:
-    run_with(sql("DELETE FROM task_deps WHERE task = ? AND depends_on = ?"), text(o, "task"),
-             text(o, "depends_on"));
-    break;
-  case event_kind::mail_sent: {
+             e.ts_us, b.exit_code, b.signal, b.timed_out.value_or(0),
+             b.duration_ms.value_or(0), b.stdout_bytes.value_or(0),
+             b.stderr_bytes.value_or(0), b.outcome, b.task,
+             static_cast<int64_t>(b.attempt));
+  }
+
+  // ---- mail
+
+  void operator()(const mail_sent& b) {
     run_with(sql("INSERT INTO messages(id, type, category, sender, recipients, cc, bcc,"
                  " broadcast, thread, subject, body, payload, importance, ack_required,"
                  " in_reply_to, created_us) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
                  " ?, ?, ?)"),
-             text(o, "id"), text(o, "type"), text(o, "category"), text(o, "from"),
-             serialized("to", "[]"), serialized("cc", "[]"), serialized("bcc", "[]"),
-             flag(o, "broadcast"), text(o, "thread"), text(o, "subject"), text(o, "body"),
-             text(o, "payload"), text(o, "importance"), flag(o, "ack_required"),
-             text(o, "in_reply_to"), e.ts_us);
-    const int64_t row = db_.getLastInsertRowid();
+             b.id, b.type, b.category, b.from, json_array(b.to), json_array(b.cc),
+             json_array(b.bcc), b.broadcast, b.thread, b.subject, b.body, b.payload,
+             b.importance, b.ack_required, b.in_reply_to, e.ts_us);
+    const int64_t row = j.db_.getLastInsertRowid();
     std::vector<std::string> seen;
-    std::string people = text(o, "from");
-    for (const char* list : {"to", "cc", "bcc"})
-      for (const auto& r : strings_of(o, list)) {
+    std::string people = b.from;
+    for (const auto* list : {&b.to, &b.cc, &b.bcc})
+      for (const auto& r : *list) {
         if (std::find(seen.begin(), seen.end(), r) != seen.end()) continue;
         seen.push_back(r);
         people += " " + r;
         run_with(sql("INSERT INTO message_copies(recipient, message, state, read_us,"
                      " acked_us) VALUES(?, ?, 'unread', 0, 0)"),
-                 r, text(o, "id"));
+                 r, b.id);
       }
-    run_with(sql("INSERT INTO messages_fts(rowid, subject, body, people) VALUES(?, ?, ?, ?)"),
-             row, text(o, "subject"), text(o, "body"), people);
-    break;
+    run_with(
+        sql("INSERT INTO messages_fts(rowid, subject, body, people) VALUES(?, ?, ?, ?)"),
+        row, b.subject, b.body, people);
   }
-  case event_kind::mail_followed:
-    if (flag(o, "on"))
-      run_with(sql("INSERT OR IGNORE INTO mail_followers(agent) VALUES(?)"), text(o, "agent"));
+
+  void operator()(const mail_followed& b) {
+    if (b.on)
+      run_with(sql("INSERT OR IGNORE INTO mail_followers(agent) VALUES(?)"), b.agent);
     else
-      run_with(sql("DELETE FROM mail_followers WHERE agent = ?"), text(o, "agent"));
-    break;
-  case event_kind::mail_read:
+      run_with(sql("DELETE FROM mail_followers WHERE agent = ?"), b.agent);
+  }
+
+  void operator()(const mail_read& b) {
     run_with(sql("UPDATE message_copies SET read_us = ?1, state = 'read'"
                  " WHERE recipient = ?2 AND message = ?3 AND read_us = 0"),
-             e.ts_us, text(o, "recipient"), text(o, "message"));
-    break;
-  case event_kind::mail_acked:
+             e.ts_us, b.recipient, b.message);
+  }
+
+  void operator()(const mail_acked& b) {
     run_with(sql("UPDATE message_copies SET read_us = CASE read_us WHEN 0 THEN ?1"
                  " ELSE read_us END, acked_us = ?1, state = 'acked'"
                  " WHERE recipient = ?2 AND message = ?3 AND acked_us = 0"),
-             e.ts_us, text(o, "recipient"), text(o, "message"));
-    break;
-  case event_kind::reservation_granted:
-    run_with(sql("INSERT INTO reservations(id, num, agent, task, pattern, type, exclusive,"
-                 " reason, created_us, renewed_us, expires_us, released_us, released_by,"
-                 " release_reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, '',"
-                 " '') ON CONFLICT(id) DO UPDATE SET task = ?4, type = ?6, exclusive = ?7,"
-                 " reason = ?8, renewed_us = ?10, expires_us = ?11"),
-             text(o, "id"), number(o, "num"), text(o, "agent"), text(o, "task"),
-             text(o, "pattern"), text(o, "type"), flag(o, "exclusive"), text(o, "reason"),
-             number(o, "created_us"), e.ts_us, number(o, "expires_us"));
-    break;
-  case event_kind::reservation_renewed:
+             e.ts_us, b.recipient, b.message);
+  }
+
+  // ---- reservations and leases
+
+  void operator()(const reservation_granted& b) {
+    run_with(
+        sql("INSERT INTO reservations(id, num, agent, task, pattern, type, exclusive,"
+            " reason, created_us, renewed_us, expires_us, released_us, released_by,"
+            " release_reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, '',"
+            " '') ON CONFLICT(id) DO UPDATE SET task = ?4, type = ?6, exclusive = ?7,"
+            " reason = ?8, renewed_us = ?10, expires_us = ?11"),
+        b.id, b.num, b.agent, b.task, b.pattern, b.type, b.exclusive, b.reason,
+        b.created_us, e.ts_us, b.expires_us);
+  }
+
+  void operator()(const reservation_renewed& b) {
     run_with(sql("UPDATE reservations SET renewed_us = ?, expires_us = ? WHERE id = ?"),
-             e.ts_us, number(o, "expires_us"), text(o, "id"));
-    break;
-  case event_kind::reservation_released:
+             e.ts_us, b.expires_us, b.id);
+  }
+
+  void operator()(const reservation_released& b) {
     run_with(sql("UPDATE reservations SET released_us = ?, released_by = ?,"
                  " release_reason = ? WHERE id = ?"),
-             e.ts_us, text(o, "by"), text(o, "reason"), text(o, "id"));
-    break;
-  case event_kind::lease_acquired:
-    run_with(sql("INSERT OR REPLACE INTO leases(name, holder, token, acquired_us, expires_us)"
-                 " VALUES(?, ?, ?, ?, ?)"),
-             text(o, "name"), text(o, "holder"), number(o, "token"), e.ts_us,
-             number(o, "expires_us"));
-    break;
-  case event_kind::lease_renewed:
-    run_with(sql("UPDATE leases SET expires_us = ? WHERE name = ?"), number(o, "expires_us"),
-             text(o, "name"));
-    break;
-  case event_kind::lease_released:
-    run_with(sql("UPDATE leases SET holder = '', expires_us = 0 WHERE name = ?"),
-             text(o, "name"));
-    break;
-  case event_kind::run_started:
-    run_with(sql("INSERT OR REPLACE INTO runs(id, started_us, finished_us, agents, outcome,"
-                 " summary) VALUES(?, ?, 0, ?, 'running', '{}')"),
-             text(o, "run"), e.ts_us, number(o, "agents"));
-    break;
-  case event_kind::run_finished:
-    run_with(sql("UPDATE runs SET finished_us = ?, outcome = ?, summary = ? WHERE id = ?"),
-             e.ts_us, text(o, "outcome"), serialized("summary", "{}"), text(o, "run"));
-    break;
-  case event_kind::memory_added:
-    run_with(sql("INSERT OR REPLACE INTO memories(num, id, kind, type, content, tags, agent,"
-                 " task, importance, created_us, expires_us, access_count, last_access_us,"
-                 " embedder, dim, vector) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?,"
-                 " ?)"),
-             number(o, "num"), text(o, "id"), text(o, "kind"), text(o, "type"),
-             text(o, "content"), serialized("tags", "[]"), text(o, "agent"), text(o, "task"),
-             real(o, "importance"), e.ts_us, number(o, "expires_us"), text(o, "embedder"),
-             number(o, "dim"), blob{base64_bytes(text(o, "vector"))});
-    run_with(sql("DELETE FROM memories_fts WHERE rowid = ?"), number(o, "num"));
-    run_with(sql("INSERT INTO memories_fts(rowid, content, tags) VALUES(?, ?, ?)"),
-             number(o, "num"), text(o, "content"), space_joined(strings_of(o, "tags")));
-    break;
-  case event_kind::memory_forgotten:
-    run_with(sql("DELETE FROM memories WHERE num = ?"), number(o, "num"));
-    run_with(sql("DELETE FROM memories_fts WHERE rowid = ?"), number(o, "num"));
-    break;
-  case event_kind::memory_reinforced:
+             e.ts_us, b.by, b.reason, b.id);
+  }
+
+  void operator()(const lease_acquired& b) {
+    run_with(
+        sql("INSERT OR REPLACE INTO leases(name, holder, token, acquired_us, expires_us)"
+            " VALUES(?, ?, ?, ?, ?)"),
+        b.name, b.holder, b.token, e.ts_us, b.expires_us);
+  }
+
+  void operator()(const lease_renewed& b) {
+    run_with(sql("UPDATE leases SET expires_us = ? WHERE name = ?"), b.expires_us,
+             b.name);
+  }
+
+  void operator()(const lease_released& b) {
+    run_with(sql("UPDATE leases SET holder = '', expires_us = 0 WHERE name = ?"), b.name);
+  }
+
+  // ---- memory
+
+  void operator()(const memory_added& b) {
+    run_with(
+        sql("INSERT OR REPLACE INTO memories(num, id, kind, type, content, tags, agent,"
+            " task, importance, created_us, expires_us, access_count, last_access_us,"
+            " embedder, dim, vector) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?,"
+            " ?)"),
+        b.num, b.id, b.kind, b.type, b.content, json_array(b.tags), b.agent, b.task,
+        b.importance, e.ts_us, b.expires_us, b.embedder, b.dim,
+        blob{base64_bytes(b.vector)});
+    run_with(sql("DELETE FROM memories_fts WHERE rowid = ?"), b.num);
+    run_with(sql("INSERT INTO memories_fts(rowid, content, tags) VALUES(?, ?, ?)"), b.num,
+             b.content, space_joined(b.tags));
+  }
+
+  void operator()(const memory_forgotten& b) {
+    run_with(sql("DELETE FROM memories WHERE num = ?"), b.num);
+    run_with(sql("DELETE FROM memories_fts WHERE rowid = ?"), b.num);
+  }
+
+  void operator()(const memory_reinforced& b) {
     run_with(sql("UPDATE memories SET importance = ?, tags = ? WHERE num = ?"),
-             real(o, "importance"), serialized("tags", "[]"), number(o, "num"));
+             b.importance, json_array(b.tags), b.num);
     run_with(sql("UPDATE memories_fts SET tags = ? WHERE rowid = ?"),
-             space_joined(strings_of(o, "tags")), number(o, "num"));
-    break;
-  case event_kind::memory_accessed: {
-    auto* nums = o.if_contains("nums");
-    if (nums == nullptr || !nums->is_array()) break;
-    for (const auto& n : nums->get_array())
-      if (n.is_int64() || n.is_uint64())
-        run_with(sql("UPDATE memories SET access_count = access_count + 1,"
-                     " last_access_us = ? WHERE num = ?"),
-                 e.ts_us, n.is_int64() ? n.get_int64() : static_cast<int64_t>(n.get_uint64()));
-    break;
+             space_joined(b.tags), b.num);
   }
-  case event_kind::memory_reembedded:
+
+  void operator()(const memory_accessed& b) {
+    for (auto num : b.nums)
+      run_with(sql("UPDATE memories SET access_count = access_count + 1,"
+                   " last_access_us = ? WHERE num = ?"),
+               e.ts_us, num);
+  }
+
+  void operator()(const memory_reembedded& b) {
     run_with(sql("UPDATE memories SET embedder = ?, dim = ?, vector = ? WHERE num = ?"),
-             text(o, "embedder"), number(o, "dim"), blob{base64_bytes(text(o, "vector"))},
-             number(o, "num"));
-    break;
-  case event_kind::memory_embedder:
-    run_with(sql("INSERT OR REPLACE INTO memory_settings(key, value) VALUES('embedder', ?)"),
-             json::serialize(o));
-    break;
-  default:
-    break; // task kinds are handled above by body type
+             b.embedder, b.dim, blob{base64_bytes(b.vector)}, b.num);
   }
+
+  // The setting is the event's own JSON, which names the embedder in full.
+  void operator()(const memory_embedder&) {
+    run_with(
+        sql("INSERT OR REPLACE INTO memory_settings(key, value) VALUES('embedder', ?)"),
+        encode_body(e));
+  }
+};
+
+void journal::apply(const event& e, int64_t seq) {
+  std::visit(applier{*this, e, seq}, e.body);
 }
 
 } // namespace swarm::persistence

@@ -39,6 +39,7 @@ public:
 
 private:
   struct statements;
+  struct applier; // applies one body struct (journal.cpp)
   // The tasks row of `id`, or 0 when there is none. Cached: a task is updated many
   // times, and an integer key is cheaper to find than the text primary key.
   int64_t task_rowid(const std::string& id);

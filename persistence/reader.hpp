@@ -25,7 +25,7 @@ expected<std::vector<task>> read_tasks(SQLite::Database& db);
 struct stored_agent {
   std::string name;
   std::string model;
-  agent_state state = agent_state::idle;
+  swarm::agent_state state = swarm::agent_state::idle;
   uint64_t completed = 0;
   uint64_t failed = 0;
   std::string session;              // engine session hosting it; empty: an outside agent

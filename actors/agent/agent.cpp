@@ -78,9 +78,10 @@ void tell_state(self_ptr self, agent_state state, const std::string& task_id, in
 
 // Fire-and-forget journal write: run records are diagnostics; the task's own events
 // (claimed, completed, failed) carry the acknowledged state.
-void journal(self_ptr self, event_kind kind, boost::json::object body) {
+template <class Body>
+void journal(self_ptr self, Body body) {
   journal_async(self, self->state.log_name.c_str(),
-                {persistence::make_event(kind, std::move(body), now_us())});
+                {persistence::make_event(std::move(body), now_us())});
 }
 
 // The last `max` bytes of a file ("" when it cannot be read).
@@ -459,15 +460,16 @@ void on_spawned(self_ptr self, int32_t pid, int64_t start_ticks, const std::stri
   auto& cur = *st.current;
   cur.pid = pid;
   st.running_pid->store(pid);
-  journal(self, event_kind::model_started,
-          boost::json::object{{"task", cur.t.spec.id},
-                              {"attempt", cur.t.attempts},
-                              {"agent", name_of(self)},
-                              {"session", st.cfg.profile.session},
-                              {"pid", pid},
-                              {"start_ticks", start_ticks},
-                              {"run_dir", cur.run.run_dir},
-                              {"command", cur.command_line}});
+  persistence::model_started started;
+  started.task = cur.t.spec.id;
+  started.attempt = cur.t.attempts;
+  started.agent = name_of(self);
+  started.session = st.cfg.profile.session;
+  started.pid = pid;
+  started.start_ticks = start_ticks;
+  started.run_dir = cur.run.run_dir;
+  started.command = cur.command_line;
+  journal(self, std::move(started));
   tell_state(self, agent_state::busy, cur.t.spec.id, pid);
   // Followers hear the work started (queued behind model.started at the journal).
   if (st.cfg.mail)
@@ -526,18 +528,19 @@ void on_run_done(self_ptr self, const harness::process_result& r) {
                                        tail_of((dir / "stderr").string(), judged_tail_bytes));
   const auto kind = outcome.success ? std::string{} : failure_kind(outcome);
   remember_attempt(self, attempt.t, outcome, kind, out_tail);
-  journal(self, event_kind::model_finished,
-          boost::json::object{{"task", attempt.t.spec.id},
-                              {"attempt", attempt.t.attempts},
-                              {"exit_code", r.exit_code},
-                              {"signal", r.signal},
-                              {"timed_out", r.timed_out ? 1 : 0},
-                              {"duration_ms", static_cast<int64_t>(r.duration_s * 1000)},
-                              {"stdout_bytes", r.stdout_bytes},
-                              {"stderr_bytes", r.stderr_bytes},
-                              {"stdout_truncated", r.stdout_truncated},
-                              {"stderr_truncated", r.stderr_truncated},
-                              {"outcome", outcome.success ? "completed" : kind}});
+  persistence::model_finished finished;
+  finished.task = attempt.t.spec.id;
+  finished.attempt = attempt.t.attempts;
+  finished.exit_code = r.exit_code;
+  finished.signal = r.signal;
+  finished.timed_out = r.timed_out ? 1 : 0;
+  finished.duration_ms = static_cast<int64_t>(r.duration_s * 1000);
+  finished.stdout_bytes = r.stdout_bytes;
+  finished.stderr_bytes = r.stderr_bytes;
+  finished.stdout_truncated = r.stdout_truncated;
+  finished.stderr_truncated = r.stderr_truncated;
+  finished.outcome = outcome.success ? "completed" : kind;
+  journal(self, std::move(finished));
   report(self, attempt.t, outcome.success, outcome.success ? outcome.summary : outcome.reason,
          kind);
 }

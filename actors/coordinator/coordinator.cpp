@@ -14,7 +14,6 @@ namespace swarm {
 
 namespace {
 
-using persistence::event_kind;
 using persistence::now_us;
 
 struct coordinator_state {
@@ -59,9 +58,7 @@ void tell_followers(self_ptr self, const char* type, const agent_info& a,
 }
 
 persistence::event stopped_event(const std::string& name, const std::string& reason) {
-  return persistence::make_event(event_kind::agent_stopped,
-                                 boost::json::object{{"name", name}, {"reason", reason}},
-                                 now_us());
+  return persistence::make_event(persistence::agent_stopped{name, reason}, now_us());
 }
 
 } // namespace
@@ -148,15 +145,9 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       a.completed = slot.completed;
       a.failed = slot.failed;
       slot = a;
-      boost::json::array skills;
-      for (const auto& s : a.skills)
-        skills.emplace_back(s);
-      auto e = persistence::make_event(event_kind::agent_registered,
-                                       boost::json::object{{"name", a.name},
-                                                           {"session", a.session},
-                                                           {"model", a.model},
-                                                           {"skills", std::move(skills)}},
-                                       a.last_heartbeat_us);
+      auto e = persistence::make_event(
+        persistence::agent_registered{a.name, a.session, a.model, a.skills},
+        a.last_heartbeat_us);
       auto rp = self->make_response_promise<agent_info>();
       commit_then(self, who, {std::move(e)}, rp, a);
       tell_followers(self, "agent.started", a,
@@ -190,11 +181,9 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
         return agent;
       auto rp = self->make_response_promise<agent_info>();
       commit_then(self, who,
-                  {persistence::make_event(event_kind::agent_state,
-                                           boost::json::object{{"name", name},
-                                                               {"state", to_string(state)},
-                                                               {"task", agent.current_task}},
-                                           agent.last_heartbeat_us)},
+                  {persistence::make_event(
+                    persistence::agent_state{name, to_string(state), agent.current_task},
+                    agent.last_heartbeat_us)},
                   rp, agent);
       return rp;
     },
@@ -212,8 +201,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
         return agent; // in-process agents' heartbeats stay in memory
       auto rp = self->make_response_promise<agent_info>();
       commit_then(self, who,
-                  {persistence::make_event(event_kind::agent_heartbeat,
-                                           boost::json::object{{"name", name}},
+                  {persistence::make_event(persistence::agent_heartbeat{name},
                                            agent.last_heartbeat_us)},
                   rp, agent);
       return rp;

@@ -11,7 +11,6 @@
 #include "persistence/reader.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <boost/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -219,17 +218,12 @@ expected<void> engine::impl::recover_previous_session(const opening_state& s) {
   std::vector<persistence::event> events;
   auto now = persistence::now_us();
   events.push_back(persistence::make_event(
-    persistence::event_kind::engine_started,
-    boost::json::object{{"session", session},
-                        {"pid", static_cast<int64_t>(getpid())},
-                        {"host", persistence::hostname()},
-                        {"version", "0.1.0"}},
+    persistence::engine_started{session, getpid(), persistence::hostname(), "0.1.0"},
     now));
   for (const auto& a : s.agents)
     if (!a.session.empty() && a.state != agent_state::offline)
       events.push_back(persistence::make_event(
-        persistence::event_kind::agent_stopped,
-        boost::json::object{{"name", a.name}, {"reason", "engine restarted"}}, now));
+        persistence::agent_stopped{a.name, "engine restarted"}, now));
   // Model subprocesses of a dead session: their process groups must not live on (the
   // direct child died with its parent's thread; its background jobs may not have).
   // Their attempts come back with the recovered claims below.
@@ -238,15 +232,14 @@ expected<void> engine::impl::recover_previous_session(const opening_state& s) {
     if (killed)
       spdlog::warn("killed model process group {} left by a previous session (task {})",
                    r.pid, r.task);
-    events.push_back(persistence::make_event(
-      persistence::event_kind::model_finished,
-      boost::json::object{{"task", r.task},
-                          {"attempt", r.attempt},
-                          {"exit_code", -1},
-                          {"signal", killed ? 9 : 0},
-                          {"outcome", killed ? "abandoned: killed at restart"
-                                             : "abandoned: engine died"}},
-      now));
+    persistence::model_finished abandoned; // no measurements: the run was never reaped
+    abandoned.task = r.task;
+    abandoned.attempt = r.attempt;
+    abandoned.exit_code = -1;
+    abandoned.signal = killed ? 9 : 0;
+    abandoned.outcome =
+      killed ? "abandoned: killed at restart" : "abandoned: engine died";
+    events.push_back(persistence::make_event(std::move(abandoned), now));
   }
   if (auto r = journal(std::move(events)); !r)
     return r.error();

@@ -5,7 +5,6 @@
 
 #include "harness/process_runner.hpp"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -110,9 +109,7 @@ expected<run_summary> engine::run_until_done(std::function<void(const progress&)
     return im.agents;
   }();
   auto r = im.journal({persistence::make_event(
-    persistence::event_kind::run_started,
-    boost::json::object{{"run", run_id}, {"agents", agents_snapshot.size()}},
-    persistence::now_us())});
+    persistence::run_started{run_id, agents_snapshot.size()}, persistence::now_us())});
   if (!r)
     return r.error();
   im.run_state = run_state::running;
@@ -162,16 +159,12 @@ expected<run_summary> engine::run_until_done(std::function<void(const progress&)
     for (const auto& a : *agents)
       if (a.state != agent_state::offline || a.completed + a.failed > 0)
         summary.agents.push_back(to_status(a));
-  boost::json::object finished{{"run", run_id},
-                               {"outcome", summary.success ? "completed" : "incomplete"},
-                               {"summary",
-                                boost::json::object{{"completed", last.completed},
-                                                    {"failed", last.failed},
-                                                    {"blocked", last.blocked},
-                                                    {"total", last.total()},
-                                                    {"seconds", summary.elapsed_seconds}}}};
-  auto fin = im.journal({persistence::make_event(persistence::event_kind::run_finished,
-                                                 std::move(finished), persistence::now_us())});
+  persistence::run_finished finished{
+    run_id, summary.success ? "completed" : "incomplete",
+    persistence::run_totals{last.completed, last.failed, last.blocked, last.total(),
+                            summary.elapsed_seconds}};
+  auto fin =
+    im.journal({persistence::make_event(std::move(finished), persistence::now_us())});
   if (!fin)
     return fin.error();
   im.run_state = run_state::finished;

@@ -3,7 +3,6 @@
 #include "actors/journal_health.hpp"
 #include "actors/mail_router/mailbox.hpp"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -15,7 +14,6 @@ namespace swarm {
 
 namespace {
 
-using persistence::event_kind;
 using persistence::now_us;
 
 constexpr auto ask_timeout = std::chrono::seconds(30);
@@ -33,32 +31,31 @@ struct mail_router_state {
 
 using self_ptr = mail_router_actor::stateful_pointer<mail_router_state>;
 
-boost::json::array json_strings(const std::vector<std::string>& v) {
-  boost::json::array a;
-  for (const auto& s : v)
-    a.emplace_back(s);
-  return a;
+persistence::event sent_event(const mail_message& m) {
+  persistence::mail_sent e;
+  e.id = m.id;
+  e.type = m.type;
+  e.category = to_string(m.category);
+  e.from = m.from;
+  e.to = m.to;
+  e.cc = m.cc;
+  e.bcc = m.bcc;
+  e.broadcast = m.broadcast;
+  e.thread = m.thread;
+  e.subject = m.subject;
+  e.body = m.body;
+  e.payload = m.payload;
+  e.importance = to_string(m.importance);
+  e.ack_required = m.ack_required;
+  e.in_reply_to = m.in_reply_to;
+  return persistence::make_event(std::move(e), m.created_us);
 }
 
-persistence::event sent_event(const mail_message& m) {
-  return persistence::make_event(event_kind::mail_sent,
-                                 boost::json::object{{"id", m.id},
-                                                     {"type", m.type},
-                                                     {"category", to_string(m.category)},
-                                                     {"from", m.from},
-                                                     {"to", json_strings(m.to)},
-                                                     {"cc", json_strings(m.cc)},
-                                                     {"bcc", json_strings(m.bcc)},
-                                                     {"broadcast", m.broadcast},
-                                                     {"thread", m.thread},
-                                                     {"subject", m.subject},
-                                                     {"body", m.body},
-                                                     {"payload", m.payload},
-                                                     {"importance",
-                                                      to_string(m.importance)},
-                                                     {"ack_required", m.ack_required},
-                                                     {"in_reply_to", m.in_reply_to}},
-                                 m.created_us);
+// mail.acked, or mail.read: `agent`'s copy of message `id`.
+persistence::event marked_event(const std::string& id, const std::string& agent, bool ack,
+                                int64_t now) {
+  if (ack) return persistence::make_event(persistence::mail_acked{{id, agent}}, now);
+  return persistence::make_event(persistence::mail_read{{id, agent}}, now);
 }
 
 caf::error refuse_if_broken(self_ptr self) {
@@ -169,9 +166,7 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
         if (!changed) return std::move(*c);
         auto rp = self->make_response_promise<mail_copy>();
         commit_then(self, "mail router",
-                    {persistence::make_event(
-                        ack ? event_kind::mail_acked : event_kind::mail_read,
-                        boost::json::object{{"message", id}, {"recipient", agent}}, now)},
+                    {marked_event(id, agent, ack, now)},
                     rp, std::move(*c));
         return rp;
       },
@@ -210,9 +205,7 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
                   }
                   commit_then(self, "mail router",
                               {persistence::make_event(
-                                  event_kind::mail_followed,
-                                  boost::json::object{{"agent", agent}, {"on", on}},
-                                  now_us())},
+                                  persistence::mail_followed{agent, on}, now_us())},
                               rp, true);
                 },
                 [rp](caf::error& err) mutable { rp.deliver(err); });

@@ -25,7 +25,6 @@ namespace swarm {
 
 namespace {
 
-using persistence::event_kind;
 using persistence::now_us;
 namespace json = boost::json;
 
@@ -86,28 +85,27 @@ expected<void> commit_now(self_ptr self, std::vector<persistence::event> events)
 
 persistence::event added_event(uint64_t num, const memory_record& m, const memory::embedder& emb,
                                const std::vector<float>& v) {
-  return persistence::make_event(event_kind::memory_added,
-                                 json::object{{"num", num},
-                                              {"id", m.id},
-                                              {"kind", to_string(m.kind)},
-                                              {"type", m.type},
-                                              {"content", m.content},
-                                              {"tags", persistence::json_strings(m.tags)},
-                                              {"agent", m.agent},
-                                              {"task", m.task},
-                                              {"importance", m.importance},
-                                              {"expires_us", m.expires_us},
-                                              {"embedder", emb.name()},
-                                              {"dim", emb.dimension()},
-                                              {"vector", persistence::encode_vector(v)}},
-                                 m.created_us);
+  persistence::memory_added e;
+  e.num = num;
+  e.id = m.id;
+  e.kind = to_string(m.kind);
+  e.type = m.type;
+  e.content = m.content;
+  e.tags = m.tags;
+  e.agent = m.agent;
+  e.task = m.task;
+  e.importance = m.importance;
+  e.expires_us = m.expires_us;
+  e.embedder = emb.name();
+  e.dim = emb.dimension();
+  e.vector = persistence::encode_vector(v);
+  return persistence::make_event(std::move(e), m.created_us);
 }
 
 persistence::event forgotten_event(uint64_t num, const memory_record& m, const std::string& by,
                                    const std::string& reason, int64_t now) {
-  return persistence::make_event(
-      event_kind::memory_forgotten,
-      json::object{{"id", m.id}, {"num", num}, {"by", by}, {"reason", reason}}, now);
+  return persistence::make_event(persistence::memory_forgotten{m.id, num, by, reason},
+                                 now);
 }
 
 // ---- the index file
@@ -169,12 +167,8 @@ expected<void> reembed(self_ptr self, const std::vector<persistence::stored_memo
       return make_error(v.error().code, "re-embedding " + s.m.id + " with " + st.emb->name() +
                                           ": " + v.error().message);
     batch.push_back(persistence::make_event(
-        event_kind::memory_reembedded,
-        json::object{{"id", s.m.id},
-                     {"num", s.num},
-                     {"embedder", st.emb->name()},
-                     {"dim", st.emb->dimension()},
-                     {"vector", persistence::encode_vector(*v)}},
+        persistence::memory_reembedded{s.m.id, s.num, st.emb->name(), st.emb->dimension(),
+                                       persistence::encode_vector(*v)},
         now));
     ++st.reembedded;
     if (batch.size() >= reembed_batch) {
@@ -241,13 +235,9 @@ expected<void> load(self_ptr self) {
                             "; open the engine writable (without inspect) to re-embed");
   } else {
     if (!same_choice) {
-      json::object o{{"spec", chosen.spec},
-                     {"model", chosen.model},
-                     {"key_env", chosen.key_env},
-                     {"name", st.emb->name()},
-                     {"dim", st.emb->dimension()}};
-      if (auto r = commit_now(self, {persistence::make_event(event_kind::memory_embedder,
-                                                             std::move(o), now_us())});
+      persistence::memory_embedder e{chosen.spec, chosen.model, chosen.key_env,
+                                     st.emb->name(), st.emb->dimension()};
+      if (auto r = commit_now(self, {persistence::make_event(std::move(e), now_us())});
           !r)
         return r;
     }
@@ -327,12 +317,8 @@ caf::result<memory_added> on_remember(self_ptr self, memory_draft d) {
       m.importance = std::max(m.importance, d.importance);
       for (const auto& t : d.tags)
         if (std::find(m.tags.begin(), m.tags.end(), t) == m.tags.end()) m.tags.push_back(t);
-      auto e = persistence::make_event(event_kind::memory_reinforced,
-                                       json::object{{"id", m.id},
-                                                    {"num", same},
-                                                    {"importance", m.importance},
-                                                    {"tags", persistence::json_strings(m.tags)}},
-                                       now);
+      auto e = persistence::make_event(
+          persistence::memory_reinforced{m.id, same, m.importance, m.tags}, now);
       auto rp = self->make_response_promise<memory_added>();
       commit_then(self, store_name, {std::move(e)}, rp, memory_added{m, true});
       return rp;
@@ -488,13 +474,12 @@ caf::result<memory_stats> on_stats(self_ptr self) {
 // The search hits not yet journaled, as one memory.accessed event.
 std::optional<persistence::event> take_accessed(self_ptr self, int64_t now) {
   auto& st = self->state;
-  json::array nums;
+  persistence::memory_accessed e;
   for (auto n : st.accessed)
-    if (st.book.get(n) != nullptr) nums.emplace_back(n);
+    if (st.book.get(n) != nullptr) e.nums.push_back(n);
   st.accessed.clear();
-  if (nums.empty()) return std::nullopt;
-  return persistence::make_event(event_kind::memory_accessed,
-                                 json::object{{"nums", std::move(nums)}}, now);
+  if (e.nums.empty()) return std::nullopt;
+  return persistence::make_event(std::move(e), now);
 }
 
 // Expired working memories leave; search hits are counted; the index is saved now and

@@ -37,39 +37,34 @@ using self_ptr = registry_actor::stateful_pointer<registry_state>;
 // ---- events and mail
 
 persistence::event granted_event(const reservation& r) {
-  const uint64_t num = std::stoull(r.id.substr(4));
-  return persistence::make_event(event_kind::reservation_granted,
-                                 json::object{{"id", r.id},
-                                              {"num", num},
-                                              {"agent", r.agent},
-                                              {"task", r.task},
-                                              {"pattern", r.pattern},
-                                              {"type", to_string(r.type)},
-                                              {"exclusive", r.exclusive},
-                                              {"reason", r.reason},
-                                              {"created_us", r.created_us},
-                                              {"expires_us", r.expires_us}},
-                                 r.renewed_us);
+  persistence::reservation_granted e;
+  e.id = r.id;
+  e.num = std::stoull(r.id.substr(4));
+  e.agent = r.agent;
+  e.task = r.task;
+  e.pattern = r.pattern;
+  e.type = to_string(r.type);
+  e.exclusive = r.exclusive;
+  e.reason = r.reason;
+  e.created_us = r.created_us;
+  e.expires_us = r.expires_us;
+  return persistence::make_event(std::move(e), r.renewed_us);
 }
 
 persistence::event released_event(const reservation& r, const std::string& by,
                                   const std::string& reason, int64_t now) {
-  return persistence::make_event(
-      event_kind::reservation_released,
-      json::object{{"id", r.id}, {"by", by}, {"reason", reason}}, now);
+  return persistence::make_event(persistence::reservation_released{r.id, by, reason},
+                                 now);
 }
 
 persistence::event lease_event(event_kind kind, const lease& l, const std::string& by,
                                const std::string& reason, int64_t now) {
-  json::object o{{"name", l.name},
-                 {"holder", l.holder},
-                 {"token", l.token},
-                 {"expires_us", l.expires_us}};
-  if (kind == event_kind::lease_released) {
-    o["by"] = by;
-    o["reason"] = reason;
-  }
-  return persistence::make_event(kind, std::move(o), now);
+  const persistence::lease_fields f{l.name, l.holder, l.token, l.expires_us};
+  if (kind == event_kind::lease_released)
+    return persistence::make_event(persistence::lease_released{f, by, reason}, now);
+  if (kind == event_kind::lease_acquired)
+    return persistence::make_event(persistence::lease_acquired{f}, now);
+  return persistence::make_event(persistence::lease_renewed{f}, now);
 }
 
 std::string describe(const reservation& r) {
@@ -314,8 +309,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
         std::vector<persistence::event> events;
         for (const auto& r : *renewed)
           events.push_back(persistence::make_event(
-              event_kind::reservation_renewed,
-              json::object{{"id", r.id}, {"expires_us", r.expires_us}}, now));
+              persistence::reservation_renewed{r.id, r.expires_us}, now));
         auto rp = self->make_response_promise<std::vector<reservation>>();
         commit(
             self, std::move(events),

@@ -3,8 +3,6 @@
 #include "plans/plan_builder.hpp"
 #include "plans/plan_loader.hpp"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <unordered_map>
@@ -39,13 +37,6 @@ std::vector<std::string> normalised_skills(std::vector<std::string> skills) {
   std::sort(skills.begin(), skills.end());
   skills.erase(std::unique(skills.begin(), skills.end()), skills.end());
   return skills;
-}
-
-boost::json::array json_strings(const std::vector<std::string>& v) {
-  boost::json::array a;
-  for (const auto& s : v)
-    a.emplace_back(s);
-  return a;
 }
 
 // Task rows the edit changed: the first with `first_kind`, the rest as roll-ups —
@@ -157,14 +148,8 @@ expected<edit_outcome> update_task(task_graph& g, task_index i, const task_edit&
   const task_spec& s = g.at(i).t.spec;
   edit_outcome out;
   out.events.push_back(persistence::make_event(
-      event_kind::task_updated,
-      boost::json::object{{"id", s.id},
-                          {"title", s.title},
-                          {"description", s.description},
-                          {"priority", s.priority},
-                          {"skills", json_strings(s.skills)},
-                          {"files", json_strings(s.files)},
-                          {"estimate_minutes", s.estimate_minutes}},
+      persistence::task_updated{s.id, s.title, s.description, s.priority, s.skills,
+                                s.files, s.estimate_minutes},
       now));
   out.change.t = g.at(i).t;
   out.structural = p.estimate_minutes.has_value();
@@ -188,10 +173,11 @@ expected<edit_outcome> dependency_edit(task_graph& g, task_index i, const task_e
   if (!changed) return changed.error();
   edit_outcome out;
   if (!changed->empty()) {
-    boost::json::object body{{"task", g.at(i).t.spec.id}, {"depends_on", e.other}};
-    if (adding) body["kind"] = to_string(*kind);
-    out.events.push_back(persistence::make_event(
-        adding ? event_kind::dep_added : event_kind::dep_removed, std::move(body), now));
+    const auto& id = g.at(i).t.spec.id;
+    out.events.push_back(
+        adding ? persistence::make_event(
+                     persistence::dep_added{id, e.other, to_string(*kind)}, now)
+               : persistence::make_event(persistence::dep_removed{id, e.other}, now));
     auto more = rollup_events(g, *changed, 1, now);
     out.events.insert(out.events.end(), more.begin(), more.end());
   }
@@ -317,9 +303,7 @@ expected<edit_outcome> apply_edit(task_graph& g, const task_edit& e,
     changed = g.defer(*i, e.until_us, now);
     if (changed) {
       out.events.push_back(persistence::make_event(
-          event_kind::task_deferred,
-          boost::json::object{{"id", e.id}, {"until_us", g.at(*i).t.deferred_until_us}},
-          now));
+          persistence::task_deferred{e.id, g.at(*i).t.deferred_until_us}, now));
       auto more = rollup_events(g, *changed, 1, now);
       out.events.insert(out.events.end(), more.begin(), more.end());
     }

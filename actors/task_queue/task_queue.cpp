@@ -459,11 +459,7 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
         std::vector<event> events;
         events.reserve(added->added.size() + 1);
         events.push_back(persistence::make_event(
-            event_kind::plan_loaded,
-            boost::json::object{{"path", p.path},
-                                {"added", report.added},
-                                {"present", report.already_present}},
-            now));
+            persistence::plan_loaded{p.path, report.added, report.already_present}, now));
         for (auto idx : added->added)
           events.push_back(
               persistence::make_task_created(g.at(idx).t.spec, g.at(idx).t.leaf, now));

@@ -91,9 +91,8 @@ TEST_CASE("every event body survives encode/decode", "[persistence]") {
   CHECK(std::get<task_created_body>(odd_created.body).spec.title == nasty);
   CHECK(std::get<task_created_body>(odd_created.body).spec.skills == spec.skills);
 
-  auto generic = round_trip(make_event(event_kind::agent_stopped,
-                                       boost::json::object{{"name", "a"}, {"reason", "r"}}, 7));
-  CHECK(std::get<boost::json::object>(generic.body).at("reason").as_string() == "r");
+  auto generic = round_trip(make_event(agent_stopped{"a", "r"}, 7));
+  CHECK(std::get<agent_stopped>(generic.body).reason == "r");
 }
 
 TEST_CASE("a corrupt journal row is reported with its sequence number", "[persistence]") {
@@ -130,10 +129,7 @@ TEST_CASE("replay rebuilds the projections and finds a tampered row", "[persiste
     REQUIRE(db);
     journal log{**db};
     SQLite::Transaction tx{**db};
-    log.append(make_event(event_kind::agent_registered,
-                          boost::json::object{{"name", "alice"}, {"session", "s1"},
-                                              {"model", "mock"}, {"skills", boost::json::array{}}},
-                          10));
+    log.append(make_event(agent_registered{"alice", "s1", "mock", {}}, 10));
     task_spec root;
     root.id = "sw-0001";
     root.title = "root";
