@@ -71,10 +71,10 @@ expected<std::unique_ptr<SQLite::Database>> open_for_reading(const options& opts
 // Takes the writer lock (unless inspect_only), opens the database and reads it.
 expected<void> engine::impl::restore(opening_state& s) {
   if (!opts.inspect_only) {
-    auto lock = persistence::db_lock::acquire(opts.db_path);
-    if (!lock)
-      return lock.error();
-    lock = std::move(*lock);
+    auto acquired = persistence::db_lock::acquire(opts.db_path);
+    if (!acquired)
+      return acquired.error();
+    lock = std::move(*acquired);
   }
   auto db = opts.inspect_only
               ? open_for_reading(opts)
