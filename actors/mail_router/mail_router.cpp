@@ -26,7 +26,7 @@ struct mail_router_state {
   std::shared_ptr<mailbox> box;
   mail_router_config cfg;
   journal_health health;
-  std::unordered_map<std::string, caf::actor> subscribers; // agent -> who is told
+  std::unordered_map<std::string, new_mail_subscriber_actor> subscribers; // agent -> who
 
   static inline const char* name = "mail-router";
 };
@@ -71,7 +71,7 @@ void mark_broken(self_ptr self, const caf::error& err) {
 // Tells subscribed recipients of `m` once it is committed: a barrier request queued
 // behind the message's append answers after that commit.
 void push_after_commit(self_ptr self, const mail_message& m) {
-  std::vector<std::pair<caf::actor, mail_copy>> pushes;
+  std::vector<std::pair<new_mail_subscriber_actor, mail_copy>> pushes;
   for (const auto& r : mail_recipients(m)) {
     auto it = self->state.subscribers.find(r);
     if (it == self->state.subscribers.end()) continue;
@@ -187,7 +187,7 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
       [=](unacked_atom, int64_t before_us) -> std::vector<mail_copy> {
         return self->state.box->unacked_before(before_us);
       },
-      [=](subscribe_atom, const std::string& agent, caf::actor& who) {
+      [=](subscribe_atom, const std::string& agent, new_mail_subscriber_actor& who) {
         self->state.subscribers[agent] = std::move(who);
       },
       [=](follow_atom, const std::string& agent, bool on) -> caf::result<bool> {
