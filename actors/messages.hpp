@@ -336,6 +336,25 @@ typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
            x.current_task, x.completed, x.failed, x.session, x.pid, x.last_heartbeat_us);
 }
 
+// ---- mail handles, typed by what their holder sends -------------------------------
+// A wider handle converts to one of these only if its actor handles those messages:
+// the compiler checks the wiring (actors/engine/bootstrap.cpp, an agent's subscription).
+
+// Where the task queue and the coordinator mail the swarm's own events: (type, subject,
+// body, payload JSON), for the followers.
+using event_mail_sink_actor = caf::typed_actor<
+    caf::reacts_to<system_mail_atom, std::string, std::string, std::string, std::string>>;
+
+// Where the reservation registry announces: (type, subject, body, payload JSON, agents),
+// for the followers and these agents.
+using notify_mail_sink_actor =
+    caf::typed_actor<caf::reacts_to<notify_atom, std::string, std::string, std::string,
+                                    std::string, std::vector<std::string>>>;
+
+// Who the MailRouter pushes an agent's new mail to (its harness), after commit.
+using new_mail_subscriber_actor =
+    caf::typed_actor<caf::reacts_to<new_mail_atom, mail_copy>>;
+
 } // namespace swarm
 
 // Local only: the process runner's report travels from its I/O thread to the harness.

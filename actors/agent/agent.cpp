@@ -584,7 +584,8 @@ agent_actor::behavior_type agent_impl(self_ptr self, task_queue_actor queue,
         // it before the first claim. Later mail is pushed (the subscription comes
         // first, so nothing falls between; a message both fetched and pushed is kept
         // once).
-        self->send(mail, subscribe_atom_v, name_of(self), caf::actor_cast<caf::actor>(self));
+        self->send(mail, subscribe_atom_v, name_of(self),
+                   new_mail_subscriber_actor{self});
         inbox_filter unread;
         unread.state = "unread";
         unread.limit = 50;

@@ -21,7 +21,7 @@ struct coordinator_state {
   coordinator_config cfg;
   std::map<std::string, agent_info> agents; // every agent known, by name
   uint64_t names_handed_out = 0;
-  caf::actor mail_sink; // the MailRouter, told of agent events; may be null
+  event_mail_sink_actor mail_sink; // the MailRouter, told of agent events; may be null
   journal_health health;
   static inline const char* name = "coordinator";
 };
@@ -235,7 +235,9 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
           out.push_back(a);
       return out;
     },
-    [=](mail_sink_atom, caf::actor& sink) { self->state.mail_sink = std::move(sink); },
+    [=](mail_sink_atom, event_mail_sink_actor& sink) {
+      self->state.mail_sink = std::move(sink);
+    },
     [=](tick_atom) {
       check_stale(self);
       self->delayed_send(self, tick, tick_atom_v);

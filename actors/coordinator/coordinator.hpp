@@ -25,6 +25,12 @@
 
 namespace swarm {
 
+// A release hook: told (recover_atom, {name}, reason) when an agent is lost, it returns
+// what the agent held and replies with how many, after commit (the coordinator does
+// not wait for the reply).
+using release_hook_actor = caf::typed_actor<
+  caf::replies_to<recover_atom, std::vector<std::string>, std::string>::with<uint64_t>>;
+
 using coordinator_actor = caf::typed_actor<
   // Registers (or re-registers) an agent; an empty name gets a generated one
   // ("brave-otter"). errc::bad_request for an invalid name. Replies after commit.
@@ -45,7 +51,7 @@ using coordinator_actor = caf::typed_actor<
   // Internal timer: stale detection.
   caf::reacts_to<tick_atom>,
   // Where to mail agent.started / agent.stopped (the MailRouter's system_mail_atom).
-  caf::reacts_to<mail_sink_atom, caf::actor>>;
+  caf::reacts_to<mail_sink_atom, event_mail_sink_actor>>;
 
 struct coordinator_config {
   std::string session;                // this engine session's id
@@ -53,8 +59,8 @@ struct coordinator_config {
                                       // state, in-process ones are offline
   int64_t heartbeat_interval_us = 30'000'000;
   bool read_only = false;             // an inspect_only engine: answer, change nothing
-  // Told (recover_atom, std::vector<std::string>{name}, reason) when an agent is lost.
-  std::vector<caf::actor> release_hooks;
+  // Told when an agent is lost (the task queue, the reservation registry).
+  std::vector<release_hook_actor> release_hooks;
   uint64_t seed = 0;                  // for generated names
 };
 

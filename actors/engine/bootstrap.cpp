@@ -184,15 +184,14 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, strategies::kind s
   coordinator_config co_cfg;
   co_cfg.heartbeat_interval_us = heartbeat_us;
   co_cfg.read_only = opts.inspect_only;
-  co_cfg.release_hooks.push_back(caf::actor_cast<caf::actor>(queue));
-  co_cfg.release_hooks.push_back(caf::actor_cast<caf::actor>(registry));
+  co_cfg.release_hooks = {release_hook_actor{queue}, release_hook_actor{registry}};
   co_cfg.earlier = earlier_agents(s.agents);
   if (!opts.inspect_only) {
     co_cfg.session = session;
     co_cfg.seed = std::hash<std::string>{}(session);
   }
   coordinator = spawn_coordinator(*sys, persist, co_cfg);
-  caf::anon_send(registry, coordinator_atom_v, caf::actor_cast<caf::actor>(coordinator));
+  caf::anon_send(registry, coordinator_atom_v, coordinator);
 
   auto box = std::make_shared<mailbox>();
   box->restore(std::move(s.mail));
@@ -205,9 +204,10 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, strategies::kind s
   mail = spawn_mail_router(*sys, persist, coordinator, std::move(box),
                              mail_router_config{opts.inspect_only});
   mail_search = spawn_mail_search(*sys, opts.db_path);
-  caf::anon_send(queue, mail_sink_atom_v, caf::actor_cast<caf::actor>(mail));
-  caf::anon_send(coordinator, mail_sink_atom_v, caf::actor_cast<caf::actor>(mail));
-  caf::anon_send(registry, mail_sink_atom_v, caf::actor_cast<caf::actor>(mail));
+  // Each converts to the narrower handle its holder keeps: checked here, at compile time.
+  caf::anon_send(queue, mail_sink_atom_v, event_mail_sink_actor{mail});
+  caf::anon_send(coordinator, mail_sink_atom_v, event_mail_sink_actor{mail});
+  caf::anon_send(registry, mail_sink_atom_v, notify_mail_sink_actor{mail});
   return {};
 }
 

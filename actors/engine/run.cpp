@@ -119,7 +119,9 @@ expected<run_summary> engine::run_until_done(std::function<void(const progress&)
     self->send(a, start_atom_v);
   }
   caf::anon_send(im.queue, start_atom_v, static_cast<uint32_t>(agents_snapshot.size()));
-  self->send(im.queue, subscribe_atom_v, caf::actor{self});
+  // A scoped_actor is dynamically typed: the cast is unchecked. It is sound because the
+  // receive loops below handle both of a subscriber's messages.
+  self->send(im.queue, subscribe_atom_v, caf::actor_cast<queue_subscriber_actor>(self));
   task_counts last;
   bool drained = false;
   size_t alive = agents_snapshot.size();

@@ -24,7 +24,7 @@ struct mail_router_state {
   std::shared_ptr<mailbox> box;
   mail_router_config cfg;
   journal_health health;
-  std::unordered_map<std::string, caf::actor> subscribers; // agent -> who is told
+  std::unordered_map<std::string, new_mail_subscriber_actor> subscribers; // agent -> who
 
   static inline const char* name = "mail-router";
 };
@@ -66,7 +66,7 @@ caf::error refuse_if_broken(self_ptr self) {
 // behind the message's append answers after that commit (and after the append's own
 // answer: a failed write has marked the router broken by then, and nobody is told).
 void push_after_commit(self_ptr self, const mail_message& m) {
-  std::vector<std::pair<caf::actor, mail_copy>> pushes;
+  std::vector<std::pair<new_mail_subscriber_actor, mail_copy>> pushes;
   for (const auto& r : mail_recipients(m)) {
     auto it = self->state.subscribers.find(r);
     if (it == self->state.subscribers.end()) continue;
@@ -179,7 +179,7 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
       [=](unacked_atom, int64_t before_us) -> std::vector<mail_copy> {
         return self->state.box->unacked_before(before_us);
       },
-      [=](subscribe_atom, const std::string& agent, caf::actor& who) {
+      [=](subscribe_atom, const std::string& agent, new_mail_subscriber_actor& who) {
         self->state.subscribers[agent] = std::move(who);
       },
       [=](follow_atom, const std::string& agent, bool on) -> caf::result<bool> {

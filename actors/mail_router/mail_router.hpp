@@ -36,10 +36,10 @@ using mail_router_actor = caf::typed_actor<
                     std::string>::with<std::vector<mail_message>>,
     // (sent before, unix µs): copies that need an ack and have none.
     caf::replies_to<unacked_atom, int64_t>::with<std::vector<mail_copy>>,
-    // (agent, actor): from now on the actor is told (new_mail_atom, mail_copy) of every
-    // message to that agent, once it is committed (push). One subscriber per agent: a
-    // later subscription replaces it.
-    caf::reacts_to<subscribe_atom, std::string, caf::actor>,
+    // (agent, subscriber): from now on the subscriber is told (new_mail_atom, mail_copy)
+    // of every message to that agent, once it is committed (push). One subscriber per
+    // agent: a later subscription replaces it.
+    caf::reacts_to<subscribe_atom, std::string, new_mail_subscriber_actor>,
     // (agent, on): the agent starts (stops) getting the engine's own mail — from
     // "swarm": agent.started / agent.stopped, task.claimed / task.progress /
     // task.completed / task.failed — so a person or an agent can follow the swarm from an

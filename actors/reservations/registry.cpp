@@ -26,7 +26,7 @@ struct registry_state {
   coordinator_actor coordinator;
   std::shared_ptr<reservation_table> table;
   registry_config cfg;
-  caf::actor mail; // the MailRouter; unset: no announcements
+  notify_mail_sink_actor mail; // the MailRouter; unset: no announcements
   journal_health health;
 
   static inline const char* name = "reservation-registry";
@@ -457,9 +457,12 @@ registry_actor::behavior_type registry_impl(self_ptr self,
         return self->state.table->leases(all);
       },
       [=](recover_atom, const std::vector<std::string>& agents,
-          const std::string& reason) {
-        if (refuse_if_broken(self)) return;
-        release_holdings(self, {agents.begin(), agents.end()}, reason, [](uint64_t) {});
+          const std::string& reason) -> caf::result<uint64_t> {
+        if (auto err = refuse_if_broken(self)) return err;
+        auto rp = self->make_response_promise<uint64_t>();
+        release_holdings(self, {agents.begin(), agents.end()}, reason,
+                         [rp](uint64_t n) mutable { rp.deliver(n); });
+        return rp;
       },
       [=](recover_atom, session_atom) -> caf::result<uint64_t> {
         if (auto err = refuse_if_broken(self)) return err;
@@ -480,9 +483,11 @@ registry_actor::behavior_type registry_impl(self_ptr self,
         if (!self->state.health.broken) sweep(self);
         self->delayed_send(self, sweep_every, tick_atom_v);
       },
-      [=](mail_sink_atom, caf::actor& sink) { self->state.mail = std::move(sink); },
-      [=](coordinator_atom, caf::actor& c) {
-        self->state.coordinator = caf::actor_cast<coordinator_actor>(c);
+      [=](mail_sink_atom, notify_mail_sink_actor& sink) {
+        self->state.mail = std::move(sink);
+      },
+      [=](coordinator_atom, coordinator_actor& c) {
+        self->state.coordinator = std::move(c);
       },
   };
 }

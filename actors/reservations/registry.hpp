@@ -56,17 +56,18 @@ using registry_actor = caf::typed_actor<
                     bool>::with<lease>,
     // (include free ones)
     caf::replies_to<lease_list_atom, bool>::with<std::vector<lease>>,
-    // From the coordinator: these agents are gone; release what they hold.
-    caf::reacts_to<recover_atom, std::vector<std::string>, std::string>,
+    // From the coordinator (a release hook): these agents are gone; releases what they
+    // hold and replies with how many reservations and leases, after commit.
+    caf::replies_to<recover_atom, std::vector<std::string>, std::string>::with<uint64_t>,
     // At start: release what agents already offline still hold. Replies after commit.
     caf::replies_to<recover_atom, session_atom>::with<uint64_t>,
     // Internal timer: the expiry sweep.
     caf::reacts_to<tick_atom>,
     // Where reservation.* mail goes (the MailRouter's notify_atom).
-    caf::reacts_to<mail_sink_atom, caf::actor>,
+    caf::reacts_to<mail_sink_atom, notify_mail_sink_actor>,
     // The coordinator (spawned after the registry, which is one of its release hooks).
     // REQUIRES: sent before any request.
-    caf::reacts_to<coordinator_atom, caf::actor>>;
+    caf::reacts_to<coordinator_atom, coordinator_actor>>;
 
 struct registry_config {
   bool read_only = false;                     // inspect_only: answer, change nothing

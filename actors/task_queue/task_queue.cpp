@@ -55,10 +55,11 @@ struct task_queue_state {
   std::unordered_map<std::string, agent_record> agents;
   uint64_t decisions = 0;  // claims handed out (round-robin turns)
   uint32_t run_agents = 0; // in-process agents of the current run (0: no run)
-  caf::actor mail_sink;    // the MailRouter, told of task events; may be null
-  uint64_t rr_cursor = 0;  // round-robin: plan position of the task dealt last
+  // The MailRouter, told of task events; may be null.
+  event_mail_sink_actor mail_sink;
+  uint64_t rr_cursor = 0; // round-robin: plan position of the task dealt last
   bool rr_started = false;
-  std::vector<caf::actor> subscribers;
+  std::vector<queue_subscriber_actor> subscribers;
   journal_outbox outbox;
   bool changed_since_tick = false;
   bool drained_sent = false;
@@ -558,13 +559,15 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
             out.push_back(g.at(i).t);
         return out;
       },
-      [=](mail_sink_atom, caf::actor& sink) { self->state.mail_sink = std::move(sink); },
+      [=](mail_sink_atom, event_mail_sink_actor& sink) {
+        self->state.mail_sink = std::move(sink);
+      },
     [=](start_atom, uint32_t agents) {
         self->state.run_agents = agents;
         self->state.drained_sent = false;
         serve_parked(self);
       },
-      [=](subscribe_atom, caf::actor& who) {
+      [=](subscribe_atom, queue_subscriber_actor& who) {
         self->state.subscribers.push_back(who);
         caf::anon_send(who, progress_atom_v, self->state.graph->counts());
         if (self->state.graph->quiescent())

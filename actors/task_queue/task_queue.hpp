@@ -16,6 +16,12 @@
 
 namespace swarm {
 
+// Who subscribes to the queue (subscribe_atom): told (progress_atom, counts) as work goes
+// on and (drained_atom, counts) when the queue drains (no agent can make progress).
+using queue_subscriber_actor =
+  caf::typed_actor<caf::reacts_to<progress_atom, task_counts>,
+                   caf::reacts_to<drained_atom, task_counts>>;
+
 using task_queue_actor = caf::typed_actor<
   // Validates and adds a plan's tasks (ids already present are skipped); all or
   // nothing; errc::invalid_plan on a bad plan.
@@ -53,10 +59,9 @@ using task_queue_actor = caf::typed_actor<
   caf::reacts_to<start_atom, uint32_t>,
   // Where to mail the swarm's task events (the MailRouter; see its system_mail_atom):
   // task.claimed / task.completed / task.failed, each once its change is committed.
-  caf::reacts_to<mail_sink_atom, caf::actor>,
-  // Subscribes an actor to (progress_atom, task_counts) and (drained_atom,
-  // task_counts) notifications.
-  caf::reacts_to<subscribe_atom, caf::actor>,
+  caf::reacts_to<mail_sink_atom, event_mail_sink_actor>,
+  // Subscribes an actor to progress and drained notifications (queue_subscriber_actor).
+  caf::reacts_to<subscribe_atom, queue_subscriber_actor>,
   // Internal timer: lease expiry, progress notifications, parked-claim timeouts.
   caf::reacts_to<tick_atom>,
   // Internal: sends the changes collected in this mailbox run to the journal.

@@ -125,7 +125,7 @@ struct replay_report {
   std::string difference; // first difference when !match
 };
 
-class engine {
+class SWARM_API engine {
 public:
   static expected<std::unique_ptr<engine>> open(const options& opts);
   ~engine(); // stops agents, commits what is pending, releases the database
@@ -288,22 +288,22 @@ public:
   const options& opts() const;
 
 private:
-  struct impl;
+  struct SWARM_HIDDEN impl;
   explicit engine(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
 };
 
 // The control socket path for a database (options::control_socket when set).
-std::string control_socket_path(const options& opts);
+SWARM_API std::string control_socket_path(const options& opts);
 
 // Sends one request line to a running engine; errc::engine_unavailable when no
 // engine listens there.
-expected<std::string> call_control_socket(const std::string& socket_path,
-                                          const std::string& request_json);
+SWARM_API expected<std::string> call_control_socket(const std::string& socket_path,
+                                                    const std::string& request_json);
 
 // Rebuilds the projections from the journal in a scratch database and compares them
 // with the live ones (read-only; works while an engine runs).
-expected<replay_report> verify_replay(const std::string& db_path);
+SWARM_API expected<replay_report> verify_replay(const std::string& db_path);
 
 // Git, for tools beside a swarm (the pre-commit guard). Each call runs git (found on
 // PATH) as a subprocess and blocks until it ends. errc::not_found when `dir` is not a

@@ -7,6 +7,8 @@
 // The actors register `errc` as a CAF error category (actors/messages.hpp); this
 // header stays free of CAF so embedding programs never see it.
 
+#include <swarm/export.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,13 +40,13 @@ enum class errc : uint8_t {
 };
 
 // The wire name of a code ("not_found"); "unknown" for a value outside the enum.
-const char* to_string(errc code) noexcept;
+SWARM_API const char* to_string(errc code) noexcept;
 // Inverse of to_string; nullopt for an unknown name.
-std::optional<errc> parse_errc(std::string_view name) noexcept;
+SWARM_API std::optional<errc> parse_errc(std::string_view name) noexcept;
 // The CLI exit code for an error: 2 for bad usage, 1 for everything else.
-int exit_code(errc code) noexcept;
+SWARM_API int exit_code(errc code) noexcept;
 
-struct error {
+struct SWARM_API error {
   errc code = errc::internal;
   std::string message; // says what was wrong, where, and what to do next
 

@@ -2,6 +2,8 @@
 // Plain values that cross swarm's public API: tasks as plans declare them and as the
 // engine holds them, agents, and run summaries. No CAF, no SQLite, no JSON here.
 
+#include <swarm/export.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,8 +52,8 @@ enum class task_state : uint8_t {
   cancelled = 7,
 };
 
-const char* to_string(task_state s) noexcept;
-std::optional<task_state> parse_task_state(std::string_view name) noexcept;
+SWARM_API const char* to_string(task_state s) noexcept;
+SWARM_API std::optional<task_state> parse_task_state(std::string_view name) noexcept;
 inline bool is_terminal(task_state s) noexcept {
   return s == task_state::completed || s == task_state::failed ||
          s == task_state::blocked || s == task_state::cancelled;
@@ -65,8 +67,8 @@ inline bool is_done(task_state s) noexcept {
 // `discovered_from` (found while working on the other) are informational. Persisted
 // as "blocks", "related", "discovered-from" — never rename.
 enum class dependency_kind : uint8_t { blocks = 1, related = 2, discovered_from = 3 };
-const char* to_string(dependency_kind k) noexcept;
-std::optional<dependency_kind> parse_dependency_kind(std::string_view name) noexcept;
+SWARM_API const char* to_string(dependency_kind k) noexcept;
+SWARM_API std::optional<dependency_kind> parse_dependency_kind(std::string_view name) noexcept;
 
 // Priority P0 (most urgent) .. P4. Plans say "P1"; the engine stores the digit.
 constexpr int min_priority = 0;
@@ -203,7 +205,7 @@ struct inbox_filter {
 
 // The message types of agent mail (task.*, file.*, agent.*, reservation.*, ...), plus
 // "custom".
-const std::vector<std::string>& mail_types();
+SWARM_API const std::vector<std::string>& mail_types();
 
 // ---- file reservations and hard leases
 
