@@ -41,7 +41,7 @@ struct attempt_state {
   std::string command_line;
 };
 
-struct agent_state {
+struct agent_actor_state {
   task_queue_actor queue;
   coordinator_actor coordinator;
   agent_config cfg;
@@ -61,7 +61,7 @@ struct agent_state {
   static inline const char* name = "agent";
 };
 
-using self_ptr = agent_actor::stateful_pointer<agent_state>;
+using self_ptr = agent_actor::stateful_pointer<agent_actor_state>;
 
 const std::string& name_of(self_ptr self) { return self->state.cfg.profile.name; }
 
