@@ -108,7 +108,7 @@ template <class F> void fields(F& f, agent_heartbeat& e) {
   f("name", e.name);
 }
 
-template <class F> void fields(F& f, agent_state& e) {
+template <class F> void fields(F& f, agent_state_changed& e) {
   f("name", e.name);
   f("state", e.state);
   f("task", e.task);

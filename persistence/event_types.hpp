@@ -183,7 +183,7 @@ struct agent_heartbeat {
 };
 
 // agent.state: an outside agent set its state (busy / stuck / idle).
-struct agent_state {
+struct agent_state_changed {
   static constexpr event_kind journal_kind = event_kind::agent_state;
   std::string name;
   std::string state;

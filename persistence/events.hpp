@@ -25,9 +25,9 @@ namespace swarm::persistence {
 using event_body =
     std::variant<engine_started, plan_loaded, task_created_body, task_update_body,
                  task_updated, task_deferred, dep_added, dep_removed, agent_registered,
-                 agent_stopped, agent_heartbeat, agent_state, run_started, run_finished,
-                 model_started, model_finished, mail_sent, mail_read, mail_acked,
-                 mail_followed, reservation_granted, reservation_renewed,
+                 agent_stopped, agent_heartbeat, agent_state_changed, run_started,
+                 run_finished, model_started, model_finished, mail_sent, mail_read,
+                 mail_acked, mail_followed, reservation_granted, reservation_renewed,
                  reservation_released, lease_acquired, lease_renewed, lease_released,
                  memory_added, memory_forgotten, memory_reinforced, memory_accessed,
                  memory_reembedded, memory_embedder>;

@@ -256,7 +256,7 @@ struct journal::applier {
              b.name);
   }
 
-  void operator()(const agent_state& b) {
+  void operator()(const agent_state_changed& b) {
     run_with(sql("UPDATE agents SET state = ?, current_task = ?, last_heartbeat_us = ?"
                  " WHERE name = ?"),
              b.state, b.task, e.ts_us, b.name);

@@ -182,7 +182,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       auto rp = self->make_response_promise<agent_info>();
       commit_then(self, who,
                   {persistence::make_event(
-                    persistence::agent_state{name, to_string(state), agent.current_task},
+                    persistence::agent_state_changed{name, to_string(state), agent.current_task},
                     agent.last_heartbeat_us)},
                   rp, agent);
       return rp;

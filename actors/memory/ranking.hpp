@@ -7,7 +7,9 @@
 //                  (equal sums are settled by the cosine similarity: + 1e-8 × cosine)
 //   relevance(d) = rrf(d) / max rrf over the results            (0..1; single mode: the
 //                  mode's own similarity, normalised the same way)
-//   recency(d)   = 0.5 ^ (age / half_life)                       (half-life 7 days)
+//   recency(d)   = 0.5 ^ (age / half_life)                       (half-life 7 days; age
+//                  in whole hours, so the moments between two memories' storing never
+//                  reorder results of equal relevance)
 //   score(d)     = relevance × (0.70 + 0.20 × importance + 0.10 × recency)
 //
 // Relevance dominates: importance and recency reorder results of similar relevance but

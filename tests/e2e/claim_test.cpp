@@ -120,7 +120,7 @@ TEST_CASE("claiming with nothing ready says so", "[e2e][claim]") {
   CHECK_FALSE(parse_json(none.out).at("claimed").as_bool());
 }
 
-// [!mayfail]: product bug D — engine::open (actors/engine.cpp) recovers the claims of
+// [!mayfail]: product bug D — engine::open (actors/engine/bootstrap.cpp) recovers the claims of
 // every agent name in the agents table, i.e. of every in-process agent any earlier
 // run registered ("agent-1", ...), not of the agents that died with the previous
 // session. An outside worker whose name matches one of them loses its claim to the

@@ -77,7 +77,7 @@ std::vector<p::event> every_kind() {
       p::agent_registered{"shy-hare", "be4a5d92230d9766", "mock", {"cpp", "sql"}}, ts));
   out.push_back(p::make_event(p::agent_stopped{"solo", "queue drained"}, ts));
   out.push_back(p::make_event(p::agent_heartbeat{"azure-heron"}, ts));
-  out.push_back(p::make_event(p::agent_state{"azure-heron", "busy", "sw-1"}, ts));
+  out.push_back(p::make_event(p::agent_state_changed{"azure-heron", "busy", "sw-1"}, ts));
   out.push_back(p::make_event(p::run_started{"3d52bb662fbfe2d2-1", 2}, ts));
   out.push_back(p::make_event(p::run_finished{"7ee026a42888f963-1", "incomplete",
                                               p::run_totals{3, 1, 2, 6, 8.04939e-4}},

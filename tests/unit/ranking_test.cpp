@@ -28,4 +28,9 @@ TEST_CASE("memory score: relevance first, then importance and recency",
   // A memory half as relevant never beats a fully relevant one.
   CHECK(memory_score(0.5f, 1.0f, 0) < memory_score(1.0f, 0.0f, 365 * day));
   CHECK(memory_score(1.0f, 7.0f, -5) == Approx(1.0f)); // clamped
+  // Memories stored moments apart age alike: the moments between their storing (which
+  // vary with the machine's load) never decide the order of equally relevant ones.
+  const int64_t second = 1'000'000;
+  CHECK(memory_score(0.9f, 0.5f, 2 * second) == memory_score(0.9f, 0.5f, 40 * second));
+  CHECK(memory_score(0.9f, 0.5f, 2 * second) == memory_score(0.9f, 0.5f, 3599 * second));
 }
