@@ -31,7 +31,7 @@ struct common_flags {
     options o;
     o.db_path = db;
     o.control_socket = socket;
-    if (heartbeat_ms > 0) o.heartbeat_ms = heartbeat_ms;
+    if (heartbeat_ms > 0) o.heartbeat = std::chrono::milliseconds{heartbeat_ms};
     o.embedder = embedder;
     if (!embedder_model.empty()) o.embedder_model = embedder_model;
     o.embedder_key_env = embedder_key_env;

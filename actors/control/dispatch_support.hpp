@@ -4,6 +4,8 @@
 // handler table's shape. Handlers of one area (mail, ...) live in their own file and
 // add themselves to the table.
 
+#include "src/time_units.hpp"
+
 #include <swarm/engine.hpp>
 
 #include <boost/json.hpp>

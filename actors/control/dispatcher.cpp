@@ -44,7 +44,7 @@ json::object agent_to_json(const agent_status& a) {
                       {"skills", std::move(skills)},
                       {"outside", a.outside},
                       {"pid", a.pid},
-                      {"last_heartbeat_us", a.last_heartbeat_us}};
+                      {"last_heartbeat_us", to_us(a.last_heartbeat)}};
 }
 
 // A task operation's answer: the task, and the ids of tasks that became ready.
@@ -240,7 +240,7 @@ const std::map<std::string, handler>& handlers() {
        auto until = a.integer("until_us");
        if (!until)
          throw error{errc::bad_request, "missing argument 'until_us'"};
-       return changed(e.defer_task(*a.text("id", true), *until));
+       return changed(e.defer_task(*a.text("id", true), from_us(*until)));
      }},
     {"dep.add", [](engine& e, const args_reader& a) -> json::value {
        auto name = a.text("kind", false).value_or("blocks");
@@ -281,11 +281,11 @@ json::object task_to_json(const task& t) {
     {"depends", to_array(s.depends)},
     {"related", to_array(s.related)},
     {"discovered_from", to_array(s.discovered_from)},
-    {"deferred_until_us", t.deferred_until_us},
+    {"deferred_until_us", to_us(t.deferred_until)},
     {"estimate_minutes", s.estimate_minutes},
     {"attempts", t.attempts},
     {"claimed_by", t.claimed_by},
-    {"lease_expires_us", t.lease_expires_us},
+    {"lease_expires_us", to_us(t.lease_expires)},
     {"claim_token", t.claim_token},
     {"result", t.result},
     {"source", s.source},

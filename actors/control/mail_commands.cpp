@@ -31,15 +31,15 @@ json::object message_to_json(const mail_message& m) {
                       {"importance", to_string(m.importance)},
                       {"ack_required", m.ack_required},
                       {"in_reply_to", m.in_reply_to},
-                      {"created_us", m.created_us}};
+                      {"created_us", to_us(m.created)}};
 }
 
 json::object copy_to_json(const mail_copy& c) {
   auto o = message_to_json(c.m);
   o["recipient"] = c.recipient;
   o["state"] = to_string(c.state);
-  o["read_us"] = c.read_us;
-  o["acked_us"] = c.acked_us;
+  o["read_us"] = to_us(c.read);
+  o["acked_us"] = to_us(c.acked);
   return o;
 }
 
@@ -100,7 +100,7 @@ handler_table with_mail_handlers(handler_table table) {
           parsed_or_throw(parse_copy_state(*state),
                           "unknown state '" + *state + "'; use unread, read or acked");
     f.urgent_only = a.flag("urgent");
-    f.since_us = a.integer("since_us").value_or(0);
+    f.since = from_us(a.integer("since_us").value_or(0));
     f.thread = a.text("thread", false).value_or("");
     f.type = a.text("type", false).value_or("");
     if (a.has("limit")) f.limit = a.count("limit");
@@ -147,7 +147,8 @@ handler_table with_mail_handlers(handler_table table) {
   });
   table.emplace("mail.unacked", [](engine& e, const args_reader& a) -> json::value {
     return copies_to_json(
-        value_or_throw(e.unacked_mail(a.integer("older_than_ms").value_or(0))));
+        value_or_throw(e.unacked_mail(
+            std::chrono::milliseconds{a.integer("older_than_ms").value_or(0)})));
   });
   return table;
 }

@@ -17,12 +17,12 @@ json::object memory_to_json(const memory_record& m) {
                  {"agent", m.agent},
                  {"task", m.task},
                  {"importance", m.importance},
-                 {"created_us", m.created_us},
-                 {"expires_us", m.expires_us},
+                 {"created_us", to_us(m.created)},
+                 {"expires_us", to_us(m.expires)},
                  {"access_count", m.access_count},
-                 {"last_access_us", m.last_access_us}};
-  if (m.expires_us > 0) {
-    const int64_t left = m.expires_us - persistence::now_us();
+                 {"last_access_us", to_us(m.last_access)}};
+  if (m.expires != timestamp{}) {
+    const int64_t left = to_us(m.expires) - persistence::now_us();
     o["expires_in_ms"] = left > 0 ? left / 1000 : 0;
   }
   return o;
@@ -70,7 +70,7 @@ handler_table with_memory_handlers(handler_table table) {
     d.agent = a.text("agent", false).value_or("");
     d.task = a.text("task", false).value_or("");
     d.importance = importance_of(a);
-    d.ttl_ms = a.integer("ttl_ms").value_or(0);
+    d.ttl = std::chrono::milliseconds{a.integer("ttl_ms").value_or(0)};
     auto added = value_or_throw(e.add_memory(d));
     auto o = memory_to_json(added.m);
     o["deduplicated"] = added.deduplicated;

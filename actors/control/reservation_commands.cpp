@@ -20,10 +20,10 @@ json::object reservation_to_json(const reservation& r, int64_t now) {
                       {"type", to_string(r.type)},
                       {"exclusive", r.exclusive},
                       {"reason", r.reason},
-                      {"created_us", r.created_us},
-                      {"renewed_us", r.renewed_us},
-                      {"expires_us", r.expires_us},
-                      {"expires_in_ms", ms_left(r.expires_us, now)}};
+                      {"created_us", to_us(r.created)},
+                      {"renewed_us", to_us(r.renewed)},
+                      {"expires_us", to_us(r.expires)},
+                      {"expires_in_ms", ms_left(to_us(r.expires), now)}};
 }
 
 // A conflict, flat for scripts: the checked path (or our pattern), then the other
@@ -45,17 +45,19 @@ json::object reservations_to_json(const std::vector<reservation>& rs, const char
 }
 
 json::object lease_to_json(const lease& l) {
-  return json::object{{"id", l.name},
-                      {"name", l.name},
-                      {"holder", l.holder},
-                      {"token", l.token},
-                      {"acquired_us", l.acquired_us},
-                      {"expires_us", l.expires_us},
-                      {"expires_in_ms", ms_left(l.expires_us, persistence::now_us())}};
+  return json::object{
+      {"id", l.name},
+      {"name", l.name},
+      {"holder", l.holder},
+      {"token", l.token},
+      {"acquired_us", to_us(l.acquired)},
+      {"expires_us", to_us(l.expires)},
+      {"expires_in_ms", ms_left(to_us(l.expires), persistence::now_us())}};
 }
 
-int64_t ttl_of(const args_reader& a, int64_t fallback) {
-  return a.integer("ttl_ms").value_or(fallback);
+std::chrono::milliseconds ttl_of(const args_reader& a,
+                                 std::chrono::milliseconds fallback) {
+  return std::chrono::milliseconds{a.integer("ttl_ms").value_or(fallback.count())};
 }
 
 uint64_t token_of(const args_reader& a) {
@@ -79,7 +81,7 @@ handler_table with_reservation_handlers(handler_table table) {
                                       "reservation type '" + type +
                                           "' is not one of edit, read, create, delete");
                   if (a.has("exclusive")) r.exclusive = a.flag("exclusive");
-                  r.ttl_ms = ttl_of(a, r.ttl_ms);
+                  r.ttl = ttl_of(a, r.ttl);
                   r.task = a.text("task", false).value_or("");
                   r.reason = a.text("reason", false).value_or("");
                   auto grants = value_or_throw(e.reserve(r));
@@ -113,7 +115,8 @@ handler_table with_reservation_handlers(handler_table table) {
   table.emplace("reservation.renew", [](engine& e, const args_reader& a) -> json::value {
     return reservations_to_json(
         value_or_throw(e.renew_reservations(*a.text("agent", true), a.texts("ids"),
-                                            a.texts("patterns"), ttl_of(a, 3'600'000))),
+                                            a.texts("patterns"),
+                                            ttl_of(a, std::chrono::hours{1}))),
         "reservations");
   });
   table.emplace("reservation.release",
@@ -132,8 +135,9 @@ handler_table with_reservation_handlers(handler_table table) {
                   auto older = a.integer("older_than_ms");
                   if (!older)
                     throw error{errc::bad_request, "missing argument 'older_than_ms'"};
-                  return reservations_to_json(
-                      value_or_throw(e.cleanup_reservations(*older)), "released");
+                  return reservations_to_json(value_or_throw(e.cleanup_reservations(
+                                                  std::chrono::milliseconds{*older})),
+                                              "released");
                 });
   table.emplace("reservation.list", [](engine& e, const args_reader& a) -> json::value {
     return reservations_to_json(
@@ -142,16 +146,17 @@ handler_table with_reservation_handlers(handler_table table) {
         "reservations");
   });
   table.emplace("lease.acquire", [](engine& e, const args_reader& a) -> json::value {
-    auto g =
-        value_or_throw(e.acquire_lease(*a.text("name", true), *a.text("holder", true),
-                                       ttl_of(a, 60'000), a.flag("force")));
+    auto g = value_or_throw(
+        e.acquire_lease(*a.text("name", true), *a.text("holder", true),
+                        ttl_of(a, std::chrono::minutes{1}), a.flag("force")));
     auto o = lease_to_json(g.l);
     o["acquired"] = g.acquired;
     return o;
   });
   table.emplace("lease.renew", [](engine& e, const args_reader& a) -> json::value {
-    return lease_to_json(value_or_throw(e.renew_lease(
-        *a.text("name", true), *a.text("holder", true), ttl_of(a, 60'000), token_of(a))));
+    return lease_to_json(
+        value_or_throw(e.renew_lease(*a.text("name", true), *a.text("holder", true),
+                                     ttl_of(a, std::chrono::minutes{1}), token_of(a))));
   });
   table.emplace("lease.release", [](engine& e, const args_reader& a) -> json::value {
     return lease_to_json(value_or_throw(e.release_lease(

@@ -58,7 +58,7 @@ persistence::event sent_event(const mail_message& m) {
                                                       to_string(m.importance)},
                                                      {"ack_required", m.ack_required},
                                                      {"in_reply_to", m.in_reply_to}},
-                                 m.created_us);
+                                 to_us(m.created));
 }
 
 caf::error refuse_if_broken(self_ptr self) {

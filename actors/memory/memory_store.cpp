@@ -103,11 +103,11 @@ persistence::event added_event(uint64_t num, const memory_record& m, const memor
                                               {"agent", m.agent},
                                               {"task", m.task},
                                               {"importance", m.importance},
-                                              {"expires_us", m.expires_us},
+                                              {"expires_us", to_us(m.expires)},
                                               {"embedder", emb.name()},
                                               {"dim", emb.dimension()},
                                               {"vector", persistence::encode_vector(v)}},
-                                 m.created_us);
+                                 to_us(m.created));
 }
 
 persistence::event forgotten_event(uint64_t num, const memory_record& m, const std::string& by,
@@ -356,8 +356,8 @@ caf::result<memory_added> on_remember(self_ptr self, memory_draft d) {
   m.agent = std::move(d.agent);
   m.task = std::move(d.task);
   m.importance = d.importance;
-  m.created_us = now;
-  m.expires_us = r->expires_us;
+  m.created = from_us(now);
+  m.expires = from_us(r->expires_us);
   if (auto up = st.index->upsert(num, *v); !up) return to_caf(up.error());
   ++st.unsaved;
   auto e = added_event(num, m, *st.emb, *v);
@@ -424,7 +424,7 @@ caf::result<std::vector<memory_hit>> on_recall(self_ptr self, const memory_query
       mode, vec, text,
       [&](uint64_t num) {
         const memory_record* m = st.book.get(num);
-        return memory::candidate_facts{m->importance, now - m->created_us};
+        return memory::candidate_facts{m->importance, now - to_us(m->created)};
       },
       q.k);
   std::vector<memory_hit> out;
@@ -432,7 +432,7 @@ caf::result<std::vector<memory_hit>> on_recall(self_ptr self, const memory_query
   for (const auto& h : ranked) {
     memory_record* m = st.book.get(h.num);
     ++m->access_count;
-    m->last_access_us = now;
+    m->last_access = from_us(now);
     if (!st.cfg.read_only) st.accessed.push_back(h.num);
     out.push_back(memory_hit{*m, h.score, h.relevance, h.similarity, h.vector_rank, h.text_rank});
   }
@@ -475,7 +475,7 @@ caf::result<memory_stats> on_stats(self_ptr self) {
   memory_stats s;
   const int64_t now = now_us();
   for (const auto& [num, m] : st.book.all()) {
-    if (m.expires_us > 0 && m.expires_us <= now) continue;
+    if (to_us(m.expires) > 0 && to_us(m.expires) <= now) continue;
     ++s.total;
     if (m.kind == memory_kind::episodic)
       ++s.episodic;

@@ -47,9 +47,9 @@ persistence::event granted_event(const reservation& r) {
                                               {"type", to_string(r.type)},
                                               {"exclusive", r.exclusive},
                                               {"reason", r.reason},
-                                              {"created_us", r.created_us},
-                                              {"expires_us", r.expires_us}},
-                                 r.renewed_us);
+                                              {"created_us", to_us(r.created)},
+                                              {"expires_us", to_us(r.expires)}},
+                                 to_us(r.renewed));
 }
 
 persistence::event released_event(const reservation& r, const std::string& by,
@@ -64,7 +64,7 @@ persistence::event lease_event(event_kind kind, const lease& l, const std::strin
   json::object o{{"name", l.name},
                  {"holder", l.holder},
                  {"token", l.token},
-                 {"expires_us", l.expires_us}};
+                 {"expires_us", to_us(l.expires)}};
   if (kind == event_kind::lease_released) {
     o["by"] = by;
     o["reason"] = reason;
@@ -317,7 +317,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
         for (const auto& r : *renewed)
           events.push_back(persistence::make_event(
               event_kind::reservation_renewed,
-              json::object{{"id", r.id}, {"expires_us", r.expires_us}}, now));
+              json::object{{"id", r.id}, {"expires_us", to_us(r.expires)}}, now));
         auto rp = self->make_response_promise<std::vector<reservation>>();
         commit(
             self, std::move(events),
@@ -449,7 +449,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
               }
               lease after = *before;
               after.holder.clear();
-              after.expires_us = 0;
+              after.expires = {};
               commit(
                   self,
                   {lease_event(event_kind::lease_released, *before, holder,

@@ -2,6 +2,7 @@
 
 #include "plans/plan_builder.hpp"
 #include "plans/plan_loader.hpp"
+#include "src/time_units.hpp"
 
 #include <boost/json.hpp>
 
@@ -318,7 +319,8 @@ expected<edit_outcome> apply_edit(task_graph& g, const task_edit& e,
     if (changed) {
       out.events.push_back(persistence::make_event(
           event_kind::task_deferred,
-          boost::json::object{{"id", e.id}, {"until_us", g.at(*i).t.deferred_until_us}},
+          boost::json::object{{"id", e.id},
+                              {"until_us", to_us(g.at(*i).t.deferred_until)}},
           now));
       auto more = rollup_events(g, *changed, 1, now);
       out.events.insert(out.events.end(), more.begin(), more.end());
