@@ -5,8 +5,7 @@
 //
 // Every enum has its wire name (JSON, the journal, CLI flags and output) through
 // to_string, and parse_<enum> as its inverse (nullopt for an unknown name). Enums
-// stored in the database or the journal are stored by name: the names never change,
-// and the numbers never either (they cross the engine's threads as values).
+// marked "persisted" are stored in the database and the journal by those names.
 
 #include <swarm/export.hpp>
 
@@ -245,7 +244,7 @@ struct graph_report {
 
 // ---- agents and runs
 
-// What an agent is doing. Stored by name — never rename, never renumber.
+// What an agent is doing. Persisted — never rename, never renumber.
 //   idle     registered, no task; busy  working on current_task;
 //   stuck    an outside agent said it cannot go on; offline  stopped or gone stale
 enum class agent_state : uint8_t { idle = 1, busy = 2, stuck = 3, offline = 4 };
@@ -291,7 +290,7 @@ struct run_summary {
 
 // ---- agent mail
 
-// A message's category. Stored by name ("" for none) — never rename, never renumber.
+// A message's category. Persisted ("" for none) — never rename, never renumber.
 // HANDOFF and BLOCKED messages require an ack. Parsing ignores case.
 enum class mail_category : uint8_t {
   none = 0, // ""
@@ -304,13 +303,13 @@ SWARM_API const char* to_string(mail_category c) noexcept;
 SWARM_API std::optional<mail_category>
 parse_mail_category(std::string_view name) noexcept;
 
-// Stored by name — never rename, never renumber.
+// A message's importance. Persisted — never rename, never renumber.
 enum class mail_importance : uint8_t { low = 1, normal = 2, high = 3, urgent = 4 };
 SWARM_API const char* to_string(mail_importance i) noexcept;
 SWARM_API std::optional<mail_importance>
 parse_mail_importance(std::string_view name) noexcept;
 
-// One recipient's copy: unread -> read -> acked. Stored by name — never rename, never
+// One recipient's copy: unread -> read -> acked. Persisted — never rename, never
 // renumber.
 enum class copy_state : uint8_t { unread = 1, read = 2, acked = 3 };
 SWARM_API const char* to_string(copy_state s) noexcept;
@@ -379,7 +378,7 @@ SWARM_API const std::vector<std::string>& mail_types();
 // ---- file reservations and hard leases
 
 // What a reservation announces. read is shared by default, the others exclusive.
-// Stored by name — never rename, never renumber.
+// Persisted — never rename, never renumber.
 enum class reservation_type : uint8_t { edit = 1, read = 2, create = 3, delete_ = 4 };
 SWARM_API const char* to_string(reservation_type t) noexcept; // delete_: "delete"
 SWARM_API std::optional<reservation_type>
@@ -464,7 +463,7 @@ struct lease_grant {
 
 // ---- memory
 
-// What agents learned, kept across tasks and sessions. Stored by name — never rename,
+// What agents learned, kept across tasks and sessions. Persisted — never rename,
 // never renumber.
 //   episodic   what happened (a task's outcome); permanent
 //   working    short-lived notes; expires (TTL, default 1 h)
