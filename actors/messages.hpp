@@ -10,6 +10,8 @@
 #include "persistence/persistence_actor.hpp"
 #include "plans/plan_loader.hpp"
 
+#include "src/time_units.hpp"
+
 #include <swarm/engine.hpp>
 #include <swarm/types.hpp>
 
@@ -79,21 +81,21 @@ typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task& x) {
   return f(caf::meta::type_name("swarm::task"), x.spec, x.state, x.leaf, x.attempts,
-           x.claimed_by, x.claim_session, x.lease_expires_us, x.result, x.failure, x.updated_us,
-           x.deferred_until_us, x.claim_token);
+           x.claimed_by, x.claim_session, x.lease_expires, x.result, x.failure, x.updated,
+           x.deferred_until, x.claim_token);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, mail_message& x) {
   return f(caf::meta::type_name("swarm::mail_message"), x.id, x.type, x.category, x.from,
            x.to, x.cc, x.bcc, x.broadcast, x.thread, x.subject, x.body, x.payload,
-           x.importance, x.ack_required, x.in_reply_to, x.created_us);
+           x.importance, x.ack_required, x.in_reply_to, x.created);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, mail_copy& x) {
-  return f(caf::meta::type_name("swarm::mail_copy"), x.m, x.recipient, x.state, x.read_us,
-           x.acked_us);
+  return f(caf::meta::type_name("swarm::mail_copy"), x.m, x.recipient, x.state, x.read,
+           x.acked);
 }
 
 template <class Inspector>
@@ -106,7 +108,7 @@ typename Inspector::result_type inspect(Inspector& f, mail_draft& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, reservation& x) {
   return f(caf::meta::type_name("swarm::reservation"), x.id, x.agent, x.task, x.pattern,
-           x.type, x.exclusive, x.reason, x.created_us, x.renewed_us, x.expires_us);
+           x.type, x.exclusive, x.reason, x.created, x.renewed, x.expires);
 }
 
 template <class Inspector>
@@ -128,8 +130,8 @@ typename Inspector::result_type inspect(Inspector& f, release_request& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lease& x) {
-  return f(caf::meta::type_name("swarm::lease"), x.name, x.holder, x.token, x.acquired_us,
-           x.expires_us);
+  return f(caf::meta::type_name("swarm::lease"), x.name, x.holder, x.token, x.acquired,
+           x.expires);
 }
 
 template <class Inspector>
@@ -140,8 +142,8 @@ typename Inspector::result_type inspect(Inspector& f, lease_grant& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, memory_record& x) {
   return f(caf::meta::type_name("swarm::memory"), x.id, x.kind, x.type, x.content, x.tags,
-           x.agent, x.task, x.importance, x.created_us, x.expires_us, x.access_count,
-           x.last_access_us);
+           x.agent, x.task, x.importance, x.created, x.expires, x.access_count,
+           x.last_access);
 }
 
 template <class Inspector>

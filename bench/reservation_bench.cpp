@@ -582,7 +582,8 @@ int main(int argc, char** argv) {
   fs::create_directories(root);
   swarm::options opts;
   opts.db_path = (root / "swarm.db").string();
-  opts.heartbeat_ms = 3'600'000; // nobody heartbeats here; stale agents lose holdings
+  // Nobody heartbeats here; stale agents lose holdings.
+  opts.heartbeat = std::chrono::hours{1};
   auto opened = swarm::engine::open(opts);
   if (!opened) die(opened.error().to_string());
   auto& e = **opened;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -62,6 +63,10 @@ void report_bad_reply(const error& e) {
 int usage(const std::string& message) {
   std::cerr << "swarm: " << message << "\n";
   return 2;
+}
+
+void pass_name(boost::json::object& args, const char* key, const std::string& words) {
+  if (!words.empty()) args[key] = words;
 }
 
 int fail(const swarm::error& e) {
@@ -143,11 +148,18 @@ std::optional<int64_t> int_of(const json::value& v, const char* key) {
   return std::nullopt;
 }
 
-int64_t ms_until(int64_t expires_us) {
+int64_t ms_until(timestamp expires) {
   using namespace std::chrono;
-  const int64_t now =
-      duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-  return expires_us > now ? (expires_us - now) / 1000 : 0;
+  const auto left = duration_cast<milliseconds>(expires - system_clock::now()).count();
+  return left > 0 ? left : 0;
+}
+
+std::string utc_text(timestamp t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(
+      std::chrono::time_point_cast<std::chrono::system_clock::duration>(t));
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::gmtime(&secs));
+  return buf;
 }
 
 std::string duration_text(int64_t ms) {

@@ -33,7 +33,7 @@ struct common_flags {
     options o;
     o.db_path = db;
     o.control_socket = socket;
-    if (heartbeat_ms > 0) o.heartbeat_ms = heartbeat_ms;
+    if (heartbeat_ms > 0) o.heartbeat = std::chrono::milliseconds{heartbeat_ms};
     o.embedder = embedder;
     if (!embedder_model.empty()) o.embedder_model = embedder_model;
     o.embedder_key_env = embedder_key_env;
@@ -58,6 +58,11 @@ int print_result(const expected<boost::json::value>& r, bool json_out,
                  void (*human)(const boost::json::value&));
 
 // A request value (<swarm/json.hpp>) as command arguments: its JSON shape.
+// An enum flag (--category, --kind, --type...) goes to the engine in the user's words,
+// so a name it does not know is refused by the engine's one message, with or without a
+// running engine. Empty words leave the field as built.
+void pass_name(boost::json::object& args, const char* key, const std::string& words);
+
 template <class T> boost::json::object args_of(const T& request) {
   return boost::json::value_from(request).as_object();
 }
@@ -103,8 +108,11 @@ std::string text_of(const boost::json::value& v, const char* key);
 // An integer field; nullopt when missing or not a number.
 std::optional<int64_t> int_of(const boost::json::value& v, const char* key);
 
-// Milliseconds from now until `expires_us` (unix µs); 0 once it is past.
-int64_t ms_until(int64_t expires_us);
+// Milliseconds from now until `expires`; 0 once it is past.
+int64_t ms_until(timestamp expires);
+
+// A moment for people, in UTC: "2026-12-06 17:45:00".
+std::string utc_text(timestamp t);
 
 // A duration for people: "45m12s", "2h05m", "9s", "0s" (negative: "0s").
 std::string duration_text(int64_t ms);

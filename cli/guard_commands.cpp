@@ -196,10 +196,10 @@ int uninstall_hook(const guard_commands& gc) {
 std::string describe(const reservation_conflict& c) {
   const auto& r = c.held;
   std::string s =
-      c.path + " is reserved by " + r.agent + " (pattern " + r.pattern + ", " + r.type;
+      c.path + " is reserved by " + r.agent + " (pattern " + r.pattern + ", " + to_string(r.type);
   if (!r.exclusive) s += ", shared";
   if (!r.task.empty()) s += ", task " + r.task;
-  s += ") — expires in " + duration_text(ms_until(r.expires_us));
+  s += ") — expires in " + duration_text(ms_until(r.expires));
   if (!r.reason.empty()) s += "; reason: " + r.reason;
   if (c.holder_stale)
     s += "; " + r.agent + " has stopped heartbeating, the reservation may be abandoned";

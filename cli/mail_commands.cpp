@@ -16,12 +16,6 @@ namespace swarm::cli {
 
 namespace {
 
-std::string when(int64_t us) {
-  const auto secs = static_cast<std::time_t>(us / 1'000'000);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::gmtime(&secs));
-  return buf;
-}
 
 std::string names(const std::vector<std::string>& v) {
   std::string out;
@@ -37,8 +31,8 @@ bool is_copy(const mail_copy& c) {
 
 void print_message(const mail_copy& c) {
   const auto& m = c.m;
-  std::cout << m.id << "  " << when(m.created_us) << " UTC  " << m.importance;
-  if (!m.category.empty()) std::cout << "  " << m.category;
+  std::cout << m.id << "  " << utc_text(m.created) << " UTC  " << to_string(m.importance);
+  if (m.category != mail_category::none) std::cout << "  " << to_string(m.category);
   if (m.ack_required) std::cout << "  (ack required)";
   std::cout << "\n  from: " << m.from
             << "\n  to: " << (m.broadcast ? "everyone (broadcast)" : names(m.to)) << "\n";
@@ -46,7 +40,7 @@ void print_message(const mail_copy& c) {
   if (!m.bcc.empty()) std::cout << "  bcc: " << names(m.bcc) << "\n";
   std::cout << "  type: " << m.type << "   thread: " << m.thread << "\n"
             << "  subject: " << m.subject << "\n";
-  if (is_copy(c)) std::cout << "  state: " << c.state << "\n";
+  if (is_copy(c)) std::cout << "  state: " << to_string(c.state) << "\n";
   if (!m.body.empty()) std::cout << "\n" << m.body << "\n";
 }
 
@@ -60,8 +54,9 @@ void print_list(const json::value& v) {
   for (const auto& c : *list) {
     const auto& m = c.m;
     std::printf(
-        "%-10s %-7s %-8s %-16s %s\n", m.id.c_str(), is_copy(c) ? c.state.c_str() : "",
-        m.category.empty() ? "-" : m.category.c_str(), m.from.c_str(), m.subject.c_str());
+        "%-10s %-7s %-8s %-16s %s\n", m.id.c_str(), is_copy(c) ? to_string(c.state) : "",
+        m.category == mail_category::none ? "-" : to_string(m.category), m.from.c_str(),
+        m.subject.c_str());
   }
   if (list->empty()) std::cout << "no messages\n";
 }
@@ -72,7 +67,7 @@ void print_unacked(const json::value& v) {
   if (!list) return;
   for (const auto& c : *list)
     std::printf("%-10s %-16s owes %-16s an ack since %s UTC: %s\n", c.m.id.c_str(),
-                c.recipient.c_str(), c.m.from.c_str(), when(c.m.created_us).c_str(),
+                c.recipient.c_str(), c.m.from.c_str(), utc_text(c.m.created).c_str(),
                 c.m.subject.c_str());
   if (list->empty()) std::cout << "nothing awaits an ack\n";
 }
@@ -179,15 +174,16 @@ std::optional<int> run_mail_commands(const mail_commands& mc) {
     d.cc = mc.cc;
     d.bcc = mc.bcc;
     d.broadcast = mc.broadcast;
-    d.category = mc.category;
     d.type = mc.type;
     d.thread = mc.thread;
-    d.importance = mc.importance;
     d.ack_required = mc.ack;
     d.subject = mc.subject;
     d.body = std::move(body);
     d.payload = mc.payload;
-    return send("mail.send", args_of(d), print_one);
+    auto args = args_of(d);
+    pass_name(args, "category", mc.category);
+    pass_name(args, "importance", mc.importance);
+    return send("mail.send", std::move(args), print_one);
   }
   if (mc.reply->parsed())
     return send("mail.reply",
@@ -198,7 +194,6 @@ std::optional<int> run_mail_commands(const mail_commands& mc) {
                 {{"agent", mc.agent}, {"message", mc.message}}, print_one);
   if (mc.inbox->parsed()) {
     inbox_filter filter;
-    filter.state = mc.state;
     filter.urgent_only = mc.urgent;
     filter.thread = mc.thread;
     filter.type = mc.type;
@@ -207,11 +202,10 @@ std::optional<int> run_mail_commands(const mail_commands& mc) {
       auto ms = parse_duration_ms(mc.since);
       if (!ms) return usage("--since takes a duration such as 90s, 10m or 2h");
       using namespace std::chrono;
-      filter.since_us =
-          duration_cast<microseconds>(system_clock::now().time_since_epoch()).count() -
-          *ms * 1000;
+      filter.since = time_point_cast<microseconds>(system_clock::now()) - milliseconds{*ms};
     }
     auto args = args_of(filter);
+    pass_name(args, "state", mc.state);
     args["agent"] = mc.agent;
     return print_result(call(f, "mail.inbox", std::move(args), false), f.json_out,
                         print_list);

@@ -70,11 +70,11 @@ int run_command(const run_flags& f) {
   agent.fail_rate = f.fail_rate;
   auto dash = f.work_ms.find('-');
   try {
-    agent.min_work_ms = static_cast<uint32_t>(std::stoul(f.work_ms.substr(0, dash)));
-    agent.max_work_ms =
+    agent.min_work = std::chrono::milliseconds{std::stoul(f.work_ms.substr(0, dash))};
+    agent.max_work =
         dash == std::string::npos
-            ? agent.min_work_ms
-            : static_cast<uint32_t>(std::stoul(f.work_ms.substr(dash + 1)));
+            ? agent.min_work
+            : std::chrono::milliseconds{std::stoul(f.work_ms.substr(dash + 1))};
   } catch (const std::exception&) {
     std::cerr << "swarm: --work-ms takes MIN-MAX in milliseconds, e.g. 20-120\n";
     return 2;
@@ -86,12 +86,12 @@ int run_command(const run_flags& f) {
   struct duration_flag {
     const char* name;
     const std::string& text;
-    int64_t& out;
+    std::chrono::milliseconds& out;
   };
-  for (auto d : {duration_flag{"--timeout", f.timeout, agent.timeout_ms},
-                 duration_flag{"--heartbeat", f.heartbeat, opts.heartbeat_ms},
-                 duration_flag{"--retry-backoff", f.retry_backoff, opts.retry_backoff_ms},
-                 duration_flag{"--kill-grace", f.kill_grace, agent.kill_grace_ms}}) {
+  for (auto d : {duration_flag{"--timeout", f.timeout, agent.timeout},
+                 duration_flag{"--heartbeat", f.heartbeat, opts.heartbeat},
+                 duration_flag{"--retry-backoff", f.retry_backoff, opts.retry_backoff},
+                 duration_flag{"--kill-grace", f.kill_grace, agent.kill_grace}}) {
     auto ms = parse_duration_ms(d.text);
     if (!ms) {
       std::cerr << "swarm: " << d.name
@@ -99,7 +99,7 @@ int run_command(const run_flags& f) {
                 << "'\n";
       return 2;
     }
-    d.out = *ms;
+    d.out = std::chrono::milliseconds{*ms};
   }
   agent.skills = f.skills;
   agent.model_binary = f.model_bin;

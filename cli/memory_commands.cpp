@@ -25,8 +25,8 @@ std::string one_line(const std::string& text, size_t max) {
 
 // "mem-12  procedural/agent_learning  [ci,flaky]  agent bob  task sw-1.2"
 void print_header(const memory_record& m) {
-  std::cout << m.id << "  " << m.kind;
-  if (m.type != m.kind) std::cout << "/" << m.type;
+  std::cout << m.id << "  " << to_string(m.kind);
+  if (m.type != to_string(m.kind)) std::cout << "/" << m.type;
   if (!m.tags.empty()) {
     std::cout << "  [";
     for (size_t i = 0; i < m.tags.size(); ++i)
@@ -35,8 +35,8 @@ void print_header(const memory_record& m) {
   }
   if (!m.agent.empty()) std::cout << "  agent " << m.agent;
   if (!m.task.empty()) std::cout << "  task " << m.task;
-  if (m.expires_us > 0)
-    std::cout << "  expires in " << duration_text(ms_until(m.expires_us));
+  if (m.expires != timestamp{})
+    std::cout << "  expires in " << duration_text(ms_until(m.expires));
 }
 
 void print_memory(const memory_record& m) {
@@ -156,22 +156,24 @@ std::optional<int> run_memory_commands(const memory_commands& mc) {
     d.content = mc.content;
     d.importance = mc.importance;
     d.tags = mc.tags;
-    d.kind = mc.kind;
     d.agent = mc.agent;
     d.task = mc.task;
     if (!mc.ttl.empty()) {
       auto ms = parse_duration_ms(mc.ttl);
       if (!ms || *ms <= 0) return usage("--ttl '" + mc.ttl + "' is not a duration (e.g. 90s, 30m, 2h)");
-      d.ttl_ms = *ms;
+      d.ttl = std::chrono::milliseconds{*ms};
     }
-    return print_result(call(f, "memory.add", args_of(d), true), f.json_out, print_added);
+    auto args = args_of(d);
+    pass_name(args, "kind", mc.kind);
+    return print_result(call(f, "memory.add", std::move(args), true), f.json_out, print_added);
   }
   if (mc.search->parsed()) {
     auto q = filtered(mc);
     q.text = mc.query;
-    q.mode = mc.mode;
     q.k = mc.k;
-    return print_result(call(f, "memory.search", args_of(q), false), f.json_out,
+    auto args = args_of(q);
+    pass_name(args, "mode", mc.mode);
+    return print_result(call(f, "memory.search", std::move(args), false), f.json_out,
                         print_results);
   }
   if (mc.list->parsed()) {

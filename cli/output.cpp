@@ -81,7 +81,7 @@ void print_summary(const run_summary& s) {
 void print_status(const json::value& v) {
   auto s = reply_as<status_report>(v);
   if (!s) return;
-  std::cout << "run: " << s->run_state;
+  std::cout << "run: " << to_string(s->run_state);
   if (!s->session.empty()) std::cout << " (session " << s->session << ")";
   const auto* run = v.as_object().if_contains("run");
   std::cout << "  db: " << (run != nullptr ? text_of(*run, "db") : std::string{}) << "\n";
@@ -94,7 +94,7 @@ void print_status(const json::value& v) {
   std::cout << "agents:\n";
   for (const auto& a : s->agents)
     std::printf("  %-16s %-8s %-18s %llu completed, %llu failed\n", a.name.c_str(),
-                a.state.c_str(), a.current_task.c_str(),
+                to_string(a.state), a.current_task.c_str(),
                 static_cast<unsigned long long>(a.completed),
                 static_cast<unsigned long long>(a.failed));
 }
@@ -133,11 +133,8 @@ void print_task(const json::value& v) {
   list(s.discovered_from, "discovered from");
   list(s.skills, "skills");
   list(s.files, "files");
-  if (t.deferred_until_us > 0) {
-    const std::time_t secs = static_cast<std::time_t>(t.deferred_until_us / 1'000'000);
-    char when[32];
-    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&secs));
-    std::cout << "  deferred until: " << when << "\n";
+  if (t.deferred_until != timestamp{}) {
+    std::cout << "  deferred until: " << utc_text(t.deferred_until) << " UTC\n";
   }
   if (!s.source.empty()) std::cout << "  declared at: " << s.source << "\n";
   list(c->now_ready, "now ready");
@@ -169,10 +166,10 @@ namespace {
 
 // "12 s ago", "3 min ago", "never".
 std::string heartbeat_age(const agent_status& a) {
-  if (a.last_heartbeat_us <= 0) return "never";
+  if (a.last_heartbeat == timestamp{}) return "never";
   using namespace std::chrono;
-  auto now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-  auto s = std::max<int64_t>(0, (now - a.last_heartbeat_us) / 1'000'000);
+  auto s = std::max<int64_t>(
+      0, duration_cast<seconds>(system_clock::now() - a.last_heartbeat).count());
   if (s < 120) return std::to_string(s) + " s ago";
   if (s < 7200) return std::to_string(s / 60) + " min ago";
   return std::to_string(s / 3600) + " h ago";
@@ -192,7 +189,7 @@ void print_agents(const json::value& v) {
   for (const auto& a : *list) {
     const auto pid = a.pid == 0 ? std::string{"-"} : std::to_string(a.pid);
     std::printf("%-20s %-8s %-8s %-18s %-8s %s\n", a.name.c_str(),
-                a.outside ? "outside" : "local", a.state.c_str(),
+                a.outside ? "outside" : "local", to_string(a.state),
                 a.current_task.empty() ? "-" : a.current_task.c_str(), pid.c_str(),
                 heartbeat_age(a).c_str());
   }
@@ -201,7 +198,7 @@ void print_agents(const json::value& v) {
 void print_agent(const json::value& v) {
   auto a = reply_as<agent_status>(v);
   if (!a) return;
-  std::cout << a->name << ": " << a->state;
+  std::cout << a->name << ": " << to_string(a->state);
   if (!a->current_task.empty()) std::cout << " on " << a->current_task;
   std::cout << " (heartbeat " << heartbeat_age(*a) << ")\n";
 }

@@ -17,20 +17,20 @@ bool is_id(const std::string& s) {
 
 // "res-3  bob  src/**  edit exclusive  task sw-1a2b.1  expires in 59m58s"
 void print_reservation(const reservation& r) {
-  std::cout << r.id << "  " << r.agent << "  " << r.pattern << "  " << r.type << " "
+  std::cout << r.id << "  " << r.agent << "  " << r.pattern << "  " << to_string(r.type) << " "
             << (r.exclusive ? "exclusive" : "shared");
   if (!r.task.empty()) std::cout << "  task " << r.task;
-  const int64_t left = ms_until(r.expires_us);
+  const int64_t left = ms_until(r.expires);
   std::cout << (left > 0 ? "  expires in " + duration_text(left) : "  expired") << "\n";
 }
 
 void print_conflict(const reservation_conflict& c) {
   const auto& r = c.held;
   std::cout << "  conflict: " << c.path << " overlaps " << r.pattern << " held by "
-            << r.agent << " (" << r.id << ", " << r.type
+            << r.agent << " (" << r.id << ", " << to_string(r.type)
             << (r.exclusive ? " exclusive" : " shared");
   if (!r.task.empty()) std::cout << ", task " << r.task;
-  std::cout << ", expires in " << duration_text(ms_until(r.expires_us))
+  std::cout << ", expires in " << duration_text(ms_until(r.expires))
             << (c.holder_stale ? ", holder is stale" : "") << ")\n";
 }
 
@@ -67,7 +67,7 @@ void print_lease(const lease& l) {
     std::cout << "free";
   else
     std::cout << "held by " << l.holder << "  expires in "
-              << duration_text(ms_until(l.expires_us));
+              << duration_text(ms_until(l.expires));
   std::cout << "  token " << l.token << "\n";
 }
 
@@ -182,12 +182,13 @@ std::optional<int> run_reservation_commands(const reservation_commands& rc) {
     reserve_request r;
     r.agent = rc.agent;
     r.patterns = rc.targets;
-    r.type = rc.type;
-    r.ttl_ms = *ms;
+    r.ttl = std::chrono::milliseconds{*ms};
     r.task = rc.task;
     r.reason = rc.reason;
     if (rc.shared || rc.exclusive) r.exclusive = rc.exclusive;
-    return print_result(call(f, "reservation.reserve", args_of(r), true), f.json_out,
+    auto args = args_of(r);
+    pass_name(args, "type", rc.type);
+    return print_result(call(f, "reservation.reserve", std::move(args), true), f.json_out,
                         print_grants);
   }
   if (rc.renew->parsed()) {
@@ -245,7 +246,7 @@ std::optional<int> run_reservation_commands(const reservation_commands& rc) {
         // Held by someone else: data, not an error — but the command did not get it.
         if (f.json_out) std::cout << json::serialize(*r) << "\n";
         std::cerr << "swarm: lease '" << rc.lease_name << "' is held by " << g->l.holder
-                  << " for another " << duration_text(ms_until(g->l.expires_us))
+                  << " for another " << duration_text(ms_until(g->l.expires))
                   << " (token " << g->l.token << ") [refused]\n";
         return 1;
       }

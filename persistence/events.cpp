@@ -1,5 +1,7 @@
 #include "persistence/events.hpp"
 
+#include "src/time_units.hpp"
+
 #include <boost/json/array.hpp>
 
 #include <array>
@@ -48,7 +50,7 @@ event make_task_update(event_kind kind, const task& t, std::string agent, int64_
   b.state = t.state;
   b.attempts = t.attempts;
   b.agent = std::move(agent);
-  b.lease_expires_us = t.lease_expires_us;
+  b.lease_expires_us = to_us(t.lease_expires);
   b.result = t.result;
   b.claim_token = t.claim_token;
   if (t.state == task_state::claimed)

@@ -1,6 +1,7 @@
 #include "persistence/memory_reader.hpp"
 
 #include "persistence/reader.hpp"
+#include "src/time_units.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -47,10 +48,10 @@ expected<std::vector<stored_memory>> read_memories(SQLite::Database& db) {
       s.m.agent = q.getColumn(6).getString();
       s.m.task = q.getColumn(7).getString();
       s.m.importance = q.getColumn(8).getDouble();
-      s.m.created_us = q.getColumn(9).getInt64();
-      s.m.expires_us = q.getColumn(10).getInt64();
+      s.m.created = from_us(q.getColumn(9).getInt64());
+      s.m.expires = from_us(q.getColumn(10).getInt64());
       s.m.access_count = static_cast<uint64_t>(q.getColumn(11).getInt64());
-      s.m.last_access_us = q.getColumn(12).getInt64();
+      s.m.last_access = from_us(q.getColumn(12).getInt64());
       s.embedder = q.getColumn(13).getString();
       s.dim = static_cast<uint32_t>(q.getColumn(14).getInt64());
       out.push_back(std::move(s));

@@ -1,5 +1,7 @@
 #include "persistence/reader.hpp"
 
+#include "src/time_units.hpp"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <boost/json.hpp>
 
@@ -61,12 +63,12 @@ expected<std::vector<task>> read_tasks(SQLite::Database& db) {
       t.state = *state;
       t.attempts = static_cast<uint32_t>(q.getColumn(11).getInt64());
       t.claimed_by = q.getColumn(12).getString();
-      t.lease_expires_us = q.getColumn(13).getInt64();
+      t.lease_expires = from_us(q.getColumn(13).getInt64());
       t.result = q.getColumn(14).getString();
-      t.updated_us = q.getColumn(15).getInt64();
+      t.updated = from_us(q.getColumn(15).getInt64());
       t.claim_session = q.getColumn(16).getString();
       t.failure = q.getColumn(17).getString();
-      t.deferred_until_us = q.getColumn(18).getInt64();
+      t.deferred_until = from_us(q.getColumn(18).getInt64());
       t.claim_token = static_cast<uint64_t>(q.getColumn(19).getInt64());
       index.emplace(t.spec.id, tasks.size());
       tasks.push_back(std::move(t));
@@ -159,7 +161,7 @@ mail_message message_row(SQLite::Statement& q) {
   m.importance = enum_column(q, 12, parse_mail_importance, "mail importance");
   m.ack_required = q.getColumn(13).getInt() != 0;
   m.in_reply_to = q.getColumn(14).getString();
-  m.created_us = q.getColumn(15).getInt64();
+  m.created = from_us(q.getColumn(15).getInt64());
   return m;
 }
 
@@ -252,9 +254,9 @@ expected<std::vector<reservation>> read_reservations(SQLite::Database& db,
       r.type = enum_column(q, 4, parse_reservation_type, "reservation type");
       r.exclusive = q.getColumn(5).getInt() != 0;
       r.reason = q.getColumn(6).getString();
-      r.created_us = q.getColumn(7).getInt64();
-      r.renewed_us = q.getColumn(8).getInt64();
-      r.expires_us = q.getColumn(9).getInt64();
+      r.created = from_us(q.getColumn(7).getInt64());
+      r.renewed = from_us(q.getColumn(8).getInt64());
+      r.expires = from_us(q.getColumn(9).getInt64());
       out.push_back(std::move(r));
     }
     SQLite::Statement m{db, "SELECT COALESCE(MAX(num), 0) FROM reservations"};
@@ -274,7 +276,8 @@ expected<std::vector<lease>> read_leases(SQLite::Database& db) {
     while (q.executeStep())
       out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
                      static_cast<uint64_t>(q.getColumn(2).getInt64()),
-                     q.getColumn(3).getInt64(), q.getColumn(4).getInt64()});
+                     from_us(q.getColumn(3).getInt64()),
+                     from_us(q.getColumn(4).getInt64())});
     return out;
   } catch (const std::exception& e) {
     return make_error(errc::storage_error, std::string{"reading leases: "} + e.what());

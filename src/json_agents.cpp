@@ -3,6 +3,7 @@
 #include <swarm/json.hpp>
 
 #include "src/json_fields.hpp"
+#include "src/time_units.hpp"
 
 #include <boost/json/value_from.hpp>
 
@@ -21,7 +22,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const agent_status
                     {"skills", json::value_from(a.skills)},
                     {"outside", a.outside},
                     {"pid", a.pid},
-                    {"last_heartbeat_us", a.last_heartbeat_us}};
+                    {"last_heartbeat_us", to_us(a.last_heartbeat)}};
 }
 
 expected<agent_status> from_json(json_to<agent_status>, const json::value& v) {
@@ -38,7 +39,7 @@ expected<agent_status> from_json(json_to<agent_status>, const json::value& v) {
   a.skills = r.texts("skills");
   a.outside = r.flag("outside");
   a.pid = static_cast<int32_t>(r.integer("pid"));
-  a.last_heartbeat_us = r.integer("last_heartbeat_us");
+  a.last_heartbeat = r.moment("last_heartbeat_us");
   return r.finish(std::move(a));
 }
 

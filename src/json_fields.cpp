@@ -1,5 +1,7 @@
 #include "src/json_fields.hpp"
 
+#include "src/time_units.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -118,6 +120,15 @@ std::optional<int64_t> field_reader::optional_integer(const char* name) {
 
 int64_t field_reader::integer(const char* name, int64_t fallback) {
   return optional_integer(name).value_or(fallback);
+}
+
+std::chrono::milliseconds field_reader::millis(const char* name,
+                                              std::chrono::milliseconds fallback) {
+  return std::chrono::milliseconds{integer(name, fallback.count())};
+}
+
+timestamp field_reader::moment(const char* name, timestamp fallback) {
+  return from_us(integer(name, to_us(fallback)));
 }
 
 uint64_t field_reader::natural(const char* name) {

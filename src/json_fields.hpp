@@ -22,6 +22,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -54,6 +55,10 @@ public:
   uint64_t natural(const char* name);
   // Any number; `must_be` ends the message ("argument 'x' must be <must_be>").
   double number(const char* name, double fallback, const char* must_be = "a number");
+  // Times: the wire carries integers with the unit in the key. A duration in whole
+  // milliseconds (`ttl_ms`) and a moment in unix microseconds (`until_us`).
+  std::chrono::milliseconds millis(const char* name, std::chrono::milliseconds fallback = {});
+  timestamp moment(const char* name, timestamp fallback = {});
 
   // An enum named by text: `parse` (a parse_<enum>) reads it; a name it does not know
   // is a problem, `unknown(name)` its message (it lists the valid names). Missing or

@@ -3,17 +3,34 @@
 #include <swarm/json.hpp>
 
 #include "src/json_fields.hpp"
+#include "src/time_units.hpp"
 
 #include <boost/json/parse.hpp>
-#include <cctype>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
+
+#include <cctype>
 
 namespace swarm {
 
 namespace json = boost::json;
 
 namespace {
+
+std::string unknown_category(const std::string& n) {
+  std::string shown = n;
+  for (auto& c : shown)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "unknown category '" + shown + "'; use HANDOFF, BLOCKED, DECISION or INFO";
+}
+
+std::string unknown_importance(const std::string& n) {
+  return "unknown importance '" + n + "'; use low, normal, high or urgent";
+}
+
+std::string unknown_copy_state(const std::string& n) {
+  return "unknown state '" + n + "'; use unread, read or acked";
+}
 
 // A stored payload as JSON: parsed, {} when empty, the text itself when it is not JSON.
 json::value payload_of(const std::string& text) {
@@ -51,7 +68,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const mail_message
                     {"importance", to_string(m.importance)},
                     {"ack_required", m.ack_required},
                     {"in_reply_to", m.in_reply_to},
-                    {"created_us", m.created_us}};
+                    {"created_us", to_us(m.created)}};
 }
 
 expected<mail_message> from_json(json_to<mail_message>, const json::value& v) {
@@ -59,12 +76,7 @@ expected<mail_message> from_json(json_to<mail_message>, const json::value& v) {
   mail_message m;
   m.id = r.text("id");
   m.type = r.text("type", m.type);
-  m.category = r.named("category", m.category, parse_mail_category, [](const std::string& n) {
-    std::string shown = n;
-    for (auto& c : shown)
-      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return "unknown category '" + shown + "'; use HANDOFF, BLOCKED, DECISION or INFO";
-  });
+  m.category = r.named("category", m.category, parse_mail_category, unknown_category);
   m.from = r.text("from");
   m.to = r.texts("to");
   m.cc = r.texts("cc");
@@ -74,12 +86,10 @@ expected<mail_message> from_json(json_to<mail_message>, const json::value& v) {
   m.subject = r.text("subject");
   m.body = r.text("body");
   m.payload = payload_text(v);
-  m.importance = r.named("importance", m.importance, parse_mail_importance, [](const std::string& n) {
-    return "unknown importance '" + n + "'; use low, normal, high or urgent";
-  });
+  m.importance = r.named("importance", m.importance, parse_mail_importance, unknown_importance);
   m.ack_required = r.flag("ack_required");
   m.in_reply_to = r.text("in_reply_to");
-  m.created_us = r.integer("created_us");
+  m.created = r.moment("created_us");
   return r.finish(std::move(m));
 }
 
@@ -88,8 +98,8 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const mail_copy& c
   auto& o = jv.as_object();
   o["recipient"] = c.recipient;
   o["state"] = to_string(c.state);
-  o["read_us"] = c.read_us;
-  o["acked_us"] = c.acked_us;
+  o["read_us"] = to_us(c.read);
+  o["acked_us"] = to_us(c.acked);
 }
 
 expected<mail_copy> from_json(json_to<mail_copy>, const json::value& v) {
@@ -97,11 +107,9 @@ expected<mail_copy> from_json(json_to<mail_copy>, const json::value& v) {
   mail_copy c;
   c.m = r.as<mail_message>();
   c.recipient = r.text("recipient");
-  c.state = r.named("state", c.state, parse_copy_state, [](const std::string& n) {
-    return "unknown state '" + n + "'; use unread, read or acked";
-  });
-  c.read_us = r.integer("read_us");
-  c.acked_us = r.integer("acked_us");
+  c.state = r.named("state", c.state, parse_copy_state, unknown_copy_state);
+  c.read = r.moment("read_us");
+  c.acked = r.moment("acked_us");
   return r.finish(std::move(c));
 }
 
@@ -126,12 +134,7 @@ expected<mail_draft> from_json(json_to<mail_draft>, const json::value& v) {
   field_reader r{v};
   mail_draft d;
   d.type = r.text("type");
-  d.category = r.named("category", d.category, parse_mail_category, [](const std::string& n) {
-    std::string shown = n;
-    for (auto& c : shown)
-      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return "unknown category '" + shown + "'; use HANDOFF, BLOCKED, DECISION or INFO";
-  });
+  d.category = r.named("category", d.category, parse_mail_category, unknown_category);
   d.from = r.required_text("from");
   d.to = r.texts("to");
   d.cc = r.texts("cc");
@@ -141,9 +144,7 @@ expected<mail_draft> from_json(json_to<mail_draft>, const json::value& v) {
   d.subject = r.text("subject");
   d.body = r.text("body");
   d.payload = r.text("payload");
-  d.importance = r.named("importance", d.importance, parse_mail_importance, [](const std::string& n) {
-    return "unknown importance '" + n + "'; use low, normal, high or urgent";
-  });
+  d.importance = r.named("importance", d.importance, parse_mail_importance, unknown_importance);
   d.ack_required = r.flag("ack_required");
   d.in_reply_to = r.text("in_reply_to");
   return r.finish(std::move(d));
@@ -151,7 +152,7 @@ expected<mail_draft> from_json(json_to<mail_draft>, const json::value& v) {
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const inbox_filter& f) {
   jv = json::object{{"state", f.state ? to_string(*f.state) : ""},       {"urgent", f.urgent_only},
-                    {"since_us", f.since_us}, {"thread", f.thread},
+                    {"since_us", to_us(f.since)}, {"thread", f.thread},
                     {"type", f.type},         {"limit", f.limit}};
 }
 
@@ -160,11 +161,9 @@ expected<inbox_filter> from_json(json_to<inbox_filter>, const json::value& v) {
   inbox_filter f;
   // "" (or none) is any state.
   if (auto state = r.text("state"); !state.empty())
-    f.state = r.named("state", copy_state::unread, parse_copy_state, [](const std::string& n) {
-      return "unknown state '" + n + "'; use unread, read or acked";
-    });
+    f.state = r.named("state", copy_state::unread, parse_copy_state, unknown_copy_state);
   f.urgent_only = r.flag("urgent");
-  f.since_us = r.integer("since_us");
+  f.since = r.moment("since_us");
   f.thread = r.text("thread");
   f.type = r.text("type");
   f.limit = r.count("limit", f.limit);

@@ -3,10 +3,23 @@
 #include <swarm/json.hpp>
 
 #include "src/json_fields.hpp"
+#include "src/time_units.hpp"
 
 #include <boost/json/value_from.hpp>
 
 namespace swarm {
+
+namespace {
+
+std::string unknown_kind(const std::string& n) {
+  return "kind: '" + n + "' is not episodic, working or procedural";
+}
+
+std::string unknown_mode(const std::string& n) {
+  return "mode: '" + n + "' is not a search mode; use vector, text or hybrid";
+}
+
+} // namespace
 
 namespace json = boost::json;
 
@@ -19,30 +32,29 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const memory_recor
                     {"agent", m.agent},
                     {"task", m.task},
                     {"importance", m.importance},
-                    {"created_us", m.created_us},
-                    {"expires_us", m.expires_us},
+                    {"created_us", to_us(m.created)},
+                    {"expires_us", to_us(m.expires)},
                     {"access_count", m.access_count},
-                    {"last_access_us", m.last_access_us}};
-  if (m.expires_us > 0) jv.as_object()["expires_in_ms"] = ms_left(m.expires_us);
+                    {"last_access_us", to_us(m.last_access)}};
+  if (m.expires != timestamp{})
+    jv.as_object()["expires_in_ms"] = ms_left(to_us(m.expires));
 }
 
 expected<memory_record> from_json(json_to<memory_record>, const json::value& v) {
   field_reader r{v};
   memory_record m;
   m.id = r.text("id");
-  m.kind = r.named("kind", m.kind, parse_memory_kind, [](const std::string& n) {
-    return "kind: '" + n + "' is not episodic, working or procedural";
-  });
+  m.kind = r.named("kind", m.kind, parse_memory_kind, unknown_kind);
   m.type = r.text("type");
   m.content = r.text("content");
   m.tags = r.texts("tags");
   m.agent = r.text("agent");
   m.task = r.text("task");
   m.importance = r.number("importance", m.importance);
-  m.created_us = r.integer("created_us");
-  m.expires_us = r.integer("expires_us");
+  m.created = r.moment("created_us");
+  m.expires = r.moment("expires_us");
   m.access_count = r.natural("access_count");
-  m.last_access_us = r.integer("last_access_us");
+  m.last_access = r.moment("last_access_us");
   return r.finish(std::move(m));
 }
 
@@ -54,7 +66,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const memory_draft
                     {"agent", d.agent},
                     {"task", d.task},
                     {"importance", d.importance},
-                    {"ttl_ms", d.ttl_ms}};
+                    {"ttl_ms", d.ttl.count()}};
 }
 
 expected<memory_draft> from_json(json_to<memory_draft>, const json::value& v) {
@@ -63,15 +75,13 @@ expected<memory_draft> from_json(json_to<memory_draft>, const json::value& v) {
   d.type = r.text("type", d.type);
   // "" (or none): the type's own kind.
   if (auto kind = r.text("kind"); !kind.empty())
-    d.kind = r.named("kind", memory_kind::episodic, parse_memory_kind, [](const std::string& n) {
-    return "kind: '" + n + "' is not episodic, working or procedural";
-  });
+    d.kind = r.named("kind", memory_kind::episodic, parse_memory_kind, unknown_kind);
   d.content = r.required_text("content");
   d.tags = r.texts("tags");
   d.agent = r.text("agent");
   d.task = r.text("task");
   d.importance = r.number("importance", d.importance, "a number from 0 to 1");
-  d.ttl_ms = r.integer("ttl_ms");
+  d.ttl = r.millis("ttl_ms");
   return r.finish(std::move(d));
 }
 
@@ -106,9 +116,7 @@ expected<memory_query> from_json(json_to<memory_query>, const json::value& v) {
   q.task = r.text("task");
   q.tags = r.texts("tags");
   q.text = r.text("query");
-  q.mode = r.named("mode", q.mode, parse_search_mode, [](const std::string& n) {
-    return "mode: '" + n + "' is not a search mode; use vector, text or hybrid";
-  });
+  q.mode = r.named("mode", q.mode, parse_search_mode, unknown_mode);
   q.k = r.count("k", q.k);
   return r.finish(std::move(q));
 }

@@ -3,10 +3,19 @@
 #include <swarm/json.hpp>
 
 #include "src/json_fields.hpp"
+#include "src/time_units.hpp"
 
 #include <boost/json/value_from.hpp>
 
 namespace swarm {
+
+namespace {
+
+std::string unknown_type(const std::string& n) {
+  return "reservation type '" + n + "' is not one of edit, read, create, delete";
+}
+
+} // namespace
 
 namespace json = boost::json;
 
@@ -18,10 +27,10 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const reservation&
                     {"type", to_string(r.type)},
                     {"exclusive", r.exclusive},
                     {"reason", r.reason},
-                    {"created_us", r.created_us},
-                    {"renewed_us", r.renewed_us},
-                    {"expires_us", r.expires_us},
-                    {"expires_in_ms", ms_left(r.expires_us)}};
+                    {"created_us", to_us(r.created)},
+                    {"renewed_us", to_us(r.renewed)},
+                    {"expires_us", to_us(r.expires)},
+                    {"expires_in_ms", ms_left(to_us(r.expires))}};
 }
 
 expected<reservation> from_json(json_to<reservation>, const json::value& v) {
@@ -31,14 +40,12 @@ expected<reservation> from_json(json_to<reservation>, const json::value& v) {
   r.agent = f.text("agent");
   r.task = f.text("task");
   r.pattern = f.text("pattern");
-  r.type = f.named("type", r.type, parse_reservation_type, [](const std::string& n) {
-    return "reservation type '" + n + "' is not one of edit, read, create, delete";
-  });
+  r.type = f.named("type", r.type, parse_reservation_type, unknown_type);
   r.exclusive = f.flag("exclusive", r.exclusive);
   r.reason = f.text("reason");
-  r.created_us = f.integer("created_us");
-  r.renewed_us = f.integer("renewed_us");
-  r.expires_us = f.integer("expires_us");
+  r.created = f.moment("created_us");
+  r.renewed = f.moment("renewed_us");
+  r.expires = f.moment("expires_us");
   return f.finish(std::move(r));
 }
 
@@ -86,7 +93,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const reserve_requ
   o["patterns"] = json::value_from(r.patterns);
   o["type"] = to_string(r.type);
   if (r.exclusive) o["exclusive"] = *r.exclusive;
-  o["ttl_ms"] = r.ttl_ms;
+  o["ttl_ms"] = r.ttl.count();
   o["reason"] = r.reason;
 }
 
@@ -96,11 +103,9 @@ expected<reserve_request> from_json(json_to<reserve_request>, const json::value&
   r.agent = f.required_text("agent");
   r.patterns = f.texts("patterns");
   if (auto one = f.optional_text("pattern")) r.patterns.push_back(std::move(*one));
-  r.type = f.named("type", r.type, parse_reservation_type, [](const std::string& n) {
-    return "reservation type '" + n + "' is not one of edit, read, create, delete";
-  });
+  r.type = f.named("type", r.type, parse_reservation_type, unknown_type);
   r.exclusive = f.optional_flag("exclusive");
-  r.ttl_ms = f.integer("ttl_ms", r.ttl_ms);
+  r.ttl = f.millis("ttl_ms", r.ttl);
   r.task = f.text("task");
   r.reason = f.text("reason");
   return f.finish(std::move(r));
@@ -130,9 +135,9 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const lease& l) {
                     {"name", l.name},
                     {"holder", l.holder},
                     {"token", l.token},
-                    {"acquired_us", l.acquired_us},
-                    {"expires_us", l.expires_us},
-                    {"expires_in_ms", ms_left(l.expires_us)}};
+                    {"acquired_us", to_us(l.acquired)},
+                    {"expires_us", to_us(l.expires)},
+                    {"expires_in_ms", ms_left(to_us(l.expires))}};
 }
 
 expected<lease> from_json(json_to<lease>, const json::value& v) {
@@ -141,8 +146,8 @@ expected<lease> from_json(json_to<lease>, const json::value& v) {
   l.name = f.text("name");
   l.holder = f.text("holder");
   l.token = f.natural("token");
-  l.acquired_us = f.integer("acquired_us");
-  l.expires_us = f.integer("expires_us");
+  l.acquired = f.moment("acquired_us");
+  l.expires = f.moment("expires_us");
   return f.finish(std::move(l));
 }
 

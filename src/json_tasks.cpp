@@ -3,6 +3,7 @@
 #include <swarm/json.hpp>
 
 #include "src/json_fields.hpp"
+#include "src/time_units.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
@@ -111,12 +112,12 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const task& t) {
   o["attempts"] = t.attempts;
   o["claimed_by"] = t.claimed_by;
   o["claim_session"] = t.claim_session;
-  o["lease_expires_us"] = t.lease_expires_us;
+  o["lease_expires_us"] = to_us(t.lease_expires);
   o["claim_token"] = t.claim_token;
   o["result"] = t.result;
   o["failure"] = t.failure;
-  o["updated_us"] = t.updated_us;
-  o["deferred_until_us"] = t.deferred_until_us;
+  o["updated_us"] = to_us(t.updated);
+  o["deferred_until_us"] = to_us(t.deferred_until);
 }
 
 expected<task> from_json(json_to<task>, const json::value& v) {
@@ -128,12 +129,12 @@ expected<task> from_json(json_to<task>, const json::value& v) {
   t.attempts = r.count("attempts", 0);
   t.claimed_by = r.text("claimed_by");
   t.claim_session = r.text("claim_session");
-  t.lease_expires_us = r.integer("lease_expires_us");
+  t.lease_expires = r.moment("lease_expires_us");
   t.claim_token = r.natural("claim_token");
   t.result = r.text("result");
   t.failure = r.text("failure");
-  t.updated_us = r.integer("updated_us");
-  t.deferred_until_us = r.integer("deferred_until_us");
+  t.updated = r.moment("updated_us");
+  t.deferred_until = r.moment("deferred_until_us");
   return r.finish(std::move(t));
 }
 

@@ -122,7 +122,7 @@ std::string conflict_line(const reservation_conflict& c, int64_t now) {
   std::string line = c.path + ": " + r.agent + " holds " + r.pattern + " (" +
                      to_string(r.type) + (r.exclusive ? ", exclusive" : ", shared");
   if (!r.task.empty()) line += ", task " + r.task;
-  const int64_t left_s = std::max<int64_t>(0, r.expires_us - now) / 1'000'000;
+  const int64_t left_s = std::max<int64_t>(0, to_us(r.expires) - now) / 1'000'000;
   line += ") for another " +
           (left_s >= 60 ? std::to_string(left_s / 60) + " min" : std::to_string(left_s) + " s");
   if (!r.reason.empty()) line += " — " + r.reason;
@@ -264,7 +264,7 @@ void reserve_then_start(self_ptr self, claim_result claimed) {
   req.agent = name_of(self);
   req.task = t.spec.id;
   req.patterns = t.spec.files;
-  req.ttl_ms = st.cfg.timeout_ms + st.cfg.kill_grace_ms + 60'000;
+  req.ttl = std::chrono::milliseconds{st.cfg.timeout_ms + st.cfg.kill_grace_ms + 60'000};
   req.reason = t.spec.title;
   self->request(st.cfg.registry, report_timeout, reserve_atom_v, std::move(req))
       .then(

@@ -8,6 +8,8 @@
 // errc::bad_request naming the field), calls the engine, and answers the value's JSON
 // shape (<swarm/json.hpp>) or the engine's error. Nothing is thrown.
 
+#include "src/time_units.hpp"
+
 #include <swarm/engine.hpp>
 #include <swarm/json.hpp>
 

@@ -96,9 +96,9 @@ expected<json::value> mail_follow(engine& e, const json::value& args) {
 
 expected<json::value> mail_unacked(engine& e, const json::value& args) {
   field_reader r{args};
-  const auto older_than_ms = r.integer("older_than_ms");
+  const auto older_than = r.millis("older_than_ms");
   if (r.problem()) return *r.problem();
-  return messages(e.unacked_mail(older_than_ms));
+  return messages(e.unacked_mail(older_than));
 }
 
 } // namespace

@@ -49,9 +49,9 @@ expected<json::value> reservation_renew(engine& e, const json::value& args) {
   const auto agent = r.required_text("agent");
   const auto ids = r.texts("ids");
   const auto patterns = r.texts("patterns");
-  const auto ttl_ms = r.integer("ttl_ms", 3'600'000);
+  const auto ttl = r.millis("ttl_ms", std::chrono::hours{1});
   if (r.problem()) return *r.problem();
-  return listed(e.renew_reservations(agent, ids, patterns, ttl_ms), "reservations");
+  return listed(e.renew_reservations(agent, ids, patterns, ttl), "reservations");
 }
 
 expected<json::value> reservation_release(engine& e, const json::value& args) {
@@ -62,10 +62,10 @@ expected<json::value> reservation_release(engine& e, const json::value& args) {
 
 expected<json::value> reservation_cleanup(engine& e, const json::value& args) {
   field_reader r{args};
-  const auto older = r.optional_integer("older_than_ms");
-  if (!older) r.fail("missing argument 'older_than_ms'");
+  if (!r.has("older_than_ms")) r.fail("missing argument 'older_than_ms'");
+  const auto older = r.millis("older_than_ms");
   if (r.problem()) return *r.problem();
-  return listed(e.cleanup_reservations(*older), "released");
+  return listed(e.cleanup_reservations(older), "released");
 }
 
 expected<json::value> reservation_list(engine& e, const json::value& args) {
@@ -80,20 +80,20 @@ expected<json::value> lease_acquire(engine& e, const json::value& args) {
   field_reader r{args};
   const auto name = r.required_text("name");
   const auto holder = r.required_text("holder");
-  const auto ttl_ms = r.integer("ttl_ms", 60'000);
+  const auto ttl = r.millis("ttl_ms", std::chrono::minutes{1});
   const bool force = r.flag("force");
   if (r.problem()) return *r.problem();
-  return reply(e.acquire_lease(name, holder, ttl_ms, force));
+  return reply(e.acquire_lease(name, holder, ttl, force));
 }
 
 expected<json::value> lease_renew(engine& e, const json::value& args) {
   field_reader r{args};
   const auto name = r.required_text("name");
   const auto holder = r.required_text("holder");
-  const auto ttl_ms = r.integer("ttl_ms", 60'000);
+  const auto ttl = r.millis("ttl_ms", std::chrono::minutes{1});
   const auto token = token_of(r);
   if (r.problem()) return *r.problem();
-  return reply(e.renew_lease(name, holder, ttl_ms, token));
+  return reply(e.renew_lease(name, holder, ttl, token));
 }
 
 expected<json::value> lease_release(engine& e, const json::value& args) {

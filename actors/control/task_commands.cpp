@@ -127,11 +127,11 @@ expected<json::value> task_reopen(engine& e, const json::value& args) {
 
 expected<json::value> task_defer(engine& e, const json::value& args) {
   field_reader r{args};
-  const auto until = r.optional_integer("until_us");
-  if (!until && !r.problem()) r.fail("missing argument 'until_us'");
+  if (!r.has("until_us")) r.fail("missing argument 'until_us'");
+  const auto until = r.moment("until_us");
   const auto id = r.required_text("id");
   if (r.problem()) return *r.problem();
-  return reply(e.defer_task(id, *until));
+  return reply(e.defer_task(id, until));
 }
 
 expected<json::value> dep_add(engine& e, const json::value& args) {

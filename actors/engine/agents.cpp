@@ -10,7 +10,7 @@ namespace swarm {
 agent_status to_status(const agent_info& a) {
   return agent_status{a.name,     a.model,  a.state,           a.current_task,
                       a.completed, a.failed, a.skills,          a.session.empty(),
-                      a.pid,       a.last_heartbeat_us};
+                      a.pid,       from_us(a.last_heartbeat_us)};
 }
 
 

@@ -118,10 +118,10 @@ namespace {
 
 task_queue_config queue_config(const options& o, claim_strategy strategy) {
   task_queue_config c;
-  c.lease_ttl_us = o.lease_ttl_ms * 1000;
+  c.lease_ttl_us = to_us(o.lease_ttl);
   c.max_attempts = std::max<uint32_t>(1, o.max_attempts);
   c.read_only = o.inspect_only;
-  c.retry_backoff_us = std::max<int64_t>(0, o.retry_backoff_ms) * 1000;
+  c.retry_backoff_us = std::max<int64_t>(0, to_us(o.retry_backoff));
   c.strategy = strategy;
   c.limits.prefix = o.prefix;
   c.limits.max_depth = o.max_depth;
@@ -161,7 +161,7 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy str
                                             opts.db_path, opts.inspect_only});
   queue = spawn_task_queue(*sys, persist, s.graph, queue_config(opts, strategy));
 
-  const auto heartbeat_us = std::max<int64_t>(1, opts.heartbeat_ms) * 1000;
+  const auto heartbeat_us = std::max<int64_t>(1'000, to_us(opts.heartbeat));
   auto table = std::make_shared<reservation_table>();
   for (const auto& r : s.reservations)
     table->restore(r);

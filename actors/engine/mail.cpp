@@ -88,9 +88,10 @@ expected<bool> engine::follow_mail(const std::string& agent, bool on) {
   return impl_->ask<bool>(impl_->mail, follow_atom_v, agent, on);
 }
 
-expected<std::vector<mail_copy>> engine::unacked_mail(int64_t older_than_ms) {
+expected<std::vector<mail_copy>>
+engine::unacked_mail(std::chrono::milliseconds older_than) {
   return impl_->ask<std::vector<mail_copy>>(impl_->mail, unacked_atom_v,
-                                            persistence::now_us() - older_than_ms * 1000);
+                                            persistence::now_us() - to_us(older_than));
 }
 
 } // namespace swarm

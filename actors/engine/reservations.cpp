@@ -18,9 +18,10 @@ engine::check_reservations(const std::string& agent,
 
 expected<std::vector<reservation>>
 engine::renew_reservations(const std::string& agent, const std::vector<std::string>& ids,
-                           const std::vector<std::string>& patterns, int64_t ttl_ms) {
+                           const std::vector<std::string>& patterns,
+                           std::chrono::milliseconds ttl) {
   return impl_->ask<std::vector<reservation>>(impl_->registry, renew_atom_v, agent, ids,
-                                              patterns, ttl_ms);
+                                              patterns, int64_t{ttl.count()});
 }
 
 expected<std::vector<reservation>>
@@ -28,9 +29,10 @@ engine::release_reservations(const release_request& r) {
   return impl_->ask<std::vector<reservation>>(impl_->registry, release_atom_v, r);
 }
 
-expected<std::vector<reservation>> engine::cleanup_reservations(int64_t older_than_ms) {
+expected<std::vector<reservation>>
+engine::cleanup_reservations(std::chrono::milliseconds older_than) {
   return impl_->ask<std::vector<reservation>>(impl_->registry, cleanup_atom_v,
-                                              older_than_ms);
+                                              int64_t{older_than.count()});
 }
 
 expected<std::vector<reservation>> engine::reservations(const std::string& agent,
@@ -40,16 +42,16 @@ expected<std::vector<reservation>> engine::reservations(const std::string& agent
 }
 
 expected<lease_grant> engine::acquire_lease(const std::string& name,
-                                            const std::string& holder, int64_t ttl_ms,
-                                            bool force) {
+                                            const std::string& holder,
+                                            std::chrono::milliseconds ttl, bool force) {
   return impl_->ask<lease_grant>(impl_->registry, lease_acquire_atom_v, name, holder,
-                                 ttl_ms, force);
+                                 int64_t{ttl.count()}, force);
 }
 
 expected<lease> engine::renew_lease(const std::string& name, const std::string& holder,
-                                    int64_t ttl_ms, uint64_t token) {
+                                    std::chrono::milliseconds ttl, uint64_t token) {
   return impl_->ask<lease>(impl_->registry, lease_renew_atom_v, name, holder, token,
-                           ttl_ms);
+                           int64_t{ttl.count()});
 }
 
 expected<lease> engine::release_lease(const std::string& name, const std::string& holder,

@@ -46,8 +46,8 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
   ao.binary = a.model_binary;
   ao.model = a.model_name;
   ao.extra_args = a.model_args;
-  ao.min_work_ms = a.min_work_ms;
-  ao.max_work_ms = std::max(a.min_work_ms, a.max_work_ms);
+  ao.min_work_ms = static_cast<uint32_t>(a.min_work.count());
+  ao.max_work_ms = static_cast<uint32_t>(std::max(a.min_work, a.max_work).count());
   ao.fail_rate = a.fail_rate;
   ao.seed = a.seed;
   auto made = harness::make_adapter(a.model, ao);
@@ -85,12 +85,12 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
     cfg.runs_dir = (db_dir / "runs").string();
     cfg.env = {{"SWARM_DB", fs::absolute(im.opts.db_path, ec).string()},
                {"SWARM_SOCKET", fs::absolute(control_socket_path(im.opts), ec).string()}};
-    cfg.timeout_ms = a.timeout_ms;
-    cfg.kill_grace_ms = a.kill_grace_ms;
+    cfg.timeout_ms = a.timeout.count();
+    cfg.kill_grace_ms = a.kill_grace.count();
     cfg.output_cap_bytes = a.output_cap_bytes;
     // Beat often enough to renew the claim's lease well before it runs out.
     cfg.heartbeat_us = std::max<int64_t>(
-      10'000, std::min(im.opts.heartbeat_ms * 1000, im.opts.lease_ttl_ms * 1000 / 3));
+      10'000, std::min(to_us(im.opts.heartbeat), to_us(im.opts.lease_ttl) / 3));
     im.agents.push_back(spawn_agent(*im.sys, im.queue, im.coordinator, std::move(cfg)));
     names.push_back(reg->name);
   }

@@ -122,9 +122,9 @@ expected<task_change> engine::reopen_task(const std::string& id) {
   return impl_->ask<task_change>(impl_->queue, edit_atom_v, simple_edit("reopen", id));
 }
 
-expected<task_change> engine::defer_task(const std::string& id, int64_t until_us) {
+expected<task_change> engine::defer_task(const std::string& id, timestamp until) {
   auto e = simple_edit("defer", id);
-  e.until_us = until_us;
+  e.until_us = to_us(until);
   return impl_->ask<task_change>(impl_->queue, edit_atom_v, std::move(e));
 }
 

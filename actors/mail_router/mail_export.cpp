@@ -2,6 +2,7 @@
 
 #include "actors/mail_router/mailbox.hpp"
 #include "src/hash.hpp"
+#include "src/time_units.hpp"
 
 #include <boost/json.hpp>
 
@@ -72,13 +73,13 @@ render_mail_threads(const std::vector<mail_message>& messages,
                               {"subject", list.front()->subject},
                               {"participants", boost::json::value_from(people)},
                               {"messages", list.size()},
-                              {"first", utc(list.front()->created_us)},
-                              {"last", utc(list.back()->created_us)}};
+                              {"first", utc(to_us(list.front()->created))},
+                              {"last", utc(to_us(list.back()->created))}};
     std::string text = "---\n" + boost::json::serialize(front) + "\n---\n";
     for (const auto* m : list) {
       text += "\n## " + m->id + " · " + m->from + " → " +
               (m->broadcast ? std::string("everyone") : joined(m->to)) + " · " +
-              utc(m->created_us) + "\n\n";
+              utc(to_us(m->created)) + "\n\n";
       text += "**Subject:** " + m->subject + "  \n";
       text += "**Type:** " + m->type;
       if (m->category != mail_category::none)

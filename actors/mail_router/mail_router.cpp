@@ -48,7 +48,7 @@ persistence::event sent_event(const mail_message& m) {
   e.importance = to_string(m.importance);
   e.ack_required = m.ack_required;
   e.in_reply_to = m.in_reply_to;
-  return persistence::make_event(std::move(e), m.created_us);
+  return persistence::make_event(std::move(e), to_us(m.created));
 }
 
 // mail.acked, or mail.read: `agent`'s copy of message `id`.

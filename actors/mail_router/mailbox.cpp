@@ -1,5 +1,7 @@
 #include "actors/mail_router/mailbox.hpp"
 
+#include "src/time_units.hpp"
+
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
@@ -138,7 +140,7 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
     m.thread = find(m.in_reply_to)->thread;
   else
     m.thread = m.id;
-  m.created_us = now_us;
+  m.created = from_us(now_us);
   return m;
 }
 
@@ -163,7 +165,7 @@ std::optional<mail_message> mailbox::prepare_system(std::string type, std::strin
   m.importance = m.type == "task.failed" || m.type == "agent.stopped"
                      ? mail_importance::high
                      : mail_importance::low;
-  m.created_us = now_us;
+  m.created = from_us(now_us);
   return m;
 }
 
@@ -232,8 +234,8 @@ mail_copy mailbox::copy_of(const held_copy& c, const std::string& recipient) con
   out.m = view(messages_[c.message], recipient);
   out.recipient = recipient;
   out.state = c.state;
-  out.read_us = c.read_us;
-  out.acked_us = c.acked_us;
+  out.read = from_us(c.read_us);
+  out.acked = from_us(c.acked_us);
   return out;
 }
 
@@ -276,7 +278,7 @@ expected<std::vector<mail_copy>> mailbox::inbox(const std::string& agent,
   const auto& list = box->second;
   for (auto c = list.rbegin(); c != list.rend() && out.size() < f.limit; ++c) {
     const mail_message& m = messages_[c->message];
-    if (m.created_us < f.since_us) break; // older from here on
+    if (m.created < f.since) break; // older from here on
     if (f.state && c->state != *f.state) continue;
     if (f.urgent_only && m.importance != mail_importance::urgent) continue;
     if (!f.thread.empty() && m.thread != f.thread) continue;
@@ -306,12 +308,12 @@ std::vector<mail_copy> mailbox::unacked_before(int64_t before_us) const {
   for (const auto& [recipient, list] : copies_)
     for (const auto& c : list) {
       const mail_message& m = messages_[c.message];
-      if (m.created_us >= before_us) break; // in sending order
+      if (to_us(m.created) >= before_us) break; // in sending order
       if (m.ack_required && c.acked_us == 0) out.push_back(copy_of(c, recipient));
     }
   std::sort(out.begin(), out.end(), [](const mail_copy& a, const mail_copy& b) {
-    return std::tie(a.m.created_us, a.m.id, a.recipient) <
-           std::tie(b.m.created_us, b.m.id, b.recipient);
+    return std::tie(a.m.created, a.m.id, a.recipient) <
+           std::tie(b.m.created, b.m.id, b.recipient);
   });
   return out;
 }

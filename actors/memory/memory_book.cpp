@@ -1,6 +1,7 @@
 #include "actors/memory/memory_book.hpp"
 
 #include "actors/memory/embedder.hpp"
+#include "src/time_units.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -41,7 +42,7 @@ expected<resolved_draft> resolve(const memory_draft& d, int64_t now_us) {
   if (!(d.importance >= 0.0 && d.importance <= 1.0))
     return make_error(errc::bad_request, "importance: " + std::to_string(d.importance) +
                                              " is outside 0..1");
-  if (d.ttl_ms < 0)
+  if (d.ttl.count() < 0)
     return make_error(errc::bad_request, "ttl: a TTL cannot be negative");
   for (const auto& t : d.tags)
     if (t.empty() || t.size() > 64 || t.find_first_of(" \t\r\n,") != std::string::npos)
@@ -59,11 +60,12 @@ expected<resolved_draft> resolve(const memory_draft& d, int64_t now_us) {
   } else if (d.type == "agent_learning" || d.type == "solution_pattern") {
     r.kind = memory_kind::procedural;
   } else {
-    r.kind = d.ttl_ms > 0 ? memory_kind::working : memory_kind::episodic;
+    r.kind = d.ttl.count() > 0 ? memory_kind::working : memory_kind::episodic;
   }
   if (r.kind == memory_kind::working)
-    r.expires_us = now_us + (d.ttl_ms > 0 ? d.ttl_ms : default_working_ttl_ms) * 1000;
-  else if (d.ttl_ms > 0)
+    r.expires_us =
+        now_us + (d.ttl.count() > 0 ? d.ttl.count() : default_working_ttl_ms) * 1000;
+  else if (d.ttl.count() > 0)
     return make_error(errc::bad_request,
                       std::string{"ttl: "} + to_string(r.kind) +
                           " memories are permanent; only working memory "
@@ -96,7 +98,7 @@ bool words_contained(const std::string& a, const std::string& b) {
 }
 
 bool passes(const memory_record& m, const memory_query& q, int64_t now_us) {
-  if (m.expires_us > 0 && m.expires_us <= now_us) return false;
+  if (to_us(m.expires) > 0 && to_us(m.expires) <= now_us) return false;
   if (!q.type.empty() && q.type != to_string(m.kind) && q.type != m.type) return false;
   if (!q.agent.empty() && q.agent != m.agent) return false;
   if (!q.task.empty() && q.task != m.task) return false;
@@ -121,7 +123,7 @@ void memory_book::add(uint64_t num, memory_record m) {
   see_number(num);
   count_words(m.content, +1);
   by_id_[m.id] = num;
-  if (m.expires_us > 0) by_expiry_.emplace(m.expires_us, num);
+  if (to_us(m.expires) > 0) by_expiry_.emplace(to_us(m.expires), num);
   if (m.kind == memory_kind::procedural)
     learnings_.emplace(learning_key(m.type, normal_form(m.content)), num);
   by_num_.emplace(num, std::move(m));
@@ -132,8 +134,8 @@ bool memory_book::remove(uint64_t num, memory_record* out) {
   if (it == by_num_.end()) return false;
   const memory_record& m = it->second;
   by_id_.erase(m.id);
-  if (m.expires_us > 0) {
-    auto [lo, hi] = by_expiry_.equal_range(m.expires_us);
+  if (to_us(m.expires) > 0) {
+    auto [lo, hi] = by_expiry_.equal_range(to_us(m.expires));
     for (auto e = lo; e != hi; ++e)
       if (e->second == num) {
         by_expiry_.erase(e);

@@ -95,11 +95,11 @@ persistence::event added_event(uint64_t num, const memory_record& m, const memor
   e.agent = m.agent;
   e.task = m.task;
   e.importance = m.importance;
-  e.expires_us = m.expires_us;
+  e.expires_us = to_us(m.expires);
   e.embedder = emb.name();
   e.dim = emb.dimension();
   e.vector = persistence::encode_vector(v);
-  return persistence::make_event(std::move(e), m.created_us);
+  return persistence::make_event(std::move(e), to_us(m.created));
 }
 
 persistence::event forgotten_event(uint64_t num, const memory_record& m, const std::string& by,
@@ -335,8 +335,8 @@ caf::result<memory_added> on_remember(self_ptr self, memory_draft d) {
   m.agent = std::move(d.agent);
   m.task = std::move(d.task);
   m.importance = d.importance;
-  m.created_us = now;
-  m.expires_us = r->expires_us;
+  m.created = from_us(now);
+  m.expires = from_us(r->expires_us);
   if (auto up = st.index->upsert(num, *v); !up) return to_caf(up.error());
   ++st.unsaved;
   auto e = added_event(num, m, *st.emb, *v);
@@ -403,7 +403,7 @@ caf::result<std::vector<memory_hit>> on_recall(self_ptr self, const memory_query
       mode, vec, text,
       [&](uint64_t num) {
         const memory_record* m = st.book.get(num);
-        return memory::candidate_facts{m->importance, now - m->created_us};
+        return memory::candidate_facts{m->importance, now - to_us(m->created)};
       },
       q.k);
   std::vector<memory_hit> out;
@@ -411,7 +411,7 @@ caf::result<std::vector<memory_hit>> on_recall(self_ptr self, const memory_query
   for (const auto& h : ranked) {
     memory_record* m = st.book.get(h.num);
     ++m->access_count;
-    m->last_access_us = now;
+    m->last_access = from_us(now);
     if (!st.cfg.read_only) st.accessed.push_back(h.num);
     out.push_back(memory_hit{*m, h.score, h.relevance, h.similarity, h.vector_rank, h.text_rank});
   }
@@ -454,7 +454,7 @@ caf::result<memory_stats> on_stats(self_ptr self) {
   memory_stats s;
   const int64_t now = now_us();
   for (const auto& [num, m] : st.book.all()) {
-    if (m.expires_us > 0 && m.expires_us <= now) continue;
+    if (to_us(m.expires) > 0 && to_us(m.expires) <= now) continue;
     ++s.total;
     if (m.kind == memory_kind::episodic)
       ++s.episodic;

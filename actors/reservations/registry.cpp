@@ -46,9 +46,9 @@ persistence::event granted_event(const reservation& r) {
   e.type = to_string(r.type);
   e.exclusive = r.exclusive;
   e.reason = r.reason;
-  e.created_us = r.created_us;
-  e.expires_us = r.expires_us;
-  return persistence::make_event(std::move(e), r.renewed_us);
+  e.created_us = to_us(r.created);
+  e.expires_us = to_us(r.expires);
+  return persistence::make_event(std::move(e), to_us(r.renewed));
 }
 
 persistence::event released_event(const reservation& r, const std::string& by,
@@ -59,7 +59,7 @@ persistence::event released_event(const reservation& r, const std::string& by,
 
 persistence::event lease_event(event_kind kind, const lease& l, const std::string& by,
                                const std::string& reason, int64_t now) {
-  const persistence::lease_fields f{l.name, l.holder, l.token, l.expires_us};
+  const persistence::lease_fields f{l.name, l.holder, l.token, to_us(l.expires)};
   if (kind == event_kind::lease_released)
     return persistence::make_event(persistence::lease_released{f, by, reason}, now);
   if (kind == event_kind::lease_acquired)
@@ -309,7 +309,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
         std::vector<persistence::event> events;
         for (const auto& r : *renewed)
           events.push_back(persistence::make_event(
-              persistence::reservation_renewed{r.id, r.expires_us}, now));
+              persistence::reservation_renewed{r.id, to_us(r.expires)}, now));
         auto rp = self->make_response_promise<std::vector<reservation>>();
         commit(
             self, std::move(events),
@@ -441,7 +441,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
               }
               lease after = *before;
               after.holder.clear();
-              after.expires_us = 0;
+              after.expires = {};
               commit(
                   self,
                   {lease_event(event_kind::lease_released, *before, holder,

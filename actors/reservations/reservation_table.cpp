@@ -1,5 +1,7 @@
 #include "actors/reservations/reservation_table.hpp"
 
+#include "src/time_units.hpp"
+
 #include <algorithm>
 
 namespace swarm {
@@ -235,7 +237,7 @@ reservation_table::reserve(const reserve_request& req, int64_t now_us) {
     return make_error(errc::bad_request, "at most " + std::to_string(max_patterns) +
                                              " patterns per request (got " +
                                              std::to_string(req.patterns.size()) + ")");
-  auto ttl = checked_ttl(req.ttl_ms);
+  auto ttl = checked_ttl(req.ttl.count());
   if (!ttl) return ttl.error();
   std::vector<globs::pattern> compiled;
   for (const auto& raw : req.patterns) {
@@ -259,16 +261,16 @@ reservation_table::reserve(const reserve_request& req, int64_t now_us) {
       g.r.id = "res-" + std::to_string(next_number_++);
       g.r.agent = req.agent;
       g.r.pattern = p.text();
-      g.r.created_us = now_us;
+      g.r.created = from_us(now_us);
     }
     g.r.task = req.task;
     g.r.type = req.type;
     g.r.exclusive = exclusive;
     g.r.reason = req.reason;
-    g.r.renewed_us = now_us;
-    g.r.expires_us = now_us + *ttl;
+    g.r.renewed = from_us(now_us);
+    g.r.expires = from_us(now_us + *ttl);
     candidates(p, [&](const entry& e) {
-      if (e.r.agent == req.agent || e.r.expires_us <= now_us) return;
+      if (e.r.agent == req.agent || to_us(e.r.expires) <= now_us) return;
       if (!exclusive && !e.r.exclusive) return;
       if (globs::overlaps(p, e.p)) g.conflicts.push_back({p.text(), e.r});
     });
@@ -291,7 +293,7 @@ reservation_table::check(const std::string& agent, const std::vector<std::string
   std::vector<reservation_conflict> out;
   for (const auto& path : normalised)
     path_candidates(path, [&](const entry& e) {
-      if (e.r.agent == agent || e.r.expires_us <= now_us) return;
+      if (e.r.agent == agent || to_us(e.r.expires) <= now_us) return;
       if (!exclusive && !e.r.exclusive) return;
       if (globs::matches(e.p, path)) out.push_back({path, e.r});
     });
@@ -306,7 +308,7 @@ reservation_table::renew(const std::string& agent, const std::vector<std::string
   if (!ttl) return ttl.error();
   std::vector<uint64_t> chosen;
   auto held_active = [&](const entry* e) {
-    return e && e->r.agent == agent && e->r.expires_us > now_us;
+    return e && e->r.agent == agent && to_us(e->r.expires) > now_us;
   };
   for (const auto& id : ids) {
     const entry* e = entry_of(id);
@@ -333,8 +335,8 @@ reservation_table::renew(const std::string& agent, const std::vector<std::string
   std::vector<reservation> out;
   for (uint64_t n : chosen) {
     reservation& r = by_id_.at(n).r;
-    r.renewed_us = now_us;
-    r.expires_us = now_us + *ttl;
+    r.renewed = from_us(now_us);
+    r.expires = from_us(now_us + *ttl);
     out.push_back(r);
   }
   return out;
@@ -394,14 +396,14 @@ reservation_table::held_by(const std::set<std::string>& agents) const {
 std::vector<reservation> reservation_table::expired(int64_t now_us) const {
   std::vector<reservation> out;
   for (const auto& [n, e] : by_id_)
-    if (e.r.expires_us <= now_us) out.push_back(e.r);
+    if (to_us(e.r.expires) <= now_us) out.push_back(e.r);
   return out;
 }
 
 std::vector<reservation> reservation_table::granted_before(int64_t cutoff_us) const {
   std::vector<reservation> out;
   for (const auto& [n, e] : by_id_)
-    if (e.r.renewed_us < cutoff_us) out.push_back(e.r);
+    if (to_us(e.r.renewed) < cutoff_us) out.push_back(e.r);
   return out;
 }
 
@@ -411,7 +413,7 @@ std::vector<std::string> reservation_table::conflicting_holders(const reservatio
   auto p = globs::compile(r.pattern);
   if (!p) return {};
   candidates(*p, [&](const entry& e) {
-    if (e.r.agent == r.agent || e.r.expires_us <= now_us) return;
+    if (e.r.agent == r.agent || to_us(e.r.expires) <= now_us) return;
     if (!r.exclusive && !e.r.exclusive) return;
     if (globs::overlaps(*p, e.p)) who.insert(e.r.agent);
   });
@@ -424,7 +426,7 @@ std::vector<reservation> reservation_table::list(const std::string& agent,
   std::vector<reservation> out;
   for (const auto& [n, e] : by_id_)
     if ((agent.empty() || e.r.agent == agent) &&
-        (include_expired || e.r.expires_us > now_us))
+        (include_expired || to_us(e.r.expires) > now_us))
       out.push_back(e.r);
   return out;
 }
@@ -446,7 +448,7 @@ expected<void> check_lease_name(const std::string& name, const std::string& hold
 }
 
 bool held(const lease* l, int64_t now_us) {
-  return l && !l->holder.empty() && l->expires_us > now_us;
+  return l && !l->holder.empty() && to_us(l->expires) > now_us;
 }
 
 error stale_token(const std::string& name, uint64_t token, uint64_t current) {

@@ -2,6 +2,7 @@
 
 #include "plans/plan_builder.hpp"
 #include "plans/plan_loader.hpp"
+#include "src/time_units.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -303,7 +304,7 @@ expected<edit_outcome> apply_edit(task_graph& g, const task_edit& e,
     changed = g.defer(*i, e.until_us, now);
     if (changed) {
       out.events.push_back(persistence::make_event(
-          persistence::task_deferred{e.id, g.at(*i).t.deferred_until_us}, now));
+          persistence::task_deferred{e.id, to_us(g.at(*i).t.deferred_until)}, now));
       auto more = rollup_events(g, *changed, 1, now);
       out.events.insert(out.events.end(), more.begin(), more.end());
     }

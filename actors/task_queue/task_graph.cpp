@@ -1,6 +1,7 @@
 #include "actors/task_queue/task_graph.hpp"
 
 #include "actors/task_queue/graph_cycles.hpp"
+#include "src/time_units.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -236,8 +237,8 @@ expected<void> task_graph::restore(std::vector<task> tasks, int64_t now_us) {
     n.deps.erase(std::unique(n.deps.begin(), n.deps.end()), n.deps.end());
     for (task_index d : n.deps)
       nodes_[d].dependents.push_back(i);
-    if (n.t.deferred_until_us > now_us && !is_terminal(n.t.state))
-      set_hold(i, n.t.deferred_until_us);
+    if (to_us(n.t.deferred_until) > now_us && !is_terminal(n.t.state))
+      set_hold(i, to_us(n.t.deferred_until));
   }
 
   admit(0);
@@ -301,8 +302,8 @@ void task_graph::claim(task_index i, const std::string& agent, int64_t lease_exp
   t.attempts += 1;
   t.claimed_by = agent;
   t.claim_session = session;
-  t.lease_expires_us = lease_expires_us;
-  t.updated_us = now_us;
+  t.lease_expires = from_us(lease_expires_us);
+  t.updated = from_us(now_us);
   // Ready means unclaimed: the lease is free (a stale holder is taken over).
   t.claim_token =
       claims_.acquire(t.spec.id, agent, lease_expires_us, now_us, true, t.claim_token)
@@ -338,9 +339,9 @@ std::vector<task_index> task_graph::complete(task_index i, std::string result,
   set_state(i, task_state::completed);
   t.claimed_by.clear();
   t.claim_session.clear();
-  t.lease_expires_us = 0;
+  t.lease_expires = {};
   t.result = std::move(result);
-  t.updated_us = now_us;
+  t.updated = from_us(now_us);
   std::vector<task_index> changed{i};
   on_terminal({i}, changed, now_us);
   return changed;
@@ -368,9 +369,9 @@ std::vector<task_index> task_graph::fail(task_index i, std::string reason,
   t.failure = std::move(failure);
   t.claimed_by.clear();
   t.claim_session.clear();
-  t.lease_expires_us = 0;
+  t.lease_expires = {};
   t.result = std::move(reason);
-  t.updated_us = now_us;
+  t.updated = from_us(now_us);
   std::vector<task_index> changed{i};
   if (!retry) on_terminal({i}, changed, now_us);
   return changed;
@@ -379,7 +380,7 @@ std::vector<task_index> task_graph::fail(task_index i, std::string reason,
 void task_graph::renew(task_index i, int64_t lease_expires_us) {
   task& t = nodes_[i].t;
   if (t.state != task_state::claimed) return;
-  t.lease_expires_us = lease_expires_us;
+  t.lease_expires = from_us(lease_expires_us);
   claims_.extend(t.spec.id, lease_expires_us);
 }
 
@@ -417,9 +418,9 @@ void task_graph::set_state(task_index i, task_state s) {
     became_ready_.push_back(i);
   }
   if (s == task_state::claimed &&
-      !claims_.held(t.spec.id, t.claimed_by, t.lease_expires_us - 1))
-    claims_.restore(lease{t.spec.id, t.claimed_by, t.claim_token, t.updated_us,
-                          t.lease_expires_us}); // restored or re-derived claims
+      !claims_.held(t.spec.id, t.claimed_by, to_us(t.lease_expires) - 1))
+    claims_.restore(lease{t.spec.id, t.claimed_by, t.claim_token, t.updated,
+                          t.lease_expires}); // restored or re-derived claims
 }
 
 void task_graph::open(task_index i) {
@@ -465,7 +466,7 @@ void task_graph::on_terminal(std::vector<task_index> work,
     // A blocked parent stays blocked: it never had a chance to run.
     if (parent.children_left != 0 || parent.t.state != task_state::pending) continue;
     set_state(p, rolled_up_state(p));
-    parent.t.updated_us = now_us;
+    parent.t.updated = from_us(now_us);
     changed.push_back(p);
     work.push_back(p);
   }

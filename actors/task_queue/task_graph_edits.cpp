@@ -3,6 +3,7 @@
 
 #include "actors/task_queue/graph_cycles.hpp"
 #include "actors/task_queue/task_graph.hpp"
+#include "src/time_units.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -95,7 +96,7 @@ expected<std::vector<task_index>> task_graph::update(task_index i, const task_pa
   if (p.skills) t.spec.skills = *p.skills;
   if (p.files) t.spec.files = *p.files;
   if (p.estimate_minutes) t.spec.estimate_minutes = *p.estimate_minutes;
-  t.updated_us = now_us;
+  t.updated = from_us(now_us);
   if (t.state == task_state::ready) index_ready(i); // new priority or skills
   return std::vector<task_index>{i};
 }
@@ -115,9 +116,9 @@ expected<std::vector<task_index>> task_graph::cancel(task_index i, std::string r
     t.state = task_state::cancelled; // rederive() recounts and re-indexes
     t.claimed_by.clear();
     t.claim_session.clear();
-    t.lease_expires_us = 0;
+    t.lease_expires = {};
     t.result = reason;
-    t.updated_us = now_us;
+    t.updated = from_us(now_us);
     set_hold(j, 0);
     changed.push_back(j);
   }
@@ -152,7 +153,7 @@ expected<std::vector<task_index>> task_graph::reopen(task_index i, int64_t now_u
     t.attempts = 0;
     t.result.clear();
     t.failure.clear();
-    t.updated_us = now_us;
+    t.updated = from_us(now_us);
     nodes_[j].failed_by.clear();
     changed.push_back(j);
   };
@@ -176,8 +177,8 @@ expected<std::vector<task_index>> task_graph::defer(task_index i, int64_t until_
                           "'; a task being worked on cannot be deferred — let its "
                           "holder fail or release it first");
   const bool lift = until_us <= now_us;
-  t.deferred_until_us = lift ? 0 : until_us;
-  t.updated_us = now_us;
+  t.deferred_until = from_us(lift ? 0 : until_us);
+  t.updated = from_us(now_us);
   set_hold(i, lift ? 0 : until_us);
   std::vector<task_index> changed{i};
   merge_changes(changed, rederive());
@@ -200,7 +201,7 @@ expected<std::vector<task_index>> task_graph::add_dependency(task_index a, task_
     return std::vector<task_index>{}; // already there
   if (k != dependency_kind::blocks) {
     list->push_back(other.id);
-    t.updated_us = now_us;
+    t.updated = from_us(now_us);
     return std::vector<task_index>{a};
   }
   if (t.state == task_state::claimed || is_terminal(stored_state(t.state)))
@@ -231,7 +232,7 @@ expected<std::vector<task_index>> task_graph::add_dependency(task_index a, task_
     }
   }
   list->push_back(other.id);
-  t.updated_us = now_us;
+  t.updated = from_us(now_us);
   auto& deps = nodes_[a].deps;
   deps.insert(std::upper_bound(deps.begin(), deps.end(), on), on);
   nodes_[on].dependents.push_back(a);
@@ -257,7 +258,7 @@ task_graph::remove_dependency(task_index a, task_index on, int64_t now_us) {
     return edit_error(errc::not_found, "task " + describe(t.spec) +
                                            " has no dependency on " +
                                            describe(nodes_[on].t.spec));
-  t.updated_us = now_us;
+  t.updated = from_us(now_us);
   std::vector<task_index> changed{a};
   if (!blocking) return changed;
   auto& deps = nodes_[a].deps;

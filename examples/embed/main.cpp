@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
 
   swarm::options opts;
   opts.db_path = dir + "/.swarm/swarm.db";
+  opts.strategy = swarm::claim_strategy::graph_prioritized; // longest chain first
   auto engine = swarm::engine::open(opts);
   if (!engine)
     return report(engine.error());
@@ -39,8 +40,8 @@ int main(int argc, char** argv) {
   std::printf("loaded %llu task(s)\n", static_cast<unsigned long long>(loaded->added));
 
   swarm::agent_options agents;
-  agents.min_work_ms = 5;
-  agents.max_work_ms = 20;
+  agents.min_work = std::chrono::milliseconds{5};
+  agents.max_work = std::chrono::milliseconds{20};
   agents.workdir = dir; // the mock model edits the files tasks declare, here
   if (auto names = e.add_agents(3, agents); !names)
     return report(names.error());

@@ -69,8 +69,8 @@ public:
   expected<task_change> cancel_task(const std::string& id, const std::string& reason = {});
   // A completed, failed or cancelled task (a parent: its finished subtree) runs again.
   expected<task_change> reopen_task(const std::string& id);
-  // Not claimable before until_us (unix µs); a time in the past lifts the deferral.
-  expected<task_change> defer_task(const std::string& id, int64_t until_us);
+  // Not claimable before `until`; a time in the past lifts the deferral.
+  expected<task_change> defer_task(const std::string& id, timestamp until);
   // `task` depends on `on`: blocks (holds it back) or informational related /
   // discovered-from.
   expected<task_change> add_dependency(const std::string& task, const std::string& on,
@@ -112,8 +112,8 @@ public:
   // task.progress (its model started) / task.completed / task.failed — a way to follow
   // the swarm from an inbox. Answers whether anything changed.
   expected<bool> follow_mail(const std::string& agent, bool on = true);
-  // Copies that need an ack, have none, and were sent more than `older_than_ms` ago.
-  expected<std::vector<mail_copy>> unacked_mail(int64_t older_than_ms);
+  // Copies that need an ack, have none, and were sent more than `older_than` ago.
+  expected<std::vector<mail_copy>> unacked_mail(std::chrono::milliseconds older_than);
 
   // ---- advisory file reservations and hard leases
 
@@ -131,23 +131,24 @@ public:
   // Extends the agent's reservations named by id or pattern (all when both are empty).
   expected<std::vector<reservation>> renew_reservations(
       const std::string& agent, const std::vector<std::string>& ids,
-      const std::vector<std::string>& patterns, int64_t ttl_ms);
+      const std::vector<std::string>& patterns, std::chrono::milliseconds ttl);
   // Releases and answers with what was released. Another agent's reservation is
   // released only with `force` when that agent is stale (errc::refused otherwise,
   // naming the holder and its last heartbeat).
   expected<std::vector<reservation>> release_reservations(const release_request& r);
-  // Releases every reservation granted or renewed more than `older_than_ms` ago.
-  expected<std::vector<reservation>> cleanup_reservations(int64_t older_than_ms);
+  // Releases every reservation granted or renewed more than `older_than` ago.
+  expected<std::vector<reservation>> cleanup_reservations(
+      std::chrono::milliseconds older_than);
   // Active reservations (and expired ones not yet swept), one agent's or all.
   expected<std::vector<reservation>> reservations(const std::string& agent = {},
                                                   bool include_expired = false);
   // A hard lease: acquired when free or expired (or `force` and its holder is stale),
   // with the name's next fencing token; otherwise acquired = false and the holder.
   expected<lease_grant> acquire_lease(const std::string& name, const std::string& holder,
-                                      int64_t ttl_ms, bool force = false);
+                                      std::chrono::milliseconds ttl, bool force = false);
   // `token` 0 skips the fencing check.
   expected<lease> renew_lease(const std::string& name, const std::string& holder,
-                              int64_t ttl_ms, uint64_t token = 0);
+                              std::chrono::milliseconds ttl, uint64_t token = 0);
   expected<lease> release_lease(const std::string& name, const std::string& holder,
                                 uint64_t token = 0, bool force = false);
   expected<std::vector<lease>> leases(bool include_free = false);
@@ -170,7 +171,7 @@ public:
   // Agents: every agent known to the database, live ones first.
   expected<std::vector<agent_status>> agents();
   // An agent that lives outside the engine (a person, a hand-started agent) joins;
-  // an empty name gets a generated one. It must heartbeat (every options::heartbeat_ms)
+  // an empty name gets a generated one. It must heartbeat (every options::heartbeat)
   // or it goes stale and its claims return to the queue.
   expected<agent_status> register_agent(const std::string& name,
                                         const std::vector<std::string>& skills = {},

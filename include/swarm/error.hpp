@@ -4,8 +4,8 @@
 // Errors are values at every boundary: no exception crosses an actor or the public
 // API. Codes are stable and snake_case on the wire (the control protocol, `--json`
 // output); each maps to a CLI exit code (1 refused or failed, 2 bad usage).
-// The actors register `errc` as a CAF error category (actors/messages.hpp); this
-// header stays free of CAF so embedding programs never see it.
+// Inside the engine `errc` is also a CAF error category; this header stays free of CAF
+// so embedding programs never see it.
 
 #include <swarm/export.hpp>
 

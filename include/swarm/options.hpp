@@ -4,6 +4,7 @@
 
 #include <swarm/types.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,13 +26,13 @@ struct options {
   // Attempts before a task fails for good: 3 rides out a flaky model without looping.
   uint32_t max_attempts = 3;
   // A claim lives this long unless renewed; 5 min outlasts a heartbeat gap.
-  int64_t lease_ttl_ms = 300'000;
+  std::chrono::milliseconds lease_ttl = std::chrono::minutes{5};
   // Agents heartbeat this often; one silent for two intervals is stale and its work
   // returns to the queue.
-  int64_t heartbeat_ms = 30'000;
+  std::chrono::milliseconds heartbeat = std::chrono::seconds{30};
   // A failed attempt is retried after this, doubling per further attempt (max 60 s);
   // 0 retries at once. Lost claims (lease expired, agent gone) are retried at once.
-  int64_t retry_backoff_ms = 1'000;
+  std::chrono::milliseconds retry_backoff = std::chrono::seconds{1};
   // Open to answer queries only: the database is read through WAL without the writer
   // lock (so it works beside a running engine and never stops one from starting), as
   // a snapshot taken at open; every state-changing call fails with
@@ -80,13 +81,13 @@ struct agent_options {
   std::string workdir;
   // Per attempt: SIGTERM to the model's process group after this, SIGKILL after the
   // grace. 30 min.
-  int64_t timeout_ms = 30 * 60'000;
-  int64_t kill_grace_ms = 5'000;
+  std::chrono::milliseconds timeout = std::chrono::minutes{30};
+  std::chrono::milliseconds kill_grace = std::chrono::seconds{5};
   // Per stream, a run directory keeps the last this-many bytes of the model's output.
   uint64_t output_cap_bytes = 10 * 1024 * 1024;
   // mock model: work time range and failure probability per attempt.
-  uint32_t min_work_ms = 20;
-  uint32_t max_work_ms = 120;
+  std::chrono::milliseconds min_work{20};
+  std::chrono::milliseconds max_work{120};
   double fail_rate = 0.0;
   // mock model: seed; mixed with task id and attempt so attempts differ.
   uint64_t seed = 42;

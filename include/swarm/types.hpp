@@ -5,8 +5,7 @@
 //
 // Every enum has its wire name (JSON, the journal, CLI flags and output) through
 // to_string, and parse_<enum> as its inverse (nullopt for an unknown name). Enums
-// stored in the database or the journal are stored by name: the names never change,
-// and the numbers never either (they cross the engine's threads as values).
+// marked "persisted" are stored in the database and the journal by those names.
 
 #include <swarm/export.hpp>
 
@@ -148,7 +147,7 @@ struct task {
   std::string claim_session;      // engine session whose in-process agent holds the
                                   // claim; empty for an outside claimant (`swarm
                                   // claim`, the embedding API) and unless claimed
-  int64_t lease_expires_us = 0;   // unix µs; 0 unless claimed
+  timestamp lease_expires;        // the epoch unless claimed
   uint64_t claim_token = 0;       // fencing token of the latest claim (the claim is a hard
                                   // lease named by the task id): strictly increases per
                                   // task, across reopen and restarts; 0 if never claimed
@@ -157,8 +156,8 @@ struct task {
                                   // task_timeout, model_crash, spawn_error, bad_output,
                                   // agent_crash (its agent died or went stale),
                                   // lease_expired; empty if none failed
-  int64_t updated_us = 0;         // unix µs of the last change
-  int64_t deferred_until_us = 0;  // not claimable before this (unix µs); 0 if never
+  timestamp updated;              // the last change
+  timestamp deferred_until;       // not claimable before this; the epoch if never
                                   // deferred
 };
 
@@ -245,7 +244,7 @@ struct graph_report {
 
 // ---- agents and runs
 
-// What an agent is doing. Stored by name — never rename, never renumber.
+// What an agent is doing. Persisted — never rename, never renumber.
 //   idle     registered, no task; busy  working on current_task;
 //   stuck    an outside agent said it cannot go on; offline  stopped or gone stale
 enum class agent_state : uint8_t { idle = 1, busy = 2, stuck = 3, offline = 4 };
@@ -267,7 +266,7 @@ struct agent_status {
   std::vector<std::string> skills;
   bool outside = false;          // registered from outside (`swarm agent register`)
   int32_t pid = 0;               // model subprocess while one runs
-  int64_t last_heartbeat_us = 0; // unix µs; 0 if never
+  timestamp last_heartbeat;      // the epoch if never
 };
 
 struct status_report {
@@ -291,7 +290,7 @@ struct run_summary {
 
 // ---- agent mail
 
-// A message's category. Stored by name ("" for none) — never rename, never renumber.
+// A message's category. Persisted ("" for none) — never rename, never renumber.
 // HANDOFF and BLOCKED messages require an ack. Parsing ignores case.
 enum class mail_category : uint8_t {
   none = 0, // ""
@@ -304,13 +303,13 @@ SWARM_API const char* to_string(mail_category c) noexcept;
 SWARM_API std::optional<mail_category>
 parse_mail_category(std::string_view name) noexcept;
 
-// Stored by name — never rename, never renumber.
+// A message's importance. Persisted — never rename, never renumber.
 enum class mail_importance : uint8_t { low = 1, normal = 2, high = 3, urgent = 4 };
 SWARM_API const char* to_string(mail_importance i) noexcept;
 SWARM_API std::optional<mail_importance>
 parse_mail_importance(std::string_view name) noexcept;
 
-// One recipient's copy: unread -> read -> acked. Stored by name — never rename, never
+// One recipient's copy: unread -> read -> acked. Persisted — never rename, never
 // renumber.
 enum class copy_state : uint8_t { unread = 1, read = 2, acked = 3 };
 SWARM_API const char* to_string(copy_state s) noexcept;
@@ -333,7 +332,7 @@ struct mail_message {
   mail_importance importance = mail_importance::normal;
   bool ack_required = false;
   std::string in_reply_to; // id of the message this answers
-  int64_t created_us = 0;
+  timestamp created;
 };
 
 // One recipient's copy, each step timestamped once (the first write wins; an ack also
@@ -342,8 +341,8 @@ struct mail_copy {
   mail_message m;
   std::string recipient;
   copy_state state = copy_state::unread;
-  int64_t read_us = 0;
-  int64_t acked_us = 0;
+  timestamp read;  // the epoch while unread
+  timestamp acked; // the epoch until acked
 };
 
 // What to send. Empty `type` means "custom" (or the category's natural type).
@@ -366,7 +365,7 @@ struct mail_draft {
 struct inbox_filter {
   std::optional<copy_state> state; // unset: any
   bool urgent_only = false;
-  int64_t since_us = 0; // created at or after
+  timestamp since; // created at or after
   std::string thread;
   std::string type;
   uint32_t limit = 50; // 1..1000
@@ -379,7 +378,7 @@ SWARM_API const std::vector<std::string>& mail_types();
 // ---- file reservations and hard leases
 
 // What a reservation announces. read is shared by default, the others exclusive.
-// Stored by name — never rename, never renumber.
+// Persisted — never rename, never renumber.
 enum class reservation_type : uint8_t { edit = 1, read = 2, create = 3, delete_ = 4 };
 SWARM_API const char* to_string(reservation_type t) noexcept; // delete_: "delete"
 SWARM_API std::optional<reservation_type>
@@ -405,9 +404,9 @@ struct reservation {
   reservation_type type = reservation_type::edit;
   bool exclusive = true;
   std::string reason;
-  int64_t created_us = 0;
-  int64_t renewed_us = 0; // when last granted or renewed
-  int64_t expires_us = 0; // unix µs; an expired reservation is inactive and is swept
+  timestamp created;
+  timestamp renewed; // when last granted or renewed
+  timestamp expires; // an expired reservation is inactive and is swept
 };
 
 // Another agent's reservation that overlaps ours (reserve) or matches a path (check).
@@ -423,7 +422,7 @@ struct reserve_request {
   std::vector<std::string> patterns;
   reservation_type type = reservation_type::edit;
   std::optional<bool> exclusive; // unset: by type (read shared, others exclusive)
-  int64_t ttl_ms = 3'600'000;
+  std::chrono::milliseconds ttl = std::chrono::hours{1};
   std::string reason;
 };
 
@@ -451,8 +450,8 @@ struct lease {
   std::string name;
   std::string holder; // empty when free
   uint64_t token = 0; // the last token handed out for this name
-  int64_t acquired_us = 0;
-  int64_t expires_us = 0;
+  timestamp acquired;
+  timestamp expires;
 };
 
 // The outcome of acquire: a lease held by someone else is not an error — acquired is
@@ -464,7 +463,7 @@ struct lease_grant {
 
 // ---- memory
 
-// What agents learned, kept across tasks and sessions. Stored by name — never rename,
+// What agents learned, kept across tasks and sessions. Persisted — never rename,
 // never renumber.
 //   episodic   what happened (a task's outcome); permanent
 //   working    short-lived notes; expires (TTL, default 1 h)
@@ -493,23 +492,23 @@ struct memory_record {
   std::string agent; // who stored it; may be empty
   std::string task;  // the task it is about; may be empty
   double importance = 0.5; // 0..1
-  int64_t created_us = 0;
-  int64_t expires_us = 0; // 0: never
+  timestamp created;
+  timestamp expires;         // the epoch: never
   uint64_t access_count = 0; // times returned by a search
-  int64_t last_access_us = 0;
+  timestamp last_access;
 };
 
 struct memory_draft {
   std::string type = "episodic"; // a kind, or a subtype (its kind below)
   // The kind of a subtype; unset: procedural for agent_learning and solution_pattern,
-  // working when ttl_ms is set, episodic otherwise.
+  // working when ttl is set, episodic otherwise.
   std::optional<memory_kind> kind;
   std::string content;
   std::vector<std::string> tags;
   std::string agent;
   std::string task;
   double importance = 0.5;
-  int64_t ttl_ms = 0; // working memory only; 0: the default (1 h)
+  std::chrono::milliseconds ttl{0}; // working memory only; 0: the default (1 h)
 };
 
 // The outcome of adding: the memory stored, or (procedural) the existing one it

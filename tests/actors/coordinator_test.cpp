@@ -110,7 +110,7 @@ TEST_CASE("after a failed journal write the coordinator refuses further changes"
   };
   refused(ask<agent_info>(sys, coordinator, register_atom_v, outside_agent("carol")));
   refused(ask<agent_info>(sys, coordinator, set_state_atom_v, std::string{"alice"},
-                          std::string{"stuck"}));
+                          agent_state::stuck));
   refused(ask<agent_info>(sys, coordinator, heartbeat_atom_v, std::string{"alice"}));
   refused(ask<bool>(sys, coordinator, stop_atom_v, std::string{"alice"},
                     std::string{"done"}));

@@ -25,7 +25,8 @@ namespace {
 [[noreturn]] void child_work(const std::string& db, const std::string& plan_path) {
   swarm::options opts;
   opts.db_path = db;
-  opts.lease_ttl_ms = 300; // an outside worker's claim ends with its lease
+  // An outside worker's claim ends with its lease.
+  opts.lease_ttl = std::chrono::milliseconds{300};
   auto e = swarm::engine::open(opts);
   if (!e)
     _exit(10);

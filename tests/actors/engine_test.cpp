@@ -98,7 +98,7 @@ TEST_CASE("a restart returns the claims of dead in-process agents, not outside c
     if (!outside || !*outside)
       _exit(11);
     swarm::agent_options slow;
-    slow.min_work_ms = slow.max_work_ms = 600'000; // busy until killed
+    slow.min_work = slow.max_work = std::chrono::minutes{10}; // busy until killed
     slow.names = {"agent-1"};
     slow.workdir = dir.path().string();
     auto names = (*e)->add_agents(1, slow);
@@ -162,13 +162,13 @@ TEST_CASE("a run with real model subprocesses leaves no child behind, zombie or 
   auto plan = write_plan(dir, 20);
   auto opts = options_for(db);
   opts.max_attempts = 10;
-  opts.retry_backoff_ms = 0;
+  opts.retry_backoff = std::chrono::milliseconds{0};
   auto e = swarm::engine::open(opts);
   REQUIRE(e);
   REQUIRE((*e)->load_plan(plan));
   swarm::agent_options a;
-  a.min_work_ms = 1;
-  a.max_work_ms = 5;
+  a.min_work = std::chrono::milliseconds{1};
+  a.max_work = std::chrono::milliseconds{5};
   a.fail_rate = 0.3;
   a.workdir = dir.path().string();
   REQUIRE((*e)->add_agents(4, a));

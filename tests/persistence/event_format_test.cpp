@@ -1,6 +1,7 @@
 // The journal's on-disk format: every event kind round-trips through its struct, and
 // bodies read exactly as journals written before the typed events hold them.
 #include "persistence/events.hpp"
+#include "src/time_units.hpp"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -31,7 +32,7 @@ task sample_task() {
   t.spec.id = "sw-a3f8.1";
   t.state = task_state::claimed;
   t.attempts = 2;
-  t.lease_expires_us = 1796571205858562;
+  t.lease_expires = swarm::from_us(1796571205858562);
   t.result = "half \"done\"";
   t.claim_session = "ab27fc6bec934fde";
   t.failure = "agent_crash";

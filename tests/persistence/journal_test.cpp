@@ -3,6 +3,7 @@
 #include "persistence/events.hpp"
 #include "persistence/journal.hpp"
 #include "persistence/replay.hpp"
+#include "src/time_units.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -54,7 +55,7 @@ TEST_CASE("every event body survives encode/decode", "[persistence]") {
   t.spec = sample_spec();
   t.state = task_state::claimed;
   t.attempts = 2;
-  t.lease_expires_us = 999;
+  t.lease_expires = from_us(999);
   auto claimed = round_trip(make_task_update(event_kind::task_claimed, t, "alice", 5));
   const auto& u = std::get<task_update_body>(claimed.body);
   CHECK(u.id == "sw-a3f8.1");
@@ -143,10 +144,10 @@ TEST_CASE("replay rebuilds the projections and finds a tampered row", "[persiste
     t.spec = child;
     t.state = task_state::claimed;
     t.attempts = 1;
-    t.lease_expires_us = 500;
+    t.lease_expires = from_us(500);
     log.append(make_task_update(event_kind::task_claimed, t, "alice", 12));
     t.state = task_state::completed;
-    t.lease_expires_us = 0;
+    t.lease_expires = {};
     t.result = "done";
     log.append(make_task_update(event_kind::task_completed, t, "alice", 13));
     tx.commit();

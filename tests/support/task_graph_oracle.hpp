@@ -4,6 +4,7 @@
 // and compares it with what the graph maintains incrementally.
 
 #include "actors/task_queue/task_graph.hpp"
+#include "src/time_units.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -232,7 +233,7 @@ inline void check_against_oracle(const task_graph& g) {
   const auto expiring = g.expired_leases(std::numeric_limits<int64_t>::max());
   REQUIRE(expiring.size() == claimed.size());
   REQUIRE(std::is_sorted(expiring.begin(), expiring.end(), [&](auto a, auto b) {
-    return g.at(a).t.lease_expires_us < g.at(b).t.lease_expires_us;
+    return to_us(g.at(a).t.lease_expires) < to_us(g.at(b).t.lease_expires);
   }));
   size_t retrying = 0;
   for (task_index i = 0; i < n; ++i)

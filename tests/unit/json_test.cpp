@@ -3,6 +3,8 @@
 // written and ignored, and a bad field is an error value naming it.
 #include <swarm/json.hpp>
 
+#include "src/time_units.hpp"
+
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
@@ -24,8 +26,8 @@ auto fields(const task_spec& s) {
 auto fields(const task& t) {
   return std::tuple_cat(fields(t.spec),
                         std::tie(t.state, t.leaf, t.attempts, t.claimed_by,
-                                 t.claim_session, t.lease_expires_us, t.claim_token,
-                                 t.result, t.failure, t.updated_us, t.deferred_until_us));
+                                 t.claim_session, t.lease_expires, t.claim_token,
+                                 t.result, t.failure, t.updated, t.deferred_until));
 }
 auto fields(const task_change& c) {
   return std::tuple_cat(fields(c.t), std::tie(c.now_ready));
@@ -63,7 +65,7 @@ auto fields(const graph_report& g) {
 }
 auto fields(const agent_status& a) {
   return std::tie(a.name, a.model, a.state, a.current_task, a.completed, a.failed,
-                  a.skills, a.outside, a.pid, a.last_heartbeat_us);
+                  a.skills, a.outside, a.pid, a.last_heartbeat);
 }
 bool operator==(const agent_status& a, const agent_status& b) {
   return fields(a) == fields(b);
@@ -89,11 +91,11 @@ auto fields(const error& e) {
 auto fields(const mail_message& m) {
   return std::tie(m.id, m.type, m.category, m.from, m.to, m.cc, m.bcc, m.broadcast,
                   m.thread, m.subject, m.body, m.payload, m.importance, m.ack_required,
-                  m.in_reply_to, m.created_us);
+                  m.in_reply_to, m.created);
 }
 auto fields(const mail_copy& c) {
   return std::tuple_cat(fields(c.m),
-                        std::tie(c.recipient, c.state, c.read_us, c.acked_us));
+                        std::tie(c.recipient, c.state, c.read, c.acked));
 }
 auto fields(const mail_draft& d) {
   return std::tie(d.type, d.category, d.from, d.to, d.cc, d.bcc, d.broadcast, d.thread,
@@ -101,11 +103,11 @@ auto fields(const mail_draft& d) {
                   d.in_reply_to);
 }
 auto fields(const inbox_filter& f) {
-  return std::tie(f.state, f.urgent_only, f.since_us, f.thread, f.type, f.limit);
+  return std::tie(f.state, f.urgent_only, f.since, f.thread, f.type, f.limit);
 }
 auto fields(const reservation& r) {
   return std::tie(r.id, r.agent, r.task, r.pattern, r.type, r.exclusive, r.reason,
-                  r.created_us, r.renewed_us, r.expires_us);
+                  r.created, r.renewed, r.expires);
 }
 auto fields(const reservation_conflict& c) {
   return std::tuple_cat(fields(c.held), std::tie(c.path, c.holder_stale));
@@ -117,24 +119,24 @@ auto fields(const reservation_grant& g) {
   return std::tuple_cat(fields(g.r), std::tie(g.refreshed, g.conflicts));
 }
 auto fields(const reserve_request& r) {
-  return std::tie(r.agent, r.task, r.patterns, r.type, r.exclusive, r.ttl_ms, r.reason);
+  return std::tie(r.agent, r.task, r.patterns, r.type, r.exclusive, r.ttl, r.reason);
 }
 auto fields(const release_request& r) {
   return std::tie(r.agent, r.ids, r.patterns, r.all, r.force);
 }
 auto fields(const lease& l) {
-  return std::tie(l.name, l.holder, l.token, l.acquired_us, l.expires_us);
+  return std::tie(l.name, l.holder, l.token, l.acquired, l.expires);
 }
 auto fields(const lease_grant& g) {
   return std::tuple_cat(fields(g.l), std::tie(g.acquired));
 }
 auto fields(const memory_record& m) {
   return std::tie(m.id, m.kind, m.type, m.content, m.tags, m.agent, m.task, m.importance,
-                  m.created_us, m.expires_us, m.access_count, m.last_access_us);
+                  m.created, m.expires, m.access_count, m.last_access);
 }
 auto fields(const memory_draft& d) {
   return std::tie(d.type, d.kind, d.content, d.tags, d.agent, d.task, d.importance,
-                  d.ttl_ms);
+                  d.ttl);
 }
 auto fields(const memory_added& a) {
   return std::tuple_cat(fields(a.m), std::tie(a.deduplicated));
@@ -199,12 +201,12 @@ task a_task() {
   t.attempts = 2;
   t.claimed_by = "bob";
   t.claim_session = "0123456789abcdef";
-  t.lease_expires_us = 1'700'000'000'000'001;
+  t.lease_expires = swarm::from_us(1'700'000'000'000'001);
   t.claim_token = 7;
   t.result = "half done";
   t.failure = "task_timeout";
-  t.updated_us = 1'700'000'000'000'002;
-  t.deferred_until_us = 1'700'000'000'000'003;
+  t.updated = swarm::from_us(1'700'000'000'000'002);
+  t.deferred_until = swarm::from_us(1'700'000'000'000'003);
   return t;
 }
 
@@ -212,14 +214,14 @@ agent_status an_agent() {
   agent_status a;
   a.name = "bob";
   a.model = "mock";
-  a.state = "busy";
+  a.state = agent_state::busy;
   a.current_task = "sw-1.1";
   a.completed = 3;
   a.failed = 1;
   a.skills = {"cpp"};
   a.outside = true;
   a.pid = 4242;
-  a.last_heartbeat_us = 1'700'000'000'000'000;
+  a.last_heartbeat = swarm::from_us(1'700'000'000'000'000);
   return a;
 }
 
@@ -231,7 +233,7 @@ mail_message a_message() {
   mail_message m;
   m.id = "msg-3";
   m.type = "task.handoff";
-  m.category = "HANDOFF";
+  m.category = mail_category::handoff;
   m.from = "alice";
   m.to = {"bob"};
   m.cc = {"carol"};
@@ -241,10 +243,10 @@ mail_message a_message() {
   m.subject = "Over to you";
   m.body = "The *rest*";
   m.payload = R"({"task":"sw-1.2","files":["a.c"]})";
-  m.importance = "high";
+  m.importance = mail_importance::high;
   m.ack_required = true;
   m.in_reply_to = "msg-2";
-  m.created_us = 1'700'000'000'000'000;
+  m.created = swarm::from_us(1'700'000'000'000'000);
   return m;
 }
 
@@ -254,29 +256,29 @@ reservation a_reservation(std::string id, std::string agent) {
   r.agent = std::move(agent);
   r.task = "sw-1.1";
   r.pattern = "src/**";
-  r.type = "read";
+  r.type = reservation_type::read;
   r.exclusive = false;
   r.reason = "refactor";
-  r.created_us = 1'700'000'000'000'000;
-  r.renewed_us = 1'700'000'000'000'001;
-  r.expires_us = in_an_hour_us();
+  r.created = swarm::from_us(1'700'000'000'000'000);
+  r.renewed = swarm::from_us(1'700'000'000'000'001);
+  r.expires = swarm::from_us(in_an_hour_us());
   return r;
 }
 
 memory_record a_memory() {
   memory_record m;
   m.id = "mem-4";
-  m.kind = "procedural";
+  m.kind = memory_kind::procedural;
   m.type = "agent_learning";
   m.content = "Run the migrations first";
   m.tags = {"db", "ci"};
   m.agent = "bob";
   m.task = "sw-1.1";
   m.importance = 0.75;
-  m.created_us = 1'700'000'000'000'000;
-  m.expires_us = in_an_hour_us();
+  m.created = swarm::from_us(1'700'000'000'000'000);
+  m.expires = swarm::from_us(in_an_hour_us());
   m.access_count = 9;
-  m.last_access_us = 1'700'000'000'000'005;
+  m.last_access = swarm::from_us(1'700'000'000'000'005);
   return m;
 }
 
@@ -319,7 +321,7 @@ TEST_CASE("json: task values round-trip", "[json]") {
 TEST_CASE("json: agents, runs and errors round-trip", "[json]") {
   round_trips(an_agent());
   round_trips(
-      status_report{some_counts(), {an_agent(), agent_status{}}, "running", "ab12"});
+      status_report{some_counts(), {an_agent(), agent_status{}}, run_state::running, "ab12"});
   round_trips(progress{some_counts(), 12.5});
   round_trips(run_summary{some_counts(), 3.25, true, {an_agent()}});
   round_trips(replay_report{120, 340, false, "tasks row sw-1 differs"});
@@ -334,11 +336,12 @@ TEST_CASE("json: agents, runs and errors round-trip", "[json]") {
 
 TEST_CASE("json: mail values round-trip", "[json]") {
   round_trips(a_message());
-  round_trips(mail_copy{a_message(), "bob", "acked", 1'700'000'000'100'000,
-                        1'700'000'000'200'000});
+  round_trips(mail_copy{a_message(), "bob", copy_state::acked,
+                        swarm::from_us(1'700'000'000'100'000),
+                        swarm::from_us(1'700'000'000'200'000)});
   mail_draft d;
   d.type = "task.handoff";
-  d.category = "HANDOFF";
+  d.category = mail_category::handoff;
   d.from = "alice";
   d.to = {"bob"};
   d.cc = {"carol"};
@@ -348,11 +351,12 @@ TEST_CASE("json: mail values round-trip", "[json]") {
   d.subject = "s";
   d.body = "b";
   d.payload = R"({"x":1})";
-  d.importance = "urgent";
+  d.importance = mail_importance::urgent;
   d.ack_required = true;
   d.in_reply_to = "msg-1";
   round_trips(d);
-  round_trips(inbox_filter{"read", true, 1'700'000'000'000'000, "t-1", "custom", 7});
+  round_trips(inbox_filter{
+      copy_state::read, true, swarm::from_us(1'700'000'000'000'000), "t-1", "custom", 7});
 }
 
 TEST_CASE("json: reservation and lease values round-trip", "[json]") {
@@ -363,10 +367,13 @@ TEST_CASE("json: reservation and lease values round-trip", "[json]") {
   round_trips(
       reservation_grant{mine, true, {reservation_conflict{"src/**", theirs, false}}});
   round_trips(reserve_request{
-      "bob", "sw-1.1", {"src/**", "docs/*.md"}, "create", false, 60'000, "new module"});
-  round_trips(reserve_request{"bob", "", {"a"}, "read", std::nullopt, 1, ""});
+      "bob", "sw-1.1", {"src/**", "docs/*.md"}, reservation_type::create, false,
+      std::chrono::milliseconds{60'000}, "new module"});
+  round_trips(reserve_request{"bob", "", {"a"}, reservation_type::read, std::nullopt,
+                              std::chrono::milliseconds{1}, ""});
   round_trips(release_request{"bob", {"res-1"}, {"src/**"}, true, true});
-  const lease l{"slot:build", "bob", 12, 1'700'000'000'000'000, in_an_hour_us()};
+  const lease l{"slot:build", "bob", 12, swarm::from_us(1'700'000'000'000'000),
+                swarm::from_us(in_an_hour_us())};
   round_trips(l);
   round_trips(lease_grant{false, l});
 }
@@ -374,10 +381,11 @@ TEST_CASE("json: reservation and lease values round-trip", "[json]") {
 TEST_CASE("json: memory values round-trip", "[json]") {
   round_trips(a_memory());
   round_trips(memory_draft{
-      "agent_learning", "procedural", "text", {"t"}, "bob", "sw-1", 0.25, 5000});
+      "agent_learning", memory_kind::procedural, "text", {"t"}, "bob", "sw-1", 0.25,
+      std::chrono::milliseconds{5000}});
   round_trips(memory_added{a_memory(), true});
   round_trips(
-      memory_query{"how to migrate", "vector", 5, "procedural", "bob", "sw-1", {"db"}});
+      memory_query{"how to migrate", search_mode::vector, 5, "procedural", "bob", "sw-1", {"db"}});
   round_trips(memory_hit{a_memory(), 0.8, 0.9, 0.7, 1, 2});
   round_trips(memory_stats{10, 5, 3, 2, "builtin-hash-v1", 384, ".swarm/swarm.db.hnsw",
                            10, "loaded", 1});
@@ -411,12 +419,12 @@ TEST_CASE("json: the shapes the protocol and scripts read", "[json]") {
   CHECK(r.at("expires_in_ms").as_int64() > 3'500'000);
   CHECK(r.at("expires_in_ms").as_int64() <= 3'600'000);
   auto expired = a_reservation("res-1", "bob");
-  expired.expires_us = 1;
+  expired.expires = swarm::from_us(1);
   CHECK(json::value_from(expired).at("expires_in_ms") == 0);
 
   auto mem = a_memory();
   CHECK(json::value_from(mem).as_object().contains("expires_in_ms"));
-  mem.expires_us = 0;
+  mem.expires = swarm::from_us(0);
   CHECK_FALSE(json::value_from(mem).as_object().contains("expires_in_ms"));
 
   auto stats = json::value_from(memory_stats{}).as_object();

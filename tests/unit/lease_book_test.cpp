@@ -1,6 +1,7 @@
 // lease_book: the hard-lease mechanism behind `swarm lease` and task claims.
 
 #include "actors/lease_book.hpp"
+#include "src/time_units.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -37,9 +38,9 @@ TEST_CASE("lease_book: exclusive until expiry, tokens only grow, expired ones li
   CHECK(b.held_count() == 0);
   CHECK(b.find("x")->token == 4);
   // A restore never moves a token back.
-  b.restore(lease{"x", "", 2, 0, 0});
+  b.restore(lease{"x", "", 2, from_us(0), from_us(0)});
   CHECK(b.find("x")->token == 4);
-  b.restore(lease{"z", "frank", 9, 0, 1000});
+  b.restore(lease{"z", "frank", 9, from_us(0), from_us(1000)});
   CHECK(b.held("z", "frank", 999));
   CHECK(b.acquire("z", "gina", 2000, 1000).l.token == 10);
   // An owner that keeps the last token itself forgets the name and passes it back.

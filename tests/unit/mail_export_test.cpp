@@ -2,6 +2,7 @@
 // receipts, and never a bcc.
 
 #include "actors/mail_router/mail_export.hpp"
+#include "src/time_units.hpp"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -19,7 +20,7 @@ mail_message message(std::string id, std::string thread, std::string from,
   m.to = std::move(to);
   m.subject = "About " + m.thread;
   m.body = "Text of " + m.id;
-  m.created_us = at;
+  m.created = from_us(at);
   return m;
 }
 

@@ -3,6 +3,7 @@
 // nothing stored.
 
 #include "actors/mail_router/mailbox.hpp"
+#include "src/time_units.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -85,26 +86,26 @@ TEST_CASE("mail: unread -> read -> acked, first write wins, ack also reads", "[m
   auto r = mark(box, "bob", m.id, false, 2'000, &changed);
   CHECK(changed);
   CHECK(r.state == copy_state::read);
-  CHECK(r.read_us == 2'000);
+  CHECK(to_us(r.read) == 2'000);
   r = mark(box, "bob", m.id, false, 3'000, &changed);
   CHECK_FALSE(changed);
-  CHECK(r.read_us == 2'000); // the first read counts
+  CHECK(to_us(r.read) == 2'000); // the first read counts
   r = mark(box, "bob", m.id, true, 4'000, &changed);
   CHECK(changed);
   CHECK(r.state == copy_state::acked);
-  CHECK(r.read_us == 2'000);
-  CHECK(r.acked_us == 4'000);
+  CHECK(to_us(r.read) == 2'000);
+  CHECK(to_us(r.acked) == 4'000);
   r = mark(box, "bob", m.id, true, 5'000, &changed);
   CHECK_FALSE(changed);
-  CHECK(r.acked_us == 4'000);
+  CHECK(to_us(r.acked) == 4'000);
   r = mark(box, "bob", m.id, false, 6'000, &changed); // reading after an ack: no change
   CHECK(r.state == copy_state::acked);
 
   // An ack on an unread copy reads it at the same moment.
   auto c = mark(box, "carol", m.id, true, 7'000);
   CHECK(c.state == copy_state::acked);
-  CHECK(c.read_us == 7'000);
-  CHECK(c.acked_us == 7'000);
+  CHECK(to_us(c.read) == 7'000);
+  CHECK(to_us(c.acked) == 7'000);
 }
 
 TEST_CASE("mail: only a recipient may read or ack its copy", "[mail]") {
@@ -213,7 +214,7 @@ TEST_CASE("mail: inbox filters, newest first, limit checked", "[mail]") {
   f.urgent_only = true;
   CHECK(inbox(box, "bob", f).size() == 2);
   f = {};
-  f.since_us = 3'000;
+  f.since = from_us(3'000);
   CHECK(inbox(box, "bob", f).size() == 3);
   f = {};
   f.type = "info.discovery";
@@ -281,7 +282,7 @@ TEST_CASE("mail: restore rebuilds messages, states and the next id", "[mail]") {
   REQUIRE(again.restore_copy(a.id, "bob", copy_state::acked, 2'000, 2'000));
   auto copy = inbox(again, "bob").at(0);
   CHECK(copy.state == copy_state::acked);
-  CHECK(copy.read_us == 2'000);
+  CHECK(to_us(copy.read) == 2'000);
   CHECK(send(again, draft("carol", {"dave"})).id == "msg-3");
 }
 

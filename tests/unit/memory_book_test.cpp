@@ -6,6 +6,7 @@
 #include "actors/memory/memory_search.hpp"
 #include "actors/memory/ranking.hpp"
 #include "persistence/events.hpp"
+#include "src/time_units.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -49,7 +50,7 @@ memory_record record(std::string id, const std::string& kind, std::string type,
   m.kind = *parse_memory_kind(kind);
   m.type = std::move(type);
   m.content = std::move(content);
-  m.expires_us = expires_us;
+  m.expires = from_us(expires_us);
   return m;
 }
 
@@ -91,7 +92,7 @@ TEST_CASE("memory draft: the kind follows the type, the kind flag or the TTL",
   CHECK(subtype->kind == memory_kind::episodic);
 
   auto with_ttl = draft("codebase_knowledge");
-  with_ttl.ttl_ms = 5000;
+  with_ttl.ttl = std::chrono::milliseconds{5000};
   auto short_lived = resolve(with_ttl, now);
   REQUIRE(short_lived);
   CHECK(short_lived->kind == memory_kind::working);
@@ -112,7 +113,7 @@ TEST_CASE("memory draft: the kind follows the type, the kind flag or the TTL",
 
   auto same_kind = draft("working");
   same_kind.kind = memory_kind::working;
-  same_kind.ttl_ms = 1000;
+  same_kind.ttl = std::chrono::milliseconds{1000};
   auto s = resolve(same_kind, now);
   REQUIRE(s);
   CHECK(s->expires_us == now + 1'000'000);
@@ -145,19 +146,19 @@ TEST_CASE("memory draft: a bad field is refused with its name first", "[memory][
   }
 
   auto negative = draft("working");
-  negative.ttl_ms = -1;
+  negative.ttl = std::chrono::milliseconds{-1};
   CHECK(starts_with(refusal(negative), "ttl:"));
   // Only working memory takes a TTL.
   for (const char* permanent : {"episodic", "procedural", "agent_learning"}) {
     auto d = draft(permanent);
-    d.ttl_ms = 60'000;
+    d.ttl = std::chrono::milliseconds{60'000};
     auto msg = refusal(d);
     CHECK(starts_with(msg, "ttl:"));
     CHECK(msg.find("permanent") != std::string::npos);
   }
   auto episodic_subtype = draft("note");
   episodic_subtype.kind = memory_kind::episodic;
-  episodic_subtype.ttl_ms = 60'000;
+  episodic_subtype.ttl = std::chrono::milliseconds{60'000};
   CHECK(starts_with(refusal(episodic_subtype), "ttl:"));
 
   for (const char* tag : {"", "two words", "a,b", "tab\there"}) {

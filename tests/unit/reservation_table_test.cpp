@@ -3,6 +3,7 @@
 // the prefix index finds exactly what a scan of every reservation finds.
 
 #include "actors/reservations/reservation_table.hpp"
+#include "src/time_units.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -25,7 +26,7 @@ reserve_request req(const std::string& agent, std::vector<std::string> patterns,
   r.agent = agent;
   r.patterns = std::move(patterns);
   r.type = *parse_reservation_type(type);
-  r.ttl_ms = ttl_ms;
+  r.ttl = std::chrono::milliseconds{ttl_ms};
   return r;
 }
 
@@ -117,8 +118,8 @@ TEST_CASE("reserving the same pattern again refreshes it under the same id",
   CHECK(again[0].refreshed);
   CHECK(again[0].r.id == first[0].r.id);
   CHECK(again[0].r.type == reservation_type::delete_);
-  CHECK(again[0].r.created_us == t0);
-  CHECK(again[0].r.expires_us == t0 + 130 * sec);
+  CHECK(to_us(again[0].r.created) == t0);
+  CHECK(to_us(again[0].r.expires) == t0 + 130 * sec);
   CHECK(t.size() == 1);
   // Repeated in one request: one reservation.
   CHECK(granted(t, req("bob", {"x", "./x"})).size() == 1);
@@ -161,7 +162,7 @@ TEST_CASE("renew extends an agent's own active reservations", "[reservations]") 
   auto one = t.renew("bob", {g[0].r.id}, {}, 60'000, t0 + sec / 2);
   REQUIRE(one);
   REQUIRE(one->size() == 1);
-  CHECK(one->front().expires_us == t0 + sec / 2 + 60 * sec);
+  CHECK(to_us(one->front().expires) == t0 + sec / 2 + 60 * sec);
   auto by_pattern = t.renew("bob", {}, {"./b/*"}, 5'000, t0 + sec / 2);
   REQUIRE(by_pattern);
   CHECK(by_pattern->front().pattern == "b/*");
@@ -252,7 +253,7 @@ TEST_CASE("leases: exclusive, expiring, with a fencing token that only grows",
         errc::refused);
   CHECK(t.renew_lease("slot:build", "bob", 1, 1'000, t0 + 2 * sec).error().code ==
         errc::refused); // a stale token
-  CHECK(t.renew_lease("slot:build", "bob", 2, 1'000, t0 + 2 * sec)->expires_us ==
+  CHECK(to_us(t.renew_lease("slot:build", "bob", 2, 1'000, t0 + 2 * sec)->expires) ==
         t0 + 3 * sec);
   auto released = t.release_lease("slot:build", "bob", 2, false, {}, t0 + 2 * sec);
   REQUIRE(released);

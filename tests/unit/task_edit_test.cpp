@@ -286,7 +286,7 @@ TEST_CASE("edits: defer holds a task (or a subtree) until its time", "[edits][de
   auto r = edit(g, d, 100);
   REQUIRE(r);
   CHECK(state(g, "a") == task_state::pending);
-  CHECK(g.at(idx(g, "a")).t.deferred_until_us == 5'000);
+  CHECK(to_us(g.at(idx(g, "a")).t.deferred_until) == 5'000);
   CHECK(event_kinds(*r) == strings{"task.deferred"});
   check_against_oracle(g);
 
@@ -314,7 +314,7 @@ TEST_CASE("edits: defer holds a task (or a subtree) until its time", "[edits][de
     auto lifted = edit(h, e, 100);
     REQUIRE(lifted);
     CHECK(lifted->change.now_ready == strings{"a"});
-    CHECK(h.at(idx(h, "a")).t.deferred_until_us == 0);
+    CHECK(to_us(h.at(idx(h, "a")).t.deferred_until) == 0);
     CHECK(h.waiting_count() == 0);
   }
   SECTION("a claimed or finished task cannot be deferred") {

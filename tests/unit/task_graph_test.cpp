@@ -1,4 +1,5 @@
 #include "actors/task_queue/task_graph.hpp"
+#include "src/time_units.hpp"
 #include "tests/support/task_graph_oracle.hpp"
 
 #include <catch2/catch.hpp>
@@ -59,7 +60,7 @@ TEST_CASE("parents gate their subtree and roll up from their children", "[task_g
   CHECK(state(g, "B") == task_state::pending);
   CHECK(run(g, "a2", 77) == strings{"a2", "A"});
   CHECK(state(g, "A") == task_state::completed);
-  CHECK(g.at(idx(g, "A")).t.updated_us == 77);
+  CHECK(to_us(g.at(idx(g, "A")).t.updated) == 77);
   // C's own dependency held back everything below it, however deep.
   CHECK(ready_list(g) == strings{"B"});
   CHECK(g.at(idx(g, "c21")).unmet == 1);
@@ -107,8 +108,8 @@ TEST_CASE("failures retry, then block dependents and fail the parent", "[task_gr
   CHECK(state(g, "x") == task_state::ready);
   CHECK(g.at(x).t.result == "compile error");
   CHECK(g.at(x).t.claimed_by.empty());
-  CHECK(g.at(x).t.lease_expires_us == 0);
-  CHECK(g.at(x).t.updated_us == 30);
+  CHECK(to_us(g.at(x).t.lease_expires) == 0);
+  CHECK(to_us(g.at(x).t.updated) == 30);
 
   claim(g, "x", "bob");
   CHECK(g.at(x).t.attempts == 2);
@@ -182,7 +183,7 @@ TEST_CASE("leases expire earliest first and can be renewed", "[task_graph]") {
   CHECK(g.expired_leases(100) == std::vector<task_index>{b});
   CHECK(g.expired_leases(250) == std::vector<task_index>{b, c});
   g.renew(b, 400);
-  CHECK(g.at(b).t.lease_expires_us == 400);
+  CHECK(to_us(g.at(b).t.lease_expires) == 400);
   CHECK(g.expired_leases(350) == std::vector<task_index>{c, a});
   g.complete(c, "ok", 20);
   CHECK(g.expired_leases(1000) == std::vector<task_index>{a, b});
@@ -424,9 +425,9 @@ uint64_t stored_fields(const task& t) {
   auto mix = [&](uint64_t v) { h = (h ^ v) * 0x100000001b3ull; };
   mix(t.attempts);
   mix(std::hash<std::string>()(t.claimed_by));
-  mix(static_cast<uint64_t>(t.lease_expires_us));
+  mix(static_cast<uint64_t>(to_us(t.lease_expires)));
   mix(std::hash<std::string>()(t.result));
-  mix(static_cast<uint64_t>(t.updated_us));
+  mix(static_cast<uint64_t>(to_us(t.updated)));
   return h;
 }
 
