@@ -3,6 +3,7 @@
 // then claims and completes one more task by hand, and prints what happened.
 #include <swarm/swarm.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -52,6 +53,15 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(summary->tasks.completed),
               static_cast<unsigned long long>(summary->tasks.total()),
               summary->elapsed_seconds);
+  // Values are typed: enums print with to_string, times are std::chrono.
+  if (auto list = e.agents())
+    for (const auto& a : *list) {
+      const auto ago = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now() - a.last_heartbeat);
+      std::printf("  %s: %s, %llu completed, last heartbeat %lld ms ago\n", a.name.c_str(),
+                  swarm::to_string(a.state), static_cast<unsigned long long>(a.completed),
+                  static_cast<long long>(ago.count()));
+    }
 
   // Bring-your-own-worker: add a task, claim it and complete it by hand.
   if (auto more = e.add_task({"Tweet the release"}); !more)
