@@ -24,18 +24,14 @@ class claude_adapter final : public prompt_cli_adapter {
 public:
   explicit claude_adapter(const adapter_options& opts) : prompt_cli_adapter("claude", opts) {}
 
-  std::string name() const override { return "claude"; }
-
   expected<model_command> command(const model_run& run) const override {
     return prompt_command(run, {"-p"}, {"--output-format", "json"}, false);
   }
 
 
-  model_outcome judge(const model_run&, const run_exit& exit,
-                      const std::string& stdout_tail,
-                      const std::string& stderr_tail) const override {
-    if (auto verdict = judge_exit(exit))
-      return *verdict;
+  model_outcome judge_output(const model_run&, const run_exit& exit,
+                             const std::string& stdout_tail,
+                             const std::string& stderr_tail) const override {
     auto result = last_result_object(stdout_tail);
     if (!result) {
       if (exit.exit_code != 0)

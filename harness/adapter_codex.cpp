@@ -31,18 +31,14 @@ class codex_adapter final : public prompt_cli_adapter {
 public:
   explicit codex_adapter(const adapter_options& opts) : prompt_cli_adapter("codex", opts) {}
 
-  std::string name() const override { return "codex"; }
-
   expected<model_command> command(const model_run& run) const override {
     return prompt_command(run, {"exec", "--json", "--cd", run.workdir}, {}, true);
   }
 
 
-  model_outcome judge(const model_run&, const run_exit& exit,
-                      const std::string& stdout_tail,
-                      const std::string& stderr_tail) const override {
-    if (auto verdict = judge_exit(exit))
-      return *verdict;
+  model_outcome judge_output(const model_run&, const run_exit& exit,
+                             const std::string& stdout_tail,
+                             const std::string& stderr_tail) const override {
     enum class end { none, completed, failed } turn = end::none;
     std::string turn_error, stream_error, message;
     int events = 0;

@@ -22,11 +22,9 @@ public:
     return c;
   }
 
-  model_outcome judge(const model_run& run, const run_exit& exit,
-                      const std::string& stdout_tail,
-                      const std::string& stderr_tail) const override {
-    if (auto verdict = judge_exit(exit))
-      return *verdict;
+  model_outcome judge_output(const model_run& run, const run_exit& exit,
+                             const std::string& stdout_tail,
+                             const std::string& stderr_tail) const override {
     std::string program = template_.expand(run).front();
     if (exit.exit_code != 0)
       return failed(failure::task_error, program + " " + exit_reason(exit, stderr_tail));

@@ -39,18 +39,14 @@ class gemini_adapter final : public prompt_cli_adapter {
 public:
   explicit gemini_adapter(const adapter_options& opts) : prompt_cli_adapter("gemini", opts) {}
 
-  std::string name() const override { return "gemini"; }
-
   expected<model_command> command(const model_run& run) const override {
     return prompt_command(run, {"-p"}, {"--output-format", "json"}, false);
   }
 
 
-  model_outcome judge(const model_run&, const run_exit& exit,
-                      const std::string& stdout_tail,
-                      const std::string& stderr_tail) const override {
-    if (auto verdict = judge_exit(exit))
-      return *verdict;
+  model_outcome judge_output(const model_run&, const run_exit& exit,
+                             const std::string& stdout_tail,
+                             const std::string& stderr_tail) const override {
     if (exit.exit_code != 0) {
       if (auto err = last_json_object(stderr_tail))
         if (auto why = error_of(*err))

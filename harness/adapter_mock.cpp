@@ -43,11 +43,9 @@ public:
     return c;
   }
 
-  model_outcome judge(const model_run&, const run_exit& exit,
-                      const std::string& stdout_tail,
-                      const std::string& stderr_tail) const override {
-    if (auto verdict = judge_exit(exit))
-      return *verdict;
+  model_outcome judge_output(const model_run&, const run_exit& exit,
+                             const std::string& stdout_tail,
+                             const std::string& stderr_tail) const override {
     auto result = last_result_object(stdout_tail);
     std::string status = result ? string_field(*result, "status") : "";
     if (status == "success" && exit.exit_code == 0) {

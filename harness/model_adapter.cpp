@@ -357,4 +357,12 @@ expected<model_command> prompt_cli_adapter::prompt_command(const model_run& run,
 
 } // namespace detail
 
+model_outcome model_adapter::judge(const model_run& run, const run_exit& exit,
+                                   const std::string& stdout_tail,
+                                   const std::string& stderr_tail) const {
+  if (auto verdict = detail::judge_exit(exit))
+    return *verdict;
+  return judge_output(run, exit, stdout_tail, stderr_tail);
+}
+
 } // namespace swarm::harness

@@ -80,10 +80,17 @@ public:
   // The process to start for one attempt. errc::io_error when the prompt cannot be read,
   // errc::bad_request when it cannot be passed (too long for one argument).
   virtual expected<model_command> command(const model_run& run) const = 0;
-  // Judges a finished run from its exit and the tails of its stdout/stderr files.
-  virtual model_outcome judge(const model_run& run, const run_exit& exit,
-                              const std::string& stdout_tail,
-                              const std::string& stderr_tail) const = 0;
+  // Judges a finished run from its exit and the tails of its stdout/stderr files: a
+  // spawn failure, a timeout or a killing signal decides alone (detail::judge_exit);
+  // a process that exited by itself is judged by its output (judge_output).
+  model_outcome judge(const model_run& run, const run_exit& exit,
+                      const std::string& stdout_tail, const std::string& stderr_tail) const;
+
+protected:
+  // The verdict on a run whose process exited by itself (exit.exit_code is valid).
+  virtual model_outcome judge_output(const model_run& run, const run_exit& exit,
+                                     const std::string& stdout_tail,
+                                     const std::string& stderr_tail) const = 0;
 };
 
 struct adapter_options {
@@ -182,6 +189,10 @@ protected:
     : cli_(cli), binary_(opts.binary.empty() ? cli : opts.binary), model_(opts.model),
       extra_args_(opts.extra_args) {}
 
+public:
+  std::string name() const override { return cli_; }
+
+protected:
   // Reads the prompt, checks it fits in one argument, and builds
   //   binary, before..., PROMPT, after..., [--model M], extra args...   or, with
   //   prompt_last, binary, before..., after..., [--model M], extra args..., PROMPT.

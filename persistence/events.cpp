@@ -1,5 +1,6 @@
 #include "persistence/events.hpp"
 
+#include "src/enum_names.hpp"
 #include "src/time_units.hpp"
 
 #include <boost/json/array.hpp>
@@ -12,7 +13,7 @@ namespace swarm::persistence {
 
 namespace {
 
-constexpr std::array<const char*, event_kind_limit> kind_names = {
+constexpr detail::dense_names<event_kind_limit> kind_names = {
   "unknown",         "engine.started", "plan.loaded",      "task.created",
   "task.claimed",    "task.completed", "task.failed",      "task.released",
   "task.rolled_up",  "task.renewed",   "agent.registered", "agent.stopped",
@@ -29,15 +30,11 @@ constexpr std::array<const char*, event_kind_limit> kind_names = {
 } // namespace
 
 const char* to_string(event_kind k) noexcept {
-  auto i = static_cast<size_t>(k);
-  return i < kind_names.size() ? kind_names[i] : "unknown";
+  return detail::name_at(kind_names, k);
 }
 
 std::optional<event_kind> parse_event_kind(std::string_view name) noexcept {
-  for (size_t i = 1; i < kind_names.size(); ++i)
-    if (name == kind_names[i])
-      return static_cast<event_kind>(i);
-  return std::nullopt;
+  return detail::value_at<event_kind>(kind_names, name);
 }
 
 event make_task_created(const task_spec& spec, bool leaf, int64_t ts_us) {

@@ -1,5 +1,6 @@
 #include "persistence/memory_reader.hpp"
 
+#include "persistence/events.hpp"
 #include "persistence/reader.hpp"
 #include "src/time_units.hpp"
 
@@ -82,15 +83,19 @@ for_each_memory_vector(SQLite::Database& db, const std::string& embedder,
   }
 }
 
-expected<std::optional<std::string>> read_memory_embedder(SQLite::Database& db) {
+expected<std::optional<memory_embedder>> read_memory_embedder(SQLite::Database& db) {
+  std::string text;
   try {
     SQLite::Statement q{db, "SELECT value FROM memory_settings WHERE key = 'embedder'"};
-    if (q.executeStep()) return std::optional<std::string>{q.getColumn(0).getString()};
-    return std::optional<std::string>{};
+    if (!q.executeStep()) return std::optional<memory_embedder>{};
+    text = q.getColumn(0).getString();
   } catch (const std::exception& e) {
     return make_error(errc::storage_error,
                       std::string{"reading memory settings: "} + e.what());
   }
+  auto ev = decode_event(to_string(event_kind::memory_embedder), 0, text, 0);
+  if (!ev) return ev.error();
+  return std::optional<memory_embedder>{std::get<memory_embedder>(ev->body)};
 }
 
 expected<std::vector<std::pair<uint64_t, double>>>

@@ -2,6 +2,8 @@
 // Reads the memory projections (memories, memories_fts, memory_settings). Any thread,
 // any connection; the MemoryStore reads through its own read-only connection.
 
+#include "persistence/event_types.hpp"
+
 #include <swarm/error.hpp>
 #include <swarm/types.hpp>
 
@@ -36,8 +38,9 @@ expected<void> for_each_memory_vector(
     SQLite::Database& db, const std::string& embedder,
     const std::function<void(uint64_t, std::vector<float>)>& f, uint64_t& skipped);
 
-// The embedder setting (the memory.embedder event's JSON), when one was stored.
-expected<std::optional<std::string>> read_memory_embedder(SQLite::Database& db);
+// The embedder setting (stored as the memory.embedder event's JSON, decoded by the event
+// codec), when one was stored; errc::storage_error when it does not decode.
+expected<std::optional<memory_embedder>> read_memory_embedder(SQLite::Database& db);
 
 // Full-text search over memory content and tags: `match` is an FTS5 expression. Best
 // bm25 first, at most `limit`: (number, bm25 score; lower is better).

@@ -1,5 +1,7 @@
 #include "strategies/ready_order.hpp"
 
+#include "src/enum_names.hpp"
+
 #include <algorithm>
 #include <array>
 #include <string>
@@ -9,20 +11,16 @@ namespace swarm::strategies {
 
 namespace {
 
-constexpr std::array<const char*, 4> order_names = {"unknown", "priority", "oldest",
-                                                    "graph"};
+constexpr detail::dense_names<4> order_names = {"", "priority", "oldest", "graph"};
 
 } // namespace
 
 const char* to_string(ready_order o) noexcept {
-  auto i = static_cast<size_t>(o);
-  return i < order_names.size() ? order_names[i] : "unknown";
+  return detail::name_at(order_names, o);
 }
 
 std::optional<ready_order> parse_ready_order(std::string_view name) noexcept {
-  for (size_t i = 1; i < order_names.size(); ++i)
-    if (name == order_names[i]) return static_cast<ready_order>(i);
-  return std::nullopt;
+  return detail::value_at<ready_order>(order_names, name);
 }
 
 std::vector<ready_entry> order_ready(const std::vector<task>& ready, ready_order o,

@@ -11,7 +11,6 @@
 #include "persistence/memory_reader.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -26,7 +25,6 @@ namespace swarm {
 namespace {
 
 using persistence::now_us;
-namespace json = boost::json;
 
 constexpr const char* store_name = "memory store"; // in logs
 // Loading waits for its commits (re-embedding batches) this long at most.
@@ -192,34 +190,19 @@ expected<void> load(self_ptr self) {
   auto setting = persistence::read_memory_embedder(*st.db);
   if (!setting) return setting.error();
   embedder_choice chosen{"builtin", "", ""};
-  std::optional<json::object> stored_choice;
-  if (*setting) {
-    json::error_code ec;
-    auto v = json::parse(**setting, ec);
-    if (!ec && v.is_object()) stored_choice = v.get_object();
-  }
-  auto field = [](const json::object& o, const char* name) {
-    auto* v = o.if_contains(name);
-    return v != nullptr && v->is_string() ? std::string{v->get_string()} : std::string{};
-  };
   if (!st.cfg.embedder.empty())
     chosen = {st.cfg.embedder, st.cfg.embedder_model, st.cfg.embedder_key_env};
-  else if (stored_choice)
-    chosen = {field(*stored_choice, "spec"), field(*stored_choice, "model"),
-              field(*stored_choice, "key_env")};
+  else if (*setting)
+    chosen = {(*setting)->spec, (*setting)->model, (*setting)->key_env};
   auto emb = build_embedder(chosen);
   if (!emb)
     return make_error(emb.error().code, "the memory embedder '" + chosen.spec +
                                           "' is not usable: " + emb.error().message);
   st.emb = std::move(*emb);
 
-  auto stored_dim = [&] {
-    auto* d = stored_choice ? stored_choice->if_contains("dim") : nullptr;
-    return d != nullptr && d->is_int64() ? static_cast<uint64_t>(d->get_int64()) : 0;
-  };
   // The name alone does not tell builtin from builtin:16: the dimension counts too.
-  const bool same_choice = stored_choice && field(*stored_choice, "name") == st.emb->name() &&
-                           stored_dim() == st.emb->dimension();
+  const bool same_choice = *setting && (*setting)->name == st.emb->name() &&
+                           (*setting)->dim == st.emb->dimension();
   // Memories of another embedder are re-embedded whether or not the choice just
   // changed: a re-embedding cut short by a crash goes on at the next load.
   const bool any_other = std::any_of(stored->begin(), stored->end(), [&](const auto& s) {
