@@ -23,6 +23,8 @@
 // Without --db the database lives in a fresh /tmp directory removed at the end
 // unless --keep is given.
 
+#include "bench_support.hpp"
+
 #include "actors/messages.hpp"
 #include "actors/task_queue/task_graph.hpp"
 #include "actors/task_queue/task_queue.hpp"
@@ -54,7 +56,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-using clock_type = std::chrono::steady_clock;
+using clock_type = bench::clock;
 
 constexpr auto request_timeout = std::chrono::minutes(5);
 constexpr size_t leaves_per_group = 1000;
@@ -72,54 +74,31 @@ struct bench_options {
   std::string db; // empty: <tmpdir>/swarm.db
 };
 
-[[noreturn]] void usage(const std::string& what) {
-  std::cerr << "swarm_claim_bench: " << what
-            << "\nusage: swarm_claim_bench [--tasks N] [--agents N] [--seed N]"
-               " [--sync-full] [--db PATH] [--keep] [--agent-timeouts]\n";
-  std::exit(2);
-}
-
 bench_options parse_args(int argc, char** argv) {
   bench_options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc)
-        usage(a + " needs a value");
-      return argv[++i];
-    };
-    auto number = [&]() -> uint64_t {
-      auto v = value();
-      try {
-        return std::stoull(v);
-      } catch (const std::exception&) {
-        usage(a + " needs a number, not '" + v + "'");
-      }
-    };
-    if (a == "--tasks")
-      o.tasks = number();
-    else if (a == "--agents")
-      o.agents = number();
-    else if (a == "--seed")
-      o.seed = number();
-    else if (a == "--db")
-      o.db = value();
-    else if (a == "--sync-full")
+  bench::args a(argc, argv, "swarm_claim_bench",
+                "[--tasks N] [--agents N] [--seed N] [--sync-full] [--db PATH] [--keep]"
+                " [--agent-timeouts]");
+  while (a.next()) {
+    if (a.is("--tasks"))
+      o.tasks = a.number();
+    else if (a.is("--agents"))
+      o.agents = a.number();
+    else if (a.is("--seed"))
+      o.seed = a.number();
+    else if (a.is("--db"))
+      o.db = a.value();
+    else if (a.is("--sync-full"))
       o.sync_full = true;
-    else if (a == "--keep")
+    else if (a.is("--keep"))
       o.keep = true;
-    else if (a == "--agent-timeouts")
+    else if (a.is("--agent-timeouts"))
       o.agent_timeouts = true;
     else
-      usage("unknown argument '" + a + "'");
+      a.unknown();
   }
-  if (o.tasks == 0 || o.agents == 0)
-    usage("--tasks and --agents must be positive");
+  if (o.tasks == 0 || o.agents == 0) a.bad("--tasks and --agents must be positive");
   return o;
-}
-
-double seconds_since(clock_type::time_point t0) {
-  return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
 std::string leaf_title(size_t group, size_t i) {
@@ -267,7 +246,7 @@ load_figures load_phase(const bench_options& o, const std::string& db_path,
   load_figures f;
   auto t0 = clock_type::now();
   auto parsed = swarm::plans::parse_json(text, plan_path);
-  f.parse_s = seconds_since(t0);
+  f.parse_s = bench::seconds_since(t0);
   if (!parsed)
     die("the generated plan does not parse: " + parsed.error().to_string());
 
@@ -280,7 +259,7 @@ load_figures load_phase(const bench_options& o, const std::string& db_path,
     die("engine::open: " + engine.error().to_string());
   t0 = clock_type::now();
   auto report = (*engine)->load_plan(plan_path);
-  f.load_s = seconds_since(t0);
+  f.load_s = bench::seconds_since(t0);
   if (!report)
     die("load_plan: " + report.error().to_string());
   f.added = report->added;
@@ -314,7 +293,7 @@ run_figures run_phase(const bench_options& o, const std::string& db_path) {
   auto graph = std::make_shared<swarm::task_graph>();
   if (auto r = graph->restore(std::move(*stored)); !r)
     die("restore: " + r.error().to_string());
-  f.restore_s = seconds_since(t0);
+  f.restore_s = bench::seconds_since(t0);
 
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", size_t{2});
@@ -349,7 +328,7 @@ run_figures run_phase(const bench_options& o, const std::string& db_path) {
       self->send(a, swarm::start_atom_v);
     for (size_t alive = agents.size(); alive > 0;)
       self->receive([&](const caf::down_msg&) { --alive; });
-    f.seconds = seconds_since(started);
+    f.seconds = bench::seconds_since(started);
 
     // Everything is committed (every reply came after its commit); stop cleanly.
     self->request(persist, request_timeout, swarm::persistence::sync_atom_v)

@@ -15,6 +15,8 @@
 // disk makes every mkdir/create cost ~0.5 ms, /dev/shm separates the harness's own cost
 // from the file system's (each attempt creates 2 directories and 4 files).
 
+#include "bench_support.hpp"
+
 #include <swarm/swarm.hpp>
 
 #include <chrono>
@@ -33,15 +35,10 @@ extern char** environ;
 namespace {
 
 namespace fs = std::filesystem;
-using clock_type = std::chrono::steady_clock;
+using clock_type = bench::clock;
 
 [[noreturn]] void die(const std::string& what) {
-  std::cerr << "swarm_harness_bench: " << what << "\n";
-  std::exit(1);
-}
-
-double seconds_since(clock_type::time_point t0) {
-  return std::chrono::duration<double>(clock_type::now() - t0).count();
+  bench::die("swarm_harness_bench", what);
 }
 
 // A plan of n independent tasks.
@@ -76,7 +73,7 @@ run_figures run(const fs::path& dir, const std::string& plan, size_t agents,
   auto t0 = clock_type::now();
   auto s = (*e)->run_until_done();
   run_figures f;
-  f.seconds = seconds_since(t0);
+  f.seconds = bench::seconds_since(t0);
   if (!s)
     die("run: " + s.error().to_string());
   if (!s->success)
@@ -97,7 +94,7 @@ double bare_spawn_seconds(size_t n) {
     int status = 0;
     waitpid(pid, &status, 0);
   }
-  return seconds_since(t0);
+  return bench::seconds_since(t0);
 }
 
 } // namespace
@@ -106,26 +103,19 @@ int main(int argc, char** argv) {
   size_t tasks = 500, concurrent = 256;
   bool keep = false;
   std::string base = "/tmp";
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc)
-        die(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--tasks")
-      tasks = std::stoul(next());
-    else if (a == "--concurrent")
-      concurrent = std::stoul(next());
-    else if (a == "--dir")
-      base = next();
-    else if (a == "--keep")
+  bench::args a(argc, argv, "swarm_harness_bench",
+                 "[--tasks N] [--concurrent M] [--dir DIR] [--keep]");
+  while (a.next()) {
+    if (a.is("--tasks"))
+      tasks = a.number();
+    else if (a.is("--concurrent"))
+      concurrent = a.number();
+    else if (a.is("--dir"))
+      base = a.value();
+    else if (a.is("--keep"))
       keep = true;
-    else {
-      std::cerr << "usage: swarm_harness_bench [--tasks N] [--concurrent M] [--dir DIR] "
-                   "[--keep]\n";
-      return 2;
-    }
+    else
+      a.unknown();
   }
   std::string pattern = base + "/swarm-harness-bench-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr)

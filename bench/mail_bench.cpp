@@ -35,7 +35,7 @@
 namespace {
 
 namespace fs = std::filesystem;
-using clock_type = std::chrono::steady_clock;
+using clock_type = bench::clock;
 
 [[noreturn]] void die(const std::string& what) {
   bench::die("swarm_mail_bench", what);
@@ -72,10 +72,6 @@ bench_options parse(int argc, char** argv) {
 }
 
 using bench::summarize;
-
-double micros(clock_type::time_point a) {
-  return std::chrono::duration<double, std::micro>(clock_type::now() - a).count();
-}
 
 std::vector<std::string> vocabulary() {
   std::mt19937_64 rng{7};
@@ -144,13 +140,13 @@ int main(int argc, char** argv) {
         d.body = sentence(rng, words, 40);
         auto a = clock_type::now();
         if (auto r = e.send_mail(d); !r) die(r.error().to_string());
-        my_send.push_back(micros(a));
+        my_send.push_back(bench::micros_since(a));
         if (issued.fetch_add(1) >= o.ops) break;
         swarm::inbox_filter f;
         f.limit = 20;
         a = clock_type::now();
         if (auto r = e.inbox(d.to.front(), f); !r) die(r.error().to_string());
-        my_inbox.push_back(micros(a));
+        my_inbox.push_back(bench::micros_since(a));
       }
       std::lock_guard<std::mutex> g{mtx};
       send_us.insert(send_us.end(), my_send.begin(), my_send.end());
@@ -203,7 +199,7 @@ int main(int argc, char** argv) {
     const auto& viewer = agents[rng() % agents.size()];
     const auto a = clock_type::now();
     auto r = e.search_mail(query, viewer, 20);
-    search_us.push_back(micros(a));
+    search_us.push_back(bench::micros_since(a));
     if (!r) die(r.error().to_string());
     hits += r->size();
   }

@@ -87,7 +87,7 @@
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
+using clock_type = bench::clock;
 using swarm::memory::builtin_embedder;
 using swarm::memory::vector_index;
 
@@ -158,15 +158,11 @@ bench_options parse(int argc, char** argv) {
       else if (v == "random")
         o.corpus = corpus_kind::random;
       else
-        die("--corpus is topical or random, not '" + v + "'");
+        a.bad("--corpus is topical or random, not '" + v + "'");
     } else
       a.unknown();
   }
   return o;
-}
-
-double ms_since(clock_type::time_point t) {
-  return std::chrono::duration<double, std::milli>(clock_type::now() - t).count();
 }
 
 // Generated engineering notes, deterministic by seed. Both kinds draw "stray" terms
@@ -436,12 +432,12 @@ std::string store_section(const bench_options& o,
           auto a = clock_type::now();
           auto r = (*e)->add_memory(d);
           if (!r) die("add_memory: " + r.error().to_string());
-          add_ms[w].push_back(ms_since(a));
+          add_ms[w].push_back(bench::millis_since(a));
         }
       });
     for (auto& th : threads)
       th.join();
-    const double total_ms = ms_since(t);
+    const double total_ms = bench::millis_since(t);
     std::vector<double> all_add;
     for (const auto& v : add_ms)
       all_add.insert(all_add.end(), v.begin(), v.end());
@@ -458,7 +454,7 @@ std::string store_section(const bench_options& o,
         auto a = clock_type::now();
         auto r = (*e)->search_memories(q);
         if (!r) die("search_memories: " + r.error().to_string());
-        ms.push_back(ms_since(a));
+        ms.push_back(bench::millis_since(a));
       }
       out += ", " + percentile_fields((std::string{"search_"} + mode).c_str(), ms);
     }
@@ -472,7 +468,7 @@ std::string store_section(const bench_options& o,
     if (!stats) die("memory_statistics: " + stats.error().to_string());
     char line[160];
     std::snprintf(line, sizeof line, ", \"%s_ms\": %.0f, \"%s_state\": \"%s\"", phase,
-                  ms_since(t), phase, stats->index_state.c_str());
+                  bench::millis_since(t), phase, stats->index_state.c_str());
     out += line;
   }
   std::string rm = "rm -rf '" + dir_template + "'";
@@ -496,7 +492,7 @@ int main(int argc, char** argv) {
   auto t = clock_type::now();
   for (size_t i = 0; i < o.memories; ++i)
     vectors[i] = *embedder.embed(corpus::join(notes[i]));
-  const double embed_ms = ms_since(t);
+  const double embed_ms = bench::millis_since(t);
 
   vector_index index(dim, 1024, o.m, o.ef_construction);
   t = clock_type::now();
@@ -509,7 +505,7 @@ int main(int argc, char** argv) {
     if (auto r = index.bulk_insert(labels, vectors, o.threads); !r)
       die("bulk insert failed: " + r.error().message);
   }
-  const double insert_ms = ms_since(t);
+  const double insert_ms = bench::millis_since(t);
   if (index.size() != o.memories) die("the index lost points");
 
   // The queries and their exact answers, once; each beam then runs them all.
@@ -539,7 +535,7 @@ int main(int argc, char** argv) {
       t = clock_type::now();
       auto qv = *embedder.embed(qu.text);
       auto hits = index.search(qv, 10, ef);
-      const double ms = ms_since(t);
+      const double ms = bench::millis_since(t);
       size_t found = 0, found_ties = 0;
       for (size_t label : qu.exact)
         found += std::any_of(hits.begin(), hits.end(),

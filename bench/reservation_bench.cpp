@@ -76,7 +76,7 @@
 namespace {
 
 namespace fs = std::filesystem;
-using clock_type = std::chrono::steady_clock;
+using clock_type = bench::clock;
 
 constexpr int64_t fixed_now_us = 1'700'000'000'000'000; // the table's clock
 constexpr size_t patterns_per_load_request = 100;
@@ -125,10 +125,6 @@ bench_options parse(int argc, char** argv) {
 }
 
 using bench::summarize;
-
-double micros(clock_type::time_point a) {
-  return std::chrono::duration<double, std::micro>(clock_type::now() - a).count();
-}
 
 // ---- the repository
 
@@ -512,7 +508,7 @@ int main(int argc, char** argv) {
     if (!g) die("table reserve '" + p.pattern + "': " + g.error().to_string());
     load_conflicts += g->front().conflicts.size();
   }
-  const double table_load_ms = micros(t0) / 1000;
+  const double table_load_ms = bench::micros_since(t0) / 1000;
   if (table.size() != base.size())
     die("the table holds " + std::to_string(table.size()) + " reservations, not " +
         std::to_string(base.size()));
@@ -541,7 +537,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < ops.size(); ++i) {
     const auto a = clock_type::now();
     auto g = table.reserve(requests[i], fixed_now_us);
-    const double us = micros(a);
+    const double us = bench::micros_since(a);
     if (!g || g->front().refreshed) die("table reserve '" + ops[i].pattern + "' failed");
     reserve_us.push_back(us);
     reserve_kind_us[size_t(ops[i].k)].push_back(us);
@@ -565,7 +561,7 @@ int main(int argc, char** argv) {
   for (const auto& batch : batches) {
     const auto a = clock_type::now();
     auto found = table.check(checker, batch, false, fixed_now_us);
-    check_ms.push_back(micros(a) / 1000);
+    check_ms.push_back(bench::micros_since(a) / 1000);
     if (!found) die("table check: " + found.error().to_string());
     table_found.push_back(std::move(*found));
   }
@@ -611,7 +607,7 @@ int main(int argc, char** argv) {
   for (const auto& r : load_requests) {
     const auto a = clock_type::now();
     if (auto g = e.reserve(r); !g) die("engine reserve: " + g.error().to_string());
-    load_request_ms.push_back(micros(a) / 1000);
+    load_request_ms.push_back(bench::micros_since(a) / 1000);
   }
   const double engine_load_s =
       std::chrono::duration<double>(clock_type::now() - t0).count();
@@ -631,7 +627,7 @@ int main(int argc, char** argv) {
         if (i >= requests.size()) break;
         auto a = clock_type::now();
         auto g = e.reserve(requests[i]);
-        my_reserve.push_back(micros(a) / 1000);
+        my_reserve.push_back(bench::micros_since(a) / 1000);
         if (!g) die("engine reserve '" + ops[i].pattern + "': " + g.error().to_string());
         if (g->front().refreshed)
           die("engine reserve '" + ops[i].pattern + "' refreshed");
@@ -641,7 +637,7 @@ int main(int argc, char** argv) {
         rel.ids = {g->front().r.id};
         a = clock_type::now();
         auto r = e.release_reservations(rel);
-        my_release.push_back(micros(a) / 1000);
+        my_release.push_back(bench::micros_since(a) / 1000);
         if (!r) die("engine release: " + r.error().to_string());
       }
       engine_reserve_conflicts += conflicts;
@@ -661,7 +657,7 @@ int main(int argc, char** argv) {
   for (size_t b = 0; b < batches.size(); ++b) {
     const auto a = clock_type::now();
     auto found = e.check_reservations(checker, batches[b], false);
-    engine_check_ms.push_back(micros(a) / 1000);
+    engine_check_ms.push_back(bench::micros_since(a) / 1000);
     if (!found) die("engine check: " + found.error().to_string());
     if (described(*found) != described(table_found[b]))
       bad.add("engine batch " + std::to_string(b) + ": " + std::to_string(found->size()) +

@@ -30,6 +30,8 @@
 //                        [--ready 100000] [--decisions 200000] [--no-skills]
 //                        [--json-only]
 
+#include "bench_support.hpp"
+
 #include "actors/task_queue/graph_analytics.hpp"
 #include "actors/task_queue/task_edit.hpp"
 #include "actors/task_queue/task_graph.hpp"
@@ -52,7 +54,7 @@
 namespace {
 
 namespace st = swarm::strategies;
-using clock_type = std::chrono::steady_clock;
+using clock_type = bench::clock;
 
 constexpr double ratio_target = 1.05;
 constexpr double decision_p99_target_us = 10;
@@ -76,64 +78,38 @@ struct bench_options {
   bool json_only = false;
 };
 
-[[noreturn]] void usage(const std::string& what) {
-  std::cerr << "swarm_schedule_bench: " << what
-            << "\nusage: swarm_schedule_bench [--tasks N] [--layers N] [--seed N]"
-               " [--agents N,N,...] [--ready N] [--decisions N] [--edit-tasks N]"
-               " [--no-skills]"
-               " [--json-only]\n";
-  std::exit(2);
-}
-
 bench_options parse_args(int argc, char** argv) {
   bench_options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage(a + " needs a value");
-      return argv[++i];
-    };
-    auto to_number = [&](const std::string& v) -> uint64_t {
-      try {
-        size_t used = 0;
-        auto n = std::stoull(v, &used);
-        if (used == v.size()) return n;
-      } catch (const std::exception&) {
-      }
-      usage(a + " needs a number, not '" + v + "'");
-    };
-    if (a == "--tasks")
-      o.tasks = to_number(value());
-    else if (a == "--layers")
-      o.layers = to_number(value());
-    else if (a == "--seed")
-      o.seed = to_number(value());
-    else if (a == "--ready")
-      o.ready = to_number(value());
-    else if (a == "--decisions")
-      o.decisions = to_number(value());
-    else if (a == "--edit-tasks")
-      o.edit_tasks = to_number(value());
-    else if (a == "--agents") {
-      o.agents.clear();
-      std::string list = value();
-      for (size_t at = 0; at <= list.size();) {
-        size_t comma = std::min(list.find(',', at), list.size());
-        o.agents.push_back(to_number(list.substr(at, comma - at)));
-        at = comma + 1;
-      }
-    } else if (a == "--no-skills")
+  bench::args a(argc, argv, "swarm_schedule_bench",
+                "[--tasks N] [--layers N] [--seed N] [--agents N,N,...] [--ready N]"
+                " [--decisions N] [--edit-tasks N] [--no-skills] [--json-only]");
+  while (a.next()) {
+    if (a.is("--tasks"))
+      o.tasks = a.number();
+    else if (a.is("--layers"))
+      o.layers = a.number();
+    else if (a.is("--seed"))
+      o.seed = a.number();
+    else if (a.is("--ready"))
+      o.ready = a.number();
+    else if (a.is("--decisions"))
+      o.decisions = a.number();
+    else if (a.is("--edit-tasks"))
+      o.edit_tasks = a.number();
+    else if (a.is("--agents"))
+      o.agents = a.numbers();
+    else if (a.is("--no-skills"))
       o.skills = false;
-    else if (a == "--json-only")
+    else if (a.is("--json-only"))
       o.json_only = true;
     else
-      usage("unknown argument '" + a + "'");
+      a.unknown();
   }
   if (o.tasks == 0 || o.ready == 0 || o.decisions == 0)
-    usage("--tasks, --ready and --decisions must be positive");
+    a.bad("--tasks, --ready and --decisions must be positive");
   if (o.layers == 0 || o.layers > o.tasks) o.layers = std::max<size_t>(1, o.tasks / 200);
   for (size_t n : o.agents)
-    if (n == 0) usage("--agents counts must be positive");
+    if (n == 0) a.bad("--agents counts must be positive");
   return o;
 }
 
