@@ -3,7 +3,7 @@
 #include <swarm/json.hpp>
 
 #include "src/json_fields.hpp"
-#include "src/time_units.hpp"
+#include "src/json_shape.hpp"
 
 #include <boost/json/value_from.hpp>
 
@@ -11,103 +11,64 @@ namespace swarm {
 
 namespace json = boost::json;
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const agent_status& a) {
-  jv = json::object{{"id", a.name},
-                    {"name", a.name},
-                    {"model", a.model},
-                    {"state", to_string(a.state)},
-                    {"current_task", a.current_task},
-                    {"completed", a.completed},
-                    {"failed", a.failed},
-                    {"skills", json::value_from(a.skills)},
-                    {"outside", a.outside},
-                    {"pid", a.pid},
-                    {"last_heartbeat_us", to_us(a.last_heartbeat)}};
+namespace {
+
+std::string unknown_agent_state(const std::string& n) {
+  return "agent state '" + n + "' is not one of idle, busy, stuck, offline";
 }
 
-expected<agent_status> from_json(json_to<agent_status>, const json::value& v) {
-  field_reader r{v};
-  agent_status a;
-  a.name = r.text("name");
-  a.model = r.text("model");
-  a.state = r.named("state", a.state, parse_agent_state, [](const std::string& n) {
-    return "agent state '" + n + "' is not one of idle, busy, stuck, offline";
+std::string unknown_run_state(const std::string& n) {
+  return "run state '" + n + "' is not one of idle, running, finished";
+}
+
+} // namespace
+
+template <class F> static void shape(F& f, agent_status& a) {
+  f.out("id", a.name);
+  f("name", a.name);
+  f("model", a.model);
+  f.named("state", a.state, parse_agent_state, unknown_agent_state);
+  f("current_task", a.current_task);
+  f("completed", a.completed);
+  f("failed", a.failed);
+  f("skills", a.skills);
+  f("outside", a.outside);
+  f("pid", a.pid);
+  f("last_heartbeat_us", a.last_heartbeat);
+}
+SWARM_JSON_BY_SHAPE(agent_status)
+
+template <class F> static void shape(F& f, status_report& s) {
+  f("tasks", s.tasks);
+  f("agents", s.agents);
+  f.within("run", [&](auto& run) {
+    run.named("state", s.run_state, parse_run_state, unknown_run_state);
+    run("session", s.session);
   });
-  a.current_task = r.text("current_task");
-  a.completed = r.natural("completed");
-  a.failed = r.natural("failed");
-  a.skills = r.texts("skills");
-  a.outside = r.flag("outside");
-  a.pid = static_cast<int32_t>(r.integer("pid"));
-  a.last_heartbeat = r.moment("last_heartbeat_us");
-  return r.finish(std::move(a));
 }
+SWARM_JSON_BY_SHAPE(status_report)
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const status_report& s) {
-  jv =
-      json::object{{"tasks", json::value_from(s.tasks)},
-                   {"agents", json::value_from(s.agents)},
-                   {"run", json::object{{"state", to_string(s.run_state)}, {"session", s.session}}}};
+template <class F> static void shape(F& f, progress& p) {
+  f("tasks", p.tasks);
+  f("seconds", p.elapsed_seconds);
 }
+SWARM_JSON_BY_SHAPE(progress)
 
-expected<status_report> from_json(json_to<status_report>, const json::value& v) {
-  field_reader r{v};
-  status_report s;
-  s.tasks = r.object<task_counts>("tasks");
-  s.agents = r.list<agent_status>("agents");
-  auto run = r.within("run");
-  s.run_state = run.named("state", s.run_state, parse_run_state, [](const std::string& n) {
-    return "run state '" + n + "' is not one of idle, running, finished";
-  });
-  s.session = run.text("session");
-  return r.finish(std::move(s));
+template <class F> static void shape(F& f, run_summary& s) {
+  f("success", s.success);
+  f("seconds", s.elapsed_seconds);
+  f("tasks", s.tasks);
+  f("agents", s.agents);
 }
+SWARM_JSON_BY_SHAPE(run_summary)
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const progress& p) {
-  jv = json::object{{"tasks", json::value_from(p.tasks)}, {"seconds", p.elapsed_seconds}};
+template <class F> static void shape(F& f, replay_report& p) {
+  f("match", p.match);
+  f("events", p.events);
+  f("rows_compared", p.rows_compared);
+  f("difference", p.difference);
 }
-
-expected<progress> from_json(json_to<progress>, const json::value& v) {
-  field_reader r{v};
-  progress p;
-  p.tasks = r.object<task_counts>("tasks");
-  p.elapsed_seconds = r.number("seconds", 0);
-  return r.finish(std::move(p));
-}
-
-void tag_invoke(const json::value_from_tag&, json::value& jv, const run_summary& s) {
-  jv = json::object{{"success", s.success},
-                    {"seconds", s.elapsed_seconds},
-                    {"tasks", json::value_from(s.tasks)},
-                    {"agents", json::value_from(s.agents)}};
-}
-
-expected<run_summary> from_json(json_to<run_summary>, const json::value& v) {
-  field_reader r{v};
-  run_summary s;
-  s.success = r.flag("success");
-  s.elapsed_seconds = r.number("seconds", 0);
-  s.tasks = r.object<task_counts>("tasks");
-  s.agents = r.list<agent_status>("agents");
-  return r.finish(std::move(s));
-}
-
-void tag_invoke(const json::value_from_tag&, json::value& jv, const replay_report& p) {
-  jv = json::object{{"match", p.match},
-                    {"events", p.events},
-                    {"rows_compared", p.rows_compared},
-                    {"difference", p.difference}};
-}
-
-expected<replay_report> from_json(json_to<replay_report>, const json::value& v) {
-  field_reader r{v};
-  replay_report p;
-  p.match = r.flag("match", true);
-  p.events = r.integer("events");
-  p.rows_compared = r.integer("rows_compared");
-  p.difference = r.text("difference");
-  return r.finish(std::move(p));
-}
+SWARM_JSON_BY_SHAPE(replay_report)
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const error& e) {
   jv = json::object{{"code", to_string(e.code)}, {"message", e.message}};

@@ -37,6 +37,8 @@ public:
   explicit field_reader(const boost::json::value& v);
 
   bool has(const char* name) const { return field(name) != nullptr; }
+  // The field as it stands; nullptr when missing or null.
+  const boost::json::value* raw(const char* name) const { return field(name); }
 
   std::string text(const char* name, std::string fallback = {});
   std::optional<std::string> optional_text(const char* name);

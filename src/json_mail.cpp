@@ -3,7 +3,7 @@
 #include <swarm/json.hpp>
 
 #include "src/json_fields.hpp"
-#include "src/time_units.hpp"
+#include "src/json_shape.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -42,132 +42,75 @@ json::value payload_of(const std::string& text) {
 }
 
 // The inverse of payload_of: the text back ("" for {}).
-std::string payload_text(const json::value& v) {
-  const auto* p = v.is_object() ? v.get_object().if_contains("payload") : nullptr;
-  if (p == nullptr || p->is_null()) return {};
-  if (p->is_string()) return std::string{p->get_string()};
-  if (p->is_object() && p->get_object().empty()) return {};
-  return json::serialize(*p);
+void read_payload(field_reader& r, const char* key, std::string& text) {
+  const auto* p = r.raw(key);
+  if (p == nullptr)
+    text.clear();
+  else if (p->is_string())
+    text = std::string{p->get_string()};
+  else if (p->is_object() && p->get_object().empty())
+    text.clear();
+  else
+    text = json::serialize(*p);
 }
 
 } // namespace
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const mail_message& m) {
-  jv = json::object{{"id", m.id},
-                    {"type", m.type},
-                    {"category", to_string(m.category)},
-                    {"from", m.from},
-                    {"to", json::value_from(m.to)},
-                    {"cc", json::value_from(m.cc)},
-                    {"bcc", json::value_from(m.bcc)},
-                    {"broadcast", m.broadcast},
-                    {"thread", m.thread},
-                    {"subject", m.subject},
-                    {"body", m.body},
-                    {"payload", payload_of(m.payload)},
-                    {"importance", to_string(m.importance)},
-                    {"ack_required", m.ack_required},
-                    {"in_reply_to", m.in_reply_to},
-                    {"created_us", to_us(m.created)}};
+template <class F> static void shape(F& f, mail_message& m) {
+  f("id", m.id);
+  f("type", m.type);
+  f.named("category", m.category, parse_mail_category, unknown_category);
+  f("from", m.from);
+  f("to", m.to);
+  f("cc", m.cc);
+  f("bcc", m.bcc);
+  f("broadcast", m.broadcast);
+  f("thread", m.thread);
+  f("subject", m.subject);
+  f("body", m.body);
+  f.custom("payload", m.payload, payload_of, read_payload);
+  f.named("importance", m.importance, parse_mail_importance, unknown_importance);
+  f("ack_required", m.ack_required);
+  f("in_reply_to", m.in_reply_to);
+  f("created_us", m.created);
 }
+SWARM_JSON_BY_SHAPE(mail_message)
 
-expected<mail_message> from_json(json_to<mail_message>, const json::value& v) {
-  field_reader r{v};
-  mail_message m;
-  m.id = r.text("id");
-  m.type = r.text("type", m.type);
-  m.category = r.named("category", m.category, parse_mail_category, unknown_category);
-  m.from = r.text("from");
-  m.to = r.texts("to");
-  m.cc = r.texts("cc");
-  m.bcc = r.texts("bcc");
-  m.broadcast = r.flag("broadcast");
-  m.thread = r.text("thread");
-  m.subject = r.text("subject");
-  m.body = r.text("body");
-  m.payload = payload_text(v);
-  m.importance = r.named("importance", m.importance, parse_mail_importance, unknown_importance);
-  m.ack_required = r.flag("ack_required");
-  m.in_reply_to = r.text("in_reply_to");
-  m.created = r.moment("created_us");
-  return r.finish(std::move(m));
+template <class F> static void shape(F& f, mail_copy& c) {
+  f.flat(c.m);
+  f("recipient", c.recipient);
+  f.named("state", c.state, parse_copy_state, unknown_copy_state);
+  f("read_us", c.read);
+  f("acked_us", c.acked);
 }
+SWARM_JSON_BY_SHAPE(mail_copy)
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const mail_copy& c) {
-  jv = json::value_from(c.m);
-  auto& o = jv.as_object();
-  o["recipient"] = c.recipient;
-  o["state"] = to_string(c.state);
-  o["read_us"] = to_us(c.read);
-  o["acked_us"] = to_us(c.acked);
+template <class F> static void shape(F& f, mail_draft& d) {
+  f("type", d.type);
+  f.named("category", d.category, parse_mail_category, unknown_category);
+  f.required("from", d.from);
+  f("to", d.to);
+  f("cc", d.cc);
+  f("bcc", d.bcc);
+  f("broadcast", d.broadcast);
+  f("thread", d.thread);
+  f("subject", d.subject);
+  f("body", d.body);
+  f("payload", d.payload);
+  f.named("importance", d.importance, parse_mail_importance, unknown_importance);
+  f("ack_required", d.ack_required);
+  f("in_reply_to", d.in_reply_to);
 }
+SWARM_JSON_BY_SHAPE(mail_draft)
 
-expected<mail_copy> from_json(json_to<mail_copy>, const json::value& v) {
-  field_reader r{v};
-  mail_copy c;
-  c.m = r.as<mail_message>();
-  c.recipient = r.text("recipient");
-  c.state = r.named("state", c.state, parse_copy_state, unknown_copy_state);
-  c.read = r.moment("read_us");
-  c.acked = r.moment("acked_us");
-  return r.finish(std::move(c));
+template <class F> static void shape(F& f, inbox_filter& i) {
+  f.named("state", i.state, parse_copy_state, unknown_copy_state);
+  f("urgent", i.urgent_only);
+  f("since_us", i.since);
+  f("thread", i.thread);
+  f("type", i.type);
+  f("limit", i.limit);
 }
-
-void tag_invoke(const json::value_from_tag&, json::value& jv, const mail_draft& d) {
-  jv = json::object{{"type", d.type},
-                    {"category", to_string(d.category)},
-                    {"from", d.from},
-                    {"to", json::value_from(d.to)},
-                    {"cc", json::value_from(d.cc)},
-                    {"bcc", json::value_from(d.bcc)},
-                    {"broadcast", d.broadcast},
-                    {"thread", d.thread},
-                    {"subject", d.subject},
-                    {"body", d.body},
-                    {"payload", d.payload},
-                    {"importance", to_string(d.importance)},
-                    {"ack_required", d.ack_required},
-                    {"in_reply_to", d.in_reply_to}};
-}
-
-expected<mail_draft> from_json(json_to<mail_draft>, const json::value& v) {
-  field_reader r{v};
-  mail_draft d;
-  d.type = r.text("type");
-  d.category = r.named("category", d.category, parse_mail_category, unknown_category);
-  d.from = r.required_text("from");
-  d.to = r.texts("to");
-  d.cc = r.texts("cc");
-  d.bcc = r.texts("bcc");
-  d.broadcast = r.flag("broadcast");
-  d.thread = r.text("thread");
-  d.subject = r.text("subject");
-  d.body = r.text("body");
-  d.payload = r.text("payload");
-  d.importance = r.named("importance", d.importance, parse_mail_importance, unknown_importance);
-  d.ack_required = r.flag("ack_required");
-  d.in_reply_to = r.text("in_reply_to");
-  return r.finish(std::move(d));
-}
-
-void tag_invoke(const json::value_from_tag&, json::value& jv, const inbox_filter& f) {
-  jv = json::object{{"state", f.state ? to_string(*f.state) : ""},       {"urgent", f.urgent_only},
-                    {"since_us", to_us(f.since)}, {"thread", f.thread},
-                    {"type", f.type},         {"limit", f.limit}};
-}
-
-expected<inbox_filter> from_json(json_to<inbox_filter>, const json::value& v) {
-  field_reader r{v};
-  inbox_filter f;
-  // "" (or none) is any state.
-  if (auto state = r.text("state"); !state.empty())
-    f.state = r.named("state", copy_state::unread, parse_copy_state, unknown_copy_state);
-  f.urgent_only = r.flag("urgent");
-  f.since = r.moment("since_us");
-  f.thread = r.text("thread");
-  f.type = r.text("type");
-  f.limit = r.count("limit", f.limit);
-  return r.finish(std::move(f));
-}
+SWARM_JSON_BY_SHAPE(inbox_filter)
 
 } // namespace swarm

@@ -3,7 +3,7 @@
 #include <swarm/json.hpp>
 
 #include "src/json_fields.hpp"
-#include "src/time_units.hpp"
+#include "src/json_shape.hpp"
 
 #include <boost/json/value_from.hpp>
 
@@ -23,154 +23,80 @@ std::string unknown_mode(const std::string& n) {
 
 namespace json = boost::json;
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const memory_record& m) {
-  jv = json::object{{"id", m.id},
-                    {"kind", to_string(m.kind)},
-                    {"type", m.type},
-                    {"content", m.content},
-                    {"tags", json::value_from(m.tags)},
-                    {"agent", m.agent},
-                    {"task", m.task},
-                    {"importance", m.importance},
-                    {"created_us", to_us(m.created)},
-                    {"expires_us", to_us(m.expires)},
-                    {"access_count", m.access_count},
-                    {"last_access_us", to_us(m.last_access)}};
-  if (m.expires != timestamp{})
-    jv.as_object()["expires_in_ms"] = ms_left(to_us(m.expires));
+template <class F> static void shape(F& f, memory_record& m) {
+  f("id", m.id);
+  f.named("kind", m.kind, parse_memory_kind, unknown_kind);
+  f("type", m.type);
+  f("content", m.content);
+  f("tags", m.tags);
+  f("agent", m.agent);
+  f("task", m.task);
+  f("importance", m.importance);
+  f("created_us", m.created);
+  f("expires_us", m.expires);
+  f("access_count", m.access_count);
+  f("last_access_us", m.last_access);
+  if (m.expires != timestamp{}) f.out("expires_in_ms", ms_left(to_us(m.expires)));
 }
+SWARM_JSON_BY_SHAPE(memory_record)
 
-expected<memory_record> from_json(json_to<memory_record>, const json::value& v) {
-  field_reader r{v};
-  memory_record m;
-  m.id = r.text("id");
-  m.kind = r.named("kind", m.kind, parse_memory_kind, unknown_kind);
-  m.type = r.text("type");
-  m.content = r.text("content");
-  m.tags = r.texts("tags");
-  m.agent = r.text("agent");
-  m.task = r.text("task");
-  m.importance = r.number("importance", m.importance);
-  m.created = r.moment("created_us");
-  m.expires = r.moment("expires_us");
-  m.access_count = r.natural("access_count");
-  m.last_access = r.moment("last_access_us");
-  return r.finish(std::move(m));
+// The type's own kind when `kind` is "" or missing.
+template <class F> static void shape(F& f, memory_draft& d) {
+  f("type", d.type);
+  f.named("kind", d.kind, parse_memory_kind, unknown_kind);
+  f.required("content", d.content);
+  f("tags", d.tags);
+  f("agent", d.agent);
+  f("task", d.task);
+  f.custom("importance", d.importance, [](double x) { return json::value(x); },
+           [](field_reader& r, const char* key, double& x) {
+             x = r.number(key, x, "a number from 0 to 1");
+           });
+  f("ttl_ms", d.ttl);
 }
+SWARM_JSON_BY_SHAPE(memory_draft)
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const memory_draft& d) {
-  jv = json::object{{"type", d.type},
-                    {"kind", d.kind ? to_string(*d.kind) : ""},
-                    {"content", d.content},
-                    {"tags", json::value_from(d.tags)},
-                    {"agent", d.agent},
-                    {"task", d.task},
-                    {"importance", d.importance},
-                    {"ttl_ms", d.ttl.count()}};
+template <class F> static void shape(F& f, memory_added& a) {
+  f.flat(a.m);
+  f("deduplicated", a.deduplicated);
 }
+SWARM_JSON_BY_SHAPE(memory_added)
 
-expected<memory_draft> from_json(json_to<memory_draft>, const json::value& v) {
-  field_reader r{v};
-  memory_draft d;
-  d.type = r.text("type", d.type);
-  // "" (or none): the type's own kind.
-  if (auto kind = r.text("kind"); !kind.empty())
-    d.kind = r.named("kind", memory_kind::episodic, parse_memory_kind, unknown_kind);
-  d.content = r.required_text("content");
-  d.tags = r.texts("tags");
-  d.agent = r.text("agent");
-  d.task = r.text("task");
-  d.importance = r.number("importance", d.importance, "a number from 0 to 1");
-  d.ttl = r.millis("ttl_ms");
-  return r.finish(std::move(d));
+template <class F> static void shape(F& f, memory_query& q) {
+  f("query", q.text);
+  f.named("mode", q.mode, parse_search_mode, unknown_mode);
+  f("k", q.k);
+  f("type", q.type);
+  f("agent", q.agent);
+  f("task", q.task);
+  f("tags", q.tags);
 }
+SWARM_JSON_BY_SHAPE(memory_query)
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const memory_added& a) {
-  jv = json::value_from(a.m);
-  jv.as_object()["deduplicated"] = a.deduplicated;
+template <class F> static void shape(F& f, memory_hit& h) {
+  f.flat(h.m);
+  f("score", h.score);
+  f("relevance", h.relevance);
+  f("similarity", h.similarity);
+  f("vector_rank", h.vector_rank);
+  f("text_rank", h.text_rank);
 }
+SWARM_JSON_BY_SHAPE(memory_hit)
 
-expected<memory_added> from_json(json_to<memory_added>, const json::value& v) {
-  field_reader r{v};
-  memory_added a;
-  a.m = r.as<memory_record>();
-  a.deduplicated = r.flag("deduplicated");
-  return r.finish(std::move(a));
+template <class F> static void shape(F& f, memory_stats& s) {
+  f("total", s.total);
+  f("episodic", s.episodic);
+  f("working", s.working);
+  f("procedural", s.procedural);
+  f("embedder", s.embedder);
+  f("dimension", s.dimension);
+  f.within("index", [&](auto& index) {
+    index("path", s.index_path);
+    index("size", s.index_size);
+    index("state", s.index_state);
+  });
+  f("reembedded", s.reembedded);
 }
-
-void tag_invoke(const json::value_from_tag&, json::value& jv, const memory_query& q) {
-  jv = json::object{{"query", q.text},
-                    {"mode", to_string(q.mode)},
-                    {"k", q.k},
-                    {"type", q.type},
-                    {"agent", q.agent},
-                    {"task", q.task},
-                    {"tags", json::value_from(q.tags)}};
-}
-
-expected<memory_query> from_json(json_to<memory_query>, const json::value& v) {
-  field_reader r{v};
-  memory_query q;
-  q.type = r.text("type");
-  q.agent = r.text("agent");
-  q.task = r.text("task");
-  q.tags = r.texts("tags");
-  q.text = r.text("query");
-  q.mode = r.named("mode", q.mode, parse_search_mode, unknown_mode);
-  q.k = r.count("k", q.k);
-  return r.finish(std::move(q));
-}
-
-void tag_invoke(const json::value_from_tag&, json::value& jv, const memory_hit& h) {
-  jv = json::value_from(h.m);
-  auto& o = jv.as_object();
-  o["score"] = h.score;
-  o["relevance"] = h.relevance;
-  o["similarity"] = h.similarity;
-  o["vector_rank"] = h.vector_rank;
-  o["text_rank"] = h.text_rank;
-}
-
-expected<memory_hit> from_json(json_to<memory_hit>, const json::value& v) {
-  field_reader r{v};
-  memory_hit h;
-  h.m = r.as<memory_record>();
-  h.score = r.number("score", 0);
-  h.relevance = r.number("relevance", 0);
-  h.similarity = r.number("similarity", 0);
-  h.vector_rank = r.count("vector_rank", 0);
-  h.text_rank = r.count("text_rank", 0);
-  return r.finish(std::move(h));
-}
-
-void tag_invoke(const json::value_from_tag&, json::value& jv, const memory_stats& s) {
-  jv = json::object{{"total", s.total},
-                    {"episodic", s.episodic},
-                    {"working", s.working},
-                    {"procedural", s.procedural},
-                    {"embedder", s.embedder},
-                    {"dimension", s.dimension},
-                    {"index", json::object{{"path", s.index_path},
-                                           {"size", s.index_size},
-                                           {"state", s.index_state}}},
-                    {"reembedded", s.reembedded}};
-}
-
-expected<memory_stats> from_json(json_to<memory_stats>, const json::value& v) {
-  field_reader r{v};
-  memory_stats s;
-  s.total = r.natural("total");
-  s.episodic = r.natural("episodic");
-  s.working = r.natural("working");
-  s.procedural = r.natural("procedural");
-  s.embedder = r.text("embedder");
-  s.dimension = r.natural("dimension");
-  auto index = r.within("index");
-  s.index_path = index.text("path");
-  s.index_size = index.natural("size");
-  s.index_state = index.text("state");
-  s.reembedded = r.natural("reembedded");
-  return r.finish(std::move(s));
-}
+SWARM_JSON_BY_SHAPE(memory_stats)
 
 } // namespace swarm

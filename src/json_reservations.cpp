@@ -3,7 +3,7 @@
 #include <swarm/json.hpp>
 
 #include "src/json_fields.hpp"
-#include "src/time_units.hpp"
+#include "src/json_shape.hpp"
 
 #include <boost/json/value_from.hpp>
 
@@ -19,149 +19,78 @@ std::string unknown_type(const std::string& n) {
 
 namespace json = boost::json;
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const reservation& r) {
-  jv = json::object{{"id", r.id},
-                    {"agent", r.agent},
-                    {"task", r.task},
-                    {"pattern", r.pattern},
-                    {"type", to_string(r.type)},
-                    {"exclusive", r.exclusive},
-                    {"reason", r.reason},
-                    {"created_us", to_us(r.created)},
-                    {"renewed_us", to_us(r.renewed)},
-                    {"expires_us", to_us(r.expires)},
-                    {"expires_in_ms", ms_left(to_us(r.expires))}};
+template <class F> static void shape(F& f, reservation& r) {
+  f("id", r.id);
+  f("agent", r.agent);
+  f("task", r.task);
+  f("pattern", r.pattern);
+  f.named("type", r.type, parse_reservation_type, unknown_type);
+  f("exclusive", r.exclusive);
+  f("reason", r.reason);
+  f("created_us", r.created);
+  f("renewed_us", r.renewed);
+  f("expires_us", r.expires);
+  f.out("expires_in_ms", ms_left(to_us(r.expires)));
 }
+SWARM_JSON_BY_SHAPE(reservation)
 
-expected<reservation> from_json(json_to<reservation>, const json::value& v) {
-  field_reader f{v};
-  reservation r;
-  r.id = f.text("id");
-  r.agent = f.text("agent");
-  r.task = f.text("task");
-  r.pattern = f.text("pattern");
-  r.type = f.named("type", r.type, parse_reservation_type, unknown_type);
-  r.exclusive = f.flag("exclusive", r.exclusive);
-  r.reason = f.text("reason");
-  r.created = f.moment("created_us");
-  r.renewed = f.moment("renewed_us");
-  r.expires = f.moment("expires_us");
-  return f.finish(std::move(r));
+// Flat for scripts: the other agent's reservation, then the checked path (or our
+// pattern).
+template <class F> static void shape(F& f, reservation_conflict& c) {
+  f.flat(c.held);
+  f("path", c.path);
+  f("holder_stale", c.holder_stale);
 }
+SWARM_JSON_BY_SHAPE(reservation_conflict)
 
-// Flat for scripts: the checked path (or our pattern), then the other agent's
-// reservation.
-void tag_invoke(const json::value_from_tag&, json::value& jv,
-                const reservation_conflict& c) {
-  jv = json::value_from(c.held);
-  auto& o = jv.as_object();
-  o["path"] = c.path;
-  o["holder_stale"] = c.holder_stale;
+template <class F> static void shape(F& f, reservation_grant& g) {
+  f.flat(g.r);
+  f("refreshed", g.refreshed);
+  f("conflicts", g.conflicts);
 }
+SWARM_JSON_BY_SHAPE(reservation_grant)
 
-expected<reservation_conflict> from_json(json_to<reservation_conflict>,
-                                         const json::value& v) {
-  field_reader f{v};
-  reservation_conflict c;
-  c.held = f.as<reservation>();
-  c.path = f.text("path");
-  c.holder_stale = f.flag("holder_stale");
-  return f.finish(std::move(c));
+// Read: "pattern" (one) adds to "patterns".
+template <class F> static void shape(F& f, reserve_request& r) {
+  f.required("agent", r.agent);
+  f("task", r.task);
+  f.custom("patterns", r.patterns,
+           [](const std::vector<std::string>& p) { return json::value_from(p); },
+           [](field_reader& in, const char* key, std::vector<std::string>& p) {
+             p = in.texts(key);
+             if (auto one = in.optional_text("pattern")) p.push_back(std::move(*one));
+           });
+  f.named("type", r.type, parse_reservation_type, unknown_type);
+  f("exclusive", r.exclusive);
+  f("ttl_ms", r.ttl);
+  f("reason", r.reason);
 }
+SWARM_JSON_BY_SHAPE(reserve_request)
 
-void tag_invoke(const json::value_from_tag&, json::value& jv,
-                const reservation_grant& g) {
-  jv = json::value_from(g.r);
-  auto& o = jv.as_object();
-  o["refreshed"] = g.refreshed;
-  o["conflicts"] = json::value_from(g.conflicts);
+template <class F> static void shape(F& f, release_request& r) {
+  f.required("agent", r.agent);
+  f("ids", r.ids);
+  f("patterns", r.patterns);
+  f("all", r.all);
+  f("force", r.force);
 }
+SWARM_JSON_BY_SHAPE(release_request)
 
-expected<reservation_grant> from_json(json_to<reservation_grant>, const json::value& v) {
-  field_reader f{v};
-  reservation_grant g;
-  g.r = f.as<reservation>();
-  g.refreshed = f.flag("refreshed");
-  g.conflicts = f.list<reservation_conflict>("conflicts");
-  return f.finish(std::move(g));
+template <class F> static void shape(F& f, lease& l) {
+  f.out("id", l.name);
+  f("name", l.name);
+  f("holder", l.holder);
+  f("token", l.token);
+  f("acquired_us", l.acquired);
+  f("expires_us", l.expires);
+  f.out("expires_in_ms", ms_left(to_us(l.expires)));
 }
+SWARM_JSON_BY_SHAPE(lease)
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const reserve_request& r) {
-  auto& o = jv.emplace_object();
-  o["agent"] = r.agent;
-  o["task"] = r.task;
-  o["patterns"] = json::value_from(r.patterns);
-  o["type"] = to_string(r.type);
-  if (r.exclusive) o["exclusive"] = *r.exclusive;
-  o["ttl_ms"] = r.ttl.count();
-  o["reason"] = r.reason;
+template <class F> static void shape(F& f, lease_grant& g) {
+  f.flat(g.l);
+  f("acquired", g.acquired);
 }
-
-expected<reserve_request> from_json(json_to<reserve_request>, const json::value& v) {
-  field_reader f{v};
-  reserve_request r;
-  r.agent = f.required_text("agent");
-  r.patterns = f.texts("patterns");
-  if (auto one = f.optional_text("pattern")) r.patterns.push_back(std::move(*one));
-  r.type = f.named("type", r.type, parse_reservation_type, unknown_type);
-  r.exclusive = f.optional_flag("exclusive");
-  r.ttl = f.millis("ttl_ms", r.ttl);
-  r.task = f.text("task");
-  r.reason = f.text("reason");
-  return f.finish(std::move(r));
-}
-
-void tag_invoke(const json::value_from_tag&, json::value& jv, const release_request& r) {
-  jv = json::object{{"agent", r.agent},
-                    {"ids", json::value_from(r.ids)},
-                    {"patterns", json::value_from(r.patterns)},
-                    {"all", r.all},
-                    {"force", r.force}};
-}
-
-expected<release_request> from_json(json_to<release_request>, const json::value& v) {
-  field_reader f{v};
-  release_request r;
-  r.agent = f.required_text("agent");
-  r.ids = f.texts("ids");
-  r.patterns = f.texts("patterns");
-  r.all = f.flag("all");
-  r.force = f.flag("force");
-  return f.finish(std::move(r));
-}
-
-void tag_invoke(const json::value_from_tag&, json::value& jv, const lease& l) {
-  jv = json::object{{"id", l.name},
-                    {"name", l.name},
-                    {"holder", l.holder},
-                    {"token", l.token},
-                    {"acquired_us", to_us(l.acquired)},
-                    {"expires_us", to_us(l.expires)},
-                    {"expires_in_ms", ms_left(to_us(l.expires))}};
-}
-
-expected<lease> from_json(json_to<lease>, const json::value& v) {
-  field_reader f{v};
-  lease l;
-  l.name = f.text("name");
-  l.holder = f.text("holder");
-  l.token = f.natural("token");
-  l.acquired = f.moment("acquired_us");
-  l.expires = f.moment("expires_us");
-  return f.finish(std::move(l));
-}
-
-void tag_invoke(const json::value_from_tag&, json::value& jv, const lease_grant& g) {
-  jv = json::value_from(g.l);
-  jv.as_object()["acquired"] = g.acquired;
-}
-
-expected<lease_grant> from_json(json_to<lease_grant>, const json::value& v) {
-  field_reader f{v};
-  lease_grant g;
-  g.l = f.as<lease>();
-  g.acquired = f.flag("acquired");
-  return f.finish(std::move(g));
-}
+SWARM_JSON_BY_SHAPE(lease_grant)
 
 } // namespace swarm

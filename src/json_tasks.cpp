@@ -3,7 +3,7 @@
 #include <swarm/json.hpp>
 
 #include "src/json_fields.hpp"
-#include "src/time_units.hpp"
+#include "src/json_shape.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
@@ -21,12 +21,6 @@ std::optional<int> parse_priority(const std::string& text) {
   if (text.size() != 2 || text[0] != 'P' || text[1] < '0' || text[1] > '9')
     return std::nullopt;
   return text[1] - '0';
-}
-
-// A request's priority: any integer, kept in int's range for the engine to refuse.
-int priority_of(field_reader& r) {
-  auto p = r.optional_integer("priority");
-  return p ? static_cast<int>(std::clamp<int64_t>(*p, -1, 99)) : default_priority;
 }
 
 } // namespace
@@ -64,257 +58,154 @@ expected<dependency_kind> from_json(json_to<dependency_kind>, const json::value&
 
 // ---- task_spec, task
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const task_spec& s) {
-  jv = json::object{
-      {"id", s.id},
-      {"parent", s.parent},
-      {"title", s.title},
-      {"description", s.description},
-      {"priority", "P" + std::to_string(s.priority)},
-      {"skills", json::value_from(s.skills)},
-      {"files", json::value_from(s.files)},
-      {"depends", json::value_from(s.depends)},
-      {"related", json::value_from(s.related)},
-      {"discovered_from", json::value_from(s.discovered_from)},
-      {"estimate_minutes", s.estimate_minutes},
-      {"source", s.source},
-  };
-}
-
-expected<task_spec> from_json(json_to<task_spec>, const json::value& v) {
-  field_reader r{v};
-  task_spec s;
-  s.id = r.text("id");
-  s.parent = r.text("parent");
-  s.title = r.text("title");
-  s.description = r.text("description");
-  if (auto p = r.optional_text("priority")) {
+// "P0".."P4" on the wire; the engine stores the digit.
+static void read_p_priority(field_reader& r, const char* key, int& priority) {
+  if (auto p = r.optional_text(key)) {
     if (auto digit = parse_priority(*p))
-      s.priority = *digit;
+      priority = *digit;
     else
       r.fail("argument 'priority' must be P0 to P4");
   }
-  s.skills = r.texts("skills");
-  s.files = r.texts("files");
-  s.depends = r.texts("depends");
-  s.related = r.texts("related");
-  s.discovered_from = r.texts("discovered_from");
-  s.estimate_minutes = r.count("estimate_minutes", 0);
-  s.source = r.text("source");
-  return r.finish(std::move(s));
 }
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const task& t) {
-  jv = json::value_from(t.spec);
-  auto& o = jv.as_object();
-  o["state"] = to_string(t.state);
-  o["leaf"] = t.leaf;
-  o["attempts"] = t.attempts;
-  o["claimed_by"] = t.claimed_by;
-  o["claim_session"] = t.claim_session;
-  o["lease_expires_us"] = to_us(t.lease_expires);
-  o["claim_token"] = t.claim_token;
-  o["result"] = t.result;
-  o["failure"] = t.failure;
-  o["updated_us"] = to_us(t.updated);
-  o["deferred_until_us"] = to_us(t.deferred_until);
+template <class F> static void shape(F& f, task_spec& s) {
+  f("id", s.id);
+  f("parent", s.parent);
+  f("title", s.title);
+  f("description", s.description);
+  f.custom("priority", s.priority, [](int p) { return json::value("P" + std::to_string(p)); },
+           read_p_priority);
+  f("skills", s.skills);
+  f("files", s.files);
+  f("depends", s.depends);
+  f("related", s.related);
+  f("discovered_from", s.discovered_from);
+  f("estimate_minutes", s.estimate_minutes);
+  f("source", s.source);
 }
+SWARM_JSON_BY_SHAPE(task_spec)
 
-expected<task> from_json(json_to<task>, const json::value& v) {
-  field_reader r{v};
-  task t;
-  t.spec = r.as<task_spec>();
-  t.state = r.decoded("state", t.state);
-  t.leaf = r.flag("leaf", true);
-  t.attempts = r.count("attempts", 0);
-  t.claimed_by = r.text("claimed_by");
-  t.claim_session = r.text("claim_session");
-  t.lease_expires = r.moment("lease_expires_us");
-  t.claim_token = r.natural("claim_token");
-  t.result = r.text("result");
-  t.failure = r.text("failure");
-  t.updated = r.moment("updated_us");
-  t.deferred_until = r.moment("deferred_until_us");
-  return r.finish(std::move(t));
+template <class F> static void shape(F& f, task& t) {
+  f.flat(t.spec);
+  f("state", t.state);
+  f("leaf", t.leaf);
+  f("attempts", t.attempts);
+  f("claimed_by", t.claimed_by);
+  f("claim_session", t.claim_session);
+  f("lease_expires_us", t.lease_expires);
+  f("claim_token", t.claim_token);
+  f("result", t.result);
+  f("failure", t.failure);
+  f("updated_us", t.updated);
+  f("deferred_until_us", t.deferred_until);
 }
+SWARM_JSON_BY_SHAPE(task)
 
 // ---- what task operations answer
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const task_change& c) {
-  jv = json::value_from(c.t);
-  jv.as_object()["now_ready"] = json::value_from(c.now_ready);
+template <class F> static void shape(F& f, task_change& c) {
+  f.flat(c.t);
+  f("now_ready", c.now_ready);
 }
+SWARM_JSON_BY_SHAPE(task_change)
 
-expected<task_change> from_json(json_to<task_change>, const json::value& v) {
-  field_reader r{v};
-  task_change c;
-  c.t = r.as<task>();
-  c.now_ready = r.texts("now_ready");
-  return r.finish(std::move(c));
+template <class F> static void shape(F& f, claimed_task& c) {
+  f.flat(c.t);
+  f.out("claimed", true);
+  f("attempt", c.attempt);
 }
+SWARM_JSON_BY_SHAPE(claimed_task)
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const claimed_task& c) {
-  jv = json::value_from(c.t);
-  auto& o = jv.as_object();
-  o["claimed"] = true;
-  o["attempt"] = c.attempt;
+template <class F> static void shape(F& f, task_counts& c) {
+  f("pending", c.pending);
+  f("ready", c.ready);
+  f("claimed", c.claimed);
+  f("completed", c.completed);
+  f("failed", c.failed);
+  f("blocked", c.blocked);
+  f("cancelled", c.cancelled);
+  f.out("total", c.total());
 }
-
-expected<claimed_task> from_json(json_to<claimed_task>, const json::value& v) {
-  field_reader r{v};
-  claimed_task c;
-  c.t = r.as<task>();
-  c.attempt = r.count("attempt", 0);
-  return r.finish(std::move(c));
-}
-
-void tag_invoke(const json::value_from_tag&, json::value& jv, const task_counts& c) {
-  jv = json::object{{"pending", c.pending},     {"ready", c.ready},
-                    {"claimed", c.claimed},     {"completed", c.completed},
-                    {"failed", c.failed},       {"blocked", c.blocked},
-                    {"cancelled", c.cancelled}, {"total", c.total()}};
-}
-
-expected<task_counts> from_json(json_to<task_counts>, const json::value& v) {
-  field_reader r{v};
-  task_counts c;
-  c.pending = r.natural("pending");
-  c.ready = r.natural("ready");
-  c.claimed = r.natural("claimed");
-  c.completed = r.natural("completed");
-  c.failed = r.natural("failed");
-  c.blocked = r.natural("blocked");
-  c.cancelled = r.natural("cancelled");
-  return r.finish(c);
-}
+SWARM_JSON_BY_SHAPE(task_counts)
 
 // ---- requests: new tasks and changes to them
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const new_task& t) {
-  jv = json::object{{"title", t.title},
-                    {"description", t.description},
-                    {"parent", t.parent},
-                    {"prefix", t.prefix},
-                    {"depends", json::value_from(t.depends)},
-                    {"skills", json::value_from(t.skills)},
-                    {"files", json::value_from(t.files)},
-                    {"priority", t.priority},
-                    {"estimate", t.estimate_minutes}};
+// A request's priority: any integer, kept in int's range for the engine to refuse.
+static void read_any_priority(field_reader& r, const char* key, int& priority) {
+  if (auto p = r.optional_integer(key))
+    priority = static_cast<int>(std::clamp<int64_t>(*p, -1, 99));
 }
+static void read_any_priority(field_reader& r, const char* key,
+                              std::optional<int>& priority) {
+  if (r.has(key)) read_any_priority(r, key, priority.emplace());
+}
+const auto as_value = [](const auto& v) { return json::value_from(v); };
 
-expected<new_task> from_json(json_to<new_task>, const json::value& v) {
-  field_reader r{v};
-  new_task t;
-  t.title = r.required_text("title");
-  t.description = r.text("description");
-  t.parent = r.text("parent");
-  t.prefix = r.text("prefix");
-  t.depends = r.texts("depends");
-  t.skills = r.texts("skills");
-  t.files = r.texts("files");
-  t.priority = priority_of(r);
-  t.estimate_minutes = r.count("estimate", 0);
-  return r.finish(std::move(t));
+template <class F> static void shape(F& f, new_task& t) {
+  f.required("title", t.title);
+  f("description", t.description);
+  f("parent", t.parent);
+  f("prefix", t.prefix);
+  f("depends", t.depends);
+  f("skills", t.skills);
+  f("files", t.files);
+  f.custom("priority", t.priority, as_value,
+           [](field_reader& r, const char* key, int& p) { read_any_priority(r, key, p); });
+  f("estimate", t.estimate_minutes);
 }
+SWARM_JSON_BY_SHAPE(new_task)
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const task_update& u) {
-  auto& o = jv.emplace_object();
-  if (u.title) o["title"] = *u.title;
-  if (u.description) o["description"] = *u.description;
-  if (u.priority) o["priority"] = *u.priority;
-  if (u.skills) o["skills"] = json::value_from(*u.skills);
-  if (u.files) o["files"] = json::value_from(*u.files);
-  if (u.estimate_minutes) o["estimate"] = *u.estimate_minutes;
+// Only what is set is sent, and changed.
+template <class F> static void shape(F& f, task_update& u) {
+  f("title", u.title);
+  f("description", u.description);
+  f.custom("priority", u.priority,
+           [](const std::optional<int>& p) { return p ? json::value(*p) : json::value(); },
+           [](field_reader& r, const char* key, std::optional<int>& p) {
+             read_any_priority(r, key, p);
+           });
+  f("skills", u.skills);
+  f("files", u.files);
+  f("estimate", u.estimate_minutes);
 }
-
-expected<task_update> from_json(json_to<task_update>, const json::value& v) {
-  field_reader r{v};
-  task_update u;
-  u.title = r.optional_text("title");
-  u.description = r.optional_text("description");
-  if (r.has("priority")) u.priority = priority_of(r);
-  u.skills = r.optional_texts("skills");
-  u.files = r.optional_texts("files");
-  u.estimate_minutes = r.optional_count("estimate");
-  return r.finish(std::move(u));
-}
+SWARM_JSON_BY_SHAPE(task_update)
 
 // ---- plans
 
-void tag_invoke(const json::value_from_tag&, json::value& jv, const plan_report& p) {
-  jv = json::object{{"path", p.path},
-                    {"added", p.added},
-                    {"already_present", p.already_present},
-                    {"total", p.total}};
+template <class F> static void shape(F& f, plan_report& p) {
+  f("path", p.path);
+  f("added", p.added);
+  f("already_present", p.already_present);
+  f("total", p.total);
 }
+SWARM_JSON_BY_SHAPE(plan_report)
 
-expected<plan_report> from_json(json_to<plan_report>, const json::value& v) {
-  field_reader r{v};
-  plan_report p;
-  p.path = r.text("path");
-  p.added = r.natural("added");
-  p.already_present = r.natural("already_present");
-  p.total = r.natural("total");
-  return r.finish(std::move(p));
+template <class F> static void shape(F& f, plan_options& p) {
+  f("prefix", p.prefix);
+  f("max_depth", p.max_depth);
 }
-
-void tag_invoke(const json::value_from_tag&, json::value& jv, const plan_options& p) {
-  auto& o = jv.emplace_object();
-  o["prefix"] = p.prefix;
-  if (p.max_depth) o["max_depth"] = *p.max_depth;
-}
-
-expected<plan_options> from_json(json_to<plan_options>, const json::value& v) {
-  field_reader r{v};
-  plan_options p;
-  p.prefix = r.text("prefix");
-  p.max_depth = r.optional_count("max_depth");
-  return r.finish(std::move(p));
-}
+SWARM_JSON_BY_SHAPE(plan_options)
 
 // ---- the graph
 
-void tag_invoke(const json::value_from_tag&, json::value& jv,
-                const graph_report::row& g) {
-  jv = json::object{{"id", g.id},
-                    {"title", g.title},
-                    {"state", to_string(g.state)},
-                    {"leaf", g.leaf},
-                    {"weight", json_number(g.weight)},
-                    {"top_level", json_number(g.top_level)},
-                    {"bottom_level", json_number(g.bottom_level)},
-                    {"depth", g.depth},
-                    {"fan_out", g.fan_out}};
+template <class F> static void shape(F& f, graph_report::row& g) {
+  f("id", g.id);
+  f("title", g.title);
+  f("state", g.state);
+  f("leaf", g.leaf);
+  f.compact("weight", g.weight);
+  f.compact("top_level", g.top_level);
+  f.compact("bottom_level", g.bottom_level);
+  f("depth", g.depth);
+  f("fan_out", g.fan_out);
 }
+SWARM_JSON_BY_SHAPE(graph_report::row)
 
-expected<graph_report::row> from_json(json_to<graph_report::row>, const json::value& v) {
-  field_reader r{v};
-  graph_report::row g;
-  g.id = r.text("id");
-  g.title = r.text("title");
-  g.state = r.decoded("state", g.state);
-  g.leaf = r.flag("leaf", true);
-  g.weight = r.number("weight", 0);
-  g.top_level = r.number("top_level", 0);
-  g.bottom_level = r.number("bottom_level", 0);
-  g.depth = r.count("depth", 0);
-  g.fan_out = r.count("fan_out", 0);
-  return r.finish(std::move(g));
+template <class F> static void shape(F& f, graph_report& g) {
+  f.compact("critical_length", g.critical_length);
+  f("critical_path", g.critical_path);
+  f("tasks", g.tasks);
 }
-
-void tag_invoke(const json::value_from_tag&, json::value& jv, const graph_report& g) {
-  jv = json::object{{"critical_length", json_number(g.critical_length)},
-                    {"critical_path", json::value_from(g.critical_path)},
-                    {"tasks", json::value_from(g.tasks)}};
-}
-
-expected<graph_report> from_json(json_to<graph_report>, const json::value& v) {
-  field_reader r{v};
-  graph_report g;
-  g.critical_length = r.number("critical_length", 0);
-  g.critical_path = r.texts("critical_path");
-  g.tasks = r.list<graph_report::row>("tasks");
-  return r.finish(std::move(g));
-}
+SWARM_JSON_BY_SHAPE(graph_report)
 
 } // namespace swarm
