@@ -78,7 +78,6 @@
 #include <iostream>
 #include <numeric>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -111,20 +110,6 @@ struct bench_options {
   size_t store_threads = 4;
 };
 
-std::vector<size_t> ef_list(const std::string& text) {
-  std::vector<size_t> out;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    try {
-      out.push_back(std::stoull(item));
-    } catch (const std::exception&) {
-      die("--ef needs numbers separated by commas, not '" + text + "'");
-    }
-  }
-  if (out.empty()) die("--ef needs at least one number");
-  return out;
-}
-
 bench_options parse(int argc, char** argv) {
   bench_options o;
   bench::args a(argc, argv, "swarm_memory_bench");
@@ -134,7 +119,7 @@ bench_options parse(int argc, char** argv) {
     else if (a.is("--queries"))
       o.queries = std::max<size_t>(1, a.number());
     else if (a.is("--ef"))
-      o.ef = ef_list(a.value());
+      o.ef = a.numbers();
     else if (a.is("--m"))
       o.m = std::max<size_t>(2, a.number());
     else if (a.is("--ef-construction"))
