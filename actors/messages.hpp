@@ -305,6 +305,7 @@ CAF_ADD_ATOM(swarm, swarm, agent_state_atom, "agentstate")
 CAF_ADD_ATOM(swarm, swarm, heartbeat_atom, "heartbeat")
 CAF_ADD_ATOM(swarm, swarm, set_state_atom, "setstate")
 CAF_ADD_ATOM(swarm, swarm, run_done_atom, "rundone")
+CAF_ADD_ATOM(swarm, swarm, give_back_atom, "giveback")
 CAF_ADD_ATOM(swarm, swarm, spawned_atom, "spawned")
 
 namespace swarm {

@@ -10,6 +10,7 @@
 #include "cli/output.hpp"
 #include "cli/memory_commands.hpp"
 #include "cli/reservation_commands.hpp"
+#include "cli/stop_signals.hpp"
 #include "cli/task_commands.hpp"
 
 #include <swarm/json.hpp>
@@ -108,9 +109,18 @@ int run_command(const run_flags& f) {
   agent.names = f.names;
   agent.workdir = f.workdir;
   agent.output_cap_bytes = f.output_cap_mb * 1024 * 1024;
+  // Before the engine starts its threads, so that only the watcher takes the signals.
+  swarm::cli::stop_signals signals;
   auto engine = swarm::engine::open(opts);
   if (!engine) return fail(engine.error());
   auto& e = **engine;
+  signals.on_first([&e, grace = f.kill_grace](int sig) {
+    std::cerr << "swarm: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+              << ": stopping — no new claims; running models get SIGTERM, then SIGKILL after "
+              << grace << "; their tasks go back to ready. A second signal stops at once.\n";
+    if (auto stopped = e.stop_run(); !stopped)
+      std::cerr << "swarm: stopping failed: " << stopped.error().to_string() << "\n";
+  });
   if (auto s = e.serve_control_socket(); !s)
     std::cerr << "swarm: warning: no control socket (" << s.error().message
               << "); status commands will wait for this run to end\n";
@@ -131,6 +141,10 @@ int run_command(const run_flags& f) {
     std::cout << json::serialize(json::value_from(*summary)) << "\n";
   else
     swarm::cli::print_summary(*summary);
+  if (summary->stopped) {
+    if (!f.common.json_out) swarm::cli::print_stopped(*summary, f.plan);
+    return 0; // stopped as asked: nothing failed
+  }
   return summary->success ? 0 : 1;
 }
 

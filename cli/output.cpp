@@ -73,9 +73,16 @@ void print_summary(const run_summary& s) {
     std::printf("  %-16s %llu completed, %llu failed attempts\n", a.name.c_str(),
                 static_cast<unsigned long long>(a.completed),
                 static_cast<unsigned long long>(a.failed));
-  if (!s.success)
+  if (!s.success && !s.stopped)
     std::printf("not every task completed: `swarm tasks` shows which failed or are "
                 "blocked, and why\n");
+}
+
+void print_stopped(const run_summary& s, const std::string& plan) {
+  std::printf("stopped on request: %zu task(s) handed back to ready", s.returned.size());
+  for (size_t i = 0; i < s.returned.size(); ++i)
+    std::printf("%s%s", i == 0 ? ": " : ", ", s.returned[i].c_str());
+  std::printf("\nresume with: swarm run %s\n", plan.c_str());
 }
 
 void print_status(const json::value& v) {

@@ -206,7 +206,7 @@ struct run_totals {
   double seconds = 0;
 };
 
-// run.finished: outcome "completed" or "incomplete".
+// run.finished: outcome "completed", "incomplete" or "stopped".
 struct run_finished {
   static constexpr event_kind journal_kind = event_kind::run_finished;
   std::string run;
@@ -241,7 +241,8 @@ struct model_finished {
   std::optional<uint64_t> stderr_bytes;
   std::optional<bool> stdout_truncated;
   std::optional<bool> stderr_truncated;
-  std::string outcome; // "completed", a failure kind, or "abandoned: ..."
+  std::string outcome; // "completed", a failure kind, "interrupted" (the run stopped), or
+                       // "abandoned: ..."
 };
 
 // ---- mail

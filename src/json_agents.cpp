@@ -59,6 +59,8 @@ template <class F> static void shape(F& f, run_summary& s) {
   f("seconds", s.elapsed_seconds);
   f("tasks", s.tasks);
   f("agents", s.agents);
+  f("stopped", s.stopped);
+  f("returned", s.returned);
 }
 SWARM_JSON_BY_SHAPE(run_summary)
 

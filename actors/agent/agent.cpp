@@ -49,6 +49,8 @@ struct agent_actor_state {
   // The model's pid while one runs, for the exit hook (which outlives the state).
   std::shared_ptr<std::atomic<int>> running_pid = std::make_shared<std::atomic<int>>(0);
   bool stopping = false;
+  bool started = false;      // start_atom came: the work loop runs
+  bool winding_down = false; // stop_atom came: finish or hand back, claim nothing more
   std::vector<mail_copy> unread; // pushed or fetched, not yet in a prompt
   // The current task's reservations (its declared files), released when it ends.
   std::vector<std::string> reserved;
@@ -177,6 +179,26 @@ void release_reserved(self_ptr self, bool success, std::function<void()> next) {
             });
 }
 
+// The run is stopping: hands the unfinished claim back to the queue (ready again, the
+// attempt not counted as a failure), releases its reservations, then stops.
+void give_back(self_ptr self, const task& t, const std::string& why) {
+  release_reserved(self, false, [self, t, why] {
+    task_report r{t.spec.id, name_of(self), t.attempts, why, {}};
+    auto done = [self] {
+      tell_state(self, agent_state::idle, {}, 0);
+      stop(self, "run stopped");
+    };
+    self->request(self->state.queue, queue_timeout, give_back_atom_v, std::move(r))
+        .then([done](task_change&) { done(); },
+              [self, done, id = t.spec.id](caf::error& err) {
+                // The claim is gone already (lease expired, reassigned): nothing to hand.
+                spdlog::warn("agent {}: handing {} back refused: {}", name_of(self), id,
+                             from_caf(err).to_string());
+                done();
+              });
+  });
+}
+
 // Reports the attempt's outcome to the queue, then goes on with the next task.
 void report(self_ptr self, const task& t, bool success, const std::string& text,
             const std::string& failure) {
@@ -194,7 +216,7 @@ void report_to_queue(self_ptr self, const task& t, bool success, const std::stri
     tell_state(self, agent_state::idle, {}, 0);
     if (self->state.stopping)
       return;
-    claim_next(self);
+    claim_next(self); // stops instead when the run is winding down
   };
   auto on_reply = [after](task_change&) { after(true); };
   auto on_error = [self, after, id = t.spec.id](caf::error& err) {
@@ -384,6 +406,10 @@ void launch_attempt(self_ptr self, claim_result& claimed, std::vector<std::strin
                     std::vector<std::string> memories) {
   auto& cfg = self->state.cfg;
   const task& t = claimed.t;
+  if (self->state.winding_down) {
+    give_back(self, t, "the run stopped before the attempt started");
+    return;
+  }
   harness::prompt_context ctx;
   ctx.t = t;
   ctx.attempt = t.attempts;
@@ -471,6 +497,7 @@ void on_spawned(self_ptr self, int32_t pid, int64_t start_ticks, const std::stri
   started.command = cur.command_line;
   journal(self, std::move(started));
   tell_state(self, agent_state::busy, cur.t.spec.id, pid);
+  if (st.winding_down) st.cfg.runner->terminate(pid); // the stop came while it started
   // Followers hear the work started (queued behind model.started at the journal).
   if (st.cfg.mail)
     caf::anon_send(st.cfg.mail, system_mail_atom_v, std::string{"task.progress"},
@@ -487,6 +514,10 @@ void claim_next(self_ptr self) {
   // The database failed under this agent: more work would go unrecorded.
   if (self->state.health.broken) {
     stop(self, "its run records could not be journaled");
+    return;
+  }
+  if (self->state.winding_down) {
+    stop(self, "run stopped");
     return;
   }
   claim_request req{name_of(self), true, self->state.cfg.profile.session, true,
@@ -527,7 +558,9 @@ void on_run_done(self_ptr self, const harness::process_result& r) {
   auto outcome = st.cfg.adapter->judge(attempt.run, ex, out_tail,
                                        tail_of((dir / "stderr").string(), judged_tail_bytes));
   const auto kind = outcome.success ? std::string{} : failure_kind(outcome);
-  remember_attempt(self, attempt.t, outcome, kind, out_tail);
+  // Stopped under a stopping run: not the model's failure, nothing to learn from.
+  const bool interrupted = st.winding_down && !outcome.success;
+  if (!interrupted) remember_attempt(self, attempt.t, outcome, kind, out_tail);
   persistence::model_finished finished;
   finished.task = attempt.t.spec.id;
   finished.attempt = attempt.t.attempts;
@@ -539,10 +572,28 @@ void on_run_done(self_ptr self, const harness::process_result& r) {
   finished.stderr_bytes = r.stderr_bytes;
   finished.stdout_truncated = r.stdout_truncated;
   finished.stderr_truncated = r.stderr_truncated;
-  finished.outcome = outcome.success ? "completed" : kind;
+  finished.outcome = outcome.success ? "completed" : interrupted ? "interrupted" : kind;
   journal(self, std::move(finished));
+  if (interrupted) {
+    give_back(self, attempt.t, "the run stopped: " + outcome.reason);
+    return;
+  }
   report(self, attempt.t, outcome.success, outcome.success ? outcome.summary : outcome.reason,
          kind);
+}
+
+// The run is stopping (stop_atom).
+void wind_down(self_ptr self) {
+  auto& st = self->state;
+  if (st.winding_down) return;
+  st.winding_down = true;
+  if (!st.started) {
+    stop(self, "run stopped");
+    return;
+  }
+  if (st.current && st.current->pid != 0) st.cfg.runner->terminate(st.current->pid);
+  // Otherwise: a parked claim is answered drained by the stopping queue (claim_next then
+  // stops), and a claim still starting is handed back by launch_attempt.
 }
 
 // Heartbeat; while a model runs, also renew the claim's lease. A renewal refused means
@@ -580,6 +631,7 @@ agent_actor::behavior_type agent_impl(self_ptr self, task_queue_actor queue,
   });
   return {
     [=](start_atom) {
+      self->state.started = true;
       if (auto mail = self->state.cfg.mail) {
         // Mail that came before this agent started goes into its first prompt: fetch
         // it before the first claim. Later mail is pushed (the subscription comes
@@ -608,6 +660,7 @@ agent_actor::behavior_type agent_impl(self_ptr self, task_queue_actor queue,
       on_spawned(self, pid, ticks, error);
     },
     [=](run_done_atom, const harness::process_result& r) { on_run_done(self, r); },
+    [=](stop_atom) { wind_down(self); },
     [=](tick_atom) { on_tick(self); },
     [=](new_mail_atom, mail_copy& c) { add_unread(self, std::move(c)); },
   };

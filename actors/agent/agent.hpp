@@ -34,6 +34,11 @@ namespace swarm {
 using agent_actor = caf::typed_actor<
   // Begins the work loop.
   caf::reacts_to<start_atom>,
+  // The run is stopping: claim nothing more. A running model gets SIGTERM, then SIGKILL
+  // after the kill grace; a model that still completes counts, any other outcome hands
+  // the claim back to the queue (give_back_atom) instead of failing it; a task claimed
+  // but not yet started is handed back at once. Then the agent stops.
+  caf::reacts_to<stop_atom>,
   // The model subprocess started: (pid, start ticks), or failed to: (0, 0, why).
   caf::reacts_to<spawned_atom, int32_t, int64_t, std::string>,
   // The model subprocess ended.

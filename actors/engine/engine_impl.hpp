@@ -53,8 +53,14 @@ struct engine::impl {
   mail_search_actor mail_search;
   registry_actor registry;
   memory_actor memory;
-  std::mutex mtx; // guards agents and control_socket
+  std::mutex mtx; // guards agents, run_loop and control_socket
   std::vector<agent_actor> agents; // added, not yet finished
+  // run_until_done's receiving actor while a run goes on: stop_run tells it.
+  caf::actor run_loop;
+  std::atomic<bool> stop_requested{false};
+  // The longest kill grace of the agents added: how long a stopping run may wait for
+  // its models to end.
+  std::chrono::milliseconds longest_kill_grace{0};
   // Runs every model subprocess; made with the first agents, destroyed after the
   // actors stop and before the actor system (its exit callbacks send messages).
   std::shared_ptr<harness::process_runner> runner;
@@ -72,6 +78,12 @@ struct engine::impl {
   expected<void> restore(opening_state& s);
   expected<void> spawn_and_wire(opening_state& s, claim_strategy strategy);
   expected<void> recover_previous_session(const opening_state& s);
+
+  // Stopping a run (run.cpp): this session's claimed tasks; no new claims, then each
+  // of `stopping` winds down (agent.hpp's stop_atom); of `ids`, those ready or pending.
+  std::vector<std::string> claims_of_session();
+  void stop_agents(const std::vector<agent_actor>& stopping);
+  std::vector<std::string> back_in_queue(const std::vector<std::string>& ids);
 
   // Journals `events` and waits for their commit.
   expected<void> journal(std::vector<persistence::event> events);

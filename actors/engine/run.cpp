@@ -87,6 +87,7 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
                {"SWARM_SOCKET", fs::absolute(control_socket_path(im.opts), ec).string()}};
     cfg.timeout_ms = a.timeout.count();
     cfg.kill_grace_ms = a.kill_grace.count();
+    im.longest_kill_grace = std::max(im.longest_kill_grace, a.kill_grace);
     cfg.output_cap_bytes = a.output_cap_bytes;
     // Beat often enough to renew the claim's lease well before it runs out.
     cfg.heartbeat_us = std::max<int64_t>(
@@ -97,6 +98,63 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
   return names;
 }
 
+namespace {
+
+// What run_until_done watches while the agents work.
+struct run_watch {
+  task_counts last;
+  bool drained = false;  // the queue said no agent can make progress
+  bool stopping = false; // stop_run came
+  size_t alive = 0;      // agents not yet down
+  std::vector<std::string> held_at_stop; // this session's claims when the stop came
+};
+
+} // namespace
+
+std::vector<std::string> engine::impl::claims_of_session() {
+  std::vector<std::string> ids;
+  if (auto claimed = ask<std::vector<task>>(queue, list_atom_v, task_filter{false, {}, true}))
+    for (const auto& t : *claimed)
+      if (t.claim_session == session) ids.push_back(t.spec.id);
+  return ids;
+}
+
+void engine::impl::stop_agents(const std::vector<agent_actor>& stopping) {
+  if (auto closed = ask<task_counts>(queue, stop_atom_v); !closed)
+    spdlog::warn("stopping the run: the queue did not answer: {}", closed.error().to_string());
+  for (const auto& a : stopping)
+    caf::anon_send(a, stop_atom_v);
+}
+
+std::vector<std::string> engine::impl::back_in_queue(const std::vector<std::string>& ids) {
+  std::vector<std::string> out;
+  for (const auto& id : ids) {
+    auto found = ask<std::vector<task>>(queue, list_atom_v, task_filter{false, id, false});
+    if (found && !found->empty() &&
+        (found->front().state == task_state::ready ||
+         found->front().state == task_state::pending))
+      out.push_back(id);
+  }
+  return out;
+}
+
+// Only a message: the run's own thread does the stopping (on_stop below). Asking the
+// actors from the caller's thread would make a scoped_actor there, and with CAF 0.17 one
+// made on a thread that outlives the call (a signal watcher) kept ~actor_system waiting
+// at shutdown.
+expected<void> engine::stop_run() {
+  auto& im = *impl_;
+  caf::actor loop;
+  {
+    std::lock_guard<std::mutex> guard{im.mtx};
+    if (im.stop_requested.exchange(true)) return {};
+    loop = im.run_loop;
+  }
+  if (loop) caf::anon_send(loop, stop_atom_v);
+  // else no run yet: the next one sees stop_requested and stops at once.
+  return {};
+}
+
 expected<run_summary> engine::run_until_done(std::function<void(const progress&)> on_progress) {
   auto& im = *impl_;
   auto started = std::chrono::steady_clock::now();
@@ -104,66 +162,90 @@ expected<run_summary> engine::run_until_done(std::function<void(const progress&)
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
   auto run_id = im.session + "-" + std::to_string(++im.runs);
-  auto agents_snapshot = [&] {
+  caf::scoped_actor self{*im.sys};
+  std::vector<agent_actor> agents_snapshot;
+  bool stopped_before = false;
+  {
     std::lock_guard<std::mutex> guard{im.mtx};
-    return im.agents;
-  }();
+    agents_snapshot = im.agents;
+    im.run_loop = caf::actor_cast<caf::actor>(self);
+    stopped_before = im.stop_requested.load();
+  }
   auto r = im.journal({persistence::make_event(
     persistence::run_started{run_id, agents_snapshot.size()}, persistence::now_us())});
   if (!r)
     return r.error();
   im.run_state = run_state::running;
-  caf::scoped_actor self{*im.sys};
+  run_watch w;
+  w.alive = agents_snapshot.size();
+  w.stopping = stopped_before;
   for (auto& a : agents_snapshot) {
     self->monitor(a);
-    self->send(a, start_atom_v);
+    if (!stopped_before) self->send(a, start_atom_v);
   }
-  caf::anon_send(im.queue, start_atom_v, static_cast<uint32_t>(agents_snapshot.size()));
-  // A scoped_actor is dynamically typed: the cast is unchecked. It is sound because the
-  // receive loops below handle both of a subscriber's messages.
-  self->send(im.queue, subscribe_atom_v, caf::actor_cast<queue_subscriber_actor>(self));
-  task_counts last;
-  bool drained = false;
-  size_t alive = agents_snapshot.size();
-  while (!drained) {
+  if (stopped_before) {
+    // Stopped before it began: nobody started, nothing is claimed by this run.
+    im.stop_agents(agents_snapshot);
+  } else {
+    caf::anon_send(im.queue, start_atom_v, static_cast<uint32_t>(agents_snapshot.size()));
+    // A scoped_actor is dynamically typed: the cast is unchecked. It is sound because
+    // the receive loops below handle both of a subscriber's messages.
+    self->send(im.queue, subscribe_atom_v, caf::actor_cast<queue_subscriber_actor>(self));
+  }
+  auto on_stop = [&](stop_atom) {
+    if (w.stopping) return;
+    w.stopping = true;
+    w.held_at_stop = im.claims_of_session();
+    im.stop_agents(agents_snapshot);
+  };
+  while (!w.drained && !(w.stopping && w.alive == 0)) {
     self->receive(
       [&](progress_atom, const task_counts& c) {
-        last = c;
+        w.last = c;
         if (on_progress)
           on_progress(progress{c, elapsed()});
       },
       [&](drained_atom, const task_counts& c) {
-        last = c;
-        drained = true;
+        w.last = c;
+        w.drained = true;
       },
-      [&](const caf::down_msg&) { --alive; },
+      on_stop,
+      [&](const caf::down_msg&) { --w.alive; },
       caf::after(std::chrono::seconds(1)) >> [] {});
   }
-  // Agents stop themselves once the queue drains; wait for them to report it.
-  auto deadline = std::chrono::steady_clock::now() + stop_timeout;
-  while (alive > 0 && std::chrono::steady_clock::now() < deadline)
-    self->receive([&](const caf::down_msg&) { --alive; },
+  // Agents stop themselves once the queue drains or the run stops; wait for them to
+  // report it — a stopping run as long as its models may take to end.
+  auto deadline = std::chrono::steady_clock::now() + stop_timeout +
+                  (w.stopping ? im.longest_kill_grace : std::chrono::milliseconds{0});
+  while (w.alive > 0 && std::chrono::steady_clock::now() < deadline)
+    self->receive([&](const caf::down_msg&) { --w.alive; },
                   [&](progress_atom, const task_counts&) {},
                   [&](drained_atom, const task_counts&) {},
+                  on_stop,
                   caf::after(std::chrono::milliseconds(200)) >> [] {});
   {
     std::lock_guard<std::mutex> guard{im.mtx};
     im.agents.clear();
+    im.run_loop = caf::actor{};
+    im.stop_requested = false;
   }
   auto final_counts = im.ask<task_counts>(im.queue, status_atom_v);
   if (final_counts)
-    last = *final_counts;
+    w.last = *final_counts;
   run_summary summary;
-  summary.tasks = last;
+  summary.tasks = w.last;
   summary.elapsed_seconds = elapsed();
-  summary.success = last.completed + last.cancelled == last.total(); // nothing failed or blocked
+  // Nothing failed or blocked.
+  summary.success = w.last.completed + w.last.cancelled == w.last.total();
+  summary.stopped = w.stopping;
+  if (w.stopping) summary.returned = im.back_in_queue(w.held_at_stop);
   if (auto agents = im.ask<std::vector<agent_info>>(im.coordinator, list_atom_v))
     for (const auto& a : *agents)
       if (a.state != agent_state::offline || a.completed + a.failed > 0)
         summary.agents.push_back(to_status(a));
   persistence::run_finished finished{
-    run_id, summary.success ? "completed" : "incomplete",
-    persistence::run_totals{last.completed, last.failed, last.blocked, last.total(),
+    run_id, summary.success ? "completed" : w.stopping ? "stopped" : "incomplete",
+    persistence::run_totals{w.last.completed, w.last.failed, w.last.blocked, w.last.total(),
                             summary.elapsed_seconds}};
   auto fin =
     im.journal({persistence::make_event(std::move(finished), persistence::now_us())});

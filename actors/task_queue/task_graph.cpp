@@ -377,6 +377,21 @@ std::vector<task_index> task_graph::fail(task_index i, std::string reason,
   return changed;
 }
 
+std::vector<task_index> task_graph::give_back(task_index i, std::string reason,
+                                              int64_t now_us) {
+  became_ready_.clear();
+  task& t = nodes_[i].t;
+  if (t.state != task_state::claimed) return {};
+  set_state(i, nodes_[i].unmet == 0 ? task_state::ready : task_state::pending);
+  t.failure.clear();
+  t.claimed_by.clear();
+  t.claim_session.clear();
+  t.lease_expires = {};
+  t.result = std::move(reason);
+  t.updated = from_us(now_us);
+  return {i};
+}
+
 void task_graph::renew(task_index i, int64_t lease_expires_us) {
   task& t = nodes_[i].t;
   if (t.state != task_state::claimed) return;

@@ -179,6 +179,13 @@ public:
     return fail(i, std::move(reason), max_attempts, now_us, std::move(failure));
   }
 
+  // A claim its agent hands back unfinished because the run is stopping: claimed ->
+  // ready (pending when a prerequisite was reopened meanwhile), whatever attempts are
+  // left — an interrupted attempt is not a failure, so it never fails the task and the
+  // agent is not marked as having failed it. The attempt number stays (run records are
+  // per attempt). Returns changed tasks as complete() does.
+  std::vector<task_index> give_back(task_index i, std::string reason, int64_t now_us);
+
   // Tasks whose retry time came (at or before now_us) become ready; returns how many.
   size_t wake(int64_t now_us);
   // Tasks waiting for a retry time or a deferral.

@@ -63,6 +63,7 @@ struct task_queue_state {
   journal_outbox outbox;
   bool changed_since_tick = false;
   bool drained_sent = false;
+  bool stopping = false; // stop_atom came: no claims until the next start_atom
   // Read-only, or broken by a failed journal write: then every change is refused.
   journal_health health;
 
@@ -436,6 +437,29 @@ caf::result<task_change> report_outcome(self_ptr self, const task_report& r,
   return rp;
 }
 
+// The agent hands its claim back unfinished (the run is stopping).
+caf::result<task_change> give_back(self_ptr self, const task_report& r) {
+  auto idx = claimed_task(self, r);
+  if (!idx) return to_caf(idx.error());
+  auto& g = *self->state.graph;
+  auto now = now_us();
+  auto changed = g.give_back(*idx, r.result, now);
+  self->state.changed_since_tick = true;
+  auto events = change_events(g, changed, event_kind::task_released, r.agent, now);
+  tell_followers(self, "task.progress", g.at(*idx).t, r.agent, "given back (run stopping)");
+  return answer_after_commit(self, std::move(events), task_change{g.at(*idx).t, ready_ids(g)});
+}
+
+// No more claims this run: every parked claim is answered not claimed and drained.
+void stop_claims(self_ptr self) {
+  auto& st = self->state;
+  st.stopping = true;
+  while (!st.parked.empty()) {
+    st.parked.front().promise.deliver(claim_result{false, true, {}, {}, {}});
+    st.parked.pop_front();
+  }
+}
+
 task_queue_actor::behavior_type
 task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
                 std::shared_ptr<task_graph> graph, task_queue_config cfg) {
@@ -475,6 +499,7 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
         if (auto err = refuse_if_broken(self)) return err;
         if (req.agent.empty())
           return to_caf(errc::bad_request, "a claim needs the agent's name");
+        if (self->state.stopping) return claim_result{false, true, {}, {}, {}};
         auto& g = *self->state.graph;
         auto idx = choose_for(self, req);
         if (!idx) {
@@ -493,6 +518,13 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
       },
       [=](fail_atom, const task_report& r) -> caf::result<task_change> {
         return report_outcome(self, r, false);
+      },
+      [=](give_back_atom, const task_report& r) -> caf::result<task_change> {
+        return give_back(self, r);
+      },
+      [=](stop_atom) -> task_counts {
+        stop_claims(self);
+        return self->state.graph->counts();
       },
       [=](edit_atom, const task_edit& e) -> caf::result<task_change> {
         if (auto err = refuse_if_broken(self)) return err;
@@ -565,6 +597,7 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
     [=](start_atom, uint32_t agents) {
         self->state.run_agents = agents;
         self->state.drained_sent = false;
+        self->state.stopping = false;
         serve_parked(self);
       },
       [=](subscribe_atom, queue_subscriber_actor& who) {

@@ -36,6 +36,14 @@ using task_queue_actor = caf::typed_actor<
   caf::replies_to<complete_atom, task_report>::with<task_change>,
   // Reports a failed attempt; the task is retried or fails for good.
   caf::replies_to<fail_atom, task_report>::with<task_change>,
+  // Hands a claim back unfinished because the run is stopping (checks agent and
+  // attempt): the task is ready again whatever attempts it has left, the attempt not
+  // counted as a failure (task_graph::give_back). Journaled as task.released; replies
+  // after commit.
+  caf::replies_to<give_back_atom, task_report>::with<task_change>,
+  // The run is stopping: no new claims. Parked claims, and every claim until the next
+  // start_atom, are answered not claimed and drained. Replies with the counts.
+  caf::replies_to<stop_atom>::with<task_counts>,
   // A runtime task operation (task_edit.hpp); replies after commit.
   caf::replies_to<edit_atom, task_edit>::with<task_change>,
   // Extends a claim's lease; replies with the new expiry (unix µs).

@@ -41,9 +41,17 @@ public:
   // Adds n agents running the given model; returns their names.
   expected<std::vector<std::string>> add_agents(size_t n, const agent_options& opts = {});
 
-  // Starts the agents and blocks until no task is ready or claimed; calls on_progress
-  // (on this thread) about ten times a second while work goes on.
+  // Starts the agents and blocks until no task is ready or claimed, or until stop_run;
+  // calls on_progress (on this thread) about ten times a second while work goes on.
   expected<run_summary> run_until_done(std::function<void(const progress&)> on_progress = {});
+
+  // Stops the run gracefully; safe from any thread (a signal-watching thread, a
+  // service). No new claims, from this run's agents or anyone; each running model gets
+  // SIGTERM, then SIGKILL after its kill grace. A model that still completes counts;
+  // every other claim goes back to ready, journaled, whatever attempts the task has
+  // left — the next run resumes it. run_until_done then returns with summary.stopped
+  // and summary.returned. Before a run starts, the next one stops at once; idempotent.
+  expected<void> stop_run();
 
   expected<status_report> status();
   expected<std::vector<task>> tasks(bool ready_only = false);

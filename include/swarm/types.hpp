@@ -286,6 +286,8 @@ struct run_summary {
   double elapsed_seconds = 0;
   bool success = false; // every task completed
   std::vector<agent_status> agents;
+  bool stopped = false;              // engine::stop_run ended it
+  std::vector<std::string> returned; // stopped: the claims handed back to ready
 };
 
 // ---- agent mail

@@ -11,6 +11,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <sys/wait.h>
@@ -183,4 +184,76 @@ TEST_CASE("a run with real model subprocesses leaves no child behind, zombie or 
   CHECK(swarm::test::scalar(db, "SELECT count(*) FROM model_runs WHERE finished_us > 0") ==
         swarm::test::scalar(db, "SELECT sum(attempts) FROM tasks WHERE leaf = 1"));
   swarm::test::require_replay_matches(db);
+}
+
+TEST_CASE("stop_run from another thread ends a run: models stopped, claims handed back",
+          "[actor][engine][stop]") {
+  swarm::test::temp_dir dir;
+  auto db = dir.file(".swarm/swarm.db");
+  auto plan = write_plan(dir, 5);
+  auto opts = options_for(db);
+  opts.max_attempts = 1; // a give-back must not spend the only attempt
+  auto e = swarm::engine::open(opts);
+  REQUIRE(e);
+  REQUIRE((*e)->load_plan(plan));
+  swarm::agent_options slow;
+  slow.min_work = slow.max_work = std::chrono::minutes{10}; // busy until stopped
+  slow.workdir = dir.path().string();
+  REQUIRE((*e)->add_agents(3, slow));
+  std::optional<swarm::expected<swarm::run_summary>> summary;
+  std::thread runner{[&] { summary.emplace((*e)->run_until_done()); }};
+  bool busy = false;
+  for (int i = 0; i < 4000 && !busy; ++i) {
+    busy = swarm::test::scalar(db, "SELECT count(*) FROM model_runs") == 3;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(busy);
+  CHECK(children_left().size() >= 3);
+  REQUIRE((*e)->stop_run());
+  REQUIRE((*e)->stop_run()); // idempotent
+  runner.join();
+  REQUIRE(summary);
+  INFO((*summary ? std::string{} : summary->error().to_string()));
+  REQUIRE(*summary);
+  const auto& s = **summary;
+  CHECK(s.stopped);
+  CHECK_FALSE(s.success);
+  CHECK(s.returned.size() == 3);
+  CHECK(s.tasks.claimed == 0);
+  CHECK(s.tasks.ready == 5);
+  CHECK(s.tasks.failed == 0);
+  CHECK(children_left().empty());
+
+  // The same engine runs again, and the stop is not remembered.
+  swarm::agent_options fast;
+  fast.min_work = fast.max_work = std::chrono::milliseconds{1};
+  fast.workdir = dir.path().string();
+  REQUIRE((*e)->add_agents(2, fast));
+  auto again = (*e)->run_until_done();
+  REQUIRE(again);
+  CHECK(again->success);
+  CHECK_FALSE(again->stopped);
+  e->reset();
+  swarm::test::require_replay_matches(db);
+}
+
+TEST_CASE("stop_run before the run starts: the run ends at once, nothing claimed",
+          "[actor][engine][stop]") {
+  swarm::test::temp_dir dir;
+  auto db = dir.file(".swarm/swarm.db");
+  auto plan = write_plan(dir, 3);
+  auto e = swarm::engine::open(options_for(db));
+  REQUIRE(e);
+  REQUIRE((*e)->load_plan(plan));
+  swarm::agent_options a;
+  a.workdir = dir.path().string();
+  REQUIRE((*e)->add_agents(2, a));
+  REQUIRE((*e)->stop_run());
+  auto summary = (*e)->run_until_done();
+  REQUIRE(summary);
+  CHECK(summary->stopped);
+  CHECK(summary->returned.empty());
+  CHECK(summary->tasks.claimed == 0);
+  CHECK(summary->tasks.ready == 3);
+  CHECK(children_left().empty());
 }

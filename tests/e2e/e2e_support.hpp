@@ -283,6 +283,10 @@ inline void wait_for_engine(const temp_dir& dir, process& run) {
   }));
 }
 
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 inline int64_t int_at(const json::value& v, const char* key) {
   const auto* x = v.as_object().if_contains(key);
   INFO("key " << key << " in " << json::serialize(v));

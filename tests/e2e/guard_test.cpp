@@ -25,10 +25,6 @@ std::string find_on_path(const std::string& name) {
   return {};
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // A git repository in a fresh temp directory (the directory is the work tree, and
 // the swarm's database goes to its .swarm/swarm.db), plus children run in it. With
 // `init` false, a plain directory run the same way.

@@ -69,10 +69,6 @@ std::string first_line(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 fs::path index_file(const temp_dir& dir) {
   return dir.path() / ".swarm" / "swarm.db.hnsw";
 }

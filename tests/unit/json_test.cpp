@@ -80,7 +80,7 @@ auto fields(const progress& p) {
   return std::tie(p.tasks, p.elapsed_seconds);
 }
 auto fields(const run_summary& s) {
-  return std::tie(s.tasks, s.elapsed_seconds, s.success, s.agents);
+  return std::tie(s.tasks, s.elapsed_seconds, s.success, s.agents, s.stopped, s.returned);
 }
 auto fields(const replay_report& r) {
   return std::tie(r.events, r.rows_compared, r.match, r.difference);
@@ -324,6 +324,7 @@ TEST_CASE("json: agents, runs and errors round-trip", "[json]") {
       status_report{some_counts(), {an_agent(), agent_status{}}, run_state::running, "ab12"});
   round_trips(progress{some_counts(), 12.5});
   round_trips(run_summary{some_counts(), 3.25, true, {an_agent()}});
+  round_trips(run_summary{some_counts(), 1.5, false, {}, true, {"sw-1.1", "sw-1.2"}});
   round_trips(replay_report{120, 340, false, "tasks row sw-1 differs"});
 
   const error e{errc::not_claimant, "bob does not hold sw-1"};

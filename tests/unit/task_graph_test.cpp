@@ -196,6 +196,30 @@ TEST_CASE("leases expire earliest first and can be renewed", "[task_graph]") {
   check_against_oracle(g);
 }
 
+TEST_CASE("a claim given back is ready again even on its last attempt", "[task_graph]") {
+  task_graph g;
+  add_ok(g, {spec("a"), spec("b", {"a"})});
+  const task_index a = claim(g, "a", "alice", 300);
+  REQUIRE(g.at(a).t.attempts == 1);
+  // max_attempts 1: a failure now would fail the task for good; a give-back does not.
+  CHECK(g.give_back(a, "the run stopped", 10) == std::vector<task_index>{a});
+  CHECK(state(g, "a") == task_state::ready);
+  CHECK(g.at(a).t.attempts == 1); // the attempt number stays (its run records do)
+  CHECK(g.at(a).t.failure.empty());
+  CHECK(g.at(a).t.claimed_by.empty());
+  CHECK(g.at(a).t.result == "the run stopped");
+  CHECK(g.claimed().empty());
+  CHECK(g.counts().claimed == 0);
+  CHECK(state(g, "b") == task_state::pending);
+  CHECK(g.give_back(a, "again", 11).empty()); // not claimed: nothing to give back
+  // Claimed again, it is the next attempt under a new fencing token.
+  const auto token = g.at(a).t.claim_token;
+  claim(g, "a", "bob", 400);
+  CHECK(g.at(a).t.attempts == 2);
+  CHECK(g.at(a).t.claim_token > token);
+  check_against_oracle(g);
+}
+
 TEST_CASE("add is idempotent and attaches new subtasks", "[task_graph]") {
   task_graph g;
   const std::vector<task_spec> plan{spec("P"), spec("p1", {}, "P"), spec("G", {"Q"}),
