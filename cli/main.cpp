@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
   run->add_option("plan", rf.plan, "plan file (Markdown or JSON)")->required();
   run->add_option("--agents", rf.agents, "number of agents")
       ->capture_default_str()
-      ->check(CLI::Range(1, 4096));
+      ->check(CLI::Range(int64_t{1}, swarm::cli::max_agents));
   run->add_option("--model", rf.model,
                   "mock, command:<template>, claude, codex or gemini")
       ->capture_default_str();
@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
   run->add_option("--max-attempts", rf.max_attempts,
                   "attempts before a task fails for good")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100));
+      ->check(CLI::Range(int64_t{1}, swarm::cli::max_attempts_limit));
   run->add_flag("--sync-full", rf.sync_full, "fsync every commit (survives power loss)");
   run->add_option("--model-bin", rf.model_bin, "path of the model CLI (or of the mock)");
   run->add_option("--model-name", rf.model_name,
