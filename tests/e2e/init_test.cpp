@@ -71,7 +71,7 @@ TEST_CASE("swarm init outside git makes .swarm 0700 and swarm.toml, and skips th
   require_exit(dir.swarm({"load", "plan.md"}), 0);
 }
 
-TEST_CASE("swarm init --json names what it made; in a repository it installs the hook",
+TEST_CASE("swarm init --json names what it made, and in a repository it installs the hook",
           "[e2e][init]") {
   git_repo repo;
   auto v = repo.swarm_json({"init"});
@@ -115,7 +115,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "swarm.toml sets run's agents; SWARM_AGENTS wins over it and --agents over both",
+    "swarm.toml sets run's agents, SWARM_AGENTS wins over it and --agents over both",
     "[e2e][init]") {
   SECTION("the file") {
     git_repo repo{false};
@@ -171,7 +171,7 @@ TEST_CASE("a bad swarm.toml is refused with exit 2 and its line", "[e2e][init]")
   require_exit(repo.swarm({"load", "plan.md"}), 0);
 }
 
-TEST_CASE("--config and SWARM_CONFIG name the file; a missing one is an error",
+TEST_CASE("the config file named by --config or SWARM_CONFIG is read, and must exist",
           "[e2e][init]") {
   git_repo repo{false};
   fs::create_directories(repo / "conf");
