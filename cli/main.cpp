@@ -1,8 +1,9 @@
 // The `swarm` command. Uses only the public headers (include/swarm/), like any program
-// embedding the engine. Every command except `run` and `replay` is one request of the
-// command protocol, sent to the running engine's control socket or, when none runs,
-// executed by an engine opened in-process on the database — the same dispatcher either
-// way. Exit codes: 0 ok, 1 refused or failed, 2 bad usage.
+// embedding the engine. Every command except `run`, `replay` and `init` is one request
+// of the command protocol, sent to the running engine's control socket or, when none
+// runs, executed by an engine opened in-process on the database — the same dispatcher
+// either way. Flags left unset come from SWARM_* variables, then swarm.toml
+// (cli/config.hpp). Exit codes: 0 ok, 1 refused or failed, 2 bad usage.
 
 #include "cli/client.hpp"
 #include "cli/config.hpp"
@@ -140,7 +141,7 @@ int run_command(const run_flags& f) {
 // --config's file); nullopt when that went well, else the exit code.
 std::optional<int> apply_config_file(CLI::App& app, const std::string& config_path) {
   auto refused = [](const swarm::error& e) {
-    std::cerr << e.message << "\n"; // already "swarm.toml:LINE: ... — write ..."
+    std::cerr << e.message << "\n"; // it starts with the file (and line) already
     return 2;
   };
   auto c = swarm::cli::load_config(config_path);
