@@ -28,12 +28,10 @@ class git_repo {
 public:
   explicit git_repo(bool init = true) {
     fs::create_directories(dir_ / "home");
-    for (char** e = environ; *e != nullptr; ++e) {
-      std::string kv = *e;
-      if (kv.rfind("GIT_", 0) != 0 && kv.rfind("SWARM_", 0) != 0 &&
-          kv.rfind("HOME=", 0) != 0 && kv.rfind("XDG_CONFIG_HOME=", 0) != 0)
-        env_.push_back(kv);
-    }
+    for (auto& kv : clean_environment())
+      if (kv.rfind("GIT_", 0) != 0 && kv.rfind("HOME=", 0) != 0 &&
+          kv.rfind("XDG_CONFIG_HOME=", 0) != 0)
+        env_.push_back(std::move(kv));
     for (const auto& kv :
          {"HOME=" + (dir_ / "home").string(),
           "XDG_CONFIG_HOME=" + (dir_ / "home" / ".config").string(),
