@@ -196,9 +196,14 @@ error unknown_key(const std::string& path, int64_t line, const std::string& tabl
                      key_names(table));
 }
 
+// What sits at the top level and is not one of the tables.
 error stray_top_level(const std::string& path, int64_t line, const std::string& name,
-                      bool is_table) {
-  if (is_table)
+                      const toml::node& node) {
+  if (node.is_array_of_tables() && find_table(name) != nullptr)
+    return at_line(path, line,
+                   "[[" + name + "]] makes a list of tables — write [" + name +
+                       "], once");
+  if (node.is_table())
     return at_line(path, line,
                    "unknown table [" + name + "] — write one of " + table_names());
   const auto* k = key_named(name);
@@ -331,6 +336,7 @@ std::optional<std::pair<std::string, uint16_t>> parse_listen(const std::string& 
   auto colon = text.rfind(':');
   if (colon == text.npos || colon == 0) return std::nullopt;
   auto host = text.substr(0, colon), port = text.substr(colon + 1);
+  if (host.find_first_of(" \t") != host.npos) return std::nullopt;
   if (host.front() == '[' && host.back() != ']') return std::nullopt;
   if (host.front() != '[' && host.find(':') != host.npos) return std::nullopt;
   if (port.empty() || port.size() > 5 ||
@@ -350,7 +356,7 @@ expected<config> parse_config(const std::string& text, const std::string& path) 
     const std::string name{key.str()};
     const int64_t line = key.source().begin.line;
     if (!node.is_table() || find_table(name) == nullptr)
-      problem.add(line, stray_top_level(path, line, name, node.is_table()));
+      problem.add(line, stray_top_level(path, line, name, node));
     else
       read_table(path, name, *node.as_table(), out, problem);
   }

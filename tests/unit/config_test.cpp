@@ -138,6 +138,16 @@ listen = "[::1]:8080"
   CHECK(keys["serve.listen"] == v{"[::1]:8080"});
 }
 
+TEST_CASE("config: listen is HOST:PORT", "[config]") {
+  CHECK(parse_listen("127.0.0.1:7420") ==
+        std::pair<std::string, uint16_t>{"127.0.0.1", 7420});
+  CHECK(parse_listen("[::1]:80") == std::pair<std::string, uint16_t>{"[::1]", 80});
+  CHECK(parse_listen("example.org:65535"));
+  for (const char* bad : {"localhost", ":80", "host:", "host:0", "host:65536", "::1:80",
+                          "[::1:80", "my host:80", "host:8o"})
+    CHECK_FALSE(parse_listen(bad));
+}
+
 TEST_CASE("config: a bare model_bin is looked up on PATH, not next to the file",
           "[config]") {
   auto c = parse_config("[run]\nmodel_bin = \"claude\"\n", "proj/swarm.toml");
@@ -177,6 +187,8 @@ TEST_CASE("config: each mistake names its line and what to write", "[config]") {
         0);
   CHECK(message_of("[rn]\nagents = 4\n") ==
         "swarm.toml:1: unknown table [rn] — write one of [engine], [run], [serve]");
+  CHECK(message_of("[[run]]\nagents = 4\n") ==
+        "swarm.toml:1: [[run]] makes a list of tables — write [run], once");
   CHECK(message_of("agents = 4\n") ==
         "swarm.toml:1: 'agents' must sit in a table — write it under [run]");
   CHECK(message_of("[engine]\nagents = 4\n") ==
