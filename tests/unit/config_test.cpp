@@ -5,7 +5,7 @@
 #include "cli/client.hpp"
 #include "cli/config.hpp"
 
-#include "../support/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
