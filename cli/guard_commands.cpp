@@ -112,47 +112,21 @@ expected<bool> write_hook(const fs::path& hook, const std::string& text) {
 int install_hook(const guard_commands& gc) {
   auto hooks_dir = in_repo(gc.repo, git_hooks_dir);
   if (!hooks_dir) return fail(hooks_dir.error());
-  const fs::path hooks{*hooks_dir};
-  std::error_code ec;
-  // The hook runs this very binary, found before anything is moved.
-  const auto binary = fs::read_symlink("/proc/self/exe", ec);
-  if (ec)
-    return fail(
-        make_error(errc::io_error,
-                   "cannot find this swarm binary (/proc/self/exe): " + ec.message()));
-  fs::create_directories(hooks, ec);
-  if (ec)
-    return fail(make_error(errc::io_error, "cannot create the hooks directory " +
-                                               hooks.string() + ": " + ec.message()));
-  const auto hook = hooks / "pre-commit", chained = hooks / chained_name;
-  if (present(hook) && !is_ours(hook)) {
-    if (present(chained))
-      return fail(make_error(
-          errc::refused, hook.string() + " is not swarm's hook and " + chained.string() +
-                             " exists already; move one of them aside and "
-                             "install again"));
-    fs::rename(hook, chained, ec); // keeps the hook's mode bits
-    if (ec)
-      return fail(make_error(errc::io_error, "cannot move " + hook.string() + " to " +
-                                                 chained.string() + ": " + ec.message()));
-  }
-  const auto db = fs::absolute(gc.common.db).lexically_normal();
-  if (auto w = write_hook(hook, hook_script(binary, gc.mode, db)); !w)
-    return fail(w.error());
-  const bool with_chained = present(chained);
+  auto h = install_pre_commit_hook(*hooks_dir, gc.mode, gc.common.db);
+  if (!h) return fail(h.error());
   if (gc.common.json_out) {
-    std::cout << json::serialize(json::object{{"id", hook.string()},
-                                              {"hook", hook.string()},
-                                              {"mode", gc.mode},
-                                              {"chained", with_chained},
-                                              {"db", db.string()},
-                                              {"binary", binary.string()}})
+    std::cout << json::serialize(json::object{{"id", h->hook},
+                                              {"hook", h->hook},
+                                              {"mode", h->mode},
+                                              {"chained", h->chained},
+                                              {"db", h->db},
+                                              {"binary", h->binary}})
               << "\n";
     return 0;
   }
-  std::cout << "installed the swarm pre-commit hook at " << hook.string() << " (mode "
-            << gc.mode << ", database " << db.string() << ")"
-            << (with_chained ? "; it runs the hook it replaced first" : "") << "\n";
+  std::cout << "installed the swarm pre-commit hook at " << h->hook << " (mode "
+            << h->mode << ", database " << h->db << ")"
+            << (h->chained ? "; it runs the hook it replaced first" : "") << "\n";
   return 0;
 }
 
@@ -338,6 +312,38 @@ void register_guard_commands(CLI::App& app, guard_commands& gc) {
   gc.check->add_flag("--exclusive", gc.exclusive,
                      "check for exclusive use: shared reservations of others count too");
   add_common(gc.check, gc.common);
+}
+
+expected<installed_hook> install_pre_commit_hook(const std::string& hooks_dir,
+                                                 const std::string& mode,
+                                                 const std::string& db_path) {
+  const fs::path hooks{hooks_dir};
+  std::error_code ec;
+  // The hook runs this very binary, found before anything is moved.
+  const auto binary = fs::read_symlink("/proc/self/exe", ec);
+  if (ec)
+    return make_error(errc::io_error,
+                      "cannot find this swarm binary (/proc/self/exe): " + ec.message());
+  fs::create_directories(hooks, ec);
+  if (ec)
+    return make_error(errc::io_error, "cannot create the hooks directory " +
+                                          hooks.string() + ": " + ec.message());
+  const auto hook = hooks / "pre-commit", chained = hooks / chained_name;
+  if (present(hook) && !is_ours(hook)) {
+    if (present(chained))
+      return make_error(errc::refused, hook.string() + " is not swarm's hook and " +
+                                           chained.string() +
+                                           " exists already; move one of them aside and "
+                                           "install again");
+    fs::rename(hook, chained, ec); // keeps the hook's mode bits
+    if (ec)
+      return make_error(errc::io_error, "cannot move " + hook.string() + " to " +
+                                            chained.string() + ": " + ec.message());
+  }
+  const auto db = fs::absolute(db_path).lexically_normal();
+  if (auto w = write_hook(hook, hook_script(binary, mode, db)); !w) return w.error();
+  return installed_hook{hook.string(), db.string(), binary.string(), mode,
+                        present(chained)};
 }
 
 std::optional<int> run_guard_commands(const guard_commands& gc) {

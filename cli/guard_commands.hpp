@@ -29,6 +29,18 @@ struct guard_commands {
 
 void register_guard_commands(CLI::App& app, guard_commands& gc);
 
+struct installed_hook {
+  std::string hook, db, binary, mode; // db and binary absolute, as the hook runs them
+  bool chained = false; // a pre-commit hook that was there first runs before ours
+};
+
+// Installs (or refreshes) swarm's pre-commit hook in `hooks_dir` (git_hooks_dir's
+// answer), checking against `db_path`; a foreign hook is kept and chained. `swarm hook
+// install` and `swarm init` both install through this.
+expected<installed_hook> install_pre_commit_hook(const std::string& hooks_dir,
+                                                 const std::string& mode,
+                                                 const std::string& db_path);
+
 // The exit code of the guard command that was parsed; nullopt when none was.
 std::optional<int> run_guard_commands(const guard_commands& gc);
 

@@ -1,11 +1,14 @@
 // The `swarm` command. Uses only the public headers (include/swarm/), like any program
-// embedding the engine. Every command except `run` and `replay` is one request of the
-// command protocol, sent to the running engine's control socket or, when none runs,
-// executed by an engine opened in-process on the database — the same dispatcher either
-// way. Exit codes: 0 ok, 1 refused or failed, 2 bad usage.
+// embedding the engine. Every command except `run`, `replay` and `init` is one request
+// of the command protocol, sent to the running engine's control socket or, when none
+// runs, executed by an engine opened in-process on the database — the same dispatcher
+// either way. Flags left unset come from SWARM_* variables, then swarm.toml
+// (cli/config.hpp). Exit codes: 0 ok, 1 refused or failed, 2 bad usage.
 
 #include "cli/client.hpp"
+#include "cli/config.hpp"
 #include "cli/guard_commands.hpp"
+#include "cli/init_command.hpp"
 #include "cli/mail_commands.hpp"
 #include "cli/output.hpp"
 #include "cli/memory_commands.hpp"
@@ -148,19 +151,43 @@ int run_command(const run_flags& f) {
   return summary->success ? 0 : 1;
 }
 
+// Fills the flags the command line and the environment left unset from swarm.toml (or
+// --config's file); nullopt when that went well, else the exit code.
+std::optional<int> apply_config_file(CLI::App& app, const std::string& config_path) {
+  auto refused = [](const swarm::error& e) {
+    std::cerr << e.message << "\n"; // it starts with the file (and line) already
+    return 2;
+  };
+  auto c = swarm::cli::load_config(config_path);
+  if (!c) return refused(c.error());
+  if (!*c) return std::nullopt;
+  if (auto applied = swarm::cli::apply_config(app, **c); !applied)
+    return refused(applied.error());
+  return std::nullopt;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"swarm — coordinate many AI coding agents on one codebase"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "show help for every command");
+  std::string config_path;
+  app.add_option("--config", config_path,
+                 "settings file (default: ./swarm.toml when present); flags and SWARM_* "
+                 "variables win over it")
+      ->envname("SWARM_CONFIG");
+  app.fallthrough(); // --config is also taken after the command's name
+
+  swarm::cli::init_command ic;
+  swarm::cli::register_init_command(app, ic);
 
   run_flags rf;
   auto* run = app.add_subcommand("run", "load a plan and run agents until it is done");
   run->add_option("plan", rf.plan, "plan file (Markdown or JSON)")->required();
   run->add_option("--agents", rf.agents, "number of agents")
       ->capture_default_str()
-      ->check(CLI::Range(1, 4096));
+      ->check(CLI::Range(int64_t{1}, swarm::cli::max_agents));
   run->add_option("--model", rf.model,
                   "mock, command:<template>, claude, codex or gemini")
       ->capture_default_str();
@@ -172,7 +199,7 @@ int main(int argc, char** argv) {
   run->add_option("--max-attempts", rf.max_attempts,
                   "attempts before a task fails for good")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100));
+      ->check(CLI::Range(int64_t{1}, swarm::cli::max_attempts_limit));
   run->add_flag("--sync-full", rf.sync_full, "fsync every commit (survives power loss)");
   run->add_option("--model-bin", rf.model_bin, "path of the model CLI (or of the mock)");
   run->add_option("--model-name", rf.model_name,
@@ -307,6 +334,7 @@ int main(int argc, char** argv) {
       ->required();
   add_common(replay, rpf);
 
+  swarm::cli::bind_config_env(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -320,6 +348,9 @@ int main(int argc, char** argv) {
   }
 
   using namespace swarm::cli;
+  // init writes the config, so a broken one must not stop it.
+  if (auto code = run_init_command(ic)) return *code;
+  if (auto code = apply_config_file(app, config_path)) return *code;
   if (run->parsed()) return run_command(rf);
   if (status->parsed())
     return print_result(call(sf, "status", {}, false), sf.json_out, print_status);

@@ -17,6 +17,9 @@ find_package(SQLiteCpp 3.2 REQUIRED)          # target SQLiteCpp (no namespace)
 find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS json)
 find_package(spdlog 1.10 REQUIRED)            # compiled spdlog::spdlog, external fmt
 find_package(CLI11 2 REQUIRED)
+# swarm.toml, read by the CLI only. Debian builds it as a shared library with
+# exceptions (TOML_HEADER_ONLY=0), so including it costs little.
+find_package(tomlplusplus 3 REQUIRED)        # tomlplusplus::tomlplusplus
 pkg_check_modules(CMARK REQUIRED IMPORTED_TARGET libcmark)
 # The HTTP embedder; its .pc file also carries the CPPHTTPLIB_*_SUPPORT defines the
 # Debian library was built with, which must match in every file including httplib.h.

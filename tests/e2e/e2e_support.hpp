@@ -24,6 +24,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <thread>
@@ -113,8 +114,18 @@ inline std::string binary() {
   return env != nullptr && *env != '\0' ? env : SWARM_BINARY;
 }
 
-// One running `swarm` subprocess; its stdout and stderr go to files beside the test's
-// temp directory (under .e2e-logs/ so they never mix with the swarm's own files).
+// The test process's environment without its SWARM_* variables: a developer's
+// SWARM_AGENTS or SWARM_DB would otherwise change what every command does.
+inline std::vector<std::string> clean_environment() {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e)
+    if (std::string_view{*e}.rfind("SWARM_", 0) != 0) env.emplace_back(*e);
+  return env;
+}
+
+// One running `swarm` subprocess, in clean_environment(); its stdout and stderr go to
+// files beside the test's temp directory (under .e2e-logs/ so they never mix with the
+// swarm's own files).
 class process {
 public:
   process(const fs::path& cwd, std::vector<std::string> args) {
@@ -131,6 +142,11 @@ public:
     for (auto& a : args)
       argv.push_back(a.data());
     argv.push_back(nullptr);
+    auto env = clean_environment();
+    std::vector<char*> envp;
+    for (auto& e : env)
+      envp.push_back(e.data());
+    envp.push_back(nullptr);
     // Everything the child needs is prepared before fork: after fork only
     // async-signal-safe calls are allowed (the test process may have threads).
     std::string dir = cwd.string(), out = out_path_.string(), err = err_path_.string();
@@ -147,7 +163,7 @@ public:
       ::dup2(in, 0);
       ::dup2(o, 1);
       ::dup2(e, 2);
-      ::execv(argv[0], argv.data());
+      ::execve(argv[0], argv.data(), envp.data());
       ::_exit(127);
     }
     ::setpgid(pid_, pid_); // also from the parent, so a kill right away reaches the group
