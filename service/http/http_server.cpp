@@ -72,7 +72,8 @@ struct http_server::routes {
         return httplib::Server::HandlerResponse::Unhandled;
       send(res, error_response({errc::unauthorized,
                                 "this API needs the header 'Authorization: Bearer TOKEN' "
-                                "with the operator token from .swarm/token"}));
+                                "with the operator token: the file 'token' beside the "
+                                "database (.swarm/token by default)"}));
       return httplib::Server::HandlerResponse::Handled;
     });
     server.Post("/api/command", [this](const auto& req, auto& res) {
