@@ -30,7 +30,7 @@ const std::vector<config_table>& config_tables() {
   static const std::vector<config_table> tables{
       {"engine", nullptr, "Every command that opens the database."},
       {"run", "run serve", "`swarm run`: the agents, their model and their work loop."},
-      {"serve", "serve", "`swarm serve` (coming): the HTTP API and dashboard."},
+      {"serve", "serve", "`swarm serve`: the engine kept running, with its HTTP API."},
   };
   return tables;
 }
@@ -103,7 +103,7 @@ std::string what_is_expected(const config_key& k) {
   case config_kind::range_ms:
     return "milliseconds \"MIN-MAX\" (MIN <= MAX) or \"N\"";
   case config_kind::listen:
-    return "\"HOST:PORT\" with a port from 1 to 65535";
+    return "\"HOST:PORT\" with a port from 0 (any free one) to 65535";
   case config_kind::text_list:
     return "an array of strings";
   }
@@ -343,7 +343,7 @@ std::optional<std::pair<std::string, uint16_t>> parse_listen(const std::string& 
       port.find_first_not_of("0123456789") != port.npos)
     return std::nullopt;
   auto n = std::stol(port);
-  if (n < 1 || n > 65535) return std::nullopt;
+  if (n > 65535) return std::nullopt;
   return std::pair{host, static_cast<uint16_t>(n)};
 }
 

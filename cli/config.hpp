@@ -58,7 +58,8 @@ struct config_key {
 // Every key, in the order the generated file shows them.
 const std::vector<config_key>& config_keys();
 
-// "HOST:PORT" (an IPv6 host in brackets, port 1-65535) as its parts; nullopt otherwise.
+// "HOST:PORT" (an IPv6 host in brackets, port 0-65535; 0: any free port) as its parts;
+// nullopt otherwise.
 std::optional<std::pair<std::string, uint16_t>> parse_listen(const std::string& text);
 
 // One key set in a file: the flag's words, as if typed after the flag.

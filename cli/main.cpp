@@ -1,8 +1,8 @@
 // The `swarm` command. Uses only the public headers (include/swarm/), like any program
-// embedding the engine. Every command except `run`, `replay` and `init` is one request
-// of the command protocol, sent to the running engine's control socket or, when none
-// runs, executed by an engine opened in-process on the database — the same dispatcher
-// either way. Flags left unset come from SWARM_* variables, then swarm.toml
+// embedding the engine. Every command except `run`, `serve`, `replay` and `init` is one
+// request of the command protocol, sent to the running engine's control socket or, when
+// none runs, executed by an engine opened in-process on the database — the same
+// dispatcher either way. Flags left unset come from SWARM_* variables, then swarm.toml
 // (cli/config.hpp). Exit codes: 0 ok, 1 refused or failed, 2 bad usage.
 
 #include "cli/client.hpp"
@@ -13,6 +13,7 @@
 #include "cli/output.hpp"
 #include "cli/memory_commands.hpp"
 #include "cli/reservation_commands.hpp"
+#include "cli/serve_command.hpp"
 #include "cli/stop_signals.hpp"
 #include "cli/task_commands.hpp"
 
@@ -181,6 +182,8 @@ int main(int argc, char** argv) {
 
   swarm::cli::init_command ic;
   swarm::cli::register_init_command(app, ic);
+  swarm::cli::serve_command servec;
+  swarm::cli::register_serve_command(app, servec);
 
   run_flags rf;
   auto* run = app.add_subcommand("run", "load a plan and run agents until it is done");
@@ -352,6 +355,7 @@ int main(int argc, char** argv) {
   if (auto code = run_init_command(ic)) return *code;
   if (auto code = apply_config_file(app, config_path)) return *code;
   if (run->parsed()) return run_command(rf);
+  if (auto code = run_serve_command(servec)) return *code;
   if (status->parsed())
     return print_result(call(sf, "status", {}, false), sf.json_out, print_status);
   if (tasks->parsed()) {

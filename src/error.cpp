@@ -6,7 +6,7 @@ namespace swarm {
 
 namespace {
 
-constexpr detail::enum_names<errc, 16> errc_names{{
+constexpr detail::enum_names<errc, 17> errc_names{{
     {errc::bad_request, "bad_request"},
     {errc::unknown_op, "unknown_op"},
     {errc::invalid_plan, "invalid_plan"},
@@ -23,6 +23,7 @@ constexpr detail::enum_names<errc, 16> errc_names{{
     {errc::engine_unavailable, "engine_unavailable"},
     {errc::internal, "internal"},
     {errc::refused, "refused"},
+    {errc::unauthorized, "unauthorized"},
 }};
 
 } // namespace

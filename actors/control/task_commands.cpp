@@ -5,18 +5,38 @@
 
 #include "strategies/ready_order.hpp"
 
+#include <algorithm>
+
 namespace swarm {
 
 namespace {
 
+// Tasks in the engine's order, those in `state` only when given, at most `limit`.
 expected<json::value> tasks(engine& e, const json::value& args) {
   field_reader r{args};
   auto id = r.optional_text("id");
   if (id && !r.problem()) return reply(e.task_by_id(*id));
   const bool ready_only = r.flag("ready");
+  const auto state = r.named(
+      "state", std::optional<task_state>{},
+      [](std::string_view n) {
+        auto s = parse_task_state(n);
+        return s ? std::optional<std::optional<task_state>>{s} : std::nullopt;
+      },
+      [](const std::string& n) {
+        return "task state '" + n +
+               "' is not one of pending, ready, claimed, completed, failed, blocked, "
+               "cancelled";
+      });
+  const auto limit = r.optional_count("limit");
   if (r.problem()) return *r.problem();
   auto list = e.tasks(ready_only);
   if (!list) return list.error();
+  if (state)
+    list->erase(std::remove_if(list->begin(), list->end(),
+                               [&](const task& t) { return t.state != *state; }),
+                list->end());
+  if (limit && *limit < list->size()) list->resize(*limit);
   return answer({{"tasks", json::value_from(*list)}});
 }
 

@@ -303,10 +303,16 @@ expected<void> engine::impl::journal(std::vector<persistence::event> events) {
 void engine::impl::shutdown() {
   if (!sys)
     return;
+  // Taken out under the lock, stopped outside it: a transport's last requests may still
+  // need the lock (an engine call) while it waits for them.
+  std::unique_ptr<transport> stopping_http, stopping_socket;
   {
     std::lock_guard<std::mutex> guard{mtx};
-    control_socket.reset();
+    stopping_http = std::move(http);
+    stopping_socket = std::move(control_socket);
   }
+  stopping_http.reset();
+  stopping_socket.reset();
   stop_actors();
   runner.reset(); // kills what still runs; its last callbacks go to stopped actors
   sys.reset();    // waits for every actor

@@ -53,7 +53,7 @@ struct engine::impl {
   mail_search_actor mail_search;
   registry_actor registry;
   memory_actor memory;
-  std::mutex mtx; // guards agents, run_loop and control_socket
+  std::mutex mtx; // guards agents, run_loop and the transports
   std::vector<agent_actor> agents; // added, not yet finished
   // run_until_done's receiving actor while a run goes on: stop_run tells it.
   caf::actor run_loop;
@@ -65,6 +65,7 @@ struct engine::impl {
   // actors stop and before the actor system (its exit callbacks send messages).
   std::shared_ptr<harness::process_runner> runner;
   std::unique_ptr<transport> control_socket;
+  std::unique_ptr<transport> http;
   std::atomic<swarm::run_state> run_state{swarm::run_state::idle};
   uint64_t runs = 0;
 

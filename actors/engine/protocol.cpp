@@ -1,6 +1,6 @@
 // The engine's command protocol (engine::execute, the one code path every transport
-// uses), where its control socket lives, and replay verification. The socket itself is
-// served from service/socket/.
+// uses), where its control socket and operator token live, and replay verification.
+// The transports themselves are served from service/.
 
 #include "actors/engine/engine_impl.hpp"
 
@@ -20,6 +20,10 @@ std::string control_socket_path(const options& opts) {
     return opts.control_socket;
   auto dir = std::filesystem::path{opts.db_path}.parent_path();
   return (dir / "control.sock").string();
+}
+
+std::string operator_token_path(const options& opts) {
+  return (std::filesystem::path{opts.db_path}.parent_path() / "token").string();
 }
 
 expected<replay_report> verify_replay(const std::string& db_path) {

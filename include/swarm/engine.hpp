@@ -197,6 +197,14 @@ public:
   // closes; returns the socket path.
   expected<std::string> serve_control_socket();
 
+  // Serves the HTTP API (README "swarm serve": the resources and POST /api/command
+  // over the command protocol) on host:port until the engine closes; port 0 takes any
+  // free one. Every /api request needs "Authorization: Bearer" with the operator token
+  // (operator_token_path), made on first use. Returns the bound "HOST:PORT".
+  // errc::io_error when the address cannot be bound; errc::refused for a token file
+  // others may read. Serving again returns the same address.
+  expected<std::string> serve_http(const std::string& host, uint16_t port);
+
   const options& opts() const;
 
 private:
@@ -207,6 +215,9 @@ private:
 
 // The control socket path for a database (options::control_socket when set).
 SWARM_API std::string control_socket_path(const options& opts);
+
+// The operator token's file for a database: "token" beside it, mode 0600.
+SWARM_API std::string operator_token_path(const options& opts);
 
 // Sends one request line to a running engine; errc::engine_unavailable when no
 // engine listens there.

@@ -37,6 +37,7 @@ enum class errc : uint8_t {
   internal = 15,       // a bug: please report it with the message
   refused = 16,        // well-formed but not allowed: a self-dependency, a cycle, a
                        // value out of range, a task too deep
+  unauthorized = 17,   // no or wrong credentials (an HTTP request without the token)
 };
 
 // The wire name of a code ("not_found"); "unknown" for a value outside the enum.

@@ -143,7 +143,8 @@ TEST_CASE("config: listen is HOST:PORT", "[config]") {
         std::pair<std::string, uint16_t>{"127.0.0.1", 7420});
   CHECK(parse_listen("[::1]:80") == std::pair<std::string, uint16_t>{"[::1]", 80});
   CHECK(parse_listen("example.org:65535"));
-  for (const char* bad : {"localhost", ":80", "host:", "host:0", "host:65536", "::1:80",
+  CHECK(parse_listen("127.0.0.1:0") == std::pair<std::string, uint16_t>{"127.0.0.1", 0});
+  for (const char* bad : {"localhost", ":80", "host:", "host:65536", "::1:80",
                           "[::1:80", "my host:80", "host:8o"})
     CHECK_FALSE(parse_listen(bad));
 }
@@ -175,7 +176,8 @@ TEST_CASE("config: each mistake names its line and what to write", "[config]") {
         "load-balanced, graph-prioritized, not \"fastest\" — write strategy = "
         "\"best-fit\"");
   CHECK(message_of("[serve]\nlisten = \"localhost\"\n") ==
-        "swarm.toml:2: 'listen' must be \"HOST:PORT\" with a port from 1 to 65535, not "
+        "swarm.toml:2: 'listen' must be \"HOST:PORT\" with a port from 0 (any free one) to "
+        "65535, not "
         "\"localhost\" — write listen = \"127.0.0.1:7420\"");
   CHECK(message_of("[serve]\nlisten = \"127.0.0.1:70000\"\n")
             .rfind("swarm.toml:2: 'listen'", 0) == 0);

@@ -1,0 +1,155 @@
+#include "service/http/http_server.hpp"
+
+#include "service/http/http_translate.hpp"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+
+namespace swarm::http {
+
+namespace {
+
+constexpr const char* json_type = "application/json";
+
+void send(httplib::Response& res, const response& r) {
+  res.status = r.status;
+  res.set_content(r.body, json_type);
+}
+
+query query_of(const httplib::Request& req) {
+  return {req.params.begin(), req.params.end()};
+}
+
+bool is_api(const std::string& path) {
+  return path == "/api" || path.rfind("/api/", 0) == 0;
+}
+
+// The error a status httplib set on its own (no route, a body too large) stands for.
+error error_for_status(const httplib::Request& req, int status) {
+  if (status == 413)
+    return {errc::bad_request, "the request body is over the limit of " +
+                                   std::to_string(max_body) + " bytes"};
+  if (status == 404)
+    return {errc::not_found, "no resource " + req.method + " " + req.path +
+                                 "; the API is POST /api/command and GET /api/status, "
+                                 "/api/tasks, /api/tasks/{id}, /api/agents, /api/graph"};
+  if (status < 500)
+    return {errc::bad_request, "the request is not one this server reads"};
+  return {errc::internal, "the server failed to answer"};
+}
+
+} // namespace
+
+struct http_server::routes {
+  httplib::Server server;
+  std::string token;
+  http_server::handler dispatch;
+  std::atomic<bool> finished{false};
+
+  // A resource: the command request for `op`, its result as the body.
+  void resource(const httplib::Request& req, httplib::Response& res, const char* op,
+                const std::vector<query_arg>& allowed, const query& fixed = {}) {
+    auto request = command_request(op, query_of(req), allowed, fixed);
+    if (!request) return send(res, error_response(request.error()));
+    send(res, from_reply(dispatch(*request), false));
+  }
+
+  bool authorized(const httplib::Request& req) const {
+    const std::string header = req.get_header_value("Authorization");
+    auto given = bearer_token(header);
+    return given && same_secret(*given, token);
+  }
+
+  void install() {
+    server.set_payload_max_length(max_body);
+    // An idle keep-alive connection holds a worker; a short wait lets a stop finish soon.
+    server.set_keep_alive_timeout(2);
+    server.set_pre_routing_handler([this](const auto& req, auto& res) {
+      if (!is_api(req.path) || authorized(req))
+        return httplib::Server::HandlerResponse::Unhandled;
+      send(res, error_response({errc::unauthorized,
+                                "this API needs the header 'Authorization: Bearer TOKEN' "
+                                "with the operator token: the file 'token' beside the "
+                                "database (.swarm/token by default)"}));
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    server.Post("/api/command", [this](const auto& req, auto& res) {
+      send(res, from_reply(dispatch(req.body), true));
+    });
+    server.Get("/api/status",
+               [this](const auto& req, auto& res) { resource(req, res, "status", {}); });
+    server.Get("/api/tasks", [this](const auto& req, auto& res) {
+      resource(req, res, "tasks",
+               {{"state", arg_kind::text},
+                {"limit", arg_kind::count},
+                {"ready", arg_kind::flag}});
+    });
+    server.Get(R"(/api/tasks/([^/]+))", [this](const auto& req, auto& res) {
+      resource(req, res, "tasks", {}, {{"id", req.matches[1].str()}});
+    });
+    server.Get("/api/agents",
+               [this](const auto& req, auto& res) { resource(req, res, "agents", {}); });
+    server.Get("/api/graph",
+               [this](const auto& req, auto& res) { resource(req, res, "graph", {}); });
+    server.set_error_handler([](const auto& req, auto& res) {
+      if (res.body.empty()) {
+        auto r = error_response(error_for_status(req, res.status));
+        res.set_content(r.body, json_type); // the status httplib chose stays
+      }
+    });
+    server.set_exception_handler([](const auto&, auto& res, std::exception_ptr ep) {
+      std::string what = "unknown exception";
+      try {
+        std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      send(res, error_response({errc::internal, "the HTTP server failed: " + what}));
+    });
+  }
+};
+
+expected<std::unique_ptr<http_server>>
+http_server::start(const std::string& host, uint16_t port, std::string token, handler h) {
+  auto r = std::make_unique<routes>();
+  r->token = std::move(token);
+  r->dispatch = std::move(h);
+  r->install();
+  const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
+  const std::string bind_host = bracketed ? host.substr(1, host.size() - 2) : host;
+  int bound = port;
+  if (port == 0)
+    bound = r->server.bind_to_any_port(bind_host);
+  else if (!r->server.bind_to_port(bind_host, port))
+    bound = -1;
+  if (bound <= 0)
+    return make_error(errc::io_error,
+                      "cannot listen on " + host + ":" + std::to_string(port) +
+                          " (in use, or not an address of this machine); choose another "
+                          "with --listen HOST:PORT");
+  return std::unique_ptr<http_server>(
+      new http_server(std::move(r), host + ":" + std::to_string(bound)));
+}
+
+http_server::http_server(std::unique_ptr<routes> r, std::string address)
+    : routes_(std::move(r)), address_(std::move(address)) {
+  listener_ = std::thread([r = routes_.get()] {
+    r->server.listen_after_bind();
+    r->finished = true;
+  });
+}
+
+http_server::~http_server() {
+  // stop() is a no-op until the listen loop has begun: repeat it until the loop ended.
+  while (!routes_->finished) {
+    routes_->server.stop();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  listener_.join();
+}
+
+} // namespace swarm::http

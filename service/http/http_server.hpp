@@ -1,0 +1,54 @@
+#pragma once
+// The HTTP API: cpp-httplib serving the resources of README "swarm serve" over the
+// command protocol. It translates only (http_translate.hpp): a request becomes one
+// command request handed to `handler` (the engine's dispatcher), and the reply becomes
+// the response. Every /api request needs "Authorization: Bearer <operator token>"
+// (else 401, before the body is read); bodies over max_body are 413; every error body
+// is the control socket's error reply. No CORS headers.
+//
+// Threads: one listener thread (started here) and httplib's worker pool, whose threads
+// call `handler` concurrently — the engine's API and dispatch_command are thread-safe.
+// Owned by the engine as a transport: the destructor stops the listener and joins it,
+// and with it every worker, so no call into the engine is under way or starts after it.
+// Nothing is thrown out of a handler: a failure is a 500 with its message.
+
+#include "actors/engine/transport.hpp"
+
+#include <swarm/error.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace swarm::http {
+
+// The largest request body taken.
+constexpr size_t max_body = 1024 * 1024;
+
+class http_server final : public transport {
+public:
+  using handler = std::function<std::string(const std::string&)>;
+
+  // Binds host:port (a bracketed IPv6 host is fine; port 0: any free one) and starts
+  // serving. errc::io_error when the address cannot be bound.
+  static expected<std::unique_ptr<http_server>>
+  start(const std::string& host, uint16_t port, std::string token, handler h);
+  ~http_server() override;
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  // "HOST:PORT" with the port bound.
+  const std::string& where() const override { return address_; }
+
+private:
+  struct routes; // the httplib server and its handlers (http_server.cpp)
+  http_server(std::unique_ptr<routes> r, std::string address);
+
+  std::unique_ptr<routes> routes_;
+  std::string address_;
+  std::thread listener_;
+};
+
+} // namespace swarm::http

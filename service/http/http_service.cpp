@@ -1,0 +1,25 @@
+// The engine's HTTP API: engine::serve_http attaches an http_server that hands each
+// request, as one command request, to the command dispatcher; the operator token is
+// read (or made) beside the database first.
+
+#include "actors/control/dispatcher.hpp"
+#include "actors/engine/engine_impl.hpp"
+#include "service/http/http_server.hpp"
+#include "service/http/operator_token.hpp"
+
+namespace swarm {
+
+expected<std::string> engine::serve_http(const std::string& host, uint16_t port) {
+  std::lock_guard<std::mutex> guard{impl_->mtx};
+  if (impl_->http) return impl_->http->where();
+  auto token = http::load_or_create_token(operator_token_path(impl_->opts));
+  if (!token) return token.error();
+  auto s = http::http_server::start(
+      host, port, std::move(*token),
+      [this](const std::string& request) { return dispatch_command(*this, request); });
+  if (!s) return s.error();
+  impl_->http = std::move(*s);
+  return impl_->http->where();
+}
+
+} // namespace swarm

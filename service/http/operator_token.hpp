@@ -1,0 +1,21 @@
+#pragma once
+// The operator token: the secret every /api request carries ("Authorization: Bearer
+// TOKEN"). It lives in a file beside the database (.swarm/token), only its owner may
+// read it (0600), and whoever can read it may do anything the API allows. Plain
+// functions, no state: called by engine::serve_http on the caller's thread.
+
+#include <swarm/error.hpp>
+
+#include <string>
+
+namespace swarm::http {
+
+// The token in the file at `path`, made first when the file is missing: 32 random bytes
+// from /dev/urandom as 64 hex digits, written to a file created with mode 0600 (never
+// wider, whatever the umask); a missing directory is created with mode 0700.
+// errc::refused when the file exists but group or others may read or write it (the
+// message says to chmod 600 it) or it holds no token (the message says to remove it);
+// errc::io_error when it cannot be made or read.
+expected<std::string> load_or_create_token(const std::string& path);
+
+} // namespace swarm::http
