@@ -7,11 +7,9 @@
 
 #include <condition_variable>
 #include <csignal>
-#include <filesystem>
 #include <iostream>
 #include <mutex>
 
-namespace fs = std::filesystem;
 
 namespace swarm::cli {
 
@@ -19,20 +17,6 @@ namespace {
 
 bool is_loopback(const std::string& host) {
   return host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]";
-}
-
-// .swarm/ holds the database, the control socket and the operator token: made private
-// when serve makes it.
-expected<bool> make_database_dir(const std::string& db) {
-  const auto dir = fs::path{db}.parent_path();
-  std::error_code ec;
-  if (dir.empty() || fs::exists(dir, ec)) return true;
-  fs::create_directories(dir, ec);
-  if (!ec) fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
-  if (ec)
-    return make_error(errc::io_error,
-                      "cannot make " + dir.string() + ": " + ec.message());
-  return true;
 }
 
 // Blocks until the first SIGINT or SIGTERM; returns it.
@@ -78,8 +62,7 @@ std::optional<int> run_serve_command(const serve_command& sc) {
     std::cerr << "swarm: warning: listening on " << sc.listen
               << ", not loopback: anyone who can reach it and has the token controls "
                  "this swarm, over plain HTTP\n";
-  const auto opts = sc.common.to_options();
-  if (auto made = make_database_dir(opts.db_path); !made) return fail(made.error());
+  const auto opts = sc.common.to_options(); // the engine makes .swarm/ private (0700)
   // Before the engine starts its threads, so that only the watcher takes the signals.
   stop_signals signals;
   auto engine = engine::open(opts);

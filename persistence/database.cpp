@@ -245,13 +245,21 @@ expected<void> migrate(SQLite::Database& db, const std::string& path) {
 
 } // namespace
 
+std::error_code make_database_dir(const std::string& db_path) {
+  namespace fs = std::filesystem;
+  const auto dir = fs::path{db_path}.parent_path();
+  std::error_code ec;
+  if (dir.empty() || fs::exists(dir, ec)) return ec;
+  fs::create_directories(dir, ec);
+  if (!ec) fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  return ec;
+}
+
 expected<std::unique_ptr<SQLite::Database>> open_database(const std::string& path,
                                                           sync_mode sync) {
   try {
     auto dir = std::filesystem::path{path}.parent_path();
-    std::error_code ec;
-    if (!dir.empty())
-      std::filesystem::create_directories(dir, ec);
+    std::error_code ec = make_database_dir(path);
     if (ec)
       return make_error(errc::io_error,
                         "cannot create directory " + dir.string() + ": " + ec.message());

@@ -11,6 +11,7 @@
 #include <swarm/error.hpp>
 
 #include <memory>
+#include <system_error>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,12 @@ enum class sync_mode {
   normal, // WAL + synchronous=NORMAL: a commit survives a process crash (not power loss)
   full,   // synchronous=FULL: every commit is fsynced; survives power loss too
 };
+
+// Makes the directory of the database at `db_path`, with missing parents. The
+// database's own directory is private (0700) when this makes it: it holds the journal,
+// the control socket and the operator token. An existing one keeps its mode. An empty
+// error code when it exists afterwards.
+std::error_code make_database_dir(const std::string& db_path);
 
 // Opens or creates the database at `path` (creating its directory), sets WAL mode and
 // pragmas, and brings the schema to current_schema_version.

@@ -1,5 +1,7 @@
 #include "persistence/db_lock.hpp"
 
+#include "persistence/database.hpp"
+
 #include <boost/json.hpp>
 
 #include <cerrno>
@@ -83,10 +85,7 @@ void db_lock::release() {
 
 expected<db_lock> db_lock::acquire(const std::string& db_path) {
   auto path = lock_path(db_path);
-  std::error_code ec;
-  auto dir = std::filesystem::path{path}.parent_path();
-  if (!dir.empty())
-    std::filesystem::create_directories(dir, ec);
+  (void)make_database_dir(db_path); // a failure shows as the open's below
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)
     return make_error(errc::io_error,

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -51,8 +52,9 @@ expected<std::unique_ptr<control_server>> control_server::start(const std::strin
     return make_error(errc::io_error, std::string{"socket: "} + std::strerror(errno));
   // The caller holds the database lock, so a socket file left here is a dead engine's.
   ::unlink(path.c_str());
+  // Owner only: whoever can connect can act as any agent. Checked before listening.
   if (::bind(fd, reinterpret_cast<sockaddr*>(&*addr), sizeof *addr) != 0 ||
-      ::listen(fd, 64) != 0) {
+      ::chmod(path.c_str(), 0600) != 0 || ::listen(fd, 64) != 0) {
     int err = errno;
     ::close(fd);
     return make_error(errc::io_error,

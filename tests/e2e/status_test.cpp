@@ -141,6 +141,14 @@ TEST_CASE("status and tasks answer through the control socket while a run is in 
       FAIL("the run ended early: " << run.result());
     return engine_serving(dir) && claims_journaled(dir) > 0;
   }));
+  // Least privilege: the engine made .swarm/ private, and only its owner may connect
+  // to the socket (whoever can connect can act as any agent).
+  const auto mode = [](const fs::path& p) {
+    return fs::status(p).permissions() & fs::perms::all;
+  };
+  CHECK(mode(dir / ".swarm") == fs::perms::owner_all);
+  CHECK(mode(dir / ".swarm" / "control.sock") ==
+        (fs::perms::owner_read | fs::perms::owner_write));
 
   // An agent reports itself busy to the coordinator just after its claim commits:
   // ask until the status shows it (a run this slow is nowhere near done by then).
