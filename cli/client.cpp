@@ -2,10 +2,13 @@
 
 #include <boost/json.hpp>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -67,6 +70,29 @@ int usage(const std::string& message) {
 
 void pass_name(boost::json::object& args, const char* key, const std::string& words) {
   if (!words.empty()) args[key] = words;
+}
+
+expected<bool> replace_file(const std::filesystem::path& path, const std::string& text,
+                            std::optional<std::filesystem::perms> mode) {
+  namespace fs = std::filesystem;
+  const fs::path tmp{path.string() + ".swarm-new"};
+  {
+    std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
+    out << text;
+    out.close();
+    if (!out)
+      return make_error(errc::io_error,
+                        "cannot write " + tmp.string() + ": " + std::strerror(errno));
+  }
+  std::error_code ec;
+  if (mode) fs::permissions(tmp, *mode, ec);
+  if (!ec) fs::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    return make_error(errc::io_error, "cannot write " + path.string() + ": " + ec.message());
+  }
+  return true;
 }
 
 int fail(const swarm::error& e) {

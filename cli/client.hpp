@@ -13,6 +13,7 @@
 #include <boost/json/value_from.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -98,6 +99,11 @@ std::optional<std::vector<T>> reply_list(const boost::json::value& v, const char
 
 // Prints "swarm: <message>" on stderr; returns 2 (bad usage).
 int usage(const std::string& message);
+
+// Writes `text` beside `path` and renames it over `path`, so a reader never sees half a
+// file; `mode`, when given, is set before the rename. errc::io_error naming the file.
+expected<bool> replace_file(const std::filesystem::path& path, const std::string& text,
+                            std::optional<std::filesystem::perms> mode = std::nullopt);
 
 // "500ms", "90s", "30m", "2h" or plain seconds; nullopt when unreadable.
 std::optional<int64_t> parse_duration_ms(const std::string& text);

@@ -82,33 +82,6 @@ std::string hook_script(const fs::path& binary, const std::string& mode,
          " --db " + sh_quote(db.string()) + "\n";
 }
 
-expected<bool> write_hook(const fs::path& hook, const std::string& text) {
-  // Written beside it and renamed over it: git never runs half a hook.
-  const auto tmp = fs::path{hook.string() + ".swarm-new"};
-  {
-    std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
-    out << text;
-    out.close();
-    if (!out)
-      return make_error(errc::io_error,
-                        "cannot write " + tmp.string() + ": " + std::strerror(errno));
-  }
-  std::error_code ec;
-  using fs::perms;
-  fs::permissions(tmp,
-                  perms::owner_all | perms::group_read | perms::group_exec |
-                      perms::others_read | perms::others_exec,
-                  ec);
-  if (!ec) fs::rename(tmp, hook, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    return make_error(errc::io_error,
-                      "cannot install " + hook.string() + ": " + ec.message());
-  }
-  return true;
-}
-
 int install_hook(const guard_commands& gc) {
   auto hooks_dir = in_repo(gc.repo, git_hooks_dir);
   if (!hooks_dir) return fail(hooks_dir.error());
@@ -341,7 +314,12 @@ expected<installed_hook> install_pre_commit_hook(const std::string& hooks_dir,
                                             chained.string() + ": " + ec.message());
   }
   const auto db = fs::absolute(db_path).lexically_normal();
-  if (auto w = write_hook(hook, hook_script(binary, mode, db)); !w) return w.error();
+  // Renamed over the old one: git never runs half a hook.
+  using fs::perms;
+  const auto executable = perms::owner_all | perms::group_read | perms::group_exec |
+                          perms::others_read | perms::others_exec;
+  if (auto w = replace_file(hook, hook_script(binary, mode, db), executable); !w)
+    return w.error();
   return installed_hook{hook.string(), db.string(), binary.string(), mode,
                         present(chained)};
 }

@@ -54,28 +54,6 @@ expected<bool> make_private_dir(const fs::path& dir) {
   return true;
 }
 
-// Written beside it and renamed over it: never half a config.
-expected<bool> write_file(const fs::path& path, const std::string& text) {
-  const fs::path tmp{path.string() + ".swarm-new"};
-  {
-    std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
-    out << text;
-    out.close();
-    if (!out)
-      return make_error(errc::io_error,
-                        "cannot write " + tmp.string() + ": " + std::strerror(errno));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    return make_error(errc::io_error,
-                      "cannot write " + path.string() + ": " + ec.message());
-  }
-  return true;
-}
-
 // Outside a repository (or without git) there is nothing to hook: said, not an error.
 expected<bool> install_hook_if_in_git(const fs::path& root, init_result& r) {
   auto hooks = git_hooks_dir(root.string());
@@ -105,7 +83,7 @@ expected<init_result> init_project(const init_command& ic) {
                       "cannot make " + root.string() + ": " + ec.message());
   if (auto d = make_private_dir(r.dot_dir); !d) return d.error();
   if (auto h = install_hook_if_in_git(root, r); !h) return h.error();
-  if (auto w = write_file(r.config, default_config_text()); !w) return w.error();
+  if (auto w = replace_file(r.config, default_config_text()); !w) return w.error();
   return r;
 }
 
