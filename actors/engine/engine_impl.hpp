@@ -58,8 +58,8 @@ struct engine::impl {
   // run_until_done's receiving actor while a run goes on: stop_run tells it.
   caf::actor run_loop;
   std::atomic<bool> stop_requested{false};
-  // The longest kill grace of the agents added: how long a stopping run may wait for
-  // its models to end.
+  // The longest kill grace of the agents added (guarded by mtx): how long a stopping
+  // run may wait for its models to end.
   std::chrono::milliseconds longest_kill_grace{0};
   // Runs every model subprocess; made with the first agents, destroyed after the
   // actors stop and before the actor system (its exit callbacks send messages).

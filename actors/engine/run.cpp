@@ -165,9 +165,11 @@ expected<run_summary> engine::run_until_done(std::function<void(const progress&)
   caf::scoped_actor self{*im.sys};
   std::vector<agent_actor> agents_snapshot;
   bool stopped_before = false;
+  std::chrono::milliseconds kill_grace{0};
   {
     std::lock_guard<std::mutex> guard{im.mtx};
     agents_snapshot = im.agents;
+    kill_grace = im.longest_kill_grace;
     im.run_loop = caf::actor_cast<caf::actor>(self);
     stopped_before = im.stop_requested.load();
   }
@@ -216,7 +218,7 @@ expected<run_summary> engine::run_until_done(std::function<void(const progress&)
   // Agents stop themselves once the queue drains or the run stops; wait for them to
   // report it — a stopping run as long as its models may take to end.
   auto deadline = std::chrono::steady_clock::now() + stop_timeout +
-                  (w.stopping ? im.longest_kill_grace : std::chrono::milliseconds{0});
+                  (w.stopping ? kill_grace : std::chrono::milliseconds{0});
   while (w.alive > 0 && std::chrono::steady_clock::now() < deadline)
     self->receive([&](const caf::down_msg&) { --w.alive; },
                   [&](progress_atom, const task_counts&) {},
