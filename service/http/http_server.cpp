@@ -67,6 +67,11 @@ struct http_server::routes {
     server.set_payload_max_length(max_body);
     // An idle keep-alive connection holds a worker; a short wait lets a stop finish soon.
     server.set_keep_alive_timeout(2);
+    // httplib's defaults close a keep-alive connection after 5 requests and leave Nagle
+    // on: a response written as header then body then waits for the client's delayed
+    // ACK (~40 ms per request on Linux). Measured: 37 req/s on one connection before.
+    server.set_keep_alive_max_count(100000);
+    server.set_tcp_nodelay(true);
     server.set_pre_routing_handler([this](const auto& req, auto& res) {
       if (!is_api(req.path) || authorized(req))
         return httplib::Server::HandlerResponse::Unhandled;
