@@ -2,6 +2,7 @@
 
 #include "actors/coordinator/agent_names.hpp"
 #include "actors/journal_health.hpp"
+#include "actors/status_board.hpp"
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -61,7 +62,35 @@ persistence::event stopped_event(const std::string& name, const std::string& rea
   return persistence::make_event(persistence::agent_stopped{name, reason}, now_us());
 }
 
+// Every agent known: live ones first, then offline ones (each group by name).
+std::vector<agent_info> listing(const coordinator_state& st) {
+  std::vector<agent_info> out;
+  out.reserve(st.agents.size());
+  for (const auto& [name, a] : st.agents)
+    if (a.state != agent_state::offline) out.push_back(a);
+  for (const auto& [name, a] : st.agents)
+    if (a.state == agent_state::offline) out.push_back(a);
+  return out;
+}
+
+// Publishes the agent list for status; called after every change to an agent, before
+// the change is answered.
+void publish(self_ptr self) {
+  const auto& st = self->state;
+  if (!st.cfg.board) return;
+  std::vector<agent_status> view;
+  for (const auto& a : listing(st))
+    view.push_back(to_status(a));
+  st.cfg.board->publish(std::move(view));
+}
+
 } // namespace
+
+agent_status to_status(const agent_info& a) {
+  return agent_status{a.name,      a.model,  a.state,  a.current_task,
+                      a.completed, a.failed, a.skills, a.session.empty(),
+                      a.pid,       from_us(a.last_heartbeat_us)};
+}
 
 bool is_stale(const agent_info& a, int64_t now, int64_t heartbeat_interval_us) {
   return a.state == agent_state::offline ||
@@ -97,6 +126,7 @@ void check_stale(self_ptr self) {
   }
   if (lost.empty())
     return;
+  publish(self);
   const auto after_journal = [self, stale_agents] {
     for (const auto& a : stale_agents)
       tell_followers(self, "agent.stopped", a, "stopped: went stale (no heartbeat)");
@@ -118,6 +148,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
   st.health.read_only = st.cfg.read_only;
   for (const auto& a : st.cfg.earlier)
     st.agents[a.name] = a;
+  publish(self);
   auto tick = std::chrono::microseconds(
     std::max<int64_t>(20'000, st.cfg.heartbeat_interval_us / 4));
   self->delayed_send(self, tick, tick_atom_v);
@@ -145,6 +176,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       a.completed = slot.completed;
       a.failed = slot.failed;
       slot = a;
+      publish(self);
       auto e = persistence::make_event(
         persistence::agent_registered{a.name, a.session, a.model, a.skills},
         a.last_heartbeat_us);
@@ -163,6 +195,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       it->second.current_task = task_id;
       it->second.pid = pid;
       it->second.last_heartbeat_us = now_us();
+      publish(self);
     },
     [=](set_state_atom, const std::string& name,
         agent_state state) -> caf::result<agent_info> {
@@ -177,6 +210,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       auto& agent = **a;
       agent.state = state;
       agent.last_heartbeat_us = now_us();
+      publish(self);
       if (!is_outside(agent))
         return agent;
       auto rp = self->make_response_promise<agent_info>();
@@ -197,6 +231,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       if (auto err = refuse_if_broken(self))
         return err;
       agent.last_heartbeat_us = now_us();
+      publish(self);
       if (!is_outside(agent))
         return agent; // in-process agents' heartbeats stay in memory
       auto rp = self->make_response_promise<agent_info>();
@@ -211,6 +246,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       if (it == self->state.agents.end())
         return;
       ++(completed ? it->second.completed : it->second.failed);
+      publish(self);
     },
     [=](stop_atom, const std::string& name, const std::string& reason) -> caf::result<bool> {
       if (auto err = refuse_if_broken(self))
@@ -221,21 +257,13 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       it->second.state = agent_state::offline;
       it->second.current_task.clear();
       it->second.pid = 0;
+      publish(self);
       auto rp = self->make_response_promise<bool>();
       commit_then(self, who, {stopped_event(name, reason)}, rp, true);
       tell_followers(self, "agent.stopped", it->second, "stopped: " + reason);
       return rp;
     },
-    [=](list_atom) -> std::vector<agent_info> {
-      std::vector<agent_info> out;
-      for (const auto& [name, a] : self->state.agents)
-        if (a.state != agent_state::offline)
-          out.push_back(a);
-      for (const auto& [name, a] : self->state.agents)
-        if (a.state == agent_state::offline)
-          out.push_back(a);
-      return out;
-    },
+    [=](list_atom) -> std::vector<agent_info> { return listing(self->state); },
     [=](mail_sink_atom, event_mail_sink_actor& sink) {
       self->state.mail_sink = std::move(sink);
     },

@@ -20,10 +20,13 @@
 #include "actors/messages.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace swarm {
+
+class status_board;
 
 // A release hook: told (recover_atom, {name}, reason) when an agent is lost, it returns
 // what the agent held and replies with how many, after commit (the coordinator does
@@ -62,7 +65,12 @@ struct coordinator_config {
   // Told when an agent is lost (the task queue, the reservation registry).
   std::vector<release_hook_actor> release_hooks;
   uint64_t seed = 0;                  // for generated names
+  // Where the agent list is published for status (status_board.hpp); may be null.
+  std::shared_ptr<status_board> board;
 };
+
+// The public view of an agent.
+agent_status to_status(const agent_info& a);
 
 // An agent is stale when it is offline or has sent no heartbeat for two intervals.
 bool is_stale(const agent_info& a, int64_t now, int64_t heartbeat_interval_us);

@@ -1,5 +1,6 @@
 // The engine's agent API and status: each call asks the Coordinator (see
-// coordinator.hpp); an outside agent's current task comes from the TaskQueue.
+// coordinator.hpp); an outside agent's current task comes from the TaskQueue. Status
+// reads the status board the two publish to.
 
 #include "actors/engine/engine_impl.hpp"
 
@@ -7,24 +8,12 @@
 
 namespace swarm {
 
-agent_status to_status(const agent_info& a) {
-  return agent_status{a.name,     a.model,  a.state,           a.current_task,
-                      a.completed, a.failed, a.skills,          a.session.empty(),
-                      a.pid,       from_us(a.last_heartbeat_us)};
-}
-
-
+// No actor round trip: the queue and the coordinator publish what status shows
+// (status_board.hpp).
 expected<status_report> engine::status() {
-  auto counts = impl_->ask<task_counts>(impl_->queue, status_atom_v);
-  if (!counts)
-    return counts.error();
-  auto agents = impl_->ask<std::vector<agent_info>>(impl_->coordinator, list_atom_v);
-  if (!agents)
-    return agents.error();
   status_report out;
-  out.tasks = *counts;
-  for (const auto& a : *agents)
-    out.agents.push_back(to_status(a));
+  out.tasks = impl_->board->counts();
+  out.agents = impl_->board->agents();
   out.run_state = impl_->run_state.load();
   out.session = impl_->session;
   return out;

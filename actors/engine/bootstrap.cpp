@@ -159,7 +159,9 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy str
   persist = persistence::spawn_persistence(
     *sys, persistence::persistence_config{std::shared_ptr<SQLite::Database>(std::move(s.db)),
                                             opts.db_path, opts.inspect_only});
-  queue = spawn_task_queue(*sys, persist, s.graph, queue_config(opts, strategy));
+  auto qc = queue_config(opts, strategy);
+  qc.board = board;
+  queue = spawn_task_queue(*sys, persist, s.graph, std::move(qc));
 
   const auto heartbeat_us = std::max<int64_t>(1'000, to_us(opts.heartbeat));
   auto table = std::make_shared<reservation_table>();
@@ -186,6 +188,7 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy str
   co_cfg.read_only = opts.inspect_only;
   co_cfg.release_hooks = {release_hook_actor{queue}, release_hook_actor{registry}};
   co_cfg.earlier = earlier_agents(s.agents);
+  co_cfg.board = board;
   if (!opts.inspect_only) {
     co_cfg.session = session;
     co_cfg.seed = std::hash<std::string>{}(session);

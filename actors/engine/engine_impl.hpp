@@ -15,6 +15,7 @@
 #include "actors/memory/memory_store.hpp"
 #include "actors/messages.hpp"
 #include "actors/reservations/registry.hpp"
+#include "actors/status_board.hpp"
 #include "actors/task_queue/task_queue.hpp"
 #include "persistence/db_lock.hpp"
 #include "persistence/persistence_actor.hpp"
@@ -53,6 +54,8 @@ struct engine::impl {
   mail_search_actor mail_search;
   registry_actor registry;
   memory_actor memory;
+  // Task counts and agents as the queue and the coordinator last published them.
+  std::shared_ptr<status_board> board = std::make_shared<status_board>();
   std::mutex mtx; // guards agents, run_loop and the transports
   std::vector<agent_actor> agents; // added, not yet finished
   // run_until_done's receiving actor while a run goes on: stop_run tells it.
@@ -104,8 +107,5 @@ expected<T> engine::impl::ask(const Handle& h, Ts&&... xs) {
                [&](caf::error& err) { out.emplace(from_caf(err)); });
   return std::move(*out);
 }
-
-// The public view of an agent the coordinator holds (agents.cpp).
-agent_status to_status(const agent_info& a);
 
 } // namespace swarm

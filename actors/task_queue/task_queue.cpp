@@ -1,6 +1,7 @@
 #include "actors/task_queue/task_queue.hpp"
 
 #include "actors/journal_health.hpp"
+#include "actors/status_board.hpp"
 #include "actors/task_queue/graph_analytics.hpp"
 #include "actors/task_queue/task_graph.hpp"
 
@@ -133,13 +134,19 @@ void tell_followers(self_ptr self, const char* type, const task& t, const std::s
           });
 }
 
+// Publishes the task counts for status (status_board.hpp).
+void publish_counts(self_ptr self) {
+  if (self->state.cfg.board) self->state.cfg.board->publish(self->state.graph->counts());
+}
+
 // Sends the outbox to the persistence actor now.
 void flush(self_ptr self) {
   auto& out = self->state.outbox;
   out.flush_scheduled = false;
   if (out.then.empty()) return;
   journal_then(self, "task queue", std::move(out.events),
-               [thens = std::move(out.then)](const caf::error& err) {
+               [self, thens = std::move(out.then)](const caf::error& err) {
+                 publish_counts(self); // before anyone hears of the change
                  for (auto& then : thens)
                    then(err);
                });
@@ -468,6 +475,7 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
   self->state.cfg = cfg;
   refresh_scores(self);
   self->state.health.read_only = cfg.read_only;
+  publish_counts(self);
   self->delayed_send(self, tick_interval, tick_atom_v);
   return {
       [=](load_atom, plans::plan& p) -> caf::result<load_report> {
@@ -626,6 +634,7 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
           st.parked.pop_front();
         }
         serve_parked(self);
+        publish_counts(self); // deferrals and backoffs end with the clock
         if (st.changed_since_tick) {
           st.changed_since_tick = false;
           notify(self, false);

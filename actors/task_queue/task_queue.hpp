@@ -75,6 +75,8 @@ using task_queue_actor = caf::typed_actor<
   // Internal: sends the changes collected in this mailbox run to the journal.
   caf::reacts_to<flush_atom>>;
 
+class status_board;
+
 struct task_queue_config {
   int64_t lease_ttl_us = 300'000'000;   // a claim lives 5 min unless renewed
   uint32_t max_attempts = 3;            // attempts before a task fails for good
@@ -91,6 +93,8 @@ struct task_queue_config {
   claim_strategy strategy = claim_strategy::best_fit;
   // Ids and depth of tasks added at run time.
   edit_limits limits;
+  // Where the task counts are published for status (status_board.hpp); may be null.
+  std::shared_ptr<status_board> board;
 };
 
 class task_graph;
