@@ -56,7 +56,8 @@ counts counts_of(const temp_dir& dir) {
 // The pids of the models running now (the agents' pids, from the running engine).
 std::set<int64_t> model_pids(const temp_dir& dir) {
   std::set<int64_t> pids;
-  for (const auto& a : ok_json(dir, {"agents"}).at("agents").as_array())
+  const auto agents = ok_json(dir, {"agents"});
+  for (const auto& a : agents.at("agents").as_array())
     if (int_at(a, "pid") != 0) pids.insert(int_at(a, "pid"));
   return pids;
 }
@@ -74,10 +75,12 @@ TEST_CASE("serve --agents: agents wait for work and take what is loaded or added
   served s{dir,
            {"serve", "--listen", "127.0.0.1:0", "--agents", "2", "--model", "mock",
             "--work-ms", "10-30"}};
-  CHECK(contains(s.proc.result().out, "2 agent(s) running mock take tasks"));
+  CHECK(poll_until(20s, [&] {
+    return contains(s.proc.result().out, "2 agent(s) running mock take tasks");
+  }));
 
   // Through the control socket, to the waiting agents.
-  auto loaded = swarm(dir.path(), {"load", "plan.md"});
+  auto loaded = e2e::swarm(dir.path(), {"load", "plan.md"});
   INFO(loaded);
   REQUIRE(loaded.exit_code == 0);
   REQUIRE(poll_until(30s, [&] { return counts_of(dir).completed == 7; }));
@@ -98,7 +101,7 @@ TEST_CASE("serve --agents: agents wait for work and take what is loaded or added
   CHECK(query_strings(dir.db(), "SELECT json_extract(body, '$.outcome') FROM events"
                                 " WHERE kind = 'run.finished'") ==
         std::vector<std::string>{"completed"});
-  CHECK(swarm(dir.path(), {"replay", "--verify"}).exit_code == 0);
+  CHECK(e2e::swarm(dir.path(), {"replay", "--verify"}).exit_code == 0);
 }
 
 TEST_CASE("serve --agents: SIGINT while models run stops them and hands their tasks back",
@@ -108,7 +111,7 @@ TEST_CASE("serve --agents: SIGINT while models run stops them and hands their ta
   served s{
       dir,
       {"serve", "--listen", "127.0.0.1:0", "--agents", "2", "--work-ms", "60000-60000"}};
-  REQUIRE(swarm(dir.path(), {"load", "plan.md"}).exit_code == 0);
+  REQUIRE(e2e::swarm(dir.path(), {"load", "plan.md"}).exit_code == 0);
   std::set<int64_t> pids;
   REQUIRE(poll_until(20s, [&] {
     pids = model_pids(dir);
@@ -137,8 +140,8 @@ TEST_CASE("serve --agents: SIGINT while models run stops them and hands their ta
   CHECK(after.failed == 0);
 
   // A one-shot run resumes and finishes the work.
-  auto resumed = swarm(dir.path(), {"run", "plan.md", "--agents", "2", "--model", "mock",
-                                    "--work-ms", "10-20"});
+  auto resumed = e2e::swarm(dir.path(), {"run", "plan.md", "--agents", "2", "--model",
+                                         "mock", "--work-ms", "10-20"});
   INFO(resumed);
   CHECK(resumed.exit_code == 0);
   CHECK(query_int(dir.db(), "SELECT COUNT(*) FROM tasks WHERE state = 'completed'") == 4);
