@@ -60,10 +60,17 @@ int serve_with_agents(std::unique_ptr<engine>& e, stop_signals& signals,
   e.reset();
   if (!summary) return fail(summary.error());
   print_summary(*summary);
+  if (!summary->stopped) {
+    std::cerr << "swarm: every agent ended on its own (the log above says why); serving "
+                 "stopped\n";
+    return 1;
+  }
   std::string resume = "swarm serve --agents " + std::to_string(sc.run.agents);
-  if (sc.run.model != "mock") resume += " --model " + sc.run.model;
+  const auto& model = sc.run.model;
+  if (model != "mock")
+    resume += " --model " + (model.find(' ') != model.npos ? "'" + model + "'" : model);
   print_stopped(*summary, resume + " (or swarm run PLAN)");
-  return summary->stopped ? 0 : 1; // not stopped: its agents ended on their own
+  return 0;
 }
 
 } // namespace
