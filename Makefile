@@ -19,6 +19,11 @@ demo: deps
 	cd $(DEMO_DIR) && $(CURDIR)/$(BUILD)-release/swarm run $(CURDIR)/plans/examples/demo.md --agents 4
 	cd $(DEMO_DIR) && $(CURDIR)/$(BUILD)-release/swarm status
 	cd $(DEMO_DIR) && $(CURDIR)/$(BUILD)-release/swarm memory stats
+	@echo
+	@echo "Open the dashboard: serve this demo's swarm with agents waiting for work,"
+	@echo "  cd $(DEMO_DIR) && $(CURDIR)/$(BUILD)-release/swarm serve --agents 4"
+	@echo "then open the dashboard URL it prints; from another terminal in $(DEMO_DIR),"
+	@echo "  $(CURDIR)/$(BUILD)-release/swarm load PLAN   gives the agents more work (Ctrl-C stops)."
 
 test: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo

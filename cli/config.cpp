@@ -25,12 +25,16 @@ struct config_table {
   const char* comment;
 };
 
-// Keys of [run] also fit `swarm serve` once it runs agents; listing it now costs nothing.
+// Keys of [run] also set `swarm serve --agents`; [serve]'s also `swarm run --serve`.
 const std::vector<config_table>& config_tables() {
   static const std::vector<config_table> tables{
       {"engine", nullptr, "Every command that opens the database."},
-      {"run", "run serve", "`swarm run`: the agents, their model and their work loop."},
-      {"serve", "serve", "`swarm serve`: the engine kept running, with its HTTP API."},
+      {"run", "run serve",
+       "`swarm run` and `swarm serve --agents`: the agents, their model and their work "
+       "loop."},
+      {"serve", "serve run",
+       "`swarm serve` (and `swarm run --serve`): the engine kept running, with its HTTP "
+       "API."},
   };
   return tables;
 }
@@ -263,8 +267,11 @@ bool env_set(const config_key& k) {
 
 bool applies_to(const config_key& k, const std::string& command) {
   const auto* t = find_table(k.table);
-  if (t == nullptr || t->commands == nullptr) return true;
-  std::istringstream names{t->commands};
+  const char* commands = k.commands != nullptr ? k.commands
+                         : t != nullptr        ? t->commands
+                                               : nullptr;
+  if (commands == nullptr) return true;
+  std::istringstream names{commands};
   std::string n;
   while (names >> n)
     if (n == command) return true;
@@ -302,8 +309,10 @@ const std::vector<config_key>& config_keys() {
        "the database: journal and state"},
       {"engine", "heartbeat", "--heartbeat", "SWARM_HEARTBEAT", k::duration, "\"30s\"",
        "agents' heartbeat interval; silent for two intervals is stale"},
+      // `swarm serve` runs agents only when asked on its command line.
       {"run", "agents", "--agents", "SWARM_AGENTS", k::integer, "4",
-       "how many agents `swarm run` starts", nullptr, 1, max_agents},
+       "how many agents `swarm run` starts (`swarm serve` only with --agents)", nullptr,
+       1, max_agents, "run"},
       {"run", "model", "--model", "SWARM_MODEL", k::text, "\"mock\"",
        "what agents run: mock, claude, codex, gemini or command:<template>"},
       {"run", "model_bin", "--model-bin", "SWARM_MODEL_BIN", k::command, "\"\"",

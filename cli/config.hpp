@@ -53,6 +53,8 @@ struct config_key {
   const char* comment;           // one line, for the generated file
   const char* example = nullptr; // for "write ..." when the default shows too little
   int64_t min = 0, max = 0;      // integer keys
+  // The commands it applies to when fewer than its table's ("run"); nullptr: the table's.
+  const char* commands = nullptr;
 };
 
 // Every key, in the order the generated file shows them.

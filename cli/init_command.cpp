@@ -27,10 +27,12 @@ struct next_step {
   const char* why;
 };
 
-// What a new user runs next, in order.
+// What a new user runs next, in order: a served engine whose agents wait for work,
+// watched in the browser, then work given to it from another terminal.
 constexpr next_step next_steps[] = {
-    {"swarm load plan.md", "load a plan (Markdown or JSON) into the queue"},
-    {"swarm run plan.md --agents 4", "run agents until the plan is done"},
+    {"swarm serve --agents 4",
+     "run the engine and 4 agents; open the dashboard URL it prints"},
+    {"swarm load plan.md", "in another terminal: load a plan; the agents start on it"},
     {"swarm status", "tasks, agents and the run, at any time"},
 };
 

@@ -10,9 +10,10 @@
 #include "cli/guard_commands.hpp"
 #include "cli/init_command.hpp"
 #include "cli/mail_commands.hpp"
-#include "cli/output.hpp"
 #include "cli/memory_commands.hpp"
+#include "cli/output.hpp"
 #include "cli/reservation_commands.hpp"
+#include "cli/run_flags.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/stop_signals.hpp"
 #include "cli/task_commands.hpp"
@@ -40,113 +41,55 @@ using swarm::cli::add_embedder_flags;
 using swarm::cli::call;
 using swarm::cli::common_flags;
 using swarm::cli::fail;
-using swarm::cli::parse_duration_ms;
 using swarm::cli::print_result;
 
-struct run_flags {
+// `swarm run`: the run flags (cli/run_flags.hpp, shared with serve), the plan, and
+// --serve to attach the HTTP API as `swarm serve` does.
+struct run_command_flags {
   common_flags common;
   std::string plan;
-  size_t agents = 4;
-  std::string model = "mock";
-  std::string work_ms = "20-120";
-  double fail_rate = 0.0;
-  uint32_t max_attempts = 3;
-  bool sync_full = false;
-  std::string model_bin, model_name, workdir;
-  std::vector<std::string> model_args, names;
-  std::string timeout = "30m", heartbeat = "30s", retry_backoff = "1s", kill_grace = "5s";
-  uint64_t output_cap_mb = 10;
-  std::string strategy = "best-fit";
-  std::string prefix;
-  uint32_t max_depth = 8;
-  std::vector<std::string> skills;
+  swarm::cli::run_flags run;
+  bool serve = false;
+  std::string listen = swarm::cli::default_listen;
 };
 
-int run_command(const run_flags& f) {
-  swarm::options opts = f.common.to_options();
-  opts.max_attempts = f.max_attempts;
-  opts.sync_full = f.sync_full;
-  // --strategy is checked against the names when parsed.
-  opts.strategy = swarm::parse_claim_strategy(f.strategy).value_or(opts.strategy);
-  opts.max_depth = f.max_depth;
-  if (!f.prefix.empty()) opts.prefix = f.prefix;
-  swarm::agent_options agent;
-  agent.model = f.model;
-  agent.fail_rate = f.fail_rate;
-  auto dash = f.work_ms.find('-');
-  try {
-    agent.min_work = std::chrono::milliseconds{std::stoul(f.work_ms.substr(0, dash))};
-    agent.max_work =
-        dash == std::string::npos
-            ? agent.min_work
-            : std::chrono::milliseconds{std::stoul(f.work_ms.substr(dash + 1))};
-  } catch (const std::exception&) {
-    std::cerr << "swarm: --work-ms takes MIN-MAX in milliseconds, e.g. 20-120\n";
-    return 2;
-  }
-  if (f.fail_rate < 0 || f.fail_rate > 1) {
-    std::cerr << "swarm: --fail-rate takes a probability between 0 and 1\n";
-    return 2;
-  }
-  struct duration_flag {
-    const char* name;
-    const std::string& text;
-    std::chrono::milliseconds& out;
-  };
-  for (auto d : {duration_flag{"--timeout", f.timeout, agent.timeout},
-                 duration_flag{"--heartbeat", f.heartbeat, opts.heartbeat},
-                 duration_flag{"--retry-backoff", f.retry_backoff, opts.retry_backoff},
-                 duration_flag{"--kill-grace", f.kill_grace, agent.kill_grace}}) {
-    auto ms = parse_duration_ms(d.text);
-    if (!ms) {
-      std::cerr << "swarm: " << d.name
-                << " takes a duration such as 500ms, 90s, 30m or 2h, not '" << d.text
-                << "'\n";
-      return 2;
-    }
-    d.out = std::chrono::milliseconds{*ms};
-  }
-  agent.skills = f.skills;
-  agent.model_binary = f.model_bin;
-  agent.model_name = f.model_name;
-  agent.model_args = f.model_args;
-  agent.names = f.names;
-  agent.workdir = f.workdir;
-  agent.output_cap_bytes = f.output_cap_mb * 1024 * 1024;
+int run_command(const run_command_flags& f) {
+  auto setup = swarm::cli::run_setup_of(f.run, f.common);
+  if (!setup) return swarm::cli::usage(setup.error().message);
   // Before the engine starts its threads, so that only the watcher takes the signals.
   swarm::cli::stop_signals signals;
-  auto engine = swarm::engine::open(opts);
+  auto engine = swarm::engine::open(setup->opts);
   if (!engine) return fail(engine.error());
   auto& e = **engine;
-  signals.on_first([&e, grace = f.kill_grace](int sig) {
-    std::cerr << "swarm: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
-              << ": stopping — no new claims; running models get SIGTERM, then SIGKILL after "
-              << grace << "; their tasks go back to ready. A second signal stops at once.\n";
-    if (auto stopped = e.stop_run(); !stopped)
-      std::cerr << "swarm: stopping failed: " << stopped.error().to_string() << "\n";
-  });
+  swarm::cli::stop_run_on_signal(signals, e, f.run.kill_grace);
   if (auto s = e.serve_control_socket(); !s)
     std::cerr << "swarm: warning: no control socket (" << s.error().message
               << "); status commands will wait for this run to end\n";
+  if (f.serve) {
+    if (auto http = swarm::cli::serve_http_api(e, f.listen); !http)
+      return fail(http.error());
+  }
   auto loaded = e.load_plan(f.plan);
   if (!loaded) return fail(loaded.error());
   if (!f.common.json_out)
     std::cout << "plan " << loaded->path << ": " << loaded->added << " new task(s), "
               << loaded->already_present << " already known, " << loaded->total
               << " in the queue\n";
-  auto names = e.add_agents(f.agents, agent);
+  auto names = e.add_agents(f.run.agents, setup->agent);
   if (!names) return fail(names.error());
   swarm::cli::progress_printer printer{isatty(STDOUT_FILENO) != 0 && !f.common.json_out,
                                        !f.common.json_out};
   auto summary = e.run_until_done([&](const swarm::progress& p) { printer.update(p); });
   printer.finish();
+  // The engine goes: a late first signal has nothing to stop.
+  signals.on_first([](int) {});
   if (!summary) return fail(summary.error());
   if (f.common.json_out)
     std::cout << json::serialize(json::value_from(*summary)) << "\n";
   else
     swarm::cli::print_summary(*summary);
   if (summary->stopped) {
-    if (!f.common.json_out) swarm::cli::print_stopped(*summary, f.plan);
+    if (!f.common.json_out) swarm::cli::print_stopped(*summary, "swarm run " + f.plan);
     return 0; // stopped as asked: nothing failed
   }
   return summary->success ? 0 : 1;
@@ -185,60 +128,14 @@ int main(int argc, char** argv) {
   swarm::cli::serve_command servec;
   swarm::cli::register_serve_command(app, servec);
 
-  run_flags rf;
+  run_command_flags rf;
   auto* run = app.add_subcommand("run", "load a plan and run agents until it is done");
   run->add_option("plan", rf.plan, "plan file (Markdown or JSON)")->required();
-  run->add_option("--agents", rf.agents, "number of agents")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, swarm::cli::max_agents));
-  run->add_option("--model", rf.model,
-                  "mock, command:<template>, claude, codex or gemini")
-      ->capture_default_str();
-  run->add_option("--work-ms", rf.work_ms, "mock model: work time range MIN-MAX")
-      ->capture_default_str();
-  run->add_option("--fail-rate", rf.fail_rate,
-                  "mock model: failure probability per attempt")
-      ->capture_default_str();
-  run->add_option("--max-attempts", rf.max_attempts,
-                  "attempts before a task fails for good")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, swarm::cli::max_attempts_limit));
-  run->add_flag("--sync-full", rf.sync_full, "fsync every commit (survives power loss)");
-  run->add_option("--model-bin", rf.model_bin, "path of the model CLI (or of the mock)");
-  run->add_option("--model-name", rf.model_name,
-                  "model name passed to the CLI (--model)");
-  run->add_option("--model-arg", rf.model_args,
-                  "extra argument for the model CLI (repeat)");
-  run->add_option("--name", rf.names,
-                  "agent names, in order (repeat); others are generated");
-  run->add_option("--workdir", rf.workdir, "where the models work (default: here)");
-  run->add_option("--timeout", rf.timeout, "per attempt: stop the model after this")
-      ->capture_default_str();
-  run->add_option("--kill-grace", rf.kill_grace, "SIGTERM to SIGKILL grace at a timeout")
-      ->capture_default_str();
-  run->add_option("--heartbeat", rf.heartbeat,
-                  "heartbeat interval; silent for two is stale")
-      ->capture_default_str();
-  run->add_option("--retry-backoff", rf.retry_backoff,
-                  "wait before retrying a failed attempt, doubling per attempt")
-      ->capture_default_str();
-  run->add_option("--output-cap-mb", rf.output_cap_mb, "per stream, keep the last N MiB")
-      ->capture_default_str();
-  run->add_option("--strategy", rf.strategy,
-                  "which ready task an agent gets: first-fit, best-fit, round-robin, "
-                  "load-balanced, graph-prioritized")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"first-fit", "best-fit", "round-robin", "load-balanced",
-                             "graph-prioritized"}));
-  run->add_option("--prefix", rf.prefix,
-                  "id prefix for a plan that names none (default sw)");
-  run->add_option("--max-depth", rf.max_depth,
-                  "task levels allowed (a root is 1); 0: any")
-      ->capture_default_str();
-  run->add_option("--skills", rf.skills,
-                  "the agents' skills, comma separated (default: "
-                  "none — generalists take any task)")
-      ->delimiter(',');
+  swarm::cli::add_run_flags(run, rf.run, 1, 4);
+  run->add_flag("--serve", rf.serve,
+                "also serve the HTTP API (and dashboard) while the run goes, as `swarm "
+                "serve` does");
+  swarm::cli::add_listen_flag(run, rf.listen);
   add_common(run, rf.common);
   add_embedder_flags(run, rf.common);
 

@@ -78,11 +78,11 @@ void print_summary(const run_summary& s) {
                 "blocked, and why\n");
 }
 
-void print_stopped(const run_summary& s, const std::string& plan) {
+void print_stopped(const run_summary& s, const std::string& resume) {
   std::printf("stopped on request: %zu task(s) handed back to ready", s.returned.size());
   for (size_t i = 0; i < s.returned.size(); ++i)
     std::printf("%s%s", i == 0 ? ": " : ", ", s.returned[i].c_str());
-  std::printf("\nresume with: swarm run %s\n", plan.c_str());
+  std::printf("\nresume with: %s\n", resume.c_str());
 }
 
 void print_status(const json::value& v) {

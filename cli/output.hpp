@@ -25,8 +25,9 @@ private:
 };
 
 void print_summary(const run_summary& s);
-// After a stopped run: what went back to ready, and how to resume.
-void print_stopped(const run_summary& s, const std::string& plan);
+// After a stopped run: what went back to ready, and how to resume (`resume`: the
+// command, e.g. "swarm run plan.md").
+void print_stopped(const run_summary& s, const std::string& resume);
 void print_status(const boost::json::value& v);
 void print_tasks(const boost::json::value& v);
 void print_task(const boost::json::value& v);

@@ -89,6 +89,10 @@ struct engine::impl {
   void stop_agents(const std::vector<agent_actor>& stopping);
   std::vector<std::string> back_in_queue(const std::vector<std::string>& ids);
 
+  // run_until_done (keep_going false) and run_until_stopped (true): one run loop.
+  expected<run_summary> run(bool keep_going,
+                            const std::function<void(const progress&)>& on_progress);
+
   // Journals `events` and waits for their commit.
   expected<void> journal(std::vector<persistence::event> events);
 

@@ -156,7 +156,21 @@ expected<void> engine::stop_run() {
 }
 
 expected<run_summary> engine::run_until_done(std::function<void(const progress&)> on_progress) {
-  auto& im = *impl_;
+  return impl_->run(false, on_progress);
+}
+
+expected<run_summary>
+engine::run_until_stopped(std::function<void(const progress&)> on_progress) {
+  return impl_->run(true, on_progress);
+}
+
+// Until the queue drains (or, keep_going, until stop_run), then the summary. A
+// keep_going run's queue never says drained: only a stop or the loss of every agent
+// ends it.
+expected<run_summary>
+engine::impl::run(bool keep_going,
+                  const std::function<void(const progress&)>& on_progress) {
+  auto& im = *this;
   auto started = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -189,7 +203,8 @@ expected<run_summary> engine::run_until_done(std::function<void(const progress&)
     // Stopped before it began: nobody started, nothing is claimed by this run.
     im.stop_agents(agents_snapshot);
   } else {
-    caf::anon_send(im.queue, start_atom_v, static_cast<uint32_t>(agents_snapshot.size()));
+    caf::anon_send(im.queue, start_atom_v, static_cast<uint32_t>(agents_snapshot.size()),
+                   keep_going);
     // A scoped_actor is dynamically typed: the cast is unchecked. It is sound because
     // the receive loops below handle both of a subscriber's messages.
     self->send(im.queue, subscribe_atom_v, caf::actor_cast<queue_subscriber_actor>(self));
@@ -200,7 +215,12 @@ expected<run_summary> engine::run_until_done(std::function<void(const progress&)
     w.held_at_stop = im.claims_of_session();
     im.stop_agents(agents_snapshot);
   };
-  while (!w.drained && !(w.stopping && w.alive == 0)) {
+  // A waiting run whose agents all ended on their own (they stop when the journal
+  // fails under them) has nobody left to wait for work.
+  auto agents_gone = [&] {
+    return keep_going && !agents_snapshot.empty() && w.alive == 0;
+  };
+  while (!w.drained && !(w.stopping && w.alive == 0) && !agents_gone()) {
     self->receive(
       [&](progress_atom, const task_counts& c) {
         w.last = c;

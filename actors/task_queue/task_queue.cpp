@@ -65,6 +65,8 @@ struct task_queue_state {
   bool changed_since_tick = false;
   bool drained_sent = false;
   bool stopping = false; // stop_atom came: no claims until the next start_atom
+  // The run waits for work (start_atom's keep_going) until stop_atom: it never drains.
+  bool keep_going = false;
   // Read-only, or broken by a failed journal write: then every change is refused.
   journal_health health;
 
@@ -296,6 +298,12 @@ void serve_parked(self_ptr self) {
     st.parked.erase(st.parked.begin() + static_cast<std::ptrdiff_t>(*next));
     claim_for(self, p.req, *task, p.promise);
   }
+  if (st.keep_going) {
+    // The claims wait on for tasks to come; a stuck run is said once, until a change
+    // (drained_sent stands for "said" here: such a run is never reported drained).
+    if (!st.drained_sent && !g.quiescent() && run_stuck(self)) st.drained_sent = true;
+    return;
+  }
   const bool stuck = !g.quiescent() && run_stuck(self);
   if (g.quiescent() || stuck) {
     while (!st.parked.empty()) {
@@ -461,6 +469,7 @@ caf::result<task_change> give_back(self_ptr self, const task_report& r) {
 void stop_claims(self_ptr self) {
   auto& st = self->state;
   st.stopping = true;
+  st.keep_going = false;
   while (!st.parked.empty()) {
     st.parked.front().promise.deliver(claim_result{false, true, {}, {}, {}});
     st.parked.pop_front();
@@ -511,7 +520,7 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
         auto& g = *self->state.graph;
         auto idx = choose_for(self, req);
         if (!idx) {
-          if (!req.wait || g.quiescent())
+          if (!req.wait || (g.quiescent() && !self->state.keep_going))
             return claim_result{false, g.quiescent(), {}, {}, {}};
           auto rp = self->make_response_promise<claim_result>();
           self->state.parked.push_back({std::move(req), now_us(), rp});
@@ -602,8 +611,9 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
       [=](mail_sink_atom, event_mail_sink_actor& sink) {
         self->state.mail_sink = std::move(sink);
       },
-    [=](start_atom, uint32_t agents) {
+      [=](start_atom, uint32_t agents, bool keep_going) {
         self->state.run_agents = agents;
+        self->state.keep_going = keep_going;
         self->state.drained_sent = false;
         self->state.stopping = false;
         serve_parked(self);
@@ -611,7 +621,7 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
       [=](subscribe_atom, queue_subscriber_actor& who) {
         self->state.subscribers.push_back(who);
         caf::anon_send(who, progress_atom_v, self->state.graph->counts());
-        if (self->state.graph->quiescent())
+        if (self->state.graph->quiescent() && !self->state.keep_going)
           caf::anon_send(who, drained_atom_v, self->state.graph->counts());
       },
       [=](flush_atom) { flush(self); },
@@ -638,7 +648,7 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
         if (st.changed_since_tick) {
           st.changed_since_tick = false;
           notify(self, false);
-          if (st.graph->quiescent() && !st.drained_sent) {
+          if (st.graph->quiescent() && !st.drained_sent && !st.keep_going) {
             st.drained_sent = true;
             notify(self, true);
           }

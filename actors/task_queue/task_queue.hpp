@@ -64,7 +64,10 @@ using task_queue_actor = caf::typed_actor<
   // A run starts with this many in-process agents: once all of them wait and none
   // may take any ready task (their skills do not fit) while nothing is in flight, the
   // run is stuck — the queue answers them drained and says which skills are missing.
-  caf::reacts_to<start_atom, uint32_t>,
+  // With keep_going (engine::run_until_stopped) the queue never drains: an empty or
+  // stuck queue keeps the waiting claims parked (a stuck one is said once per change)
+  // until a task becomes ready for them, or until stop_atom.
+  caf::reacts_to<start_atom, uint32_t, bool>,
   // Where to mail the swarm's task events (the MailRouter; see its system_mail_atom):
   // task.claimed / task.completed / task.failed, each once its change is committed.
   caf::reacts_to<mail_sink_atom, event_mail_sink_actor>,

@@ -45,6 +45,15 @@ public:
   // calls on_progress (on this thread) about ten times a second while work goes on.
   expected<run_summary> run_until_done(std::function<void(const progress&)> on_progress = {});
 
+  // Starts the agents like run_until_done, but the run does not end when the queue is
+  // empty: the agents wait for work, and a task that becomes ready later (added or
+  // reopened through the API, the control socket, HTTP or a plan load) is handed to a
+  // waiting agent as soon as its change commits. Returns only after stop_run (graceful,
+  // as for run_until_done; summary.stopped and summary.returned alike), or when every
+  // agent ended on its own (a broken journal).
+  expected<run_summary>
+  run_until_stopped(std::function<void(const progress&)> on_progress = {});
+
   // Stops the run gracefully; safe from any thread (a signal-watching thread, a
   // service). No new claims, from this run's agents or anyone; each running model gets
   // SIGTERM, then SIGKILL after its kill grace. A model that still completes counts;

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -256,4 +257,50 @@ TEST_CASE("stop_run before the run starts: the run ends at once, nothing claimed
   CHECK(summary->tasks.claimed == 0);
   CHECK(summary->tasks.ready == 3);
   CHECK(children_left().empty());
+}
+
+TEST_CASE("run_until_stopped waits on an empty queue and takes work as it comes, until "
+          "stop_run",
+          "[actor][engine][stop]") {
+  swarm::test::temp_dir dir;
+  auto db = dir.file(".swarm/swarm.db");
+  auto plan = write_plan(dir, 3);
+  auto e = swarm::engine::open(options_for(db));
+  REQUIRE(e);
+  swarm::agent_options fast;
+  fast.min_work = fast.max_work = std::chrono::milliseconds{1};
+  fast.workdir = dir.path().string();
+  REQUIRE((*e)->add_agents(2, fast));
+  std::atomic<bool> ended{false};
+  std::optional<swarm::expected<swarm::run_summary>> summary;
+  std::thread runner{[&] {
+    summary.emplace((*e)->run_until_stopped());
+    ended = true;
+  }};
+  auto completed = [&](uint64_t n) {
+    for (int i = 0; i < 4000; ++i) {
+      auto s = (*e)->status();
+      if (s && s->tasks.completed == n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  };
+  // Loaded after the run started on an empty queue: a draining run would be over.
+  REQUIRE((*e)->load_plan(plan));
+  CHECK(completed(4));
+  swarm::new_task later;
+  later.title = "Later";
+  REQUIRE((*e)->add_task(later));
+  CHECK(completed(5));
+  CHECK_FALSE(ended);
+  REQUIRE((*e)->stop_run());
+  runner.join();
+  REQUIRE(summary);
+  REQUIRE(*summary);
+  CHECK((*summary)->stopped);
+  CHECK((*summary)->success);
+  CHECK((*summary)->returned.empty());
+  CHECK(children_left().empty());
+  e->reset();
+  swarm::test::require_replay_matches(db);
 }

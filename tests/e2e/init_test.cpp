@@ -64,7 +64,8 @@ TEST_CASE("swarm init outside git makes .swarm 0700 and swarm.toml, and skips th
         "listen = \"127.0.0.1:7420\""})
     CHECK(text.find(key) != std::string::npos);
   CHECK(r.out.find("skipped the git pre-commit hook") != std::string::npos);
-  CHECK(r.out.find("swarm run plan.md") != std::string::npos);
+  CHECK(r.out.find("swarm serve --agents 4") != std::string::npos);
+  CHECK(r.out.find("swarm load plan.md") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / ".git"));
   // The file it wrote is read back by every command.
   write_text(dir / "plan.md", small_plan);

@@ -271,3 +271,23 @@ TEST_CASE("config: a flag wins over its variable, which wins over the file, whic
     CHECK(f.other_model.empty());
   }
 }
+
+TEST_CASE("config: [run] keys reach `swarm serve`'s run flags, except agents",
+          "[config]") {
+  // serve runs agents only when its command line asks: neither the file nor the
+  // variable starts them.
+  scoped_env agents_env{"SWARM_AGENTS", "5"}, no_model{"SWARM_MODEL", nullptr};
+  CLI::App app{"test"};
+  auto* serve = app.add_subcommand("serve");
+  size_t agents = 0;
+  std::string model = "mock";
+  serve->add_option("--agents", agents);
+  serve->add_option("--model", model);
+  bind_config_env(app);
+  app.parse(std::string{"serve"});
+  auto c = parse_config("[run]\nagents = 2\nmodel = \"claude\"\n", "swarm.toml");
+  REQUIRE(c);
+  REQUIRE(apply_config(app, *c));
+  CHECK(agents == 0);
+  CHECK(model == "claude");
+}
