@@ -63,6 +63,7 @@ expected<json::value> ready(engine& e, const json::value& args) {
 }
 
 expected<json::value> graph(engine& e, const json::value&) {
+  if (auto bad = refusal()) return *bad;
   return reply(e.graph());
 }
 

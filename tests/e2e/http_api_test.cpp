@@ -116,7 +116,7 @@ std::string numbered_plan(int n) {
 }
 
 std::string task_id_titled(const api_server& s, const std::string& title) {
-  auto list = ok_body(s.get("/api/tasks?q=" + httplib::detail::encode_url(title)));
+  auto list = ok_body(s.get("/api/tasks?q=" + title)); // a title of plain letters
   for (const auto& t : list.at("tasks").as_array())
     if (str_at(t, "title") == title) return str_at(t, "id");
   FAIL("no task titled " << title);
