@@ -277,7 +277,7 @@ TEST_CASE("http api: attempts of a failed run, then reopen, cancel and illegal m
   CHECK(snapshot(dir) == settled);
 }
 
-TEST_CASE("http api: POST /api/tasks adds a task; bad bodies change nothing",
+TEST_CASE("http api: POST /api/tasks adds a task, and bad bodies change nothing",
           "[e2e][http]") {
   temp_dir dir;
   api_server s{dir};

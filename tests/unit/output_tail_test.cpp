@@ -16,7 +16,7 @@ void write(const std::string& path, const std::string& text) {
 }
 } // namespace
 
-TEST_CASE("invalid UTF-8 becomes replacement characters; a cut sequence goes",
+TEST_CASE("invalid UTF-8 becomes replacement characters, a cut sequence goes",
           "[output_tail]") {
   CHECK(valid_utf8("plain") == "plain");
   CHECK(valid_utf8("h\xC3\xA9llo \xE2\x82\xAC") == "h\xC3\xA9llo \xE2\x82\xAC");
