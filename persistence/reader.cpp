@@ -185,9 +185,10 @@ expected<std::vector<mail_message>> search_messages(SQLite::Database& db,
                : " FROM (SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH :match"
                  " AND rank MATCH 'bm25(2.0, 1.0, 0.0)' ORDER BY rank LIMIT :candidates) f"
                  " JOIN messages m ON m.seq = f.rowid WHERE 1";
-    sql += " AND (:from = '' OR m.sender = :from) AND (:thread = '' OR m.thread = :thread)"
-           " AND (:viewer = '' OR m.sender = :viewer OR EXISTS (SELECT 1 FROM"
-           " message_copies c WHERE c.recipient = :viewer AND c.message = m.id))";
+    sql +=
+        " AND (:from = '' OR m.sender = :from) AND (:thread = '' OR m.thread = :thread)"
+        " AND (:viewer = '' OR m.sender = :viewer OR EXISTS (SELECT 1 FROM"
+        " message_copies c WHERE c.recipient = :viewer AND c.message = m.id))";
     sql += match.empty() ? " ORDER BY m.seq DESC" : " ORDER BY f.rank, m.seq DESC";
     sql += " LIMIT :limit";
     SQLite::Statement q{db, sql};
@@ -244,7 +245,8 @@ expected<std::vector<mail_thread_summary>> read_thread_summaries(SQLite::Databas
     }
     return out;
   } catch (const std::exception& e) {
-    return make_error(errc::storage_error, std::string{"reading mail threads: "} + e.what());
+    return make_error(errc::storage_error,
+                      std::string{"reading mail threads: "} + e.what());
   }
 }
 
@@ -276,7 +278,8 @@ expected<std::vector<stored_model_run>> read_model_runs(SQLite::Database& db,
     }
     return out;
   } catch (const std::exception& e) {
-    return make_error(errc::storage_error, std::string{"reading model runs: "} + e.what());
+    return make_error(errc::storage_error,
+                      std::string{"reading model runs: "} + e.what());
   }
 }
 

@@ -178,7 +178,9 @@ field_log::field_log(const boost::json::value& v) : object_(v.if_object()) {
   current_log = this;
 }
 
-field_log::~field_log() { current_log = nullptr; }
+field_log::~field_log() {
+  current_log = nullptr;
+}
 
 void field_log::note(const boost::json::object* o, const char* name) {
   auto* log = current_log;

@@ -192,7 +192,9 @@ template <class F> static void shape(F& f, task_page& p) {
   // null on the last page, so a client loops `while (next_cursor)`.
   f.custom(
       "next_cursor", p.next_cursor,
-      [](const std::string& c) { return c.empty() ? json::value(nullptr) : json::value(c); },
+      [](const std::string& c) {
+        return c.empty() ? json::value(nullptr) : json::value(c);
+      },
       [](field_reader& r, const char* key, std::string& c) { c = r.text(key); });
 }
 // Written by hand for the null: shape_writer omits a null custom value.

@@ -80,10 +80,10 @@ std::string run(engine& e, const std::string& request_json, json::value& id) {
   }
   for (const auto& kv : o)
     if (kv.key() != "id" && kv.key() != "op" && kv.key() != "args")
-      return reply_error(id, {errc::bad_request,
-                              "unknown key '" + std::string{kv.key()} +
-                                  "' in the request; it takes id, op and args (the "
-                                  "op's arguments go inside args)"});
+      return reply_error(
+          id, {errc::bad_request, "unknown key '" + std::string{kv.key()} +
+                                      "' in the request; it takes id, op and args (the "
+                                      "op's arguments go inside args)"});
   const std::string_view name = op->get_string();
   auto it = handlers().find(name);
   if (it == handlers().end())
@@ -108,10 +108,10 @@ std::optional<error> refusal() {
   const auto unread = running->log.unread();
   if (unread.empty()) return std::nullopt;
   const auto takes = running->log.asked();
-  return error{errc::bad_request,
-               "unknown argument '" + unread.front() + "' for op '" +
-                   std::string{running->op} + "'; " +
-                   (takes.empty() ? "it takes no arguments" : "it takes: " + joined(takes))};
+  return error{errc::bad_request, "unknown argument '" + unread.front() + "' for op '" +
+                                      std::string{running->op} + "'; " +
+                                      (takes.empty() ? "it takes no arguments"
+                                                     : "it takes: " + joined(takes))};
 }
 
 std::optional<error> refusal(const field_reader& r) {

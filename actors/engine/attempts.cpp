@@ -28,14 +28,11 @@ std::pair<std::string, std::string> judged(const std::string& stored) {
 } // namespace
 
 expected<task_attempts> engine::attempts(const std::string& task_id) {
-  if (auto known = task_by_id(task_id); !known)
-    return known.error();
+  if (auto known = task_by_id(task_id); !known) return known.error();
   auto db = persistence::open_database_readonly(impl_->opts.db_path);
-  if (!db)
-    return db.error();
+  if (!db) return db.error();
   auto runs = persistence::read_model_runs(**db, task_id);
-  if (!runs)
-    return runs.error();
+  if (!runs) return runs.error();
   task_attempts out;
   out.task = task_id;
   for (const auto& r : *runs) {

@@ -10,8 +10,7 @@ namespace {
 // The last `max` bytes of a file; "" when it cannot be read.
 std::string file_tail(const std::filesystem::path& path, size_t max) {
   std::ifstream in{path, std::ios::binary | std::ios::ate};
-  if (!in)
-    return {};
+  if (!in) return {};
   const auto size = static_cast<size_t>(in.tellg());
   const size_t start = size > max ? size - max : 0;
   in.seekg(static_cast<std::streamoff>(start));

@@ -70,14 +70,12 @@ expected<std::vector<lease>> engine::leases(bool include_free) {
 // hot path.
 expected<std::vector<reservation_overlap>> engine::reservation_overlaps() {
   auto active = reservations();
-  if (!active)
-    return active.error();
+  if (!active) return active.error();
   std::vector<globs::pattern> compiled;
   compiled.reserve(active->size());
   for (const auto& r : *active) {
     auto p = globs::compile(r.pattern);
-    if (!p)
-      return p.error();
+    if (!p) return p.error();
     compiled.push_back(std::move(*p));
   }
   const auto now = std::chrono::system_clock::now();

@@ -20,7 +20,8 @@ using dispatcher = std::function<std::string(const std::string&)>;
 
 void answer(httplib::Response& res, const dispatcher& dispatch,
             const expected<std::string>& request) {
-  const auto r = request ? from_reply(dispatch(*request), false) : error_response(request.error());
+  const auto r =
+      request ? from_reply(dispatch(*request), false) : error_response(request.error());
   res.status = r.status;
   res.set_content(r.body, "application/json");
 }
@@ -58,7 +59,8 @@ void install_resources(httplib::Server& server, dispatcher d) {
   });
   server.Get(R"(/api/tasks/([^/]+)/attempts)", [dispatch](const auto& req, auto& res) {
     answer(res, *dispatch,
-           command_request("task.attempts", query_of(req), {}, {{"id", req.matches[1].str()}}));
+           command_request("task.attempts", query_of(req), {},
+                           {{"id", req.matches[1].str()}}));
   });
   server.Get(R"(/api/tasks/([^/]+))", [dispatch](const auto& req, auto& res) {
     answer(res, *dispatch,
@@ -95,7 +97,8 @@ void install_resources(httplib::Server& server, dispatcher d) {
       allowed.push_back({"limit", arg_kind::count});
     }
     answer(res, *dispatch,
-           command_request(search ? "memory.search" : "memory.list", query_of(req), allowed));
+           command_request(search ? "memory.search" : "memory.list", query_of(req),
+                           allowed));
   });
 }
 

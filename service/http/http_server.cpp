@@ -34,8 +34,8 @@ error error_for_status(const httplib::Request& req, int status) {
     return {errc::bad_request, "the request body is over the limit of " +
                                    std::to_string(max_body) + " bytes"};
   if (status == 404)
-    return {errc::not_found,
-            "no resource " + req.method + " " + req.path + "; the API is " + resource_list};
+    return {errc::not_found, "no resource " + req.method + " " + req.path +
+                                 "; the API is " + resource_list};
   if (status < 500)
     return {errc::bad_request, "the request is not one this server reads"};
   return {errc::internal, "the server failed to answer"};

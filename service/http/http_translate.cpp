@@ -124,7 +124,8 @@ expected<json::object> body_object(const std::string& body) {
     return make_error(errc::bad_request, "the body is not JSON (" + ec.message() +
                                              "); send a JSON object of the arguments");
   if (!v.is_object())
-    return make_error(errc::bad_request, "the body must be a JSON object of the arguments");
+    return make_error(errc::bad_request,
+                      "the body must be a JSON object of the arguments");
   return std::move(v.get_object());
 }
 
@@ -140,8 +141,8 @@ expected<std::string> body_request(std::string_view op, const std::string& body,
   if (!args) return args.error();
   for (const auto& [name, value] : fixed) {
     if (args->contains(name))
-      return make_error(errc::bad_request, "the body must not hold '" + name +
-                                               "': it comes from the path");
+      return make_error(errc::bad_request,
+                        "the body must not hold '" + name + "': it comes from the path");
     (*args)[name] = value;
   }
   return request_of(op, std::move(*args));
@@ -151,15 +152,15 @@ expected<std::string> patch_task_request(const std::string& id, const std::strin
   auto args = body_object(body);
   if (!args) return args.error();
   if (args->contains("id"))
-    return make_error(errc::bad_request, "the body must not hold 'id': it comes from the path");
+    return make_error(errc::bad_request,
+                      "the body must not hold 'id': it comes from the path");
   // The one field that picks the op, and what may come beside it.
   auto alone = [&](const char* key,
                    std::initializer_list<const char*> beside) -> expected<void> {
     for (const auto& kv : *args) {
       if (kv.key() == key) continue;
-      if (std::find_if(beside.begin(), beside.end(), [&](const char* b) {
-            return kv.key() == b;
-          }) == beside.end())
+      if (std::find_if(beside.begin(), beside.end(),
+                       [&](const char* b) { return kv.key() == b; }) == beside.end())
         return make_error(errc::bad_request,
                           "'" + std::string{key} + "' cannot be combined with '" +
                               std::string{kv.key()} + "'; send one change at a time");

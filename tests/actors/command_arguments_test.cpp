@@ -55,9 +55,9 @@ TEST_CASE("every op refuses an argument it does not read, and changes nothing",
   for (const auto& op : ops) {
     INFO(op);
     // With only the stray argument: it is named first, even before a missing one.
-    const auto message =
-        message_of(s.run({{"op", op}, {"args", {{"zz_stray", 1}}}}));
-    CHECK(message.rfind("unknown argument 'zz_stray' for op '" + op + "'; it takes", 0) == 0);
+    const auto message = message_of(s.run({{"op", op}, {"args", {{"zz_stray", 1}}}}));
+    CHECK(message.rfind("unknown argument 'zz_stray' for op '" + op + "'; it takes", 0) ==
+          0);
   }
   CHECK(s.run({{"op", "tasks"}}).at("result") == before);
 }
@@ -65,16 +65,18 @@ TEST_CASE("every op refuses an argument it does not read, and changes nothing",
 TEST_CASE("the refusal lists what the op reads, from all its decoders",
           "[actor][dispatcher]") {
   session s;
-  CHECK(message_of(s.run({{"op", "task.cancel"}, {"args", {{"id", "x"}, {"why", "y"}}}})) ==
-        "unknown argument 'why' for op 'task.cancel'; it takes: id, reason");
+  CHECK(
+      message_of(s.run({{"op", "task.cancel"}, {"args", {{"id", "x"}, {"why", "y"}}}})) ==
+      "unknown argument 'why' for op 'task.cancel'; it takes: id, reason");
   CHECK(message_of(s.run({{"op", "status"}, {"args", {{"verbose", true}}}})) ==
         "unknown argument 'verbose' for op 'status'; it takes no arguments");
   // task.update reads task_update's fields and the id: all of them are taken.
   const auto update = message_of(
       s.run({{"op", "task.update"}, {"args", {{"id", "x"}, {"tittle", "typo"}}}}));
-  CHECK(update ==
-        "unknown argument 'tittle' for op 'task.update'; it takes: description, estimate, "
-        "files, id, priority, skills, title");
+  CHECK(
+      update ==
+      "unknown argument 'tittle' for op 'task.update'; it takes: description, estimate, "
+      "files, id, priority, skills, title");
   // A wrong type is still refused as before, naming the field.
   CHECK(message_of(s.run({{"op", "task.add"}, {"args", {{"title", 5}}}})) ==
         "argument 'title' must be a string");
@@ -82,7 +84,8 @@ TEST_CASE("the refusal lists what the op reads, from all its decoders",
 
 TEST_CASE("a request holds only id, op and args", "[actor][dispatcher]") {
   session s;
-  CHECK(message_of(s.run({{"op", "ping"}, {"arg", {{"x", 1}}}})) ==
-        "unknown key 'arg' in the request; it takes id, op and args (the op's arguments go "
-        "inside args)");
+  CHECK(
+      message_of(s.run({{"op", "ping"}, {"arg", {{"x", 1}}}})) ==
+      "unknown key 'arg' in the request; it takes id, op and args (the op's arguments go "
+      "inside args)");
 }

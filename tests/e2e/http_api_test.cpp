@@ -50,7 +50,8 @@ struct api_server {
   }
   // A command over POST /api/command that must succeed; its result.
   json::value command(const std::string& op, const json::object& args) const {
-    auto r = post("/api/command", json::serialize(json::object{{"op", op}, {"args", args}}));
+    auto r =
+        post("/api/command", json::serialize(json::object{{"op", op}, {"args", args}}));
     REQUIRE(r);
     INFO(op << ": " << r->body);
     REQUIRE(r->status == 200);
@@ -97,8 +98,9 @@ struct db_snapshot {
 
 db_snapshot snapshot(const temp_dir& dir) {
   return {query_int(dir.db(), "SELECT COUNT(*) FROM events"),
-          query_strings(dir.db(), "SELECT id || ':' || state || ':' || priority || ':' || "
-                                  "title FROM tasks ORDER BY rowid")};
+          query_strings(dir.db(),
+                        "SELECT id || ':' || state || ':' || priority || ':' || "
+                        "title FROM tasks ORDER BY rowid")};
 }
 
 std::string db_state(const temp_dir& dir, const std::string& id) {
@@ -177,7 +179,8 @@ TEST_CASE("http api: task pages walk every task once, with an exact total and se
     CHECK(str_at(t, "state") == "ready");
 
   // The CLI's list reads the same op.
-  CHECK(ok_json(dir, {"tasks"}).at("tasks").as_array().size() == static_cast<size_t>(all));
+  CHECK(ok_json(dir, {"tasks"}).at("tasks").as_array().size() ==
+        static_cast<size_t>(all));
 
   auto bad_cursor = error_of(s.get("/api/tasks?cursor=zebra"));
   CHECK(bad_cursor.status == 400);
@@ -191,9 +194,9 @@ TEST_CASE("http api: attempts of a failed run, then reopen, cancel and illegal m
           "[e2e][http]") {
   temp_dir dir;
   write_text(dir / "plan.md", "# Tiny\n\n- Doomed\n- Spare\n");
-  auto run = swarm(dir.path(), {"run", "plan.md", "--agents", "1", "--model", "mock",
-                                "--work-ms", "1-5", "--fail-rate", "1", "--max-attempts",
-                                "2"},
+  auto run = swarm(dir.path(),
+                   {"run", "plan.md", "--agents", "1", "--model", "mock", "--work-ms",
+                    "1-5", "--fail-rate", "1", "--max-attempts", "2"},
                    120s);
   INFO(run);
   REQUIRE(run.exit_code == 1); // nothing completed
@@ -246,10 +249,11 @@ TEST_CASE("http api: attempts of a failed run, then reopen, cancel and illegal m
   // may only go back to ready.
   auto finished = error_of(s.patch("/api/tasks/" + spare, R"({"state":"cancelled"})"));
   CHECK(finished.status == 409);
-  CHECK(contains(finished.message, "is failed; it cannot move to cancelled, only to ready"));
+  CHECK(contains(finished.message,
+                 "is failed; it cannot move to cancelled, only to ready"));
   ok_body(s.patch("/api/tasks/" + spare, R"({"state":"ready"})"));
-  auto cancelled =
-      ok_body(s.patch("/api/tasks/" + spare, R"({"state":"cancelled","reason":"not needed"})"));
+  auto cancelled = ok_body(
+      s.patch("/api/tasks/" + spare, R"({"state":"cancelled","reason":"not needed"})"));
   CHECK(str_at(cancelled, "state") == "cancelled");
   CHECK(db_state(dir, spare) == "cancelled");
   auto again = error_of(s.patch("/api/tasks/" + spare, R"({"state":"claimed"})"));
@@ -260,15 +264,17 @@ TEST_CASE("http api: attempts of a failed run, then reopen, cancel and illegal m
   // Priority through task.update, and deferral.
   auto prioritised = ok_body(s.patch("/api/tasks/" + doomed, R"({"priority":0})"));
   CHECK(str_at(prioritised, "priority") == "P0");
-  CHECK(query_int(dir.db(), "SELECT priority FROM tasks WHERE id = '" + doomed + "'") == 0);
+  CHECK(query_int(dir.db(), "SELECT priority FROM tasks WHERE id = '" + doomed + "'") ==
+        0);
   const int64_t later = 4102444800000000; // 2100-01-01
-  auto deferred = ok_body(
-      s.patch("/api/tasks/" + doomed, "{\"deferred_until_us\":" + std::to_string(later) + "}"));
+  auto deferred = ok_body(s.patch(
+      "/api/tasks/" + doomed, "{\"deferred_until_us\":" + std::to_string(later) + "}"));
   CHECK(int_at(deferred, "deferred_until_us") == later);
 
   // One change at a time.
   const auto settled = snapshot(dir);
-  auto mixed = error_of(s.patch("/api/tasks/" + doomed, R"({"state":"cancelled","priority":1})"));
+  auto mixed =
+      error_of(s.patch("/api/tasks/" + doomed, R"({"state":"cancelled","priority":1})"));
   CHECK(mixed.status == 400);
   CHECK(contains(mixed.message, "'state' cannot be combined with 'priority'"));
   auto stray = error_of(s.patch("/api/tasks/" + doomed, R"({"reason":"why"})"));
@@ -281,7 +287,8 @@ TEST_CASE("http api: POST /api/tasks adds a task, and bad bodies change nothing"
           "[e2e][http]") {
   temp_dir dir;
   api_server s{dir};
-  auto added = ok_body(s.post("/api/tasks", R"({"title":"From the board","priority":1})"));
+  auto added =
+      ok_body(s.post("/api/tasks", R"({"title":"From the board","priority":1})"));
   const auto id = str_at(added, "id");
   CHECK(str_at(added, "title") == "From the board");
   CHECK(str_at(added, "priority") == "P1");
@@ -294,15 +301,16 @@ TEST_CASE("http api: POST /api/tasks adds a task, and bad bodies change nothing"
     int status;
     std::string code, says;
   };
-  const std::string huge = R"({"title":"Big","description":")" +
-                           std::string(1024 * 1024 + 1, 'x') + "\"}";
+  const std::string huge =
+      R"({"title":"Big","description":")" + std::string(1024 * 1024 + 1, 'x') + "\"}";
   for (const auto& b : {
            bad{"malformed JSON", "POST", "/api/tasks", "{\"title\":", 400, "bad_request",
                "not JSON"},
            bad{"not an object", "POST", "/api/tasks", "[1]", 400, "bad_request",
                "JSON object"},
-           bad{"unknown field", "POST", "/api/tasks", R"({"title":"X","colour":"red"})", 400,
-               "bad_request", "unknown argument 'colour' for op 'task.add'; it takes: "},
+           bad{"unknown field", "POST", "/api/tasks", R"({"title":"X","colour":"red"})",
+               400, "bad_request",
+               "unknown argument 'colour' for op 'task.add'; it takes: "},
            bad{"wrong type", "POST", "/api/tasks", R"({"title":7})", 400, "bad_request",
                "'title'"},
            bad{"over 1 MiB", "POST", "/api/tasks", huge, 413, "bad_request", "limit"},
@@ -310,8 +318,8 @@ TEST_CASE("http api: POST /api/tasks adds a task, and bad bodies change nothing"
                400, "bad_request", "unknown argument 'colour' for op 'task.update'"},
            bad{"patch wrong type", "PATCH", "/api/tasks/" + id, R"({"priority":"high"})",
                400, "bad_request", "priority"},
-           bad{"patch bad state", "PATCH", "/api/tasks/" + id, R"({"state":"sleeping"})", 400,
-               "bad_request", "task state"},
+           bad{"patch bad state", "PATCH", "/api/tasks/" + id, R"({"state":"sleeping"})",
+               400, "bad_request", "task state"},
            bad{"patch malformed", "PATCH", "/api/tasks/" + id, "{", 400, "bad_request",
                "not JSON"},
            bad{"command unknown key", "POST", "/api/command",
@@ -319,8 +327,9 @@ TEST_CASE("http api: POST /api/tasks adds a task, and bad bodies change nothing"
                "unknown key 'extra'"},
            bad{"command unknown argument", "POST", "/api/command",
                R"({"op":"task.cancel","args":{"id":")" + id + R"(","force":true}})", 400,
-               "bad_request", "unknown argument 'force' for op 'task.cancel'; it takes: id, "
-                              "reason"},
+               "bad_request",
+               "unknown argument 'force' for op 'task.cancel'; it takes: id, "
+               "reason"},
        }) {
     INFO(b.name);
     auto r = b.method == "POST" ? s.post(b.path, b.body) : s.patch(b.path, b.body);
@@ -345,9 +354,9 @@ TEST_CASE("http api: mail, reservations, leases and memory", "[e2e][http]") {
                                        {"body", "The schema is ready for review"},
                                        {"category", "HANDOFF"}});
   const auto thread = str_at(first, "thread");
-  s.command("mail.reply", {{"message", str_at(first, "id")},
-                           {"from", "bob"},
-                           {"body", "Looking at it now"}});
+  s.command(
+      "mail.reply",
+      {{"message", str_at(first, "id")}, {"from", "bob"}, {"body", "Looking at it now"}});
   s.command("mail.send", {{"from", "carol"},
                           {"to", json::array{"alice"}},
                           {"subject", "Lunch"},
@@ -366,7 +375,8 @@ TEST_CASE("http api: mail, reservations, leases and memory", "[e2e][http]") {
     CHECK(str_at(m, "thread") == thread);
   auto bobs = ok_body(s.get("/api/mail?agent=bob"));
   CHECK(bobs.at("messages").as_array().size() == 2);
-  CHECK(ok_body(s.get("/api/mail?thread=" + thread)).at("messages").as_array().size() == 2);
+  CHECK(ok_body(s.get("/api/mail?thread=" + thread)).at("messages").as_array().size() ==
+        2);
 
   auto threads = ok_body(s.get("/api/mail/threads")).at("threads").as_array();
   REQUIRE(threads.size() == 2);
@@ -375,8 +385,9 @@ TEST_CASE("http api: mail, reservations, leases and memory", "[e2e][http]") {
   CHECK(str_at(handoff, "thread") == thread);
   CHECK(str_at(handoff, "subject") == "Schema handoff");
   CHECK(int_at(handoff, "messages") == 2);
-  CHECK(int_at(handoff, "unread") == 3);  // bob's and carol's copies, alice's of the reply
-  CHECK(int_at(handoff, "unacked") == 3); // the handoff needs an ack; the reply inherits it
+  CHECK(int_at(handoff, "unread") == 3); // bob's and carol's copies, alice's of the reply
+  CHECK(int_at(handoff, "unacked") ==
+        3); // the handoff needs an ack; the reply inherits it
   CHECK(int_at(handoff, "last_us") > 0);
 
   auto conversation = ok_body(s.get("/api/mail/" + thread));
@@ -385,7 +396,8 @@ TEST_CASE("http api: mail, reservations, leases and memory", "[e2e][http]") {
   // Reservations with their conflicts, leases, memory.
   s.command("reservation.reserve",
             {{"agent", "alice"}, {"patterns", json::array{"src/**"}}, {"task", "t-1"}});
-  s.command("reservation.reserve", {{"agent", "bob"}, {"patterns", json::array{"src/a.cpp"}}});
+  s.command("reservation.reserve",
+            {{"agent", "bob"}, {"patterns", json::array{"src/a.cpp"}}});
   auto reservations = ok_body(s.get("/api/reservations"));
   const auto& held = reservations.at("reservations").as_array();
   REQUIRE(held.size() == 2);
@@ -397,15 +409,18 @@ TEST_CASE("http api: mail, reservations, leases and memory", "[e2e][http]") {
   CHECK(str_at(conflicts[0], "pattern_b") == "src/a.cpp");
   auto for_task = ok_body(s.get("/api/reservations?task=t-1"));
   CHECK(for_task.at("reservations").as_array().size() == 1);
-  CHECK(ok_body(s.get("/api/reservations?agent=bob")).at("reservations").as_array().size() ==
-        1);
+  CHECK(ok_body(s.get("/api/reservations?agent=bob"))
+            .at("reservations")
+            .as_array()
+            .size() == 1);
 
   s.command("lease.acquire", {{"name", "slot:build"}, {"holder", "alice"}});
   auto leases = ok_body(s.get("/api/leases")).at("leases").as_array();
   REQUIRE(leases.size() == 1);
   CHECK(str_at(leases[0], "holder") == "alice");
 
-  s.command("memory.add", {{"content", "The schema lives in db/schema.sql"}, {"agent", "alice"}});
+  s.command("memory.add",
+            {{"content", "The schema lives in db/schema.sql"}, {"agent", "alice"}});
   s.command("memory.add", {{"content", "Use ccache for builds"}, {"type", "working"}});
   auto memories = ok_body(s.get("/api/memory"));
   CHECK(memories.at("memories").as_array().size() == 2);

@@ -18,11 +18,11 @@ TEST_CASE("a field log records what every reader asked of its object", "[json]")
   r.required_text("id");
   r.has("missing"); // asked for, though absent
   auto nested = r.within("nested");
-  nested.integer("inner"); // a nested object's keys are not the log's
+  nested.integer("inner");         // a nested object's keys are not the log's
   (void)from_json<task_update>(v); // a decoder's reads count too
   CHECK(log.unread() == strings{"stray", "typo"});
-  CHECK(log.asked() == strings{"description", "estimate", "files", "id", "missing", "nested",
-                               "priority", "skills", "title"});
+  CHECK(log.asked() == strings{"description", "estimate", "files", "id", "missing",
+                               "nested", "priority", "skills", "title"});
 }
 
 TEST_CASE("reads of another object, or with no log, are not recorded", "[json]") {

@@ -106,8 +106,8 @@ TEST_CASE("http: a query parameter may become an argument of another name", "[ht
   const std::vector<query_arg> allowed{{"q", arg_kind::text, "query"},
                                        {"kind", arg_kind::text, "type"},
                                        {"k", arg_kind::count}};
-  auto r = command_request("memory.search", {{"q", "schema"}, {"kind", "working"}, {"k", "3"}},
-                           allowed);
+  auto r = command_request("memory.search",
+                           {{"q", "schema"}, {"kind", "working"}, {"k", "3"}}, allowed);
   REQUIRE(r);
   CHECK(parsed(*r) == parsed(R"({"op":"memory.search",
                                  "args":{"query":"schema","type":"working","k":3}})"));
@@ -146,7 +146,8 @@ TEST_CASE("http: a PATCH of a task picks its op by the body", "[http]") {
                                     "args":{"state":"cancelled","reason":"dup","id":"sw-1"}})"));
   auto defer = patch_task_request("sw-1", R"({"deferred_until_us":5})");
   REQUIRE(defer);
-  CHECK(parsed(*defer) == parsed(R"({"op":"task.defer","args":{"id":"sw-1","until_us":5}})"));
+  CHECK(parsed(*defer) ==
+        parsed(R"({"op":"task.defer","args":{"id":"sw-1","until_us":5}})"));
   auto update = patch_task_request("sw-1", R"({"priority":0,"title":"New"})");
   REQUIRE(update);
   CHECK(parsed(*update) == parsed(R"({"op":"task.update",

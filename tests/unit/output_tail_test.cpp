@@ -24,7 +24,9 @@ TEST_CASE("invalid UTF-8 becomes replacement characters, a cut sequence goes",
   CHECK(valid_utf8("\xA9x") == "x");
   CHECK(valid_utf8("\x82\xACx") == "x");
   // A stray byte, an overlong form, a surrogate, a truncated end.
-  CHECK(valid_utf8("a\xFF" "b") == "a\xEF\xBF\xBD" "b");
+  CHECK(valid_utf8("a\xFF"
+                   "b") == "a\xEF\xBF\xBD"
+                           "b");
   CHECK(valid_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");
   CHECK(valid_utf8("x\xED\xA0\x80") == "x\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
   CHECK(valid_utf8("end\xE2\x82") == "end\xEF\xBF\xBD\xEF\xBF\xBD");

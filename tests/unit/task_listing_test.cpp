@@ -23,8 +23,9 @@ task_graph letters() {
   std::vector<task_spec> specs;
   std::string prev;
   for (char c = 'a'; c <= 'j'; ++c) {
-    auto s = spec(std::string(1, c), c == 'a' || c == 'e' ? std::vector<std::string>{}
-                                                         : std::vector<std::string>{prev});
+    auto s =
+        spec(std::string(1, c), c == 'a' || c == 'e' ? std::vector<std::string>{}
+                                                     : std::vector<std::string>{prev});
     if (c == 'c') s.title = "Write the PARSER";
     if (c == 'h') s.description = "the parser's tests";
     prev = s.id;
@@ -63,7 +64,8 @@ TEST_CASE("task pages walk every match once, in insertion order", "[task_listing
   CHECK(list_tasks(g, ten)->next_cursor.empty());
 }
 
-TEST_CASE("task pages filter by state and text, and count every match", "[task_listing]") {
+TEST_CASE("task pages filter by state and text, and count every match",
+          "[task_listing]") {
   const auto g = letters();
   task_query ready;
   ready.state = task_state::ready;
