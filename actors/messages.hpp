@@ -285,6 +285,11 @@ typename Inspector::result_type inspect(Inspector& f, task_report& x) {
            x.failure);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_page& x) {
+  return f(caf::meta::type_name("swarm::task_page"), x.tasks, x.total, x.next_cursor);
+}
+
 // Which tasks to list.
 struct task_filter {
   bool ready_only = false;
@@ -356,7 +361,8 @@ using new_mail_subscriber_actor =
 // Local only: the process runner's report travels from its I/O thread to the harness.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(swarm::harness::process_result)
 // Local only (their std::optional has no inspector in CAF 0.17): engine -> registry,
-// mail router, memory store.
+// mail router, memory store, task queue.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(swarm::reserve_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(swarm::inbox_filter)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(swarm::memory_draft)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(swarm::task_query)

@@ -185,13 +185,17 @@ expected<std::vector<mail_message>> search_messages(SQLite::Database& db,
                : " FROM (SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH :match"
                  " AND rank MATCH 'bm25(2.0, 1.0, 0.0)' ORDER BY rank LIMIT :candidates) f"
                  " JOIN messages m ON m.seq = f.rowid WHERE 1";
-    sql += " AND (:from = '' OR m.sender = :from) AND (:thread = '' OR m.thread = :thread)"
-           " AND (m.sender = :viewer OR EXISTS (SELECT 1 FROM message_copies c"
-           " WHERE c.recipient = :viewer AND c.message = m.id))";
+    sql +=
+        " AND (:from = '' OR m.sender = :from) AND (:thread = '' OR m.thread = :thread)"
+        " AND (:viewer = '' OR m.sender = :viewer OR EXISTS (SELECT 1 FROM"
+        " message_copies c WHERE c.recipient = :viewer AND c.message = m.id))";
     sql += match.empty() ? " ORDER BY m.seq DESC" : " ORDER BY f.rank, m.seq DESC";
     sql += " LIMIT :limit";
     SQLite::Statement q{db, sql};
-    if (!match.empty()) {
+    if (!match.empty() && viewer.empty()) {
+      q.bind(":match", match);
+      q.bind(":candidates", filtered ? int64_t{-1} : static_cast<int64_t>(limit) * 2);
+    } else if (!match.empty()) {
       std::string name = "\"";
       for (char c : viewer)
         name += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -210,6 +214,72 @@ expected<std::vector<mail_message>> search_messages(SQLite::Database& db,
     return out;
   } catch (const std::exception& e) {
     return make_error(errc::bad_request, std::string{"the search could not run: "} + e.what());
+  }
+}
+
+expected<std::vector<mail_thread_summary>> read_thread_summaries(SQLite::Database& db,
+                                                                 uint32_t limit) {
+  try {
+    // One pass over the messages grouped by thread; the copies are counted per thread
+    // through the message index.
+    SQLite::Statement q{
+        db, "SELECT m.thread,"
+            " (SELECT f.subject FROM messages f WHERE f.thread = m.thread ORDER BY f.seq"
+            " LIMIT 1), count(*), max(m.created_us),"
+            " (SELECT count(*) FROM message_copies c JOIN messages x ON x.id = c.message"
+            " WHERE x.thread = m.thread AND c.state = 'unread'),"
+            " (SELECT count(*) FROM message_copies c JOIN messages x ON x.id = c.message"
+            " WHERE x.thread = m.thread AND x.ack_required != 0 AND c.state != 'acked')"
+            " FROM messages m GROUP BY m.thread ORDER BY max(m.seq) DESC LIMIT ?"};
+    q.bind(1, static_cast<int64_t>(limit));
+    std::vector<mail_thread_summary> out;
+    while (q.executeStep()) {
+      mail_thread_summary t;
+      t.thread = q.getColumn(0).getString();
+      t.subject = q.getColumn(1).getString();
+      t.messages = static_cast<uint64_t>(q.getColumn(2).getInt64());
+      t.last = from_us(q.getColumn(3).getInt64());
+      t.unread = static_cast<uint64_t>(q.getColumn(4).getInt64());
+      t.unacked = static_cast<uint64_t>(q.getColumn(5).getInt64());
+      out.push_back(std::move(t));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error,
+                      std::string{"reading mail threads: "} + e.what());
+  }
+}
+
+expected<std::vector<stored_model_run>> read_model_runs(SQLite::Database& db,
+                                                        const std::string& task) {
+  try {
+    SQLite::Statement q{db, "SELECT attempt, agent, session, pid, run_dir, command,"
+                            " started_us, finished_us, exit_code, signal, timed_out,"
+                            " duration_ms, outcome FROM model_runs WHERE task = ?"
+                            " ORDER BY attempt"};
+    q.bind(1, task);
+    std::vector<stored_model_run> out;
+    while (q.executeStep()) {
+      stored_model_run r;
+      r.attempt = static_cast<uint32_t>(q.getColumn(0).getInt64());
+      r.agent = q.getColumn(1).getString();
+      r.session = q.getColumn(2).getString();
+      r.pid = q.getColumn(3).getInt64();
+      r.run_dir = q.getColumn(4).getString();
+      r.command = q.getColumn(5).getString();
+      r.started_us = q.getColumn(6).getInt64();
+      r.finished_us = q.getColumn(7).getInt64();
+      r.exit_code = q.getColumn(8).getInt64();
+      r.signal = q.getColumn(9).getInt64();
+      r.timed_out = q.getColumn(10).getInt64() != 0;
+      r.duration_ms = q.getColumn(11).getInt64();
+      r.outcome = q.getColumn(12).getString();
+      out.push_back(std::move(r));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error,
+                      std::string{"reading model runs: "} + e.what());
   }
 }
 

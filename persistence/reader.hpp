@@ -56,12 +56,34 @@ struct stored_copy {
 // a body hit): `match` is an FTS5
 // expression (empty: none), `from` / `thread` exact filters (empty: any). Best bm25
 // match first (newest first without `match`). bcc is left out unless the viewer sent
-// the message.
+// the message. An empty viewer is the operator: every message, bcc left out.
 expected<std::vector<mail_message>> search_messages(SQLite::Database& db,
                                                     const std::string& match,
                                                     const std::string& from,
                                                     const std::string& thread,
                                                     const std::string& viewer, uint32_t limit);
+
+// Every thread, the one with the latest message first, at most `limit`.
+expected<std::vector<mail_thread_summary>> read_thread_summaries(SQLite::Database& db,
+                                                                 uint32_t limit);
+
+// A model run as stored (model_runs): outcome is "running", "completed", "interrupted",
+// a failure kind or "abandoned: ...".
+struct stored_model_run {
+  uint32_t attempt = 0;
+  std::string agent, session;
+  int64_t pid = 0;
+  std::string run_dir, command;
+  int64_t started_us = 0, finished_us = 0;
+  int64_t exit_code = -1, signal = 0;
+  bool timed_out = false;
+  int64_t duration_ms = 0;
+  std::string outcome;
+};
+
+// A task's model runs, by attempt.
+expected<std::vector<stored_model_run>> read_model_runs(SQLite::Database& db,
+                                                        const std::string& task);
 
 // Messages in sending order, and every copy that is no longer unread.
 expected<std::vector<mail_message>> read_messages(SQLite::Database& db);

@@ -2,6 +2,7 @@
 
 #include "src/time_units.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -30,6 +31,7 @@ field_reader::field_reader(const boost::json::value& v)
 }
 
 const boost::json::value* field_reader::field(const char* name) const {
+  field_log::note(object_, name);
   const auto* v = object_->if_contains(name);
   return v == nullptr || v->is_null() ? nullptr : v;
 }
@@ -166,6 +168,41 @@ double field_reader::number(const char* name, double fallback, const char* must)
   if (v->is_uint64()) return static_cast<double>(v->get_uint64());
   fail(must_be(name, must));
   return fallback;
+}
+
+namespace {
+thread_local field_log* current_log = nullptr;
+} // namespace
+
+field_log::field_log(const boost::json::value& v) : object_(v.if_object()) {
+  current_log = this;
+}
+
+field_log::~field_log() {
+  current_log = nullptr;
+}
+
+void field_log::note(const boost::json::object* o, const char* name) {
+  auto* log = current_log;
+  if (log == nullptr || log->object_ != o) return;
+  if (std::find(log->asked_.begin(), log->asked_.end(), name) == log->asked_.end())
+    log->asked_.emplace_back(name);
+}
+
+std::vector<std::string> field_log::unread() const {
+  std::vector<std::string> out;
+  if (object_ == nullptr) return out;
+  for (const auto& kv : *object_) {
+    const std::string key{kv.key()};
+    if (std::find(asked_.begin(), asked_.end(), key) == asked_.end()) out.push_back(key);
+  }
+  return out;
+}
+
+std::vector<std::string> field_log::asked() const {
+  auto out = asked_;
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 boost::json::value json_number(double d) {

@@ -135,6 +135,34 @@ private:
   std::optional<error> problem_;
 };
 
+// Which keys of one object the field_readers of this thread asked for while the log
+// lives: the command protocol (actors/control/) refuses an argument its op did not
+// read, whichever decoders and readers the op's handler used — the names come from the
+// reads themselves, so they cannot drift from them. Only reads of that very object
+// count (not of objects nested in it). One log per thread at a time; it must outlive
+// no reader it is asked about.
+class field_log {
+public:
+  // REQUIRES: no other field_log lives on this thread; `v` outlives the log.
+  explicit field_log(const boost::json::value& v);
+  ~field_log();
+  field_log(const field_log&) = delete;
+  field_log& operator=(const field_log&) = delete;
+
+  // The object's keys no reader asked for, in the object's order.
+  std::vector<std::string> unread() const;
+  // Every name asked for, sorted.
+  std::vector<std::string> asked() const;
+
+private:
+  friend class field_reader;
+  // Called by every read: records `name` when `o` is the logged object.
+  static void note(const boost::json::object* o, const char* name);
+
+  const boost::json::object* object_;
+  std::vector<std::string> asked_;
+};
+
 // Writing helpers of the encoders.
 
 // Whole numbers as integers ("450", not "4.5E2"), others as doubles.

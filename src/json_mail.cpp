@@ -113,4 +113,14 @@ template <class F> static void shape(F& f, inbox_filter& i) {
 }
 SWARM_JSON_BY_SHAPE(inbox_filter)
 
+template <class F> static void shape(F& f, mail_thread_summary& t) {
+  f("thread", t.thread);
+  f("subject", t.subject);
+  f("messages", t.messages);
+  f("last_us", t.last);
+  f("unread", t.unread);
+  f("unacked", t.unacked);
+}
+SWARM_JSON_BY_SHAPE(mail_thread_summary)
+
 } // namespace swarm

@@ -93,4 +93,12 @@ template <class F> static void shape(F& f, lease_grant& g) {
 }
 SWARM_JSON_BY_SHAPE(lease_grant)
 
+template <class F> static void shape(F& f, reservation_overlap& o) {
+  f("a", o.a);
+  f("b", o.b);
+  f("pattern_a", o.pattern_a);
+  f("pattern_b", o.pattern_b);
+}
+SWARM_JSON_BY_SHAPE(reservation_overlap)
+
 } // namespace swarm

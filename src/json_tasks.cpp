@@ -170,6 +170,66 @@ template <class F> static void shape(F& f, task_update& u) {
 }
 SWARM_JSON_BY_SHAPE(task_update)
 
+// ---- pages of the task list and attempts
+
+static std::string unknown_task_state(const std::string& n) {
+  return "task state '" + n +
+         "' is not one of pending, ready, claimed, completed, failed, blocked, cancelled";
+}
+
+template <class F> static void shape(F& f, task_query& q) {
+  f.named("state", q.state, parse_task_state, unknown_task_state);
+  f("ready", q.ready_only);
+  f("q", q.text);
+  f("cursor", q.cursor);
+  f("limit", q.limit);
+}
+SWARM_JSON_BY_SHAPE(task_query)
+
+template <class F> static void shape(F& f, task_page& p) {
+  f("tasks", p.tasks);
+  f("total", p.total);
+  // null on the last page, so a client loops `while (next_cursor)`.
+  f.custom(
+      "next_cursor", p.next_cursor,
+      [](const std::string& c) {
+        return c.empty() ? json::value(nullptr) : json::value(c);
+      },
+      [](field_reader& r, const char* key, std::string& c) { c = r.text(key); });
+}
+// Written by hand for the null: shape_writer omits a null custom value.
+void tag_invoke(const json::value_from_tag&, json::value& jv, const task_page& p) {
+  write_shape(jv, p);
+  if (p.next_cursor.empty()) jv.as_object()["next_cursor"] = nullptr;
+}
+expected<task_page> from_json(json_to<task_page>, const json::value& v) {
+  return read_shape<task_page>(v);
+}
+
+template <class F> static void shape(F& f, task_attempt& a) {
+  f("attempt", a.attempt);
+  f("agent", a.agent);
+  f("session", a.session);
+  f("pid", a.pid);
+  f("command", a.command);
+  f("started_us", a.started);
+  f("finished_us", a.finished);
+  f("exit_code", a.exit_code);
+  f("signal", a.signal);
+  f("timed_out", a.timed_out);
+  f("duration_ms", a.duration);
+  f("outcome", a.outcome);
+  f("failure", a.failure);
+  f("output_tail", a.output_tail);
+}
+SWARM_JSON_BY_SHAPE(task_attempt)
+
+template <class F> static void shape(F& f, task_attempts& a) {
+  f("task", a.task);
+  f("attempts", a.attempts);
+}
+SWARM_JSON_BY_SHAPE(task_attempts)
+
 // ---- plans
 
 template <class F> static void shape(F& f, plan_report& p) {

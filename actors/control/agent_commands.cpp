@@ -7,6 +7,7 @@ namespace swarm {
 namespace {
 
 expected<json::value> ping(engine& e, const json::value&) {
+  if (auto bad = refusal()) return *bad;
   auto s = e.status();
   if (!s) return s.error();
   return answer({{"pong", true}, {"session", s->session}});
@@ -14,12 +15,14 @@ expected<json::value> ping(engine& e, const json::value&) {
 
 // The status report plus where the database is.
 expected<json::value> status(engine& e, const json::value&) {
+  if (auto bad = refusal()) return *bad;
   auto s = reply(e.status());
   if (s) s->as_object()["run"].as_object()["db"] = e.opts().db_path;
   return s;
 }
 
 expected<json::value> agents(engine& e, const json::value&) {
+  if (auto bad = refusal()) return *bad;
   auto list = e.agents();
   if (!list) return list.error();
   return answer({{"agents", json::value_from(*list)}});
@@ -30,14 +33,14 @@ expected<json::value> agent_register(engine& e, const json::value& args) {
   const auto name = r.text("name");
   const auto skills = r.texts("skills");
   const auto model = r.text("model");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   return reply(e.register_agent(name, skills, model));
 }
 
 expected<json::value> agent_heartbeat(engine& e, const json::value& args) {
   field_reader r{args};
   const auto name = r.required_text("name");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   return reply(e.heartbeat(name));
 }
 
@@ -55,7 +58,7 @@ expected<json::value> agent_set_state(engine& e, const json::value& args) {
         return "agent state '" + n + "' is not one of running, stuck, idle";
       });
   if (!r.has("state")) r.required_text("state");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   return reply(e.set_agent_state(name, state));
 }
 

@@ -4,9 +4,17 @@
 // one named function per op — and its table in its own *_commands.cpp; the
 // dispatcher (dispatcher.cpp) looks ops up in all of them.
 //
-// A handler reads its arguments with field_reader or from_json<T> (a bad one is
-// errc::bad_request naming the field), calls the engine, and answers the value's JSON
-// shape (<swarm/json.hpp>) or the engine's error. Nothing is thrown.
+// A handler reads all its arguments with field_reader or from_json<T> (a bad one is
+// errc::bad_request naming the field), passes the gate — `if (auto bad = refusal(r))
+// return *bad;` — calls the engine, and answers the value's JSON shape
+// (<swarm/json.hpp>) or the engine's error. Nothing is thrown.
+//
+// Unknown arguments: while a handler runs, the dispatcher logs which of the request's
+// argument names any reader asked for (field_log, src/json_fields.hpp); the gate
+// refuses an argument nobody asked for before anything reaches the engine. The list of
+// what an op takes is therefore what its handler reads, never a second list to keep in
+// step. A handler reads everything before its gate (a name read later would be
+// refused); a test sends every op an unknown argument.
 
 #include "src/time_units.hpp"
 
@@ -18,6 +26,7 @@
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
 
+#include <optional>
 #include <vector>
 
 namespace swarm {
@@ -38,6 +47,18 @@ const std::vector<command>& agent_commands();       // agent_commands.cpp
 const std::vector<command>& mail_commands();        // mail_commands.cpp
 const std::vector<command>& reservation_commands(); // reservation_commands.cpp
 const std::vector<command>& memory_commands();      // memory_commands.cpp
+
+// The gate before the engine: an argument of the request no reader asked for
+// ("unknown argument 'x' for op 'task.add'; it takes: a, b"), else the first problem
+// of the reader or the decoding. Unknown arguments come first: a misspelt name
+// explains the missing one. Called on the dispatching thread while the handler runs.
+std::optional<error> refusal(const field_reader& r);
+std::optional<error> refusal(); // a handler that reads nothing
+template <class T> std::optional<error> refusal(const expected<T>& decoded) {
+  if (auto bad = refusal()) return bad;
+  if (!decoded) return decoded.error();
+  return std::nullopt;
+}
 
 // An object as a reply (it reaches expected<json::value> only through a json::value).
 inline expected<json::value> answer(json::object o) {

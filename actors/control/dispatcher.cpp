@@ -26,6 +26,36 @@ const std::map<std::string_view, command_handler>& handlers() {
   return table;
 }
 
+// The command a handler on this thread is running: its op and which of its arguments
+// were read (dispatch_support.hpp's refusal). Lives around the handler's call.
+struct running_command;
+thread_local const running_command* running = nullptr;
+
+struct running_command {
+  running_command(std::string_view name, const json::value& args) : op(name), log(args) {
+    running = this;
+  }
+  ~running_command() { running = nullptr; }
+  running_command(const running_command&) = delete;
+  running_command& operator=(const running_command&) = delete;
+
+  std::string_view op;
+  field_log log;
+};
+
+expected<json::value> call(command_handler handler, engine& e, std::string_view op,
+                           const json::value& args) {
+  const running_command command{op, args};
+  return handler(e, args);
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names)
+    out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 std::string reply_error(const json::value& id, const error& err) {
   return json::serialize(
       json::object{{"id", id}, {"ok", false}, {"error", json::value_from(err)}});
@@ -48,17 +78,46 @@ std::string run(engine& e, const std::string& request_json, json::value& id) {
       return reply_error(id, {errc::bad_request, "\"args\" must be an object"});
     args = a;
   }
+  for (const auto& kv : o)
+    if (kv.key() != "id" && kv.key() != "op" && kv.key() != "args")
+      return reply_error(
+          id, {errc::bad_request, "unknown key '" + std::string{kv.key()} +
+                                      "' in the request; it takes id, op and args (the "
+                                      "op's arguments go inside args)"});
   const std::string_view name = op->get_string();
   auto it = handlers().find(name);
   if (it == handlers().end())
     return reply_error(id, {errc::unknown_op, "unknown op '" + std::string{name} + "'"});
-  auto result = it->second(e, *args);
+  auto result = call(it->second, e, name, *args);
   if (!result) return reply_error(id, result.error());
   return json::serialize(
       json::object{{"id", id}, {"ok", true}, {"result", std::move(*result)}});
 }
 
 } // namespace
+
+std::vector<std::string> command_ops() {
+  std::vector<std::string> out;
+  for (const auto& [op, run] : handlers())
+    out.emplace_back(op);
+  return out;
+}
+
+std::optional<error> refusal() {
+  if (running == nullptr) return std::nullopt;
+  const auto unread = running->log.unread();
+  if (unread.empty()) return std::nullopt;
+  const auto takes = running->log.asked();
+  return error{errc::bad_request, "unknown argument '" + unread.front() + "' for op '" +
+                                      std::string{running->op} + "'; " +
+                                      (takes.empty() ? "it takes no arguments"
+                                                     : "it takes: " + joined(takes))};
+}
+
+std::optional<error> refusal(const field_reader& r) {
+  if (auto bad = refusal()) return bad;
+  return r.problem();
+}
 
 std::string dispatch_command(engine& e, const std::string& request_json) {
   json::value id = nullptr;

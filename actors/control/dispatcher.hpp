@@ -8,10 +8,14 @@
 #include <swarm/engine.hpp>
 
 #include <string>
+#include <vector>
 
 namespace swarm {
 
 // Runs one request line against `e`; always returns one reply line (never throws).
 std::string dispatch_command(engine& e, const std::string& request_json);
+
+// Every op's name, sorted.
+std::vector<std::string> command_ops();
 
 } // namespace swarm

@@ -14,7 +14,7 @@ template <class T> expected<json::value> messages(const expected<std::vector<T>>
 
 expected<json::value> mail_send(engine& e, const json::value& args) {
   auto d = from_json<mail_draft>(args);
-  if (!d) return d.error();
+  if (auto bad = refusal(d)) return *bad;
   return reply(e.send_mail(*d));
 }
 
@@ -23,16 +23,16 @@ expected<json::value> mail_reply(engine& e, const json::value& args) {
   const auto message = r.required_text("message");
   const auto from = r.required_text("from");
   const auto body = r.text("body");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   return reply(e.reply_mail(message, from, body));
 }
 
 expected<json::value> mail_inbox(engine& e, const json::value& args) {
   auto f = from_json<inbox_filter>(args);
-  if (!f) return f.error();
   field_reader r{args};
   const auto agent = r.required_text("agent");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
+  if (!f) return f.error();
   return messages(e.inbox(agent, *f));
 }
 
@@ -41,7 +41,7 @@ expected<json::value> mark(engine& e, const json::value& args, bool ack) {
   field_reader r{args};
   const auto agent = r.required_text("agent");
   const auto message = r.required_text("message");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   return reply(ack ? e.ack_mail(agent, message) : e.read_mail(agent, message));
 }
 
@@ -57,7 +57,7 @@ expected<json::value> mail_thread(engine& e, const json::value& args) {
   field_reader r{args};
   const auto id = r.required_text("id");
   const auto viewer = r.text("agent");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   auto list = e.mail_thread(id, viewer);
   if (!list) return list.error();
   const std::string thread = list->empty() ? id : list->front().thread;
@@ -69,14 +69,36 @@ expected<json::value> mail_search(engine& e, const json::value& args) {
   const auto query = r.required_text("query");
   const auto agent = r.required_text("agent");
   const auto limit = r.count("limit", 50);
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   return messages(e.search_mail(query, agent, limit));
+}
+
+// The operator's view: every message (bcc hidden), or one agent's, newest first or
+// best match first with a query.
+expected<json::value> mail_list(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto agent = r.text("agent");
+  const auto query = r.text("query");
+  const auto thread = r.text("thread");
+  const auto limit = r.count("limit", 50);
+  if (auto bad = refusal(r)) return *bad;
+  return messages(e.mail_messages(agent, query, thread, limit));
+}
+
+// Every conversation with its counts, the latest first.
+expected<json::value> mail_threads(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto limit = r.count("limit", 1000);
+  if (auto bad = refusal(r)) return *bad;
+  auto list = e.mail_threads(limit);
+  if (!list) return list.error();
+  return answer({{"threads", json::value_from(*list)}});
 }
 
 expected<json::value> mail_export(engine& e, const json::value& args) {
   field_reader r{args};
   const auto dir = r.required_text("dir");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   auto files = e.export_mail(dir);
   if (!files) return files.error();
   return answer(
@@ -87,7 +109,7 @@ expected<json::value> mail_follow(engine& e, const json::value& args) {
   field_reader r{args};
   const auto agent = r.required_text("agent");
   const bool on = !r.flag("stop");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   auto changed = e.follow_mail(agent, on);
   if (!changed) return changed.error();
   return answer(
@@ -97,7 +119,7 @@ expected<json::value> mail_follow(engine& e, const json::value& args) {
 expected<json::value> mail_unacked(engine& e, const json::value& args) {
   field_reader r{args};
   const auto older_than = r.millis("older_than_ms");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   return messages(e.unacked_mail(older_than));
 }
 
@@ -110,6 +132,7 @@ const std::vector<command>& mail_commands() {
       {"mail.ack", mail_ack},       {"mail.thread", mail_thread},
       {"mail.search", mail_search}, {"mail.export", mail_export},
       {"mail.follow", mail_follow}, {"mail.unacked", mail_unacked},
+      {"mail.list", mail_list},     {"mail.threads", mail_threads},
   };
   return table;
 }

@@ -11,33 +11,23 @@ namespace swarm {
 
 namespace {
 
-// Tasks in the engine's order, those in `state` only when given, at most `limit`.
+// One task by id, or a page of tasks (task_query: state, q, cursor, limit) with the
+// exact count of all matches: {"tasks", "total", "next_cursor"}.
 expected<json::value> tasks(engine& e, const json::value& args) {
   field_reader r{args};
-  auto id = r.optional_text("id");
-  if (id && !r.problem()) return reply(e.task_by_id(*id));
-  const bool ready_only = r.flag("ready");
-  const auto state = r.named(
-      "state", std::optional<task_state>{},
-      [](std::string_view n) {
-        auto s = parse_task_state(n);
-        return s ? std::optional<std::optional<task_state>>{s} : std::nullopt;
-      },
-      [](const std::string& n) {
-        return "task state '" + n +
-               "' is not one of pending, ready, claimed, completed, failed, blocked, "
-               "cancelled";
-      });
-  const auto limit = r.optional_count("limit");
-  if (r.problem()) return *r.problem();
-  auto list = e.tasks(ready_only);
-  if (!list) return list.error();
-  if (state)
-    list->erase(std::remove_if(list->begin(), list->end(),
-                               [&](const task& t) { return t.state != *state; }),
-                list->end());
-  if (limit && *limit < list->size()) list->resize(*limit);
-  return answer({{"tasks", json::value_from(*list)}});
+  const auto id = r.optional_text("id");
+  const auto q = r.as<task_query>();
+  if (auto bad = refusal(r)) return *bad;
+  if (id) return reply(e.task_by_id(*id));
+  return reply(e.find_tasks(q));
+}
+
+// Every attempt at a task: its model runs, how each ended, the output's tail.
+expected<json::value> attempts(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto id = r.required_text("id");
+  if (auto bad = refusal(r)) return *bad;
+  return reply(e.attempts(id));
 }
 
 // Ready tasks in the order asked for (strategies/ready_order.hpp); graph order also
@@ -45,7 +35,7 @@ expected<json::value> tasks(engine& e, const json::value& args) {
 expected<json::value> ready(engine& e, const json::value& args) {
   field_reader r{args};
   const auto sort = r.text("sort", "priority");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   const auto order = strategies::parse_ready_order(sort);
   if (!order)
     return error{errc::bad_request,
@@ -73,22 +63,23 @@ expected<json::value> ready(engine& e, const json::value& args) {
 }
 
 expected<json::value> graph(engine& e, const json::value&) {
+  if (auto bad = refusal()) return *bad;
   return reply(e.graph());
 }
 
 expected<json::value> plan_load(engine& e, const json::value& args) {
   auto o = from_json<plan_options>(args);
-  if (!o) return o.error();
   field_reader r{args};
   const auto path = r.required_text("path");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
+  if (!o) return o.error();
   return reply(e.load_plan(path, *o));
 }
 
 expected<json::value> task_claim(engine& e, const json::value& args) {
   field_reader r{args};
   const auto agent = r.required_text("agent");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   auto claimed = e.claim(agent);
   if (!claimed) return claimed.error();
   if (!*claimed) return answer({{"claimed", false}});
@@ -102,7 +93,7 @@ expected<json::value> report(engine& e, const json::value& args, bool completed)
   const auto agent = r.required_text("agent");
   const auto attempt = r.count("attempt");
   const auto text = r.text(completed ? "result" : "reason");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   return reply(completed ? e.complete(id, agent, attempt, text)
                          : e.fail(id, agent, attempt, text));
 }
@@ -117,16 +108,16 @@ expected<json::value> task_fail(engine& e, const json::value& args) {
 
 expected<json::value> task_add(engine& e, const json::value& args) {
   auto t = from_json<new_task>(args);
-  if (!t) return t.error();
+  if (auto bad = refusal(t)) return *bad;
   return reply(e.add_task(*t));
 }
 
 expected<json::value> update_task(engine& e, const json::value& args) {
   auto u = from_json<task_update>(args);
-  if (!u) return u.error();
   field_reader r{args};
   const auto id = r.required_text("id");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
+  if (!u) return u.error();
   return reply(e.update_task(id, *u));
 }
 
@@ -134,15 +125,52 @@ expected<json::value> task_cancel(engine& e, const json::value& args) {
   field_reader r{args};
   const auto id = r.required_text("id");
   const auto reason = r.text("reason");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   return reply(e.cancel_task(id, reason));
 }
 
 expected<json::value> task_reopen(engine& e, const json::value& args) {
   field_reader r{args};
   const auto id = r.required_text("id");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   return reply(e.reopen_task(id));
+}
+
+// The board's moves (task.move): to ready is reopen, from a finished task (completed,
+// failed or cancelled); to cancelled is cancel, from an unfinished one — the rules of
+// task_graph's reopen and cancel (a blocked task is unfinished: its failed dependency
+// is what reopens). Anything else names the moves there are.
+std::vector<task_state> legal_moves(task_state from) {
+  switch (from) {
+  case task_state::completed:
+  case task_state::failed:
+  case task_state::cancelled:
+    return {task_state::ready};
+  default:
+    return {task_state::cancelled};
+  }
+}
+
+expected<json::value> task_move(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto id = r.required_text("id");
+  const auto to = r.decoded("state", task_state::pending);
+  const auto reason = r.text("reason");
+  if (!r.has("state")) r.fail("missing argument 'state' (ready or cancelled)");
+  if (auto bad = refusal(r)) return *bad;
+  auto t = e.task_by_id(id);
+  if (!t) return t.error();
+  const auto legal = legal_moves(t->state);
+  if (std::find(legal.begin(), legal.end(), to) == legal.end()) {
+    std::string moves;
+    for (auto s : legal)
+      moves += std::string(moves.empty() ? "" : " or ") + to_string(s) +
+               (s == task_state::ready ? " (reopen)" : " (cancel)");
+    return error{errc::invalid_state, "task '" + id + "' is " + to_string(t->state) +
+                                          "; it cannot move to " + to_string(to) +
+                                          ", only to " + moves};
+  }
+  return reply(to == task_state::ready ? e.reopen_task(id) : e.cancel_task(id, reason));
 }
 
 expected<json::value> task_defer(engine& e, const json::value& args) {
@@ -150,19 +178,18 @@ expected<json::value> task_defer(engine& e, const json::value& args) {
   if (!r.has("until_us")) r.fail("missing argument 'until_us'");
   const auto until = r.moment("until_us");
   const auto id = r.required_text("id");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   return reply(e.defer_task(id, until));
 }
 
 expected<json::value> dep_add(engine& e, const json::value& args) {
   field_reader r{args};
   const auto name = r.text("kind", "blocks");
-  if (r.problem()) return *r.problem();
-  const auto kind = from_json<dependency_kind>(json::value(name));
-  if (!kind) return kind.error();
   const auto task = r.required_text("task");
   const auto on = r.required_text("on");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
+  const auto kind = from_json<dependency_kind>(json::value(name));
+  if (!kind) return kind.error();
   return reply(e.add_dependency(task, on, *kind));
 }
 
@@ -170,7 +197,7 @@ expected<json::value> dep_rm(engine& e, const json::value& args) {
   field_reader r{args};
   const auto task = r.required_text("task");
   const auto on = r.required_text("on");
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   return reply(e.remove_dependency(task, on));
 }
 
@@ -190,6 +217,8 @@ const std::vector<command>& task_commands() {
       {"task.cancel", task_cancel},
       {"task.reopen", task_reopen},
       {"task.defer", task_defer},
+      {"task.move", task_move},
+      {"task.attempts", attempts},
       {"dep.add", dep_add},
       {"dep.rm", dep_rm},
   };

@@ -1,10 +1,12 @@
 // The engine's mail API: each call is one request to the MailRouter actor (see
-// mail_router.hpp), searches go to the MailSearch actor, and export reads what is
-// committed through its own connection.
+// mail_router.hpp), searches go to the MailSearch actor, and export and the operator's
+// views read what is committed through their own read-only connection (WAL lets them
+// read beside the writer; one per call: they are rare, and no actor waits for them).
 
 #include "actors/engine/engine_impl.hpp"
 
 #include "actors/mail_router/mail_export.hpp"
+#include "actors/mail_router/mail_query.hpp"
 #include "persistence/reader.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -82,6 +84,29 @@ expected<std::vector<std::string>> engine::export_mail(const std::string& dir) {
     names.push_back(f.name);
   }
   return names;
+}
+
+expected<std::vector<mail_message>> engine::mail_messages(const std::string& viewer,
+                                                          const std::string& query,
+                                                          const std::string& thread,
+                                                          uint32_t limit) {
+  if (limit < 1 || limit > 1000)
+    return make_error(errc::bad_request, "limit " + std::to_string(limit) +
+                                             " is out of range; use 1 to 1000");
+  auto q = query.empty() ? expected<mail_query>(mail_query{}) : parse_mail_query(query);
+  if (!q) return q.error();
+  if (!thread.empty() && !q->thread.empty() && thread != q->thread)
+    return std::vector<mail_message>{};
+  auto db = persistence::open_database_readonly(impl_->opts.db_path);
+  if (!db) return db.error();
+  return persistence::search_messages(**db, q->match, q->from,
+                                      thread.empty() ? q->thread : thread, viewer, limit);
+}
+
+expected<std::vector<mail_thread_summary>> engine::mail_threads(uint32_t limit) {
+  auto db = persistence::open_database_readonly(impl_->opts.db_path);
+  if (!db) return db.error();
+  return persistence::read_thread_summaries(**db, limit);
 }
 
 expected<bool> engine::follow_mail(const std::string& agent, bool on) {

@@ -2,6 +2,7 @@
 // ReservationRegistry actor (see registry.hpp).
 
 #include "actors/engine/engine_impl.hpp"
+#include "actors/reservations/glob.hpp"
 
 namespace swarm {
 
@@ -62,6 +63,34 @@ expected<lease> engine::release_lease(const std::string& name, const std::string
 
 expected<std::vector<lease>> engine::leases(bool include_free) {
   return impl_->ask<std::vector<lease>>(impl_->registry, lease_list_atom_v, include_free);
+}
+
+// The registry's conflict rule (reservation_table.hpp) over every pair of the active
+// reservations: few are held at a time, so the pairs are cheap; an operator view, not a
+// hot path.
+expected<std::vector<reservation_overlap>> engine::reservation_overlaps() {
+  auto active = reservations();
+  if (!active) return active.error();
+  std::vector<globs::pattern> compiled;
+  compiled.reserve(active->size());
+  for (const auto& r : *active) {
+    auto p = globs::compile(r.pattern);
+    if (!p) return p.error();
+    compiled.push_back(std::move(*p));
+  }
+  const auto now = std::chrono::system_clock::now();
+  std::vector<reservation_overlap> out;
+  for (size_t i = 0; i < active->size(); ++i)
+    for (size_t j = i + 1; j < active->size(); ++j) {
+      const auto& a = (*active)[i];
+      const auto& b = (*active)[j];
+      if (a.agent == b.agent || (!a.exclusive && !b.exclusive) || a.expires <= now ||
+          b.expires <= now)
+        continue;
+      if (globs::overlaps(compiled[i], compiled[j]))
+        out.push_back({a.id, b.id, a.pattern, b.pattern});
+    }
+  return out;
 }
 
 } // namespace swarm

@@ -36,6 +36,10 @@ expected<task> engine::task_by_id(const std::string& id) {
   return std::move(r->front());
 }
 
+expected<task_page> engine::find_tasks(const task_query& q) {
+  return impl_->ask<task_page>(impl_->queue, list_atom_v, q);
+}
+
 expected<std::optional<claimed_task>> engine::claim(const std::string& agent) {
   // A registered agent claims with its skills (they decide which tasks are open to it).
   claim_request req{agent, false, {}, false, {}};

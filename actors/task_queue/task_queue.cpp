@@ -4,6 +4,7 @@
 #include "actors/status_board.hpp"
 #include "actors/task_queue/graph_analytics.hpp"
 #include "actors/task_queue/task_graph.hpp"
+#include "actors/task_queue/task_listing.hpp"
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -607,6 +608,11 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
           if (!f.ready_only || g.at(i).t.state == task_state::ready)
             out.push_back(g.at(i).t);
         return out;
+      },
+      [=](list_atom, const task_query& q) -> caf::result<task_page> {
+        auto page = list_tasks(*self->state.graph, q);
+        if (!page) return to_caf(page.error());
+        return std::move(*page);
       },
       [=](mail_sink_atom, event_mail_sink_actor& sink) {
         self->state.mail_sink = std::move(sink);

@@ -61,6 +61,9 @@ using task_queue_actor = caf::typed_actor<
   caf::replies_to<graph_atom>::with<graph_report>,
   // Tasks, optionally only ready ones or one by id (errc::not_found).
   caf::replies_to<list_atom, task_filter>::with<std::vector<task>>,
+  // A page of the tasks matching the query (engine::find_tasks); the cursor is the
+  // index of the next task to look at. errc::bad_request for a cursor it never gave.
+  caf::replies_to<list_atom, task_query>::with<task_page>,
   // A run starts with this many in-process agents: once all of them wait and none
   // may take any ready task (their skills do not fit) while nothing is in flight, the
   // run is stuck — the queue answers them drained and says which skills are missing.

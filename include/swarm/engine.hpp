@@ -67,6 +67,14 @@ public:
   // Critical path and per-task levels of the remaining work.
   expected<graph_report> graph();
   expected<task> task_by_id(const std::string& id);
+  // A page of the tasks matching q, in insertion order, with the exact count of all
+  // matches; a page costs its own size, not the number of tasks. A cursor that is not
+  // a page's next_cursor is errc::bad_request.
+  expected<task_page> find_tasks(const task_query& q);
+  // Every model run of the task with how it ended, read from what is committed (its
+  // own read-only connection) and the run's output files. errc::not_found for an
+  // unknown task.
+  expected<task_attempts> attempts(const std::string& task_id);
 
   // Direct task operations for programs that bring their own workers.
   expected<std::optional<claimed_task>> claim(const std::string& agent);
@@ -120,6 +128,16 @@ public:
   expected<std::vector<mail_message>> search_mail(const std::string& query,
                                                   const std::string& viewer,
                                                   uint32_t limit = 50);
+  // The operator's view of the mail (reads what is committed): every message with bcc
+  // hidden, or with `viewer` only those it sent or received (bcc on those it sent).
+  // Newest first; with `query` (search_mail's syntax) best match first; `thread`
+  // narrows to one conversation. limit 1..1000.
+  expected<std::vector<mail_message>> mail_messages(const std::string& viewer,
+                                                    const std::string& query,
+                                                    const std::string& thread,
+                                                    uint32_t limit = 50);
+  // Every conversation, the latest first.
+  expected<std::vector<mail_thread_summary>> mail_threads(uint32_t limit = 1000);
   // Writes one Markdown file per thread into `dir` (created if missing): JSON front
   // matter, then the messages in order, with receipts; no bcc. Stable file names, and
   // an unchanged thread is rewritten byte for byte the same. Returns the file names.
@@ -159,6 +177,8 @@ public:
   // Active reservations (and expired ones not yet swept), one agent's or all.
   expected<std::vector<reservation>> reservations(const std::string& agent = {},
                                                   bool include_expired = false);
+  // The pairs of active reservations (of different agents) that conflict now.
+  expected<std::vector<reservation_overlap>> reservation_overlaps();
   // A hard lease: acquired when free or expired (or `force` and its holder is stale),
   // with the name's next fencing token; otherwise acquired = false and the holder.
   expected<lease_grant> acquire_lease(const std::string& name, const std::string& holder,

@@ -18,7 +18,8 @@
 // The shapes:
 // * Keys are the field names; times are integers with the unit in the key (`_us`,
 //   `_ms`). A missing or null key decodes as the field's default; a key the type does
-//   not know is ignored.
+//   not know is ignored by from_json (the command protocol refuses an argument its op
+//   does not read, see actors/control/dispatch_support.hpp).
 // * A value holding another is flat: a task carries its spec's keys; task_change and
 //   claimed_task the task's; mail_copy the message's; reservation_grant and
 //   reservation_conflict the reservation's (the conflict's "path" is the checked path
@@ -29,8 +30,10 @@
 //   expires), both left at encoding time by the system clock.
 // * Where the protocol's argument names differ from the field names, the request types
 //   use the protocol's: new_task and task_update "estimate" (minutes), inbox_filter
-//   "urgent", memory_query "query" (its text); reserve_request also reads one
-//   "pattern" beside "patterns".
+//   "urgent", memory_query "query" (its text), task_query "q" (its text) and "ready";
+//   reserve_request also reads one "pattern" beside "patterns".
+// * task_page "next_cursor" is null on the last page; task_attempt "finished_us" is 0
+//   while it runs.
 // * task "priority" is "P0".."P4" (new_task and task_update: the digit). mail_message
 //   "payload" is the payload parsed (an object; {} when empty, the text itself when it
 //   is not JSON), mail_draft's the text. memory_stats nests "index": {path, size,
@@ -82,6 +85,14 @@ SWARM_API void tag_invoke(const json_from&, json_value&, const new_task&);
 SWARM_API expected<new_task> from_json(json_to<new_task>, const json_value&);
 SWARM_API void tag_invoke(const json_from&, json_value&, const task_update&);
 SWARM_API expected<task_update> from_json(json_to<task_update>, const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const task_query&);
+SWARM_API expected<task_query> from_json(json_to<task_query>, const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const task_page&);
+SWARM_API expected<task_page> from_json(json_to<task_page>, const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const task_attempt&);
+SWARM_API expected<task_attempt> from_json(json_to<task_attempt>, const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const task_attempts&);
+SWARM_API expected<task_attempts> from_json(json_to<task_attempts>, const json_value&);
 SWARM_API void tag_invoke(const json_from&, json_value&, const plan_report&);
 SWARM_API expected<plan_report> from_json(json_to<plan_report>, const json_value&);
 SWARM_API void tag_invoke(const json_from&, json_value&, const plan_options&);
@@ -113,6 +124,9 @@ SWARM_API void tag_invoke(const json_from&, json_value&, const mail_copy&);
 SWARM_API expected<mail_copy> from_json(json_to<mail_copy>, const json_value&);
 SWARM_API void tag_invoke(const json_from&, json_value&, const mail_draft&);
 SWARM_API expected<mail_draft> from_json(json_to<mail_draft>, const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const mail_thread_summary&);
+SWARM_API expected<mail_thread_summary> from_json(json_to<mail_thread_summary>,
+                                                  const json_value&);
 SWARM_API void tag_invoke(const json_from&, json_value&, const inbox_filter&);
 SWARM_API expected<inbox_filter> from_json(json_to<inbox_filter>, const json_value&);
 
@@ -132,6 +146,9 @@ SWARM_API expected<reserve_request> from_json(json_to<reserve_request>,
 SWARM_API void tag_invoke(const json_from&, json_value&, const release_request&);
 SWARM_API expected<release_request> from_json(json_to<release_request>,
                                               const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const reservation_overlap&);
+SWARM_API expected<reservation_overlap> from_json(json_to<reservation_overlap>,
+                                                  const json_value&);
 SWARM_API void tag_invoke(const json_from&, json_value&, const lease&);
 SWARM_API expected<lease> from_json(json_to<lease>, const json_value&);
 SWARM_API void tag_invoke(const json_from&, json_value&, const lease_grant&);

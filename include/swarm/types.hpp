@@ -205,6 +205,51 @@ struct task_update {
   std::optional<uint32_t> estimate_minutes;
 };
 
+// Which tasks a page of the task list shows (engine::find_tasks).
+struct task_query {
+  std::optional<task_state> state; // only tasks in this state; unset: any
+  bool ready_only = false;         // only ready tasks (the older spelling of state ready)
+  std::string text;   // a case-insensitive substring of the id, title or description
+  std::string cursor; // where the page starts: a page's next_cursor; empty: the start
+  std::optional<uint32_t> limit; // at most this many tasks; unset: every match
+};
+
+// A page of tasks in insertion (plan) order. `total` counts every task matching the
+// query's state and text, on all pages; `next_cursor` continues after this page and is
+// empty on the last one.
+struct task_page {
+  std::vector<task> tasks;
+  uint64_t total = 0;
+  std::string next_cursor;
+};
+
+// One attempt at a task: the model run an agent started for it (engine::attempts).
+//   outcome  completed | failed | interrupted (the run stopped it) | running |
+//            unknown (its engine died before the end was journaled)
+//   failure  the failure kind (task::failure's words) of a failed attempt; else ""
+struct task_attempt {
+  uint32_t attempt = 0;
+  std::string agent;
+  std::string session;
+  int64_t pid = 0;
+  std::string command;
+  timestamp started;
+  timestamp finished; // the epoch while running
+  int64_t exit_code = -1;
+  int64_t signal = 0;
+  bool timed_out = false;
+  std::chrono::milliseconds duration{0};
+  std::string outcome;
+  std::string failure;
+  std::string output_tail; // the last 4 KiB of the model's stdout then stderr, UTF-8
+};
+
+// Every attempt at one task, first to last.
+struct task_attempts {
+  std::string task;
+  std::vector<task_attempt> attempts;
+};
+
 // Per-load overrides of the engine's options.
 struct plan_options {
   std::string prefix;                // id prefix for a plan naming none; empty: options'
@@ -373,6 +418,18 @@ struct inbox_filter {
   uint32_t limit = 50; // 1..1000
 };
 
+// A conversation as the operator sees it: its subject (its first message's), how
+// many messages, the last one's time, and the recipients' copies still unread and
+// still waiting for a required ack.
+struct mail_thread_summary {
+  std::string thread;
+  std::string subject;
+  uint64_t messages = 0;
+  timestamp last;
+  uint64_t unread = 0;
+  uint64_t unacked = 0;
+};
+
 // The message types of agent mail (task.*, file.*, agent.*, reservation.*, ...), plus
 // "custom".
 SWARM_API const std::vector<std::string>& mail_types();
@@ -443,6 +500,13 @@ struct release_request {
   std::vector<std::string> ids, patterns;
   bool all = false;
   bool force = false;
+};
+
+// Two active reservations of different agents that conflict (see reservation): `a`
+// is the one listed first.
+struct reservation_overlap {
+  std::string a, b; // reservation ids
+  std::string pattern_a, pattern_b;
 };
 
 // An exclusive named lease ("slot:<name>" for build slots). The fencing token strictly

@@ -1,5 +1,6 @@
 #include "service/http/http_server.hpp"
 
+#include "service/http/http_resources.hpp"
 #include "service/http/http_translate.hpp"
 
 #include <httplib.h>
@@ -34,8 +35,7 @@ error error_for_status(const httplib::Request& req, int status) {
                                    std::to_string(max_body) + " bytes"};
   if (status == 404)
     return {errc::not_found, "no resource " + req.method + " " + req.path +
-                                 "; the API is POST /api/command and GET /api/status, "
-                                 "/api/tasks, /api/tasks/{id}, /api/agents, /api/graph"};
+                                 "; the API is " + resource_list};
   if (status < 500)
     return {errc::bad_request, "the request is not one this server reads"};
   return {errc::internal, "the server failed to answer"};
@@ -86,19 +86,8 @@ struct http_server::routes {
     });
     server.Get("/api/status",
                [this](const auto& req, auto& res) { resource(req, res, "status", {}); });
-    server.Get("/api/tasks", [this](const auto& req, auto& res) {
-      resource(req, res, "tasks",
-               {{"state", arg_kind::text},
-                {"limit", arg_kind::count},
-                {"ready", arg_kind::flag}});
-    });
-    server.Get(R"(/api/tasks/([^/]+))", [this](const auto& req, auto& res) {
-      resource(req, res, "tasks", {}, {{"id", req.matches[1].str()}});
-    });
-    server.Get("/api/agents",
-               [this](const auto& req, auto& res) { resource(req, res, "agents", {}); });
-    server.Get("/api/graph",
-               [this](const auto& req, auto& res) { resource(req, res, "graph", {}); });
+    // The REST resources (tasks, attempts, mail, reservations, leases, memory, ...).
+    install_resources(server, dispatch);
     server.set_error_handler([](const auto& req, auto& res) {
       if (res.body.empty()) {
         auto r = error_response(error_for_status(req, res.status));

@@ -105,12 +105,79 @@ expected<std::string> command_request(std::string_view op, const query& q,
       return make_error(errc::bad_request, "unknown query parameter '" + name +
                                                "'; this resource takes " +
                                                allowed_names(allowed));
-    if (args.contains(name))
+    const std::string arg = it->arg != nullptr ? it->arg : name;
+    if (args.contains(arg))
       return make_error(errc::bad_request,
                         "query parameter '" + name + "' is given more than once");
-    args[name] = as_arg(value, it->kind);
+    args[arg] = as_arg(value, it->kind);
   }
   return json::serialize(json::object{{"op", op}, {"args", std::move(args)}});
+}
+
+namespace {
+
+// The body as an object, or errc::bad_request saying what is wrong with it.
+expected<json::object> body_object(const std::string& body) {
+  json::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec)
+    return make_error(errc::bad_request, "the body is not JSON (" + ec.message() +
+                                             "); send a JSON object of the arguments");
+  if (!v.is_object())
+    return make_error(errc::bad_request,
+                      "the body must be a JSON object of the arguments");
+  return std::move(v.get_object());
+}
+
+std::string request_of(std::string_view op, json::object args) {
+  return json::serialize(json::object{{"op", op}, {"args", std::move(args)}});
+}
+
+} // namespace
+
+expected<std::string> body_request(std::string_view op, const std::string& body,
+                                   const query& fixed) {
+  auto args = body_object(body);
+  if (!args) return args.error();
+  for (const auto& [name, value] : fixed) {
+    if (args->contains(name))
+      return make_error(errc::bad_request,
+                        "the body must not hold '" + name + "': it comes from the path");
+    (*args)[name] = value;
+  }
+  return request_of(op, std::move(*args));
+}
+
+expected<std::string> patch_task_request(const std::string& id, const std::string& body) {
+  auto args = body_object(body);
+  if (!args) return args.error();
+  if (args->contains("id"))
+    return make_error(errc::bad_request,
+                      "the body must not hold 'id': it comes from the path");
+  // The one field that picks the op, and what may come beside it.
+  auto alone = [&](const char* key,
+                   std::initializer_list<const char*> beside) -> expected<void> {
+    for (const auto& kv : *args) {
+      if (kv.key() == key) continue;
+      if (std::find_if(beside.begin(), beside.end(),
+                       [&](const char* b) { return kv.key() == b; }) == beside.end())
+        return make_error(errc::bad_request,
+                          "'" + std::string{key} + "' cannot be combined with '" +
+                              std::string{kv.key()} + "'; send one change at a time");
+    }
+    return expected<void>{};
+  };
+  if (args->contains("state")) {
+    if (auto ok = alone("state", {"reason"}); !ok) return ok.error();
+    (*args)["id"] = id;
+    return request_of("task.move", std::move(*args));
+  }
+  if (auto* until = args->if_contains("deferred_until_us")) {
+    if (auto ok = alone("deferred_until_us", {}); !ok) return ok.error();
+    return request_of("task.defer", json::object{{"id", id}, {"until_us", *until}});
+  }
+  (*args)["id"] = id;
+  return request_of("task.update", std::move(*args));
 }
 
 response from_reply(const std::string& reply, bool whole_reply) {

@@ -47,6 +47,7 @@ enum class arg_kind : uint8_t {
 struct query_arg {
   const char* name;
   arg_kind kind;
+  const char* arg = nullptr; // the command's argument it becomes; nullptr: `name`
 };
 
 using query = std::vector<std::pair<std::string, std::string>>;
@@ -57,6 +58,19 @@ using query = std::vector<std::pair<std::string, std::string>>;
 expected<std::string> command_request(std::string_view op, const query& q,
                                       const std::vector<query_arg>& allowed,
                                       const query& fixed = {});
+
+// The command request {"op": op, "args": BODY} for a JSON body holding the op's
+// arguments, `fixed` (e.g. the task id from the path) added. errc::bad_request when the
+// body is not a JSON object, or repeats a fixed argument. Unknown arguments are the
+// dispatcher's to refuse, as for every transport.
+expected<std::string> body_request(std::string_view op, const std::string& body,
+                                   const query& fixed = {});
+
+// PATCH /api/tasks/{id}: the body picks the op. {"state": S, "reason"?} is task.move;
+// {"deferred_until_us": N} is task.defer; anything else is task.update's fields. "state"
+// or "deferred_until_us" beside other fields is errc::bad_request (one change at a
+// time).
+expected<std::string> patch_task_request(const std::string& id, const std::string& body);
 
 // A dispatcher reply as a response: the whole reply (POST /api/command) or its result
 // (the resources) with 200; an error reply as it is, with status_of its code. A reply

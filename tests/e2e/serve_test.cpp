@@ -208,7 +208,7 @@ TEST_CASE("serve: bad requests get a JSON error and change nothing", "[e2e][serv
   REQUIRE(bad_state);
   CHECK(bad_state->status == 400);
   CHECK(error_code(bad_state) == "bad_request");
-  auto unknown_param = s.get("/api/tasks?q=x");
+  auto unknown_param = s.get("/api/tasks?colour=x");
   REQUIRE(unknown_param);
   CHECK(unknown_param->status == 400);
   auto no_route = s.get("/api/nothing");

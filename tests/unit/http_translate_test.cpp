@@ -89,17 +89,81 @@ TEST_CASE("http: query parameters become the command's arguments", "[http]") {
   REQUIRE(r);
   CHECK(parsed(*r) == parsed(R"({"op":"tasks","args":{"id":"sw-1.2"}})"));
 
-  auto unknown = command_request("tasks", {{"q", "x"}}, allowed);
+  auto unknown = command_request("tasks", {{"colour", "x"}}, allowed);
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error().code == errc::bad_request);
   CHECK(unknown.error().message ==
-        "unknown query parameter 'q'; this resource takes state, limit, ready");
+        "unknown query parameter 'colour'; this resource takes state, limit, ready");
   auto twice = command_request("tasks", {{"state", "a"}, {"state", "b"}}, allowed);
   REQUIRE_FALSE(twice);
   CHECK(twice.error().code == errc::bad_request);
   // The path's id cannot be replaced from the query.
   CHECK_FALSE(command_request("tasks", {{"id", "x"}}, {{"id", arg_kind::text}},
                               {{"id", "sw-1"}}));
+}
+
+TEST_CASE("http: a query parameter may become an argument of another name", "[http]") {
+  const std::vector<query_arg> allowed{{"q", arg_kind::text, "query"},
+                                       {"kind", arg_kind::text, "type"},
+                                       {"k", arg_kind::count}};
+  auto r = command_request("memory.search",
+                           {{"q", "schema"}, {"kind", "working"}, {"k", "3"}}, allowed);
+  REQUIRE(r);
+  CHECK(parsed(*r) == parsed(R"({"op":"memory.search",
+                                 "args":{"query":"schema","type":"working","k":3}})"));
+  // The renamed argument is not a parameter of its own.
+  auto own = command_request("memory.search", {{"query", "x"}}, allowed);
+  REQUIRE_FALSE(own);
+  CHECK(own.error().message ==
+        "unknown query parameter 'query'; this resource takes q, kind, k");
+}
+
+TEST_CASE("http: a JSON body is the op's arguments", "[http]") {
+  auto r = body_request("task.add", R"({"title":"T","priority":1})");
+  REQUIRE(r);
+  CHECK(parsed(*r) == parsed(R"({"op":"task.add","args":{"title":"T","priority":1}})"));
+  // Unknown fields go on: the dispatcher refuses them for every transport alike.
+  r = body_request("task.add", R"({"title":"T","colour":"red"})");
+  REQUIRE(r);
+  CHECK(parsed(*r).at("args").at("colour") == "red");
+
+  auto malformed = body_request("task.add", R"({"title":)");
+  REQUIRE_FALSE(malformed);
+  CHECK(malformed.error().code == errc::bad_request);
+  CHECK(malformed.error().message.rfind("the body is not JSON (", 0) == 0);
+  auto array = body_request("task.add", "[1]");
+  REQUIRE_FALSE(array);
+  CHECK(array.error().message == "the body must be a JSON object of the arguments");
+  auto path_id = body_request("task.update", R"({"id":"b"})", {{"id", "a"}});
+  REQUIRE_FALSE(path_id);
+  CHECK(path_id.error().message == "the body must not hold 'id': it comes from the path");
+}
+
+TEST_CASE("http: a PATCH of a task picks its op by the body", "[http]") {
+  auto move = patch_task_request("sw-1", R"({"state":"cancelled","reason":"dup"})");
+  REQUIRE(move);
+  CHECK(parsed(*move) == parsed(R"({"op":"task.move",
+                                    "args":{"state":"cancelled","reason":"dup","id":"sw-1"}})"));
+  auto defer = patch_task_request("sw-1", R"({"deferred_until_us":5})");
+  REQUIRE(defer);
+  CHECK(parsed(*defer) ==
+        parsed(R"({"op":"task.defer","args":{"id":"sw-1","until_us":5}})"));
+  auto update = patch_task_request("sw-1", R"({"priority":0,"title":"New"})");
+  REQUIRE(update);
+  CHECK(parsed(*update) == parsed(R"({"op":"task.update",
+                                      "args":{"priority":0,"title":"New","id":"sw-1"}})"));
+
+  auto mixed = patch_task_request("sw-1", R"({"priority":0,"state":"ready"})");
+  REQUIRE_FALSE(mixed);
+  CHECK(mixed.error().code == errc::bad_request);
+  CHECK(mixed.error().message ==
+        "'state' cannot be combined with 'priority'; send one change at a time");
+  auto defer_mixed = patch_task_request("sw-1", R"({"deferred_until_us":5,"title":"x"})");
+  REQUIRE_FALSE(defer_mixed);
+  CHECK(defer_mixed.error().message ==
+        "'deferred_until_us' cannot be combined with 'title'; send one change at a time");
+  CHECK_FALSE(patch_task_request("sw-1", R"({"id":"sw-2","priority":1})"));
+  CHECK_FALSE(patch_task_request("sw-1", "not json"));
 }
 
 TEST_CASE("http: a reply becomes a response", "[http]") {

@@ -1,0 +1,105 @@
+#include "service/http/http_resources.hpp"
+
+#include "service/http/http_translate.hpp"
+
+#include <httplib.h>
+
+#include <memory>
+
+namespace swarm::http {
+
+const char* const resource_list =
+    "POST /api/command; GET /api/status, /api/agents, /api/graph; GET and POST "
+    "/api/tasks; GET and PATCH /api/tasks/{id}; GET /api/tasks/{id}/attempts, "
+    "/api/mail, /api/mail/threads, /api/mail/{thread}, /api/reservations, /api/leases, "
+    "/api/memory, /api/events, /api/stream; GET /metrics";
+
+namespace {
+
+using dispatcher = std::function<std::string(const std::string&)>;
+
+void answer(httplib::Response& res, const dispatcher& dispatch,
+            const expected<std::string>& request) {
+  const auto r =
+      request ? from_reply(dispatch(*request), false) : error_response(request.error());
+  res.status = r.status;
+  res.set_content(r.body, "application/json");
+}
+
+query query_of(const httplib::Request& req) {
+  return {req.params.begin(), req.params.end()};
+}
+
+bool has_param(const httplib::Request& req, const char* name) {
+  return req.params.find(name) != req.params.end();
+}
+
+} // namespace
+
+void install_resources(httplib::Server& server, dispatcher d) {
+  auto dispatch = std::make_shared<dispatcher>(std::move(d));
+  // GET `path` -> op with the allowed query parameters.
+  auto get = [&server, dispatch](const char* path, const char* op,
+                                 std::vector<query_arg> allowed) {
+    server.Get(path, [dispatch, op, allowed](const httplib::Request& req,
+                                             httplib::Response& res) {
+      answer(res, *dispatch, command_request(op, query_of(req), allowed));
+    });
+  };
+  get("/api/agents", "agents", {});
+  get("/api/graph", "graph", {});
+  get("/api/tasks", "tasks",
+      {{"state", arg_kind::text},
+       {"q", arg_kind::text},
+       {"limit", arg_kind::count},
+       {"cursor", arg_kind::text},
+       {"ready", arg_kind::flag}});
+  server.Post("/api/tasks", [dispatch](const auto& req, auto& res) {
+    answer(res, *dispatch, body_request("task.add", req.body));
+  });
+  server.Get(R"(/api/tasks/([^/]+)/attempts)", [dispatch](const auto& req, auto& res) {
+    answer(res, *dispatch,
+           command_request("task.attempts", query_of(req), {},
+                           {{"id", req.matches[1].str()}}));
+  });
+  server.Get(R"(/api/tasks/([^/]+))", [dispatch](const auto& req, auto& res) {
+    answer(res, *dispatch,
+           command_request("tasks", query_of(req), {}, {{"id", req.matches[1].str()}}));
+  });
+  server.Patch(R"(/api/tasks/([^/]+))", [dispatch](const auto& req, auto& res) {
+    answer(res, *dispatch, patch_task_request(req.matches[1].str(), req.body));
+  });
+  get("/api/mail", "mail.list",
+      {{"agent", arg_kind::text},
+       {"q", arg_kind::text, "query"},
+       {"thread", arg_kind::text},
+       {"limit", arg_kind::count}});
+  get("/api/mail/threads", "mail.threads", {{"limit", arg_kind::count}});
+  server.Get(R"(/api/mail/([^/]+))", [dispatch](const auto& req, auto& res) {
+    answer(res, *dispatch,
+           command_request("mail.thread", query_of(req), {{"agent", arg_kind::text}},
+                           {{"id", req.matches[1].str()}}));
+  });
+  get("/api/reservations", "reservation.list",
+      {{"agent", arg_kind::text}, {"task", arg_kind::text}, {"expired", arg_kind::flag}});
+  get("/api/leases", "lease.list", {{"all", arg_kind::flag}});
+  // With q a search (memory.search), without one the newest (memory.list).
+  server.Get("/api/memory", [dispatch](const auto& req, auto& res) {
+    const bool search = has_param(req, "q");
+    std::vector<query_arg> allowed = {{"k", arg_kind::count},
+                                      {"kind", arg_kind::text, "type"},
+                                      {"agent", arg_kind::text},
+                                      {"task", arg_kind::text}};
+    if (search) {
+      allowed.push_back({"q", arg_kind::text, "query"});
+      allowed.push_back({"mode", arg_kind::text});
+    } else {
+      allowed.push_back({"limit", arg_kind::count});
+    }
+    answer(res, *dispatch,
+           command_request(search ? "memory.search" : "memory.list", query_of(req),
+                           allowed));
+  });
+}
+
+} // namespace swarm::http

@@ -1,0 +1,25 @@
+#pragma once
+// The REST resources of the HTTP API (CONTRACT: tasks, attempts, mail, reservations,
+// leases, memory, agents, graph): each route is one command-protocol op, its query
+// parameters or JSON body translated by http_translate.hpp and its reply rendered by
+// from_reply. No domain logic: what a route answers is its op's.
+//
+// Installed once on the server before it listens (http_server.cpp); the handlers run
+// on httplib's worker threads and call `dispatch` (thread-safe) concurrently.
+
+#include <functional>
+#include <string>
+
+namespace httplib {
+class Server;
+}
+
+namespace swarm::http {
+
+// The routes installed, for the 404 message.
+extern const char* const resource_list;
+
+void install_resources(httplib::Server& server,
+                       std::function<std::string(const std::string&)> dispatch);
+
+} // namespace swarm::http
