@@ -72,6 +72,10 @@ std::optional<int> run_serve_command(const serve_command& sc) {
   if (!http) return fail(http.error());
   std::cout << "serving http://" << *http << " (token in " << operator_token_path(opts)
             << "); Ctrl-C stops" << std::endl;
+  if (auto link = (*engine)->dashboard_link())
+    std::cout << "dashboard: " << *link << std::endl;
+  else
+    std::cerr << "swarm: warning: no dashboard link: " << link.error().message << "\n";
   const int sig = wait_for_stop(signals);
   std::cerr << "swarm: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
             << ": stopping — the HTTP API and the control socket close, then the engine. "
