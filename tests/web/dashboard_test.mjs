@@ -56,19 +56,25 @@ function swarmSync(args) {
 }
 
 // A task that has failed: a one-task plan run once with a model that always fails.
-writeFileSync(join(work, 'broken.md'), '# Broken\n\n- [ ] Flaky migration P1\n  It fails every time.\n');
+writeFileSync(join(work, 'broken.md'), '# Broken\n- Flaky migration\n  priority: P1\n');
 writeFileSync(join(work, 'plan.md'), [
   '# Web',
-  '',
+  'A small web application.',
   '## Backend',
-  '- [ ] Schema P1',
-  '- [ ] API endpoints',
-  '- [ ] Auth',
-  '',
+  '- Schema',
+  '  priority: P1',
+  '  estimate: 30m',
+  '- API endpoints',
+  '  depends: Schema',
+  '- Auth',
+  '  priority: P0',
   '## Frontend',
-  '- [ ] Layout',
-  '- [ ] Board view',
-  '- [ ] Graph view',
+  'depends: Backend',
+  '- Layout',
+  '- Board view',
+  '  depends: Layout',
+  '- Graph view',
+  '  priority: P3',
   '',
 ].join('\n'));
 
@@ -188,6 +194,20 @@ try {
     const reused = await fetch(link, { redirect: 'manual' });
     assert(reused.status === 401, 'the link opens once; again it is ' + reused.status);
     assert(/swarm dashboard/.test(await reused.text()), 'the refusal says how to get a fresh link');
+    const withCookie = (value) => fetch(base + '/api/status', { headers: { Cookie: 'swarm_session=' + value } });
+    assert((await withCookie(c.value)).status === 200, 'the API takes the session cookie');
+    assert((await withCookie(c.value.slice(1) + '0')).status === 401, 'and no other');
+  });
+
+  await check('`swarm dashboard` prints a fresh link that signs in once', async () => {
+    const r = swarmSync(['dashboard']);
+    const m = /dashboard: (http:\/\/\S+)/.exec(r.stdout);
+    assert(r.status === 0 && m, 'a link: ' + r.stdout + r.stderr);
+    const first = await fetch(m[1], { redirect: 'manual' });
+    assert(first.status === 303 && first.headers.get('location') === '/', 'a 303 to /: ' + first.status);
+    assert(/^swarm_session=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=\/$/.test(first.headers.get('set-cookie')),
+      'the cookie: ' + first.headers.get('set-cookie'));
+    assert((await fetch(m[1], { redirect: 'manual' })).status === 401, 'once only');
   });
 
   // The count a column shows, as text.
