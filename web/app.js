@@ -171,8 +171,9 @@ async function flush() {
   lastFlush = performance.now();
   const what = new Set(dirty);
   dirty.clear();
+  // The counts first: the board fetches only the columns that have cards.
+  if (what.has('status')) await loadStatus().catch(() => {});
   const jobs = [];
-  if (what.has('status')) jobs.push(loadStatus());
   for (const view of ['board', 'graph', 'agents', 'mail', 'reservations', 'memory']) {
     if (!what.has(view)) continue;
     if (view === app.view) jobs.push(VIEWS[view]());
@@ -248,9 +249,23 @@ function connectStream() {
   };
 }
 
+// Without the stream: the status every POLL_MS, and the rest when its counts or
+// agents moved (a board query is a pass over every task in the engine).
 function startPolling() {
   setLive('polling', 'warn');
-  if (!pollTimer) pollTimer = setInterval(() => invalidate('status', 'board', 'agents'), POLL_MS);
+  if (pollTimer) return;
+  let seen = '';
+  pollTimer = setInterval(async () => {
+    if (app.busy > 0) return;
+    try {
+      await loadStatus();
+    } catch {
+      return;
+    }
+    const now = JSON.stringify([app.status.tasks, app.status.agents]);
+    if (now !== seen) invalidate('board', 'agents', 'graph', 'detail');
+    seen = now;
+  }, POLL_MS);
 }
 
 // ---- status
@@ -309,6 +324,14 @@ function updateMore(col) {
 // A column's first page (again, as many as it shows, up to MAX_REFRESH), or the next
 // page after the cards it has (`append`).
 async function loadColumn(col, append = false) {
+  if (!append && app.status && col.total === 0) {
+    // Empty by the counts just read: nothing to fetch (a query costs the engine a
+    // pass over every task).
+    col.tasks = [];
+    col.cursor = null;
+    col.loaded = true;
+    return renderColumn(col);
+  }
   const q = new URLSearchParams({ state: col.state });
   if (append && col.cursor) {
     q.set('limit', PAGE);

@@ -25,7 +25,8 @@ std::optional<std::string_view> cookie_value(std::string_view header,
   while (!header.empty()) {
     const auto semi = header.find(';');
     auto pair = trimmed(header.substr(0, semi));
-    header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
+    header =
+        semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
     const auto eq = pair.find('=');
     if (eq == std::string_view::npos || trimmed(pair.substr(0, eq)) != name) continue;
     auto value = trimmed(pair.substr(eq + 1));

@@ -59,7 +59,8 @@ const web_asset* find_web_asset(std::string_view name) noexcept {
 
 void install_dashboard_routes(httplib::Server& server, dashboard_logins& logins) {
   server.Get("/", [](const httplib::Request& req, httplib::Response& res) {
-    if (const auto* page = find_web_asset("index.html")) return send_asset(req, res, *page);
+    if (const auto* page = find_web_asset("index.html"))
+      return send_asset(req, res, *page);
     not_found(res);
   });
   server.Get(R"(/assets/([A-Za-z0-9._-]+))",

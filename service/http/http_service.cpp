@@ -31,10 +31,11 @@ expected<std::string> engine::dashboard_link() {
   std::lock_guard<std::mutex> guard{impl_->mtx};
   auto* server = dynamic_cast<http::http_server*>(impl_->http.get());
   if (server == nullptr)
-    return make_error(errc::refused,
-                      "this engine serves no HTTP, so there is no dashboard to open: start "
-                      "`swarm serve` and use the link it prints, or run `swarm dashboard` "
-                      "while it serves");
+    return make_error(
+        errc::refused,
+        "this engine serves no HTTP, so there is no dashboard to open: start "
+        "`swarm serve` and use the link it prints, or run `swarm dashboard` "
+        "while it serves");
   return server->dashboard_link();
 }
 

@@ -17,7 +17,6 @@ error io_failure(const std::string& what, const std::string& path) {
   return make_error(errc::io_error, what + " " + path + ": " + std::strerror(errno));
 }
 
-
 bool write_all(int fd, const std::string& text) {
   size_t done = 0;
   while (done < text.size()) {

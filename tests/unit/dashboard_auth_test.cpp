@@ -29,7 +29,8 @@ TEST_CASE("dashboard: the session cookie is found among others", "[http][dashboa
 
 TEST_CASE("dashboard: the Set-Cookie is HttpOnly, SameSite=Strict, for the whole site",
           "[http][dashboard]") {
-  CHECK(session_cookie("s3cret") == "swarm_session=s3cret; HttpOnly; SameSite=Strict; Path=/");
+  CHECK(session_cookie("s3cret") ==
+        "swarm_session=s3cret; HttpOnly; SameSite=Strict; Path=/");
 }
 
 TEST_CASE("dashboard: If-None-Match names the ETag", "[http][dashboard]") {
@@ -73,7 +74,8 @@ TEST_CASE("dashboard: a fresh code replaces the one before", "[http][dashboard]"
   CHECK(logins.redeem(*second));
 }
 
-TEST_CASE("dashboard: the oldest session is forgotten past the limit", "[http][dashboard]") {
+TEST_CASE("dashboard: the oldest session is forgotten past the limit",
+          "[http][dashboard]") {
   dashboard_logins logins;
   std::string oldest, newest;
   for (size_t i = 0; i <= dashboard_logins::max_sessions; ++i) {

@@ -259,8 +259,7 @@ try {
     for (const view of ['board', 'graph', 'agents', 'mail', 'reservations', 'memory', 'progress']) {
       await page.click(`#tabs button[data-view="${view}"]`);
       await page.waitForSelector(`#view-${view}:not([hidden])`);
-      await page.waitForLoadState('networkidle').catch(() => {});
-      await page.waitForTimeout(300); // the view's first fetch draws
+      await page.waitForTimeout(400); // the view's first fetch draws (a picture: no check)
       await page.screenshot({ path: join(shotsDir, view + '.png') });
     }
     await page.click('#tabs button[data-view="board"]');
