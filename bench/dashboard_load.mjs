@@ -4,7 +4,8 @@
 // the one-time link. Measured in the browser: from the navigation's start to the
 // page's performance mark 'swarm:board-usable' (every column drawn with its exact
 // count and its first page of cards), first load and a reload with the assets cached.
-// A benchmark, never a test: it prints one JSON object.
+// Then the graph view's time to draw (epics collapsed). A benchmark, never a test: it
+// prints one JSON object.
 //
 //   node bench/dashboard_load.mjs --swarm build/swarm [--tasks 100000] [--runs 3]
 
@@ -85,6 +86,14 @@ const counts = await page.evaluate(() => Object.fromEntries(
   [...document.querySelectorAll('.column')].map((c) => [c.dataset.state, Number(c.querySelector('.count').textContent)])));
 const cards = await page.evaluate(() => document.querySelectorAll('.card').length);
 
+// The graph view at this size: epics collapsed into one node each.
+t = Date.now();
+await page.click('#tabs button[data-view="graph"]');
+await page.waitForFunction(() => /tasks/.test(document.getElementById('graph-info').textContent), null, { timeout: 120000 });
+const graphMs = Date.now() - t;
+const graphInfo = await page.textContent('#graph-info');
+const graphNodes = await page.evaluate(() => document.querySelectorAll('#graph .node').length);
+
 await browser.close();
 serve.kill('SIGTERM');
 await new Promise((r) => serve.once('exit', r));
@@ -101,4 +110,7 @@ console.log(JSON.stringify({
   reload_usable_ms_median: sorted[Math.floor(sorted.length / 2)],
   column_counts: counts,
   cards_drawn: cards,
+  graph_view_ms: graphMs,
+  graph_nodes: graphNodes,
+  graph_info: graphInfo,
 }, null, 1));
