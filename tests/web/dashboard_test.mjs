@@ -75,6 +75,9 @@ writeFileSync(join(work, 'plan.md'), [
   '  depends: Layout',
   '- Graph view',
   '  priority: P3',
+  '## Release',
+  'depends: Frontend',
+  '- Release notes',
   '',
 ].join('\n'));
 
@@ -82,7 +85,14 @@ const pre = swarmSync(['run', 'broken.md', '--agents', '1', '--fail-rate', '1', 
   '--work-ms', '1-1', '--retry-backoff', '0s']);
 if (pre.status !== 1) die('the failing run did not fail a task: ' + (pre.error || '') + pre.stdout + pre.stderr);
 
-const serve = spawn(swarmBin, ['serve', '--listen', '127.0.0.1:0'], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+// With `swarm serve --agents` a running mock agent completes the tasks (slowly, so each
+// state is seen); without, the test completes one through the API.
+const serveHelp = swarmSync(['serve', '--help']).stdout || '';
+const agentsMode = /--agents/.test(serveHelp) && /--work-ms/.test(serveHelp);
+const serveArgs = ['serve', '--listen', '127.0.0.1:0'];
+if (agentsMode) serveArgs.push('--agents', '1', '--model', 'mock', '--work-ms', '1500-1500');
+console.log('     ' + (agentsMode ? 'a served mock agent completes the tasks' : 'the test completes a task through the API'));
+const serve = spawn(swarmBin, serveArgs, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
 let serveOut = '';
 let serveErr = '';
 serve.stdout.on('data', (d) => { serveOut += d; });
@@ -215,9 +225,13 @@ try {
   const card = (state, id) => page.locator(`.column[data-state="${state}"] .card[data-id="${id}"]`);
 
   await check('the board shows exact counts per state', async () => {
-    const st = await (await fetch(base + '/api/status', { headers: auth })).json();
-    for (const state of ['ready', 'failed', 'completed'])
-      assert(await count(state) === String(st.tasks[state]), `${state}: ${await count(state)} vs ${st.tasks[state]}`);
+    // (With an agent at work the counts move: they must agree at some moment.)
+    await until('the counts to agree with the status', async () => {
+      const st = await (await fetch(base + '/api/status', { headers: auth })).json();
+      for (const state of ['pending', 'ready', 'claimed', 'failed', 'completed'])
+        if (await count(state) !== String(st.tasks[state])) return false;
+      return true;
+    }, 5000);
     await card('failed', failedTask.id).waitFor({ timeout: 5000 });
   });
 
@@ -225,32 +239,49 @@ try {
 
   await check('dragging a failed task to ready reopens it in the engine', async () => {
     await card('failed', failedTask.id).dragTo(page.locator('.column[data-state="ready"] .cards'));
-    await until('the reopen', async () => ['ready', 'pending'].includes(await taskState(failedTask.id)), 5000);
-    await card('ready', failedTask.id).waitFor({ timeout: 5000 });
+    // (A served agent may take it at once.)
+    const reopened = ['ready', 'pending', 'claimed', 'completed'];
+    await until('the reopen', async () => reopened.includes(await taskState(failedTask.id)), 5000);
+    if (!agentsMode) await card('ready', failedTask.id).waitFor({ timeout: 5000 });
   });
 
-  await check('a task completed through the API moves to completed within 1 s, no reload', async () => {
-    const agent = 'web-tester';
-    await command('agent.register', { name: agent });
-    const claim = await command('task.claim', { agent });
-    assert(claim.claimed !== false, 'a task to claim');
-    const id = claim.id;
-    await card('claimed', id).waitFor({ timeout: 5000 });
-    await command('task.complete', { id, agent, attempt: claim.attempt, result: 'done by the web test' });
+  await check('a completed task moves to the completed column within 1 s, no reload', async () => {
+    let id;
+    if (agentsMode) {
+      id = await until('the agent to claim a task', async () => {
+        const claimed = (await command('tasks', { state: 'claimed' })).tasks;
+        return claimed.length > 0 && claimed[0].id;
+      }, 20000);
+      await card('claimed', id).waitFor({ timeout: 5000 });
+      await until('the agent to complete it', async () => (await taskState(id)) === 'completed', 30000, 20);
+    } else {
+      const agent = 'web-tester';
+      await command('agent.register', { name: agent });
+      const claim = await command('task.claim', { agent });
+      assert(claim.claimed !== false, 'a task to claim');
+      id = claim.id;
+      await card('claimed', id).waitFor({ timeout: 5000 });
+      await command('task.complete', { id, agent, attempt: claim.attempt, result: 'done by the web test' });
+    }
     await card('completed', id).waitFor({ timeout: 1000 });
     assert(await page.evaluate(() => window.__sameDocument === true), 'the page was not reloaded');
   });
 
   await check('an illegal drop snaps back and shows the engine\'s reason', async () => {
-    const ready = page.locator('.column[data-state="ready"] .card').first();
-    const id = await ready.getAttribute('data-id');
-    await ready.dragTo(page.locator('.column[data-state="completed"] .cards'));
+    // A task still waiting for its dependencies (none of them done while the test
+    // runs) dropped on completed: no move leads there.
+    const waiting = all.find((t) => t.title === 'Release notes');
+    const id = waiting.id;
+    const from = card('pending', id);
+    await from.waitFor({ timeout: 5000 });
+    await from.dragTo(page.locator('.column[data-state="completed"] .cards'));
     const toast = page.locator('.toast.error').filter({ hasText: id });
     await toast.waitFor({ timeout: 5000 });
     const text = await toast.textContent();
     assert(text.length > id.length + 10, 'a reason: ' + text);
-    await card('ready', id).waitFor({ timeout: 2000 });
-    assert(['ready', 'pending'].includes(await taskState(id)), 'the engine left it ready');
+    await card('pending', id).waitFor({ timeout: 2000 });
+    assert(await card('completed', id).count() === 0, 'not left on completed');
+    assert(await taskState(id) === 'pending', 'the engine left it waiting');
     console.log('     toast: ' + text);
   });
 
