@@ -176,11 +176,29 @@ async function flush() {
   const jobs = [];
   for (const view of ['board', 'graph', 'agents', 'mail', 'reservations', 'memory']) {
     if (!what.has(view)) continue;
-    if (view === app.view) jobs.push(VIEWS[view]());
+    if (view === app.view) jobs.push(reload(view));
     else app.stale.add(view);
   }
   if (what.has('detail') && app.detailId) jobs.push(showDetail(app.detailId));
   await Promise.allSettled(jobs);
+}
+
+// One load of a view at a time (a graph of 100k tasks takes the engine seconds): a
+// change seen meanwhile loads it once more after.
+const inflight = new Map();
+const again = new Set();
+function reload(view) {
+  if (inflight.has(view)) {
+    again.add(view);
+    return inflight.get(view);
+  }
+  const p = VIEWS[view]().finally(() => {
+    $('view-' + view).dataset.loaded = 'true'; // drawn once (the browser test waits for it)
+    inflight.delete(view);
+    if (again.delete(view)) invalidate(view);
+  });
+  inflight.set(view, p);
+  return p;
 }
 
 function eventTouches(kind) {
@@ -255,12 +273,16 @@ function startPolling() {
   setLive('polling', 'warn');
   if (pollTimer) return;
   let seen = '';
+  let asking = false;
   pollTimer = setInterval(async () => {
-    if (app.busy > 0) return;
+    if (app.busy > 0 || asking) return; // never a second request while one waits
+    asking = true;
     try {
       await loadStatus();
     } catch {
       return;
+    } finally {
+      asking = false;
     }
     const now = JSON.stringify([app.status.tasks, app.status.agents]);
     if (now !== seen) invalidate('board', 'agents', 'graph', 'detail');
@@ -841,7 +863,7 @@ function show(view) {
   document.body.dataset.view = view;
   history.replaceState(null, '', '#' + view);
   app.stale.delete(view);
-  return VIEWS[view]().catch((e) => toast(e.message));
+  return reload(view).catch((e) => toast(e.message));
 }
 
 async function start() {

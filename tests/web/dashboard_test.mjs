@@ -289,8 +289,7 @@ try {
     mkdirSync(shotsDir, { recursive: true });
     for (const view of ['board', 'graph', 'agents', 'mail', 'reservations', 'memory', 'progress']) {
       await page.click(`#tabs button[data-view="${view}"]`);
-      await page.waitForSelector(`#view-${view}:not([hidden])`);
-      await page.waitForTimeout(400); // the view's first fetch draws (a picture: no check)
+      await page.waitForSelector(`#view-${view}[data-loaded="true"]:not([hidden])`);
       await page.screenshot({ path: join(shotsDir, view + '.png') });
     }
     await page.click('#tabs button[data-view="board"]');
