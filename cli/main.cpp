@@ -7,6 +7,7 @@
 
 #include "cli/client.hpp"
 #include "cli/config.hpp"
+#include "cli/dashboard_command.hpp"
 #include "cli/guard_commands.hpp"
 #include "cli/init_command.hpp"
 #include "cli/mail_commands.hpp"
@@ -223,6 +224,8 @@ int main(int argc, char** argv) {
   swarm::cli::register_reservation_commands(app, resc);
   swarm::cli::memory_commands memc;
   swarm::cli::register_memory_commands(app, memc);
+  swarm::cli::dashboard_command dashc;
+  swarm::cli::register_dashboard_command(app, dashc);
   swarm::cli::guard_commands guardc;
   swarm::cli::register_guard_commands(app, guardc);
 
@@ -308,6 +311,7 @@ int main(int argc, char** argv) {
   if (auto code = run_mail_commands(mc)) return *code;
   if (auto code = run_reservation_commands(resc)) return *code;
   if (auto code = run_memory_commands(memc)) return *code;
+  if (auto code = run_dashboard_command(dashc)) return *code;
   if (auto code = run_guard_commands(guardc)) return *code;
   if (replay->parsed()) {
     auto r = swarm::verify_replay(rpf.db);

@@ -114,6 +114,10 @@ expected<std::string> serve_http_api(engine& e, const std::string& listen) {
   if (!http) return http.error();
   std::cout << "serving http://" << *http << " (token in "
             << operator_token_path(e.opts()) << "); Ctrl-C stops" << std::endl;
+  if (auto link = e.dashboard_link())
+    std::cout << "dashboard: " << *link << std::endl;
+  else
+    std::cerr << "swarm: warning: no dashboard link: " << link.error().message << "\n";
   return http;
 }
 

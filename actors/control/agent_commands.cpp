@@ -1,4 +1,5 @@
-// The engine and agent commands of the control protocol: ping, status, agents.
+// The engine and agent commands of the control protocol: ping, status, agents,
+// dashboard.link.
 
 #include "actors/control/dispatch_support.hpp"
 
@@ -62,6 +63,13 @@ expected<json::value> agent_set_state(engine& e, const json::value& args) {
   return reply(e.set_agent_state(name, state));
 }
 
+// A fresh one-time sign-in link for the dashboard of the HTTP server this engine runs.
+expected<json::value> dashboard_link(engine& e, const json::value&) {
+  auto url = e.dashboard_link();
+  if (!url) return url.error();
+  return answer({{"url", *url}});
+}
+
 } // namespace
 
 const std::vector<command>& agent_commands() {
@@ -72,6 +80,7 @@ const std::vector<command>& agent_commands() {
       {"agent.register", agent_register},
       {"agent.heartbeat", agent_heartbeat},
       {"agent.state", agent_set_state},
+      {"dashboard.link", dashboard_link},
   };
   return table;
 }

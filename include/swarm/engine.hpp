@@ -234,6 +234,12 @@ public:
   // others may read. Serving again returns the same address.
   expected<std::string> serve_http(const std::string& host, uint16_t port);
 
+  // A fresh one-time dashboard link, "http://HOST:PORT/login?code=CODE", for the HTTP
+  // server serve_http attached: opening it once signs a browser in (an HttpOnly
+  // session cookie); the link made before it stops working. errc::refused when this
+  // engine serves no HTTP.
+  expected<std::string> dashboard_link();
+
   const options& opts() const;
 
 private:

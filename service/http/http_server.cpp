@@ -1,5 +1,6 @@
 #include "service/http/http_server.hpp"
 
+#include "service/http/dashboard_routes.hpp"
 #include "service/http/http_resources.hpp"
 #include "service/http/http_translate.hpp"
 
@@ -57,10 +58,15 @@ struct http_server::routes {
     send(res, from_reply(dispatch(*request), false));
   }
 
+  // The dashboard (dashboard_routes.hpp): its sign-in codes and sessions.
+  dashboard_logins logins;
+
   bool authorized(const httplib::Request& req) const {
     const std::string header = req.get_header_value("Authorization");
     auto given = bearer_token(header);
-    return given && same_secret(*given, token);
+    if (given && same_secret(*given, token)) return true;
+    // The dashboard's cookie stands for the token.
+    return has_dashboard_session(req, logins);
   }
 
   void install() {
@@ -81,6 +87,7 @@ struct http_server::routes {
                                 "database (.swarm/token by default)"}));
       return httplib::Server::HandlerResponse::Handled;
     });
+    install_dashboard_routes(server, logins);
     server.Post("/api/command", [this](const auto& req, auto& res) {
       send(res, from_reply(dispatch(req.body), true));
     });
@@ -127,6 +134,12 @@ http_server::start(const std::string& host, uint16_t port, std::string token, ha
                           "with --listen HOST:PORT");
   return std::unique_ptr<http_server>(
       new http_server(std::move(r), host + ":" + std::to_string(bound)));
+}
+
+expected<std::string> http_server::dashboard_link() {
+  auto code = routes_->logins.fresh_code();
+  if (!code) return code.error();
+  return "http://" + address_ + "/login?code=" + *code;
 }
 
 http_server::http_server(std::unique_ptr<routes> r, std::string address)

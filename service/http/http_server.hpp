@@ -42,6 +42,10 @@ public:
   // "HOST:PORT" with the port bound.
   const std::string& where() const override { return address_; }
 
+  // A fresh one-time dashboard link "http://HOST:PORT/login?code=CODE"; the previous
+  // link stops working (dashboard_auth.hpp). Any thread.
+  expected<std::string> dashboard_link();
+
 private:
   struct routes; // the httplib server and its handlers (http_server.cpp)
   http_server(std::unique_ptr<routes> r, std::string address);

@@ -1,6 +1,7 @@
 // The engine's HTTP API: engine::serve_http attaches an http_server that hands each
 // request, as one command request, to the command dispatcher; the operator token is
-// read (or made) beside the database first.
+// read (or made) beside the database first. engine::dashboard_link asks that server
+// for a fresh sign-in link.
 
 #include "actors/control/dispatcher.hpp"
 #include "actors/engine/engine_impl.hpp"
@@ -20,6 +21,22 @@ expected<std::string> engine::serve_http(const std::string& host, uint16_t port)
   if (!s) return s.error();
   impl_->http = std::move(*s);
   return impl_->http->where();
+}
+
+} // namespace swarm
+
+namespace swarm {
+
+expected<std::string> engine::dashboard_link() {
+  std::lock_guard<std::mutex> guard{impl_->mtx};
+  auto* server = dynamic_cast<http::http_server*>(impl_->http.get());
+  if (server == nullptr)
+    return make_error(
+        errc::refused,
+        "this engine serves no HTTP, so there is no dashboard to open: start "
+        "`swarm serve` and use the link it prints, or run `swarm dashboard` "
+        "while it serves");
+  return server->dashboard_link();
 }
 
 } // namespace swarm

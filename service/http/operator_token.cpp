@@ -17,30 +17,6 @@ error io_failure(const std::string& what, const std::string& path) {
   return make_error(errc::io_error, what + " " + path + ": " + std::strerror(errno));
 }
 
-expected<std::string> random_hex(size_t bytes) {
-  int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_failure("cannot open", "/dev/urandom");
-  std::string raw(bytes, '\0');
-  size_t got = 0;
-  while (got < bytes) {
-    auto n = ::read(fd, raw.data() + got, bytes - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      return io_failure("cannot read", "/dev/urandom");
-    }
-    got += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char c : raw) {
-    hex += digits[c >> 4];
-    hex += digits[c & 0xf];
-  }
-  return hex;
-}
-
 bool write_all(int fd, const std::string& text) {
   size_t done = 0;
   while (done < text.size()) {
@@ -106,6 +82,30 @@ expected<std::string> read_token_file(const std::string& path) {
 }
 
 } // namespace
+
+expected<std::string> random_hex(size_t bytes) {
+  int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_failure("cannot open", "/dev/urandom");
+  std::string raw(bytes, '\0');
+  size_t got = 0;
+  while (got < bytes) {
+    auto n = ::read(fd, raw.data() + got, bytes - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      return io_failure("cannot read", "/dev/urandom");
+    }
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : raw) {
+    hex += digits[c >> 4];
+    hex += digits[c & 0xf];
+  }
+  return hex;
+}
 
 expected<std::string> load_or_create_token(const std::string& path) {
   const auto dir = std::filesystem::path{path}.parent_path();

@@ -6,6 +6,7 @@
 
 #include <swarm/error.hpp>
 
+#include <cstddef>
 #include <string>
 
 namespace swarm::http {
@@ -17,5 +18,9 @@ namespace swarm::http {
 // message says to chmod 600 it) or it holds no token (the message says to remove it);
 // errc::io_error when it cannot be made or read.
 expected<std::string> load_or_create_token(const std::string& path);
+
+// `bytes` random bytes from /dev/urandom as hex digits (the token's source, also used
+// for the dashboard's login codes and sessions); errc::io_error when it cannot be read.
+expected<std::string> random_hex(size_t bytes);
 
 } // namespace swarm::http

@@ -1,0 +1,325 @@
+// The dashboard's views besides the board: the graph (layers, critical path, zoom
+// and pan, epics collapsed past GRAPH_LIMIT), agents (health from heartbeats),
+// mail, reservations and leases (time left ticking), memory, and run progress.
+
+import { $, GRAPH_LIMIT, ago, api, app, duration, h, s, unavailable, when } from './core.js';
+
+// ---- graph
+
+export const graph = { k: 1, x: 20, y: 20, bounds: null };
+
+export function applyGraphTransform() {
+  $('graph-layer').setAttribute('transform', `translate(${graph.x},${graph.y}) scale(${graph.k})`);
+}
+
+export function fitGraph() {
+  const b = graph.bounds;
+  const svg = $('graph');
+  if (!b) return;
+  const w = svg.clientWidth || 800;
+  const hgt = svg.clientHeight || 600;
+  graph.k = Math.min(1, Math.max(0.02, Math.min(w / (b.w + 40), hgt / (b.h + 40))));
+  graph.x = 20;
+  graph.y = 20;
+  applyGraphTransform();
+}
+
+export function setupGraphControls() {
+  const svg = $('graph');
+  svg.addEventListener('wheel', (e) => {
+    e.preventDefault();
+    const r = svg.getBoundingClientRect();
+    const px = e.clientX - r.left;
+    const py = e.clientY - r.top;
+    const f = Math.exp(-e.deltaY * 0.0015);
+    const k = Math.min(8, Math.max(0.01, graph.k * f));
+    graph.x = px - (px - graph.x) * (k / graph.k);
+    graph.y = py - (py - graph.y) * (k / graph.k);
+    graph.k = k;
+    applyGraphTransform();
+  }, { passive: false });
+  let pan = null;
+  svg.addEventListener('pointerdown', (e) => {
+    pan = { x: e.clientX, y: e.clientY, gx: graph.x, gy: graph.y };
+    svg.setPointerCapture(e.pointerId);
+  });
+  svg.addEventListener('pointermove', (e) => {
+    if (!pan) return;
+    graph.x = pan.gx + e.clientX - pan.x;
+    graph.y = pan.gy + e.clientY - pan.y;
+    applyGraphTransform();
+  });
+  const end = () => { pan = null; };
+  svg.addEventListener('pointerup', end);
+  svg.addEventListener('pointercancel', end);
+  $('graph-fit').addEventListener('click', fitGraph);
+}
+
+// Groups of at most GRAPH_LIMIT: each task under its ancestor `level` segments deep
+// (ids are hierarchical: sw-a3f8.1.2 sits under sw-a3f8.1).
+export function collapse(rows) {
+  for (const level of [3, 2, 1]) {
+    const key = (id) => id.split('.').slice(0, level).join('.');
+    const groups = new Map();
+    for (const r of rows) {
+      const k = key(r.id);
+      let g = groups.get(k);
+      if (!g) groups.set(k, g = { id: k, title: '', depth: r.depth, n: 0, done: 0, state: 'pending', ids: new Set() });
+      if (r.id === k) g.title = r.title;
+      g.depth = Math.min(g.depth, r.depth);
+      if (r.leaf) { g.n++; if (r.state === 'completed') g.done++; }
+      g.ids.add(r.id);
+    }
+    if (groups.size <= GRAPH_LIMIT || level === 1) return { groups, key };
+  }
+  return null;
+}
+
+export async function loadGraph() {
+  let g;
+  try {
+    g = await api('/api/graph');
+  } catch (e) {
+    $('graph-layer').replaceChildren();
+    $('graph-info').textContent = e.message;
+    return;
+  }
+  const rows = g.tasks || [];
+  const critical = g.critical_path || [];
+  let nodes;
+  let edges = [];
+  let collapsed = false;
+  if (rows.length <= GRAPH_LIMIT) {
+    nodes = rows.map((r) => ({ id: r.id, label: r.title || r.id, depth: r.depth || 0, state: r.state, leaf: r.leaf }));
+    let deps = new Map();
+    try {
+      const list = await api('/api/tasks?limit=' + GRAPH_LIMIT);
+      deps = new Map((list.tasks || []).map((t) => [t.id, t.depends || []]));
+    } catch { /* nodes without edges */ }
+    for (const n of nodes) for (const d of deps.get(n.id) || []) edges.push([d, n.id]);
+  } else {
+    collapsed = true;
+    const { groups, key } = collapse(rows);
+    nodes = [...groups.values()].map((gr) => ({
+      id: gr.id, label: `${gr.title || gr.id} (${gr.done}/${gr.n})`, depth: gr.depth,
+      state: gr.n && gr.done === gr.n ? 'completed' : gr.done ? 'claimed' : 'pending', leaf: false,
+    }));
+    const path = critical.map(key);
+    for (let i = 1; i < path.length; i++) if (path[i] !== path[i - 1]) edges.push([path[i - 1], path[i]]);
+    critical.splice(0, critical.length, ...path);
+  }
+  drawGraph(nodes, edges, new Set(critical), critical);
+  $('graph-info').textContent = `${rows.length} tasks` + (collapsed ? `, shown as ${nodes.length} epics` : '') +
+    ` · critical path ${g.critical_length ?? '?'} min over ${(g.critical_path || []).length} tasks`;
+}
+
+export function drawGraph(nodes, edges, onPath, path) {
+  const W = 180, H = 26, GX = 240, GY = 34;
+  const layers = new Map();
+  for (const n of nodes) {
+    if (!layers.has(n.depth)) layers.set(n.depth, []);
+    const layer = layers.get(n.depth);
+    n.x = n.depth * GX;
+    n.y = layer.length * GY;
+    layer.push(n);
+  }
+  const at = new Map(nodes.map((n) => [n.id, n]));
+  const critEdges = new Set();
+  for (let i = 1; i < path.length; i++) critEdges.add(path[i - 1] + '\n' + path[i]);
+  const edgeEls = [];
+  const seen = new Set();
+  const allEdges = edges.concat([...critEdges].map((k) => k.split('\n')));
+  for (const [a, b] of allEdges) {
+    const k = a + '\n' + b;
+    const na = at.get(a);
+    const nb = at.get(b);
+    if (!na || !nb || seen.has(k)) continue;
+    seen.add(k);
+    const x1 = na.x + W, y1 = na.y + H / 2, x2 = nb.x, y2 = nb.y + H / 2;
+    const mx = (x1 + x2) / 2;
+    edgeEls.push(s('path', { d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`, class: critEdges.has(k) ? 'edge critical' : 'edge' }));
+  }
+  const nodeEls = nodes.map((n) => {
+    const label = n.label.length > 26 ? n.label.slice(0, 25) + '…' : n.label;
+    const el = s('g', { class: `node ${n.state}${onPath.has(n.id) ? ' critical' : ''}`, transform: `translate(${n.x},${n.y})` },
+      s('rect', { width: W, height: H, rx: 4 }),
+      s('text', { x: 6, y: 17 }, label),
+      s('title', {}, `${n.id} · ${n.state}\n${n.label}`));
+    if (!n.id.includes('\n')) el.addEventListener('dblclick', () => app.open(n.id));
+    return el;
+  });
+  const maxDepth = Math.max(0, ...nodes.map((n) => n.depth));
+  const maxRows = Math.max(1, ...[...layers.values()].map((l) => l.length));
+  graph.bounds = { w: (maxDepth + 1) * GX, h: maxRows * GY };
+  $('graph-layer').replaceChildren(...edgeEls, ...nodeEls);
+  if (!graph.fitted) { fitGraph(); graph.fitted = true; }
+}
+
+// ---- agents
+
+export function health(a) {
+  if (a.state === 'offline') return ['offline', 'off'];
+  if (!a.last_heartbeat_us) return ['never', 'stale'];
+  const age = Date.now() - a.last_heartbeat_us / 1000;
+  if (age < 3 * app.heartbeatMs) return ['healthy', 'ok'];
+  if (age < 10 * app.heartbeatMs) return ['warning', 'warn'];
+  return ['stale', 'stale'];
+}
+
+// Completed per minute over the last five minutes this page saw.
+export function throughput(a) {
+  const now = Date.now();
+  let list = app.agentSamples.get(a.name);
+  if (!list) app.agentSamples.set(a.name, list = []);
+  list.push({ t: now, c: a.completed });
+  while (list.length > 2 && now - list[0].t > 5 * 60 * 1000) list.shift();
+  const first = list[0];
+  const minutes = (now - first.t) / 60000;
+  if (minutes < 0.05) return '—';
+  return ((a.completed - first.c) / minutes).toFixed(1) + '/min';
+}
+
+export async function loadAgents() {
+  const body = $('agents-body');
+  let r;
+  try { r = await api('/api/agents'); } catch (e) { body.replaceChildren(h('tr', null, h('td', { colspan: 10 }, unavailable('agents', e)))); return; }
+  const agents = r.agents || [];
+  $('agents-info').textContent = `${agents.length} agent(s); heartbeat every ${duration(app.heartbeatMs)}: ` +
+    `healthy under ${duration(3 * app.heartbeatMs)}, stale after ${duration(10 * app.heartbeatMs)}`;
+  body.replaceChildren(...agents.map((a) => {
+    const [word, cls] = health(a);
+    return h('tr', null,
+      h('td', null, a.name), h('td', null, a.state), h('td', null, h('span', { class: 'health ' + cls }, word)),
+      h('td', { class: 'ticking', dataset: { since: String(a.last_heartbeat_us || 0) } }, ago(a.last_heartbeat_us)),
+      h('td', null, a.current_task ? h('a', { href: '#', onclick: (e) => { e.preventDefault(); app.open(a.current_task); } }, a.current_task) : ''),
+      h('td', null, a.model || ''), h('td', null, a.pid ? String(a.pid) : ''),
+      h('td', null, String(a.completed)), h('td', null, String(a.failed)), h('td', null, throughput(a)));
+  }));
+}
+
+// ---- mail
+
+export function messageView(m) {
+  const copies = m.copies || m.recipients || [];
+  const states = Array.isArray(copies) ? copies.map((c) => `${c.recipient}: ${c.state}`).join(', ') : '';
+  return h('div', { class: 'message' },
+    h('div', { class: 'sub' }, `${when(m.created_us)} · ${m.from} → ${(m.to || []).join(', ') || (m.broadcast ? 'everyone' : '')}` +
+      (m.category ? ` · ${m.category}` : '') + (m.ack_required ? ' · ack required' : '') + (m.state ? ` · ${m.state}` : '') +
+      (states ? ` · ${states}` : '')),
+    h('div', { class: 'subject' }, m.subject || '(no subject)'),
+    m.body ? h('pre', { class: 'desc' }, m.body) : null);
+}
+
+export async function loadMail() {
+  const q = $('mail-q').value.trim();
+  const tbody = $('mail-threads');
+  const out = $('mail-messages');
+  if (q) {
+    try {
+      const r = await api('/api/mail?' + new URLSearchParams({ q, limit: 100 }));
+      out.replaceChildren(h('h3', null, `messages matching “${q}”`), ...(r.messages || []).map(messageView));
+    } catch (e) { out.replaceChildren(unavailable('mail search', e)); }
+  }
+  try {
+    const r = await api('/api/mail/threads');
+    tbody.replaceChildren(...(r.threads || []).map((t) => h('tr', { class: 'clickable' + (t.unread ? ' unread' : ''), onclick: () => openThread(t.thread) },
+      h('td', null, t.thread), h('td', null, t.subject || ''), h('td', null, String(t.messages)),
+      h('td', null, String(t.unread)), h('td', null, String(t.unacked)), h('td', null, when(t.last_us)))));
+    if (!(r.threads || []).length) tbody.replaceChildren(h('tr', null, h('td', { colspan: 6 }, 'no mail yet')));
+  } catch (e) { tbody.replaceChildren(h('tr', null, h('td', { colspan: 6 }, unavailable('mail threads', e)))); }
+}
+
+export async function openThread(thread) {
+  const out = $('mail-messages');
+  try {
+    const r = await api('/api/mail/' + encodeURIComponent(thread));
+    out.replaceChildren(h('h3', null, 'thread ' + thread), ...(r.messages || []).map(messageView));
+  } catch (e) { out.replaceChildren(unavailable('thread', e)); }
+}
+
+// ---- reservations and leases
+
+export function timeLeft(expiresUs) {
+  return h('span', { class: 'ticking', dataset: { expires: String(expiresUs || 0) } }, leftText(expiresUs));
+}
+
+export function leftText(expiresUs) {
+  if (!expiresUs) return 'no expiry';
+  const ms = expiresUs / 1000 - Date.now();
+  return ms > 0 ? duration(ms) : 'expired';
+}
+
+export function tick() {
+  for (const el of document.querySelectorAll('.ticking')) {
+    if (el.dataset.expires !== undefined) el.textContent = leftText(Number(el.dataset.expires));
+    else if (el.dataset.since !== undefined) el.textContent = ago(Number(el.dataset.since));
+  }
+}
+
+export async function loadReservations() {
+  const body = $('res-body');
+  const conflicts = $('res-conflicts');
+  try {
+    const r = await api('/api/reservations');
+    const list = r.reservations || [];
+    body.replaceChildren(...list.map((x) => h('tr', null, h('td', null, String(x.id)), h('td', null, x.agent),
+      h('td', null, x.task || ''), h('td', null, x.pattern), h('td', null, x.type), h('td', null, x.exclusive ? 'yes' : 'no'),
+      h('td', null, timeLeft(x.expires_us)), h('td', null, x.reason || ''))));
+    if (!list.length) body.replaceChildren(h('tr', null, h('td', { colspan: 8 }, 'no active reservations')));
+    const cs = r.conflicts || [];
+    conflicts.replaceChildren(cs.length
+      ? h('ul', null, cs.map((c) => h('li', { class: 'conflict' }, `#${c.a} ${c.pattern_a} overlaps #${c.b} ${c.pattern_b}`)))
+      : 'no conflicts');
+  } catch (e) {
+    body.replaceChildren(h('tr', null, h('td', { colspan: 8 }, unavailable('reservations', e))));
+    conflicts.replaceChildren();
+  }
+  const lb = $('lease-body');
+  try {
+    const r = await api('/api/leases');
+    const list = r.leases || [];
+    lb.replaceChildren(...list.map((l) => h('tr', null, h('td', null, l.name), h('td', null, l.holder || ''),
+      h('td', null, String(l.token)), h('td', null, timeLeft(l.expires_us)))));
+    if (!list.length) lb.replaceChildren(h('tr', null, h('td', { colspan: 4 }, 'no leases')));
+  } catch (e) { lb.replaceChildren(h('tr', null, h('td', { colspan: 4 }, unavailable('leases', e)))); }
+}
+
+// ---- memory
+
+export async function loadMemory() {
+  const q = $('memory-q').value.trim();
+  const body = $('memory-body');
+  try {
+    const r = await api('/api/memory?' + new URLSearchParams(q ? { q, k: 50 } : { k: 100 }));
+    const rows = q ? (r.results || []).map((x) => ({ m: x.memory || x, score: x.score })) : (r.memories || []).map((m) => ({ m }));
+    body.replaceChildren(...rows.map(({ m, score }) => h('tr', null, h('td', null, m.kind), h('td', null, m.type || ''),
+      h('td', { class: 'wide' }, m.content), h('td', null, (m.tags || []).join(', ')), h('td', null, m.agent || ''),
+      h('td', null, m.task || ''), h('td', null, score === undefined ? '' : Number(score).toFixed(3)))));
+    if (!rows.length) body.replaceChildren(h('tr', null, h('td', { colspan: 7 }, q ? 'nothing found' : 'no memories yet')));
+  } catch (e) { body.replaceChildren(h('tr', null, h('td', { colspan: 7 }, unavailable('memory', e)))); }
+}
+
+// ---- run progress
+
+export function renderProgress() {
+  const svg = $('progress-chart');
+  const pts = app.progress;
+  const W = 800, H = 300, L = 50, B = 30, T = 10, R = 10;
+  const total = Math.max(1, app.total || 0, ...pts.map((p) => p.v));
+  const t0 = pts.length ? pts[0].t : Date.now();
+  const t1 = Math.max(t0 + 1000, Date.now());
+  const X = (t) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
+  const Y = (v) => H - B - (v / total) * (H - B - T);
+  const line = pts.map((p) => `${X(p.t).toFixed(1)},${Y(p.v).toFixed(1)}`).join(' ');
+  svg.replaceChildren(
+    s('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, class: 'axis' }),
+    s('line', { x1: L, y1: T, x2: L, y2: H - B, class: 'axis' }),
+    s('line', { x1: L, y1: Y(total), x2: W - R, y2: Y(total), class: 'goal' }),
+    s('text', { x: L - 6, y: Y(total) + 4, class: 'tick', 'text-anchor': 'end' }, String(total)),
+    s('text', { x: L - 6, y: H - B + 4, class: 'tick', 'text-anchor': 'end' }, '0'),
+    s('text', { x: W - R, y: H - 8, class: 'tick', 'text-anchor': 'end' }, duration(t1 - t0) + ' since this page opened'),
+    s('polyline', { points: line, class: 'series' }));
+  const last = pts.length ? pts[pts.length - 1].v : 0;
+  $('progress-info').textContent = `${last} of ${app.total || 0} tasks completed`;
+}
+
