@@ -34,6 +34,12 @@ std::string escaped(const std::string& s) {
   return out;
 }
 
+double as_double(const boost::json::value& v) {
+  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+  if (v.is_int64()) return static_cast<double>(v.get_int64());
+  return v.get_double();
+}
+
 class writer {
 public:
   void family(const char* name, const char* type, const char* help) {
@@ -69,10 +75,10 @@ std::string prometheus_text(const engine_metrics& m) {
   writer w;
   w.family("swarm_tasks", "gauge", "Tasks by state.");
   // The states are task_counts' keys in its JSON shape (one list of them).
-  for (const auto& kv : boost::json::value_from(m.tasks).as_object())
+  const auto tasks = boost::json::value_from(m.tasks);
+  for (const auto& kv : tasks.as_object())
     if (kv.key() != "total" && kv.value().is_number())
-      w.sample("swarm_tasks", "state", std::string{kv.key()},
-               kv.value().to_number<double>());
+      w.sample("swarm_tasks", "state", std::string{kv.key()}, as_double(kv.value()));
   w.family("swarm_agents", "gauge", "Agents by state.");
   w.labelled("swarm_agents", "state", m.agents);
   w.family("swarm_claims_total", "counter", "Task claims in the journal.");
