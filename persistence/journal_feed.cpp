@@ -4,6 +4,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <swarm/json.hpp>
+
 #include <algorithm>
 
 namespace swarm::persistence {
@@ -12,6 +14,11 @@ const std::vector<double>& commit_latency_bounds() {
   static const std::vector<double> bounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                              0.05,   0.1,   0.25,   0.5,   1.0};
   return bounds;
+}
+
+const std::string& feed_event::json() const {
+  std::call_once(once_, [this] { json_ = journal_entry_json(entry_); });
+  return json_;
 }
 
 journal_feed::journal_feed(std::string db_path, int64_t last_seq, bool live,
@@ -27,7 +34,7 @@ void journal_feed::publish(std::vector<journal_entry> committed) {
     std::lock_guard<std::mutex> guard{mtx_};
     for (auto& e : committed) {
       last_seq_ = e.seq;
-      ring_.push_back(std::move(e));
+      ring_.push_back(std::make_shared<const feed_event>(std::move(e)));
     }
     while (ring_.size() > capacity_)
       ring_.pop_front();
@@ -60,30 +67,42 @@ latency_histogram journal_feed::commit_latency() const {
 
 int64_t journal_feed::last_seq() const {
   if (!live_) {
-    auto page = read_table(0, 0);
-    return page ? page->last_seq : 0;
+    int64_t last = 0;
+    auto none = read_table(0, 0, last);
+    return none ? last : 0;
   }
   std::lock_guard<std::mutex> guard{mtx_};
   return last_seq_;
 }
 
 expected<journal_page> journal_feed::read(int64_t since, size_t limit) const {
+  journal_page page;
+  auto shared = read_shared(since, limit, page.last_seq);
+  if (!shared) return shared.error();
+  for (const auto& e : *shared)
+    page.events.push_back(e->entry());
+  return page;
+}
+
+expected<feed_events> journal_feed::read_shared(int64_t since, size_t limit,
+                                                int64_t& last_seq) const {
   if (live_) {
     std::lock_guard<std::mutex> guard{mtx_};
-    journal_page page;
-    page.last_seq = last_seq_;
-    if (since >= last_seq_ || limit == 0) return page;
-    if (!ring_.empty() && since >= ring_.front().seq - 1) {
-      auto it = std::upper_bound(
-          ring_.begin(), ring_.end(), since,
-          [](int64_t s, const journal_entry& e) { return s < e.seq; });
-      for (; it != ring_.end() && page.events.size() < limit; ++it)
-        page.events.push_back(*it);
-      return page;
+    last_seq = last_seq_;
+    feed_events out;
+    if (since >= last_seq_ || limit == 0) return out;
+    if (!ring_.empty() && since >= ring_.front()->entry().seq - 1) {
+      auto it = std::upper_bound(ring_.begin(), ring_.end(), since,
+                                 [](int64_t s, const std::shared_ptr<const feed_event>& e) {
+                                   return s < e->entry().seq;
+                                 });
+      for (; it != ring_.end() && out.size() < limit; ++it)
+        out.push_back(*it);
+      return out;
     }
   }
   // Older than the ring (or a read-only feed): the table has every committed event.
-  return read_table(since, limit);
+  return read_table(since, limit, last_seq);
 }
 
 expected<SQLite::Database*> journal_feed::reader() const {
@@ -95,12 +114,13 @@ expected<SQLite::Database*> journal_feed::reader() const {
   return reader_.get();
 }
 
-expected<journal_page> journal_feed::read_table(int64_t since, size_t limit) const {
+expected<feed_events> journal_feed::read_table(int64_t since, size_t limit,
+                                              int64_t& last_seq) const {
   std::lock_guard<std::mutex> guard{reader_mtx_};
   auto db = reader();
   if (!db) return db.error();
   try {
-    journal_page page;
+    feed_events out;
     // One read transaction: the page and last_seq see the same snapshot.
     SQLite::Transaction snapshot{**db, SQLite::TransactionBehavior::DEFERRED};
     SQLite::Statement q{**db, "SELECT seq, ts_us, kind, body FROM events WHERE seq > ?"
@@ -113,12 +133,11 @@ expected<journal_page> journal_feed::read_table(int64_t since, size_t limit) con
       e.ts = timestamp{std::chrono::microseconds{q.getColumn(1).getInt64()}};
       e.kind = q.getColumn(2).getString();
       e.body = q.getColumn(3).getString();
-      page.events.push_back(std::move(e));
+      out.push_back(std::make_shared<const feed_event>(std::move(e)));
     }
-    page.last_seq =
-        (*db)->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64();
-    if (live_) page.last_seq = std::max(page.last_seq, last_seq());
-    return page;
+    last_seq = (*db)->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64();
+    if (live_) last_seq = std::max(last_seq, this->last_seq());
+    return out;
   } catch (const std::exception& e) {
     return make_error(errc::storage_error, "could not read the journal: " +
                                                std::string{e.what()});

@@ -14,8 +14,10 @@
 //   reaches back to since + 1, otherwise from the events table through the feed's own
 //   read-only connection (WAL lets it read beside the writer). Either way the answer
 //   is every committed event after `since`, ascending, up to the limit: no gap.
-// * The writer never waits for a reader: publish() holds `mtx_` for O(batch) and
-//   notifies; the table reads hold only `reader_mtx_`.
+// * The writer never waits long for a reader: publish() holds `mtx_` for O(batch) and
+//   notifies; a reader holds it only to copy shared pointers out of the ring (events
+//   are shared, never copied, and each event's JSON is encoded once, outside the lock);
+//   the table reads hold only `reader_mtx_`.
 // * close() wakes every waiter; after it wait_for() returns at once. It is for
 //   shutdown: the engine closes the feed before it stops its HTTP server, so a stream
 //   worker ends promptly.
@@ -42,6 +44,23 @@ class Database;
 
 namespace swarm::persistence {
 
+// A committed event as the feed hands it out, shared by every reader: the entry, and its
+// JSON line (journal_entry_json), made once by whichever reader asks first, so fifty
+// streams do not encode each event fifty times. Immutable but for that one line.
+class feed_event {
+public:
+  explicit feed_event(journal_entry e) : entry_(std::move(e)) {}
+  const journal_entry& entry() const { return entry_; }
+  const std::string& json() const;
+
+private:
+  journal_entry entry_;
+  mutable std::once_flag once_;
+  mutable std::string json_;
+};
+
+using feed_events = std::vector<std::shared_ptr<const feed_event>>;
+
 class journal_feed {
 public:
   // `db_path`: the database, read through its own connection when needed; `last_seq`:
@@ -61,6 +80,9 @@ public:
 
   // Events with seq > since, ascending, at most `limit`, and the last committed seq.
   expected<journal_page> read(int64_t since, size_t limit) const;
+  // The same events, shared (no copy of their bodies); `last_seq` gets the last
+  // committed seq.
+  expected<feed_events> read_shared(int64_t since, size_t limit, int64_t& last_seq) const;
   int64_t last_seq() const;
 
   enum class wake { ready, timeout, closed };
@@ -80,7 +102,7 @@ public:
   const std::string& db_path() const { return db_path_; }
 
 private:
-  expected<journal_page> read_table(int64_t since, size_t limit) const;
+  expected<feed_events> read_table(int64_t since, size_t limit, int64_t& last_seq) const;
   // The read connection, opened on first use; reader_mtx_ held.
   expected<SQLite::Database*> reader() const;
 
@@ -90,7 +112,7 @@ private:
 
   mutable std::mutex mtx_; // guards the ring, last_seq_, closed_ and the histogram
   mutable std::condition_variable cv_;
-  std::deque<journal_entry> ring_;
+  std::deque<std::shared_ptr<const feed_event>> ring_;
   int64_t last_seq_ = 0;
   bool closed_ = false;
   std::vector<uint64_t> latency_counts_; // per bucket, not cumulative; last is +Inf

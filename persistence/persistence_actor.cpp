@@ -3,6 +3,7 @@
 #include "persistence/caf_error.hpp"
 #include "persistence/checkpointer.hpp"
 #include "persistence/journal.hpp"
+#include "persistence/journal_feed.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <spdlog/spdlog.h>

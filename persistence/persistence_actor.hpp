@@ -17,7 +17,6 @@
 
 #include "persistence/database.hpp"
 #include "persistence/events.hpp"
-#include "persistence/journal_feed.hpp"
 
 #include <caf/all.hpp>
 
@@ -31,6 +30,8 @@ CAF_ADD_ATOM(swarm, swarm::persistence, commit_atom, "commit")
 CAF_ADD_ATOM(swarm, swarm::persistence, counters_atom, "counters")
 
 namespace swarm::persistence {
+
+class journal_feed; // journal_feed.hpp
 
 // Events that commit together, in order.
 struct event_batch {

@@ -4,6 +4,8 @@
 
 #include "actors/engine/engine_impl.hpp"
 
+#include "persistence/journal_feed.hpp"
+
 #include "actors/mail_router/mailbox.hpp"
 #include "actors/reservations/reservation_table.hpp"
 #include "actors/task_queue/task_graph.hpp"

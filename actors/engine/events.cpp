@@ -3,6 +3,8 @@
 
 #include "actors/engine/engine_impl.hpp"
 
+#include "persistence/journal_feed.hpp"
+
 #include <filesystem>
 #include <map>
 

@@ -32,6 +32,17 @@ std::optional<int64_t> sequence_number(const std::string& text) {
   return n;
 }
 
+// `json`: journal_entry_json(e), one line (the serializer writes no newlines).
+void append_frame(std::string& out, const journal_entry& e, const std::string& json) {
+  out += "id: ";
+  out += std::to_string(e.seq);
+  out += "\nevent: ";
+  out += e.kind;
+  out += "\ndata: ";
+  out += json;
+  out += "\n\n";
+}
+
 // One stream's cursor; the provider (a copyable std::function) shares it.
 struct stream_state {
   std::shared_ptr<persistence::journal_feed> feed;
@@ -48,14 +59,15 @@ struct stream_state {
   // One provider call: write what is committed after the cursor, else wait for it (or
   // write a keep-alive). False ends the stream.
   bool step(httplib::DataSink& sink) {
-    auto page = feed->read(cursor, events_per_write);
-    if (!page || feed->closed()) return finish(sink);
-    if (!page->events.empty()) {
+    int64_t last = 0;
+    auto events = feed->read_shared(cursor, events_per_write, last);
+    if (!events || feed->closed()) return finish(sink);
+    if (!events->empty()) {
       std::string out;
-      for (const auto& e : page->events)
-        out += sse_frame(e);
+      for (const auto& e : *events)
+        append_frame(out, e->entry(), e->json());
       if (!sink.write(out.data(), out.size())) return false;
-      cursor = page->events.back().seq;
+      cursor = events->back()->entry().seq;
       last_write = std::chrono::steady_clock::now();
       return true;
     }
@@ -83,13 +95,8 @@ struct stream_state {
 } // namespace
 
 std::string sse_frame(const journal_entry& e) {
-  std::string out = "id: ";
-  out += std::to_string(e.seq);
-  out += "\nevent: ";
-  out += e.kind;
-  out += "\ndata: ";
-  out += journal_entry_json(e); // one line: the serializer writes no newlines
-  out += "\n\n";
+  std::string out;
+  append_frame(out, e, journal_entry_json(e));
   return out;
 }
 

@@ -225,7 +225,7 @@ TEST_CASE("stream: without since a stream starts after the last committed event"
   CHECK(got[0].committed);
 }
 
-TEST_CASE("stream: events, stream and metrics need the token; bad requests are 400",
+TEST_CASE("stream: events, stream and metrics need the token and refuse bad requests with 400",
           "[e2e][stream]") {
   temp_dir dir;
   server s{dir};
