@@ -10,6 +10,7 @@
 #include <atomic>
 #include <charconv>
 #include <optional>
+#include <thread>
 
 namespace swarm::http {
 
@@ -21,6 +22,9 @@ std::atomic<size_t> open_streams{0};
 // How many events one provider call writes: a burst goes out in pieces, so the socket
 // is checked between them.
 constexpr size_t events_per_write = 512;
+// How long a stream that caught up waits before it reads again (adds at most this to
+// its lag; saves the writer's CPU from one wake-up per stream per commit).
+constexpr auto gather = std::chrono::milliseconds(5);
 // The longest a provider call blocks on the feed.
 constexpr auto wait_slice = std::chrono::seconds(1);
 
@@ -69,6 +73,9 @@ struct stream_state {
       if (!sink.write(out.data(), out.size())) return false;
       cursor = events->back()->entry().seq;
       last_write = std::chrono::steady_clock::now();
+      // Caught up: let the next commits gather for a moment, so a busy journal wakes
+      // each stream a few hundred times a second, not once per commit.
+      if (events->size() < events_per_write) std::this_thread::sleep_for(gather);
       return true;
     }
     const auto silent = std::chrono::steady_clock::now() - last_write;
