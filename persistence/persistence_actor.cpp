@@ -3,9 +3,12 @@
 #include "persistence/caf_error.hpp"
 #include "persistence/checkpointer.hpp"
 #include "persistence/journal.hpp"
+#include "persistence/journal_feed.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <spdlog/spdlog.h>
+
+#include <chrono>
 
 namespace swarm::persistence {
 
@@ -14,6 +17,7 @@ namespace {
 struct pending_batch {
   event_batch batch;
   caf::typed_response_promise<int64_t> promise;
+  std::chrono::steady_clock::time_point arrived; // for the commit latency
 };
 
 struct persistence_state {
@@ -21,6 +25,7 @@ struct persistence_state {
   std::shared_ptr<SQLite::Database> db;
   std::unique_ptr<journal> log;
   std::unique_ptr<checkpointer> ckpt;
+  std::shared_ptr<journal_feed> feed;
   // Transaction control, prepared once: parsing them per batch showed in profiles.
   struct tx_statements {
     explicit tx_statements(SQLite::Database& db)
@@ -70,6 +75,7 @@ void run(SQLite::Statement& q) {
 // What one attempt at committing the pending batches did.
 struct attempt_result {
   std::vector<int64_t> seqs;         // per batch: sequence number of its last event
+  std::vector<std::vector<int64_t>> event_seqs; // per batch: each event's (committed ones)
   std::vector<std::string> failures; // per batch: why it was rolled back (isolated only)
   std::string tx_failure;            // the whole transaction failed
   bool retry_isolated = false;       // an event failed outside a savepoint
@@ -85,22 +91,28 @@ attempt_result attempt(persistence_state& st, const std::vector<pending_batch>& 
   attempt_result r;
   r.seqs.assign(work.size(), 0);
   r.failures.assign(work.size(), {});
+  r.event_seqs.assign(work.size(), {});
+  auto append_all = [&](size_t i) {
+    for (const auto& e : work[i].batch.events) {
+      r.seqs[i] = st.log->append(e);
+      r.event_seqs[i].push_back(r.seqs[i]);
+    }
+  };
   try {
     run(tx.begin);
     for (size_t i = 0; i < work.size(); ++i) {
       if (!isolated) {
-        for (const auto& e : work[i].batch.events)
-          r.seqs[i] = st.log->append(e);
+        append_all(i);
         continue;
       }
       run(tx.savepoint);
       try {
-        for (const auto& e : work[i].batch.events)
-          r.seqs[i] = st.log->append(e);
+        append_all(i);
         run(tx.release);
       } catch (const std::exception& e) {
         r.failures[i] = e.what();
         r.seqs[i] = 0;
+        r.event_seqs[i].clear();
         st.log->rolled_back();
         run(tx.rollback_to);
         run(tx.release);
@@ -128,6 +140,28 @@ attempt_result attempt(persistence_state& st, const std::vector<pending_batch>& 
   return r;
 }
 
+// Hands the committed events of `work` to the feed, with each batch's latency.
+void publish(persistence_state& st, std::vector<pending_batch>& work,
+             const attempt_result& r) {
+  if (!st.feed) return;
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<journal_entry> committed;
+  for (size_t i = 0; i < work.size(); ++i) {
+    if (!r.failures[i].empty()) continue;
+    auto& events = work[i].batch.events;
+    for (size_t k = 0; k < events.size() && k < r.event_seqs[i].size(); ++k) {
+      auto& e = events[k];
+      committed.push_back({r.event_seqs[i][k],
+                           timestamp{std::chrono::microseconds{e.ts_us}},
+                           to_string(e.kind),
+                           e.json.empty() ? encode_body(e) : std::move(e.json)});
+    }
+    st.feed->observe_commit(
+        std::chrono::duration<double>(now - work[i].arrived).count());
+  }
+  st.feed->publish(std::move(committed));
+}
+
 // Commits every pending batch in one transaction; answers each batch and barrier.
 void commit_pending(persistence_state& st) {
   std::vector<pending_batch> work;
@@ -147,6 +181,7 @@ void commit_pending(persistence_state& st) {
     st.batches += static_cast<int64_t>(work.size());
     for (const auto& w : work)
       st.events += static_cast<int64_t>(w.batch.events.size());
+    publish(st, work, r);
   }
   for (size_t i = 0; i < work.size(); ++i) {
     if (!tx_failure.empty())
@@ -171,6 +206,7 @@ persistence_impl(persistence_actor::stateful_pointer<persistence_state> self,
   auto& st = self->state;
   st.db = std::move(cfg.db);
   st.read_only = cfg.read_only;
+  st.feed = std::move(cfg.feed);
   if (!st.read_only) {
     st.log = std::make_unique<journal>(*st.db);
     st.tx = std::make_unique<persistence_state::tx_statements>(*st.db);
@@ -190,7 +226,8 @@ persistence_impl(persistence_actor::stateful_pointer<persistence_state> self,
         return to_caf(errc::invalid_state,
                       "the database was opened read-only; nothing can be journaled");
       auto rp = self->make_response_promise<int64_t>();
-      self->state.pending.push_back({std::move(batch), rp});
+      self->state.pending.push_back(
+          {std::move(batch), rp, std::chrono::steady_clock::now()});
       schedule();
       return rp;
     },

@@ -10,6 +10,10 @@
 // Runs detached (its own thread): SQLite calls block. A batch is all or nothing: if
 // one event of a batch fails to apply, that batch is rolled back (a savepoint) and
 // answered with errc::storage_error; other batches in the transaction still commit.
+//
+// After each successful COMMIT (never before) it publishes the committed events and
+// each batch's commit latency to the journal feed (journal_feed.hpp), if it has one,
+// before it answers the batches.
 
 #include "persistence/database.hpp"
 #include "persistence/events.hpp"
@@ -26,6 +30,8 @@ CAF_ADD_ATOM(swarm, swarm::persistence, commit_atom, "commit")
 CAF_ADD_ATOM(swarm, swarm::persistence, counters_atom, "counters")
 
 namespace swarm::persistence {
+
+class journal_feed; // journal_feed.hpp
 
 // Events that commit together, in order.
 struct event_batch {
@@ -51,6 +57,8 @@ struct persistence_config {
   // Opened read-only (an inspect_only engine): appends are refused with
   // errc::invalid_state, nothing is checkpointed.
   bool read_only = false;
+  // Where committed events go for readers (GET /api/stream); may be null.
+  std::shared_ptr<journal_feed> feed;
 };
 
 persistence_actor spawn_persistence(caf::actor_system& sys, persistence_config cfg);

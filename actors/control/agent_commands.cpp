@@ -1,5 +1,5 @@
 // The engine and agent commands of the control protocol: ping, status, agents,
-// dashboard.link.
+// dashboard.link, and the journal's: events, metrics.
 
 #include "actors/control/dispatch_support.hpp"
 
@@ -70,6 +70,17 @@ expected<json::value> dashboard_link(engine& e, const json::value&) {
   return answer({{"url", *url}});
 }
 
+// Committed journal events after "since" (default 0), at most "limit" (default 1000).
+expected<json::value> events(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto since = r.integer("since", 0);
+  const auto limit = r.count("limit", 1000);
+  if (r.problem()) return *r.problem();
+  return reply(e.events(since, limit));
+}
+
+expected<json::value> metrics(engine& e, const json::value&) { return reply(e.metrics()); }
+
 } // namespace
 
 const std::vector<command>& agent_commands() {
@@ -81,6 +92,8 @@ const std::vector<command>& agent_commands() {
       {"agent.heartbeat", agent_heartbeat},
       {"agent.state", agent_set_state},
       {"dashboard.link", dashboard_link},
+      {"events", events},
+      {"metrics", metrics},
   };
   return table;
 }

@@ -4,6 +4,8 @@
 
 #include "actors/engine/engine_impl.hpp"
 
+#include "persistence/journal_feed.hpp"
+
 #include "actors/mail_router/mailbox.hpp"
 #include "actors/reservations/reservation_table.hpp"
 #include "actors/task_queue/task_graph.hpp"
@@ -156,9 +158,16 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy str
   if (opts.worker_threads > 0)
     sys_cfg->set("scheduler.max-threads", static_cast<size_t>(opts.worker_threads));
   sys = std::make_unique<caf::actor_system>(*sys_cfg);
+  try {
+    feed = std::make_shared<persistence::journal_feed>(
+      opts.db_path, s.db->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64(),
+      !opts.inspect_only);
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, "could not read the journal: " + std::string{e.what()});
+  }
   persist = persistence::spawn_persistence(
     *sys, persistence::persistence_config{std::shared_ptr<SQLite::Database>(std::move(s.db)),
-                                            opts.db_path, opts.inspect_only});
+                                            opts.db_path, opts.inspect_only, feed});
   auto qc = queue_config(opts, strategy);
   qc.board = board;
   queue = spawn_task_queue(*sys, persist, s.graph, std::move(qc));
@@ -314,6 +323,9 @@ void engine::impl::shutdown() {
     stopping_http = std::move(http);
     stopping_socket = std::move(control_socket);
   }
+  // Wakes the HTTP stream workers waiting for events, so the server stops promptly.
+  if (feed)
+    feed->close();
   stopping_http.reset();
   stopping_socket.reset();
   stop_actors();

@@ -48,6 +48,9 @@ struct engine::impl {
   std::unique_ptr<caf::actor_system_config> sys_cfg;
   std::unique_ptr<caf::actor_system> sys;
   persistence::persistence_actor persist;
+  // The committed journal for readers (events, the HTTP stream, metrics): made before
+  // the persistence actor, which publishes into it; closed first at shutdown.
+  std::shared_ptr<persistence::journal_feed> feed;
   task_queue_actor queue;
   coordinator_actor coordinator;
   mail_router_actor mail;

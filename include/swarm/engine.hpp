@@ -218,6 +218,15 @@ public:
   // errc::bad_request).
   expected<agent_status> set_agent_state(const std::string& name, agent_state state);
 
+  // ---- the journal and metrics
+
+  // Committed journal events with seq > since, ascending, at most `limit`, and the
+  // last committed seq. Reads the events table when `since` is older than what the
+  // engine keeps in memory. errc::bad_request for a limit over 10000.
+  expected<journal_page> events(int64_t since = 0, uint32_t limit = 1000);
+  // The numbers GET /metrics shows.
+  expected<engine_metrics> metrics();
+
   // The command protocol: one JSON request ({"id", "op", "args"}) in, one JSON reply
   // ({"id", "ok", "result"} or {"id", "ok": false, "error": {"code", "message"}}) out.
   std::string execute(const std::string& request_json);

@@ -53,6 +53,7 @@
 #include <boost/json/value.hpp>
 #include <boost/system/errc.hpp>
 
+#include <string>
 #include <utility>
 
 namespace swarm {
@@ -168,6 +169,26 @@ SWARM_API void tag_invoke(const json_from&, json_value&, const memory_hit&);
 SWARM_API expected<memory_hit> from_json(json_to<memory_hit>, const json_value&);
 SWARM_API void tag_invoke(const json_from&, json_value&, const memory_stats&);
 SWARM_API expected<memory_stats> from_json(json_to<memory_stats>, const json_value&);
+
+// ---- the journal and metrics. A journal_entry's "body" is the stored body parsed (an
+// object); journal_entry_json writes the same shape with the stored text spliced in.
+
+SWARM_API void tag_invoke(const json_from&, json_value&, const journal_entry&);
+SWARM_API expected<journal_entry> from_json(json_to<journal_entry>, const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const journal_page&);
+SWARM_API expected<journal_page> from_json(json_to<journal_page>, const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const labelled_count&);
+SWARM_API expected<labelled_count> from_json(json_to<labelled_count>, const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const histogram_bucket&);
+SWARM_API expected<histogram_bucket> from_json(json_to<histogram_bucket>,
+                                               const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const latency_histogram&);
+SWARM_API expected<latency_histogram> from_json(json_to<latency_histogram>,
+                                                const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const engine_metrics&);
+SWARM_API expected<engine_metrics> from_json(json_to<engine_metrics>, const json_value&);
+// The JSON text of an entry on one line, its body spliced verbatim (no re-encoding).
+SWARM_API std::string journal_entry_json(const journal_entry& e);
 
 // ---- errors: {"code": "not_found", "message": "..."}. An error decodes only through
 // Boost (there is no expected<error>); an unknown code is invalid_argument.

@@ -631,4 +631,58 @@ struct replay_report {
   std::string difference; // first difference when !match
 };
 
+// ---- the journal and metrics
+
+// One committed journal event: its sequence number (ascending in commit order), when
+// the change happened, its kind ("task.completed") and its body: the JSON object text
+// the journal stores for that kind, verbatim.
+struct journal_entry {
+  int64_t seq = 0;
+  timestamp ts;
+  std::string kind;
+  std::string body;
+};
+
+// Committed events after a sequence number, ascending, and the last committed one.
+struct journal_page {
+  std::vector<journal_entry> events;
+  int64_t last_seq = 0;
+};
+
+// How many of something carry one value of a label (a state, an outcome).
+struct labelled_count {
+  std::string label;
+  uint64_t count = 0;
+};
+
+// One histogram bucket: how many observations were at most `le` (cumulative).
+struct histogram_bucket {
+  double le = 0;
+  uint64_t count = 0;
+};
+
+// Observations in seconds: the buckets by ascending bound (+Inf is `count`).
+struct latency_histogram {
+  std::vector<histogram_bucket> buckets;
+  double sum_seconds = 0;
+  uint64_t count = 0;
+};
+
+// The engine's numbers for monitoring (GET /metrics). Counters (_total) count what the
+// journal holds, since the database began; gauges are now; commit_latency covers this
+// engine's commits since it opened (a batch's arrival at the writer to its commit).
+struct engine_metrics {
+  task_counts tasks;
+  std::vector<labelled_count> agents;     // by state, every state
+  std::vector<labelled_count> model_runs; // finished model runs by outcome
+  uint64_t claims_total = 0;              // task.claimed events
+  uint64_t completions_total = 0;         // task.completed events
+  uint64_t mail_messages_total = 0;       // mail.sent events
+  uint64_t reservations_active = 0;
+  uint64_t journal_events_total = 0;
+  int64_t journal_last_seq = 0;
+  uint64_t journal_bytes = 0; // the database file and its WAL
+  latency_histogram commit_latency;
+};
+
 } // namespace swarm

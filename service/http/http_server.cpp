@@ -2,7 +2,13 @@
 
 #include "service/http/dashboard_routes.hpp"
 #include "service/http/http_resources.hpp"
+#include "service/http/event_stream.hpp"
 #include "service/http/http_translate.hpp"
+#include "service/http/metrics_text.hpp"
+
+#include <swarm/json.hpp>
+
+#include <boost/json/parse.hpp>
 
 #include <httplib.h>
 
@@ -26,8 +32,11 @@ query query_of(const httplib::Request& req) {
 }
 
 bool is_api(const std::string& path) {
-  return path == "/api" || path.rfind("/api/", 0) == 0;
+  return path == "/api" || path.rfind("/api/", 0) == 0 || path == "/metrics";
 }
+
+// Workers: max_streams open streams and the API beside them.
+constexpr size_t pool_threads = max_streams + 32;
 
 // The error a status httplib set on its own (no route, a body too large) stands for.
 error error_for_status(const httplib::Request& req, int status) {
@@ -48,6 +57,7 @@ struct http_server::routes {
   httplib::Server server;
   std::string token;
   http_server::handler dispatch;
+  std::shared_ptr<persistence::journal_feed> feed;
   std::atomic<bool> finished{false};
 
   // A resource: the command request for `op`, its result as the body.
@@ -69,7 +79,29 @@ struct http_server::routes {
     return has_dashboard_session(req, logins);
   }
 
+  // The journal: its events, their stream, and the metrics.
+  void install_journal_routes() {
+    server.Get("/api/events", [this](const auto& req, auto& res) {
+      resource(req, res, "events", {{"since", arg_kind::count}, {"limit", arg_kind::count}});
+    });
+    server.Get("/api/stream", [this](const auto& req, auto& res) {
+      if (auto r = start_stream(req, res, feed); !r) send(res, error_response(r.error()));
+    });
+    server.Get("/metrics", [this](const auto& req, auto& res) {
+      if (!req.params.empty())
+        return send(res, error_response({errc::bad_request, "GET /metrics takes no query "
+                                                            "parameters"}));
+      auto r = from_reply(dispatch(R"({"op":"metrics"})"), false);
+      if (r.status != 200) return send(res, r);
+      boost::json::error_code ec;
+      auto m = from_json<engine_metrics>(boost::json::parse(r.body, ec));
+      if (!m) return send(res, error_response(m.error()));
+      res.set_content(prometheus_text(*m), metrics_content_type);
+    });
+  }
+
   void install() {
+    server.new_task_queue = [] { return new httplib::ThreadPool(pool_threads); };
     server.set_payload_max_length(max_body);
     // An idle keep-alive connection holds a worker; a short wait lets a stop finish soon.
     server.set_keep_alive_timeout(2);
@@ -95,6 +127,7 @@ struct http_server::routes {
                [this](const auto& req, auto& res) { resource(req, res, "status", {}); });
     // The REST resources (tasks, attempts, mail, reservations, leases, memory, ...).
     install_resources(server, dispatch);
+    install_journal_routes();
     server.set_error_handler([](const auto& req, auto& res) {
       if (res.body.empty()) {
         auto r = error_response(error_for_status(req, res.status));
@@ -115,10 +148,12 @@ struct http_server::routes {
 };
 
 expected<std::unique_ptr<http_server>>
-http_server::start(const std::string& host, uint16_t port, std::string token, handler h) {
+http_server::start(const std::string& host, uint16_t port, std::string token, handler h,
+                   std::shared_ptr<persistence::journal_feed> feed) {
   auto r = std::make_unique<routes>();
   r->token = std::move(token);
   r->dispatch = std::move(h);
+  r->feed = std::move(feed);
   r->install();
   const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
   const std::string bind_host = bracketed ? host.substr(1, host.size() - 2) : host;

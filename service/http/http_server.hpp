@@ -8,6 +8,8 @@
 //
 // Threads: one listener thread (started here) and httplib's worker pool, whose threads
 // call `handler` concurrently — the engine's API and dispatch_command are thread-safe.
+// The pool has pool_threads: a stream holds a worker for as long as it is open, and
+// max_streams of them still leave workers for the API.
 // Owned by the engine as a transport: the destructor stops the listener and joins it,
 // and with it every worker, so no call into the engine is under way or starts after it.
 // Nothing is thrown out of a handler: a failure is a 500 with its message.
@@ -22,6 +24,10 @@
 #include <string>
 #include <thread>
 
+namespace swarm::persistence {
+class journal_feed;
+}
+
 namespace swarm::http {
 
 // The largest request body taken.
@@ -32,9 +38,11 @@ public:
   using handler = std::function<std::string(const std::string&)>;
 
   // Binds host:port (a bracketed IPv6 host is fine; port 0: any free one) and starts
-  // serving. errc::io_error when the address cannot be bound.
+  // serving; GET /api/stream reads `feed` (event_stream.hpp), which the owner closes
+  // before destroying the server. errc::io_error when the address cannot be bound.
   static expected<std::unique_ptr<http_server>>
-  start(const std::string& host, uint16_t port, std::string token, handler h);
+  start(const std::string& host, uint16_t port, std::string token, handler h,
+        std::shared_ptr<persistence::journal_feed> feed);
   ~http_server() override;
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;

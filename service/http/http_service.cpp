@@ -17,7 +17,8 @@ expected<std::string> engine::serve_http(const std::string& host, uint16_t port)
   if (!token) return token.error();
   auto s = http::http_server::start(
       host, port, std::move(*token),
-      [this](const std::string& request) { return dispatch_command(*this, request); });
+      [this](const std::string& request) { return dispatch_command(*this, request); },
+      impl_->feed);
   if (!s) return s.error();
   impl_->http = std::move(*s);
   return impl_->http->where();

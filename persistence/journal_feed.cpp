@@ -1,0 +1,214 @@
+#include "persistence/journal_feed.hpp"
+
+#include "persistence/database.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <swarm/json.hpp>
+
+#include <algorithm>
+
+namespace swarm::persistence {
+
+const std::vector<double>& commit_latency_bounds() {
+  static const std::vector<double> bounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                             0.05,   0.1,   0.25,   0.5,   1.0};
+  return bounds;
+}
+
+const std::string& feed_event::json() const {
+  std::call_once(once_, [this] { json_ = journal_entry_json(entry_); });
+  return json_;
+}
+
+journal_feed::journal_feed(std::string db_path, int64_t last_seq, bool live,
+                           size_t capacity)
+    : db_path_(std::move(db_path)), live_(live), capacity_(std::max<size_t>(1, capacity)),
+      last_seq_(last_seq), latency_counts_(commit_latency_bounds().size() + 1, 0) {}
+
+journal_feed::~journal_feed() = default;
+
+void journal_feed::publish(std::vector<journal_entry> committed) {
+  if (committed.empty()) return;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    for (auto& e : committed) {
+      last_seq_ = e.seq;
+      ring_.push_back(std::make_shared<const feed_event>(std::move(e)));
+    }
+    while (ring_.size() > capacity_)
+      ring_.pop_front();
+  }
+  cv_.notify_all();
+}
+
+void journal_feed::observe_commit(double seconds) {
+  const auto& bounds = commit_latency_bounds();
+  const auto bucket = static_cast<size_t>(
+      std::lower_bound(bounds.begin(), bounds.end(), seconds) - bounds.begin());
+  std::lock_guard<std::mutex> guard{mtx_};
+  ++latency_counts_[bucket];
+  latency_sum_ += seconds;
+}
+
+latency_histogram journal_feed::commit_latency() const {
+  const auto& bounds = commit_latency_bounds();
+  latency_histogram h;
+  std::lock_guard<std::mutex> guard{mtx_};
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    cumulative += latency_counts_[i];
+    h.buckets.push_back({bounds[i], cumulative});
+  }
+  h.count = cumulative + latency_counts_.back();
+  h.sum_seconds = latency_sum_;
+  return h;
+}
+
+int64_t journal_feed::last_seq() const {
+  if (!live_) {
+    int64_t last = 0;
+    auto none = read_table(0, 0, last);
+    return none ? last : 0;
+  }
+  std::lock_guard<std::mutex> guard{mtx_};
+  return last_seq_;
+}
+
+expected<journal_page> journal_feed::read(int64_t since, size_t limit) const {
+  journal_page page;
+  auto shared = read_shared(since, limit, page.last_seq);
+  if (!shared) return shared.error();
+  for (const auto& e : *shared)
+    page.events.push_back(e->entry());
+  return page;
+}
+
+expected<feed_events> journal_feed::read_shared(int64_t since, size_t limit,
+                                                int64_t& last_seq) const {
+  if (live_) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    last_seq = last_seq_;
+    feed_events out;
+    if (since >= last_seq_ || limit == 0) return out;
+    if (!ring_.empty() && since >= ring_.front()->entry().seq - 1) {
+      auto it = std::upper_bound(ring_.begin(), ring_.end(), since,
+                                 [](int64_t s, const std::shared_ptr<const feed_event>& e) {
+                                   return s < e->entry().seq;
+                                 });
+      for (; it != ring_.end() && out.size() < limit; ++it)
+        out.push_back(*it);
+      return out;
+    }
+  }
+  // Older than the ring (or a read-only feed): the table has every committed event.
+  return read_table(since, limit, last_seq);
+}
+
+expected<SQLite::Database*> journal_feed::reader() const {
+  if (!reader_) {
+    auto db = open_database_readonly(db_path_);
+    if (!db) return db.error();
+    reader_ = std::move(*db);
+  }
+  return reader_.get();
+}
+
+expected<feed_events> journal_feed::read_table(int64_t since, size_t limit,
+                                              int64_t& last_seq) const {
+  std::lock_guard<std::mutex> guard{reader_mtx_};
+  auto db = reader();
+  if (!db) return db.error();
+  try {
+    feed_events out;
+    // One read transaction: the page and last_seq see the same snapshot.
+    SQLite::Transaction snapshot{**db, SQLite::TransactionBehavior::DEFERRED};
+    SQLite::Statement q{**db, "SELECT seq, ts_us, kind, body FROM events WHERE seq > ?"
+                              " ORDER BY seq LIMIT ?"};
+    q.bind(1, since);
+    q.bind(2, static_cast<int64_t>(limit));
+    while (q.executeStep()) {
+      journal_entry e;
+      e.seq = q.getColumn(0).getInt64();
+      e.ts = timestamp{std::chrono::microseconds{q.getColumn(1).getInt64()}};
+      e.kind = q.getColumn(2).getString();
+      e.body = q.getColumn(3).getString();
+      out.push_back(std::make_shared<const feed_event>(std::move(e)));
+    }
+    last_seq = (*db)->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64();
+    if (live_) last_seq = std::max(last_seq, this->last_seq());
+    return out;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, "could not read the journal: " +
+                                               std::string{e.what()});
+  }
+}
+
+expected<std::map<std::string, uint64_t>> journal_feed::kind_counts() const {
+  std::lock_guard<std::mutex> guard{reader_mtx_};
+  auto db = reader();
+  if (!db) return db.error();
+  try {
+    // Only the events after the last count: a range of the primary key.
+    SQLite::Statement q{**db, "SELECT kind, count(*), max(seq) FROM events WHERE seq > ?"
+                              " GROUP BY kind"};
+    q.bind(1, kinds_through_);
+    int64_t through = kinds_through_;
+    std::map<std::string, uint64_t> added;
+    while (q.executeStep()) {
+      added[q.getColumn(0).getString()] += static_cast<uint64_t>(q.getColumn(1).getInt64());
+      through = std::max(through, q.getColumn(2).getInt64());
+    }
+    for (const auto& [kind, n] : added)
+      kinds_[kind] += n;
+    kinds_through_ = through;
+    return kinds_;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, "could not count the journal's events: " +
+                                               std::string{e.what()});
+  }
+}
+
+expected<std::vector<labelled_count>> journal_feed::model_outcomes() const {
+  std::lock_guard<std::mutex> guard{reader_mtx_};
+  auto db = reader();
+  if (!db) return db.error();
+  try {
+    SQLite::Statement q{**db, "SELECT CASE WHEN instr(outcome, ':') > 0"
+                              " THEN substr(outcome, 1, instr(outcome, ':') - 1)"
+                              " ELSE outcome END AS o, count(*) FROM model_runs"
+                              " WHERE finished_us > 0 GROUP BY o ORDER BY o"};
+    std::vector<labelled_count> out;
+    while (q.executeStep())
+      out.push_back({q.getColumn(0).getString(),
+                     static_cast<uint64_t>(q.getColumn(1).getInt64())});
+    return out;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error,
+                      "could not count the model runs: " + std::string{e.what()});
+  }
+}
+
+journal_feed::wake journal_feed::wait_for(int64_t since,
+                                          std::chrono::milliseconds timeout) const {
+  // A read-only feed learns of nothing: its waiters poll the table each timeout.
+  std::unique_lock<std::mutex> lock{mtx_};
+  cv_.wait_for(lock, timeout, [&] { return closed_ || (live_ && last_seq_ > since); });
+  if (closed_) return wake::closed;
+  return live_ && last_seq_ > since ? wake::ready : wake::timeout;
+}
+
+void journal_feed::close() {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    closed_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool journal_feed::closed() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return closed_;
+}
+
+} // namespace swarm::persistence

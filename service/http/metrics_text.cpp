@@ -1,0 +1,112 @@
+#include "service/http/metrics_text.hpp"
+
+#include <swarm/json.hpp>
+
+#include <boost/json/value_from.hpp>
+
+#include <cmath>
+#include <cstdio>
+
+namespace swarm::http {
+
+namespace {
+
+// A sample value: integers as integers, others with enough digits to read back.
+std::string number(double v) {
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[32];
+  if (v == std::floor(v) && std::fabs(v) < 1e15)
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+// A label value with \, " and newline escaped, as the format asks.
+std::string escaped(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+double as_double(const boost::json::value& v) {
+  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+  if (v.is_int64()) return static_cast<double>(v.get_int64());
+  return v.get_double();
+}
+
+class writer {
+public:
+  void family(const char* name, const char* type, const char* help) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+  void sample(const std::string& name, double v) { out_ += name + ' ' + number(v) + '\n'; }
+  void sample(const std::string& name, const char* label, const std::string& value,
+              double v) {
+    out_ += name + '{' + label + "=\"" + escaped(value) + "\"} " + number(v) + '\n';
+  }
+  void labelled(const char* name, const char* label,
+                const std::vector<labelled_count>& counts) {
+    for (const auto& c : counts)
+      sample(name, label, c.label, static_cast<double>(c.count));
+  }
+  std::string take() { return std::move(out_); }
+
+private:
+  std::string out_;
+};
+
+} // namespace
+
+std::string prometheus_text(const engine_metrics& m) {
+  writer w;
+  w.family("swarm_tasks", "gauge", "Tasks by state.");
+  // The states are task_counts' keys in its JSON shape (one list of them).
+  const auto tasks = boost::json::value_from(m.tasks);
+  for (const auto& kv : tasks.as_object())
+    if (kv.key() != "total" && kv.value().is_number())
+      w.sample("swarm_tasks", "state", std::string{kv.key()}, as_double(kv.value()));
+  w.family("swarm_agents", "gauge", "Agents by state.");
+  w.labelled("swarm_agents", "state", m.agents);
+  w.family("swarm_claims_total", "counter", "Task claims in the journal.");
+  w.sample("swarm_claims_total", static_cast<double>(m.claims_total));
+  w.family("swarm_completions_total", "counter", "Task completions in the journal.");
+  w.sample("swarm_completions_total", static_cast<double>(m.completions_total));
+  w.family("swarm_model_runs_total", "counter", "Finished model runs by outcome.");
+  w.labelled("swarm_model_runs_total", "outcome", m.model_runs);
+  w.family("swarm_mail_messages_total", "counter", "Mail messages sent.");
+  w.sample("swarm_mail_messages_total", static_cast<double>(m.mail_messages_total));
+  w.family("swarm_reservations_active", "gauge", "Active file reservations.");
+  w.sample("swarm_reservations_active", static_cast<double>(m.reservations_active));
+  w.family("swarm_journal_events_total", "counter", "Events in the journal.");
+  w.sample("swarm_journal_events_total", static_cast<double>(m.journal_events_total));
+  w.family("swarm_journal_last_seq", "gauge", "The last committed journal sequence number.");
+  w.sample("swarm_journal_last_seq", static_cast<double>(m.journal_last_seq));
+  w.family("swarm_journal_bytes", "gauge", "Size of the database file and its WAL.");
+  w.sample("swarm_journal_bytes", static_cast<double>(m.journal_bytes));
+  w.family("swarm_commit_latency_seconds", "histogram",
+           "Time from a batch's arrival at the journal writer to its commit.");
+  const auto& h = m.commit_latency;
+  for (const auto& b : h.buckets)
+    w.sample("swarm_commit_latency_seconds_bucket", "le", number(b.le),
+             static_cast<double>(b.count));
+  w.sample("swarm_commit_latency_seconds_bucket", "le", "+Inf", static_cast<double>(h.count));
+  w.sample("swarm_commit_latency_seconds_sum", h.sum_seconds);
+  w.sample("swarm_commit_latency_seconds_count", static_cast<double>(h.count));
+  return w.take();
+}
+
+} // namespace swarm::http
