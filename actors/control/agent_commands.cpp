@@ -65,6 +65,7 @@ expected<json::value> agent_set_state(engine& e, const json::value& args) {
 
 // A fresh one-time sign-in link for the dashboard of the HTTP server this engine runs.
 expected<json::value> dashboard_link(engine& e, const json::value&) {
+  if (auto bad = refusal()) return *bad;
   auto url = e.dashboard_link();
   if (!url) return url.error();
   return answer({{"url", *url}});
@@ -75,11 +76,14 @@ expected<json::value> events(engine& e, const json::value& args) {
   field_reader r{args};
   const auto since = r.integer("since", 0);
   const auto limit = r.count("limit", 1000);
-  if (r.problem()) return *r.problem();
+  if (auto bad = refusal(r)) return *bad;
   return reply(e.events(since, limit));
 }
 
-expected<json::value> metrics(engine& e, const json::value&) { return reply(e.metrics()); }
+expected<json::value> metrics(engine& e, const json::value&) {
+  if (auto bad = refusal()) return *bad;
+  return reply(e.metrics());
+}
 
 } // namespace
 

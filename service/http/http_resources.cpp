@@ -20,10 +20,8 @@ using dispatcher = std::function<std::string(const std::string&)>;
 
 void answer(httplib::Response& res, const dispatcher& dispatch,
             const expected<std::string>& request) {
-  const auto r =
-      request ? from_reply(dispatch(*request), false) : error_response(request.error());
-  res.status = r.status;
-  res.set_content(r.body, "application/json");
+  send_json(res, request ? from_reply(dispatch(*request), false)
+                         : error_response(request.error()));
 }
 
 query query_of(const httplib::Request& req) {
@@ -36,6 +34,21 @@ bool has_param(const httplib::Request& req, const char* name) {
 
 } // namespace
 
+void send_json(httplib::Response& res, const response& r) {
+  res.status = r.status;
+  if (r.status >= 400) {
+    // Small; and a body httplib's error handler sees (it fills only empty ones).
+    res.set_content(r.body, "application/json");
+    return;
+  }
+  // A provider of known length is written as it is (see the header).
+  auto body = std::make_shared<const std::string>(r.body);
+  res.set_content_provider(body->size(), "application/json",
+                           [body](size_t offset, size_t length, httplib::DataSink& sink) {
+                             return sink.write(body->data() + offset, length);
+                           });
+}
+
 void install_resources(httplib::Server& server, dispatcher d) {
   auto dispatch = std::make_shared<dispatcher>(std::move(d));
   // GET `path` -> op with the allowed query parameters.
@@ -46,6 +59,8 @@ void install_resources(httplib::Server& server, dispatcher d) {
       answer(res, *dispatch, command_request(op, query_of(req), allowed));
     });
   };
+  get("/api/status", "status", {});
+  get("/api/events", "events", {{"since", arg_kind::count}, {"limit", arg_kind::count}});
   get("/api/agents", "agents", {});
   get("/api/graph", "graph", {});
   get("/api/tasks", "tasks",

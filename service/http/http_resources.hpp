@@ -12,9 +12,17 @@
 
 namespace httplib {
 class Server;
-}
+struct Response;
+} // namespace httplib
 
 namespace swarm::http {
+
+struct response;
+
+// Writes a JSON answer. Sent as it is, never compressed: httplib would compress a
+// body for a browser with brotli at its slowest setting, which took a 14 MB graph
+// from 11 s to 48 s.
+void send_json(httplib::Response& res, const response& r);
 
 // The routes installed, for the 404 message.
 extern const char* const resource_list;

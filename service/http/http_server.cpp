@@ -20,16 +20,7 @@ namespace swarm::http {
 
 namespace {
 
-constexpr const char* json_type = "application/json";
-
-void send(httplib::Response& res, const response& r) {
-  res.status = r.status;
-  res.set_content(r.body, json_type);
-}
-
-query query_of(const httplib::Request& req) {
-  return {req.params.begin(), req.params.end()};
-}
+void send(httplib::Response& res, const response& r) { send_json(res, r); }
 
 bool is_api(const std::string& path) {
   return path == "/api" || path.rfind("/api/", 0) == 0 || path == "/metrics";
@@ -60,14 +51,6 @@ struct http_server::routes {
   std::shared_ptr<persistence::journal_feed> feed;
   std::atomic<bool> finished{false};
 
-  // A resource: the command request for `op`, its result as the body.
-  void resource(const httplib::Request& req, httplib::Response& res, const char* op,
-                const std::vector<query_arg>& allowed, const query& fixed = {}) {
-    auto request = command_request(op, query_of(req), allowed, fixed);
-    if (!request) return send(res, error_response(request.error()));
-    send(res, from_reply(dispatch(*request), false));
-  }
-
   // The dashboard (dashboard_routes.hpp): its sign-in codes and sessions.
   dashboard_logins logins;
 
@@ -79,11 +62,8 @@ struct http_server::routes {
     return has_dashboard_session(req, logins);
   }
 
-  // The journal: its events, their stream, and the metrics.
+  // The journal's stream, and the metrics.
   void install_journal_routes() {
-    server.Get("/api/events", [this](const auto& req, auto& res) {
-      resource(req, res, "events", {{"since", arg_kind::count}, {"limit", arg_kind::count}});
-    });
     server.Get("/api/stream", [this](const auto& req, auto& res) {
       if (auto r = start_stream(req, res, feed); !r) send(res, error_response(r.error()));
     });
@@ -123,15 +103,13 @@ struct http_server::routes {
     server.Post("/api/command", [this](const auto& req, auto& res) {
       send(res, from_reply(dispatch(req.body), true));
     });
-    server.Get("/api/status",
-               [this](const auto& req, auto& res) { resource(req, res, "status", {}); });
     // The REST resources (tasks, attempts, mail, reservations, leases, memory, ...).
     install_resources(server, dispatch);
     install_journal_routes();
     server.set_error_handler([](const auto& req, auto& res) {
       if (res.body.empty()) {
         auto r = error_response(error_for_status(req, res.status));
-        res.set_content(r.body, json_type); // the status httplib chose stays
+        res.set_content(r.body, "application/json"); // the status httplib chose stays
       }
     });
     server.set_exception_handler([](const auto&, auto& res, std::exception_ptr ep) {
