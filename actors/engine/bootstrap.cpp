@@ -220,6 +220,11 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy str
   caf::anon_send(queue, mail_sink_atom_v, event_mail_sink_actor{mail});
   caf::anon_send(coordinator, mail_sink_atom_v, event_mail_sink_actor{mail});
   caf::anon_send(registry, mail_sink_atom_v, notify_mail_sink_actor{mail});
+  // An actor runs its start-up (which publishes to the status board) on a scheduler
+  // thread, later: one request to each makes sure the board holds their state before
+  // the engine answers anything.
+  if (auto c = ask<task_counts>(queue, status_atom_v); !c) return c.error();
+  if (auto a = ask<std::vector<agent_info>>(coordinator, list_atom_v); !a) return a.error();
   return {};
 }
 

@@ -304,3 +304,32 @@ TEST_CASE("run_until_stopped waits on an empty queue and takes work as it comes,
   e->reset();
   swarm::test::require_replay_matches(db);
 }
+
+// status() reads the status board the task queue and the coordinator publish to; both
+// publish their restored state as they start, on a scheduler thread. An engine that
+// answered before that showed an empty swarm (caught once by the crash tests' `swarm
+// status` without an engine).
+TEST_CASE("status right after open shows the stored tasks and agents", "[engine]") {
+  swarm::test::temp_dir dir;
+  const auto db = dir.file("swarm.db");
+  {
+    auto e = swarm::engine::open(options_for(db));
+    REQUIRE(e);
+    REQUIRE((*e)->load_plan(write_plan(dir, 7)));
+    REQUIRE((*e)->register_agent("outside"));
+  }
+  for (int round = 0; round < 20; ++round) {
+    for (bool inspect : {false, true}) {
+      auto o = options_for(db);
+      o.inspect_only = inspect;
+      auto e = swarm::engine::open(o);
+      REQUIRE(e);
+      auto s = (*e)->status();
+      REQUIRE(s);
+      INFO("round " << round << (inspect ? " (inspect_only)" : ""));
+      CHECK(s->tasks.total() == 8); // the heading and its 7 leaves
+      REQUIRE(s->agents.size() == 1);
+      CHECK(s->agents[0].name == "outside");
+    }
+  }
+}
