@@ -2,9 +2,7 @@
 // "Helper B"): task pages and search, attempts of a run that failed, adding and moving
 // tasks, mail, reservations, leases, memory — and bad bodies that change nothing.
 
-#include "tests/e2e/e2e_support.hpp"
-
-#include <httplib.h>
+#include "tests/e2e/served.hpp"
 
 #include <set>
 
@@ -12,56 +10,14 @@ namespace {
 
 using namespace e2e;
 
-// A `swarm serve` on 127.0.0.1 with any free port, up and answering, with its token.
-struct api_server {
-  explicit api_server(const temp_dir& dir)
-      : proc{dir.path(), {"serve", "--listen", "127.0.0.1:0"}} {
-    const std::string prefix = "serving http://127.0.0.1:";
-    REQUIRE(poll_until(20s, [&] {
-      if (!proc.running()) FAIL("serve ended early: " << proc.result());
-      auto out = proc.result().out;
-      auto at = out.find(prefix);
-      if (at == std::string::npos || out.find('\n', at) == std::string::npos)
-        return false;
-      port = std::stoi(out.substr(at + prefix.size()));
-      return true;
-    }));
-    token = read_text(dir / ".swarm" / "token");
-    while (!token.empty() && token.back() == '\n')
-      token.pop_back();
-  }
-
-  httplib::Client client() const {
-    httplib::Client c{"127.0.0.1", port};
-    c.set_connection_timeout(5);
-    c.set_read_timeout(20);
-    return c;
-  }
-  httplib::Headers auth() const { return {{"Authorization", "Bearer " + token}}; }
-
-  httplib::Result get(const std::string& path) const {
-    return client().Get(path.c_str(), auth());
-  }
-  httplib::Result post(const std::string& path, const std::string& body) const {
-    return client().Post(path.c_str(), auth(), body, "application/json");
-  }
-  httplib::Result patch(const std::string& path, const std::string& body) const {
-    return client().Patch(path.c_str(), auth(), body, "application/json");
-  }
-  // A command over POST /api/command that must succeed; its result.
-  json::value command(const std::string& op, const json::object& args) const {
-    auto r =
-        post("/api/command", json::serialize(json::object{{"op", op}, {"args", args}}));
-    REQUIRE(r);
-    INFO(op << ": " << r->body);
-    REQUIRE(r->status == 200);
-    return parse_json(r->body).at("result");
-  }
-
-  process proc;
-  int port = 0;
-  std::string token;
-};
+// A command over POST /api/command that must succeed; its result.
+json::value run_op(const served& s, const std::string& op, const json::object& args) {
+  auto r = s.command(json::serialize(json::object{{"op", op}, {"args", args}}));
+  REQUIRE(r);
+  INFO(op << ": " << r->body);
+  REQUIRE(r->status == 200);
+  return parse_json(r->body).at("result");
+}
 
 // The body of a 200 answer.
 json::value ok_body(const httplib::Result& r) {
@@ -117,7 +73,7 @@ std::string numbered_plan(int n) {
   return plan;
 }
 
-std::string task_id_titled(const api_server& s, const std::string& title) {
+std::string task_id_titled(const served& s, const std::string& title) {
   auto list = ok_body(s.get("/api/tasks?q=" + title)); // a title of plain letters
   for (const auto& t : list.at("tasks").as_array())
     if (str_at(t, "title") == title) return str_at(t, "id");
@@ -131,7 +87,7 @@ TEST_CASE("http api: task pages walk every task once, with an exact total and se
           "[e2e][http]") {
   temp_dir dir;
   write_text(dir / "plan.md", numbered_plan(40));
-  api_server s{dir};
+  served s{dir};
   REQUIRE(swarm(dir.path(), {"load", "plan.md"}).exit_code == 0);
   const int64_t all = 42; // the plan's root and heading, and 40 items
 
@@ -201,7 +157,7 @@ TEST_CASE("http api: attempts of a failed run, then reopen, cancel and illegal m
   INFO(run);
   REQUIRE(run.exit_code == 1); // nothing completed
 
-  api_server s{dir};
+  served s{dir};
   const auto doomed = task_id_titled(s, "Doomed");
   const auto spare = task_id_titled(s, "Spare");
   REQUIRE(str_at(ok_body(s.get("/api/tasks/" + doomed)), "state") == "failed");
@@ -286,7 +242,7 @@ TEST_CASE("http api: attempts of a failed run, then reopen, cancel and illegal m
 TEST_CASE("http api: POST /api/tasks adds a task, and bad bodies change nothing",
           "[e2e][http]") {
   temp_dir dir;
-  api_server s{dir};
+  served s{dir};
   auto added =
       ok_body(s.post("/api/tasks", R"({"title":"From the board","priority":1})"));
   const auto id = str_at(added, "id");
@@ -344,20 +300,20 @@ TEST_CASE("http api: POST /api/tasks adds a task, and bad bodies change nothing"
 
 TEST_CASE("http api: mail, reservations, leases and memory", "[e2e][http]") {
   temp_dir dir;
-  api_server s{dir};
+  served s{dir};
   for (const char* name : {"alice", "bob", "carol"})
-    s.command("agent.register", {{"name", name}});
-  auto first = s.command("mail.send", {{"from", "alice"},
+    run_op(s, "agent.register", {{"name", name}});
+  auto first = run_op(s, "mail.send", {{"from", "alice"},
                                        {"to", json::array{"bob"}},
                                        {"bcc", json::array{"carol"}},
                                        {"subject", "Schema handoff"},
                                        {"body", "The schema is ready for review"},
                                        {"category", "HANDOFF"}});
   const auto thread = str_at(first, "thread");
-  s.command(
+  run_op(s,
       "mail.reply",
       {{"message", str_at(first, "id")}, {"from", "bob"}, {"body", "Looking at it now"}});
-  s.command("mail.send", {{"from", "carol"},
+  run_op(s, "mail.send", {{"from", "carol"},
                           {"to", json::array{"alice"}},
                           {"subject", "Lunch"},
                           {"body", "Pizza?"}});
@@ -394,9 +350,9 @@ TEST_CASE("http api: mail, reservations, leases and memory", "[e2e][http]") {
   CHECK(conversation.at("messages").as_array().size() == 2);
 
   // Reservations with their conflicts, leases, memory.
-  s.command("reservation.reserve",
+  run_op(s, "reservation.reserve",
             {{"agent", "alice"}, {"patterns", json::array{"src/**"}}, {"task", "t-1"}});
-  s.command("reservation.reserve",
+  run_op(s, "reservation.reserve",
             {{"agent", "bob"}, {"patterns", json::array{"src/a.cpp"}}});
   auto reservations = ok_body(s.get("/api/reservations"));
   const auto& held = reservations.at("reservations").as_array();
@@ -414,14 +370,14 @@ TEST_CASE("http api: mail, reservations, leases and memory", "[e2e][http]") {
             .as_array()
             .size() == 1);
 
-  s.command("lease.acquire", {{"name", "slot:build"}, {"holder", "alice"}});
+  run_op(s, "lease.acquire", {{"name", "slot:build"}, {"holder", "alice"}});
   auto leases = ok_body(s.get("/api/leases")).at("leases").as_array();
   REQUIRE(leases.size() == 1);
   CHECK(str_at(leases[0], "holder") == "alice");
 
-  s.command("memory.add",
+  run_op(s, "memory.add",
             {{"content", "The schema lives in db/schema.sql"}, {"agent", "alice"}});
-  s.command("memory.add", {{"content", "Use ccache for builds"}, {"type", "working"}});
+  run_op(s, "memory.add", {{"content", "Use ccache for builds"}, {"type", "working"}});
   auto memories = ok_body(s.get("/api/memory"));
   CHECK(memories.at("memories").as_array().size() == 2);
   CHECK(ok_body(s.get("/api/memory?kind=working")).at("memories").as_array().size() == 1);

@@ -3,7 +3,7 @@
 // of them on SIGINT, and `swarm run PLAN --serve` answering over HTTP while the run
 // goes. Real `swarm` processes, real HTTP on 127.0.0.1 port 0, real mock models.
 
-#include "tests/e2e/e2e_support.hpp"
+#include "tests/e2e/served.hpp"
 #include "tests/support/proc.hpp"
 
 #include <httplib.h>
@@ -15,39 +15,12 @@ namespace {
 
 using namespace e2e;
 
-// A `swarm` command that serves HTTP on 127.0.0.1 port 0 (serve, or run --serve): up
-// and answering once it printed where.
-struct served {
-  served(const temp_dir& dir, std::vector<std::string> args) : proc{dir.path(), args} {
-    const std::string prefix = "serving http://127.0.0.1:";
-    REQUIRE(poll_until(20s, [&] {
-      if (!proc.running()) FAIL("it ended early: " << proc.result());
-      auto out = proc.result().out;
-      auto at = out.find(prefix);
-      if (at == std::string::npos || out.find('\n', at) == std::string::npos)
-        return false;
-      port = std::stoi(out.substr(at + prefix.size()));
-      return true;
-    }));
-    token = read_text(dir / ".swarm" / "token");
-    while (!token.empty() && token.back() == '\n')
-      token.pop_back();
-  }
-
-  // GET /api/status with the token; nullopt when it did not answer 200.
-  std::optional<counts> status() const {
-    httplib::Client c{"127.0.0.1", port};
-    c.set_connection_timeout(5);
-    c.set_read_timeout(20);
-    auto r = c.Get("/api/status", {{"Authorization", "Bearer " + token}});
-    if (!r || r->status != 200) return std::nullopt;
-    return task_counts(parse_json(r->body));
-  }
-
-  process proc;
-  int port = 0;
-  std::string token;
-};
+// GET /api/status's counts; nullopt when it did not answer 200.
+std::optional<counts> status_of(const served& s) {
+  auto r = s.get("/api/status");
+  if (!r || r->status != 200) return std::nullopt;
+  return task_counts(parse_json(r->body));
+}
 
 counts counts_of(const temp_dir& dir) {
   return task_counts(ok_json(dir, {"status"}));
@@ -90,7 +63,7 @@ TEST_CASE("serve --agents: agents wait for work and take what is loaded or added
   REQUIRE(poll_until(30s, [&] { return counts_of(dir).completed == 8; }));
   CHECK(str_at(ok_json(dir, {"tasks", "--id", later}), "state") == "completed");
   CHECK(s.proc.running());
-  CHECK(s.status()->completed == 8);
+  CHECK(status_of(s)->completed == 8);
 
   s.proc.signal(SIGINT);
   auto stopped = s.proc.wait(30s);
@@ -158,7 +131,7 @@ TEST_CASE(
            {"run", "plan.md", "--serve", "--listen", "127.0.0.1:0", "--agents", "2",
             "--model", "command:sh " + (dir / "gate.sh").string()}};
   REQUIRE(poll_until(20s, [&] {
-    auto c = s.status();
+    auto c = status_of(s);
     return c && c->total == 4 && c->claimed == 2;
   }));
   CHECK(s.proc.running());

@@ -3,9 +3,7 @@
 // endpoint, bad requests that change nothing, the file modes, a graceful stop, and the
 // single writer. Other `swarm` commands reach the served engine over its control socket.
 
-#include "tests/e2e/e2e_support.hpp"
-
-#include <httplib.h>
+#include "tests/e2e/served.hpp"
 
 #include <csignal>
 #include <sys/stat.h>
@@ -13,47 +11,6 @@
 namespace {
 
 using namespace e2e;
-
-// A `swarm serve` on 127.0.0.1 with any free port, up and answering.
-struct served {
-  explicit served(const temp_dir& dir)
-      : proc{dir.path(), {"serve", "--listen", "127.0.0.1:0"}} {
-    const std::string prefix = "serving http://127.0.0.1:";
-    REQUIRE(poll_until(20s, [&] {
-      if (!proc.running()) FAIL("serve ended early: " << proc.result());
-      auto out = proc.result().out;
-      auto at = out.find(prefix);
-      if (at == std::string::npos || out.find('\n', at) == std::string::npos)
-        return false;
-      port = std::stoi(out.substr(at + prefix.size()));
-      return true;
-    }));
-    CHECK(contains(proc.result().out, "(token in .swarm/token); Ctrl-C stops\n"));
-    token = read_text(dir / ".swarm" / "token");
-    while (!token.empty() && token.back() == '\n')
-      token.pop_back();
-    REQUIRE(token.size() == 64);
-  }
-
-  httplib::Client client() const {
-    httplib::Client c{"127.0.0.1", port};
-    c.set_connection_timeout(5);
-    c.set_read_timeout(20);
-    return c;
-  }
-  httplib::Headers auth() const { return {{"Authorization", "Bearer " + token}}; }
-
-  httplib::Result get(const std::string& path) const {
-    return client().Get(path.c_str(), auth());
-  }
-  httplib::Result post(const std::string& body) const {
-    return client().Post("/api/command", auth(), body, "application/json");
-  }
-
-  process proc;
-  int port = 0;
-  std::string token;
-};
 
 json::value body_of(const httplib::Result& r) {
   REQUIRE(r);
@@ -88,6 +45,7 @@ mode_t mode_of(const fs::path& p) {
 TEST_CASE("serve: every /api request needs the operator token", "[e2e][serve]") {
   temp_dir dir;
   served s{dir};
+  CHECK(contains(s.proc.result().out, "(token in .swarm/token); Ctrl-C stops\n"));
   CHECK(mode_of(dir / ".swarm") == 0700);
   CHECK(mode_of(dir / ".swarm" / "token") == 0600);
   auto c = s.client();
@@ -133,7 +91,7 @@ TEST_CASE("serve: the resources answer what the CLI shows", "[e2e][serve]") {
   CHECK(a.pending == b.pending);
   CHECK(over_http.at("tasks") == from_cli.at("tasks"));
 
-  auto added = s.post(R"({"id":1,"op":"task.add","args":{"title":"From HTTP"}})");
+  auto added = s.command(R"({"id":1,"op":"task.add","args":{"title":"From HTTP"}})");
   REQUIRE(added);
   CHECK(added->status == 200);
   auto reply = body_of(added);
@@ -180,7 +138,7 @@ TEST_CASE("serve: the resources answer what the CLI shows", "[e2e][serve]") {
 TEST_CASE("serve: bad requests get a JSON error and change nothing", "[e2e][serve]") {
   temp_dir dir;
   served s{dir};
-  REQUIRE(s.post(R"({"op":"task.add","args":{"title":"One"}})")->status == 200);
+  REQUIRE(s.command(R"({"op":"task.add","args":{"title":"One"}})")->status == 200);
   const auto before = task_total(s);
 
   struct bad {
@@ -194,7 +152,7 @@ TEST_CASE("serve: bad requests get a JSON error and change nothing", "[e2e][serv
         bad{R"({"op":"task.add","args":{"title":5}})", 400, "bad_request"},
         bad{R"({"op":"task.add","args":"title"})", 400, "bad_request"},
         bad{R"({"op":"task.reopen","args":{"id":"sw-nope"}})", 404, "not_found"}}) {
-    auto r = s.post(b.body);
+    auto r = s.command(b.body);
     INFO(b.body);
     REQUIRE(r);
     CHECK(r->status == b.status);
@@ -219,7 +177,7 @@ TEST_CASE("serve: bad requests get a JSON error and change nothing", "[e2e][serv
   // Over the limit: refused whole, whatever it holds.
   std::string huge = R"({"op":"task.add","args":{"title":"Big","description":")" +
                      std::string(1024 * 1024 + 1, 'x') + "\"}}";
-  auto big = s.post(huge);
+  auto big = s.command(huge);
   REQUIRE(big);
   CHECK(big->status == 413);
   CHECK(error_code(big) == "bad_request");

@@ -3,9 +3,7 @@
 // mid-burst resumes with Last-Event-ID and gets every event once, in order, each only
 // after its commit — and GET /metrics in Prometheus text; all behind the token.
 
-#include "tests/e2e/e2e_support.hpp"
-
-#include <httplib.h>
+#include "tests/e2e/served.hpp"
 
 #include <atomic>
 #include <future>
@@ -14,41 +12,6 @@
 namespace {
 
 using namespace e2e;
-
-// A `swarm serve` on 127.0.0.1 with any free port, up and answering.
-struct server {
-  explicit server(const temp_dir& dir)
-      : proc{dir.path(), {"serve", "--listen", "127.0.0.1:0"}} {
-    const std::string prefix = "serving http://127.0.0.1:";
-    REQUIRE(poll_until(20s, [&] {
-      if (!proc.running()) FAIL("serve ended early: " << proc.result());
-      auto out = proc.result().out;
-      auto at = out.find(prefix);
-      if (at == std::string::npos || out.find('\n', at) == std::string::npos)
-        return false;
-      port = std::stoi(out.substr(at + prefix.size()));
-      return true;
-    }));
-    token = read_text(dir / ".swarm" / "token");
-    while (!token.empty() && token.back() == '\n')
-      token.pop_back();
-  }
-
-  httplib::Client client() const {
-    httplib::Client c{"127.0.0.1", port};
-    c.set_connection_timeout(5);
-    c.set_read_timeout(20);
-    return c;
-  }
-  httplib::Headers auth() const { return {{"Authorization", "Bearer " + token}}; }
-  httplib::Result get(const std::string& path) const {
-    return client().Get(path.c_str(), auth());
-  }
-
-  process proc;
-  int port = 0;
-  std::string token;
-};
 
 // One SSE frame as received.
 struct frame {
@@ -62,7 +25,7 @@ struct frame {
 // it. Catch2 is not thread-safe: the thread only records; the test checks afterwards.
 class subscriber {
 public:
-  subscriber(const server& s, const fs::path& db, httplib::Headers headers,
+  subscriber(const served& s, const fs::path& db, httplib::Headers headers,
              std::string path, std::function<bool(const std::vector<frame>&)> enough)
       : db_(db), enough_(std::move(enough)) {
     for (const auto& h : s.auth())
@@ -131,14 +94,14 @@ json::value body_json(const httplib::Result& r) {
   return parse_json(r->body);
 }
 
-int64_t last_seq(const server& s) {
+int64_t last_seq(const served& s) {
   auto r = s.get("/api/events?limit=0");
   REQUIRE(r);
   REQUIRE(r->status == 200);
   return int_at(body_json(r), "last_seq");
 }
 
-void add_tasks(const server& s, int n, const std::string& title) {
+void add_tasks(const served& s, int n, const std::string& title) {
   auto c = s.client();
   for (int i = 0; i < n; ++i) {
     auto r = c.Post("/api/command", s.auth(),
@@ -156,7 +119,7 @@ TEST_CASE("stream: a subscriber cut off mid-burst resumes with Last-Event-ID and
           "every committed event once, in order",
           "[e2e][stream]") {
   temp_dir dir;
-  server s{dir};
+  served s{dir};
   const auto db = dir / ".swarm" / "swarm.db";
   const auto start = last_seq(s);
 
@@ -201,7 +164,7 @@ TEST_CASE("stream: a subscriber cut off mid-burst resumes with Last-Event-ID and
 TEST_CASE("stream: without since a stream starts after the last committed event",
           "[e2e][stream]") {
   temp_dir dir;
-  server s{dir};
+  served s{dir};
   const auto db = dir / ".swarm" / "swarm.db";
   add_tasks(s, 3, "Before");
   const auto before = last_seq(s);
@@ -228,7 +191,7 @@ TEST_CASE("stream: without since a stream starts after the last committed event"
 TEST_CASE("stream: events, stream and metrics need the token and refuse bad requests with 400",
           "[e2e][stream]") {
   temp_dir dir;
-  server s{dir};
+  served s{dir};
   auto c = s.client();
   for (const char* path : {"/api/stream", "/metrics", "/api/events"}) {
     INFO(path);
@@ -253,7 +216,7 @@ TEST_CASE("stream: events, stream and metrics need the token and refuse bad requ
 
 TEST_CASE("metrics: Prometheus text with every family", "[e2e][stream]") {
   temp_dir dir;
-  server s{dir};
+  served s{dir};
   add_tasks(s, 2, "Counted");
   auto r = s.get("/metrics");
   REQUIRE(r);
