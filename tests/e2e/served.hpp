@@ -50,7 +50,9 @@ struct served {
     return client().Patch(path.c_str(), auth(), body, "application/json");
   }
   // POST /api/command.
-  httplib::Result command(const std::string& body) const { return post("/api/command", body); }
+  httplib::Result command(const std::string& body) const {
+    return post("/api/command", body);
+  }
 
   process proc;
   int port = 0;
