@@ -84,11 +84,7 @@ std::string run(engine& e, const std::string& request_json, json::value& id) {
           id, {errc::bad_request, "unknown key '" + std::string{kv.key()} +
                                       "' in the request; it takes id, op and args (the "
                                       "op's arguments go inside args)"});
-  const std::string_view name = op->get_string();
-  auto it = handlers().find(name);
-  if (it == handlers().end())
-    return reply_error(id, {errc::unknown_op, "unknown op '" + std::string{name} + "'"});
-  auto result = call(it->second, e, name, *args);
+  auto result = run_command(e, op->get_string(), *args);
   if (!result) return reply_error(id, result.error());
   return json::serialize(
       json::object{{"id", id}, {"ok", true}, {"result", std::move(*result)}});
@@ -117,6 +113,19 @@ std::optional<error> refusal() {
 std::optional<error> refusal(const field_reader& r) {
   if (auto bad = refusal()) return bad;
   return r.problem();
+}
+
+expected<json::value> run_command(engine& e, std::string_view op, const json::value& args) {
+  auto it = handlers().find(op);
+  if (it == handlers().end())
+    return make_error(errc::unknown_op, "unknown op '" + std::string{op} + "'");
+  // Nothing of ours throws; this edge turns what a dependency might (an allocation
+  // failure, a bug) into an error, so a transport never loses its connection to one.
+  try {
+    return call(it->second, e, op, args);
+  } catch (const std::exception& ex) {
+    return make_error(errc::internal, ex.what());
+  }
 }
 
 std::string dispatch_command(engine& e, const std::string& request_json) {

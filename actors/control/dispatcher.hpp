@@ -7,13 +7,23 @@
 
 #include <swarm/engine.hpp>
 
+#include <boost/json/value.hpp>
+
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace swarm {
 
 // Runs one request line against `e`; always returns one reply line (never throws).
 std::string dispatch_command(engine& e, const std::string& request_json);
+
+// Runs one op with its arguments (an object) against `e`: its result, or its error
+// (errc::unknown_op for an op nobody handles). What dispatch_command does after
+// reading the request, for a transport that already holds the op and arguments as
+// values (the HTTP resources): no request text to write and read again. Never throws.
+expected<boost::json::value> run_command(engine& e, std::string_view op,
+                                         const boost::json::value& args);
 
 // Every op's name, sorted.
 std::vector<std::string> command_ops();

@@ -16,11 +16,9 @@ const char* const resource_list =
 
 namespace {
 
-using dispatcher = std::function<std::string(const std::string&)>;
-
-void answer(httplib::Response& res, const dispatcher& dispatch,
-            const expected<std::string>& request) {
-  send_json(res, request ? from_reply(dispatch(*request), false)
+void answer(httplib::Response& res, const command_runner& run,
+            expected<command_call> request) {
+  send_json(res, request ? from_result(run(std::move(*request)))
                          : error_response(request.error()));
 }
 
@@ -49,8 +47,8 @@ void send_json(httplib::Response& res, const response& r) {
                            });
 }
 
-void install_resources(httplib::Server& server, dispatcher d) {
-  auto dispatch = std::make_shared<dispatcher>(std::move(d));
+void install_resources(httplib::Server& server, command_runner r) {
+  auto dispatch = std::make_shared<command_runner>(std::move(r));
   // GET `path` -> op with the allowed query parameters.
   auto get = [&server, dispatch](const char* path, const char* op,
                                  std::vector<query_arg> allowed) {

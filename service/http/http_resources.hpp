@@ -7,6 +7,10 @@
 // Installed once on the server before it listens (http_server.cpp); the handlers run
 // on httplib's worker threads and call `dispatch` (thread-safe) concurrently.
 
+#include <swarm/error.hpp>
+
+#include <boost/json/value.hpp>
+
 #include <functional>
 #include <string>
 
@@ -18,6 +22,10 @@ struct Response;
 namespace swarm::http {
 
 struct response;
+struct command_call;
+
+// Runs one command against the engine (dispatcher.hpp's run_command); thread-safe.
+using command_runner = std::function<expected<boost::json::value>(command_call)>;
 
 // Writes a JSON answer. Sent as it is, never compressed: httplib would compress a
 // body for a browser with brotli at its slowest setting, which took a 14 MB graph
@@ -27,7 +35,6 @@ void send_json(httplib::Response& res, const response& r);
 // The routes installed, for the 404 message.
 extern const char* const resource_list;
 
-void install_resources(httplib::Server& server,
-                       std::function<std::string(const std::string&)> dispatch);
+void install_resources(httplib::Server& server, command_runner run);
 
 } // namespace swarm::http

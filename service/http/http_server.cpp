@@ -8,7 +8,6 @@
 
 #include <swarm/json.hpp>
 
-#include <boost/json/parse.hpp>
 
 #include <httplib.h>
 
@@ -47,7 +46,7 @@ error error_for_status(const httplib::Request& req, int status) {
 struct http_server::routes {
   httplib::Server server;
   std::string token;
-  http_server::handler dispatch;
+  http_server::engine_calls engine;
   std::shared_ptr<persistence::journal_feed> feed;
   std::atomic<bool> finished{false};
 
@@ -71,10 +70,9 @@ struct http_server::routes {
       if (!req.params.empty())
         return send(res, error_response({errc::bad_request, "GET /metrics takes no query "
                                                             "parameters"}));
-      auto r = from_reply(dispatch(R"({"op":"metrics"})"), false);
-      if (r.status != 200) return send(res, r);
-      boost::json::error_code ec;
-      auto m = from_json<engine_metrics>(boost::json::parse(r.body, ec));
+      auto r = engine.run({"metrics", {}});
+      if (!r) return send(res, error_response(r.error()));
+      auto m = from_json<engine_metrics>(*r);
       if (!m) return send(res, error_response(m.error()));
       res.set_content(prometheus_text(*m), metrics_content_type);
     });
@@ -101,10 +99,10 @@ struct http_server::routes {
     });
     install_dashboard_routes(server, logins);
     server.Post("/api/command", [this](const auto& req, auto& res) {
-      send(res, from_reply(dispatch(req.body), true));
+      send(res, from_reply(engine.request(req.body), true));
     });
     // The REST resources (tasks, attempts, mail, reservations, leases, memory, ...).
-    install_resources(server, dispatch);
+    install_resources(server, engine.run);
     install_journal_routes();
     server.set_error_handler([](const auto& req, auto& res) {
       if (res.body.empty()) {
@@ -126,11 +124,11 @@ struct http_server::routes {
 };
 
 expected<std::unique_ptr<http_server>>
-http_server::start(const std::string& host, uint16_t port, std::string token, handler h,
+http_server::start(const std::string& host, uint16_t port, std::string token, engine_calls calls,
                    std::shared_ptr<persistence::journal_feed> feed) {
   auto r = std::make_unique<routes>();
   r->token = std::move(token);
-  r->dispatch = std::move(h);
+  r->engine = std::move(calls);
   r->feed = std::move(feed);
   r->install();
   const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';

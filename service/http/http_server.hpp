@@ -1,13 +1,14 @@
 #pragma once
 // The HTTP API: cpp-httplib serving the resources of README "swarm serve" over the
 // command protocol. It translates only (http_translate.hpp): a request becomes one
-// command request handed to `handler` (the engine's dispatcher), and the reply becomes
+// command handed to the engine's dispatcher (`engine_calls`), and its answer becomes
 // the response. Every /api request needs "Authorization: Bearer <operator token>"
 // (else 401, before the body is read); bodies over max_body are 413; every error body
 // is the control socket's error reply. No CORS headers.
 //
 // Threads: one listener thread (started here) and httplib's worker pool, whose threads
-// call `handler` concurrently — the engine's API and dispatch_command are thread-safe.
+// call `engine_calls` concurrently — the engine's API and the dispatcher are
+// thread-safe.
 // The pool has pool_threads: a stream holds a worker for as long as it is open, and
 // max_streams of them still leave workers for the API.
 // Owned by the engine as a transport: the destructor stops the listener and joins it,
@@ -15,6 +16,7 @@
 // Nothing is thrown out of a handler: a failure is a 500 with its message.
 
 #include "actors/engine/transport.hpp"
+#include "service/http/http_resources.hpp"
 
 #include <swarm/error.hpp>
 
@@ -35,13 +37,18 @@ constexpr size_t max_body = 1024 * 1024;
 
 class http_server final : public transport {
 public:
-  using handler = std::function<std::string(const std::string&)>;
+  // What the server calls into the engine with: `request` runs a whole command-protocol
+  // request line (POST /api/command); `run` one command (every resource).
+  struct engine_calls {
+    std::function<std::string(const std::string&)> request;
+    command_runner run;
+  };
 
   // Binds host:port (a bracketed IPv6 host is fine; port 0: any free one) and starts
   // serving; GET /api/stream reads `feed` (event_stream.hpp), which the owner closes
   // before destroying the server. errc::io_error when the address cannot be bound.
   static expected<std::unique_ptr<http_server>>
-  start(const std::string& host, uint16_t port, std::string token, handler h,
+  start(const std::string& host, uint16_t port, std::string token, engine_calls calls,
         std::shared_ptr<persistence::journal_feed> feed);
   ~http_server() override;
   http_server(const http_server&) = delete;

@@ -6,6 +6,7 @@
 #include "actors/control/dispatcher.hpp"
 #include "actors/engine/engine_impl.hpp"
 #include "service/http/http_server.hpp"
+#include "service/http/http_translate.hpp"
 #include "service/http/operator_token.hpp"
 
 namespace swarm {
@@ -17,7 +18,11 @@ expected<std::string> engine::serve_http(const std::string& host, uint16_t port)
   if (!token) return token.error();
   auto s = http::http_server::start(
       host, port, std::move(*token),
-      [this](const std::string& request) { return dispatch_command(*this, request); },
+      http::http_server::engine_calls{
+          [this](const std::string& request) { return dispatch_command(*this, request); },
+          [this](http::command_call c) {
+            return run_command(*this, c.op, boost::json::value(std::move(c.args)));
+          }},
       impl_->feed);
   if (!s) return s.error();
   impl_->http = std::move(*s);

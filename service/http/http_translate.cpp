@@ -92,7 +92,7 @@ std::string allowed_names(const std::vector<query_arg>& allowed) {
 
 } // namespace
 
-expected<std::string> command_request(std::string_view op, const query& q,
+expected<command_call> command_request(std::string_view op, const query& q,
                                       const std::vector<query_arg>& allowed,
                                       const query& fixed) {
   json::object args;
@@ -111,7 +111,7 @@ expected<std::string> command_request(std::string_view op, const query& q,
                         "query parameter '" + name + "' is given more than once");
     args[arg] = as_arg(value, it->kind);
   }
-  return json::serialize(json::object{{"op", op}, {"args", std::move(args)}});
+  return command_call{std::string{op}, std::move(args)};
 }
 
 namespace {
@@ -129,13 +129,13 @@ expected<json::object> body_object(const std::string& body) {
   return std::move(v.get_object());
 }
 
-std::string request_of(std::string_view op, json::object args) {
-  return json::serialize(json::object{{"op", op}, {"args", std::move(args)}});
+command_call request_of(std::string_view op, json::object args) {
+  return command_call{std::string{op}, std::move(args)};
 }
 
 } // namespace
 
-expected<std::string> body_request(std::string_view op, const std::string& body,
+expected<command_call> body_request(std::string_view op, const std::string& body,
                                    const query& fixed) {
   auto args = body_object(body);
   if (!args) return args.error();
@@ -148,7 +148,7 @@ expected<std::string> body_request(std::string_view op, const std::string& body,
   return request_of(op, std::move(*args));
 }
 
-expected<std::string> patch_task_request(const std::string& id, const std::string& body) {
+expected<command_call> patch_task_request(const std::string& id, const std::string& body) {
   auto args = body_object(body);
   if (!args) return args.error();
   if (args->contains("id"))
@@ -178,6 +178,15 @@ expected<std::string> patch_task_request(const std::string& id, const std::strin
   }
   (*args)["id"] = id;
   return request_of("task.update", std::move(*args));
+}
+
+std::string command_call::text() const {
+  return json::serialize(json::object{{"op", op}, {"args", args}});
+}
+
+response from_result(const expected<json::value>& result) {
+  if (!result) return error_response(result.error());
+  return {200, json::serialize(*result)};
 }
 
 response from_reply(const std::string& reply, bool whole_reply) {

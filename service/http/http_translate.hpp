@@ -9,6 +9,9 @@
 
 #include <swarm/error.hpp>
 
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,29 +55,40 @@ struct query_arg {
 
 using query = std::vector<std::pair<std::string, std::string>>;
 
-// The command request {"op": op, "args": {...}} for a resource: `fixed` first (e.g. a
+// One command for the engine: an op and its arguments.
+struct command_call {
+  std::string op;
+  boost::json::object args;
+  // As a command-protocol request line: {"op": op, "args": {...}}.
+  std::string text() const;
+};
+
+// The command for a resource: `fixed` first (e.g. a
 // task id from the path), then each parameter of `q` named in `allowed`. A parameter
 // not in `allowed` or given twice is errc::bad_request naming it and the allowed ones.
-expected<std::string> command_request(std::string_view op, const query& q,
+expected<command_call> command_request(std::string_view op, const query& q,
                                       const std::vector<query_arg>& allowed,
                                       const query& fixed = {});
 
-// The command request {"op": op, "args": BODY} for a JSON body holding the op's
-// arguments, `fixed` (e.g. the task id from the path) added. errc::bad_request when the
+// The command `op` with a JSON body holding its arguments, `fixed` (e.g. the task id from the path) added. errc::bad_request when the
 // body is not a JSON object, or repeats a fixed argument. Unknown arguments are the
 // dispatcher's to refuse, as for every transport.
-expected<std::string> body_request(std::string_view op, const std::string& body,
+expected<command_call> body_request(std::string_view op, const std::string& body,
                                    const query& fixed = {});
 
 // PATCH /api/tasks/{id}: the body picks the op. {"state": S, "reason"?} is task.move;
 // {"deferred_until_us": N} is task.defer; anything else is task.update's fields. "state"
 // or "deferred_until_us" beside other fields is errc::bad_request (one change at a
 // time).
-expected<std::string> patch_task_request(const std::string& id, const std::string& body);
+expected<command_call> patch_task_request(const std::string& id, const std::string& body);
 
 // A dispatcher reply as a response: the whole reply (POST /api/command) or its result
 // (the resources) with 200; an error reply as it is, with status_of its code. A reply
 // that is not one (a bug) is an internal error.
 response from_reply(const std::string& reply, bool whole_reply);
+
+// A command's answer (dispatcher.hpp's run_command) as a response: its result with 200,
+// or its error as error_response does.
+response from_result(const expected<boost::json::value>& result);
 
 } // namespace swarm::http

@@ -30,6 +30,10 @@ mode_t mode_of(const std::string& path) {
 json::value parsed(const std::string& text) {
   return json::parse(text);
 }
+// A command as the request line it stands for.
+json::value parsed(const swarm::http::command_call& c) {
+  return json::parse(c.text());
+}
 
 } // namespace
 
