@@ -115,7 +115,8 @@ std::optional<error> refusal(const field_reader& r) {
   return r.problem();
 }
 
-expected<json::value> run_command(engine& e, std::string_view op, const json::value& args) {
+expected<json::value> run_command(engine& e, std::string_view op,
+                                  const json::value& args) {
   auto it = handlers().find(op);
   if (it == handlers().end())
     return make_error(errc::unknown_op, "unknown op '" + std::string{op} + "'");

@@ -32,11 +32,11 @@ void send_asset(const httplib::Request& req, httplib::Response& res, const web_a
   // Straight from the embedded bytes. (A response with a body httplib compresses for
   // the browser, with brotli at its slowest setting — tens of milliseconds per asset
   // on every first load; one from a provider of known length is sent as it is.)
-  res.set_content_provider(
-      a.size, a.content_type,
-      [&a](size_t offset, size_t length, httplib::DataSink& sink) {
-        return sink.write(reinterpret_cast<const char*>(a.data) + offset, length);
-      });
+  res.set_content_provider(a.size, a.content_type,
+                           [&a](size_t offset, size_t length, httplib::DataSink& sink) {
+                             return sink.write(
+                                 reinterpret_cast<const char*>(a.data) + offset, length);
+                           });
 }
 
 void not_found(httplib::Response& res) {

@@ -85,9 +85,11 @@ struct stream_state {
       last_write = std::chrono::steady_clock::now();
       return true;
     }
-    auto wait = std::min<std::chrono::steady_clock::duration>(wait_slice, keep_alive - silent);
-    if (feed->wait_for(cursor, std::chrono::duration_cast<std::chrono::milliseconds>(wait) +
-                                   std::chrono::milliseconds(1)) ==
+    auto wait =
+        std::min<std::chrono::steady_clock::duration>(wait_slice, keep_alive - silent);
+    if (feed->wait_for(cursor,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(wait) +
+                           std::chrono::milliseconds(1)) ==
         persistence::journal_feed::wake::closed)
       return finish(sink);
     return true;

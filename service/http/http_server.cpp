@@ -1,13 +1,12 @@
 #include "service/http/http_server.hpp"
 
 #include "service/http/dashboard_routes.hpp"
-#include "service/http/http_resources.hpp"
 #include "service/http/event_stream.hpp"
+#include "service/http/http_resources.hpp"
 #include "service/http/http_translate.hpp"
 #include "service/http/metrics_text.hpp"
 
 #include <swarm/json.hpp>
-
 
 #include <httplib.h>
 
@@ -19,7 +18,9 @@ namespace swarm::http {
 
 namespace {
 
-void send(httplib::Response& res, const response& r) { send_json(res, r); }
+void send(httplib::Response& res, const response& r) {
+  send_json(res, r);
+}
 
 bool is_api(const std::string& path) {
   return path == "/api" || path.rfind("/api/", 0) == 0 || path == "/metrics";
@@ -124,8 +125,8 @@ struct http_server::routes {
 };
 
 expected<std::unique_ptr<http_server>>
-http_server::start(const std::string& host, uint16_t port, std::string token, engine_calls calls,
-                   std::shared_ptr<persistence::journal_feed> feed) {
+http_server::start(const std::string& host, uint16_t port, std::string token,
+                   engine_calls calls, std::shared_ptr<persistence::journal_feed> feed) {
   auto r = std::make_unique<routes>();
   r->token = std::move(token);
   r->engine = std::move(calls);

@@ -93,8 +93,8 @@ std::string allowed_names(const std::vector<query_arg>& allowed) {
 } // namespace
 
 expected<command_call> command_request(std::string_view op, const query& q,
-                                      const std::vector<query_arg>& allowed,
-                                      const query& fixed) {
+                                       const std::vector<query_arg>& allowed,
+                                       const query& fixed) {
   json::object args;
   for (const auto& [name, value] : fixed)
     args[name] = value;
@@ -136,7 +136,7 @@ command_call request_of(std::string_view op, json::object args) {
 } // namespace
 
 expected<command_call> body_request(std::string_view op, const std::string& body,
-                                   const query& fixed) {
+                                    const query& fixed) {
   auto args = body_object(body);
   if (!args) return args.error();
   for (const auto& [name, value] : fixed) {
@@ -148,7 +148,8 @@ expected<command_call> body_request(std::string_view op, const std::string& body
   return request_of(op, std::move(*args));
 }
 
-expected<command_call> patch_task_request(const std::string& id, const std::string& body) {
+expected<command_call> patch_task_request(const std::string& id,
+                                          const std::string& body) {
   auto args = body_object(body);
   if (!args) return args.error();
   if (args->contains("id"))

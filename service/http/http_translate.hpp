@@ -67,14 +67,15 @@ struct command_call {
 // task id from the path), then each parameter of `q` named in `allowed`. A parameter
 // not in `allowed` or given twice is errc::bad_request naming it and the allowed ones.
 expected<command_call> command_request(std::string_view op, const query& q,
-                                      const std::vector<query_arg>& allowed,
-                                      const query& fixed = {});
+                                       const std::vector<query_arg>& allowed,
+                                       const query& fixed = {});
 
-// The command `op` with a JSON body holding its arguments, `fixed` (e.g. the task id from the path) added. errc::bad_request when the
-// body is not a JSON object, or repeats a fixed argument. Unknown arguments are the
-// dispatcher's to refuse, as for every transport.
+// The command `op` with a JSON body holding its arguments, `fixed` (e.g. the task id from
+// the path) added. errc::bad_request when the body is not a JSON object, or repeats a
+// fixed argument. Unknown arguments are the dispatcher's to refuse, as for every
+// transport.
 expected<command_call> body_request(std::string_view op, const std::string& body,
-                                   const query& fixed = {});
+                                    const query& fixed = {});
 
 // PATCH /api/tasks/{id}: the body picks the op. {"state": S, "reason"?} is task.move;
 // {"deferred_until_us": N} is task.defer; anything else is task.update's fields. "state"

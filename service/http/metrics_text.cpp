@@ -26,10 +26,14 @@ std::string number(double v) {
 std::string escaped(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -53,7 +57,9 @@ public:
     out_ += type;
     out_ += '\n';
   }
-  void sample(const std::string& name, double v) { out_ += name + ' ' + number(v) + '\n'; }
+  void sample(const std::string& name, double v) {
+    out_ += name + ' ' + number(v) + '\n';
+  }
   void sample(const std::string& name, const char* label, const std::string& value,
               double v) {
     out_ += name + '{' + label + "=\"" + escaped(value) + "\"} " + number(v) + '\n';
@@ -93,7 +99,8 @@ std::string prometheus_text(const engine_metrics& m) {
   w.sample("swarm_reservations_active", static_cast<double>(m.reservations_active));
   w.family("swarm_journal_events_total", "counter", "Events in the journal.");
   w.sample("swarm_journal_events_total", static_cast<double>(m.journal_events_total));
-  w.family("swarm_journal_last_seq", "gauge", "The last committed journal sequence number.");
+  w.family("swarm_journal_last_seq", "gauge",
+           "The last committed journal sequence number.");
   w.sample("swarm_journal_last_seq", static_cast<double>(m.journal_last_seq));
   w.family("swarm_journal_bytes", "gauge", "Size of the database file and its WAL.");
   w.sample("swarm_journal_bytes", static_cast<double>(m.journal_bytes));
@@ -103,7 +110,8 @@ std::string prometheus_text(const engine_metrics& m) {
   for (const auto& b : h.buckets)
     w.sample("swarm_commit_latency_seconds_bucket", "le", number(b.le),
              static_cast<double>(b.count));
-  w.sample("swarm_commit_latency_seconds_bucket", "le", "+Inf", static_cast<double>(h.count));
+  w.sample("swarm_commit_latency_seconds_bucket", "le", "+Inf",
+           static_cast<double>(h.count));
   w.sample("swarm_commit_latency_seconds_sum", h.sum_seconds);
   w.sample("swarm_commit_latency_seconds_count", static_cast<double>(h.count));
   return w.take();
