@@ -45,6 +45,9 @@ bench: deps
 	$(BUILD)-release/bench/swarm_mail_bench
 	$(BUILD)-release/bench/swarm_reservation_bench
 	$(BUILD)-release/bench/swarm_memory_bench
+	$(BUILD)-release/bench/swarm_http_bench
+	$(BUILD)-release/bench/swarm_stream_bench
+	node bench/dashboard_load.mjs --swarm $(BUILD)-release/swarm
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-release $(BUILD)-asan
