@@ -195,6 +195,17 @@ engine::impl::run(bool keep_going,
   run_watch w;
   w.alive = agents_snapshot.size();
   w.stopping = stopped_before;
+  if (!stopped_before) {
+    // The queue hears of the run (and whether it keeps going) before any agent starts:
+    // an agent's first claim is sent after its start, so it reaches the queue after
+    // this. The other way round, a waiting run's first claim could find an empty queue
+    // not yet told to keep going, be answered "drained", and end the agent at once.
+    caf::anon_send(im.queue, start_atom_v, static_cast<uint32_t>(agents_snapshot.size()),
+                   keep_going);
+    // A scoped_actor is dynamically typed: the cast is unchecked. It is sound because
+    // the receive loops below handle both of a subscriber's messages.
+    self->send(im.queue, subscribe_atom_v, caf::actor_cast<queue_subscriber_actor>(self));
+  }
   for (auto& a : agents_snapshot) {
     self->monitor(a);
     if (!stopped_before) self->send(a, start_atom_v);
@@ -202,12 +213,6 @@ engine::impl::run(bool keep_going,
   if (stopped_before) {
     // Stopped before it began: nobody started, nothing is claimed by this run.
     im.stop_agents(agents_snapshot);
-  } else {
-    caf::anon_send(im.queue, start_atom_v, static_cast<uint32_t>(agents_snapshot.size()),
-                   keep_going);
-    // A scoped_actor is dynamically typed: the cast is unchecked. It is sound because
-    // the receive loops below handle both of a subscriber's messages.
-    self->send(im.queue, subscribe_atom_v, caf::actor_cast<queue_subscriber_actor>(self));
   }
   auto on_stop = [&](stop_atom) {
     if (w.stopping) return;

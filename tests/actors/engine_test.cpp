@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -331,5 +332,48 @@ TEST_CASE("status right after open shows the stored tasks and agents", "[engine]
       REQUIRE(s->agents.size() == 1);
       CHECK(s->agents[0].name == "outside");
     }
+  }
+}
+
+// A waiting run tells the queue it keeps going before any agent starts: the other way
+// round, an agent's first claim could reach an empty queue not yet told, be answered
+// "drained", and end the agent — the run was then over before any work came (seen
+// under ASan: `swarm serve --agents 1` ended at once, one start in eight). Several
+// starts with several agents each, so an ordering bug shows.
+TEST_CASE("a waiting run's agent on an empty queue waits for work", "[actor][engine]") {
+  swarm::test::temp_dir dir;
+  auto db = dir.file(".swarm/swarm.db");
+  swarm::agent_options fast;
+  fast.min_work = fast.max_work = std::chrono::milliseconds{1};
+  fast.workdir = dir.path().string();
+  for (int round = 0; round < 20; ++round) {
+    INFO("round " << round);
+    auto e = swarm::engine::open(options_for(db));
+    REQUIRE(e);
+    REQUIRE((*e)->add_agents(1, fast));
+    std::atomic<bool> ended{false};
+    std::optional<swarm::expected<swarm::run_summary>> summary;
+    std::thread runner{[&] {
+      summary.emplace((*e)->run_until_stopped());
+      ended = true;
+    }};
+    // A task added once the run started is done: the agent was still there.
+    swarm::new_task t;
+    t.title = "Round " + std::to_string(round);
+    REQUIRE((*e)->add_task(t));
+    bool done = false;
+    for (int i = 0; i < 2000 && !done && !ended; ++i) {
+      auto s = (*e)->status();
+      REQUIRE(s);
+      done = s->tasks.completed == static_cast<uint64_t>(round + 1);
+      if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    CHECK(done);
+    CHECK_FALSE(ended);
+    REQUIRE((*e)->stop_run());
+    runner.join();
+    REQUIRE(summary);
+    REQUIRE(*summary);
+    CHECK((*summary)->stopped); // stopped by us, not over on its own
   }
 }

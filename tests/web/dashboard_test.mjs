@@ -112,6 +112,12 @@ let browser = null;
 let passed = 0;
 let failed = 0;
 
+// An error with its stack and, for a failed fetch, what the socket said (e.cause).
+function describe(e) {
+  const text = e && e.stack ? e.stack : String(e);
+  return e && e.cause ? text + '\n     cause: ' + (e.cause.stack || e.cause) : text;
+}
+
 async function check(name, fn) {
   try {
     await fn();
@@ -119,7 +125,7 @@ async function check(name, fn) {
     console.log('ok   ' + name);
   } catch (e) {
     failed++;
-    console.log('FAIL ' + name + '\n     ' + (e && e.stack ? e.stack : e));
+    console.log('FAIL ' + name + '\n     ' + describe(e));
   }
 }
 
@@ -301,7 +307,8 @@ try {
   });
 } catch (e) {
   failed++;
-  console.log('FAIL setup\n     ' + (e && e.stack ? e.stack : e));
-  if (serveErr) console.log('     serve stderr: ' + serveErr);
+  console.log('FAIL setup\n     ' + describe(e));
+  console.log('     serve ' + (serve.exitCode === null ? 'running' : 'exited ' + serve.exitCode) +
+              '; stdout: ' + serveOut + (serveErr ? '\n     serve stderr: ' + serveErr : ''));
 }
 await finish();
