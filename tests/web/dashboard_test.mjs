@@ -237,8 +237,8 @@ try {
       for (const state of ['pending', 'ready', 'claimed', 'failed', 'completed'])
         if (await count(state) !== String(st.tasks[state])) return false;
       return true;
-    }, 5000);
-    await card('failed', failedTask.id).waitFor({ timeout: 5000 });
+    }, 15000);
+    await card('failed', failedTask.id).waitFor({ timeout: 15000 });
   });
 
   await page.evaluate(() => { window.__sameDocument = true; });
@@ -247,8 +247,8 @@ try {
     await card('failed', failedTask.id).dragTo(page.locator('.column[data-state="ready"] .cards'));
     // (A served agent may take it at once.)
     const reopened = ['ready', 'pending', 'claimed', 'completed'];
-    await until('the reopen', async () => reopened.includes(await taskState(failedTask.id)), 5000);
-    if (!agentsMode) await card('ready', failedTask.id).waitFor({ timeout: 5000 });
+    await until('the reopen', async () => reopened.includes(await taskState(failedTask.id)), 15000);
+    if (!agentsMode) await card('ready', failedTask.id).waitFor({ timeout: 15000 });
   });
 
   await check('a completed task moves to the completed column within 1 s, no reload', async () => {
@@ -258,7 +258,7 @@ try {
         const claimed = (await command('tasks', { state: 'claimed' })).tasks;
         return claimed.length > 0 && claimed[0].id;
       }, 20000);
-      await card('claimed', id).waitFor({ timeout: 5000 });
+      await card('claimed', id).waitFor({ timeout: 15000 });
       await until('the agent to complete it', async () => (await taskState(id)) === 'completed', 30000, 20);
     } else {
       const agent = 'web-tester';
@@ -266,7 +266,7 @@ try {
       const claim = await command('task.claim', { agent });
       assert(claim.claimed !== false, 'a task to claim');
       id = claim.id;
-      await card('claimed', id).waitFor({ timeout: 5000 });
+      await card('claimed', id).waitFor({ timeout: 15000 });
       await command('task.complete', { id, agent, attempt: claim.attempt, result: 'done by the web test' });
     }
     await card('completed', id).waitFor({ timeout: 1000 });
@@ -279,10 +279,10 @@ try {
     const waiting = all.find((t) => t.title === 'Release notes');
     const id = waiting.id;
     const from = card('pending', id);
-    await from.waitFor({ timeout: 5000 });
+    await from.waitFor({ timeout: 15000 });
     await from.dragTo(page.locator('.column[data-state="completed"] .cards'));
     const toast = page.locator('.toast.error').filter({ hasText: id });
-    await toast.waitFor({ timeout: 5000 });
+    await toast.waitFor({ timeout: 15000 });
     const text = await toast.textContent();
     assert(text.length > id.length + 10, 'a reason: ' + text);
     await card('pending', id).waitFor({ timeout: 2000 });
