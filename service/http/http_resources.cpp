@@ -32,7 +32,7 @@ bool has_param(const httplib::Request& req, const char* name) {
 
 } // namespace
 
-void send_json(httplib::Response& res, const response& r) {
+void send_json(httplib::Response& res, response r) {
   res.status = r.status;
   if (r.status >= 400) {
     // Small; and a body httplib's error handler sees (it fills only empty ones).
@@ -40,7 +40,7 @@ void send_json(httplib::Response& res, const response& r) {
     return;
   }
   // A provider of known length is written as it is (see the header).
-  auto body = std::make_shared<const std::string>(r.body);
+  auto body = std::make_shared<const std::string>(std::move(r.body));
   res.set_content_provider(body->size(), "application/json",
                            [body](size_t offset, size_t length, httplib::DataSink& sink) {
                              return sink.write(body->data() + offset, length);

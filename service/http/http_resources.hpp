@@ -30,7 +30,7 @@ using command_runner = std::function<expected<boost::json::value>(command_call)>
 // Writes a JSON answer. Sent as it is, never compressed: httplib would compress a
 // body for a browser with brotli at its slowest setting, which took a 14 MB graph
 // from 11 s to 48 s.
-void send_json(httplib::Response& res, const response& r);
+void send_json(httplib::Response& res, response r);
 
 // The routes installed, for the 404 message.
 extern const char* const resource_list;

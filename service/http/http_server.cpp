@@ -18,8 +18,8 @@ namespace swarm::http {
 
 namespace {
 
-void send(httplib::Response& res, const response& r) {
-  send_json(res, r);
+void send(httplib::Response& res, response r) {
+  send_json(res, std::move(r));
 }
 
 bool is_api(const std::string& path) {

@@ -2,7 +2,7 @@
 // reaches the engine (dispatch_support.hpp's gate), and the refusal lists what the op
 // takes — the names its handler reads.
 #include "actors/control/dispatcher.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/command_session.hpp"
 
 #include <swarm/swarm.hpp>
 
@@ -15,24 +15,7 @@ namespace json = boost::json;
 
 namespace {
 
-struct session {
-  swarm::test::temp_dir dir;
-  std::unique_ptr<swarm::engine> engine;
-
-  session() {
-    swarm::options o;
-    o.db_path = dir.file(".swarm/swarm.db");
-    auto e = swarm::engine::open(o);
-    REQUIRE(e);
-    engine = std::move(*e);
-  }
-
-  json::object run(const json::value& request) {
-    auto reply = json::parse(engine->execute(json::serialize(request)));
-    REQUIRE(reply.is_object());
-    return reply.as_object();
-  }
-};
+using session = swarm::test::command_session;
 
 std::string message_of(const json::object& reply) {
   INFO(json::serialize(reply));

@@ -1,7 +1,7 @@
 // The command dispatcher (actors/control/) through engine::execute: the reply envelope,
 // the argument errors each op answers with (code and message, as documented), and the
 // shapes of a few replies.
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/command_session.hpp"
 
 #include <swarm/swarm.hpp>
 
@@ -15,23 +15,7 @@ namespace json = boost::json;
 
 namespace {
 
-struct session {
-  swarm::test::temp_dir dir;
-  std::unique_ptr<swarm::engine> engine;
-
-  session() {
-    swarm::options o;
-    o.db_path = dir.file(".swarm/swarm.db");
-    auto e = swarm::engine::open(o);
-    REQUIRE(e);
-    engine = std::move(*e);
-  }
-
-  json::object run(const std::string& request) {
-    auto reply = json::parse(engine->execute(request));
-    REQUIRE(reply.is_object());
-    return reply.as_object();
-  }
+struct session : swarm::test::command_session {
   json::object ok(const std::string& op, const std::string& args = "{}") {
     auto reply = run(R"({"id":1,"op":")" + op + R"(","args":)" + args + "}");
     INFO(json::serialize(reply));
