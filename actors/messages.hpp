@@ -208,6 +208,24 @@ typename Inspector::result_type inspect(Inspector& f, graph_report& x) {
            x.tasks);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, graph_summary::group& x) {
+  return f(caf::meta::type_name("swarm::graph_summary::group"), x.id, x.title, x.depth,
+           x.tasks, x.leaves);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, graph_summary::link& x) {
+  return f(caf::meta::type_name("swarm::graph_summary::link"), x.from, x.to,
+           x.dependencies);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, graph_summary& x) {
+  return f(caf::meta::type_name("swarm::graph_summary"), x.level, x.tasks,
+           x.critical_length, x.critical_path, x.groups, x.links);
+}
+
 // ---- task queue messages --------------------------------------------------------
 
 // What loading a plan did.

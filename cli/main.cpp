@@ -190,6 +190,10 @@ int main(int argc, char** argv) {
   common_flags gf;
   auto* graph = app.add_subcommand("graph", "critical path and per-task levels");
   add_common(graph, gf);
+  uint32_t graph_groups = 0;
+  graph->add_option("--groups", graph_groups,
+                    "at a glance: tasks grouped under their ancestors, at most N groups")
+      ->check(CLI::Range(1u, 100000u));
 
   common_flags af;
   auto* agents =
@@ -289,6 +293,9 @@ int main(int argc, char** argv) {
   if (ready->parsed())
     return print_result(call(rdf, "ready", {{"sort", ready_sort}}, false), rdf.json_out,
                         print_tasks);
+  if (graph->parsed() && graph_groups > 0)
+    return print_result(call(gf, "graph.summary", {{"max_groups", graph_groups}}, false),
+                        gf.json_out, print_graph_summary);
   if (graph->parsed())
     return print_result(call(gf, "graph", {}, false), gf.json_out, print_graph);
   if (agents->parsed())

@@ -247,4 +247,28 @@ void print_graph(const json::value& v) {
                 str(*t, "title").c_str());
 }
 
+void print_graph_summary(const json::value& v) {
+  auto g = reply_as<graph_summary>(v);
+  if (!g) return;
+  std::printf("%llu tasks in %zu groups (%u generation(s) below the roots); critical path "
+              "%g min",
+              static_cast<unsigned long long>(g->tasks), g->groups.size(), g->level,
+              g->critical_length);
+  for (size_t i = 0; i < g->critical_path.size(); ++i)
+    std::printf("%s%s", i == 0 ? ": " : " -> ", g->critical_path[i].c_str());
+  std::printf("\n\n%-22s %7s %13s %5s  %s\n", "GROUP", "TASKS", "LEAVES DONE", "DEPTH",
+              "TITLE");
+  for (const auto& grp : g->groups)
+    std::printf("%-22s %7llu %6llu/%-6llu %5u  %s\n", grp.id.c_str(),
+                static_cast<unsigned long long>(grp.tasks),
+                static_cast<unsigned long long>(grp.leaves.completed),
+                static_cast<unsigned long long>(grp.leaves.total()), grp.depth,
+                grp.title.c_str());
+  if (g->links.empty()) return;
+  std::printf("\n%-22s %-22s %12s\n", "FROM", "TO", "DEPENDENCIES");
+  for (const auto& l : g->links)
+    std::printf("%-22s %-22s %12llu\n", l.from.c_str(), l.to.c_str(),
+                static_cast<unsigned long long>(l.dependencies));
+}
+
 } // namespace swarm::cli

@@ -35,6 +35,7 @@ void print_load(const boost::json::value& v);
 void print_claim(const boost::json::value& v);
 void print_agents(const boost::json::value& v);
 void print_graph(const boost::json::value& v);
+void print_graph_summary(const boost::json::value& v);
 void print_agent(const boost::json::value& v);
 
 } // namespace swarm::cli

@@ -268,4 +268,30 @@ template <class F> static void shape(F& f, graph_report& g) {
 }
 SWARM_JSON_BY_SHAPE(graph_report)
 
+template <class F> static void shape(F& f, graph_summary::group& g) {
+  f("id", g.id);
+  f("title", g.title);
+  f("depth", g.depth);
+  f("tasks", g.tasks);
+  f("leaves", g.leaves);
+}
+SWARM_JSON_BY_SHAPE(graph_summary::group)
+
+template <class F> static void shape(F& f, graph_summary::link& l) {
+  f("from", l.from);
+  f("to", l.to);
+  f("dependencies", l.dependencies);
+}
+SWARM_JSON_BY_SHAPE(graph_summary::link)
+
+template <class F> static void shape(F& f, graph_summary& g) {
+  f("level", g.level);
+  f("tasks", g.tasks);
+  f.compact("critical_length", g.critical_length);
+  f("critical_path", g.critical_path);
+  f("groups", g.groups);
+  f("links", g.links);
+}
+SWARM_JSON_BY_SHAPE(graph_summary)
+
 } // namespace swarm

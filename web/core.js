@@ -11,7 +11,7 @@ export const PAGE = 50;              // cards fetched per column page
 export const MAX_REFRESH = 1000;     // at most this many cards of a column are fetched again
 export const COALESCE_MS = 250;      // events touching the same data refresh it at most this often
 export const POLL_MS = 500;          // without the stream
-export const GRAPH_LIMIT = 2000;     // larger graphs collapse epics
+export const GRAPH_LIMIT = 2000;     // larger graphs are drawn as groups (graph.summary)
 export const DEFAULT_HEARTBEAT_MS = 2000;
 
 // ---- small helpers

@@ -1,5 +1,5 @@
 // The dashboard's views besides the board: the graph (layers, critical path, zoom
-// and pan, epics collapsed past GRAPH_LIMIT), agents (health from heartbeats),
+// and pan, grouped past GRAPH_LIMIT), agents (health from heartbeats),
 // mail, reservations and leases (time left ticking), memory, and run progress.
 
 import { $, GRAPH_LIMIT, ago, api, app, duration, h, s, unavailable, when } from './core.js';
@@ -55,62 +55,44 @@ export function setupGraphControls() {
   $('graph-fit').addEventListener('click', fitGraph);
 }
 
-// Groups of at most GRAPH_LIMIT: each task under its ancestor `level` segments deep
-// (ids are hierarchical: sw-a3f8.1.2 sits under sw-a3f8.1).
-export function collapse(rows) {
-  for (const level of [3, 2, 1]) {
-    const key = (id) => id.split('.').slice(0, level).join('.');
-    const groups = new Map();
-    for (const r of rows) {
-      const k = key(r.id);
-      let g = groups.get(k);
-      if (!g) groups.set(k, g = { id: k, title: '', depth: r.depth, n: 0, done: 0, state: 'pending', ids: new Set() });
-      if (r.id === k) g.title = r.title;
-      g.depth = Math.min(g.depth, r.depth);
-      if (r.leaf) { g.n++; if (r.state === 'completed') g.done++; }
-      g.ids.add(r.id);
-    }
-    if (groups.size <= GRAPH_LIMIT || level === 1) return { groups, key };
-  }
-  return null;
-}
-
+// Up to GRAPH_LIMIT tasks, each task with its dependencies; a larger plan at a glance
+// (GET /api/graph/summary): tasks grouped under their ancestors, with the dependencies
+// between groups and the critical path through them.
 export async function loadGraph() {
-  let g;
+  let sum;
   try {
-    g = await api('/api/graph');
+    sum = await api('/api/graph/summary?max_groups=' + GRAPH_LIMIT);
+    if (sum.tasks <= GRAPH_LIMIT) return drawTasks(await api('/api/graph'));
   } catch (e) {
     $('graph-layer').replaceChildren();
     $('graph-info').textContent = e.message;
     return;
   }
+  const stateOf = (c) => c.failed ? 'failed' : c.claimed ? 'claimed' : c.completed === c.total ? 'completed' : 'pending';
+  const nodes = sum.groups.map((gr) => ({
+    id: gr.id, label: `${gr.title || gr.id} (${gr.leaves.completed}/${gr.leaves.total})`,
+    depth: gr.depth, state: stateOf(gr.leaves), leaf: false,
+  }));
+  const edges = sum.links.map((l) => [l.from, l.to]);
+  drawGraph(nodes, edges, new Set(sum.critical_path), sum.critical_path);
+  $('graph-info').textContent = `${sum.tasks} tasks, shown as ${nodes.length} groups` +
+    ` · critical path ${sum.critical_length} min through ${sum.critical_path.length} groups`;
+}
+
+async function drawTasks(g) {
   const rows = g.tasks || [];
   const critical = g.critical_path || [];
-  let nodes;
-  let edges = [];
-  let collapsed = false;
-  if (rows.length <= GRAPH_LIMIT) {
-    nodes = rows.map((r) => ({ id: r.id, label: r.title || r.id, depth: r.depth || 0, state: r.state, leaf: r.leaf }));
-    let deps = new Map();
-    try {
-      const list = await api('/api/tasks?limit=' + GRAPH_LIMIT);
-      deps = new Map((list.tasks || []).map((t) => [t.id, t.depends || []]));
-    } catch { /* nodes without edges */ }
-    for (const n of nodes) for (const d of deps.get(n.id) || []) edges.push([d, n.id]);
-  } else {
-    collapsed = true;
-    const { groups, key } = collapse(rows);
-    nodes = [...groups.values()].map((gr) => ({
-      id: gr.id, label: `${gr.title || gr.id} (${gr.done}/${gr.n})`, depth: gr.depth,
-      state: gr.n && gr.done === gr.n ? 'completed' : gr.done ? 'claimed' : 'pending', leaf: false,
-    }));
-    const path = critical.map(key);
-    for (let i = 1; i < path.length; i++) if (path[i] !== path[i - 1]) edges.push([path[i - 1], path[i]]);
-    critical.splice(0, critical.length, ...path);
-  }
+  const nodes = rows.map((r) => ({ id: r.id, label: r.title || r.id, depth: r.depth || 0, state: r.state, leaf: r.leaf }));
+  let deps = new Map();
+  try {
+    const list = await api('/api/tasks?limit=' + GRAPH_LIMIT);
+    deps = new Map((list.tasks || []).map((t) => [t.id, t.depends || []]));
+  } catch { /* nodes without edges */ }
+  const edges = [];
+  for (const n of nodes) for (const d of deps.get(n.id) || []) edges.push([d, n.id]);
   drawGraph(nodes, edges, new Set(critical), critical);
-  $('graph-info').textContent = `${rows.length} tasks` + (collapsed ? `, shown as ${nodes.length} epics` : '') +
-    ` · critical path ${g.critical_length ?? '?'} min over ${(g.critical_path || []).length} tasks`;
+  $('graph-info').textContent = `${rows.length} tasks` +
+    ` · critical path ${g.critical_length ?? '?'} min over ${critical.length} tasks`;
 }
 
 export function drawGraph(nodes, edges, onPath, path) {

@@ -67,6 +67,14 @@ expected<json::value> graph(engine& e, const json::value&) {
   return reply(e.graph());
 }
 
+// The graph at a glance: at most "max_groups" (default 200) groups of tasks.
+expected<json::value> summarize_graph(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto max_groups = r.count("max_groups", 200);
+  if (auto bad = refusal(r)) return *bad;
+  return reply(e.summarize_graph(max_groups));
+}
+
 expected<json::value> plan_load(engine& e, const json::value& args) {
   auto o = from_json<plan_options>(args);
   field_reader r{args};
@@ -208,6 +216,7 @@ const std::vector<command>& task_commands() {
       {"tasks", tasks},
       {"ready", ready},
       {"graph", graph},
+      {"graph.summary", summarize_graph},
       {"plan.load", plan_load},
       {"task.claim", task_claim},
       {"task.complete", task_complete},

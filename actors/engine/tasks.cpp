@@ -24,6 +24,12 @@ expected<graph_report> engine::graph() {
   return impl_->ask<graph_report>(impl_->queue, graph_atom_v);
 }
 
+expected<graph_summary> engine::summarize_graph(uint32_t max_groups) {
+  if (max_groups == 0)
+    return make_error(errc::bad_request, "max_groups must be at least 1");
+  return impl_->ask<graph_summary>(impl_->queue, graph_atom_v, max_groups);
+}
+
 expected<std::vector<task>> engine::tasks(bool ready_only) {
   return impl_->ask<std::vector<task>>(impl_->queue, list_atom_v,
                                        task_filter{ready_only, {}, false});

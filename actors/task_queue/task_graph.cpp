@@ -18,12 +18,6 @@ using graph_detail::find_cycle;
 using graph_detail::plan_error;
 using graph_detail::staged_batch;
 
-uint64_t& count_of(task_counts& c, task_state s) {
-  uint64_t* slots[] = {&c.pending, &c.ready,   &c.claimed,  &c.completed,
-                       &c.failed,  &c.blocked, &c.cancelled};
-  return *slots[static_cast<size_t>(s) - 1]; // REQUIRES: a valid state
-}
-
 int priority_of(const task& t) {
   return std::clamp(t.spec.priority, min_priority, max_priority);
 }
@@ -556,6 +550,12 @@ task_state task_graph::rolled_up_state(task_index parent) const {
   for (task_index c : p.children)
     if (nodes_[c].t.state != task_state::cancelled) return task_state::completed;
   return task_state::cancelled;
+}
+
+uint64_t& count_of(task_counts& c, task_state s) {
+  uint64_t* slots[] = {&c.pending, &c.ready,   &c.claimed,  &c.completed,
+                       &c.failed,  &c.blocked, &c.cancelled};
+  return *slots[static_cast<size_t>(s) - 1]; // REQUIRES: a valid state
 }
 
 } // namespace swarm

@@ -55,6 +55,9 @@ namespace swarm {
 using task_index = uint32_t;
 constexpr task_index no_task = std::numeric_limits<task_index>::max();
 
+// The counter of `c` that counts tasks in state s. REQUIRES: a valid state.
+uint64_t& count_of(task_counts& c, task_state s);
+
 struct task_node {
   task t; // spec + current state (state may be the derived ready/blocked)
   task_index parent = no_task;

@@ -587,6 +587,10 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
       },
       [=](status_atom) -> task_counts { return self->state.graph->counts(); },
       [=](graph_atom) -> graph_report { return report_graph(*self->state.graph); },
+      [=](graph_atom, uint32_t max_groups) -> graph_summary {
+        const auto& g = *self->state.graph;
+        return summarize(g, analyze(g, {true, false}), max_groups);
+      },
       [=](list_atom, const task_filter& f) -> caf::result<std::vector<task>> {
         auto& g = *self->state.graph;
         std::vector<task> out;

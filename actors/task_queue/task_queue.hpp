@@ -59,6 +59,9 @@ using task_queue_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<task_counts>,
   // Critical path and per-task levels of the remaining work.
   caf::replies_to<graph_atom>::with<graph_report>,
+  // (graph, max_groups): the same analysis at a glance, tasks grouped under their
+  // ancestors (graph_summary); fan-out is not computed.
+  caf::replies_to<graph_atom, uint32_t>::with<graph_summary>,
   // Tasks, optionally only ready ones or one by id (errc::not_found).
   caf::replies_to<list_atom, task_filter>::with<std::vector<task>>,
   // A page of the tasks matching the query (engine::find_tasks); the cursor is the

@@ -15,6 +15,7 @@
 #include <swarm/error.hpp>
 #include <swarm/export.hpp>
 #include <swarm/options.hpp>
+#include <swarm/graph.hpp>
 #include <swarm/types.hpp>
 
 #include <chrono>
@@ -66,6 +67,9 @@ public:
   expected<std::vector<task>> tasks(bool ready_only = false);
   // Critical path and per-task levels of the remaining work.
   expected<graph_report> graph();
+  // The graph at a glance: tasks grouped under their ancestors, at most max_groups
+  // groups where the plan's shape allows (graph_summary). errc::bad_request for 0.
+  expected<graph_summary> summarize_graph(uint32_t max_groups);
   expected<task> task_by_id(const std::string& id);
   // A page of the tasks matching q, in insertion order, with the exact count of all
   // matches; a page costs its own size, not the number of tasks. A cursor that is not

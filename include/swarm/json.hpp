@@ -103,6 +103,14 @@ SWARM_API expected<graph_report::row> from_json(json_to<graph_report::row>,
                                                 const json_value&);
 SWARM_API void tag_invoke(const json_from&, json_value&, const graph_report&);
 SWARM_API expected<graph_report> from_json(json_to<graph_report>, const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const graph_summary::group&);
+SWARM_API expected<graph_summary::group> from_json(json_to<graph_summary::group>,
+                                                   const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const graph_summary::link&);
+SWARM_API expected<graph_summary::link> from_json(json_to<graph_summary::link>,
+                                                  const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const graph_summary&);
+SWARM_API expected<graph_summary> from_json(json_to<graph_summary>, const json_value&);
 
 // ---- agents, runs and status
 

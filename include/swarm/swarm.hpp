@@ -3,4 +3,5 @@
 #include <swarm/engine.hpp>
 #include <swarm/error.hpp>
 #include <swarm/options.hpp>
+#include <swarm/graph.hpp>
 #include <swarm/types.hpp>

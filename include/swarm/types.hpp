@@ -264,29 +264,6 @@ struct plan_report {
   uint64_t total = 0;           // tasks in the queue afterwards
 };
 
-// The task graph's shape: critical path and per-task levels. Every task starts when
-// its parent has started and every task it depends on has finished; a leaf takes its
-// weight — its estimate in minutes, 1 for a leaf without one, 0 for completed work —
-// and a parent finishes when all its children have. The critical path is the longest
-// chain of weights through that graph: the plan cannot finish sooner, whatever the
-// number of agents.
-struct graph_report {
-  struct row {
-    std::string id;
-    std::string title;
-    task_state state = task_state::pending;
-    bool leaf = true;
-    double weight = 0;
-    double top_level = 0;    // earliest start
-    double bottom_level = 0; // longest remaining chain from its start, itself included
-    uint32_t depth = 0;      // dependency edges on the longest chain leading to it
-    uint32_t fan_out = 0;    // leaves that wait for it, directly or transitively
-  };
-  double critical_length = 0;
-  std::vector<std::string> critical_path; // leaf ids, first to last
-  std::vector<row> tasks;                 // in plan order
-};
-
 // ---- agents and runs
 
 // What an agent is doing. Persisted — never rename, never renumber.

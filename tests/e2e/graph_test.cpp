@@ -68,3 +68,39 @@ TEST_CASE("swarm ready sorts by priority, age or the graph", "[e2e][graph]") {
   auto bad = swarm(dir.path(), {"ready", "--sort", "random"});
   CHECK(bad.exit_code == 2);
 }
+
+TEST_CASE("swarm graph --groups shows the plan at a glance", "[e2e][graph]") {
+  temp_dir dir;
+  write_text(dir / "plan.json", R"({"tasks": [
+    {"title": "API", "children": [
+      {"title": "Schema", "estimate": "1h"},
+      {"title": "Handlers", "depends": ["Schema"]}]},
+    {"title": "UI", "children": [
+      {"title": "Pages", "depends": ["Handlers"]},
+      {"title": "Styles"}]}]})");
+  REQUIRE(swarm(dir.path(), {"load", "plan.json"}).exit_code == 0);
+  auto r = swarm(dir.path(), {"graph", "--groups", "2", "--json"});
+  INFO(r);
+  REQUIRE(r.exit_code == 0);
+  auto v = parse_json(r.out);
+  CHECK(int_at(v, "tasks") == 6);
+  CHECK(int_at(v, "level") == 0);
+  const auto& groups = v.at("groups").as_array();
+  REQUIRE(groups.size() == 2);
+  CHECK(str_at(groups[0], "title") == "API");
+  CHECK(int_at(groups[0], "tasks") == 3);
+  CHECK(int_at(groups[1].at("leaves"), "ready") == 1); // Styles
+  const auto& links = v.at("links").as_array();
+  REQUIRE(links.size() == 1);
+  CHECK(str_at(links[0], "from") == str_at(groups[0], "id"));
+  CHECK(str_at(links[0], "to") == str_at(groups[1], "id"));
+  CHECK(int_at(v, "critical_length") == 60 + 1 + 1);
+  CHECK(v.at("critical_path").as_array().size() == 2);
+
+  auto human = swarm(dir.path(), {"graph", "--groups", "4"});
+  INFO(human);
+  CHECK(human.exit_code == 0);
+  CHECK(human.out.find("6 tasks in 4 groups") != std::string::npos);
+  CHECK(human.out.find("Handlers") != std::string::npos);
+  CHECK(swarm(dir.path(), {"graph", "--groups", "0"}).exit_code == 2);
+}

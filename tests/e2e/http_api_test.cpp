@@ -146,6 +146,31 @@ TEST_CASE("http api: task pages walk every task once, with an exact total and se
   CHECK(contains(bad_param.message, "'colour'"));
 }
 
+TEST_CASE("http api: the graph whole and at a glance", "[e2e][http]") {
+  temp_dir dir;
+  write_text(dir / "plan.md", numbered_plan(40));
+  served s{dir};
+  REQUIRE(swarm(dir.path(), {"load", "plan.md"}).exit_code == 0);
+
+  auto whole = ok_body(s.get("/api/graph"));
+  CHECK(whole.at("tasks").as_array().size() == 42);
+  // 40 items do not fit in 10 groups: their heading, one generation below the root.
+  auto glance = ok_body(s.get("/api/graph/summary?max_groups=10"));
+  CHECK(int_at(glance, "tasks") == 42);
+  CHECK(int_at(glance, "level") == 1);
+  REQUIRE(glance.at("groups").as_array().size() == 1);
+  const auto& all = glance.at("groups").as_array()[0];
+  CHECK(str_at(all, "title") == "All");
+  CHECK(int_at(all, "tasks") == 41);
+  CHECK(int_at(all.at("leaves"), "ready") == 40);
+  CHECK(ok_body(s.get("/api/graph/summary")).at("groups").as_array().size() == 40);
+  CHECK(ok_json(dir, {"graph", "--groups", "10"}) == glance);
+
+  auto zero = error_of(s.get("/api/graph/summary?max_groups=0"));
+  CHECK(zero.status == 400);
+  CHECK(contains(zero.message, "max_groups"));
+}
+
 TEST_CASE("http api: attempts of a failed run, then reopen, cancel and illegal moves",
           "[e2e][http]") {
   temp_dir dir;

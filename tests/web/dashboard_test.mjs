@@ -305,6 +305,35 @@ try {
     await page.screenshot({ path: join(shotsDir, 'task-detail.png') });
     console.log('     screenshots in ' + shotsDir);
   });
+
+  await check('a plan past 2,000 tasks is drawn as groups with their links', async () => {
+    const areas = [];
+    for (let a = 0; a < 3; a++) {
+      const children = [];
+      for (let i = 0; i < 700; i++) {
+        const t = { title: `Area ${a} item ${i}` };
+        if (a > 0 && i === 0) t.depends = [`Area ${a - 1} item 699`];
+        children.push(t);
+      }
+      areas.push({ title: `Area ${a}`, children });
+    }
+    writeFileSync(join(work, 'large.json'), JSON.stringify({ prefix: 'big', tasks: areas }));
+    const r = swarmSync(['load', 'large.json']);
+    assert(r.status === 0, 'swarm load: ' + r.stderr);
+    await page.click('#tabs button[data-view="board"]');
+    await page.click('#tabs button[data-view="graph"]');
+    await page.waitForFunction(() => /shown as \d+ groups/.test(document.getElementById('graph-info').textContent),
+      null, { timeout: 15000 });
+    const labels = await page.locator('#graph .node text').allTextContents();
+    for (const a of ['Area 0', 'Area 1', 'Area 2']) {
+      assert(labels.some((l) => new RegExp(`^${a} \\(\\d+/700\\)$`).test(l)),
+        `a group for ${a} with its 700 leaves: ${labels.join(', ')}`);
+    }
+    assert(!labels.some((l) => l.startsWith('Area 0 item')), 'no single task of an area is drawn');
+    assert(await page.locator('#graph path.edge').count() >= 2, 'the links between the areas');
+    await page.screenshot({ path: join(shotsDir, 'graph-groups.png') });
+    console.log('     ' + await page.textContent('#graph-info'));
+  });
 } catch (e) {
   failed++;
   console.log('FAIL setup\n     ' + describe(e));
