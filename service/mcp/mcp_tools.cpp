@@ -16,24 +16,23 @@ namespace json = boost::json;
 namespace {
 
 // Output shapes several tools share.
-constexpr const char* task_out = "id*:s title*:s state*:s attempts:i claimed_by:s "
-                                 "discovered_from:S now_ready:S";
-constexpr const char* message_out = "id*:s thread*:s from*:s to:S subject:s";
+constexpr const char* task_out = "id*:s title*:s state*:s";
+constexpr const char* message_out = "id*:s thread*:s";
 constexpr const char* messages_out = "messages*:A";
 
 const std::vector<tool> table = {
     {"whoami", "Who I am: my agent record (also a heartbeat).", "",
-     "name*:s state*:s current_task:s model:s skills:S", "agent.heartbeat", "name"},
+     "name*:s state*:s current_task:s", "agent.heartbeat", "name"},
     {"task_current",
      "My claimed task with its context: attempt, parent, dependencies' results, my "
      "reservations, unread mail count. task is null when I hold none.",
-     "", "agent*:s task*:O attempt:i parent:O depends:A reservations:A unread_mail:i",
+     "", "agent*:s task*:O attempt:i",
      "task.current", "agent"},
     {"task_show", "A task by id.", "id*:s", task_out, "tasks", nullptr},
     {"task_ready", "Ready tasks. sort: priority (default), oldest or graph.", "sort:s",
-     "sort*:s tasks*:A", "ready", nullptr},
+     "tasks*:A", "ready", nullptr},
     {"task_claim", "Claim a ready task for me; claimed is false when none is open.", "",
-     "claimed*:b id:s title:s attempt:i", "task.claim", "agent"},
+     "claimed*:b id:s attempt:i", "task.claim", "agent"},
     {"task_complete", "Complete my claimed task (attempt from task_claim/task_current).",
      "id*:s attempt*:i result:s", task_out, "task.complete", "agent"},
     {"task_fail", "Fail my claimed task; it is retried while attempts remain.",
@@ -41,7 +40,7 @@ const std::vector<tool> table = {
     {"task_progress",
      "I am still working on my claimed task: extends its lease; a note is kept as "
      "working memory.",
-     "id*:s attempt*:i note:s", "id*:s lease_expires_us*:i note:O", "task.progress",
+     "id*:s attempt*:i note:s", "id*:s lease_expires_us*:i", "task.progress",
      "agent"},
     {"task_add",
      "Add work I discovered; linked to my claimed task as discovered-from. priority "
@@ -59,43 +58,43 @@ const std::vector<tool> table = {
     {"mail_inbox", "My mail, newest first. state: unread, read or acked.",
      "state:s urgent:b thread:s limit:i", messages_out, "mail.inbox", "agent"},
     {"mail_ack", "Acknowledge a message to me (marks it read too).", "message*:s",
-     "id*:s recipient*:s state*:s", "mail.ack", "agent"},
+     "id*:s state*:s", "mail.ack", "agent"},
     {"mail_search",
      "Search my mail: words, \"phrases\", subject:, body:, from:, thread:.",
      "query*:s limit:i", messages_out, "mail.search", "agent"},
     {"mail_thread", "A conversation, by thread or message id.", "id*:s",
-     "id*:s messages*:A", "mail.thread", "agent"},
+     "messages*:A", "mail.thread", "agent"},
     {"reserve",
      "Reserve files (paths or globs) before editing them. Always granted; other agents' "
      "overlapping reservations come back as conflicts. type: edit, read, create, delete.",
      "patterns*:S type:s exclusive:b ttl_ms:i reason:s task:s",
-     "granted*:b conflict_count*:i reservations*:A", "reservation.reserve", "agent"},
+     "conflict_count*:i reservations*:A", "reservation.reserve", "agent"},
     {"renew", "Extend my reservations (by id or pattern; all when none named).",
      "ids:S patterns:S ttl_ms:i", "reservations*:A", "reservation.renew", "agent"},
     {"release", "Release my reservations (by id or pattern, or all).",
      "ids:S patterns:S all:b", "released*:A", "reservation.release", "agent"},
     {"check_reservations",
      "Other agents' reservations on these paths; exclusive=true when I mean to write.",
-     "paths*:S exclusive:b", "checked*:i conflicts*:A", "reservation.check", "agent"},
+     "paths*:S exclusive:b", "conflicts*:A", "reservation.check", "agent"},
     {"lease_acquire",
      "Take an exclusive named lease (e.g. slot:build); acquired=false shows the holder. "
      "Keep its token for renew/release.",
-     "name*:s ttl_ms:i", "name*:s acquired*:b holder:s token:i expires_us:i",
+     "name*:s ttl_ms:i", "acquired*:b holder:s token:i",
      "lease.acquire", "holder"},
     {"lease_renew", "Extend my lease.", "name*:s token:i ttl_ms:i",
-     "name*:s holder*:s token*:i expires_us*:i", "lease.renew", "holder"},
-    {"lease_release", "Release my lease.", "name*:s token:i", "name*:s holder:s token:i",
+     "token*:i expires_us*:i", "lease.renew", "holder"},
+    {"lease_release", "Release my lease.", "name*:s token:i", "name*:s",
      "lease.release", "holder"},
     {"memory_add",
      "Store a learning for later tasks (type agent_learning unless given; working for a "
      "short-lived note).",
-     "content*:s type:s tags:S task:s importance:n", "id*:s type*:s deduplicated*:b",
+     "content*:s type:s tags:S task:s importance:n", "id*:s deduplicated*:b",
      "memory.add", "agent", R"({"type":"agent_learning"})"},
     {"memory_search", "Search what agents learned (hybrid vector + full text).",
-     "query*:s k:i type:s tags:S task:s", "query*:s results*:A", "memory.search",
+     "query*:s k:i type:s tags:S task:s", "results*:A", "memory.search",
      nullptr},
     {"status", "The swarm: task counts, agents, run state.", "",
-     "tasks*:o agents*:A run*:o", "status", nullptr},
+     "tasks*:o agents*:A", "status", nullptr},
 };
 
 json::object type_of(char t) {
