@@ -20,6 +20,7 @@ void register_mcp_command(CLI::App& app, mcp_command& mc) {
 
 std::optional<int> run_mcp_command(const mcp_command& mc) {
   if (mc.cmd == nullptr || !mc.cmd->parsed()) return std::nullopt;
+  std::ios::sync_with_stdio(false); // before any I/O: buffered stdin, one flush per reply
   engine_link link{mc.common, true, true};
   const char* token = std::getenv("SWARM_AGENT_TOKEN");
   mcp_session session{[&link](const std::string& request) {
@@ -35,7 +36,6 @@ std::optional<int> run_mcp_command(const mcp_command& mc) {
   std::cerr << "swarm mcp: serving on stdio"
             << (mc.agent.empty() ? " as no agent (set SWARM_AGENT)" : " as " + mc.agent)
             << "\n";
-  std::ios::sync_with_stdio(false);
   std::string line;
   while (std::getline(std::cin, line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
