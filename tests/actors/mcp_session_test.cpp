@@ -212,7 +212,8 @@ TEST_CASE("mcp over an engine: every tool, its outputSchema, and the engine's vi
   // Every request acted as alice, never as anyone else.
   size_t acting = 0;
   for (const auto& request : c.sent) {
-    const auto& args = json::parse(request).at("args").as_object();
+    const auto parsed = json::parse(request);
+    const auto& args = parsed.at("args").as_object();
     for (const char* self : {"agent", "from", "holder"})
       if (const auto* who = args.if_contains(self)) {
         ++acting;

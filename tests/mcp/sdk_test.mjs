@@ -127,7 +127,7 @@ async function exercise(label, client, cli) {
   t('reserve reserves for alice', reserved.granted && mine().some(r => r.id === reserved.reservations[0].id && r.pattern === 'src/parser/**'));
   cli('reserve', 'src/lexer.cpp', '--agent', 'bob');
   const checked = await call('check_reservations', { paths: ['src/lexer.cpp', 'src/parser/a.cpp'], exclusive: true });
-  t('check_reservations shows bob\'s, not mine', checked.conflicts.length === 1 && checked.conflicts[0].held.agent === 'bob');
+  t('check_reservations shows bob\'s, not mine', checked.conflicts.length === 1 && checked.conflicts[0].agent === 'bob');
   const renewed = await call('renew', {});
   t('renew renews mine', renewed.reservations.length === 1 && mine()[0].renewed_us === renewed.reservations[0].renewed_us);
 
