@@ -38,7 +38,9 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-[[noreturn]] void die(const std::string& what) { bench::die("swarm_mcp_bench", what); }
+[[noreturn]] void die(const std::string& what) {
+  bench::die("swarm_mcp_bench", what);
+}
 
 struct bench_options {
   size_t calls = 2000, warmup = 100;
@@ -117,7 +119,8 @@ struct child {
   }
 };
 
-int run_to_end(const bench_options& o, std::vector<std::string> args, const std::string& cwd) {
+int run_to_end(const bench_options& o, std::vector<std::string> args,
+               const std::string& cwd) {
   args.insert(args.begin(), o.swarm);
   child c{args, cwd, cwd + "/cmd-stderr.txt", {}};
   return c.finish();
@@ -131,9 +134,12 @@ struct mode_result {
 };
 
 // One session: initialize, tools/list, warmup, then the timed calls.
-mode_result session(const bench_options& o, const std::string& cwd, const std::string& db) {
-  child mcp{{o.swarm, "mcp", "--db", db}, cwd, cwd + "/mcp-stderr.txt", {"SWARM_AGENT=alice"}};
-  mcp.send(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}})");
+mode_result session(const bench_options& o, const std::string& cwd,
+                    const std::string& db) {
+  child mcp{
+      {o.swarm, "mcp", "--db", db}, cwd, cwd + "/mcp-stderr.txt", {"SWARM_AGENT=alice"}};
+  mcp.send(
+      R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}})");
   mcp.line();
   mcp.send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
   mcp.send(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})");
@@ -144,9 +150,10 @@ mode_result session(const bench_options& o, const std::string& cwd, const std::s
   std::vector<double> times;
   times.reserve(o.calls);
   for (size_t i = 0; i < o.warmup + o.calls; ++i) {
-    const auto request = R"({"jsonrpc":"2.0","id":)" + std::to_string(i + 2) +
-                         R"(,"method":"tools/call","params":{"name":"mail_send","arguments":{"to":["bob"],"subject":"bench )" +
-                         std::to_string(i) + R"(","body":"a durable message"}}})";
+    const auto request =
+        R"({"jsonrpc":"2.0","id":)" + std::to_string(i + 2) +
+        R"(,"method":"tools/call","params":{"name":"mail_send","arguments":{"to":["bob"],"subject":"bench )" +
+        std::to_string(i) + R"(","body":"a durable message"}}})";
     const auto t0 = bench::clock::now();
     mcp.send(request);
     const auto reply = mcp.line();
@@ -166,20 +173,22 @@ mode_result session(const bench_options& o, const std::string& cwd, const std::s
 
 // A fresh swarm directory with agents alice and bob.
 std::string prepare(const bench_options& o, const char* name) {
-  auto dir = fs::path(o.dir) / ("swarm-mcp-bench-" + std::to_string(::getpid()) + "-" + name);
+  auto dir =
+      fs::path(o.dir) / ("swarm-mcp-bench-" + std::to_string(::getpid()) + "-" + name);
   fs::remove_all(dir);
   fs::create_directories(dir);
   for (const char* agent : {"alice", "bob"})
-    if (run_to_end(o, {"agent", "register", agent, "--db", (dir / ".swarm/swarm.db").string()},
-                   dir.string()) != 0)
+    if (run_to_end(
+            o, {"agent", "register", agent, "--db", (dir / ".swarm/swarm.db").string()},
+            dir.string()) != 0)
       die("swarm agent register failed in " + dir.string());
   return dir.string();
 }
 
 std::string figures(const mode_result& r) {
   char buf[160];
-  std::snprintf(buf, sizeof buf, R"({"p50_us":%.1f,"p99_us":%.1f,"mean_us":%.1f})", r.us.p50,
-                r.us.p99, r.mean_us);
+  std::snprintf(buf, sizeof buf, R"({"p50_us":%.1f,"p99_us":%.1f,"mean_us":%.1f})",
+                r.us.p50, r.us.p99, r.mean_us);
   return buf;
 }
 
@@ -210,8 +219,10 @@ int main(int argc, char** argv) {
 
   const auto beside = prepare(o, "serve");
   const std::string db = beside + "/.swarm/swarm.db";
-  child serve{{o.swarm, "serve", "--db", db, "--listen", "127.0.0.1:0"}, beside,
-              beside + "/serve-stderr.txt", {}};
+  child serve{{o.swarm, "serve", "--db", db, "--listen", "127.0.0.1:0"},
+              beside,
+              beside + "/serve-stderr.txt",
+              {}};
   while (serve.line().find("serving http://") == std::string::npos) {
   }
   const auto via_serve = session(o, beside, db);
@@ -219,9 +230,10 @@ int main(int argc, char** argv) {
   serve.finish();
 
   std::cout << R"({"bench":"mcp","calls":)" << o.calls << R"(,"tool":"mail_send")"
-            << R"(,"stdio_in_process":)" << figures(in_process) << R"(,"stdio_via_serve":)"
-            << figures(via_serve) << R"(,"tools_list":{"tools":)" << in_process.tools
-            << R"(,"bytes":)" << in_process.tools_list_bytes << R"(,"tokens_estimate":)"
+            << R"(,"stdio_in_process":)" << figures(in_process)
+            << R"(,"stdio_via_serve":)" << figures(via_serve)
+            << R"(,"tools_list":{"tools":)" << in_process.tools << R"(,"bytes":)"
+            << in_process.tools_list_bytes << R"(,"tokens_estimate":)"
             << in_process.tools_list_bytes / 4 << "}}\n";
   if (!o.keep) {
     fs::remove_all(alone);

@@ -164,7 +164,8 @@ expected<json::value> task_current(engine& e, const json::value& args) {
   if (!t.spec.parent.empty()) {
     auto p = e.task_by_id(t.spec.parent);
     if (!p) return p.error();
-    parent = json::object{{"id", p->spec.id}, {"title", p->spec.title},
+    parent = json::object{{"id", p->spec.id},
+                          {"title", p->spec.title},
                           {"description", p->spec.description}};
   }
   auto mine = e.reservations(agent);
@@ -194,8 +195,11 @@ expected<json::value> task_progress(engine& e, const json::value& args) {
   if (auto bad = refusal(r)) return *bad;
   auto expires = e.renew_claim(id, agent, attempt);
   if (!expires) return expires.error();
-  json::object out{{"id", id}, {"agent", agent}, {"attempt", attempt},
-                   {"lease_expires_us", to_us(*expires)}, {"note", nullptr}};
+  json::object out{{"id", id},
+                   {"agent", agent},
+                   {"attempt", attempt},
+                   {"lease_expires_us", to_us(*expires)},
+                   {"note", nullptr}};
   if (note.empty()) return answer(std::move(out));
   memory_draft d;
   d.type = "progress";

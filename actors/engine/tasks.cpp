@@ -76,9 +76,9 @@ expected<task_change> engine::fail(const std::string& id, const std::string& age
 
 expected<timestamp> engine::renew_claim(const std::string& id, const std::string& agent,
                                         uint32_t attempt) {
-  auto r = impl_->ask<int64_t>(impl_->queue, renew_atom_v, task_report{id, agent, attempt, {}, {}});
-  if (!r)
-    return r.error();
+  auto r = impl_->ask<int64_t>(impl_->queue, renew_atom_v,
+                               task_report{id, agent, attempt, {}, {}});
+  if (!r) return r.error();
   return timestamp{std::chrono::microseconds{*r}};
 }
 

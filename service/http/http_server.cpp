@@ -97,9 +97,9 @@ struct http_server::routes {
     });
     const auto refuse = [](const auto& req, auto& res) {
       res.set_header("Allow", "POST");
-      auto r = error_response({errc::bad_request,
-                               req.method + " /mcp: this server answers POST only (no "
-                                            "server-sent stream, no sessions)"});
+      auto r = error_response(
+          {errc::bad_request, req.method + " /mcp: this server answers POST only (no "
+                                           "server-sent stream, no sessions)"});
       r.status = 405;
       send(res, std::move(r));
     };

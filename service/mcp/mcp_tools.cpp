@@ -26,8 +26,7 @@ const std::vector<tool> table = {
     {"task_current",
      "My claimed task with its context: attempt, parent, dependencies' results, my "
      "reservations, unread mail count. task is null when I hold none.",
-     "", "agent*:s task*:O attempt:i",
-     "task.current", "agent"},
+     "", "agent*:s task*:O attempt:i", "task.current", "agent"},
     {"task_show", "A task by id.", "id*:s", task_out, "tasks", nullptr},
     {"task_ready", "Ready tasks. sort: priority (default), oldest or graph.", "sort:s",
      "tasks*:A", "ready", nullptr},
@@ -40,8 +39,7 @@ const std::vector<tool> table = {
     {"task_progress",
      "I am still working on my claimed task: extends its lease; a note is kept as "
      "working memory.",
-     "id*:s attempt*:i note:s", "id*:s lease_expires_us*:i", "task.progress",
-     "agent"},
+     "id*:s attempt*:i note:s", "id*:s lease_expires_us*:i", "task.progress", "agent"},
     {"task_add",
      "Add work I discovered; linked to my claimed task as discovered-from. priority "
      "0-4 (0 most urgent).",
@@ -62,8 +60,8 @@ const std::vector<tool> table = {
     {"mail_search",
      "Search my mail: words, \"phrases\", subject:, body:, from:, thread:.",
      "query*:s limit:i", messages_out, "mail.search", "agent"},
-    {"mail_thread", "A conversation, by thread or message id.", "id*:s",
-     "messages*:A", "mail.thread", "agent"},
+    {"mail_thread", "A conversation, by thread or message id.", "id*:s", "messages*:A",
+     "mail.thread", "agent"},
     {"reserve",
      "Reserve files (paths or globs) before editing them. Always granted; other agents' "
      "overlapping reservations come back as conflicts. type: edit, read, create, delete.",
@@ -79,22 +77,20 @@ const std::vector<tool> table = {
     {"lease_acquire",
      "Take an exclusive named lease (e.g. slot:build); acquired=false shows the holder. "
      "Keep its token for renew/release.",
-     "name*:s ttl_ms:i", "acquired*:b holder:s token:i",
-     "lease.acquire", "holder"},
+     "name*:s ttl_ms:i", "acquired*:b holder:s token:i", "lease.acquire", "holder"},
     {"lease_renew", "Extend my lease.", "name*:s token:i ttl_ms:i",
      "token*:i expires_us*:i", "lease.renew", "holder"},
-    {"lease_release", "Release my lease.", "name*:s token:i", "name*:s",
-     "lease.release", "holder"},
+    {"lease_release", "Release my lease.", "name*:s token:i", "name*:s", "lease.release",
+     "holder"},
     {"memory_add",
      "Store a learning for later tasks (type agent_learning unless given; working for a "
      "short-lived note).",
      "content*:s type:s tags:S task:s importance:n", "id*:s deduplicated*:b",
      "memory.add", "agent", R"({"type":"agent_learning"})"},
     {"memory_search", "Search what agents learned (hybrid vector + full text).",
-     "query*:s k:i type:s tags:S task:s", "results*:A", "memory.search",
-     nullptr},
-    {"status", "The swarm: task counts, agents, run state.", "",
-     "tasks*:o agents*:A", "status", nullptr},
+     "query*:s k:i type:s tags:S task:s", "results*:A", "memory.search", nullptr},
+    {"status", "The swarm: task counts, agents, run state.", "", "tasks*:o agents*:A",
+     "status", nullptr},
 };
 
 json::object type_of(char t) {
