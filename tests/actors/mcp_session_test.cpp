@@ -226,6 +226,7 @@ TEST_CASE("mcp over an engine: every tool, its outputSchema, and the engine's vi
 TEST_CASE("mcp over an engine: a refusal is isError with the engine's code and message",
           "[actor][mcp]") {
   mcp_client c{"alice"};
+  c.list_tools();
   c.op("task.add", {{"title", "Work"}});
   auto claim = c.call("task_claim");
   auto wrong = c.result("task_complete", {{"id", claim.at("id")}, {"attempt", 9}});

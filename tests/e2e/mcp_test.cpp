@@ -162,8 +162,8 @@ TEST_CASE("swarm mcp: stdio with no engine running opens one for the session",
   CHECK(query_int(dir.db(), "SELECT COUNT(*) FROM messages WHERE sender = 'alice'") == 1);
 }
 
-TEST_CASE("swarm mcp: beside a running swarm serve, through its control socket; and "
-          "POST /mcp",
+TEST_CASE("swarm mcp: beside a running swarm serve it goes through the control socket, "
+          "and serve answers POST /mcp",
           "[e2e][mcp]") {
   temp_dir dir;
   register_agents(dir, {"alice", "bob"});

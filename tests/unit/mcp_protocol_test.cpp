@@ -79,7 +79,7 @@ TEST_CASE("mcp: initialize answers the client's version when it is ours, else ou
       -32602);
 }
 
-TEST_CASE("mcp: notifications and responses get no answer; ping an empty result",
+TEST_CASE("mcp: notifications and responses get no answer, ping an empty result",
           "[mcp]") {
   auto s = session_of();
   CHECK(s.handle(R"({"jsonrpc":"2.0","method":"notifications/initialized"})").empty());
