@@ -199,6 +199,17 @@ TEST_CASE("swarm mcp: beside a running swarm serve it goes through the control s
            "bob");
   REQUIRE(who);
   CHECK(parse_json(who->body).at("result").at("structuredContent").at("name") == "bob");
+  // The stateless form: no initialize, the version in each request's _meta.
+  auto discover = post(
+      R"({"jsonrpc":"2.0","id":"d","method":"server/discover","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})",
+      "bob");
+  REQUIRE(discover);
+  CHECK(parse_json(discover->body).at("result").at("resultType") == "complete");
+  auto listed = post(
+      R"({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2025-11-25"}}})",
+      "bob");
+  REQUIRE(listed);
+  CHECK(parse_json(listed->body).at("result").at("tools").as_array().size() == 25);
   auto get = c.Get("/mcp", s.auth());
   REQUIRE(get);
   CHECK(get->status == 405);
