@@ -174,6 +174,15 @@ json::object mcp_session::impl::run_tool(const mcp::tool& t,
     }
     args[key] = value;
   }
+  // A missing required argument would make some ops answer something else (task_show
+  // without an id: a page of every task).
+  const auto& schema = mcp::listing(t).at("inputSchema").as_object();
+  if (const auto* required = schema.if_contains("required"))
+    for (const auto& name : required->as_array())
+      if (!arguments.contains(name.as_string()))
+        return tool_refusal("bad_request", "missing argument '" +
+                                               std::string{name.as_string()} +
+                                               "' for tool " + t.name);
   if (t.self_arg != nullptr) {
     if (opts.agent.empty())
       return tool_refusal("bad_request",

@@ -198,6 +198,13 @@ TEST_CASE("mcp: tools/call problems are protocol errors or refusals, never sent"
   CHECK(text.rfind("bad_request: unknown argument 'from' for tool mail_send; it takes ",
                    0) == 0);
 
+  auto missing = reply(
+      s,
+      R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"task_show","arguments":{}}})");
+  CHECK(missing.at("result").at("isError") == true);
+  CHECK(missing.at("result").at("content").at(0).at("text") ==
+        "bad_request: missing argument 'id' for tool task_show");
+
   // A tool acting as an agent, in a session that has none.
   auto nobody = session_of();
   auto r = reply(
