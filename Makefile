@@ -47,6 +47,8 @@ bench: deps
 	$(BUILD)-release/bench/swarm_memory_bench
 	$(BUILD)-release/bench/swarm_http_bench
 	$(BUILD)-release/bench/swarm_stream_bench
+	$(BUILD)-release/bench/swarm_mcp_bench
+	node bench/mcp_tokens.mjs --swarm $(BUILD)-release/swarm
 	node bench/dashboard_load.mjs --swarm $(BUILD)-release/swarm
 
 clean:

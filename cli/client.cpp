@@ -100,27 +100,35 @@ int fail(const swarm::error& e) {
   return swarm::exit_code(e.code);
 }
 
-// Runs one command through the running engine, or an in-process one when none runs.
-expected<json::value> call(const common_flags& f, const std::string& op,
-                           json::object args, bool changes_state) {
-  auto opts = f.to_options();
-  auto socket = swarm::control_socket_path(opts);
-  auto request =
-      json::serialize(json::object{{"id", 1}, {"op", op}, {"args", std::move(args)}});
-  opts.inspect_only = !changes_state;
+engine_link::engine_link(const common_flags& f, bool changes_state, bool serve_socket)
+    : opts_(f.to_options()), socket_(swarm::control_socket_path(opts_)),
+      changes_state_(changes_state), serve_socket_(serve_socket) {
+  opts_.inspect_only = !changes_state;
+}
+
+engine_link::~engine_link() = default;
+
+expected<std::string> engine_link::send(const std::string& request) {
+  if (local_) return local_->execute(request);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   for (;;) {
-    auto remote = swarm::call_control_socket(socket, request);
-    if (remote) return unpack_reply(*remote);
-    if (remote.error().code != swarm::errc::engine_unavailable) return remote.error();
-    if (!changes_state && !std::filesystem::exists(opts.db_path))
+    auto remote = swarm::call_control_socket(socket_, request);
+    if (remote || remote.error().code != swarm::errc::engine_unavailable) return remote;
+    if (!changes_state_ && !std::filesystem::exists(opts_.db_path))
       return swarm::make_error(
           swarm::errc::not_found,
-          "no swarm database at " + opts.db_path +
+          "no swarm database at " + opts_.db_path +
               "; run `swarm run PLAN` or `swarm load PLAN` first, or "
               "pass --db");
-    auto local = swarm::engine::open(opts);
-    if (local) return unpack_reply((*local)->execute(request));
+    auto local = swarm::engine::open(opts_);
+    if (local) {
+      local_ = std::move(*local);
+      if (serve_socket_)
+        if (auto s = local_->serve_control_socket(); !s)
+          std::cerr << "swarm: warning: no control socket (" << s.error().message
+                    << "); other swarm commands wait until this one ends\n";
+      return local_->execute(request);
+    }
     // Another engine holds the database but does not answer on the socket yet (it is
     // starting, or it is another one-shot command): try again for a moment.
     if (local.error().code != swarm::errc::database_locked ||
@@ -128,6 +136,16 @@ expected<json::value> call(const common_flags& f, const std::string& op,
       return local.error();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+}
+
+// Runs one command through the running engine, or an in-process one when none runs.
+expected<json::value> call(const common_flags& f, const std::string& op,
+                           json::object args, bool changes_state) {
+  auto request =
+      json::serialize(json::object{{"id", 1}, {"op", op}, {"args", std::move(args)}});
+  auto reply = engine_link{f, changes_state}.send(request);
+  if (!reply) return reply.error();
+  return unpack_reply(*reply);
 }
 
 int print_result(const swarm::expected<json::value>& r, bool json_out,

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,33 @@ void add_embedder_flags(CLI::App* cmd, common_flags& f);
 
 // Prints "swarm: <message> [<code>]" on stderr; returns the exit code.
 int fail(const error& e);
+
+// The way to an engine for a series of requests: the running engine's control socket
+// while one answers there, else an engine opened in-process on the database on the
+// first request that finds none, kept (and used for every later request) until the
+// link is destroyed. Opened read-only unless `changes_state`; with `serve_socket` the
+// in-process engine serves the control socket too, so that other `swarm` commands
+// reach it while it lives. Used from one thread.
+class engine_link {
+public:
+  engine_link(const common_flags& f, bool changes_state, bool serve_socket = false);
+  ~engine_link();
+  engine_link(const engine_link&) = delete;
+  engine_link& operator=(const engine_link&) = delete;
+
+  // One request line in, its reply line out; the error when no engine can be reached.
+  expected<std::string> send(const std::string& request_json);
+
+  // Whether requests go to an engine of this process.
+  bool in_process() const { return local_ != nullptr; }
+
+private:
+  options opts_;
+  std::string socket_;
+  bool changes_state_;
+  bool serve_socket_;
+  std::unique_ptr<engine> local_;
+};
 
 // Runs one command through the running engine, or an in-process one when none runs
 // (opened read-only unless `changes_state`).

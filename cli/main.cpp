@@ -11,6 +11,7 @@
 #include "cli/guard_commands.hpp"
 #include "cli/init_command.hpp"
 #include "cli/mail_commands.hpp"
+#include "cli/mcp_command.hpp"
 #include "cli/memory_commands.hpp"
 #include "cli/output.hpp"
 #include "cli/reservation_commands.hpp"
@@ -232,6 +233,8 @@ int main(int argc, char** argv) {
   swarm::cli::register_dashboard_command(app, dashc);
   swarm::cli::guard_commands guardc;
   swarm::cli::register_guard_commands(app, guardc);
+  swarm::cli::mcp_command mcpc;
+  swarm::cli::register_mcp_command(app, mcpc);
 
   common_flags rpf;
   bool verify = false;
@@ -320,6 +323,7 @@ int main(int argc, char** argv) {
   if (auto code = run_memory_commands(memc)) return *code;
   if (auto code = run_dashboard_command(dashc)) return *code;
   if (auto code = run_guard_commands(guardc)) return *code;
+  if (auto code = run_mcp_command(mcpc)) return *code;
   if (replay->parsed()) {
     auto r = swarm::verify_replay(rpf.db);
     if (!r) return fail(r.error());

@@ -114,10 +114,111 @@ expected<json::value> task_fail(engine& e, const json::value& args) {
   return report(e, args, false);
 }
 
+// The task `agent` holds a claim on, if any (an agent holds at most one).
+expected<std::optional<task>> claimed_by(engine& e, const std::string& agent) {
+  task_query q;
+  q.state = task_state::claimed;
+  auto page = e.find_tasks(q);
+  if (!page) return page.error();
+  for (auto& t : page->tasks)
+    if (t.claimed_by == agent) return std::optional<task>{std::move(t)};
+  return std::optional<task>{};
+}
+
+// With "agent" (who found it), the new task is linked to that agent's claimed task as
+// discovered-from; an agent holding no claim adds an unlinked task.
 expected<json::value> task_add(engine& e, const json::value& args) {
   auto t = from_json<new_task>(args);
-  if (auto bad = refusal(t)) return *bad;
-  return reply(e.add_task(*t));
+  field_reader r{args};
+  const auto agent = r.text("agent");
+  if (auto bad = refusal(r)) return *bad;
+  if (!t) return t.error();
+  std::optional<task> found_in;
+  if (!agent.empty()) {
+    auto held = claimed_by(e, agent);
+    if (!held) return held.error();
+    found_in = std::move(*held);
+  }
+  auto added = e.add_task(*t);
+  if (!added || !found_in) return reply(added);
+  auto linked = e.add_dependency(added->t.spec.id, found_in->spec.id,
+                                 dependency_kind::discovered_from);
+  if (!linked) return linked.error();
+  linked->now_ready = std::move(added->now_ready);
+  return reply(linked);
+}
+
+// The task the agent holds a claim on, with what it needs to work on it: the attempt
+// to report with, the tasks it depends on (their results), its parent, the agent's
+// reservations and unread mail count. {"agent", "task": null} when it holds none.
+expected<json::value> task_current(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto agent = r.required_text("agent");
+  if (auto bad = refusal(r)) return *bad;
+  auto held = claimed_by(e, agent);
+  if (!held) return held.error();
+  if (!*held) return answer({{"agent", agent}, {"task", nullptr}});
+  const task& t = **held;
+  json::array depends;
+  for (const auto& id : t.spec.depends) {
+    auto d = e.task_by_id(id);
+    if (!d) return d.error();
+    depends.push_back(json::object{{"id", id},
+                                   {"title", d->spec.title},
+                                   {"state", to_string(d->state)},
+                                   {"result", d->result}});
+  }
+  json::value parent = nullptr;
+  if (!t.spec.parent.empty()) {
+    auto p = e.task_by_id(t.spec.parent);
+    if (!p) return p.error();
+    parent = json::object{{"id", p->spec.id},
+                          {"title", p->spec.title},
+                          {"description", p->spec.description}};
+  }
+  auto mine = e.reservations(agent);
+  if (!mine) return mine.error();
+  inbox_filter unread;
+  unread.state = copy_state::unread;
+  unread.limit = 1000;
+  auto inbox = e.inbox(agent, unread);
+  if (!inbox) return inbox.error();
+  return answer({{"agent", agent},
+                 {"task", json::value_from(t)},
+                 {"attempt", t.attempts},
+                 {"parent", std::move(parent)},
+                 {"depends", std::move(depends)},
+                 {"reservations", json::value_from(*mine)},
+                 {"unread_mail", inbox->size()}});
+}
+
+// The claimant says it is still at work: its claim's lease is extended, and a note,
+// when given, is kept as working memory about the task (memory_search finds it).
+expected<json::value> task_progress(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto id = r.required_text("id");
+  const auto agent = r.required_text("agent");
+  const auto attempt = r.count("attempt");
+  const auto note = r.text("note");
+  if (auto bad = refusal(r)) return *bad;
+  auto expires = e.renew_claim(id, agent, attempt);
+  if (!expires) return expires.error();
+  json::object out{{"id", id},
+                   {"agent", agent},
+                   {"attempt", attempt},
+                   {"lease_expires_us", to_us(*expires)},
+                   {"note", nullptr}};
+  if (note.empty()) return answer(std::move(out));
+  memory_draft d;
+  d.type = "progress";
+  d.kind = memory_kind::working;
+  d.content = note;
+  d.agent = agent;
+  d.task = id;
+  auto kept = e.add_memory(d);
+  if (!kept) return kept.error();
+  out["note"] = json::value_from(kept->m);
+  return answer(std::move(out));
 }
 
 expected<json::value> update_task(engine& e, const json::value& args) {
@@ -222,6 +323,8 @@ const std::vector<command>& task_commands() {
       {"task.complete", task_complete},
       {"task.fail", task_fail},
       {"task.add", task_add},
+      {"task.current", task_current},
+      {"task.progress", task_progress},
       {"task.update", update_task},
       {"task.cancel", task_cancel},
       {"task.reopen", task_reopen},

@@ -80,6 +80,14 @@ expected<task_change> engine::fail(const std::string& id, const std::string& age
   return r;
 }
 
+expected<timestamp> engine::renew_claim(const std::string& id, const std::string& agent,
+                                        uint32_t attempt) {
+  auto r = impl_->ask<int64_t>(impl_->queue, renew_atom_v,
+                               task_report{id, agent, attempt, {}, {}});
+  if (!r) return r.error();
+  return timestamp{std::chrono::microseconds{*r}};
+}
+
 expected<task_change> engine::add_task(const new_task& t) {
   task_edit e;
   e.op = "add";

@@ -87,6 +87,11 @@ public:
                                  uint32_t attempt, const std::string& result);
   expected<task_change> fail(const std::string& id, const std::string& agent,
                              uint32_t attempt, const std::string& reason);
+  // Extends a claim's lease (an outside claimant keeps its task while it works);
+  // answers with the new expiry. The claim is checked as complete's is
+  // (errc::not_claimant, errc::invalid_state).
+  expected<timestamp> renew_claim(const std::string& id, const std::string& agent,
+                                  uint32_t attempt);
 
   // Task operations at run time; each answers after commit with the task afterwards
   // and the tasks that became ready. Refusals: errc::refused (self-dependency, a cycle

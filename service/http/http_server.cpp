@@ -7,6 +7,7 @@
 #include "service/http/metrics_text.hpp"
 
 #include <swarm/json.hpp>
+#include <swarm/mcp.hpp>
 
 #include <httplib.h>
 
@@ -23,7 +24,8 @@ void send(httplib::Response& res, response r) {
 }
 
 bool is_api(const std::string& path) {
-  return path == "/api" || path.rfind("/api/", 0) == 0 || path == "/metrics";
+  return path == "/api" || path.rfind("/api/", 0) == 0 || path == "/metrics" ||
+         path == "/mcp";
 }
 
 // Workers: max_streams open streams and the API beside them.
@@ -79,6 +81,32 @@ struct http_server::routes {
     });
   }
 
+  // MCP's Streamable HTTP (include/swarm/mcp.hpp): each POST is one message answered
+  // by one JSON response (202 and no body for a notification); no server-sent stream,
+  // so GET is 405 as the transport allows. A session per request: the stateless form.
+  // The agent the tools act as is the header X-Swarm-Agent.
+  void install_mcp_route() {
+    server.Post("/mcp", [this](const auto& req, auto& res) {
+      mcp_session session{engine.request, {req.get_header_value("X-Swarm-Agent"), {}}};
+      const auto reply = session.handle(req.body);
+      if (reply.empty()) {
+        res.status = 202;
+        return;
+      }
+      res.set_content(reply, "application/json");
+    });
+    const auto refuse = [](const auto& req, auto& res) {
+      res.set_header("Allow", "POST");
+      auto r = error_response(
+          {errc::bad_request, req.method + " /mcp: this server answers POST only (no "
+                                           "server-sent stream, no sessions)"});
+      r.status = 405;
+      send(res, std::move(r));
+    };
+    server.Get("/mcp", refuse);
+    server.Delete("/mcp", refuse);
+  }
+
   void install() {
     server.new_task_queue = [] { return new httplib::ThreadPool(pool_threads); };
     server.set_payload_max_length(max_body);
@@ -105,6 +133,7 @@ struct http_server::routes {
     // The REST resources (tasks, attempts, mail, reservations, leases, memory, ...).
     install_resources(server, engine.run);
     install_journal_routes();
+    install_mcp_route();
     server.set_error_handler([](const auto& req, auto& res) {
       if (res.body.empty()) {
         auto r = error_response(error_for_status(req, res.status));

@@ -124,3 +124,60 @@ TEST_CASE("dispatcher: replies carry the values' shapes", "[actor][dispatcher]")
   CHECK(s.ok("task.claim", R"({"agent":"nobody-else"})").at("claimed") == true);
   CHECK(s.ok("task.claim", R"({"agent":"w"})") == json::object{{"claimed", false}});
 }
+
+TEST_CASE("dispatcher: an agent's current task, its progress, and the work it finds",
+          "[actor][dispatcher]") {
+  session s;
+  s.ok("agent.register", R"({"name":"w"})");
+  auto base = s.ok("task.add", R"({"title":"Base"})");
+  const std::string base_id{base.at("id").as_string()};
+  s.ok("task.complete",
+       R"({"id":")" + base_id + R"(","agent":"w","attempt":)" +
+           std::to_string(
+               s.ok("task.claim", R"({"agent":"w"})").at("attempt").as_int64()) +
+           R"(,"result":"base built"})");
+  auto work = s.ok("task.add", R"({"title":"Work","depends":[")" + base_id + R"("]})");
+  const std::string id{work.at("id").as_string()};
+
+  // No claim: no task, and work found then is added unlinked.
+  CHECK(s.ok("task.current", R"({"agent":"w"})") ==
+        json::object{{"agent", "w"}, {"task", nullptr}});
+  CHECK(s.ok("task.add", R"({"title":"Loose","priority":4,"agent":"w"})")
+            .at("discovered_from") == json::array{});
+
+  auto claimed = s.ok("task.claim", R"({"agent":"w"})");
+  REQUIRE(claimed.at("id") == json::value(id));
+  s.ok("reservation.reserve", R"({"agent":"w","patterns":["src/a.cpp"]})");
+  s.ok("agent.register", R"({"name":"boss"})");
+  s.ok("mail.send", R"({"from":"boss","to":["w"],"subject":"hi"})");
+
+  auto current = s.ok("task.current", R"({"agent":"w"})");
+  CHECK(current.at("task").at("id") == json::value(id));
+  CHECK(current.at("attempt") == 1);
+  CHECK(current.at("depends").at(0).at("result") == "base built");
+  CHECK(current.at("reservations").at(0).at("pattern") == "src/a.cpp");
+  CHECK(current.at("unread_mail") == 1);
+
+  // Progress extends the claim's lease and keeps the note as working memory.
+  const auto lease_before =
+      s.ok("tasks", R"({"id":")" + id + R"("})").at("lease_expires_us");
+  auto progress =
+      s.ok("task.progress",
+           R"({"id":")" + id + R"(","agent":"w","attempt":1,"note":"half way"})");
+  CHECK(progress.at("lease_expires_us").as_int64() >= lease_before.as_int64());
+  CHECK(progress.at("note").at("kind") == "working");
+  CHECK(progress.at("note").at("task") == json::value(id));
+  auto notes = s.ok("memory.list", R"({"task":")" + id + R"("})");
+  REQUIRE(notes.at("memories").as_array().size() == 1);
+  CHECK(notes.at("memories").at(0).at("content") == "half way");
+  CHECK(
+      s.refused("task.progress", R"({"id":")" + id + R"(","agent":"other","attempt":1})")
+          .rfind("not_claimant: ", 0) == 0);
+  CHECK(s.refused("task.current", "{}") == "bad_request: missing argument 'agent'");
+
+  // Work found meanwhile is linked to the claimed task.
+  auto found = s.ok("task.add", R"({"title":"Found","agent":"w"})");
+  CHECK(found.at("discovered_from") == json::array{json::value(id)});
+  CHECK(s.ok("tasks", R"({"id":")" + std::string{found.at("id").as_string()} + R"("})")
+            .at("discovered_from") == json::array{json::value(id)});
+}
