@@ -165,8 +165,8 @@ TEST_CASE("config: each mistake names its line and what to write", "[config]") {
         "agents = 4");
   CHECK(message_of("[run]\nmodel = \"mock\"\nagnets = 4\n") ==
         "swarm.toml:3: unknown key 'agnets' in [run] — write one of agents, model, "
-        "model_bin, model_name, model_args, skills, strategy, max_attempts, timeout, "
-        "kill_grace, retry_backoff, work_ms");
+        "model_bin, model_name, model_args, permissions, skills, strategy, max_attempts, timeout, "
+        "kill_grace, stall_timeout, unavailable_backoff, retry_backoff, work_ms");
   CHECK(
       message_of("[engine]\nheartbeat = \"30 seconds\"\n") ==
       "swarm.toml:2: 'heartbeat' must be a duration such as \"500ms\", \"90s\", \"30m\" "
