@@ -28,6 +28,9 @@
 // plan and billing details.", "exceeded retry limit, last status: 429 ...", "unexpected
 // status 401 Unauthorized", "Run codex login or provide an API key...", "Missing
 // environment variable: `OPENAI_API_KEY`", "... Please log out and sign in again.".
+// Outside a Git repository it exits at once with "Not inside a trusted directory and
+// --skip-git-repo-check was not specified." on stderr: every attempt would fail the
+// same way, so it counts too.
 //
 // The swarm MCP server (with a swarm executable), as -c overrides of config.toml (codex
 // exec --help: "-c, --config <key=value> ... The value portion is parsed as TOML"):
@@ -61,6 +64,9 @@ const std::vector<unavailable_sign> codex_signs = {
   {"Not logged in"},          {"codex login"},
   {"login is required"},      {"sign in again"},
   {"Missing environment variable"},
+  // Not the service, but just as fatal to every attempt: outside a Git repository codex
+  // refuses to start unless given --skip-git-repo-check.
+  {"Not inside a trusted directory"},
 };
 
 // What codex itself said on a line: stderr as it is; on stdout the message of an error

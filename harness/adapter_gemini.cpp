@@ -35,7 +35,10 @@
 // named by GEMINI_CLI_SYSTEM_DEFAULTS_PATH, the lowest of gemini's settings layers
 // (docs/cli/enterprise.md): the person's own settings still apply and win, their
 // mcpServers are merged with it, and "trust" lets gemini call the swarm tools without
-// asking (docs/tools/mcp-server.md). The person's files are never touched.
+// asking (docs/tools/mcp-server.md). The person's files are never touched. gemini skips
+// such a file when a directory above it is writable by others (a project under /tmp),
+// saying so on stderr ("Security Warning: Skipping system defaults file ..."): the model
+// then runs without the swarm tools.
 //
 // Permissions (adapter_options::permissions): workdir is --approval-mode auto_edit, full
 // is --approval-mode yolo, none passes nothing (headless gemini then refuses tools that

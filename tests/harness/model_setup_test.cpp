@@ -145,7 +145,7 @@ TEST_CASE("gemini gets the swarm server in its lowest settings layer, trusted",
   CHECK(swarm.at("trust").as_bool());
 }
 
-TEST_CASE("permissions profiles map to each CLI's flags; --model-arg replaces them",
+TEST_CASE("permissions profiles map to each CLI's flags, and --model-arg replaces them",
           "[harness][setup]") {
   attempt_dir d;
   struct expect {

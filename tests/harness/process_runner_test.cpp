@@ -315,9 +315,10 @@ TEST_CASE("process_runner stops a child silent for the stall timeout, not a talk
     CHECK(r.signal == SIGTERM);
   }
   SECTION("a child writing more often than the stall timeout runs to its end") {
-    spec.stall_timeout = 2s;
-    spec.argv = sh("for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 0.3; done");
+    spec.stall_timeout = 5s; // 25 times the gap: even a loaded machine keeps within it
+    spec.argv = sh("for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 0.2; done");
     auto r = run(runner, spec);
+    INFO(r.stdout_text << " after " << r.duration_s << " s");
     CHECK_FALSE(r.stalled);
     CHECK(r.exit_code == 0);
     CHECK(r.stdout_bytes == 8 * 7);
@@ -346,11 +347,12 @@ TEST_CASE("process_runner watch sees every byte and stops the child at its first
     CHECK(*seen == "O:hello\nE:I am offline\n");
     CHECK(seconds_since(start) < 20);
   }
-  SECTION("the sign in a child's last words still counts") {
+  SECTION("the sign in a child's last words counts, whichever comes first: its exit or "
+          "the SIGTERM") {
     spec.argv = sh("printf 'offline'; exit 3");
     auto r = run(runner, spec);
     CHECK(r.watch_stop == "it said offline");
-    CHECK(r.exit_code == 3);
+    CHECK((r.exit_code == 3 || r.signal == SIGTERM));
   }
   SECTION("no sign: the watch changes nothing") {
     spec.argv = sh("echo all good; exit 0");

@@ -105,11 +105,14 @@ model = "claude"
 model_bin = "bin/fake-claude"
 model_name = "opus"
 model_args = ["--verbose", "-x"]
+permissions = "full"
 skills = ["cpp", "sql"]
 strategy = "graph-prioritized"
 max_attempts = 5
 timeout = "2h"
 kill_grace = "500ms"
+stall_timeout = "0"
+unavailable_backoff = "1m"
 retry_backoff = "3s"
 work_ms = "5-10"
 [serve]
@@ -134,6 +137,9 @@ listen = "[::1]:8080"
   CHECK(keys["run.timeout"] == v{"2h"});
   CHECK(keys["run.kill_grace"] == v{"500ms"});
   CHECK(keys["run.retry_backoff"] == v{"3s"});
+  CHECK(keys["run.permissions"] == v{"full"});
+  CHECK(keys["run.stall_timeout"] == v{"0"});
+  CHECK(keys["run.unavailable_backoff"] == v{"1m"});
   CHECK(keys["run.work_ms"] == v{"5-10"});
   CHECK(keys["serve.listen"] == v{"[::1]:8080"});
 }
