@@ -120,8 +120,8 @@ struct adapter_options {
   std::string binary;
   // Model name passed to a CLI as --model when set. Unused by mock and command:.
   std::string model;
-  // Appended after the adapter's own arguments (claude, codex, gemini, command:). This is
-  // where permissions are granted — adapters never do it on their own (see each adapter).
+  // Appended after the adapter's own arguments (claude, codex, gemini, command:); for the
+  // CLIs, after the permissions profile's flags too, which they may replace.
   std::vector<std::string> extra_args;
   // claude, codex, gemini: "workdir" | "none" | "full" (agent_options::permissions),
   // mapped to the CLI's own permission flags, which come before extra_args; when

@@ -562,19 +562,17 @@ void resume_claims(self_ptr self) {
 
 // The model's CLI cannot reach its service: the task goes back to the queue uncounted
 // (the task is not at fault), the person hears once what to fix, and this model's agents
-// claim nothing until the gate's backoff passed.
+// claim nothing until the gate's backoff passed. REQUIRES: cfg.gate.
 void hand_back_unavailable(self_ptr self, const task& t, const std::string& why) {
   auto& st = self->state;
-  if (st.cfg.gate) {
-    auto pause = st.cfg.gate->unavailable(harness::model_gate::clock::now(), why);
-    const auto secs = std::chrono::ceil<std::chrono::seconds>(pause.length).count();
-    if (pause.tell)
-      spdlog::error("{} — the {} model cannot work; its agents claim nothing for {} s "
-                    "(then retry, backing off); fix it and the run goes on",
-                    why, st.cfg.adapter->name(), secs);
-    else
-      spdlog::debug("agent {}: {} (claims paused {} s)", name_of(self), why, secs);
-  }
+  auto pause = st.cfg.gate->unavailable(harness::model_gate::clock::now(), why);
+  const auto secs = std::chrono::ceil<std::chrono::seconds>(pause.length).count();
+  if (pause.tell)
+    spdlog::error("{} — the {} model cannot work; its agents claim nothing for {} s "
+                  "(then retry, backing off); fix it and the run goes on",
+                  why, st.cfg.adapter->name(), secs);
+  else
+    spdlog::debug("agent {}: {} (claims paused {} s)", name_of(self), why, secs);
   release_reserved(self, false, [self, t, why] {
     task_report r{t.spec.id, name_of(self), t.attempts, why,
                   harness::failure::model_unavailable};
@@ -638,7 +636,7 @@ void on_run_done(self_ptr self, const harness::process_result& r) {
     give_back(self, attempt.t, "the run stopped: " + outcome.reason);
     return;
   }
-  if (unavailable) {
+  if (unavailable && st.cfg.gate) {
     hand_back_unavailable(self, attempt.t, outcome.reason);
     return;
   }

@@ -71,7 +71,8 @@ struct agent_config {
   int64_t stall_timeout_ms = 10 * 60'000; // 0: none (agent_options::stall_timeout)
   // Shared by the agents running the same model: when its CLI cannot reach its service
   // (failure model_unavailable) the attempt is handed back uncounted and claims pause
-  // (harness/model_gate.hpp); null: never paused.
+  // (harness/model_gate.hpp); null: never paused, and model_unavailable is an ordinary
+  // failure (handing back uncounted with nothing to pause would retry at once, forever).
   std::shared_ptr<harness::model_gate> gate;
   int64_t kill_grace_ms = 5'000;
   uint64_t output_cap_bytes = 10 * 1024 * 1024;
