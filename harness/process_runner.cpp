@@ -234,7 +234,7 @@ int process_runner::impl::next_timeout_ms(clock::time_point now) const {
     if (!c->pidfd.valid())
       next = std::min(next, now + std::chrono::milliseconds(no_pidfd_poll_ms));
     if (c->term_at) next = std::min(next, *c->term_at);
-    if (c->stall.count() > 0 && !c->result.stalled)
+    if (c->stall.count() > 0 && !c->result.stalled && !c->kill_at) // as check_timers
       next = std::min(next, c->last_output + c->stall);
     if (c->kill_at) next = std::min(next, *c->kill_at);
   }
