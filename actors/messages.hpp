@@ -293,8 +293,10 @@ struct task_report {
   std::string agent;
   uint32_t attempt = 0;
   std::string result;  // summary on success, reason on failure
-  std::string failure; // on failure: its kind (task_error, task_timeout, model_crash,
-                       // spawn_error, bad_output); empty means task_error
+  std::string failure; // on failure: its kind (task_error, task_timeout, model_stalled,
+                       // model_crash, spawn_error, bad_output); empty means task_error.
+                       // On a give-back: empty (the run stops), or model_unavailable
+                       // (the attempt is not counted)
 };
 
 template <class Inspector>

@@ -2,7 +2,9 @@
 
 #include "cli/config.hpp"
 
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 namespace swarm::cli {
@@ -33,10 +35,23 @@ void add_run_flags(CLI::App* cmd, run_flags& f, size_t min_agents,
   cmd->add_option("--model-name", f.model_name, "model name passed to the CLI (--model)");
   cmd->add_option("--model-arg", f.model_args,
                   "extra argument for the model CLI (repeat)");
+  cmd->add_option("--permissions", f.permissions,
+                  "what claude, codex and gemini may do without asking: workdir (edit "
+                  "in the workdir, use the swarm tools), none (only the swarm tools), "
+                  "full (everything: only in a sandbox); --model-arg overrides")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"workdir", "none", "full"}));
   cmd->add_option("--name", f.names,
                   "agent names, in order (repeat); others are generated");
   cmd->add_option("--workdir", f.workdir, "where the models work (default: here)");
   cmd->add_option("--timeout", f.timeout, "per attempt: stop the model after this")
+      ->capture_default_str();
+  cmd->add_option("--stall-timeout", f.stall_timeout,
+                  "per attempt: stop a model that writes nothing for this long; 0: never")
+      ->capture_default_str();
+  cmd->add_option("--unavailable-backoff", f.unavailable_backoff,
+                  "when a model's CLI cannot reach its service, its agents claim "
+                  "nothing for this long, doubling per repeat (at most 10m)")
       ->capture_default_str();
   cmd->add_option("--kill-grace", f.kill_grace,
                   "SIGTERM to SIGKILL grace at a timeout or a stop")
@@ -99,7 +114,10 @@ expected<run_setup> run_setup_of(const run_flags& f, const common_flags& common)
   for (auto d : {duration_flag{"--timeout", f.timeout, agent.timeout},
                  duration_flag{"--heartbeat", f.heartbeat, s.opts.heartbeat},
                  duration_flag{"--retry-backoff", f.retry_backoff, s.opts.retry_backoff},
-                 duration_flag{"--kill-grace", f.kill_grace, agent.kill_grace}}) {
+                 duration_flag{"--kill-grace", f.kill_grace, agent.kill_grace},
+                 duration_flag{"--stall-timeout", f.stall_timeout, agent.stall_timeout},
+                 duration_flag{"--unavailable-backoff", f.unavailable_backoff,
+                               agent.unavailable_backoff}}) {
     auto ms = parse_duration_ms(d.text);
     if (!ms)
       return make_error(errc::bad_request,
@@ -109,10 +127,20 @@ expected<run_setup> run_setup_of(const run_flags& f, const common_flags& common)
                             d.text + "'");
     d.out = std::chrono::milliseconds{*ms};
   }
+  if (agent.unavailable_backoff.count() <= 0)
+    return make_error(errc::bad_request,
+                      "--unavailable-backoff must be longer than 0, e.g. 30s");
+  agent.unavailable_backoff_max =
+      std::max(agent.unavailable_backoff, agent.unavailable_backoff_max);
   agent.skills = f.skills;
   agent.model_binary = f.model_bin;
   agent.model_name = f.model_name;
   agent.model_args = f.model_args;
+  agent.permissions = f.permissions;
+  // The models' swarm MCP server is this very program (`swarm mcp`).
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) agent.swarm_executable = self.string();
   agent.names = f.names;
   agent.workdir = f.workdir;
   agent.output_cap_bytes = f.output_cap_mb * 1024 * 1024;

@@ -28,8 +28,10 @@ struct run_flags {
   std::string model_bin, model_name, workdir;
   std::vector<std::string> model_args, names;
   std::string timeout = "30m", heartbeat = "30s", retry_backoff = "1s", kill_grace = "5s";
+  std::string stall_timeout = "10m", unavailable_backoff = "30s";
   uint64_t output_cap_mb = 10;
   std::string strategy = "best-fit";
+  std::string permissions = "workdir";
   std::string prefix;
   uint32_t max_depth = 8;
   std::vector<std::string> skills;

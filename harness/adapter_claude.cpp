@@ -1,8 +1,10 @@
 // Claude Code in non-interactive print mode:
-//   claude -p <prompt text> --output-format json [--model M] [extra args...]
+//   claude -p <prompt text> --output-format stream-json --verbose [--model M] [extra...]
 // -p/--print is a flag and the prompt is the positional argument; the prompt text is the
-// content of prompt.md. With --output-format json, stdout is one JSON object when the run
-// ends (Claude Code docs, "headless mode" / CLI reference; the SDK's result message):
+// content of prompt.md. With --output-format stream-json (which print mode accepts only
+// with --verbose; claude 2.1 --help) stdout is one JSON object per line — the session's
+// messages, then, when the run ends, the result (Claude Code docs, "headless mode" / CLI
+// reference; the SDK's result message), the same object --output-format json prints:
 //   {"type":"result","subtype":"success"|"error_max_turns"|"error_during_execution"|...,
 //    "is_error":false,"result":"<final text>","session_id":"...","total_cost_usd":0.01,
 //    "duration_ms":1234,"num_turns":3,"usage":{...}}
@@ -10,22 +12,103 @@
 // message in "result" and exit code 0 (seen in sequant-io/sequant#973), so is_error, not
 // the exit code or the subtype alone, decides.
 //
-// No permission flags are passed: print mode then denies tools that need approval (file
-// edits, shell). Grant them deliberately through extra_args, e.g.
-// {"--permission-mode", "acceptEdits"} or {"--dangerously-skip-permissions"} in a
-// sandbox.
+// Signs that claude cannot reach its service (claude_signs), tested on what the CLI itself
+// says: stderr, the result's text when is_error is set, and its retry events. Offline
+// and logged out it ends in about a second with
+//   {"type":"result","subtype":"success","is_error":true,...,
+//    "result":"Not logged in · Please run /login",...}   (exit 1)
+// and offline with an API key it prints nothing at all in json mode for minutes while
+// it retries; stream-json shows each retry as
+//   {"type":"system","subtype":"api_retry","attempt":1,"max_retries":10,
+//    "retry_delay_ms":549.4,"error_status":null,"error":"unknown",...}
+// (both seen with claude 2.1.197, offline). The other messages are claude's own strings:
+// "Invalid API key · Please run /login", "OAuth token revoked · Please run /login",
+// "Unable to connect to API (<code>)", "Credit balance is too low", "usage limit
+// reached", "rate_limit_error"/"overloaded_error" in an "API Error: 429 ..." result.
+//
+// The swarm MCP server (with a swarm executable): <run_dir>/mcp.json holds
+//   {"mcpServers":{"swarm":{"type":"stdio","command":"<swarm>","args":["mcp"],
+//    "env":{"SWARM_AGENT":"<agent>","SWARM_DB":...,"SWARM_SOCKET":...}}}}
+// passed as --mcp-config <file>, and --allowed-tools "mcp__swarm__*" lets print mode use
+// its tools without asking (claude 2.1 --help: "--mcp-config <configs...> Load MCP
+// servers from JSON files or strings", "--allowedTools, --allowed-tools <tools...>").
+//
+// Permissions (adapter_options::permissions): workdir is --permission-mode acceptEdits
+// (edits allowed; shell commands still need approval, so print mode denies them), full
+// is --dangerously-skip-permissions, none passes nothing (print mode then denies every
+// tool that needs approval). Any of --permission-mode, --dangerously-skip-permissions,
+// --allow-dangerously-skip-permissions in extra_args replaces the profile.
 #include "harness/model_adapter.hpp"
+
+#include <boost/json.hpp>
+
+#include <filesystem>
 
 namespace swarm::harness::detail {
 
 namespace {
 
+// The third retry comes about 4 s into an outage (0.5 s, 1.1 s, 2.3 s backoff).
+const std::vector<unavailable_sign> claude_signs = {
+  {"Not logged in"},         {"Please run /login"},         {"Invalid API key"},
+  {"OAuth token"},           {"Unable to connect to API"},  {"Credit balance is too low"},
+  {"usage limit reached"},   {"hit your limit"},            {"rate_limit_error"},
+  {"overloaded_error"},      {"API retry", 3},
+};
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// What claude itself said on a line: stderr as it is; on stdout only an error result's
+// text and a retry event ("API retry 3/10: unknown"), never the session's messages.
+std::string claude_words(bool is_stderr, std::string_view line) {
+  if (is_stderr) return std::string(line);
+  const bool result = starts_with(line, R"({"type":"result")");
+  if (!result && !starts_with(line, R"({"type":"system","subtype":"api_retry")"))
+    return {};
+  auto o = last_json_object(line);
+  if (!o) return {};
+  if (result) {
+    auto* is_error = o->if_contains("is_error");
+    return is_error && is_error->is_bool() && is_error->get_bool() ? string_field(*o, "result")
+                                                                   : std::string{};
+  }
+  auto number = [&](const char* key) {
+    auto* v = o->if_contains(key);
+    return v && v->is_int64() ? std::to_string(v->get_int64()) : std::string{"?"};
+  };
+  std::string said = "API retry " + number("attempt") + "/" + number("max_retries");
+  if (auto* status = o->if_contains("error_status"); status && status->is_int64())
+    said += ", status " + std::to_string(status->get_int64());
+  if (auto error = string_field(*o, "error"); !error.empty()) said += ": " + error;
+  return said + " (cannot reach the API)";
+}
+
 class claude_adapter final : public prompt_cli_adapter {
 public:
   explicit claude_adapter(const adapter_options& opts) : prompt_cli_adapter("claude", opts) {}
 
+
+  output_watch watch() const override {
+    return watch_for_signs("claude", claude_signs, claude_words);
+  }
+
   expected<model_command> command(const model_run& run) const override {
-    return prompt_command(run, {"-p"}, {"--output-format", "json"}, false);
+    std::vector<std::string> after{"--output-format", "stream-json", "--verbose"};
+    if (has_swarm_tools()) {
+      auto config = (std::filesystem::path(run.run_dir) / "mcp.json").string();
+      if (auto written = write_run_file(config, mcp_config(run)); !written)
+        return written.error();
+      after.insert(after.end(), {"--mcp-config", config, "--allowed-tools", "mcp__swarm__*"});
+    }
+    const permission_flags flags{{"--permission-mode", "acceptEdits"},
+                                 {"--dangerously-skip-permissions"},
+                                 {"--permission-mode", "--dangerously-skip-permissions",
+                                  "--allow-dangerously-skip-permissions"}};
+    auto profile = profile_args(permissions_, flags, extra_args_);
+    after.insert(after.end(), profile.begin(), profile.end());
+    return prompt_command(run, {"-p"}, std::move(after), false);
   }
 
 
@@ -37,7 +120,7 @@ public:
       if (exit.exit_code != 0)
         return failed(failure::task_error, "claude " + exit_reason(exit, stderr_tail));
       return failed(failure::bad_output,
-                    "claude printed no JSON result (expected --output-format json); last "
+                    "claude printed no JSON result (expected --output-format stream-json); last "
                     "stdout line: '" +
                       one_line(last_line(stdout_tail), 120) + "'");
     }
@@ -60,6 +143,19 @@ public:
     return succeeded(summary.empty() ? "claude finished (empty result)" : summary);
   }
 
+private:
+  std::string mcp_config(const model_run& run) const {
+    boost::json::object env;
+    for (const auto& [k, v] : mcp_server_env(run, swarm_env_))
+      env[k] = v;
+    boost::json::object server{{"type", "stdio"},
+                               {"command", swarm_executable_},
+                               {"args", boost::json::array{"mcp"}},
+                               {"env", std::move(env)}};
+    return boost::json::serialize(
+             boost::json::object{{"mcpServers", boost::json::object{{"swarm", server}}}}) +
+           "\n";
+  }
 };
 
 } // namespace

@@ -15,24 +15,109 @@
 // when no turn end was printed, since codex also sends them for transient trouble
 // ("Reconnecting... 1/5"). With neither, the exit code decides.
 //
-// No sandbox or approval flags are passed, so codex runs with its default read-only
-// sandbox and cannot edit files. Grant edits deliberately through extra_args, e.g.
-// {"--sandbox", "workspace-write"}; {"--skip-git-repo-check"} lets it run outside a Git
-// repository.
+// Signs that codex cannot reach its service (codex_signs), tested on what the CLI itself
+// says: stderr, and the message of "error" and "turn.failed" events and of "error"
+// items — never agent messages or command output. Offline it never ends by itself:
+//   {"type":"error","message":"Reconnecting... 2/5 (stream disconnected before
+//    completion: failed to lookup address information: Name does not resolve)"}
+// up to 5/5 within 4 s, then
+//   {"type":"error","message":"Reconnecting... waiting for network (Connection failed:
+//    error sending request)"}
+// every few seconds (codex-cli 0.171.0, offline, logged out or not). The other messages
+// are codex's own strings: "You've hit your usage limit", "Quota exceeded. Check your
+// plan and billing details.", "exceeded retry limit, last status: 429 ...", "unexpected
+// status 401 Unauthorized", "Run codex login or provide an API key...", "Missing
+// environment variable: `OPENAI_API_KEY`", "... Please log out and sign in again.".
+// Outside a Git repository it exits at once with "Not inside a trusted directory and
+// --skip-git-repo-check was not specified." on stderr: every attempt would fail the
+// same way, so it counts too.
+//
+// The swarm MCP server (with a swarm executable), as -c overrides of config.toml (codex
+// exec --help: "-c, --config <key=value> ... The value portion is parsed as TOML"):
+//   -c mcp_servers.swarm.command="<swarm>"   -c mcp_servers.swarm.args=["mcp"]
+//   -c mcp_servers.swarm.env={SWARM_AGENT="<agent>",SWARM_DB="...",SWARM_SOCKET="..."}
+//   -c mcp_servers.swarm.default_tools_approval_mode="approve"
+// (`codex mcp list` with these shows the server; the approval mode's values are auto,
+// prompt, writes, approve — codex-cli 0.171.0's own error for a wrong one). Nothing is
+// written: the overrides last for this run only.
+//
+// Permissions (adapter_options::permissions): workdir is --sandbox workspace-write
+// (edits inside the workdir, commands sandboxed), full is
+// --dangerously-bypass-approvals-and-sandbox, none passes nothing (codex's read-only
+// sandbox: it cannot edit). codex refuses a flag given twice, so any of --sandbox, -s,
+// --dangerously-bypass-approvals-and-sandbox, --approve-for-me in extra_args replaces the
+// profile. {"--skip-git-repo-check"} lets it run outside a Git repository.
 #include "harness/model_adapter.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace swarm::harness::detail {
 
 namespace {
+
+// The fourth reconnect comes about 2 s into an outage.
+const std::vector<unavailable_sign> codex_signs = {
+  {"Reconnecting...", 4},     {"waiting for network"},
+  {"hit your usage limit"},   {"Quota exceeded"},
+  {"exceeded retry limit"},   {"401 Unauthorized"},
+  {"Not logged in"},          {"codex login"},
+  {"login is required"},      {"sign in again"},
+  {"Missing environment variable"},
+  // Not the service, but just as fatal to every attempt: outside a Git repository codex
+  // refuses to start unless given --skip-git-repo-check.
+  {"Not inside a trusted directory"},
+};
+
+// What codex itself said on a line: stderr as it is; on stdout the message of an error
+// event, a failed turn or an error item.
+std::string codex_words(bool is_stderr, std::string_view line) {
+  if (is_stderr) return std::string(line);
+  if (line.substr(0, 1) != "{" || line.find("error") == std::string_view::npos) return {};
+  auto e = last_json_object(line);
+  if (!e) return {};
+  auto type = string_field(*e, "type");
+  auto message_of = [](const boost::json::value* v) {
+    return v && v->is_object() ? string_field(v->get_object(), "message") : std::string{};
+  };
+  if (type == "error") return string_field(*e, "message");
+  if (type == "turn.failed") return message_of(e->if_contains("error"));
+  if (type == "item.completed" || type == "item.started") {
+    auto* item = e->if_contains("item");
+    if (item && item->is_object() && string_field(item->get_object(), "type") == "error")
+      return message_of(item);
+  }
+  return {};
+}
 
 class codex_adapter final : public prompt_cli_adapter {
 public:
   explicit codex_adapter(const adapter_options& opts) : prompt_cli_adapter("codex", opts) {}
 
   expected<model_command> command(const model_run& run) const override {
-    return prompt_command(run, {"exec", "--json", "--cd", run.workdir}, {}, true);
+    std::vector<std::string> after;
+    if (has_swarm_tools()) {
+      std::string env;
+      for (const auto& [k, v] : mcp_server_env(run, swarm_env_))
+        env += (env.empty() ? "" : ",") + k + "=" + toml_string(v);
+      after = {"-c", "mcp_servers.swarm.command=" + toml_string(swarm_executable_),
+               "-c", "mcp_servers.swarm.args=[\"mcp\"]",
+               "-c", "mcp_servers.swarm.env={" + env + "}",
+               "-c", "mcp_servers.swarm.default_tools_approval_mode=\"approve\""};
+    }
+    const permission_flags flags{{"--sandbox", "workspace-write"},
+                                 {"--dangerously-bypass-approvals-and-sandbox"},
+                                 {"--sandbox", "-s",
+                                  "--dangerously-bypass-approvals-and-sandbox",
+                                  "--approve-for-me"}};
+    auto profile = profile_args(permissions_, flags, extra_args_);
+    after.insert(after.end(), profile.begin(), profile.end());
+    return prompt_command(run, {"exec", "--json", "--cd", run.workdir}, std::move(after),
+                          true);
+  }
+
+  output_watch watch() const override {
+    return watch_for_signs("codex", codex_signs, codex_words);
   }
 
 
@@ -81,6 +166,11 @@ public:
   }
 
 private:
+  // A TOML basic string: JSON's string escapes are all valid TOML escapes.
+  static std::string toml_string(const std::string& s) {
+    return boost::json::serialize(boost::json::value(boost::json::string_view(s)));
+  }
+
   // Calls f with every stdout line that is a JSON object; other lines (and a first line
   // cut by the tail) are skipped.
   template <class F> static void for_each_event(const std::string& text, F&& f) {

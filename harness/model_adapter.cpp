@@ -21,6 +21,9 @@ namespace swarm::harness {
 expected<std::unique_ptr<model_adapter>> make_adapter(const std::string& spec,
                                                       const adapter_options& opts) {
   const char* valid = "use mock, command:<template>, claude, codex or gemini";
+  if (opts.permissions != "workdir" && opts.permissions != "none" && opts.permissions != "full")
+    return make_error(errc::bad_request, "unknown permissions profile '" + opts.permissions +
+                                           "'; use workdir (the default), none or full");
   if (spec == "mock")
     return detail::make_mock_adapter(opts);
   if (spec == "claude")
@@ -197,8 +200,15 @@ model_outcome failed(const char* failure_type, std::string_view reason) {
 std::optional<model_outcome> judge_exit(const run_exit& exit) {
   if (exit.spawn_failed)
     return failed(failure::spawn_error, "could not start the model: " + exit.spawn_error);
+  // What the CLI said about its service explains any end: the exit code, the SIGTERM the
+  // runner sent for it, a deadline reached while it kept reconnecting.
+  if (!exit.unavailable.empty())
+    return failed(failure::model_unavailable, exit.unavailable);
   if (exit.timed_out)
     return failed(failure::timeout, "stopped at the harness's deadline");
+  if (exit.stalled)
+    return failed(failure::model_stalled,
+                  "wrote nothing (stdout or stderr) for the stall timeout; stopped");
   if (exit.signal != 0) {
     const char* abbrev = ::sigabbrev_np(exit.signal);
     return failed(failure::model_crash,
@@ -318,6 +328,35 @@ std::vector<std::pair<std::string, std::string>> run_env(const model_run& run) {
           {"SWARM_WORKDIR", run.workdir}};
 }
 
+std::vector<std::string> profile_args(const std::string& profile, const permission_flags& f,
+                                      const std::vector<std::string>& extra_args) {
+  for (const auto& arg : extra_args)
+    for (const auto& name : f.names)
+      if (arg == name || arg.rfind(name + "=", 0) == 0)
+        return {};
+  if (profile == "workdir")
+    return f.workdir;
+  if (profile == "full")
+    return f.full;
+  return {};
+}
+
+std::vector<std::pair<std::string, std::string>>
+mcp_server_env(const model_run& run,
+               const std::vector<std::pair<std::string, std::string>>& swarm_env) {
+  std::vector<std::pair<std::string, std::string>> env{{"SWARM_AGENT", run.agent}};
+  env.insert(env.end(), swarm_env.begin(), swarm_env.end());
+  return env;
+}
+
+expected<void> write_run_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out.flush())
+    return make_error(errc::io_error, "cannot write " + path + ": " + std::strerror(errno));
+  return {};
+}
+
 } // namespace detail
 
 namespace detail {
@@ -362,7 +401,19 @@ model_outcome model_adapter::judge(const model_run& run, const run_exit& exit,
                                    const std::string& stderr_tail) const {
   if (auto verdict = detail::judge_exit(exit))
     return *verdict;
-  return judge_output(run, exit, stdout_tail, stderr_tail);
+  auto outcome = judge_output(run, exit, stdout_tail, stderr_tail);
+  if (outcome.success)
+    return outcome;
+  // The run's watch may have missed a last line without a newline, or not have run (a
+  // caller judging saved output): a failure is looked at once more for the signs.
+  if (auto w = watch()) {
+    auto said = w(false, stdout_tail + "\n");
+    if (said.empty())
+      said = w(true, stderr_tail + "\n");
+    if (!said.empty())
+      return detail::failed(failure::model_unavailable, said);
+  }
+  return outcome;
 }
 
 } // namespace swarm::harness

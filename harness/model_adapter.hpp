@@ -14,11 +14,14 @@
 // only, so the tails must be long enough to hold the final result object (64 KiB is
 // plenty for every CLI here).
 
+#include "harness/process_runner.hpp"
+
 #include <swarm/error.hpp>
 
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +57,11 @@ inline constexpr const char* model_crash = "model_crash"; // killed by a signal
 inline constexpr const char* timeout = "timeout";         // the harness's deadline passed
 inline constexpr const char* spawn_error = "spawn_error"; // the process could not start
 inline constexpr const char* bad_output = "bad_output";   // structured output unreadable
+// Its CLI said it cannot reach its service: not logged in, no API key, offline,
+// reconnecting, rate limited. Not the task's fault: the attempt is handed back.
+inline constexpr const char* model_unavailable = "model_unavailable";
+// Wrote nothing at all (stdout or stderr) for the stall timeout.
+inline constexpr const char* model_stalled = "model_stalled";
 } // namespace failure
 
 struct model_outcome {
@@ -68,6 +76,10 @@ struct run_exit {
   int exit_code = -1;     // valid when signal == 0 and the process ran
   int signal = 0;         // the signal that killed it, 0 if it exited
   bool timed_out = false; // the harness killed it at its deadline
+  bool stalled = false;   // the harness stopped it after the stall timeout of silence
+  // The adapter's watch (model_adapter::watch) saw its CLI say it cannot reach its
+  // service: "<cli>: <what the CLI said>". Decides over everything but a spawn failure.
+  std::string unavailable;
   bool spawn_failed = false;
   std::string spawn_error;
 };
@@ -80,9 +92,18 @@ public:
   // The process to start for one attempt. errc::io_error when the prompt cannot be read,
   // errc::bad_request when it cannot be passed (too long for one argument).
   virtual expected<model_command> command(const model_run& run) const = 0;
+  // Whether its model gets the swarm MCP tools (adapter_options::swarm_executable), so
+  // the prompt may tell it about them.
+  virtual bool has_swarm_tools() const { return false; }
+  // A fresh watch for one attempt's output (process_spec::watch): it answers
+  // "<cli>: <what the CLI said>" once the CLI says it cannot reach its service, and ""
+  // until then. Empty when this model has no such signs (mock, command:).
+  virtual output_watch watch() const { return {}; }
   // Judges a finished run from its exit and the tails of its stdout/stderr files: a
-  // spawn failure, a timeout or a killing signal decides alone (detail::judge_exit);
-  // a process that exited by itself is judged by its output (judge_output).
+  // spawn failure, what the watch saw (model_unavailable), a timeout, a stall or a
+  // killing signal decides alone (detail::judge_exit); a process that exited by itself
+  // is judged by its output (judge_output), and a failure there is model_unavailable
+  // when a fresh watch() finds a sign in the tails.
   model_outcome judge(const model_run& run, const run_exit& exit,
                       const std::string& stdout_tail, const std::string& stderr_tail) const;
 
@@ -99,9 +120,20 @@ struct adapter_options {
   std::string binary;
   // Model name passed to a CLI as --model when set. Unused by mock and command:.
   std::string model;
-  // Appended after the adapter's own arguments (claude, codex, gemini, command:). This is
-  // where permissions are granted — adapters never do it on their own (see each adapter).
+  // Appended after the adapter's own arguments (claude, codex, gemini, command:); for the
+  // CLIs, after the permissions profile's flags too, which they may replace.
   std::vector<std::string> extra_args;
+  // claude, codex, gemini: "workdir" | "none" | "full" (agent_options::permissions),
+  // mapped to the CLI's own permission flags, which come before extra_args; when
+  // extra_args already name one of those flags, the profile adds none (a CLI may refuse
+  // a flag given twice).
+  std::string permissions = "workdir";
+  // claude, codex, gemini: the swarm executable started as `<it> mcp`, the model's
+  // "swarm" MCP server, configured for each attempt in its run directory (the
+  // configuration is the CLI's own: a file, -c overrides, a settings file); empty: none.
+  std::string swarm_executable;
+  // Added to the MCP server's environment (SWARM_DB, SWARM_SOCKET), with SWARM_AGENT.
+  std::vector<std::pair<std::string, std::string>> swarm_env;
   // mock only:
   uint32_t min_work_ms = 20, max_work_ms = 120; // simulated work time
   double fail_rate = 0;                         // probability an attempt fails
@@ -109,8 +141,9 @@ struct adapter_options {
 };
 
 // Makes the adapter for a model spec: "mock" | "command:<template>" | "claude" | "codex"
-// | "gemini". errc::bad_request naming the spec and the valid ones otherwise, or with the
-// template column when a command template does not parse.
+// | "gemini". errc::bad_request naming the spec and the valid ones otherwise, with the
+// template column when a command template does not parse, or naming the permissions
+// profile when it is not one of workdir, none, full.
 expected<std::unique_ptr<model_adapter>> make_adapter(const std::string& spec,
                                                       const adapter_options& opts);
 
@@ -152,6 +185,22 @@ private:
 // Shared by the adapter implementations (adapter_*.cpp); exposed for their tests.
 namespace detail {
 
+// A sign that a CLI cannot reach its service: an ASCII-case-insensitive substring of
+// what the CLI itself said on one line, counting once it was seen `repeats` times.
+struct unavailable_sign {
+  std::string_view text;
+  uint32_t repeats = 1;
+};
+// What the CLI itself said on one complete output line (no newline), for the signs to
+// be tested on; "" when the line is the model's work (its messages, tool output), which
+// may quote any text at all.
+using cli_words = std::function<std::string(bool is_stderr, std::string_view line)>;
+// The watch of a CLI adapter: splits both streams into lines (an unfinished line is cut
+// at 64 KiB), asks `words` what the CLI said on each, and answers
+// "<cli>: <that, one line>" at the first sign that reached its repeats.
+output_watch watch_for_signs(std::string cli, std::vector<unavailable_sign> signs,
+                             cli_words words);
+
 // The verdict every adapter gives before looking at output: spawn failure, timeout, or
 // a killing signal. nullopt when the process exited by itself.
 std::optional<model_outcome> judge_exit(const run_exit& exit);
@@ -181,27 +230,50 @@ expected<void> check_argument_size(const std::string& cli, const std::string& te
 // The SWARM_* variables of model_command::env, from the attempt.
 std::vector<std::pair<std::string, std::string>> run_env(const model_run& run);
 
+// How one CLI grants the permissions profiles (adapter_options::permissions).
+struct permission_flags {
+  std::vector<std::string> workdir, full;
+  // Every flag of the CLI that sets permissions: one of them in extra_args means the
+  // person chose, and the profile adds nothing.
+  std::vector<std::string> names;
+};
+// The profile's flags for this CLI, or none when `extra_args` name one of its flags.
+std::vector<std::string> profile_args(const std::string& profile, const permission_flags& f,
+                                      const std::vector<std::string>& extra_args);
+// The environment of the swarm MCP server for one attempt: SWARM_AGENT (the model's
+// agent), then `swarm_env` (SWARM_DB, SWARM_SOCKET). The one place that decides it.
+std::vector<std::pair<std::string, std::string>>
+mcp_server_env(const model_run& run,
+               const std::vector<std::pair<std::string, std::string>>& swarm_env);
+// Writes `text` to `path` (created or replaced); errc::io_error naming it.
+expected<void> write_run_file(const std::string& path, const std::string& text);
+
 // Base of the CLIs that take the prompt text as an argument (claude, codex, gemini).
 class prompt_cli_adapter : public model_adapter {
 protected:
   // `cli` names the program in errors and is the default binary.
   prompt_cli_adapter(const char* cli, const adapter_options& opts)
     : cli_(cli), binary_(opts.binary.empty() ? cli : opts.binary), model_(opts.model),
-      extra_args_(opts.extra_args) {}
+      extra_args_(opts.extra_args), permissions_(opts.permissions),
+      swarm_executable_(opts.swarm_executable), swarm_env_(opts.swarm_env) {}
 
 public:
   std::string name() const override { return cli_; }
+  bool has_swarm_tools() const override { return !swarm_executable_.empty(); }
 
 protected:
   // Reads the prompt, checks it fits in one argument, and builds
   //   binary, before..., PROMPT, after..., [--model M], extra args...   or, with
   //   prompt_last, binary, before..., after..., [--model M], extra args..., PROMPT.
+  // `after` holds the adapter's output flags, its MCP flags and the permission profile's.
   expected<model_command> prompt_command(const model_run& run, std::vector<std::string> before,
                                          std::vector<std::string> after,
                                          bool prompt_last) const;
 
   std::string cli_, binary_, model_;
   std::vector<std::string> extra_args_;
+  std::string permissions_, swarm_executable_;
+  std::vector<std::pair<std::string, std::string>> swarm_env_;
 };
 
 std::unique_ptr<model_adapter> make_mock_adapter(const adapter_options& opts);

@@ -80,7 +80,11 @@ struct child {
   std::optional<clock::time_point> term_at; // when the timeout sends SIGTERM
   std::optional<clock::time_point> kill_at; // when SIGKILL follows
   std::chrono::milliseconds grace{0};
-  bool kill_past_cap = false; // cleared once the group got its SIGKILL for it
+  bool kill_past_cap = false;         // cleared once the group got its SIGKILL for it
+  std::chrono::milliseconds stall{0}; // 0: no stall limit
+  clock::time_point last_output;      // the spawn, then the last byte read
+  output_watch watch;                 // may be empty
+  bool watch_acted = false;           // the group got its SIGTERM for watch_stop
   bool reaped = false;
   clock::time_point give_up_at; // reaped: the cleanup deadline
   process_result result;
@@ -159,6 +163,7 @@ struct process_runner::impl {
   void unwatch(unique_fd& fd);
   void signal_group(child& c, int sig);
   void terminate_now(int pid);
+  void stop_gently(child& c, clock::time_point now);
   void on_leader_exit(child& c);
   void check_timers(clock::time_point now);
   bool settled(child& c, clock::time_point now);
@@ -229,6 +234,8 @@ int process_runner::impl::next_timeout_ms(clock::time_point now) const {
     if (!c->pidfd.valid())
       next = std::min(next, now + std::chrono::milliseconds(no_pidfd_poll_ms));
     if (c->term_at) next = std::min(next, *c->term_at);
+    if (c->stall.count() > 0 && !c->result.stalled && !c->kill_at) // as check_timers
+      next = std::min(next, c->last_output + c->stall);
     if (c->kill_at) next = std::min(next, *c->kill_at);
   }
   if (next == clock::time_point::max()) return -1;
@@ -249,7 +256,13 @@ void process_runner::impl::dispatch(const epoll_event& e) {
   child& c = *it->second;
   if (kind == watch_kind::exit) return on_leader_exit(c);
   captured_stream& s = kind == watch_kind::out ? c.out : c.err;
+  const uint64_t before = s.total;
   if (drain(s, buffers_, read_budget) == drain_result::eof) unwatch(s.pipe);
+  if (s.total != before) c.last_output = clock::now();
+  if (!c.result.watch_stop.empty() && !c.watch_acted) {
+    c.watch_acted = true;
+    stop_gently(c, clock::now());
+  }
   if (c.kill_past_cap && s.total > s.cap) {
     signal_group(c, SIGKILL);
     c.kill_past_cap = false;
@@ -293,10 +306,14 @@ void process_runner::impl::start_now(start_request r) {
 void process_runner::impl::terminate_now(int pid) {
   auto it = unreaped_.find(pid);
   if (it == unreaped_.end()) return;
-  child& c = *children_.at(it->second);
+  stop_gently(*children_.at(it->second), clock::now());
+}
+
+// SIGTERM now, SIGKILL after the grace (an earlier SIGKILL already due stands).
+void process_runner::impl::stop_gently(child& c, clock::time_point now) {
   signal_group(c, SIGTERM);
   c.term_at.reset();
-  auto kill_at = clock::now() + c.grace;
+  auto kill_at = now + c.grace;
   if (!c.kill_at || kill_at < *c.kill_at) c.kill_at = kill_at;
 }
 
@@ -319,8 +336,24 @@ swarm::expected<int> process_runner::impl::spawn(process_spec spec,
   c->on_exit = std::move(on_exit);
   c->grace = spec.kill_grace;
   c->kill_past_cap = spec.kill_past_cap;
+  c->stall = spec.stall_timeout;
+  if (spec.watch) {
+    c->watch = std::move(spec.watch);
+    child* cp = c.get(); // owns the streams, so it outlives their observers
+    auto observe = [cp](bool is_stderr, std::string_view bytes) {
+      if (!cp->result.watch_stop.empty()) return;
+      try {
+        cp->result.watch_stop = cp->watch(is_stderr, bytes);
+      } catch (...) { // a watch that throws sees nothing more
+        cp->watch = [](bool, std::string_view) { return std::string{}; };
+      }
+    };
+    c->out.observer = [observe](std::string_view b) { observe(false, b); };
+    c->err.observer = [observe](std::string_view b) { observe(true, b); };
+  }
   auto pid = fork_exec(spec, *c);
   if (!pid) return pid;
+  c->last_output = c->started;
   c->pid = *pid;
   c->result.pid = *pid;
   c->result.start_ticks = process_start_ticks(*pid);
@@ -394,6 +427,11 @@ void process_runner::impl::check_timers(clock::time_point now) {
         on_leader_exit(c);
         continue;
       }
+    }
+    if (c.stall.count() > 0 && !c.result.stalled && !c.kill_at &&
+        now >= c.last_output + c.stall) {
+      c.result.stalled = true;
+      stop_gently(c, now);
     }
     if (c.term_at && now >= *c.term_at) {
       c.result.timed_out = true;

@@ -34,10 +34,17 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace swarm::harness {
+
+// Watches a child's output as it comes (process_spec::watch), on the I/O thread:
+// each call gets the next bytes read from stdout (is_stderr false) or stderr, in order
+// per stream. A non-empty return stops the child. Owned by one child, so it may keep
+// state across calls; it must not throw, and should be quick.
+using output_watch = std::function<std::string(bool is_stderr, std::string_view bytes)>;
 
 struct process_spec {
   // The program and its arguments. argv[0] without '/' is looked up in the PATH of the
@@ -68,7 +75,17 @@ struct process_spec {
   bool kill_past_cap = false;
   // 0: no limit. Else when it passes, SIGTERM to the group, SIGKILL kill_grace later.
   std::chrono::milliseconds timeout{0};
-  // Time between SIGTERM and SIGKILL, for a timeout and for terminate().
+  // 0: no limit. Else when neither stream got a byte for this long (since the spawn or
+  // the last byte), SIGTERM to the group, SIGKILL kill_grace later; the result says
+  // `stalled`.
+  std::chrono::milliseconds stall_timeout{0};
+  // Empty: none. Else sees every byte the child writes, as it is read; its first
+  // non-empty answer is kept in process_result::watch_stop and stops the child (SIGTERM
+  // to the group, SIGKILL kill_grace later). Bytes still read after the leader exited
+  // are seen too, so an answer can come for a child that ended by itself.
+  output_watch watch;
+  // Time between SIGTERM and SIGKILL, for a timeout, a stall, a watch stop and for
+  // terminate().
   std::chrono::milliseconds kill_grace{5000};
 };
 
@@ -79,6 +96,9 @@ struct process_result {
   int exit_code = -1;     // the exit status when the child exited, else -1
   int signal = 0;         // the signal that ended it (SIGSEGV=11, SIGKILL=9), else 0
   bool timed_out = false; // the spec's timeout passed and the runner signalled the group
+  bool stalled = false;   // the spec's stall_timeout passed in silence: signalled too
+  std::string watch_stop; // the spec's watch answered this (and the group was signalled
+                          // unless it had ended already); else empty
   double duration_s = 0;  // from the spawn until the child was reaped
   uint64_t stdout_bytes = 0; // total bytes the group wrote to stdout (kept or not)
   uint64_t stderr_bytes = 0;

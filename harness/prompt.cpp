@@ -63,6 +63,15 @@ std::string build_prompt(const prompt_context& c) {
   section(out, "Relevant memories", c.memories);
   section(out, "Unread mail", c.inbox);
   section(out, "Files other agents have reserved", c.reservation_conflicts);
+  if (c.swarm_tools)
+    out += "\n## Working with the other agents\n\n"
+           "You have the `swarm` MCP tools; you act as `" + c.agent + "`.\n"
+           "- Before editing a file not listed in Files, `reserve` it; `release` it when "
+           "done.\n"
+           "- Leaving work to another agent: `mail_send` a HANDOFF. Stuck on someone "
+           "else: `mail_send` BLOCKED. Read new mail with `mail_inbox`.\n"
+           "- Learned something the next agent should know: `memory_add`.\n"
+           "- Found work outside this task: `task_add` it, do not do it now.\n";
   out += "\nWhen you are done, say in one line what you did.\n";
   return out;
 }

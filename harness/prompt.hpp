@@ -33,11 +33,14 @@ struct prompt_context {
   std::vector<std::string> memories;              // relevant memories (memory issue)
   std::vector<std::string> inbox;                 // unread mail (mail issue)
   std::vector<std::string> reservation_conflicts; // files others hold (reservations)
+  // The model has the swarm MCP tools: the prompt says which to use when.
+  bool swarm_tools = false;
 };
 
 // prompt.md: a heading "# Task <id>: <title>", then the description, the parent chain,
 // dependency results, the files to touch ("## Files", one "- path" per line), the
-// previous attempt's failure when this is a retry, and the optional sections.
+// previous attempt's failure when this is a retry, the optional sections, and with
+// swarm_tools which swarm MCP tools to use when.
 std::string build_prompt(const prompt_context& c);
 
 // task.json: {"id", "title", "description", "files", "attempt", "agent", "workdir",

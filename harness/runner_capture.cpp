@@ -59,6 +59,7 @@ bool past_twice_cap(uint64_t size, uint64_t cap) {
 // copied at most once more, and what is kept always ends in the stream's tail.
 void append(captured_stream& s, const char* data, size_t n, std::vector<char>& buf) {
   s.total += n;
+  if (s.observer) s.observer(std::string_view(data, n));
   if (s.cap == 0) return;
   if (s.in_memory) {
     s.memory.append(data, n);

@@ -12,7 +12,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace swarm::harness::detail {
@@ -28,6 +30,8 @@ struct captured_stream {
   uint64_t total = 0;     // bytes read from the pipe
   uint64_t file_size = 0; // bytes in the file now
   std::string error;      // the first failure writing the file
+  // Sees every byte read, kept or not (process_spec::watch); may be empty.
+  std::function<void(std::string_view)> observer;
 };
 
 // Scratch space for reading pipes and compacting files; one per I/O thread.

@@ -51,6 +51,8 @@ struct agent_actor_state {
   bool stopping = false;
   bool started = false;      // start_atom came: the work loop runs
   bool winding_down = false; // stop_atom came: finish or hand back, claim nothing more
+  bool paused = false; // claims paused for an unavailable model (cfg.gate); claim_atom
+                       // resumes them
   std::vector<mail_copy> unread; // pushed or fetched, not yet in a prompt
   // The current task's reservations (its declared files), released when it ends.
   std::vector<std::string> reserved;
@@ -420,6 +422,7 @@ void launch_attempt(self_ptr self, claim_result& claimed, std::vector<std::strin
   ctx.inbox = take_unread_mail(self);
   ctx.reservation_conflicts = std::move(conflicts);
   ctx.memories = std::move(memories);
+  ctx.swarm_tools = cfg.adapter->has_swarm_tools();
 
   harness::model_run run;
   run.agent = name_of(self);
@@ -453,6 +456,8 @@ void launch_attempt(self_ptr self, claim_result& claimed, std::vector<std::strin
   spec.output_cap_bytes = cfg.output_cap_bytes;
   spec.timeout = std::chrono::milliseconds(cfg.timeout_ms);
   spec.kill_grace = std::chrono::milliseconds(cfg.kill_grace_ms);
+  spec.stall_timeout = std::chrono::milliseconds(cfg.stall_timeout_ms);
+  spec.watch = cfg.adapter->watch();
   std::string command_line;
   for (const auto& a : spec.argv)
     command_line += (command_line.empty() ? "" : " ") + a.substr(0, 200);
@@ -520,6 +525,14 @@ void claim_next(self_ptr self) {
     stop(self, "run stopped");
     return;
   }
+  if (auto& gate = self->state.cfg.gate) {
+    auto wait = gate->paused_for(harness::model_gate::clock::now());
+    if (wait.count() > 0) {
+      self->state.paused = true;
+      self->delayed_send(self, wait, claim_atom_v);
+      return;
+    }
+  }
   claim_request req{name_of(self), true, self->state.cfg.profile.session, true,
                     self->state.cfg.profile.skills};
   self->request(self->state.queue, queue_timeout, claim_atom_v, std::move(req))
@@ -539,6 +552,44 @@ void claim_next(self_ptr self) {
       });
 }
 
+// Claims were paused for an unavailable model: try again (claim_next pauses anew while
+// the gate stays shut, e.g. another agent of the model failed meanwhile).
+void resume_claims(self_ptr self) {
+  if (!self->state.paused) return;
+  self->state.paused = false;
+  if (!self->state.stopping) claim_next(self);
+}
+
+// The model's CLI cannot reach its service: the task goes back to the queue uncounted
+// (the task is not at fault), the person hears once what to fix, and this model's agents
+// claim nothing until the gate's backoff passed. REQUIRES: cfg.gate.
+void hand_back_unavailable(self_ptr self, const task& t, const std::string& why) {
+  auto& st = self->state;
+  auto pause = st.cfg.gate->unavailable(harness::model_gate::clock::now(), why);
+  const auto secs = std::chrono::ceil<std::chrono::seconds>(pause.length).count();
+  if (pause.tell)
+    spdlog::error("{} — the {} model cannot work; its agents claim nothing for {} s "
+                  "(then retry, backing off); fix it and the run goes on",
+                  why, st.cfg.adapter->name(), secs);
+  else
+    spdlog::debug("agent {}: {} (claims paused {} s)", name_of(self), why, secs);
+  release_reserved(self, false, [self, t, why] {
+    task_report r{t.spec.id, name_of(self), t.attempts, why,
+                  harness::failure::model_unavailable};
+    auto next = [self] {
+      tell_state(self, agent_state::idle, {}, 0);
+      if (!self->state.stopping) claim_next(self);
+    };
+    self->request(self->state.queue, queue_timeout, give_back_atom_v, std::move(r))
+        .then([next](task_change&) { next(); },
+              [self, next, id = t.spec.id](caf::error& err) {
+                spdlog::warn("agent {}: handing {} back refused: {}", name_of(self), id,
+                             from_caf(err).to_string());
+                next();
+              });
+  });
+}
+
 void on_run_done(self_ptr self, const harness::process_result& r) {
   auto& st = self->state;
   if (!st.current || st.current->pid != r.pid)
@@ -553,6 +604,8 @@ void on_run_done(self_ptr self, const harness::process_result& r) {
   ex.exit_code = r.exit_code;
   ex.signal = r.signal;
   ex.timed_out = r.timed_out;
+  ex.stalled = r.stalled;
+  ex.unavailable = r.watch_stop;
   auto dir = fs::path{attempt.run.run_dir};
   auto out_tail = tail_of((dir / "stdout").string(), judged_tail_bytes);
   auto outcome = st.cfg.adapter->judge(attempt.run, ex, out_tail,
@@ -560,7 +613,12 @@ void on_run_done(self_ptr self, const harness::process_result& r) {
   const auto kind = outcome.success ? std::string{} : failure_kind(outcome);
   // Stopped under a stopping run: not the model's failure, nothing to learn from.
   const bool interrupted = st.winding_down && !outcome.success;
-  if (!interrupted) remember_attempt(self, attempt.t, outcome, kind, out_tail);
+  const bool unavailable = kind == harness::failure::model_unavailable;
+  if (!interrupted && !unavailable) {
+    remember_attempt(self, attempt.t, outcome, kind, out_tail);
+    if (st.cfg.gate && st.cfg.gate->worked())
+      spdlog::info("the {} model works again", st.cfg.adapter->name());
+  }
   persistence::model_finished finished;
   finished.task = attempt.t.spec.id;
   finished.attempt = attempt.t.attempts;
@@ -578,6 +636,10 @@ void on_run_done(self_ptr self, const harness::process_result& r) {
     give_back(self, attempt.t, "the run stopped: " + outcome.reason);
     return;
   }
+  if (unavailable && st.cfg.gate) {
+    hand_back_unavailable(self, attempt.t, outcome.reason);
+    return;
+  }
   report(self, attempt.t, outcome.success, outcome.success ? outcome.summary : outcome.reason,
          kind);
 }
@@ -587,7 +649,7 @@ void wind_down(self_ptr self) {
   auto& st = self->state;
   if (st.winding_down) return;
   st.winding_down = true;
-  if (!st.started) {
+  if (!st.started || st.paused) {
     stop(self, "run stopped");
     return;
   }
@@ -662,6 +724,7 @@ agent_actor::behavior_type agent_impl(self_ptr self, task_queue_actor queue,
     [=](run_done_atom, const harness::process_result& r) { on_run_done(self, r); },
     [=](stop_atom) { wind_down(self); },
     [=](tick_atom) { on_tick(self); },
+    [=](claim_atom) { resume_claims(self); },
     [=](new_mail_atom, mail_copy& c) { add_unread(self, std::move(c)); },
   };
 }

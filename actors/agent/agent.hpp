@@ -22,6 +22,7 @@
 #include "actors/reservations/registry.hpp"
 #include "actors/task_queue/task_queue.hpp"
 #include "harness/model_adapter.hpp"
+#include "harness/model_gate.hpp"
 #include "harness/process_runner.hpp"
 
 #include <memory>
@@ -45,6 +46,8 @@ using agent_actor = caf::typed_actor<
   caf::reacts_to<run_done_atom, harness::process_result>,
   // Internal timer: heartbeat and lease renewal.
   caf::reacts_to<tick_atom>,
+  // Internal timer: claims paused for an unavailable model may resume.
+  caf::reacts_to<claim_atom>,
   // New mail for this agent (pushed by the MailRouter after commit): it goes into the
   // next prompt, and is marked read then.
   caf::reacts_to<new_mail_atom, mail_copy>>;
@@ -65,6 +68,12 @@ struct agent_config {
   // Added to every model's environment (SWARM_DB, SWARM_SOCKET).
   std::vector<std::pair<std::string, std::string>> env;
   int64_t timeout_ms = 30 * 60'000;
+  int64_t stall_timeout_ms = 10 * 60'000; // 0: none (agent_options::stall_timeout)
+  // Shared by the agents running the same model: when its CLI cannot reach its service
+  // (failure model_unavailable) the attempt is handed back uncounted and claims pause
+  // (harness/model_gate.hpp); null: never paused, and model_unavailable is an ordinary
+  // failure (handing back uncounted with nothing to pause would retry at once, forever).
+  std::shared_ptr<harness::model_gate> gate;
   int64_t kill_grace_ms = 5'000;
   uint64_t output_cap_bytes = 10 * 1024 * 1024;
   int64_t heartbeat_us = 30'000'000;

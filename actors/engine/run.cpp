@@ -3,6 +3,7 @@
 // left.
 #include "actors/engine/engine_impl.hpp"
 
+#include "harness/model_gate.hpp"
 #include "harness/process_runner.hpp"
 
 #include <spdlog/spdlog.h>
@@ -46,6 +47,13 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
   ao.binary = a.model_binary;
   ao.model = a.model_name;
   ao.extra_args = a.model_args;
+  ao.permissions = a.permissions;
+  ao.swarm_executable = a.swarm_executable;
+  std::error_code ec;
+  const std::vector<std::pair<std::string, std::string>> swarm_env{
+    {"SWARM_DB", fs::absolute(im.opts.db_path, ec).string()},
+    {"SWARM_SOCKET", fs::absolute(control_socket_path(im.opts), ec).string()}};
+  ao.swarm_env = swarm_env;
   ao.min_work_ms = static_cast<uint32_t>(a.min_work.count());
   ao.max_work_ms = static_cast<uint32_t>(std::max(a.min_work, a.max_work).count());
   ao.fail_rate = a.fail_rate;
@@ -54,7 +62,10 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
   if (!made)
     return made.error();
   std::shared_ptr<const harness::model_adapter> adapter{std::move(*made)};
-  std::error_code ec;
+  // These agents run one model: when it cannot reach its service, they all pause.
+  auto first_pause = std::max(a.unavailable_backoff, std::chrono::milliseconds{1});
+  auto gate = std::make_shared<harness::model_gate>(
+    first_pause, std::max(first_pause, a.unavailable_backoff_max));
   auto workdir = fs::absolute(a.workdir.empty() ? fs::current_path(ec) : fs::path{a.workdir}, ec);
   if (ec || !fs::is_directory(workdir, ec))
     return make_error(errc::bad_request,
@@ -83,9 +94,10 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
     cfg.memory = im.memory;
     cfg.workdir = workdir.string();
     cfg.runs_dir = (db_dir / "runs").string();
-    cfg.env = {{"SWARM_DB", fs::absolute(im.opts.db_path, ec).string()},
-               {"SWARM_SOCKET", fs::absolute(control_socket_path(im.opts), ec).string()}};
+    cfg.env = swarm_env;
     cfg.timeout_ms = a.timeout.count();
+    cfg.stall_timeout_ms = a.stall_timeout.count();
+    cfg.gate = gate;
     cfg.kill_grace_ms = a.kill_grace.count();
     im.longest_kill_grace = std::max(im.longest_kill_grace, a.kill_grace);
     cfg.output_cap_bytes = a.output_cap_bytes;

@@ -372,12 +372,13 @@ std::vector<task_index> task_graph::fail(task_index i, std::string reason,
 }
 
 std::vector<task_index> task_graph::give_back(task_index i, std::string reason,
-                                              int64_t now_us) {
+                                              int64_t now_us, std::string failure) {
   became_ready_.clear();
   task& t = nodes_[i].t;
   if (t.state != task_state::claimed) return {};
   set_state(i, nodes_[i].unmet == 0 ? task_state::ready : task_state::pending);
-  t.failure.clear();
+  if (!failure.empty() && t.attempts > 0) --t.attempts;
+  t.failure = std::move(failure);
   t.claimed_by.clear();
   t.claim_session.clear();
   t.lease_expires = {};

@@ -187,7 +187,12 @@ public:
   // left — an interrupted attempt is not a failure, so it never fails the task and the
   // agent is not marked as having failed it. The attempt number stays (run records are
   // per attempt). Returns changed tasks as complete() does.
-  std::vector<task_index> give_back(task_index i, std::string reason, int64_t now_us);
+  // With a `failure` kind (model_unavailable: the model could not work at all) it is
+  // recorded, and the attempt is un-counted (attempts - 1): an outage must not use up
+  // the task's attempts. The next claim then reuses the number, and its run record
+  // replaces the one of the attempt handed back.
+  std::vector<task_index> give_back(task_index i, std::string reason, int64_t now_us,
+                                    std::string failure = {});
 
   // Tasks whose retry time came (at or before now_us) become ready; returns how many.
   size_t wake(int64_t now_us);

@@ -453,16 +453,19 @@ caf::result<task_change> report_outcome(self_ptr self, const task_report& r,
   return rp;
 }
 
-// The agent hands its claim back unfinished (the run is stopping).
+// The agent hands its claim back unfinished (the run is stopping, or its model could
+// not work).
 caf::result<task_change> give_back(self_ptr self, const task_report& r) {
   auto idx = claimed_task(self, r);
   if (!idx) return to_caf(idx.error());
   auto& g = *self->state.graph;
   auto now = now_us();
-  auto changed = g.give_back(*idx, r.result, now);
+  auto changed = g.give_back(*idx, r.result, now, r.failure);
   self->state.changed_since_tick = true;
   auto events = change_events(g, changed, event_kind::task_released, r.agent, now);
-  tell_followers(self, "task.progress", g.at(*idx).t, r.agent, "given back (run stopping)");
+  tell_followers(self, "task.progress", g.at(*idx).t, r.agent,
+                 r.failure.empty() ? std::string{"given back (run stopping)"}
+                                   : "given back (" + r.failure + ": " + r.result + ")");
   return answer_after_commit(self, std::move(events), task_change{g.at(*idx).t, ready_ids(g)});
 }
 

@@ -38,8 +38,9 @@ using task_queue_actor = caf::typed_actor<
   caf::replies_to<fail_atom, task_report>::with<task_change>,
   // Hands a claim back unfinished because the run is stopping (checks agent and
   // attempt): the task is ready again whatever attempts it has left, the attempt not
-  // counted as a failure (task_graph::give_back). Journaled as task.released; replies
-  // after commit.
+  // counted as a failure (task_graph::give_back). With a failure kind in the report
+  // (model_unavailable) the attempt is not counted at all. Journaled as task.released;
+  // replies after commit.
   caf::replies_to<give_back_atom, task_report>::with<task_change>,
   // The run is stopping: no new claims. Parked claims, and every claim until the next
   // start_atom, are answered not claimed and drained. Replies with the counts.

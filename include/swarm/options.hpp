@@ -73,6 +73,20 @@ struct agent_options {
   std::string model_binary;            // overrides the CLI's path (or the mock's)
   std::string model_name;              // passed to the CLI as --model when set
   std::vector<std::string> model_args; // appended to the CLI's arguments
+  // What claude, codex and gemini may do without asking, mapped to each CLI's own flags
+  // (passed before model_args, which may override them):
+  //   "workdir"  edit files in the working directory and use the swarm tools (default:
+  //              a coding agent that may not edit cannot do its task);
+  //   "none"     only the swarm tools; otherwise the CLI's defaults (their
+  //              non-interactive modes then refuse edits and shell commands);
+  //   "full"     every tool without asking (claude --dangerously-skip-permissions,
+  //              codex --dangerously-bypass-approvals-and-sandbox, gemini --yolo):
+  //              only inside a sandbox.
+  std::string permissions = "workdir";
+  // The swarm executable each claude, codex and gemini model gets as its "swarm" MCP
+  // server (`<it> mcp`, configured in the run directory); empty: no MCP server. `swarm
+  // run` and `swarm serve` set it to themselves.
+  std::string swarm_executable;
   std::vector<std::string> skills;
   // Names for the agents, used in order; agents beyond them get generated names
   // ("brave-otter").
@@ -83,6 +97,16 @@ struct agent_options {
   // grace. 30 min.
   std::chrono::milliseconds timeout = std::chrono::minutes{30};
   std::chrono::milliseconds kill_grace = std::chrono::seconds{5};
+  // Per attempt: a model that writes nothing at all (stdout or stderr) for this long is
+  // stopped like at the timeout, failure kind model_stalled. 10 min outlasts a quiet
+  // build; 0: no limit.
+  std::chrono::milliseconds stall_timeout = std::chrono::minutes{10};
+  // When a model's CLI says it cannot reach its service (not logged in, no API key,
+  // offline, rate limited), the attempt is handed back uncounted (model_unavailable) and
+  // these agents claim nothing for this long, doubling per repeat up to the max: 30 s
+  // rides out a blip, 10 min keeps probing a long outage without burning tasks.
+  std::chrono::milliseconds unavailable_backoff = std::chrono::seconds{30};
+  std::chrono::milliseconds unavailable_backoff_max = std::chrono::minutes{10};
   // Per stream, a run directory keeps the last this-many bytes of the model's output.
   uint64_t output_cap_bytes = 10 * 1024 * 1024;
   // mock model: work time range and failure probability per attempt.

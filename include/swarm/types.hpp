@@ -154,8 +154,11 @@ struct task {
   std::string result;             // last outcome reported (summary or error text)
   std::string failure;            // kind of the last failed attempt: task_error,
                                   // task_timeout, model_crash, spawn_error, bad_output,
+                                  // model_stalled (wrote nothing for the stall timeout),
                                   // agent_crash (its agent died or went stale),
-                                  // lease_expired; empty if none failed
+                                  // lease_expired; or model_unavailable (its CLI could
+                                  // not reach its service; the attempt was handed back,
+                                  // not counted); empty if none failed
   timestamp updated;              // the last change
   timestamp deferred_until;       // not claimable before this; the epoch if never
                                   // deferred

@@ -354,8 +354,9 @@ TEST_CASE("claude adapter: print mode with a JSON result, found through PATH",
 
   auto ok = run_fake(*claude, d, "ok", true);
   CHECK(ok.cmd.argv[0] == "claude");
-  CHECK(ok.recorded == lines({"-p", prompt, "--output-format", "json", "--model",
-                              "claude-sonnet-4-5", "--permission-mode", "acceptEdits"}));
+  CHECK(ok.recorded == lines({"-p", prompt, "--output-format", "stream-json", "--verbose",
+                              "--model", "claude-sonnet-4-5", "--permission-mode",
+                              "acceptEdits"}));
   CHECK(ok.proc.exit.exit_code == 0);
   CHECK(ok.outcome.success);
   CHECK(ok.outcome.summary ==
@@ -367,10 +368,10 @@ TEST_CASE("claude adapter: print mode with a JSON result, found through PATH",
   CHECK(error.outcome.failure_type == "task_error");
   CHECK(error.outcome.reason == "claude reported an error: API Error: 529 Overloaded");
 
+  // A rejected key is not the task's failure: the model cannot work at all.
   auto crash = run_fake(*claude, d, "crash", true);
-  CHECK(crash.outcome.failure_type == "task_error");
-  CHECK(crash.outcome.reason ==
-        "claude exited with code 1: Error: Invalid API key · Please run /login");
+  CHECK(crash.outcome.failure_type == "model_unavailable");
+  CHECK(crash.outcome.reason == "claude: Error: Invalid API key · Please run /login");
 
   auto killed = run_fake(*claude, d, "signal", true);
   CHECK(killed.proc.exit.signal == SIGKILL);
@@ -383,7 +384,8 @@ TEST_CASE("claude adapter: print mode with a JSON result, found through PATH",
   auto bare = adapter("claude");
   auto cmd = bare->command(d.run);
   REQUIRE(cmd);
-  CHECK(cmd->argv == words{"claude", "-p", prompt, "--output-format", "json"});
+  CHECK(cmd->argv == words{"claude", "-p", prompt, "--output-format", "stream-json",
+                           "--verbose", "--permission-mode", "acceptEdits"});
 }
 
 TEST_CASE("claude judge: error subtypes fail, a cut-off result is bad output",
@@ -440,7 +442,8 @@ TEST_CASE("codex adapter: exec --json events, binary given by absolute path",
   auto on_path = adapter("codex");
   auto via_path = run_fake(*on_path, d, "ok", true);
   CHECK(via_path.cmd.argv[0] == "codex");
-  CHECK(via_path.recorded == lines({"exec", "--json", "--cd", d.run.workdir, prompt}));
+  CHECK(via_path.recorded == lines({"exec", "--json", "--cd", d.run.workdir, "--sandbox",
+                                    "workspace-write", prompt}));
   CHECK(via_path.outcome.success);
 }
 
@@ -487,8 +490,8 @@ TEST_CASE("gemini adapter: -p with --output-format json", "[harness][adapter]") 
 
   auto ok = run_fake(*gemini, d, "ok", true);
   CHECK(ok.cmd.argv[0] == "gemini");
-  CHECK(ok.recorded == lines({"-p", prompt, "--output-format", "json", "--model",
-                              "gemini-2.5-pro", "--approval-mode", "auto_edit"}));
+  CHECK(ok.recorded == lines({"-p", prompt, "--output-format", "json", "--skip-trust",
+                              "--model", "gemini-2.5-pro", "--approval-mode", "auto_edit"}));
   CHECK(ok.outcome.success);
   CHECK(ok.outcome.summary == "Added sign_token() for sw-a3f8.1.2.");
 

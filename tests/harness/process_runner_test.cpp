@@ -292,6 +292,76 @@ TEST_CASE("process_runner timeout sends SIGTERM, then SIGKILL to the group",
   }
 }
 
+TEST_CASE("process_runner stops a child silent for the stall timeout, not a talkative one",
+          "[harness][runner]") {
+  process_runner runner;
+  process_spec spec;
+  spec.stall_timeout = 500ms;
+  spec.kill_grace = 300ms;
+  spec.timeout = 60s;
+  auto start = clock_type::now();
+  SECTION("silent from the start") {
+    spec.argv = {"sleep", "30"};
+    auto r = run(runner, spec);
+    CHECK(r.stalled);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.signal == SIGTERM);
+    CHECK(seconds_since(start) < 20);
+  }
+  SECTION("silent after some output, on stderr too") {
+    spec.argv = sh("echo working; echo more >&2; sleep 30");
+    auto r = run(runner, spec);
+    CHECK(r.stalled);
+    CHECK(r.signal == SIGTERM);
+  }
+  SECTION("a child writing more often than the stall timeout runs to its end") {
+    spec.stall_timeout = 5s; // 25 times the gap: even a loaded machine keeps within it
+    spec.argv = sh("for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 0.2; done");
+    auto r = run(runner, spec);
+    INFO(r.stdout_text << " after " << r.duration_s << " s");
+    CHECK_FALSE(r.stalled);
+    CHECK(r.exit_code == 0);
+    CHECK(r.stdout_bytes == 8 * 7);
+  }
+}
+
+TEST_CASE("process_runner watch sees every byte and stops the child at its first answer",
+          "[harness][runner]") {
+  process_runner runner;
+  process_spec spec;
+  spec.kill_grace = 300ms;
+  spec.timeout = 60s;
+  auto seen = std::make_shared<std::string>(); // only the I/O thread writes it
+  spec.watch = [seen](bool is_stderr, std::string_view bytes) {
+    seen->append(is_stderr ? "E:" : "O:").append(bytes);
+    return seen->find("offline") != std::string::npos ? std::string{"it said offline"}
+                                                      : std::string{};
+  };
+  SECTION("a child that goes on after the sign is stopped") {
+    spec.argv = sh("echo hello; sleep 0.2; echo I am offline >&2; sleep 30");
+    auto start = clock_type::now();
+    auto r = run(runner, spec);
+    CHECK(r.watch_stop == "it said offline");
+    CHECK(r.signal == SIGTERM);
+    CHECK_FALSE(r.timed_out);
+    CHECK(*seen == "O:hello\nE:I am offline\n");
+    CHECK(seconds_since(start) < 20);
+  }
+  SECTION("the sign in a child's last words counts, whichever comes first: its exit or "
+          "the SIGTERM") {
+    spec.argv = sh("printf 'offline'; exit 3");
+    auto r = run(runner, spec);
+    CHECK(r.watch_stop == "it said offline");
+    CHECK((r.exit_code == 3 || r.signal == SIGTERM));
+  }
+  SECTION("no sign: the watch changes nothing") {
+    spec.argv = sh("echo all good; exit 0");
+    auto r = run(runner, spec);
+    CHECK(r.watch_stop.empty());
+    CHECK(r.exit_code == 0);
+  }
+}
+
 TEST_CASE("process_runner kills background jobs a child leaves behind",
           "[harness][runner]") {
   swarm::test::temp_dir dir;

@@ -105,11 +105,14 @@ model = "claude"
 model_bin = "bin/fake-claude"
 model_name = "opus"
 model_args = ["--verbose", "-x"]
+permissions = "full"
 skills = ["cpp", "sql"]
 strategy = "graph-prioritized"
 max_attempts = 5
 timeout = "2h"
 kill_grace = "500ms"
+stall_timeout = "0"
+unavailable_backoff = "1m"
 retry_backoff = "3s"
 work_ms = "5-10"
 [serve]
@@ -134,6 +137,9 @@ listen = "[::1]:8080"
   CHECK(keys["run.timeout"] == v{"2h"});
   CHECK(keys["run.kill_grace"] == v{"500ms"});
   CHECK(keys["run.retry_backoff"] == v{"3s"});
+  CHECK(keys["run.permissions"] == v{"full"});
+  CHECK(keys["run.stall_timeout"] == v{"0"});
+  CHECK(keys["run.unavailable_backoff"] == v{"1m"});
   CHECK(keys["run.work_ms"] == v{"5-10"});
   CHECK(keys["serve.listen"] == v{"[::1]:8080"});
 }
@@ -165,8 +171,8 @@ TEST_CASE("config: each mistake names its line and what to write", "[config]") {
         "agents = 4");
   CHECK(message_of("[run]\nmodel = \"mock\"\nagnets = 4\n") ==
         "swarm.toml:3: unknown key 'agnets' in [run] — write one of agents, model, "
-        "model_bin, model_name, model_args, skills, strategy, max_attempts, timeout, "
-        "kill_grace, retry_backoff, work_ms");
+        "model_bin, model_name, model_args, permissions, skills, strategy, max_attempts, timeout, "
+        "kill_grace, stall_timeout, unavailable_backoff, retry_backoff, work_ms");
   CHECK(
       message_of("[engine]\nheartbeat = \"30 seconds\"\n") ==
       "swarm.toml:2: 'heartbeat' must be a duration such as \"500ms\", \"90s\", \"30m\" "

@@ -69,3 +69,22 @@ TEST_CASE("task.json carries the same facts for programs", "[prompt]") {
         "keys live in src/auth/keys.cpp");
   CHECK_FALSE(j.contains("previous_failure"));
 }
+
+TEST_CASE("a model with the swarm tools is told which to use when", "[prompt]") {
+  CHECK(build_prompt(sample()).find("swarm` MCP tools") == std::string::npos);
+  auto c = sample();
+  c.swarm_tools = true;
+  auto p = build_prompt(c);
+  auto section = p.find("## Working with the other agents\n\n");
+  REQUIRE(section != std::string::npos);
+  auto tools = p.substr(section);
+  CHECK(tools.find("you act as `brave-otter`") != std::string::npos);
+  CHECK(tools.find("Before editing a file not listed in Files, `reserve` it") !=
+        std::string::npos);
+  CHECK(tools.find("`mail_send` a HANDOFF") != std::string::npos);
+  CHECK(tools.find("`mail_send` BLOCKED") != std::string::npos);
+  CHECK(tools.find("`memory_add`") != std::string::npos);
+  CHECK(tools.find("`task_add` it") != std::string::npos);
+  // The closing instruction stays last.
+  CHECK(p.substr(p.size() - 49) == "When you are done, say in one line what you did.\n");
+}

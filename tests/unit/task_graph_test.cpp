@@ -220,6 +220,28 @@ TEST_CASE("a claim given back is ready again even on its last attempt", "[task_g
   check_against_oracle(g);
 }
 
+TEST_CASE("a claim given back because the model could not work is not counted",
+          "[task_graph]") {
+  task_graph g;
+  add_ok(g, {spec("a")});
+  for (int outage = 0; outage < 5; ++outage) {
+    const task_index a = claim(g, "a", "alice", 300 + outage);
+    REQUIRE(g.at(a).t.attempts == 1);
+    CHECK(g.give_back(a, "claude: Not logged in", 10 + outage, "model_unavailable") ==
+          std::vector<task_index>{a});
+    CHECK(state(g, "a") == task_state::ready);
+    CHECK(g.at(a).t.attempts == 0); // an outage spends none of the task's attempts
+    CHECK(g.at(a).t.failure == "model_unavailable");
+    CHECK(g.at(a).t.result == "claude: Not logged in");
+  }
+  // The next real attempt is the first, under a newer fencing token than any before.
+  const auto token = g.at(0).t.claim_token;
+  claim(g, "a", "bob", 400);
+  CHECK(g.at(0).t.attempts == 1);
+  CHECK(g.at(0).t.claim_token > token);
+  check_against_oracle(g);
+}
+
 TEST_CASE("add is idempotent and attaches new subtasks", "[task_graph]") {
   task_graph g;
   const std::vector<task_spec> plan{spec("P"), spec("p1", {}, "P"), spec("G", {"Q"}),
