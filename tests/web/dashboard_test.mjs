@@ -77,7 +77,9 @@ writeFileSync(join(work, 'plan.md'), [
   '  priority: P3',
   '## Release',
   'depends: Frontend',
+  '- Sign-off',
   '- Release notes',
+  '  depends: Sign-off',
   '',
 ].join('\n'));
 
@@ -168,6 +170,10 @@ try {
 
   await command('plan.load', { path: join(work, 'plan.md') });
   const all = (await command('tasks', {})).tasks;
+  // Sign-off waits for Frontend, so the agent cannot have it yet; deferred for a day,
+  // it keeps Release notes waiting however far the agent gets while the test runs.
+  const signOff = all.find((t) => t.title === 'Sign-off');
+  await command('task.defer', { id: signOff.id, until_us: (Date.now() + 86400000) * 1000 });
   const failedTask = all.find((t) => t.state === 'failed' && t.leaf);
   assert(failedTask, 'a failed task to start from');
 
@@ -274,8 +280,8 @@ try {
   });
 
   await check('an illegal drop snaps back and shows the engine\'s reason', async () => {
-    // A task still waiting for its dependencies (none of them done while the test
-    // runs) dropped on completed: no move leads there.
+    // A task still waiting for its dependencies (Sign-off is deferred for a day)
+    // dropped on completed: no move leads there.
     const waiting = all.find((t) => t.title === 'Release notes');
     const id = waiting.id;
     const from = card('pending', id);
