@@ -97,6 +97,7 @@ template <class F> void fields(F& f, agent_registered& e) {
   f("session", e.session);
   f("model", e.model);
   f("skills", e.skills);
+  f("token_hash", e.token_hash);
 }
 
 template <class F> void fields(F& f, agent_stopped& e) {

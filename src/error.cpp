@@ -24,6 +24,7 @@ constexpr detail::enum_names<errc, 17> errc_names{{
     {errc::internal, "internal"},
     {errc::refused, "refused"},
     {errc::unauthorized, "unauthorized"},
+    {errc::forbidden, "forbidden"},
 }};
 
 } // namespace

@@ -83,8 +83,11 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
     cfg.memory = im.memory;
     cfg.workdir = workdir.string();
     cfg.runs_dir = (db_dir / "runs").string();
+    // SWARM_AGENT_TOKEN: the agent's own token (from its registration), so the tools
+    // the model calls (`swarm mcp`, the CLI) act as this agent and no other.
     cfg.env = {{"SWARM_DB", fs::absolute(im.opts.db_path, ec).string()},
-               {"SWARM_SOCKET", fs::absolute(control_socket_path(im.opts), ec).string()}};
+               {"SWARM_SOCKET", fs::absolute(control_socket_path(im.opts), ec).string()},
+               {"SWARM_AGENT_TOKEN", reg->token}};
     cfg.timeout_ms = a.timeout.count();
     cfg.kill_grace_ms = a.kill_grace.count();
     im.longest_kill_grace = std::max(im.longest_kill_grace, a.kill_grace);

@@ -1,0 +1,40 @@
+#pragma once
+// Internal to actors/control: who a request may act as (README "Identity"). Each op
+// that acts as an agent names that agent in its arguments; the table below lists,
+// per op, those arguments. A request acting as X needs X's token or the operator
+// token; otherwise it is errc::forbidden before anything reaches the engine.
+// Checked by the dispatcher (dispatcher.cpp) on every transport's thread.
+
+#include <swarm/engine.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <map>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace swarm {
+
+// Per op: the arguments naming the agent it acts as (when given), and the flags only
+// the operator may set (taking over what another agent holds). Ops missing here act
+// as nobody (reads of shared state, the operator's commands) and take any caller the
+// transport admits.
+struct acting_rule {
+  std::vector<const char*> as;             // e.g. mail.send: from
+  std::vector<const char*> operator_flags; // e.g. lease.release: force
+};
+const std::map<std::string_view, acting_rule>& acting_rules();
+
+// Ops that act as nobody, listed so that a new op must be put in one table or the
+// other (a test checks every op of command_ops() is in exactly one).
+const std::vector<std::string_view>& acting_as_nobody();
+
+// Why `who` (nullopt: a request with no credential on a transport that trusts none)
+// may not run `op` with `args`, or nullopt when it may. agent.register of a name
+// already registered acts as that agent (registering again replaces its token).
+std::optional<error> forbidden(engine& e, std::string_view op,
+                               const boost::json::value& args,
+                               const std::optional<caller>& who);
+
+} // namespace swarm
