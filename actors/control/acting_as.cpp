@@ -11,35 +11,35 @@ namespace swarm {
 
 namespace json = boost::json;
 
-const std::map<std::string_view, acting_rule>& acting_rules() {
-  static const std::map<std::string_view, acting_rule> table = {
-      {"mail.send", {{"from"}, {}}},
-      {"mail.reply", {{"from"}, {}}},
-      {"mail.inbox", {{"agent"}, {}}},
-      {"mail.read", {{"agent"}, {}}},
-      {"mail.ack", {{"agent"}, {}}},
-      {"mail.thread", {{"agent"}, {}}}, // the viewer: bcc copies it may see
-      {"mail.search", {{"agent"}, {}}},
-      {"mail.follow", {{"agent"}, {}}},
-      {"mail.list", {{"agent"}, {}}}, // one agent's mail; without it, everyone's
-      {"reservation.reserve", {{"agent"}, {}}},
-      {"reservation.renew", {{"agent"}, {}}},
-      {"reservation.release", {{"agent"}, {"force"}}},
-      {"reservation.check", {{"agent"}, {}}},
-      {"lease.acquire", {{"holder"}, {"force"}}},
-      {"lease.renew", {{"holder"}, {}}},
-      {"lease.release", {{"holder"}, {"force"}}},
-      {"task.claim", {{"agent"}, {}}},
-      {"task.complete", {{"agent"}, {}}},
-      {"task.fail", {{"agent"}, {}}},
-      {"task.progress", {{"agent"}, {}}},
-      {"task.current", {{"agent"}, {}}},
-      {"task.add", {{"agent"}, {}}}, // who found it: linked to that agent's claim
-      {"agent.register", {{"name"}, {}}}, // only when the name is registered already
-      {"agent.heartbeat", {{"name"}, {}}},
-      {"agent.state", {{"name"}, {}}},
-      {"memory.add", {{"agent"}, {}}},
-      {"memory.forget", {{"by"}, {}}},
+const std::map<std::string_view, std::vector<const char*>>& acting_rules() {
+  static const std::map<std::string_view, std::vector<const char*>> table = {
+      {"mail.send", {"from"}},
+      {"mail.reply", {"from"}},
+      {"mail.inbox", {"agent"}},
+      {"mail.read", {"agent"}},
+      {"mail.ack", {"agent"}},
+      {"mail.thread", {"agent"}}, // the viewer: bcc copies it may see
+      {"mail.search", {"agent"}},
+      {"mail.follow", {"agent"}},
+      {"mail.list", {"agent"}}, // one agent's mail; without it, everyone's
+      {"reservation.reserve", {"agent"}},
+      {"reservation.renew", {"agent"}},
+      {"reservation.release", {"agent"}},
+      {"reservation.check", {"agent"}},
+      {"lease.acquire", {"holder"}},
+      {"lease.renew", {"holder"}},
+      {"lease.release", {"holder"}},
+      {"task.claim", {"agent"}},
+      {"task.complete", {"agent"}},
+      {"task.fail", {"agent"}},
+      {"task.progress", {"agent"}},
+      {"task.current", {"agent"}},
+      {"task.add", {"agent"}}, // who found it: linked to that agent's claim
+      {"agent.register", {"name"}}, // only when the name is registered already
+      {"agent.heartbeat", {"name"}},
+      {"agent.state", {"name"}},
+      {"memory.add", {"agent"}},
+      {"memory.forget", {"by"}},
   };
   return table;
 }
@@ -89,14 +89,7 @@ std::optional<error> forbidden(engine& e, std::string_view op, const json::value
   auto rule = acting_rules().find(op);
   if (rule == acting_rules().end() || !args.is_object()) return std::nullopt;
   const auto& o = args.get_object();
-  for (const char* flag : rule->second.operator_flags)
-    if (auto* v = o.if_contains(flag); v != nullptr && v->is_bool() && v->get_bool())
-      return error{errc::forbidden,
-                   std::string{op} + " with '" + flag +
-                       "' takes over what another agent holds: it needs the operator "
-                       "token; this request carries " +
-                       carried(who)};
-  for (const char* key : rule->second.as) {
+  for (const char* key : rule->second) {
     auto* v = o.if_contains(key);
     // Missing or not a string: the handler refuses it (bad_request), nothing acts.
     if (v == nullptr || !v->is_string() || v->get_string().empty()) continue;

@@ -16,15 +16,11 @@
 
 namespace swarm {
 
-// Per op: the arguments naming the agent it acts as (when given), and the flags only
-// the operator may set (taking over what another agent holds). Ops missing here act
+// Per op: the arguments naming the agent it acts as (when given). Ops missing here act
 // as nobody (reads of shared state, the operator's commands) and take any caller the
-// transport admits.
-struct acting_rule {
-  std::vector<const char*> as;             // e.g. mail.send: from
-  std::vector<const char*> operator_flags; // e.g. lease.release: force
-};
-const std::map<std::string_view, acting_rule>& acting_rules();
+// transport admits. ("force" on reservations and leases needs no more: the engine lets
+// it take only what a stale agent held.)
+const std::map<std::string_view, std::vector<const char*>>& acting_rules();
 
 // Ops that act as nobody, listed so that a new op must be put in one table or the
 // other (a test checks every op of command_ops() is in exactly one).
