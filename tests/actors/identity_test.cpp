@@ -100,7 +100,7 @@ TEST_CASE("every op is either acting as an agent or acting as nobody", "[actor][
   CHECK(rules.size() + nobody.size() == swarm::command_ops().size());
 }
 
-TEST_CASE("registering gives a token shown once; only its hash is kept", "[actor][identity]") {
+TEST_CASE("registering gives a token shown once, and only its hash is kept", "[actor][identity]") {
   session s;
   auto a = s.ok("", "agent.register", {{"name", "alice"}});
   const std::string token{a.at("token").as_string()};
@@ -184,7 +184,7 @@ TEST_CASE("an acting op with another agent's token, or none, is forbidden and ch
   CHECK(s.snapshot() == before);
 }
 
-TEST_CASE("an agent's own token acts as it; the operator token acts as anyone",
+TEST_CASE("an agent's own token acts as it, the operator token acts as anyone",
           "[actor][identity]") {
   session s;
   const auto alice = s.registered("alice");

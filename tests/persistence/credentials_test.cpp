@@ -35,7 +35,7 @@ TEST_CASE("a token is 64 fresh hex digits and its hash is SHA-256", "[persistenc
   CHECK(seen.size() == 50);
 }
 
-TEST_CASE("the credential board finds an agent by its token's hash; a new one replaces it",
+TEST_CASE("the credential board finds an agent by its token's hash, and a new one replaces it",
           "[persistence][identity]") {
   credential_board board;
   board.publish("alice", token_hash("a1"));
@@ -53,7 +53,7 @@ TEST_CASE("the credential board finds an agent by its token's hash; a new one re
   CHECK_FALSE(board.has_token("bob"));
 }
 
-TEST_CASE("agent.registered carries the token hash; an old event without it decodes",
+TEST_CASE("agent.registered carries the token hash, and an old event without it decodes",
           "[persistence][identity]") {
   auto e = make_event(agent_registered{"alice", "", "outside", {"cpp"}, token_hash("t")}, 5);
   const auto body = encode_body(e);
