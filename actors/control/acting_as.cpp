@@ -44,9 +44,14 @@ const std::map<std::string_view, std::vector<const char*>>& acting_rules() {
   return table;
 }
 
+const std::vector<std::string_view>& operator_only() {
+  static const std::vector<std::string_view> ops = {"dashboard.link"};
+  return ops;
+}
+
 const std::vector<std::string_view>& acting_as_nobody() {
   static const std::vector<std::string_view> ops = {
-      "agents",         "dashboard.link",
+      "agents",
       "dep.add",
       "dep.rm",         "events",
       "graph",          "graph.summary",
@@ -86,6 +91,12 @@ bool registered(engine& e, const std::string& name) {
 std::optional<error> forbidden(engine& e, std::string_view op, const json::value& args,
                                const std::optional<caller>& who) {
   if (who && who->is_operator) return std::nullopt;
+  const auto& only = operator_only();
+  if (std::find(only.begin(), only.end(), op) != only.end())
+    return error{errc::forbidden, std::string{op} +
+                                      " signs a browser in as the operator: it needs the "
+                                      "operator token; this request carries " +
+                                      carried(who)};
   auto rule = acting_rules().find(op);
   if (rule == acting_rules().end() || !args.is_object()) return std::nullopt;
   const auto& o = args.get_object();

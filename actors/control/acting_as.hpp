@@ -22,8 +22,12 @@ namespace swarm {
 // it take only what a stale agent held.)
 const std::map<std::string_view, std::vector<const char*>>& acting_rules();
 
-// Ops that act as nobody, listed so that a new op must be put in one table or the
-// other (a test checks every op of command_ops() is in exactly one).
+// Ops only the operator may run: dashboard.link mints a browser session that stands
+// for the operator token.
+const std::vector<std::string_view>& operator_only();
+
+// Ops that act as nobody, listed so that a new op must be put in one of the three
+// tables (a test checks every op of command_ops() is in exactly one).
 const std::vector<std::string_view>& acting_as_nobody();
 
 // Why `who` (nullopt: a request with no credential on a transport that trusts none)

@@ -88,16 +88,19 @@ std::string message_of(const json::object& reply) {
 
 } // namespace
 
-TEST_CASE("every op is either acting as an agent or acting as nobody", "[actor][identity]") {
+TEST_CASE("every op acts as an agent, as nobody, or only as the operator",
+          "[actor][identity]") {
   const auto& rules = swarm::acting_rules();
   const auto& nobody = swarm::acting_as_nobody();
+  const auto& boss = swarm::operator_only();
   for (const auto& op : swarm::command_ops()) {
     INFO(op);
-    const bool acting = rules.count(op) > 0;
-    const bool none = std::count(nobody.begin(), nobody.end(), op) > 0;
-    CHECK(acting != none);
+    const int tables = static_cast<int>(rules.count(op)) +
+                       static_cast<int>(std::count(nobody.begin(), nobody.end(), op)) +
+                       static_cast<int>(std::count(boss.begin(), boss.end(), op));
+    CHECK(tables == 1);
   }
-  CHECK(rules.size() + nobody.size() == swarm::command_ops().size());
+  CHECK(rules.size() + nobody.size() + boss.size() == swarm::command_ops().size());
 }
 
 TEST_CASE("registering gives a token shown once, and only its hash is kept", "[actor][identity]") {
@@ -177,6 +180,11 @@ TEST_CASE("an acting op with another agent's token, or none, is forbidden and ch
     CHECK(code_of(none) == "forbidden");
     CHECK(message_of(none).find("this request carries no token") != std::string::npos);
   }
+  // Only the operator may mint a dashboard session.
+  auto link = s.as(alice, "dashboard.link", {});
+  CHECK(code_of(link) == "forbidden");
+  CHECK(message_of(link).find("needs the operator token") != std::string::npos);
+  CHECK(code_of(s.anonymous("dashboard.link", {})) == "forbidden");
   // A token nobody holds.
   CHECK(code_of(s.as(std::string(64, 'f'), "ping", {})) == "unauthorized");
   CHECK(code_of(s.as(std::string(64, 'f'), "mail.inbox", {{"agent", "bob"}})) ==
