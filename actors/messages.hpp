@@ -349,12 +349,16 @@ struct agent_info {
   std::string session;        // engine session hosting it; empty: an outside agent
   int32_t pid = 0;            // its model subprocess while one runs
   int64_t last_heartbeat_us = 0;
+  std::string token_hash;     // SHA-256 of its token, hex (persistence/credentials.hpp)
+  std::string token;          // the token itself: only in the coordinator's answer to
+                              // register_atom, never kept by the coordinator
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
   return f(caf::meta::type_name("swarm::agent_info"), x.name, x.model, x.skills, x.state,
-           x.current_task, x.completed, x.failed, x.session, x.pid, x.last_heartbeat_us);
+           x.current_task, x.completed, x.failed, x.session, x.pid, x.last_heartbeat_us,
+           x.token_hash, x.token);
 }
 
 // ---- mail handles, typed by what their holder sends -------------------------------

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -108,11 +109,40 @@ engine_link::engine_link(const common_flags& f, bool changes_state, bool serve_s
 
 engine_link::~engine_link() = default;
 
-expected<std::string> engine_link::send(const std::string& request) {
-  if (local_) return local_->execute(request);
+expected<std::string> engine_link::with_credential(const std::string& request,
+                                                   bool remote) {
+  const char* agent_token = std::getenv("SWARM_AGENT_TOKEN");
+  const bool has_agent_token = agent_token != nullptr && *agent_token != '\0';
+  if (!remote && !has_agent_token) return request;
+  json::error_code ec;
+  auto v = json::parse(request, ec);
+  // Not a request object: the engine answers that, whatever the credential.
+  if (ec || !v.is_object() || v.get_object().contains("token")) return request;
+  if (has_agent_token) {
+    v.get_object()["token"] = agent_token;
+  } else {
+    if (operator_token_.empty()) {
+      auto token = swarm::operator_token(opts_);
+      if (!token) return token.error();
+      operator_token_ = std::move(*token);
+    }
+    v.get_object()["token"] = operator_token_;
+  }
+  return json::serialize(v);
+}
+
+expected<std::string> engine_link::send(const std::string& plain) {
+  if (local_) {
+    auto request = with_credential(plain, false);
+    if (!request) return request.error();
+    return local_->execute(*request);
+  }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   for (;;) {
-    auto remote = swarm::call_control_socket(socket_, request);
+    // No socket, no engine to send a credential to (and no token file made for none).
+    auto request = with_credential(plain, std::filesystem::exists(socket_));
+    if (!request) return request.error();
+    auto remote = swarm::call_control_socket(socket_, *request);
     if (remote || remote.error().code != swarm::errc::engine_unavailable) return remote;
     if (!changes_state_ && !std::filesystem::exists(opts_.db_path))
       return swarm::make_error(
@@ -127,7 +157,9 @@ expected<std::string> engine_link::send(const std::string& request) {
         if (auto s = local_->serve_control_socket(); !s)
           std::cerr << "swarm: warning: no control socket (" << s.error().message
                     << "); other swarm commands wait until this one ends\n";
-      return local_->execute(request);
+      auto in_process = with_credential(plain, false);
+      if (!in_process) return in_process.error();
+      return local_->execute(*in_process);
     }
     // Another engine holds the database but does not answer on the socket yet (it is
     // starting, or it is another one-shot command): try again for a moment.

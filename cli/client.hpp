@@ -64,14 +64,22 @@ public:
   engine_link& operator=(const engine_link&) = delete;
 
   // One request line in, its reply line out; the error when no engine can be reached.
+  // The request goes with a credential (README "Identity") unless it carries one:
+  // $SWARM_AGENT_TOKEN when set; else, to a running engine, the operator token
+  // (operator_token, made beside the database when missing); an engine of this
+  // process trusts a request without one.
   expected<std::string> send(const std::string& request_json);
 
   // Whether requests go to an engine of this process.
   bool in_process() const { return local_ != nullptr; }
 
 private:
+  // The request with the credential `send` adds, or as it is.
+  expected<std::string> with_credential(const std::string& request_json, bool remote);
+
   options opts_;
   std::string socket_;
+  std::string operator_token_; // read on first use, then kept
   bool changes_state_;
   bool serve_socket_;
   std::unique_ptr<engine> local_;

@@ -206,7 +206,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> agent_skills;
   auto* agent = app.add_subcommand("agent", "outside agents: register, heartbeat, state");
   agent->require_subcommand(1);
-  auto* agent_register = agent->add_subcommand("register", "join the swarm as an agent");
+  auto* agent_register = agent->add_subcommand(
+      "register", "join the swarm as an agent; prints its token once (keep it for "
+                  "SWARM_AGENT_TOKEN)");
   agent_register->add_option("name", agent_arg, "agent name (empty: a generated one)");
   agent_register->add_option("--skills", agent_skills, "skills, comma separated")
       ->delimiter(',');

@@ -208,6 +208,11 @@ void print_agent(const json::value& v) {
   std::cout << a->name << ": " << to_string(a->state);
   if (!a->current_task.empty()) std::cout << " on " << a->current_task;
   std::cout << " (heartbeat " << heartbeat_age(*a) << ")\n";
+  if (a->token)
+    std::cout << "token: " << *a->token << "\n"
+              << "Keep this token: it is shown only now (swarm stores only its hash). "
+                 "The agent passes it as SWARM_AGENT_TOKEN; registering again makes a "
+                 "new one and this one stops working.\n";
 }
 
 } // namespace swarm::cli

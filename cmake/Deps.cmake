@@ -20,6 +20,8 @@ find_package(CLI11 2 REQUIRED)
 # swarm.toml, read by the CLI only. Debian builds it as a shared library with
 # exceptions (TOML_HEADER_ONLY=0), so including it costs little.
 find_package(tomlplusplus 3 REQUIRED)        # tomlplusplus::tomlplusplus
+# SHA-256 of agents' tokens (persistence/credentials.cpp): libcrypto only.
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 pkg_check_modules(CMARK REQUIRED IMPORTED_TARGET libcmark)
 # The HTTP embedder; its .pc file also carries the CPPHTTPLIB_*_SUPPORT defines the
 # Debian library was built with, which must match in every file including httplib.h.

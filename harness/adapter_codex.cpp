@@ -103,6 +103,9 @@ public:
       after = {"-c", "mcp_servers.swarm.command=" + toml_string(swarm_executable_),
                "-c", "mcp_servers.swarm.args=[\"mcp\"]",
                "-c", "mcp_servers.swarm.env={" + env + "}",
+               // The agent's token reaches the server by name from the model's
+               // environment, never on the command line.
+               "-c", "mcp_servers.swarm.env_vars=[\"SWARM_AGENT_TOKEN\"]",
                "-c", "mcp_servers.swarm.default_tools_approval_mode=\"approve\""};
     }
     const permission_flags flags{{"--sandbox", "workspace-write"},

@@ -213,6 +213,11 @@ const std::vector<const char*>& migrations() {
       CREATE VIRTUAL TABLE memories_fts USING fts5(content, tags, tokenize='porter unicode61');
       CREATE TABLE memory_settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     )sql",
+    // v9: an agent's token hash (SHA-256, hex; README "Identity"); '' for agents
+    // registered before tokens, which get one when registered again.
+    R"sql(
+      ALTER TABLE agents ADD COLUMN token_hash TEXT NOT NULL DEFAULT '';
+    )sql",
   };
   return all;
 }

@@ -12,6 +12,7 @@
 #include <boost/json/parse.hpp>
 
 #include <array>
+#include <optional>
 #include <utility>
 
 namespace json = boost::json;
@@ -97,6 +98,11 @@ template <class F> void fields(F& f, agent_registered& e) {
   f("session", e.session);
   f("model", e.model);
   f("skills", e.skills);
+  // Written only when set, so a body without a token reads and writes as it always did.
+  std::optional<std::string> hash;
+  if (!e.token_hash.empty()) hash = e.token_hash;
+  f("token_hash", hash);
+  if (hash) e.token_hash = *hash;
 }
 
 template <class F> void fields(F& f, agent_stopped& e) {

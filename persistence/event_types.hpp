@@ -167,6 +167,8 @@ struct agent_registered {
   std::string session; // empty for an outside agent
   std::string model;
   std::vector<std::string> skills;
+  std::string token_hash; // SHA-256 of its new token (hex); "" in events from before
+                          // tokens (such an agent has no token until registered again)
 };
 
 // agent.stopped

@@ -243,12 +243,12 @@ struct journal::applier {
 
   void operator()(const agent_registered& b) {
     run_with(sql("INSERT INTO agents(name, session, model, skills, state, registered_us,"
-                 " stopped_us, reason, completed, failed, last_heartbeat_us)"
-                 " VALUES(?1, ?2, ?3, ?4, 'idle', ?5, 0, '', 0, 0, ?5)"
+                 " stopped_us, reason, completed, failed, last_heartbeat_us, token_hash)"
+                 " VALUES(?1, ?2, ?3, ?4, 'idle', ?5, 0, '', 0, 0, ?5, ?6)"
                  " ON CONFLICT(name) DO UPDATE SET session = ?2, model = ?3, skills = ?4,"
                  " state = 'idle', registered_us = ?5, stopped_us = 0, reason = '',"
-                 " current_task = '', last_heartbeat_us = ?5"),
-             b.name, b.session, b.model, json_array(b.skills), e.ts_us);
+                 " current_task = '', last_heartbeat_us = ?5, token_hash = ?6"),
+             b.name, b.session, b.model, json_array(b.skills), e.ts_us, b.token_hash);
   }
 
   void operator()(const agent_heartbeat& b) {

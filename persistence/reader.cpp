@@ -101,7 +101,7 @@ expected<std::vector<stored_agent>> read_agents(SQLite::Database& db) {
   try {
     std::vector<stored_agent> out;
     SQLite::Statement q{db, "SELECT name, model, state, completed, failed, session, skills,"
-                            " last_heartbeat_us, current_task FROM agents"
+                            " last_heartbeat_us, current_task, token_hash FROM agents"
                             " ORDER BY registered_us, name"};
     while (q.executeStep()) {
       stored_agent a;
@@ -114,6 +114,7 @@ expected<std::vector<stored_agent>> read_agents(SQLite::Database& db) {
       a.skills = string_array(q.getColumn(6).getString());
       a.last_heartbeat_us = q.getColumn(7).getInt64();
       a.current_task = q.getColumn(8).getString();
+      a.token_hash = q.getColumn(9).getString();
       out.push_back(std::move(a));
     }
     return out;

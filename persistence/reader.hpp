@@ -32,6 +32,7 @@ struct stored_agent {
   std::vector<std::string> skills;
   int64_t last_heartbeat_us = 0;
   std::string current_task;
+  std::string token_hash;           // "" when it has no token
 };
 
 // A model subprocess whose end was never journaled (its engine died first).

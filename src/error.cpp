@@ -6,7 +6,7 @@ namespace swarm {
 
 namespace {
 
-constexpr detail::enum_names<errc, 17> errc_names{{
+constexpr detail::enum_names<errc, 18> errc_names{{
     {errc::bad_request, "bad_request"},
     {errc::unknown_op, "unknown_op"},
     {errc::invalid_plan, "invalid_plan"},
@@ -24,6 +24,7 @@ constexpr detail::enum_names<errc, 17> errc_names{{
     {errc::internal, "internal"},
     {errc::refused, "refused"},
     {errc::unauthorized, "unauthorized"},
+    {errc::forbidden, "forbidden"},
 }};
 
 } // namespace

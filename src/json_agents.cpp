@@ -35,6 +35,7 @@ template <class F> static void shape(F& f, agent_status& a) {
   f("outside", a.outside);
   f("pid", a.pid);
   f("last_heartbeat_us", a.last_heartbeat);
+  f("token", a.token); // only in agent.register's answer
 }
 SWARM_JSON_BY_SHAPE(agent_status)
 

@@ -53,7 +53,10 @@ using agent_actor = caf::typed_actor<
   caf::reacts_to<new_mail_atom, mail_copy>>;
 
 struct agent_config {
-  agent_info profile; // name (as registered), model, skills, session
+  // Name (as registered), model, skills, session, and token: the agent's secret from
+  // its registration, which its models get as SWARM_AGENT_TOKEN (`env`, set by
+  // actors/engine/run.cpp) so that their tools act as this agent only.
+  agent_info profile;
   std::shared_ptr<const harness::model_adapter> adapter;
   std::shared_ptr<harness::process_runner> runner;
   persistence::persistence_actor persistence; // model.started / model.finished

@@ -1,5 +1,6 @@
 #include "actors/control/dispatcher.hpp"
 
+#include "actors/control/acting_as.hpp"
 #include "actors/control/dispatch_support.hpp"
 
 #include <boost/json/parse.hpp>
@@ -61,7 +62,20 @@ std::string reply_error(const json::value& id, const error& err) {
       json::object{{"id", id}, {"ok", false}, {"error", json::value_from(err)}});
 }
 
-std::string run(engine& e, const std::string& request_json, json::value& id) {
+// Who the request's "token" says (its caller when it has none: `by_default`).
+expected<requester> resolve(engine& e, const json::object& request,
+                            const requester& by_default) {
+  auto* token = request.if_contains("token");
+  if (token == nullptr) return by_default;
+  if (!token->is_string())
+    return make_error(errc::bad_request, "\"token\" must be a string");
+  auto who = e.identify(std::string{token->get_string()});
+  if (!who) return who.error();
+  return requester{*who};
+}
+
+std::string run(engine& e, const std::string& request_json, json::value& id,
+                const requester& by_default) {
   json::error_code ec;
   auto req = json::parse(request_json, ec);
   if (ec || !req.is_object())
@@ -79,12 +93,15 @@ std::string run(engine& e, const std::string& request_json, json::value& id) {
     args = a;
   }
   for (const auto& kv : o)
-    if (kv.key() != "id" && kv.key() != "op" && kv.key() != "args")
+    if (kv.key() != "id" && kv.key() != "op" && kv.key() != "args" &&
+        kv.key() != "token")
       return reply_error(
           id, {errc::bad_request, "unknown key '" + std::string{kv.key()} +
-                                      "' in the request; it takes id, op and args (the "
-                                      "op's arguments go inside args)"});
-  auto result = run_command(e, op->get_string(), *args);
+                                      "' in the request; it takes id, op, args and token "
+                                      "(the op's arguments go inside args)"});
+  auto who = resolve(e, o, by_default);
+  if (!who) return reply_error(id, who.error());
+  auto result = run_command(e, op->get_string(), *args, *who);
   if (!result) return reply_error(id, result.error());
   return json::serialize(
       json::object{{"id", id}, {"ok", true}, {"result", std::move(*result)}});
@@ -115,26 +132,28 @@ std::optional<error> refusal(const field_reader& r) {
   return r.problem();
 }
 
-expected<json::value> run_command(engine& e, std::string_view op,
-                                  const json::value& args) {
+expected<json::value> run_command(engine& e, std::string_view op, const json::value& args,
+                                  const requester& who) {
   auto it = handlers().find(op);
   if (it == handlers().end())
     return make_error(errc::unknown_op, "unknown op '" + std::string{op} + "'");
   // Nothing of ours throws; this edge turns what a dependency might (an allocation
   // failure, a bug) into an error, so a transport never loses its connection to one.
   try {
+    if (auto no = forbidden(e, op, args, who)) return *no;
     return call(it->second, e, op, args);
   } catch (const std::exception& ex) {
     return make_error(errc::internal, ex.what());
   }
 }
 
-std::string dispatch_command(engine& e, const std::string& request_json) {
+std::string dispatch_command(engine& e, const std::string& request_json,
+                             const requester& by_default) {
   json::value id = nullptr;
   // Nothing of ours throws; this edge turns what a dependency might (an allocation
   // failure, a bug) into a reply, so a transport never loses its connection to one.
   try {
-    return run(e, request_json, id);
+    return run(e, request_json, id, by_default);
   } catch (const std::exception& ex) {
     return reply_error(id, {errc::internal, ex.what()});
   }

@@ -1,8 +1,10 @@
 #include "actors/coordinator/coordinator.hpp"
 
 #include "actors/coordinator/agent_names.hpp"
+#include "actors/credential_board.hpp"
 #include "actors/journal_health.hpp"
 #include "actors/status_board.hpp"
+#include "persistence/credentials.hpp"
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -146,8 +148,10 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
   st.persistence = std::move(persistence);
   st.cfg = std::move(cfg);
   st.health.read_only = st.cfg.read_only;
-  for (const auto& a : st.cfg.earlier)
+  for (const auto& a : st.cfg.earlier) {
     st.agents[a.name] = a;
+    if (st.cfg.credentials) st.cfg.credentials->publish(a.name, a.token_hash);
+  }
   publish(self);
   auto tick = std::chrono::microseconds(
     std::max<int64_t>(20'000, st.cfg.heartbeat_interval_us / 4));
@@ -168,6 +172,11 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
           !is_outside(it->second) && it->second.session == self->state.cfg.session)
         return to_caf(errc::invalid_state,
                       "agent '" + a.name + "' is already running in this engine");
+      auto token = make_token();
+      if (!token)
+        return to_caf(token.error());
+      a.token_hash = token_hash(*token);
+      a.token.clear();
       auto& slot = agents[a.name];
       a.state = agent_state::idle;
       a.current_task.clear();
@@ -177,9 +186,12 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       a.failed = slot.failed;
       slot = a;
       publish(self);
+      if (self->state.cfg.credentials)
+        self->state.cfg.credentials->publish(a.name, a.token_hash);
       auto e = persistence::make_event(
-        persistence::agent_registered{a.name, a.session, a.model, a.skills},
+        persistence::agent_registered{a.name, a.session, a.model, a.skills, a.token_hash},
         a.last_heartbeat_us);
+      a.token = std::move(*token); // in the reply only
       auto rp = self->make_response_promise<agent_info>();
       commit_then(self, who, {std::move(e)}, rp, a);
       tell_followers(self, "agent.started", a,

@@ -27,6 +27,7 @@
 namespace swarm {
 
 class status_board;
+class credential_board;
 
 // A release hook: told (recover_atom, {name}, reason) when an agent is lost, it returns
 // what the agent held and replies with how many, after commit (the coordinator does
@@ -36,7 +37,9 @@ using release_hook_actor = caf::typed_actor<
 
 using coordinator_actor = caf::typed_actor<
   // Registers (or re-registers) an agent; an empty name gets a generated one
-  // ("brave-otter"). errc::bad_request for an invalid name. Replies after commit.
+  // ("brave-otter"). It gets a new token (agent_info::token in the reply, the only
+  // copy; its hash is journaled and published, the previous token stops working).
+  // errc::bad_request for an invalid name. Replies after commit.
   caf::replies_to<register_atom, agent_info>::with<agent_info>,
   // An in-process agent's live state: (name, busy | idle, task id or "", pid).
   caf::reacts_to<agent_state_atom, std::string, agent_state, std::string, int32_t>,
@@ -67,6 +70,8 @@ struct coordinator_config {
   uint64_t seed = 0;                  // for generated names
   // Where the agent list is published for status (status_board.hpp); may be null.
   std::shared_ptr<status_board> board;
+  // Where agents' token hashes are published for engine::identify; may be null.
+  std::shared_ptr<credential_board> credentials;
 };
 
 // The public view of an agent.

@@ -52,7 +52,9 @@ expected<agent_status> engine::register_agent(const std::string& name,
   auto r = impl_->ask<agent_info>(impl_->coordinator, register_atom_v, std::move(a));
   if (!r)
     return r.error();
-  return to_status(*r);
+  auto out = to_status(*r);
+  out.token = std::move(r->token); // shown this once
+  return out;
 }
 
 expected<agent_status> engine::heartbeat(const std::string& name) {

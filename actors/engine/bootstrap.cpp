@@ -145,6 +145,7 @@ std::vector<agent_info> earlier_agents(const std::vector<persistence::stored_age
     info.completed = a.completed;
     info.failed = a.failed;
     info.last_heartbeat_us = a.last_heartbeat_us;
+    info.token_hash = a.token_hash;
     out.push_back(std::move(info));
   }
   return out;
@@ -198,6 +199,7 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy str
   co_cfg.release_hooks = {release_hook_actor{queue}, release_hook_actor{registry}};
   co_cfg.earlier = earlier_agents(s.agents);
   co_cfg.board = board;
+  co_cfg.credentials = credentials;
   if (!opts.inspect_only) {
     co_cfg.session = session;
     co_cfg.seed = std::hash<std::string>{}(session);

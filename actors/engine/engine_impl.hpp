@@ -15,6 +15,7 @@
 #include "actors/memory/memory_store.hpp"
 #include "actors/messages.hpp"
 #include "actors/reservations/registry.hpp"
+#include "actors/credential_board.hpp"
 #include "actors/status_board.hpp"
 #include "actors/task_queue/task_queue.hpp"
 #include "persistence/db_lock.hpp"
@@ -59,6 +60,11 @@ struct engine::impl {
   memory_actor memory;
   // Task counts and agents as the queue and the coordinator last published them.
   std::shared_ptr<status_board> board = std::make_shared<status_board>();
+  // Agents' token hashes as the coordinator last published them (engine::identify).
+  std::shared_ptr<credential_board> credentials = std::make_shared<credential_board>();
+  // The operator token's hash, read (or made) on the first identify that needs it.
+  std::mutex operator_mtx;
+  std::string operator_hash;
   std::mutex mtx; // guards agents, run_loop and the transports
   std::vector<agent_actor> agents; // added, not yet finished
   // run_until_done's receiving actor while a run goes on: stop_run tells it.

@@ -94,7 +94,11 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
     cfg.memory = im.memory;
     cfg.workdir = workdir.string();
     cfg.runs_dir = (db_dir / "runs").string();
+    // SWARM_AGENT_TOKEN: the agent's own token (from its registration), so the tools
+    // the model calls (`swarm mcp`, the CLI) act as this agent and no other. Only in
+    // the model's environment: never in a file or on a command line.
     cfg.env = swarm_env;
+    cfg.env.emplace_back("SWARM_AGENT_TOKEN", reg->token);
     cfg.timeout_ms = a.timeout.count();
     cfg.stall_timeout_ms = a.stall_timeout.count();
     cfg.gate = gate;

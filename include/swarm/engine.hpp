@@ -236,8 +236,15 @@ public:
   // The numbers GET /metrics shows.
   expected<engine_metrics> metrics();
 
+  // Who holds `token`: the operator token (operator_token_path, read or made on first
+  // use) or an agent's token (the one register_agent answered last for it). A lookup
+  // by hash, no actor round trip. errc::unauthorized for a token no one holds.
+  expected<caller> identify(const std::string& token);
+
   // The command protocol: one JSON request ({"id", "op", "args"}) in, one JSON reply
   // ({"id", "ok", "result"} or {"id", "ok": false, "error": {"code", "message"}}) out.
+  // The caller is trusted (the operator) unless the request carries a "token": then it
+  // is who that token says (README "Identity").
   std::string execute(const std::string& request_json);
 
   // Serves the command protocol as JSON lines on the control socket until the engine
@@ -271,6 +278,11 @@ SWARM_API std::string control_socket_path(const options& opts);
 
 // The operator token's file for a database: "token" beside it, mode 0600.
 SWARM_API std::string operator_token_path(const options& opts);
+
+// The operator token for a database, read from operator_token_path (made there when
+// missing). errc::refused when group or others may read the file, errc::io_error when
+// it cannot be read or made.
+SWARM_API expected<std::string> operator_token(const options& opts);
 
 // Sends one request line to a running engine; errc::engine_unavailable when no
 // engine listens there.

@@ -38,6 +38,8 @@ enum class errc : uint8_t {
   refused = 16,        // well-formed but not allowed: a self-dependency, a cycle, a
                        // value out of range, a task too deep
   unauthorized = 17,   // no or wrong credentials (an HTTP request without the token)
+  forbidden = 18,      // a valid credential that may not do this: acting as an agent
+                       // whose token it is not (README "Identity")
 };
 
 // The wire name of a code ("not_found"); "unknown" for a value outside the enum.

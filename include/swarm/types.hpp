@@ -292,6 +292,16 @@ struct agent_status {
   bool outside = false;          // registered from outside (`swarm agent register`)
   int32_t pid = 0;               // model subprocess while one runs
   timestamp last_heartbeat;      // the epoch if never
+  // The agent's secret token: set only in the answer to register_agent, the one time
+  // it is shown (only its hash is stored); unset (omitted in JSON) everywhere else.
+  std::optional<std::string> token;
+};
+
+// Who a request comes from (engine::identify): the operator, who may act as anyone,
+// or one agent, who may act only as itself.
+struct caller {
+  bool is_operator = false;
+  std::string agent; // the agent's name; empty for the operator
 };
 
 struct status_report {

@@ -1,7 +1,7 @@
 #include "service/http/dashboard_auth.hpp"
 
 #include "service/http/http_translate.hpp"
-#include "service/http/operator_token.hpp"
+#include "persistence/credentials.hpp"
 
 namespace swarm::http {
 

@@ -16,10 +16,19 @@ const char* const resource_list =
 
 namespace {
 
-void answer(httplib::Response& res, const command_runner& run,
+// Runs the resource's command for whoever sent `req` (the pre-routing check let only
+// known callers in; a token revoked since is refused here).
+struct runner {
+  command_runner run;
+  caller_finder who;
+};
+
+void answer(const httplib::Request& req, httplib::Response& res, const runner& r,
             expected<command_call> request) {
-  send_json(res, request ? from_result(run(std::move(*request)))
-                         : error_response(request.error()));
+  if (!request) return send_json(res, error_response(request.error()));
+  auto by = r.who(req);
+  if (!by) return send_json(res, error_response(by.error()));
+  send_json(res, from_result(r.run(std::move(*request), *by)));
 }
 
 query query_of(const httplib::Request& req) {
@@ -47,14 +56,14 @@ void send_json(httplib::Response& res, response r) {
                            });
 }
 
-void install_resources(httplib::Server& server, command_runner r) {
-  auto dispatch = std::make_shared<command_runner>(std::move(r));
+void install_resources(httplib::Server& server, command_runner r, caller_finder who) {
+  auto dispatch = std::make_shared<runner>(runner{std::move(r), std::move(who)});
   // GET `path` -> op with the allowed query parameters.
   auto get = [&server, dispatch](const char* path, const char* op,
                                  std::vector<query_arg> allowed) {
     server.Get(path, [dispatch, op, allowed](const httplib::Request& req,
                                              httplib::Response& res) {
-      answer(res, *dispatch, command_request(op, query_of(req), allowed));
+      answer(req, res, *dispatch, command_request(op, query_of(req), allowed));
     });
   };
   get("/api/status", "status", {});
@@ -69,19 +78,19 @@ void install_resources(httplib::Server& server, command_runner r) {
        {"cursor", arg_kind::text},
        {"ready", arg_kind::flag}});
   server.Post("/api/tasks", [dispatch](const auto& req, auto& res) {
-    answer(res, *dispatch, body_request("task.add", req.body));
+    answer(req, res, *dispatch, body_request("task.add", req.body));
   });
   server.Get(R"(/api/tasks/([^/]+)/attempts)", [dispatch](const auto& req, auto& res) {
-    answer(res, *dispatch,
+    answer(req, res, *dispatch,
            command_request("task.attempts", query_of(req), {},
                            {{"id", req.matches[1].str()}}));
   });
   server.Get(R"(/api/tasks/([^/]+))", [dispatch](const auto& req, auto& res) {
-    answer(res, *dispatch,
+    answer(req, res, *dispatch,
            command_request("tasks", query_of(req), {}, {{"id", req.matches[1].str()}}));
   });
   server.Patch(R"(/api/tasks/([^/]+))", [dispatch](const auto& req, auto& res) {
-    answer(res, *dispatch, patch_task_request(req.matches[1].str(), req.body));
+    answer(req, res, *dispatch, patch_task_request(req.matches[1].str(), req.body));
   });
   get("/api/mail", "mail.list",
       {{"agent", arg_kind::text},
@@ -90,7 +99,7 @@ void install_resources(httplib::Server& server, command_runner r) {
        {"limit", arg_kind::count}});
   get("/api/mail/threads", "mail.threads", {{"limit", arg_kind::count}});
   server.Get(R"(/api/mail/([^/]+))", [dispatch](const auto& req, auto& res) {
-    answer(res, *dispatch,
+    answer(req, res, *dispatch,
            command_request("mail.thread", query_of(req), {{"agent", arg_kind::text}},
                            {{"id", req.matches[1].str()}}));
   });
@@ -110,7 +119,7 @@ void install_resources(httplib::Server& server, command_runner r) {
     } else {
       allowed.push_back({"limit", arg_kind::count});
     }
-    answer(res, *dispatch,
+    answer(req, res, *dispatch,
            command_request(search ? "memory.search" : "memory.list", query_of(req),
                            allowed));
   });

@@ -8,14 +8,17 @@
 // on httplib's worker threads and call `dispatch` (thread-safe) concurrently.
 
 #include <swarm/error.hpp>
+#include <swarm/types.hpp>
 
 #include <boost/json/value.hpp>
 
 #include <functional>
+
 #include <string>
 
 namespace httplib {
 class Server;
+struct Request;
 struct Response;
 } // namespace httplib
 
@@ -24,8 +27,18 @@ namespace swarm::http {
 struct response;
 struct command_call;
 
-// Runs one command against the engine (dispatcher.hpp's run_command); thread-safe.
-using command_runner = std::function<expected<boost::json::value>(command_call)>;
+// Who sent an HTTP request: the holder of its Bearer token (README "Identity"): the
+// operator (also a dashboard session) or one agent.
+using http_caller = caller;
+
+// Runs one command against the engine for a caller (dispatcher.hpp's run_command);
+// thread-safe.
+using command_runner =
+    std::function<expected<boost::json::value>(command_call, const http_caller&)>;
+
+// Who sent `req` (its Bearer token or dashboard session); errc::unauthorized when
+// nobody known. Thread-safe.
+using caller_finder = std::function<expected<http_caller>(const httplib::Request&)>;
 
 // Writes a JSON answer. Sent as it is, never compressed: httplib would compress a
 // body for a browser with brotli at its slowest setting, which took a 14 MB graph
@@ -35,6 +48,6 @@ void send_json(httplib::Response& res, response r);
 // The routes installed, for the 404 message.
 extern const char* const resource_list;
 
-void install_resources(httplib::Server& server, command_runner run);
+void install_resources(httplib::Server& server, command_runner run, caller_finder who);
 
 } // namespace swarm::http

@@ -56,12 +56,23 @@ struct http_server::routes {
   // The dashboard (dashboard_routes.hpp): its sign-in codes and sessions.
   dashboard_logins logins;
 
-  bool authorized(const httplib::Request& req) const {
+  // Who sent `req`: the operator token's or a dashboard session's holder is the
+  // operator, an agent's token its agent; errc::unauthorized otherwise.
+  expected<http_caller> who(const httplib::Request& req) const {
     const std::string header = req.get_header_value("Authorization");
     auto given = bearer_token(header);
-    if (given && same_secret(*given, token)) return true;
-    // The dashboard's cookie stands for the token.
-    return has_dashboard_session(req, logins);
+    if (given && same_secret(*given, token)) return http_caller{true, {}};
+    if (given) {
+      auto agent = engine.identify(std::string{*given});
+      if (agent && !agent->is_operator) return agent;
+    }
+    // The dashboard's cookie stands for the operator token.
+    if (has_dashboard_session(req, logins)) return http_caller{true, {}};
+    return make_error(errc::unauthorized,
+                      "this API needs the header 'Authorization: Bearer TOKEN' with the "
+                      "operator token (the file 'token' beside the database, .swarm/token "
+                      "by default) or an agent's token (what `swarm agent register` "
+                      "printed)");
   }
 
   // The journal's stream, and the metrics.
@@ -73,7 +84,7 @@ struct http_server::routes {
       if (!req.params.empty())
         return send(res, error_response({errc::bad_request, "GET /metrics takes no query "
                                                             "parameters"}));
-      auto r = engine.run({"metrics", {}});
+      auto r = engine.run({"metrics", {}}, http_caller{true, {}});
       if (!r) return send(res, error_response(r.error()));
       auto m = from_json<engine_metrics>(*r);
       if (!m) return send(res, error_response(m.error()));
@@ -84,10 +95,19 @@ struct http_server::routes {
   // MCP's Streamable HTTP (include/swarm/mcp.hpp): each POST is one message answered
   // by one JSON response (202 and no body for a notification); no server-sent stream,
   // so GET is 405 as the transport allows. A session per request: the stateless form.
-  // The agent the tools act as is the header X-Swarm-Agent.
+  // The tools act as the agent whose token is the Bearer; with the operator token, as
+  // the agent the header X-Swarm-Agent names (the operator may act as anyone).
   void install_mcp_route() {
     server.Post("/mcp", [this](const auto& req, auto& res) {
-      mcp_session session{engine.request, {req.get_header_value("X-Swarm-Agent"), {}}};
+      auto by = who(req);
+      if (!by) return send(res, error_response(by.error()));
+      const std::string agent =
+          by->is_operator ? req.get_header_value("X-Swarm-Agent") : by->agent;
+      mcp_session session{
+          [this, sender = *by](const std::string& line) {
+            return engine.request(line, sender);
+          },
+          {agent, {}}};
       const auto reply = session.handle(req.body);
       if (reply.empty()) {
         res.status = 202;
@@ -118,20 +138,21 @@ struct http_server::routes {
     server.set_keep_alive_max_count(100000);
     server.set_tcp_nodelay(true);
     server.set_pre_routing_handler([this](const auto& req, auto& res) {
-      if (!is_api(req.path) || authorized(req))
-        return httplib::Server::HandlerResponse::Unhandled;
-      send(res, error_response({errc::unauthorized,
-                                "this API needs the header 'Authorization: Bearer TOKEN' "
-                                "with the operator token: the file 'token' beside the "
-                                "database (.swarm/token by default)"}));
+      if (!is_api(req.path)) return httplib::Server::HandlerResponse::Unhandled;
+      auto by = who(req);
+      if (by) return httplib::Server::HandlerResponse::Unhandled;
+      send(res, error_response(by.error()));
       return httplib::Server::HandlerResponse::Handled;
     });
     install_dashboard_routes(server, logins);
     server.Post("/api/command", [this](const auto& req, auto& res) {
-      send(res, from_reply(engine.request(req.body), true));
+      auto by = who(req);
+      if (!by) return send(res, error_response(by.error()));
+      send(res, from_reply(engine.request(req.body, *by), true));
     });
     // The REST resources (tasks, attempts, mail, reservations, leases, memory, ...).
-    install_resources(server, engine.run);
+    install_resources(server, engine.run,
+                      [this](const httplib::Request& req) { return who(req); });
     install_journal_routes();
     install_mcp_route();
     server.set_error_handler([](const auto& req, auto& res) {

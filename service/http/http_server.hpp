@@ -40,8 +40,11 @@ public:
   // What the server calls into the engine with: `request` runs a whole command-protocol
   // request line (POST /api/command); `run` one command (every resource).
   struct engine_calls {
-    std::function<std::string(const std::string&)> request;
+    // A request line and who sent it (the caller when the line carries no "token").
+    std::function<std::string(const std::string&, const http_caller&)> request;
     command_runner run;
+    // Who holds a token (engine::identify): the operator or an agent.
+    std::function<expected<http_caller>(const std::string&)> identify;
   };
 
   // Binds host:port (a bracketed IPv6 host is fine; port 0: any free one) and starts

@@ -7,22 +7,25 @@
 #include "actors/engine/engine_impl.hpp"
 #include "service/http/http_server.hpp"
 #include "service/http/http_translate.hpp"
-#include "service/http/operator_token.hpp"
+#include "persistence/credentials.hpp"
 
 namespace swarm {
 
 expected<std::string> engine::serve_http(const std::string& host, uint16_t port) {
   std::lock_guard<std::mutex> guard{impl_->mtx};
   if (impl_->http) return impl_->http->where();
-  auto token = http::load_or_create_token(operator_token_path(impl_->opts));
+  auto token = load_or_create_token(operator_token_path(impl_->opts));
   if (!token) return token.error();
   auto s = http::http_server::start(
       host, port, std::move(*token),
       http::http_server::engine_calls{
-          [this](const std::string& request) { return dispatch_command(*this, request); },
-          [this](http::command_call c) {
-            return run_command(*this, c.op, boost::json::value(std::move(c.args)));
-          }},
+          [this](const std::string& request, const caller& by) {
+            return dispatch_command(*this, request, by);
+          },
+          [this](http::command_call c, const caller& by) {
+            return run_command(*this, c.op, boost::json::value(std::move(c.args)), by);
+          },
+          [this](const std::string& token) { return identify(token); }},
       impl_->feed);
   if (!s) return s.error();
   impl_->http = std::move(*s);

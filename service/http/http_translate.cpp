@@ -22,6 +22,8 @@ int status_of(errc code) noexcept {
     return 400;
   case errc::unauthorized:
     return 401;
+  case errc::forbidden:
+    return 403;
   case errc::not_found:
     return 404;
   case errc::not_claimant:

@@ -52,7 +52,8 @@ expected<std::unique_ptr<control_server>> control_server::start(const std::strin
     return make_error(errc::io_error, std::string{"socket: "} + std::strerror(errno));
   // The caller holds the database lock, so a socket file left here is a dead engine's.
   ::unlink(path.c_str());
-  // Owner only: whoever can connect can act as any agent. Checked before listening.
+  // Owner only: whoever connects may read and change the swarm (acting as an agent
+  // needs its token, README "Identity"). Checked before listening.
   if (::bind(fd, reinterpret_cast<sockaddr*>(&*addr), sizeof *addr) != 0 ||
       ::chmod(path.c_str(), 0600) != 0 || ::listen(fd, 64) != 0) {
     int err = errno;

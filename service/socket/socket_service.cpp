@@ -14,7 +14,7 @@ expected<std::string> engine::serve_control_socket() {
     return impl_->control_socket->where();
   auto path = control_socket_path(impl_->opts);
   auto s = control_server::start(path, [this](const std::string& line) {
-    return dispatch_command(*this, line);
+    return dispatch_command(*this, line, std::nullopt); // no token: anonymous
   });
   if (!s)
     return s.error();

@@ -65,10 +65,10 @@ TEST_CASE("the refusal lists what the op reads, from all its decoders",
         "argument 'title' must be a string");
 }
 
-TEST_CASE("a request holds only id, op and args", "[actor][dispatcher]") {
+TEST_CASE("a request holds only id, op, args and token", "[actor][dispatcher]") {
   session s;
   CHECK(
       message_of(s.run({{"op", "ping"}, {"arg", {{"x", 1}}}})) ==
-      "unknown key 'arg' in the request; it takes id, op and args (the op's arguments go "
-      "inside args)");
+      "unknown key 'arg' in the request; it takes id, op, args and token (the op's "
+      "arguments go inside args)");
 }

@@ -244,6 +244,12 @@ TEST_CASE("a model sees who and what it works on in its environment and working 
                   "\n") != std::string::npos);
   CHECK(seen.find("SWARM_DB=" + fs::canonical(dir.db()).string() + "\n") != std::string::npos);
   CHECK(seen.find("SWARM_SOCKET=") != std::string::npos);
+  // Its own token (README "Identity"): 64 hex digits.
+  const auto token_at = seen.find("SWARM_AGENT_TOKEN=");
+  REQUIRE(token_at != std::string::npos);
+  const auto token = seen.substr(token_at + 18, seen.find('\n', token_at) - token_at - 18);
+  CHECK(token.size() == 64);
+  CHECK(token.find_first_not_of("0123456789abcdef") == std::string::npos);
   CHECK(seen.find(fs::canonical(dir / "work").string() + "\n") != std::string::npos);
   auto agents = swarm(dir.path(), {"agents", "--json"});
   INFO(agents);

@@ -142,7 +142,8 @@ TEST_CASE("status and tasks answer through the control socket while a run is in 
     return engine_serving(dir) && claims_journaled(dir) > 0;
   }));
   // Least privilege: the engine made .swarm/ private, and only its owner may connect
-  // to the socket (whoever can connect can act as any agent).
+  // to the socket (whoever can connect may read the swarm and act as an agent whose
+  // token it holds).
   const auto mode = [](const fs::path& p) {
     return fs::status(p).permissions() & fs::perms::all;
   };

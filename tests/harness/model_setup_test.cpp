@@ -111,7 +111,7 @@ TEST_CASE("claude gets the swarm server in --mcp-config and may use its tools",
         env.end());
 }
 
-TEST_CASE("codex gets the swarm server as -c overrides, its tools approved",
+TEST_CASE("codex gets the swarm server as -c overrides, its tools approved, the token by name",
           "[harness][setup]") {
   attempt_dir d;
   auto r = run_fake("codex", with_swarm("codex"), d);
@@ -120,7 +120,8 @@ TEST_CASE("codex gets the swarm server as -c overrides, its tools approved",
                "mcp_servers.swarm.args=[\"mcp\"]", "-c",
                "mcp_servers.swarm.env={SWARM_AGENT=\"brave-otter\",SWARM_DB=\"/p/.swarm/"
                "swarm.db\",SWARM_SOCKET=\"/p/.swarm/control.sock\"}",
-               "-c", "mcp_servers.swarm.default_tools_approval_mode=\"approve\"",
+               "-c", "mcp_servers.swarm.env_vars=[\"SWARM_AGENT_TOKEN\"]", "-c",
+               "mcp_servers.swarm.default_tools_approval_mode=\"approve\"",
                "--sandbox", "workspace-write"}));
   CHECK(r.cmd.argv.back() == "# Task sw-a3f8.1: say hi\n"); // the prompt stays last
   CHECK_FALSE(fs::exists(d.tmp.path() / "mcp.json"));   // nothing written for codex

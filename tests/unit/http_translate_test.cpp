@@ -4,7 +4,7 @@
 // others may read it).
 
 #include "service/http/http_translate.hpp"
-#include "service/http/operator_token.hpp"
+#include "persistence/credentials.hpp"
 
 #include "tests/support/temp_dir.hpp"
 
@@ -41,6 +41,7 @@ TEST_CASE("http: every error code has its status", "[http]") {
   CHECK(status_of(errc::bad_request) == 400);
   CHECK(status_of(errc::unknown_op) == 400);
   CHECK(status_of(errc::unauthorized) == 401);
+  CHECK(status_of(errc::forbidden) == 403);
   CHECK(status_of(errc::not_found) == 404);
   CHECK(status_of(errc::not_claimant) == 409);
   CHECK(status_of(errc::invalid_state) == 409);
@@ -53,6 +54,9 @@ TEST_CASE("http: every error code has its status", "[http]") {
     CHECK(status_of(c) == 500);
   CHECK(std::string{to_string(errc::unauthorized)} == "unauthorized");
   CHECK(parse_errc("unauthorized") == errc::unauthorized);
+  CHECK(std::string{to_string(errc::forbidden)} == "forbidden");
+  CHECK(parse_errc("forbidden") == errc::forbidden);
+  CHECK(exit_code(errc::forbidden) == 1);
 }
 
 TEST_CASE("http: the bearer token of an Authorization header", "[http]") {

@@ -1,15 +1,17 @@
 #pragma once
-// The operator token: the secret every /api request carries ("Authorization: Bearer
-// TOKEN"). It lives in a file beside the database (.swarm/token), only its owner may
-// read it (0600), and whoever can read it may do anything the API allows. Plain
-// functions, no state: called by engine::serve_http on the caller's thread.
+// Credentials (README "Identity"). The operator token: the secret a person's CLI and
+// every operator /api request carry ("Authorization: Bearer TOKEN"). It lives in a
+// file beside the database (.swarm/token), only its owner may read it (0600), and
+// whoever can read it may act as anyone. Agents' tokens: the same kind of secret, made
+// at registration; only token_hash() of one is stored. Plain functions, no state, any
+// thread.
 
 #include <swarm/error.hpp>
 
 #include <cstddef>
 #include <string>
 
-namespace swarm::http {
+namespace swarm {
 
 // The token in the file at `path`, made first when the file is missing: 32 random bytes
 // from /dev/urandom as 64 hex digits, written to a file created with mode 0600 (never
@@ -23,4 +25,10 @@ expected<std::string> load_or_create_token(const std::string& path);
 // for the dashboard's login codes and sessions); errc::io_error when it cannot be read.
 expected<std::string> random_hex(size_t bytes);
 
-} // namespace swarm::http
+// A fresh token: 32 random bytes as 64 hex digits (random_hex).
+expected<std::string> make_token();
+
+// The SHA-256 of `token` as 64 lowercase hex digits: what is stored and looked up.
+std::string token_hash(const std::string& token);
+
+} // namespace swarm

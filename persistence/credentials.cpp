@@ -1,4 +1,6 @@
-#include "service/http/operator_token.hpp"
+#include "persistence/credentials.hpp"
+
+#include <openssl/evp.h>
 
 #include <cerrno>
 #include <cstring>
@@ -7,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace swarm::http {
+namespace swarm {
 
 namespace {
 
@@ -30,7 +32,7 @@ bool write_all(int fd, const std::string& text) {
 
 // Makes the token file; false (errno EEXIST) when it already exists.
 expected<bool> create_token_file(const std::string& path) {
-  auto token = random_hex(token_bytes);
+  auto token = make_token();
   if (!token) return token.error();
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0 && errno == EEXIST) return false;
@@ -107,6 +109,23 @@ expected<std::string> random_hex(size_t bytes) {
   return hex;
 }
 
+expected<std::string> make_token() { return random_hex(token_bytes); }
+
+std::string token_hash(const std::string& token) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  // One-shot EVP digest: no state kept; SHA-256 cannot fail on a memory buffer.
+  EVP_Digest(token.data(), token.size(), digest, &size, EVP_sha256(), nullptr);
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * size);
+  for (unsigned int i = 0; i < size; ++i) {
+    hex += digits[digest[i] >> 4];
+    hex += digits[digest[i] & 0xf];
+  }
+  return hex;
+}
+
 expected<std::string> load_or_create_token(const std::string& path) {
   const auto dir = std::filesystem::path{path}.parent_path();
   std::error_code ec;
@@ -124,4 +143,4 @@ expected<std::string> load_or_create_token(const std::string& path) {
   return read_token_file(path);
 }
 
-} // namespace swarm::http
+} // namespace swarm
