@@ -1,9 +1,8 @@
 #pragma once
 // What /proc says about processes, for tests of subprocess handling.
 
+#include <fcntl.h>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -18,8 +17,17 @@ struct proc_info {
 };
 
 inline proc_info proc(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Plain read(2): the process may die between open and read, which fails with ESRCH, and
+  // libstdc++'s filebuf turns that into an exception rather than an empty read.
+  std::string text;
+  int fd = ::open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char buf[512];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0)
+      text.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+  }
   // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
   auto close = text.rfind(')');
   proc_info info;
