@@ -102,8 +102,14 @@ std::optional<error> forbidden(engine& e, std::string_view op, const json::value
   const auto& o = args.get_object();
   for (const char* key : rule->second) {
     auto* v = o.if_contains(key);
-    // Missing or not a string: the handler refuses it (bad_request), nothing acts.
-    if (v == nullptr || !v->is_string() || v->get_string().empty()) continue;
+    const bool named = v != nullptr && v->is_string() && !v->get_string().empty();
+    if (!named && who && op == "memory.forget")
+      return error{errc::forbidden, "memory.forget with " + who->agent +
+                                        "'s token records who forgets: say by=\"" +
+                                        who->agent + "\" (swarm memory forget ID --agent " +
+                                        who->agent + ")"};
+    // Missing or not a string: the handler refuses it (bad_request) or acts as nobody.
+    if (!named) continue;
     const std::string agent{v->get_string()};
     if (who && who->agent == agent) continue;
     if (op == "agent.register" && !registered(e, agent)) continue;

@@ -33,6 +33,8 @@ const std::vector<std::string_view>& acting_as_nobody();
 // Why `who` (nullopt: a request with no credential on a transport that trusts none)
 // may not run `op` with `args`, or nullopt when it may. agent.register of a name
 // already registered acts as that agent (registering again replaces its token).
+// memory.forget with an agent's token must name that agent in "by": a shared learning
+// is forgotten only on the record of who did it.
 std::optional<error> forbidden(engine& e, std::string_view op,
                                const boost::json::value& args,
                                const std::optional<caller>& who);
