@@ -14,6 +14,7 @@
 //   swarm_mcp_bench [--calls 2000] [--warmup 100] [--swarm PATH] [--dir DIR] [--keep]
 
 #include "bench_support.hpp"
+#include "tests/support/pipe_child.hpp"
 
 #include <boost/json.hpp>
 
@@ -26,9 +27,6 @@
 #include <string>
 #include <vector>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 extern char** environ;
@@ -49,74 +47,36 @@ struct bench_options {
   bool keep = false;
 };
 
-// A child with pipes to its stdin and from its stdout; stderr to `err`.
-struct child {
-  pid_t pid = -1;
-  int to = -1, from = -1;
-  std::string buffer;
-
+// A child with pipes to its stdin and from its stdout, stderr to `err`, in this
+// environment without SWARM_* plus `extra_env`; the bench stops on any failure.
+class child {
+public:
   child(std::vector<std::string> args, const std::string& cwd, const std::string& err,
-        const std::vector<std::string>& extra_env) {
+        const std::vector<std::string>& extra_env)
+      : proc_(std::move(args), cwd, environment(extra_env), err) {
+    if (!proc_.started()) die("cannot start " + cwd + ": pipe or fork failed");
+  }
+  pid_t pid() const { return proc_.pid(); }
+  void send(const std::string& line) {
+    if (!proc_.send(line)) die("cannot write to the child");
+  }
+  std::string line() {
+    auto l = proc_.line(30000);
+    if (!l) die("no line from the child in time, or it closed its output");
+    return *l;
+  }
+  int finish() { return proc_.finish(30000); }
+
+private:
+  static std::vector<std::string> environment(const std::vector<std::string>& extra) {
     std::vector<std::string> env;
     for (char** e = environ; *e != nullptr; ++e)
       if (std::strncmp(*e, "SWARM_", 6) != 0) env.emplace_back(*e);
-    env.insert(env.end(), extra_env.begin(), extra_env.end());
-    std::vector<char*> argv, envp;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env)
-      envp.push_back(e.data());
-    envp.push_back(nullptr);
-    int in[2], out[2];
-    if (::pipe(in) != 0 || ::pipe(out) != 0) die("pipe failed");
-    pid = ::fork();
-    if (pid < 0) die("fork failed");
-    if (pid == 0) {
-      int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (e < 0 || ::chdir(cwd.c_str()) != 0) ::_exit(127);
-      ::dup2(in[0], 0);
-      ::dup2(out[1], 1);
-      ::dup2(e, 2);
-      ::close(in[1]);
-      ::close(out[0]);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-    ::close(in[0]);
-    ::close(out[1]);
-    to = in[1];
-    from = out[0];
+    env.insert(env.end(), extra.begin(), extra.end());
+    return env;
   }
 
-  void send(const std::string& line) {
-    const std::string l = line + "\n";
-    if (::write(to, l.data(), l.size()) != static_cast<ssize_t>(l.size()))
-      die("cannot write to the child");
-  }
-  std::string line(int timeout_ms = 30000) {
-    for (;;) {
-      if (auto nl = buffer.find('\n'); nl != std::string::npos) {
-        auto l = buffer.substr(0, nl);
-        buffer.erase(0, nl + 1);
-        return l;
-      }
-      pollfd p{from, POLLIN, 0};
-      if (::poll(&p, 1, timeout_ms) != 1) die("no line from the child in time");
-      char buf[65536];
-      const auto n = ::read(from, buf, sizeof buf);
-      if (n <= 0) die("the child closed its output");
-      buffer.append(buf, static_cast<size_t>(n));
-    }
-  }
-  int finish() {
-    if (to >= 0) ::close(to);
-    to = -1;
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    ::close(from);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
+  swarm::test::pipe_child proc_;
 };
 
 int run_to_end(const bench_options& o, std::vector<std::string> args,
@@ -226,7 +186,7 @@ int main(int argc, char** argv) {
   while (serve.line().find("serving http://") == std::string::npos) {
   }
   const auto via_serve = session(o, beside, db);
-  ::kill(serve.pid, SIGTERM);
+  ::kill(serve.pid(), SIGTERM);
   serve.finish();
 
   std::cout << R"({"bench":"mcp","calls":)" << o.calls << R"(,"tool":"mail_send")"

@@ -49,22 +49,21 @@ const std::vector<std::string_view>& operator_only() {
   return ops;
 }
 
+const std::vector<std::string_view>& plan_edits() {
+  static const std::vector<std::string_view> ops = {
+      "plan.load",   "task.cancel", "task.update", "task.move",
+      "task.defer",  "task.reopen", "dep.add",     "dep.rm",
+      "reservation.cleanup",        "mail.export",
+  };
+  return ops;
+}
+
 const std::vector<std::string_view>& acting_as_nobody() {
   static const std::vector<std::string_view> ops = {
-      "agents",
-      "dep.add",
-      "dep.rm",         "events",
-      "graph",          "graph.summary",
-      "lease.list",     "mail.export",
-      "mail.threads",   "mail.unacked",
-      "memory.list",    "memory.search",
-      "memory.stats",   "metrics",
-      "ping",           "plan.load",
-      "ready",          "reservation.cleanup",
-      "reservation.list", "status",
-      "task.attempts",  "task.cancel",
-      "task.defer",     "task.move",
-      "task.reopen",    "task.update",
+      "agents",        "events",        "graph",          "graph.summary",
+      "lease.list",    "mail.threads",  "mail.unacked",   "memory.list",
+      "memory.search", "memory.stats",  "metrics",        "ping",
+      "ready",         "reservation.list", "status",      "task.attempts",
       "tasks",
   };
   return ops;
@@ -97,6 +96,13 @@ std::optional<error> forbidden(engine& e, std::string_view op, const json::value
                                       " signs a browser in as the operator: it needs the "
                                       "operator token; this request carries " +
                                       carried(who)};
+  const auto& edits = plan_edits();
+  if (who && std::find(edits.begin(), edits.end(), op) != edits.end())
+    return error{errc::forbidden, std::string{op} +
+                                      " changes the plan for every agent: it needs the "
+                                      "operator token; this request carries " +
+                                      carried(who) +
+                                      " (an agent adds the work it finds with task.add)"};
   auto rule = acting_rules().find(op);
   if (rule == acting_rules().end() || !args.is_object()) return std::nullopt;
   const auto& o = args.get_object();

@@ -26,7 +26,14 @@ const std::map<std::string_view, std::vector<const char*>>& acting_rules();
 // for the operator token.
 const std::vector<std::string_view>& operator_only();
 
-// Ops that act as nobody, listed so that a new op must be put in one of the three
+// Ops that change the plan or state shared by every agent (loading plans, editing,
+// cancelling, moving and re-linking tasks, cleaning reservations up, exporting mail to
+// files): an agent's token may not run them, so a model cannot undo others' work. The
+// operator token may, and so may a control-socket peer with no token (the socket is
+// the operator's file, mode 0600, as for the ops that act as nobody).
+const std::vector<std::string_view>& plan_edits();
+
+// Ops that act as nobody, listed so that a new op must be put in one of the four
 // tables (a test checks every op of command_ops() is in exactly one).
 const std::vector<std::string_view>& acting_as_nobody();
 

@@ -88,19 +88,22 @@ std::string message_of(const json::object& reply) {
 
 } // namespace
 
-TEST_CASE("every op acts as an agent, as nobody, or only as the operator",
+TEST_CASE("every op acts as an agent, as nobody, edits the plan, or only as the operator",
           "[actor][identity]") {
   const auto& rules = swarm::acting_rules();
   const auto& nobody = swarm::acting_as_nobody();
   const auto& boss = swarm::operator_only();
+  const auto& edits = swarm::plan_edits();
   for (const auto& op : swarm::command_ops()) {
     INFO(op);
     const int tables = static_cast<int>(rules.count(op)) +
                        static_cast<int>(std::count(nobody.begin(), nobody.end(), op)) +
-                       static_cast<int>(std::count(boss.begin(), boss.end(), op));
+                       static_cast<int>(std::count(boss.begin(), boss.end(), op)) +
+                       static_cast<int>(std::count(edits.begin(), edits.end(), op));
     CHECK(tables == 1);
   }
-  CHECK(rules.size() + nobody.size() + boss.size() == swarm::command_ops().size());
+  CHECK(rules.size() + nobody.size() + boss.size() + edits.size() ==
+        swarm::command_ops().size());
 }
 
 TEST_CASE("registering gives a token shown once, and only its hash is kept", "[actor][identity]") {
@@ -227,6 +230,43 @@ TEST_CASE("an agent's own token acts as it, the operator token acts as anyone",
   // A malformed credential.
   auto bad = s.run(R"({"op":"ping","token":7})");
   CHECK(code_of(bad) == "bad_request");
+}
+
+TEST_CASE("an agent's token may not edit the plan, the operator's and the socket's may",
+          "[actor][identity]") {
+  session s;
+  const auto alice = s.registered("alice");
+  s.registered("bob");
+  auto first = s.ok("", "task.add", {{"title", "First"}});
+  auto second = s.ok("", "task.add", {{"title", "Second"}});
+  const std::string a{first.at("id").as_string()}, b{second.at("id").as_string()};
+  s.ok("", "task.claim", {{"agent", "bob"}}); // bob's claim is among what must not change
+  const std::vector<std::pair<const char*, json::object>> edits = {
+      {"plan.load", {{"text", "# Plan\n\n- [ ] More\n"}}},
+      {"task.cancel", {{"id", a}}},
+      {"task.update", {{"id", b}, {"title", "Renamed"}}},
+      {"task.move", {{"id", b}, {"parent", a}}},
+      {"task.defer", {{"id", b}, {"until", "2099-01-01T00:00:00Z"}}},
+      {"task.reopen", {{"id", a}}},
+      {"dep.add", {{"task", b}, {"depends_on", a}}},
+      {"dep.rm", {{"task", b}, {"depends_on", a}}},
+      {"reservation.cleanup", {}},
+      {"mail.export", {{"dir", "/tmp/swarm-identity-test-export"}}},
+  };
+  REQUIRE(edits.size() == swarm::plan_edits().size());
+  const auto before = s.snapshot();
+  for (const auto& [op, args] : edits) {
+    INFO(op);
+    auto refused = s.as(alice, op, args);
+    CHECK(code_of(refused) == "forbidden");
+    CHECK(message_of(refused).find("needs the operator token; this request carries "
+                                   "alice's token") != std::string::npos);
+  }
+  CHECK(s.snapshot() == before);
+  auto op = swarm::operator_token(s.engine->opts());
+  REQUIRE(op);
+  s.ok(*op, "task.update", {{"id", b}, {"title", "Renamed"}});
+  CHECK(s.anonymous("task.cancel", {{"id", b}}).at("ok") == true);
 }
 
 TEST_CASE("tokens survive a restart and the journal's replay", "[actor][identity]") {

@@ -126,6 +126,13 @@ TEST_CASE("identity over HTTP: /api and POST /mcp run as the Bearer token's hold
                      "application/json");
   REQUIRE(task);
   CHECK(task->status == 403);
+  // A plan edit with an agent's token.
+  auto load = c.Post("/api/command", as_alice,
+                     R"({"op":"plan.load","args":{"text":"# P\n\n- [ ] x\n"}})",
+                     "application/json");
+  REQUIRE(load);
+  CHECK(load->status == 403);
+  CHECK(contains(load->body, "needs the operator token"));
   auto bogus = c.Get("/api/status", {{"Authorization", "Bearer " + std::string(64, 'e')}});
   REQUIRE(bogus);
   CHECK(bogus->status == 401);

@@ -5,8 +5,7 @@
 
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/e2e/served.hpp"
-
-#include <poll.h>
+#include "tests/support/pipe_child.hpp"
 
 using namespace e2e;
 
@@ -16,62 +15,22 @@ namespace {
 class mcp_child {
 public:
   mcp_child(const temp_dir& dir, const std::string& agent,
-            std::vector<std::string> args = {}) {
-    args.insert(args.begin(), {binary(), "mcp"});
-    auto env = clean_environment();
-    env.push_back("SWARM_AGENT=" + agent);
-    std::vector<char*> argv, envp;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env)
-      envp.push_back(e.data());
-    envp.push_back(nullptr);
-    err_path_ = (dir / "mcp-stderr.txt").string();
-    const std::string cwd = dir.path().string();
-    int in[2], out[2];
-    REQUIRE(::pipe(in) == 0);
-    REQUIRE(::pipe(out) == 0);
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      int err = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (err < 0 || ::chdir(cwd.c_str()) != 0) ::_exit(127);
-      ::dup2(in[0], 0);
-      ::dup2(out[1], 1);
-      ::dup2(err, 2);
-      ::close(in[1]);
-      ::close(out[0]);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-    ::close(in[0]);
-    ::close(out[1]);
-    to_ = in[1];
-    from_ = out[0];
-  }
-  mcp_child(const mcp_child&) = delete;
-  mcp_child& operator=(const mcp_child&) = delete;
-  ~mcp_child() {
-    if (to_ >= 0) ::close(to_);
-    if (from_ >= 0) ::close(from_);
-    if (pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
+            std::vector<std::string> args = {})
+      : err_path_((dir / "mcp-stderr.txt").string()),
+        child_(with_mcp(std::move(args)), dir.path().string(), environment(agent),
+               err_path_) {
+    REQUIRE(child_.started());
   }
 
   // Sends one message; its reply line (within 20 s) as JSON.
   json::object request(const std::string& message) {
     send(message);
-    auto line = read_line();
-    INFO(message << " -> " << line);
-    return parse_json(line).as_object();
+    auto line = child_.line(20000);
+    if (!line) FAIL("no reply from swarm mcp to " << message << ": " << stderr_text());
+    INFO(message << " -> " << *line);
+    return parse_json(*line).as_object();
   }
-  void send(const std::string& message) {
-    const std::string line = message + "\n";
-    REQUIRE(::write(to_, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
-  }
+  void send(const std::string& message) { REQUIRE(child_.send(message)); }
   // A tools/call's result.
   json::object call(const std::string& tool, const std::string& arguments = "{}") {
     auto r = request(R"({"jsonrpc":"2.0","id":)" + std::to_string(++id_) +
@@ -85,41 +44,26 @@ public:
   // Closes stdin and waits for the exit; returns the exit code and what is left on
   // stdout.
   std::pair<int, std::string> finish() {
-    ::close(to_);
-    to_ = -1;
     std::string rest;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(from_, buf, sizeof buf)) > 0)
-      rest.append(buf, static_cast<size_t>(n));
-    int status = 0;
-    REQUIRE(poll_until(20s, [&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }));
-    pid_ = -1;
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, rest};
+    const int code = child_.finish(20000, &rest);
+    return {code, rest};
   }
   std::string stderr_text() const { return read_text(err_path_); }
 
 private:
-  std::string read_line() {
-    for (;;) {
-      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
-        auto line = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
-        return line;
-      }
-      pollfd p{from_, POLLIN, 0};
-      REQUIRE(::poll(&p, 1, 20000) == 1);
-      char buf[65536];
-      const auto n = ::read(from_, buf, sizeof buf);
-      if (n <= 0) FAIL("swarm mcp closed stdout: " << stderr_text());
-      buffer_.append(buf, static_cast<size_t>(n));
-    }
+  static std::vector<std::string> with_mcp(std::vector<std::string> args) {
+    args.insert(args.begin(), {binary(), "mcp"});
+    return args;
+  }
+  static std::vector<std::string> environment(const std::string& agent) {
+    auto env = clean_environment();
+    env.push_back("SWARM_AGENT=" + agent);
+    return env;
   }
 
-  pid_t pid_ = -1;
-  int to_ = -1, from_ = -1;
+  std::string err_path_;
+  swarm::test::pipe_child child_;
   int id_ = 100;
-  std::string buffer_, err_path_;
 };
 
 const char* initialize =
