@@ -4,4 +4,5 @@
 #include <swarm/error.hpp>
 #include <swarm/options.hpp>
 #include <swarm/graph.hpp>
+#include <swarm/mcp.hpp>
 #include <swarm/types.hpp>
