@@ -1,6 +1,7 @@
 #include "quality/check.hpp"
 
 #include "src/enum_names.hpp"
+#include "src/hash.hpp"
 #include "src/utf8.hpp"
 
 #include <algorithm>
@@ -33,8 +34,15 @@ bool valid_name(const std::string& name) {
 
 // ---- the JUnit files of a run
 
-// When each file a junit entry names was last written; absent when there is none.
-using file_times = std::map<std::string, fs::file_time_type>;
+// A report file as it was: a file whose time and bytes are both unchanged after
+// the run was not written by it (or written the same within the file system's clock
+// tick, which reads the same anyway).
+struct file_state {
+  fs::file_time_type time;
+  uint64_t hash = 0;
+  bool operator==(const file_state& o) const { return time == o.time && hash == o.hash; }
+};
+using file_states = std::map<std::string, file_state>;
 
 // The files `entry` stands for now: itself, or the *.xml files directly in it.
 std::vector<fs::path> junit_files(const fs::path& entry) {
@@ -47,23 +55,24 @@ std::vector<fs::path> junit_files(const fs::path& entry) {
   return files;
 }
 
-file_times junit_times(const check_spec& spec, const fs::path& dir) {
-  file_times times;
-  for (const auto& entry : spec.junit)
-    for (const auto& f : junit_files(dir / entry)) {
-      std::error_code ec;
-      const auto t = fs::last_write_time(f, ec);
-      if (!ec) times[f.string()] = t;
-    }
-  return times;
-}
-
 std::optional<std::string> read_file(const fs::path& p) {
   std::ifstream in{p, std::ios::binary};
   if (!in) return std::nullopt;
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+file_states junit_states(const check_spec& spec, const fs::path& dir) {
+  file_states states;
+  for (const auto& entry : spec.junit)
+    for (const auto& f : junit_files(dir / entry)) {
+      std::error_code ec;
+      const auto t = fs::last_write_time(f, ec);
+      auto bytes = read_file(f);
+      if (!ec && bytes) states[f.string()] = {t, fnv1a<uint64_t>(*bytes)};
+    }
+  return states;
 }
 
 void merge(parsed_output& into, parsed_output&& part) {
@@ -84,7 +93,7 @@ void merge(parsed_output& into, parsed_output&& part) {
 // The reports this run wrote, parsed and merged; an error for a report missing, stale
 // or malformed.
 expected<parsed_output> read_junit(const check_spec& spec, const fs::path& dir,
-                                   const file_times& before) {
+                                   const file_states& before) {
   parsed_output all;
   all.tests = test_counts{};
   for (const auto& entry : spec.junit) {
@@ -100,13 +109,13 @@ expected<parsed_output> read_junit(const check_spec& spec, const fs::path& dir,
         return make_error(errc::bad_request,
                           "junit: the report " + shown + " was not written (" +
                               ec.message() + "): does the command write it there?");
+      auto text = read_file(f);
+      if (!text) return make_error(errc::bad_request, "junit: cannot read " + shown);
       const auto old = before.find(f.string());
-      if (old != before.end() && old->second == t)
+      if (old != before.end() && old->second == file_state{t, fnv1a<uint64_t>(*text)})
         return make_error(errc::bad_request, "junit: the report " + shown +
                                                  " was not rewritten by this run (it is "
                                                  "left from an earlier one)");
-      auto text = read_file(f);
-      if (!text) return make_error(errc::bad_request, "junit: cannot read " + shown);
       auto parsed = parse_junit(*text, shown);
       if (!parsed) return parsed.error();
       merge(all, std::move(*parsed));
@@ -122,7 +131,7 @@ std::string both_streams(const std::string& out, const std::string& err) {
 }
 
 expected<parsed_output> parse(const check_spec& spec, const fs::path& dir,
-                              const file_times& before, const std::string& out,
+                              const file_states& before, const std::string& out,
                               const std::string& err) {
   switch (spec.format) {
   case output_format::exit: return parsed_output{};
@@ -232,7 +241,7 @@ expected<check_result> run_check(harness::process_runner& runner, const check_sp
                       "quality check '" + spec.name + "': " + dir + " is not a directory");
   const auto where = fs::absolute(dir).lexically_normal();
   const fs::path root = where.has_filename() ? where : where.parent_path();
-  const auto before = junit_times(spec, root);
+  const auto before = junit_states(spec, root);
 
   harness::process_spec p;
   p.argv = {"sh", "-c", spec.command};

@@ -48,8 +48,9 @@ struct check_spec {
   std::string command;
   output_format format = output_format::exit;
   // format junit: the XML files the command writes, relative to the directory checked;
-  // a directory stands for every *.xml file directly in it. A file not written (or not
-  // rewritten) by this run makes the output unreadable, so a stale report never counts.
+  // a directory stands for every *.xml file directly in it. A report this run did not
+  // write (missing, or its time and bytes as before the run) makes the output
+  // unreadable, so a stale report never counts.
   std::vector<std::string> junit;
   // 30 min: a full build and test run of a large project, yet a hung one ends.
   std::chrono::milliseconds timeout = std::chrono::minutes{30};
@@ -60,8 +61,7 @@ struct check_spec {
 };
 
 // A spec as the config gave it; errc::bad_request naming the check and the field
-// ("quality check 'lint': 'junit' applies only to format = \"junit\"; remove it or set
-// format = \"junit\"").
+// ("quality check 'test': 'timeout' must be longer than 0, e.g. \"10m\"").
 expected<void> validate(const check_spec& spec);
 // Each spec, and no name twice.
 expected<void> validate(const std::vector<check_spec>& specs);

@@ -113,6 +113,11 @@ private:
     char quote = 0;
     for (; at_ < s_.size(); ++at_) {
       const char c = s_[at_];
+      if (quote == 0 && starts("<!--")) {
+        if (!skip_past("-->", "<!-- comment")) return false;
+        --at_; // the loop steps past the comment's '>'
+        continue;
+      }
       if (quote != 0) {
         if (c == quote) quote = 0;
       } else if (c == '"' || c == '\'') {
