@@ -50,7 +50,8 @@ std::vector<fs::path> junit_files(const fs::path& entry) {
   if (!fs::is_directory(entry, ec)) return {entry};
   std::vector<fs::path> files;
   for (const auto& f : fs::directory_iterator(entry, ec))
-    if (f.path().extension() == ".xml" && f.is_regular_file(ec)) files.push_back(f.path());
+    if (f.path().extension() == ".xml" && f.is_regular_file(ec))
+      files.push_back(f.path());
   std::sort(files.begin(), files.end());
   return files;
 }
@@ -86,8 +87,9 @@ void merge(parsed_output& into, parsed_output&& part) {
   into.failing_tests.insert(into.failing_tests.end(), part.failing_tests.begin(),
                             part.failing_tests.end());
   std::sort(into.failing_tests.begin(), into.failing_tests.end());
-  into.failing_tests.erase(std::unique(into.failing_tests.begin(), into.failing_tests.end()),
-                           into.failing_tests.end());
+  into.failing_tests.erase(
+      std::unique(into.failing_tests.begin(), into.failing_tests.end()),
+      into.failing_tests.end());
 }
 
 // The reports this run wrote, parsed and merged; an error for a report missing, stale
@@ -106,9 +108,9 @@ expected<parsed_output> read_junit(const check_spec& spec, const fs::path& dir,
       std::error_code ec;
       const auto t = fs::last_write_time(f, ec);
       if (ec)
-        return make_error(errc::bad_request,
-                          "junit: the report " + shown + " was not written (" +
-                              ec.message() + "): does the command write it there?");
+        return make_error(errc::bad_request, "junit: the report " + shown +
+                                                 " was not written (" + ec.message() +
+                                                 "): does the command write it there?");
       auto text = read_file(f);
       if (!text) return make_error(errc::bad_request, "junit: cannot read " + shown);
       const auto old = before.find(f.string());
@@ -134,15 +136,24 @@ expected<parsed_output> parse(const check_spec& spec, const fs::path& dir,
                               const file_states& before, const std::string& out,
                               const std::string& err) {
   switch (spec.format) {
-  case output_format::exit: return parsed_output{};
-  case output_format::junit: return read_junit(spec, dir, before);
-  case output_format::ctest: return parse_ctest(both_streams(out, err));
-  case output_format::pytest: return parse_pytest(both_streams(out, err));
-  case output_format::tap: return parse_tap(both_streams(out, err));
-  case output_format::eslint: return parse_eslint(out);
-  case output_format::gcc: return parse_gcc(both_streams(out, err));
-  case output_format::clang: return parse_clang(both_streams(out, err));
-  case output_format::tsc: return parse_tsc(both_streams(out, err));
+  case output_format::exit:
+    return parsed_output{};
+  case output_format::junit:
+    return read_junit(spec, dir, before);
+  case output_format::ctest:
+    return parse_ctest(both_streams(out, err));
+  case output_format::pytest:
+    return parse_pytest(both_streams(out, err));
+  case output_format::tap:
+    return parse_tap(both_streams(out, err));
+  case output_format::eslint:
+    return parse_eslint(out);
+  case output_format::gcc:
+    return parse_gcc(both_streams(out, err));
+  case output_format::clang:
+    return parse_clang(both_streams(out, err));
+  case output_format::tsc:
+    return parse_tsc(both_streams(out, err));
   }
   return make_error(errc::internal, "unknown output format");
 }
@@ -206,16 +217,20 @@ expected<void> validate(const check_spec& spec) {
                           "command writes relative to the checked directory, e.g. "
                           "junit = [\"build/junit.xml\"]");
   if (spec.format != output_format::junit && !spec.junit.empty())
-    return bad_spec(spec, "'junit' applies only to format = \"junit\" (this check's format "
-                          "is \"" + std::string{to_string(spec.format)} +
-                          "\"): remove it or set format = \"junit\"");
+    return bad_spec(spec,
+                    "'junit' applies only to format = \"junit\" (this check's format "
+                    "is \"" +
+                        std::string{to_string(spec.format)} +
+                        "\"): remove it or set format = \"junit\"");
   for (const auto& p : spec.junit) {
     const fs::path path{p};
     const bool escapes = std::any_of(path.begin(), path.end(),
                                      [](const fs::path& part) { return part == ".."; });
     if (p.empty() || path.is_absolute() || escapes)
-      return bad_spec(spec, "'junit' entry '" + p + "' must be a path relative to the "
-                            "checked directory and inside it, e.g. \"build/junit.xml\"");
+      return bad_spec(spec,
+                      "'junit' entry '" + p +
+                          "' must be a path relative to the "
+                          "checked directory and inside it, e.g. \"build/junit.xml\"");
   }
   if (spec.timeout.count() <= 0)
     return bad_spec(spec, "'timeout' must be longer than 0, e.g. \"10m\"");
@@ -237,8 +252,8 @@ expected<check_result> run_check(harness::process_runner& runner, const check_sp
   if (auto ok = validate(spec); !ok) return ok.error();
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
-    return make_error(errc::not_found,
-                      "quality check '" + spec.name + "': " + dir + " is not a directory");
+    return make_error(errc::not_found, "quality check '" + spec.name + "': " + dir +
+                                           " is not a directory");
   const auto where = fs::absolute(dir).lexically_normal();
   const fs::path root = where.has_filename() ? where : where.parent_path();
   const auto before = junit_states(spec, root);

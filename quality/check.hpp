@@ -71,8 +71,8 @@ expected<void> validate(const std::vector<check_spec>& specs);
 struct check_result {
   std::string name;
   output_format format = output_format::exit;
-  int exit_code = -1;     // its exit status; -1 when a signal ended it
-  int signal = 0;         // the signal that ended it (a timeout's SIGTERM/SIGKILL), else 0
+  int exit_code = -1; // its exit status; -1 when a signal ended it
+  int signal = 0;     // the signal that ended it (a timeout's SIGTERM/SIGKILL), else 0
   bool timed_out = false; // the spec's timeout passed and the runner stopped it
   bool passed = false;
   // Why the output could not be read as its format says (no JUnit file written, no

@@ -97,10 +97,14 @@ parsed_output compiler_output(std::string_view text, uint32_t& summary_errors,
       const auto space = part.find(' ');
       const auto n = space == part.npos ? std::nullopt : number(part.substr(0, space));
       const auto word = space == part.npos ? part : part.substr(space + 1);
-      if (!n) ok = false;
-      else if (word == "error" || word == "errors") errors += *n;
-      else if (word == "warning" || word == "warnings") warnings += *n;
-      else ok = false;
+      if (!n)
+        ok = false;
+      else if (word == "error" || word == "errors")
+        errors += *n;
+      else if (word == "warning" || word == "warnings")
+        warnings += *n;
+      else
+        ok = false;
     }
     if (ok) {
       summary_errors += errors;
@@ -129,12 +133,16 @@ bool tsc_paren_location(std::string_view where, diagnostic& d) {
 
 // "error TS2322: msg" (or warning) after the location into `d`.
 bool tsc_message(std::string_view rest, diagnostic& d) {
-  if (starts_with(rest, "error ")) d.level = severity::error;
-  else if (starts_with(rest, "warning ")) d.level = severity::warning;
-  else return false;
+  if (starts_with(rest, "error "))
+    d.level = severity::error;
+  else if (starts_with(rest, "warning "))
+    d.level = severity::warning;
+  else
+    return false;
   rest = rest.substr(rest.find(' ') + 1);
   const auto colon = rest.find(": ");
-  if (!starts_with(rest, "TS") || colon == rest.npos || !number(rest.substr(2, colon - 2)))
+  if (!starts_with(rest, "TS") || colon == rest.npos ||
+      !number(rest.substr(2, colon - 2)))
     return false;
   d.rule = std::string{rest.substr(0, colon)};
   d.message = std::string{rest.substr(colon + 2)};
@@ -148,7 +156,8 @@ std::optional<diagnostic> tsc_line(std::string_view line) {
   // "src/a.ts(3,7): error TS2322: msg"
   if (const auto at = line.find("): "); at != line.npos) {
     d = {};
-    if (tsc_paren_location(line.substr(0, at + 1), d) && tsc_message(line.substr(at + 3), d))
+    if (tsc_paren_location(line.substr(0, at + 1), d) &&
+        tsc_message(line.substr(at + 3), d))
       return d;
   }
   // --pretty: "src/a.ts:3:7 - error TS2322: msg"
@@ -287,16 +296,19 @@ expected<parsed_output> parse_eslint(std::string_view text) {
       diagnostic d;
       d.file = std::string{path->get_string()};
       const auto* sev = m->if_contains("severity");
-      if (sev == nullptr || !sev->is_int64() || (sev->get_int64() != 1 && sev->get_int64() != 2))
+      if (sev == nullptr || !sev->is_int64() ||
+          (sev->get_int64() != 1 && sev->get_int64() != 2))
         return eslint_problem(at_msg + ".severity", "must be 1 (warning) or 2 (error)");
       d.level = sev->get_int64() == 2 ? severity::error : severity::warning;
       const auto* text_v = m->if_contains("message");
       if (text_v == nullptr || !text_v->is_string())
         return eslint_problem(at_msg + ".message", "must be a string");
       d.message = std::string{text_v->get_string()};
-      if (const auto* rule = m->if_contains("ruleId"); rule != nullptr && rule->is_string())
+      if (const auto* rule = m->if_contains("ruleId");
+          rule != nullptr && rule->is_string())
         d.rule = std::string{rule->get_string()};
-      for (auto [key, field] : {std::pair{"line", &d.line}, std::pair{"column", &d.column}}) {
+      for (auto [key, field] :
+           {std::pair{"line", &d.line}, std::pair{"column", &d.column}}) {
         const auto* v = m->if_contains(key);
         if (v == nullptr || v->is_null()) continue;
         if (!v->is_int64() || v->get_int64() < 0 || v->get_int64() > UINT32_MAX)

@@ -31,10 +31,9 @@ bool collect_cases(const xml_element& e, const std::string& source, parsed_outpu
       continue;
     }
     if (c.attribute("name") == nullptr) {
-      problem = make_error(errc::bad_request,
-                           source + ":" + std::to_string(c.line) + ":" +
-                               std::to_string(c.column) +
-                               ": <testcase> has no 'name' attribute");
+      problem = make_error(errc::bad_request, source + ":" + std::to_string(c.line) +
+                                                  ":" + std::to_string(c.column) +
+                                                  ": <testcase> has no 'name' attribute");
       return false;
     }
     auto& counts = *out.tests;
@@ -114,12 +113,18 @@ std::optional<pytest_counts> pytest_summary(std::string_view line) {
     const auto n = number(part.substr(0, space));
     const auto word = part.substr(space + 1);
     if (!n) return std::nullopt;
-    if (word == "passed") c.passed += *n;
-    else if (word == "failed") c.failed += *n;
-    else if (word == "error" || word == "errors") c.errors += *n;
-    else if (word == "skipped") c.skipped += *n;
-    else if (word == "xfailed") c.xfailed += *n;
-    else if (word == "xpassed") c.xpassed += *n;
+    if (word == "passed")
+      c.passed += *n;
+    else if (word == "failed")
+      c.failed += *n;
+    else if (word == "error" || word == "errors")
+      c.errors += *n;
+    else if (word == "skipped")
+      c.skipped += *n;
+    else if (word == "xfailed")
+      c.xfailed += *n;
+    else if (word == "xpassed")
+      c.xpassed += *n;
     else if (word != "warning" && word != "warnings" && word != "deselected" &&
              word != "rerun" && word != "reruns")
       return std::nullopt;
@@ -150,8 +155,8 @@ bool directive_is(std::string_view directive, std::string_view word) {
   if (directive.size() < word.size()) return false;
   for (size_t i = 0; i < word.size(); ++i)
     if (std::tolower(static_cast<unsigned char>(directive[i])) != word[i]) return false;
-  return directive.size() == word.size() || !std::isalpha(static_cast<unsigned char>(
-                                                directive[word.size()]));
+  return directive.size() == word.size() ||
+         !std::isalpha(static_cast<unsigned char>(directive[word.size()]));
 }
 
 } // namespace
@@ -261,9 +266,9 @@ expected<parsed_output> parse_tap(std::string_view text) {
       auto rest = line.substr(3);
       const auto n = number(trimmed(rest.substr(0, rest.find('#'))));
       if (!n)
-        return make_error(errc::bad_request,
-                          "line " + std::to_string(i + 1) + ": '" + std::string{line} +
-                              "' is not a TAP plan (write 1..N)");
+        return make_error(errc::bad_request, "line " + std::to_string(i + 1) + ": '" +
+                                                 std::string{line} +
+                                                 "' is not a TAP plan (write 1..N)");
       if (plan)
         return make_error(errc::bad_request,
                           "line " + std::to_string(i + 1) + ": a second TAP plan '" +
@@ -296,21 +301,24 @@ expected<parsed_output> parse_tap(std::string_view text) {
         ++c.passed;
       } else {
         ++c.failed;
-        out.failing_tests.push_back(rest.empty() ? "test " + std::to_string(num.value_or(c.total))
-                                                 : std::string{rest});
+        out.failing_tests.push_back(rest.empty()
+                                        ? "test " + std::to_string(num.value_or(c.total))
+                                        : std::string{rest});
       }
     }
   }
   if (!plan && c.total == 0 && !bail_out)
-    return make_error(errc::bad_request,
-                      "no TAP plan ('1..N') and no test line ('ok 1 - ...') in the output: "
-                      "is format = \"tap\" right for this command?");
+    return make_error(
+        errc::bad_request,
+        "no TAP plan ('1..N') and no test line ('ok 1 - ...') in the output: "
+        "is format = \"tap\" right for this command?");
   const uint32_t ran = c.total;
   if (bail_out) {
     const uint32_t missing = plan && *plan > ran ? *plan - ran : 1;
     c.failed += missing;
     c.total += missing;
-    out.failing_tests.push_back(bail_out->empty() ? "Bail out!" : "Bail out! " + *bail_out);
+    out.failing_tests.push_back(bail_out->empty() ? "Bail out!"
+                                                  : "Bail out! " + *bail_out);
   } else if (plan && *plan != ran) {
     if (*plan > ran) {
       c.failed += *plan - ran;

@@ -29,9 +29,9 @@ std::optional<severity> parse_severity(std::string_view name) noexcept;
 
 // One compiler, type checker or linter message. Notes are not diagnostics.
 struct diagnostic {
-  std::string file;     // as the tool printed it; empty for a message about no file
-  uint32_t line = 0;    // from 1; 0 when the tool gave none
-  uint32_t column = 0;  // from 1; 0 when the tool gave none
+  std::string file;    // as the tool printed it; empty for a message about no file
+  uint32_t line = 0;   // from 1; 0 when the tool gave none
+  uint32_t column = 0; // from 1; 0 when the tool gave none
   severity level = severity::error; // "fatal error" is an error
   std::string message;
   std::string rule; // "-Wunused-variable", "TS2322", "no-unused-vars"; may be empty

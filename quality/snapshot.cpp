@@ -15,7 +15,8 @@ namespace {
 constexpr swarm::detail::dense_names<5> kind_names = {
     "", "build_broken", "new_failing_test", "more_errors", "more_warnings"};
 
-const check_spec* spec_named(const std::vector<check_spec>& specs, const std::string& name) {
+const check_spec* spec_named(const std::vector<check_spec>& specs,
+                             const std::string& name) {
   for (const auto& s : specs)
     if (s.name == name) return &s;
   return nullptr;
@@ -46,7 +47,8 @@ std::string how_it_fails(const check_result& r, const check_spec* spec) {
   return s;
 }
 
-std::vector<std::string> newly_failing(const check_result& base, const check_result& now) {
+std::vector<std::string> newly_failing(const check_result& base,
+                                       const check_result& now) {
   std::vector<std::string> out;
   std::set_difference(now.failing_tests.begin(), now.failing_tests.end(),
                       base.failing_tests.begin(), base.failing_tests.end(),
@@ -85,11 +87,11 @@ void diagnostics_of(std::string& out, const check_result& r, severity level,
     }
   }
   const uint32_t total = level == severity::error ? r.errors : r.warnings;
-  if (total > shown)
-    out += "  ... and " + std::to_string(total - shown) + " more\n";
+  if (total > shown) out += "  ... and " + std::to_string(total - shown) + " more\n";
 }
 
-void count_line(std::string& out, const regression& g, const char* one, const char* many) {
+void count_line(std::string& out, const regression& g, const char* one,
+                const char* many) {
   out += "- " + plural(g.after, one, many) + ", baseline " + std::to_string(g.before) +
          " (allowed +" + std::to_string(g.allowed) + ")\n";
 }
@@ -105,7 +107,8 @@ void tail_of(std::string& out, const std::string& text, const report_limits& lim
   while (!lines.empty() && lines.back().find_first_not_of(" \t\r") == std::string::npos)
     lines.pop_back();
   if (lines.empty()) return;
-  const size_t first = lines.size() > limits.tail_lines ? lines.size() - limits.tail_lines : 0;
+  const size_t first =
+      lines.size() > limits.tail_lines ? lines.size() - limits.tail_lines : 0;
   out += "Output (last " + plural(lines.size() - first, "line", "lines") + "):\n";
   for (size_t i = first; i < lines.size(); ++i) {
     auto& l = lines[i];
@@ -161,22 +164,43 @@ std::vector<regression> compare(const snapshot& baseline, const snapshot& now,
     }
     const bool base_read = base->output_error.empty();
     if (base->passed && !c.passed)
-      out.push_back({c.name, regression_kind::build_broken, 0, 0, 0, {},
+      out.push_back({c.name,
+                     regression_kind::build_broken,
+                     0,
+                     0,
+                     0,
+                     {},
                      how_it_fails(c, spec) + "; it passed in the baseline"});
     else if (base_read && !c.output_error.empty())
-      out.push_back({c.name, regression_kind::build_broken, 0, 0, 0, {},
+      out.push_back({c.name,
+                     regression_kind::build_broken,
+                     0,
+                     0,
+                     0,
+                     {},
                      how_it_fails(c, spec) + "; the baseline's was read"});
     if (!base_read) continue;
     if (auto fresh = newly_failing(*base, c); !fresh.empty())
-      out.push_back({c.name, regression_kind::new_failing_test, 0, 0, 0, std::move(fresh), {}});
+      out.push_back(
+          {c.name, regression_kind::new_failing_test, 0, 0, 0, std::move(fresh), {}});
     const uint32_t allowed_errors = spec != nullptr ? spec->allowed_new_errors : 0;
     const uint32_t allowed_warnings = spec != nullptr ? spec->allowed_new_warnings : 0;
     if (uint64_t{c.errors} > uint64_t{base->errors} + allowed_errors)
-      out.push_back({c.name, regression_kind::more_errors, base->errors, c.errors,
-                     allowed_errors, {}, {}});
+      out.push_back({c.name,
+                     regression_kind::more_errors,
+                     base->errors,
+                     c.errors,
+                     allowed_errors,
+                     {},
+                     {}});
     if (uint64_t{c.warnings} > uint64_t{base->warnings} + allowed_warnings)
-      out.push_back({c.name, regression_kind::more_warnings, base->warnings, c.warnings,
-                     allowed_warnings, {}, {}});
+      out.push_back({c.name,
+                     regression_kind::more_warnings,
+                     base->warnings,
+                     c.warnings,
+                     allowed_warnings,
+                     {},
+                     {}});
   }
   return out;
 }
@@ -188,10 +212,10 @@ std::string report(const snapshot& baseline, const snapshot& now,
   for (const auto& g : regressions)
     if (std::find(checks.begin(), checks.end(), g.check) == checks.end())
       checks.push_back(g.check);
-  std::string out = "Quality gate failed at " + short_commit(now.commit) + " (baseline " +
-                    (baseline.commit.empty() ? std::string{"none"}
-                                             : short_commit(baseline.commit)) +
-                    "): " + plural(checks.size(), "check", "checks") + " got worse.\n";
+  std::string out =
+      "Quality gate failed at " + short_commit(now.commit) + " (baseline " +
+      (baseline.commit.empty() ? std::string{"none"} : short_commit(baseline.commit)) +
+      "): " + plural(checks.size(), "check", "checks") + " got worse.\n";
   for (const auto& name : checks) {
     const auto* r = now.find(name);
     out += "\nCheck '" + name + "'";

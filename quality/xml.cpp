@@ -84,7 +84,8 @@ private:
   }
   error fail_at(size_t offset, const std::string& what) {
     if (!problem_)
-      problem_ = make_error(errc::bad_request, source_ + ":" + where(offset) + ": " + what);
+      problem_ =
+          make_error(errc::bad_request, source_ + ":" + where(offset) + ": " + what);
     return *problem_;
   }
   bool failed(size_t offset, const std::string& what) {
@@ -167,11 +168,16 @@ private:
       if (semi == raw.npos || semi - i > 12)
         return failed(offset + i, "'&' starts no entity: write a literal & as &amp;");
       const auto entity = raw.substr(i + 1, semi - i - 1);
-      if (entity == "lt") out += '<';
-      else if (entity == "gt") out += '>';
-      else if (entity == "amp") out += '&';
-      else if (entity == "quot") out += '"';
-      else if (entity == "apos") out += '\'';
+      if (entity == "lt")
+        out += '<';
+      else if (entity == "gt")
+        out += '>';
+      else if (entity == "amp")
+        out += '&';
+      else if (entity == "quot")
+        out += '"';
+      else if (entity == "apos")
+        out += '\'';
       else if (!entity.empty() && entity[0] == '#') {
         const bool hex = entity.size() > 1 && (entity[1] == 'x' || entity[1] == 'X');
         const auto digits = entity.substr(hex ? 2 : 1);
@@ -179,11 +185,16 @@ private:
         bool ok = !digits.empty() && digits.size() <= 8;
         for (char c : digits) {
           int d = -1;
-          if (c >= '0' && c <= '9') d = c - '0';
-          else if (hex && c >= 'a' && c <= 'f') d = c - 'a' + 10;
-          else if (hex && c >= 'A' && c <= 'F') d = c - 'A' + 10;
-          if (d < 0) ok = false;
-          else cp = cp * (hex ? 16 : 10) + static_cast<uint32_t>(d);
+          if (c >= '0' && c <= '9')
+            d = c - '0';
+          else if (hex && c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+          else if (hex && c >= 'A' && c <= 'F')
+            d = c - 'A' + 10;
+          if (d < 0)
+            ok = false;
+          else
+            cp = cp * (hex ? 16 : 10) + static_cast<uint32_t>(d);
         }
         if (!ok || cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
           return failed(offset + i, "'&" + std::string{entity} +
@@ -203,17 +214,19 @@ private:
     for (;;) {
       const size_t before = at_;
       skip_space();
-      if (at_ >= s_.size()) return failed(before, "<" + e.name + " is never closed with '>'");
+      if (at_ >= s_.size())
+        return failed(before, "<" + e.name + " is never closed with '>'");
       if (s_[at_] == '>' || starts("/>")) return true;
       if (at_ == before) return failed(at_, "expected whitespace before an attribute");
       const size_t name_at = at_;
       auto key = name();
       if (key.empty())
-        return failed(at_, std::string{"unexpected '"} + s_[at_] + "' in <" + e.name + ">");
+        return failed(at_,
+                      std::string{"unexpected '"} + s_[at_] + "' in <" + e.name + ">");
       skip_space();
       if (at_ >= s_.size() || s_[at_] != '=')
-        return failed(at_, "attribute '" + key + "' has no value (write " + key +
-                               "=\"...\")");
+        return failed(at_,
+                      "attribute '" + key + "' has no value (write " + key + "=\"...\")");
       ++at_;
       skip_space();
       if (at_ >= s_.size() || (s_[at_] != '"' && s_[at_] != '\''))
@@ -224,13 +237,14 @@ private:
         return failed(name_at, "the value of attribute '" + key + "' is never closed");
       const auto raw = s_.substr(at_, end - at_);
       if (const auto lt = raw.find('<'); lt != raw.npos)
-        return failed(at_ + lt, "'<' inside the value of attribute '" + key +
-                                    "' (write &lt;)");
+        return failed(at_ + lt,
+                      "'<' inside the value of attribute '" + key + "' (write &lt;)");
       std::string value;
       if (!expand(raw, at_, value)) return false;
       at_ = end + 1;
       if (e.attribute(key) != nullptr)
-        return failed(name_at, "attribute '" + key + "' appears twice in <" + e.name + ">");
+        return failed(name_at,
+                      "attribute '" + key + "' appears twice in <" + e.name + ">");
       e.attributes.emplace_back(std::move(key), std::move(value));
     }
   }

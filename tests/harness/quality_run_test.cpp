@@ -24,7 +24,8 @@ namespace {
 
 using names = std::vector<std::string>;
 
-check_spec spec(const std::string& name, output_format format, const std::string& command) {
+check_spec spec(const std::string& name, output_format format,
+                const std::string& command) {
   check_spec s;
   s.name = name;
   s.format = format;
@@ -33,7 +34,8 @@ check_spec spec(const std::string& name, output_format format, const std::string
   return s;
 }
 
-check_result run(harness::process_runner& runner, const check_spec& s, const fs::path& dir) {
+check_result run(harness::process_runner& runner, const check_spec& s,
+                 const fs::path& dir) {
   auto r = run_check(runner, s, dir.string());
   INFO((r ? std::string{} : r.error().message));
   REQUIRE(r.has_value());
@@ -102,19 +104,23 @@ TEST_CASE("quality run: a JUnit report missing or left from an earlier run is un
   auto missing = run(runner, s, dir.path());
   CHECK_FALSE(missing.passed);
   CHECK(missing.exit_code == 0);
-  CHECK(missing.output_error.rfind("junit: the report reports/junit.xml was not written (", 0) == 0);
+  CHECK(missing.output_error.rfind(
+            "junit: the report reports/junit.xml was not written (", 0) == 0);
   CHECK_FALSE(missing.tests.has_value());
 
-  test::spit(dir.path() / "reports/junit.xml", "<testsuite><testcase name='old'/></testsuite>");
+  test::spit(dir.path() / "reports/junit.xml",
+             "<testsuite><testcase name='old'/></testsuite>");
   fs::last_write_time(dir.path() / "reports/junit.xml",
                       fs::file_time_type::clock::now() - std::chrono::hours{1});
   auto stale = run(runner, s, dir.path());
   CHECK_FALSE(stale.passed);
-  CHECK(stale.output_error == "junit: the report reports/junit.xml was not rewritten by this "
-                              "run (it is left from an earlier one)");
+  CHECK(stale.output_error ==
+        "junit: the report reports/junit.xml was not rewritten by this "
+        "run (it is left from an earlier one)");
 
   // Rewritten by the command: read.
-  s.command = "echo \"<testsuite><testcase name='new'/></testsuite>\" > reports/junit.xml";
+  s.command =
+      "echo \"<testsuite><testcase name='new'/></testsuite>\" > reports/junit.xml";
   auto fresh = run(runner, s, dir.path());
   CHECK(fresh.passed);
   REQUIRE(fresh.tests.has_value());
@@ -131,12 +137,14 @@ TEST_CASE("quality run: a JUnit report missing or left from an earlier run is un
 TEST_CASE("quality run: a directory of JUnit reports is read whole", "[quality]") {
   test::temp_dir dir;
   harness::process_runner runner;
-  auto s = spec("test", output_format::junit,
-                "mkdir -p out && "
-                "echo \"<testsuite><testcase name='a'/><testcase name='b'><error/></testcase>"
-                "</testsuite>\" > out/one.xml && "
-                "echo \"<testsuites><testsuite><testcase classname='m' name='c'><failure/>"
-                "</testcase></testsuite></testsuites>\" > out/two.xml && echo skip > out/notes.txt");
+  auto s =
+      spec("test", output_format::junit,
+           "mkdir -p out && "
+           "echo \"<testsuite><testcase name='a'/><testcase name='b'><error/></testcase>"
+           "</testsuite>\" > out/one.xml && "
+           "echo \"<testsuites><testsuite><testcase classname='m' name='c'><failure/>"
+           "</testcase></testsuite></testsuites>\" > out/two.xml && echo skip > "
+           "out/notes.txt");
   s.junit = {"out"};
   auto r = run(runner, s, dir.path());
   CHECK(r.passed);
@@ -153,15 +161,18 @@ TEST_CASE("quality run: compiler diagnostics, paths made relative to the directo
   const auto abs = dir.path().string();
   auto s = spec("build", output_format::gcc,
                 "echo '[ 50%] Building CXX object a.o'; "
-                "echo '" + abs + "/src/a.cpp:3:9: warning: unused variable [-Wunused]' >&2; "
-                "echo 'src/b.cpp:7:1: error: expected ;' >&2; exit 2");
+                "echo '" +
+                    abs +
+                    "/src/a.cpp:3:9: warning: unused variable [-Wunused]' >&2; "
+                    "echo 'src/b.cpp:7:1: error: expected ;' >&2; exit 2");
   auto r = run(runner, s, dir.path());
   CHECK_FALSE(r.passed);
   CHECK(r.exit_code == 2);
   CHECK(r.errors == 1);
   CHECK(r.warnings == 1);
   REQUIRE(r.diagnostics.size() == 2);
-  CHECK(to_string(r.diagnostics[0]) == "src/a.cpp:3:9: warning: unused variable [-Wunused]");
+  CHECK(to_string(r.diagnostics[0]) ==
+        "src/a.cpp:3:9: warning: unused variable [-Wunused]");
   CHECK(r.diagnostics[1].file == "src/b.cpp");
 }
 

@@ -58,30 +58,33 @@ TEST_CASE("junit: pytest --junitxml", "[quality][parsers]") {
   auto p = ok(parse_junit(sample("pytest_junit.xml"), "pytest_junit.xml"));
   // A setup <error> fails its test; pytest.skip and pytest.xfail are both <skipped>.
   counts_are(p, 8, 3, 3, 2);
-  CHECK(p.failing_tests == names{"tests.test_calc.test_subtract", "tests.test_db.test_query",
+  CHECK(p.failing_tests == names{"tests.test_calc.test_subtract",
+                                 "tests.test_db.test_query",
                                  "tests.test_parse.test_nested[a(b)]"});
 }
 
 TEST_CASE("junit: generic suites nest, cases without a classname keep their name",
           "[quality][parsers]") {
-  const std::string xml = "<testsuites>\n"
-                          " <testsuite name='outer'>\n"
-                          "  <testsuite name='inner'>\n"
-                          "   <testcase name='deep' classname='pkg.Inner'><error/></testcase>\n"
-                          "  </testsuite>\n"
-                          "  <testcase name='plain'/>\n"
-                          "  <testcase name='gone'><skipped/></testcase>\n"
-                          "  <testcase name='bad' classname=''><failure>boom</failure></testcase>\n"
-                          " </testsuite>\n"
-                          "</testsuites>\n";
+  const std::string xml =
+      "<testsuites>\n"
+      " <testsuite name='outer'>\n"
+      "  <testsuite name='inner'>\n"
+      "   <testcase name='deep' classname='pkg.Inner'><error/></testcase>\n"
+      "  </testsuite>\n"
+      "  <testcase name='plain'/>\n"
+      "  <testcase name='gone'><skipped/></testcase>\n"
+      "  <testcase name='bad' classname=''><failure>boom</failure></testcase>\n"
+      " </testsuite>\n"
+      "</testsuites>\n";
   auto p = ok(parse_junit(xml, "g.xml"));
   counts_are(p, 4, 1, 2, 1);
   CHECK(p.failing_tests == names{"bad", "pkg.Inner.deep"});
 }
 
 TEST_CASE("junit: malformed reports say where and what", "[quality][parsers]") {
-  CHECK(problem(parse_junit("<testsuite>\n  <testcase name='a'>\n</testsuite>", "r.xml")) ==
-        "r.xml:3:1: </testsuite> closes <testcase> opened at 2:3");
+  CHECK(
+      problem(parse_junit("<testsuite>\n  <testcase name='a'>\n</testsuite>", "r.xml")) ==
+      "r.xml:3:1: </testsuite> closes <testcase> opened at 2:3");
   CHECK(problem(parse_junit("<testsuite>\n  <testcase classname='x'/>\n</testsuite>",
                             "r.xml")) == "r.xml:2:3: <testcase> has no 'name' attribute");
   CHECK(problem(parse_junit("<html><body/></html>", "r.xml")) ==
@@ -142,7 +145,8 @@ TEST_CASE("pytest: console output with failures, an error, skips and xfails",
   CHECK(quiet.failing_tests.empty());
 }
 
-TEST_CASE("pytest: -v result lines, colours, the last summary wins", "[quality][parsers]") {
+TEST_CASE("pytest: -v result lines, colours, the last summary wins",
+          "[quality][parsers]") {
   const std::string text =
       "tests/test_a.py::test_one PASSED                                [ 50%]\n"
       "tests/test_a.py::test_two \x1b[31mFAILED\x1b[0m                 [100%]\n"
@@ -163,7 +167,8 @@ TEST_CASE("pytest: output without a summary line is an error", "[quality][parser
         "without -qq?");
 }
 
-TEST_CASE("tap: Test::More with a failure, a skip and a failing TODO", "[quality][parsers]") {
+TEST_CASE("tap: Test::More with a failure, a skip and a failing TODO",
+          "[quality][parsers]") {
   auto p = ok(parse_tap(sample("tap_perl.txt")));
   // The failing TODO is skipped, not failed.
   counts_are(p, 6, 3, 1, 2);
@@ -194,18 +199,21 @@ TEST_CASE("tap: malformed input is an error", "[quality][parsers]") {
         "\"tap\" right for this command?");
   CHECK(problem(parse_tap("1..2\nok 1\nok 2\n1..2\n")) ==
         "line 4: a second TAP plan '1..2' (the first is on line 1)");
-  CHECK(problem(parse_tap("1..x\nok 1\n")) == "line 1: '1..x' is not a TAP plan (write 1..N)");
+  CHECK(problem(parse_tap("1..x\nok 1\n")) ==
+        "line 1: '1..x' is not a TAP plan (write 1..N)");
 }
 
-TEST_CASE("eslint: -f json gives errors, warnings and their rules", "[quality][parsers]") {
+TEST_CASE("eslint: -f json gives errors, warnings and their rules",
+          "[quality][parsers]") {
   auto p = ok(parse_eslint(sample("eslint.json")));
   CHECK_FALSE(p.tests.has_value());
   CHECK(p.errors == 2);
   CHECK(p.warnings == 1);
   REQUIRE(p.diagnostics.size() == 3);
-  CHECK(to_string(p.diagnostics[0]) ==
-        "/home/dev/web/src/app.js:3:7: error: 'total' is assigned a value but never used. "
-        "[no-unused-vars]");
+  CHECK(
+      to_string(p.diagnostics[0]) ==
+      "/home/dev/web/src/app.js:3:7: error: 'total' is assigned a value but never used. "
+      "[no-unused-vars]");
   CHECK(p.diagnostics[1].level == severity::warning);
   CHECK(p.diagnostics[1].rule == "eqeqeq");
   // A fatal parsing error has no rule.
@@ -232,7 +240,8 @@ TEST_CASE("eslint: malformed output names the place", "[quality][parsers]") {
         "eslint output: [0].filePath must be a string");
 }
 
-TEST_CASE("gcc: a make build's errors, warnings and a fatal error", "[quality][parsers]") {
+TEST_CASE("gcc: a make build's errors, warnings and a fatal error",
+          "[quality][parsers]") {
   auto p = parse_gcc(sample("gcc_build.txt"));
   CHECK_FALSE(p.tests.has_value());
   CHECK(p.errors == 3);
@@ -293,8 +302,8 @@ TEST_CASE("tsc: plain and --pretty output", "[quality][parsers]") {
   CHECK(plain.errors == 3);
   CHECK(plain.warnings == 0);
   REQUIRE(plain.diagnostics.size() == 3);
-  CHECK(to_string(plain.diagnostics[0]) ==
-        "src/app.ts:3:7: error: Type 'string' is not assignable to type 'number'. [TS2322]");
+  CHECK(to_string(plain.diagnostics[0]) == "src/app.ts:3:7: error: Type 'string' is not "
+                                           "assignable to type 'number'. [TS2322]");
   CHECK(plain.diagnostics[2].rule == "TS2345");
   CHECK(plain.diagnostics[2].message ==
         "Argument of type '(x: number) => string' is not assignable to parameter of type "

@@ -78,7 +78,8 @@ TEST_CASE("check specs: formats by name, validation names the field", "[quality]
   CHECK(parse_output_format("junit") == output_format::junit);
   CHECK(parse_output_format("exit") == output_format::exit);
   CHECK_FALSE(parse_output_format("xunit"));
-  CHECK(output_format_names() == "exit, junit, ctest, pytest, tap, eslint, gcc, clang, tsc");
+  CHECK(output_format_names() ==
+        "exit, junit, ctest, pytest, tap, eslint, gcc, clang, tsc");
   CHECK(validate(spec("build", output_format::gcc)).has_value());
   CHECK(validate(spec("unit-tests_2", output_format::junit)).has_value());
 
@@ -91,8 +92,9 @@ TEST_CASE("check specs: formats by name, validation names the field", "[quality]
         "quality check 'my check': the name may hold only letters, digits, '-' and '_'");
   s = spec("lint", output_format::eslint);
   s.command = "  ";
-  CHECK(validation_error(s) == "quality check 'lint': 'command' is empty: write the shell "
-                               "command that runs the check, e.g. command = \"make test\"");
+  CHECK(validation_error(s) ==
+        "quality check 'lint': 'command' is empty: write the shell "
+        "command that runs the check, e.g. command = \"make test\"");
   s = spec("test", output_format::junit);
   s.junit.clear();
   CHECK(validation_error(s) ==
@@ -101,13 +103,15 @@ TEST_CASE("check specs: formats by name, validation names the field", "[quality]
         "[\"build/junit.xml\"]");
   s = spec("test", output_format::ctest);
   s.junit = {"x.xml"};
-  CHECK(validation_error(s) == "quality check 'test': 'junit' applies only to format = "
-                               "\"junit\" (this check's format is \"ctest\"): remove it or "
-                               "set format = \"junit\"");
+  CHECK(validation_error(s) ==
+        "quality check 'test': 'junit' applies only to format = "
+        "\"junit\" (this check's format is \"ctest\"): remove it or "
+        "set format = \"junit\"");
   for (const char* bad : {"/tmp/junit.xml", "../junit.xml", ""}) {
     s = spec("test", output_format::junit);
     s.junit = {bad};
-    CHECK(validation_error(s) == "quality check 'test': 'junit' entry '" + std::string{bad} +
+    CHECK(validation_error(s) == "quality check 'test': 'junit' entry '" +
+                                     std::string{bad} +
                                      "' must be a path relative to the checked directory "
                                      "and inside it, e.g. \"build/junit.xml\"");
   }
@@ -117,8 +121,9 @@ TEST_CASE("check specs: formats by name, validation names the field", "[quality]
                                "e.g. \"10m\"");
   s = spec("build", output_format::gcc);
   s.format = static_cast<output_format>(42);
-  CHECK(validation_error(s) == "quality check 'build': 'format' must be one of exit, junit, "
-                               "ctest, pytest, tap, eslint, gcc, clang, tsc");
+  CHECK(validation_error(s) ==
+        "quality check 'build': 'format' must be one of exit, junit, "
+        "ctest, pytest, tap, eslint, gcc, clang, tsc");
 
   auto twice = validate(std::vector<check_spec>{spec("build", output_format::gcc),
                                                 spec("build", output_format::exit)});
@@ -185,7 +190,8 @@ TEST_CASE("compare: tests failing now and not in the baseline are named", "[qual
   CHECK(g[0].tests == names{"new.a", "new.b"});
 
   // From green to a failing test: both the check and the test are named.
-  g = compare(at("aaa", {passing("test", output_format::junit)}), at("bbb", {now}), specs);
+  g = compare(at("aaa", {passing("test", output_format::junit)}), at("bbb", {now}),
+              specs);
   REQUIRE(g.size() == 2);
   CHECK(g[0].kind == regression_kind::build_broken);
   CHECK(g[1].kind == regression_kind::new_failing_test);
@@ -243,12 +249,15 @@ TEST_CASE("compare: improvements are not regressions", "[quality]") {
   n_build.warnings = 2;
   auto n_test = failing("test", output_format::junit, 1);
   n_test.failing_tests = {"b"};
-  CHECK(compare(at("aaa", {b_build, b_test}), at("bbb", {n_build, n_test}), specs).empty());
+  CHECK(
+      compare(at("aaa", {b_build, b_test}), at("bbb", {n_build, n_test}), specs).empty());
   // Nothing changed: nothing got worse.
-  CHECK(compare(at("aaa", {b_build, b_test}), at("bbb", {b_build, b_test}), specs).empty());
+  CHECK(
+      compare(at("aaa", {b_build, b_test}), at("bbb", {b_build, b_test}), specs).empty());
 }
 
-TEST_CASE("compare: a check without a baseline counts only its own failure", "[quality]") {
+TEST_CASE("compare: a check without a baseline counts only its own failure",
+          "[quality]") {
   const std::vector<check_spec> specs{spec("lint", output_format::eslint),
                                       spec("test", output_format::junit)};
   auto lint = passing("lint", output_format::eslint);
@@ -295,26 +304,27 @@ TEST_CASE("report: which check, what got worse, the output tail", "[quality]") {
   limits.names = 3;
   limits.diagnostics = 1;
   limits.tail_lines = 3;
-  CHECK(report(base, now, g, limits) ==
-        "Quality gate failed at 1a2b3c4d5e6f (baseline 9f8e7d6c5b4a): 2 checks got worse.\n"
-        "\n"
-        "Check 'build' (gcc):\n"
-        "- it fails: exit code 2; it passed in the baseline\n"
-        "- 2 errors, baseline 0 (allowed +0)\n"
-        "  src/a.cpp:11:5: error: 'y' was not declared\n"
-        "  ... and 1 more\n"
-        "Output (last 3 lines):\n"
-        "  [ 50%] Building CXX object a.o\n"
-        "  src/a.cpp:11:5: error: 'y' was not declared\n"
-        "  make: *** [all] Error 2\n"
-        "\n"
-        "Check 'test' (ctest):\n"
-        "- it fails: exit code 8; it passed in the baseline\n"
-        "- new failing tests (4): t1, t2, t3 and 1 more\n"
-        "Output (last 3 lines):\n"
-        "  line 4\n"
-        "  line 5\n"
-        "  line 6\n");
+  CHECK(
+      report(base, now, g, limits) ==
+      "Quality gate failed at 1a2b3c4d5e6f (baseline 9f8e7d6c5b4a): 2 checks got worse.\n"
+      "\n"
+      "Check 'build' (gcc):\n"
+      "- it fails: exit code 2; it passed in the baseline\n"
+      "- 2 errors, baseline 0 (allowed +0)\n"
+      "  src/a.cpp:11:5: error: 'y' was not declared\n"
+      "  ... and 1 more\n"
+      "Output (last 3 lines):\n"
+      "  [ 50%] Building CXX object a.o\n"
+      "  src/a.cpp:11:5: error: 'y' was not declared\n"
+      "  make: *** [all] Error 2\n"
+      "\n"
+      "Check 'test' (ctest):\n"
+      "- it fails: exit code 8; it passed in the baseline\n"
+      "- new failing tests (4): t1, t2, t3 and 1 more\n"
+      "Output (last 3 lines):\n"
+      "  line 4\n"
+      "  line 5\n"
+      "  line 6\n");
 
   CHECK(report(base, base, compare(base, base, specs)).empty());
 }
@@ -326,12 +336,14 @@ TEST_CASE("report: long lines are cut, the default keeps 40 lines", "[quality]")
   for (int i = 0; i < 60; ++i)
     tail += "l\n";
   now.output_tail = tail;
-  const auto text = report(at("", {}), at("c0ffee", {now}), compare(at("", {}), at("c0ffee", {now}), specs));
+  const auto text = report(at("", {}), at("c0ffee", {now}),
+                           compare(at("", {}), at("c0ffee", {now}), specs));
   CHECK(text.rfind("Quality gate failed at c0ffee (baseline none): 1 check got worse.\n\n"
                    "Check 'lint' (exit):\n- it fails: exit code 1 (no baseline)\n"
                    "Output (last 40 lines):\n",
                    0) == 0);
-  CHECK(text.find(std::string(300, 'x') + " [...]") == std::string::npos); // cut line is not in the last 40
+  CHECK(text.find(std::string(300, 'x') + " [...]") ==
+        std::string::npos); // cut line is not in the last 40
   now.output_tail = std::string(500, 'x') + "\n";
   const auto one = report(at("", {}), at("c0ffee", {now}),
                           compare(at("", {}), at("c0ffee", {now}), specs));
@@ -339,14 +351,16 @@ TEST_CASE("report: long lines are cut, the default keeps 40 lines", "[quality]")
         std::string::npos);
 }
 
-TEST_CASE("json: specs, results, snapshots and regressions round-trip", "[quality][json]") {
+TEST_CASE("json: specs, results, snapshots and regressions round-trip",
+          "[quality][json]") {
   auto s = spec("test", output_format::junit);
   s.timeout = 90s;
   s.allowed_new_warnings = 3;
   auto sv = boost::json::value_from(s);
-  CHECK(boost::json::serialize(sv) ==
-        R"({"name":"test","command":"make test","format":"junit","junit":["build/junit.xml"],)"
-        R"("timeout_ms":90000,"allowed_new_errors":0,"allowed_new_warnings":3})");
+  CHECK(
+      boost::json::serialize(sv) ==
+      R"({"name":"test","command":"make test","format":"junit","junit":["build/junit.xml"],)"
+      R"("timeout_ms":90000,"allowed_new_errors":0,"allowed_new_warnings":3})");
   auto back = from_json<check_spec>(sv);
   REQUIRE(back.has_value());
   CHECK(back->junit == s.junit);

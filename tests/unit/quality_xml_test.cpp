@@ -21,16 +21,17 @@ std::string problem(const std::string& text) {
 } // namespace
 
 TEST_CASE("xml: elements, attributes, text, CDATA and entities", "[quality][xml]") {
-  const std::string text = "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                           "<!DOCTYPE suites [ <!ENTITY x \"y\"> <!-- ] --> ]>\n"
-                           "<!-- a comment before the root -->\n"
-                           "<suites n='2' title=\"a &lt; b &amp;&amp; &quot;c&quot;\">\n"
-                           "  <case name=\"one\"/>\n"
-                           "  <?processing instruction?>\n"
-                           "  <case name=\"two\">x &#65;&#x42; &#233;<![CDATA[<raw> & ]]>y"
-                           "<!-- skipped --><inner/>z</case>\n"
-                           "</suites>\n"
-                           "<!-- a comment after it -->\n";
+  const std::string text =
+      "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<!DOCTYPE suites [ <!ENTITY x \"y\"> <!-- ] --> ]>\n"
+      "<!-- a comment before the root -->\n"
+      "<suites n='2' title=\"a &lt; b &amp;&amp; &quot;c&quot;\">\n"
+      "  <case name=\"one\"/>\n"
+      "  <?processing instruction?>\n"
+      "  <case name=\"two\">x &#65;&#x42; &#233;<![CDATA[<raw> & ]]>y"
+      "<!-- skipped --><inner/>z</case>\n"
+      "</suites>\n"
+      "<!-- a comment after it -->\n";
   auto doc = parse_xml(text, "r.xml");
   REQUIRE(doc.has_value());
   CHECK(doc->name == "suites");
@@ -59,27 +60,34 @@ TEST_CASE("xml: malformed input names line:col and what to write", "[quality][xm
         "and &#N;)");
   CHECK(problem("<a>fish & chips</a>") ==
         "r.xml:1:9: '&' starts no entity: write a literal & as &amp;");
-  CHECK(problem("<a>&#xD800;</a>") == "r.xml:1:4: '&#xD800;' is not a valid character reference");
+  CHECK(problem("<a>&#xD800;</a>") ==
+        "r.xml:1:4: '&#xD800;' is not a valid character reference");
   CHECK(problem("<a x=1/>") == "r.xml:1:6: the value of attribute 'x' must be quoted");
   CHECK(problem("<a x='1' x='2'/>") == "r.xml:1:10: attribute 'x' appears twice in <a>");
-  CHECK(problem("<a x='1 < 2'/>") == "r.xml:1:9: '<' inside the value of attribute 'x' (write &lt;)");
+  CHECK(problem("<a x='1 < 2'/>") ==
+        "r.xml:1:9: '<' inside the value of attribute 'x' (write &lt;)");
   CHECK(problem("<a x/>") == "r.xml:1:5: attribute 'x' has no value (write x=\"...\")");
-  CHECK(problem("<a/>\n<b/>") == "r.xml:2:1: more after the root element </a> (a document has one root)");
-  CHECK(problem("") == "r.xml:1:1: no root element: the file is empty or holds only a prolog");
+  CHECK(problem("<a/>\n<b/>") ==
+        "r.xml:2:1: more after the root element </a> (a document has one root)");
+  CHECK(problem("") ==
+        "r.xml:1:1: no root element: the file is empty or holds only a prolog");
   CHECK(problem("<?xml version='1.0'?>\n  ") ==
         "r.xml:2:3: no root element: the file is empty or holds only a prolog");
   CHECK(problem("junk<a/>") == "r.xml:1:1: text before the root element");
   CHECK(problem("<a><!-- open") == "r.xml:1:4: <!-- comment is never closed with '-->'");
-  CHECK(problem("<a><![CDATA[x</a>") == "r.xml:1:4: <![CDATA[ is never closed with ']]>'");
+  CHECK(problem("<a><![CDATA[x</a>") ==
+        "r.xml:1:4: <![CDATA[ is never closed with ']]>'");
   CHECK(problem("<a>< b/></a>") == "r.xml:1:5: expected an element name after '<'");
   CHECK(problem("<a></a x>") == "r.xml:1:8: expected '>' to end </a>");
 }
 
-TEST_CASE("xml: nesting deeper than the limit is refused, not a crash", "[quality][xml]") {
+TEST_CASE("xml: nesting deeper than the limit is refused, not a crash",
+          "[quality][xml]") {
   std::string deep;
   for (int i = 0; i < xml_max_depth + 1; ++i)
     deep += "<d>";
-  CHECK(problem(deep).find("elements nested deeper than 200 levels") != std::string::npos);
+  CHECK(problem(deep).find("elements nested deeper than 200 levels") !=
+        std::string::npos);
   std::string ok;
   for (int i = 0; i < xml_max_depth; ++i)
     ok += "<d>";
