@@ -1,5 +1,7 @@
 #include "quality/check.hpp"
 
+#include "quality/parse_text.hpp"
+
 #include "src/enum_names.hpp"
 #include "src/hash.hpp"
 #include "src/utf8.hpp"
@@ -86,10 +88,6 @@ void merge(parsed_output& into, parsed_output&& part) {
   }
   into.failing_tests.insert(into.failing_tests.end(), part.failing_tests.begin(),
                             part.failing_tests.end());
-  std::sort(into.failing_tests.begin(), into.failing_tests.end());
-  into.failing_tests.erase(
-      std::unique(into.failing_tests.begin(), into.failing_tests.end()),
-      into.failing_tests.end());
 }
 
 // The reports this run wrote, parsed and merged; an error for a report missing, stale
@@ -160,15 +158,15 @@ expected<parsed_output> parse(const check_spec& spec, const fs::path& dir,
 
 // Diagnostic paths under `dir` made relative to it (shorter, and the same in every
 // worktree), and the texts valid UTF-8 for the journal.
-void tidy(std::vector<diagnostic>& diagnostics, std::vector<std::string>& names,
-          const fs::path& dir) {
-  for (auto& n : names)
+void tidy(parsed_output& p, const fs::path& dir) {
+  for (auto& n : p.failing_tests)
     n = valid_utf8(n);
+  detail::settle_names(p); // also merges what several JUnit reports named
   std::vector<std::string> prefixes{dir.string() + "/"};
   std::error_code ec;
   const auto canonical = fs::canonical(dir, ec);
   if (!ec && canonical != dir) prefixes.push_back(canonical.string() + "/");
-  for (auto& d : diagnostics) {
+  for (auto& d : p.diagnostics) {
     d.file = valid_utf8(d.file);
     d.message = valid_utf8(d.message);
     for (const auto& p : prefixes)
@@ -278,12 +276,12 @@ expected<check_result> run_check(harness::process_runner& runner, const check_sp
   r.output_cut = run->stdout_truncated || run->stderr_truncated;
   auto parsed = parse(spec, root, before, run->stdout_text, run->stderr_text);
   if (parsed) {
+    tidy(*parsed, root);
     r.tests = parsed->tests;
     r.failing_tests = std::move(parsed->failing_tests);
     r.errors = parsed->errors;
     r.warnings = parsed->warnings;
     r.diagnostics = std::move(parsed->diagnostics);
-    tidy(r.diagnostics, r.failing_tests, root);
   } else {
     r.output_error = valid_utf8(parsed.error().message);
   }

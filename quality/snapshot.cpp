@@ -1,5 +1,7 @@
 #include "quality/snapshot.hpp"
 
+#include "quality/parse_text.hpp"
+
 #include "src/enum_names.hpp"
 #include "src/utf8.hpp"
 
@@ -97,13 +99,7 @@ void count_line(std::string& out, const regression& g, const char* one,
 }
 
 void tail_of(std::string& out, const std::string& text, const report_limits& limits) {
-  std::vector<std::string> lines;
-  size_t at = 0;
-  while (at < text.size()) {
-    const auto end = std::min(text.find('\n', at), text.size());
-    lines.push_back(text.substr(at, end - at));
-    at = end + 1;
-  }
+  auto lines = detail::lines_of(text);
   while (!lines.empty() && lines.back().find_first_not_of(" \t\r") == std::string::npos)
     lines.pop_back();
   if (lines.empty()) return;
@@ -111,10 +107,11 @@ void tail_of(std::string& out, const std::string& text, const report_limits& lim
       lines.size() > limits.tail_lines ? lines.size() - limits.tail_lines : 0;
   out += "Output (last " + plural(lines.size() - first, "line", "lines") + "):\n";
   for (size_t i = first; i < lines.size(); ++i) {
-    auto& l = lines[i];
-    if (!l.empty() && l.back() == '\r') l.pop_back();
-    if (l.size() > limits.line_bytes) l = l.substr(0, limits.line_bytes) + " [...]";
-    out += "  " + l + "\n";
+    auto l = lines[i];
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    out += "  ";
+    out += l.substr(0, limits.line_bytes);
+    out += l.size() > limits.line_bytes ? " [...]\n" : "\n";
   }
 }
 
@@ -183,24 +180,16 @@ std::vector<regression> compare(const snapshot& baseline, const snapshot& now,
     if (auto fresh = newly_failing(*base, c); !fresh.empty())
       out.push_back(
           {c.name, regression_kind::new_failing_test, 0, 0, 0, std::move(fresh), {}});
-    const uint32_t allowed_errors = spec != nullptr ? spec->allowed_new_errors : 0;
-    const uint32_t allowed_warnings = spec != nullptr ? spec->allowed_new_warnings : 0;
-    if (uint64_t{c.errors} > uint64_t{base->errors} + allowed_errors)
-      out.push_back({c.name,
-                     regression_kind::more_errors,
-                     base->errors,
-                     c.errors,
-                     allowed_errors,
-                     {},
-                     {}});
-    if (uint64_t{c.warnings} > uint64_t{base->warnings} + allowed_warnings)
-      out.push_back({c.name,
-                     regression_kind::more_warnings,
-                     base->warnings,
-                     c.warnings,
-                     allowed_warnings,
-                     {},
-                     {}});
+    // Beyond the baseline's count plus the allowance; compared in 64 bits.
+    auto more = [&](regression_kind kind, uint32_t before, uint32_t after,
+                    uint32_t allowed) {
+      if (uint64_t{after} > uint64_t{before} + allowed)
+        out.push_back({c.name, kind, before, after, allowed, {}, {}});
+    };
+    more(regression_kind::more_errors, base->errors, c.errors,
+         spec != nullptr ? spec->allowed_new_errors : 0);
+    more(regression_kind::more_warnings, base->warnings, c.warnings,
+         spec != nullptr ? spec->allowed_new_warnings : 0);
   }
   return out;
 }
