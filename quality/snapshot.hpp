@@ -57,8 +57,10 @@ struct regression {
   // new_failing_test: the new names, sorted. build_broken of a check without a
   // baseline: every failing test.
   std::vector<std::string> tests;
-  // build_broken: how it fails now ("exit code 2", "timed out after 30 s", "its output
-  // could not be read: ..."), and "(no baseline)" when there was none.
+  // build_broken: how it fails now and against what: "exit code 2; it passed in the
+  // baseline", "timed out after 30 min; ...", "killed by signal 9; ...", "exit code 0;
+  // its output could not be read: ...; the baseline's was read", "exit code 1 (no
+  // baseline)".
   std::string detail;
 };
 
