@@ -45,7 +45,7 @@ using names = std::vector<std::string>;
 
 } // namespace
 
-TEST_CASE("junit: ctest --output-junit", "[quality][parsers]") {
+TEST_CASE("quality junit: ctest --output-junit", "[quality][parsers]") {
   auto p = ok(parse_junit(sample("ctest_junit.xml"), "ctest_junit.xml"));
   counts_are(p, 6, 2, 3, 1);
   // ctest writes classname == name: the name alone.
@@ -54,7 +54,7 @@ TEST_CASE("junit: ctest --output-junit", "[quality][parsers]") {
   CHECK(p.diagnostics.empty());
 }
 
-TEST_CASE("junit: pytest --junitxml", "[quality][parsers]") {
+TEST_CASE("quality junit: pytest --junitxml", "[quality][parsers]") {
   auto p = ok(parse_junit(sample("pytest_junit.xml"), "pytest_junit.xml"));
   // A setup <error> fails its test; pytest.skip and pytest.xfail are both <skipped>.
   counts_are(p, 8, 3, 3, 2);
@@ -63,7 +63,7 @@ TEST_CASE("junit: pytest --junitxml", "[quality][parsers]") {
                                  "tests.test_parse.test_nested[a(b)]"});
 }
 
-TEST_CASE("junit: generic suites nest, cases without a classname keep their name",
+TEST_CASE("quality junit: generic suites nest, cases without a classname keep their name",
           "[quality][parsers]") {
   const std::string xml =
       "<testsuites>\n"
@@ -81,7 +81,7 @@ TEST_CASE("junit: generic suites nest, cases without a classname keep their name
   CHECK(p.failing_tests == names{"bad", "pkg.Inner.deep"});
 }
 
-TEST_CASE("junit: malformed reports say where and what", "[quality][parsers]") {
+TEST_CASE("quality junit: malformed reports say where and what", "[quality][parsers]") {
   CHECK(
       problem(parse_junit("<testsuite>\n  <testcase name='a'>\n</testsuite>", "r.xml")) ==
       "r.xml:3:1: </testsuite> closes <testcase> opened at 2:3");
@@ -92,7 +92,7 @@ TEST_CASE("junit: malformed reports say where and what", "[quality][parsers]") {
         "JUnit XML report");
 }
 
-TEST_CASE("ctest: console output with failures, a timeout, a crash and a skip",
+TEST_CASE("quality ctest: console output with failures, a timeout, a crash and a skip",
           "[quality][parsers]") {
   auto p = ok(parse_ctest(sample("ctest_failing.txt")));
   counts_are(p, 6, 2, 3, 1);
@@ -106,7 +106,7 @@ TEST_CASE("ctest: console output with failures, a timeout, a crash and a skip",
   counts_are(none, 0, 0, 0, 0);
 }
 
-TEST_CASE("ctest: names with spaces and parentheses, noise around the lists",
+TEST_CASE("quality ctest: names with spaces and parentheses, noise around the lists",
           "[quality][parsers]") {
   const std::string text = "[ 50%] Built target app\n"
                            "67% tests passed, 1 tests failed out of 3\n"
@@ -121,13 +121,13 @@ TEST_CASE("ctest: names with spaces and parentheses, noise around the lists",
   CHECK(p.failing_tests == names{"parse (nested) input"});
 }
 
-TEST_CASE("ctest: output without a summary is an error", "[quality][parsers]") {
+TEST_CASE("quality ctest: output without a summary is an error", "[quality][parsers]") {
   CHECK(problem(parse_ctest("make: Nothing to be done for 'test'.\n")) ==
         "no ctest summary ('NN% tests passed, F tests failed out of T' or 'No tests were "
         "found!!!') in the output: is format = \"ctest\" right for this command?");
 }
 
-TEST_CASE("pytest: console output with failures, an error, skips and xfails",
+TEST_CASE("quality pytest: console output with failures, an error, skips and xfails",
           "[quality][parsers]") {
   auto p = ok(parse_pytest(sample("pytest_failing.txt")));
   // 2 failed + 1 error fail; 1 skipped + 1 xfailed are skipped.
@@ -145,7 +145,7 @@ TEST_CASE("pytest: console output with failures, an error, skips and xfails",
   CHECK(quiet.failing_tests.empty());
 }
 
-TEST_CASE("pytest: -v result lines, colours, the last summary wins",
+TEST_CASE("quality pytest: -v result lines, colours, the last summary wins",
           "[quality][parsers]") {
   const std::string text =
       "tests/test_a.py::test_one PASSED                                [ 50%]\n"
@@ -160,14 +160,15 @@ TEST_CASE("pytest: -v result lines, colours, the last summary wins",
   counts_are(none, 0, 0, 0, 0);
 }
 
-TEST_CASE("pytest: output without a summary line is an error", "[quality][parsers]") {
+TEST_CASE("quality pytest: output without a summary line is an error",
+          "[quality][parsers]") {
   CHECK(problem(parse_pytest("Traceback (most recent call last):\nImportError: x\n")) ==
         "no pytest summary line (such as '==== 2 failed, 5 passed in 0.12s ====') in the "
         "output: is format = \"pytest\" right for this command, and does it run pytest "
         "without -qq?");
 }
 
-TEST_CASE("tap: Test::More with a failure, a skip and a failing TODO",
+TEST_CASE("quality tap: Test::More with a failure, a skip and a failing TODO",
           "[quality][parsers]") {
   auto p = ok(parse_tap(sample("tap_perl.txt")));
   // The failing TODO is skipped, not failed.
@@ -175,14 +176,15 @@ TEST_CASE("tap: Test::More with a failure, a skip and a failing TODO",
   CHECK(p.failing_tests == names{"counts letters"});
 }
 
-TEST_CASE("tap: Bail out! fails the tests that never ran", "[quality][parsers]") {
+TEST_CASE("quality tap: Bail out! fails the tests that never ran", "[quality][parsers]") {
   auto p = ok(parse_tap(sample("tap_bail_out.txt")));
   // 2 ran (1 failed), 2 planned ones never did.
   counts_are(p, 4, 1, 3, 0);
   CHECK(p.failing_tests == names{"Bail out! database is gone", "reads the schema"});
 }
 
-TEST_CASE("tap: a plan at the end, no descriptions, a short run", "[quality][parsers]") {
+TEST_CASE("quality tap: a plan at the end, no descriptions, a short run",
+          "[quality][parsers]") {
   auto p = ok(parse_tap("TAP version 13\nok 1\nnot ok 2\n    # subtest noise\n"
                         "    not ok 1 - inner\nok 3 # skip slow\n1..3\n"));
   counts_are(p, 3, 1, 1, 1);
@@ -193,7 +195,7 @@ TEST_CASE("tap: a plan at the end, no descriptions, a short run", "[quality][par
   CHECK(short_run.failing_tests == names{"planned 3 tests, ran 1"});
 }
 
-TEST_CASE("tap: malformed input is an error", "[quality][parsers]") {
+TEST_CASE("quality tap: malformed input is an error", "[quality][parsers]") {
   CHECK(problem(parse_tap("hello\n")) ==
         "no TAP plan ('1..N') and no test line ('ok 1 - ...') in the output: is format = "
         "\"tap\" right for this command?");
@@ -203,7 +205,7 @@ TEST_CASE("tap: malformed input is an error", "[quality][parsers]") {
         "line 1: '1..x' is not a TAP plan (write 1..N)");
 }
 
-TEST_CASE("eslint: -f json gives errors, warnings and their rules",
+TEST_CASE("quality eslint: -f json gives errors, warnings and their rules",
           "[quality][parsers]") {
   auto p = ok(parse_eslint(sample("eslint.json")));
   CHECK_FALSE(p.tests.has_value());
@@ -225,7 +227,7 @@ TEST_CASE("eslint: -f json gives errors, warnings and their rules",
   CHECK(npm.warnings == 1);
 }
 
-TEST_CASE("eslint: malformed output names the place", "[quality][parsers]") {
+TEST_CASE("quality eslint: malformed output names the place", "[quality][parsers]") {
   CHECK(problem(parse_eslint("Oops! Something went wrong! :(\n")) ==
         "eslint output: no JSON array (a line starting with '[') in the output: run "
         "eslint with -f json (format = \"eslint\")");
@@ -240,7 +242,7 @@ TEST_CASE("eslint: malformed output names the place", "[quality][parsers]") {
         "eslint output: [0].filePath must be a string");
 }
 
-TEST_CASE("gcc: a make build's errors, warnings and a fatal error",
+TEST_CASE("quality gcc: a make build's errors, warnings and a fatal error",
           "[quality][parsers]") {
   auto p = parse_gcc(sample("gcc_build.txt"));
   CHECK_FALSE(p.tests.has_value());
@@ -272,7 +274,7 @@ TEST_CASE("gcc: a make build's errors, warnings and a fatal error",
   CHECK(clean.warnings == 0);
 }
 
-TEST_CASE("clang: diagnostics and notes, the summary not counted twice",
+TEST_CASE("quality clang: diagnostics and notes, the summary not counted twice",
           "[quality][parsers]") {
   auto p = parse_clang(sample("clang.txt"));
   CHECK(p.errors == 2);
@@ -288,7 +290,8 @@ TEST_CASE("clang: diagnostics and notes, the summary not counted twice",
   CHECK(cut.diagnostics.size() == 1);
 }
 
-TEST_CASE("diagnostics: many are counted, the first hundred kept", "[quality][parsers]") {
+TEST_CASE("quality diagnostics: many are counted, the first hundred kept",
+          "[quality][parsers]") {
   std::string text;
   for (int i = 1; i <= 150; ++i)
     text += "a.c:" + std::to_string(i) + ":1: warning: w\n";
@@ -297,7 +300,7 @@ TEST_CASE("diagnostics: many are counted, the first hundred kept", "[quality][pa
   CHECK(p.diagnostics.size() == max_diagnostics);
 }
 
-TEST_CASE("tsc: plain and --pretty output", "[quality][parsers]") {
+TEST_CASE("quality tsc: plain and --pretty output", "[quality][parsers]") {
   auto plain = parse_tsc(sample("tsc.txt"));
   CHECK(plain.errors == 3);
   CHECK(plain.warnings == 0);

@@ -74,7 +74,8 @@ std::string validation_error(const check_spec& s) {
 
 } // namespace
 
-TEST_CASE("check specs: formats by name, validation names the field", "[quality]") {
+TEST_CASE("quality check specs: formats by name, validation names the field",
+          "[quality]") {
   CHECK(parse_output_format("junit") == output_format::junit);
   CHECK(parse_output_format("exit") == output_format::exit);
   CHECK_FALSE(parse_output_format("xunit"));
@@ -132,7 +133,8 @@ TEST_CASE("check specs: formats by name, validation names the field", "[quality]
         "quality check 'build': defined twice: give each check its own name");
 }
 
-TEST_CASE("compare: a check that passed and now fails is build_broken", "[quality]") {
+TEST_CASE("quality compare: a check that passed and now fails is build_broken",
+          "[quality]") {
   const std::vector<check_spec> specs{spec("build", output_format::gcc)};
   const auto base = at("aaa", {passing("build", output_format::gcc)});
 
@@ -163,7 +165,7 @@ TEST_CASE("compare: a check that passed and now fails is build_broken", "[qualit
             .empty());
 }
 
-TEST_CASE("compare: output that became unreadable is build_broken", "[quality]") {
+TEST_CASE("quality compare: output that became unreadable is build_broken", "[quality]") {
   const std::vector<check_spec> specs{spec("test", output_format::junit)};
   auto base = failing("test", output_format::junit, 1);
   base.failing_tests = {"a"};
@@ -176,7 +178,8 @@ TEST_CASE("compare: output that became unreadable is build_broken", "[quality]")
                        "build/junit.xml was not written; the baseline's was read");
 }
 
-TEST_CASE("compare: tests failing now and not in the baseline are named", "[quality]") {
+TEST_CASE("quality compare: tests failing now and not in the baseline are named",
+          "[quality]") {
   const std::vector<check_spec> specs{spec("test", output_format::junit)};
   auto base = failing("test", output_format::junit, 1);
   base.tests = test_counts{10, 8, 2, 0};
@@ -198,7 +201,7 @@ TEST_CASE("compare: tests failing now and not in the baseline are named", "[qual
   CHECK(g[1].tests == names{"new.a", "new.b", "old.broken"});
 }
 
-TEST_CASE("compare: more errors or warnings beyond the allowance", "[quality]") {
+TEST_CASE("quality compare: more errors or warnings beyond the allowance", "[quality]") {
   auto build = spec("build", output_format::gcc);
   auto lint = spec("lint", output_format::eslint);
   lint.allowed_new_warnings = 2;
@@ -237,7 +240,7 @@ TEST_CASE("compare: more errors or warnings beyond the allowance", "[quality]") 
   CHECK(g[1].allowed == 2);
 }
 
-TEST_CASE("compare: improvements are not regressions", "[quality]") {
+TEST_CASE("quality compare: improvements are not regressions", "[quality]") {
   const std::vector<check_spec> specs{spec("build", output_format::gcc),
                                       spec("test", output_format::junit)};
   auto b_build = failing("build", output_format::gcc, 1);
@@ -256,7 +259,7 @@ TEST_CASE("compare: improvements are not regressions", "[quality]") {
       compare(at("aaa", {b_build, b_test}), at("bbb", {b_build, b_test}), specs).empty());
 }
 
-TEST_CASE("compare: a check without a baseline counts only its own failure",
+TEST_CASE("quality compare: a check without a baseline counts only its own failure",
           "[quality]") {
   const std::vector<check_spec> specs{spec("lint", output_format::eslint),
                                       spec("test", output_format::junit)};
@@ -275,7 +278,7 @@ TEST_CASE("compare: a check without a baseline counts only its own failure",
   CHECK(compare(nothing, at("bbb", {lint}), specs).empty());
 }
 
-TEST_CASE("report: which check, what got worse, the output tail", "[quality]") {
+TEST_CASE("quality report: which check, what got worse, the output tail", "[quality]") {
   const std::vector<check_spec> specs{spec("build", output_format::gcc),
                                       spec("test", output_format::ctest)};
   auto b_build = passing("build", output_format::gcc);
@@ -329,7 +332,7 @@ TEST_CASE("report: which check, what got worse, the output tail", "[quality]") {
   CHECK(report(base, base, compare(base, base, specs)).empty());
 }
 
-TEST_CASE("report: long lines are cut, the default keeps 40 lines", "[quality]") {
+TEST_CASE("quality report: long lines are cut, the default keeps 40 lines", "[quality]") {
   const std::vector<check_spec> specs{spec("lint", output_format::exit)};
   auto now = failing("lint", output_format::exit, 1);
   std::string tail = std::string(500, 'x') + "\n";
@@ -351,7 +354,7 @@ TEST_CASE("report: long lines are cut, the default keeps 40 lines", "[quality]")
         std::string::npos);
 }
 
-TEST_CASE("json: specs, results, snapshots and regressions round-trip",
+TEST_CASE("quality json: specs, results, snapshots and regressions round-trip",
           "[quality][json]") {
   auto s = spec("test", output_format::junit);
   s.timeout = 90s;

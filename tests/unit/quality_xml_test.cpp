@@ -20,7 +20,8 @@ std::string problem(const std::string& text) {
 
 } // namespace
 
-TEST_CASE("xml: elements, attributes, text, CDATA and entities", "[quality][xml]") {
+TEST_CASE("quality xml: elements, attributes, text, CDATA and entities",
+          "[quality][xml]") {
   const std::string text =
       "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<!DOCTYPE suites [ <!ENTITY x \"y\"> <!-- ] --> ]>\n"
@@ -52,7 +53,8 @@ TEST_CASE("xml: elements, attributes, text, CDATA and entities", "[quality][xml]
   CHECK(two.child("case") == nullptr);
 }
 
-TEST_CASE("xml: malformed input names line:col and what to write", "[quality][xml]") {
+TEST_CASE("quality xml: malformed input names line:col and what to write",
+          "[quality][xml]") {
   CHECK(problem("<a>\n<b>\n</a>") == "r.xml:3:1: </a> closes <b> opened at 2:1");
   CHECK(problem("<a>\n  <b>text") == "r.xml:2:3: <b> is never closed (no </b>)");
   CHECK(problem("<a>&nbsp;</a>") ==
@@ -81,7 +83,7 @@ TEST_CASE("xml: malformed input names line:col and what to write", "[quality][xm
   CHECK(problem("<a></a x>") == "r.xml:1:8: expected '>' to end </a>");
 }
 
-TEST_CASE("xml: nesting deeper than the limit is refused, not a crash",
+TEST_CASE("quality xml: nesting deeper than the limit is refused, not a crash",
           "[quality][xml]") {
   std::string deep;
   for (int i = 0; i < xml_max_depth + 1; ++i)
