@@ -286,9 +286,9 @@ expected<check_result> run_check(harness::process_runner& runner, const check_sp
     r.output_error = valid_utf8(parsed.error().message);
   }
   r.passed = r.exit_code == 0 && !r.timed_out && r.output_error.empty();
-  auto kept = tail(run->stdout_text, output_tail_bytes) +
-              tail(run->stderr_text, output_tail_bytes);
-  r.output_tail = valid_utf8(tail(kept, output_tail_bytes));
+  auto kept =
+      tail(run->stdout_text, check_tail_bytes) + tail(run->stderr_text, check_tail_bytes);
+  r.output_tail = valid_utf8(tail(kept, check_tail_bytes));
   return r;
 }
 

@@ -85,14 +85,14 @@ struct check_result {
   // The first max_diagnostics; file names relative to the directory checked when under
   // it.
   std::vector<diagnostic> diagnostics;
-  // The last output_tail_bytes of stdout then stderr, valid UTF-8.
+  // The last check_tail_bytes of stdout then stderr, valid UTF-8.
   std::string output_tail;
   bool output_cut = false; // printed more than parse_cap_bytes: only its tail was read
   std::chrono::milliseconds duration{0};
 };
 
 // Kept of a check's output for the snapshot: enough for the last screens of a build.
-constexpr size_t output_tail_bytes = 64 * 1024;
+constexpr size_t check_tail_bytes = 64 * 1024;
 // Read and parsed of each output stream: far above a normal build's output; past it
 // the parsers see only its tail (output_cut).
 constexpr uint64_t parse_cap_bytes = 16 * 1024 * 1024;
