@@ -3,6 +3,8 @@
 // bytes of its stdout then its stderr, cut to a size and made valid UTF-8. Plain C++,
 // any thread; reads files a finished or running model wrote (a missing one is "").
 
+#include "src/utf8.hpp" // valid_utf8, which the tail goes through
+
 #include <cstddef>
 #include <string>
 
@@ -14,9 +16,5 @@ constexpr size_t output_tail_bytes = 4096;
 
 // The last `max` bytes of stdout then stderr in `run_dir`, valid UTF-8.
 std::string read_output_tail(const std::string& run_dir, size_t max = output_tail_bytes);
-
-// `text` made valid UTF-8: a sequence cut at the start is dropped, any other invalid
-// byte becomes U+FFFD.
-std::string valid_utf8(const std::string& text);
 
 } // namespace swarm

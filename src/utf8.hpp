@@ -1,0 +1,14 @@
+#pragma once
+// Text made safe to carry as a JSON string: swarm keeps tails of what subprocesses print
+// (model runs, quality checks), cut at a byte count that may fall inside a character.
+// Internal (not installed); plain C++, no state: any thread.
+
+#include <string>
+
+namespace swarm {
+
+// `text` made valid UTF-8: a sequence cut at the start is dropped, any other invalid
+// byte becomes U+FFFD.
+std::string valid_utf8(const std::string& text);
+
+} // namespace swarm
