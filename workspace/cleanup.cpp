@@ -74,17 +74,11 @@ expected<std::vector<swarm_branch>> list_swarm_branches(harness::process_runner&
                       failure_message("cannot compare with the integration branch '" +
                                           integration + "'",
                                       *merged));
-  std::set<std::string> in_integration;
-  for (size_t at = 0; at < merged->out.size();) {
-    auto end = std::min(merged->out.find('\n', at), merged->out.size());
-    in_integration.insert(merged->out.substr(at, end - at));
-    at = end + 1;
-  }
+  const auto merged_refs = split_fields(merged->out, '\n');
+  const std::set<std::string> in_integration(merged_refs.begin(), merged_refs.end());
   std::vector<swarm_branch> out;
-  for (size_t at = 0; at < refs->out.size();) {
-    auto end = std::min(refs->out.find('\n', at), refs->out.size());
-    auto fields = split_nul(refs->out.substr(at, end - at) + '\0');
-    at = end + 1;
+  for (const auto& line : split_fields(refs->out, '\n')) {
+    auto fields = split_fields(line + '\0'); // an empty worktree path stays a field
     if (fields.size() < 3) continue;
     fields.resize(4);
     swarm_branch b;

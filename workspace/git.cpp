@@ -30,10 +30,17 @@ std::string shown(const std::string& dir) {
   return p.string();
 }
 
-// git's words for a lock held by another git process (lockfile.c: "Unable to create
-// '%s.lock': File exists."; refs: "cannot lock ref ...: Unable to create ...").
-bool lock_busy(const git_output& r) {
-  return r.exit_code != 0 && r.err.find(".lock': File exists") != std::string::npos;
+// Failures that go away when another git process finishes:
+// * a lock it holds (lockfile.c: "Unable to create '%s.lock': File exists."; refs:
+//   "cannot lock ref ...: Unable to create ...");
+// * a worktree it is adding right now, whose admin files are not all written yet: git
+//   reads every worktree's (to find where a branch is checked out) without a lock, and
+//   dies "failed to read .git/worktrees/<id>/commondir" (seen with 8 threads adding).
+bool transient(const git_output& r) {
+  if (r.exit_code == 0) return false;
+  return r.err.find(".lock': File exists") != std::string::npos ||
+         (r.err.find("failed to read ") != std::string::npos &&
+          r.err.find("/worktrees/") != std::string::npos);
 }
 
 } // namespace
@@ -48,10 +55,10 @@ std::string failure_message(const std::string& what, const git_output& r) {
   return what + " (git: " + says + ")";
 }
 
-std::vector<std::string> split_nul(std::string_view text) {
+std::vector<std::string> split_fields(std::string_view text, char end_of_field) {
   std::vector<std::string> fields;
   for (size_t at = 0; at < text.size();) {
-    const auto end = std::min(text.find('\0', at), text.size());
+    const auto end = std::min(text.find(end_of_field, at), text.size());
     fields.emplace_back(text.substr(at, end - at));
     at = end + 1;
   }
@@ -64,7 +71,7 @@ expected<git_output> run_git_waiting(harness::process_runner& runner,
   auto pause = std::chrono::milliseconds(2);
   for (int attempt = 0;; ++attempt) {
     auto r = run_git(runner, dir, args);
-    if (!r || !lock_busy(*r) || attempt == 10) return r;
+    if (!r || !transient(*r) || attempt == 10) return r;
     std::this_thread::sleep_for(pause); // 2+4+...+1024 ms: about 2 s in all
     pause *= 2;
   }
@@ -155,7 +162,7 @@ expected<std::vector<std::string>> staged_paths(harness::process_runner& runner,
     return make_error(errc::io_error, "git diff --cached failed in " + top->string() +
                                           ": " + first_line(r->err));
   // -z records: STATUS NUL PATH NUL, or for R and C: STATUS NUL OLD NUL NEW NUL.
-  const auto fields = split_nul(r->out);
+  const auto fields = split_fields(r->out);
   std::vector<std::string> paths;
   for (size_t i = 0; i < fields.size();) {
     const auto& status = fields[i++];

@@ -27,17 +27,20 @@ struct git_output {
 expected<git_output> run_git(harness::process_runner& runner, const std::string& dir,
                              std::vector<std::string> args);
 
-// run_git, run again while git says a lock file is held by another git process
-// ("Unable to create '.../index.lock': File exists", a ref's lock): git takes such a
-// lock before it changes anything and documents it as transient, so the retry is safe.
-// Backs off from 2 ms, doubling, about 2 s in all; then returns git's last answer. For
-// commands that change state (commit, update-ref, read-tree, branch -D, worktree add).
+// run_git, run again while git fails on another git process's work in progress: a lock
+// file it holds ("Unable to create '.../index.lock': File exists", a ref's lock), taken
+// before anything changes and documented as transient; or the admin files of a worktree
+// being added at that moment, which git reads unlocked ("failed to read
+// .git/worktrees/<id>/commondir"). Backs off from 2 ms, doubling, about 2 s in all; then
+// returns git's last answer. For commands that take those locks or read every worktree
+// (commit, update-ref, read-tree, branch -D, worktree add/list/remove/prune).
 expected<git_output> run_git_waiting(harness::process_runner& runner,
                                      const std::string& dir,
                                      std::vector<std::string> args);
 
-// The fields of git's -z output (NUL-terminated records); no empty last field.
-std::vector<std::string> split_nul(std::string_view text);
+// The fields of `text` ended (or separated) by `end`: git's -z output by default, lines
+// with '\n'. No empty last field.
+std::vector<std::string> split_fields(std::string_view text, char end = '\0');
 // Text up to its first newline.
 std::string first_line(const std::string& text);
 // "WHAT (git: <the first line git printed>)", for an error about a git command that

@@ -36,6 +36,7 @@ commits_touching(harness::process_runner& runner, const std::string& dir,
   std::vector<std::string> args = {
       "log",
       "--no-merges",
+      "--topo-order", // parents before children even within one second
       "--reverse",
       "-z",
       "--format=%H%x1f%s%x1f%(trailers:key=Swarm-Task,valueonly,separator=%x2c)"
@@ -50,13 +51,8 @@ commits_touching(harness::process_runner& runner, const std::string& dir,
     return make_error(errc::io_error,
                       failure_message("cannot list the commits of " + tip, *r));
   std::vector<integration_commit> out;
-  for (const auto& record : split_nul(r->out)) {
-    std::vector<std::string> parts;
-    for (size_t at = 0; at <= record.size();) {
-      auto end = std::min(record.find('\x1f', at), record.size());
-      parts.push_back(record.substr(at, end - at));
-      at = end + 1;
-    }
+  for (const auto& record : split_fields(r->out)) {
+    auto parts = split_fields(record + '\x1f', '\x1f'); // empty trailers stay fields
     parts.resize(4);
     out.push_back({trim(parts[0]), parts[1], trim(parts[2]), trim(parts[3])});
   }
@@ -74,7 +70,8 @@ expected<std::vector<std::string>> rebase_onto(harness::process_runner& runner,
   if (!args) return args.error();
   args->insert(args->end(), quiet_settings.begin(), quiet_settings.end());
   args->insert(args->end(), {"rebase", "-q", "--no-verify", "--no-autosquash", onto});
-  auto r = run_git_waiting(runner, dir, std::move(*args));
+  auto r =
+      run_git(runner, dir, std::move(*args)); // its own worktree: no one else locks it
   if (!r) return r.error();
   if (r->exit_code == 0) return std::vector<std::string>{};
   auto stopped = rebasing_branch(runner, dir);
@@ -85,7 +82,7 @@ expected<std::vector<std::string>> rebase_onto(harness::process_runner& runner,
         failure_message("cannot rebase " + wt.branch + " onto " + onto, *r));
   auto unmerged = run_git(runner, dir, {"diff", "--name-only", "-z", "--diff-filter=U"});
   if (!unmerged) return unmerged.error();
-  auto files = split_nul(unmerged->out);
+  auto files = split_fields(unmerged->out);
   if (auto aborted = abort_rebase(runner, dir); !aborted) return aborted.error();
   if (files.empty()) // stopped for something else than a conflict (an exec, an edit)
     return make_error(errc::io_error,
@@ -112,7 +109,7 @@ expected<merge_commit> merge_onto(harness::process_runner& runner,
   if (r->exit_code != 0 && r->exit_code != 1)
     return make_error(errc::io_error,
                       failure_message("cannot merge " + wt.branch + " into " + tip, *r));
-  auto fields = split_nul(r->out);
+  auto fields = split_fields(r->out);
   if (r->exit_code == 1) {
     merge_commit m;
     for (size_t i = 1; i < fields.size() && !fields[i].empty(); ++i)

@@ -163,14 +163,14 @@ expected<std::string> current_branch(harness::process_runner& runner,
 
 expected<std::vector<git_worktree>> list_worktrees(harness::process_runner& runner,
                                                    const std::string& dir) {
-  auto r = run_git(runner, dir, {"worktree", "list", "--porcelain", "-z"});
+  auto r = run_git_waiting(runner, dir, {"worktree", "list", "--porcelain", "-z"});
   if (!r) return r.error();
   if (r->exit_code != 0)
     return make_error(errc::io_error,
                       failure_message("cannot list the worktrees of " + dir, *r));
   // Records of "key value" fields, each ended by NUL; an empty field ends a worktree.
   std::vector<git_worktree> out;
-  for (const auto& field : split_nul(r->out)) {
+  for (const auto& field : split_fields(r->out)) {
     auto space = field.find(' ');
     auto key = field.substr(0, space);
     auto value = space == std::string::npos ? std::string{} : field.substr(space + 1);
@@ -196,14 +196,9 @@ expected<std::vector<std::string>> identity_args(harness::process_runner& runner
   auto r = run_git(runner, dir, {"config", "--get-regexp", "^user\\.(name|email)$"});
   if (!r) return r.error();
   bool name = false, email = false; // exit 1 with no output: neither is set
-  size_t at = 0;
-  while (at < r->out.size()) {
-    auto end = r->out.find('\n', at);
-    if (end == std::string::npos) end = r->out.size();
-    auto line = r->out.substr(at, end - at);
+  for (const auto& line : split_fields(r->out, '\n')) {
     if (line.rfind("user.name ", 0) == 0 && line.size() > 10) name = true;
     if (line.rfind("user.email ", 0) == 0 && line.size() > 11) email = true;
-    at = end + 1;
   }
   std::vector<std::string> args;
   if (!name) args.insert(args.end(), {"-c", "user.name=" + fallback.name});
@@ -271,8 +266,9 @@ expected<commit_result> commit_task(harness::process_runner& runner,
                                     const task_worktree& wt, const std::string& summary,
                                     const identity& fallback) {
   const auto dir = wt.path.string();
-  auto add =
-      run_git_waiting(runner, dir, {"add", "-A", "--", ".", ":(top,exclude).swarm"});
+  // The whole tree; .swarm/ is unstaged below. (An exclude pathspec would not do: git
+  // add fails on it when .swarm/ is ignored and yet in the index.)
+  auto add = run_git_waiting(runner, dir, {"add", "-A"});
   if (!add) return add.error();
   if (add->exit_code != 0)
     return make_error(errc::io_error,
@@ -286,7 +282,7 @@ expected<commit_result> commit_task(harness::process_runner& runner,
         failure_message("cannot list the staged changes in " + dir, *staged));
   commit_result result;
   bool swarm_staged = false; // staged by the model itself, before us
-  for (auto& path : split_nul(staged->out)) {
+  for (auto& path : split_fields(staged->out)) {
     if (path == ".swarm" || path.rfind(".swarm/", 0) == 0)
       swarm_staged = true;
     else

@@ -133,7 +133,8 @@ TEST_CASE(
     CHECK(conflict.commits[0].task == "sw-10");
     CHECK(conflict.commits[0].agent == "alice");
     CHECK(conflict.commits[0].commit ==
-          g.line(g.repo(), {"log", "-1", "--no-merges", "--format=%H", "main"}));
+          g.line(g.repo(),
+                 {"log", "-1", "--no-merges", "--topo-order", "--format=%H", "main"}));
     const auto err = conflict.to_error(second);
     CHECK(err.code == errc::merge_conflict);
     CHECK(err.message.find("src/a.txt") != std::string::npos);
@@ -156,7 +157,8 @@ TEST_CASE(
     REQUIRE_FALSE(m3->plan.conflict);
     CHECK(m3->moved);
     CHECK(g.read("src/a.txt") == "one\nTWO by alice, then bob\nthree\n");
-    CHECK(g.git(g.repo(), {"log", "--no-merges", "--format=%s", "-3", "main"}) ==
+    CHECK(g.git(g.repo(),
+                {"log", "--no-merges", "--topo-order", "--format=%s", "-3", "main"}) ==
           "swarm: task sw-11 by bob\nswarm: task sw-10 by alice\ninitial\n");
     CHECK(g.status().empty());
   }

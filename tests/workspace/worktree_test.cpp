@@ -95,6 +95,7 @@ TEST_CASE("commit_task commits everything but .swarm/ without a configured ident
   swarm::test::spit(wt->path / ".swarm" / "state.db", "private");
   g.git(wt->path, {"add", "-f", ".swarm/state.db"}); // even when the model staged it
   auto done = ws::commit_task(g.runner(), *wt, "made new.txt");
+  INFO((done ? "" : done.error().message));
   REQUIRE(done.has_value());
   CHECK(done->committed);
   CHECK(done->files == std::vector<std::string>{"README.md", "src/new.txt"});
