@@ -6,7 +6,7 @@ namespace swarm {
 
 namespace {
 
-constexpr detail::enum_names<errc, 18> errc_names{{
+constexpr detail::enum_names<errc, 19> errc_names{{
     {errc::bad_request, "bad_request"},
     {errc::unknown_op, "unknown_op"},
     {errc::invalid_plan, "invalid_plan"},
@@ -25,6 +25,7 @@ constexpr detail::enum_names<errc, 18> errc_names{{
     {errc::refused, "refused"},
     {errc::unauthorized, "unauthorized"},
     {errc::forbidden, "forbidden"},
+    {errc::merge_conflict, "merge_conflict"},
 }};
 
 } // namespace

@@ -3,7 +3,9 @@
 #include <swarm/engine.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
+#include <thread>
 #include <utility>
 
 namespace fs = std::filesystem;
@@ -15,10 +17,6 @@ namespace {
 // Far above any answer the calls here expect (a staged-paths list of a million files
 // takes about 50 MiB); past it the answer would be cut, so it is refused.
 constexpr uint64_t max_output_bytes = 256 * 1024 * 1024;
-
-std::string first_line(const std::string& text) {
-  return text.substr(0, text.find('\n'));
-}
 
 // The single path git printed, without its newline.
 std::string path_line(const git_output& r) {
@@ -32,7 +30,52 @@ std::string shown(const std::string& dir) {
   return p.string();
 }
 
+// Failures that go away when another git process finishes:
+// * a lock it holds (lockfile.c: "Unable to create '%s.lock': File exists."; refs:
+//   "cannot lock ref ...: Unable to create ...");
+// * a worktree it is adding right now, whose admin files are not all written yet: git
+//   reads every worktree's (to find where a branch is checked out) without a lock, and
+//   dies "failed to read .git/worktrees/<id>/commondir" (seen with 8 threads adding).
+bool transient(const git_output& r) {
+  if (r.exit_code == 0) return false;
+  return r.err.find(".lock': File exists") != std::string::npos ||
+         (r.err.find("failed to read ") != std::string::npos &&
+          r.err.find("/worktrees/") != std::string::npos);
+}
+
 } // namespace
+
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+std::string failure_message(const std::string& what, const git_output& r) {
+  auto says = first_line(r.err.empty() ? r.out : r.err);
+  if (says.empty()) says = "exit " + std::to_string(r.exit_code);
+  return what + " (git: " + says + ")";
+}
+
+std::vector<std::string> split_fields(std::string_view text, char end_of_field) {
+  std::vector<std::string> fields;
+  for (size_t at = 0; at < text.size();) {
+    const auto end = std::min(text.find(end_of_field, at), text.size());
+    fields.emplace_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return fields;
+}
+
+expected<git_output> run_git_waiting(harness::process_runner& runner,
+                                     const std::string& dir,
+                                     std::vector<std::string> args) {
+  auto pause = std::chrono::milliseconds(2);
+  for (int attempt = 0;; ++attempt) {
+    auto r = run_git(runner, dir, args);
+    if (!r || !transient(*r) || attempt == 10) return r;
+    std::this_thread::sleep_for(pause); // 2+4+...+1024 ms: about 2 s in all
+    pause *= 2;
+  }
+}
 
 expected<git_output> run_git(harness::process_runner& runner, const std::string& dir,
                              std::vector<std::string> args) {
@@ -66,6 +109,31 @@ expected<fs::path> top_level(harness::process_runner& runner, const std::string&
   return fs::path{path_line(*r)};
 }
 
+expected<std::string> resolve_commit(harness::process_runner& runner,
+                                     const std::string& dir, const std::string& rev) {
+  auto r =
+      run_git(runner, dir,
+              {"rev-parse", "--verify", "-q", "--end-of-options", rev + "^{commit}"});
+  if (!r) return r.error();
+  if (r->exit_code != 0 || path_line(*r).empty())
+    return make_error(errc::not_found, "no commit '" + rev + "' in " + shown(dir));
+  return path_line(*r);
+}
+
+expected<fs::path> common_dir(harness::process_runner& runner, const std::string& dir) {
+  auto top = top_level(runner, dir);
+  if (!top) return top.error();
+  auto r = run_git(runner, dir, {"rev-parse", "--git-common-dir"});
+  if (!r) return r.error();
+  if (r->exit_code != 0 || path_line(*r).empty())
+    return make_error(errc::io_error, "cannot find the git directory of " +
+                                          top->string() + " (git: " + first_line(r->err) +
+                                          ")");
+  fs::path common{path_line(*r)};
+  if (common.is_relative()) common = fs::absolute(dir) / common;
+  return common.lexically_normal();
+}
+
 expected<fs::path> hooks_dir(harness::process_runner& runner, const std::string& dir) {
   auto top = top_level(runner, dir);
   if (!top) return top.error();
@@ -94,12 +162,7 @@ expected<std::vector<std::string>> staged_paths(harness::process_runner& runner,
     return make_error(errc::io_error, "git diff --cached failed in " + top->string() +
                                           ": " + first_line(r->err));
   // -z records: STATUS NUL PATH NUL, or for R and C: STATUS NUL OLD NUL NEW NUL.
-  std::vector<std::string> fields;
-  for (size_t at = 0; at < r->out.size();) {
-    const auto end = std::min(r->out.find('\0', at), r->out.size());
-    fields.push_back(r->out.substr(at, end - at));
-    at = end + 1;
-  }
+  const auto fields = split_fields(r->out);
   std::vector<std::string> paths;
   for (size_t i = 0; i < fields.size();) {
     const auto& status = fields[i++];

@@ -40,6 +40,8 @@ enum class errc : uint8_t {
   unauthorized = 17,   // no or wrong credentials (an HTTP request without the token)
   forbidden = 18,      // a valid credential that may not do this: acting as an agent
                        // whose token it is not (README "Identity")
+  merge_conflict = 19, // a task's work does not merge into the integration branch:
+                       // the message names the files and the commits that changed them
 };
 
 // The wire name of a code ("not_found"); "unknown" for a value outside the enum.

@@ -30,6 +30,7 @@ int status_of(errc code) noexcept {
   case errc::invalid_state:
   case errc::refused:
   case errc::database_locked:
+  case errc::merge_conflict:
     return 409;
   case errc::invalid_plan:
     return 422;
