@@ -46,6 +46,7 @@ TEST_CASE("http: every error code has its status", "[http]") {
   CHECK(status_of(errc::not_claimant) == 409);
   CHECK(status_of(errc::invalid_state) == 409);
   CHECK(status_of(errc::refused) == 409);
+  CHECK(status_of(errc::merge_conflict) == 409);
   CHECK(status_of(errc::database_locked) == 409);
   CHECK(status_of(errc::invalid_plan) == 422);
   for (auto c : {errc::storage_error, errc::io_error, errc::timeout, errc::shutting_down,
@@ -56,6 +57,8 @@ TEST_CASE("http: every error code has its status", "[http]") {
   CHECK(parse_errc("unauthorized") == errc::unauthorized);
   CHECK(std::string{to_string(errc::forbidden)} == "forbidden");
   CHECK(parse_errc("forbidden") == errc::forbidden);
+  CHECK(std::string{to_string(errc::merge_conflict)} == "merge_conflict");
+  CHECK(exit_code(errc::merge_conflict) == 1);
   CHECK(exit_code(errc::forbidden) == 1);
 }
 
