@@ -118,6 +118,6 @@ TEST_CASE("metrics: Prometheus text with HELP and TYPE for every family",
     ++helps;
   for (size_t at = 0; (at = text.find("# TYPE ", at)) != std::string::npos; ++at)
     ++types;
-  CHECK(helps == 11);
-  CHECK(types == 11);
+  CHECK(helps == 13);
+  CHECK(types == 13);
 }
