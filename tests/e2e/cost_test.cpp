@@ -88,8 +88,8 @@ TEST_CASE("a mock run records usage per attempt, shown per task, agent and run, 
   CHECK(replay.exit_code == 0);
 }
 
-TEST_CASE("--budget-usd stops claims once the run spent it; a resumed run counts what "
-          "it spent",
+TEST_CASE("budget: --budget-usd stops claims once the run spent it, and a resumed run "
+          "counts what it spent",
           "[e2e][cost][budget]") {
   temp_dir dir;
   write_text(dir / "plan.md", ten_tasks());
@@ -143,7 +143,7 @@ TEST_CASE("--budget-usd stops claims once the run spent it; a resumed run counts
   CHECK(replay.exit_code == 0);
 }
 
-TEST_CASE("--budget-usd refuses what is not a number of dollars", "[e2e][cost][budget]") {
+TEST_CASE("budget: --budget-usd refuses what is not a number of dollars", "[e2e][cost][budget]") {
   temp_dir dir;
   write_text(dir / "plan.md", small_plan);
   auto r = swarm(dir.path(), {"run", "plan.md", "--budget-usd", "lots"});

@@ -52,7 +52,7 @@ std::vector<event> model_run(const std::string& task, const std::string& agent, 
 
 } // namespace
 
-TEST_CASE("model.finished's usage fills its run's row and its agent's sums; replay agrees",
+TEST_CASE("model.finished's usage fills its run's row and its agent's sums, and replay agrees",
           "[persistence][usage]") {
   test::temp_dir dir;
   auto path = dir.file("s/swarm.db");

@@ -182,7 +182,7 @@ TEST_CASE("run meter: the spend counts what earlier runs spent, and says 'reache
   CHECK(free.usage().cost_usd);
 }
 
-TEST_CASE("usage: one JSON shape; sums add costs only where reported", "[usage][json]") {
+TEST_CASE("usage: one JSON shape, and sums add costs only where reported", "[usage][json]") {
   model_usage a;
   a.input_tokens = 1;
   a.output_tokens = 2;
