@@ -332,10 +332,27 @@ CAF_ADD_ATOM(swarm, swarm, set_state_atom, "setstate")
 CAF_ADD_ATOM(swarm, swarm, run_done_atom, "rundone")
 CAF_ADD_ATOM(swarm, swarm, give_back_atom, "giveback")
 CAF_ADD_ATOM(swarm, swarm, spawned_atom, "spawned")
+CAF_ADD_ATOM(swarm, swarm, usage_atom, "usage")
 
 namespace swarm {
 
 // ---- coordinator messages -------------------------------------------------------
+
+// The cost travels as a number, negative for "none reported" (CAF 0.17 has no
+// inspector for std::optional).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, model_usage& x) {
+  double cost = x.cost_usd ? *x.cost_usd : -1;
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    if (cost >= 0)
+      x.cost_usd = cost;
+    else
+      x.cost_usd.reset();
+    return caf::none;
+  });
+  return f(caf::meta::type_name("swarm::model_usage"), x.input_tokens, x.output_tokens,
+           x.cache_read_tokens, x.cache_write_tokens, cost, x.model, x.runs, load);
+}
 
 // An agent as the coordinator knows it.
 struct agent_info {
@@ -352,13 +369,15 @@ struct agent_info {
   std::string token_hash;     // SHA-256 of its token, hex (persistence/credentials.hpp)
   std::string token;          // the token itself: only in the coordinator's answer to
                               // register_atom, never kept by the coordinator
+  model_usage usage;          // its model runs' usage, summed (restored from the
+                              // projection, then added to as its runs end)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
   return f(caf::meta::type_name("swarm::agent_info"), x.name, x.model, x.skills, x.state,
            x.current_task, x.completed, x.failed, x.session, x.pid, x.last_heartbeat_us,
-           x.token_hash, x.token);
+           x.token_hash, x.token, x.usage);
 }
 
 // ---- mail handles, typed by what their holder sends -------------------------------

@@ -170,14 +170,19 @@ expected<std::string> engine_link::send(const std::string& plain) {
   }
 }
 
+expected<json::value> call(engine_link& link, const std::string& op, json::object args) {
+  auto request =
+      json::serialize(json::object{{"id", 1}, {"op", op}, {"args", std::move(args)}});
+  auto reply = link.send(request);
+  if (!reply) return reply.error();
+  return unpack_reply(*reply);
+}
+
 // Runs one command through the running engine, or an in-process one when none runs.
 expected<json::value> call(const common_flags& f, const std::string& op,
                            json::object args, bool changes_state) {
-  auto request =
-      json::serialize(json::object{{"id", 1}, {"op", op}, {"args", std::move(args)}});
-  auto reply = engine_link{f, changes_state}.send(request);
-  if (!reply) return reply.error();
-  return unpack_reply(*reply);
+  engine_link link{f, changes_state};
+  return call(link, op, std::move(args));
 }
 
 int print_result(const swarm::expected<json::value>& r, bool json_out,

@@ -85,6 +85,10 @@ private:
   std::unique_ptr<engine> local_;
 };
 
+// Runs one command through `link` (several commands share one in-process engine).
+expected<boost::json::value> call(engine_link& link, const std::string& op,
+                                  boost::json::object args);
+
 // Runs one command through the running engine, or an in-process one when none runs
 // (opened read-only unless `changes_state`).
 expected<boost::json::value> call(const common_flags& f, const std::string& op,

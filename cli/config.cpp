@@ -110,6 +110,8 @@ std::string what_is_expected(const config_key& k) {
     return "\"HOST:PORT\" with a port from 0 (any free one) to 65535";
   case config_kind::text_list:
     return "an array of strings";
+  case config_kind::dollars:
+    return "a number of US dollars, 0 or more, such as 5 or 12.50";
   }
   return "valid";
 }
@@ -145,6 +147,14 @@ std::optional<std::vector<std::string>> words_of(const config_key& k, const toml
     auto i = n.value_exact<int64_t>();
     if (!i || *i < k.min || *i > k.max) return std::nullopt;
     return std::vector<std::string>{std::to_string(*i)};
+  }
+  if (k.kind == config_kind::dollars) {
+    std::optional<double> d = n.value_exact<double>();
+    if (auto i = n.value_exact<int64_t>()) d = static_cast<double>(*i);
+    if (!d || !(*d >= 0)) return std::nullopt;
+    std::ostringstream os;
+    os << *d;
+    return std::vector<std::string>{os.str()};
   }
   if (k.kind == config_kind::text_list) {
     const auto* a = n.as_array();
@@ -340,6 +350,10 @@ const std::vector<config_key>& config_keys() {
        "a model that cannot reach its service pauses claims this long, doubling"},
       {"run", "retry_backoff", "--retry-backoff", "SWARM_RETRY_BACKOFF", k::duration,
        "\"1s\"", "wait before retrying a failed attempt, doubling per attempt"},
+      {"run", "budget_usd", "--budget-usd", "SWARM_BUDGET_USD", k::dollars, "0",
+       "claim nothing new once a run spent this (US dollars as claude reports); 0: no "
+       "limit",
+       "5.00"},
       {"run", "work_ms", "--work-ms", "SWARM_WORK_MS", k::range_ms, "\"20-120\"",
        "mock model only: each attempt works MIN-MAX milliseconds"},
       {"serve", "listen", "--listen", "SWARM_LISTEN", k::listen, "\"127.0.0.1:7420\"",

@@ -40,7 +40,8 @@ enum class config_kind : uint8_t {
   strategy, // a claim strategy name (parse_claim_strategy)
   range_ms, // "MIN-MAX" or "N" milliseconds
   listen,   // "HOST:PORT"
-  text_list // an array of strings
+  text_list, // an array of strings
+  dollars    // a number >= 0 (an integer or a float): US dollars
 };
 
 struct config_key {

@@ -267,6 +267,7 @@ int main(int argc, char** argv) {
   if (auto code = run_serve_command(servec)) return *code;
   if (status->parsed())
     return print_result(call(sf, "status", {}, false), sf.json_out, print_status);
+  if (tasks->parsed() && !task_id.empty()) return swarm::cli::show_task(tf, task_id);
   if (tasks->parsed()) {
     json::object args{{"ready", ready_only}};
     if (!task_id.empty()) args["id"] = task_id;

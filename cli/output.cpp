@@ -42,7 +42,27 @@ std::string counts_line(const task_counts& c) {
   return buf;
 }
 
+std::string dollars(double usd) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "$%.2f", usd);
+  return buf;
+}
+
+// "budget: spent $1.20 of $1.00 — reached: no new claims"
+std::string budget_line(const run_budget& b) {
+  return "budget: spent " + dollars(b.spent_usd) + " of " + dollars(b.limit_usd) +
+         (b.reached ? " — reached: no new claims" : "");
+}
+
 } // namespace
+
+std::string usage_text(const model_usage& u) {
+  std::string s = std::to_string(u.total_tokens()) + " tokens (" +
+                  std::to_string(u.input_tokens) + " in, " + std::to_string(u.output_tokens) +
+                  " out, " + std::to_string(u.cache_read_tokens) + " cache read, " +
+                  std::to_string(u.cache_write_tokens) + " cache write), ";
+  return s + (u.cost_usd ? dollars(*u.cost_usd) : std::string{"no cost reported"});
+}
 
 void progress_printer::update(const progress& p) {
   if (!enabled_) return;
@@ -73,6 +93,19 @@ void print_summary(const run_summary& s) {
     std::printf("  %-16s %llu completed, %llu failed attempts\n", a.name.c_str(),
                 static_cast<unsigned long long>(a.completed),
                 static_cast<unsigned long long>(a.failed));
+  if (s.usage.runs > 0)
+    std::printf("usage: %s over %llu model run(s)\n", usage_text(s.usage).c_str(),
+                static_cast<unsigned long long>(s.usage.runs));
+  if (s.budget) std::printf("%s\n", budget_line(*s.budget).c_str());
+  if (s.budget && s.budget->reached) {
+    std::printf("the run ended on its budget: %zu task(s) left unclaimed", s.unclaimed.size());
+    for (size_t i = 0; i < s.unclaimed.size() && i < 20; ++i)
+      std::printf("%s%s", i == 0 ? ": " : ", ", s.unclaimed[i].c_str());
+    std::printf("%s\nto go on, run again with a higher --budget-usd (the spend above "
+                "counts)\n",
+                s.unclaimed.size() > 20 ? ", ..." : "");
+    return;
+  }
   if (!s.success && !s.stopped)
     std::printf("not every task completed: `swarm tasks` shows which failed or are "
                 "blocked, and why\n");
@@ -97,13 +130,35 @@ void print_status(const json::value& v) {
             << c.claimed << " claimed, " << c.ready << " ready, " << c.pending
             << " pending, " << c.failed << " failed, " << c.blocked << " blocked, "
             << c.cancelled << " cancelled\n";
+  std::cout << "usage: " << usage_text(s->usage) << " over " << s->usage.runs
+            << " model run(s)\n";
+  if (s->budget) std::cout << budget_line(*s->budget) << "\n";
   if (s->agents.empty()) return;
   std::cout << "agents:\n";
   for (const auto& a : s->agents)
-    std::printf("  %-16s %-8s %-18s %llu completed, %llu failed\n", a.name.c_str(),
-                to_string(a.state), a.current_task.c_str(),
+    std::printf("  %-16s %-8s %-18s %llu completed, %llu failed, %llu tokens, %s\n",
+                a.name.c_str(), to_string(a.state), a.current_task.c_str(),
                 static_cast<unsigned long long>(a.completed),
-                static_cast<unsigned long long>(a.failed));
+                static_cast<unsigned long long>(a.failed),
+                static_cast<unsigned long long>(a.usage.total_tokens()),
+                a.usage.cost_usd ? dollars(*a.usage.cost_usd).c_str() : "no cost");
+}
+
+void print_attempts(const json::value& v) {
+  auto a = reply_as<task_attempts>(v);
+  if (!a) return;
+  if (a->attempts.empty()) {
+    std::cout << "  attempts: none\n";
+    return;
+  }
+  std::cout << "  attempts:\n";
+  for (const auto& at : a->attempts) {
+    std::string how = at.outcome + (at.failure.empty() ? "" : " (" + at.failure + ")");
+    std::printf("    #%u %-14s %-24s %s\n", at.attempt, at.agent.c_str(), how.c_str(),
+                at.usage ? usage_text(*at.usage).c_str() : "no usage reported");
+  }
+  std::cout << "  total: " << usage_text(a->usage) << " over " << a->usage.runs
+            << " model run(s)\n";
 }
 
 void print_tasks(const json::value& v) {
@@ -191,15 +246,21 @@ void print_agents(const json::value& v) {
     std::cout << "no agents\n";
     return;
   }
-  std::printf("%-20s %-8s %-8s %-18s %-8s %s\n", "NAME", "KIND", "STATE", "TASK", "PID",
-              "HEARTBEAT");
+  std::printf("%-20s %-8s %-8s %-18s %-8s %-12s %-12s %s\n", "NAME", "KIND", "STATE",
+              "TASK", "PID", "HEARTBEAT", "TOKENS", "COST");
+  model_usage total;
   for (const auto& a : *list) {
     const auto pid = a.pid == 0 ? std::string{"-"} : std::to_string(a.pid);
-    std::printf("%-20s %-8s %-8s %-18s %-8s %s\n", a.name.c_str(),
+    std::printf("%-20s %-8s %-8s %-18s %-8s %-12s %-12llu %s\n", a.name.c_str(),
                 a.outside ? "outside" : "local", to_string(a.state),
                 a.current_task.empty() ? "-" : a.current_task.c_str(), pid.c_str(),
-                heartbeat_age(a).c_str());
+                heartbeat_age(a).c_str(),
+                static_cast<unsigned long long>(a.usage.total_tokens()),
+                a.usage.cost_usd ? dollars(*a.usage.cost_usd).c_str() : "-");
+    add_usage(total, a.usage);
   }
+  std::cout << "total: " << usage_text(total) << " over " << total.runs
+            << " model run(s)\n";
 }
 
 void print_agent(const json::value& v) {

@@ -31,6 +31,11 @@ void print_stopped(const run_summary& s, const std::string& resume);
 void print_status(const boost::json::value& v);
 void print_tasks(const boost::json::value& v);
 void print_task(const boost::json::value& v);
+// A task's attempts (task.attempts): how each ended, what it used, and the total.
+void print_attempts(const boost::json::value& v);
+// "12345 tokens (1200 in, 345 out, 10000 cache read, 800 cache write), $0.42" — the
+// cost as "no cost reported" when unset.
+std::string usage_text(const model_usage& u);
 void print_load(const boost::json::value& v);
 void print_claim(const boost::json::value& v);
 void print_agents(const boost::json::value& v);

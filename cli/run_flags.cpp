@@ -30,6 +30,11 @@ void add_run_flags(CLI::App* cmd, run_flags& f, size_t min_agents,
                   "attempts before a task fails for good")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, max_attempts_limit));
+  cmd->add_option("--budget-usd", f.budget_usd,
+                  "claim nothing new once the run spent this many US dollars, as the "
+                  "models' CLIs report cost (claude does; codex, gemini and the mock do "
+                  "not); running attempts finish. 0: no limit")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--sync-full", f.sync_full, "fsync every commit (survives power loss)");
   cmd->add_option("--model-bin", f.model_bin, "path of the model CLI (or of the mock)");
   cmd->add_option("--model-name", f.model_name, "model name passed to the CLI (--model)");
@@ -85,6 +90,7 @@ expected<run_setup> run_setup_of(const run_flags& f, const common_flags& common)
   s.opts = common.to_options();
   s.opts.max_attempts = f.max_attempts;
   s.opts.sync_full = f.sync_full;
+  s.opts.budget_usd = f.budget_usd;
   // --strategy is checked against the names when parsed.
   s.opts.strategy = parse_claim_strategy(f.strategy).value_or(s.opts.strategy);
   s.opts.max_depth = f.max_depth;

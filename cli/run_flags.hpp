@@ -23,6 +23,7 @@ struct run_flags {
   std::string model = "mock";
   std::string work_ms = "20-120";
   double fail_rate = 0.0;
+  double budget_usd = 0.0;
   uint32_t max_attempts = 3;
   bool sync_full = false;
   std::string model_bin, model_name, workdir;

@@ -80,6 +80,24 @@ std::optional<int64_t> parse_until_flag(const std::string& text, int64_t now_us)
   return ((days * 24 + h) * 60 + mi) * 60'000'000 + int64_t{s} * 1'000'000;
 }
 
+int show_task(const common_flags& f, const std::string& id) {
+  engine_link link{f, false};
+  auto t = call(link, "tasks", {{"id", id}});
+  if (!t) return fail(t.error());
+  auto a = call(link, "task.attempts", {{"id", id}});
+  if (!a) return fail(a.error());
+  if (f.json_out) {
+    auto merged = t->as_object();
+    merged["attempts"] = a->as_object()["attempts"];
+    merged["usage"] = a->as_object()["usage"];
+    std::cout << json::serialize(merged) << "\n";
+    return 0;
+  }
+  print_task(*t);
+  print_attempts(*a);
+  return 0;
+}
+
 void register_task_commands(CLI::App& app, task_commands& tc) {
   auto* task =
       app.add_subcommand("task", "task operations: add, update, cancel, reopen, defer");

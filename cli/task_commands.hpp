@@ -25,6 +25,11 @@ struct task_commands {
 
 void register_task_commands(CLI::App& app, task_commands& tc);
 
+// `swarm tasks --id ID`: the task, then its attempts with what each used and the
+// task's total (--json: the task's object with "attempts" and "usage" added, the
+// shapes of task.attempts). Returns the exit code.
+int show_task(const common_flags& f, const std::string& id);
+
 // The exit code of the task command that was parsed; nullopt when none was.
 std::optional<int> run_task_commands(const task_commands& tc);
 

@@ -12,6 +12,9 @@
 // message in "result" and exit code 0 (seen in sequant-io/sequant#973), so is_error, not
 // the exit code or the subtype alone, decides.
 //
+// Usage (usage()): the last result's modelUsage summed over its models (or its usage,
+// the main loop only) and total_cost_usd (claude_usage, harness/usage_readers.hpp).
+//
 // Signs that claude cannot reach its service (claude_signs), tested on what the CLI itself
 // says: stderr, the result's text when is_error is set, and its retry events. Offline
 // and logged out it ends in about a second with
@@ -39,6 +42,7 @@
 // tool that needs approval). Any of --permission-mode, --dangerously-skip-permissions,
 // --allow-dangerously-skip-permissions in extra_args replaces the profile.
 #include "harness/model_adapter.hpp"
+#include "harness/usage_readers.hpp"
 
 #include <boost/json.hpp>
 
@@ -111,6 +115,10 @@ public:
     return prompt_command(run, {"-p"}, std::move(after), false);
   }
 
+
+  std::optional<model_usage> usage(const std::string& stdout_path) const override {
+    return claude_usage(stdout_path);
+  }
 
   model_outcome judge_output(const model_run&, const run_exit& exit,
                              const std::string& stdout_tail,

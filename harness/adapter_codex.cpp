@@ -15,6 +15,9 @@
 // when no turn end was printed, since codex also sends them for transient trouble
 // ("Reconnecting... 1/5"). With neither, the exit code decides.
 //
+// Usage (usage()): every turn.completed's usage summed over the run's turns; codex
+// prints no cost (codex_usage, harness/usage_readers.hpp).
+//
 // Signs that codex cannot reach its service (codex_signs), tested on what the CLI itself
 // says: stderr, and the message of "error" and "turn.failed" events and of "error"
 // items — never agent messages or command output. Offline it never ends by itself:
@@ -48,6 +51,7 @@
 // --dangerously-bypass-approvals-and-sandbox, --approve-for-me in extra_args replaces the
 // profile. {"--skip-git-repo-check"} lets it run outside a Git repository.
 #include "harness/model_adapter.hpp"
+#include "harness/usage_readers.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -123,6 +127,10 @@ public:
     return watch_for_signs("codex", codex_signs, codex_words);
   }
 
+
+  std::optional<model_usage> usage(const std::string& stdout_path) const override {
+    return codex_usage(stdout_path);
+  }
 
   model_outcome judge_output(const model_run&, const run_exit& exit,
                              const std::string& stdout_tail,

@@ -2,6 +2,7 @@
 // model_adapter.hpp). Nothing structured is expected of its output: exit 0 is success and
 // the last non-empty stdout line is the summary.
 #include "harness/model_adapter.hpp"
+#include "harness/usage_readers.hpp"
 
 namespace swarm::harness::detail {
 
@@ -20,6 +21,11 @@ public:
     c.argv.insert(c.argv.end(), extra_args_.begin(), extra_args_.end());
     c.env = run_env(run);
     return c;
+  }
+
+  // Nothing unless the program ends its output with a claude-format result line.
+  std::optional<model_usage> usage(const std::string& stdout_path) const override {
+    return claude_usage(stdout_path);
   }
 
   model_outcome judge_output(const model_run& run, const run_exit& exit,

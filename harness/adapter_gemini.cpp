@@ -11,6 +11,8 @@
 // {"session_id":"...","error":{"type":"...","message":"...","code":N}} on stderr and
 // exits with that code (1 general or API error, 42 bad input, 53 turn limit;
 // packages/cli/src/utils/errors.ts). An "error" member on stdout also fails.
+// Usage (usage()): stats.models.<model>.tokens summed over the models; gemini prints no
+// cost (gemini_usage, harness/usage_readers.hpp).
 //
 // Signs that gemini cannot reach its service (gemini_signs), tested on stderr only:
 // stdout holds the model's response. Logged out it ends at once (exit 41) with
@@ -45,6 +47,7 @@
 // need approval). Any of --approval-mode, --yolo, -y in extra_args replaces the
 // profile.
 #include "harness/model_adapter.hpp"
+#include "harness/usage_readers.hpp"
 
 #include <boost/json.hpp>
 
@@ -116,6 +119,10 @@ public:
     return watch_for_signs("gemini", gemini_signs, gemini_words);
   }
 
+
+  std::optional<model_usage> usage(const std::string& stdout_path) const override {
+    return gemini_usage(stdout_path);
+  }
 
   model_outcome judge_output(const model_run&, const run_exit& exit,
                              const std::string& stdout_tail,

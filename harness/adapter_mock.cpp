@@ -3,7 +3,9 @@
 //   {"type":"result","status":"success"|"error","task":"...","summary":"...",
 //    "error":"..." (failures), "files_changed":[...],"duration_ms":N}
 // exit 0 on success, 1 on a (simulated) failure, 2 on bad usage or unreadable input.
+// Both result lines carry a simulated "usage" in Claude Code's shape (no cost).
 #include "harness/model_adapter.hpp"
+#include "harness/usage_readers.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -41,6 +43,11 @@ public:
               run.workdir};
     c.env = run_env(run);
     return c;
+  }
+
+  // The mock's result line carries a simulated usage in claude's shape, no cost.
+  std::optional<model_usage> usage(const std::string& stdout_path) const override {
+    return claude_usage(stdout_path);
   }
 
   model_outcome judge_output(const model_run&, const run_exit& exit,

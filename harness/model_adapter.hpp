@@ -12,11 +12,13 @@
 // harness's environment plus `env`, stdout and stderr going to files in run.run_dir ->
 // judge(run, exit, the tails of those two files). judge() looks at the end of the output
 // only, so the tails must be long enough to hold the final result object (64 KiB is
-// plenty for every CLI here).
+// plenty for every CLI here). usage(stdout file) then reads what the run used from the
+// whole file (harness/usage_readers.hpp: line by line, bounded).
 
 #include "harness/process_runner.hpp"
 
 #include <swarm/error.hpp>
+#include <swarm/types.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -106,6 +108,10 @@ public:
   // when a fresh watch() finds a sign in the tails.
   model_outcome judge(const model_run& run, const run_exit& exit,
                       const std::string& stdout_tail, const std::string& stderr_tail) const;
+  // What a finished run used — tokens, and the cost when its CLI says it — read from its
+  // whole stdout file (usage_readers.hpp); nullopt when the CLI reported nothing
+  // readable, never an error. Reads only that file, line by line.
+  virtual std::optional<model_usage> usage(const std::string& stdout_path) const = 0;
 
 protected:
   // The verdict on a run whose process exited by itself (exit.exit_code is valid).

@@ -218,6 +218,24 @@ const std::vector<const char*>& migrations() {
     R"sql(
       ALTER TABLE agents ADD COLUMN token_hash TEXT NOT NULL DEFAULT '';
     )sql",
+    // v10: tokens and cost as the models' CLIs reported them (README "Tokens and
+    // cost"): per model run (has_usage 0: none reported; cost_usd NULL: no cost
+    // reported), and summed per agent (cost_usd NULL until a run reported one).
+    R"sql(
+      ALTER TABLE model_runs ADD COLUMN has_usage INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE model_runs ADD COLUMN input_tokens INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE model_runs ADD COLUMN output_tokens INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE model_runs ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE model_runs ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE model_runs ADD COLUMN cost_usd REAL;
+      ALTER TABLE model_runs ADD COLUMN usage_model TEXT NOT NULL DEFAULT '';
+      ALTER TABLE agents ADD COLUMN usage_runs INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE agents ADD COLUMN input_tokens INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE agents ADD COLUMN output_tokens INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE agents ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE agents ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE agents ADD COLUMN cost_usd REAL;
+    )sql",
   };
   return all;
 }

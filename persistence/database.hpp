@@ -21,7 +21,7 @@ class Database;
 
 namespace swarm::persistence {
 
-constexpr int current_schema_version = 9;
+constexpr int current_schema_version = 10;
 
 enum class sync_mode {
   normal, // WAL + synchronous=NORMAL: a commit survives a process crash (not power loss)

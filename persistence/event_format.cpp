@@ -139,6 +139,12 @@ template <class F> void fields(F& f, run_finished& e) {
   f("summary", e.summary);
 }
 
+template <class F> void fields(F& f, run_budget_reached& e) {
+  f("run", e.run);
+  f("limit_usd", e.limit_usd);
+  f("spent_usd", e.spent_usd);
+}
+
 template <class F> void fields(F& f, model_started& e) {
   f("task", e.task);
   f("attempt", e.attempt);
@@ -148,6 +154,16 @@ template <class F> void fields(F& f, model_started& e) {
   f("start_ticks", e.start_ticks);
   f("run_dir", e.run_dir);
   f("command", e.command);
+}
+
+// One model run's usage (model.finished's "usage"); `runs` is not stored (one run).
+template <class F> void fields(F& f, model_usage& u) {
+  f("input_tokens", u.input_tokens);
+  f("output_tokens", u.output_tokens);
+  f("cache_read_tokens", u.cache_read_tokens);
+  f("cache_write_tokens", u.cache_write_tokens);
+  f("cost_usd", u.cost_usd);
+  f("model", u.model);
 }
 
 template <class F> void fields(F& f, model_finished& e) {
@@ -162,6 +178,7 @@ template <class F> void fields(F& f, model_finished& e) {
   f("stdout_truncated", e.stdout_truncated);
   f("stderr_truncated", e.stderr_truncated);
   f("outcome", e.outcome);
+  f("usage", e.usage);
 }
 
 // ---- mail

@@ -62,8 +62,9 @@ enum class event_kind : uint8_t {
   memory_accessed = 37,
   memory_reembedded = 38,
   memory_embedder = 39,
+  run_budget_reached = 40,
 };
-inline constexpr size_t event_kind_limit = 40; // one past the highest kind
+inline constexpr size_t event_kind_limit = 41; // one past the highest kind
 
 // The kinds whose body is task_update_body.
 constexpr bool is_task_update(event_kind k) {
@@ -208,12 +209,22 @@ struct run_totals {
   double seconds = 0;
 };
 
-// run.finished: outcome "completed", "incomplete" or "stopped".
+// run.finished: outcome "completed", "incomplete", "stopped" or "budget" (its spend
+// reached options::budget_usd; schema 10).
 struct run_finished {
   static constexpr event_kind journal_kind = event_kind::run_finished;
   std::string run;
   std::string outcome;
   std::optional<run_totals> summary;
+};
+
+// run.budget: the run's spend reached its budget (options::budget_usd): it claims
+// nothing more; running attempts finish. Said once per run (schema 10).
+struct run_budget_reached {
+  static constexpr event_kind journal_kind = event_kind::run_budget_reached;
+  std::string run;
+  double limit_usd = 0;
+  double spent_usd = 0;
 };
 
 // model.started: a model subprocess was spawned for an attempt.
@@ -245,6 +256,10 @@ struct model_finished {
   std::optional<bool> stderr_truncated;
   std::string outcome; // "completed", a failure kind, "interrupted" (the run stopped), or
                        // "abandoned: ..."
+  // What the run used, as its CLI reported it (schema 10); absent when it reported
+  // nothing. Stored keys: input_tokens, output_tokens, cache_read_tokens,
+  // cache_write_tokens, cost_usd (absent: none reported), model.
+  std::optional<model_usage> usage;
 };
 
 // ---- mail

@@ -87,6 +87,14 @@ void bind_one(SQLite::Statement& q, int i, bool v) {
   q.bind(i, v ? 1 : 0);
 }
 
+// NULL when unset (a cost no CLI reported).
+void bind_one(SQLite::Statement& q, int i, const std::optional<double>& v) {
+  if (v)
+    q.bind(i, *v);
+  else
+    q.bind(i);
+}
+
 // Binds `args` to parameters 1, 2, ... in order and runs the statement.
 template <class... Args>
 void run_with(SQLite::Statement& q, const Args&... args) {
@@ -282,6 +290,9 @@ struct journal::applier {
         b.run);
   }
 
+  // The notice is the event; the run's row changes with run.finished.
+  void operator()(const run_budget_reached&) {}
+
   void operator()(const model_started& b) {
     run_with(
         sql("INSERT OR REPLACE INTO model_runs(task, attempt, agent, session, pid,"
@@ -300,6 +311,27 @@ struct journal::applier {
              b.duration_ms.value_or(0), b.stdout_bytes.value_or(0),
              b.stderr_bytes.value_or(0), b.outcome, b.task,
              static_cast<int64_t>(b.attempt));
+    usage_of(b);
+  }
+
+  // What the run used goes to its row and into its agent's sums.
+  void usage_of(const model_finished& b) {
+    if (!b.usage) return;
+    const auto& u = *b.usage;
+    run_with(sql("UPDATE model_runs SET has_usage = 1, input_tokens = ?, output_tokens = ?,"
+                 " cache_read_tokens = ?, cache_write_tokens = ?, cost_usd = ?,"
+                 " usage_model = ? WHERE task = ? AND attempt = ?"),
+             u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens,
+             u.cost_usd, u.model, b.task, static_cast<int64_t>(b.attempt));
+    run_with(sql("UPDATE agents SET usage_runs = usage_runs + 1,"
+                 " input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,"
+                 " cache_read_tokens = cache_read_tokens + ?,"
+                 " cache_write_tokens = cache_write_tokens + ?,"
+                 " cost_usd = CASE WHEN ?5 IS NULL THEN cost_usd"
+                 " ELSE coalesce(cost_usd, 0) + ?5 END"
+                 " WHERE name = (SELECT agent FROM model_runs WHERE task = ? AND attempt = ?)"),
+             u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens,
+             u.cost_usd, b.task, static_cast<int64_t>(b.attempt));
   }
 
   // ---- mail

@@ -33,6 +33,19 @@ auto enum_column(SQLite::Statement& q, int column, Parse parse, const char* what
   return *value;
 }
 
+// Usage stored as runs, input, output, cache read, cache write, cost (NULL: none
+// reported) from column `first` on.
+model_usage usage_columns(SQLite::Statement& q, int first) {
+  model_usage u;
+  u.runs = static_cast<uint64_t>(q.getColumn(first).getInt64());
+  u.input_tokens = static_cast<uint64_t>(q.getColumn(first + 1).getInt64());
+  u.output_tokens = static_cast<uint64_t>(q.getColumn(first + 2).getInt64());
+  u.cache_read_tokens = static_cast<uint64_t>(q.getColumn(first + 3).getInt64());
+  u.cache_write_tokens = static_cast<uint64_t>(q.getColumn(first + 4).getInt64());
+  if (!q.getColumn(first + 5).isNull()) u.cost_usd = q.getColumn(first + 5).getDouble();
+  return u;
+}
+
 } // namespace
 
 expected<std::vector<task>> read_tasks(SQLite::Database& db) {
@@ -101,7 +114,9 @@ expected<std::vector<stored_agent>> read_agents(SQLite::Database& db) {
   try {
     std::vector<stored_agent> out;
     SQLite::Statement q{db, "SELECT name, model, state, completed, failed, session, skills,"
-                            " last_heartbeat_us, current_task, token_hash FROM agents"
+                            " last_heartbeat_us, current_task, token_hash, usage_runs,"
+                            " input_tokens, output_tokens, cache_read_tokens,"
+                            " cache_write_tokens, cost_usd FROM agents"
                             " ORDER BY registered_us, name"};
     while (q.executeStep()) {
       stored_agent a;
@@ -115,6 +130,7 @@ expected<std::vector<stored_agent>> read_agents(SQLite::Database& db) {
       a.last_heartbeat_us = q.getColumn(7).getInt64();
       a.current_task = q.getColumn(8).getString();
       a.token_hash = q.getColumn(9).getString();
+      a.usage = usage_columns(q, 10);
       out.push_back(std::move(a));
     }
     return out;
@@ -256,7 +272,9 @@ expected<std::vector<stored_model_run>> read_model_runs(SQLite::Database& db,
   try {
     SQLite::Statement q{db, "SELECT attempt, agent, session, pid, run_dir, command,"
                             " started_us, finished_us, exit_code, signal, timed_out,"
-                            " duration_ms, outcome FROM model_runs WHERE task = ?"
+                            " duration_ms, outcome, has_usage, input_tokens,"
+                            " output_tokens, cache_read_tokens, cache_write_tokens,"
+                            " cost_usd, usage_model FROM model_runs WHERE task = ?"
                             " ORDER BY attempt"};
     q.bind(1, task);
     std::vector<stored_model_run> out;
@@ -275,6 +293,10 @@ expected<std::vector<stored_model_run>> read_model_runs(SQLite::Database& db,
       r.timed_out = q.getColumn(10).getInt64() != 0;
       r.duration_ms = q.getColumn(11).getInt64();
       r.outcome = q.getColumn(12).getString();
+      if (q.getColumn(13).getInt() != 0) {
+        r.usage = usage_columns(q, 13); // has_usage is 1: one run
+        r.usage->model = q.getColumn(19).getString();
+      }
       out.push_back(std::move(r));
     }
     return out;
@@ -367,6 +389,40 @@ expected<std::vector<stored_copy>> read_copy_states(SQLite::Database& db) {
     return out;
   } catch (const std::exception& e) {
     return make_error(errc::storage_error, std::string{"reading message states: "} + e.what());
+  }
+}
+
+} // namespace swarm::persistence
+
+namespace swarm::persistence {
+
+expected<double> read_run_spend(SQLite::Database& db, const std::string& run) {
+  try {
+    SQLite::Statement runs{db, "SELECT id, started_us, outcome FROM runs"
+                               " ORDER BY started_us DESC, rowid DESC"};
+    int64_t since = -1;
+    bool found = false;
+    while (runs.executeStep()) {
+      const auto id = runs.getColumn(0).getString();
+      const auto outcome = runs.getColumn(2).getString();
+      if (!found) {
+        found = id == run;
+        if (found) since = runs.getColumn(1).getInt64();
+        continue;
+      }
+      if (outcome != "running" && outcome != "stopped" && outcome != "budget") break;
+      since = runs.getColumn(1).getInt64();
+    }
+    if (!found)
+      return make_error(errc::not_found, "no run '" + run + "' in the database");
+    SQLite::Statement q{db, "SELECT coalesce(sum(cost_usd), 0) FROM model_runs"
+                            " WHERE started_us >= ?"};
+    q.bind(1, since);
+    q.executeStep();
+    return q.getColumn(0).getDouble();
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error,
+                      std::string{"reading what the run spent: "} + e.what());
   }
 }
 

@@ -5,6 +5,7 @@
 #include <swarm/types.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct stored_agent {
   int64_t last_heartbeat_us = 0;
   std::string current_task;
   std::string token_hash;           // "" when it has no token
+  model_usage usage;                // its model runs' usage, summed (schema 10)
 };
 
 // A model subprocess whose end was never journaled (its engine died first).
@@ -80,6 +82,7 @@ struct stored_model_run {
   bool timed_out = false;
   int64_t duration_ms = 0;
   std::string outcome;
+  std::optional<model_usage> usage; // unset when its CLI reported none
 };
 
 // A task's model runs, by attempt.
@@ -99,5 +102,12 @@ expected<std::vector<lease>> read_leases(SQLite::Database& db);
 expected<std::vector<std::string>> read_mail_followers(SQLite::Database& db);
 
 expected<std::vector<stored_agent>> read_agents(SQLite::Database& db);
+
+// What the run `run` (its runs row) has spent, in US dollars as the CLIs reported them:
+// the cost of every model run started since the run began — or, when it resumes
+// earlier runs, since the first of them began. A run resumes the one before it when
+// that one did not end on its own: it crashed (still "running"), was stopped, or ended
+// on its budget; a run that completed or ran out of work ("incomplete") starts afresh.
+expected<double> read_run_spend(SQLite::Database& db, const std::string& run);
 
 } // namespace swarm::persistence

@@ -23,6 +23,28 @@ std::string unknown_run_state(const std::string& n) {
 
 } // namespace
 
+template <class F> static void shape(F& f, model_usage& u) {
+  f("input_tokens", u.input_tokens);
+  f("output_tokens", u.output_tokens);
+  f("cache_read_tokens", u.cache_read_tokens);
+  f("cache_write_tokens", u.cache_write_tokens);
+  f.out("total_tokens", u.total_tokens());
+  f("cost_usd", u.cost_usd);
+  f.custom(
+      "model", u.model,
+      [](const std::string& m) { return m.empty() ? json::value() : json::value(m); },
+      [](field_reader& r, const char* key, std::string& m) { m = r.text(key); });
+  f("runs", u.runs);
+}
+SWARM_JSON_BY_SHAPE(model_usage)
+
+template <class F> static void shape(F& f, run_budget& b) {
+  f("limit_usd", b.limit_usd);
+  f("spent_usd", b.spent_usd);
+  f("reached", b.reached);
+}
+SWARM_JSON_BY_SHAPE(run_budget)
+
 template <class F> static void shape(F& f, agent_status& a) {
   f.out("id", a.name);
   f("name", a.name);
@@ -35,6 +57,7 @@ template <class F> static void shape(F& f, agent_status& a) {
   f("outside", a.outside);
   f("pid", a.pid);
   f("last_heartbeat_us", a.last_heartbeat);
+  f("usage", a.usage);
   f("token", a.token); // only in agent.register's answer
 }
 SWARM_JSON_BY_SHAPE(agent_status)
@@ -46,6 +69,8 @@ template <class F> static void shape(F& f, status_report& s) {
     run.named("state", s.run_state, parse_run_state, unknown_run_state);
     run("session", s.session);
   });
+  f("usage", s.usage);
+  f("budget", s.budget);
 }
 SWARM_JSON_BY_SHAPE(status_report)
 
@@ -62,6 +87,9 @@ template <class F> static void shape(F& f, run_summary& s) {
   f("agents", s.agents);
   f("stopped", s.stopped);
   f("returned", s.returned);
+  f("usage", s.usage);
+  f("budget", s.budget);
+  f("unclaimed", s.unclaimed);
 }
 SWARM_JSON_BY_SHAPE(run_summary)
 

@@ -98,6 +98,7 @@ template <class F> static void shape(F& f, engine_metrics& m) {
   f("journal_last_seq", m.journal_last_seq);
   f("journal_bytes", m.journal_bytes);
   f("commit_latency", m.commit_latency);
+  f("usage", m.usage);
 }
 SWARM_JSON_BY_SHAPE(engine_metrics)
 

@@ -18,8 +18,9 @@
 //                                   decode(field_reader&, key, v)
 //
 // Values by type: strings, bool, integers, doubles, std::vector<std::string>,
-// swarm::timestamp (unix µs) and std::chrono::milliseconds (ms), std::optional of these
-// (omitted when unset), and any type with its own JSON shape (nested objects, arrays of
+// swarm::timestamp (unix µs) and std::chrono::milliseconds (ms), std::optional of these,
+// of double and of a type with its own shape (omitted when unset; missing or null reads
+// unset), and any type with its own JSON shape (nested objects, arrays of
 // them, enums with their own from_json). Internal to src/json_*.cpp; plain C++, any thread.
 
 #include "src/json_fields.hpp"
@@ -43,6 +44,8 @@ template <class T> struct is_vector : std::false_type {};
 template <class T> struct is_vector<std::vector<T>> : std::true_type {};
 template <class T> struct is_optional : std::false_type {};
 template <class T> struct is_optional<std::optional<T>> : std::true_type {};
+template <class T> struct is_optional_object : std::false_type {};
+template <class T> struct is_optional_object<std::optional<T>> : std::is_class<T> {};
 } // namespace shape_detail
 
 class shape_writer {
@@ -158,6 +161,10 @@ private:
       v = r_.optional_count(key);
     else if constexpr (std::is_same_v<T, std::optional<std::vector<std::string>>>)
       v = r_.optional_texts(key);
+    else if constexpr (std::is_same_v<T, std::optional<double>>)
+      v = r_.has(key) ? std::optional<double>{r_.number(key, 0)} : std::nullopt;
+    else if constexpr (shape_detail::is_optional_object<T>::value)
+      v = r_.has(key) ? T{r_.object<typename T::value_type>(key)} : std::nullopt;
     else if constexpr (is_optional<T>::value)
       static_assert(!is_optional<T>::value, "no reading for this optional");
     else if constexpr (std::is_enum_v<T>)

@@ -221,12 +221,14 @@ template <class F> static void shape(F& f, task_attempt& a) {
   f("outcome", a.outcome);
   f("failure", a.failure);
   f("output_tail", a.output_tail);
+  f("usage", a.usage);
 }
 SWARM_JSON_BY_SHAPE(task_attempt)
 
 template <class F> static void shape(F& f, task_attempts& a) {
   f("task", a.task);
   f("attempts", a.attempts);
+  f("usage", a.usage);
 }
 SWARM_JSON_BY_SHAPE(task_attempts)
 

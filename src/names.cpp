@@ -187,7 +187,8 @@ const std::vector<std::string>& mail_types() {
       "info.discovery",        "agent.started",         "agent.stopped",
       "agent.intent.announce", "agent.intent.complete", "agent.workspace.declare",
       "reservation.conflict",  "reservation.released",  "reservation.granted",
-      "reservation.renewed",   "system.shutdown",       "custom",
+      "reservation.renewed",   "system.shutdown",       "system.budget",
+      "custom",
   };
   return types;
 }

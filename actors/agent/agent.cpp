@@ -525,6 +525,10 @@ void claim_next(self_ptr self) {
     stop(self, "run stopped");
     return;
   }
+  if (self->state.cfg.meter && self->state.cfg.meter->reached()) {
+    stop(self, "the run's budget is spent");
+    return;
+  }
   if (auto& gate = self->state.cfg.gate) {
     auto wait = gate->paused_for(harness::model_gate::clock::now());
     if (wait.count() > 0) {
@@ -538,7 +542,9 @@ void claim_next(self_ptr self) {
   self->request(self->state.queue, queue_timeout, claim_atom_v, std::move(req))
     .then(
       [self](claim_result& r) {
-        if (r.claimed)
+        if (r.claimed && self->state.cfg.meter && self->state.cfg.meter->reached())
+          give_back(self, r.t, "the run's budget is spent"); // answered before it was
+        else if (r.claimed)
           reserve_then_start(self, std::move(r));
         else if (r.drained)
           stop(self, "queue drained");
@@ -631,6 +637,14 @@ void on_run_done(self_ptr self, const harness::process_result& r) {
   finished.stdout_truncated = r.stdout_truncated;
   finished.stderr_truncated = r.stderr_truncated;
   finished.outcome = outcome.success ? "completed" : interrupted ? "interrupted" : kind;
+  finished.usage = st.cfg.adapter->usage((dir / "stdout").string());
+  if (finished.usage) {
+    self->send(st.coordinator, usage_atom_v, name_of(self), *finished.usage);
+    // This run spent the budget: no claims from anyone, at once (parked claims are
+    // answered drained); the run loop says so.
+    if (st.cfg.meter && st.cfg.meter->add(*finished.usage))
+      caf::anon_send(st.queue, stop_atom_v);
+  }
   journal(self, std::move(finished));
   if (interrupted) {
     give_back(self, attempt.t, "the run stopped: " + outcome.reason);

@@ -8,10 +8,11 @@
 //      unread mail, pushed by the MailRouter, which is then marked read)
 //   -> start the model subprocess (through the adapter, on the shared process runner)
 //   -> heartbeat and renew the claim's lease while it runs
-//   -> on exit: judge the run, journal it, report completed / failed (with the kind)
+//   -> on exit: judge the run, read what it used (tokens, cost), journal it, report
+//      completed / failed (with the kind)
 //   -> broadcast agent.intent.complete and release the reservations -> next task
 // It stops when the queue drains, or before its next claim once a journal write of its
-// own failed (journal_health.hpp).
+// own failed (journal_health.hpp) or the run's budget is spent (harness/run_meter.hpp).
 //
 // Never blocks a scheduler thread: the runner's I/O thread watches the subprocess and
 // sends (run_done_atom, process_result) back. Prompt files are small writes.
@@ -24,6 +25,7 @@
 #include "harness/model_adapter.hpp"
 #include "harness/model_gate.hpp"
 #include "harness/process_runner.hpp"
+#include "harness/run_meter.hpp"
 
 #include <memory>
 #include <string>
@@ -77,6 +79,11 @@ struct agent_config {
   // (harness/model_gate.hpp); null: never paused, and model_unavailable is an ordinary
   // failure (handing back uncounted with nothing to pause would retry at once, forever).
   std::shared_ptr<harness::model_gate> gate;
+  // The run's usage and budget, shared by every agent of the engine: each model run's
+  // usage is added; once the budget is spent the agent claims nothing more (a claim
+  // answered meanwhile is handed back) and the one whose run spent it tells the queue to
+  // stop claims. Null: nothing summed, no budget.
+  std::shared_ptr<harness::run_meter> meter;
   int64_t kill_grace_ms = 5'000;
   uint64_t output_cap_bytes = 10 * 1024 * 1024;
   int64_t heartbeat_us = 30'000'000;

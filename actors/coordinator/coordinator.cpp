@@ -91,7 +91,7 @@ void publish(self_ptr self) {
 agent_status to_status(const agent_info& a) {
   return agent_status{a.name,      a.model,  a.state,  a.current_task,
                       a.completed, a.failed, a.skills, a.session.empty(),
-                      a.pid,       from_us(a.last_heartbeat_us)};
+                      a.pid,       from_us(a.last_heartbeat_us), a.usage};
 }
 
 bool is_stale(const agent_info& a, int64_t now, int64_t heartbeat_interval_us) {
@@ -184,6 +184,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       a.last_heartbeat_us = now_us();
       a.completed = slot.completed;
       a.failed = slot.failed;
+      a.usage = slot.usage;
       slot = a;
       publish(self);
       if (self->state.cfg.credentials)
@@ -258,6 +259,13 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
       if (it == self->state.agents.end())
         return;
       ++(completed ? it->second.completed : it->second.failed);
+      publish(self);
+    },
+    [=](usage_atom, const std::string& name, const model_usage& u) {
+      auto it = self->state.agents.find(name);
+      if (it == self->state.agents.end())
+        return;
+      add_usage(it->second.usage, u);
       publish(self);
     },
     [=](stop_atom, const std::string& name, const std::string& reason) -> caf::result<bool> {

@@ -50,6 +50,9 @@ using coordinator_actor = caf::typed_actor<
   caf::replies_to<heartbeat_atom, std::string>::with<agent_info>,
   // A finished attempt: (name, completed?).
   caf::reacts_to<complete_atom, std::string, bool>,
+  // A model run of the agent ended having used this (its model.finished, journaled by
+  // the agent, carries the same): added to the agent's sums.
+  caf::reacts_to<usage_atom, std::string, model_usage>,
   // An agent stopped: (name, reason); replies after commit.
   caf::replies_to<stop_atom, std::string, std::string>::with<bool>,
   // Every agent known to this database: live ones first, then offline ones.

@@ -16,6 +16,10 @@ expected<status_report> engine::status() {
   out.agents = impl_->board->agents();
   out.run_state = impl_->run_state.load();
   out.session = impl_->session;
+  for (const auto& a : out.agents)
+    add_usage(out.usage, a.usage);
+  if (impl_->meter->limited() && !impl_->meter->run().empty())
+    out.budget = impl_->meter->budget();
   return out;
 }
 

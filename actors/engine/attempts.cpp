@@ -50,6 +50,8 @@ expected<task_attempts> engine::attempts(const std::string& task_id) {
     a.duration = std::chrono::milliseconds{r.duration_ms};
     std::tie(a.outcome, a.failure) = judged(r.outcome);
     a.output_tail = read_output_tail(r.run_dir);
+    a.usage = r.usage;
+    if (a.usage) add_usage(out.usage, *a.usage);
     out.attempts.push_back(std::move(a));
   }
   return out;

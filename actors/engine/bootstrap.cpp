@@ -146,6 +146,7 @@ std::vector<agent_info> earlier_agents(const std::vector<persistence::stored_age
     info.failed = a.failed;
     info.last_heartbeat_us = a.last_heartbeat_us;
     info.token_hash = a.token_hash;
+    info.usage = a.usage;
     out.push_back(std::move(info));
   }
   return out;
@@ -296,6 +297,7 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
   });
   auto p = std::make_unique<impl>();
   p->opts = opts;
+  p->meter = std::make_shared<harness::run_meter>(opts.budget_usd);
   if (p->opts.db_path.empty())
     return make_error(errc::bad_request, "the database path is empty");
   opening_state stored;

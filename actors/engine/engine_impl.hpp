@@ -18,6 +18,7 @@
 #include "actors/credential_board.hpp"
 #include "actors/status_board.hpp"
 #include "actors/task_queue/task_queue.hpp"
+#include "harness/run_meter.hpp"
 #include "persistence/db_lock.hpp"
 #include "persistence/persistence_actor.hpp"
 
@@ -76,6 +77,9 @@ struct engine::impl {
   // Runs every model subprocess; made with the first agents, destroyed after the
   // actors stop and before the actor system (its exit callbacks send messages).
   std::shared_ptr<harness::process_runner> runner;
+  // The runs' usage and budget (options::budget_usd), shared by every agent; made at
+  // open, begun by each run.
+  std::shared_ptr<harness::run_meter> meter;
   std::unique_ptr<transport> control_socket;
   std::unique_ptr<transport> http;
   std::atomic<swarm::run_state> run_state{swarm::run_state::idle};
@@ -97,6 +101,10 @@ struct engine::impl {
   std::vector<std::string> claims_of_session();
   void stop_agents(const std::vector<agent_actor>& stopping);
   std::vector<std::string> back_in_queue(const std::vector<std::string>& ids);
+  // The run's budget is spent (run.cpp): stop claims, say it once (stderr, journal,
+  // mail). And the leaf tasks left ready or pending, for the run's summary.
+  void budget_spent(const std::string& run_id);
+  std::vector<std::string> unclaimed_tasks();
 
   // run_until_done (keep_going false) and run_until_stopped (true): one run loop.
   expected<run_summary> run(bool keep_going,

@@ -75,6 +75,7 @@ expected<engine_metrics> engine::metrics() {
   m.journal_bytes = file_size_or_zero(impl_->opts.db_path) +
                     file_size_or_zero(impl_->opts.db_path + "-wal");
   m.commit_latency = feed.commit_latency();
+  m.usage = s->usage;
   return m;
 }
 

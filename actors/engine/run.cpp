@@ -5,6 +5,13 @@
 
 #include "harness/model_gate.hpp"
 #include "harness/process_runner.hpp"
+#include "harness/run_meter.hpp"
+#include "persistence/database.hpp"
+#include "persistence/reader.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -61,6 +68,11 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
   auto made = harness::make_adapter(a.model, ao);
   if (!made)
     return made.error();
+  if (im.meter->limited() && (a.model == "codex" || a.model == "gemini" || a.model == "mock"))
+    spdlog::warn("budget: the {} model reports no cost (claude does, and a command model "
+                 "that prints a claude-format result): its runs do not count toward the "
+                 "${:.2f} budget",
+                 a.model, im.opts.budget_usd);
   std::shared_ptr<const harness::model_adapter> adapter{std::move(*made)};
   // These agents run one model: when it cannot reach its service, they all pause.
   auto first_pause = std::max(a.unavailable_backoff, std::chrono::milliseconds{1});
@@ -102,6 +114,7 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
     cfg.timeout_ms = a.timeout.count();
     cfg.stall_timeout_ms = a.stall_timeout.count();
     cfg.gate = gate;
+    cfg.meter = im.meter;
     cfg.kill_grace_ms = a.kill_grace.count();
     im.longest_kill_grace = std::max(im.longest_kill_grace, a.kill_grace);
     cfg.output_cap_bytes = a.output_cap_bytes;
@@ -123,9 +136,57 @@ struct run_watch {
   bool stopping = false; // stop_run came
   size_t alive = 0;      // agents not yet down
   std::vector<std::string> held_at_stop; // this session's claims when the stop came
+  bool budget_spent = false; // the run's budget is spent and was said: no new claims
 };
 
+// "$1.20"
+std::string dollars(double usd) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "$%.2f", usd);
+  return buf;
+}
+
 } // namespace
+
+// What the runs this one resumes spent (README "Tokens and cost"), for its budget.
+static expected<double> spent_before(const options& opts, const std::string& run_id) {
+  auto db = persistence::open_database_readonly(opts.db_path);
+  if (!db) return db.error();
+  return persistence::read_run_spend(**db, run_id);
+}
+
+// The run's spend reached its budget: no claims from anyone, said once — on stderr,
+// journaled (run.budget) and mailed to the followers. Running attempts finish.
+void engine::impl::budget_spent(const std::string& run_id) {
+  const auto b = meter->budget();
+  caf::anon_send(queue, stop_atom_v);
+  const auto line = "budget: spent " + dollars(b.spent_usd) + " of " + dollars(b.limit_usd) +
+                    "; no new claims";
+  spdlog::warn("{} (running attempts finish, then the run ends)", line);
+  if (auto r = journal({persistence::make_event(
+          persistence::run_budget_reached{run_id, b.limit_usd, b.spent_usd},
+          persistence::now_us())});
+      !r)
+    spdlog::error("the budget notice was not journaled: {}", r.error().to_string());
+  if (mail)
+    caf::anon_send(mail, system_mail_atom_v, std::string{"system.budget"}, line,
+                   std::string{"Run " + run_id + " claims no new task: its models spent " +
+                               dollars(b.spent_usd) + " of its " + dollars(b.limit_usd) +
+                               " budget (--budget-usd). Attempts already running finish."},
+                   boost::json::serialize(boost::json::object{{"run", run_id},
+                                                              {"limit_usd", b.limit_usd},
+                                                              {"spent_usd", b.spent_usd}}));
+}
+
+// Leaf tasks still waiting for a claim (ready or pending), for a run its budget ended.
+std::vector<std::string> engine::impl::unclaimed_tasks() {
+  std::vector<std::string> ids;
+  if (auto all = ask<std::vector<task>>(queue, list_atom_v, task_filter{}))
+    for (const auto& t : *all)
+      if (t.leaf && (t.state == task_state::ready || t.state == task_state::pending))
+        ids.push_back(t.spec.id);
+  return ids;
+}
 
 std::vector<std::string> engine::impl::claims_of_session() {
   std::vector<std::string> ids;
@@ -207,6 +268,13 @@ engine::impl::run(bool keep_going,
     persistence::run_started{run_id, agents_snapshot.size()}, persistence::now_us())});
   if (!r)
     return r.error();
+  double before = 0;
+  if (im.meter->limited()) {
+    auto spent = spent_before(im.opts, run_id);
+    if (!spent) return spent.error();
+    before = *spent;
+  }
+  im.meter->begin(run_id, before);
   im.run_state = run_state::running;
   run_watch w;
   w.alive = agents_snapshot.size();
@@ -241,7 +309,16 @@ engine::impl::run(bool keep_going,
   auto agents_gone = [&] {
     return keep_going && !agents_snapshot.empty() && w.alive == 0;
   };
-  while (!w.drained && !(w.stopping && w.alive == 0) && !agents_gone()) {
+  // The budget, checked after every message (progress comes as work goes on) and at
+  // least once a second.
+  auto check_budget = [&] {
+    if (w.budget_spent || !im.meter->reached()) return;
+    w.budget_spent = true;
+    im.budget_spent(run_id);
+  };
+  check_budget(); // the runs it resumes may have spent it already
+  while (!w.drained && !(w.stopping && w.alive == 0) && !agents_gone() &&
+         !(w.budget_spent && w.alive == 0)) {
     self->receive(
       [&](progress_atom, const task_counts& c) {
         w.last = c;
@@ -255,6 +332,7 @@ engine::impl::run(bool keep_going,
       on_stop,
       [&](const caf::down_msg&) { --w.alive; },
       caf::after(std::chrono::seconds(1)) >> [] {});
+    check_budget();
   }
   // Agents stop themselves once the queue drains or the run stops; wait for them to
   // report it — a stopping run as long as its models may take to end.
@@ -282,12 +360,19 @@ engine::impl::run(bool keep_going,
   summary.success = w.last.completed + w.last.cancelled == w.last.total();
   summary.stopped = w.stopping;
   if (w.stopping) summary.returned = im.back_in_queue(w.held_at_stop);
+  summary.usage = im.meter->usage();
+  if (im.meter->limited()) summary.budget = im.meter->budget();
+  if (w.budget_spent) summary.unclaimed = im.unclaimed_tasks();
   if (auto agents = im.ask<std::vector<agent_info>>(im.coordinator, list_atom_v))
     for (const auto& a : *agents)
       if (a.state != agent_state::offline || a.completed + a.failed > 0)
         summary.agents.push_back(to_status(a));
   persistence::run_finished finished{
-    run_id, summary.success ? "completed" : w.stopping ? "stopped" : "incomplete",
+    run_id,
+    summary.success  ? "completed"
+    : w.stopping     ? "stopped"
+    : w.budget_spent ? "budget"
+                     : "incomplete",
     persistence::run_totals{w.last.completed, w.last.failed, w.last.blocked, w.last.total(),
                             summary.elapsed_seconds}};
   auto fin =

@@ -12,9 +12,13 @@
 // each declared file under the workdir (a glob becomes one concrete, deterministic name)
 // and prints one result line on stdout:
 //   {"type":"result","status":"success","task":"sw-1.2","summary":"...",
-//    "files_changed":["src/a.cpp"],"learnings":["..."],"duration_ms":57}
+//    "files_changed":["src/a.cpp"],"learnings":["..."],"duration_ms":57,
+//    "model":"swarm-mock-agent (simulated)","usage":{"input_tokens":..,...}}
 // ("learnings": what the harness keeps as procedural memory; one line per run that
-// changed files, naming them).
+// changed files, naming them). "usage" is simulated, in Claude Code's shape
+// (input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens)
+// and without a cost, so that demos show token accounting end to end: input is the
+// prompt's length in bytes / 4, output and cache figures come from the seeded stream.
 // Bad usage, an unreadable prompt or a malformed task.json: a message on stderr, exit 2.
 //
 // Runs are reproducible: the random stream is seeded from --seed mixed with the task id
@@ -484,6 +488,13 @@ int run(const options& o) {
   rng r = seeded(o.seed, t);
   uint64_t work_ms = o.min_work_ms + r.next() % (o.max_work_ms - o.min_work_ms + 1);
   bool fail = r.unit() < o.fail_rate;
+  // Simulated tokens, drawn after the decisions above so those stay as they were.
+  const uint64_t input_tokens = prompt->size() / 4;
+  json::object usage{{"input_tokens", input_tokens},
+                     {"output_tokens", 200 + r.next() % 1800},
+                     {"cache_read_input_tokens", t.attempt > 1 ? input_tokens / 2 : 0},
+                     {"cache_creation_input_tokens", t.attempt > 1 ? 0 : input_tokens / 2}};
+  const char* simulated_model = "swarm-mock-agent (simulated)";
   std::cerr << "swarm-mock-agent: " << t.agent << " works on " << t.id << " (attempt "
             << t.attempt << ") for " << work_ms << " ms\n";
   std::this_thread::sleep_for(std::chrono::milliseconds(work_ms));
@@ -498,7 +509,9 @@ int run(const options& o) {
                         {"summary", "simulated failure of \"" + one_line(t.title) + "\""},
                         {"error", why.str()},
                         {"files_changed", std::move(changed)},
-                        {"duration_ms", work_ms}};
+                        {"duration_ms", work_ms},
+                        {"model", simulated_model},
+                        {"usage", usage}};
     std::cout << json::serialize(result) << std::endl;
     return 1;
   }
@@ -555,7 +568,9 @@ int run(const options& o) {
                       {"summary", summary},
                       {"files_changed", std::move(changed)},
                       {"learnings", std::move(learnings)},
-                      {"duration_ms", work_ms}};
+                      {"duration_ms", work_ms},
+                      {"model", simulated_model},
+                      {"usage", usage}};
   std::cout << json::serialize(result) << std::endl;
   return 0;
 }

@@ -33,7 +33,9 @@
 //   "urgent", memory_query "query" (its text), task_query "q" (its text) and "ready";
 //   reserve_request also reads one "pattern" beside "patterns".
 // * task_page "next_cursor" is null on the last page; task_attempt "finished_us" is 0
-//   while it runs.
+//   while it runs. model_usage "cost_usd" and "model" are absent when unset (no cost
+//   reported; a sum), task_attempt "usage" when its CLI reported none, status_report and
+//   run_summary "budget" without a budget; model_usage writes "total_tokens".
 // * task "priority" is "P0".."P4" (new_task and task_update: the digit). mail_message
 //   "payload" is the payload parsed (an object; {} when empty, the text itself when it
 //   is not JSON), mail_draft's the text. memory_stats nests "index": {path, size,
@@ -113,6 +115,11 @@ SWARM_API void tag_invoke(const json_from&, json_value&, const graph_summary&);
 SWARM_API expected<graph_summary> from_json(json_to<graph_summary>, const json_value&);
 
 // ---- agents, runs and status
+
+SWARM_API void tag_invoke(const json_from&, json_value&, const model_usage&);
+SWARM_API expected<model_usage> from_json(json_to<model_usage>, const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const run_budget&);
+SWARM_API expected<run_budget> from_json(json_to<run_budget>, const json_value&);
 
 SWARM_API void tag_invoke(const json_from&, json_value&, const agent_status&);
 SWARM_API expected<agent_status> from_json(json_to<agent_status>, const json_value&);

@@ -53,6 +53,11 @@ struct options {
   // HTTP: the environment variable holding the API key; empty: SWARM_EMBEDDER_API_KEY,
   // then OPENAI_API_KEY. The key itself is never stored.
   std::string embedder_key_env;
+  // A run claims no new task once it spent this many US dollars, as its models' CLIs
+  // report cost (claude does; codex, gemini and the mock report none, so their runs
+  // never reach it); running attempts finish. A run that resumes a crashed, stopped or
+  // budget-ended one counts what those spent. 0: no limit.
+  double budget_usd = 0;
 
   // ---- performance
   // fsync every commit (survives power loss) instead of WAL's synchronous=NORMAL

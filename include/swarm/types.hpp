@@ -27,6 +27,46 @@ namespace swarm {
 using timestamp =
     std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;
 
+// ---- tokens and cost
+
+// What model runs used, as their CLIs reported it (README "Tokens and cost"): tokens by
+// kind and, only when the CLI itself says it, the cost in US dollars — swarm never
+// prices tokens. One run's usage, or a sum over runs (add_usage).
+//   input_tokens        prompt tokens neither read from nor written to the cache
+//   output_tokens       generated tokens, reasoning ("thinking") included
+//   cache_read_tokens   prompt tokens read from the provider's prompt cache
+//   cache_write_tokens  prompt tokens written to it (claude's cache creation)
+struct model_usage {
+  uint64_t input_tokens = 0;
+  uint64_t output_tokens = 0;
+  uint64_t cache_read_tokens = 0;
+  uint64_t cache_write_tokens = 0;
+  // US dollars as the CLI reported them (claude); unset when no run summed here did
+  // (codex, gemini, the mock, a command).
+  std::optional<double> cost_usd;
+  // The model as the CLI named it, for one run ("claude-sonnet-4-5"; the mock's ends in
+  // "(simulated)"); empty in sums.
+  std::string model;
+  uint64_t runs = 0; // model runs summed here that reported usage (1 for one run's)
+
+  uint64_t total_tokens() const {
+    return input_tokens + output_tokens + cache_read_tokens + cache_write_tokens;
+  }
+};
+
+// Adds one run's usage (or another sum) to `total`: tokens and runs add up, costs add
+// up (the sum has a cost once any part had one); the model name is not summed.
+SWARM_API void add_usage(model_usage& total, const model_usage& u) noexcept;
+
+// A run's spending limit (options::budget_usd) and what the run spent against it, in
+// US dollars as the models' CLIs reported them. A resumed run counts what the runs it
+// resumes spent (README "Tokens and cost").
+struct run_budget {
+  double limit_usd = 0;
+  double spent_usd = 0;
+  bool reached = false; // spent_usd >= limit_usd: no new claims
+};
+
 // ---- tasks and plans
 
 // The life of a task.
@@ -245,12 +285,16 @@ struct task_attempt {
   std::string outcome;
   std::string failure;
   std::string output_tail; // the last 4 KiB of the model's stdout then stderr, UTF-8
+  // What the run used, as its CLI reported it; unset while running, and when the CLI
+  // reported nothing (command models, an older swarm, a run cut short).
+  std::optional<model_usage> usage;
 };
 
 // Every attempt at one task, first to last.
 struct task_attempts {
   std::string task;
   std::vector<task_attempt> attempts;
+  model_usage usage; // the sum over the attempts
 };
 
 // Per-load overrides of the engine's options.
@@ -292,6 +336,7 @@ struct agent_status {
   bool outside = false;          // registered from outside (`swarm agent register`)
   int32_t pid = 0;               // model subprocess while one runs
   timestamp last_heartbeat;      // the epoch if never
+  model_usage usage;             // every model run it finished, in every session
   // The agent's secret token: set only in the answer to register_agent, the one time
   // it is shown (only its hash is stored); unset (omitted in JSON) everywhere else.
   std::optional<std::string> token;
@@ -309,6 +354,9 @@ struct status_report {
   std::vector<agent_status> agents;
   swarm::run_state run_state = swarm::run_state::idle;
   std::string session; // this engine session's id; empty when inspect_only
+  model_usage usage;   // every model run in the database (the agents' sum)
+  // This engine's run budget (options::budget_usd) once a run with one started.
+  std::optional<run_budget> budget;
 };
 
 struct progress {
@@ -323,6 +371,11 @@ struct run_summary {
   std::vector<agent_status> agents;
   bool stopped = false;              // engine::stop_run ended it
   std::vector<std::string> returned; // stopped: the claims handed back to ready
+  model_usage usage;                 // this run's model runs
+  // With options::budget_usd: what the run spent; budget->reached when claims stopped
+  // because of it, and then `unclaimed` holds the leaf tasks left ready or pending.
+  std::optional<run_budget> budget;
+  std::vector<std::string> unclaimed;
 };
 
 // ---- agent mail
@@ -673,6 +726,7 @@ struct engine_metrics {
   int64_t journal_last_seq = 0;
   uint64_t journal_bytes = 0; // the database file and its WAL
   latency_histogram commit_latency;
+  model_usage usage; // every model run in the database, as their CLIs reported it
 };
 
 } // namespace swarm

@@ -93,6 +93,19 @@ std::string prometheus_text(const engine_metrics& m) {
   w.sample("swarm_completions_total", static_cast<double>(m.completions_total));
   w.family("swarm_model_runs_total", "counter", "Finished model runs by outcome.");
   w.labelled("swarm_model_runs_total", "outcome", m.model_runs);
+  w.family("swarm_model_tokens_total", "counter",
+           "Tokens the model runs used, by kind, as their CLIs reported them.");
+  const auto& u = m.usage;
+  w.sample("swarm_model_tokens_total", "kind", "input", static_cast<double>(u.input_tokens));
+  w.sample("swarm_model_tokens_total", "kind", "output",
+           static_cast<double>(u.output_tokens));
+  w.sample("swarm_model_tokens_total", "kind", "cache_read",
+           static_cast<double>(u.cache_read_tokens));
+  w.sample("swarm_model_tokens_total", "kind", "cache_write",
+           static_cast<double>(u.cache_write_tokens));
+  w.family("swarm_model_cost_usd_total", "counter",
+           "US dollars the model runs cost, as their CLIs reported it (claude).");
+  w.sample("swarm_model_cost_usd_total", u.cost_usd.value_or(0));
   w.family("swarm_mail_messages_total", "counter", "Mail messages sent.");
   w.sample("swarm_mail_messages_total", static_cast<double>(m.mail_messages_total));
   w.family("swarm_reservations_active", "gauge", "Active file reservations.");

@@ -221,7 +221,7 @@ TEST_CASE("an agent's own token acts as it, the operator token acts as anyone",
   CHECK(code_of(s.as(alice, "ping", {})) == "unauthorized"); // the old one stopped
   s.ok(renewed, "agent.heartbeat", {{"name", "alice"}});
   // An agent forgets a shared learning only on the record.
-  auto learned = s.ok(alice, "memory.add", {{"content", "shared"}, {"agent", "alice"}});
+  auto learned = s.ok(renewed, "memory.add", {{"content", "shared"}, {"agent", "alice"}});
   const std::string mem{learned.at("id").as_string()};
   auto unsigned_forget = s.as(bob, "memory.forget", {{"id", mem}});
   CHECK(code_of(unsigned_forget) == "forbidden");

@@ -251,13 +251,25 @@ TEST_CASE("mock agent prints one JSON result line", "[harness][mock]") {
   REQUIRE(r.exit_code == 0);
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
   CHECK(r.out.back() == '\n');
-  CHECK(r.result.size() == 7);
+  CHECK(r.result.size() == 9);
   CHECK(r.result.at("type") == "result");
   CHECK(r.result.at("status") == "success");
   CHECK(r.result.at("task") == "sw-a3f8.1.2");
   CHECK(r.result.at("summary").is_string());
   CHECK(r.result.at("files_changed") == json::array{"a.txt"});
   CHECK(r.result.at("duration_ms") == 30);
+  // A simulated usage in Claude Code's shape, named as simulated, without a cost.
+  CHECK(r.result.at("model") == "swarm-mock-agent (simulated)");
+  const auto& usage = r.result.at("usage").as_object();
+  CHECK(usage.at("input_tokens").to_number<int64_t>() > 0);
+  CHECK(usage.at("output_tokens").to_number<int64_t>() >= 200);
+  CHECK(usage.contains("cache_read_input_tokens"));
+  CHECK(usage.contains("cache_creation_input_tokens"));
+  CHECK_FALSE(r.result.contains("total_cost_usd"));
+  // Deterministic: the same attempt reports the same usage.
+  auto again = run_agent(d.args({"--work-ms", "30"}), d.work);
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.result.at("usage") == r.result.at("usage"));
   // What the harness keeps as procedural memory: where the task's work lives.
   REQUIRE(r.result.at("learnings").as_array().size() == 1);
   CHECK(r.result.at("learnings").as_array()[0].as_string().find("touches a.txt") !=

@@ -106,6 +106,17 @@ std::vector<p::event> every_kind() {
   finished.stderr_truncated = true;
   finished.outcome = "timeout";
   out.push_back(p::make_event(finished, ts));
+  finished.attempt = 3;
+  finished.outcome = "completed";
+  finished.usage.emplace();
+  finished.usage->input_tokens = 1200;
+  finished.usage->output_tokens = 345;
+  finished.usage->cache_read_tokens = 27884;
+  finished.usage->cache_write_tokens = 5400;
+  finished.usage->cost_usd = 0.0731296;
+  finished.usage->model = "claude-sonnet-4-5";
+  out.push_back(p::make_event(finished, ts));
+  out.push_back(p::make_event(p::run_budget_reached{"7ee026a42888f963-2", 1.0, 1.2}, ts));
   p::mail_sent mail;
   mail.id = "msg-1";
   mail.type = "custom";
@@ -293,6 +304,21 @@ TEST_CASE("producers' structs write the bodies old journals hold, key for key",
   CHECK(
       p::make_task_update(p::event_kind::task_rolled_up, t, {}, 1).json ==
       R"({"id":"sw-2540","state":"failed","attempts":0,"agent":"","lease_expires_us":0,"result":""})");
+
+  p::model_finished used;
+  used.task = "sw-1";
+  used.attempt = 1;
+  used.exit_code = 0;
+  used.outcome = "completed";
+  used.usage.emplace();
+  used.usage->input_tokens = 100;
+  used.usage->output_tokens = 20;
+  used.usage->cost_usd = 0.4;
+  CHECK(
+      p::make_event(used, 1).json ==
+      R"({"task":"sw-1","attempt":1,"exit_code":0,"signal":0,"outcome":"completed","usage":{"input_tokens":100,"output_tokens":20,"cache_read_tokens":0,"cache_write_tokens":0,"cost_usd":4E-1,"model":""}})");
+  used.usage->cost_usd.reset();
+  CHECK(p::make_event(used, 1).json.find("cost_usd") == std::string::npos);
 
   CHECK(p::make_event(p::mail_followed{"watcher", true}, 1).json ==
         R"({"agent":"watcher","on":true})");

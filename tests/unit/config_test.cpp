@@ -114,6 +114,7 @@ kill_grace = "500ms"
 stall_timeout = "0"
 unavailable_backoff = "1m"
 retry_backoff = "3s"
+budget_usd = 12.5
 work_ms = "5-10"
 [serve]
 listen = "[::1]:8080"
@@ -128,6 +129,7 @@ listen = "[::1]:8080"
   CHECK(keys["run.model_bin"] == v{"proj/bin/fake-claude"});
   CHECK(keys["engine.heartbeat"] == v{"10s"});
   CHECK(keys["run.agents"] == v{"7"});
+  CHECK(keys["run.budget_usd"] == v{"12.5"});
   CHECK(keys["run.model"] == v{"claude"});
   CHECK(keys["run.model_name"] == v{"opus"});
   CHECK(keys["run.model_args"] == v{"--verbose", "-x"});
@@ -169,10 +171,13 @@ TEST_CASE("config: each mistake names its line and what to write", "[config]") {
   CHECK(message_of("[run]\nagents = 0\n") ==
         "swarm.toml:2: 'agents' must be an integer from 1 to 4096, not 0 — write "
         "agents = 4");
+  CHECK(message_of("[run]\nbudget_usd = -1\n") ==
+        "swarm.toml:2: 'budget_usd' must be a number of US dollars, 0 or more, such as 5 or "
+        "12.50, not -1 — write budget_usd = 5.00");
   CHECK(message_of("[run]\nmodel = \"mock\"\nagnets = 4\n") ==
         "swarm.toml:3: unknown key 'agnets' in [run] — write one of agents, model, "
         "model_bin, model_name, model_args, permissions, skills, strategy, max_attempts, timeout, "
-        "kill_grace, stall_timeout, unavailable_backoff, retry_backoff, work_ms");
+        "kill_grace, stall_timeout, unavailable_backoff, retry_backoff, budget_usd, work_ms");
   CHECK(
       message_of("[engine]\nheartbeat = \"30 seconds\"\n") ==
       "swarm.toml:2: 'heartbeat' must be a duration such as \"500ms\", \"90s\", \"30m\" "

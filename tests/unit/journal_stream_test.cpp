@@ -71,6 +71,10 @@ TEST_CASE("metrics: Prometheus text with HELP and TYPE for every family",
   m.commit_latency.buckets = {{0.0005, 1}, {0.001, 3}};
   m.commit_latency.count = 4;
   m.commit_latency.sum_seconds = 0.25;
+  m.usage.input_tokens = 1200;
+  m.usage.output_tokens = 345;
+  m.usage.cache_read_tokens = 800;
+  m.usage.cost_usd = 0.5;
   const auto text = http::prometheus_text(m);
   auto has = [&](const std::string& line) {
     INFO(line);
@@ -90,6 +94,13 @@ TEST_CASE("metrics: Prometheus text with HELP and TYPE for every family",
   has("swarm_model_runs_total{outcome=\"completed\"} 5");
   has("swarm_model_runs_total{outcome=\"we\\\"ird\"} 1");
   has("swarm_mail_messages_total 4");
+  has("# TYPE swarm_model_tokens_total counter");
+  has("swarm_model_tokens_total{kind=\"input\"} 1200");
+  has("swarm_model_tokens_total{kind=\"output\"} 345");
+  has("swarm_model_tokens_total{kind=\"cache_read\"} 800");
+  has("swarm_model_tokens_total{kind=\"cache_write\"} 0");
+  has("# TYPE swarm_model_cost_usd_total counter");
+  has("swarm_model_cost_usd_total 0.5");
   has("# TYPE swarm_reservations_active gauge");
   has("swarm_reservations_active 2");
   has("swarm_journal_events_total 120");
@@ -107,6 +118,6 @@ TEST_CASE("metrics: Prometheus text with HELP and TYPE for every family",
     ++helps;
   for (size_t at = 0; (at = text.find("# TYPE ", at)) != std::string::npos; ++at)
     ++types;
-  CHECK(helps == 11);
-  CHECK(types == 11);
+  CHECK(helps == 13);
+  CHECK(types == 13);
 }
