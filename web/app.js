@@ -330,7 +330,15 @@ async function onDrop(e, col) {
     }
     d.el.classList.remove('moving');
   } catch (err) {
-    d.parent.insertBefore(d.el, d.next && d.next.parentNode === d.parent ? d.next : null);
+    // The column may have been drawn again meanwhile (a live refresh) with its own card
+    // for the task: that one snaps, the dropped one goes, so the task shows once.
+    const fresh = [...d.parent.children].find((c) => c !== d.el && c.dataset.id === d.id);
+    if (fresh) {
+      d.el.remove();
+      d.el = fresh;
+    } else {
+      d.parent.insertBefore(d.el, d.next && d.next.parentNode === d.parent ? d.next : null);
+    }
     d.el.classList.remove('moving');
     d.el.classList.add('snapped');
     setTimeout(() => d.el.classList.remove('snapped'), 1500);

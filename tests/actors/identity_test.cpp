@@ -254,6 +254,7 @@ TEST_CASE("an agent's token may not edit the plan, the operator's and the socket
       {"mail.export", {{"dir", "/tmp/swarm-identity-test-export"}}},
   };
   REQUIRE(edits.size() == swarm::plan_edits().size());
+  s.snapshot(); // the first memory read journals the embedder in use (memory.embedder)
   const auto before = s.snapshot();
   for (const auto& [op, args] : edits) {
     INFO(op);

@@ -192,7 +192,7 @@ TEST_CASE("swarm mcp: a command model drives it during its task", "[e2e][mcp]") 
           (dir / "mcp.out").string() + "\n");
   fs::permissions(dir / "model.sh", fs::perms::owner_all);
   write_text(dir / "plan.md", "# Compiler\n- Write the parser\n");
-  auto r = swarm(dir.path(), {"run", "plan.md", "--agents", "1", "--model",
+  auto r = e2e::swarm(dir.path(), {"run", "plan.md", "--agents", "1", "--model",
                               "command:" + (dir / "model.sh").string()});
   INFO(r);
   REQUIRE(r.exit_code == 0);
