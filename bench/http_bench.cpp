@@ -14,13 +14,10 @@
 //                    [--dir DIR] [--keep]
 
 #include "bench_support.hpp"
+#include "tests/support/raw_http.hpp"
 
 #include <swarm/swarm.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -28,6 +25,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -80,57 +78,6 @@ std::string write_plan(const fs::path& dir, size_t n) {
   return path.string();
 }
 
-// One keep-alive connection sending the same request and reading each response whole
-// (headers, then Content-Length bytes).
-class connection {
-public:
-  connection(uint16_t port, std::string request) : request_(std::move(request)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-      die("cannot connect to 127.0.0.1:" + std::to_string(port));
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  }
-  ~connection() { ::close(fd_); }
-  connection(const connection&) = delete;
-  connection& operator=(const connection&) = delete;
-
-  // One request; false unless the answer is a 200.
-  bool round_trip() {
-    if (::send(fd_, request_.data(), request_.size(), MSG_NOSIGNAL) !=
-        static_cast<ssize_t>(request_.size()))
-      return false;
-    buffer_.clear();
-    size_t header_end = std::string::npos;
-    while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos)
-      if (!fill()) return false;
-    const bool ok = buffer_.compare(0, 12, "HTTP/1.1 200") == 0;
-    const auto at = buffer_.find("Content-Length: ");
-    if (at == std::string::npos || at > header_end) return false;
-    const size_t length = std::stoul(buffer_.substr(at + 16));
-    while (buffer_.size() < header_end + 4 + length)
-      if (!fill()) return false;
-    return ok;
-  }
-
-private:
-  bool fill() {
-    char chunk[16384];
-    const auto n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n <= 0) return false;
-    buffer_.append(chunk, static_cast<size_t>(n));
-    return true;
-  }
-
-  int fd_ = -1;
-  std::string request_;
-  std::string buffer_;
-};
-
 struct load_result {
   size_t requests = 0, failures = 0;
   double seconds = 0;
@@ -148,12 +95,14 @@ load_result drive(uint16_t port, const std::string& token, const bench_options& 
   const auto t0 = bench::clock::now();
   for (size_t c = 0; c < o.clients; ++c)
     threads.emplace_back([&, c] {
-      connection conn{port, request};
+      swarm::test::raw_http conn{port};
+      if (!conn.connected()) die("cannot connect to 127.0.0.1:" + std::to_string(port));
       auto& mine = latencies[c];
       mine.reserve(200'000);
       while (!done.load(std::memory_order_relaxed)) {
         const auto start = bench::clock::now();
-        if (!conn.round_trip()) {
+        std::optional<swarm::test::raw_http::response> answer;
+        if (!conn.send(request) || !(answer = conn.read_response()) || answer->status != 200) {
           ++failures[c];
           return;
         }

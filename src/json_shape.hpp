@@ -54,24 +54,24 @@ public:
 
   template <class T> void operator()(const char* key, const T& v) {
     if constexpr (shape_detail::is_optional<T>::value) {
-      if (v) o_[key] = value(*v);
+      if (v) put(key, value(*v));
     } else {
-      o_[key] = value(v);
+      put(key, value(v));
     }
   }
   template <class T> void required(const char* key, const T& v) { (*this)(key, v); }
   template <class E, class Parse, class Unknown>
   void named(const char* key, const E& e, Parse, Unknown) {
-    o_[key] = to_string(e);
+    put(key, to_string(e));
   }
   template <class E, class Parse, class Unknown>
   void named(const char* key, const std::optional<E>& e, Parse, Unknown) {
-    o_[key] = e ? to_string(*e) : "";
+    put(key, e ? to_string(*e) : "");
   }
-  void compact(const char* key, double d) { o_[key] = json_number(d); }
-  template <class T> void out(const char* key, const T& v) { o_[key] = value(v); }
+  void compact(const char* key, double d) { put(key, json_number(d)); }
+  template <class T> void out(const char* key, const T& v) { put(key, value(v)); }
   template <class T> void flat(const T& x) {
-    auto v = boost::json::value_from(x);
+    auto v = boost::json::value_from(x, o_.storage());
     for (auto& kv : v.as_object())
       o_[kv.key()] = std::move(kv.value());
   }
@@ -82,20 +82,43 @@ public:
   template <class T, class Encode, class Decode>
   void custom(const char* key, const T& v, Encode encode, Decode) {
     auto encoded = encode(v);
-    if (!encoded.is_null()) o_[key] = std::move(encoded);
+    if (!encoded.is_null()) put(key, std::move(encoded));
   }
 
 private:
-  template <class T> static boost::json::value value(const T& v) {
+  // A shape names each key once: placed, never looked up and replaced.
+  template <class V> void put(const char* key, V&& v) { o_.emplace(key, std::forward<V>(v)); }
+
+  template <class T> boost::json::value value(const T& v) const {
     if constexpr (std::is_same_v<T, timestamp>)
       return to_us(v);
     else if constexpr (std::is_same_v<T, std::chrono::milliseconds>)
       return v.count();
     else
-      return boost::json::value_from(v);
+      return boost::json::value_from(v, o_.storage());
   }
 
   boost::json::object& o_;
+};
+
+// How many keys a shape writes at most: write_shape reserves them, so the object is
+// sized once rather than grown and rehashed key by key.
+class shape_counter {
+public:
+  size_t keys = 0;
+  template <class T> void operator()(const char*, const T&) { ++keys; }
+  template <class T> void required(const char*, const T&) { ++keys; }
+  template <class E, class Parse, class Unknown> void named(const char*, const E&, Parse, Unknown) {
+    ++keys;
+  }
+  void compact(const char*, double) { ++keys; }
+  template <class T> void out(const char*, const T&) { ++keys; }
+  template <class T> void flat(const T&) {} // rare; the object grows for these
+  template <class Fn> void within(const char*, Fn) { ++keys; }
+  template <class T, class Encode, class Decode>
+  void custom(const char*, const T&, Encode, Decode) {
+    ++keys;
+  }
 };
 
 class shape_reader {
@@ -178,8 +201,13 @@ private:
 
 // The value_from and from_json of a type with a `shape` function.
 template <class T> void write_shape(boost::json::value& jv, const T& x) {
-  shape_writer w{jv.emplace_object()};
-  shape(w, const_cast<T&>(x)); // the writer only reads: shape serves both ways
+  // The counter and the writer only read: shape serves both ways.
+  shape_counter n;
+  shape(n, const_cast<T&>(x));
+  auto& o = jv.emplace_object();
+  o.reserve(n.keys);
+  shape_writer w{o};
+  shape(w, const_cast<T&>(x));
 }
 
 template <class T> expected<T> read_shape(const boost::json::value& v) {

@@ -23,6 +23,7 @@
 
 #include "src/json_fields.hpp"
 
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
 
@@ -65,10 +66,15 @@ inline expected<json::value> answer(json::object o) {
   return json::value(std::move(o));
 }
 
+// Where the running command's reply is built: an arena (a monotonic resource) that the
+// reply's value holds and frees whole when it is dropped, so a large answer costs no
+// allocation per node and no walk to free it. Default storage outside a command.
+json::storage_ptr reply_storage();
+
 // An engine answer as a reply: its JSON shape, or its error.
 template <class T> expected<json::value> reply(const expected<T>& r) {
   if (!r) return r.error();
-  return json::value_from(*r);
+  return json::value_from(*r, reply_storage());
 }
 
 } // namespace swarm

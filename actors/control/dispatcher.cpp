@@ -3,6 +3,7 @@
 #include "actors/control/acting_as.hpp"
 #include "actors/control/dispatch_support.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -42,7 +43,16 @@ struct running_command {
 
   std::string_view op;
   field_log log;
+  json::storage_ptr storage = json::make_shared_resource<json::monotonic_resource>();
 };
+
+} // namespace
+
+json::storage_ptr reply_storage() {
+  return running != nullptr ? running->storage : json::storage_ptr{};
+}
+
+namespace {
 
 expected<json::value> call(command_handler handler, engine& e, std::string_view op,
                            const json::value& args) {
@@ -103,8 +113,13 @@ std::string run(engine& e, const std::string& request_json, json::value& id,
   if (!who) return reply_error(id, who.error());
   auto result = run_command(e, op->get_string(), *args, *who);
   if (!result) return reply_error(id, result.error());
-  return json::serialize(
-      json::object{{"id", id}, {"ok", true}, {"result", std::move(*result)}});
+  // The envelope around the reply as text: the reply is not copied out of its arena.
+  std::string out = "{\"id\":";
+  out += json::serialize(id);
+  out += ",\"ok\":true,\"result\":";
+  out += json::serialize(*result);
+  out += '}';
+  return out;
 }
 
 } // namespace

@@ -51,7 +51,11 @@ void append_frame(std::string& out, const journal_entry& e, const std::string& j
 struct stream_state {
   std::shared_ptr<persistence::journal_feed> feed;
   int64_t cursor = 0;
-  std::chrono::steady_clock::time_point last_write = std::chrono::steady_clock::now();
+  // As if the last write were a keep-alive ago: a stream with nothing to replay writes
+  // its comment at once, and its head goes out with it (keep_alive_server.hpp sends a
+  // response's head with its first bytes), so the client sees the stream open.
+  std::chrono::steady_clock::time_point last_write =
+      std::chrono::steady_clock::now() - keep_alive;
   stream_state(std::shared_ptr<persistence::journal_feed> f, int64_t from)
       : feed(std::move(f)), cursor(from) {
     ++open_streams;

@@ -8,7 +8,8 @@
 // A stream starts after the Last-Event-ID header's seq, else after ?since=SEQ, else
 // after the last committed event; it replays from the feed (the table when older than
 // its ring) and then follows it, so a resumed subscriber gets exactly what it missed.
-// ": keep-alive" every keep_alive of silence.
+// ": keep-alive" at once when there is nothing to replay, then after every keep_alive of
+// silence.
 //
 // Threads: the response's content provider runs on one httplib worker per stream; it
 // blocks on the feed for at most a second at a time, so it notices a closed client

@@ -4,6 +4,7 @@
 #include "service/http/event_stream.hpp"
 #include "service/http/http_resources.hpp"
 #include "service/http/http_translate.hpp"
+#include "service/http/keep_alive_server.hpp"
 #include "service/http/metrics_text.hpp"
 
 #include <swarm/json.hpp>
@@ -47,7 +48,7 @@ error error_for_status(const httplib::Request& req, int status) {
 } // namespace
 
 struct http_server::routes {
-  httplib::Server server;
+  keep_alive_server server; // httplib with a leaner connection loop
   std::string token;
   http_server::engine_calls engine;
   std::shared_ptr<persistence::journal_feed> feed;
