@@ -66,6 +66,9 @@ CAF_ADD_ATOM(swarm, swarm, lease_list_atom, "llist")
 CAF_ADD_ATOM(swarm, swarm, remember_atom, "remember")
 CAF_ADD_ATOM(swarm, swarm, recall_atom, "recall")
 CAF_ADD_ATOM(swarm, swarm, forget_atom, "forget")
+CAF_ADD_ATOM(swarm, swarm, prepare_atom, "prepare")
+CAF_ADD_ATOM(swarm, swarm, deliver_atom, "deliver")
+CAF_ADD_ATOM(swarm, swarm, discard_atom, "discard")
 
 namespace swarm {
 

@@ -354,6 +354,18 @@ const std::vector<config_key>& config_keys() {
        "claim nothing new once a run spent this (US dollars as claude reports); 0: no "
        "limit",
        "5.00"},
+      {"run", "isolation", "--isolation", "SWARM_ISOLATION", k::text, "\"shared\"",
+       "where each attempt works: shared, or worktree (a git worktree per attempt, "
+       "merged by one queue)", "\"worktree\""},
+      {"run", "integration_branch", "--integration-branch", "SWARM_INTEGRATION_BRANCH",
+       k::text, "\"\"", "worktree: the branch work merges into; empty: the one checked out",
+       "\"main\""},
+      {"run", "merge_strategy", "--merge-strategy", "SWARM_MERGE_STRATEGY", k::text,
+       "\"rebase\"", "worktree: rebase (linear history) or merge (a merge commit per task)",
+       "\"merge\""},
+      {"run", "keep_failed", "--keep-failed", "SWARM_KEEP_FAILED", k::integer, "10",
+       "worktree: failed attempts' worktrees kept for inspection; 0: none", nullptr, 0,
+       100000},
       {"run", "work_ms", "--work-ms", "SWARM_WORK_MS", k::range_ms, "\"20-120\"",
        "mock model only: each attempt works MIN-MAX milliseconds"},
       {"serve", "listen", "--listen", "SWARM_LISTEN", k::listen, "\"127.0.0.1:7420\"",

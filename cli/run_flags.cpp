@@ -49,6 +49,24 @@ void add_run_flags(CLI::App* cmd, run_flags& f, size_t min_agents,
   cmd->add_option("--name", f.names,
                   "agent names, in order (repeat); others are generated");
   cmd->add_option("--workdir", f.workdir, "where the models work (default: here)");
+  cmd->add_option("--isolation", f.isolation,
+                  "where each attempt works: shared (all models in --workdir) or worktree "
+                  "(a git worktree per attempt; its work is committed and merged into "
+                  "the integration branch, one merge at a time, before the task "
+                  "completes)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"shared", "worktree"}));
+  cmd->add_option("--integration-branch", f.integration_branch,
+                  "worktree: the branch work merges into (default: the branch checked "
+                  "out in --workdir)");
+  cmd->add_option("--merge-strategy", f.merge_strategy,
+                  "worktree: rebase (linear history) or merge (a merge commit per task)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"rebase", "merge"}));
+  cmd->add_option("--keep-failed", f.keep_failed,
+                  "worktree: failed attempts' worktrees kept for inspection (the newest "
+                  "N); 0: none")
+      ->capture_default_str();
   cmd->add_option("--timeout", f.timeout, "per attempt: stop the model after this")
       ->capture_default_str();
   cmd->add_option("--stall-timeout", f.stall_timeout,
@@ -149,6 +167,10 @@ expected<run_setup> run_setup_of(const run_flags& f, const common_flags& common)
   if (!ec) agent.swarm_executable = self.string();
   agent.names = f.names;
   agent.workdir = f.workdir;
+  agent.isolation = f.isolation;
+  agent.integration_branch = f.integration_branch;
+  agent.merge_strategy = f.merge_strategy;
+  agent.keep_failed = f.keep_failed;
   agent.output_cap_bytes = f.output_cap_mb * 1024 * 1024;
   return s;
 }

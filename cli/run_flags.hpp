@@ -36,6 +36,8 @@ struct run_flags {
   std::string prefix;
   uint32_t max_depth = 8;
   std::vector<std::string> skills;
+  std::string isolation = "shared", integration_branch, merge_strategy = "rebase";
+  uint32_t keep_failed = 10;
 };
 
 // Adds the run's flags to `cmd`. --agents takes from min_agents (run: 1; serve: 0, no

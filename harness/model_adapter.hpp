@@ -64,6 +64,9 @@ inline constexpr const char* bad_output = "bad_output";   // structured output u
 inline constexpr const char* model_unavailable = "model_unavailable";
 // Wrote nothing at all (stdout or stderr) for the stall timeout.
 inline constexpr const char* model_stalled = "model_stalled";
+// Isolation "worktree": the model's committed work does not merge into the integration
+// branch (the files and the tasks that changed them first are in the reason).
+inline constexpr const char* merge_conflict = "merge_conflict";
 } // namespace failure
 
 struct model_outcome {

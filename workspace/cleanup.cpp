@@ -34,7 +34,10 @@ bool under(const fs::path& p, const fs::path& root) {
 }
 
 expected<bool> has_changes(harness::process_runner& runner, const fs::path& worktree) {
-  auto r = run_git(runner, worktree.string(), {"status", "--porcelain", "-z"});
+  // Without optional locks: a plain status refreshes the worktree's index under its
+  // index.lock, which would fail a rebase or commit its owner runs there meanwhile.
+  auto r = run_git(runner, worktree.string(),
+                   {"--no-optional-locks", "status", "--porcelain", "-z"});
   if (!r) return r.error();
   if (r->exit_code != 0)
     return make_error(

@@ -1,5 +1,7 @@
 #include "actors/agent/agent.hpp"
 
+#include "actors/agent/workspace_actor.hpp"
+
 #include "actors/journal_health.hpp"
 #include "harness/learnings.hpp"
 #include "harness/prompt.hpp"
@@ -39,6 +41,7 @@ struct attempt_state {
   harness::model_run run;
   int pid = 0; // 0 until the runner says it started
   std::string command_line;
+  std::optional<workspace::task_worktree> wt; // isolation "worktree": where it works
 };
 
 struct agent_actor_state {
@@ -46,6 +49,10 @@ struct agent_actor_state {
   coordinator_actor coordinator;
   agent_config cfg;
   std::optional<attempt_state> current;
+  // Isolation "worktree" (cfg.repo): this agent's workspace actor, and the task whose
+  // work is being committed and merged (its claim is renewed meanwhile).
+  workspace_actor workspace;
+  std::optional<task> merging;
   // The model's pid while one runs, for the exit hook (which outlives the state).
   std::shared_ptr<std::atomic<int>> running_pid = std::make_shared<std::atomic<int>>(0);
   bool stopping = false;
@@ -404,19 +411,39 @@ void remember_attempt(self_ptr self, const task& t, const harness::model_outcome
             });
 }
 
-void launch_attempt(self_ptr self, claim_result& claimed, std::vector<std::string> conflicts,
-                    std::vector<std::string> memories) {
+// The attempt's worktree is over without work to merge: kept for inspection (a failure;
+// retention drops the oldest) or removed.
+void drop_worktree(self_ptr self, const std::optional<workspace::task_worktree>& wt,
+                   bool keep) {
+  if (wt) self->send(self->state.workspace, discard_atom_v, *wt, keep);
+}
+
+// Where an isolated attempt works: the worktree's own copy of cfg.workdir (its top
+// when the agents work at the repository's top, a subdirectory of it otherwise).
+std::string workdir_in(const workspace::task_worktree& wt, const agent_config& cfg) {
+  const auto rel = fs::path{cfg.workdir}.lexically_relative(cfg.repo->repo());
+  if (rel.empty() || rel == "." || *rel.begin() == "..") return wt.path.string();
+  return (wt.path / rel).string();
+}
+
+// Prompt files, then the model subprocess, working in `wt` when isolated (else in
+// cfg.workdir).
+void run_model(self_ptr self, claim_result& claimed, std::vector<std::string> conflicts,
+               std::vector<std::string> memories,
+               std::optional<workspace::task_worktree> wt) {
   auto& cfg = self->state.cfg;
   const task& t = claimed.t;
   if (self->state.winding_down) {
+    drop_worktree(self, wt, false);
     give_back(self, t, "the run stopped before the attempt started");
     return;
   }
+  const std::string workdir = wt ? workdir_in(*wt, cfg) : cfg.workdir;
   harness::prompt_context ctx;
   ctx.t = t;
   ctx.attempt = t.attempts;
   ctx.agent = name_of(self);
-  ctx.workdir = cfg.workdir;
+  ctx.workdir = workdir;
   ctx.parents = std::move(claimed.parents);
   ctx.dependencies = std::move(claimed.dependencies);
   ctx.inbox = take_unread_mail(self);
@@ -429,7 +456,7 @@ void launch_attempt(self_ptr self, claim_result& claimed, std::vector<std::strin
   run.task_id = t.spec.id;
   run.title = t.spec.title;
   run.attempt = t.attempts;
-  run.workdir = cfg.workdir;
+  run.workdir = workdir;
   auto dir = fs::path{cfg.runs_dir} / t.spec.id / std::to_string(t.attempts);
   run.run_dir = dir.string();
   run.prompt_file = (dir / "prompt.md").string();
@@ -438,11 +465,13 @@ void launch_attempt(self_ptr self, claim_result& claimed, std::vector<std::strin
     write_file(dir / "prompt.md", harness::build_prompt(ctx));
     write_file(dir / "task.json", harness::build_task_json(ctx));
   } catch (const std::exception& e) {
+    drop_worktree(self, wt, false);
     report(self, t, false, std::string{"cannot write the prompt: "} + e.what(), "spawn_error");
     return;
   }
   auto cmd = cfg.adapter->command(run);
   if (!cmd) {
+    drop_worktree(self, wt, false);
     report(self, t, false, cmd.error().message, harness::failure::spawn_error);
     return;
   }
@@ -450,7 +479,7 @@ void launch_attempt(self_ptr self, claim_result& claimed, std::vector<std::strin
   spec.argv = std::move(cmd->argv);
   spec.env = cfg.env;
   spec.env.insert(spec.env.end(), cmd->env.begin(), cmd->env.end());
-  spec.cwd = cfg.workdir;
+  spec.cwd = workdir;
   spec.stdout_path = (dir / "stdout").string();
   spec.stderr_path = (dir / "stderr").string();
   spec.output_cap_bytes = cfg.output_cap_bytes;
@@ -474,7 +503,74 @@ void launch_attempt(self_ptr self, claim_result& claimed, std::vector<std::strin
         caf::anon_send(me, spawned_atom_v, int32_t{0}, int64_t{0}, s.error().message);
     },
     [me](const harness::process_result& r) { caf::anon_send(me, run_done_atom_v, r); });
-  self->state.current = attempt_state{t, std::move(run), 0, std::move(command_line)};
+  self->state.current = attempt_state{t, std::move(run), 0, std::move(command_line),
+                                     std::move(wt)};
+}
+
+// Isolated: the task's worktree first (fresh from the integration tip), then the model
+// in it. A task the integration branch already holds a commit of (merged, then a crash
+// cut off its completion) completes without a run: work is merged once.
+void launch_attempt(self_ptr self, claim_result& claimed, std::vector<std::string> conflicts,
+                    std::vector<std::string> memories) {
+  auto& st = self->state;
+  if (!st.cfg.repo) {
+    run_model(self, claimed, std::move(conflicts), std::move(memories), std::nullopt);
+    return;
+  }
+  if (st.winding_down) {
+    give_back(self, claimed.t, "the run stopped before the attempt started");
+    return;
+  }
+  self->request(st.workspace, caf::infinite, prepare_atom_v, claimed.t.spec.id)
+    .then(
+      [self, claimed, conflicts, memories](workspace_ready& ready) mutable {
+        if (ready.merged_commit.empty()) {
+          run_model(self, claimed, std::move(conflicts), std::move(memories),
+                    std::move(ready.wt));
+          return;
+        }
+        report(self, claimed.t, true,
+               "already merged into " + self->state.cfg.repo->integration() + " as " +
+                   ready.merged_commit.substr(0, 12) +
+                   " (a restart came before its completion was recorded); not run again",
+               {});
+      },
+      [self, claimed](caf::error& err) mutable {
+        report(self, claimed.t, false,
+               "cannot make the attempt's git worktree: " + from_caf(err).message,
+               harness::failure::spawn_error);
+      });
+}
+
+// Isolated and the model succeeded: commit its work, merge it through the queue, and
+// only then report the task completed; not merging fails the attempt (merge_conflict,
+// the files and the tasks that changed them first in the retry prompt).
+void deliver_then_report(self_ptr self, const task& t, workspace::task_worktree wt,
+                         const std::string& summary) {
+  auto& st = self->state;
+  st.merging = t;
+  self->request(st.workspace, caf::infinite, deliver_atom_v, std::move(wt), summary)
+    .then(
+      [self, t, summary](delivery& d) {
+        self->state.merging.reset();
+        if (!d.merged) {
+          report(self, t, false, d.reason, d.failure);
+          return;
+        }
+        const auto& branch = self->state.cfg.repo->integration();
+        if (!d.checkout_behind.empty())
+          spdlog::warn("{} merged into {}, but the checkout could not follow: {} (the next "
+                       "start finishes it)",
+                       t.spec.id, branch, d.checkout_behind);
+        report(self, t, true,
+               summary + " — merged into " + branch + " at " + d.commit.substr(0, 12), {});
+      },
+      [self, t](caf::error& err) {
+        self->state.merging.reset();
+        report(self, t, false, "the model's work could not be committed: " +
+                                   from_caf(err).message,
+               harness::failure::task_error);
+      });
 }
 
 // The model started (or could not): journal it, or fail the attempt.
@@ -484,6 +580,7 @@ void on_spawned(self_ptr self, int32_t pid, int64_t start_ticks, const std::stri
     return;
   if (pid == 0) {
     auto t = std::move(st.current->t);
+    drop_worktree(self, st.current->wt, false);
     st.current.reset();
     report(self, t, false, error, harness::failure::spawn_error);
     return;
@@ -647,13 +744,20 @@ void on_run_done(self_ptr self, const harness::process_result& r) {
   }
   journal(self, std::move(finished));
   if (interrupted) {
+    drop_worktree(self, attempt.wt, false);
     give_back(self, attempt.t, "the run stopped: " + outcome.reason);
     return;
   }
   if (unavailable && st.cfg.gate) {
+    drop_worktree(self, attempt.wt, false);
     hand_back_unavailable(self, attempt.t, outcome.reason);
     return;
   }
+  if (attempt.wt && outcome.success) {
+    deliver_then_report(self, attempt.t, std::move(*attempt.wt), outcome.summary);
+    return;
+  }
+  drop_worktree(self, attempt.wt, true); // a failure: kept for inspection
   report(self, attempt.t, outcome.success, outcome.success ? outcome.summary : outcome.reason,
          kind);
 }
@@ -678,16 +782,18 @@ void wind_down(self_ptr self) {
 void on_tick(self_ptr self) {
   auto& st = self->state;
   caf::anon_send(st.coordinator, heartbeat_atom_v, name_of(self)); // no reply wanted
-  if (st.current && st.current->pid != 0) {
-    const auto& t = st.current->t;
-    int pid = st.current->pid;
+  // The claim is held while a model runs and while its work merges.
+  const bool running = st.current && st.current->pid != 0;
+  const task* held = running ? &st.current->t : st.merging ? &*st.merging : nullptr;
+  if (held != nullptr) {
+    int pid = running ? st.current->pid : 0;
     self->request(st.queue, queue_timeout, renew_atom_v,
-                  task_report{t.spec.id, name_of(self), t.attempts, {}, {}})
+                  task_report{held->spec.id, name_of(self), held->attempts, {}, {}})
       .then([](int64_t) {},
-            [self, pid, id = t.spec.id](caf::error& err) {
-              spdlog::warn("agent {}: lost the claim on {} ({}); stopping its model",
-                           name_of(self), id, from_caf(err).to_string());
-              self->state.cfg.runner->terminate(pid);
+            [self, pid, id = held->spec.id](caf::error& err) {
+              spdlog::warn("agent {}: lost the claim on {} ({}){}", name_of(self), id,
+                           from_caf(err).to_string(), pid != 0 ? "; stopping its model" : "");
+              if (pid != 0) self->state.cfg.runner->terminate(pid);
             });
   }
   self->delayed_send(self, std::chrono::microseconds(st.cfg.heartbeat_us), tick_atom_v);
@@ -705,6 +811,12 @@ agent_actor::behavior_type agent_impl(self_ptr self, task_queue_actor queue,
     if (int p = pid->load(); p != 0)
       runner->terminate(p);
   });
+  if (auto& repo = self->state.cfg.repo) {
+    // Linked: it ends with this agent (after the git command it is in, if any).
+    self->state.workspace =
+        spawn_workspace(self->system(), repo, self->state.cfg.runner, name_of(self));
+    self->link_to(self->state.workspace);
+  }
   return {
     [=](start_atom) {
       self->state.started = true;

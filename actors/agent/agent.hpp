@@ -10,6 +10,10 @@
 //   -> heartbeat and renew the claim's lease while it runs
 //   -> on exit: judge the run, read what it used (tokens, cost), journal it, report
 //      completed / failed (with the kind)
+//   with isolation "worktree" (agent_config::repo): the model works in a fresh git
+//      worktree of the task (made before the prompt); a success is committed and
+//      merged through the merge queue before it is reported (a claim the integration
+//      branch already holds a commit of is completed without a run)
 //   -> broadcast agent.intent.complete and release the reservations -> next task
 // It stops when the queue drains, or before its next claim once a journal write of its
 // own failed (journal_health.hpp) or the run's budget is spent (harness/run_meter.hpp).
@@ -26,6 +30,7 @@
 #include "harness/model_gate.hpp"
 #include "harness/process_runner.hpp"
 #include "harness/run_meter.hpp"
+#include "workspace/shared_repo.hpp"
 
 #include <memory>
 #include <string>
@@ -68,7 +73,13 @@ struct agent_config {
   // taught (its outcome, the model's LEARNINGS); may be null.
   memory_actor memory;
   uint32_t memory_k = 5; // memories per prompt
-  std::string workdir;  // absolute: the model's working directory
+  std::string workdir;  // absolute: the model's working directory (isolation "shared")
+  // Isolation "worktree": the repository the engine's agents share. Each attempt then
+  // works in a worktree of its own (made by the agent's workspace actor,
+  // workspace_actor.hpp), and a success is committed and merged before it is reported
+  // completed; not merging fails the attempt as merge_conflict. Null: every model works
+  // in `workdir`.
+  std::shared_ptr<workspace::shared_repo> repo;
   std::string runs_dir; // absolute: .swarm/runs
   // Added to every model's environment (SWARM_DB, SWARM_SOCKET).
   std::vector<std::pair<std::string, std::string>> env;

@@ -77,6 +77,9 @@ struct engine::impl {
   // Runs every model subprocess; made with the first agents, destroyed after the
   // actors stop and before the actor system (its exit callbacks send messages).
   std::shared_ptr<harness::process_runner> runner;
+  // Isolation "worktree": the repository the agents share, opened (and cleaned of what
+  // a crash left) with the first isolated agents; null until then (guarded by mtx).
+  std::shared_ptr<workspace::shared_repo> repo;
   // The runs' usage and budget (options::budget_usd), shared by every agent; made at
   // open, begun by each run.
   std::shared_ptr<harness::run_meter> meter;

@@ -44,6 +44,42 @@ void make_room_for_models(size_t agents) {
                  r.rlim_cur);
 }
 
+// The repository isolated agents share, opened once per engine: an interrupted merge
+// finished, what a crash left cleaned, and what was done said.
+expected<std::shared_ptr<workspace::shared_repo>>
+open_shared_repo(harness::process_runner& runner, const std::string& workdir,
+                 const agent_options& a) {
+  workspace::shared_repo_options o;
+  o.integration = a.integration_branch;
+  auto strategy = workspace::parse_merge_strategy(a.merge_strategy);
+  if (!strategy)
+    return make_error(errc::bad_request, "merge strategy '" + a.merge_strategy +
+                                             "' is not one of rebase, merge");
+  o.strategy = *strategy;
+  o.keep_failed = a.keep_failed;
+  workspace::startup_report found;
+  auto repo = workspace::shared_repo::open(runner, workdir, o, &found);
+  if (!repo) return repo.error();
+  const auto& r = found.repaired;
+  if (r.had_pending)
+    spdlog::info("finished a merge into {} that a crash interrupted ({})",
+                 (*repo)->integration(),
+                 r.was_published ? "its checkout updated now" : "it had not moved: undone");
+  if (!r.note.empty()) spdlog::info("merge record dropped: {}", r.note);
+  const auto& c = found.cleaned;
+  const size_t cleaned = c.stray_dirs.size() + c.branchless_worktrees.size() +
+                         c.merged.size() + c.stale_entries.size();
+  if (cleaned > 0 || !r.rebases_aborted.empty())
+    spdlog::info("cleaned {} worktree(s) and branch(es) left by an earlier run{}", cleaned,
+                 r.rebases_aborted.empty() ? ""
+                                           : " (" + std::to_string(r.rebases_aborted.size()) +
+                                                 " rebase(s) aborted)");
+  if (!found.retired.empty())
+    spdlog::info("removed {} kept failed worktree(s) beyond the {} kept",
+                 found.retired.size(), a.keep_failed);
+  return repo;
+}
+
 } // namespace
 
 expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_options& a) {
@@ -87,6 +123,18 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
   std::lock_guard<std::mutex> guard{im.mtx};
   if (!im.runner)
     im.runner = std::make_shared<harness::process_runner>();
+  std::shared_ptr<workspace::shared_repo> repo;
+  if (a.isolation == "worktree") {
+    if (!im.repo) {
+      auto opened = open_shared_repo(*im.runner, workdir.string(), a);
+      if (!opened) return opened.error();
+      im.repo = std::move(*opened);
+    }
+    repo = im.repo;
+  } else if (a.isolation != "shared") {
+    return make_error(errc::bad_request, "isolation '" + a.isolation +
+                                             "' is not one of shared, worktree");
+  }
   make_room_for_models(im.agents.size() + n);
   for (size_t i = 0; i < n; ++i) {
     agent_config cfg;
@@ -105,6 +153,7 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
     cfg.registry = im.registry;
     cfg.memory = im.memory;
     cfg.workdir = workdir.string();
+    cfg.repo = repo;
     cfg.runs_dir = (db_dir / "runs").string();
     // SWARM_AGENT_TOKEN: the agent's own token (from its registration), so the tools
     // the model calls (`swarm mcp`, the CLI) act as this agent and no other. Only in

@@ -98,6 +98,26 @@ struct agent_options {
   std::vector<std::string> names;
   // Where models work (their current directory); empty: the current directory.
   std::string workdir;
+  // Where each attempt works:
+  //   "shared"    in `workdir`, every model among the same files (reservations keep
+  //               them apart, advisorily);
+  //   "worktree"  in a git worktree of its own (`workdir` must be inside a git
+  //               repository): branch swarm/<agent>/<task> from the integration
+  //               branch's tip. When the model succeeds its work is committed there and
+  //               merged into the integration branch by one queue, a merge at a time;
+  //               the task completes only once merged. A conflict fails the attempt as
+  //               merge_conflict, naming the files and the tasks that changed them
+  //               first; the retry starts from the new tip. At start an interrupted
+  //               merge is finished and what a crash left behind is cleaned.
+  std::string isolation = "shared";
+  // worktree: the branch work is merged into; empty: the branch checked out in workdir.
+  std::string integration_branch;
+  // worktree: "rebase" (linear history: the task's commit on top of the tip) or
+  // "merge" (a merge commit per task).
+  std::string merge_strategy = "rebase";
+  // worktree: failed attempts' worktrees kept for inspection, the newest; older ones
+  // are removed with their branches. 0: none kept.
+  uint32_t keep_failed = 10;
   // Per attempt: SIGTERM to the model's process group after this, SIGKILL after the
   // grace. 30 min.
   std::chrono::milliseconds timeout = std::chrono::minutes{30};

@@ -1,0 +1,106 @@
+#include "actors/agent/workspace_actor.hpp"
+
+#include "harness/model_adapter.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace swarm {
+
+namespace {
+
+struct workspace_state {
+  std::shared_ptr<workspace::shared_repo> repo;
+  std::shared_ptr<harness::process_runner> runner;
+  std::string agent;
+  static inline const char* name = "workspace";
+};
+
+using self_ptr = workspace_actor::stateful_pointer<workspace_state>;
+
+caf::error failed(const error& e) {
+  return caf::make_error(caf::sec::runtime_error, e.to_string());
+}
+
+// Keeps or removes a worktree whose work is over; a failure to is only logged (the next
+// start cleans what is left).
+void finish(self_ptr self, const workspace::task_worktree& wt, bool remove) {
+  auto& st = self->state;
+  if (auto done = st.repo->finish(*st.runner, wt, remove); !done)
+    spdlog::warn("agent {}: could not {} the worktree {}: {}", st.agent,
+                 remove ? "remove" : "keep", wt.path.string(), done.error().message);
+}
+
+caf::result<workspace_ready> prepare(self_ptr self, const std::string& task) {
+  auto& st = self->state;
+  workspace_ready out;
+  auto merged = st.repo->merged_commit(*st.runner, task);
+  if (!merged) return failed(merged.error());
+  out.merged_commit = *merged;
+  if (!out.merged_commit.empty()) return out;
+  auto wt = st.repo->create(*st.runner, st.agent, task);
+  if (!wt) return failed(wt.error());
+  out.wt = std::move(*wt);
+  return out;
+}
+
+caf::result<delivery> deliver(self_ptr self, const workspace::task_worktree& wt,
+                              const std::string& summary) {
+  auto& st = self->state;
+  auto committed = workspace::commit_task(*st.runner, wt, summary);
+  if (!committed) {
+    finish(self, wt, false);
+    return failed(committed.error());
+  }
+  delivery out;
+  out.files = committed->files;
+  auto merged = st.repo->merge(*st.runner, wt);
+  if (!merged) {
+    // Refused (the user's checkout is in the way) or git failed: not merged, kept.
+    out.failure = harness::failure::merge_conflict;
+    out.reason = "the work did not merge into " + st.repo->integration() + ": " +
+                 merged.error().message;
+    finish(self, wt, false);
+    return out;
+  }
+  if (merged->plan.conflict) {
+    out.failure = harness::failure::merge_conflict;
+    out.reason = merged->plan.conflict->to_error(wt).message;
+    finish(self, wt, false);
+    return out;
+  }
+  out.merged = true;
+  out.commit = merged->plan.new_tip;
+  out.checkout_behind = merged->checkout_behind;
+  finish(self, wt, true);
+  return out;
+}
+
+workspace_actor::behavior_type workspace_impl(self_ptr self,
+                                              std::shared_ptr<workspace::shared_repo> repo,
+                                              std::shared_ptr<harness::process_runner> runner,
+                                              std::string agent) {
+  self->state.repo = std::move(repo);
+  self->state.runner = std::move(runner);
+  self->state.agent = std::move(agent);
+  return {
+    [=](prepare_atom, const std::string& task) { return prepare(self, task); },
+    [=](deliver_atom, const workspace::task_worktree& wt, const std::string& summary) {
+      return deliver(self, wt, summary);
+    },
+    [=](discard_atom, const workspace::task_worktree& wt, bool keep) {
+      finish(self, wt, !keep);
+    },
+  };
+}
+
+} // namespace
+
+workspace_actor spawn_workspace(caf::actor_system& sys,
+                                std::shared_ptr<workspace::shared_repo> repo,
+                                std::shared_ptr<harness::process_runner> runner,
+                                std::string agent) {
+  return sys.spawn<caf::detached>(workspace_impl, std::move(repo), std::move(runner),
+                                  std::move(agent));
+}
+
+} // namespace swarm

@@ -1,0 +1,162 @@
+// `swarm run --isolation worktree` on real git repositories, with command models that
+// are shell scripts: two agents editing the same line (one merges, the other fails as
+// merge_conflict and succeeds on its retry from the new tip), SIGKILL of the engine
+// between a model's success and its merge (the restart merges the task exactly once and
+// leaves no worktree), and a task whose commit is already on the integration branch
+// (completed without running its model again).
+
+#include "tests/e2e/git_repo.hpp"
+
+namespace {
+
+using namespace e2e;
+
+// A command model running `script` (sh) with the task id and attempt.
+std::string script_model(const fs::path& script) {
+  return "command:sh " + script.string() + " {task_id} {attempt}";
+}
+
+void commit_file(git_repo& repo, const std::string& rel, const std::string& text) {
+  repo.stage(rel, text);
+  git_repo::require_ok(repo.git({"commit", "-q", "-m", "add " + rel}));
+}
+
+// The Swarm-Task trailers of the integration branch's commits, oldest first.
+std::vector<std::string> merged_tasks(git_repo& repo) {
+  auto log = repo.git({"log", "--reverse", "--format=%(trailers:key=Swarm-Task,valueonly)",
+                       "main"});
+  git_repo::require_ok(log);
+  std::vector<std::string> out;
+  std::istringstream lines{log.out};
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) out.push_back(line);
+  return out;
+}
+
+// Worktrees besides the user's own, and swarm/ branches: what isolation left behind.
+void require_nothing_left(git_repo& repo) {
+  auto trees = repo.git({"worktree", "list", "--porcelain"});
+  git_repo::require_ok(trees);
+  size_t count = 0;
+  for (size_t at = 0; (at = trees.out.find("worktree ", at)) != std::string::npos; ++at)
+    ++count;
+  CHECK(count == 1);
+  auto branches = repo.git({"branch", "--list", "swarm/*"});
+  git_repo::require_ok(branches);
+  CHECK(branches.out.empty());
+}
+
+} // namespace
+
+TEST_CASE("isolation: two agents edit the same line, one merges, the other fails as "
+          "merge_conflict and merges on its retry from the new tip",
+          "[e2e][isolation]") {
+  git_repo repo;
+  commit_file(repo, "file.txt", "base\nsecond line\n");
+  fs::create_directories(repo / "home" / "marks");
+  // First attempts wait until both models run, so both worktrees come from one tip;
+  // each writes its task id on the first line.
+  write_text(repo / "home" / "edit.sh",
+             "marks=" + (repo / "home" / "marks").string() + "\n"
+             "touch \"$marks/$1\"\n"
+             "if [ \"$2\" = 1 ]; then\n"
+             "  i=0\n"
+             "  while [ \"$(ls \"$marks\" | wc -l)\" -lt 2 ] && [ $i -lt 400 ]; do\n"
+             "    sleep 0.05; i=$((i+1))\n"
+             "  done\n"
+             "fi\n"
+             "printf '%s\\nsecond line\\n' \"$1\" > file.txt\n"
+             "echo \"wrote $1\"\n");
+  write_text(repo / "plan.md", "# Same line\n- Alpha\n- Beta\n");
+  auto run = repo.swarm({"run", "plan.md", "--agents", "2", "--isolation", "worktree",
+                         "--retry-backoff", "0", "--model",
+                         script_model(repo / "home" / "edit.sh")});
+  INFO(run);
+  REQUIRE(run.exit_code == 0);
+  const auto db = repo.dir().db();
+  auto failed = query_strings(db, "SELECT json_extract(body, '$.id') || ' ' || "
+                                  "json_extract(body, '$.failure') FROM events WHERE kind = "
+                                  "'task.failed'");
+  REQUIRE(failed.size() == 1);
+  const std::string loser = failed[0].substr(0, failed[0].find(' '));
+  CHECK(failed[0].substr(loser.size() + 1) == "merge_conflict");
+  auto ids = query_strings(db, "SELECT id FROM tasks WHERE leaf = 1 ORDER BY id");
+  REQUIRE(ids.size() == 2);
+  const std::string winner = ids[0] == loser ? ids[1] : ids[0];
+  // Both merged, the winner first; the last line-one edit is the loser's.
+  CHECK(merged_tasks(repo) == std::vector<std::string>{winner, loser});
+  CHECK(read_text(repo / "file.txt") == loser + "\nsecond line\n");
+  CHECK(query_int(db, "SELECT COUNT(*) FROM tasks WHERE leaf = 1 AND state = 'completed'") ==
+        2);
+  CHECK(query_int(db, "SELECT attempts FROM tasks WHERE id = '" + loser + "'") == 2);
+  // The retry's prompt says which file conflicted and which task changed it first.
+  const auto prompt = read_text(repo / ".swarm" / "runs" / loser / "2" / "prompt.md");
+  CHECK(prompt.find("merge_conflict") != std::string::npos);
+  CHECK(prompt.find("file.txt") != std::string::npos);
+  CHECK(prompt.find(winner) != std::string::npos);
+  // The user's checkout followed; nothing of the attempts is left.
+  CHECK(repo.git({"status", "--porcelain", "--untracked-files=no"}).out.empty());
+  require_nothing_left(repo);
+}
+
+TEST_CASE("isolation: SIGKILL between a model's success and its merge, and the restart merges "
+          "the task once and leaves no worktree",
+          "[e2e][isolation][crash]") {
+  git_repo repo;
+  commit_file(repo, "file.txt", "base\n");
+  fs::create_directories(repo / "home");
+  const auto mark = repo / "home" / "crashed";
+  // The first run's model does its work, then kills the engine before it could commit
+  // or merge; the second run's model does the same work and ends normally.
+  write_text(repo / "home" / "work.sh",
+             "printf 'gamma\\n' > file.txt\n"
+             "if [ ! -e " + mark.string() + " ]; then\n"
+             "  touch " + mark.string() + "\n"
+             "  kill -9 $PPID\n"
+             "  sleep 30\n"
+             "fi\n"
+             "echo done\n");
+  write_text(repo / "plan.md", "# Crash\n- Gamma\n");
+  const std::vector<std::string> args = {"run", "plan.md", "--agents", "1", "--name", "ann",
+                                         "--isolation", "worktree", "--model",
+                                         script_model(repo / "home" / "work.sh")};
+  auto first = repo.swarm(args);
+  INFO(first);
+  REQUIRE(first.signal == SIGKILL);
+  CHECK(merged_tasks(repo).empty());
+  CHECK(read_text(repo / "file.txt") == "base\n");
+
+  auto second = repo.swarm(args);
+  INFO(second);
+  REQUIRE(second.exit_code == 0);
+  const auto ids = query_strings(repo.dir().db(), "SELECT id FROM tasks WHERE leaf = 1");
+  REQUIRE(ids.size() == 1);
+  CHECK(merged_tasks(repo) == ids);
+  CHECK(read_text(repo / "file.txt") == "gamma\n");
+  require_nothing_left(repo);
+}
+
+TEST_CASE("isolation: a task whose commit is on the integration branch completes without "
+          "running its model again",
+          "[e2e][isolation][crash]") {
+  git_repo repo;
+  commit_file(repo, "file.txt", "base\n");
+  write_text(repo / "plan.md", "# Done already\n- Delta\n");
+  git_repo::require_ok(repo.swarm({"load", "plan.md"}));
+  const auto ids = query_strings(repo.dir().db(), "SELECT id FROM tasks WHERE leaf = 1");
+  REQUIRE(ids.size() == 1);
+  // As a merge would have left it, had a crash come before the task's completion.
+  repo.stage("file.txt", "delta\n");
+  git_repo::require_ok(repo.git(
+      {"commit", "-q", "-m", "swarm: task " + ids[0] + " by ann\n\nSwarm-Task: " + ids[0] +
+                                  "\nSwarm-Agent: ann"}));
+  auto run = repo.swarm({"run", "plan.md", "--agents", "1", "--isolation", "worktree",
+                         "--max-attempts", "1", "--model", "command:sh -c 'exit 3'"});
+  INFO(run);
+  REQUIRE(run.exit_code == 0);
+  CHECK(query_int(repo.dir().db(), "SELECT COUNT(*) FROM model_runs") == 0);
+  CHECK(query_strings(repo.dir().db(), "SELECT state FROM tasks WHERE leaf = 1") ==
+        std::vector<std::string>{"completed"});
+  CHECK(merged_tasks(repo) == ids);
+  require_nothing_left(repo);
+}
