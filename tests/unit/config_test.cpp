@@ -115,6 +115,10 @@ stall_timeout = "0"
 unavailable_backoff = "1m"
 retry_backoff = "3s"
 budget_usd = 12.5
+isolation = "worktree"
+integration_branch = "trunk"
+merge_strategy = "merge"
+keep_failed = 3
 work_ms = "5-10"
 [serve]
 listen = "[::1]:8080"
@@ -128,6 +132,10 @@ listen = "[::1]:8080"
   CHECK(keys["engine.db"] == v{"proj/data/swarm.db"});
   CHECK(keys["run.model_bin"] == v{"proj/bin/fake-claude"});
   CHECK(keys["engine.heartbeat"] == v{"10s"});
+  CHECK(keys["run.isolation"] == v{"worktree"});
+  CHECK(keys["run.integration_branch"] == v{"trunk"});
+  CHECK(keys["run.merge_strategy"] == v{"merge"});
+  CHECK(keys["run.keep_failed"] == v{"3"});
   CHECK(keys["run.agents"] == v{"7"});
   CHECK(keys["run.budget_usd"] == v{"12.5"});
   CHECK(keys["run.model"] == v{"claude"});
@@ -177,7 +185,8 @@ TEST_CASE("config: each mistake names its line and what to write", "[config]") {
   CHECK(message_of("[run]\nmodel = \"mock\"\nagnets = 4\n") ==
         "swarm.toml:3: unknown key 'agnets' in [run] — write one of agents, model, "
         "model_bin, model_name, model_args, permissions, skills, strategy, max_attempts, timeout, "
-        "kill_grace, stall_timeout, unavailable_backoff, retry_backoff, budget_usd, work_ms");
+        "kill_grace, stall_timeout, unavailable_backoff, retry_backoff, budget_usd, isolation, "
+                "integration_branch, merge_strategy, keep_failed, work_ms");
   CHECK(
       message_of("[engine]\nheartbeat = \"30 seconds\"\n") ==
       "swarm.toml:2: 'heartbeat' must be a duration such as \"500ms\", \"90s\", \"30m\" "
