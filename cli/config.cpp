@@ -6,6 +6,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -260,6 +261,85 @@ void read_table(const std::string& path, const std::string& table, const toml::t
   }
 }
 
+// [quality.<name>] tables: the quality gates' checks, field by field (quality_check in
+// <swarm/options.hpp>), each checked with the line of the key that is wrong.
+constexpr const char* quality_fields =
+    "command, format, junit, timeout, allowed_new_errors, allowed_new_warnings";
+
+std::optional<error> read_check_field(const std::string& path, const std::string& name,
+                                      const toml::node& node, quality_check& c) {
+  const int64_t line = node.source().begin.line;
+  auto wrong = [&](const std::string& what, const std::string& write) {
+    return at_line(path, line, "'" + name + "' in [quality." + c.name + "] must be " + what +
+                                   " — write " + name + " = " + write);
+  };
+  if (name == "command" || name == "format") {
+    const auto* v = node.as_string();
+    if (v == nullptr)
+      return wrong("a string", name == "command" ? "\"make test\"" : "\"ctest\"");
+    (name == "command" ? c.command : c.format) = v->get();
+  } else if (name == "junit") {
+    const auto* list = node.as_array();
+    if (list == nullptr) return wrong("an array of strings", "[\"build/junit.xml\"]");
+    c.junit.clear();
+    for (const auto& item : *list) {
+      const auto* v = item.as_string();
+      if (v == nullptr) return wrong("an array of strings", "[\"build/junit.xml\"]");
+      c.junit.push_back(v->get());
+    }
+  } else if (name == "timeout") {
+    const auto* v = node.as_string();
+    auto ms = v != nullptr ? parse_duration_ms(v->get()) : std::nullopt;
+    if (!ms) return wrong("a duration such as \"90s\" or \"30m\"", "\"30m\"");
+    c.timeout = std::chrono::milliseconds{*ms};
+  } else if (name == "allowed_new_errors" || name == "allowed_new_warnings") {
+    const auto* v = node.as_integer();
+    if (v == nullptr || v->get() < 0 || v->get() > 1'000'000)
+      return wrong("a count from 0 to 1000000", "0");
+    (name == "allowed_new_errors" ? c.allowed_new_errors : c.allowed_new_warnings) =
+        static_cast<uint32_t>(v->get());
+  } else {
+    return at_line(path, line,
+                   "unknown key '" + name + "' in [quality." + c.name + "] — write one of " +
+                       quality_fields);
+  }
+  return std::nullopt;
+}
+
+// The checks in the file's order (they run in it: a build before its tests); toml++
+// keeps a table's keys sorted by name.
+void read_quality(const std::string& path, const toml::table& t, config& out,
+                  first_problem& problem) {
+  std::vector<std::pair<int64_t, quality_check>> in_order;
+  for (const auto& [key, node] : t) {
+    const int64_t line = key.source().begin.line;
+    quality_check c;
+    c.name = std::string{key.str()};
+    const auto* fields = node.as_table();
+    if (fields == nullptr) {
+      problem.add(line, at_line(path, line,
+                                "'" + c.name + "' in [quality] must be a table of one check "
+                                "— write [quality." + c.name + "] with command = \"...\""));
+      continue;
+    }
+    bool ok = true;
+    for (const auto& [field, value] : *fields)
+      if (auto bad = read_check_field(path, std::string{field.str()}, value, c)) {
+        problem.add(value.source().begin.line, *bad);
+        ok = false;
+      }
+    if (!ok) continue;
+    if (auto valid = validate(c); !valid)
+      problem.add(line, at_line(path, line, valid.error().message));
+    else
+      in_order.emplace_back(line, std::move(c));
+  }
+  std::stable_sort(in_order.begin(), in_order.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [line, c] : in_order)
+    out.quality.push_back(std::move(c));
+}
+
 // The one place toml++ may throw (Debian builds it with exceptions).
 expected<toml::table> parse_toml(const std::string& text, const std::string& path) {
   try {
@@ -397,7 +477,9 @@ expected<config> parse_config(const std::string& text, const std::string& path) 
   for (const auto& [key, node] : *doc) {
     const std::string name{key.str()};
     const int64_t line = key.source().begin.line;
-    if (!node.is_table() || find_table(name) == nullptr)
+    if (name == "quality" && node.is_table())
+      read_quality(path, *node.as_table(), out, problem);
+    else if (!node.is_table() || find_table(name) == nullptr)
       problem.add(line, stray_top_level(path, line, name, node));
     else
       read_table(path, name, *node.as_table(), out, problem);
@@ -439,6 +521,18 @@ std::string default_config_text() {
       out += std::string{k.name} + " = " + k.default_toml + "\n";
     }
   }
+  out += "\n# Quality gates (with isolation = \"worktree\"): each [quality.<name>] table is a\n"
+         "# check run in every task's worktree once its model succeeded, in this order; a\n"
+         "# task that makes one worse than the baseline (taken at start on the integration\n"
+         "# branch) fails as quality_failure and is not merged. Keys: command (sh -c), format\n"
+         "# (exit, junit, ctest, pytest, tap, eslint, gcc, clang, tsc), junit (its report\n"
+         "# files), timeout (\"30m\"), allowed_new_errors, allowed_new_warnings (0).\n"
+         "# [quality.build]\n"
+         "# command = \"cmake --build build\"\n"
+         "# format = \"gcc\"\n"
+         "# [quality.test]\n"
+         "# command = \"ctest --test-dir build\"\n"
+         "# format = \"ctest\"\n";
   return out;
 }
 

@@ -13,6 +13,7 @@
 // write what to write instead". Used from main's thread only.
 
 #include <swarm/error.hpp>
+#include <swarm/options.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -75,6 +76,9 @@ struct config_setting {
 struct config {
   std::string path; // as named: "swarm.toml", or --config's argument
   std::vector<config_setting> settings;
+  // [quality.<name>] tables, in the file's order: the quality gates of `swarm run` and
+  // `swarm serve --agents` (they have no flags).
+  std::vector<quality_check> quality;
 };
 
 // Parses swarm.toml text; `path` names it in messages and anchors relative paths.

@@ -98,8 +98,10 @@ int run_command(const run_command_flags& f) {
 }
 
 // Fills the flags the command line and the environment left unset from swarm.toml (or
-// --config's file); nullopt when that went well, else the exit code.
-std::optional<int> apply_config_file(CLI::App& app, const std::string& config_path) {
+// --config's file), and takes its quality gates (they have no flags); nullopt when
+// that went well, else the exit code.
+std::optional<int> apply_config_file(CLI::App& app, const std::string& config_path,
+                                     std::vector<swarm::quality_check>& quality) {
   auto refused = [](const swarm::error& e) {
     std::cerr << e.message << "\n"; // it starts with the file (and line) already
     return 2;
@@ -109,6 +111,7 @@ std::optional<int> apply_config_file(CLI::App& app, const std::string& config_pa
   if (!*c) return std::nullopt;
   if (auto applied = swarm::cli::apply_config(app, **c); !applied)
     return refused(applied.error());
+  quality = (*c)->quality;
   return std::nullopt;
 }
 
@@ -262,7 +265,10 @@ int main(int argc, char** argv) {
   using namespace swarm::cli;
   // init writes the config, so a broken one must not stop it.
   if (auto code = run_init_command(ic)) return *code;
-  if (auto code = apply_config_file(app, config_path)) return *code;
+  std::vector<swarm::quality_check> quality;
+  if (auto code = apply_config_file(app, config_path, quality)) return *code;
+  rf.run.quality_checks = quality;
+  servec.run.quality_checks = quality;
   if (run->parsed()) return run_command(rf);
   if (auto code = run_serve_command(servec)) return *code;
   if (status->parsed())

@@ -171,6 +171,7 @@ expected<run_setup> run_setup_of(const run_flags& f, const common_flags& common)
   agent.integration_branch = f.integration_branch;
   agent.merge_strategy = f.merge_strategy;
   agent.keep_failed = f.keep_failed;
+  agent.quality_checks = f.quality_checks;
   agent.output_cap_bytes = f.output_cap_mb * 1024 * 1024;
   return s;
 }

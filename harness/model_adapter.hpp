@@ -67,6 +67,9 @@ inline constexpr const char* model_stalled = "model_stalled";
 // Isolation "worktree": the model's committed work does not merge into the integration
 // branch (the files and the tasks that changed them first are in the reason).
 inline constexpr const char* merge_conflict = "merge_conflict";
+// Isolation "worktree" with quality gates: the work made a check worse than the
+// baseline (the report of what got worse is the reason); it is not merged.
+inline constexpr const char* quality_failure = "quality_failure";
 } // namespace failure
 
 struct model_outcome {

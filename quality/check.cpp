@@ -245,6 +245,34 @@ expected<void> validate(const std::vector<check_spec>& specs) {
   return {};
 }
 
+expected<check_spec> spec_of(const quality_check& c) {
+  check_spec spec;
+  spec.name = c.name;
+  spec.command = c.command;
+  auto format = parse_output_format(c.format);
+  if (!format)
+    return bad_spec(spec, "'format' must be one of " + output_format_names() + ", not \"" +
+                              c.format + "\"");
+  spec.format = *format;
+  spec.junit = c.junit;
+  spec.timeout = c.timeout;
+  spec.allowed_new_errors = c.allowed_new_errors;
+  spec.allowed_new_warnings = c.allowed_new_warnings;
+  if (auto ok = validate(spec); !ok) return ok.error();
+  return spec;
+}
+
+expected<std::vector<check_spec>> specs_of(const std::vector<quality_check>& checks) {
+  std::vector<check_spec> out;
+  for (const auto& c : checks) {
+    auto spec = spec_of(c);
+    if (!spec) return spec.error();
+    out.push_back(std::move(*spec));
+  }
+  if (auto ok = validate(out); !ok) return ok.error();
+  return out;
+}
+
 expected<check_result> run_check(harness::process_runner& runner, const check_spec& spec,
                                  const std::string& dir) {
   if (auto ok = validate(spec); !ok) return ok.error();
@@ -293,3 +321,13 @@ expected<check_result> run_check(harness::process_runner& runner, const check_sp
 }
 
 } // namespace swarm::quality
+
+namespace swarm {
+
+expected<void> validate(const quality_check& c) {
+  auto spec = quality::spec_of(c);
+  if (!spec) return spec.error();
+  return {};
+}
+
+} // namespace swarm

@@ -13,6 +13,7 @@
 
 #include <swarm/error.hpp>
 #include <swarm/json.hpp>
+#include <swarm/options.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -104,6 +105,12 @@ constexpr uint64_t parse_cap_bytes = 16 * 1024 * 1024;
 // directory) and errc::io_error (sh could not be started).
 expected<check_result> run_check(harness::process_runner& runner, const check_spec& spec,
                                  const std::string& dir);
+
+// The spec of a check as the public options give it (<swarm/options.hpp>), validated;
+// errors as validate's.
+expected<check_spec> spec_of(const quality_check& c);
+// Each of them, and no name twice.
+expected<std::vector<check_spec>> specs_of(const std::vector<quality_check>& checks);
 
 // JSON shapes: keys are the field names; format and severity by name, timeout and
 // duration as "timeout_ms" and "duration_ms", `tests` an object {total, passed,

@@ -89,6 +89,13 @@ struct report_limits {
 std::string report(const snapshot& baseline, const snapshot& now,
                    const std::vector<regression>& regressions, report_limits limits = {});
 
+// A run's quality gates: the checks, and the baseline each task's snapshot is compared
+// with. Immutable once made: shared by every agent's workspace actor.
+struct gate_set {
+  std::vector<check_spec> specs;
+  snapshot baseline;
+};
+
 // JSON shapes: keys are the field names; "taken_us"; kinds by name.
 void tag_invoke(const json_from&, json_value&, const snapshot&);
 expected<snapshot> from_json(json_to<snapshot>, const json_value&);

@@ -813,8 +813,8 @@ agent_actor::behavior_type agent_impl(self_ptr self, task_queue_actor queue,
   });
   if (auto& repo = self->state.cfg.repo) {
     // Linked: it ends with this agent (after the git command it is in, if any).
-    self->state.workspace =
-        spawn_workspace(self->system(), repo, self->state.cfg.runner, name_of(self));
+    self->state.workspace = spawn_workspace(self->system(), repo, self->state.cfg.quality,
+                                            self->state.cfg.runner, name_of(self));
     self->link_to(self->state.workspace);
   }
   return {

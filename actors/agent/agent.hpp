@@ -30,6 +30,7 @@
 #include "harness/model_gate.hpp"
 #include "harness/process_runner.hpp"
 #include "harness/run_meter.hpp"
+#include "quality/snapshot.hpp"
 #include "workspace/shared_repo.hpp"
 
 #include <memory>
@@ -80,6 +81,9 @@ struct agent_config {
   // completed; not merging fails the attempt as merge_conflict. Null: every model works
   // in `workdir`.
   std::shared_ptr<workspace::shared_repo> repo;
+  // With repo: the quality gates each success passes before it is merged (a regression
+  // fails the attempt as quality_failure, with the report); null: none.
+  std::shared_ptr<const quality::gate_set> quality;
   std::string runs_dir; // absolute: .swarm/runs
   // Added to every model's environment (SWARM_DB, SWARM_SOCKET).
   std::vector<std::pair<std::string, std::string>> env;

@@ -10,6 +10,7 @@ namespace {
 
 struct workspace_state {
   std::shared_ptr<workspace::shared_repo> repo;
+  std::shared_ptr<const quality::gate_set> gates;
   std::shared_ptr<harness::process_runner> runner;
   std::string agent;
   static inline const char* name = "workspace";
@@ -43,6 +44,23 @@ caf::result<workspace_ready> prepare(self_ptr self, const std::string& task) {
   return out;
 }
 
+// The quality gates on the committed work in `wt`: "" when nothing got worse than the
+// baseline, else the report for the retry prompt (checks that could not run count as
+// worse: the work is unproven).
+std::string judge(self_ptr self, const workspace::task_worktree& wt,
+                  const std::string& commit) {
+  auto& st = self->state;
+  if (!st.gates || st.gates->specs.empty()) return {};
+  auto now = quality::take_snapshot(*st.runner, st.gates->specs, wt.path.string(), commit);
+  if (!now) return "the quality checks could not run on this work: " + now.error().message;
+  const auto& base = st.gates->baseline;
+  auto worse = quality::compare(base, *now, st.gates->specs);
+  if (worse.empty()) return {};
+  return "the work made the quality checks worse than the baseline (" +
+         st.repo->integration() + " at " + base.commit.substr(0, 12) +
+         "), so it was not merged:\n" + quality::report(base, *now, worse);
+}
+
 caf::result<delivery> deliver(self_ptr self, const workspace::task_worktree& wt,
                               const std::string& summary) {
   auto& st = self->state;
@@ -53,6 +71,12 @@ caf::result<delivery> deliver(self_ptr self, const workspace::task_worktree& wt,
   }
   delivery out;
   out.files = committed->files;
+  if (auto worse = judge(self, wt, committed->commit); !worse.empty()) {
+    out.failure = harness::failure::quality_failure;
+    out.reason = std::move(worse);
+    finish(self, wt, false);
+    return out;
+  }
   auto merged = st.repo->merge(*st.runner, wt);
   if (!merged) {
     // Refused (the user's checkout is in the way) or git failed: not merged, kept.
@@ -77,9 +101,11 @@ caf::result<delivery> deliver(self_ptr self, const workspace::task_worktree& wt,
 
 workspace_actor::behavior_type workspace_impl(self_ptr self,
                                               std::shared_ptr<workspace::shared_repo> repo,
+                                              std::shared_ptr<const quality::gate_set> gates,
                                               std::shared_ptr<harness::process_runner> runner,
                                               std::string agent) {
   self->state.repo = std::move(repo);
+  self->state.gates = std::move(gates);
   self->state.runner = std::move(runner);
   self->state.agent = std::move(agent);
   return {
@@ -97,10 +123,11 @@ workspace_actor::behavior_type workspace_impl(self_ptr self,
 
 workspace_actor spawn_workspace(caf::actor_system& sys,
                                 std::shared_ptr<workspace::shared_repo> repo,
+                                std::shared_ptr<const quality::gate_set> gates,
                                 std::shared_ptr<harness::process_runner> runner,
                                 std::string agent) {
-  return sys.spawn<caf::detached>(workspace_impl, std::move(repo), std::move(runner),
-                                  std::move(agent));
+  return sys.spawn<caf::detached>(workspace_impl, std::move(repo), std::move(gates),
+                                  std::move(runner), std::move(agent));
 }
 
 } // namespace swarm

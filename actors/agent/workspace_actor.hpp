@@ -6,13 +6,15 @@
 //
 //   prepare  at claim: a fresh worktree from the integration tip, or the commit that
 //            already merged the task
-//   deliver  the model succeeded: commit, merge through the queue, remove when merged
+//   deliver  the model succeeded: commit, pass the quality gates, merge through the
+//            queue, remove when merged
 //   discard  the attempt ended with nothing to merge: keep its worktree or remove it
 //
 // The agent asks one thing at a time (one task at a time), so the actor's mailbox holds
 // at most one request.
 
 #include "actors/messages.hpp"
+#include "quality/snapshot.hpp"
 #include "workspace/shared_repo.hpp"
 
 #include <memory>
@@ -54,19 +56,23 @@ using workspace_actor = caf::typed_actor<
   // tip (an earlier attempt's is replaced); or, when that branch already holds a commit
   // of this task, the commit and no worktree. An error when git fails.
   caf::replies_to<prepare_atom, std::string>::with<workspace_ready>,
-  // (worktree, summary): commit what the model left (the summary as the body), merge
-  // it after every merge asked for before it, then remove the worktree. Not merging is
-  // an answer (merged false, merge_conflict with the files and the integration's tasks
-  // that changed them first); the worktree stays as a kept failure then. An error only
-  // when nothing could be tried (the commit failed).
+  // (worktree, summary): commit what the model left (the summary as the body), run the
+  // quality gates there and compare with the baseline, merge it after every merge
+  // asked for before it, then remove the worktree. Not merging is an answer (merged
+  // false: quality_failure with the report of what got worse, or merge_conflict with
+  // the files and the integration's tasks that changed them first); the worktree stays
+  // as a kept failure then. An error only when nothing could be tried (the commit
+  // failed).
   caf::replies_to<deliver_atom, workspace::task_worktree, std::string>::with<delivery>,
   // (worktree, keep): the attempt ended with nothing to merge; keep the worktree for
   // inspection (retention then drops the oldest kept) or remove it.
   caf::reacts_to<discard_atom, workspace::task_worktree, bool>>;
 
-// `agent` names the worktrees' owner; `runner` runs git.
+// `agent` names the worktrees' owner; `runner` runs git and the checks; `gates` (may be
+// null: none) are passed before a merge.
 workspace_actor spawn_workspace(caf::actor_system& sys,
                                 std::shared_ptr<workspace::shared_repo> repo,
+                                std::shared_ptr<const quality::gate_set> gates,
                                 std::shared_ptr<harness::process_runner> runner,
                                 std::string agent);
 

@@ -80,6 +80,8 @@ struct engine::impl {
   // Isolation "worktree": the repository the agents share, opened (and cleaned of what
   // a crash left) with the first isolated agents; null until then (guarded by mtx).
   std::shared_ptr<workspace::shared_repo> repo;
+  // Its quality gates and the baseline taken when they were first asked for (mtx).
+  std::shared_ptr<const quality::gate_set> quality;
   // The runs' usage and budget (options::budget_usd), shared by every agent; made at
   // open, begun by each run.
   std::shared_ptr<harness::run_meter> meter;

@@ -80,6 +80,33 @@ open_shared_repo(harness::process_runner& runner, const std::string& workdir,
   return repo;
 }
 
+// The quality gates of isolated agents: the checks, and their baseline taken now on the
+// integration branch's tip, in a worktree of its own (the user's checkout may hold
+// uncommitted work). Checks that fail there are the baseline, not an error.
+expected<std::shared_ptr<const quality::gate_set>>
+take_baseline(harness::process_runner& runner, workspace::shared_repo& repo,
+              const std::vector<quality_check>& checks) {
+  auto specs = quality::specs_of(checks);
+  if (!specs) return specs.error();
+  auto wt = repo.create(runner, "swarm", "quality-baseline");
+  if (!wt) return wt.error();
+  spdlog::info("quality baseline: running {} check(s) on {} at {}", specs->size(),
+               repo.integration(), wt->base.substr(0, 12));
+  auto snap = quality::take_snapshot(runner, *specs, wt->path.string(), wt->base);
+  if (auto removed = repo.finish(runner, *wt, true); !removed)
+    spdlog::warn("could not remove the baseline's worktree: {}", removed.error().message);
+  if (!snap) return snap.error();
+  for (const auto& c : snap->checks)
+    spdlog::info("quality baseline: {} {}{}, {} error(s), {} warning(s)", c.name,
+                 c.passed ? "passed" : "failed",
+                 c.tests ? " (" + std::to_string(c.tests->failed) + " of " +
+                               std::to_string(c.tests->total) + " tests failing)"
+                         : std::string{},
+                 c.errors, c.warnings);
+  return std::make_shared<const quality::gate_set>(
+      quality::gate_set{std::move(*specs), std::move(*snap)});
+}
+
 } // namespace
 
 expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_options& a) {
@@ -123,7 +150,12 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
   std::lock_guard<std::mutex> guard{im.mtx};
   if (!im.runner)
     im.runner = std::make_shared<harness::process_runner>();
+  if (!a.quality_checks.empty() && a.isolation != "worktree")
+    return make_error(errc::bad_request,
+                      "quality checks run in each task's own git worktree: they need "
+                      "--isolation worktree (isolation = \"worktree\" under [run])");
   std::shared_ptr<workspace::shared_repo> repo;
+  std::shared_ptr<const quality::gate_set> gates;
   if (a.isolation == "worktree") {
     if (!im.repo) {
       auto opened = open_shared_repo(*im.runner, workdir.string(), a);
@@ -131,6 +163,12 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
       im.repo = std::move(*opened);
     }
     repo = im.repo;
+    if (!a.quality_checks.empty() && !im.quality) {
+      auto made = take_baseline(*im.runner, *repo, a.quality_checks);
+      if (!made) return made.error();
+      im.quality = std::move(*made);
+    }
+    if (!a.quality_checks.empty()) gates = im.quality;
   } else if (a.isolation != "shared") {
     return make_error(errc::bad_request, "isolation '" + a.isolation +
                                              "' is not one of shared, worktree");
@@ -154,6 +192,7 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
     cfg.memory = im.memory;
     cfg.workdir = workdir.string();
     cfg.repo = repo;
+    cfg.quality = gates;
     cfg.runs_dir = (db_dir / "runs").string();
     // SWARM_AGENT_TOKEN: the agent's own token (from its registration), so the tools
     // the model calls (`swarm mcp`, the CLI) act as this agent and no other. Only in

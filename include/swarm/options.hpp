@@ -2,6 +2,7 @@
 // Options for opening an engine and adding agents. The CLI's flags map onto these one
 // to one.
 
+#include <swarm/error.hpp>
 #include <swarm/types.hpp>
 
 #include <chrono>
@@ -67,6 +68,29 @@ struct options {
   uint32_t worker_threads = 0;
 };
 
+// One quality gate check (swarm.toml [quality.<name>]): a command run in each task's
+// worktree after its model succeeded, and how its outcome is read. A task whose checks
+// got worse than the baseline's fails as quality_failure and is not merged.
+struct quality_check {
+  std::string name;    // letters, digits, '-' and '_'
+  std::string command; // a shell command line (sh -c), run in the worktree
+  // How its output is read besides the exit code: exit, junit, ctest, pytest, tap,
+  // eslint, gcc, clang or tsc.
+  std::string format = "exit";
+  // format junit: the XML files the command writes (a directory: its *.xml files),
+  // relative to the worktree.
+  std::vector<std::string> junit;
+  std::chrono::milliseconds timeout = std::chrono::minutes{30};
+  // More errors (warnings) than the baseline's beyond these are a regression; 0: any new
+  // one is.
+  uint32_t allowed_new_errors = 0;
+  uint32_t allowed_new_warnings = 0;
+};
+
+// errc::bad_request naming the check and the field when `c` cannot run as it says
+// (an empty command, an unknown format, junit files without format junit, ...).
+SWARM_API expected<void> validate(const quality_check& c);
+
 struct agent_options {
   // The model each agent runs as a subprocess:
   //   "mock"               swarm-mock-agent, the built-in simulated coding agent (no API
@@ -118,6 +142,12 @@ struct agent_options {
   // worktree: failed attempts' worktrees kept for inspection, the newest; older ones
   // are removed with their branches. 0: none kept.
   uint32_t keep_failed = 10;
+  // worktree: the quality gates, run in order in each task's worktree once its model
+  // succeeded, against a baseline taken at start on the integration branch's tip. A
+  // regression (a check that passed now fails, a new failing test, more errors or
+  // warnings than allowed) fails the attempt as quality_failure, with the report of
+  // what got worse in the retry prompt, and nothing is merged. Empty: no gates.
+  std::vector<quality_check> quality_checks;
   // Per attempt: SIGTERM to the model's process group after this, SIGKILL after the
   // grace. 30 min.
   std::chrono::milliseconds timeout = std::chrono::minutes{30};

@@ -160,3 +160,73 @@ TEST_CASE("isolation: a task whose commit is on the integration branch completes
   CHECK(merged_tasks(repo) == ids);
   require_nothing_left(repo);
 }
+
+TEST_CASE("isolation: a change that breaks a unit test fails as quality_failure, is not "
+          "merged and its report is in the retry prompt, and a clean change merges",
+          "[e2e][isolation][quality]") {
+  git_repo repo;
+  // A small project: lib.txt holds a value, its test suite (TAP) checks it.
+  commit_file(repo, "lib.txt", "2\n");
+  commit_file(repo, "test.sh",
+              "echo 1..2\n"
+              "if [ -s lib.txt ]; then echo 'ok 1 - lib exists'; else echo 'not ok 1 - lib "
+              "exists'; fi\n"
+              "if [ \"$(cat lib.txt)\" = 2 ]; then echo 'ok 2 - value is two'; else echo 'not "
+              "ok 2 - value is two'; exit 1; fi\n");
+  write_text(repo / "swarm.toml",
+             "[quality.test]\ncommand = \"sh test.sh\"\nformat = \"tap\"\n");
+  fs::create_directories(repo / "home");
+  // "Break it" (the prompt's title line) breaks the test on its first attempt and makes
+  // a clean change on its second; "Document it" writes a file no test reads.
+  write_text(repo / "home" / "model.sh",
+             "if head -1 \"$1\" | grep -q 'Break it'; then\n"
+             "  if [ \"$2\" = 1 ]; then echo 3 > lib.txt; else echo 'why' > why.md; fi\n"
+             "else\n"
+             "  echo 'docs' > docs.md\n"
+             "fi\n"
+             "echo changed\n");
+  write_text(repo / "plan.md", "# Gates\n- Break it\n- Document it\n");
+  auto run = repo.swarm({"run", "plan.md", "--agents", "1", "--isolation", "worktree",
+                         "--retry-backoff", "0", "--model",
+                         "command:sh " + (repo / "home" / "model.sh").string() +
+                             " {prompt_file} {attempt}"});
+  INFO(run);
+  REQUIRE(run.exit_code == 0);
+  const auto db = repo.dir().db();
+  const auto breaker =
+      query_strings(db, "SELECT id FROM tasks WHERE title = 'Break it'").at(0);
+  auto failures = query_strings(db, "SELECT json_extract(body, '$.id') || ' ' || "
+                                    "json_extract(body, '$.failure') FROM events WHERE "
+                                    "kind = 'task.failed'");
+  CHECK(failures == std::vector<std::string>{breaker + " quality_failure"});
+  const auto reason = query_strings(
+      db, "SELECT json_extract(body, '$.result') FROM events WHERE kind = 'task.failed'");
+  REQUIRE(reason.size() == 1);
+  CHECK(reason[0].find("value is two") != std::string::npos);
+  // The broken value never reached the integration branch; both clean changes did.
+  CHECK(read_text(repo / "lib.txt") == "2\n");
+  CHECK(repo.git({"log", "-p", "main", "--", "lib.txt"}).out.find("+3") ==
+        std::string::npos);
+  CHECK(read_text(repo / "why.md") == "why\n");
+  CHECK(read_text(repo / "docs.md") == "docs\n");
+  CHECK(merged_tasks(repo).size() == 2);
+  // The retry was told what got worse.
+  const auto prompt = read_text(repo / ".swarm" / "runs" / breaker / "2" / "prompt.md");
+  CHECK(prompt.find("quality_failure") != std::string::npos);
+  CHECK(prompt.find("value is two") != std::string::npos);
+  require_nothing_left(repo);
+}
+
+TEST_CASE("isolation: quality checks without worktree isolation are refused before any "
+          "work",
+          "[e2e][isolation][quality]") {
+  git_repo repo;
+  commit_file(repo, "lib.txt", "2\n");
+  write_text(repo / "swarm.toml", "[quality.test]\ncommand = \"true\"\n");
+  write_text(repo / "plan.md", "# Gates\n- One\n");
+  auto run = repo.swarm({"run", "plan.md", "--agents", "1"});
+  INFO(run);
+  CHECK(run.exit_code == 2); // bad usage
+  CHECK(run.err.find("--isolation worktree") != std::string::npos);
+  CHECK(query_int(repo.dir().db(), "SELECT COUNT(*) FROM model_runs") == 0);
+}

@@ -311,3 +311,54 @@ TEST_CASE("config: [run] keys reach `swarm serve`'s run flags, except agents",
   CHECK(agents == 0);
   CHECK(model == "claude");
 }
+
+TEST_CASE("config: [quality.<name>] tables are the gates' checks, in the file's order",
+          "[config][quality]") {
+  auto c = parse_config(R"([quality.test]
+command = "ctest --test-dir build"
+format = "ctest"
+timeout = "10m"
+[run]
+isolation = "worktree"
+[quality.build]
+command = "cmake --build build"
+format = "gcc"
+allowed_new_warnings = 2
+[quality.junit-report]
+command = "pytest --junitxml=out/report.xml"
+format = "junit"
+junit = ["out/report.xml"]
+)",
+                        "swarm.toml");
+  REQUIRE(c);
+  REQUIRE(c->quality.size() == 3);
+  CHECK(c->quality[0].name == "test");
+  CHECK(c->quality[0].format == "ctest");
+  CHECK(c->quality[0].timeout == std::chrono::minutes{10});
+  CHECK(c->quality[1].name == "build");
+  CHECK(c->quality[1].command == "cmake --build build");
+  CHECK(c->quality[1].allowed_new_warnings == 2);
+  CHECK(c->quality[1].allowed_new_errors == 0);
+  CHECK(c->quality[2].junit == std::vector<std::string>{"out/report.xml"});
+  CHECK(by_key(*c).at("run.isolation") == std::vector<std::string>{"worktree"});
+}
+
+TEST_CASE("config: a quality check's mistake names its line and what to write",
+          "[config][quality]") {
+  CHECK(message_of("[quality.test]\ncommand = \"make test\"\nformat = \"nunit\"\n") ==
+        "swarm.toml:1: quality check 'test': 'format' must be one of exit, junit, ctest, "
+        "pytest, tap, eslint, gcc, clang, tsc, not \"nunit\"");
+  CHECK(message_of("[quality.test]\ncommand = \"make test\"\ntimeout = 30\n") ==
+        "swarm.toml:3: 'timeout' in [quality.test] must be a duration such as \"90s\" or "
+        "\"30m\" — write timeout = \"30m\"");
+  CHECK(message_of("[quality.test]\ncommand = \"make test\"\nretries = 2\n") ==
+        "swarm.toml:3: unknown key 'retries' in [quality.test] — write one of command, "
+        "format, junit, timeout, allowed_new_errors, allowed_new_warnings");
+  CHECK(message_of("[quality.test]\nformat = \"tap\"\n").rfind(
+            "swarm.toml:1: quality check 'test': 'command' is empty", 0) == 0);
+  CHECK(message_of("[quality]\ntest = \"make test\"\n") ==
+        "swarm.toml:2: 'test' in [quality] must be a table of one check — write "
+        "[quality.test] with command = \"...\"");
+  CHECK(message_of("[quality.\"bad name\"]\ncommand = \"make\"\n").rfind(
+            "swarm.toml:1: quality check 'bad name':", 0) == 0);
+}
