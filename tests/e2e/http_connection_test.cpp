@@ -11,10 +11,14 @@ namespace {
 using namespace e2e;
 using swarm::test::raw_http;
 
-std::string get(const served& s, const std::string& path) {
-  return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
-         s.token + "\r\n\r\n";
+// A request's head with the operator token; `headers` are more lines, each ending "\r\n".
+std::string head(const served& s, const std::string& method, const std::string& path,
+                 const std::string& headers = {}) {
+  return method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+         s.token + "\r\n" + headers + "\r\n";
 }
+
+std::string get(const served& s, const std::string& path) { return head(s, "GET", path); }
 
 } // namespace
 
@@ -52,11 +56,10 @@ TEST_CASE("http connection: Expect 100-continue is answered before the body is s
   raw_http c{s.port};
   REQUIRE(c.connected());
   const std::string body = R"({"title":"sent after the 100"})";
-  REQUIRE(c.send("POST /api/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
-                 s.token +
-                 "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
-                 "Content-Length: " +
-                 std::to_string(body.size()) + "\r\n\r\n"));
+  REQUIRE(c.send(head(s, "POST", "/api/tasks",
+                      "Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                      "Content-Length: " +
+                          std::to_string(body.size()) + "\r\n")));
   // Nothing of the body has been sent: the server must not wait for it to say 100.
   auto interim = c.read_until("\r\n\r\n");
   REQUIRE(interim);
@@ -96,9 +99,8 @@ TEST_CASE("http connection: a client that hangs up mid-request leaves the server
   for (int i = 0; i < 20; ++i) {
     raw_http quitter{s.port};
     REQUIRE(quitter.connected());
-    REQUIRE(quitter.send("POST /api/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
-                         "Bearer " +
-                         s.token + "\r\nContent-Length: 100\r\n\r\n{\"title\":"));
+    REQUIRE(quitter.send(head(s, "POST", "/api/tasks", "Content-Length: 100\r\n") +
+                         "{\"title\":"));
   } // each closes with its body unsent
   auto status = s.get("/api/status");
   REQUIRE(status);

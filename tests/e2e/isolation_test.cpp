@@ -11,9 +11,15 @@ namespace {
 
 using namespace e2e;
 
-// A command model running `script` (sh) with the task id and attempt.
-std::string script_model(const fs::path& script) {
-  return "command:sh " + script.string() + " {task_id} {attempt}";
+// `swarm run plan.md --isolation worktree` with `agents` agents whose model is `script`
+// (sh) given `args` (placeholders as in command:), plus `extra` flags.
+outcome run_isolated(git_repo& repo, const std::string& agents, const fs::path& script,
+                     const std::string& args, std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv = {"run", "plan.md", "--agents", agents, "--isolation",
+                                   "worktree", "--model",
+                                   "command:sh " + script.string() + " " + args};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return repo.swarm(argv);
 }
 
 void commit_file(git_repo& repo, const std::string& rel, const std::string& text) {
@@ -68,9 +74,8 @@ TEST_CASE("isolation: two agents edit the same line, one merges, the other fails
              "printf '%s\\nsecond line\\n' \"$1\" > file.txt\n"
              "echo \"wrote $1\"\n");
   write_text(repo / "plan.md", "# Same line\n- Alpha\n- Beta\n");
-  auto run = repo.swarm({"run", "plan.md", "--agents", "2", "--isolation", "worktree",
-                         "--retry-backoff", "0", "--model",
-                         script_model(repo / "home" / "edit.sh")});
+  auto run = run_isolated(repo, "2", repo / "home" / "edit.sh", "{task_id} {attempt}",
+                          {"--retry-backoff", "0"});
   INFO(run);
   REQUIRE(run.exit_code == 0);
   const auto db = repo.dir().db();
@@ -117,16 +122,16 @@ TEST_CASE("isolation: SIGKILL between a model's success and its merge, and the r
              "fi\n"
              "echo done\n");
   write_text(repo / "plan.md", "# Crash\n- Gamma\n");
-  const std::vector<std::string> args = {"run", "plan.md", "--agents", "1", "--name", "ann",
-                                         "--isolation", "worktree", "--model",
-                                         script_model(repo / "home" / "work.sh")};
-  auto first = repo.swarm(args);
+  const auto run = [&] {
+    return run_isolated(repo, "1", repo / "home" / "work.sh", "{task_id}", {"--name", "ann"});
+  };
+  auto first = run();
   INFO(first);
   REQUIRE(first.signal == SIGKILL);
   CHECK(merged_tasks(repo).empty());
   CHECK(read_text(repo / "file.txt") == "base\n");
 
-  auto second = repo.swarm(args);
+  auto second = run();
   INFO(second);
   REQUIRE(second.exit_code == 0);
   const auto ids = query_strings(repo.dir().db(), "SELECT id FROM tasks WHERE leaf = 1");
@@ -186,10 +191,8 @@ TEST_CASE("isolation: a change that breaks a unit test fails as quality_failure,
              "fi\n"
              "echo changed\n");
   write_text(repo / "plan.md", "# Gates\n- Break it\n- Document it\n");
-  auto run = repo.swarm({"run", "plan.md", "--agents", "1", "--isolation", "worktree",
-                         "--retry-backoff", "0", "--model",
-                         "command:sh " + (repo / "home" / "model.sh").string() +
-                             " {prompt_file} {attempt}"});
+  auto run = run_isolated(repo, "1", repo / "home" / "model.sh", "{prompt_file} {attempt}",
+                          {"--retry-backoff", "0"});
   INFO(run);
   REQUIRE(run.exit_code == 0);
   const auto db = repo.dir().db();

@@ -28,6 +28,17 @@ std::shared_ptr<ws::shared_repo> open_repo(git_fixture& g, ws::shared_repo_optio
   return *r;
 }
 
+// A worktree of (agent, task) with `file` written and committed in it.
+ws::task_worktree committed(git_fixture& g, ws::shared_repo& repo, const std::string& agent,
+                            const std::string& task, const std::string& file,
+                            const std::string& text) {
+  auto wt = repo.create(g.runner(), agent, task);
+  REQUIRE(wt.has_value());
+  spit(wt->path / file, text);
+  REQUIRE(ws::commit_task(g.runner(), *wt).has_value());
+  return *wt;
+}
+
 } // namespace
 
 TEST_CASE("shared repo: opens on the checked-out branch, or a named one, or says why not",
@@ -66,11 +77,8 @@ TEST_CASE("shared repo: agents merging at once are served one at a time, none lo
   constexpr int agents = 6;
   std::vector<ws::task_worktree> trees;
   for (int i = 0; i < agents; ++i) {
-    auto wt = repo->create(g.runner(), "agent" + std::to_string(i), "t" + std::to_string(i));
-    REQUIRE(wt.has_value());
-    spit(wt->path / ("file" + std::to_string(i) + ".txt"), "work " + std::to_string(i) + "\n");
-    REQUIRE(ws::commit_task(g.runner(), *wt, "file " + std::to_string(i)).has_value());
-    trees.push_back(*wt);
+    const auto n = std::to_string(i);
+    trees.push_back(committed(g, *repo, "agent" + n, "t" + n, "file" + n + ".txt", "work\n"));
   }
   CHECK(repo->at_work().size() == agents);
   // All at once: without the queue their compare-and-swap moves of the branch would
@@ -122,14 +130,11 @@ TEST_CASE("shared repo: a task's merged commit is found by its trailer, exactly"
   REQUIRE(none.has_value());
   CHECK(none->empty());
 
-  auto wt = repo->create(g.runner(), "ann", "sw-1.10");
-  REQUIRE(wt.has_value());
-  spit(wt->path / "ten.txt", "10\n");
-  REQUIRE(ws::commit_task(g.runner(), *wt).has_value());
-  auto merged = repo->merge(g.runner(), *wt);
+  auto wt = committed(g, *repo, "ann", "sw-1.10", "ten.txt", "10\n");
+  auto merged = repo->merge(g.runner(), wt);
   REQUIRE(merged.has_value());
   REQUIRE(merged->moved);
-  REQUIRE(repo->finish(g.runner(), *wt, true).has_value());
+  REQUIRE(repo->finish(g.runner(), wt, true).has_value());
 
   auto ten = repo->merged_commit(g.runner(), "sw-1.10");
   REQUIRE(ten.has_value());
@@ -147,21 +152,15 @@ TEST_CASE("shared repo: retention keeps the newest failures and never a branch a
   o.keep_failed = 1;
   auto repo = open_repo(g, o);
   // At work, with unmerged work: not a kept failure, whatever its age.
-  auto busy = repo->create(g.runner(), "bee", "busy");
-  REQUIRE(busy.has_value());
-  spit(busy->path / "busy.txt", "in progress\n");
-  REQUIRE(ws::commit_task(g.runner(), *busy).has_value());
+  auto busy = committed(g, *repo, "bee", "busy", "busy.txt", "in progress\n");
   // Three failures kept one after the other: only the newest stays.
   for (const char* task : {"f1", "f2", "f3"}) {
-    auto wt = repo->create(g.runner(), "ann", task);
-    REQUIRE(wt.has_value());
-    spit(wt->path / (std::string{task} + ".txt"), "failed work\n");
-    REQUIRE(ws::commit_task(g.runner(), *wt).has_value());
-    REQUIRE(repo->finish(g.runner(), *wt, false).has_value());
+    auto wt = committed(g, *repo, "ann", task, std::string{task} + ".txt", "failed work\n");
+    REQUIRE(repo->finish(g.runner(), wt, false).has_value());
   }
   const auto branches = g.git(g.repo(), {"branch", "--list", "swarm/*"});
   CHECK(branches.find("swarm/bee/busy") != std::string::npos);
-  CHECK(fs::exists(busy->path / "busy.txt"));
+  CHECK(fs::exists(busy.path / "busy.txt"));
   CHECK(branches.find("swarm/ann/f3") != std::string::npos);
   CHECK(branches.find("swarm/ann/f1") == std::string::npos);
   CHECK(branches.find("swarm/ann/f2") == std::string::npos);
@@ -174,11 +173,8 @@ TEST_CASE("shared repo: opening cleans what a crash left and keeps unmerged work
   {
     auto repo = open_repo(g);
     // Merged but never removed (a crash after the merge).
-    auto done = repo->create(g.runner(), "ann", "done");
-    REQUIRE(done.has_value());
-    spit(done->path / "done.txt", "merged\n");
-    REQUIRE(ws::commit_task(g.runner(), *done).has_value());
-    REQUIRE(repo->merge(g.runner(), *done).has_value());
+    auto done = committed(g, *repo, "ann", "done", "done.txt", "merged\n");
+    REQUIRE(repo->merge(g.runner(), done).has_value());
     // Unmerged, its worktree left as the crash found it.
     auto open_work = repo->create(g.runner(), "bob", "open");
     REQUIRE(open_work.has_value());
@@ -199,22 +195,16 @@ TEST_CASE("shared repo: a task's merge drops the kept failures of its earlier at
   git_fixture g;
   auto repo = open_repo(g);
   // Ann's attempt failed and was kept; Bob's attempt at the same task merged.
-  auto failed = repo->create(g.runner(), "ann", "t");
-  REQUIRE(failed.has_value());
-  spit(failed->path / "ann.txt", "superseded\n");
-  REQUIRE(ws::commit_task(g.runner(), *failed).has_value());
-  REQUIRE(repo->finish(g.runner(), *failed, false).has_value());
+  auto failed = committed(g, *repo, "ann", "t", "ann.txt", "superseded\n");
+  REQUIRE(repo->finish(g.runner(), failed, false).has_value());
   auto other = repo->create(g.runner(), "ann", "other");
   REQUIRE(other.has_value());
-  auto won = repo->create(g.runner(), "bob", "t");
-  REQUIRE(won.has_value());
-  spit(won->path / "bob.txt", "merged\n");
-  REQUIRE(ws::commit_task(g.runner(), *won).has_value());
-  REQUIRE(repo->merge(g.runner(), *won).has_value());
-  REQUIRE(repo->finish(g.runner(), *won, true).has_value());
+  auto won = committed(g, *repo, "bob", "t", "bob.txt", "merged\n");
+  REQUIRE(repo->merge(g.runner(), won).has_value());
+  REQUIRE(repo->finish(g.runner(), won, true).has_value());
   const auto branches = g.git(g.repo(), {"branch", "--list", "swarm/*"});
   CHECK(branches.find("swarm/ann/t") == std::string::npos);
-  CHECK_FALSE(fs::exists(failed->path));
+  CHECK_FALSE(fs::exists(failed.path));
   CHECK(branches.find("swarm/bob/t") == std::string::npos);
   // Another task's work is not touched.
   CHECK(branches.find("swarm/ann/other") != std::string::npos);
