@@ -6,17 +6,6 @@
 
 namespace swarm::workspace {
 
-namespace {
-
-std::string trimmed(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return std::string{s.substr(first, last - first + 1)};
-}
-
-} // namespace
-
 expected<std::shared_ptr<shared_repo>> shared_repo::open(harness::process_runner& runner,
                                                          const std::string& workdir,
                                                          shared_repo_options options,
@@ -60,15 +49,16 @@ expected<std::string> shared_repo::merged_commit(harness::process_runner& runner
   auto r = run_git(runner, repo_,
                    {"log", "refs/heads/" + integration(), "--fixed-strings",
                     "--grep=Swarm-Task: " + std::string{task},
-                    "--format=%H%x1f%(trailers:key=Swarm-Task,valueonly,separator=%x1f)%x1e"});
+                    "--format=%H%x1f%(trailers:key=Swarm-Task,valueonly,separator=%x1f)"});
   if (!r) return r.error();
   if (r->exit_code != 0)
     return make_error(errc::io_error,
                       failure_message("cannot search " + integration() + "'s history", *r));
-  for (const auto& record : split_fields(r->out, '\x1e')) {
-    auto fields = split_fields(record, '\x1f');
+  // A line per commit, newest first: its hash, then its Swarm-Task values.
+  for (const auto& line : split_fields(r->out, '\n')) {
+    auto fields = split_fields(line, '\x1f');
     for (size_t i = 1; i < fields.size(); ++i)
-      if (trimmed(fields[i]) == task) return trimmed(fields[0]);
+      if (fields[i] == task) return fields[0];
   }
   return std::string{};
 }

@@ -542,9 +542,10 @@ void launch_attempt(self_ptr self, claim_result& claimed, std::vector<std::strin
       });
 }
 
-// Isolated and the model succeeded: commit its work, merge it through the queue, and
-// only then report the task completed; not merging fails the attempt (merge_conflict,
-// the files and the tasks that changed them first in the retry prompt).
+// Isolated and the model succeeded: commit its work, pass the quality gates, merge it
+// through the queue, and only then report the task completed. Not merging fails the
+// attempt, with what the retry must know as its reason: quality_failure (the report of
+// what got worse) or merge_conflict (the files and the tasks that changed them first).
 void deliver_then_report(self_ptr self, const task& t, workspace::task_worktree wt,
                          const std::string& summary) {
   auto& st = self->state;

@@ -11,9 +11,10 @@
 //   -> on exit: judge the run, read what it used (tokens, cost), journal it, report
 //      completed / failed (with the kind)
 //   with isolation "worktree" (agent_config::repo): the model works in a fresh git
-//      worktree of the task (made before the prompt); a success is committed and
-//      merged through the merge queue before it is reported (a claim the integration
-//      branch already holds a commit of is completed without a run)
+//      worktree of the task (made before the prompt); a success is committed, passes
+//      the quality gates (agent_config::quality) and is merged through the merge queue
+//      before it is reported (a claim the integration branch already holds a commit of
+//      is completed without a run)
 //   -> broadcast agent.intent.complete and release the reservations -> next task
 // It stops when the queue drains, or before its next claim once a journal write of its
 // own failed (journal_health.hpp) or the run's budget is spent (harness/run_meter.hpp).
