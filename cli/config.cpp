@@ -472,7 +472,7 @@ std::optional<std::pair<std::string, uint16_t>> parse_listen(const std::string& 
 expected<config> parse_config(const std::string& text, const std::string& path) {
   auto doc = parse_toml(text, path);
   if (!doc) return doc.error();
-  config out{path, {}};
+  config out{path, {}, {}};
   first_problem problem;
   for (const auto& [key, node] : *doc) {
     const std::string name{key.str()};

@@ -199,6 +199,15 @@ int main(int argc, char** argv) {
                     "at a glance: tasks grouped under their ancestors, at most N groups")
       ->check(CLI::Range(1u, 100000u));
 
+  common_flags qf;
+  auto* quality_cmd = app.add_subcommand(
+      "quality", "the quality gates' record: baseline, latest snapshot, trend, regressions");
+  add_common(quality_cmd, qf);
+  uint32_t quality_limit = 200;
+  quality_cmd->add_option("--limit", quality_limit, "the newest N snapshots")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 10000u));
+
   common_flags af;
   auto* agents =
       app.add_subcommand("agents", "list agents: state, current task, heartbeat");
@@ -312,6 +321,9 @@ int main(int argc, char** argv) {
     return print_result(call(gf, "graph", {}, false), gf.json_out, print_graph);
   if (agents->parsed())
     return print_result(call(af, "agents", {}, false), af.json_out, print_agents);
+  if (quality_cmd->parsed())
+    return print_result(call(qf, "quality", {{"limit", quality_limit}}, false), qf.json_out,
+                        print_quality);
   if (agent_register->parsed()) {
     json::object args{{"skills", json::value_from(agent_skills)}};
     if (!agent_arg.empty()) args["name"] = agent_arg;

@@ -313,6 +313,67 @@ void print_graph(const json::value& v) {
                 str(*t, "title").c_str());
 }
 
+namespace {
+
+// One snapshot's checks on a line: "test passed (0 failing tests), 0 errors, 2 warnings".
+std::string checks_line(const json::value& checks) {
+  std::string out;
+  for (const auto& c : checks.as_array()) {
+    const auto& o = c.as_object();
+    const auto count = [&](const char* key) {
+      const auto* v = o.if_contains(key);
+      return v != nullptr && v->is_number() ? std::to_string(v->to_number<int64_t>()) : "?";
+    };
+    const auto* passed = o.if_contains("passed");
+    const auto* failing = o.if_contains("failing_tests");
+    out += (out.empty() ? "" : "; ") + str(c, "name") + " " +
+           (passed != nullptr && passed->is_bool() && passed->get_bool() ? "passed"
+                                                                          : "failed") +
+           (failing != nullptr && failing->is_array()
+                ? " (" + std::to_string(failing->as_array().size()) + " failing tests)"
+                : failing != nullptr ? " (" + count("failing_tests") + " failing tests)"
+                                     : "") +
+           ", " + count("errors") + " errors, " + count("warnings") + " warnings";
+  }
+  return out.empty() ? "no checks" : out;
+}
+
+} // namespace
+
+void print_quality(const json::value& v) {
+  const auto& o = v.as_object();
+  const auto& base = o.at("baseline");
+  if (base.is_null()) {
+    std::cout << "no quality baseline yet: it is taken when a run with [quality.<name>] "
+                 "checks and --isolation worktree starts\n";
+    return;
+  }
+  std::cout << "baseline at " << str(base, "commit").substr(0, 12) << ": "
+            << checks_line(base.at("checks")) << "\n";
+  const auto& latest = o.at("latest");
+  if (!latest.is_null())
+    std::cout << "latest: " << str(latest, "task") << " attempt " << str(latest, "attempt")
+              << " at " << str(latest, "commit").substr(0, 12) << ": "
+              << checks_line(latest.at("checks")) << "\n";
+  std::cout << "\ntrend (oldest first):\n";
+  for (const auto& p : o.at("trend").as_array()) {
+    const bool is_base = p.at("baseline").is_bool() && p.at("baseline").get_bool();
+    std::printf("  %-22s %-12s %s%s\n", is_base ? "(baseline)" : str(p, "task").c_str(),
+                str(p, "commit").substr(0, 12).c_str(), checks_line(p.at("checks")).c_str(),
+                str(p, "regressions") != "0" ? "  — worse" : "");
+  }
+  const auto& worse = o.at("regressions").as_array();
+  std::cout << "\nregressions: " << worse.size() << "\n";
+  for (const auto& w : worse) {
+    std::cout << "  " << str(w, "task") << " attempt " << str(w, "attempt") << " ("
+              << str(w, "agent") << "):";
+    for (const auto& g : w.at("worse").as_array())
+      std::cout << " " << str(g, "check") << " " << str(g, "kind")
+                << (str(g, "detail").empty() ? "" : " (" + str(g, "detail") + ")");
+    std::cout << "\n";
+  }
+}
+
 void print_graph_summary(const json::value& v) {
   auto g = reply_as<graph_summary>(v);
   if (!g) return;

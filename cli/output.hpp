@@ -41,6 +41,7 @@ void print_claim(const boost::json::value& v);
 void print_agents(const boost::json::value& v);
 void print_graph(const boost::json::value& v);
 void print_graph_summary(const boost::json::value& v);
+void print_quality(const boost::json::value& v);
 void print_agent(const boost::json::value& v);
 
 } // namespace swarm::cli

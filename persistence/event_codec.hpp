@@ -14,6 +14,7 @@
 #include <swarm/types.hpp>
 
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -24,6 +25,11 @@
 #include <vector>
 
 namespace swarm::persistence {
+
+// JSON stored as it is in an event body: a value of another component's own shape.
+struct json_text {
+  std::string text; // one JSON value; empty is null
+};
 
 template <class T> struct is_vector : std::false_type {};
 template <class T> struct is_vector<std::vector<T>> : std::true_type {};
@@ -79,6 +85,8 @@ private:
       quoted(to_string(v));
     } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
       quoted(v);
+    } else if constexpr (std::is_same_v<T, json_text>) {
+      out_ += v.text.empty() ? std::string_view{"null"} : std::string_view{v.text};
     } else if constexpr (is_vector<T>::value) {
       out_ += '[';
       for (size_t i = 0; i < v.size(); ++i) {
@@ -163,6 +171,8 @@ private:
         v.assign(j.get_string().data(), j.get_string().size());
       else
         wrong(key, "a string");
+    } else if constexpr (std::is_same_v<T, json_text>) {
+      v.text = j.is_null() ? std::string{} : boost::json::serialize(j);
     } else if constexpr (is_vector<T>::value) {
       if (!j.is_array()) return wrong(key, "an array");
       v.clear();

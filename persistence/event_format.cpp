@@ -145,6 +145,17 @@ template <class F> void fields(F& f, run_budget_reached& e) {
   f("spent_usd", e.spent_usd);
 }
 
+template <class F> void fields(F& f, quality_snapshot& e) {
+  f("task", e.task);
+  f("attempt", e.attempt);
+  f("agent", e.agent);
+  f("baseline", e.baseline);
+  f("commit", e.commit);
+  f("regressions", e.regressions);
+  f("snapshot", e.snapshot);
+  f("worse", e.worse);
+}
+
 template <class F> void fields(F& f, model_started& e) {
   f("task", e.task);
   f("attempt", e.attempt);

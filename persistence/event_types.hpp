@@ -10,6 +10,8 @@
 // persisted — never rename, never renumber, never retype. A field that older journals
 // lack stays optional when read (see event_format.cpp).
 
+#include "persistence/event_codec.hpp"
+
 #include <swarm/types.hpp>
 
 #include <cstddef>
@@ -63,8 +65,9 @@ enum class event_kind : uint8_t {
   memory_reembedded = 38,
   memory_embedder = 39,
   run_budget_reached = 40,
+  quality_snapshot = 41,
 };
-inline constexpr size_t event_kind_limit = 41; // one past the highest kind
+inline constexpr size_t event_kind_limit = 42; // one past the highest kind
 
 // The kinds whose body is task_update_body.
 constexpr bool is_task_update(event_kind k) {
@@ -225,6 +228,20 @@ struct run_budget_reached {
   std::string run;
   double limit_usd = 0;
   double spent_usd = 0;
+};
+
+// quality.snapshot: the quality checks ran: the baseline (task empty) or a
+// task's committed work, with what got worse than the baseline.
+struct quality_snapshot {
+  static constexpr event_kind journal_kind = event_kind::quality_snapshot;
+  std::string task; // empty: the baseline
+  uint32_t attempt = 0;
+  std::string agent;
+  bool baseline = false;
+  std::string commit;
+  uint64_t regressions = 0; // how many in `worse`
+  json_text snapshot;       // quality::snapshot's JSON shape
+  json_text worse;          // [quality::regression]
 };
 
 // model.started: a model subprocess was spawned for an attempt.

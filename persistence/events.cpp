@@ -24,7 +24,7 @@ constexpr detail::dense_names<event_kind_limit> kind_names = {
   "reservation.granted", "reservation.renewed", "reservation.released",
   "lease.acquired",  "lease.renewed",  "lease.released",
   "memory.added",    "memory.forgotten", "memory.reinforced", "memory.accessed",
-  "memory.reembedded", "memory.embedder",  "run.budget",
+  "memory.reembedded", "memory.embedder",  "run.budget", "quality.snapshot",
 };
 
 } // namespace

@@ -189,6 +189,29 @@ expected<std::vector<labelled_count>> journal_feed::model_outcomes() const {
   }
 }
 
+expected<std::vector<journal_entry>> journal_feed::read_kind(const std::string& kind,
+                                                             uint32_t limit) const {
+  std::lock_guard<std::mutex> guard{reader_mtx_};
+  auto db = reader();
+  if (!db) return db.error();
+  try {
+    SQLite::Statement q{**db, "SELECT seq, ts_us, kind, body FROM (SELECT seq, ts_us, kind,"
+                              " body FROM events WHERE kind = ? ORDER BY seq DESC LIMIT ?)"
+                              " ORDER BY seq"};
+    q.bind(1, kind);
+    q.bind(2, static_cast<int64_t>(limit));
+    std::vector<journal_entry> out;
+    while (q.executeStep())
+      out.push_back({q.getColumn(0).getInt64(),
+                     timestamp{std::chrono::microseconds{q.getColumn(1).getInt64()}},
+                     q.getColumn(2).getString(), q.getColumn(3).getString()});
+    return out;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error,
+                      "could not read the " + kind + " events: " + std::string{e.what()});
+  }
+}
+
 journal_feed::wake journal_feed::wait_for(int64_t since,
                                           std::chrono::milliseconds timeout) const {
   // A read-only feed learns of nothing: its waiters poll the table each timeout.

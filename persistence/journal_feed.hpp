@@ -97,6 +97,9 @@ public:
   // Finished model runs by outcome (the model_runs projection; "abandoned: why" counts
   // as "abandoned").
   expected<std::vector<labelled_count>> model_outcomes() const;
+  // The newest `limit` committed events of `kind`, oldest first (read from the table).
+  expected<std::vector<journal_entry>> read_kind(const std::string& kind,
+                                                 uint32_t limit) const;
   // The commit latency histogram since the feed started.
   latency_histogram commit_latency() const;
   const std::string& db_path() const { return db_path_; }

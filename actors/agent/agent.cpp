@@ -554,6 +554,10 @@ void deliver_then_report(self_ptr self, const task& t, workspace::task_worktree 
     .then(
       [self, t, summary](delivery& d) {
         self->state.merging.reset();
+        if (d.checked) {
+          d.checked->attempt = t.attempts;
+          journal(self, std::move(*d.checked));
+        }
         if (!d.merged) {
           report(self, t, false, d.reason, d.failure);
           return;

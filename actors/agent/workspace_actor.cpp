@@ -2,6 +2,8 @@
 
 #include "harness/model_adapter.hpp"
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 #include <spdlog/spdlog.h>
 
 namespace swarm {
@@ -46,15 +48,16 @@ caf::result<workspace_ready> prepare(self_ptr self, const std::string& task) {
 
 // The quality gates on the committed work in `wt`: "" when nothing got worse than the
 // baseline, else the report for the retry prompt (checks that could not run count as
-// worse: the work is unproven).
+// worse: the work is unproven). The snapshot goes into `out` for the journal.
 std::string judge(self_ptr self, const workspace::task_worktree& wt,
-                  const std::string& commit) {
+                  const std::string& commit, delivery& out) {
   auto& st = self->state;
   if (!st.gates || st.gates->specs.empty()) return {};
   auto now = quality::take_snapshot(*st.runner, st.gates->specs, wt.path.string(), commit);
   if (!now) return "the quality checks could not run on this work: " + now.error().message;
   const auto& base = st.gates->baseline;
   auto worse = quality::compare(base, *now, st.gates->specs);
+  out.checked = quality_record(*now, worse, wt.task, wt.agent);
   if (worse.empty()) return {};
   return "the work made the quality checks worse than the baseline (" +
          st.repo->integration() + " at " + base.commit.substr(0, 12) +
@@ -71,7 +74,7 @@ caf::result<delivery> deliver(self_ptr self, const workspace::task_worktree& wt,
   }
   delivery out;
   out.files = committed->files;
-  if (auto worse = judge(self, wt, committed->commit); !worse.empty()) {
+  if (auto worse = judge(self, wt, committed->commit, out); !worse.empty()) {
     out.failure = harness::failure::quality_failure;
     out.reason = std::move(worse);
     finish(self, wt, false);
@@ -120,6 +123,20 @@ workspace_actor::behavior_type workspace_impl(self_ptr self,
 }
 
 } // namespace
+
+persistence::quality_snapshot quality_record(const quality::snapshot& s,
+                                             const std::vector<quality::regression>& worse,
+                                             std::string task, std::string agent) {
+  persistence::quality_snapshot r;
+  r.baseline = task.empty();
+  r.task = std::move(task);
+  r.agent = std::move(agent);
+  r.commit = s.commit;
+  r.regressions = worse.size();
+  r.snapshot.text = boost::json::serialize(boost::json::value_from(s));
+  r.worse.text = boost::json::serialize(boost::json::value_from(worse));
+  return r;
+}
 
 workspace_actor spawn_workspace(caf::actor_system& sys,
                                 std::shared_ptr<workspace::shared_repo> repo,

@@ -41,7 +41,16 @@ struct delivery {
   // Merged, but the user's checkout could not follow (their uncommitted changes to the
   // same files): why. The next start finishes it (workspace::repair).
   std::string checkout_behind;
+  // The quality gates ran: their snapshot and what got worse, for the journal (the
+  // agent adds the attempt).
+  std::optional<persistence::quality_snapshot> checked;
 };
+
+// A snapshot and what got worse as the journal keeps them (quality.snapshot); the
+// baseline when `task` is empty.
+persistence::quality_snapshot quality_record(const quality::snapshot& s,
+                                             const std::vector<quality::regression>& worse,
+                                             std::string task, std::string agent);
 
 } // namespace swarm
 

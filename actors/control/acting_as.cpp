@@ -63,7 +63,8 @@ const std::vector<std::string_view>& acting_as_nobody() {
       "agents",        "events",        "graph",          "graph.summary",
       "lease.list",    "mail.threads",  "mail.unacked",   "memory.list",
       "memory.search", "memory.stats",  "metrics",        "ping",
-      "ready",         "reservation.list", "status",      "task.attempts",
+      "quality",       "ready",         "reservation.list", "status",
+      "task.attempts",
       "tasks",
   };
   return ops;

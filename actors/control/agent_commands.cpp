@@ -3,6 +3,8 @@
 
 #include "actors/control/dispatch_support.hpp"
 
+#include <boost/json/parse.hpp>
+
 namespace swarm {
 
 namespace {
@@ -80,6 +82,54 @@ expected<json::value> events(engine& e, const json::value& args) {
   return reply(e.events(since, limit));
 }
 
+// The quality gates' record (quality.snapshot events, the newest "limit", default 200):
+// the baseline, the latest task snapshot, every snapshot in order (the trend: per
+// check, passed, errors, warnings, failing tests), and the snapshots that got worse.
+expected<json::value> quality(engine& e, const json::value& args) {
+  field_reader r{args};
+  const auto limit = r.count("limit", 200);
+  if (auto bad = refusal(r)) return *bad;
+  auto records = e.events_of("quality.snapshot", limit);
+  if (!records) return records.error();
+  json::value baseline = nullptr, latest = nullptr;
+  json::array trend, worse;
+  for (const auto& entry : *records) {
+    json::error_code ec;
+    auto body = json::parse(entry.body, ec);
+    if (ec || !body.is_object()) continue;
+    auto& b = body.as_object();
+    json::array checks;
+    if (const auto* snap = b.if_contains("snapshot"); snap && snap->is_object())
+      if (const auto* list = snap->as_object().if_contains("checks"); list && list->is_array())
+        for (const auto& c : list->as_array()) {
+          const auto& o = c.as_object();
+          json::object point{{"name", o.at("name")}, {"passed", o.at("passed")},
+                             {"errors", o.at("errors")}, {"warnings", o.at("warnings")}};
+          const auto* failing = o.if_contains("failing_tests");
+          point["failing_tests"] = failing && failing->is_array() ? failing->as_array().size() : 0;
+          checks.push_back(std::move(point));
+        }
+    json::object point{{"seq", entry.seq}, {"ts_us", to_us(entry.ts)},
+                       {"task", b["task"]}, {"attempt", b["attempt"]},
+                       {"agent", b["agent"]}, {"baseline", b["baseline"]},
+                       {"commit", b["commit"]}, {"regressions", b["regressions"]},
+                       {"checks", std::move(checks)}};
+    const bool is_baseline = b["baseline"].is_bool() && b["baseline"].get_bool();
+    if (is_baseline)
+      baseline = b["snapshot"];
+    else
+      latest = point;
+    const auto* n = b.if_contains("regressions");
+    if (n != nullptr && n->is_number() && n->to_number<int64_t>() > 0)
+      worse.push_back(json::object{{"task", b["task"]}, {"attempt", b["attempt"]},
+                                   {"agent", b["agent"]}, {"commit", b["commit"]},
+                                   {"worse", b["worse"]}});
+    trend.push_back(std::move(point));
+  }
+  return answer({{"baseline", std::move(baseline)}, {"latest", std::move(latest)},
+                 {"trend", std::move(trend)}, {"regressions", std::move(worse)}});
+}
+
 expected<json::value> metrics(engine& e, const json::value&) {
   if (auto bad = refusal()) return *bad;
   return reply(e.metrics());
@@ -98,6 +148,7 @@ const std::vector<command>& agent_commands() {
       {"dashboard.link", dashboard_link},
       {"events", events},
       {"metrics", metrics},
+      {"quality", quality},
   };
   return table;
 }

@@ -41,6 +41,14 @@ expected<journal_page> engine::events(int64_t since, uint32_t limit) {
   return impl_->feed->read(since, limit);
 }
 
+expected<std::vector<journal_entry>> engine::events_of(const std::string& kind,
+                                                        uint32_t limit) {
+  if (limit > max_events_page)
+    return make_error(errc::bad_request, "argument 'limit' is over the maximum of " +
+                                             std::to_string(max_events_page));
+  return impl_->feed->read_kind(kind, limit);
+}
+
 expected<engine_metrics> engine::metrics() {
   auto s = status();
   if (!s)

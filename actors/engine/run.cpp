@@ -3,6 +3,7 @@
 // left.
 #include "actors/engine/engine_impl.hpp"
 
+#include "actors/agent/workspace_actor.hpp"
 #include "harness/model_gate.hpp"
 #include "harness/process_runner.hpp"
 #include "harness/run_meter.hpp"
@@ -167,6 +168,9 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
       auto made = take_baseline(*im.runner, *repo, a.quality_checks);
       if (!made) return made.error();
       im.quality = std::move(*made);
+      auto kept = im.journal({persistence::make_event(
+          quality_record(im.quality->baseline, {}, {}, "swarm"), persistence::now_us())});
+      if (!kept) return kept.error();
     }
     if (!a.quality_checks.empty()) gates = im.quality;
   } else if (a.isolation != "shared") {

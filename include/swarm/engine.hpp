@@ -233,6 +233,10 @@ public:
   // last committed seq. Reads the events table when `since` is older than what the
   // engine keeps in memory. errc::bad_request for a limit over 10000.
   expected<journal_page> events(int64_t since = 0, uint32_t limit = 1000);
+  // The newest `limit` committed events of one kind ("quality.snapshot"), oldest first.
+  // errc::bad_request for a limit over 10000.
+  expected<std::vector<journal_entry>> events_of(const std::string& kind,
+                                                 uint32_t limit = 1000);
   // The numbers GET /metrics shows.
   expected<engine_metrics> metrics();
 

@@ -9,7 +9,8 @@
 namespace swarm::http {
 
 const char* const resource_list =
-    "POST /api/command; GET /api/status, /api/agents, /api/graph, /api/graph/summary; GET and POST "
+    "POST /api/command; GET /api/status, /api/agents, /api/quality, /api/graph, "
+    "/api/graph/summary; GET and POST "
     "/api/tasks; GET and PATCH /api/tasks/{id}; GET /api/tasks/{id}/attempts, "
     "/api/mail, /api/mail/threads, /api/mail/{thread}, /api/reservations, /api/leases, "
     "/api/memory, /api/events, /api/stream; GET /metrics";
@@ -69,6 +70,7 @@ void install_resources(httplib::Server& server, command_runner r, caller_finder 
   get("/api/status", "status", {});
   get("/api/events", "events", {{"since", arg_kind::count}, {"limit", arg_kind::count}});
   get("/api/agents", "agents", {});
+  get("/api/quality", "quality", {{"limit", arg_kind::count}});
   get("/api/graph", "graph", {});
   get("/api/graph/summary", "graph.summary", {{"max_groups", arg_kind::count}});
   get("/api/tasks", "tasks",

@@ -218,6 +218,20 @@ TEST_CASE("isolation: a change that breaks a unit test fails as quality_failure,
   CHECK(prompt.find("quality_failure") != std::string::npos);
   CHECK(prompt.find("value is two") != std::string::npos);
   require_nothing_left(repo);
+  // The record: the baseline and the three snapshots, the one that got worse named.
+  auto record = repo.swarm_json({"quality"});
+  CHECK(str_at(record.at("baseline"), "commit").size() == 40);
+  const auto& trend = record.at("trend").as_array();
+  REQUIRE(trend.size() == 4);
+  CHECK(trend[0].at("baseline").as_bool());
+  const auto& worse = record.at("regressions").as_array();
+  REQUIRE(worse.size() == 1);
+  CHECK(str_at(worse[0], "task") == breaker);
+  CHECK(str_at(worse[0].at("worse").as_array().at(0), "check") == "test");
+  CHECK_FALSE(record.at("latest").is_null());
+  auto shown = repo.swarm({"quality"});
+  CHECK(shown.exit_code == 0);
+  CHECK(shown.out.find("regressions: 1") != std::string::npos);
 }
 
 TEST_CASE("isolation: quality checks without worktree isolation are refused before any "

@@ -117,6 +117,15 @@ std::vector<p::event> every_kind() {
   finished.usage->model = "claude-sonnet-4-5";
   out.push_back(p::make_event(finished, ts));
   out.push_back(p::make_event(p::run_budget_reached{"7ee026a42888f963-2", 1.0, 1.2}, ts));
+  p::quality_snapshot quality;
+  quality.task = "sw-1.2";
+  quality.attempt = 1;
+  quality.agent = "alice";
+  quality.commit = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+  quality.regressions = 1;
+  quality.snapshot.text = R"({"commit":"4b825dc6","checks":[{"name":"test","passed":false}]})";
+  quality.worse.text = R"([{"check":"test","kind":"build_broken"}])";
+  out.push_back(p::make_event(quality, ts));
   p::mail_sent mail;
   mail.id = "msg-1";
   mail.type = "custom";
