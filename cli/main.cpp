@@ -207,6 +207,23 @@ int main(int argc, char** argv) {
   quality_cmd->add_option("--limit", quality_limit, "the newest N snapshots")
       ->capture_default_str()
       ->check(CLI::Range(1u, 10000u));
+  common_flags qbf;
+  swarm::agent_options baseline_of;
+  auto* quality_baseline = quality_cmd->add_subcommand(
+      "baseline", "run swarm.toml's [quality.<name>] checks on the integration branch's tip "
+                  "now and record what they find: the baseline each task is compared with "
+                  "(a running engine's agents take it at once)");
+  add_common(quality_baseline, qbf);
+  quality_baseline->add_option("--workdir", baseline_of.workdir,
+                               "a directory of the repository (default: here)");
+  quality_baseline->add_option("--integration-branch", baseline_of.integration_branch,
+                               "the branch to check (default: the one checked out)");
+  quality_baseline->add_option("--merge-strategy", baseline_of.merge_strategy,
+                               "as the agents' (when this opens the repository)")
+      ->check(CLI::IsMember({"rebase", "merge"}));
+  quality_baseline->add_option("--keep-failed", baseline_of.keep_failed,
+                               "as the agents' (when this opens the repository)")
+      ->capture_default_str();
 
   common_flags af;
   auto* agents =
@@ -321,6 +338,19 @@ int main(int argc, char** argv) {
     return print_result(call(gf, "graph", {}, false), gf.json_out, print_graph);
   if (agents->parsed())
     return print_result(call(af, "agents", {}, false), af.json_out, print_agents);
+  if (quality_baseline->parsed()) {
+    json::object args{{"checks", boost::json::value_from(quality)},
+                      {"workdir", std::filesystem::absolute(baseline_of.workdir.empty()
+                                                                ? std::string{"."}
+                                                                : baseline_of.workdir)
+                                      .lexically_normal()
+                                      .string()},
+                      {"integration_branch", baseline_of.integration_branch},
+                      {"merge_strategy", baseline_of.merge_strategy},
+                      {"keep_failed", baseline_of.keep_failed}};
+    return print_result(call(qbf, "quality.baseline", std::move(args), true), qbf.json_out,
+                        print_quality_baseline);
+  }
   if (quality_cmd->parsed())
     return print_result(call(qf, "quality", {{"limit", quality_limit}}, false), qf.json_out,
                         print_quality);

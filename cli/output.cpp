@@ -344,11 +344,12 @@ void print_quality(const json::value& v) {
   const auto& o = v.as_object();
   const auto& base = o.at("baseline");
   if (base.is_null()) {
-    std::cout << "no quality baseline yet: it is taken when a run with [quality.<name>] "
-                 "checks and --isolation worktree starts\n";
+    std::cout << "no quality baseline yet: `swarm quality baseline` records one, and a run "
+                 "with [quality.<name>] checks and --isolation worktree takes one at start\n";
     return;
   }
-  std::cout << "baseline at " << str(base, "commit").substr(0, 12) << ": "
+  std::cout << "baseline at " << str(base, "commit").substr(0, 12) << " ("
+            << str(base, "integration") << ", by " << str(base, "by") << "): "
             << checks_line(base.at("checks")) << "\n";
   const auto& latest = o.at("latest");
   if (!latest.is_null())
@@ -372,6 +373,14 @@ void print_quality(const json::value& v) {
                 << (str(g, "detail").empty() ? "" : " (" + str(g, "detail") + ")");
     std::cout << "\n";
   }
+}
+
+void print_quality_baseline(const json::value& v) {
+  std::cout << "quality baseline recorded for " << str(v, "integration") << " at "
+            << str(v, "commit").substr(0, 12) << ": " << checks_line(v.at("checks")) << "\n";
+  const auto* adopted = v.as_object().if_contains("adopted");
+  if (adopted != nullptr && adopted->is_bool() && adopted->get_bool())
+    std::cout << "the running agents judge the work they finish from now on against it\n";
 }
 
 void print_graph_summary(const json::value& v) {

@@ -42,6 +42,7 @@ void print_agents(const boost::json::value& v);
 void print_graph(const boost::json::value& v);
 void print_graph_summary(const boost::json::value& v);
 void print_quality(const boost::json::value& v);
+void print_quality_baseline(const boost::json::value& v);
 void print_agent(const boost::json::value& v);
 
 } // namespace swarm::cli

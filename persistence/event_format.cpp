@@ -156,6 +156,15 @@ template <class F> void fields(F& f, quality_snapshot& e) {
   f("worse", e.worse);
 }
 
+template <class F> void fields(F& f, quality_baseline& e) {
+  f("integration", e.integration);
+  f("commit", e.commit);
+  f("by", e.by);
+  f("adopted", e.adopted);
+  f("checks", e.checks);
+  f("snapshot", e.snapshot);
+}
+
 template <class F> void fields(F& f, model_started& e) {
   f("task", e.task);
   f("attempt", e.attempt);

@@ -66,8 +66,9 @@ enum class event_kind : uint8_t {
   memory_embedder = 39,
   run_budget_reached = 40,
   quality_snapshot = 41,
+  quality_baseline = 42,
 };
-inline constexpr size_t event_kind_limit = 42; // one past the highest kind
+inline constexpr size_t event_kind_limit = 43; // one past the highest kind
 
 // The kinds whose body is task_update_body.
 constexpr bool is_task_update(event_kind k) {
@@ -230,11 +231,12 @@ struct run_budget_reached {
   double spent_usd = 0;
 };
 
-// quality.snapshot: the quality checks ran: the baseline (task empty) or a
-// task's committed work, with what got worse than the baseline.
+// quality.snapshot: the quality checks ran on a task's committed work, with what got
+// worse than the baseline. (Journals before quality.baseline kept the baseline here:
+// baseline true, task empty.)
 struct quality_snapshot {
   static constexpr event_kind journal_kind = event_kind::quality_snapshot;
-  std::string task; // empty: the baseline
+  std::string task;
   uint32_t attempt = 0;
   std::string agent;
   bool baseline = false;
@@ -242,6 +244,20 @@ struct quality_snapshot {
   uint64_t regressions = 0; // how many in `worse`
   json_text snapshot;       // quality::snapshot's JSON shape
   json_text worse;          // [quality::regression]
+};
+
+// quality.baseline: the quality checks ran on the integration branch's tip, and what
+// they found is what later tasks are compared with: at a run's start (by "swarm") or
+// asked for (`swarm quality baseline`, by "operator").
+struct quality_baseline {
+  static constexpr event_kind journal_kind = event_kind::quality_baseline;
+  std::string integration; // the branch
+  std::string commit;      // its tip, checked
+  std::string by;
+  // The running agents' gates judge with it from now on (asked for while they ran).
+  bool adopted = false;
+  json_text checks;   // [quality::check_spec]: what ran, to tell whether it still applies
+  json_text snapshot; // quality::snapshot's JSON shape
 };
 
 // model.started: a model subprocess was spawned for an attempt.

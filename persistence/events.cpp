@@ -25,6 +25,7 @@ constexpr detail::dense_names<event_kind_limit> kind_names = {
   "lease.acquired",  "lease.renewed",  "lease.released",
   "memory.added",    "memory.forgotten", "memory.reinforced", "memory.accessed",
   "memory.reembedded", "memory.embedder",  "run.budget", "quality.snapshot",
+  "quality.baseline",
 };
 
 } // namespace

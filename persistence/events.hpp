@@ -31,7 +31,8 @@ using event_body =
                  mail_acked, mail_followed, reservation_granted, reservation_renewed,
                  reservation_released, lease_acquired, lease_renewed, lease_released,
                  memory_added, memory_forgotten, memory_reinforced, memory_accessed,
-                 memory_reembedded, memory_embedder, quality_snapshot>;
+                 memory_reembedded, memory_embedder, quality_snapshot,
+                 quality_baseline>;
 
 // INVARIANT: kind is the body's journal_kind, or one of task_update_body's kinds.
 struct event {

@@ -292,7 +292,9 @@ struct journal::applier {
 
   // The notice is the event; the run's row changes with run.finished.
   void operator()(const run_budget_reached&) {}
-  void operator()(const quality_snapshot&) {} // read from the events table
+  // Read from the events table.
+  void operator()(const quality_snapshot&) {}
+  void operator()(const quality_baseline&) {}
 
   void operator()(const model_started& b) {
     run_with(

@@ -189,6 +189,21 @@ expected<std::vector<labelled_count>> journal_feed::model_outcomes() const {
   }
 }
 
+expected<uint64_t> journal_feed::quality_regressed() const {
+  std::lock_guard<std::mutex> guard{reader_mtx_};
+  auto db = reader();
+  if (!db) return db.error();
+  try {
+    SQLite::Statement q{**db, "SELECT count(*) FROM events WHERE kind = 'quality.snapshot'"
+                              " AND json_extract(body, '$.regressions') > 0"};
+    q.executeStep();
+    return static_cast<uint64_t>(q.getColumn(0).getInt64());
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error,
+                      "could not count the quality snapshots: " + std::string{e.what()});
+  }
+}
+
 expected<std::vector<journal_entry>> journal_feed::read_kind(const std::string& kind,
                                                              uint32_t limit) const {
   std::lock_guard<std::mutex> guard{reader_mtx_};

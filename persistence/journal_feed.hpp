@@ -97,6 +97,8 @@ public:
   // Finished model runs by outcome (the model_runs projection; "abandoned: why" counts
   // as "abandoned").
   expected<std::vector<labelled_count>> model_outcomes() const;
+  // quality.snapshot events of work that got worse than the baseline (regressions > 0).
+  expected<uint64_t> quality_regressed() const;
   // The newest `limit` committed events of `kind`, oldest first (read from the table).
   expected<std::vector<journal_entry>> read_kind(const std::string& kind,
                                                  uint32_t limit) const;

@@ -15,6 +15,8 @@
 #include <swarm/types.hpp>
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -94,6 +96,28 @@ std::string report(const snapshot& baseline, const snapshot& now,
 struct gate_set {
   std::vector<check_spec> specs;
   snapshot baseline;
+};
+
+// The gates a run's isolated agents judge with, shared by the engine and every agent's
+// workspace actor. The engine replaces them when a new baseline is recorded while the
+// agents run (`swarm quality baseline`): a task judged after that compares with the new
+// one; a task being judged keeps the set it began with. Thread-safe.
+class gate_board {
+public:
+  explicit gate_board(std::shared_ptr<const gate_set> gates) : gates_(std::move(gates)) {}
+
+  std::shared_ptr<const gate_set> current() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return gates_;
+  }
+  void replace(std::shared_ptr<const gate_set> gates) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    gates_ = std::move(gates);
+  }
+
+private:
+  mutable std::mutex mtx_;
+  std::shared_ptr<const gate_set> gates_;
 };
 
 // JSON shapes: keys are the field names; "taken_us"; kinds by name.

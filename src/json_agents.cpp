@@ -93,6 +93,17 @@ template <class F> static void shape(F& f, run_summary& s) {
 }
 SWARM_JSON_BY_SHAPE(run_summary)
 
+template <class F> static void shape(F& f, quality_check& c) {
+  f.required("name", c.name);
+  f.required("command", c.command);
+  f("format", c.format);
+  f("junit", c.junit);
+  f("timeout_ms", c.timeout);
+  f("allowed_new_errors", c.allowed_new_errors);
+  f("allowed_new_warnings", c.allowed_new_warnings);
+}
+SWARM_JSON_BY_SHAPE(quality_check)
+
 template <class F> static void shape(F& f, replay_report& p) {
   f("match", p.match);
   f("events", p.events);

@@ -86,6 +86,16 @@ template <class F> static void shape(F& f, latency_histogram& h) {
 }
 SWARM_JSON_BY_SHAPE(latency_histogram)
 
+template <class F> static void shape(F& f, quality_figure& q) {
+  f("check", q.check);
+  f("of", q.of);
+  f("passed", q.passed);
+  f("errors", q.errors);
+  f("warnings", q.warnings);
+  f("failing_tests", q.failing_tests);
+}
+SWARM_JSON_BY_SHAPE(quality_figure)
+
 template <class F> static void shape(F& f, engine_metrics& m) {
   f("tasks", m.tasks);
   f("agents", m.agents);
@@ -99,6 +109,10 @@ template <class F> static void shape(F& f, engine_metrics& m) {
   f("journal_bytes", m.journal_bytes);
   f("commit_latency", m.commit_latency);
   f("usage", m.usage);
+  f("quality_snapshots_total", m.quality_snapshots_total);
+  f("quality_regressed_total", m.quality_regressed_total);
+  f("quality_baselines_total", m.quality_baselines_total);
+  f("quality", m.quality);
 }
 SWARM_JSON_BY_SHAPE(engine_metrics)
 

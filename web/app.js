@@ -17,7 +17,8 @@ import {
   patchTask, priorityOf, toast, unavailable,
 } from './core.js';
 import {
-  loadAgents, loadGraph, loadMail, loadMemory, loadReservations, messageView, renderProgress,
+  loadAgents, loadGraph, loadMail, loadMemory, loadQuality, loadReservations, messageView, renderProgress,
+  spendText,
   setupGraphControls, tick, timeLeft,
 } from './views.js';
 
@@ -45,7 +46,7 @@ async function flush() {
   // The counts first: the board fetches only the columns that have cards.
   if (what.has('status')) await loadStatus().catch(() => {});
   const jobs = [];
-  for (const view of ['board', 'graph', 'agents', 'mail', 'reservations', 'memory']) {
+  for (const view of ['board', 'graph', 'agents', 'mail', 'reservations', 'memory', 'quality']) {
     if (!what.has(view)) continue;
     if (view === app.view) jobs.push(reload(view));
     else app.stale.add(view);
@@ -82,6 +83,7 @@ function eventTouches(kind) {
     case 'mail': return ['mail', 'detail'];
     case 'reservation': case 'lease': return ['reservations', 'detail'];
     case 'memory': return kind === 'memory.accessed' ? [] : ['memory'];
+    case 'quality': return ['quality'];
     default: return ['status'];
   }
 }
@@ -95,6 +97,7 @@ const EVENT_KINDS = [
   'mail.followed', 'reservation.granted', 'reservation.renewed', 'reservation.released',
   'lease.acquired', 'lease.renewed', 'lease.released', 'memory.added', 'memory.forgotten',
   'memory.reinforced', 'memory.accessed', 'memory.reembedded', 'memory.embedder',
+  'run.budget', 'quality.snapshot', 'quality.baseline',
 ];
 
 function onEvent(msg) {
@@ -171,7 +174,8 @@ async function loadStatus() {
   if (typeof hb === 'number' && hb > 0) app.heartbeatMs = hb;
   const c = st.tasks || {};
   $('totals').textContent = `${c.completed ?? 0} of ${c.total ?? 0} completed · ` +
-    `${(st.agents || []).filter((a) => a.state !== 'offline').length} agents · run ${st.run ? st.run.state : ''}`;
+    `${(st.agents || []).filter((a) => a.state !== 'offline').length} agents · run ${st.run ? st.run.state : ''}` +
+    spendText(st.usage, st.budget);
   for (const state of STATES) {
     const col = board.cols[state];
     if (col) {
@@ -413,6 +417,7 @@ const VIEWS = {
   mail: loadMail,
   reservations: loadReservations,
   memory: loadMemory,
+  quality: loadQuality,
   progress: async () => renderProgress(),
 };
 

@@ -1,6 +1,7 @@
 // The dashboard's views besides the board: the graph (layers, critical path, zoom
-// and pan, grouped past GRAPH_LIMIT), agents (health from heartbeats),
-// mail, reservations and leases (time left ticking), memory, and run progress.
+// and pan, grouped past GRAPH_LIMIT), agents (health from heartbeats, tokens and cost),
+// mail, reservations and leases (time left ticking), memory, the quality gates
+// (baseline, latest snapshot, regressions, trend), and run progress.
 
 import { $, GRAPH_LIMIT, ago, api, app, duration, h, s, unavailable, when } from './core.js';
 
@@ -164,7 +165,7 @@ export function throughput(a) {
 export async function loadAgents() {
   const body = $('agents-body');
   let r;
-  try { r = await api('/api/agents'); } catch (e) { body.replaceChildren(h('tr', null, h('td', { colspan: 10 }, unavailable('agents', e)))); return; }
+  try { r = await api('/api/agents'); } catch (e) { body.replaceChildren(h('tr', null, h('td', { colspan: 12 }, unavailable('agents', e)))); return; }
   const agents = r.agents || [];
   $('agents-info').textContent = `${agents.length} agent(s); heartbeat every ${duration(app.heartbeatMs)}: ` +
     `healthy under ${duration(3 * app.heartbeatMs)}, stale after ${duration(10 * app.heartbeatMs)}`;
@@ -175,8 +176,35 @@ export async function loadAgents() {
       h('td', { class: 'ticking', dataset: { since: String(a.last_heartbeat_us || 0) } }, ago(a.last_heartbeat_us)),
       h('td', null, a.current_task ? h('a', { href: '#', onclick: (e) => { e.preventDefault(); app.open(a.current_task); } }, a.current_task) : ''),
       h('td', null, a.model || ''), h('td', null, a.pid ? String(a.pid) : ''),
-      h('td', null, String(a.completed)), h('td', null, String(a.failed)), h('td', null, throughput(a)));
+      h('td', null, String(a.completed)), h('td', null, String(a.failed)), h('td', null, throughput(a)),
+      h('td', { title: usageTitle(a.usage) }, tokens(a.usage)), h('td', null, dollars(a.usage)));
   }));
+}
+
+// ---- tokens and cost (model_usage as the CLIs reported it; swarm never prices tokens)
+
+export function tokens(u) {
+  const n = u ? u.total_tokens ?? 0 : 0;
+  return n >= 1e6 ? (n / 1e6).toFixed(2) + 'M' : n >= 1e4 ? (n / 1e3).toFixed(1) + 'k' : String(n);
+}
+
+export function dollars(u) {
+  return u && typeof u.cost_usd === 'number' ? '$' + u.cost_usd.toFixed(u.cost_usd < 1 ? 4 : 2) : '—';
+}
+
+function usageTitle(u) {
+  if (!u) return '';
+  return `input ${u.input_tokens ?? 0} · output ${u.output_tokens ?? 0} · cache read ` +
+    `${u.cache_read_tokens ?? 0} · cache write ${u.cache_write_tokens ?? 0} · ${u.runs ?? 0} run(s)`;
+}
+
+// The header's spend: tokens, the cost when a CLI reported one, the budget.
+export function spendText(u, budget) {
+  let text = u && u.total_tokens ? ` · ${tokens(u)} tokens` : '';
+  if (u && typeof u.cost_usd === 'number') text += ` · ${dollars(u)}`;
+  if (budget) text += ` · budget $${budget.spent_usd.toFixed(2)} of $${budget.limit_usd.toFixed(2)}` +
+    (budget.reached ? ' (reached: no new claims)' : '');
+  return text;
 }
 
 // ---- mail
@@ -279,6 +307,67 @@ export async function loadMemory() {
       h('td', null, m.task || ''), h('td', null, score === undefined ? '' : Number(score).toFixed(3)))));
     if (!rows.length) body.replaceChildren(h('tr', null, h('td', { colspan: 7 }, q ? 'nothing found' : 'no memories yet')));
   } catch (e) { body.replaceChildren(h('tr', null, h('td', { colspan: 7 }, unavailable('memory', e)))); }
+}
+
+// ---- quality gates (GET /api/quality: quality/record.hpp's summary)
+
+function verdict(c) {
+  if (!c) return h('span', { class: 'sub' }, '—');
+  const counts = `${c.errors} errors, ${c.warnings} warnings` +
+    (c.failing_tests ? `, ${c.failing_tests} failing tests` : '');
+  return h('span', null, h('span', { class: 'verdict ' + (c.passed ? 'pass' : 'fail') }, c.passed ? 'passed' : 'failed'),
+    ' ' + counts);
+}
+
+function checksText(checks) {
+  return (checks || []).map((c) => `${c.name} ${c.passed ? 'passed' : 'failed'}` +
+    (c.failing_tests ? ` (${c.failing_tests} failing)` : '')).join('; ') || 'no checks';
+}
+
+function taskLink(id) {
+  return id ? h('a', { href: '#', onclick: (e) => { e.preventDefault(); app.open(id); } }, id) : '';
+}
+
+export async function loadQuality() {
+  const info = $('quality-info');
+  const checks = $('quality-checks');
+  const worse = $('quality-regressions');
+  const trend = $('quality-trend');
+  let q;
+  try { q = await api('/api/quality?limit=200'); } catch (e) {
+    info.replaceChildren(unavailable('quality', e));
+    for (const t of [checks, worse, trend]) t.replaceChildren();
+    return;
+  }
+  const base = q.baseline;
+  const latest = q.latest;
+  if (!base) {
+    info.textContent = 'No quality baseline yet: `swarm quality baseline` records one, and a run with ' +
+      '[quality.<name>] checks and --isolation worktree takes one at start.';
+  } else {
+    info.textContent = `Baseline: ${base.integration || '?'} at ${String(base.commit || '').slice(0, 12)}, ` +
+      `${when(base.ts_us)} by ${base.by || '?'}` +
+      (latest ? ` · latest: ${latest.task} attempt ${latest.attempt} at ${String(latest.commit || '').slice(0, 12)}` : '') +
+      ` · ${q.regressions.length} regression(s) in the last ${q.trend.length} record(s)`;
+  }
+  const names = [];
+  for (const c of [...(base ? base.checks : []), ...(latest ? latest.checks : [])])
+    if (!names.includes(c.name)) names.push(c.name);
+  const find = (p, name) => (p ? p.checks.find((c) => c.name === name) : null);
+  checks.replaceChildren(...names.map((name) => h('tr', { dataset: { check: name } },
+    h('td', null, name), h('td', null, verdict(find(base, name))), h('td', null, verdict(find(latest, name))))));
+  if (!names.length) checks.replaceChildren(h('tr', null, h('td', { colspan: 3 }, 'no checks recorded')));
+  worse.replaceChildren(...q.regressions.slice().reverse().map((r) => h('tr', { class: 'worse' },
+    h('td', null, taskLink(r.task)), h('td', null, String(r.attempt)), h('td', null, r.agent || ''),
+    h('td', null, String(r.commit || '').slice(0, 12)),
+    h('td', { class: 'wide' }, (r.worse || []).map((g) => `${g.check} ${g.kind}` + (g.detail ? ` (${g.detail})` : '') +
+      ((g.tests || []).length ? `: ${g.tests.join(', ')}` : '')).join('; ')))));
+  if (!q.regressions.length) worse.replaceChildren(h('tr', null, h('td', { colspan: 5 }, 'none')));
+  trend.replaceChildren(...q.trend.slice(-100).reverse().map((p) => h('tr', { class: p.regressions > 0 ? 'worse' : '' },
+    h('td', null, when(p.ts_us)), h('td', null, p.baseline ? `baseline (${p.by || '?'})` : taskLink(p.task)),
+    h('td', null, p.agent || ''), h('td', null, String(p.commit || '').slice(0, 12)),
+    h('td', { class: 'wide' }, checksText(p.checks) + (p.regressions > 0 ? ` — ${p.regressions} worse` : '')))));
+  if (!q.trend.length) trend.replaceChildren(h('tr', null, h('td', { colspan: 5 }, 'nothing recorded yet')));
 }
 
 // ---- run progress

@@ -84,7 +84,7 @@ struct agent_config {
   std::shared_ptr<workspace::shared_repo> repo;
   // With repo: the quality gates each success passes before it is merged (a regression
   // fails the attempt as quality_failure, with the report); null: none.
-  std::shared_ptr<const quality::gate_set> quality;
+  std::shared_ptr<quality::gate_board> quality;
   std::string runs_dir; // absolute: .swarm/runs
   // Added to every model's environment (SWARM_DB, SWARM_SOCKET).
   std::vector<std::pair<std::string, std::string>> env;

@@ -12,7 +12,7 @@ namespace {
 
 struct workspace_state {
   std::shared_ptr<workspace::shared_repo> repo;
-  std::shared_ptr<const quality::gate_set> gates;
+  std::shared_ptr<quality::gate_board> gates;
   std::shared_ptr<harness::process_runner> runner;
   std::string agent;
   static inline const char* name = "workspace";
@@ -52,11 +52,12 @@ caf::result<workspace_ready> prepare(self_ptr self, const std::string& task) {
 std::string judge(self_ptr self, const workspace::task_worktree& wt,
                   const std::string& commit, delivery& out) {
   auto& st = self->state;
-  if (!st.gates || st.gates->specs.empty()) return {};
-  auto now = quality::take_snapshot(*st.runner, st.gates->specs, wt.path.string(), commit);
+  const auto gates = st.gates ? st.gates->current() : nullptr;
+  if (!gates || gates->specs.empty()) return {};
+  auto now = quality::take_snapshot(*st.runner, gates->specs, wt.path.string(), commit);
   if (!now) return "the quality checks could not run on this work: " + now.error().message;
-  const auto& base = st.gates->baseline;
-  auto worse = quality::compare(base, *now, st.gates->specs);
+  const auto& base = gates->baseline;
+  auto worse = quality::compare(base, *now, gates->specs);
   out.checked = quality_record(*now, worse, wt.task, wt.agent);
   if (worse.empty()) return {};
   return "the work made the quality checks worse than the baseline (" +
@@ -104,7 +105,7 @@ caf::result<delivery> deliver(self_ptr self, const workspace::task_worktree& wt,
 
 workspace_actor::behavior_type workspace_impl(self_ptr self,
                                               std::shared_ptr<workspace::shared_repo> repo,
-                                              std::shared_ptr<const quality::gate_set> gates,
+                                              std::shared_ptr<quality::gate_board> gates,
                                               std::shared_ptr<harness::process_runner> runner,
                                               std::string agent) {
   self->state.repo = std::move(repo);
@@ -128,7 +129,6 @@ persistence::quality_snapshot quality_record(const quality::snapshot& s,
                                              const std::vector<quality::regression>& worse,
                                              std::string task, std::string agent) {
   persistence::quality_snapshot r;
-  r.baseline = task.empty();
   r.task = std::move(task);
   r.agent = std::move(agent);
   r.commit = s.commit;
@@ -140,7 +140,7 @@ persistence::quality_snapshot quality_record(const quality::snapshot& s,
 
 workspace_actor spawn_workspace(caf::actor_system& sys,
                                 std::shared_ptr<workspace::shared_repo> repo,
-                                std::shared_ptr<const quality::gate_set> gates,
+                                std::shared_ptr<quality::gate_board> gates,
                                 std::shared_ptr<harness::process_runner> runner,
                                 std::string agent) {
   return sys.spawn<caf::detached>(workspace_impl, std::move(repo), std::move(gates),

@@ -46,8 +46,7 @@ struct delivery {
   std::optional<persistence::quality_snapshot> checked;
 };
 
-// A snapshot and what got worse as the journal keeps them (quality.snapshot); the
-// baseline when `task` is empty.
+// A task's snapshot and what got worse as the journal keeps them (quality.snapshot).
 persistence::quality_snapshot quality_record(const quality::snapshot& s,
                                              const std::vector<quality::regression>& worse,
                                              std::string task, std::string agent);
@@ -78,10 +77,10 @@ using workspace_actor = caf::typed_actor<
   caf::reacts_to<discard_atom, workspace::task_worktree, bool>>;
 
 // `agent` names the worktrees' owner; `runner` runs git and the checks; `gates` (may be
-// null: none) are passed before a merge.
+// null: none) are passed before a merge, as they stand when the work is judged.
 workspace_actor spawn_workspace(caf::actor_system& sys,
                                 std::shared_ptr<workspace::shared_repo> repo,
-                                std::shared_ptr<const quality::gate_set> gates,
+                                std::shared_ptr<quality::gate_board> gates,
                                 std::shared_ptr<harness::process_runner> runner,
                                 std::string agent);
 

@@ -23,7 +23,7 @@ namespace swarm {
 const std::map<std::string_view, std::vector<const char*>>& acting_rules();
 
 // Ops only the operator may run: dashboard.link mints a browser session that stands
-// for the operator token.
+// for the operator token; quality.baseline runs the checks' shell commands it is given.
 const std::vector<std::string_view>& operator_only();
 
 // Ops that change the plan or state shared by every agent (loading plans, editing,

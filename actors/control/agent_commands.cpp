@@ -1,9 +1,9 @@
 // The engine and agent commands of the control protocol: ping, status, agents,
-// dashboard.link, and the journal's: events, metrics.
+// dashboard.link, the journal's (events, metrics) and the quality gates' (quality,
+// quality.baseline).
 
 #include "actors/control/dispatch_support.hpp"
-
-#include <boost/json/parse.hpp>
+#include "quality/record.hpp"
 
 namespace swarm {
 
@@ -82,52 +82,42 @@ expected<json::value> events(engine& e, const json::value& args) {
   return reply(e.events(since, limit));
 }
 
-// The quality gates' record (quality.snapshot events, the newest "limit", default 200):
-// the baseline, the latest task snapshot, every snapshot in order (the trend: per
-// check, passed, errors, warnings, failing tests), and the snapshots that got worse.
-expected<json::value> quality(engine& e, const json::value& args) {
+// The quality gates' record (quality/record.hpp): the newest "limit" (default 200)
+// baselines and task snapshots, summed up as the baseline, the latest snapshot, the
+// trend and the regressions.
+expected<json::value> quality_record(engine& e, const json::value& args) {
   field_reader r{args};
   const auto limit = r.count("limit", 200);
   if (auto bad = refusal(r)) return *bad;
-  auto records = e.events_of("quality.snapshot", limit);
-  if (!records) return records.error();
-  json::value baseline = nullptr, latest = nullptr;
-  json::array trend, worse;
-  for (const auto& entry : *records) {
-    json::error_code ec;
-    auto body = json::parse(entry.body, ec);
-    if (ec || !body.is_object()) continue;
-    auto& b = body.as_object();
-    json::array checks;
-    if (const auto* snap = b.if_contains("snapshot"); snap && snap->is_object())
-      if (const auto* list = snap->as_object().if_contains("checks"); list && list->is_array())
-        for (const auto& c : list->as_array()) {
-          const auto& o = c.as_object();
-          json::object point{{"name", o.at("name")}, {"passed", o.at("passed")},
-                             {"errors", o.at("errors")}, {"warnings", o.at("warnings")}};
-          const auto* failing = o.if_contains("failing_tests");
-          point["failing_tests"] = failing && failing->is_array() ? failing->as_array().size() : 0;
-          checks.push_back(std::move(point));
-        }
-    json::object point{{"seq", entry.seq}, {"ts_us", to_us(entry.ts)},
-                       {"task", b["task"]}, {"attempt", b["attempt"]},
-                       {"agent", b["agent"]}, {"baseline", b["baseline"]},
-                       {"commit", b["commit"]}, {"regressions", b["regressions"]},
-                       {"checks", std::move(checks)}};
-    const bool is_baseline = b["baseline"].is_bool() && b["baseline"].get_bool();
-    if (is_baseline)
-      baseline = b["snapshot"];
-    else
-      latest = point;
-    const auto* n = b.if_contains("regressions");
-    if (n != nullptr && n->is_number() && n->to_number<int64_t>() > 0)
-      worse.push_back(json::object{{"task", b["task"]}, {"attempt", b["attempt"]},
-                                   {"agent", b["agent"]}, {"commit", b["commit"]},
-                                   {"worse", b["worse"]}});
-    trend.push_back(std::move(point));
-  }
-  return answer({{"baseline", std::move(baseline)}, {"latest", std::move(latest)},
-                 {"trend", std::move(trend)}, {"regressions", std::move(worse)}});
+  auto baselines = e.events_of("quality.baseline", limit);
+  if (!baselines) return baselines.error();
+  auto snapshots = e.events_of("quality.snapshot", limit);
+  if (!snapshots) return snapshots.error();
+  return quality::summary(*baselines, *snapshots);
+}
+
+// Records a quality baseline now (engine::record_quality_baseline): "checks" (each a
+// quality_check) run in a worktree at the tip of "integration_branch" (default: the
+// branch checked out in "workdir", default the engine's directory); "merge_strategy"
+// and "keep_failed" as for the agents when this opens the repository. Blocks while the
+// checks run. Answers the baseline as the quality op shows it, "id" its event's seq.
+expected<json::value> quality_baseline(engine& e, const json::value& args) {
+  field_reader r{args};
+  agent_options a;
+  a.quality_checks = r.list<quality_check>("checks");
+  a.workdir = r.text("workdir");
+  a.integration_branch = r.text("integration_branch");
+  a.merge_strategy = r.text("merge_strategy", a.merge_strategy);
+  a.keep_failed = r.count("keep_failed", a.keep_failed);
+  if (auto bad = refusal(r)) return *bad;
+  auto made = e.record_quality_baseline(a);
+  if (!made) return made.error();
+  auto shown = quality::baseline_view(*made);
+  if (!shown.is_object())
+    return make_error(errc::internal, "the recorded baseline does not read back");
+  json::object out{{"id", made->seq}};
+  for (auto& kv : shown.as_object()) out.emplace(kv.key(), std::move(kv.value()));
+  return answer(std::move(out));
 }
 
 expected<json::value> metrics(engine& e, const json::value&) {
@@ -148,7 +138,8 @@ const std::vector<command>& agent_commands() {
       {"dashboard.link", dashboard_link},
       {"events", events},
       {"metrics", metrics},
-      {"quality", quality},
+      {"quality", quality_record},
+      {"quality.baseline", quality_baseline},
   };
   return table;
 }

@@ -39,6 +39,10 @@ constexpr auto api_timeout = std::chrono::minutes(10);
 // How long shutdown waits for one actor to stop.
 constexpr auto stop_timeout = std::chrono::seconds(30);
 
+// Where agents with these options work (agent_options::workdir, else the current
+// directory), absolute; errc::bad_request when it is no directory (isolation.cpp).
+expected<std::string> agents_workdir(const agent_options& a);
+
 // What the database holds at open (bootstrap.cpp).
 struct opening_state;
 
@@ -80,8 +84,12 @@ struct engine::impl {
   // Isolation "worktree": the repository the agents share, opened (and cleaned of what
   // a crash left) with the first isolated agents; null until then (guarded by mtx).
   std::shared_ptr<workspace::shared_repo> repo;
-  // Its quality gates and the baseline taken when they were first asked for (mtx).
-  std::shared_ptr<const quality::gate_set> quality;
+  // Its quality gates, made when they were first asked for, with the baseline recorded
+  // last (mtx; the board itself is thread-safe).
+  std::shared_ptr<quality::gate_board> quality;
+  // Held while a quality baseline is taken (one at a time: its worktree has one name),
+  // and by add_agents, which may take one. Before mtx when both are held.
+  std::mutex baseline_mtx;
   // The runs' usage and budget (options::budget_usd), shared by every agent; made at
   // open, begun by each run.
   std::shared_ptr<harness::run_meter> meter;
@@ -110,6 +118,16 @@ struct engine::impl {
   // mail). And the leaf tasks left ready or pending, for the run's summary.
   void budget_spent(const std::string& run_id);
   std::vector<std::string> unclaimed_tasks();
+
+  // Isolated agents (isolation.cpp). REQUIRES: mtx held. The repository they share:
+  // `repo`, opened for `workdir` (then cleaned of what a crash left) when none is.
+  expected<std::shared_ptr<workspace::shared_repo>>
+  shared_repo_for(const std::string& workdir, const agent_options& a);
+  // The gates of `checks` for a run's start: with the newest recorded baseline when it
+  // was taken at the integration tip with these same checks, else with one taken now
+  // and journaled. REQUIRES: runner made; baseline_mtx held.
+  expected<std::shared_ptr<const quality::gate_set>>
+  gates_at_start(workspace::shared_repo& repo, const std::vector<quality_check>& checks);
 
   // run_until_done (keep_going false) and run_until_stopped (true): one run loop.
   expected<run_summary> run(bool keep_going,

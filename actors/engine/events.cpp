@@ -4,6 +4,7 @@
 #include "actors/engine/engine_impl.hpp"
 
 #include "persistence/journal_feed.hpp"
+#include "quality/record.hpp"
 
 #include <filesystem>
 #include <map>
@@ -84,6 +85,19 @@ expected<engine_metrics> engine::metrics() {
                     file_size_or_zero(impl_->opts.db_path + "-wal");
   m.commit_latency = feed.commit_latency();
   m.usage = s->usage;
+  m.quality_snapshots_total = count_of(*kinds, persistence::event_kind::quality_snapshot);
+  m.quality_baselines_total = count_of(*kinds, persistence::event_kind::quality_baseline);
+  if (m.quality_snapshots_total + m.quality_baselines_total > 0) {
+    auto regressed = feed.quality_regressed();
+    if (!regressed) return regressed.error();
+    m.quality_regressed_total = *regressed;
+    auto baseline = feed.read_kind("quality.baseline", 1);
+    if (!baseline) return baseline.error();
+    auto latest = feed.read_kind("quality.snapshot", 1);
+    if (!latest) return latest.error();
+    m.quality = quality::figures(baseline->empty() ? nullptr : &baseline->back(),
+                                 latest->empty() ? nullptr : &latest->back());
+  }
   return m;
 }
 

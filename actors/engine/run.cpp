@@ -45,69 +45,6 @@ void make_room_for_models(size_t agents) {
                  r.rlim_cur);
 }
 
-// The repository isolated agents share, opened once per engine: an interrupted merge
-// finished, what a crash left cleaned, and what was done said.
-expected<std::shared_ptr<workspace::shared_repo>>
-open_shared_repo(harness::process_runner& runner, const std::string& workdir,
-                 const agent_options& a) {
-  workspace::shared_repo_options o;
-  o.integration = a.integration_branch;
-  auto strategy = workspace::parse_merge_strategy(a.merge_strategy);
-  if (!strategy)
-    return make_error(errc::bad_request, "merge strategy '" + a.merge_strategy +
-                                             "' is not one of rebase, merge");
-  o.strategy = *strategy;
-  o.keep_failed = a.keep_failed;
-  workspace::startup_report found;
-  auto repo = workspace::shared_repo::open(runner, workdir, o, &found);
-  if (!repo) return repo.error();
-  const auto& r = found.repaired;
-  if (r.had_pending)
-    spdlog::info("finished a merge into {} that a crash interrupted ({})",
-                 (*repo)->integration(),
-                 r.was_published ? "its checkout updated now" : "it had not moved: undone");
-  if (!r.note.empty()) spdlog::info("merge record dropped: {}", r.note);
-  const auto& c = found.cleaned;
-  const size_t cleaned = c.stray_dirs.size() + c.branchless_worktrees.size() +
-                         c.merged.size() + c.stale_entries.size();
-  if (cleaned > 0 || !r.rebases_aborted.empty())
-    spdlog::info("cleaned {} worktree(s) and branch(es) left by an earlier run{}", cleaned,
-                 r.rebases_aborted.empty() ? ""
-                                           : " (" + std::to_string(r.rebases_aborted.size()) +
-                                                 " rebase(s) aborted)");
-  if (!found.retired.empty())
-    spdlog::info("removed {} kept failed worktree(s) beyond the {} kept",
-                 found.retired.size(), a.keep_failed);
-  return repo;
-}
-
-// The quality gates of isolated agents: the checks, and their baseline taken now on the
-// integration branch's tip, in a worktree of its own (the user's checkout may hold
-// uncommitted work). Checks that fail there are the baseline, not an error.
-expected<std::shared_ptr<const quality::gate_set>>
-take_baseline(harness::process_runner& runner, workspace::shared_repo& repo,
-              const std::vector<quality_check>& checks) {
-  auto specs = quality::specs_of(checks);
-  if (!specs) return specs.error();
-  auto wt = repo.create(runner, "swarm", "quality-baseline");
-  if (!wt) return wt.error();
-  spdlog::info("quality baseline: running {} check(s) on {} at {}", specs->size(),
-               repo.integration(), wt->base.substr(0, 12));
-  auto snap = quality::take_snapshot(runner, *specs, wt->path.string(), wt->base);
-  if (auto removed = repo.finish(runner, *wt, true); !removed)
-    spdlog::warn("could not remove the baseline's worktree: {}", removed.error().message);
-  if (!snap) return snap.error();
-  for (const auto& c : snap->checks)
-    spdlog::info("quality baseline: {} {}{}, {} error(s), {} warning(s)", c.name,
-                 c.passed ? "passed" : "failed",
-                 c.tests ? " (" + std::to_string(c.tests->failed) + " of " +
-                               std::to_string(c.tests->total) + " tests failing)"
-                         : std::string{},
-                 c.errors, c.warnings);
-  return std::make_shared<const quality::gate_set>(
-      quality::gate_set{std::move(*specs), std::move(*snap)});
-}
-
 } // namespace
 
 expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_options& a) {
@@ -142,13 +79,12 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
   auto first_pause = std::max(a.unavailable_backoff, std::chrono::milliseconds{1});
   auto gate = std::make_shared<harness::model_gate>(
     first_pause, std::max(first_pause, a.unavailable_backoff_max));
-  auto workdir = fs::absolute(a.workdir.empty() ? fs::current_path(ec) : fs::path{a.workdir}, ec);
-  if (ec || !fs::is_directory(workdir, ec))
-    return make_error(errc::bad_request,
-                      "the agents' working directory '" + workdir.string() + "' does not exist");
+  auto workdir = agents_workdir(a);
+  if (!workdir) return workdir.error();
   auto db_dir = fs::absolute(fs::path{im.opts.db_path}, ec).parent_path();
   std::vector<std::string> names;
-  std::lock_guard<std::mutex> guard{im.mtx};
+  // Both locks, in one step: record_quality_baseline takes them one after the other.
+  std::scoped_lock guard{im.baseline_mtx, im.mtx};
   if (!im.runner)
     im.runner = std::make_shared<harness::process_runner>();
   if (!a.quality_checks.empty() && a.isolation != "worktree")
@@ -156,21 +92,15 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
                       "quality checks run in each task's own git worktree: they need "
                       "--isolation worktree (isolation = \"worktree\" under [run])");
   std::shared_ptr<workspace::shared_repo> repo;
-  std::shared_ptr<const quality::gate_set> gates;
+  std::shared_ptr<quality::gate_board> gates;
   if (a.isolation == "worktree") {
-    if (!im.repo) {
-      auto opened = open_shared_repo(*im.runner, workdir.string(), a);
-      if (!opened) return opened.error();
-      im.repo = std::move(*opened);
-    }
-    repo = im.repo;
+    auto opened = im.shared_repo_for(*workdir, a);
+    if (!opened) return opened.error();
+    repo = std::move(*opened);
     if (!a.quality_checks.empty() && !im.quality) {
-      auto made = take_baseline(*im.runner, *repo, a.quality_checks);
+      auto made = im.gates_at_start(*repo, a.quality_checks);
       if (!made) return made.error();
-      im.quality = std::move(*made);
-      auto kept = im.journal({persistence::make_event(
-          quality_record(im.quality->baseline, {}, {}, "swarm"), persistence::now_us())});
-      if (!kept) return kept.error();
+      im.quality = std::make_shared<quality::gate_board>(std::move(*made));
     }
     if (!a.quality_checks.empty()) gates = im.quality;
   } else if (a.isolation != "shared") {
@@ -194,7 +124,7 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
     cfg.mail = im.mail;
     cfg.registry = im.registry;
     cfg.memory = im.memory;
-    cfg.workdir = workdir.string();
+    cfg.workdir = *workdir;
     cfg.repo = repo;
     cfg.quality = gates;
     cfg.runs_dir = (db_dir / "runs").string();

@@ -227,6 +227,20 @@ public:
   // errc::bad_request).
   expected<agent_status> set_agent_state(const std::string& name, agent_state state);
 
+  // ---- quality gates
+
+  // Records a quality baseline now: runs a.quality_checks on the integration branch's
+  // tip (a.integration_branch, else the branch checked out in a.workdir) in a worktree
+  // of its own, journals what they found (quality.baseline) and answers with that
+  // event. This engine's isolated agents judge the work they finish after it against
+  // this baseline and these checks ("adopted" in its body). A run's start takes the
+  // newest baseline instead of its own when it was recorded at the tip with the same
+  // checks. Blocks while the checks run (failing checks are a baseline, not an error);
+  // one baseline at a time. errc::bad_request for no checks, a bad one, or a branch
+  // other than the one this engine's agents merge into; the repository's errors as
+  // add_agents'.
+  expected<journal_entry> record_quality_baseline(const agent_options& a);
+
   // ---- the journal and metrics
 
   // Committed journal events with seq > since, ascending, at most `limit`, and the

@@ -200,6 +200,10 @@ SWARM_API expected<histogram_bucket> from_json(json_to<histogram_bucket>,
 SWARM_API void tag_invoke(const json_from&, json_value&, const latency_histogram&);
 SWARM_API expected<latency_histogram> from_json(json_to<latency_histogram>,
                                                 const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const quality_check&);
+SWARM_API expected<quality_check> from_json(json_to<quality_check>, const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const quality_figure&);
+SWARM_API expected<quality_figure> from_json(json_to<quality_figure>, const json_value&);
 SWARM_API void tag_invoke(const json_from&, json_value&, const engine_metrics&);
 SWARM_API expected<engine_metrics> from_json(json_to<engine_metrics>, const json_value&);
 // The JSON text of an entry on one line, its body spliced verbatim (no re-encoding).

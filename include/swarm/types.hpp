@@ -714,6 +714,17 @@ struct latency_histogram {
 // The engine's numbers for monitoring (GET /metrics). Counters (_total) count what the
 // journal holds, since the database began; gauges are now; commit_latency covers this
 // engine's commits since it opened (a batch's arrival at the writer to its commit).
+// One quality check's figures in one snapshot (GET /metrics): the newest baseline's
+// ("baseline") or the newest task snapshot's ("latest").
+struct quality_figure {
+  std::string check;
+  std::string of; // "baseline" or "latest"
+  bool passed = false;
+  uint64_t errors = 0;
+  uint64_t warnings = 0;
+  uint64_t failing_tests = 0;
+};
+
 struct engine_metrics {
   task_counts tasks;
   std::vector<labelled_count> agents;     // by state, every state
@@ -727,6 +738,10 @@ struct engine_metrics {
   uint64_t journal_bytes = 0; // the database file and its WAL
   latency_histogram commit_latency;
   model_usage usage; // every model run in the database, as their CLIs reported it
+  uint64_t quality_snapshots_total = 0; // tasks' work checked by the quality gates
+  uint64_t quality_regressed_total = 0; // of them, work that got worse (not merged)
+  uint64_t quality_baselines_total = 0; // baselines recorded
+  std::vector<quality_figure> quality;  // per check, the newest baseline and snapshot
 };
 
 } // namespace swarm

@@ -64,6 +64,11 @@ public:
               double v) {
     out_ += name + '{' + label + "=\"" + escaped(value) + "\"} " + number(v) + '\n';
   }
+  // A sample of one quality check in one snapshot.
+  void figure(const char* name, const quality_figure& q, double v) {
+    out_ += std::string{name} + "{check=\"" + escaped(q.check) + "\",of=\"" + escaped(q.of) +
+            "\"} " + number(v) + '\n';
+  }
   void labelled(const char* name, const char* label,
                 const std::vector<labelled_count>& counts) {
     for (const auto& c : counts)
@@ -127,6 +132,28 @@ std::string prometheus_text(const engine_metrics& m) {
            static_cast<double>(h.count));
   w.sample("swarm_commit_latency_seconds_sum", h.sum_seconds);
   w.sample("swarm_commit_latency_seconds_count", static_cast<double>(h.count));
+  w.family("swarm_quality_snapshots_total", "counter",
+           "Tasks' work the quality gates checked.");
+  w.sample("swarm_quality_snapshots_total", static_cast<double>(m.quality_snapshots_total));
+  w.family("swarm_quality_regressed_total", "counter",
+           "Checked work that got worse than the baseline (failed, not merged).");
+  w.sample("swarm_quality_regressed_total", static_cast<double>(m.quality_regressed_total));
+  w.family("swarm_quality_baselines_total", "counter", "Quality baselines recorded.");
+  w.sample("swarm_quality_baselines_total", static_cast<double>(m.quality_baselines_total));
+  if (m.quality.empty()) return w.take();
+  w.family("swarm_quality_check_passed", "gauge",
+           "1 when the check passed, in the newest baseline (of=baseline) or task snapshot "
+           "(of=latest).");
+  for (const auto& q : m.quality) w.figure("swarm_quality_check_passed", q, q.passed ? 1 : 0);
+  w.family("swarm_quality_errors", "gauge", "Errors the check found.");
+  for (const auto& q : m.quality)
+    w.figure("swarm_quality_errors", q, static_cast<double>(q.errors));
+  w.family("swarm_quality_warnings", "gauge", "Warnings the check found.");
+  for (const auto& q : m.quality)
+    w.figure("swarm_quality_warnings", q, static_cast<double>(q.warnings));
+  w.family("swarm_quality_failing_tests", "gauge", "Tests failing in the check.");
+  for (const auto& q : m.quality)
+    w.figure("swarm_quality_failing_tests", q, static_cast<double>(q.failing_tests));
   return w.take();
 }
 

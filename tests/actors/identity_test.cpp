@@ -188,6 +188,14 @@ TEST_CASE("an acting op with another agent's token, or none, is forbidden and ch
   CHECK(code_of(link) == "forbidden");
   CHECK(message_of(link).find("needs the operator token") != std::string::npos);
   CHECK(code_of(s.anonymous("dashboard.link", {})) == "forbidden");
+  // Nor record a quality baseline: its checks are shell commands the engine would run.
+  const json::object checks{
+      {"checks", json::array{json::object{{"name", "x"}, {"command", "touch pwned"}}}}};
+  auto gates = s.as(alice, "quality.baseline", checks);
+  CHECK(code_of(gates) == "forbidden");
+  CHECK(message_of(gates).find("runs the shell commands it is given: it needs the operator "
+                               "token") != std::string::npos);
+  CHECK(code_of(s.anonymous("quality.baseline", checks)) == "forbidden");
   // A token nobody holds.
   CHECK(code_of(s.as(std::string(64, 'f'), "ping", {})) == "unauthorized");
   CHECK(code_of(s.as(std::string(64, 'f'), "mail.inbox", {{"agent", "bob"}})) ==

@@ -3,9 +3,14 @@
 // merge_conflict and succeeds on its retry from the new tip), SIGKILL of the engine
 // between a model's success and its merge (the restart merges the task exactly once and
 // leaves no worktree), and a task whose commit is already on the integration branch
-// (completed without running its model again).
+// (completed without running its model again). Quality gates: a regression fails as
+// quality_failure; `swarm quality baseline` records the baseline runs compare with, and
+// serving agents take a new one at once.
 
 #include "tests/e2e/git_repo.hpp"
+#include "tests/e2e/served.hpp"
+
+#include <csignal>
 
 namespace {
 
@@ -50,6 +55,31 @@ void require_nothing_left(git_repo& repo) {
   auto branches = repo.git({"branch", "--list", "swarm/*"});
   git_repo::require_ok(branches);
   CHECK(branches.out.empty());
+}
+
+// A small project: lib.txt holds a value, its test suite (TAP) checks that it is 2;
+// swarm.toml runs the suite as the quality check "test".
+void tested_project(git_repo& repo) {
+  commit_file(repo, "lib.txt", "2\n");
+  commit_file(repo, "test.sh",
+              "echo 1..2\n"
+              "if [ -s lib.txt ]; then echo 'ok 1 - lib exists'; else echo 'not ok 1 - lib "
+              "exists'; fi\n"
+              "if [ \"$(cat lib.txt)\" = 2 ]; then echo 'ok 2 - value is two'; else echo 'not "
+              "ok 2 - value is two'; exit 1; fi\n");
+  write_text(repo / "swarm.toml",
+             "[quality.test]\ncommand = \"sh test.sh\"\nformat = \"tap\"\n");
+}
+
+// A command model that writes its task id into docs/<task>.md.
+fs::path docs_model(git_repo& repo) {
+  write_text(repo / "home" / "docs.sh", "mkdir -p docs && echo \"$1\" > \"docs/$1.md\"\n");
+  return repo / "home" / "docs.sh";
+}
+
+int64_t baselines(git_repo& repo) {
+  return query_int(repo.dir().db(),
+                   "SELECT COUNT(*) FROM events WHERE kind = 'quality.baseline'");
 }
 
 } // namespace
@@ -170,16 +200,7 @@ TEST_CASE("isolation: a change that breaks a unit test fails as quality_failure,
           "merged and its report is in the retry prompt, and a clean change merges",
           "[e2e][isolation][quality]") {
   git_repo repo;
-  // A small project: lib.txt holds a value, its test suite (TAP) checks it.
-  commit_file(repo, "lib.txt", "2\n");
-  commit_file(repo, "test.sh",
-              "echo 1..2\n"
-              "if [ -s lib.txt ]; then echo 'ok 1 - lib exists'; else echo 'not ok 1 - lib "
-              "exists'; fi\n"
-              "if [ \"$(cat lib.txt)\" = 2 ]; then echo 'ok 2 - value is two'; else echo 'not "
-              "ok 2 - value is two'; exit 1; fi\n");
-  write_text(repo / "swarm.toml",
-             "[quality.test]\ncommand = \"sh test.sh\"\nformat = \"tap\"\n");
+  tested_project(repo);
   fs::create_directories(repo / "home");
   // "Break it" (the prompt's title line) breaks the test on its first attempt and makes
   // a clean change on its second; "Document it" writes a file no test reads.
@@ -246,4 +267,95 @@ TEST_CASE("isolation: quality checks without worktree isolation are refused befo
   CHECK(run.exit_code == 2); // bad usage
   CHECK(run.err.find("--isolation worktree") != std::string::npos);
   CHECK(query_int(repo.dir().db(), "SELECT COUNT(*) FROM model_runs") == 0);
+}
+
+TEST_CASE("quality baseline: recorded on demand, taken by a run at the same tip, taken "
+          "again once the tip moved",
+          "[e2e][isolation][quality]") {
+  git_repo repo;
+  // Nothing configured: refused, saying what to write.
+  auto none = repo.swarm({"quality", "baseline"});
+  CHECK(none.exit_code == 2); // bad usage
+
+  CHECK(none.err.find("add [quality.<name>] tables to swarm.toml") != std::string::npos);
+  tested_project(repo);
+
+  auto rec = repo.swarm_json({"quality", "baseline"});
+  CHECK(int_at(rec, "id") > 0);
+  CHECK(str_at(rec, "commit") + "\n" == repo.head());
+  CHECK(str_at(rec, "integration") == "main");
+  CHECK(str_at(rec, "by") == "operator");
+  CHECK_FALSE(rec.at("adopted").as_bool()); // no agents ran
+  const auto& checks = rec.at("checks").as_array();
+  REQUIRE(checks.size() == 1);
+  CHECK(str_at(checks[0], "name") == "test");
+  CHECK(checks[0].at("passed").as_bool());
+  CHECK(str_at(rec.at("snapshot"), "commit") == str_at(rec, "commit"));
+  require_nothing_left(repo);
+  CHECK(baselines(repo) == 1);
+
+  // A run at that tip with the same checks compares with it: no baseline of its own.
+  const auto model = docs_model(repo);
+  write_text(repo / "plan.md", "# Docs\n- First page\n");
+  auto first = run_isolated(repo, "1", model, "{task_id}");
+  INFO(first);
+  REQUIRE(first.exit_code == 0);
+  CHECK((first.out + first.err).find("the one recorded for main") != std::string::npos);
+  CHECK(baselines(repo) == 1);
+
+  // The run merged its work: the tip moved, so the next run takes a new baseline.
+  write_text(repo / "plan.md", "# More docs\n- Second page\n");
+  auto second = run_isolated(repo, "1", model, "{task_id}");
+  INFO(second);
+  REQUIRE(second.exit_code == 0);
+  CHECK(baselines(repo) == 2);
+  auto record = repo.swarm_json({"quality"});
+  CHECK(str_at(record.at("baseline"), "by") == "swarm");
+  CHECK(str_at(record.at("baseline"), "commit") + "\n" != str_at(rec, "commit") + "\n");
+  const auto& trend = record.at("trend").as_array();
+  REQUIRE(trend.size() == 4); // baseline, task, baseline, task
+  CHECK(trend[0].at("baseline").as_bool());
+  CHECK_FALSE(trend[1].at("baseline").as_bool());
+  CHECK(trend[2].at("baseline").as_bool());
+  CHECK(record.at("regressions").as_array().empty());
+  require_nothing_left(repo);
+}
+
+TEST_CASE("quality baseline: recorded while agents serve, they judge the next task "
+          "against it",
+          "[e2e][isolation][quality][serve]") {
+  git_repo repo;
+  tested_project(repo);
+  const auto model = docs_model(repo);
+  served s{repo.dir(),
+           {"serve", "--listen", "127.0.0.1:0", "--agents", "1", "--isolation", "worktree",
+            "--model", "command:sh " + model.string() + " {task_id}"}};
+  REQUIRE(poll_until(30s, [&] { return baselines(repo) == 1; })); // taken at start
+  // The user breaks the test on main themselves, and records that as the baseline.
+  commit_file(repo, "lib.txt", "3\n");
+  auto rec = repo.swarm_json({"quality", "baseline"});
+  CHECK(rec.at("adopted").as_bool());
+  CHECK_FALSE(rec.at("checks").as_array().at(0).at("passed").as_bool());
+  CHECK(str_at(rec, "commit") + "\n" == repo.head());
+
+  // A task's work leaves the test failing as it fails on the new baseline: no
+  // regression, so it merges (against the start's baseline it would be build_broken).
+  write_text(repo / "plan.md", "# Docs\n- Page\n");
+  auto loaded = repo.swarm({"load", "plan.md"});
+  INFO(loaded);
+  REQUIRE(loaded.exit_code == 0);
+  const auto db = repo.dir().db();
+  REQUIRE(poll_until(60s, [&] {
+    return query_int(db, "SELECT COUNT(*) FROM tasks WHERE state = 'completed' AND leaf = 1") ==
+           1;
+  }));
+  CHECK(query_int(db, "SELECT COUNT(*) FROM events WHERE kind = 'task.failed'") == 0);
+  CHECK(merged_tasks(repo).size() == 1);
+  auto record = repo.swarm_json({"quality"});
+  CHECK(int_at(record.at("latest"), "regressions") == 0);
+  s.proc.signal(SIGINT);
+  auto stopped = s.proc.wait(30s);
+  INFO(stopped);
+  CHECK(stopped.exit_code == 0);
+  require_nothing_left(repo);
 }

@@ -126,6 +126,14 @@ std::vector<p::event> every_kind() {
   quality.snapshot.text = R"({"commit":"4b825dc6","checks":[{"name":"test","passed":false}]})";
   quality.worse.text = R"([{"check":"test","kind":"build_broken"}])";
   out.push_back(p::make_event(quality, ts));
+  p::quality_baseline base;
+  base.integration = "main";
+  base.commit = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+  base.by = "operator";
+  base.adopted = true;
+  base.checks.text = R"([{"name":"test","command":"make test","format":"exit"}])";
+  base.snapshot.text = R"({"commit":"4b825dc6","checks":[{"name":"test","passed":true}]})";
+  out.push_back(p::make_event(base, ts));
   p::mail_sent mail;
   mail.id = "msg-1";
   mail.type = "custom";

@@ -75,6 +75,10 @@ TEST_CASE("metrics: Prometheus text with HELP and TYPE for every family",
   m.usage.output_tokens = 345;
   m.usage.cache_read_tokens = 800;
   m.usage.cost_usd = 0.5;
+  m.quality_snapshots_total = 6;
+  m.quality_regressed_total = 2;
+  m.quality_baselines_total = 1;
+  m.quality = {{"test", "baseline", true, 0, 3, 0}, {"test", "latest", false, 1, 5, 2}};
   const auto text = http::prometheus_text(m);
   auto has = [&](const std::string& line) {
     INFO(line);
@@ -112,12 +116,22 @@ TEST_CASE("metrics: Prometheus text with HELP and TYPE for every family",
   has("swarm_commit_latency_seconds_bucket{le=\"+Inf\"} 4");
   has("swarm_commit_latency_seconds_sum 0.25");
   has("swarm_commit_latency_seconds_count 4");
+  has("# TYPE swarm_quality_snapshots_total counter");
+  has("swarm_quality_snapshots_total 6");
+  has("swarm_quality_regressed_total 2");
+  has("swarm_quality_baselines_total 1");
+  has("# TYPE swarm_quality_check_passed gauge");
+  has("swarm_quality_check_passed{check=\"test\",of=\"baseline\"} 1");
+  has("swarm_quality_check_passed{check=\"test\",of=\"latest\"} 0");
+  has("swarm_quality_errors{check=\"test\",of=\"latest\"} 1");
+  has("swarm_quality_warnings{check=\"test\",of=\"baseline\"} 3");
+  has("swarm_quality_failing_tests{check=\"test\",of=\"latest\"} 2");
   // Every family has its HELP line before its TYPE line.
   size_t helps = 0, types = 0;
   for (size_t at = 0; (at = text.find("# HELP ", at)) != std::string::npos; ++at)
     ++helps;
   for (size_t at = 0; (at = text.find("# TYPE ", at)) != std::string::npos; ++at)
     ++types;
-  CHECK(helps == 13);
-  CHECK(types == 13);
+  CHECK(helps == 20);
+  CHECK(types == 20);
 }

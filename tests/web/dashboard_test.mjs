@@ -3,8 +3,9 @@
 // downloaded). It checks what a person does: opening the one-time link signs in (and
 // the link does not open twice), dragging a failed task to ready reopens it in the
 // engine, a task completed through the API moves to the completed column without a
-// reload, an illegal drop snaps back with the engine's reason; and it saves a
-// screenshot of each view.
+// reload, an illegal drop snaps back with the engine's reason, the Quality view shows
+// the baseline, the latest snapshot and a regression (and a new baseline arrives live),
+// the Agents view shows tokens; and it saves a screenshot of each view.
 //
 //   node tests/web/dashboard_test.mjs --swarm BUILD/swarm --screenshots DIR
 //
@@ -86,6 +87,29 @@ writeFileSync(join(work, 'plan.md'), [
 const pre = swarmSync(['run', 'broken.md', '--agents', '1', '--fail-rate', '1', '--max-attempts', '1',
   '--work-ms', '1-1', '--retry-backoff', '0s']);
 if (pre.status !== 1) die('the failing run did not fail a task: ' + (pre.error || '') + pre.stdout + pre.stderr);
+
+// Quality records: the directory is a git repository with a small tested project; its
+// checks (gates.toml, given only to these commands) record a baseline, then a task run in
+// a worktree whose command model breaks the test fails as quality_failure.
+function gitSync(args) {
+  const r = spawnSync('git', ['-c', 'user.name=web', '-c', 'user.email=web@test', ...args],
+    { cwd: work, encoding: 'utf8' });
+  if (r.status !== 0) die('git ' + args.join(' ') + ': ' + (r.error || '') + r.stderr);
+}
+writeFileSync(join(work, 'lib.txt'), '2\n');
+writeFileSync(join(work, 'test.sh'), 'echo 1..1\n' +
+  'if [ "$(cat lib.txt)" = 2 ]; then echo "ok 1 - value is two"; else echo "not ok 1 - value is two"; exit 1; fi\n');
+writeFileSync(join(work, 'breaker.sh'), 'echo 3 > lib.txt\n');
+writeFileSync(join(work, 'gates.toml'), '[quality.test]\ncommand = "sh test.sh"\nformat = "tap"\n');
+writeFileSync(join(work, 'gates.md'), '# Gates\n- Change the value\n');
+gitSync(['init', '-q', '-b', 'main']);
+gitSync(['add', 'lib.txt', 'test.sh']);
+gitSync(['commit', '-q', '-m', 'a tested project']);
+const recorded = swarmSync(['quality', 'baseline', '--config', 'gates.toml']);
+if (recorded.status !== 0) die('swarm quality baseline: ' + recorded.stdout + recorded.stderr);
+const gated = swarmSync(['run', 'gates.md', '--config', 'gates.toml', '--agents', '1', '--isolation', 'worktree',
+  '--model', 'command:sh ' + join(work, 'breaker.sh'), '--max-attempts', '1', '--retry-backoff', '0s']);
+if (gated.status !== 1) die('the gated run did not fail its task: ' + gated.stdout + gated.stderr);
 
 // With `swarm serve --agents` a running mock agent completes the tasks (slowly, so each
 // state is seen); without, the test completes one through the API.
@@ -297,9 +321,41 @@ try {
     console.log('     toast: ' + text);
   });
 
+  await check('the quality view shows the baseline, the latest snapshot and the regression', async () => {
+    await page.click('#tabs button[data-view="quality"]');
+    await page.waitForSelector('#view-quality[data-loaded="true"]:not([hidden])');
+    const row = page.locator('#quality-checks tr[data-check="test"]');
+    await row.waitFor({ timeout: 5000 });
+    const cells = await row.locator('td').allTextContents();
+    assert(/^passed 0 errors/.test(cells[1]), 'the baseline passed: ' + cells[1]);
+    assert(/^failed .*1 failing tests/.test(cells[2]), 'the latest failed one test: ' + cells[2]);
+    const worse = await page.textContent('#quality-regressions');
+    assert(/test new_failing_test: value is two|test build_broken/.test(worse), 'what got worse: ' + worse);
+    const info = await page.textContent('#quality-info');
+    assert(/Baseline: main at [0-9a-f]{12}, .* by operator/.test(info), 'the baseline line: ' + info);
+    // A baseline recorded now (through the served engine) arrives on the stream.
+    const before = await page.locator('#quality-trend tr').count();
+    const again = swarmSync(['quality', 'baseline', '--config', 'gates.toml']);
+    assert(again.status === 0, 'swarm quality baseline again: ' + again.stderr);
+    await page.waitForFunction((n) => document.querySelectorAll('#quality-trend tr').length === n + 1,
+      before, { timeout: 10000 });
+    console.log('     ' + info);
+  });
+
+  await check('the agents view shows the tokens their models reported', async () => {
+    await page.click('#tabs button[data-view="agents"]');
+    await page.waitForSelector('#view-agents[data-loaded="true"]:not([hidden])');
+    const heads = await page.locator('#view-agents thead th').allTextContents();
+    assert(heads.includes('tokens') && heads.includes('cost'), 'tokens and cost columns: ' + heads.join(', '));
+    await until('an agent with tokens', async () => {
+      const cells = await page.locator('#agents-body tr td:nth-child(11)').allTextContents();
+      return cells.some((c) => /^[1-9][0-9.]*[kM]?$/.test(c));
+    }, 20000, 200);
+  });
+
   await check('a screenshot of each view', async () => {
     mkdirSync(shotsDir, { recursive: true });
-    for (const view of ['board', 'graph', 'agents', 'mail', 'reservations', 'memory', 'progress']) {
+    for (const view of ['board', 'graph', 'agents', 'mail', 'reservations', 'memory', 'quality', 'progress']) {
       await page.click(`#tabs button[data-view="${view}"]`);
       await page.waitForSelector(`#view-${view}[data-loaded="true"]:not([hidden])`);
       await page.screenshot({ path: join(shotsDir, view + '.png') });
