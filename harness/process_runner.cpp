@@ -130,6 +130,7 @@ struct process_runner::impl {
   std::mutex mutex_;
   std::deque<start_request> starts_;
   std::vector<int> terminations_;
+  bool closing_ = false; // close() asked: terminate every running child, start none
   bool stopping_ = false;
 
   std::atomic<size_t> running_{0};
@@ -144,6 +145,7 @@ struct process_runner::impl {
   std::unordered_map<int, uint64_t> unreaped_;                    // pid -> id
   uint64_t next_id_ = 1;
   bool shutting_down_ = false;
+  bool closed_ = false; // I/O thread: close() took effect, starts are refused
   capture_buffers buffers_{buffer_size};
   child_stack spawn_stack_;
 
@@ -276,6 +278,10 @@ void process_runner::impl::take_requests() {
     std::lock_guard<std::mutex> lock(mutex_);
     starts.swap(starts_);
     terminations.swap(terminations_);
+    if (closing_ && !closed_) {
+      closed_ = true;
+      for (const auto& [pid, id] : unreaped_) terminations.push_back(pid);
+    }
     if (stopping_ && !shutting_down_) {
       shutting_down_ = true;
       for (auto& [id, c] : children_)
@@ -319,7 +325,7 @@ void process_runner::impl::stop_gently(child& c, clock::time_point now) {
 
 swarm::expected<int> process_runner::impl::spawn(process_spec spec,
                                                  exit_callback on_exit) {
-  if (shutting_down_)
+  if (shutting_down_ || closed_)
     return make_error(errc::shutting_down, "the process runner is shutting down");
   if (spec.argv.empty() || spec.argv[0].empty())
     return make_error(errc::bad_request, "process_spec.argv is empty: nothing to run");
@@ -562,6 +568,14 @@ void process_runner::terminate(int pid) {
   {
     std::lock_guard<std::mutex> lock(impl_->mutex_);
     impl_->terminations_.push_back(pid);
+  }
+  impl_->wake();
+}
+
+void process_runner::close() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex_);
+    impl_->closing_ = true;
   }
   impl_->wake();
 }

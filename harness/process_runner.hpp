@@ -173,6 +173,13 @@ public:
   // Does nothing when `pid` is not a running child of this runner. Safe from any thread.
   void terminate(int pid);
 
+  // Ends the runner's work without destroying it: terminate() of every running child,
+  // and every start from then on (queued ones too) fails with errc::shutting_down — a
+  // thread blocked in run() gets its child's result, then no other child starts. For
+  // an owner that must stop work it does not own the threads of. Safe from any thread;
+  // the destructor still joins.
+  void close();
+
   // Children started whose on_exit has not been called yet (a child stops counting just
   // before its on_exit runs).
   size_t running() const;

@@ -331,6 +331,8 @@ void engine::impl::shutdown() {
     std::lock_guard<std::mutex> guard{mtx};
     stopping_http = std::move(http);
     stopping_socket = std::move(control_socket);
+    closing = true;
+    if (baseline_runner) baseline_runner->close(); // its checks end, nothing is recorded
   }
   // Wakes the HTTP stream workers waiting for events, so the server stops promptly.
   if (feed)

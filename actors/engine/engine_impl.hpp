@@ -87,6 +87,11 @@ struct engine::impl {
   // Its quality gates, made when they were first asked for, with the baseline recorded
   // last (mtx; the board itself is thread-safe).
   std::shared_ptr<quality::gate_board> quality;
+  // The runner of the quality baseline a request is taking now (record_quality_baseline,
+  // on a transport's thread), else null (mtx): shutdown closes it, so that request ends
+  // before its transport is joined.
+  std::shared_ptr<harness::process_runner> baseline_runner;
+  bool closing = false; // shutdown began: no baseline starts or is recorded (mtx)
   // Held while a quality baseline is taken (one at a time: its worktree has one name),
   // and by add_agents, which may take one. Before mtx when both are held.
   std::mutex baseline_mtx;

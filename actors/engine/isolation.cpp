@@ -177,31 +177,42 @@ expected<journal_entry> engine::record_quality_baseline(const agent_options& a) 
   auto workdir = agents_workdir(a);
   if (!workdir) return workdir.error();
   std::lock_guard<std::mutex> one_at_a_time{im.baseline_mtx};
-  std::shared_ptr<harness::process_runner> runner;
+  // Its own runner, which shutdown closes: the request runs on a transport's thread,
+  // and the transport is joined before the engine's runner goes.
+  auto runner = std::make_shared<harness::process_runner>();
   std::shared_ptr<workspace::shared_repo> repo;
   std::shared_ptr<quality::gate_board> board;
   {
     std::lock_guard<std::mutex> guard{im.mtx};
+    if (im.closing)
+      return make_error(errc::shutting_down, "the engine is stopping: no baseline now");
     if (!im.runner) im.runner = std::make_shared<harness::process_runner>();
     auto opened = im.shared_repo_for(*workdir, a);
     if (!opened) return opened.error();
-    runner = im.runner;
     repo = std::move(*opened);
     board = im.quality;
+    im.baseline_runner = runner;
   }
-  if (!a.integration_branch.empty() && a.integration_branch != repo->integration())
-    return make_error(errc::bad_request,
-                      "this engine's agents merge into '" + repo->integration() +
-                          "': a baseline of '" + a.integration_branch +
-                          "' would not be theirs; leave the integration branch out, or "
-                          "record it once they stopped");
-  auto made = take_baseline(*runner, *repo, std::move(*specs));
-  if (!made) return made.error();
-  if (auto kept = im.journal({baseline_event(*repo, **made, "operator", board != nullptr)});
+  auto taken = [&]() -> expected<std::shared_ptr<const quality::gate_set>> {
+    if (!a.integration_branch.empty() && a.integration_branch != repo->integration())
+      return make_error(errc::bad_request,
+                        "this engine's agents merge into '" + repo->integration() +
+                            "': a baseline of '" + a.integration_branch +
+                            "' would not be theirs; leave the integration branch out, or "
+                            "record it once they stopped");
+    return take_baseline(*runner, *repo, std::move(*specs));
+  }();
+  std::lock_guard<std::mutex> guard{im.mtx};
+  im.baseline_runner.reset();
+  if (!taken) return taken.error();
+  if (im.closing) // its checks were stopped halfway: what they found is no baseline
+    return make_error(errc::shutting_down,
+                      "the engine stopped while the quality checks ran: no baseline recorded");
+  if (auto kept = im.journal({baseline_event(*repo, **taken, "operator", board != nullptr)});
       !kept)
     return kept.error();
   // Committed: from now on the running agents judge with it.
-  if (board) board->replace(*made);
+  if (board) board->replace(*taken);
   auto newest = im.feed->read_kind("quality.baseline", 1);
   if (!newest) return newest.error();
   if (newest->empty())

@@ -359,3 +359,25 @@ TEST_CASE("quality baseline: recorded while agents serve, they judge the next ta
   CHECK(stopped.exit_code == 0);
   require_nothing_left(repo);
 }
+
+TEST_CASE("quality baseline: stopping the engine while the checks run ends them and "
+          "records nothing",
+          "[e2e][isolation][quality][serve][stop]") {
+  git_repo repo;
+  commit_file(repo, "lib.txt", "2\n");
+  const auto started = repo / "home" / "started";
+  write_text(repo / "swarm.toml", "[quality.slow]\ncommand = \"touch " + started.string() +
+                                      "; sleep 60\"\n");
+  served s{repo.dir(), {"serve", "--listen", "127.0.0.1:0"}};
+  process asking{repo.dir().path(), {"quality", "baseline"}};
+  REQUIRE(poll_until(30s, [&] { return fs::exists(started); }));
+  s.proc.signal(SIGINT);
+  auto stopped = s.proc.wait(30s); // not the check's 60 s
+  INFO(stopped);
+  CHECK(stopped.exit_code == 0);
+  auto answer = asking.wait(30s);
+  INFO(answer);
+  CHECK(answer.exit_code == 1);
+  CHECK(answer.err.find("no baseline recorded") != std::string::npos);
+  CHECK(baselines(repo) == 0);
+}

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -667,6 +668,34 @@ TEST_CASE("process_runner terminates a running child on request", "[harness][run
   CHECK((r.signal == SIGTERM || r.signal == SIGKILL));
   CHECK_FALSE(r.timed_out);
   CHECK(seconds_since(start) < 20);
+}
+
+TEST_CASE("process_runner close ends a run blocked on its child and refuses every later "
+          "start",
+          "[harness][runner]") {
+  process_runner runner;
+  process_spec spec;
+  spec.argv = sh("trap '' TERM; sleep 30"); // only the SIGKILL after the grace ends it
+  spec.kill_grace = 200ms;
+  std::promise<swarm::expected<process_result>> ended;
+  auto blocked = ended.get_future();
+  std::thread waiter{[&] { ended.set_value(runner.run(spec)); }};
+  for (int i = 0; i < 400 && runner.running() == 0; ++i) std::this_thread::sleep_for(10ms);
+  REQUIRE(runner.running() == 1);
+  std::this_thread::sleep_for(50ms); // let the shell install its trap
+  runner.close();
+  REQUIRE(blocked.wait_for(20s) == std::future_status::ready);
+  waiter.join();
+  auto r = blocked.get();
+  REQUIRE(r);
+  CHECK(r->signal == SIGKILL);
+  // Nothing starts any more, whichever way it is asked.
+  auto again = runner.run(spec);
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == swarm::errc::shutting_down);
+  results got;
+  CHECK_FALSE(runner.start(spec, got.callback()));
+  CHECK(runner.running() == 0);
 }
 
 TEST_CASE("process_runner destructor kills and reaps running children",
