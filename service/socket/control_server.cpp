@@ -80,15 +80,20 @@ control_server::~control_server() {
     }
   }
   acceptor_.join();
+  // New connections fail at once (their clients find no engine and go elsewhere), and
+  // ones waiting unaccepted are reset: nothing of theirs was read.
+  ::close(listen_fd_);
+  ::unlink(path_.c_str());
+  // Reading ends (a connection waiting for its next request is done), writing does
+  // not: a request being handled still gets its reply. Lost, its client could not tell
+  // whether the request took effect.
   {
     std::lock_guard<std::mutex> guard{mtx_};
     for (int fd : open_fds_)
-      ::shutdown(fd, SHUT_RDWR);
+      ::shutdown(fd, SHUT_RD);
   }
   for (auto& w : workers_)
     w.thread.join();
-  ::close(listen_fd_);
-  ::unlink(path_.c_str());
   for (int p : wake_pipe_)
     if (p >= 0)
       ::close(p);
@@ -183,6 +188,13 @@ expected<std::string> control_call(const std::string& path, const std::string& l
     auto n = ::recv(fd, chunk, sizeof chunk, 0);
     if (n < 0 && errno == EINTR)
       continue;
+    if (n < 0 && errno == ECONNRESET && reply.empty()) {
+      // Reset with the request unread: the engine closed its socket before accepting
+      // this connection (it is stopping). The request never ran.
+      ::close(fd);
+      return make_error(errc::engine_unavailable,
+                        "the engine on " + path + " stopped before it took the request");
+    }
     if (n <= 0)
       break;
     reply.append(chunk, static_cast<size_t>(n));
@@ -193,8 +205,12 @@ expected<std::string> control_call(const std::string& path, const std::string& l
     }
   }
   ::close(fd);
-  return make_error(errc::engine_unavailable,
-                    "the engine on " + path + " closed the connection without answering");
+  // Not engine_unavailable: the request may have taken effect (the engine stopped or
+  // died while handling it), so it must not be run again elsewhere.
+  return make_error(errc::io_error,
+                    "the engine on " + path + " closed the connection without answering: "
+                    "it stopped while handling the request, which may or may not have "
+                    "taken effect — look (swarm status) before running it again");
 }
 
 } // namespace swarm

@@ -24,7 +24,10 @@ public:
   // Binds `path` (replacing a stale socket file) and starts serving.
   static expected<std::unique_ptr<control_server>> start(const std::string& path,
                                                           handler h);
-  ~control_server() override; // stops accepting, closes connections, joins, removes the file
+  // Stops accepting and removes the file (a connection not yet accepted is reset: its
+  // request never ran), ends every connection's reading while a request being handled
+  // still writes its reply, then joins.
+  ~control_server() override;
   control_server(const control_server&) = delete;
   control_server& operator=(const control_server&) = delete;
 
@@ -52,7 +55,10 @@ private:
   std::thread acceptor_;
 };
 
-// One request/reply exchange with the engine serving `path`.
+// One request/reply exchange with the engine serving `path`. errc::engine_unavailable
+// when no engine took the request (none listens, or it stopped before accepting it);
+// errc::io_error when the connection ended without a reply after the engine took it —
+// the request may have run, so it must not be sent elsewhere.
 expected<std::string> control_call(const std::string& path, const std::string& line);
 
 } // namespace swarm
