@@ -57,6 +57,11 @@ public:
     out_ += type;
     out_ += '\n';
   }
+  // A family of one unlabelled sample.
+  void scalar(const char* name, const char* type, const char* help, double v) {
+    family(name, type, help);
+    sample(name, v);
+  }
   void sample(const std::string& name, double v) {
     out_ += name + ' ' + number(v) + '\n';
   }
@@ -92,10 +97,10 @@ std::string prometheus_text(const engine_metrics& m) {
       w.sample("swarm_tasks", "state", std::string{kv.key()}, as_double(kv.value()));
   w.family("swarm_agents", "gauge", "Agents by state.");
   w.labelled("swarm_agents", "state", m.agents);
-  w.family("swarm_claims_total", "counter", "Task claims in the journal.");
-  w.sample("swarm_claims_total", static_cast<double>(m.claims_total));
-  w.family("swarm_completions_total", "counter", "Task completions in the journal.");
-  w.sample("swarm_completions_total", static_cast<double>(m.completions_total));
+  w.scalar("swarm_claims_total", "counter", "Task claims in the journal.",
+           static_cast<double>(m.claims_total));
+  w.scalar("swarm_completions_total", "counter", "Task completions in the journal.",
+           static_cast<double>(m.completions_total));
   w.family("swarm_model_runs_total", "counter", "Finished model runs by outcome.");
   w.labelled("swarm_model_runs_total", "outcome", m.model_runs);
   w.family("swarm_model_tokens_total", "counter",
@@ -108,20 +113,20 @@ std::string prometheus_text(const engine_metrics& m) {
            static_cast<double>(u.cache_read_tokens));
   w.sample("swarm_model_tokens_total", "kind", "cache_write",
            static_cast<double>(u.cache_write_tokens));
-  w.family("swarm_model_cost_usd_total", "counter",
-           "US dollars the model runs cost, as their CLIs reported it (claude).");
-  w.sample("swarm_model_cost_usd_total", u.cost_usd.value_or(0));
-  w.family("swarm_mail_messages_total", "counter", "Mail messages sent.");
-  w.sample("swarm_mail_messages_total", static_cast<double>(m.mail_messages_total));
-  w.family("swarm_reservations_active", "gauge", "Active file reservations.");
-  w.sample("swarm_reservations_active", static_cast<double>(m.reservations_active));
-  w.family("swarm_journal_events_total", "counter", "Events in the journal.");
-  w.sample("swarm_journal_events_total", static_cast<double>(m.journal_events_total));
-  w.family("swarm_journal_last_seq", "gauge",
-           "The last committed journal sequence number.");
-  w.sample("swarm_journal_last_seq", static_cast<double>(m.journal_last_seq));
-  w.family("swarm_journal_bytes", "gauge", "Size of the database file and its WAL.");
-  w.sample("swarm_journal_bytes", static_cast<double>(m.journal_bytes));
+  w.scalar("swarm_model_cost_usd_total", "counter",
+           "US dollars the model runs cost, as their CLIs reported it (claude).",
+           u.cost_usd.value_or(0));
+  w.scalar("swarm_mail_messages_total", "counter", "Mail messages sent.",
+           static_cast<double>(m.mail_messages_total));
+  w.scalar("swarm_reservations_active", "gauge", "Active file reservations.",
+           static_cast<double>(m.reservations_active));
+  w.scalar("swarm_journal_events_total", "counter", "Events in the journal.",
+           static_cast<double>(m.journal_events_total));
+  w.scalar("swarm_journal_last_seq", "gauge",
+           "The last committed journal sequence number.",
+           static_cast<double>(m.journal_last_seq));
+  w.scalar("swarm_journal_bytes", "gauge", "Size of the database file and its WAL.",
+           static_cast<double>(m.journal_bytes));
   w.family("swarm_commit_latency_seconds", "histogram",
            "Time from a batch's arrival at the journal writer to its commit.");
   const auto& h = m.commit_latency;
@@ -132,19 +137,21 @@ std::string prometheus_text(const engine_metrics& m) {
            static_cast<double>(h.count));
   w.sample("swarm_commit_latency_seconds_sum", h.sum_seconds);
   w.sample("swarm_commit_latency_seconds_count", static_cast<double>(h.count));
-  w.family("swarm_quality_snapshots_total", "counter",
-           "Tasks' work the quality gates checked.");
-  w.sample("swarm_quality_snapshots_total", static_cast<double>(m.quality_snapshots_total));
-  w.family("swarm_quality_regressed_total", "counter",
-           "Checked work that got worse than the baseline (failed, not merged).");
-  w.sample("swarm_quality_regressed_total", static_cast<double>(m.quality_regressed_total));
-  w.family("swarm_quality_baselines_total", "counter", "Quality baselines recorded.");
-  w.sample("swarm_quality_baselines_total", static_cast<double>(m.quality_baselines_total));
+  w.scalar("swarm_quality_snapshots_total", "counter",
+           "Tasks' work the quality gates checked.",
+           static_cast<double>(m.quality_snapshots_total));
+  w.scalar("swarm_quality_regressed_total", "counter",
+           "Checked work that got worse than the baseline (failed, not merged).",
+           static_cast<double>(m.quality_regressed_total));
+  w.scalar("swarm_quality_baselines_total", "counter", "Quality baselines recorded.",
+           static_cast<double>(m.quality_baselines_total));
   if (m.quality.empty()) return w.take();
-  w.family("swarm_quality_check_passed", "gauge",
-           "1 when the check passed, in the newest baseline (of=baseline) or task snapshot "
-           "(of=latest).");
-  for (const auto& q : m.quality) w.figure("swarm_quality_check_passed", q, q.passed ? 1 : 0);
+  w.family(
+      "swarm_quality_check_passed", "gauge",
+      "1 when the check passed, in the newest baseline (of=baseline) or task snapshot "
+      "(of=latest).");
+  for (const auto& q : m.quality)
+    w.figure("swarm_quality_check_passed", q, q.passed ? 1 : 0);
   w.family("swarm_quality_errors", "gauge", "Errors the check found.");
   for (const auto& q : m.quality)
     w.figure("swarm_quality_errors", q, static_cast<double>(q.errors));
