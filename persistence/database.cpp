@@ -3,6 +3,10 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <filesystem>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <system_error>
 
 namespace swarm::persistence {
@@ -278,6 +282,24 @@ std::error_code make_database_dir(const std::string& db_path) {
   return ec;
 }
 
+std::error_code make_database_private(const std::string& db_path) {
+  int fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return {errno, std::generic_category()};
+  struct stat st{};
+  int rc = ::fstat(fd, &st);
+  if (rc == 0 && (st.st_mode & 077) != 0) rc = ::fchmod(fd, 0600);
+  std::error_code ec;
+  if (rc != 0) ec = {errno, std::generic_category()};
+  ::close(fd);
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const auto side = db_path + suffix;
+    if (!ec && ::stat(side.c_str(), &st) == 0 && (st.st_mode & 077) != 0 &&
+        ::chmod(side.c_str(), 0600) != 0)
+      ec = {errno, std::generic_category()};
+  }
+  return ec;
+}
+
 expected<std::unique_ptr<SQLite::Database>> open_database(const std::string& path,
                                                           sync_mode sync) {
   try {
@@ -286,6 +308,9 @@ expected<std::unique_ptr<SQLite::Database>> open_database(const std::string& pat
     if (ec)
       return make_error(errc::io_error,
                         "cannot create directory " + dir.string() + ": " + ec.message());
+    if (ec = make_database_private(path); ec)
+      return make_error(errc::io_error, "cannot make " + path + " private (mode 0600): " +
+                                            ec.message());
     // NOMUTEX: one thread (the persistence actor's) uses the connection at a time.
     auto db = std::make_unique<SQLite::Database>(
       path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);

@@ -34,6 +34,13 @@ enum class sync_mode {
 // error code when it exists afterwards.
 std::error_code make_database_dir(const std::string& db_path);
 
+// The files of the database at `db_path` private to their owner (0600), whatever the
+// umask: the database is made empty (SQLite takes an empty file for a new database, and
+// makes its WAL and shared memory with its mode) when missing, and it, its WAL and its
+// shared memory lose group and other bits when they have them (a database an older
+// swarm made). An empty error code when that holds afterwards.
+std::error_code make_database_private(const std::string& db_path);
+
 // Opens or creates the database at `path` (creating its directory), sets WAL mode and
 // pragmas, and brings the schema to current_schema_version.
 expected<std::unique_ptr<SQLite::Database>> open_database(const std::string& path,

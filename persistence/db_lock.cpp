@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace json = boost::json;
@@ -86,10 +87,11 @@ void db_lock::release() {
 expected<db_lock> db_lock::acquire(const std::string& db_path) {
   auto path = lock_path(db_path);
   (void)make_database_dir(db_path); // a failure shows as the open's below
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
     return make_error(errc::io_error,
                       "cannot open lock file " + path + ": " + std::strerror(errno));
+  (void)::fchmod(fd, 0600); // whatever the umask left, or an older swarm made
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     auto h = read_holder(fd);

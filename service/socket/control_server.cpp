@@ -109,11 +109,29 @@ void control_server::accept_loop() {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0)
       continue;
+    if (auto refused = stranger(fd)) {
+      (void)write_all(fd, *refused);
+      ::close(fd);
+      continue;
+    }
     std::lock_guard<std::mutex> guard{mtx_};
     open_fds_.push_back(fd);
     auto& w = workers_.emplace_back();
     w.thread = std::thread([this, fd, &w] { serve(fd, w.done); });
   }
+}
+
+std::optional<std::string> control_server::stranger(int fd) {
+  ucred peer{};
+  socklen_t size = sizeof peer;
+  const auto owner = ::geteuid();
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) == 0 &&
+      (peer.uid == owner || peer.uid == 0))
+    return std::nullopt;
+  return std::string{R"({"id":null,"ok":false,"error":{"code":"forbidden","message":)"} +
+         "\"this engine's control socket serves its owner (uid " + std::to_string(owner) +
+         ") only; this connection is from uid " + std::to_string(peer.uid) +
+         ": use the HTTP API with a token instead\"}}\n";
 }
 
 void control_server::reap_finished() {

@@ -1,5 +1,6 @@
 #pragma once
-// The control endpoint: JSON lines over a Unix socket. One acceptor thread; one thread
+// The control endpoint: JSON lines over a Unix socket, for its owner only (mode 0600,
+// and peers of another user are refused: SO_PEERCRED). One acceptor thread; one thread
 // per connection (connections are CLI invocations and scripts: few, short). Each line
 // is handed to `handler` (the engine's command dispatcher) and its reply written back
 // as one line. Plain C++: no CAF here — the handler talks to the actors.
@@ -12,6 +13,7 @@
 #include <functional>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -39,6 +41,10 @@ private:
   void accept_loop();
   void serve(int fd, std::atomic<bool>& done);
   void reap_finished();
+  // The refusal line for a peer of another user (SO_PEERCRED: neither this process's
+  // user nor root), else nullopt: the socket's mode keeps others out, this too when a
+  // directory or umask let them reach it.
+  static std::optional<std::string> stranger(int fd);
 
   std::string path_;
   int listen_fd_;

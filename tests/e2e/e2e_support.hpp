@@ -128,7 +128,10 @@ inline std::vector<std::string> clean_environment() {
 // swarm's own files).
 class process {
 public:
-  process(const fs::path& cwd, std::vector<std::string> args) {
+  // `wrapper` (a program and its arguments, such as setpriv's) runs swarm; `extra_env`
+  // (KEY=VALUE) goes on top of clean_environment().
+  process(const fs::path& cwd, std::vector<std::string> args,
+          std::vector<std::string> wrapper = {}, std::vector<std::string> extra_env = {}) {
     static int counter = 0;
     auto logs = cwd / ".e2e-logs";
     fs::create_directories(logs);
@@ -136,6 +139,7 @@ public:
     out_path_ = logs / ("out-" + n + ".txt");
     err_path_ = logs / ("err-" + n + ".txt");
     args.insert(args.begin(), binary());
+    args.insert(args.begin(), wrapper.begin(), wrapper.end());
     for (const auto& a : args)
       command_ += (command_.empty() ? "" : " ") + a;
     std::vector<char*> argv;
@@ -143,6 +147,7 @@ public:
       argv.push_back(a.data());
     argv.push_back(nullptr);
     auto env = clean_environment();
+    env.insert(env.end(), extra_env.begin(), extra_env.end());
     std::vector<char*> envp;
     for (auto& e : env)
       envp.push_back(e.data());
