@@ -1,13 +1,15 @@
 # The two entry points a newcomer needs. Everything else is plain CMake.
 #   make demo   install dependencies, Release build, run the example plan
 #   make test   install dependencies, build, run the test suite
-# Extras: make test-asan (AddressSanitizer + UBSan build of the suite), make bench.
+# Extras: make test-asan (AddressSanitizer + UBSan build of the suite), make bench,
+#   make fuzz (every libFuzzer target for FUZZ_SECONDS each; clang).
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 DEMO_DIR ?= $(CURDIR)/$(BUILD)/demo
+FUZZ_SECONDS ?= 60
 
-.PHONY: demo test test-asan bench deps clean
+.PHONY: demo test test-asan fuzz bench deps clean
 
 deps:
 	@scripts/setup-deps
@@ -36,6 +38,13 @@ test-asan: deps
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j$(JOBS)
 
+fuzz:
+	@scripts/setup-deps fuzz
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSWARM_FUZZ=ON -DSWARM_BUILD_TESTS=OFF -DSWARM_BUILD_BENCH=OFF
+	cmake --build $(BUILD)-fuzz -j$(JOBS) --target swarm_fuzzers
+	scripts/fuzz $(BUILD)-fuzz $(FUZZ_SECONDS)
+
 bench: deps
 	cmake -S . -B $(BUILD)-release -DCMAKE_BUILD_TYPE=Release -DSWARM_BUILD_TESTS=OFF
 	cmake --build $(BUILD)-release -j$(JOBS)
@@ -52,4 +61,4 @@ bench: deps
 	node bench/dashboard_load.mjs --swarm $(BUILD)-release/swarm
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-release $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-release $(BUILD)-asan $(BUILD)-fuzz
