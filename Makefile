@@ -1,7 +1,8 @@
 # The two entry points a newcomer needs. Everything else is plain CMake.
 #   make demo   install dependencies, Release build, run the example plan
 #   make test   install dependencies, build, run the test suite
-# Extras: make test-asan (AddressSanitizer + UBSan build of the suite), make bench,
+# Extras: make test-asan (AddressSanitizer + UBSan build of the suite), make test-tsan
+#   (ThreadSanitizer; suppressions for third-party code only, in tests/tsan.supp), make bench,
 #   make fuzz (every libFuzzer target for FUZZ_SECONDS each; clang).
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -9,7 +10,7 @@ BUILD ?= build
 DEMO_DIR ?= $(CURDIR)/$(BUILD)/demo
 FUZZ_SECONDS ?= 60
 
-.PHONY: demo test test-asan fuzz bench deps clean
+.PHONY: demo test test-asan test-tsan fuzz bench deps clean
 
 deps:
 	@scripts/setup-deps
@@ -38,6 +39,12 @@ test-asan: deps
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j$(JOBS)
 
+test-tsan: deps
+	cmake -S . -B $(BUILD)-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWARM_TSAN=ON -DSWARM_BUILD_BENCH=OFF
+	cmake --build $(BUILD)-tsan -j$(JOBS)
+	cd $(BUILD)-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ctest --output-on-failure -j$(JOBS)
+
 fuzz:
 	@scripts/setup-deps fuzz
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -61,4 +68,4 @@ bench: deps
 	node bench/dashboard_load.mjs --swarm $(BUILD)-release/swarm
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-release $(BUILD)-asan $(BUILD)-fuzz
+	rm -rf $(BUILD) $(BUILD)-release $(BUILD)-asan $(BUILD)-tsan $(BUILD)-fuzz

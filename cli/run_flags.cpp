@@ -67,6 +67,10 @@ void add_run_flags(CLI::App* cmd, run_flags& f, size_t min_agents,
                   "worktree: failed attempts' worktrees kept for inspection (the newest "
                   "N); 0: none")
       ->capture_default_str();
+  cmd->add_option("--keep-runs", f.keep_runs,
+                  "run directories of finished tasks kept (the newest N; older ones go at "
+                  "a run's start and end; swarm gc prunes on demand); 0: all")
+      ->capture_default_str();
   cmd->add_option("--timeout", f.timeout, "per attempt: stop the model after this")
       ->capture_default_str();
   cmd->add_option("--stall-timeout", f.stall_timeout,
@@ -109,6 +113,7 @@ expected<run_setup> run_setup_of(const run_flags& f, const common_flags& common)
   s.opts.max_attempts = f.max_attempts;
   s.opts.sync_full = f.sync_full;
   s.opts.budget_usd = f.budget_usd;
+  s.opts.keep_runs = f.keep_runs;
   // --strategy is checked against the names when parsed.
   s.opts.strategy = parse_claim_strategy(f.strategy).value_or(s.opts.strategy);
   s.opts.max_depth = f.max_depth;

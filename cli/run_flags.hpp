@@ -38,6 +38,7 @@ struct run_flags {
   std::vector<std::string> skills;
   std::string isolation = "shared", integration_branch, merge_strategy = "rebase";
   uint32_t keep_failed = 10;
+  uint32_t keep_runs = 1000;
   std::vector<quality_check> quality_checks; // swarm.toml [quality.<name>] (no flag)
 };
 

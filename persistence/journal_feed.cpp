@@ -189,6 +189,21 @@ expected<std::vector<labelled_count>> journal_feed::model_outcomes() const {
   }
 }
 
+expected<std::unordered_map<std::string, std::string>> journal_feed::task_states() const {
+  std::lock_guard<std::mutex> guard{reader_mtx_};
+  auto db = reader();
+  if (!db) return db.error();
+  try {
+    SQLite::Statement q{**db, "SELECT id, state FROM tasks"};
+    std::unordered_map<std::string, std::string> out;
+    while (q.executeStep()) out.emplace(q.getColumn(0).getString(), q.getColumn(1).getString());
+    return out;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error,
+                      "could not read the tasks' states: " + std::string{e.what()});
+  }
+}
+
 expected<uint64_t> journal_feed::quality_regressed() const {
   std::lock_guard<std::mutex> guard{reader_mtx_};
   auto db = reader();

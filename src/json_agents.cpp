@@ -104,6 +104,21 @@ template <class F> static void shape(F& f, quality_check& c) {
 }
 SWARM_JSON_BY_SHAPE(quality_check)
 
+template <class F> static void shape(F& f, runs_gc& r) {
+  f("keep", r.keep);
+  f("older_than_ms", r.older_than);
+  f("dry_run", r.dry_run);
+}
+SWARM_JSON_BY_SHAPE(runs_gc)
+
+template <class F> static void shape(F& f, runs_collected& r) {
+  f("removed", r.removed);
+  f("kept", r.kept);
+  f("bytes_freed", r.bytes_freed);
+  f("dry_run", r.dry_run);
+}
+SWARM_JSON_BY_SHAPE(runs_collected)
+
 template <class F> static void shape(F& f, replay_report& p) {
   f("match", p.match);
   f("events", p.events);

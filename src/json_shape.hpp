@@ -186,6 +186,9 @@ private:
       v = r_.optional_texts(key);
     else if constexpr (std::is_same_v<T, std::optional<double>>)
       v = r_.has(key) ? std::optional<double>{r_.number(key, 0)} : std::nullopt;
+    else if constexpr (std::is_same_v<T, std::optional<std::chrono::milliseconds>>)
+      v = r_.has(key) ? std::optional<std::chrono::milliseconds>{r_.millis(key)}
+                      : std::nullopt;
     else if constexpr (shape_detail::is_optional_object<T>::value)
       v = r_.has(key) ? T{r_.object<typename T::value_type>(key)} : std::nullopt;
     else if constexpr (is_optional<T>::value)

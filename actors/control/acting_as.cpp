@@ -45,7 +45,8 @@ const std::map<std::string_view, std::vector<const char*>>& acting_rules() {
 }
 
 const std::vector<std::string_view>& operator_only() {
-  static const std::vector<std::string_view> ops = {"dashboard.link", "quality.baseline"};
+  static const std::vector<std::string_view> ops = {"dashboard.link", "quality.baseline",
+                                                     "runs.gc"};
   return ops;
 }
 
@@ -95,8 +96,9 @@ std::optional<error> forbidden(engine& e, std::string_view op, const json::value
   if (std::find(only.begin(), only.end(), op) != only.end())
     return error{errc::forbidden,
                  std::string{op} +
-                     (op == "dashboard.link" ? " signs a browser in as the operator"
-                                             : " runs the shell commands it is given") +
+                     (op == "dashboard.link"     ? " signs a browser in as the operator"
+                      : op == "quality.baseline" ? " runs the shell commands it is given"
+                                                 : " removes files of the engine's") +
                      ": it needs the operator token; this request carries " +
                      carried(who)};
   const auto& edits = plan_edits();

@@ -23,7 +23,8 @@ namespace swarm {
 const std::map<std::string_view, std::vector<const char*>>& acting_rules();
 
 // Ops only the operator may run: dashboard.link mints a browser session that stands
-// for the operator token; quality.baseline runs the checks' shell commands it is given.
+// for the operator token; quality.baseline runs the checks' shell commands it is given;
+// runs.gc removes run directories.
 const std::vector<std::string_view>& operator_only();
 
 // Ops that change the plan or state shared by every agent (loading plans, editing,

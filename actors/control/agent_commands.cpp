@@ -1,6 +1,6 @@
 // The engine and agent commands of the control protocol: ping, status, agents,
-// dashboard.link, the journal's (events, metrics) and the quality gates' (quality,
-// quality.baseline).
+// dashboard.link, the journal's (events, metrics), the quality gates' (quality,
+// quality.baseline) and the run directories' (runs.gc).
 
 #include "actors/control/dispatch_support.hpp"
 #include "quality/record.hpp"
@@ -120,6 +120,15 @@ expected<json::value> quality_baseline(engine& e, const json::value& args) {
   return answer(std::move(out));
 }
 
+// The run directories of finished tasks pruned (engine::collect_runs): "keep" the newest
+// N, and/or those not written for "older_than_ms"; "dry_run" says what would go.
+expected<json::value> runs_gc_op(engine& e, const json::value& args) {
+  field_reader r{args};
+  auto asked = r.as<runs_gc>();
+  if (auto bad = refusal(r)) return *bad;
+  return reply(e.collect_runs(asked));
+}
+
 expected<json::value> metrics(engine& e, const json::value&) {
   if (auto bad = refusal()) return *bad;
   return reply(e.metrics());
@@ -140,6 +149,7 @@ const std::vector<command>& agent_commands() {
       {"metrics", metrics},
       {"quality", quality_record},
       {"quality.baseline", quality_baseline},
+      {"runs.gc", runs_gc_op},
   };
   return table;
 }

@@ -134,6 +134,10 @@ struct engine::impl {
   expected<std::shared_ptr<const quality::gate_set>>
   gates_at_start(workspace::shared_repo& repo, const std::vector<quality_check>& checks);
 
+  // The run directories of finished tasks beyond opts.keep_runs removed, and said
+  // (runs.cpp); a failure is only logged.
+  void retain_runs(engine& e);
+
   // run_until_done (keep_going false) and run_until_stopped (true): one run loop.
   expected<run_summary> run(bool keep_going,
                             const std::function<void(const progress&)>& on_progress);

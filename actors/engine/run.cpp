@@ -254,13 +254,20 @@ expected<void> engine::stop_run() {
   return {};
 }
 
+// Both run directories' retention (keep_runs) at the start and at the end.
 expected<run_summary> engine::run_until_done(std::function<void(const progress&)> on_progress) {
-  return impl_->run(false, on_progress);
+  impl_->retain_runs(*this);
+  auto summary = impl_->run(false, on_progress);
+  impl_->retain_runs(*this);
+  return summary;
 }
 
 expected<run_summary>
 engine::run_until_stopped(std::function<void(const progress&)> on_progress) {
-  return impl_->run(true, on_progress);
+  impl_->retain_runs(*this);
+  auto summary = impl_->run(true, on_progress);
+  impl_->retain_runs(*this);
+  return summary;
 }
 
 // Until the queue drains (or, keep_going, until stop_run), then the summary. A

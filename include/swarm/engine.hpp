@@ -241,6 +241,13 @@ public:
   // add_agents'.
   expected<journal_entry> record_quality_baseline(const agent_options& a);
 
+  // ---- run directories
+
+  // Removes the run directories of finished tasks as `r` says (runs_gc), or with
+  // r.dry_run only says which. errc::bad_request for neither keep nor older_than.
+  // Works on an engine opened inspect_only too (it writes no journal event).
+  expected<runs_collected> collect_runs(const runs_gc& r);
+
   // ---- the journal and metrics
 
   // Committed journal events with seq > since, ascending, at most `limit`, and the

@@ -129,6 +129,10 @@ SWARM_API void tag_invoke(const json_from&, json_value&, const progress&);
 SWARM_API expected<progress> from_json(json_to<progress>, const json_value&);
 SWARM_API void tag_invoke(const json_from&, json_value&, const run_summary&);
 SWARM_API expected<run_summary> from_json(json_to<run_summary>, const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const runs_gc&);
+SWARM_API expected<runs_gc> from_json(json_to<runs_gc>, const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const runs_collected&);
+SWARM_API expected<runs_collected> from_json(json_to<runs_collected>, const json_value&);
 SWARM_API void tag_invoke(const json_from&, json_value&, const replay_report&);
 SWARM_API expected<replay_report> from_json(json_to<replay_report>, const json_value&);
 

@@ -59,6 +59,11 @@ struct options {
   // never reach it); running attempts finish. A run that resumes a crashed, stopped or
   // budget-ended one counts what those spent. 0: no limit.
   double budget_usd = 0;
+  // Run directories (<db directory>/runs/<task>/: each attempt's prompt, output and
+  // usage) kept of finished tasks (completed, failed, cancelled), the most recently
+  // written first; older ones are removed when a run starts and when it ends, as
+  // `swarm gc` does (engine::collect_runs). About 32 KB per attempt. 0: keep them all.
+  uint32_t keep_runs = 1000;
 
   // ---- performance
   // fsync every commit (survives power loss) instead of WAL's synchronous=NORMAL

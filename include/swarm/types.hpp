@@ -664,6 +664,24 @@ struct memory_stats {
   uint64_t reembedded = 0;   // memories re-embedded when the embedder changed
 };
 
+// ---- run directories
+
+// What engine::collect_runs removes: the run directories of finished tasks (completed,
+// failed, cancelled, or no longer known) beyond the newest `keep`, and those not
+// written for `older_than`; either or both. Unfinished tasks keep theirs.
+struct runs_gc {
+  std::optional<uint32_t> keep;
+  std::optional<std::chrono::milliseconds> older_than;
+  bool dry_run = false; // say what would go, remove nothing
+};
+
+struct runs_collected {
+  std::vector<std::string> removed; // the tasks whose run directories went (or would)
+  uint64_t kept = 0;                // run directories left
+  uint64_t bytes_freed = 0;         // what the removed ones held
+  bool dry_run = false;
+};
+
 // ---- replay
 
 // What verify_replay found.

@@ -128,18 +128,19 @@ inline std::vector<std::string> clean_environment() {
 // swarm's own files).
 class process {
 public:
-  // `wrapper` (a program and its arguments, such as setpriv's) runs swarm; `extra_env`
-  // (KEY=VALUE) goes on top of clean_environment().
+  // `program`, when given, is the argv that runs instead of the swarm binary (`args`
+  // follow it: setpriv running a copy of swarm, say); `extra_env` (KEY=VALUE) goes on
+  // top of clean_environment().
   process(const fs::path& cwd, std::vector<std::string> args,
-          std::vector<std::string> wrapper = {}, std::vector<std::string> extra_env = {}) {
+          std::vector<std::string> program = {}, std::vector<std::string> extra_env = {}) {
     static int counter = 0;
     auto logs = cwd / ".e2e-logs";
     fs::create_directories(logs);
     auto n = std::to_string(++counter);
     out_path_ = logs / ("out-" + n + ".txt");
     err_path_ = logs / ("err-" + n + ".txt");
-    args.insert(args.begin(), binary());
-    args.insert(args.begin(), wrapper.begin(), wrapper.end());
+    if (program.empty()) program.push_back(binary());
+    args.insert(args.begin(), program.begin(), program.end());
     for (const auto& a : args)
       command_ += (command_.empty() ? "" : " ") + a;
     std::vector<char*> argv;

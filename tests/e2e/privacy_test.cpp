@@ -69,10 +69,20 @@ TEST_CASE("privacy: the control socket refuses a peer of another user", "[e2e][p
   // What a careless setup could do: the way to the socket, and the socket, open to all.
   for (const auto& p : {dir.path(), dir / ".swarm"}) REQUIRE(::chmod(p.c_str(), 0711) == 0);
   REQUIRE(::chmod((dir / ".swarm" / "control.sock").c_str(), 0666) == 0);
+  // A copy of swarm and libswarm the other user can reach (the build tree may not be).
+  const auto bin = dir / "bin";
+  fs::create_directories(bin);
+  const fs::path built{binary()};
+  fs::copy_file(built, bin / "swarm");
+  for (const auto& e : fs::directory_iterator{built.parent_path()})
+    if (e.path().filename().string().rfind("libswarm.so", 0) == 0)
+      fs::copy(e.path(), bin / e.path().filename(), fs::copy_options::copy_symlinks);
+  REQUIRE(::chmod(bin.c_str(), 0755) == 0);
   process nobody{dir.path(),
                  {"status"},
-                 {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"},
-                 {"SWARM_AGENT_TOKEN=" + std::string(64, '0')}};
+                 {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                  (bin / "swarm").string()},
+                 {"SWARM_AGENT_TOKEN=" + std::string(64, '0'), "LD_LIBRARY_PATH=" + bin.string()}};
   auto r = nobody.wait(30s);
   INFO(r);
   CHECK(r.exit_code == 1);

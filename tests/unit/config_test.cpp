@@ -118,6 +118,7 @@ budget_usd = 12.5
 isolation = "worktree"
 integration_branch = "trunk"
 merge_strategy = "merge"
+keep_runs = 50
 keep_failed = 3
 work_ms = "5-10"
 [serve]
@@ -136,6 +137,7 @@ listen = "[::1]:8080"
   CHECK(keys["run.integration_branch"] == v{"trunk"});
   CHECK(keys["run.merge_strategy"] == v{"merge"});
   CHECK(keys["run.keep_failed"] == v{"3"});
+  CHECK(keys["run.keep_runs"] == v{"50"});
   CHECK(keys["run.agents"] == v{"7"});
   CHECK(keys["run.budget_usd"] == v{"12.5"});
   CHECK(keys["run.model"] == v{"claude"});
@@ -186,7 +188,7 @@ TEST_CASE("config: each mistake names its line and what to write", "[config]") {
         "swarm.toml:3: unknown key 'agnets' in [run] — write one of agents, model, "
         "model_bin, model_name, model_args, permissions, skills, strategy, max_attempts, timeout, "
         "kill_grace, stall_timeout, unavailable_backoff, retry_backoff, budget_usd, isolation, "
-                "integration_branch, merge_strategy, keep_failed, work_ms");
+                "integration_branch, merge_strategy, keep_runs, keep_failed, work_ms");
   CHECK(
       message_of("[engine]\nheartbeat = \"30 seconds\"\n") ==
       "swarm.toml:2: 'heartbeat' must be a duration such as \"500ms\", \"90s\", \"30m\" "
