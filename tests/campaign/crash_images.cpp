@@ -70,7 +70,7 @@ private:
   std::string pending_;
 };
 
-// The serving engine's pid: the one the lock file names (swarm writes its holder).
+// Whether serve's control socket appeared within 20 s (false when serve ended first).
 bool wait_for_socket(const fs::path& sock, child& serve) {
   for (int i = 0; i < 2000; ++i) {
     if (fs::exists(sock)) return true;
