@@ -282,6 +282,25 @@ std::error_code make_database_dir(const std::string& db_path) {
   return ec;
 }
 
+namespace {
+
+// What is wrong with the file at `path` for a database, in words a user can act on;
+// `what` is SQLite's message. The path is named first.
+error database_problem(const std::string& path, const std::string& what) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return {errc::storage_error, path + " is a directory, not a database file: move it "
+                                        "away, or pass --db with another path"};
+  if (what.find("file is not a database") != std::string::npos)
+    return {errc::storage_error,
+            path + ": file is not a database — it is another program's file or it is "
+                   "damaged: move it away (a new database is made), or pass --db with "
+                   "another path"};
+  return {errc::storage_error, path + ": " + what};
+}
+
+} // namespace
+
 std::error_code make_database_private(const std::string& db_path) {
   int fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return {errno, std::generic_category()};
@@ -308,6 +327,7 @@ expected<std::unique_ptr<SQLite::Database>> open_database(const std::string& pat
     if (ec)
       return make_error(errc::io_error,
                         "cannot create directory " + dir.string() + ": " + ec.message());
+    if (std::filesystem::is_directory(path, ec)) return database_problem(path, {});
     if (ec = make_database_private(path); ec)
       return make_error(errc::io_error, "cannot make " + path + " private (mode 0600): " +
                                             ec.message());
@@ -331,7 +351,7 @@ expected<std::unique_ptr<SQLite::Database>> open_database(const std::string& pat
       return r.error();
     return db;
   } catch (const std::exception& e) {
-    return make_error(errc::storage_error, path + ": " + e.what());
+    return database_problem(path, e.what());
   }
 }
 
@@ -339,6 +359,7 @@ expected<std::unique_ptr<SQLite::Database>> open_database_readonly(const std::st
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
     return make_error(errc::not_found, "no database at " + path);
+  if (std::filesystem::is_directory(path, ec)) return database_problem(path, {});
   try {
     auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY);
     db->setBusyTimeout(5000);
@@ -349,7 +370,7 @@ expected<std::unique_ptr<SQLite::Database>> open_database_readonly(const std::st
                           "; use a newer swarm binary");
     return db;
   } catch (const std::exception& e) {
-    return make_error(errc::storage_error, path + ": " + e.what());
+    return database_problem(path, e.what());
   }
 }
 

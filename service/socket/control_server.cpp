@@ -109,11 +109,6 @@ void control_server::accept_loop() {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0)
       continue;
-    if (auto refused = stranger(fd)) {
-      (void)write_all(fd, *refused);
-      ::close(fd);
-      continue;
-    }
     std::lock_guard<std::mutex> guard{mtx_};
     open_fds_.push_back(fd);
     auto& w = workers_.emplace_back();
@@ -147,6 +142,9 @@ void control_server::reap_finished() {
 }
 
 void control_server::serve(int fd, std::atomic<bool>& done) {
+  // A peer of another user gets the refusal for each request it sends (read first:
+  // closing on a request not yet written would leave it a broken pipe, not a reason).
+  const auto refused = stranger(fd);
   std::string buffer;
   char chunk[64 * 1024];
   bool open = true;
@@ -164,7 +162,7 @@ void control_server::serve(int fd, std::atomic<bool>& done) {
       start = nl + 1;
       if (line.empty())
         continue;
-      if (!write_all(fd, handler_(line) + "\n")) {
+      if (!write_all(fd, refused ? *refused : handler_(line) + "\n")) {
         open = false;
         break;
       }
