@@ -102,8 +102,9 @@ expected<command_call> command_request(std::string_view op, const query& q,
   for (const auto& [name, value] : fixed)
     args[name] = value;
   for (const auto& [name, value] : q) {
+    const std::string& key = name; // a lambda may not capture a structured binding (C++17)
     auto it = std::find_if(allowed.begin(), allowed.end(),
-                           [&](const query_arg& a) { return name == a.name; });
+                           [&](const query_arg& a) { return key == a.name; });
     if (it == allowed.end())
       return make_error(errc::bad_request, "unknown query parameter '" + name +
                                                "'; this resource takes " +
