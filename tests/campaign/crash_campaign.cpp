@@ -70,10 +70,12 @@ int main(int argc, char** argv) {
   std::mt19937 rng{seed};
   std::uniform_int_distribution<int> delay{min_ms, max_ms};
   int killed = 0, ended_first = 0;
+  std::string early_exits; // the exit codes of runs that ended before their kill
   for (int c = 0; c < cycles; ++c) {
     child p{dir.path(), run};
     if (p.wait_for(std::chrono::milliseconds{delay(rng)})) {
-      ++ended_first; // finished before its kill: later cycles find nothing to do
+      ++ended_first; // finished before its kill (0: the plan was done)
+      early_exits += (early_exits.empty() ? "" : ",") + std::to_string(p.wait());
       continue;
     }
     p.kill(SIGKILL);
@@ -118,16 +120,18 @@ int main(int argc, char** argv) {
                   failed == 0 && verify == 0;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("{\"campaign\":\"crash\",\"cycles\":%d,\"killed\":%d,\"ended_before_kill\":%d,"
-              "\"seed\":%u,\"tasks\":%d,\"leaves\":%lld,\"sessions\":%lld,"
-              "\"attempts_failed\":%lld,\"missing\":%lld,\"duplicated\":%lld,"
-              "\"failed_for_good\":%lld,\"final_run_exit\":%d,\"replay_verify_exit\":%d,"
-              "\"seconds\":%.1f,\"ok\":%s}\n",
-              cycles, killed, ended_first, seed, tasks, static_cast<long long>(leaves),
-              static_cast<long long>(sessions), static_cast<long long>(model_failures),
-              static_cast<long long>(missing), static_cast<long long>(duplicated),
-              static_cast<long long>(failed), last_exit, verify, seconds,
-              ok ? "true" : "false");
+  std::printf(
+      "{\"campaign\":\"crash\",\"cycles\":%d,\"killed\":%d,\"ended_before_kill\":%d,"
+      "\"early_exit_codes\":[%s],"
+      "\"seed\":%u,\"tasks\":%d,\"leaves\":%lld,\"sessions\":%lld,"
+      "\"attempts_failed\":%lld,\"missing\":%lld,\"duplicated\":%lld,"
+      "\"failed_for_good\":%lld,\"final_run_exit\":%d,\"replay_verify_exit\":%d,"
+      "\"seconds\":%.1f,\"ok\":%s}\n",
+      cycles, killed, ended_first, early_exits.c_str(), seed, tasks,
+      static_cast<long long>(leaves), static_cast<long long>(sessions),
+      static_cast<long long>(model_failures), static_cast<long long>(missing),
+      static_cast<long long>(duplicated), static_cast<long long>(failed), last_exit,
+      verify, seconds, ok ? "true" : "false");
   if (!ok) dir.keep(); // the evidence
   return ok ? 0 : 1;
 }
