@@ -132,9 +132,12 @@ TEST_CASE("tasks added and dependencies changed through a running engine take ef
           "[e2e][tasks]") {
   temp_dir dir;
   write_text(dir / "plan.md", "# Slow\n- One\n- Two\n  depends: One\n");
+  // The model holds its task until the test says go: One stays claimed, and Two waiting,
+  // however slowly the commands below run (no race with a work time).
   process run{dir.path(),
-              {"run", "plan.md", "--agents", "1", "--work-ms", "1500-1600", "--strategy",
-               "first-fit", "--json"}};
+              {"run", "plan.md", "--agents", "1", "--model",
+               "command:sh -c 'while [ ! -e go ]; do sleep 0.02; done; echo done'",
+               "--strategy", "first-fit", "--json"}};
   wait_for_engine(dir, run);
   auto added = ok_json(dir, {"task", "add", "Added while running"});
   const std::string id = str_at(added, "id");
@@ -145,6 +148,7 @@ TEST_CASE("tasks added and dependencies changed through a running engine take ef
   REQUIRE_FALSE(two.empty());
   // Two must now also wait for the added task.
   ok_json(dir, {"dep", "add", two, id});
+  write_text(dir / "go", "");
   auto finished = run.wait(60s);
   INFO(finished);
   REQUIRE(finished.exit_code == 0);
