@@ -114,132 +114,114 @@ expected<SQLite::Database*> journal_feed::reader() const {
   return reader_.get();
 }
 
-expected<feed_events> journal_feed::read_table(int64_t since, size_t limit,
-                                              int64_t& last_seq) const {
+template <class T, class Read>
+expected<T> journal_feed::reading(const char* what, Read read) const {
   std::lock_guard<std::mutex> guard{reader_mtx_};
   auto db = reader();
   if (!db) return db.error();
   try {
+    return read(**db);
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error,
+                      std::string{"could not "} + what + ": " + std::string{e.what()});
+  }
+}
+
+namespace {
+
+// An events row read as "SELECT seq, ts_us, kind, body".
+journal_entry entry_of(SQLite::Statement& q) {
+  return {q.getColumn(0).getInt64(),
+          timestamp{std::chrono::microseconds{q.getColumn(1).getInt64()}},
+          q.getColumn(2).getString(), q.getColumn(3).getString()};
+}
+
+} // namespace
+
+expected<feed_events> journal_feed::read_table(int64_t since, size_t limit,
+                                              int64_t& last_seq) const {
+  return reading<feed_events>("read the journal", [&](SQLite::Database& db) {
     feed_events out;
     // One read transaction: the page and last_seq see the same snapshot.
-    SQLite::Transaction snapshot{**db, SQLite::TransactionBehavior::DEFERRED};
-    SQLite::Statement q{**db, "SELECT seq, ts_us, kind, body FROM events WHERE seq > ?"
-                              " ORDER BY seq LIMIT ?"};
+    SQLite::Transaction snapshot{db, SQLite::TransactionBehavior::DEFERRED};
+    SQLite::Statement q{db, "SELECT seq, ts_us, kind, body FROM events WHERE seq > ?"
+                            " ORDER BY seq LIMIT ?"};
     q.bind(1, since);
     q.bind(2, static_cast<int64_t>(limit));
-    while (q.executeStep()) {
-      journal_entry e;
-      e.seq = q.getColumn(0).getInt64();
-      e.ts = timestamp{std::chrono::microseconds{q.getColumn(1).getInt64()}};
-      e.kind = q.getColumn(2).getString();
-      e.body = q.getColumn(3).getString();
-      out.push_back(std::make_shared<const feed_event>(std::move(e)));
-    }
-    last_seq = (*db)->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64();
+    while (q.executeStep()) out.push_back(std::make_shared<const feed_event>(entry_of(q)));
+    last_seq = db.execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64();
     if (live_) last_seq = std::max(last_seq, this->last_seq());
     return out;
-  } catch (const std::exception& e) {
-    return make_error(errc::storage_error, "could not read the journal: " +
-                                               std::string{e.what()});
-  }
+  });
 }
 
 expected<std::map<std::string, uint64_t>> journal_feed::kind_counts() const {
-  std::lock_guard<std::mutex> guard{reader_mtx_};
-  auto db = reader();
-  if (!db) return db.error();
-  try {
-    // Only the events after the last count: a range of the primary key.
-    SQLite::Statement q{**db, "SELECT kind, count(*), max(seq) FROM events WHERE seq > ?"
-                              " GROUP BY kind"};
-    q.bind(1, kinds_through_);
-    int64_t through = kinds_through_;
-    std::map<std::string, uint64_t> added;
-    while (q.executeStep()) {
-      added[q.getColumn(0).getString()] += static_cast<uint64_t>(q.getColumn(1).getInt64());
-      through = std::max(through, q.getColumn(2).getInt64());
-    }
-    for (const auto& [kind, n] : added)
-      kinds_[kind] += n;
-    kinds_through_ = through;
-    return kinds_;
-  } catch (const std::exception& e) {
-    return make_error(errc::storage_error, "could not count the journal's events: " +
-                                               std::string{e.what()});
-  }
+  return reading<std::map<std::string, uint64_t>>(
+      "count the journal's events", [&](SQLite::Database& db) {
+        // Only the events after the last count: a range of the primary key.
+        SQLite::Statement q{db, "SELECT kind, count(*), max(seq) FROM events WHERE seq > ?"
+                                " GROUP BY kind"};
+        q.bind(1, kinds_through_);
+        int64_t through = kinds_through_;
+        std::map<std::string, uint64_t> added;
+        while (q.executeStep()) {
+          added[q.getColumn(0).getString()] +=
+              static_cast<uint64_t>(q.getColumn(1).getInt64());
+          through = std::max(through, q.getColumn(2).getInt64());
+        }
+        for (const auto& [kind, n] : added)
+          kinds_[kind] += n;
+        kinds_through_ = through;
+        return kinds_;
+      });
 }
 
 expected<std::vector<labelled_count>> journal_feed::model_outcomes() const {
-  std::lock_guard<std::mutex> guard{reader_mtx_};
-  auto db = reader();
-  if (!db) return db.error();
-  try {
-    SQLite::Statement q{**db, "SELECT CASE WHEN instr(outcome, ':') > 0"
-                              " THEN substr(outcome, 1, instr(outcome, ':') - 1)"
-                              " ELSE outcome END AS o, count(*) FROM model_runs"
-                              " WHERE finished_us > 0 GROUP BY o ORDER BY o"};
+  return reading<std::vector<labelled_count>>("count the model runs", [](SQLite::Database& db) {
+    SQLite::Statement q{db, "SELECT CASE WHEN instr(outcome, ':') > 0"
+                            " THEN substr(outcome, 1, instr(outcome, ':') - 1)"
+                            " ELSE outcome END AS o, count(*) FROM model_runs"
+                            " WHERE finished_us > 0 GROUP BY o ORDER BY o"};
     std::vector<labelled_count> out;
     while (q.executeStep())
       out.push_back({q.getColumn(0).getString(),
                      static_cast<uint64_t>(q.getColumn(1).getInt64())});
     return out;
-  } catch (const std::exception& e) {
-    return make_error(errc::storage_error,
-                      "could not count the model runs: " + std::string{e.what()});
-  }
+  });
 }
 
 expected<std::unordered_map<std::string, std::string>> journal_feed::task_states() const {
-  std::lock_guard<std::mutex> guard{reader_mtx_};
-  auto db = reader();
-  if (!db) return db.error();
-  try {
-    SQLite::Statement q{**db, "SELECT id, state FROM tasks"};
-    std::unordered_map<std::string, std::string> out;
+  using states = std::unordered_map<std::string, std::string>;
+  return reading<states>("read the tasks' states", [](SQLite::Database& db) {
+    SQLite::Statement q{db, "SELECT id, state FROM tasks"};
+    states out;
     while (q.executeStep()) out.emplace(q.getColumn(0).getString(), q.getColumn(1).getString());
     return out;
-  } catch (const std::exception& e) {
-    return make_error(errc::storage_error,
-                      "could not read the tasks' states: " + std::string{e.what()});
-  }
+  });
 }
 
 expected<uint64_t> journal_feed::quality_regressed() const {
-  std::lock_guard<std::mutex> guard{reader_mtx_};
-  auto db = reader();
-  if (!db) return db.error();
-  try {
-    SQLite::Statement q{**db, "SELECT count(*) FROM events WHERE kind = 'quality.snapshot'"
-                              " AND json_extract(body, '$.regressions') > 0"};
-    q.executeStep();
-    return static_cast<uint64_t>(q.getColumn(0).getInt64());
-  } catch (const std::exception& e) {
-    return make_error(errc::storage_error,
-                      "could not count the quality snapshots: " + std::string{e.what()});
-  }
+  return reading<uint64_t>("count the quality snapshots", [](SQLite::Database& db) {
+    return static_cast<uint64_t>(
+        db.execAndGet("SELECT count(*) FROM events WHERE kind = 'quality.snapshot'"
+                      " AND json_extract(body, '$.regressions') > 0")
+            .getInt64());
+  });
 }
 
 expected<std::vector<journal_entry>> journal_feed::read_kind(const std::string& kind,
                                                              uint32_t limit) const {
-  std::lock_guard<std::mutex> guard{reader_mtx_};
-  auto db = reader();
-  if (!db) return db.error();
-  try {
-    SQLite::Statement q{**db, "SELECT seq, ts_us, kind, body FROM (SELECT seq, ts_us, kind,"
-                              " body FROM events WHERE kind = ? ORDER BY seq DESC LIMIT ?)"
-                              " ORDER BY seq"};
+  const auto what = "read the " + kind + " events";
+  return reading<std::vector<journal_entry>>(what.c_str(), [&](SQLite::Database& db) {
+    SQLite::Statement q{db, "SELECT seq, ts_us, kind, body FROM (SELECT seq, ts_us, kind,"
+                            " body FROM events WHERE kind = ? ORDER BY seq DESC LIMIT ?)"
+                            " ORDER BY seq"};
     q.bind(1, kind);
     q.bind(2, static_cast<int64_t>(limit));
     std::vector<journal_entry> out;
-    while (q.executeStep())
-      out.push_back({q.getColumn(0).getInt64(),
-                     timestamp{std::chrono::microseconds{q.getColumn(1).getInt64()}},
-                     q.getColumn(2).getString(), q.getColumn(3).getString()});
+    while (q.executeStep()) out.push_back(entry_of(q));
     return out;
-  } catch (const std::exception& e) {
-    return make_error(errc::storage_error,
-                      "could not read the " + kind + " events: " + std::string{e.what()});
-  }
+  });
 }
 
 journal_feed::wake journal_feed::wait_for(int64_t since,

@@ -113,6 +113,9 @@ private:
   expected<feed_events> read_table(int64_t since, size_t limit, int64_t& last_seq) const;
   // The read connection, opened on first use; reader_mtx_ held.
   expected<SQLite::Database*> reader() const;
+  // `read(db)` on the read connection under reader_mtx_: its answer, or
+  // errc::storage_error "could not <what>: <why>" when SQLite throws.
+  template <class T, class Read> expected<T> reading(const char* what, Read read) const;
 
   const std::string db_path_;
   const bool live_;
