@@ -4,7 +4,8 @@
 // journal_health is part of an actor's state (its thread only). The actor may change
 // state unless it serves an inspect_only engine (read_only) or a journal write failed
 // (broken: memory is ahead of the database, so only a restart, which replays the
-// journal, brings them together again). Every state-changing handler starts with
+// journal, brings them together again). While the disk has no room (storage_gate) it
+// refuses changes too, before any is made, and lets them through once space is back. Every state-changing handler starts with
 // `if (auto err = state.health.refusal()) return err;`.
 //
 // Every journal write of an actor goes through one of the three helpers below; each
@@ -24,6 +25,7 @@
 
 #include "persistence/caf_error.hpp"
 #include "persistence/persistence_actor.hpp"
+#include "persistence/storage_gate.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -37,6 +39,9 @@ namespace swarm {
 struct journal_health {
   bool read_only = false;
   std::optional<error> broken;
+  // The disk guard (storage_gate.hpp): no room or a read-only mount refuses a change
+  // before it starts, and lets it through again once that is over. May be null.
+  std::shared_ptr<const persistence::storage_gate> storage;
 
   // The refusal for a state-changing request, or none.
   caf::error refusal() const {
@@ -45,6 +50,8 @@ struct journal_health {
       return to_caf(errc::invalid_state,
                     "this engine was opened inspect_only: it shows the database and "
                     "changes nothing");
+    if (storage)
+      if (auto full = storage->refusal()) return to_caf(*full);
     return {};
   }
 

@@ -8,6 +8,7 @@
 #include "persistence/caf_error.hpp"
 #include "actors/task_queue/task_edit.hpp"
 #include "persistence/persistence_actor.hpp"
+#include "persistence/storage_gate.hpp"
 #include "plans/plan_loader.hpp"
 
 #include "src/time_units.hpp"

@@ -8,6 +8,7 @@
 #include "cli/client.hpp"
 #include "cli/config.hpp"
 #include "cli/dashboard_command.hpp"
+#include "cli/doctor_command.hpp"
 #include "cli/gc_command.hpp"
 #include "cli/guard_commands.hpp"
 #include "cli/init_command.hpp"
@@ -265,6 +266,8 @@ int main(int argc, char** argv) {
   swarm::cli::register_dashboard_command(app, dashc);
   swarm::cli::gc_command gcc;
   swarm::cli::register_gc_command(app, gcc);
+  swarm::cli::doctor_command docc;
+  swarm::cli::register_doctor_command(app, docc);
   swarm::cli::guard_commands guardc;
   swarm::cli::register_guard_commands(app, guardc);
   swarm::cli::mcp_command mcpc;
@@ -377,6 +380,7 @@ int main(int argc, char** argv) {
   if (auto code = run_memory_commands(memc)) return *code;
   if (auto code = run_dashboard_command(dashc)) return *code;
   if (auto code = run_gc_command(gcc)) return *code;
+  if (auto code = run_doctor_command(docc)) return *code;
   if (auto code = run_guard_commands(guardc)) return *code;
   if (auto code = run_mcp_command(mcpc)) return *code;
   if (replay->parsed()) {

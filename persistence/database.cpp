@@ -1,11 +1,13 @@
 #include "persistence/database.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <system_error>
 
@@ -272,6 +274,13 @@ expected<void> migrate(SQLite::Database& db, const std::string& path) {
 
 } // namespace
 
+error damaged_database(const std::string& path, const std::string& what) {
+  return {errc::storage_error,
+          path + ": " + what + " — the file is damaged: `swarm doctor` says where, and "
+                               "`swarm doctor --repair` rebuilds it from its journal (the "
+                               "damaged file is kept)"};
+}
+
 std::error_code make_database_dir(const std::string& db_path) {
   namespace fs = std::filesystem;
   const auto dir = fs::path{db_path}.parent_path();
@@ -296,10 +305,26 @@ error database_problem(const std::string& path, const std::string& what) {
             path + ": file is not a database — it is another program's file or it is "
                    "damaged: move it away (a new database is made), or pass --db with "
                    "another path"};
+  if (what.find("malformed") != std::string::npos) return damaged_database(path, what);
   return {errc::storage_error, path + ": " + what};
 }
 
 } // namespace
+
+namespace {
+
+bool on_read_only_mount(const std::string& path) {
+  struct statvfs fs{};
+  auto dir = std::filesystem::path{path}.parent_path();
+  return ::statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0;
+}
+
+} // namespace
+
+std::string read_only_uri(const std::string& path) {
+  return "file:" + std::filesystem::absolute(path).string() +
+         (on_read_only_mount(path) ? "?immutable=1" : "?mode=ro");
+}
 
 std::error_code make_database_private(const std::string& db_path) {
   int fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -363,7 +388,17 @@ expected<std::unique_ptr<SQLite::Database>> open_database_readonly(const std::st
   try {
     auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY);
     db->setBusyTimeout(5000);
-    int version = read_version(*db);
+    int version = 0;
+    try {
+      version = read_version(*db);
+    } catch (const SQLite::Exception& e) {
+      // On a read-only mount SQLite cannot make the WAL's shared memory; nobody can
+      // write there, so the file is read as it is.
+      if (e.getErrorCode() != SQLITE_CANTOPEN || !on_read_only_mount(path)) throw;
+      db = std::make_unique<SQLite::Database>(read_only_uri(path),
+                                              SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+      version = read_version(*db);
+    }
     if (version > current_schema_version)
       return make_error(errc::schema_too_new,
                         path + " has schema version " + std::to_string(version) +

@@ -41,6 +41,15 @@ std::error_code make_database_dir(const std::string& db_path);
 // swarm made). An empty error code when that holds afterwards.
 std::error_code make_database_private(const std::string& db_path);
 
+// The URI that opens the database at `path` for reading only: "file:ABS?mode=ro", or on
+// a read-only mount, where SQLite cannot make the WAL's shared memory and nobody can
+// write, "file:ABS?immutable=1" (the file read as it is).
+std::string read_only_uri(const std::string& path);
+
+// The error for a database SQLite found damaged (`what`: its message), pointing to
+// `swarm doctor`.
+error damaged_database(const std::string& path, const std::string& what);
+
 // Opens or creates the database at `path` (creating its directory), sets WAL mode and
 // pragmas, and brings the schema to current_schema_version.
 expected<std::unique_ptr<SQLite::Database>> open_database(const std::string& path,

@@ -1,5 +1,7 @@
 #include "persistence/events.hpp"
 
+#include "src/clock.hpp"
+
 #include "src/enum_names.hpp"
 #include "src/time_units.hpp"
 
@@ -154,9 +156,6 @@ boost::json::array json_strings(const std::vector<std::string>& v) {
   return a;
 }
 
-int64_t now_us() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
+int64_t now_us() { return clock_now_us(); }
 
 } // namespace swarm::persistence

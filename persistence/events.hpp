@@ -77,7 +77,8 @@ std::string base64_bytes(std::string_view text);
 // A JSON array of the strings (event bodies, mail payloads).
 boost::json::array json_strings(const std::vector<std::string>& v);
 
-// Wall clock in unix µs.
+// The engine's clock in unix µs: the wall clock as of the process's start, advanced
+// monotonically (src/clock.hpp), so a wall-clock step moves no expiry.
 int64_t now_us();
 
 } // namespace swarm::persistence

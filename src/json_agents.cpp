@@ -127,6 +127,23 @@ template <class F> static void shape(F& f, replay_report& p) {
 }
 SWARM_JSON_BY_SHAPE(replay_report)
 
+template <class F> static void shape(F& f, doctor_check& c) {
+  f("name", c.name);
+  f("status", c.status);
+  f("detail", c.detail);
+}
+SWARM_JSON_BY_SHAPE(doctor_check)
+
+template <class F> static void shape(F& f, doctor_report& r) {
+  f("db", r.db);
+  f("engine_pid", r.engine_pid);
+  f("repair", r.repair);
+  f("problems", r.problems);
+  f("kept_as", r.kept_as);
+  f("checks", r.checks);
+}
+SWARM_JSON_BY_SHAPE(doctor_report)
+
 void tag_invoke(const json::value_from_tag&, json::value& jv, const error& e) {
   jv = json::object{{"code", to_string(e.code)}, {"message", e.message}};
 }

@@ -1,5 +1,7 @@
 #include "src/json_fields.hpp"
 
+#include "src/clock.hpp"
+
 #include "src/time_units.hpp"
 
 #include <algorithm>
@@ -211,9 +213,7 @@ boost::json::value json_number(double d) {
 }
 
 int64_t ms_left(int64_t expires_us) {
-  using namespace std::chrono;
-  const int64_t now =
-      duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+  const int64_t now = clock_now_us();
   return expires_us > now ? (expires_us - now) / 1000 : 0;
 }
 

@@ -639,6 +639,13 @@ void claim_next(self_ptr self) {
       return;
     }
   }
+  // No room on the disk: claim nothing (the attempt's files and records need it); the
+  // gate said why in the log once.
+  if (auto& storage = self->state.cfg.storage; storage && storage->refusal_logged()) {
+    self->state.paused = true;
+    self->delayed_send(self, std::chrono::seconds{1}, claim_atom_v);
+    return;
+  }
   claim_request req{name_of(self), true, self->state.cfg.profile.session, true,
                     self->state.cfg.profile.skills};
   self->request(self->state.queue, queue_timeout, claim_atom_v, std::move(req))

@@ -86,6 +86,9 @@ struct agent_config {
   // fails the attempt as quality_failure, with the report); null: none.
   std::shared_ptr<quality::gate_board> quality;
   std::string runs_dir; // absolute: .swarm/runs
+  // The disk guard: while it refuses writes the agent claims nothing (its run
+  // directories and records would have no room) and asks again later; may be null.
+  std::shared_ptr<const persistence::storage_gate> storage;
   // Added to every model's environment (SWARM_DB, SWARM_SOCKET).
   std::vector<std::pair<std::string, std::string>> env;
   int64_t timeout_ms = 30 * 60'000;

@@ -148,6 +148,7 @@ coordinator_actor::behavior_type coordinator_impl(self_ptr self,
   st.persistence = std::move(persistence);
   st.cfg = std::move(cfg);
   st.health.read_only = st.cfg.read_only;
+  st.health.storage = st.cfg.storage;
   for (const auto& a : st.cfg.earlier) {
     st.agents[a.name] = a;
     if (st.cfg.credentials) st.cfg.credentials->publish(a.name, a.token_hash);

@@ -68,6 +68,8 @@ struct coordinator_config {
                                       // state, in-process ones are offline
   int64_t heartbeat_interval_us = 30'000'000;
   bool read_only = false;             // an inspect_only engine: answer, change nothing
+  // The disk guard every change passes first (journal_health::storage); may be null.
+  std::shared_ptr<const persistence::storage_gate> storage;
   // Told when an agent is lost (the task queue, the reservation registry).
   std::vector<release_hook_actor> release_hooks;
   uint64_t seed = 0;                  // for generated names

@@ -2,6 +2,7 @@
 // recover what the previous session left) and shutdown. The API calls live beside
 // this file, one file per area.
 
+#include "actors/engine/diagnostics.hpp"
 #include "actors/engine/engine_impl.hpp"
 
 #include "persistence/journal_feed.hpp"
@@ -86,8 +87,11 @@ expected<void> engine::impl::restore(opening_state& s) {
     return db.error();
   s.db = std::move(*db);
   auto& conn = *s.db;
-  // Each read fills its field or ends the restore with its error.
-  auto read = [](auto r, auto& into) -> std::optional<error> {
+  // Each read fills its field or ends the restore with its error (a damaged file's
+  // pointing to swarm doctor).
+  auto read = [this](auto r, auto& into) -> std::optional<error> {
+    if (!r && r.error().message.find("malformed") != std::string::npos)
+      return persistence::damaged_database(opts.db_path, r.error().message);
     if (!r)
       return r.error();
     into = std::move(*r);
@@ -165,13 +169,18 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy str
       opts.db_path, s.db->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64(),
       !opts.inspect_only);
   } catch (const std::exception& e) {
-    return make_error(errc::storage_error, "could not read the journal: " + std::string{e.what()});
+    const std::string what = "could not read the journal: " + std::string{e.what()};
+    if (what.find("malformed") != std::string::npos)
+      return persistence::damaged_database(opts.db_path, what);
+    return make_error(errc::storage_error, what);
   }
   persist = persistence::spawn_persistence(
     *sys, persistence::persistence_config{std::shared_ptr<SQLite::Database>(std::move(s.db)),
                                             opts.db_path, opts.inspect_only, feed});
+  if (!opts.inspect_only) storage = std::make_shared<persistence::storage_gate>(opts.db_path);
   auto qc = queue_config(opts, strategy);
   qc.board = board;
+  qc.storage = storage;
   queue = spawn_task_queue(*sys, persist, s.graph, std::move(qc));
 
   const auto heartbeat_us = std::max<int64_t>(1'000, to_us(opts.heartbeat));
@@ -184,6 +193,7 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy str
   registry_config rc;
   rc.read_only = opts.inspect_only;
   rc.heartbeat_interval_us = heartbeat_us;
+  rc.storage = storage;
   registry = spawn_registry(*sys, persist, std::move(table), rc);
 
   memory_store_config mc;
@@ -192,6 +202,7 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy str
   mc.embedder = opts.embedder;
   mc.embedder_model = opts.embedder_model;
   mc.embedder_key_env = opts.embedder_key_env;
+  mc.storage = storage;
   memory = spawn_memory_store(*sys, persist, std::move(mc));
 
   coordinator_config co_cfg;
@@ -200,6 +211,7 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy str
   co_cfg.release_hooks = {release_hook_actor{queue}, release_hook_actor{registry}};
   co_cfg.earlier = earlier_agents(s.agents);
   co_cfg.board = board;
+  co_cfg.storage = storage;
   co_cfg.credentials = credentials;
   if (!opts.inspect_only) {
     co_cfg.session = session;
@@ -217,7 +229,7 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy str
       return make_error(errc::storage_error, "stored mail is inconsistent: " + r.error().message +
                                                  "; run `swarm replay --verify`");
   mail = spawn_mail_router(*sys, persist, coordinator, std::move(box),
-                             mail_router_config{opts.inspect_only});
+                             mail_router_config{opts.inspect_only, storage});
   mail_search = spawn_mail_search(*sys, opts.db_path);
   // Each converts to the narrower handle its holder keeps: checked here, at compile time.
   caf::anon_send(queue, mail_sink_atom_v, event_mail_sink_actor{mail});
@@ -287,14 +299,16 @@ engine::~engine() { impl_->shutdown(); }
 
 const options& engine::opts() const { return impl_->opts; }
 
-expected<std::unique_ptr<engine>> engine::open(const options& opts) {
-  // Diagnostics belong on stderr (stdout carries results, e.g. --json). Replace only
-  // spdlog's stock logger (unnamed), never one the embedding program installed.
+void diagnostics_to_stderr() {
   static std::once_flag log_once;
   std::call_once(log_once, [] {
     if (spdlog::default_logger()->name().empty())
       spdlog::set_default_logger(spdlog::stderr_color_mt("swarm"));
   });
+}
+
+expected<std::unique_ptr<engine>> engine::open(const options& opts) {
+  diagnostics_to_stderr();
   auto p = std::make_unique<impl>();
   p->opts = opts;
   p->meter = std::make_shared<harness::run_meter>(opts.budget_usd);
@@ -305,11 +319,17 @@ expected<std::unique_ptr<engine>> engine::open(const options& opts) {
     return r.error();
   if (!p->opts.inspect_only)
     p->session = new_session_id();
-  if (auto r = p->spawn_and_wire(stored, p->opts.strategy); !r)
+  // From here on actors run: a failure stops them before it is returned (the actor
+  // system would otherwise wait for them forever when impl goes).
+  if (auto r = p->spawn_and_wire(stored, p->opts.strategy); !r) {
+    p->shutdown();
     return r.error();
+  }
   if (!p->opts.inspect_only)
-    if (auto r = p->recover_previous_session(stored); !r)
+    if (auto r = p->recover_previous_session(stored); !r) {
+      p->shutdown();
       return r.error();
+    }
   return std::unique_ptr<engine>{new engine(std::move(p))};
 }
 

@@ -65,6 +65,9 @@ struct engine::impl {
   memory_actor memory;
   // Task counts and agents as the queue and the coordinator last published them.
   std::shared_ptr<status_board> board = std::make_shared<status_board>();
+  // The disk guard every writing actor and agent passes (storage_gate.hpp); null for
+  // an inspect_only engine.
+  std::shared_ptr<persistence::storage_gate> storage;
   // Agents' token hashes as the coordinator last published them (engine::identify).
   std::shared_ptr<credential_board> credentials = std::make_shared<credential_board>();
   // The operator token's hash, read (or made) on the first identify that needs it.

@@ -3,6 +3,7 @@
 
 #include "actors/engine/engine_impl.hpp"
 #include "actors/reservations/glob.hpp"
+#include "src/time_units.hpp"
 
 namespace swarm {
 
@@ -78,7 +79,7 @@ expected<std::vector<reservation_overlap>> engine::reservation_overlaps() {
     if (!p) return p.error();
     compiled.push_back(std::move(*p));
   }
-  const auto now = std::chrono::system_clock::now();
+  const auto now = from_us(persistence::now_us());
   std::vector<reservation_overlap> out;
   for (size_t i = 0; i < active->size(); ++i)
     for (size_t j = i + 1; j < active->size(); ++j) {

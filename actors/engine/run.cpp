@@ -128,6 +128,7 @@ expected<std::vector<std::string>> engine::add_agents(size_t n, const agent_opti
     cfg.repo = repo;
     cfg.quality = gates;
     cfg.runs_dir = (db_dir / "runs").string();
+    cfg.storage = im.storage;
     // SWARM_AGENT_TOKEN: the agent's own token (from its registration), so the tools
     // the model calls (`swarm mcp`, the CLI) act as this agent and no other. Only in
     // the model's environment: never in a file or on a command line.
@@ -333,11 +334,9 @@ engine::impl::run(bool keep_going,
     w.held_at_stop = im.claims_of_session();
     im.stop_agents(agents_snapshot);
   };
-  // A waiting run whose agents all ended on their own (they stop when the journal
-  // fails under them) has nobody left to wait for work.
-  auto agents_gone = [&] {
-    return keep_going && !agents_snapshot.empty() && w.alive == 0;
-  };
+  // A run whose agents all ended on their own (they stop when the journal fails under
+  // them) has nobody left to do the work, or to wait for it.
+  auto agents_gone = [&] { return !agents_snapshot.empty() && w.alive == 0; };
   // The budget, checked after every message (progress comes as work goes on) and at
   // least once a second.
   auto check_budget = [&] {

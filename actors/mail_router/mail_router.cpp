@@ -134,6 +134,7 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
   self->state.box = std::move(box);
   self->state.cfg = cfg;
   self->state.health.read_only = cfg.read_only;
+  self->state.health.storage = cfg.storage;
   return {
       [=](mail_send_atom, mail_draft& d) -> caf::result<mail_message> {
         if (auto err = refuse_if_broken(self)) return err;

@@ -57,6 +57,8 @@ using mail_router_actor = caf::typed_actor<
 
 struct mail_router_config {
   bool read_only = false; // an inspect_only engine: answer, change nothing
+  // The disk guard every change passes first (journal_health::storage); may be null.
+  std::shared_ptr<const persistence::storage_gate> storage;
 };
 
 // REQUIRES: box restored from the database the persistence actor writes.

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -36,7 +37,7 @@ std::optional<index_meta> read_meta(const std::string& path) {
 
 // Adds the stored vectors of `wanted` (every live one when null) to the index, in
 // batches on two threads.
-expected<uint64_t> add_stored(vector_index& index, const embedder& emb,
+expected<uint64_t> add_stored(vector_index& index, size_t dim,
                               const std::set<uint64_t>& live, const vector_source& stored,
                               const std::set<uint64_t>* wanted) {
   uint64_t added = 0;
@@ -53,7 +54,7 @@ expected<uint64_t> add_stored(vector_index& index, const embedder& emb,
   auto r = stored([&](uint64_t num, std::vector<float> v) {
     if (live.count(num) == 0) return; // expired or forgotten
     if (wanted != nullptr && wanted->count(num) == 0) return;
-    if (v.size() != emb.dimension()) return;
+    if (v.size() != dim) return;
     labels.push_back(num);
     vectors.push_back(std::move(v));
     if (labels.size() >= 4096) flush();
@@ -66,13 +67,15 @@ expected<uint64_t> add_stored(vector_index& index, const embedder& emb,
 
 } // namespace
 
-expected<opened_index> open_index_file(const std::string& path, const embedder& emb,
+std::string index_path(const std::string& db_path) { return db_path + ".hnsw"; }
+
+expected<opened_index> open_index_file(const std::string& path, const vector_kind& kind,
                                        const std::set<uint64_t>& live,
                                        const vector_source& stored, bool vectors_changed) {
   opened_index out;
-  const size_t dim = emb.dimension();
+  const size_t dim = kind.dim;
   auto meta = read_meta(path);
-  if (!vectors_changed && meta && meta->embedder == emb.name() && meta->dim == dim) {
+  if (!vectors_changed && meta && meta->embedder == kind.embedder && meta->dim == dim) {
     auto loaded = vector_index::load(path, dim);
     if (loaded) {
       out.index = std::move(*loaded);
@@ -89,7 +92,7 @@ expected<opened_index> open_index_file(const std::string& path, const embedder& 
         out.state = "loaded";
         return out;
       }
-      auto added = add_stored(*out.index, emb, live, stored, &missing);
+      auto added = add_stored(*out.index, dim, live, stored, &missing);
       if (!added) return added.error();
       spdlog::info("memory index {} repaired: {} point(s) added, {} removed", path, *added,
                    removed);
@@ -106,7 +109,7 @@ expected<opened_index> open_index_file(const std::string& path, const embedder& 
     out.state = "empty";
     return out;
   }
-  auto added = add_stored(*out.index, emb, live, stored, nullptr);
+  auto added = add_stored(*out.index, dim, live, stored, nullptr);
   if (!added) return added.error();
   spdlog::info("memory index {} rebuilt from the database: {} point(s)", path, *added);
   out.state = "rebuilt";
@@ -114,22 +117,66 @@ expected<opened_index> open_index_file(const std::string& path, const embedder& 
   return out;
 }
 
-expected<void> save_index_file(const std::string& path, const embedder& emb,
+expected<void> save_index_file(const std::string& path, const vector_kind& kind,
                                const vector_index& index) {
   if (auto r = index.save(path); !r) return r;
   const auto tmp = meta_path(path) + ".tmp";
   {
     std::ofstream out{tmp, std::ios::trunc};
-    out << json::serialize(json::object{{"embedder", emb.name()},
-                                        {"dim", static_cast<int64_t>(emb.dimension())},
+    out << json::serialize(json::object{{"embedder", kind.embedder},
+                                        {"dim", static_cast<int64_t>(kind.dim)},
                                         {"points", index.size()}});
     if (!out) return make_error(errc::io_error, "cannot write " + tmp);
   }
   std::error_code ec;
+  std::filesystem::permissions(tmp, std::filesystem::perms::owner_read |
+                                        std::filesystem::perms::owner_write, ec);
   std::filesystem::rename(tmp, meta_path(path), ec);
   if (ec)
     return make_error(errc::io_error, "cannot write " + meta_path(path) + ": " + ec.message());
   return {};
+}
+
+expected<index_file_state> inspect_index_file(const std::string& path,
+                                              const vector_kind& kind,
+                                              const std::set<uint64_t>& live,
+                                              const vector_source& stored) {
+  index_file_state out;
+  std::error_code ec;
+  auto meta = read_meta(path);
+  out.present = meta.has_value() && std::filesystem::exists(path, ec);
+  if (!out.present) {
+    out.problem = "there is no index file";
+    return out;
+  }
+  if (meta->embedder != kind.embedder || meta->dim != kind.dim) {
+    out.problem = "it holds vectors of " + meta->embedder + " (" +
+                  std::to_string(meta->dim) + " dimensions), the memories use " +
+                  kind.embedder + " (" + std::to_string(kind.dim) + ")";
+    return out;
+  }
+  auto loaded = vector_index::load(path, kind.dim);
+  if (!loaded) {
+    out.problem = loaded.error().message;
+    return out;
+  }
+  out.usable = true;
+  for (auto label : (*loaded)->labels()) {
+    ++out.points;
+    if (live.count(label) == 0) ++out.extra;
+  }
+  for (auto num : live)
+    if (!(*loaded)->contains(num)) ++out.missing;
+  auto compared = stored([&](uint64_t num, std::vector<float> v) {
+    if (live.count(num) == 0 || !(*loaded)->contains(num)) return;
+    auto held = (*loaded)->vector_of(num);
+    bool same = held.size() == v.size();
+    for (size_t i = 0; same && i < v.size(); ++i)
+      same = std::fabs(held[i] - v[i]) <= 1e-6f;
+    if (!same) ++out.differ;
+  });
+  if (!compared) return compared.error();
+  return out;
 }
 
 } // namespace swarm::memory

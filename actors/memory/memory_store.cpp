@@ -108,10 +108,12 @@ persistence::event forgotten_event(uint64_t num, const memory_record& m, const s
 
 // ---- the index file
 
+memory::vector_kind kind_of(const memory::embedder& emb) { return {emb.name(), emb.dimension()}; }
+
 expected<void> save_index(self_ptr self) {
   auto& st = self->state;
   const int64_t started = now_us();
-  if (auto r = memory::save_index_file(memory_index_path(st.cfg.db_path), *st.emb, *st.index);
+  if (auto r = memory::save_index_file(memory::index_path(st.cfg.db_path), kind_of(*st.emb), *st.index);
       !r)
     return r;
   st.unsaved = 0;
@@ -129,7 +131,7 @@ expected<void> open_index(self_ptr self, bool vectors_changed) {
     uint64_t skipped = 0;
     return persistence::for_each_memory_vector(*st.db, st.emb->name(), f, skipped);
   };
-  auto opened = memory::open_index_file(memory_index_path(st.cfg.db_path), *st.emb, live,
+  auto opened = memory::open_index_file(memory::index_path(st.cfg.db_path), kind_of(*st.emb), live,
                                         stored, vectors_changed);
   if (!opened) return opened.error();
   st.index = std::move(opened->index);
@@ -447,7 +449,7 @@ caf::result<memory_stats> on_stats(self_ptr self) {
   }
   s.embedder = st.emb->name();
   s.dimension = st.emb->dimension();
-  s.index_path = memory_index_path(st.cfg.db_path);
+  s.index_path = memory::index_path(st.cfg.db_path);
   s.index_size = st.index->size();
   s.index_state = st.index_state;
   s.reembedded = st.reembedded;
@@ -499,6 +501,7 @@ memory_actor::behavior_type memory_store_impl(self_ptr self,
                                               memory_store_config cfg) {
   self->state.persistence = std::move(persistence);
   self->state.health.read_only = cfg.read_only;
+  self->state.health.storage = cfg.storage;
   self->state.cfg = std::move(cfg);
   return {
       [=](remember_atom, memory_draft& d) { return on_remember(self, std::move(d)); },
@@ -525,8 +528,6 @@ memory_actor::behavior_type memory_store_impl(self_ptr self,
 }
 
 } // namespace
-
-std::string memory_index_path(const std::string& db_path) { return db_path + ".hnsw"; }
 
 memory_actor spawn_memory_store(caf::actor_system& sys,
                                 persistence::persistence_actor persistence,

@@ -47,6 +47,8 @@ struct memory_store_config {
   // inspect_only: answer and change nothing (an index repaired or rebuilt at load is
   // still saved: the file is a cache of committed vectors).
   bool read_only = false;
+  // The disk guard every change passes first (journal_health::storage); may be null.
+  std::shared_ptr<const persistence::storage_gate> storage;
   // The embedder (options::embedder, embedder_model, embedder_key_env).
   std::string embedder;
   std::string embedder_model;
@@ -54,9 +56,6 @@ struct memory_store_config {
   int64_t tick_interval_us = 1'000'000;
   int64_t save_interval_us = 30'000'000;
 };
-
-// The index file of a database: "<db_path>.hnsw" (and "<db_path>.hnsw.meta").
-std::string memory_index_path(const std::string& db_path);
 
 memory_actor spawn_memory_store(caf::actor_system& sys,
                                 persistence::persistence_actor persistence,

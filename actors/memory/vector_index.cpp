@@ -200,6 +200,11 @@ std::vector<uint64_t> vector_index::labels() const {
   return {impl_->live.begin(), impl_->live.end()};
 }
 
+std::vector<float> vector_index::vector_of(uint64_t label) const {
+  if (!contains(label)) return {};
+  return impl_->hnsw->getDataByLabel<float>(static_cast<hnswlib::labeltype>(label));
+}
+
 std::vector<std::pair<uint64_t, float>> vector_index::search(const std::vector<float>& q,
                                                              size_t k, size_t ef) const {
   std::vector<std::pair<uint64_t, float>> out;
@@ -218,6 +223,8 @@ expected<void> vector_index::save(const std::string& path) const {
   const std::string tmp = path + ".tmp";
   try {
     impl_->hnsw->saveIndex(tmp);
+    std::filesystem::permissions(tmp, std::filesystem::perms::owner_read |
+                                          std::filesystem::perms::owner_write);
     std::filesystem::rename(tmp, path);
     return {};
   } catch (const std::exception& e) {

@@ -53,13 +53,16 @@ public:
   bool contains(uint64_t label) const;
   // The labels of the points not removed, in no particular order.
   std::vector<uint64_t> labels() const;
+  // The vector the label's point holds; empty when it has none.
+  std::vector<float> vector_of(uint64_t label) const;
 
   // The k labels most similar to q, best first, with their cosine similarity.
   // ef (the search beam, >= k) trades speed for recall; 0 picks max(k, default_ef).
   std::vector<std::pair<uint64_t, float>> search(const std::vector<float>& q, size_t k,
                                                  size_t ef = 0) const;
 
-  // Writes the index to `path` atomically (a temporary file, then rename).
+  // Writes the index to `path` atomically (a temporary file, then rename), private to
+  // its owner (0600): the vectors are derived from the memories' text.
   expected<void> save(const std::string& path) const;
   // Reads an index saved by save(); errc::not_found when missing, storage_error when
   // unreadable or of another dimension — rebuild it then.

@@ -214,6 +214,7 @@ registry_actor::behavior_type registry_impl(self_ptr self,
   st.table = std::move(table);
   st.cfg = cfg;
   st.health.read_only = cfg.read_only;
+  st.health.storage = cfg.storage;
   const auto sweep_every =
       std::chrono::microseconds(std::max<int64_t>(1000, cfg.sweep_interval_us));
   if (!cfg.read_only) self->delayed_send(self, sweep_every, tick_atom_v);

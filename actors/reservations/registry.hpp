@@ -71,6 +71,8 @@ using registry_actor = caf::typed_actor<
 
 struct registry_config {
   bool read_only = false;                     // inspect_only: answer, change nothing
+  // The disk guard every change passes first (journal_health::storage); may be null.
+  std::shared_ptr<const persistence::storage_gate> storage;
   int64_t heartbeat_interval_us = 30'000'000; // stale after two intervals of silence
   int64_t sweep_interval_us = 1'000'000;
 };

@@ -488,6 +488,7 @@ task_queue_impl(self_ptr self, persistence::persistence_actor persistence,
   self->state.cfg = cfg;
   refresh_scores(self);
   self->state.health.read_only = cfg.read_only;
+  self->state.health.storage = cfg.storage;
   publish_counts(self);
   self->delayed_send(self, tick_interval, tick_atom_v);
   return {

@@ -99,6 +99,8 @@ struct task_queue_config {
   // Refuse every change (errc::invalid_state): an engine opened inspect_only reads a
   // snapshot of the database and may not write it.
   bool read_only = false;
+  // The disk guard every change passes first (journal_health::storage); may be null.
+  std::shared_ptr<const persistence::storage_gate> storage;
   // Which ready task an agent gets, and which waiting agent goes first.
   claim_strategy strategy = claim_strategy::best_fit;
   // Ids and depth of tasks added at run time.

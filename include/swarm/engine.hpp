@@ -318,6 +318,17 @@ SWARM_API expected<std::string> call_control_socket(const std::string& socket_pa
 // with the live ones (read-only; works while an engine runs).
 SWARM_API expected<replay_report> verify_replay(const std::string& db_path);
 
+// `swarm doctor`: checks the database of opts.db_path — SQLite's integrity check, the
+// full-text indexes, the projections against a replay of the journal, the memory index
+// file against the stored vectors, and the modes of the private files — reading a
+// snapshot, so that it answers alike with an engine running and without one. With
+// `repair`, it first takes the database's lock (errc::database_locked, naming the
+// engine, while one runs), rebuilds what is derived and wrong (the database from its
+// journal, the old file kept beside it; the memory index from the stored vectors) and
+// tightens modes, then checks again. It never deletes journal data. errc::not_found
+// when there is no database.
+SWARM_API expected<doctor_report> doctor(const options& opts, bool repair);
+
 // Git, for tools beside a swarm (the pre-commit guard). Each call runs git (found on
 // PATH) as a subprocess and blocks until it ends. errc::not_found when `dir` is not a
 // directory or not inside a git work tree; errc::io_error when git cannot run or fails.

@@ -135,6 +135,10 @@ SWARM_API void tag_invoke(const json_from&, json_value&, const runs_collected&);
 SWARM_API expected<runs_collected> from_json(json_to<runs_collected>, const json_value&);
 SWARM_API void tag_invoke(const json_from&, json_value&, const replay_report&);
 SWARM_API expected<replay_report> from_json(json_to<replay_report>, const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const doctor_check&);
+SWARM_API expected<doctor_check> from_json(json_to<doctor_check>, const json_value&);
+SWARM_API void tag_invoke(const json_from&, json_value&, const doctor_report&);
+SWARM_API expected<doctor_report> from_json(json_to<doctor_report>, const json_value&);
 
 // ---- agent mail
 

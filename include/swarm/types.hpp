@@ -692,6 +692,27 @@ struct replay_report {
   std::string difference; // first difference when !match
 };
 
+// ---- doctor
+
+// One check of `swarm doctor`: integrity (SQLite's), fts (the full-text indexes),
+// projections (against a replay of the journal), vectors (the memory index file against
+// the stored vectors) or files (modes).
+struct doctor_check {
+  std::string name;
+  std::string status; // ok | warning (heals by itself) | problem | repaired
+  std::string detail; // what was found, or what the repair did and found after
+};
+
+// What doctor found, and did with repair.
+struct doctor_report {
+  std::string db;
+  int64_t engine_pid = 0; // the engine holding the database when checked; 0: none
+  bool repair = false;
+  int64_t problems = 0;   // checks whose status is "problem"
+  std::string kept_as;    // the database as it was, when a repair rebuilt it
+  std::vector<doctor_check> checks;
+};
+
 // ---- the journal and metrics
 
 // One committed journal event: its sequence number (ascending in commit order), when

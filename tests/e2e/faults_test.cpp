@@ -1,11 +1,78 @@
 // Faults the engine must meet with one clear line and nothing lost or changed: a
-// foreign file or a directory where the database should be.
+// foreign file or a directory where the database should be, a full disk, a read-only
+// mount, a wall clock that steps. The disk faults use a real tmpfs mounted on the test's
+// .swarm (the suite runs as root, as CI does); the clock steps use Debian's libfaketime
+// on the engine's process only.
 
 #include "tests/e2e/e2e_support.hpp"
+#include "tests/e2e/served.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cstring>
 
 namespace {
 
 using namespace e2e;
+
+// A tmpfs of `mib` MiB mounted on DIR/.swarm for the test's life.
+class small_disk {
+public:
+  small_disk(const temp_dir& dir, int mib) : at_{dir.path() / ".swarm"} {
+    fs::create_directories(at_);
+    const std::string opts = "size=" + std::to_string(mib) + "m,mode=0700";
+    INFO("mount needs root with CAP_SYS_ADMIN, as CI runs the suite");
+    REQUIRE(::mount("tmpfs", at_.c_str(), "tmpfs", 0, opts.c_str()) == 0);
+  }
+  ~small_disk() {
+    std::error_code ec;
+    fs::remove(filler(), ec);
+    ::umount2(at_.c_str(), MNT_DETACH);
+  }
+  small_disk(const small_disk&) = delete;
+  small_disk& operator=(const small_disk&) = delete;
+
+  uint64_t free_bytes() const {
+    struct statvfs v{};
+    REQUIRE(::statvfs(at_.c_str(), &v) == 0);
+    return static_cast<uint64_t>(v.f_bavail) * v.f_frsize;
+  }
+  // Takes all but `leave` bytes of the free space.
+  void fill(uint64_t leave) {
+    const auto take = free_bytes() - leave;
+    int fd = ::open(filler().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    REQUIRE(fd >= 0);
+    CHECK(::posix_fallocate(fd, 0, static_cast<off_t>(take)) == 0);
+    ::close(fd);
+  }
+  void free_again() { fs::remove(filler()); }
+  void remount(bool read_only) {
+    REQUIRE(::mount("tmpfs", at_.c_str(), "tmpfs",
+                    MS_REMOUNT | (read_only ? MS_RDONLY : 0), nullptr) == 0);
+  }
+
+private:
+  fs::path filler() const { return at_ / "filler"; }
+  fs::path at_;
+};
+
+// The one line a refused command prints.
+void refused_in_one_line(const outcome& r, const std::string& words) {
+  INFO(r);
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, words));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+}
+
+std::vector<std::string> task_titles(const temp_dir& dir) {
+  std::vector<std::string> out;
+  const auto listed = ok_json(dir, {"tasks"});
+  for (const auto& t : listed.at("tasks").as_array()) out.push_back(str_at(t, "title"));
+  return out;
+}
 
 } // namespace
 
@@ -38,4 +105,118 @@ TEST_CASE("faults: a directory where the database should be is refused", "[e2e][
     CHECK(contains(r.err, "is a directory, not a database file"));
   }
   CHECK(fs::is_empty(dir / ".swarm" / "swarm.db"));
+}
+
+TEST_CASE("faults: a full disk refuses writes in one line, reads go on, and writes resume "
+          "when space returns",
+          "[e2e][faults]") {
+  temp_dir dir;
+  small_disk disk{dir, 64};
+  REQUIRE(swarm(dir.path(), {"task", "add", "Before"}).exit_code == 0);
+
+  auto check_full_then_free = [&](const char* phase) {
+    INFO(phase);
+    disk.fill(4 << 20); // 4 MiB left: below the 16 MiB reserve
+    std::this_thread::sleep_for(300ms); // the guard reads the free space every 200 ms
+    refused_in_one_line(swarm(dir.path(), {"task", "add", "Refused"}), "no room to write");
+    refused_in_one_line(swarm(dir.path(), {"mail", "send", "--from", "alice", "--to", "alice",
+                                           "--subject", "x"}),
+                        "no room to write");
+    // Reads go on, and show nothing of the refused writes.
+    auto titles = task_titles(dir);
+    CHECK(std::find(titles.begin(), titles.end(), "Refused") == titles.end());
+    CHECK(swarm(dir.path(), {"status"}).exit_code == 0);
+    disk.free_again();
+    std::this_thread::sleep_for(300ms); // the guard reads the free space every 200 ms
+    auto again = swarm(dir.path(), {"task", "add", std::string{"After "} + phase});
+    INFO(again);
+    CHECK(again.exit_code == 0);
+  };
+  register_agents(dir, {"alice"});
+  check_full_then_free("without an engine");
+  {
+    served engine{dir};
+    check_full_then_free("with an engine");
+    CHECK(engine.proc.running()); // it stayed up
+  }
+  auto titles = task_titles(dir);
+  for (const char* t : {"Before", "After without an engine", "After with an engine"})
+    CHECK(std::find(titles.begin(), titles.end(), t) != titles.end());
+  CHECK(std::find(titles.begin(), titles.end(), "Refused") == titles.end());
+  CHECK(swarm(dir.path(), {"replay", "--verify"}).exit_code == 0);
+}
+
+TEST_CASE("faults: a read-only mount still reads, and refuses writes in one line",
+          "[e2e][faults]") {
+  temp_dir dir;
+  small_disk disk{dir, 64};
+  REQUIRE(swarm(dir.path(), {"task", "add", "Kept"}).exit_code == 0);
+  disk.remount(true);
+  auto titles = task_titles(dir);
+  CHECK(titles == std::vector<std::string>{"Kept"});
+  auto replay = swarm(dir.path(), {"replay", "--verify"});
+  INFO(replay);
+  CHECK(replay.exit_code == 0);
+  refused_in_one_line(swarm(dir.path(), {"task", "add", "Refused"}), "Read-only file system");
+  disk.remount(false);
+  REQUIRE(swarm(dir.path(), {"task", "add", "Later"}).exit_code == 0);
+  CHECK(task_titles(dir) == (std::vector<std::string>{"Kept", "Later"}));
+}
+
+namespace {
+
+// `swarm serve` whose wall clock (and only its) the test steps through libfaketime; the
+// monotonic clock stays true.
+struct stepped_engine {
+  explicit stepped_engine(const temp_dir& dir)
+      : offset{dir / "faketime-offset"},
+        proc{dir.path(),
+             {"serve", "--listen", "127.0.0.1:0"},
+             {},
+             {"LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+              "FAKETIME_DONT_FAKE_MONOTONIC=1", "FAKETIME_NO_CACHE=1",
+              "FAKETIME_TIMESTAMP_FILE=" + offset.string()}} {
+    INFO("needs Debian's faketime package (scripts/setup-deps installs it)");
+    REQUIRE(fs::exists("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"));
+    step("+0");
+    wait_for_engine(dir, proc);
+  }
+  void step(const std::string& by) { write_text(offset, by + "\n"); }
+  fs::path offset;
+  process proc;
+};
+
+} // namespace
+
+TEST_CASE("faults: a wall clock stepped forward expires no lease and stales no agent",
+          "[e2e][faults]") {
+  temp_dir dir;
+  register_agents(dir, {"alice", "bob"});
+  stepped_engine engine{dir};
+  REQUIRE(swarm(dir.path(), {"lease", "acquire", "build", "--holder", "alice", "--ttl", "1h"})
+            .exit_code == 0);
+  engine.step("+7200"); // two hours ahead, at once
+  std::this_thread::sleep_for(2500ms);
+  auto taken = swarm(dir.path(), {"lease", "acquire", "build", "--holder", "bob", "--ttl", "1h"});
+  INFO(taken);
+  CHECK(taken.exit_code == 1);
+  CHECK(contains(taken.err, "held by alice"));
+  const auto agents = ok_json(dir, {"agents"});
+  for (const auto& a : agents.at("agents").as_array())
+    CHECK(str_at(a, "state") != "offline");
+  CHECK(engine.proc.running());
+}
+
+TEST_CASE("faults: a wall clock stepped back keeps a lease's expiry on time",
+          "[e2e][faults]") {
+  temp_dir dir;
+  register_agents(dir, {"alice", "bob"});
+  stepped_engine engine{dir};
+  REQUIRE(swarm(dir.path(), {"lease", "acquire", "slot", "--holder", "alice", "--ttl", "2s"})
+            .exit_code == 0);
+  engine.step("-7200");
+  CHECK(poll_until(10s, [&] {
+    return swarm(dir.path(), {"lease", "acquire", "slot", "--holder", "bob", "--ttl", "1h"})
+               .exit_code == 0;
+  }));
 }
