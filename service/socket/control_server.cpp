@@ -50,14 +50,25 @@ expected<std::unique_ptr<control_server>> control_server::start(const std::strin
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return make_error(errc::io_error, std::string{"socket: "} + std::strerror(errno));
+  // The socket is made under a name of its own and renamed into place once it listens:
+  // a client that finds the file can connect (between bind and listen it would be
+  // refused, and take that for "no engine"). A path too long for the extra suffix is
+  // bound in place.
+  const std::string fresh = path + ".new";
+  auto fresh_addr = socket_address(fresh);
+  const std::string& bound = fresh_addr ? fresh : path;
   // The caller holds the database lock, so a socket file left here is a dead engine's.
   ::unlink(path.c_str());
+  ::unlink(fresh.c_str());
   // Owner only: whoever connects may read and change the swarm (acting as an agent
   // needs its token, README "Identity"). Checked before listening.
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&*addr), sizeof *addr) != 0 ||
-      ::chmod(path.c_str(), 0600) != 0 || ::listen(fd, 64) != 0) {
+  const auto& at = fresh_addr ? *fresh_addr : *addr;
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&at), sizeof at) != 0 ||
+      ::chmod(bound.c_str(), 0600) != 0 || ::listen(fd, 64) != 0 ||
+      (fresh_addr && ::rename(fresh.c_str(), path.c_str()) != 0)) {
     int err = errno;
     ::close(fd);
+    ::unlink(bound.c_str());
     return make_error(errc::io_error,
                       "cannot serve control socket " + path + ": " + std::strerror(err));
   }
