@@ -274,11 +274,12 @@ expected<void> migrate(SQLite::Database& db, const std::string& path) {
 
 } // namespace
 
-error damaged_database(const std::string& path, const std::string& what) {
+error pointing_to_doctor(const std::string& path, error e) {
+  if (e.message.find("malformed") == std::string::npos) return e;
   return {errc::storage_error,
-          path + ": " + what + " — the file is damaged: `swarm doctor` says where, and "
-                               "`swarm doctor --repair` rebuilds it from its journal (the "
-                               "damaged file is kept)"};
+          path + ": " + e.message + " — the file is damaged: `swarm doctor` says where, and "
+                                    "`swarm doctor --repair` rebuilds it from its journal "
+                                    "(the damaged file is kept)"};
 }
 
 std::error_code make_database_dir(const std::string& db_path) {
@@ -305,7 +306,8 @@ error database_problem(const std::string& path, const std::string& what) {
             path + ": file is not a database — it is another program's file or it is "
                    "damaged: move it away (a new database is made), or pass --db with "
                    "another path"};
-  if (what.find("malformed") != std::string::npos) return damaged_database(path, what);
+  if (what.find("malformed") != std::string::npos)
+    return pointing_to_doctor(path, {errc::storage_error, what});
   return {errc::storage_error, path + ": " + what};
 }
 

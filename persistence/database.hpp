@@ -46,9 +46,9 @@ std::error_code make_database_private(const std::string& db_path);
 // write, "file:ABS?immutable=1" (the file read as it is).
 std::string read_only_uri(const std::string& path);
 
-// The error for a database SQLite found damaged (`what`: its message), pointing to
-// `swarm doctor`.
-error damaged_database(const std::string& path, const std::string& what);
+// `e` as it is, or, when SQLite found the database at `path` damaged ("malformed"),
+// `e` with its message pointing to `swarm doctor`.
+error pointing_to_doctor(const std::string& path, error e);
 
 // Opens or creates the database at `path` (creating its directory), sets WAL mode and
 // pragmas, and brings the schema to current_schema_version.

@@ -90,10 +90,8 @@ expected<void> engine::impl::restore(opening_state& s) {
   // Each read fills its field or ends the restore with its error (a damaged file's
   // pointing to swarm doctor).
   auto read = [this](auto r, auto& into) -> std::optional<error> {
-    if (!r && r.error().message.find("malformed") != std::string::npos)
-      return persistence::damaged_database(opts.db_path, r.error().message);
     if (!r)
-      return r.error();
+      return persistence::pointing_to_doctor(opts.db_path, r.error());
     into = std::move(*r);
     return std::nullopt;
   };
@@ -169,10 +167,8 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy str
       opts.db_path, s.db->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64(),
       !opts.inspect_only);
   } catch (const std::exception& e) {
-    const std::string what = "could not read the journal: " + std::string{e.what()};
-    if (what.find("malformed") != std::string::npos)
-      return persistence::damaged_database(opts.db_path, what);
-    return make_error(errc::storage_error, what);
+    return persistence::pointing_to_doctor(
+        opts.db_path, {errc::storage_error, "could not read the journal: " + std::string{e.what()}});
   }
   persist = persistence::spawn_persistence(
     *sys, persistence::persistence_config{std::shared_ptr<SQLite::Database>(std::move(s.db)),
