@@ -23,8 +23,10 @@ swarm::expected<json::value> unpack_reply(const std::string& line) {
   json::error_code ec;
   auto v = json::parse(line, ec);
   if (ec || !v.is_object())
-    return swarm::make_error(swarm::errc::internal,
-                             "unreadable reply from the engine: " + line);
+    return swarm::make_error(
+        swarm::errc::internal,
+        "unreadable reply from the engine (" + std::string{ec ? ec.message() : "not an object"} +
+            "): " + (line.size() > 200 ? line.substr(0, 200) + "..." : line));
   auto& o = v.get_object();
   if (auto* ok = o.if_contains("ok"); ok != nullptr && ok->is_bool() && ok->get_bool())
     return o.contains("result") ? o.at("result") : json::value{};

@@ -28,7 +28,20 @@ bool valid_sequence(const std::string& s, size_t i, size_t n) {
   return true;
 }
 
+bool all_valid(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = sequence_length(static_cast<unsigned char>(s[i]));
+    if (n == 0 || !valid_sequence(s, i, n)) return false;
+    i += n;
+  }
+  return true;
+}
+
 } // namespace
+
+void repair_utf8(std::string& text) {
+  if (!all_valid(text)) text = valid_utf8(text);
+}
 
 std::string valid_utf8(const std::string& text) {
   std::string out;

@@ -2,6 +2,7 @@
 
 #include "actors/control/acting_as.hpp"
 #include "actors/control/dispatch_support.hpp"
+#include "src/utf8.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -119,6 +120,7 @@ std::string run(engine& e, const std::string& request_json, json::value& id,
   out += ",\"ok\":true,\"result\":";
   out += json::serialize(*result);
   out += '}';
+  repair_utf8(out); // a damaged row must not make the whole reply unreadable
   return out;
 }
 

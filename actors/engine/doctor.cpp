@@ -11,6 +11,7 @@
 #include "persistence/db_lock.hpp"
 #include "persistence/doctor.hpp"
 #include "persistence/memory_reader.hpp"
+#include "src/utf8.hpp"
 
 #include <SQLiteCpp/Database.h>
 
@@ -28,8 +29,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A finding quotes the rows it compared, which may hold anything a damaged file does.
 doctor_check from_db(const persistence::db_finding& f) {
-  return {f.check, f.ok ? "ok" : "problem", f.detail};
+  return {f.check, f.ok ? "ok" : "problem", valid_utf8(f.detail)};
 }
 
 // ---- vectors

@@ -1,5 +1,7 @@
 #include "service/http/http_translate.hpp"
 
+#include "src/utf8.hpp"
+
 #include <swarm/json.hpp>
 
 #include <boost/json/parse.hpp>
@@ -191,7 +193,9 @@ std::string command_call::text() const {
 
 response from_result(const expected<json::value>& result) {
   if (!result) return error_response(result.error());
-  return {200, json::serialize(*result)};
+  std::string body = json::serialize(*result);
+  repair_utf8(body); // as the command protocol's replies (dispatcher.cpp)
+  return {200, std::move(body)};
 }
 
 response from_reply(const std::string& reply, bool whole_reply) {

@@ -180,6 +180,35 @@ TEST_CASE("doctor: a damaged page is found, and the database rebuilt from its jo
   CHECK(fs::exists(dir.path() / str_at(fixed.report, "kept_as")));
 }
 
+TEST_CASE("doctor: a row with invalid UTF-8 is still listed and found, with an engine and "
+          "without",
+          "[e2e][doctor][faults]") {
+  temp_dir dir;
+  populate(dir);
+  // A flipped byte inside a title: 'A', 0xFF, 'B' is no UTF-8 text.
+  tamper(dir, "UPDATE tasks SET title = CAST(X'41FF42' AS TEXT) WHERE id = (SELECT min(id) "
+              "FROM tasks)");
+  const std::string shown = "A\xEF\xBF\xBD"
+                            "B"; // the bad byte as U+FFFD, the rest as it is
+  auto listed_has_it = [&] {
+    auto r = swarm(dir.path(), {"tasks", "--json"});
+    INFO(r);
+    REQUIRE(r.exit_code == 0);
+    const auto v = parse_json(r.out);
+    const auto& tasks = v.is_array() ? v.as_array() : v.at("tasks").as_array();
+    return std::any_of(tasks.begin(), tasks.end(),
+                       [&](const json::value& t) { return str_at(t, "title") == shown; });
+  };
+  CHECK(listed_has_it());
+  {
+    served engine{dir};
+    CHECK(listed_has_it());
+  }
+  auto found = doctor(dir);
+  CHECK(found.run.exit_code == 1);
+  CHECK(status_of(found.report, "projections") == "problem");
+}
+
 TEST_CASE("doctor: loose file modes and a foreign memory index are found and mended",
           "[e2e][doctor]") {
   temp_dir dir;

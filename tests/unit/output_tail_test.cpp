@@ -32,6 +32,22 @@ TEST_CASE("invalid UTF-8 becomes replacement characters, a cut sequence goes",
   CHECK(valid_utf8("end\xE2\x82") == "end\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
+TEST_CASE("repair_utf8 leaves valid text as it is and mends the rest in place",
+          "[output_tail]") {
+  std::string ok = "{\"title\":\"h\xC3\xA9llo \xE2\x82\xAC\"}";
+  const std::string before = ok;
+  repair_utf8(ok);
+  CHECK(ok == before);
+  std::string damaged = "{\"title\":\"A\xFF"
+                        "B\"}";
+  repair_utf8(damaged);
+  CHECK(damaged == "{\"title\":\"A\xEF\xBF\xBD"
+                   "B\"}");
+  std::string truncated = "[\"end\xE2\x82\"]";
+  repair_utf8(truncated);
+  CHECK(truncated == "[\"end\xEF\xBF\xBD\xEF\xBF\xBD\"]");
+}
+
 TEST_CASE("the tail is stdout then stderr, at most the cap", "[output_tail]") {
   swarm::test::temp_dir dir;
   const auto run = dir.file("run");
