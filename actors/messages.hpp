@@ -93,7 +93,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, mail_message& x) {
   return f(caf::meta::type_name("swarm::mail_message"), x.id, x.type, x.category, x.from,
            x.to, x.cc, x.bcc, x.broadcast, x.thread, x.subject, x.body, x.payload,
-           x.importance, x.ack_required, x.in_reply_to, x.created);
+           x.importance, x.ack_required, x.in_reply_to, x.created, x.audience);
 }
 
 template <class Inspector>

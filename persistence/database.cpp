@@ -242,6 +242,14 @@ const std::vector<const char*>& migrations() {
       ALTER TABLE agents ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE agents ADD COLUMN cost_usd REAL;
     )sql",
+    // v11: a broadcast is stored once. It reaches the first `audience` agents of the
+    // mail roster (every agent seen registered when a broadcast was sent, in the order
+    // first seen) but its sender; its copies get a row only once read or acked.
+    // audience 0: the listed recipients, each with a row (every message before v11).
+    R"sql(
+      ALTER TABLE messages ADD COLUMN audience INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE mail_roster(ordinal INTEGER PRIMARY KEY, agent TEXT NOT NULL UNIQUE);
+    )sql",
   };
   return all;
 }
@@ -426,7 +434,7 @@ const std::vector<projection_table>& projection_tables() {
     {"sessions", "id"},    {"plans", "seq"},                  {"runs", "id"},
     {"model_runs", "task, attempt"},
     {"messages", "seq"},   {"message_copies", "recipient, message"},
-    {"mail_followers", "agent"},
+    {"mail_followers", "agent"}, {"mail_roster", "ordinal"},
     {"reservations", "id"}, {"leases", "name"},
     {"memories", "num"},    {"memory_settings", "key"},
   };

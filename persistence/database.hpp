@@ -21,7 +21,12 @@ class Database;
 
 namespace swarm::persistence {
 
-constexpr int current_schema_version = 10;
+constexpr int current_schema_version = 11;
+
+// The word in the `people` column of messages_fts (schema 11) that marks a broadcast
+// stored once: a viewer's search asks for the viewer's name or this word, then checks
+// the roster. A name that happens to tokenise the same only adds candidates.
+constexpr const char* mail_everyone_word = "swarm.everyone";
 
 enum class sync_mode {
   normal, // WAL + synchronous=NORMAL: a commit survives a process crash (not power loss)

@@ -219,6 +219,9 @@ template <class F> void fields(F& f, mail_sent& e) {
   f("importance", e.importance);
   f("ack_required", e.ack_required);
   f("in_reply_to", e.in_reply_to);
+  // A broadcast stored once (schema 11); absent for every other message.
+  f.unless_default("audience", e.audience);
+  f.unless_default("joined", e.joined);
 }
 
 // mail.read and mail.acked

@@ -315,6 +315,11 @@ struct mail_sent {
   std::string importance;
   bool ack_required = false;
   std::string in_reply_to;
+  // A broadcast stored once: it reaches the first `audience` names of the mail roster
+  // but `from`, and lists nobody in `to`; `joined` are the names it added to the
+  // roster, in order. Both empty in events from before (and for every other message).
+  uint32_t audience = 0;
+  std::vector<std::string> joined;
 };
 
 // One recipient's copy of a message changed (mail.read, mail.acked).

@@ -1,5 +1,7 @@
 #include "persistence/journal.hpp"
 
+#include "persistence/database.hpp"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <boost/json/serialize.hpp>
 
@@ -340,16 +342,22 @@ struct journal::applier {
   // ---- mail
 
   void operator()(const mail_sent& b) {
+    for (const auto& name : b.joined)
+      run_with(sql("INSERT INTO mail_roster(agent) VALUES(?)"), name);
     run_with(sql("INSERT INTO messages(id, type, category, sender, recipients, cc, bcc,"
                  " broadcast, thread, subject, body, payload, importance, ack_required,"
-                 " in_reply_to, created_us) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                 " ?, ?, ?)"),
+                 " in_reply_to, created_us, audience) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                 " ?, ?, ?, ?, ?, ?, ?)"),
              b.id, b.type, b.category, b.from, json_array(b.to), json_array(b.cc),
              json_array(b.bcc), b.broadcast, b.thread, b.subject, b.body, b.payload,
-             b.importance, b.ack_required, b.in_reply_to, e.ts_us);
+             b.importance, b.ack_required, b.in_reply_to, e.ts_us,
+             static_cast<int64_t>(b.audience));
     const int64_t row = j.db_.getLastInsertRowid();
     std::vector<std::string> seen;
     std::string people = b.from;
+    // A broadcast stored once has no rows of copies (a copy gets one when read or
+    // acked); its full-text row carries the word every viewer's search also asks for.
+    if (b.audience > 0) people += std::string{" "} + mail_everyone_word;
     for (const auto* list : {&b.to, &b.cc, &b.bcc})
       for (const auto& r : *list) {
         if (std::find(seen.begin(), seen.end(), r) != seen.end()) continue;
@@ -371,16 +379,19 @@ struct journal::applier {
       run_with(sql("DELETE FROM mail_followers WHERE agent = ?"), b.agent);
   }
 
+  // A broadcast's copy has no row until this first read or ack.
   void operator()(const mail_read& b) {
-    run_with(sql("UPDATE message_copies SET read_us = ?1, state = 'read'"
-                 " WHERE recipient = ?2 AND message = ?3 AND read_us = 0"),
+    run_with(sql("INSERT INTO message_copies(recipient, message, state, read_us, acked_us)"
+                 " VALUES(?2, ?3, 'read', ?1, 0) ON CONFLICT(recipient, message) DO UPDATE"
+                 " SET read_us = ?1, state = 'read' WHERE read_us = 0"),
              e.ts_us, b.recipient, b.message);
   }
 
   void operator()(const mail_acked& b) {
-    run_with(sql("UPDATE message_copies SET read_us = CASE read_us WHEN 0 THEN ?1"
-                 " ELSE read_us END, acked_us = ?1, state = 'acked'"
-                 " WHERE recipient = ?2 AND message = ?3 AND acked_us = 0"),
+    run_with(sql("INSERT INTO message_copies(recipient, message, state, read_us, acked_us)"
+                 " VALUES(?2, ?3, 'acked', ?1, ?1) ON CONFLICT(recipient, message) DO UPDATE"
+                 " SET read_us = CASE read_us WHEN 0 THEN ?1 ELSE read_us END,"
+                 " acked_us = ?1, state = 'acked' WHERE acked_us = 0"),
              e.ts_us, b.recipient, b.message);
   }
 

@@ -1,5 +1,7 @@
 #include "persistence/reader.hpp"
 
+#include "persistence/database.hpp"
+
 #include "src/time_units.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -159,7 +161,7 @@ namespace {
 constexpr const char* message_columns =
     "m.id, m.type, m.category, m.sender, m.recipients, m.cc, m.bcc, m.broadcast, m.thread,"
     " m.subject, m.body, m.payload, m.importance, m.ack_required, m.in_reply_to,"
-    " m.created_us";
+    " m.created_us, m.audience";
 
 mail_message message_row(SQLite::Statement& q) {
   mail_message m;
@@ -179,6 +181,7 @@ mail_message message_row(SQLite::Statement& q) {
   m.ack_required = q.getColumn(13).getInt() != 0;
   m.in_reply_to = q.getColumn(14).getString();
   m.created = from_us(q.getColumn(15).getInt64());
+  m.audience = static_cast<uint32_t>(q.getColumn(16).getInt64());
   return m;
 }
 
@@ -205,7 +208,8 @@ expected<std::vector<mail_message>> search_messages(SQLite::Database& db,
     sql +=
         " AND (:from = '' OR m.sender = :from) AND (:thread = '' OR m.thread = :thread)"
         " AND (:viewer = '' OR m.sender = :viewer OR EXISTS (SELECT 1 FROM"
-        " message_copies c WHERE c.recipient = :viewer AND c.message = m.id))";
+        " message_copies c WHERE c.recipient = :viewer AND c.message = m.id) OR"
+        " m.audience >= (SELECT r.ordinal FROM mail_roster r WHERE r.agent = :viewer))";
     sql += match.empty() ? " ORDER BY m.seq DESC" : " ORDER BY f.rank, m.seq DESC";
     sql += " LIMIT :limit";
     SQLite::Statement q{db, sql};
@@ -216,7 +220,8 @@ expected<std::vector<mail_message>> search_messages(SQLite::Database& db,
       std::string name = "\"";
       for (char c : viewer)
         name += c == '"' ? std::string("\"\"") : std::string(1, c);
-      q.bind(":match", "people : " + name + "\" AND (" + match + ")");
+      q.bind(":match", "people : (" + name + "\" OR \"" + mail_everyone_word + "\") AND (" +
+                           match + ")");
       q.bind(":candidates", filtered ? int64_t{-1} : static_cast<int64_t>(limit) * 2);
     }
     q.bind(":from", from);
@@ -238,15 +243,22 @@ expected<std::vector<mail_thread_summary>> read_thread_summaries(SQLite::Databas
                                                                  uint32_t limit) {
   try {
     // One pass over the messages grouped by thread; the copies are counted per thread
-    // through the message index.
+    // through the message index. A broadcast stored once reaches audience - 1 agents
+    // (its sender is on the roster) and has rows only for the copies read or acked.
     SQLite::Statement q{
         db, "SELECT m.thread,"
             " (SELECT f.subject FROM messages f WHERE f.thread = m.thread ORDER BY f.seq"
             " LIMIT 1), count(*), max(m.created_us),"
             " (SELECT count(*) FROM message_copies c JOIN messages x ON x.id = c.message"
-            " WHERE x.thread = m.thread AND c.state = 'unread'),"
+            " WHERE x.thread = m.thread AND c.state = 'unread') +"
+            " (SELECT coalesce(sum(x.audience - 1 - (SELECT count(*) FROM message_copies c"
+            " WHERE c.message = x.id)), 0) FROM messages x WHERE x.thread = m.thread AND"
+            " x.audience > 0),"
             " (SELECT count(*) FROM message_copies c JOIN messages x ON x.id = c.message"
-            " WHERE x.thread = m.thread AND x.ack_required != 0 AND c.state != 'acked')"
+            " WHERE x.thread = m.thread AND x.ack_required != 0 AND c.state != 'acked') +"
+            " (SELECT coalesce(sum(x.audience - 1 - (SELECT count(*) FROM message_copies c"
+            " WHERE c.message = x.id)), 0) FROM messages x WHERE x.thread = m.thread AND"
+            " x.audience > 0 AND x.ack_required != 0)"
             " FROM messages m GROUP BY m.thread ORDER BY max(m.seq) DESC LIMIT ?"};
     q.bind(1, static_cast<int64_t>(limit));
     std::vector<mail_thread_summary> out;
@@ -316,6 +328,18 @@ expected<std::vector<mail_message>> read_messages(SQLite::Database& db) {
     return out;
   } catch (const std::exception& e) {
     return make_error(errc::storage_error, std::string{"reading messages: "} + e.what());
+  }
+}
+
+expected<std::vector<std::string>> read_mail_roster(SQLite::Database& db) {
+  try {
+    std::vector<std::string> out;
+    SQLite::Statement q{db, "SELECT agent FROM mail_roster ORDER BY ordinal"};
+    while (q.executeStep())
+      out.push_back(q.getColumn(0).getString());
+    return out;
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, std::string{"reading the mail roster: "} + e.what());
   }
 }
 

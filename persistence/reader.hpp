@@ -89,8 +89,10 @@ struct stored_model_run {
 expected<std::vector<stored_model_run>> read_model_runs(SQLite::Database& db,
                                                         const std::string& task);
 
-// Messages in sending order, and every copy that is no longer unread.
+// Messages in sending order, and every copy that is no longer unread (a broadcast
+// stored once has rows only for those). The mail roster, in order.
 expected<std::vector<mail_message>> read_messages(SQLite::Database& db);
+expected<std::vector<std::string>> read_mail_roster(SQLite::Database& db);
 expected<std::vector<stored_copy>> read_copy_states(SQLite::Database& db);
 // Reservations not released (expired ones included: the registry sweeps them), in id
 // order, and the next reservation number (one past the highest ever given).

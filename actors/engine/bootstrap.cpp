@@ -30,6 +30,7 @@ struct opening_state {
   std::vector<mail_message> mail;
   std::vector<persistence::stored_copy> mail_states;
   std::vector<std::string> followers;
+  std::vector<std::string> mail_roster;
   std::vector<reservation> reservations;
   uint64_t next_reservation = 1;
   std::vector<lease> leases;
@@ -101,6 +102,8 @@ expected<void> engine::impl::restore(opening_state& s) {
   if (auto e = read(persistence::read_copy_states(conn), s.mail_states))
     return *e;
   if (auto e = read(persistence::read_mail_followers(conn), s.followers))
+    return *e;
+  if (auto e = read(persistence::read_mail_roster(conn), s.mail_roster))
     return *e;
   if (auto e = read(persistence::read_reservations(conn, s.next_reservation), s.reservations))
     return *e;
@@ -217,6 +220,7 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy str
   caf::anon_send(registry, coordinator_atom_v, coordinator);
 
   auto box = std::make_shared<mailbox>();
+  box->restore_roster(std::move(s.mail_roster));
   box->restore(std::move(s.mail));
   for (const auto& f : s.followers)
     box->follow(f, true);

@@ -31,7 +31,8 @@ struct mail_router_state {
 
 using self_ptr = mail_router_actor::stateful_pointer<mail_router_state>;
 
-persistence::event sent_event(const mail_message& m) {
+// `joined`: the names the message added to the mail roster (mailbox::store).
+persistence::event sent_event(const mail_message& m, std::vector<std::string> joined = {}) {
   persistence::mail_sent e;
   e.id = m.id;
   e.type = m.type;
@@ -48,6 +49,8 @@ persistence::event sent_event(const mail_message& m) {
   e.importance = to_string(m.importance);
   e.ack_required = m.ack_required;
   e.in_reply_to = m.in_reply_to;
+  e.audience = m.audience;
+  e.joined = std::move(joined);
   return persistence::make_event(std::move(e), to_us(m.created));
 }
 
@@ -65,15 +68,19 @@ caf::error refuse_if_broken(self_ptr self) {
 // Tells subscribed recipients of `m` once it is committed: a barrier request queued
 // behind the message's append answers after that commit (and after the append's own
 // answer: a failed write has marked the router broken by then, and nobody is told).
+// A low-importance broadcast (an agent's intent: which files it reserves, and when it
+// is done) is not pushed: it waits in the inboxes. The subscribers are the engine's
+// agents, whose prompts list the live reservations themselves; pushed, every agent
+// would take in, and mark read, every other agent's intents: N^2 in a swarm of N.
 void push_after_commit(self_ptr self, const mail_message& m) {
+  if (m.broadcast && m.importance == mail_importance::low) return;
   std::vector<std::pair<new_mail_subscriber_actor, mail_copy>> pushes;
-  for (const auto& r : mail_recipients(m)) {
-    auto it = self->state.subscribers.find(r);
-    if (it == self->state.subscribers.end()) continue;
+  for (const auto& [agent, who] : self->state.subscribers) {
+    if (!self->state.box->reaches(m, agent)) continue;
     mail_copy c;
-    c.m = self->state.box->view(m, r);
-    c.recipient = r;
-    pushes.emplace_back(it->second, std::move(c));
+    c.m = self->state.box->view(m, agent);
+    c.recipient = agent;
+    pushes.emplace_back(who, std::move(c));
   }
   if (pushes.empty()) return;
   self->request(self->state.persistence, caf::infinite, persistence::sync_atom_v)
@@ -103,9 +110,10 @@ void send(self_ptr self, mail_draft d, caf::typed_response_promise<mail_message>
               rp.deliver(to_caf(m.error()));
               return;
             }
-            self->state.box->store(*m);
+            auto joined = self->state.box->store(*m, agents);
             const mail_message stored = *m;
-            commit_then(self, "mail router", {sent_event(stored)}, rp, std::move(*m));
+            commit_then(self, "mail router", {sent_event(stored, std::move(joined))}, rp,
+                        std::move(*m));
             push_after_commit(self, stored); // its barrier queues behind the append
           },
           [rp](caf::error& err) mutable { rp.deliver(err); });

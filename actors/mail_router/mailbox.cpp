@@ -82,13 +82,17 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
   if (!d.in_reply_to.empty() && !find(d.in_reply_to))
     return make_error(errc::not_found, "message '" + d.in_reply_to + "' does not exist");
 
+  uint32_t audience = 0;
   if (d.broadcast) {
     if (!d.to.empty() || !d.cc.empty() || !d.bcc.empty())
       return bad("a broadcast goes to every agent; give no --to, --cc or --bcc");
-    d.to.assign(agents.begin(), agents.end());
-    d.to.erase(std::remove(d.to.begin(), d.to.end(), d.from), d.to.end());
-    if (d.to.empty())
+    if (agents.size() < 2)
       return make_error(errc::refused, "no other agent is registered to broadcast to");
+    // The roster as store() will leave it: these agents are all on it then.
+    audience = static_cast<uint32_t>(roster_.size());
+    if (agents.size() > roster_.size()) // else it has them all (see store)
+      for (const auto& a : agents)
+        if (!ordinal_.count(a)) ++audience;
   } else {
     if (d.to.empty() && d.cc.empty() && d.bcc.empty())
       return bad("a message needs a recipient (--to), or --broadcast");
@@ -113,7 +117,7 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
   drop(d.cc, d.to);
   drop(d.bcc, d.to);
   drop(d.bcc, d.cc);
-  if (d.to.size() + d.cc.size() + d.bcc.size() > limits_.recipients)
+  if (!d.broadcast && d.to.size() + d.cc.size() + d.bcc.size() > limits_.recipients)
     return make_error(errc::refused, "a message may have at most " +
                                          std::to_string(limits_.recipients) +
                                          " recipients");
@@ -134,6 +138,7 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
   m.ack_required = d.ack_required || m.category == mail_category::handoff ||
                    m.category == mail_category::blocked;
   m.in_reply_to = std::move(d.in_reply_to);
+  m.audience = audience;
   if (!d.thread.empty())
     m.thread = std::move(d.thread);
   else if (!m.in_reply_to.empty())
@@ -178,8 +183,7 @@ expected<mail_draft> mailbox::reply_draft(const std::string& original,
                                           std::string body) const {
   const mail_message* o = find(original);
   if (!o) return make_error(errc::not_found, "message '" + original + "' does not exist");
-  const auto who = mail_recipients(*o);
-  if (from != o->from && std::find(who.begin(), who.end(), from) == who.end())
+  if (from != o->from && !reaches(*o, from))
     return make_error(errc::refused, "'" + from + "' neither sent nor received " +
                                          original +
                                          "; only its sender and recipients may reply");
@@ -200,13 +204,42 @@ expected<mail_draft> mailbox::reply_draft(const std::string& original,
   return d;
 }
 
-void mailbox::store(const mail_message& m) {
+std::vector<std::string> mailbox::store(const mail_message& m,
+                                       const std::set<std::string>& agents) {
+  std::vector<std::string> joined;
+  // Agents stay registered, and the roster holds only agents seen registered: when it
+  // is as large as `agents`, it holds every one of them.
+  if (m.audience > 0 && agents.size() > roster_.size())
+    for (const auto& a : agents)
+      if (!ordinal_.count(a)) {
+        roster_.push_back(a);
+        ordinal_.emplace(a, static_cast<uint32_t>(roster_.size()));
+        joined.push_back(a);
+      }
+  add(m);
+  return joined;
+}
+
+bool mailbox::reaches(const mail_message& m, const std::string& agent) const {
+  if (m.audience > 0) {
+    auto it = ordinal_.find(agent);
+    return it != ordinal_.end() && it->second <= m.audience && agent != m.from;
+  }
+  for (const auto* list : {&m.to, &m.cc, &m.bcc})
+    if (std::find(list->begin(), list->end(), agent) != list->end()) return true;
+  return false;
+}
+
+void mailbox::add(const mail_message& m) {
   const auto index = static_cast<uint32_t>(messages_.size());
   messages_.push_back(m);
   by_id_.emplace(m.id, index);
   threads_[m.thread].push_back(index);
-  for (const auto& r : mail_recipients(m))
-    copies_[r].push_back(held_copy{index});
+  if (m.audience > 0)
+    broadcasts_.push_back(index);
+  else
+    for (const auto& r : mail_recipients(m))
+      copies_[r].push_back(held_copy{index});
   // "msg-<n>": the next number follows the highest seen (restore keeps order).
   if (m.id.rfind("msg-", 0) == 0) {
     uint64_t n = 0;
@@ -220,6 +253,15 @@ void mailbox::store(const mail_message& m) {
 const mail_message* mailbox::find(const std::string& id) const {
   auto it = by_id_.find(id);
   return it == by_id_.end() ? nullptr : &messages_[it->second];
+}
+
+const mailbox::held_copy* mailbox::held(const std::string& agent, uint32_t index) const {
+  auto box = copies_.find(agent);
+  if (box == copies_.end()) return nullptr;
+  const auto& list = box->second;
+  auto c = std::lower_bound(list.begin(), list.end(), index,
+                            [](const held_copy& x, uint32_t m) { return x.message < m; });
+  return c != list.end() && c->message == index ? &*c : nullptr;
 }
 
 mail_message mailbox::view(const mail_message& m, const std::string& viewer) const {
@@ -245,16 +287,15 @@ expected<mail_copy> mailbox::mark(const std::string& agent, const std::string& i
   auto it = by_id_.find(id);
   if (it == by_id_.end())
     return make_error(errc::not_found, "message '" + id + "' does not exist");
-  auto box = copies_.find(agent);
-  auto refuse = [&] {
+  const uint32_t index = it->second;
+  if (!reaches(messages_[index], agent))
     return make_error(errc::refused, "'" + agent + "' is not a recipient of " + id +
                                          "; only a recipient may read or ack its copy");
-  };
-  if (box == copies_.end()) return refuse();
-  auto& list = box->second;
-  auto c = std::lower_bound(list.begin(), list.end(), it->second,
+  // A broadcast's copy is held from its first read on.
+  auto& list = copies_[agent];
+  auto c = std::lower_bound(list.begin(), list.end(), index,
                             [](const held_copy& x, uint32_t m) { return x.message < m; });
-  if (c == list.end() || c->message != it->second) return refuse();
+  if (c == list.end() || c->message != index) c = list.insert(c, held_copy{index});
   if (c->read_us == 0) {
     c->read_us = now_us;
     c->state = copy_state::read;
@@ -273,17 +314,44 @@ expected<std::vector<mail_copy>> mailbox::inbox(const std::string& agent,
   if (f.limit < 1 || f.limit > 1000)
     return bad("limit " + std::to_string(f.limit) + " is out of range; use 1 to 1000");
   std::vector<mail_copy> out;
+  static const std::vector<held_copy> none;
   auto box = copies_.find(agent);
-  if (box == copies_.end()) return out;
-  const auto& list = box->second;
-  for (auto c = list.rbegin(); c != list.rend() && out.size() < f.limit; ++c) {
-    const mail_message& m = messages_[c->message];
+  const auto& list = box == copies_.end() ? none : box->second;
+  auto ord = ordinal_.find(agent);
+  const uint32_t place = ord == ordinal_.end() ? 0 : ord->second;
+  // Newest first, merging the held copies with the broadcasts' implicit ones. Audiences
+  // grow along the sending order: past the first broadcast that does not reach this
+  // agent, none does.
+  auto c = list.rbegin();
+  auto b = broadcasts_.rbegin();
+  auto next_broadcast = [&] {
+    for (; b != broadcasts_.rend(); ++b) {
+      const mail_message& m = messages_[*b];
+      if (place == 0 || m.audience < place) {
+        b = broadcasts_.rend();
+        break;
+      }
+      if (m.from != agent && held(agent, *b) == nullptr) break;
+    }
+  };
+  next_broadcast();
+  while (out.size() < f.limit && (c != list.rend() || b != broadcasts_.rend())) {
+    held_copy implicit{0};
+    const held_copy* copy;
+    if (b == broadcasts_.rend() || (c != list.rend() && c->message > *b)) {
+      copy = &*c++;
+    } else {
+      implicit.message = *b++;
+      copy = &implicit;
+      next_broadcast();
+    }
+    const mail_message& m = messages_[copy->message];
     if (m.created < f.since) break; // older from here on
-    if (f.state && c->state != *f.state) continue;
+    if (f.state && copy->state != *f.state) continue;
     if (f.urgent_only && m.importance != mail_importance::urgent) continue;
     if (!f.thread.empty() && m.thread != f.thread) continue;
     if (!f.type.empty() && m.type != f.type) continue;
-    out.push_back(copy_of(*c, agent));
+    out.push_back(copy_of(*copy, agent));
   }
   return out;
 }
@@ -309,8 +377,23 @@ std::vector<mail_copy> mailbox::unacked_before(int64_t before_us) const {
     for (const auto& c : list) {
       const mail_message& m = messages_[c.message];
       if (to_us(m.created) >= before_us) break; // in sending order
+      if (m.audience > 0) continue;             // below, with its implicit copies
       if (m.ack_required && c.acked_us == 0) out.push_back(copy_of(c, recipient));
     }
+  for (uint32_t index : broadcasts_) {
+    const mail_message& m = messages_[index];
+    if (to_us(m.created) >= before_us) break;
+    if (!m.ack_required) continue;
+    for (uint32_t place = 1; place <= m.audience; ++place) {
+      const std::string& r = roster_[place - 1];
+      if (r == m.from) continue;
+      const held_copy* c = held(r, index);
+      if (c == nullptr)
+        out.push_back(copy_of(held_copy{index}, r));
+      else if (c->acked_us == 0)
+        out.push_back(copy_of(*c, r));
+    }
+  }
   std::sort(out.begin(), out.end(), [](const mail_copy& a, const mail_copy& b) {
     return std::tie(a.m.created, a.m.id, a.recipient) <
            std::tie(b.m.created, b.m.id, b.recipient);
@@ -318,9 +401,16 @@ std::vector<mail_copy> mailbox::unacked_before(int64_t before_us) const {
   return out;
 }
 
+void mailbox::restore_roster(std::vector<std::string> names) {
+  for (auto& n : names) {
+    ordinal_.emplace(n, static_cast<uint32_t>(roster_.size() + 1));
+    roster_.push_back(std::move(n));
+  }
+}
+
 void mailbox::restore(std::vector<mail_message> messages) {
   for (auto& m : messages)
-    store(m);
+    add(m);
 }
 
 expected<void> mailbox::restore_copy(const std::string& id, const std::string& recipient,
@@ -330,7 +420,7 @@ expected<void> mailbox::restore_copy(const std::string& id, const std::string& r
   if (state == copy_state::unread) return {};
   auto r = mark(recipient, id, state == copy_state::acked, read_us, changed);
   if (!r) return r.error();
-  auto& list = copies_[recipient];
+  auto& list = copies_[recipient]; // mark() holds the copy now
   auto c = std::lower_bound(list.begin(), list.end(), by_id_.at(id),
                             [](const held_copy& x, uint32_t m) { return x.message < m; });
   c->acked_us = state == copy_state::acked ? acked_us : 0;

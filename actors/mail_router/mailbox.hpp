@@ -7,9 +7,14 @@
 //
 // Invariants:
 // * Messages are held in sending order; ids are "msg-<n>" with n increasing.
-// * A copy exists for every recipient (to, cc, bcc, or everyone for a broadcast) and
-//   only for them; its state only moves forward (unread -> read -> acked), and each
+// * Every recipient (to, cc, bcc, or everyone for a broadcast) has a copy and nobody
+//   else does; its state only moves forward (unread -> read -> acked), and each
 //   timestamp is written once.
+// * A broadcast is held once, whatever the number of agents: it reaches the first
+//   `audience` names of the roster (every agent seen registered when a broadcast was
+//   sent, in the order first seen; it only grows) but its sender, so audiences only
+//   grow along the sending order. Its copies are implicit (unread) until a recipient
+//   reads or acks one; only then is that copy held.
 // * bcc is shown to the sender only.
 
 #include <swarm/error.hpp>
@@ -59,8 +64,13 @@ public:
   bool follow(const std::string& agent, bool on);
   const std::set<std::string>& followers() const { return followers_; }
 
-  // Adds a prepared message and its copies (unread).
-  void store(const mail_message& m);
+  // Adds a prepared message and its copies (unread). A broadcast also enrolls the
+  // agents in `agents` (those prepare() was given) that the roster lacks, and returns
+  // their names, in roster order: the event that journals the message records them.
+  std::vector<std::string> store(const mail_message& m,
+                                 const std::set<std::string>& agents = {});
+  // Whether `agent` holds a copy of `m` (is among its recipients).
+  bool reaches(const mail_message& m, const std::string& agent) const;
 
   // Moves `agent`'s copy of `id` to read (ack=false) or acked (ack=true; also read).
   // `changed` says whether a timestamp was written (false when already there).
@@ -84,7 +94,8 @@ public:
   // The message as `viewer` may see it (bcc hidden unless viewer sent it).
   mail_message view(const mail_message& m, const std::string& viewer) const;
 
-  // Restore: messages in sending order, then copies' states.
+  // Restore: the roster (in order), messages in sending order, then copies' states.
+  void restore_roster(std::vector<std::string> names);
   void restore(std::vector<mail_message> messages);
   expected<void> restore_copy(const std::string& id, const std::string& recipient,
                               copy_state state, int64_t read_us, int64_t acked_us);
@@ -100,18 +111,25 @@ private:
   };
   mail_copy copy_of(const held_copy& c, const std::string& recipient) const;
   const mail_message* find(const std::string& id) const;
+  void add(const mail_message& m);
+  // `agent`'s held copy of message `index`, or null.
+  const held_copy* held(const std::string& agent, uint32_t index) const;
 
   mail_limits limits_;
   std::vector<mail_message> messages_;
   std::unordered_map<std::string, uint32_t> by_id_;
   uint64_t next_number_ = 1;
   std::set<std::string> followers_;
-  // recipient -> copies in sending order; (recipient, message index) -> copy.
+  // recipient -> held copies in sending order.
   std::unordered_map<std::string, std::vector<held_copy>> copies_;
+  std::vector<uint32_t> broadcasts_; // the messages held once (audience > 0), in order
+  std::vector<std::string> roster_;
+  std::unordered_map<std::string, uint32_t> ordinal_; // roster name -> 1-based place
   std::unordered_map<std::string, std::vector<uint32_t>> threads_; // thread -> messages
 };
 
-// The recipients a message reaches (to, cc, bcc or the broadcast list), each once.
+// The recipients a message lists (to, cc, bcc or an old broadcast's list), each once;
+// none for a broadcast held once (mailbox::reaches says who it reaches).
 std::vector<std::string> mail_recipients(const mail_message& m);
 
 } // namespace swarm

@@ -423,6 +423,11 @@ struct mail_message {
   bool ack_required = false;
   std::string in_reply_to; // id of the message this answers
   timestamp created;
+  // Internal, not in the JSON shape: a broadcast stored once reaches the first
+  // `audience` agents of the mail roster (every agent mail has seen registered, in the
+  // order it saw them) but its sender, and lists nobody in `to`. 0: the listed
+  // recipients (every other message, and broadcasts stored before the roster).
+  uint32_t audience = 0;
 };
 
 // One recipient's copy, each step timestamped once (the first write wins; an ack also

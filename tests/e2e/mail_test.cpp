@@ -63,9 +63,23 @@ TEST_CASE("mail works on the database without an engine", "[e2e][mail]") {
   auto broadcast =
       ok_json(dir, {"mail", "send", "--from", "carol", "--broadcast", "--subject",
                     "Release at noon", "--importance", "urgent"});
-  CHECK(broadcast.at("to").as_array().size() == 2);
-  auto urgent = ok_json(dir, {"mail", "inbox", "--agent", "alice", "--urgent"});
-  CHECK(urgent.at("messages").as_array().size() == 1);
+  // Stored once, listing nobody: it reaches everyone registered but its sender.
+  CHECK(broadcast.at("to").as_array().empty());
+  CHECK(broadcast.at("broadcast").as_bool());
+  for (const char* who : {"alice", "bob"}) {
+    auto urgent = ok_json(dir, {"mail", "inbox", "--agent", who, "--urgent"});
+    CHECK(urgent.at("messages").as_array().size() == 1);
+  }
+  CHECK(ok_json(dir, {"mail", "inbox", "--agent", "carol", "--urgent"})
+            .at("messages")
+            .as_array()
+            .empty());
+  // Its copies get a row once read; the thread counts the rest as unread.
+  ok_json(dir, {"mail", "read", "--agent", "bob", "--message", str_at(broadcast, "id")});
+  CHECK(query_int(dir.db(), "SELECT COUNT(*) FROM message_copies WHERE message = '" +
+                                str_at(broadcast, "id") + "'") == 1);
+  auto found = ok_json(dir, {"mail", "search", "noon", "--agent", "alice"});
+  CHECK(found.at("messages").as_array().size() == 1);
 
   // Bad input: a clear reason, nothing stored.
   const auto before = query_int(dir.db(), "SELECT COUNT(*) FROM messages");
@@ -180,6 +194,9 @@ TEST_CASE("an agent's unread mail goes into its next prompt, fetched at start an
   }));
   ok_json(dir, {"mail", "send", "--from", "lead", "--to", "worker", "--subject",
                 "Also update the README", "--importance", "high"});
+  // A low-importance broadcast (what the harness's intents are) is not pushed.
+  ok_json(dir, {"mail", "send", "--from", "lead", "--broadcast", "--subject",
+                "lead is editing docs/", "--importance", "low"});
   auto finished = run.wait(60s);
   INFO(finished);
   REQUIRE(finished.exit_code == 0);
@@ -199,9 +216,12 @@ TEST_CASE("an agent's unread mail goes into its next prompt, fetched at start an
   CHECK(second.find("Also update the README") != std::string::npos);
   CHECK(second.find("[high]") != std::string::npos);
   CHECK(second.find("Use the v2 schema") == std::string::npos); // shown once
-  // Shown in a prompt = read; the HANDOFF still waits for its ack.
+  CHECK(second.find("lead is editing docs/") == std::string::npos);
+  // Shown in a prompt = read; the HANDOFF still waits for its ack. The broadcast waits
+  // in the inbox, unread.
   auto inbox = ok_json(dir, {"mail", "inbox", "--agent", "worker", "--state", "unread"});
-  CHECK(inbox.at("messages").as_array().empty());
+  REQUIRE(inbox.at("messages").as_array().size() == 1);
+  CHECK(str_at(inbox.at("messages").as_array()[0], "subject") == "lead is editing docs/");
   auto unacked = ok_json(dir, {"mail", "unacked"});
   CHECK(unacked.at("messages").as_array().size() == 1);
 }

@@ -151,6 +151,14 @@ std::vector<p::event> every_kind() {
   mail.ack_required = true;
   mail.in_reply_to = "msg-0";
   out.push_back(p::make_event(mail, ts));
+  p::mail_sent once = mail; // a broadcast stored once (schema 11)
+  once.id = "msg-2";
+  once.to.clear();
+  once.cc.clear();
+  once.bcc.clear();
+  once.audience = 3;
+  once.joined = {"alice", "bob", "erin"};
+  out.push_back(p::make_event(once, ts));
   out.push_back(p::make_event(p::mail_read{{"msg-1", "bob"}}, ts));
   out.push_back(p::make_event(p::mail_acked{{"msg-1", "bob"}}, ts));
   out.push_back(p::make_event(p::mail_followed{"watcher", true}, ts));
@@ -337,6 +345,9 @@ TEST_CASE("producers' structs write the bodies old journals hold, key for key",
   used.usage->cost_usd.reset();
   CHECK(p::make_event(used, 1).json.find("cost_usd") == std::string::npos);
 
+  // Every message but a broadcast stored once writes the keys it always wrote.
+  CHECK(p::make_event(p::mail_sent{}, 1).json.find("audience") == std::string::npos);
+  CHECK(p::make_event(p::mail_sent{}, 1).json.find("joined") == std::string::npos);
   CHECK(p::make_event(p::mail_followed{"watcher", true}, 1).json ==
         R"({"agent":"watcher","on":true})");
   CHECK(p::make_event(p::memory_accessed{}, 1).json == R"({"nums":[]})");

@@ -23,12 +23,26 @@ mail_draft draft(std::string from, names to, std::string subject = "Hello") {
   return d;
 }
 
-mail_message send(mailbox& box, mail_draft d, int64_t now = 1'000) {
-  auto m = box.prepare(std::move(d), agents, now);
+mail_message send(mailbox& box, mail_draft d, int64_t now = 1'000,
+                  const std::set<std::string>& registered = agents) {
+  auto m = box.prepare(std::move(d), registered, now);
   INFO((m ? std::string() : m.error().to_string()));
   REQUIRE(m);
-  box.store(*m);
+  box.store(*m, registered);
   return *m;
+}
+
+mail_draft broadcast_from(std::string from, std::string subject = "Intent") {
+  auto d = draft(std::move(from), {}, std::move(subject));
+  d.broadcast = true;
+  return d;
+}
+
+std::vector<std::string> subjects(const std::vector<mail_copy>& copies) {
+  std::vector<std::string> out;
+  for (const auto& c : copies)
+    out.push_back(c.m.subject);
+  return out;
 }
 
 error refused(mailbox& box, mail_draft d) {
@@ -184,15 +198,77 @@ TEST_CASE("mail: replies stay in the thread, say Re: once and inherit importance
 
 TEST_CASE("mail: a broadcast reaches every registered agent but the sender", "[mail]") {
   mailbox box;
-  auto d = draft("alice", {});
-  d.broadcast = true;
+  auto d = broadcast_from("alice");
   auto m = send(box, d);
-  CHECK(m.to == names{"bob", "carol", "dave"});
-  for (const char* who : {"bob", "carol", "dave"})
-    CHECK(inbox(box, who).size() == 1);
+  // Held once: no list of names, the roster's first four.
+  CHECK(m.to.empty());
+  CHECK(m.audience == 4);
+  for (const char* who : {"bob", "carol", "dave"}) {
+    CHECK(box.reaches(m, who));
+    REQUIRE(inbox(box, who).size() == 1);
+    CHECK(inbox(box, who)[0].state == copy_state::unread);
+  }
+  CHECK_FALSE(box.reaches(m, "alice"));
   CHECK(inbox(box, "alice").empty());
   d.to = {"bob"};
   CHECK(refused(box, d).code == errc::bad_request);
+  // Nobody else to reach.
+  CHECK(box.prepare(broadcast_from("alice"), {"alice"}, 1'000).error().code == errc::refused);
+}
+
+TEST_CASE("mail: a broadcast reaches the agents registered when it was sent, not later ones",
+          "[mail]") {
+  mailbox box;
+  const std::set<std::string> three{"alice", "bob", "carol"};
+  auto before = send(box, broadcast_from("alice", "before erin"), 1'000, three);
+  auto first_joined = box.store(
+      *box.prepare(draft("bob", {"carol"}, "direct"), three, 1'500), three);
+  CHECK(first_joined.empty()); // a message to names enrolls nobody
+  std::set<std::string> four = three;
+  four.insert("erin");
+  auto m = box.prepare(broadcast_from("carol", "after erin"), four, 2'000);
+  REQUIRE(m);
+  CHECK(m->audience == 4);
+  CHECK(box.store(*m, four) == names{"erin"}); // the name the event records
+  CHECK(subjects(inbox(box, "erin")) == names{"after erin"});
+  CHECK(subjects(inbox(box, "bob")) == names{"after erin", "before erin"});
+  // Newest first, the held copies and the broadcasts merged.
+  CHECK(subjects(inbox(box, "carol")) == names{"direct", "before erin"});
+  CHECK_FALSE(box.reaches(before, "erin"));
+  // Only a recipient may read one; reading holds the copy, once.
+  bool changed = false;
+  CHECK(box.mark("erin", before.id, false, 3'000, changed).error().code == errc::refused);
+  mark(box, "erin", m->id, false, 3'000, &changed);
+  CHECK(changed);
+  mark(box, "erin", m->id, false, 4'000, &changed);
+  CHECK_FALSE(changed);
+  REQUIRE(inbox(box, "erin").size() == 1);
+  CHECK(inbox(box, "erin")[0].state == copy_state::read);
+  inbox_filter unread;
+  unread.state = copy_state::unread;
+  CHECK(subjects(inbox(box, "bob", unread)) == names{"after erin", "before erin"});
+  CHECK(inbox(box, "erin", unread).empty());
+}
+
+TEST_CASE("mail: a thousand agents' broadcasts are held once each", "[mail]") {
+  mailbox box;
+  std::set<std::string> many;
+  for (int i = 0; i < 1000; ++i)
+    many.insert("agent-" + std::to_string(1000 + i));
+  for (int i = 0; i < 200; ++i)
+    send(box, broadcast_from("agent-" + std::to_string(1000 + i % 1000)), 1'000 + i, many);
+  CHECK(box.size() == 200);
+  inbox_filter f;
+  f.limit = 1000;
+  CHECK(inbox(box, "agent-1999", f).size() == 200);
+  CHECK(inbox(box, "agent-1000", f).size() == 199); // not its own
+  // An ack-needing broadcast is due from every recipient until each acks.
+  auto d = broadcast_from("agent-1000", "Freeze");
+  d.category = mail_category::handoff;
+  auto freeze = send(box, d, 5'000, many);
+  CHECK(box.unacked_before(6'000).size() == 999);
+  mark(box, "agent-1001", freeze.id, true, 5'500);
+  CHECK(box.unacked_before(6'000).size() == 998);
 }
 
 TEST_CASE("mail: inbox filters, newest first, limit checked", "[mail]") {
@@ -277,13 +353,44 @@ TEST_CASE("mail: restore rebuilds messages, states and the next id", "[mail]") {
   auto a = send(box, draft("alice", {"bob"}));
   auto b = send(box, draft("bob", {"alice"}));
   mark(box, "bob", a.id, true, 2'000);
+  auto c = send(box, broadcast_from("carol"));
+  mark(box, "dave", c.id, false, 2'500);
   mailbox again;
-  again.restore({a, b});
+  again.restore_roster({"alice", "bob", "carol", "dave"});
+  again.restore({a, b, c});
   REQUIRE(again.restore_copy(a.id, "bob", copy_state::acked, 2'000, 2'000));
-  auto copy = inbox(again, "bob").at(0);
+  REQUIRE(again.restore_copy(c.id, "dave", copy_state::read, 2'500, 0));
+  auto copy = inbox(again, "bob").at(1);
   CHECK(copy.state == copy_state::acked);
   CHECK(to_us(copy.read) == 2'000);
-  CHECK(send(again, draft("carol", {"dave"})).id == "msg-3");
+  CHECK(inbox(again, "dave").at(0).state == copy_state::read);
+  CHECK(inbox(again, "bob").at(0).m.id == c.id);
+  CHECK(inbox(again, "bob").at(0).state == copy_state::unread);
+  CHECK(send(again, draft("carol", {"dave"})).id == "msg-4");
+}
+
+TEST_CASE("mail: a broadcast stored before the roster keeps its list of recipients",
+          "[mail]") {
+  // As schema 10 stored it: every recipient named, audience 0.
+  mail_message old;
+  old.id = "msg-1";
+  old.from = "alice";
+  old.to = {"bob", "carol"};
+  old.broadcast = true;
+  old.thread = "msg-1";
+  old.subject = "Old news";
+  old.created = from_us(1'000);
+  mailbox box;
+  box.restore({old});
+  CHECK(box.reaches(old, "bob"));
+  CHECK_FALSE(box.reaches(old, "dave")); // not registered then
+  CHECK(inbox(box, "carol").size() == 1);
+  CHECK(inbox(box, "dave").empty());
+  mark(box, "bob", old.id, false, 2'000);
+  // A new broadcast is stored once, beside it.
+  auto now = send(box, broadcast_from("dave"), 3'000);
+  CHECK(now.audience == 4);
+  CHECK(subjects(inbox(box, "bob")) == names{"Intent", "Old news"});
 }
 
 TEST_CASE("mail: the engine's own mail goes to followers only", "[mail]") {
