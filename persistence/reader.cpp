@@ -331,28 +331,30 @@ expected<std::vector<mail_message>> read_messages(SQLite::Database& db) {
   }
 }
 
-expected<std::vector<std::string>> read_mail_roster(SQLite::Database& db) {
+namespace {
+
+// The first column of every row of `sql`; `what` names it in the error.
+expected<std::vector<std::string>> read_names(SQLite::Database& db, const char* sql,
+                                              const char* what) {
   try {
     std::vector<std::string> out;
-    SQLite::Statement q{db, "SELECT agent FROM mail_roster ORDER BY ordinal"};
+    SQLite::Statement q{db, sql};
     while (q.executeStep())
       out.push_back(q.getColumn(0).getString());
     return out;
   } catch (const std::exception& e) {
-    return make_error(errc::storage_error, std::string{"reading the mail roster: "} + e.what());
+    return make_error(errc::storage_error, std::string{"reading "} + what + ": " + e.what());
   }
 }
 
+} // namespace
+
+expected<std::vector<std::string>> read_mail_roster(SQLite::Database& db) {
+  return read_names(db, "SELECT agent FROM mail_roster ORDER BY ordinal", "the mail roster");
+}
+
 expected<std::vector<std::string>> read_mail_followers(SQLite::Database& db) {
-  try {
-    std::vector<std::string> out;
-    SQLite::Statement q{db, "SELECT agent FROM mail_followers ORDER BY agent"};
-    while (q.executeStep())
-      out.push_back(q.getColumn(0).getString());
-    return out;
-  } catch (const std::exception& e) {
-    return make_error(errc::storage_error, std::string{"reading mail followers: "} + e.what());
-  }
+  return read_names(db, "SELECT agent FROM mail_followers ORDER BY agent", "mail followers");
 }
 
 expected<std::vector<reservation>> read_reservations(SQLite::Database& db,
