@@ -10,6 +10,9 @@
 //   a message:  released by scheduled_actor::enqueue / blocking_actor::enqueue, on the
 //               mailbox element, and acquired where CAF delivers that element to the
 //               actor (scheduled_actor::reactivate, blocking_actor's mailbox visitor);
+//               a delayed one is released to the clock's thread when scheduled
+//               (thread_safe_actor_clock::schedule_message) and acquired there when the
+//               clock enqueues it (or drops it, when its receiver is gone);
 //   an actor:   released by launch (the spawning thread made it) and after each
 //               activation or message, acquired before the next one, on the actor.
 //
@@ -23,6 +26,7 @@
 #if defined(__SANITIZE_THREAD__)
 
 #include <caf/blocking_actor.hpp>
+#include <caf/detail/thread_safe_actor_clock.hpp>
 #include <caf/scheduled_actor.hpp>
 
 #include <dlfcn.h>
@@ -56,8 +60,21 @@ SWARM_TSAN_EXPORT void scheduled_actor::enqueue(mailbox_element_ptr ptr, executi
   static const fn real = caf_definition<fn>(
       "_ZN3caf15scheduled_actor7enqueueESt10unique_ptrINS_15mailbox_elementENS_6detail8"
       "disposerEEPNS_14execution_unitE");
+  __tsan_acquire(ptr.get()); // from its scheduling, when the clock sends it
   __tsan_release(ptr.get());
   real(this, std::move(ptr), eu);
+}
+
+SWARM_TSAN_EXPORT void detail::thread_safe_actor_clock::schedule_message(
+    time_point t, strong_actor_ptr receiver, mailbox_element_ptr content) {
+  using fn = void (*)(thread_safe_actor_clock*, time_point, strong_actor_ptr,
+                      mailbox_element_ptr);
+  static const fn real = caf_definition<fn>(
+      "_ZN3caf6detail23thread_safe_actor_clock16schedule_messageENSt6chrono10time_pointIN"
+      "S2_3_V212steady_clockENS2_8durationIlSt5ratioILl1ELl1000000000EEEEEENS_13intrusive_"
+      "ptrINS_19actor_control_blockEEESt10unique_ptrINS_15mailbox_elementENS0_8disposerEE");
+  __tsan_release(content.get());
+  real(this, t, std::move(receiver), std::move(content));
 }
 
 SWARM_TSAN_EXPORT void scheduled_actor::launch(execution_unit* eu, bool lazy, bool hide) {
@@ -95,6 +112,7 @@ SWARM_TSAN_EXPORT void blocking_actor::enqueue(mailbox_element_ptr ptr, executio
   static const fn real = caf_definition<fn>(
       "_ZN3caf14blocking_actor7enqueueESt10unique_ptrINS_15mailbox_elementENS_6detail8"
       "disposerEEPNS_14execution_unitE");
+  __tsan_acquire(ptr.get());
   __tsan_release(ptr.get());
   real(this, std::move(ptr), eu);
 }
