@@ -158,12 +158,22 @@ TEST_CASE("the guard lets a commit through under one's own, a shared or an expir
   INFO(shared);
   CHECK(shared.exit_code == 0);
 
-  reserve(repo, {"src/x.py", "--ttl", "1s"});
-  auto held = repo.swarm({"check-reservations", "src/x.py", "--agent", "alice"});
-  INFO(held);
-  CHECK(held.exit_code == 1);
+  // Held while its TTL runs, then not. The TTL must outlast one check: on a machine too
+  // slow for that (a sanitizer build), it had expired already, and the test tries again
+  // with twice the time.
+  for (int ttl_s = 2;; ttl_s *= 2) {
+    INFO("time to live " << ttl_s << " s");
+    const auto start = std::chrono::steady_clock::now();
+    reserve(repo, {"src/x.py", "--ttl", std::to_string(ttl_s) + "s"});
+    auto held = repo.swarm({"check-reservations", "src/x.py", "--agent", "alice"});
+    INFO(held);
+    if (held.exit_code == 1) break;
+    CHECK(held.exit_code == 0); // free: only because it expired
+    REQUIRE(std::chrono::steady_clock::now() - start >= std::chrono::seconds(ttl_s));
+    REQUIRE(ttl_s < 64);
+  }
   // The one wait on the clock: the reservation's TTL.
-  CHECK(poll_until(15s, [&] {
+  CHECK(poll_until(150s, [&] {
     return repo.swarm({"check-reservations", "src/x.py", "--agent", "alice"}).exit_code ==
            0;
   }));

@@ -12,9 +12,12 @@
 
 namespace swarm::test {
 
-// The first column of the first row of `sql`, as an integer.
+// The first column of the first row of `sql`, as an integer. Waits for a lock as a
+// second process would: an actor told to exit closes its connection (checkpointing the
+// WAL) on its own thread, after the test has moved on.
 inline int64_t scalar(const std::string& db, const std::string& sql) {
   SQLite::Database conn{db, SQLite::OPEN_READONLY};
+  conn.setBusyTimeout(10'000);
   return conn.execAndGet(sql).getInt64();
 }
 
