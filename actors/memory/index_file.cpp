@@ -3,7 +3,6 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -16,9 +15,14 @@ namespace json = boost::json;
 
 std::string meta_path(const std::string& path) { return path + ".meta"; }
 
+// How the file holds each point; a file of another encoding (or of none: the float
+// vectors earlier versions wrote) is rebuilt.
+constexpr const char* point_encoding = "int8-scaled";
+
 struct index_meta {
   std::string embedder;
   uint64_t dim = 0;
+  std::string encoding;
 };
 
 std::optional<index_meta> read_meta(const std::string& path) {
@@ -32,7 +36,10 @@ std::optional<index_meta> read_meta(const std::string& path) {
   auto* e = o.if_contains("embedder");
   auto* d = o.if_contains("dim");
   if (e == nullptr || !e->is_string() || d == nullptr || !d->is_int64()) return std::nullopt;
-  return index_meta{std::string{e->get_string()}, static_cast<uint64_t>(d->get_int64())};
+  auto* enc = o.if_contains("encoding");
+  return index_meta{std::string{e->get_string()}, static_cast<uint64_t>(d->get_int64()),
+                    enc != nullptr && enc->is_string() ? std::string{enc->get_string()}
+                                                        : std::string{"float32"}};
 }
 
 // Adds the stored vectors of `wanted` (every live one when null) to the index, in
@@ -75,7 +82,8 @@ expected<opened_index> open_index_file(const std::string& path, const vector_kin
   opened_index out;
   const size_t dim = kind.dim;
   auto meta = read_meta(path);
-  if (!vectors_changed && meta && meta->embedder == kind.embedder && meta->dim == dim) {
+  if (!vectors_changed && meta && meta->embedder == kind.embedder && meta->dim == dim &&
+      meta->encoding == point_encoding) {
     auto loaded = vector_index::load(path, dim);
     if (loaded) {
       out.index = std::move(*loaded);
@@ -125,6 +133,7 @@ expected<void> save_index_file(const std::string& path, const vector_kind& kind,
     std::ofstream out{tmp, std::ios::trunc};
     out << json::serialize(json::object{{"embedder", kind.embedder},
                                         {"dim", static_cast<int64_t>(kind.dim)},
+                                        {"encoding", point_encoding},
                                         {"points", index.size()}});
     if (!out) return make_error(errc::io_error, "cannot write " + tmp);
   }
@@ -155,6 +164,11 @@ expected<index_file_state> inspect_index_file(const std::string& path,
                   kind.embedder + " (" + std::to_string(kind.dim) + ")";
     return out;
   }
+  if (meta->encoding != point_encoding) {
+    out.problem = "it holds points encoded as " + meta->encoding + ", this swarm reads " +
+                  point_encoding;
+    return out;
+  }
   auto loaded = vector_index::load(path, kind.dim);
   if (!loaded) {
     out.problem = loaded.error().message;
@@ -169,11 +183,7 @@ expected<index_file_state> inspect_index_file(const std::string& path,
     if (!(*loaded)->contains(num)) ++out.missing;
   auto compared = stored([&](uint64_t num, std::vector<float> v) {
     if (live.count(num) == 0 || !(*loaded)->contains(num)) return;
-    auto held = (*loaded)->vector_of(num);
-    bool same = held.size() == v.size();
-    for (size_t i = 0; same && i < v.size(); ++i)
-      same = std::fabs(held[i] - v[i]) <= 1e-6f;
-    if (!same) ++out.differ;
+    if (!(*loaded)->holds(num, v)) ++out.differ;
   });
   if (!compared) return compared.error();
   return out;

@@ -12,6 +12,8 @@
 #endif
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -25,59 +27,104 @@ namespace swarm::memory {
 
 namespace {
 
+// A point is stored as its scale (a float: the largest magnitude among its components)
+// and one signed byte per component (component / scale * 127, rounded): a quarter of
+// the float vector's bytes, which is most of what the index holds per memory. The
+// similarity two codes give is the cosine to within about 0.005 (bench/memory_bench
+// measures what that costs in recall).
+constexpr float code_steps = 127.0f;
+
+size_t code_size(size_t dimension) { return sizeof(float) + dimension; }
+
+void encode(const float* v, size_t dimension, char* out) {
+  float scale = 0;
+  for (size_t i = 0; i < dimension; ++i)
+    scale = std::max(scale, std::fabs(v[i]));
+  std::memcpy(out, &scale, sizeof scale);
+  auto* codes = reinterpret_cast<int8_t*>(out + sizeof scale);
+  const float step = scale > 0 ? code_steps / scale : 0.0f;
+  for (size_t i = 0; i < dimension; ++i)
+    codes[i] = static_cast<int8_t>(std::lround(std::clamp(v[i] * step, -code_steps, code_steps)));
+}
+
+std::vector<char> encoded(const std::vector<float>& v) {
+  std::vector<char> out(code_size(v.size()));
+  encode(v.data(), v.size(), out.data());
+  return out;
+}
+
+float scale_of(const void* code) {
+  float s;
+  std::memcpy(&s, code, sizeof s);
+  return s;
+}
+
+const int8_t* codes_of(const void* code) {
+  return reinterpret_cast<const int8_t*>(static_cast<const char*>(code) + sizeof(float));
+}
+
+// 1 - the cosine two codes give: the codes' dot product, scaled back.
+float code_distance(const void* av, const void* bv, const void* dim) {
+  const int8_t* a = codes_of(av);
+  const int8_t* b = codes_of(bv);
+  const size_t n = *static_cast<const size_t*>(dim);
+  int32_t sum = 0;
+  for (size_t i = 0; i < n; ++i)
+    sum += int32_t{a[i]} * int32_t{b[i]};
+  return 1.0f - static_cast<float>(sum) * (scale_of(av) * scale_of(bv) / (code_steps * code_steps));
+}
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(NO_MANUAL_VECTORIZATION)
 #define SWARM_RUNTIME_AVX2 1
-// 1 - <a, b> with 8-wide fused multiply-adds; compiled for AVX2+FMA whatever the
-// build's -march, and called only after the CPU was asked (space below).
-__attribute__((target("avx2,fma"))) float
-inner_product_distance_avx2(const void* av, const void* bv, const void* dim) {
-  const float* a = static_cast<const float*>(av);
-  const float* b = static_cast<const float*>(bv);
+// The same, 16 components a step: bytes widened to 16 bits, pairs multiplied and added
+// into 32-bit sums (at most 2 * 127^2 per pair, so no dimension the index takes
+// overflows them). Compiled for AVX2 whatever the build's -march, and called only
+// after the CPU was asked (space below).
+__attribute__((target("avx2"))) float code_distance_avx2(const void* av, const void* bv,
+                                                         const void* dim) {
+  const int8_t* a = codes_of(av);
+  const int8_t* b = codes_of(bv);
   const size_t n = *static_cast<const size_t*>(dim);
-  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
   size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+  for (; i + 32 <= n; i += 32) {
+    auto a0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));
+    auto b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)));
+    auto a1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i + 16)));
+    auto b1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i + 16)));
+    s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(a0, b0));
+    s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(a1, b1));
   }
-  for (; i + 8 <= n; i += 8)
-    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-  s0 = _mm256_add_ps(s0, s1);
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  float sum = _mm_cvtss_f32(s);
+  for (; i + 16 <= n; i += 16) {
+    auto a0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));
+    auto b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)));
+    s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(a0, b0));
+  }
+  s0 = _mm256_add_epi32(s0, s1);
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(s0), _mm256_extracti128_si256(s0, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+  int32_t sum = _mm_cvtsi128_si32(s);
   for (; i < n; ++i)
-    sum += a[i] * b[i];
-  return 1.0f - sum;
+    sum += int32_t{a[i]} * int32_t{b[i]};
+  return 1.0f - static_cast<float>(sum) * (scale_of(av) * scale_of(bv) / (code_steps * code_steps));
 }
 #endif
 
-// hnswlib's inner-product space, but with the distance picked at run time: hnswlib
-// 0.6.2 picks at compile time, so a build for the x86-64 baseline gets its 4-wide SSE
-// loop even on a CPU with AVX2 (about half the distance throughput).
-class inner_product_space final : public hnswlib::SpaceInterface<float> {
+// hnswlib's space over the codes, with the distance picked at run time (AVX2 when the
+// CPU has it).
+class code_space final : public hnswlib::SpaceInterface<float> {
 public:
-  explicit inner_product_space(size_t dimension)
-      : fallback_(dimension), dimension_(dimension),
-        distance_(fallback_.get_dist_func()) {
+  explicit code_space(size_t dimension) : dimension_(dimension), distance_(code_distance) {
 #ifdef SWARM_RUNTIME_AVX2
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-      distance_ = inner_product_distance_avx2;
+    if (__builtin_cpu_supports("avx2")) distance_ = code_distance_avx2;
 #endif
   }
-  size_t get_data_size() override {
-    return dimension_ * sizeof(float);
-  }
-  hnswlib::DISTFUNC<float> get_dist_func() override {
-    return distance_;
-  }
-  void* get_dist_func_param() override {
-    return &dimension_;
-  }
+  size_t get_data_size() override { return code_size(dimension_); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return distance_; }
+  void* get_dist_func_param() override { return &dimension_; }
 
 private:
-  hnswlib::InnerProductSpace fallback_;
   size_t dimension_;
   hnswlib::DISTFUNC<float> distance_;
 };
@@ -86,9 +133,20 @@ private:
 
 struct vector_index::impl {
   explicit impl(size_t dimension) : space(dimension) {}
-  inner_product_space space;
+  code_space space;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
-  std::unordered_set<uint64_t> live;
+
+  // hnswlib keeps a removed point (marked deleted) under its label.
+  bool live(uint64_t label) const {
+    auto it = hnsw->label_lookup_.find(static_cast<hnswlib::labeltype>(label));
+    return it != hnsw->label_lookup_.end() && !hnsw->isMarkedDeleted(it->second);
+  }
+  size_t count_live() const {
+    size_t n = 0;
+    for (const auto& [label, internal] : hnsw->label_lookup_)
+      n += hnsw->isMarkedDeleted(internal) ? 0 : 1;
+    return n;
+  }
 };
 
 vector_index::vector_index(size_t dimension, size_t capacity, size_t m,
@@ -100,7 +158,7 @@ vector_index::vector_index(size_t dimension, size_t capacity, size_t m,
 
 vector_index::vector_index(size_t dimension, std::unique_ptr<impl> p)
     : dimension_(dimension), impl_(std::move(p)) {
-  live_ = impl_->live.size();
+  live_ = impl_->count_live();
 }
 
 vector_index::~vector_index() = default;
@@ -114,8 +172,9 @@ expected<void> vector_index::upsert(uint64_t label, const std::vector<float>& v)
     auto& h = *impl_->hnsw;
     if (h.cur_element_count >= h.max_elements_ && !h.label_lookup_.count(label))
       h.resizeIndex(h.max_elements_ * 2);
-    h.addPoint(v.data(), static_cast<hnswlib::labeltype>(label)); // revives and updates
-    if (impl_->live.insert(label).second) ++live_;
+    const bool was_live = impl_->live(label);
+    h.addPoint(encoded(v).data(), static_cast<hnswlib::labeltype>(label)); // revives, updates
+    if (!was_live) ++live_;
     return {};
   } catch (const std::exception& e) {
     return make_error(errc::internal, std::string{"vector index: "} + e.what());
@@ -142,6 +201,9 @@ expected<void> vector_index::bulk_insert(const std::vector<uint64_t>& labels,
       fresh += h.label_lookup_.count(static_cast<hnswlib::labeltype>(labels[i])) == 0;
     }
   }
+  std::vector<char> was_live(n, 0);
+  for (size_t i = 0; i < n; ++i)
+    was_live[i] = impl_->live(labels[i]) ? 1 : 0;
   std::vector<char> done(n, 0); // written by one worker per point, read after join
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
@@ -150,7 +212,7 @@ expected<void> vector_index::bulk_insert(const std::vector<uint64_t>& labels,
   auto work = [&] {
     for (size_t i = next++; i < n && !failed; i = next++) {
       try {
-        h.addPoint(vectors[i].data(), static_cast<hnswlib::labeltype>(labels[i]));
+        h.addPoint(encoded(vectors[i]).data(), static_cast<hnswlib::labeltype>(labels[i]));
         done[i] = 1;
       } catch (const std::exception& e) {
         std::lock_guard<std::mutex> lock(error_guard);
@@ -180,29 +242,45 @@ expected<void> vector_index::bulk_insert(const std::vector<uint64_t>& labels,
       w.join();
   }
   for (size_t i = 0; i < n; ++i)
-    if (done[i] && impl_->live.insert(labels[i]).second) ++live_;
+    if (done[i] && !was_live[i]) ++live_;
   if (failed) return make_error(errc::internal, "vector index: " + error);
   return {};
 }
 
 bool vector_index::remove(uint64_t label) {
-  if (impl_->live.erase(label) == 0) return false;
+  if (!impl_->live(label)) return false;
   impl_->hnsw->markDelete(static_cast<hnswlib::labeltype>(label));
   --live_;
   return true;
 }
 
-bool vector_index::contains(uint64_t label) const {
-  return impl_->live.count(label) > 0;
-}
+bool vector_index::contains(uint64_t label) const { return impl_->live(label); }
 
 std::vector<uint64_t> vector_index::labels() const {
-  return {impl_->live.begin(), impl_->live.end()};
+  std::vector<uint64_t> out;
+  out.reserve(live_);
+  for (const auto& [label, internal] : impl_->hnsw->label_lookup_)
+    if (!impl_->hnsw->isMarkedDeleted(internal)) out.push_back(label);
+  return out;
 }
 
 std::vector<float> vector_index::vector_of(uint64_t label) const {
   if (!contains(label)) return {};
-  return impl_->hnsw->getDataByLabel<float>(static_cast<hnswlib::labeltype>(label));
+  auto& h = *impl_->hnsw;
+  const char* code = h.getDataByInternalId(h.label_lookup_.at(static_cast<hnswlib::labeltype>(label)));
+  const float step = scale_of(code) / code_steps;
+  const int8_t* codes = codes_of(code);
+  std::vector<float> out(dimension_);
+  for (size_t i = 0; i < dimension_; ++i)
+    out[i] = static_cast<float>(codes[i]) * step;
+  return out;
+}
+
+bool vector_index::holds(uint64_t label, const std::vector<float>& v) const {
+  if (!contains(label) || v.size() != dimension_) return false;
+  auto& h = *impl_->hnsw;
+  const char* code = h.getDataByInternalId(h.label_lookup_.at(static_cast<hnswlib::labeltype>(label)));
+  return std::memcmp(code, encoded(v).data(), code_size(dimension_)) == 0;
 }
 
 std::vector<std::pair<uint64_t, float>> vector_index::search(const std::vector<float>& q,
@@ -211,11 +289,13 @@ std::vector<std::pair<uint64_t, float>> vector_index::search(const std::vector<f
   if (k == 0 || live_ == 0 || q.size() != dimension_) return out;
   auto& h = *impl_->hnsw;
   h.setEf(std::max(k, ef == 0 ? default_ef : ef));
-  auto found = h.searchKnn(q.data(), std::min(k, live_));
+  auto found = h.searchKnn(encoded(q).data(), std::min(k, live_));
   out.resize(found.size());
-  // A max-heap of distances (1 - cosine): fill from the back.
+  // A max-heap of distances (1 - cosine): fill from the back. Rounding can take a
+  // point's similarity to itself a little past 1.
   for (size_t i = out.size(); i-- > 0; found.pop())
-    out[i] = {static_cast<uint64_t>(found.top().second), 1.0f - found.top().first};
+    out[i] = {static_cast<uint64_t>(found.top().second),
+              std::clamp(1.0f - found.top().first, -1.0f, 1.0f)};
   return out;
 }
 
@@ -247,11 +327,9 @@ expected<std::unique_ptr<vector_index>> vector_index::load(const std::string& pa
     if (ec || bytes < 64) throw std::runtime_error("the file is truncated");
     p->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(&p->space, path);
     auto& h = *p->hnsw;
-    // The file's layout per element: links, the vector, the label.
-    if (h.label_offset_ - h.offsetData_ != dimension * sizeof(float))
-      throw std::runtime_error("it holds vectors of another dimension");
-    for (const auto& [label, internal] : h.label_lookup_)
-      if (!h.isMarkedDeleted(internal)) p->live.insert(label);
+    // The file's layout per element: links, the point's code, the label.
+    if (h.label_offset_ - h.offsetData_ != code_size(dimension))
+      throw std::runtime_error("it holds points of another dimension or encoding");
   } catch (const std::exception& e) {
     return make_error(errc::storage_error, "the vector index " + path +
                                                " is unreadable (" + e.what() +

@@ -1,6 +1,9 @@
 #pragma once
 // An approximate nearest-neighbour index over unit vectors (hnswlib's HNSW graph with
-// inner-product distance, so a score is the cosine similarity). Plain C++; one owner
+// inner-product distance, so a score is the cosine similarity). It holds each vector
+// as one signed byte per component and a scale (vector_index.cpp), a quarter of the
+// floats' size, so a score is the cosine to within about 0.005; the exact vectors stay
+// in SQLite. Plain C++; one owner
 // thread at a time (the MemoryStore actor) — bulk_insert alone uses worker threads,
 // and returns only when they are done. hnswlib stays inside the .cpp.
 //
@@ -26,9 +29,10 @@ public:
   // p50 <= 1 ms over 100k memories of the built-in embedder).
   static constexpr size_t default_m = 16;                // graph degree
   static constexpr size_t default_ef_construction = 200; // build-time beam
-  // Search beam. 100k topical notes: recall@10 0.965 at p50 0.7 ms (128: 0.958,
-  // a thin margin that a less clustered corpus loses; 192: 0.975 at 0.9 ms).
-  static constexpr size_t default_ef = 160;
+  // Search beam. 100k topical notes held as bytes: recall@10 0.964 (160: 0.957, a
+  // thin margin that a less clustered corpus loses; 224: 0.970). The float vectors
+  // held before gave 0.965 at 160, in more time per query.
+  static constexpr size_t default_ef = 192;
 
   explicit vector_index(size_t dimension, size_t capacity = 1024, size_t m = default_m,
                         size_t ef_construction = default_ef_construction);
@@ -53,8 +57,11 @@ public:
   bool contains(uint64_t label) const;
   // The labels of the points not removed, in no particular order.
   std::vector<uint64_t> labels() const;
-  // The vector the label's point holds; empty when it has none.
+  // The vector the label's point holds, as its code gives it back (each component to
+  // within 1/254 of the vector's largest); empty when it has none.
   std::vector<float> vector_of(uint64_t label) const;
+  // Whether the label's point was made from v (its code is v's code).
+  bool holds(uint64_t label, const std::vector<float>& v) const;
 
   // The k labels most similar to q, best first, with their cosine similarity.
   // ef (the search beam, >= k) trades speed for recall; 0 picks max(k, default_ef).
@@ -65,7 +72,7 @@ public:
   // its owner (0600): the vectors are derived from the memories' text.
   expected<void> save(const std::string& path) const;
   // Reads an index saved by save(); errc::not_found when missing, storage_error when
-  // unreadable or of another dimension — rebuild it then.
+  // unreadable, of another dimension or of another encoding — rebuild it then.
   static expected<std::unique_ptr<vector_index>> load(const std::string& path,
                                                       size_t dimension);
 

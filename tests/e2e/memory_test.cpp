@@ -469,6 +469,15 @@ TEST_CASE("the memory index file is loaded, rebuilt when missing and repaired wh
   CHECK(index_state(dir) == "loaded");
   CHECK(vector_best("database migrations in a transaction") == "mem-2");
 
+  // Of the float encoding earlier versions wrote (a meta naming no encoding): rebuilt,
+  // not misread.
+  auto meta = json::parse(read_text(meta_file(dir))).as_object();
+  CHECK(meta.at("encoding").as_string() == "int8-scaled");
+  meta.erase("encoding");
+  write_text(meta_file(dir), json::serialize(meta));
+  CHECK(index_state(dir) == "rebuilt");
+  CHECK(index_state(dir) == "loaded");
+
   // Stale: a memory added and one forgotten since the file was saved.
   const auto aside = dir.path() / "aside";
   fs::create_directories(aside);
