@@ -26,40 +26,88 @@ std::vector<float> floats_of(const SQLite::Column& c) {
   return v;
 }
 
+// The columns a memory is read from, and the reading of one row of them.
+constexpr const char* memory_columns =
+    "num, id, kind, type, content, tags, agent, task, importance, created_us, expires_us,"
+    " access_count, last_access_us, embedder, dim";
+
+void read_row(SQLite::Statement& q, stored_memory& s) {
+  s.num = static_cast<uint64_t>(q.getColumn(0).getInt64());
+  s.m.id = q.getColumn(1).getString();
+  auto kind = parse_memory_kind(q.getColumn(2).getString());
+  if (!kind)
+    throw std::runtime_error("memory " + s.m.id + " has unknown kind '" +
+                             q.getColumn(2).getString() + "'");
+  s.m.kind = *kind;
+  s.m.type = q.getColumn(3).getString();
+  s.m.content = q.getColumn(4).getString();
+  s.m.tags = string_array(q.getColumn(5).getString());
+  s.m.agent = q.getColumn(6).getString();
+  s.m.task = q.getColumn(7).getString();
+  s.m.importance = q.getColumn(8).getDouble();
+  s.m.created = from_us(q.getColumn(9).getInt64());
+  s.m.expires = from_us(q.getColumn(10).getInt64());
+  s.m.access_count = static_cast<uint64_t>(q.getColumn(11).getInt64());
+  s.m.last_access = from_us(q.getColumn(12).getInt64());
+  s.embedder = q.getColumn(13).getString();
+  s.dim = static_cast<uint32_t>(q.getColumn(14).getInt64());
+}
+
 } // namespace
 
-expected<std::vector<stored_memory>> read_memories(SQLite::Database& db) {
+expected<void> for_each_memory(SQLite::Database& db, bool newest_first,
+                               const std::function<bool(const stored_memory&)>& f) {
   try {
-    std::vector<stored_memory> out;
-    SQLite::Statement q{db, "SELECT num, id, kind, type, content, tags, agent, task,"
-                            " importance, created_us, expires_us, access_count,"
-                            " last_access_us, embedder, dim FROM memories ORDER BY num"};
+    SQLite::Statement q{db, std::string{"SELECT "} + memory_columns +
+                                " FROM memories ORDER BY num" +
+                                (newest_first ? " DESC" : "")};
+    stored_memory s;
     while (q.executeStep()) {
-      stored_memory s;
-      s.num = static_cast<uint64_t>(q.getColumn(0).getInt64());
-      s.m.id = q.getColumn(1).getString();
-      auto kind = parse_memory_kind(q.getColumn(2).getString());
-      if (!kind)
-        throw std::runtime_error("memory " + s.m.id + " has unknown kind '" +
-                                 q.getColumn(2).getString() + "'");
-      s.m.kind = *kind;
-      s.m.type = q.getColumn(3).getString();
-      s.m.content = q.getColumn(4).getString();
-      s.m.tags = string_array(q.getColumn(5).getString());
-      s.m.agent = q.getColumn(6).getString();
-      s.m.task = q.getColumn(7).getString();
-      s.m.importance = q.getColumn(8).getDouble();
-      s.m.created = from_us(q.getColumn(9).getInt64());
-      s.m.expires = from_us(q.getColumn(10).getInt64());
-      s.m.access_count = static_cast<uint64_t>(q.getColumn(11).getInt64());
-      s.m.last_access = from_us(q.getColumn(12).getInt64());
-      s.embedder = q.getColumn(13).getString();
-      s.dim = static_cast<uint32_t>(q.getColumn(14).getInt64());
-      out.push_back(std::move(s));
+      read_row(q, s);
+      if (!f(s)) break;
     }
-    return out;
+    return {};
   } catch (const std::exception& e) {
     return make_error(errc::storage_error, std::string{"reading memories: "} + e.what());
+  }
+}
+
+expected<std::vector<stored_memory>> read_memories(SQLite::Database& db) {
+  std::vector<stored_memory> out;
+  auto r = for_each_memory(db, false, [&](const stored_memory& s) {
+    out.push_back(s);
+    return true;
+  });
+  if (!r) return r.error();
+  return out;
+}
+
+memory_rows::memory_rows(std::unique_ptr<SQLite::Statement> q) : q_(std::move(q)) {}
+
+expected<std::unique_ptr<memory_rows>> memory_rows::open(SQLite::Database& db) {
+  try {
+    auto q = std::make_unique<SQLite::Statement>(
+        db, std::string{"SELECT "} + memory_columns + " FROM memories WHERE num = ?");
+    return std::unique_ptr<memory_rows>(new memory_rows(std::move(q)));
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error, std::string{"reading memories: "} + e.what());
+  }
+}
+
+memory_rows::~memory_rows() = default;
+
+expected<std::optional<memory_record>> memory_rows::get(uint64_t num) {
+  try {
+    q_->reset();
+    q_->bind(1, static_cast<int64_t>(num));
+    if (!q_->executeStep()) return std::optional<memory_record>{};
+    stored_memory s;
+    read_row(*q_, s);
+    q_->reset(); // ends the read: the next one sees later commits
+    return std::optional<memory_record>{std::move(s.m)};
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_error,
+                      "reading memory " + std::to_string(num) + ": " + e.what());
   }
 }
 

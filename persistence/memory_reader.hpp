@@ -9,13 +9,15 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace SQLite {
 class Database;
-}
+class Statement;
+} // namespace SQLite
 
 namespace swarm::persistence {
 
@@ -30,6 +32,30 @@ struct stored_memory {
 // Every memory in number order (expired working memories included: the store sweeps
 // them).
 expected<std::vector<stored_memory>> read_memories(SQLite::Database& db);
+
+// Calls `f` with each memory (as read_memories gives them), in number order or newest
+// first, until it returns false. Streamed: the memories are never all in memory at once.
+expected<void> for_each_memory(SQLite::Database& db, bool newest_first,
+                               const std::function<bool(const stored_memory&)>& f);
+
+// One memory by number, through a statement prepared once: the MemoryStore reads the
+// memories it ranks, filters and answers this way, instead of keeping them in memory.
+// Not thread-safe (one statement); the connection must outlive it.
+class memory_rows {
+public:
+  // errc::storage_error when the statement cannot be prepared (no memories table).
+  static expected<std::unique_ptr<memory_rows>> open(SQLite::Database& db);
+  ~memory_rows();
+  memory_rows(const memory_rows&) = delete;
+  memory_rows& operator=(const memory_rows&) = delete;
+
+  // nullopt when there is no memory of that number.
+  expected<std::optional<memory_record>> get(uint64_t num);
+
+private:
+  explicit memory_rows(std::unique_ptr<SQLite::Statement> q);
+  std::unique_ptr<SQLite::Statement> q_;
+};
 
 // Calls `f` with every memory's number and vector, in number order (streamed: the
 // vectors are never all in memory at once). A vector of another embedder than

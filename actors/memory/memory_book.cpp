@@ -1,6 +1,7 @@
 #include "actors/memory/memory_book.hpp"
 
 #include "actors/memory/embedder.hpp"
+#include "src/hash.hpp"
 #include "src/time_units.hpp"
 
 #include <algorithm>
@@ -19,8 +20,8 @@ bool valid_type(const std::string& t) {
   });
 }
 
-std::string learning_key(const std::string& type, const std::string& normal) {
-  return type + '\n' + normal;
+uint64_t learning_hash(const std::string& type, const std::string& normal) {
+  return fnv1a_64(normal, fnv1a_64(type + '\n'));
 }
 
 } // namespace
@@ -118,22 +119,18 @@ void memory_book::count_words(const std::string& content, int delta) {
   }
 }
 
-void memory_book::add(uint64_t num, memory_record m) {
-  remove(num);
+void memory_book::enter(uint64_t num, const memory_record& m) {
   see_number(num);
   count_words(m.content, +1);
-  by_id_[m.id] = num;
+  ++counts_[static_cast<size_t>(m.kind)];
   if (to_us(m.expires) > 0) by_expiry_.emplace(to_us(m.expires), num);
   if (m.kind == memory_kind::procedural)
-    learnings_.emplace(learning_key(m.type, normal_form(m.content)), num);
-  by_num_.emplace(num, std::move(m));
+    learnings_.emplace(learning_hash(m.type, normal_form(m.content)), num);
 }
 
-bool memory_book::remove(uint64_t num, memory_record* out) {
-  auto it = by_num_.find(num);
-  if (it == by_num_.end()) return false;
-  const memory_record& m = it->second;
-  by_id_.erase(m.id);
+void memory_book::leave(uint64_t num, const memory_record& m) {
+  count_words(m.content, -1);
+  --counts_[static_cast<size_t>(m.kind)];
   if (to_us(m.expires) > 0) {
     auto [lo, hi] = by_expiry_.equal_range(to_us(m.expires));
     for (auto e = lo; e != hi; ++e)
@@ -143,33 +140,73 @@ bool memory_book::remove(uint64_t num, memory_record* out) {
       }
   }
   if (m.kind == memory_kind::procedural) {
-    auto l = learnings_.find(learning_key(m.type, normal_form(m.content)));
-    if (l != learnings_.end() && l->second == num) learnings_.erase(l);
+    auto [lo, hi] = learnings_.equal_range(learning_hash(m.type, normal_form(m.content)));
+    for (auto l = lo; l != hi; ++l)
+      if (l->second == num) {
+        learnings_.erase(l);
+        break;
+      }
   }
-  count_words(m.content, -1);
-  if (out != nullptr) *out = std::move(it->second);
-  by_num_.erase(it);
-  return true;
 }
 
-const memory_record* memory_book::get(uint64_t num) const {
-  auto it = by_num_.find(num);
-  return it == by_num_.end() ? nullptr : &it->second;
+void memory_book::note_write(uint64_t num, uint64_t seq) {
+  pending_[num].seq = seq;
+  writes_[seq].push_back(num);
 }
 
-memory_record* memory_book::get(uint64_t num) {
-  auto it = by_num_.find(num);
-  return it == by_num_.end() ? nullptr : &it->second;
+void memory_book::load(uint64_t num, const memory_record& m) { enter(num, m); }
+
+void memory_book::add(uint64_t num, memory_record m, uint64_t seq) {
+  enter(num, m);
+  note_write(num, seq);
+  pending_[num].m = std::move(m);
 }
 
-uint64_t memory_book::number_of(const std::string& id) const {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? 0 : it->second;
+void memory_book::change(uint64_t num, memory_record m, uint64_t seq) {
+  note_write(num, seq);
+  pending_[num].m = std::move(m);
 }
 
-uint64_t memory_book::same_learning(const std::string& type, const std::string& normal) const {
-  auto it = learnings_.find(learning_key(type, normal));
-  return it == learnings_.end() ? 0 : it->second;
+void memory_book::remove(uint64_t num, const memory_record& m, uint64_t seq) {
+  leave(num, m);
+  note_write(num, seq);
+  pending_[num].m.reset();
+}
+
+void memory_book::committed(uint64_t seq) {
+  auto w = writes_.find(seq);
+  if (w == writes_.end()) return;
+  for (auto num : w->second) {
+    auto p = pending_.find(num);
+    if (p != pending_.end() && p->second.seq == seq) pending_.erase(p);
+  }
+  writes_.erase(w);
+}
+
+memory_book::overlay memory_book::state(uint64_t num, const memory_record** held) const {
+  auto p = pending_.find(num);
+  if (p == pending_.end()) return overlay::none;
+  if (!p->second.m) return overlay::removed;
+  if (held != nullptr) *held = &*p->second.m;
+  return overlay::held;
+}
+
+std::vector<uint64_t> memory_book::held_newest_first() const {
+  std::vector<uint64_t> out;
+  for (const auto& [num, p] : pending_)
+    if (p.m) out.push_back(num);
+  std::sort(out.rbegin(), out.rend());
+  return out;
+}
+
+std::vector<uint64_t> memory_book::learnings(const std::string& type,
+                                             const std::string& normal) const {
+  std::vector<uint64_t> out;
+  auto [lo, hi] = learnings_.equal_range(learning_hash(type, normal));
+  for (auto l = lo; l != hi; ++l)
+    out.push_back(l->second);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::vector<uint64_t> memory_book::expired(int64_t now_us) const {
@@ -177,13 +214,6 @@ std::vector<uint64_t> memory_book::expired(int64_t now_us) const {
   for (auto it = by_expiry_.begin(); it != by_expiry_.end() && it->first <= now_us; ++it)
     out.push_back(it->second);
   return out;
-}
-
-uint64_t memory_book::count(memory_kind kind) const {
-  uint64_t n = 0;
-  for (const auto& [num, m] : by_num_)
-    n += m.kind == kind ? 1 : 0;
-  return n;
 }
 
 } // namespace swarm::memory

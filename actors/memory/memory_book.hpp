@@ -1,17 +1,13 @@
 #pragma once
-// What the MemoryStore knows of its memories besides their vectors: every live memory
-// by number (the vector index's label) and id, the working memories by expiry, and the
-// procedural ones by type and normalised content (for de-duplication). Plain C++ (no
-// CAF, no SQLite); one thread (the store's) at a time.
-//
-// Invariants: a number is never reused (next_number only grows); a memory is either in
-// every map or in none.
+// The MemoryStore's plain logic: checking a draft, normal forms and near-duplicate
+// learnings, query filters, and the memory_book (below).
 
 #include <swarm/error.hpp>
 #include <swarm/types.hpp>
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -42,19 +38,48 @@ bool words_contained(const std::string& a, const std::string& b);
 // every tag) and is it live at `now_us`?
 bool passes(const memory_record& m, const memory_query& q, int64_t now_us);
 
+// What the MemoryStore keeps in memory of its memories. Not the memories themselves:
+// SQLite holds them, and the store reads the ones it ranks, filters and answers by
+// number. The book holds what must be found without a read, and what SQLite does not
+// hold yet:
+//   * the changes not yet committed (a memory added, changed or removed), each under
+//     the sequence number of its journal write, which overlay SQLite until that write
+//     commits (committed(seq));
+//   * the working memories by expiry, and the procedural ones by a hash of type and
+//     normal form (de-duplication; a hit is a candidate the store checks);
+//   * how many live memories there are of each kind, and in how many a word occurs;
+//   * the next number.
+// So it grows with the live working memories, the writes in flight, the vocabulary and
+// 16 bytes per procedural memory, not with the memories' text. Plain C++ (no CAF, no
+// SQLite); one thread (the store's) at a time.
+//
+// Invariants: a number is never reused (next_number only grows); a live memory is
+// counted, indexed and in the word counts exactly once; an overlay entry is dropped
+// only by the commit of the last write that touched it.
 class memory_book {
 public:
-  void add(uint64_t num, memory_record m);
-  // The memory removed; false when there was none.
-  bool remove(uint64_t num, memory_record* out = nullptr);
+  // A live memory as SQLite holds it (loading).
+  void load(uint64_t num, const memory_record& m);
+  // A memory added; its journal write is `seq`.
+  void add(uint64_t num, memory_record m, uint64_t seq);
+  // A live memory's new state (reinforced: importance and tags; the content, kind and
+  // expiry stay); its journal write is `seq`.
+  void change(uint64_t num, memory_record m, uint64_t seq);
+  // A live memory removed; `m` is what it was. Its journal write is `seq`.
+  void remove(uint64_t num, const memory_record& m, uint64_t seq);
+  // The journal write `seq` committed: SQLite holds what it changed.
+  void committed(uint64_t seq);
 
-  const memory_record* get(uint64_t num) const;
-  memory_record* get(uint64_t num);
-  // The number of the memory with this id; 0 when unknown.
-  uint64_t number_of(const std::string& id) const;
-  // A procedural memory of this type with this normal form; 0 when none.
-  uint64_t same_learning(const std::string& type, const std::string& normal) const;
+  // What the book says of a memory SQLite may not hold yet: its uncommitted state
+  // (held), removed, or nothing (SQLite's state is current).
+  enum class overlay { none, held, removed };
+  overlay state(uint64_t num, const memory_record** held = nullptr) const;
+  // The memories added or changed and not yet committed, newest first.
+  std::vector<uint64_t> held_newest_first() const;
 
+  // Procedural memories that may be this learning (same type and normal form; a hash
+  // match, so the store compares).
+  std::vector<uint64_t> learnings(const std::string& type, const std::string& normal) const;
   // Working memories whose expiry is at or before `now_us`, soonest first.
   std::vector<uint64_t> expired(int64_t now_us) const;
 
@@ -70,18 +95,27 @@ public:
     return it == frequency_.end() ? 0 : it->second;
   }
 
-  size_t size() const { return by_num_.size(); }
-  const std::map<uint64_t, memory_record>& all() const { return by_num_; }
+  // Live memories (expired working memories included until removed).
+  uint64_t size() const { return counts_[1] + counts_[2] + counts_[3]; }
   // Live memories of each kind.
-  uint64_t count(memory_kind kind) const;
+  uint64_t count(memory_kind kind) const { return counts_[static_cast<size_t>(kind)]; }
 
 private:
-  std::map<uint64_t, memory_record> by_num_;
-  std::unordered_map<std::string, uint64_t> by_id_;
-  std::multimap<int64_t, uint64_t> by_expiry_;
-  std::unordered_map<std::string, uint64_t> learnings_; // type + '\n' + normal form
-  std::unordered_map<std::string, uint64_t> frequency_; // word -> memories holding it
+  void enter(uint64_t num, const memory_record& m);
+  void leave(uint64_t num, const memory_record& m);
+  void note_write(uint64_t num, uint64_t seq);
   void count_words(const std::string& content, int delta);
+
+  struct pending {
+    std::optional<memory_record> m; // nullopt: removed
+    uint64_t seq = 0;               // the last write that touched it
+  };
+  std::unordered_map<uint64_t, pending> pending_;
+  std::map<uint64_t, std::vector<uint64_t>> writes_; // seq -> the numbers it touched
+  std::multimap<int64_t, uint64_t> by_expiry_;
+  std::unordered_multimap<uint64_t, uint64_t> learnings_; // hash(type, normal) -> num
+  std::unordered_map<std::string, uint64_t> frequency_;   // word -> memories holding it
+  uint64_t counts_[4] = {0, 0, 0, 0};                     // by memory_kind (1..3)
   uint64_t next_ = 1;
 };
 

@@ -14,11 +14,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 namespace swarm {
 
@@ -48,15 +50,23 @@ struct memory_store_state {
   std::optional<error> load_error; // the last load failed: requests get this until a retry
   int64_t load_failed_us = 0;
   memory::memory_book book;
+  uint64_t next_write = 1; // the sequence number of the next journal write (book.hpp)
   std::unique_ptr<memory::embedder> emb;
   std::unique_ptr<memory::vector_index> index;
-  std::unique_ptr<SQLite::Database> db; // read-only: full-text search and vectors
+  std::unique_ptr<SQLite::Database> db; // read-only: the memories, full text, vectors
+  std::unique_ptr<persistence::memory_rows> rows; // one memory by number, through db
   std::string index_state = "empty";
   uint64_t reembedded = 0;
   uint64_t unsaved = 0; // index changes since the last save
   int64_t last_save_us = 0;
   int64_t last_save_cost_us = 0; // how long the last save took
   std::vector<uint64_t> accessed; // search hits not yet journaled
+  // Search hits not yet committed, per memory: added to what SQLite counts.
+  struct access_note {
+    uint64_t count = 0;
+    int64_t last_us = 0;
+  };
+  std::unordered_map<uint64_t, access_note> accesses;
 
   static inline const char* name = "memory-store";
 };
@@ -80,6 +90,93 @@ expected<void> commit_now(self_ptr self, std::vector<persistence::event> events)
       .receive([](int64_t) {}, [&](caf::error& err) { out = from_caf(err); });
   return out;
 }
+
+// Journals a change the book holds as uncommitted under a fresh sequence number, and
+// tells the book when it committed; then(err) runs after that (err empty) or on a
+// failed write (the book keeps the change: memory stays ahead of the database, and
+// the store refuses changes until a restart).
+template <class F>
+void journal_change(self_ptr self, uint64_t seq, std::vector<persistence::event> events, F then) {
+  journal_then(self, store_name, std::move(events),
+               [self, seq, then = std::move(then)](const caf::error& err) mutable {
+                 if (!err) self->state.book.committed(seq);
+                 then(err);
+               });
+}
+
+template <class T>
+void commit_change(self_ptr self, uint64_t seq, std::vector<persistence::event> events,
+                   caf::typed_response_promise<T> rp, T value) {
+  journal_change(self, seq, std::move(events),
+                 [rp, value = std::move(value)](const caf::error& err) mutable {
+                   if (err)
+                     rp.deliver(err);
+                   else
+                     rp.deliver(std::move(value));
+                 });
+}
+
+// ---- reading the memories
+
+// Adds the memory's search hits not yet committed to what `m` (SQLite's or the book's
+// state) counts.
+void count_accesses(self_ptr self, uint64_t num, memory_record& m) {
+  auto& accesses = self->state.accesses;
+  auto a = accesses.find(num);
+  if (a == accesses.end()) return;
+  m.access_count += a->second.count;
+  m.last_access = from_us(std::max(to_us(m.last_access), a->second.last_us));
+}
+
+// The memory as it is now: its uncommitted state, else SQLite's, with the search hits
+// not yet committed counted (unless `committed_accesses_only`, for a state the book
+// keeps); nullopt when there is none.
+expected<std::optional<memory_record>> record_of(self_ptr self, uint64_t num,
+                                                 bool committed_accesses_only = false) {
+  auto& st = self->state;
+  const memory_record* held = nullptr;
+  std::optional<memory_record> out;
+  switch (st.book.state(num, &held)) {
+  case memory::memory_book::overlay::removed:
+    return out;
+  case memory::memory_book::overlay::held:
+    out = *held;
+    break;
+  case memory::memory_book::overlay::none: {
+    auto read = st.rows->get(num);
+    if (!read) return read.error();
+    out = std::move(*read);
+    break;
+  }
+  }
+  if (out && !committed_accesses_only) count_accesses(self, num, *out);
+  return out;
+}
+
+// record_of for the candidates of one request, each read once.
+class record_cache {
+public:
+  explicit record_cache(self_ptr self) : self_(self) {}
+  // nullptr when there is none; the error of a failed read is kept (failure()).
+  const memory_record* get(uint64_t num) {
+    auto it = seen_.find(num);
+    if (it == seen_.end()) {
+      auto r = record_of(self_, num);
+      if (!r) {
+        if (!failure_) failure_ = r.error();
+        r = std::optional<memory_record>{};
+      }
+      it = seen_.emplace(num, std::move(*r)).first;
+    }
+    return it->second ? &*it->second : nullptr;
+  }
+  const std::optional<error>& failure() const { return failure_; }
+
+private:
+  self_ptr self_;
+  std::unordered_map<uint64_t, std::optional<memory_record>> seen_;
+  std::optional<error> failure_;
+};
 
 persistence::event added_event(uint64_t num, const memory_record& m, const memory::embedder& emb,
                                const std::vector<float>& v) {
@@ -122,11 +219,9 @@ expected<void> save_index(self_ptr self) {
   return {};
 }
 
-expected<void> open_index(self_ptr self, bool vectors_changed) {
+expected<void> open_index(self_ptr self, const std::set<uint64_t>& live,
+                          bool vectors_changed) {
   auto& st = self->state;
-  std::set<uint64_t> live;
-  for (const auto& [num, m] : st.book.all())
-    live.insert(live.end(), num);
   auto stored = [&](const std::function<void(uint64_t, std::vector<float>)>& f) {
     uint64_t skipped = 0;
     return persistence::for_each_memory_vector(*st.db, st.emb->name(), f, skipped);
@@ -154,20 +249,22 @@ expected<std::unique_ptr<memory::embedder>> build_embedder(const embedder_choice
   return memory::make_embedder(*spec);
 }
 
-// The memories re-embedded by a new embedder, journaled in batches.
-expected<void> reembed(self_ptr self, const std::vector<persistence::stored_memory>& stored) {
+// The memories re-embedded by a new embedder (`nums`: those of another one), journaled
+// in batches.
+expected<void> reembed(self_ptr self, const std::vector<uint64_t>& nums) {
   auto& st = self->state;
   std::vector<persistence::event> batch;
   const int64_t now = now_us();
-  for (const auto& s : stored) {
-    if (s.embedder == st.emb->name() && s.dim == st.emb->dimension()) continue;
-    if (st.book.get(s.num) == nullptr) continue;
-    auto v = st.emb->embed(s.m.content);
+  for (auto num : nums) {
+    auto m = st.rows->get(num);
+    if (!m) return m.error();
+    if (!*m) continue;
+    auto v = st.emb->embed((*m)->content);
     if (!v)
-      return make_error(v.error().code, "re-embedding " + s.m.id + " with " + st.emb->name() +
-                                          ": " + v.error().message);
+      return make_error(v.error().code, "re-embedding " + (*m)->id + " with " +
+                                          st.emb->name() + ": " + v.error().message);
     batch.push_back(persistence::make_event(
-        persistence::memory_reembedded{s.m.id, s.num, st.emb->name(), st.emb->dimension(),
+        persistence::memory_reembedded{(*m)->id, num, st.emb->name(), st.emb->dimension(),
                                        persistence::encode_vector(*v)},
         now));
     ++st.reembedded;
@@ -184,10 +281,9 @@ expected<void> load(self_ptr self) {
   auto db = persistence::open_database_readonly(st.cfg.db_path);
   if (!db) return db.error();
   st.db = std::move(*db);
-  auto stored = persistence::read_memories(*st.db);
-  if (!stored) return stored.error();
-  for (const auto& s : *stored)
-    st.book.add(s.num, s.m);
+  auto rows = persistence::memory_rows::open(*st.db);
+  if (!rows) return rows.error();
+  st.rows = std::move(*rows);
 
   auto setting = persistence::read_memory_embedder(*st.db);
   if (!setting) return setting.error();
@@ -202,18 +298,25 @@ expected<void> load(self_ptr self) {
                                           "' is not usable: " + emb.error().message);
   st.emb = std::move(*emb);
 
+  // The book learns every live memory; the ones of another embedder are re-embedded
+  // whether or not the choice just changed: a re-embedding cut short by a crash goes on
+  // at the next load.
+  std::set<uint64_t> live;
+  std::vector<uint64_t> other;
+  auto scanned = persistence::for_each_memory(*st.db, false, [&](const auto& s) {
+    st.book.load(s.num, s.m);
+    live.insert(live.end(), s.num);
+    if (s.embedder != st.emb->name() || s.dim != st.emb->dimension()) other.push_back(s.num);
+    return true;
+  });
+  if (!scanned) return scanned.error();
+
   // The name alone does not tell builtin from builtin:16: the dimension counts too.
   const bool same_choice = *setting && (*setting)->name == st.emb->name() &&
                            (*setting)->dim == st.emb->dimension();
-  // Memories of another embedder are re-embedded whether or not the choice just
-  // changed: a re-embedding cut short by a crash goes on at the next load.
-  const bool any_other = std::any_of(stored->begin(), stored->end(), [&](const auto& s) {
-    return st.book.get(s.num) != nullptr &&
-           (s.embedder != st.emb->name() || s.dim != st.emb->dimension());
-  });
   bool vectors_changed = false;
   if (st.cfg.read_only) {
-    if (any_other)
+    if (!other.empty())
       return make_error(errc::invalid_state,
                         "the memories are embedded by another embedder than " +
                             st.emb->name() +
@@ -226,14 +329,14 @@ expected<void> load(self_ptr self) {
           !r)
         return r;
     }
-    if (any_other) {
+    if (!other.empty()) {
       spdlog::info("memory embedder is now {}: re-embedding the stored memories",
                    st.emb->name());
-      if (auto r = reembed(self, *stored); !r) return r;
+      if (auto r = reembed(self, other); !r) return r;
       vectors_changed = true;
     }
   }
-  if (auto r = open_index(self, vectors_changed); !r) return r;
+  if (auto r = open_index(self, live, vectors_changed); !r) return r;
   // A repaired or rebuilt index is saved at once, by a read-only engine too: the file
   // is a cache of committed vectors (written atomically), and the next reader should
   // not pay for the same rebuild.
@@ -259,6 +362,7 @@ caf::error ready(self_ptr self) {
   st.book = memory::memory_book{};
   st.emb.reset();
   st.index.reset();
+  st.rows.reset();
   st.db.reset();
   if (auto r = load(self); !r) {
     st.load_error = r.error();
@@ -275,6 +379,29 @@ caf::error ready(self_ptr self) {
 
 // ---- requests
 
+// The procedural memory a new learning repeats (memory_book.hpp: the same normal form,
+// or close and only adding or dropping words), or 0.
+expected<uint64_t> same_learning(self_ptr self, const memory_draft& d,
+                                 const std::vector<float>& v) {
+  auto& st = self->state;
+  record_cache records{self};
+  const auto normal = memory::normal_form(d.content);
+  for (auto num : st.book.learnings(d.type, normal)) {
+    const memory_record* m = records.get(num);
+    if (m != nullptr && m->type == d.type && memory::normal_form(m->content) == normal)
+      return num;
+  }
+  for (const auto& [label, sim] : st.index->search(v, 8)) {
+    if (sim < duplicate_similarity) break;
+    const memory_record* m = records.get(label);
+    if (m != nullptr && m->kind == memory_kind::procedural && m->type == d.type &&
+        memory::words_contained(m->content, d.content))
+      return label;
+  }
+  if (records.failure()) return *records.failure();
+  return uint64_t{0};
+}
+
 caf::result<memory_added> on_remember(self_ptr self, memory_draft d) {
   auto& st = self->state;
   if (auto err = st.health.refusal()) return err;
@@ -286,26 +413,23 @@ caf::result<memory_added> on_remember(self_ptr self, memory_draft d) {
   if (!v) return to_caf(v.error().code, "embedding the memory: " + v.error().message);
 
   if (r->kind == memory_kind::procedural) {
-    uint64_t same = st.book.same_learning(d.type, memory::normal_form(d.content));
-    if (same == 0)
-      for (const auto& [label, sim] : st.index->search(*v, 8)) {
-        const memory_record* m = st.book.get(label);
-        if (sim < duplicate_similarity) break;
-        if (m != nullptr && m->kind == memory_kind::procedural && m->type == d.type &&
-            memory::words_contained(m->content, d.content)) {
-          same = label;
-          break;
-        }
-      }
-    if (same != 0) {
-      memory_record& m = *st.book.get(same);
+    auto same = same_learning(self, d, *v);
+    if (!same) return to_caf(same.error());
+    if (*same != 0) {
+      auto found = record_of(self, *same, true);
+      if (!found) return to_caf(found.error());
+      if (!*found) return to_caf(errc::internal, "the learning to reinforce vanished");
+      memory_record m = std::move(**found);
       m.importance = std::max(m.importance, d.importance);
       for (const auto& t : d.tags)
         if (std::find(m.tags.begin(), m.tags.end(), t) == m.tags.end()) m.tags.push_back(t);
       auto e = persistence::make_event(
-          persistence::memory_reinforced{m.id, same, m.importance, m.tags}, now);
+          persistence::memory_reinforced{m.id, *same, m.importance, m.tags}, now);
+      const uint64_t seq = st.next_write++;
+      st.book.change(*same, m, seq);
+      count_accesses(self, *same, m);
       auto rp = self->make_response_promise<memory_added>();
-      commit_then(self, store_name, {std::move(e)}, rp, memory_added{m, true});
+      commit_change(self, seq, {std::move(e)}, rp, memory_added{std::move(m), true});
       return rp;
     }
   }
@@ -325,9 +449,10 @@ caf::result<memory_added> on_remember(self_ptr self, memory_draft d) {
   if (auto up = st.index->upsert(num, *v); !up) return to_caf(up.error());
   ++st.unsaved;
   auto e = added_event(num, m, *st.emb, *v);
-  st.book.add(num, m);
+  const uint64_t seq = st.next_write++;
+  st.book.add(num, m, seq);
   auto rp = self->make_response_promise<memory_added>();
-  commit_then(self, store_name, {std::move(e)}, rp, memory_added{std::move(m), false});
+  commit_change(self, seq, {std::move(e)}, rp, memory_added{std::move(m), false});
   return rp;
 }
 
@@ -343,8 +468,9 @@ caf::result<std::vector<memory_hit>> on_recall(self_ptr self, const memory_query
   const bool filtered = !q.type.empty() || !q.agent.empty() || !q.task.empty() || !q.tags.empty();
   // Candidates per list: enough for fusion to matter, more when filters drop some.
   const size_t want = std::max<size_t>(q.k * 3, 30);
+  record_cache records{self};
   auto keep = [&](uint64_t num) {
-    const memory_record* m = st.book.get(num);
+    const memory_record* m = records.get(num);
     return m != nullptr && memory::passes(*m, q, now);
   };
 
@@ -384,21 +510,29 @@ caf::result<std::vector<memory_hit>> on_recall(self_ptr self, const memory_query
       if (text.size() > want) text.resize(want);
     }
   }
+  if (records.failure()) return to_caf(*records.failure());
   auto ranked = memory::rank_candidates(
       mode, vec, text,
       [&](uint64_t num) {
-        const memory_record* m = st.book.get(num);
+        const memory_record* m = records.get(num);
         return memory::candidate_facts{m->importance, now - to_us(m->created)};
       },
       q.k);
   std::vector<memory_hit> out;
   out.reserve(ranked.size());
   for (const auto& h : ranked) {
-    memory_record* m = st.book.get(h.num);
-    ++m->access_count;
-    m->last_access = from_us(now);
-    if (!st.cfg.read_only) st.accessed.push_back(h.num);
-    out.push_back(memory_hit{*m, h.score, h.relevance, h.similarity, h.vector_rank, h.text_rank});
+    memory_record m = *records.get(h.num);
+    ++m.access_count;
+    m.last_access = from_us(now);
+    // Counted until the access is committed (an inspecting engine counts nothing).
+    if (!st.cfg.read_only) {
+      auto& a = st.accesses[h.num];
+      ++a.count;
+      a.last_us = now;
+      st.accessed.push_back(h.num);
+    }
+    out.push_back(memory_hit{std::move(m), h.score, h.relevance, h.similarity, h.vector_rank,
+                             h.text_rank});
   }
   return out;
 }
@@ -407,16 +541,26 @@ caf::result<memory_record> on_forget(self_ptr self, const std::string& id, const
   auto& st = self->state;
   if (auto err = st.health.refusal()) return err;
   if (auto err = ready(self)) return err;
-  const uint64_t num = st.book.number_of(id);
-  if (num == 0)
+  auto unknown = [&] {
     return to_caf(errc::not_found, "no memory '" + id + "'; `swarm memory search` shows ids");
-  memory_record m;
-  st.book.remove(num, &m);
+  };
+  // Ids are "mem-<number>" (memory_id).
+  uint64_t num = 0;
+  if (id.size() <= 4 || id.compare(0, 4, "mem-") != 0) return unknown();
+  auto [end, ec] = std::from_chars(id.data() + 4, id.data() + id.size(), num);
+  if (ec != std::errc{} || end != id.data() + id.size()) return unknown();
+  auto found = record_of(self, num);
+  if (!found) return to_caf(found.error());
+  if (!*found || (*found)->id != id) return unknown();
+  memory_record m = std::move(**found);
+  const uint64_t seq = st.next_write++;
+  st.book.remove(num, m, seq);
+  st.accesses.erase(num);
   st.index->remove(num);
   ++st.unsaved;
   auto rp = self->make_response_promise<memory_record>();
   auto e = forgotten_event(num, m, by, "forgotten", now_us());
-  commit_then(self, store_name, {std::move(e)}, rp, std::move(m));
+  commit_change(self, seq, {std::move(e)}, rp, std::move(m));
   return rp;
 }
 
@@ -427,9 +571,30 @@ caf::result<std::vector<memory_record>> on_list(self_ptr self, const memory_quer
   if (auto err = ready(self)) return err;
   const int64_t now = now_us();
   std::vector<memory_record> out;
-  const auto& all = st.book.all();
-  for (auto it = all.rbegin(); it != all.rend() && out.size() < q.k; ++it)
-    if (memory::passes(it->second, q, now)) out.push_back(it->second);
+  // Newest first: the memories not yet committed merged into SQLite's, by number.
+  const auto held = st.book.held_newest_first();
+  size_t h = 0;
+  auto take = [&](uint64_t num) {
+    auto m = record_of(self, num);
+    if (m && *m && memory::passes(**m, q, now)) out.push_back(std::move(**m));
+    return m ? std::optional<error>{} : std::optional<error>{m.error()};
+  };
+  std::optional<error> failed;
+  auto scanned = persistence::for_each_memory(*st.db, true, [&](const auto& s) {
+    for (; h < held.size() && held[h] >= s.num && out.size() < q.k && !failed; ++h)
+      failed = take(held[h]);
+    if (failed || out.size() >= q.k) return false;
+    if (h > 0 && held[h - 1] == s.num) return true; // taken from the book
+    if (st.book.state(s.num) != memory::memory_book::overlay::none) return true; // removed
+    memory_record m = s.m;
+    count_accesses(self, s.num, m);
+    if (memory::passes(m, q, now)) out.push_back(std::move(m));
+    return out.size() < q.k;
+  });
+  for (; h < held.size() && out.size() < q.k && !failed; ++h)
+    failed = take(held[h]);
+  if (!scanned) return to_caf(scanned.error());
+  if (failed) return to_caf(*failed);
   return out;
 }
 
@@ -437,16 +602,12 @@ caf::result<memory_stats> on_stats(self_ptr self) {
   auto& st = self->state;
   if (auto err = ready(self)) return err;
   memory_stats s;
-  const int64_t now = now_us();
-  for (const auto& [num, m] : st.book.all()) {
-    if (to_us(m.expires) > 0 && to_us(m.expires) <= now) continue;
-    ++s.total;
-    if (m.kind == memory_kind::episodic)
-      ++s.episodic;
-    else if (m.kind == memory_kind::working)
-      ++s.working;
-    else ++s.procedural;
-  }
+  // Working memories past their expiry are gone for every request, swept or not.
+  const uint64_t expired = st.book.expired(now_us()).size();
+  s.episodic = st.book.count(memory_kind::episodic);
+  s.working = st.book.count(memory_kind::working) - expired;
+  s.procedural = st.book.count(memory_kind::procedural);
+  s.total = s.episodic + s.working + s.procedural;
   s.embedder = st.emb->name();
   s.dimension = st.emb->dimension();
   s.index_path = memory::index_path(st.cfg.db_path);
@@ -456,15 +617,25 @@ caf::result<memory_stats> on_stats(self_ptr self) {
   return s;
 }
 
-// The search hits not yet journaled, as one memory.accessed event.
-std::optional<persistence::event> take_accessed(self_ptr self, int64_t now) {
+// The search hits not yet journaled, as one memory.accessed event; they stay counted
+// (accesses) until it commits.
+void journal_accessed(self_ptr self, int64_t now) {
   auto& st = self->state;
   persistence::memory_accessed e;
   for (auto n : st.accessed)
-    if (st.book.get(n) != nullptr) e.nums.push_back(n);
+    if (st.accesses.count(n) > 0) e.nums.push_back(n); // forgotten meanwhile: dropped
   st.accessed.clear();
-  if (e.nums.empty()) return std::nullopt;
-  return persistence::make_event(std::move(e), now);
+  if (e.nums.empty()) return;
+  auto nums = e.nums;
+  journal_then(self, store_name, {persistence::make_event(std::move(e), now)},
+               [self, nums = std::move(nums)](const caf::error& err) {
+                 if (err) return; // memory stays ahead: counted until a restart
+                 auto& accesses = self->state.accesses;
+                 for (auto n : nums) {
+                   auto a = accesses.find(n);
+                   if (a != accesses.end() && --a->second.count == 0) accesses.erase(a);
+                 }
+               });
 }
 
 // Expired working memories leave; search hits are counted; the index is saved now and
@@ -474,15 +645,22 @@ void sweep(self_ptr self) {
   if (st.cfg.read_only || st.health.refusal()) return;
   const int64_t now = now_us();
   std::vector<persistence::event> events;
+  const uint64_t seq = st.next_write++;
   for (auto num : st.book.expired(now)) {
-    memory_record m;
-    st.book.remove(num, &m);
+    auto found = record_of(self, num, true);
+    if (!found || !*found) {
+      spdlog::warn("memory store: expired memory {} unreadable ({}); sweeping it later", num,
+                   found ? "missing" : found.error().message);
+      break;
+    }
+    st.book.remove(num, **found, seq);
+    st.accesses.erase(num);
     st.index->remove(num);
     ++st.unsaved;
-    events.push_back(forgotten_event(num, m, "swarm", "expired", now));
+    events.push_back(forgotten_event(num, **found, "swarm", "expired", now));
   }
-  if (auto e = take_accessed(self, now)) events.push_back(std::move(*e));
-  if (!events.empty()) journal_async(self, store_name, std::move(events));
+  if (!events.empty()) journal_change(self, seq, std::move(events), [](const caf::error&) {});
+  journal_accessed(self, now);
   // A large index takes a while to write: it is saved at most 5 % of the time.
   const int64_t interval = std::max(st.cfg.save_interval_us, 20 * st.last_save_cost_us);
   if (st.unsaved > 0 && now - st.last_save_us >= interval)
@@ -516,9 +694,7 @@ memory_actor::behavior_type memory_store_impl(self_ptr self,
         if (!st.loaded || st.cfg.read_only) return false;
         // Search hits not yet counted are journaled first (the engine commits them
         // with its final sync).
-        if (!st.health.refusal())
-          if (auto e = take_accessed(self, now_us()))
-            journal_async(self, store_name, {std::move(*e)});
+        if (!st.health.refusal()) journal_accessed(self, now_us());
         if (st.unsaved == 0) return false;
         if (auto r = save_index(self); !r) return to_caf(r.error());
         return true;

@@ -285,6 +285,75 @@ TEST_CASE("procedural memories reinforce instead of repeating", "[actor][memory]
   CHECK(ep1->m.id != ep2->m.id);
 }
 
+// The store reads memories from SQLite, and a change it has not committed yet is
+// held in its book: a reinforcement that reads the stored state instead of the one in
+// flight loses the tags of the reinforcements before it.
+TEST_CASE("concurrent reinforcements of one learning build on each other before they commit",
+          "[actor][memory]") {
+  swarm::test::temp_dir dir;
+  const auto db = dir.file(".swarm/swarm.db");
+  constexpr int writers = 8, each = 12;
+  std::string id;
+  {
+    auto e = swarm::engine::open(options_for(db));
+    REQUIRE(e);
+    swarm::memory_draft d;
+    d.type = "agent_learning";
+    d.content = "Rebase on main before asking for a merge";
+    auto first = (*e)->add_memory(d);
+    REQUIRE(first);
+    id = first->m.id;
+    std::atomic<int> failures{0}, fresh{0};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < writers; ++w)
+      threads.emplace_back([&, w] {
+        for (int i = 0; i < each; ++i) {
+          swarm::memory_draft r;
+          r.type = "agent_learning";
+          r.content = i % 2 == 0 ? "rebase on main before asking for a merge!"
+                                 : "Rebase on MAIN, before asking for a merge";
+          r.tags = {"w" + std::to_string(w) + "-" + std::to_string(i)};
+          r.importance = 0.01 * (w * each + i);
+          auto got = (*e)->add_memory(r);
+          if (!got)
+            ++failures;
+          else if (!got->deduplicated || got->m.id != id)
+            ++fresh;
+        }
+      });
+    // Readers meanwhile: every answer sees the one learning, never a copy.
+    std::atomic<int> bad_reads{0};
+    std::thread reader([&] {
+      for (int i = 0; i < 40; ++i) {
+        swarm::memory_query q;
+        q.type = "agent_learning";
+        q.k = 10;
+        auto listed = (*e)->memories(q);
+        if (!listed || listed->size() != 1 || (*listed)[0].id != id) ++bad_reads;
+      }
+    });
+    for (auto& t : threads)
+      t.join();
+    reader.join();
+    CHECK(failures == 0);
+    CHECK(fresh == 0);
+    CHECK(bad_reads == 0);
+  }
+  // After a restart (everything committed): every writer's every tag, the highest
+  // importance.
+  auto e = swarm::engine::open(options_for(db));
+  REQUIRE(e);
+  swarm::memory_query q;
+  q.type = "agent_learning";
+  auto listed = (*e)->memories(q);
+  REQUIRE(listed);
+  REQUIRE(listed->size() == 1);
+  const auto& m = (*listed)[0];
+  CHECK(m.id == id);
+  CHECK(m.tags.size() == static_cast<size_t>(writers * each));
+  CHECK(m.importance == Approx(0.01 * (writers * each - 1)));
+}
+
 TEST_CASE("a memory store whose embedder failed to start tries again later",
           "[actor][memory]") {
   swarm::test::temp_dir dir;

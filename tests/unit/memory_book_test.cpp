@@ -236,45 +236,39 @@ TEST_CASE("memory filters: type matches kind or type, agent, task, every tag, an
   CHECK_FALSE(passes(w, any, now + 2));
 }
 
-TEST_CASE("memory book: by number, by id, by expiry and by learning", "[memory][book]") {
+TEST_CASE("memory book: counts, expiry and learnings of the live memories",
+          "[memory][book]") {
   memory_book book;
   CHECK(book.next_number() == 1);
   CHECK(book.take_number() == 1);
   CHECK(book.next_number() == 2);
 
-  book.add(1, record("mem-1", "procedural", "agent_learning", "Use WAL mode!"));
-  book.add(2, record("mem-2", "working", "working", "later", now + 2000));
-  book.add(3, record("mem-3", "working", "working", "sooner", now + 1000));
-  book.add(4, record("mem-4", "episodic", "episodic", "what happened"));
+  book.load(1, record("mem-1", "procedural", "agent_learning", "Use WAL mode!"));
+  book.load(2, record("mem-2", "working", "working", "later", now + 2000));
+  book.add(3, record("mem-3", "working", "working", "sooner", now + 1000), 1);
+  book.add(4, record("mem-4", "episodic", "episodic", "what happened"), 1);
   CHECK(book.size() == 4);
-  CHECK(book.next_number() == 5); // add sees the number
+  CHECK(book.next_number() == 5); // load and add see the number
   CHECK(book.count(memory_kind::working) == 2);
   CHECK(book.count(memory_kind::procedural) == 1);
   CHECK(book.count(memory_kind::episodic) == 1);
+  CHECK(book.frequency("happened") == 1);
 
-  CHECK(book.number_of("mem-3") == 3);
-  CHECK(book.number_of("mem-9") == 0);
-  REQUIRE(book.get(4) != nullptr);
-  CHECK(book.get(4)->content == "what happened");
-  CHECK(book.get(9) == nullptr);
-
-  CHECK(book.same_learning("agent_learning", normal_form("use wal MODE")) == 1);
-  CHECK(book.same_learning("solution_pattern", normal_form("use wal mode")) == 0);
-  CHECK(book.same_learning("agent_learning", "use wal") == 0);
+  CHECK(book.learnings("agent_learning", normal_form("use wal MODE")) ==
+        std::vector<uint64_t>{1});
+  CHECK(book.learnings("solution_pattern", normal_form("use wal mode")).empty());
+  CHECK(book.learnings("agent_learning", "use wal").empty());
 
   CHECK(book.expired(now).empty());
   CHECK(book.expired(now + 1000) == std::vector<uint64_t>{3});
   CHECK(book.expired(now + 5000) == std::vector<uint64_t>{3, 2}); // soonest first
 
-  memory_record out;
-  CHECK(book.remove(3, &out));
-  CHECK(out.id == "mem-3");
-  CHECK_FALSE(book.remove(3));
-  CHECK(book.number_of("mem-3") == 0);
+  book.remove(3, record("mem-3", "working", "working", "sooner", now + 1000), 2);
   CHECK(book.expired(now + 5000) == std::vector<uint64_t>{2});
-  CHECK(book.remove(1));
-  CHECK(book.same_learning("agent_learning", "use wal mode") == 0);
+  book.remove(1, record("mem-1", "procedural", "agent_learning", "Use WAL mode!"), 2);
+  CHECK(book.learnings("agent_learning", "use wal mode").empty());
   CHECK(book.size() == 2);
+  CHECK(book.count(memory_kind::working) == 1);
 
   // A number is never reused, even after its memory left.
   CHECK(book.take_number() == 5);
@@ -282,13 +276,54 @@ TEST_CASE("memory book: by number, by id, by expiry and by learning", "[memory][
   CHECK(book.next_number() == 6);
   book.see_number(10);
   CHECK(book.next_number() == 11);
+}
 
-  // Adding under a number that exists replaces the memory in every map.
-  book.add(2, record("mem-2", "episodic", "episodic", "kept now"));
-  CHECK(book.size() == 2);
-  CHECK(book.expired(now + 5000).empty());
-  CHECK(book.get(2)->content == "kept now");
-  CHECK(book.all().begin()->first == 2);
+TEST_CASE("memory book: what SQLite does not hold yet overlays it until its write commits",
+          "[memory][book]") {
+  using overlay = memory_book::overlay;
+  memory_book book;
+  book.load(1, record("mem-1", "episodic", "episodic", "committed long ago"));
+  const memory_record* held = nullptr;
+  CHECK(book.state(1, &held) == overlay::none);
+  CHECK(held == nullptr);
+
+  // Added under write 1, changed under write 2: the commit of write 1 leaves the change
+  // held; write 2's commit drops it (SQLite has both now).
+  book.add(2, record("mem-2", "procedural", "agent_learning", "rebase before push"), 1);
+  REQUIRE(book.state(2, &held) == overlay::held);
+  CHECK(held->content == "rebase before push");
+  auto changed = record("mem-2", "procedural", "agent_learning", "rebase before push");
+  changed.importance = 0.9;
+  book.change(2, changed, 2);
+  REQUIRE(book.state(2, &held) == overlay::held);
+  CHECK(held->importance == 0.9);
+  book.add(3, record("mem-3", "episodic", "episodic", "third"), 3);
+  CHECK(book.held_newest_first() == std::vector<uint64_t>{3, 2});
+  book.committed(1);
+  CHECK(book.state(2) == overlay::held);
+  book.committed(2);
+  CHECK(book.state(2) == overlay::none);
+  CHECK(book.held_newest_first() == std::vector<uint64_t>{3});
+
+  // A committed memory removed: removed until the write commits, and no longer counted
+  // at once.
+  book.remove(1, record("mem-1", "episodic", "episodic", "committed long ago"), 4);
+  CHECK(book.state(1) == overlay::removed);
+  CHECK(book.frequency("committed") == 0);
+  CHECK(book.count(memory_kind::episodic) == 1);
+  // A memory added and removed before either commit stays removed until the removal's
+  // write commits, whatever the order the commits report in.
+  book.remove(3, record("mem-3", "episodic", "episodic", "third"), 5);
+  CHECK(book.state(3) == overlay::removed);
+  CHECK(book.held_newest_first().empty());
+  book.committed(5);
+  CHECK(book.state(3) == overlay::none);
+  book.committed(3); // the add's late report changes nothing
+  CHECK(book.state(3) == overlay::none);
+  book.committed(4);
+  CHECK(book.state(1) == overlay::none);
+  book.committed(99); // unknown: nothing
+  CHECK(book.size() == 1);
 }
 
 TEST_CASE("memory search: modes by name only", "[memory][search]") {
@@ -457,10 +492,13 @@ TEST_CASE("memory search: equal RRF sums go to the higher cosine", "[memory][sea
 TEST_CASE("memory search: full text leaves out words most memories hold",
           "[memory][search]") {
   memory_book book;
+  auto nth = [](uint64_t i) {
+    return record("mem-" + std::to_string(i), "episodic", "episodic",
+                  "the build step " + std::to_string(i) +
+                      (i % 10 == 0 ? " needs the grammar" : ""));
+  };
   for (uint64_t i = 1; i <= 100; ++i)
-    book.add(i, record("mem-" + std::to_string(i), "episodic", "episodic",
-                       "the build step " + std::to_string(i) +
-                           (i % 10 == 0 ? " needs the grammar" : "")));
+    book.add(i, nth(i), i);
   CHECK(book.frequency("build") == 100);
   CHECK(book.frequency("grammar") == 10);
   CHECK(book.frequency("nothing") == 0);
@@ -471,8 +509,7 @@ TEST_CASE("memory search: full text leaves out words most memories hold",
   // Only common words: the three rarest stay, so a query always matches something.
   CHECK(fts_match("the build step", freq, book.size()) == R"("the" OR "build" OR "step")");
   // Removing memories takes their words back out of the count.
-  memory_record gone;
-  REQUIRE(book.remove(10, &gone));
+  book.remove(10, nth(10), 101);
   CHECK(book.frequency("grammar") == 9);
   CHECK(book.frequency("build") == 99);
 }
