@@ -83,18 +83,24 @@ void journal_then(Self self, const char* who, std::vector<persistence::event> ev
             });
 }
 
+// The continuation for journal_then that answers a request: `value` to `rp` once the
+// events are committed, or the error of a failed write.
+template <class T>
+auto deliver_after(caf::typed_response_promise<T> rp, T value) {
+  return [rp, value = std::move(value)](const caf::error& err) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      rp.deliver(std::move(value));
+  };
+}
+
 // Journals `events`, then delivers `value` to `rp` once they are committed, or the
 // error of a failed write (which marks self broken).
 template <class Self, class T>
 void commit_then(Self self, const char* who, std::vector<persistence::event> events,
                  caf::typed_response_promise<T> rp, T value) {
-  journal_then(self, who, std::move(events),
-               [rp, value = std::move(value)](const caf::error& err) mutable {
-                 if (err)
-                   rp.deliver(err);
-                 else
-                   rp.deliver(std::move(value));
-               });
+  journal_then(self, who, std::move(events), deliver_after(std::move(rp), std::move(value)));
 }
 
 // Journals `events` without waiting for them; a failed write marks self broken.

@@ -16,17 +16,30 @@ const std::vector<double>& commit_latency_bounds() {
   return bounds;
 }
 
+namespace {
+
+// An event's share of the ring's byte bound: its text, twice (the entry and the JSON
+// line a stream makes of it), and the bookkeeping around it.
+size_t bytes_of(const journal_entry& e) { return 2 * (e.body.size() + e.kind.size()) + 160; }
+
+} // namespace
+
 const std::string& feed_event::json() const {
   std::call_once(once_, [this] { json_ = journal_entry_json(entry_); });
   return json_;
 }
 
 journal_feed::journal_feed(std::string db_path, int64_t last_seq, bool live,
-                           size_t capacity)
+                           size_t capacity, size_t byte_capacity)
     : db_path_(std::move(db_path)), live_(live), capacity_(std::max<size_t>(1, capacity)),
-      last_seq_(last_seq), latency_counts_(commit_latency_bounds().size() + 1, 0) {}
+      byte_capacity_(byte_capacity), last_seq_(last_seq), latency_counts_(commit_latency_bounds().size() + 1, 0) {}
 
 journal_feed::~journal_feed() = default;
+
+std::pair<size_t, size_t> journal_feed::ring_held() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return {ring_.size(), ring_bytes_};
+}
 
 void journal_feed::publish(std::vector<journal_entry> committed) {
   if (committed.empty()) return;
@@ -34,10 +47,14 @@ void journal_feed::publish(std::vector<journal_entry> committed) {
     std::lock_guard<std::mutex> guard{mtx_};
     for (auto& e : committed) {
       last_seq_ = e.seq;
+      ring_bytes_ += bytes_of(e);
       ring_.push_back(std::make_shared<const feed_event>(std::move(e)));
     }
-    while (ring_.size() > capacity_)
+    // The newest event stays, whatever its size: the ring reaches back to last_seq.
+    while (ring_.size() > 1 && (ring_.size() > capacity_ || ring_bytes_ > byte_capacity_)) {
+      ring_bytes_ -= bytes_of(ring_.front()->entry());
       ring_.pop_front();
+    }
   }
   cv_.notify_all();
 }

@@ -9,8 +9,9 @@
 //
 // Invariants:
 // * Only committed events are published, in seq order; last_seq() never goes back.
-// * The ring holds the most recent published events (at most `capacity`), contiguous
-//   in seq: a reader asking for seq > since gets them from the ring when the ring
+// * The ring holds the most recent published events (at most `capacity` of them, and
+//   of at most `byte_capacity` bytes: a memory.added event carries its vector, ten times
+//   a task event's size), contiguous in seq: a reader asking for seq > since gets them from the ring when the ring
 //   reaches back to since + 1, otherwise from the events table through the feed's own
 //   read-only connection (WAL lets it read beside the writer). Either way the answer
 //   is every committed event after `since`, ascending, up to the limit: no gap.
@@ -67,12 +68,14 @@ public:
   // `db_path`: the database, read through its own connection when needed; `last_seq`:
   // the last committed seq when the feed starts; `live`: whether a writer publishes.
   journal_feed(std::string db_path, int64_t last_seq, bool live,
-               size_t capacity = default_capacity);
+               size_t capacity = default_capacity,
+               size_t byte_capacity = default_byte_capacity);
   ~journal_feed();
   journal_feed(const journal_feed&) = delete;
   journal_feed& operator=(const journal_feed&) = delete;
 
   static constexpr size_t default_capacity = 65536;
+  static constexpr size_t default_byte_capacity = 16u << 20;
 
   // Writer: these events just committed (ascending seq).
   void publish(std::vector<journal_entry> committed);
@@ -85,6 +88,8 @@ public:
   // committed seq.
   expected<feed_events> read_shared(int64_t since, size_t limit, int64_t& last_seq) const;
   int64_t last_seq() const;
+  // What the ring holds now: events, and their bytes as the bound counts them.
+  std::pair<size_t, size_t> ring_held() const;
 
   enum class wake { ready, timeout, closed };
   // Blocks until an event with seq > since is committed (ready), the time passes, or
@@ -120,10 +125,12 @@ private:
   const std::string db_path_;
   const bool live_;
   const size_t capacity_;
+  const size_t byte_capacity_;
 
   mutable std::mutex mtx_; // guards the ring, last_seq_, closed_ and the histogram
   mutable std::condition_variable cv_;
   std::deque<std::shared_ptr<const feed_event>> ring_;
+  size_t ring_bytes_ = 0;
   int64_t last_seq_ = 0;
   bool closed_ = false;
   std::vector<uint64_t> latency_counts_; // per bucket, not cumulative; last is +Inf

@@ -107,13 +107,7 @@ void journal_change(self_ptr self, uint64_t seq, std::vector<persistence::event>
 template <class T>
 void commit_change(self_ptr self, uint64_t seq, std::vector<persistence::event> events,
                    caf::typed_response_promise<T> rp, T value) {
-  journal_change(self, seq, std::move(events),
-                 [rp, value = std::move(value)](const caf::error& err) mutable {
-                   if (err)
-                     rp.deliver(err);
-                   else
-                     rp.deliver(std::move(value));
-                 });
+  journal_change(self, seq, std::move(events), deliver_after(std::move(rp), std::move(value)));
 }
 
 // ---- reading the memories

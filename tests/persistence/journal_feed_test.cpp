@@ -95,6 +95,34 @@ TEST_CASE("feed: recent events come from the ring, older ones from the table",
   CHECK(kinds->at("engine.started") == 12);
 }
 
+TEST_CASE("feed: the ring is bounded by bytes too, and a read past it still gets every event",
+          "[persistence][feed]") {
+  journal_fixture f;
+  f.commit(nullptr, 1);
+  // Room for about three events of this size, whatever the count bound says.
+  journal_feed probe{f.path, 1, true};
+  f.commit(&probe, 1);
+  const size_t one = probe.ring_held().second;
+  REQUIRE(one > 0);
+  journal_feed feed{f.path, 2, true, 1000, 3 * one + one / 2};
+  f.commit(&feed, 10); // 3..12
+  auto [held, bytes] = feed.ring_held();
+  CHECK(held == 3);
+  CHECK(bytes == 3 * one);
+  auto all = feed.read(0, 100);
+  REQUIRE(all);
+  CHECK(all->events.size() == 12);
+  CHECK(all->events.front().seq == 1);
+  CHECK(all->events.back().seq == 12);
+  // A bound smaller than one event keeps the newest, so the ring reaches last_seq.
+  journal_feed tiny{f.path, 12, true, 1000, 1};
+  f.commit(&tiny, 2);
+  CHECK(tiny.ring_held().first == 1);
+  auto recent = tiny.read(13, 10);
+  REQUIRE(recent);
+  CHECK(seqs_of(*recent) == std::vector<int64_t>{14});
+}
+
 TEST_CASE("feed: a read-only feed answers from the table", "[persistence][feed]") {
   journal_fixture f;
   f.commit(nullptr, 5);
