@@ -141,8 +141,10 @@ struct engine::impl {
   // (runs.cpp); a failure is only logged.
   void retain_runs(engine& e);
 
-  // run_until_done (keep_going false) and run_until_stopped (true): one run loop.
-  expected<run_summary> run(bool keep_going,
+  // run_until_done (keep_going false) and run_until_stopped (true): one run loop. It
+  // keeps the run directories' retention (retain_runs) as the run goes, while tasks
+  // finish, so a long run's disk use stays bounded.
+  expected<run_summary> run(engine& e, bool keep_going,
                             const std::function<void(const progress&)>& on_progress);
 
   // Journals `events` and waits for their commit.

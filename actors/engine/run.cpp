@@ -255,10 +255,11 @@ expected<void> engine::stop_run() {
   return {};
 }
 
-// Both run directories' retention (keep_runs) at the start and at the end.
+// Both run directories' retention (keep_runs) at the start, as the run goes (run) and
+// at the end.
 expected<run_summary> engine::run_until_done(std::function<void(const progress&)> on_progress) {
   impl_->retain_runs(*this);
-  auto summary = impl_->run(false, on_progress);
+  auto summary = impl_->run(*this, false, on_progress);
   impl_->retain_runs(*this);
   return summary;
 }
@@ -266,7 +267,7 @@ expected<run_summary> engine::run_until_done(std::function<void(const progress&)
 expected<run_summary>
 engine::run_until_stopped(std::function<void(const progress&)> on_progress) {
   impl_->retain_runs(*this);
-  auto summary = impl_->run(true, on_progress);
+  auto summary = impl_->run(*this, true, on_progress);
   impl_->retain_runs(*this);
   return summary;
 }
@@ -275,7 +276,7 @@ engine::run_until_stopped(std::function<void(const progress&)> on_progress) {
 // keep_going run's queue never says drained: only a stop or the loss of every agent
 // ends it.
 expected<run_summary>
-engine::impl::run(bool keep_going,
+engine::impl::run(engine& e, bool keep_going,
                   const std::function<void(const progress&)>& on_progress) {
   auto& im = *this;
   auto started = std::chrono::steady_clock::now();
@@ -345,6 +346,23 @@ engine::impl::run(bool keep_going,
     im.budget_spent(run_id);
   };
   check_budget(); // the runs it resumes may have spent it already
+  // Retention while tasks finish: once a quarter of keep_runs more finished since the
+  // last pass, at most once a second (a pass lists the run directories and reads every
+  // task's state). So at most about keep_runs * 1.25, plus a second's worth, plus the
+  // running ones, are there at once.
+  auto last_retained = std::chrono::steady_clock::now();
+  uint64_t finished_at_retain = w.last.completed + w.last.failed + w.last.cancelled;
+  auto retain = [&] {
+    const uint64_t finished = w.last.completed + w.last.failed + w.last.cancelled;
+    const auto now = std::chrono::steady_clock::now();
+    if (opts.keep_runs == 0 ||
+        finished < finished_at_retain + std::max<uint64_t>(1, opts.keep_runs / 4) ||
+        now - last_retained < std::chrono::seconds(1))
+      return;
+    im.retain_runs(e);
+    last_retained = std::chrono::steady_clock::now();
+    finished_at_retain = finished;
+  };
   while (!w.drained && !(w.stopping && w.alive == 0) && !agents_gone() &&
          !(w.budget_spent && w.alive == 0)) {
     self->receive(
@@ -361,6 +379,7 @@ engine::impl::run(bool keep_going,
       [&](const caf::down_msg&) { --w.alive; },
       caf::after(std::chrono::seconds(1)) >> [] {});
     check_budget();
+    retain();
   }
   // Agents stop themselves once the queue drains or the run stops; wait for them to
   // report it — a stopping run as long as its models may take to end.

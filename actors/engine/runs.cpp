@@ -1,6 +1,6 @@
 // The engine's run directories (<db directory>/runs/<task>/<attempt>/): retention of
-// those of finished tasks, on demand (collect_runs, `swarm gc`) and at each run's start
-// and end (options::keep_runs).
+// those of finished tasks, on demand (collect_runs, `swarm gc`), and at each run's start,
+// as it goes (run.cpp) and at its end (options::keep_runs).
 #include "actors/engine/engine_impl.hpp"
 
 #include "persistence/journal_feed.hpp"

@@ -61,8 +61,8 @@ struct options {
   double budget_usd = 0;
   // Run directories (<db directory>/runs/<task>/: each attempt's prompt, output and
   // usage) kept of finished tasks (completed, failed, cancelled), the most recently
-  // written first; older ones are removed when a run starts and when it ends, as
-  // `swarm gc` does (engine::collect_runs). About 32 KB per attempt. 0: keep them all.
+  // written first; older ones are removed when a run starts, as it goes and when it
+  // ends, as `swarm gc` does (engine::collect_runs). About 32 KB per attempt. 0: keep them all.
   uint32_t keep_runs = 1000;
 
   // ---- performance

@@ -1,10 +1,12 @@
 // Run directories' retention: `swarm gc` prunes those of finished tasks by count
 // (--keep) or age (--older-than), --dry-run only says which, unfinished tasks keep
-// theirs, and a run keeps the newest --keep-runs at its end.
+// theirs, and a run keeps the newest --keep-runs as it goes and at its end.
 
 #include "tests/e2e/e2e_support.hpp"
 
+#include <algorithm>
 #include <set>
+#include <thread>
 
 namespace {
 
@@ -76,4 +78,27 @@ TEST_CASE("gc: a run keeps the newest --keep-runs finished tasks' run directorie
   REQUIRE(r.exit_code == 0);
   CHECK(run_dirs(dir).size() == 1);
   CHECK(contains(r.err, "removed the run directories of 3 finished task(s)"));
+}
+
+// Without retention during the run, every leaf's directory would be there until the
+// run's end: 24 at once.
+TEST_CASE("gc: a long run prunes run directories as tasks finish and not only at its end",
+          "[e2e][gc]") {
+  temp_dir dir;
+  std::string plan = "# Many\n\n";
+  for (int i = 1; i <= 24; ++i)
+    plan += "- Leaf " + std::to_string(i) + "\n";
+  write_text(dir / "plan.md", plan);
+  process run(dir.path(), {"run", "plan.md", "--agents", "1", "--work-ms", "150-150",
+                           "--keep-runs", "2"});
+  size_t most = 0;
+  while (run.running()) {
+    most = std::max(most, run_dirs(dir).size());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  auto r = run.wait(std::chrono::seconds(60));
+  INFO(r);
+  REQUIRE(r.exit_code == 0);
+  CHECK(most < 24);
+  CHECK(run_dirs(dir).size() == 2);
 }
