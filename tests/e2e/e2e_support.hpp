@@ -130,7 +130,7 @@ class process {
 public:
   // `program`, when given, is the argv that runs instead of the swarm binary (`args`
   // follow it: setpriv running a copy of swarm, say); `extra_env` (KEY=VALUE) goes on
-  // top of clean_environment().
+  // top of clean_environment(), replacing a variable of the same name.
   process(const fs::path& cwd, std::vector<std::string> args,
           std::vector<std::string> program = {}, std::vector<std::string> extra_env = {}) {
     static int counter = 0;
@@ -148,6 +148,13 @@ public:
       argv.push_back(a.data());
     argv.push_back(nullptr);
     auto env = clean_environment();
+    // An extra KEY=VALUE replaces the inherited KEY: getenv finds the first one.
+    for (const auto& x : extra_env) {
+      const auto key = x.substr(0, x.find('=') + 1);
+      env.erase(std::remove_if(env.begin(), env.end(),
+                               [&](const std::string& e) { return e.rfind(key, 0) == 0; }),
+                env.end());
+    }
     env.insert(env.end(), extra_env.begin(), extra_env.end());
     std::vector<char*> envp;
     for (auto& e : env)
