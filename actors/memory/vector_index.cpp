@@ -141,6 +141,11 @@ struct vector_index::impl {
     auto it = hnsw->label_lookup_.find(static_cast<hnswlib::labeltype>(label));
     return it != hnsw->label_lookup_.end() && !hnsw->isMarkedDeleted(it->second);
   }
+  // The stored code of a label's point. REQUIRES: live(label).
+  const char* code_of(uint64_t label) const {
+    return hnsw->getDataByInternalId(
+        hnsw->label_lookup_.at(static_cast<hnswlib::labeltype>(label)));
+  }
   size_t count_live() const {
     size_t n = 0;
     for (const auto& [label, internal] : hnsw->label_lookup_)
@@ -266,8 +271,7 @@ std::vector<uint64_t> vector_index::labels() const {
 
 std::vector<float> vector_index::vector_of(uint64_t label) const {
   if (!contains(label)) return {};
-  auto& h = *impl_->hnsw;
-  const char* code = h.getDataByInternalId(h.label_lookup_.at(static_cast<hnswlib::labeltype>(label)));
+  const char* code = impl_->code_of(label);
   const float step = scale_of(code) / code_steps;
   const int8_t* codes = codes_of(code);
   std::vector<float> out(dimension_);
@@ -278,9 +282,7 @@ std::vector<float> vector_index::vector_of(uint64_t label) const {
 
 bool vector_index::holds(uint64_t label, const std::vector<float>& v) const {
   if (!contains(label) || v.size() != dimension_) return false;
-  auto& h = *impl_->hnsw;
-  const char* code = h.getDataByInternalId(h.label_lookup_.at(static_cast<hnswlib::labeltype>(label)));
-  return std::memcmp(code, encoded(v).data(), code_size(dimension_)) == 0;
+  return std::memcmp(impl_->code_of(label), encoded(v).data(), code_size(dimension_)) == 0;
 }
 
 std::vector<std::pair<uint64_t, float>> vector_index::search(const std::vector<float>& q,
