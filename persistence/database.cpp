@@ -250,6 +250,13 @@ const std::vector<const char*>& migrations() {
       ALTER TABLE messages ADD COLUMN audience INTEGER NOT NULL DEFAULT 0;
       CREATE TABLE mail_roster(ordinal INTEGER PRIMARY KEY, agent TEXT NOT NULL UNIQUE);
     )sql",
+    // v12: the mail router reads its inboxes and unacked copies from here instead of
+    // holding every message in memory: the broadcasts newest first, and the messages
+    // that need an ack, each without a scan of every message.
+    R"sql(
+      CREATE INDEX messages_broadcasts ON messages(seq) WHERE audience > 0;
+      CREATE INDEX messages_need_ack ON messages(seq) WHERE ack_required = 1;
+    )sql",
   };
   return all;
 }

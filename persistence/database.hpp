@@ -21,7 +21,7 @@ class Database;
 
 namespace swarm::persistence {
 
-constexpr int current_schema_version = 11;
+constexpr int current_schema_version = 12;
 
 // The word in the `people` column of messages_fts (schema 11) that marks a broadcast
 // stored once: a viewer's search asks for the viewer's name or this word, then checks

@@ -1,5 +1,6 @@
 #include "persistence/reader.hpp"
 
+#include "persistence/columns.hpp"
 #include "persistence/database.hpp"
 
 #include "src/time_units.hpp"
@@ -23,17 +24,6 @@ std::vector<std::string> string_array(const std::string& text) {
 }
 
 namespace {
-
-// A column holding an enum's name; throws for a name this version does not know (the
-// readers turn that into errc::storage_error).
-template <class Parse>
-auto enum_column(SQLite::Statement& q, int column, Parse parse, const char* what) {
-  auto text = q.getColumn(column).getString();
-  auto value = parse(text);
-  if (!value)
-    throw std::runtime_error(std::string{"unknown "} + what + " '" + text + "'");
-  return *value;
-}
 
 // Usage stored as runs, input, output, cache read, cache write, cost (NULL: none
 // reported) from column `first` on.
@@ -156,129 +146,6 @@ expected<std::vector<open_model_run>> read_open_model_runs(SQLite::Database& db)
   }
 }
 
-namespace {
-
-constexpr const char* message_columns =
-    "m.id, m.type, m.category, m.sender, m.recipients, m.cc, m.bcc, m.broadcast, m.thread,"
-    " m.subject, m.body, m.payload, m.importance, m.ack_required, m.in_reply_to,"
-    " m.created_us, m.audience";
-
-mail_message message_row(SQLite::Statement& q) {
-  mail_message m;
-  m.id = q.getColumn(0).getString();
-  m.type = q.getColumn(1).getString();
-  m.category = enum_column(q, 2, parse_mail_category, "mail category");
-  m.from = q.getColumn(3).getString();
-  m.to = string_array(q.getColumn(4).getString());
-  m.cc = string_array(q.getColumn(5).getString());
-  m.bcc = string_array(q.getColumn(6).getString());
-  m.broadcast = q.getColumn(7).getInt() != 0;
-  m.thread = q.getColumn(8).getString();
-  m.subject = q.getColumn(9).getString();
-  m.body = q.getColumn(10).getString();
-  m.payload = q.getColumn(11).getString();
-  m.importance = enum_column(q, 12, parse_mail_importance, "mail importance");
-  m.ack_required = q.getColumn(13).getInt() != 0;
-  m.in_reply_to = q.getColumn(14).getString();
-  m.created = from_us(q.getColumn(15).getInt64());
-  m.audience = static_cast<uint32_t>(q.getColumn(16).getInt64());
-  return m;
-}
-
-} // namespace
-
-expected<std::vector<mail_message>> search_messages(SQLite::Database& db,
-                                                    const std::string& match,
-                                                    const std::string& from,
-                                                    const std::string& thread,
-                                                    const std::string& viewer, uint32_t limit) {
-  try {
-    std::string sql = std::string{"SELECT "} + message_columns;
-    // The viewer's name narrows the full-text match itself (the `people` column), so
-    // only the viewer's messages are ranked, and FTS5 ranks (subject hits weigh twice)
-    // and cuts to the best `candidates` before any row of `messages` is read. The exact
-    // checks below settle names that tokenise into several words; with a from: or
-    // thread: filter every match is a candidate.
-    const bool filtered = !from.empty() || !thread.empty();
-    sql += match.empty()
-               ? " FROM messages m WHERE 1"
-               : " FROM (SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH :match"
-                 " AND rank MATCH 'bm25(2.0, 1.0, 0.0)' ORDER BY rank LIMIT :candidates) f"
-                 " JOIN messages m ON m.seq = f.rowid WHERE 1";
-    sql +=
-        " AND (:from = '' OR m.sender = :from) AND (:thread = '' OR m.thread = :thread)"
-        " AND (:viewer = '' OR m.sender = :viewer OR EXISTS (SELECT 1 FROM"
-        " message_copies c WHERE c.recipient = :viewer AND c.message = m.id) OR"
-        " m.audience >= (SELECT r.ordinal FROM mail_roster r WHERE r.agent = :viewer))";
-    sql += match.empty() ? " ORDER BY m.seq DESC" : " ORDER BY f.rank, m.seq DESC";
-    sql += " LIMIT :limit";
-    SQLite::Statement q{db, sql};
-    if (!match.empty() && viewer.empty()) {
-      q.bind(":match", match);
-      q.bind(":candidates", filtered ? int64_t{-1} : static_cast<int64_t>(limit) * 2);
-    } else if (!match.empty()) {
-      std::string name = "\"";
-      for (char c : viewer)
-        name += c == '"' ? std::string("\"\"") : std::string(1, c);
-      q.bind(":match", "people : (" + name + "\" OR \"" + mail_everyone_word + "\") AND (" +
-                           match + ")");
-      q.bind(":candidates", filtered ? int64_t{-1} : static_cast<int64_t>(limit) * 2);
-    }
-    q.bind(":from", from);
-    q.bind(":thread", thread);
-    q.bind(":viewer", viewer);
-    q.bind(":limit", static_cast<int64_t>(limit));
-    std::vector<mail_message> out;
-    while (q.executeStep()) {
-      out.push_back(message_row(q));
-      if (out.back().from != viewer) out.back().bcc.clear();
-    }
-    return out;
-  } catch (const std::exception& e) {
-    return make_error(errc::bad_request, std::string{"the search could not run: "} + e.what());
-  }
-}
-
-expected<std::vector<mail_thread_summary>> read_thread_summaries(SQLite::Database& db,
-                                                                 uint32_t limit) {
-  try {
-    // One pass over the messages grouped by thread; the copies are counted per thread
-    // through the message index. A broadcast stored once reaches audience - 1 agents
-    // (its sender is on the roster) and has rows only for the copies read or acked.
-    SQLite::Statement q{
-        db, "SELECT m.thread,"
-            " (SELECT f.subject FROM messages f WHERE f.thread = m.thread ORDER BY f.seq"
-            " LIMIT 1), count(*), max(m.created_us),"
-            " (SELECT count(*) FROM message_copies c JOIN messages x ON x.id = c.message"
-            " WHERE x.thread = m.thread AND c.state = 'unread') +"
-            " (SELECT coalesce(sum(x.audience - 1 - (SELECT count(*) FROM message_copies c"
-            " WHERE c.message = x.id)), 0) FROM messages x WHERE x.thread = m.thread AND"
-            " x.audience > 0),"
-            " (SELECT count(*) FROM message_copies c JOIN messages x ON x.id = c.message"
-            " WHERE x.thread = m.thread AND x.ack_required != 0 AND c.state != 'acked') +"
-            " (SELECT coalesce(sum(x.audience - 1 - (SELECT count(*) FROM message_copies c"
-            " WHERE c.message = x.id)), 0) FROM messages x WHERE x.thread = m.thread AND"
-            " x.audience > 0 AND x.ack_required != 0)"
-            " FROM messages m GROUP BY m.thread ORDER BY max(m.seq) DESC LIMIT ?"};
-    q.bind(1, static_cast<int64_t>(limit));
-    std::vector<mail_thread_summary> out;
-    while (q.executeStep()) {
-      mail_thread_summary t;
-      t.thread = q.getColumn(0).getString();
-      t.subject = q.getColumn(1).getString();
-      t.messages = static_cast<uint64_t>(q.getColumn(2).getInt64());
-      t.last = from_us(q.getColumn(3).getInt64());
-      t.unread = static_cast<uint64_t>(q.getColumn(4).getInt64());
-      t.unacked = static_cast<uint64_t>(q.getColumn(5).getInt64());
-      out.push_back(std::move(t));
-    }
-    return out;
-  } catch (const std::exception& e) {
-    return make_error(errc::storage_error,
-                      std::string{"reading mail threads: "} + e.what());
-  }
-}
-
 expected<std::vector<stored_model_run>> read_model_runs(SQLite::Database& db,
                                                         const std::string& task) {
   try {
@@ -316,45 +183,6 @@ expected<std::vector<stored_model_run>> read_model_runs(SQLite::Database& db,
     return make_error(errc::storage_error,
                       std::string{"reading model runs: "} + e.what());
   }
-}
-
-expected<std::vector<mail_message>> read_messages(SQLite::Database& db) {
-  try {
-    std::vector<mail_message> out;
-    SQLite::Statement q{db, std::string{"SELECT "} + message_columns +
-                                " FROM messages m ORDER BY m.seq"};
-    while (q.executeStep())
-      out.push_back(message_row(q));
-    return out;
-  } catch (const std::exception& e) {
-    return make_error(errc::storage_error, std::string{"reading messages: "} + e.what());
-  }
-}
-
-namespace {
-
-// The first column of every row of `sql`; `what` names it in the error.
-expected<std::vector<std::string>> read_names(SQLite::Database& db, const char* sql,
-                                              const char* what) {
-  try {
-    std::vector<std::string> out;
-    SQLite::Statement q{db, sql};
-    while (q.executeStep())
-      out.push_back(q.getColumn(0).getString());
-    return out;
-  } catch (const std::exception& e) {
-    return make_error(errc::storage_error, std::string{"reading "} + what + ": " + e.what());
-  }
-}
-
-} // namespace
-
-expected<std::vector<std::string>> read_mail_roster(SQLite::Database& db) {
-  return read_names(db, "SELECT agent FROM mail_roster ORDER BY ordinal", "the mail roster");
-}
-
-expected<std::vector<std::string>> read_mail_followers(SQLite::Database& db) {
-  return read_names(db, "SELECT agent FROM mail_followers ORDER BY agent", "mail followers");
 }
 
 expected<std::vector<reservation>> read_reservations(SQLite::Database& db,
@@ -400,21 +228,6 @@ expected<std::vector<lease>> read_leases(SQLite::Database& db) {
     return out;
   } catch (const std::exception& e) {
     return make_error(errc::storage_error, std::string{"reading leases: "} + e.what());
-  }
-}
-
-expected<std::vector<stored_copy>> read_copy_states(SQLite::Database& db) {
-  try {
-    std::vector<stored_copy> out;
-    SQLite::Statement q{db, "SELECT message, recipient, state, read_us, acked_us"
-                            " FROM message_copies WHERE state != 'unread'"};
-    while (q.executeStep())
-      out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
-                     enum_column(q, 2, parse_copy_state, "copy state"),
-                     q.getColumn(3).getInt64(), q.getColumn(4).getInt64()});
-    return out;
-  } catch (const std::exception& e) {
-    return make_error(errc::storage_error, std::string{"reading message states: "} + e.what());
   }
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // Reads projections back into values at start-up. Any thread, any connection.
 
+#include "persistence/mail_reader.hpp" // the mail projections
+
 #include <swarm/error.hpp>
 #include <swarm/types.hpp>
 
@@ -48,28 +50,6 @@ struct open_model_run {
 
 expected<std::vector<open_model_run>> read_open_model_runs(SQLite::Database& db);
 
-// A recipient's copy state as stored.
-struct stored_copy {
-  std::string message, recipient;
-  copy_state state = copy_state::unread;
-  int64_t read_us = 0, acked_us = 0;
-};
-
-// Full-text search over messages a viewer sent or received (a subject hit weighs twice
-// a body hit): `match` is an FTS5
-// expression (empty: none), `from` / `thread` exact filters (empty: any). Best bm25
-// match first (newest first without `match`). bcc is left out unless the viewer sent
-// the message. An empty viewer is the operator: every message, bcc left out.
-expected<std::vector<mail_message>> search_messages(SQLite::Database& db,
-                                                    const std::string& match,
-                                                    const std::string& from,
-                                                    const std::string& thread,
-                                                    const std::string& viewer, uint32_t limit);
-
-// Every thread, the one with the latest message first, at most `limit`.
-expected<std::vector<mail_thread_summary>> read_thread_summaries(SQLite::Database& db,
-                                                                 uint32_t limit);
-
 // A model run as stored (model_runs): outcome is "running", "completed", "interrupted",
 // a failure kind or "abandoned: ...".
 struct stored_model_run {
@@ -89,20 +69,12 @@ struct stored_model_run {
 expected<std::vector<stored_model_run>> read_model_runs(SQLite::Database& db,
                                                         const std::string& task);
 
-// Messages in sending order, and every copy that is no longer unread (a broadcast
-// stored once has rows only for those). The mail roster, in order.
-expected<std::vector<mail_message>> read_messages(SQLite::Database& db);
-expected<std::vector<std::string>> read_mail_roster(SQLite::Database& db);
-expected<std::vector<stored_copy>> read_copy_states(SQLite::Database& db);
 // Reservations not released (expired ones included: the registry sweeps them), in id
 // order, and the next reservation number (one past the highest ever given).
 expected<std::vector<reservation>> read_reservations(SQLite::Database& db,
                                                      uint64_t& next_number);
 // Every lease ever taken; free ones have an empty holder and keep their last token.
 expected<std::vector<lease>> read_leases(SQLite::Database& db);
-// Agents that get the engine's event mail.
-expected<std::vector<std::string>> read_mail_followers(SQLite::Database& db);
-
 expected<std::vector<stored_agent>> read_agents(SQLite::Database& db);
 
 // What the run `run` (its runs row) has spent, in US dollars as the CLIs reported them:

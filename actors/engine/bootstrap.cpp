@@ -27,8 +27,6 @@ namespace swarm {
 struct opening_state {
   std::unique_ptr<SQLite::Database> db;
   std::shared_ptr<task_graph> graph;
-  std::vector<mail_message> mail;
-  std::vector<persistence::stored_copy> mail_states;
   std::vector<std::string> followers;
   std::vector<std::string> mail_roster;
   std::vector<reservation> reservations;
@@ -97,10 +95,6 @@ expected<void> engine::impl::restore(opening_state& s) {
     return std::nullopt;
   };
   std::vector<task> tasks;
-  if (auto e = read(persistence::read_messages(conn), s.mail))
-    return *e;
-  if (auto e = read(persistence::read_copy_states(conn), s.mail_states))
-    return *e;
   if (auto e = read(persistence::read_mail_followers(conn), s.followers))
     return *e;
   if (auto e = read(persistence::read_mail_roster(conn), s.mail_roster))
@@ -219,17 +213,14 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy str
   coordinator = spawn_coordinator(*sys, persist, co_cfg);
   caf::anon_send(registry, coordinator_atom_v, coordinator);
 
-  auto box = std::make_shared<mailbox>();
-  box->restore_roster(std::move(s.mail_roster));
-  box->restore(std::move(s.mail));
-  for (const auto& f : s.followers)
-    box->follow(f, true);
-  for (const auto& c : s.mail_states)
-    if (auto r = box->restore_copy(c.message, c.recipient, c.state, c.read_us, c.acked_us); !r)
-      return make_error(errc::storage_error, "stored mail is inconsistent: " + r.error().message +
-                                                 "; run `swarm replay --verify`");
-  mail = spawn_mail_router(*sys, persist, coordinator, std::move(box),
-                             mail_router_config{opts.inspect_only, storage});
+  // The mailbox reads the committed mail through a connection of its own.
+  auto rows = persistence::mail_rows::open(opts.db_path);
+  if (!rows) return persistence::pointing_to_doctor(opts.db_path, rows.error());
+  auto box = mailbox::open(std::move(*rows), std::move(s.mail_roster), s.followers);
+  if (!box) return persistence::pointing_to_doctor(opts.db_path, box.error());
+  mail = spawn_mail_router(*sys, persist, coordinator,
+                           std::shared_ptr<mailbox>(std::move(*box)),
+                           mail_router_config{opts.inspect_only, storage});
   mail_search = spawn_mail_search(*sys, opts.db_path);
   // Each converts to the narrower handle its holder keeps: checked here, at compile time.
   caf::anon_send(queue, mail_sink_atom_v, event_mail_sink_actor{mail});

@@ -25,44 +25,26 @@ struct mail_router_state {
   mail_router_config cfg;
   journal_health health;
   std::unordered_map<std::string, new_mail_subscriber_actor> subscribers; // agent -> who
+  uint64_t next_write = 1; // the sequence number of the next journal write (mailbox.hpp)
 
   static inline const char* name = "mail-router";
 };
 
 using self_ptr = mail_router_actor::stateful_pointer<mail_router_state>;
 
-// `joined`: the names the message added to the mail roster (mailbox::store).
-persistence::event sent_event(const mail_message& m, std::vector<std::string> joined = {}) {
-  persistence::mail_sent e;
-  e.id = m.id;
-  e.type = m.type;
-  e.category = to_string(m.category);
-  e.from = m.from;
-  e.to = m.to;
-  e.cc = m.cc;
-  e.bcc = m.bcc;
-  e.broadcast = m.broadcast;
-  e.thread = m.thread;
-  e.subject = m.subject;
-  e.body = m.body;
-  e.payload = m.payload;
-  e.importance = to_string(m.importance);
-  e.ack_required = m.ack_required;
-  e.in_reply_to = m.in_reply_to;
-  e.audience = m.audience;
-  e.joined = std::move(joined);
-  return persistence::make_event(std::move(e), to_us(m.created));
-}
-
-// mail.acked, or mail.read: `agent`'s copy of message `id`.
-persistence::event marked_event(const std::string& id, const std::string& agent, bool ack,
-                                int64_t now) {
-  if (ack) return persistence::make_event(persistence::mail_acked{{id, agent}}, now);
-  return persistence::make_event(persistence::mail_read{{id, agent}}, now);
-}
-
 caf::error refuse_if_broken(self_ptr self) {
   return self->state.health.refusal();
+}
+
+// Journals the change the mailbox holds as write `seq`, and tells the mailbox once it
+// is committed (SQLite holds it then); then(err) runs after that, or on a failed write.
+template <class F>
+void journal_change(self_ptr self, uint64_t seq, persistence::event e, F then) {
+  journal_then(self, "mail router", {std::move(e)},
+               [self, seq, then = std::move(then)](const caf::error& err) mutable {
+                 if (!err) self->state.box->committed(seq);
+                 then(err);
+               });
 }
 
 // Tells subscribed recipients of `m` once it is committed: a barrier request queued
@@ -110,10 +92,11 @@ void send(self_ptr self, mail_draft d, caf::typed_response_promise<mail_message>
               rp.deliver(to_caf(m.error()));
               return;
             }
-            auto joined = self->state.box->store(*m, agents);
+            const uint64_t seq = self->state.next_write++;
+            auto joined = self->state.box->store(*m, seq, agents);
             const mail_message stored = *m;
-            commit_then(self, "mail router", {sent_event(stored, std::move(joined))}, rp,
-                        std::move(*m));
+            journal_change(self, seq, mail_sent_event(stored, std::move(joined)),
+                           deliver_after(rp, std::move(*m)));
             push_after_commit(self, stored); // its barrier queues behind the append
           },
           [rp](caf::error& err) mutable { rp.deliver(err); });
@@ -128,8 +111,9 @@ void send_system(self_ptr self, std::string type, std::string subject, std::stri
                                            std::move(body), std::move(payload), now_us(),
                                            also_to);
   if (!m) return;
-  self->state.box->store(*m);
-  journal_async(self, "mail router", {sent_event(*m)});
+  const uint64_t seq = self->state.next_write++;
+  self->state.box->store(*m, seq);
+  journal_change(self, seq, mail_sent_event(*m), [](const caf::error&) {});
   push_after_commit(self, *m);
 }
 
@@ -170,13 +154,14 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
         if (auto err = refuse_if_broken(self)) return err;
         bool changed = false;
         const auto now = now_us();
-        auto c = self->state.box->mark(agent, id, ack, now, changed);
+        const uint64_t seq = self->state.next_write;
+        auto c = self->state.box->mark(agent, id, ack, now, seq, changed);
         if (!c) return to_caf(c.error());
         if (!changed) return std::move(*c);
+        ++self->state.next_write;
         auto rp = self->make_response_promise<mail_copy>();
-        commit_then(self, "mail router",
-                    {marked_event(id, agent, ack, now)},
-                    rp, std::move(*c));
+        journal_change(self, seq, mail_marked_event(id, agent, ack, now),
+                       deliver_after(rp, std::move(*c)));
         return rp;
       },
       [=](thread_atom, const std::string& id,
@@ -185,8 +170,10 @@ mail_router_impl(self_ptr self, persistence::persistence_actor persistence,
         if (!r) return to_caf(r.error());
         return std::move(*r);
       },
-      [=](unacked_atom, int64_t before_us) -> std::vector<mail_copy> {
-        return self->state.box->unacked_before(before_us);
+      [=](unacked_atom, int64_t before_us) -> caf::result<std::vector<mail_copy>> {
+        auto r = self->state.box->unacked_before(before_us);
+        if (!r) return to_caf(r.error());
+        return std::move(*r);
       },
       [=](subscribe_atom, const std::string& agent, new_mail_subscriber_actor& who) {
         self->state.subscribers[agent] = std::move(who);

@@ -61,7 +61,7 @@ struct mail_router_config {
   std::shared_ptr<const persistence::storage_gate> storage;
 };
 
-// REQUIRES: box restored from the database the persistence actor writes.
+// REQUIRES: box opened on the database the persistence actor writes.
 mail_router_actor spawn_mail_router(caf::actor_system& sys,
                                     persistence::persistence_actor persistence,
                                     coordinator_actor coordinator,

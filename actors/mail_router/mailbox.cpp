@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <tuple>
 
 namespace swarm {
 
@@ -40,6 +41,34 @@ std::vector<std::string> mail_recipients(const mail_message& m) {
   out.insert(out.end(), m.bcc.begin(), m.bcc.end());
   dedupe(out);
   return out;
+}
+
+persistence::event mail_sent_event(const mail_message& m, std::vector<std::string> joined) {
+  persistence::mail_sent e;
+  e.id = m.id;
+  e.type = m.type;
+  e.category = to_string(m.category);
+  e.from = m.from;
+  e.to = m.to;
+  e.cc = m.cc;
+  e.bcc = m.bcc;
+  e.broadcast = m.broadcast;
+  e.thread = m.thread;
+  e.subject = m.subject;
+  e.body = m.body;
+  e.payload = m.payload;
+  e.importance = to_string(m.importance);
+  e.ack_required = m.ack_required;
+  e.in_reply_to = m.in_reply_to;
+  e.audience = m.audience;
+  e.joined = std::move(joined);
+  return persistence::make_event(std::move(e), to_us(m.created));
+}
+
+persistence::event mail_marked_event(const std::string& id, const std::string& agent, bool ack,
+                                     int64_t now_us) {
+  if (ack) return persistence::make_event(persistence::mail_acked{{id, agent}}, now_us);
+  return persistence::make_event(persistence::mail_read{{id, agent}}, now_us);
 }
 
 expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string>& agents,
@@ -79,8 +108,14 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
     auto v = boost::json::parse(d.payload, ec);
     if (ec || !v.is_object()) return bad("the payload must be a JSON object");
   }
-  if (!d.in_reply_to.empty() && !find(d.in_reply_to))
-    return make_error(errc::not_found, "message '" + d.in_reply_to + "' does not exist");
+  std::optional<mail_message> original;
+  if (!d.in_reply_to.empty()) {
+    auto o = find(d.in_reply_to);
+    if (!o) return o.error();
+    if (!*o)
+      return make_error(errc::not_found, "message '" + d.in_reply_to + "' does not exist");
+    original = std::move(*o);
+  }
 
   uint32_t audience = 0;
   if (d.broadcast) {
@@ -141,8 +176,8 @@ expected<mail_message> mailbox::prepare(mail_draft d, const std::set<std::string
   m.audience = audience;
   if (!d.thread.empty())
     m.thread = std::move(d.thread);
-  else if (!m.in_reply_to.empty())
-    m.thread = find(m.in_reply_to)->thread;
+  else if (original)
+    m.thread = original->thread;
   else
     m.thread = m.id;
   m.created = from_us(now_us);
@@ -181,8 +216,10 @@ bool mailbox::follow(const std::string& agent, bool on) {
 expected<mail_draft> mailbox::reply_draft(const std::string& original,
                                           const std::string& from,
                                           std::string body) const {
-  const mail_message* o = find(original);
-  if (!o) return make_error(errc::not_found, "message '" + original + "' does not exist");
+  auto found = find(original);
+  if (!found) return found.error();
+  if (!*found) return make_error(errc::not_found, "message '" + original + "' does not exist");
+  const mail_message* o = &**found;
   if (from != o->from && !reaches(*o, from))
     return make_error(errc::refused, "'" + from + "' neither sent nor received " +
                                          original +
@@ -204,7 +241,7 @@ expected<mail_draft> mailbox::reply_draft(const std::string& original,
   return d;
 }
 
-std::vector<std::string> mailbox::store(const mail_message& m,
+std::vector<std::string> mailbox::store(const mail_message& m, uint64_t seq,
                                        const std::set<std::string>& agents) {
   std::vector<std::string> joined;
   // Agents stay registered, and the roster holds only agents seen registered: when it
@@ -216,7 +253,11 @@ std::vector<std::string> mailbox::store(const mail_message& m,
         ordinal_.emplace(a, static_cast<uint32_t>(roster_.size()));
         joined.push_back(a);
       }
-  add(m);
+  const uint64_t n = persistence::message_number(m.id);
+  pending_[n] = pending_message{m, seq};
+  pending_ids_[m.id] = n;
+  written_messages_[seq].push_back(n);
+  next_number_ = std::max(next_number_, n + 1);
   return joined;
 }
 
@@ -230,38 +271,27 @@ bool mailbox::reaches(const mail_message& m, const std::string& agent) const {
   return false;
 }
 
-void mailbox::add(const mail_message& m) {
-  const auto index = static_cast<uint32_t>(messages_.size());
-  messages_.push_back(m);
-  by_id_.emplace(m.id, index);
-  threads_[m.thread].push_back(index);
-  if (m.audience > 0)
-    broadcasts_.push_back(index);
-  else
-    for (const auto& r : mail_recipients(m))
-      copies_[r].push_back(held_copy{index});
-  // "msg-<n>": the next number follows the highest seen (restore keeps order).
-  if (m.id.rfind("msg-", 0) == 0) {
-    uint64_t n = 0;
-    for (size_t i = 4;
-         i < m.id.size() && std::isdigit(static_cast<unsigned char>(m.id[i])); ++i)
-      n = n * 10 + static_cast<uint64_t>(m.id[i] - '0');
-    next_number_ = std::max(next_number_, n + 1);
+void mailbox::committed(uint64_t seq) {
+  if (auto w = written_messages_.find(seq); w != written_messages_.end()) {
+    for (uint64_t n : w->second)
+      if (auto p = pending_.find(n); p != pending_.end() && p->second.seq == seq) {
+        pending_ids_.erase(p->second.m.id);
+        pending_.erase(p);
+      }
+    written_messages_.erase(w);
+  }
+  if (auto w = written_copies_.find(seq); w != written_copies_.end()) {
+    for (const auto& key : w->second)
+      if (auto p = pending_copies_.find(key); p != pending_copies_.end() && p->second.seq == seq)
+        pending_copies_.erase(p);
+    written_copies_.erase(w);
   }
 }
 
-const mail_message* mailbox::find(const std::string& id) const {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : &messages_[it->second];
-}
-
-const mailbox::held_copy* mailbox::held(const std::string& agent, uint32_t index) const {
-  auto box = copies_.find(agent);
-  if (box == copies_.end()) return nullptr;
-  const auto& list = box->second;
-  auto c = std::lower_bound(list.begin(), list.end(), index,
-                            [](const held_copy& x, uint32_t m) { return x.message < m; });
-  return c != list.end() && c->message == index ? &*c : nullptr;
+expected<std::optional<mail_message>> mailbox::find(const std::string& id) const {
+  if (auto it = pending_ids_.find(id); it != pending_ids_.end())
+    return std::optional<mail_message>{pending_.at(it->second).m};
+  return rows_->message(id);
 }
 
 mail_message mailbox::view(const mail_message& m, const std::string& viewer) const {
@@ -271,160 +301,193 @@ mail_message mailbox::view(const mail_message& m, const std::string& viewer) con
   return out;
 }
 
-mail_copy mailbox::copy_of(const held_copy& c, const std::string& recipient) const {
+mail_copy mailbox::make_copy(const mail_message& m, const std::string& agent,
+                             const pending_copy& c) const {
   mail_copy out;
-  out.m = view(messages_[c.message], recipient);
-  out.recipient = recipient;
+  out.m = view(m, agent);
+  out.recipient = agent;
   out.state = c.state;
   out.read = from_us(c.read_us);
   out.acked = from_us(c.acked_us);
   return out;
 }
 
+expected<mail_copy> mailbox::copy_of(const mail_message& m, const std::string& agent) const {
+  if (auto p = pending_copies_.find({agent, m.id}); p != pending_copies_.end())
+    return make_copy(m, agent, p->second);
+  pending_copy c;
+  if (!pending_ids_.count(m.id)) { // committed: it may have a row
+    auto row = rows_->copy(agent, m.id);
+    if (!row) return row.error();
+    if (*row) c = pending_copy{(*row)->state, (*row)->read_us, (*row)->acked_us, 0};
+  }
+  return make_copy(m, agent, c);
+}
+
 expected<mail_copy> mailbox::mark(const std::string& agent, const std::string& id,
-                                  bool ack, int64_t now_us, bool& changed) {
+                                  bool ack, int64_t now_us, uint64_t seq, bool& changed) {
   changed = false;
-  auto it = by_id_.find(id);
-  if (it == by_id_.end())
-    return make_error(errc::not_found, "message '" + id + "' does not exist");
-  const uint32_t index = it->second;
-  if (!reaches(messages_[index], agent))
+  auto m = find(id);
+  if (!m) return m.error();
+  if (!*m) return make_error(errc::not_found, "message '" + id + "' does not exist");
+  if (!reaches(**m, agent))
     return make_error(errc::refused, "'" + agent + "' is not a recipient of " + id +
                                          "; only a recipient may read or ack its copy");
-  // A broadcast's copy is held from its first read on.
-  auto& list = copies_[agent];
-  auto c = std::lower_bound(list.begin(), list.end(), index,
-                            [](const held_copy& x, uint32_t m) { return x.message < m; });
-  if (c == list.end() || c->message != index) c = list.insert(c, held_copy{index});
-  if (c->read_us == 0) {
-    c->read_us = now_us;
-    c->state = copy_state::read;
+  auto now = copy_of(**m, agent);
+  if (!now) return now.error();
+  pending_copy c{now->state, to_us(now->read), to_us(now->acked), seq};
+  if (c.read_us == 0) {
+    c.read_us = now_us;
+    c.state = copy_state::read;
     changed = true;
   }
-  if (ack && c->acked_us == 0) {
-    c->acked_us = now_us;
-    c->state = copy_state::acked;
+  if (ack && c.acked_us == 0) {
+    c.acked_us = now_us;
+    c.state = copy_state::acked;
     changed = true;
   }
-  return copy_of(*c, agent);
+  if (changed) {
+    pending_copies_[{agent, id}] = c;
+    written_copies_[seq].push_back({agent, id});
+  }
+  return make_copy(**m, agent, c);
 }
+
+namespace {
+
+bool passes(const mail_copy& c, const inbox_filter& f) {
+  if (f.state && c.state != *f.state) return false;
+  if (f.urgent_only && c.m.importance != mail_importance::urgent) return false;
+  if (c.m.created < f.since) return false;
+  if (!f.thread.empty() && c.m.thread != f.thread) return false;
+  return f.type.empty() || c.m.type == f.type;
+}
+
+} // namespace
 
 expected<std::vector<mail_copy>> mailbox::inbox(const std::string& agent,
                                                 const inbox_filter& f) const {
   if (f.limit < 1 || f.limit > 1000)
     return bad("limit " + std::to_string(f.limit) + " is out of range; use 1 to 1000");
-  std::vector<mail_copy> out;
-  static const std::vector<held_copy> none;
-  auto box = copies_.find(agent);
-  const auto& list = box == copies_.end() ? none : box->second;
   auto ord = ordinal_.find(agent);
   const uint32_t place = ord == ordinal_.end() ? 0 : ord->second;
-  // Newest first, merging the held copies with the broadcasts' implicit ones. Audiences
-  // grow along the sending order: past the first broadcast that does not reach this
-  // agent, none does.
-  auto c = list.rbegin();
-  auto b = broadcasts_.rbegin();
-  auto next_broadcast = [&] {
-    for (; b != broadcasts_.rend(); ++b) {
-      const mail_message& m = messages_[*b];
-      if (place == 0 || m.audience < place) {
-        b = broadcasts_.rend();
-        break;
-      }
-      if (m.from != agent && held(agent, *b) == nullptr) break;
-    }
-  };
-  next_broadcast();
-  while (out.size() < f.limit && (c != list.rend() || b != broadcasts_.rend())) {
-    held_copy implicit{0};
-    const held_copy* copy;
-    if (b == broadcasts_.rend() || (c != list.rend() && c->message > *b)) {
-      copy = &*c++;
-    } else {
-      implicit.message = *b++;
-      copy = &implicit;
-      next_broadcast();
-    }
-    const mail_message& m = messages_[copy->message];
-    if (m.created < f.since) break; // older from here on
-    if (f.state && copy->state != *f.state) continue;
-    if (f.urgent_only && m.importance != mail_importance::urgent) continue;
-    if (!f.thread.empty() && m.thread != f.thread) continue;
-    if (!f.type.empty() && m.type != f.type) continue;
-    out.push_back(copy_of(*copy, agent));
+  // This agent's copies marked but not committed: SQLite's rows of them are stale (and
+  // may be filtered out or in wrongly), so they are taken from here, and SQLite is
+  // asked for as many more as there are of them.
+  const auto marked_begin = pending_copies_.lower_bound({agent, std::string{}});
+  auto marked_end = marked_begin;
+  uint32_t marked = 0;
+  for (; marked_end != pending_copies_.end() && marked_end->first.first == agent; ++marked_end)
+    ++marked;
+  auto rows = rows_->inbox(agent, place, f, f.limit + marked);
+  if (!rows) return rows.error();
+  std::map<uint64_t, mail_copy, std::greater<>> newest; // by message number
+  for (auto& c : *rows)
+    if (!pending_copies_.count({agent, c.m.id}))
+      newest.emplace(persistence::message_number(c.m.id), std::move(c));
+  for (auto p = marked_begin; p != marked_end; ++p) {
+    auto m = find(p->first.second);
+    if (!m) return m.error();
+    if (!*m) continue;
+    auto c = make_copy(**m, agent, p->second);
+    if (passes(c, f)) newest.insert_or_assign(persistence::message_number(c.m.id), std::move(c));
+  }
+  // The messages not committed (a copy SQLite may hold already is the same message).
+  for (const auto& [n, p] : pending_) {
+    if (!reaches(p.m, agent) || pending_copies_.count({agent, p.m.id})) continue;
+    auto c = make_copy(p.m, agent, pending_copy{});
+    if (passes(c, f)) newest.insert_or_assign(n, std::move(c));
+  }
+  std::vector<mail_copy> out;
+  for (auto& [n, c] : newest) {
+    if (out.size() == f.limit) break;
+    out.push_back(std::move(c));
   }
   return out;
 }
 
 expected<std::vector<mail_message>> mailbox::thread(const std::string& id,
                                                     const std::string& viewer) const {
-  auto it = threads_.find(id);
-  if (it == threads_.end()) {
-    const mail_message* m = find(id);
-    if (!m) return make_error(errc::not_found, "no thread or message '" + id + "'");
-    it = threads_.find(m->thread);
+  auto messages_of = [&](const std::string& name)
+      -> expected<std::map<uint64_t, mail_message>> {
+    auto rows = rows_->thread(name);
+    if (!rows) return rows.error();
+    std::map<uint64_t, mail_message> out;
+    for (auto& m : *rows)
+      out.emplace(persistence::message_number(m.id), std::move(m));
+    for (const auto& [n, p] : pending_)
+      if (p.m.thread == name) out.insert_or_assign(n, p.m);
+    return out;
+  };
+  auto found = messages_of(id);
+  if (!found) return found.error();
+  if (found->empty()) { // not a thread's name: a message's id
+    auto m = find(id);
+    if (!m) return m.error();
+    if (!*m) return make_error(errc::not_found, "no thread or message '" + id + "'");
+    found = messages_of((*m)->thread);
+    if (!found) return found.error();
   }
   std::vector<mail_message> out;
-  out.reserve(it->second.size());
-  for (uint32_t i : it->second)
-    out.push_back(view(messages_[i], viewer));
+  out.reserve(found->size());
+  for (const auto& [n, m] : *found)
+    out.push_back(view(m, viewer));
   return out;
 }
 
-std::vector<mail_copy> mailbox::unacked_before(int64_t before_us) const {
-  std::vector<mail_copy> out;
-  for (const auto& [recipient, list] : copies_)
-    for (const auto& c : list) {
-      const mail_message& m = messages_[c.message];
-      if (to_us(m.created) >= before_us) break; // in sending order
-      if (m.audience > 0) continue;             // below, with its implicit copies
-      if (m.ack_required && c.acked_us == 0) out.push_back(copy_of(c, recipient));
-    }
-  for (uint32_t index : broadcasts_) {
-    const mail_message& m = messages_[index];
-    if (to_us(m.created) >= before_us) break;
-    if (!m.ack_required) continue;
-    for (uint32_t place = 1; place <= m.audience; ++place) {
-      const std::string& r = roster_[place - 1];
-      if (r == m.from) continue;
-      const held_copy* c = held(r, index);
-      if (c == nullptr)
-        out.push_back(copy_of(held_copy{index}, r));
-      else if (c->acked_us == 0)
-        out.push_back(copy_of(*c, r));
-    }
+expected<std::vector<mail_copy>> mailbox::unacked_before(int64_t before_us) const {
+  auto rows = rows_->unacked(before_us, roster_);
+  if (!rows) return rows.error();
+  // Oldest first, as before: (created, id, recipient).
+  using key = std::tuple<int64_t, std::string, std::string>;
+  std::map<key, mail_copy> out;
+  auto keep = [&](mail_copy c) {
+    key k{to_us(c.m.created), c.m.id, c.recipient};
+    out.insert_or_assign(std::move(k), std::move(c));
+  };
+  auto due = [&](const mail_message& m) {
+    return m.ack_required && to_us(m.created) < before_us;
+  };
+  for (auto& c : *rows)
+    if (!pending_copies_.count({c.recipient, c.m.id})) keep(std::move(c));
+  for (const auto& [k, p] : pending_copies_) {
+    if (p.acked_us != 0) continue;
+    auto m = find(k.second);
+    if (!m) return m.error();
+    if (*m && due(**m)) keep(make_copy(**m, k.first, p));
   }
-  std::sort(out.begin(), out.end(), [](const mail_copy& a, const mail_copy& b) {
-    return std::tie(a.m.created, a.m.id, a.recipient) <
-           std::tie(b.m.created, b.m.id, b.recipient);
-  });
-  return out;
-}
-
-void mailbox::restore_roster(std::vector<std::string> names) {
-  for (auto& n : names) {
-    ordinal_.emplace(n, static_cast<uint32_t>(roster_.size() + 1));
-    roster_.push_back(std::move(n));
+  for (const auto& [n, p] : pending_) {
+    if (!due(p.m)) continue;
+    std::vector<std::string> to = mail_recipients(p.m);
+    if (p.m.audience > 0)
+      to.assign(roster_.begin(),
+                roster_.begin() + std::min<size_t>(p.m.audience, roster_.size()));
+    for (const auto& r : to)
+      if (r != p.m.from && !pending_copies_.count({r, p.m.id}))
+        keep(make_copy(p.m, r, pending_copy{}));
   }
+  std::vector<mail_copy> list;
+  list.reserve(out.size());
+  for (auto& [k, c] : out)
+    list.push_back(std::move(c));
+  return list;
 }
 
-void mailbox::restore(std::vector<mail_message> messages) {
-  for (auto& m : messages)
-    add(m);
-}
+mailbox::mailbox(std::unique_ptr<persistence::mail_rows> rows) : rows_(std::move(rows)) {}
 
-expected<void> mailbox::restore_copy(const std::string& id, const std::string& recipient,
-                                     copy_state state, int64_t read_us,
-                                     int64_t acked_us) {
-  bool changed = false;
-  if (state == copy_state::unread) return {};
-  auto r = mark(recipient, id, state == copy_state::acked, read_us, changed);
-  if (!r) return r.error();
-  auto& list = copies_[recipient]; // mark() holds the copy now
-  auto c = std::lower_bound(list.begin(), list.end(), by_id_.at(id),
-                            [](const held_copy& x, uint32_t m) { return x.message < m; });
-  c->acked_us = state == copy_state::acked ? acked_us : 0;
-  return {};
+expected<std::unique_ptr<mailbox>> mailbox::open(std::unique_ptr<persistence::mail_rows> rows,
+                                                 std::vector<std::string> roster,
+                                                 const std::vector<std::string>& followers) {
+  auto last = rows->last_number();
+  if (!last) return last.error();
+  std::unique_ptr<mailbox> box{new mailbox(std::move(rows))};
+  box->next_number_ = *last + 1;
+  for (auto& n : roster) {
+    box->ordinal_.emplace(n, static_cast<uint32_t>(box->roster_.size() + 1));
+    box->roster_.push_back(std::move(n));
+  }
+  box->followers_.insert(followers.begin(), followers.end());
+  return box;
 }
 
 } // namespace swarm

@@ -1,12 +1,17 @@
 #pragma once
-// The post office's books: every message, every recipient's copy and its state, and
-// the rules of sending, reading and acknowledging. Plain C++ (no CAF, no SQLite).
+// The post office's books: the rules of sending, reading and acknowledging, and the
+// mail not committed yet. The committed mail is in SQLite (the persistence actor writes
+// it, mail_rows reads it); the mailbox holds only what must be known without a read
+// (the roster, the followers, the next number) and the changes whose journal write has
+// not committed: each is filed under the sequence number of that write, and overlays
+// SQLite until committed(seq). So it grows with the agents and the writes in flight,
+// not with the mail.
 //
 // Owner: the MailRouter actor; only its thread touches an instance. Mutations return
 // what changed so the actor can journal exactly that.
 //
 // Invariants:
-// * Messages are held in sending order; ids are "msg-<n>" with n increasing.
+// * Ids are "msg-<n>" with n increasing in sending order; a number is never reused.
 // * Every recipient (to, cc, bcc, or everyone for a broadcast) has a copy and nobody
 //   else does; its state only moves forward (unread -> read -> acked), and each
 //   timestamp is written once.
@@ -16,15 +21,22 @@
 //   grow along the sending order. Its copies are implicit (unread) until a recipient
 //   reads or acks one; only then is that copy held.
 // * bcc is shown to the sender only.
+// * An overlay entry is dropped only by the commit of the last write that touched it.
+
+#include "persistence/events.hpp"
+#include "persistence/mail_reader.hpp"
 
 #include <swarm/error.hpp>
 #include <swarm/types.hpp>
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace swarm {
@@ -38,6 +50,12 @@ struct mail_limits {
 
 class mailbox {
 public:
+  // Reads the committed mail through `rows`; `roster` and `followers` as stored.
+  // errc::storage_error when the last message cannot be read.
+  static expected<std::unique_ptr<mailbox>> open(std::unique_ptr<persistence::mail_rows> rows,
+                                                 std::vector<std::string> roster,
+                                                 const std::vector<std::string>& followers);
+
   // Checks a draft and turns it into the message to store: id, thread, ack rule,
   // recipients deduplicated (the sender never receives its own broadcast). `agents`
   // are the registered agents; sender and recipients must be among them. Errors:
@@ -64,20 +82,24 @@ public:
   bool follow(const std::string& agent, bool on);
   const std::set<std::string>& followers() const { return followers_; }
 
-  // Adds a prepared message and its copies (unread). A broadcast also enrolls the
-  // agents in `agents` (those prepare() was given) that the roster lacks, and returns
-  // their names, in roster order: the event that journals the message records them.
-  std::vector<std::string> store(const mail_message& m,
+  // Adds a prepared message and its copies (unread), journaled by write `seq`. A
+  // broadcast also enrolls the agents in `agents` (those prepare() was given) that the
+  // roster lacks, and returns their names, in roster order: the event that journals
+  // the message records them.
+  std::vector<std::string> store(const mail_message& m, uint64_t seq,
                                  const std::set<std::string>& agents = {});
   // Whether `agent` holds a copy of `m` (is among its recipients).
   bool reaches(const mail_message& m, const std::string& agent) const;
 
-  // Moves `agent`'s copy of `id` to read (ack=false) or acked (ack=true; also read).
-  // `changed` says whether a timestamp was written (false when already there).
-  // errc::not_found for an unknown message; errc::not_recipient-like refusal
-  // (errc::refused) when `agent` holds no copy.
+  // Moves `agent`'s copy of `id` to read (ack=false) or acked (ack=true; also read),
+  // journaled by write `seq` when `changed` (a timestamp was written; false when it
+  // was already there). errc::not_found for an unknown message; errc::refused when
+  // `agent` holds no copy.
   expected<mail_copy> mark(const std::string& agent, const std::string& id, bool ack,
-                           int64_t now_us, bool& changed);
+                           int64_t now_us, uint64_t seq, bool& changed);
+
+  // The journal write `seq` committed: SQLite holds what it changed.
+  void committed(uint64_t seq);
 
   // `agent`'s copies, newest first. errc::bad_request for a limit outside 1..1000.
   expected<std::vector<mail_copy>> inbox(const std::string& agent,
@@ -88,45 +110,62 @@ public:
   expected<std::vector<mail_message>> thread(const std::string& id,
                                              const std::string& viewer = {}) const;
 
-  // Copies that need an ack, are not acked and were sent before `before_us`.
-  std::vector<mail_copy> unacked_before(int64_t before_us) const;
+  // Copies that need an ack, are not acked and were sent before `before_us`, oldest
+  // first.
+  expected<std::vector<mail_copy>> unacked_before(int64_t before_us) const;
 
   // The message as `viewer` may see it (bcc hidden unless viewer sent it).
   mail_message view(const mail_message& m, const std::string& viewer) const;
 
-  // Restore: the roster (in order), messages in sending order, then copies' states.
-  void restore_roster(std::vector<std::string> names);
-  void restore(std::vector<mail_message> messages);
-  expected<void> restore_copy(const std::string& id, const std::string& recipient,
-                              copy_state state, int64_t read_us, int64_t acked_us);
-
-  size_t size() const { return messages_.size(); }
+  // The number the next message gets; how many changes are not committed yet.
+  uint64_t next_number() const { return next_number_; }
+  size_t uncommitted() const { return pending_.size() + pending_copies_.size(); }
   const mail_limits& limits() const { return limits_; }
 
 private:
-  struct held_copy {
-    uint32_t message; // index into messages_
+  explicit mailbox(std::unique_ptr<persistence::mail_rows> rows);
+
+  struct pending_message {
+    mail_message m;
+    uint64_t seq;
+  };
+  struct pending_copy {
     copy_state state = copy_state::unread;
     int64_t read_us = 0, acked_us = 0;
+    uint64_t seq = 0;
   };
-  mail_copy copy_of(const held_copy& c, const std::string& recipient) const;
-  const mail_message* find(const std::string& id) const;
-  void add(const mail_message& m);
-  // `agent`'s held copy of message `index`, or null.
-  const held_copy* held(const std::string& agent, uint32_t index) const;
+  using copy_key = std::pair<std::string, std::string>; // (recipient, message id)
 
+  // The message with this id: not committed yet, else SQLite's; nullopt for none.
+  expected<std::optional<mail_message>> find(const std::string& id) const;
+  // `agent`'s copy of `m` as it is now: not committed yet, else SQLite's row, else
+  // unread.
+  expected<mail_copy> copy_of(const mail_message& m, const std::string& agent) const;
+  // A copy of `m` for `agent` in state `c`.
+  mail_copy make_copy(const mail_message& m, const std::string& agent,
+                      const pending_copy& c) const;
+
+  // mail_rows is not const-correct (its statements step); the mailbox's reads are.
+  std::unique_ptr<persistence::mail_rows> rows_;
   mail_limits limits_;
-  std::vector<mail_message> messages_;
-  std::unordered_map<std::string, uint32_t> by_id_;
   uint64_t next_number_ = 1;
   std::set<std::string> followers_;
-  // recipient -> held copies in sending order.
-  std::unordered_map<std::string, std::vector<held_copy>> copies_;
-  std::vector<uint32_t> broadcasts_; // the messages held once (audience > 0), in order
   std::vector<std::string> roster_;
   std::unordered_map<std::string, uint32_t> ordinal_; // roster name -> 1-based place
-  std::unordered_map<std::string, std::vector<uint32_t>> threads_; // thread -> messages
+  // The overlay: messages and copy states not committed yet, and what each write holds.
+  std::map<uint64_t, pending_message> pending_; // by message number: sending order
+  std::unordered_map<std::string, uint64_t> pending_ids_; // id -> number
+  std::map<copy_key, pending_copy> pending_copies_;
+  std::unordered_map<uint64_t, std::vector<uint64_t>> written_messages_; // seq -> numbers
+  std::unordered_map<uint64_t, std::vector<copy_key>> written_copies_;  // seq -> copies
 };
+
+// The events that journal the mailbox's changes: a message stored (`joined`: the names
+// store() added to the roster), and `agent`'s copy of message `id` read or acked at
+// `now_us` (the event's time is the copy's timestamp).
+persistence::event mail_sent_event(const mail_message& m, std::vector<std::string> joined = {});
+persistence::event mail_marked_event(const std::string& id, const std::string& agent, bool ack,
+                                     int64_t now_us);
 
 // The recipients a message lists (to, cc, bcc or an old broadcast's list), each once;
 // none for a broadcast held once (mailbox::reaches says who it reaches).

@@ -86,6 +86,9 @@ TEST_CASE("a database from before tokens opens and gains agents.token_hash",
     for (const char* c : {"has_usage", "input_tokens", "output_tokens", "cache_read_tokens",
                           "cache_write_tokens", "cost_usd", "usage_model"})
       (*db)->exec(std::string{"ALTER TABLE model_runs DROP COLUMN "} + c);
+    // ... nor schema 12's (the mail router's indexes) ...
+    (*db)->exec("DROP INDEX messages_broadcasts");
+    (*db)->exec("DROP INDEX messages_need_ack");
     // ... and schema 11's (broadcasts stored once).
     (*db)->exec("ALTER TABLE messages DROP COLUMN audience");
     (*db)->exec("DROP TABLE mail_roster");

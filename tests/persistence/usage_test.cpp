@@ -120,6 +120,9 @@ TEST_CASE("a database from before usage opens, its runs without usage",
     for (const char* c : {"usage_runs", "input_tokens", "output_tokens", "cache_read_tokens",
                           "cache_write_tokens", "cost_usd"})
       (*db)->exec(std::string{"ALTER TABLE agents DROP COLUMN "} + c);
+    // ... nor schema 12's (the mail router's indexes) ...
+    (*db)->exec("DROP INDEX messages_broadcasts");
+    (*db)->exec("DROP INDEX messages_need_ack");
     // ... nor schema 11's (broadcasts stored once).
     (*db)->exec("ALTER TABLE messages DROP COLUMN audience");
     (*db)->exec("DROP TABLE mail_roster");
