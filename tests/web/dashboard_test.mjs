@@ -144,14 +144,20 @@ function describe(e) {
   return e && e.cause ? text + '\n     cause: ' + (e.cause.stack || e.cause) : text;
 }
 
+// What a failed check prints besides its error, once the engine is up: whether the engine
+// still answers, and the end of what `swarm serve` logged.
+let diagnose = async () => {};
+
 async function check(name, fn) {
+  const started = Date.now();
   try {
     await fn();
     passed++;
     console.log('ok   ' + name);
   } catch (e) {
     failed++;
-    console.log('FAIL ' + name + '\n     ' + describe(e));
+    console.log('FAIL ' + name + ' (after ' + (Date.now() - started) + ' ms)\n     ' + describe(e));
+    await diagnose().catch((d) => console.log('     (no diagnosis: ' + d + ')'));
   }
 }
 
@@ -187,6 +193,18 @@ try {
     if (!body.ok) throw new Error(`${op}: ${JSON.stringify(body.error)}`);
     return body.result;
   }
+  diagnose = async () => {
+    const t0 = Date.now();
+    let probe;
+    try {
+      const r = await fetch(base + '/api/status', { headers: auth, signal: AbortSignal.timeout(10000) });
+      probe = 'GET /api/status answered ' + r.status + ' in ' + (Date.now() - t0) + ' ms';
+    } catch (e) {
+      probe = 'GET /api/status: no answer after ' + (Date.now() - t0) + ' ms (' + e + ')';
+    }
+    console.log('     ' + probe + '; serve ' + (serve.exitCode === null ? 'running' : 'exited ' + serve.exitCode));
+    if (serveErr) console.log('     serve stderr (its end): ' + serveErr.slice(-2000));
+  };
   async function taskState(id) {
     const r = await fetch(base + '/api/tasks/' + encodeURIComponent(id), { headers: auth });
     return (await r.json()).state;
@@ -225,6 +243,8 @@ try {
   const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log('     page error: ' + e.message));
+  page.on('requestfailed', (r) => console.log('     request failed: ' + r.method() + ' ' + r.url() +
+    ': ' + ((r.failure() || {}).errorText || '?')));
   // (A resource this engine lacks is a 404 the page expects: not worth a line.)
   page.on('console', (m) => {
     if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) console.log('     console: ' + m.text());
