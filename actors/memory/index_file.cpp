@@ -112,7 +112,10 @@ expected<opened_index> open_index_file(const std::string& path, const vector_kin
       spdlog::warn("memory index {} unreadable ({}); rebuilding it", path,
                    loaded.error().message);
   }
-  out.index = std::make_unique<vector_index>(dim, std::max<size_t>(1024, live.size()));
+  out.index = std::make_unique<vector_index>(dim, std::max<size_t>(1024, live.size()),
+                                             vector_index::default_m,
+                                             vector_index::default_ef_construction,
+                                             std::filesystem::path{path}.parent_path().string());
   if (live.empty()) {
     out.state = "empty";
     return out;

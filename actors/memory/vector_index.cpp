@@ -1,5 +1,7 @@
 #include "actors/memory/vector_index.hpp"
 
+#include "actors/memory/mapped_pages.hpp"
+
 // hnswlib 0.6.2's SSE path prefetches the entry one past the end of a neighbour list
 // (searchBaseLayer): a 4-byte read past a heap block, harmless on hardware but a
 // heap-buffer-overflow to AddressSanitizer. Sanitized builds use the plain path.
@@ -10,6 +12,8 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #endif
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
@@ -133,8 +137,56 @@ private:
 
 struct vector_index::impl {
   explicit impl(size_t dimension) : space(dimension) {}
+  ~impl() {
+    if (pages && hnsw) hnsw->data_level0_memory_ = nullptr; // the pages' (hnswlib frees it)
+  }
   code_space space;
+  // hnswlib's level 0 (each point's links, code and label: nearly all of the index) when
+  // it lives in a file mapping; null when it stayed on the heap.
+  std::unique_ptr<mapped_pages> pages;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
+
+  // Moves level 0 from hnswlib's heap block into a file mapping in `dir`. When no
+  // mapping can be made there (a read-only directory) it stays on the heap: logged, and
+  // the index works as well (only the kernel cannot page it out).
+  void map_level0(const std::string& dir) {
+    auto& h = *hnsw;
+    auto made = mapped_pages::create(dir, h.max_elements_ * h.size_data_per_element_);
+    if (!made) {
+      spdlog::warn("memory index: {}; its graph stays on the heap", made.error().message);
+      return;
+    }
+    std::memcpy((*made)->data(), h.data_level0_memory_,
+                h.cur_element_count * h.size_data_per_element_);
+    std::free(h.data_level0_memory_);
+    h.data_level0_memory_ = (*made)->data();
+    pages = std::move(*made);
+  }
+
+  // hnswlib's resizeIndex (hnswalg.h, 0.6.2), with level 0 grown in its mapping instead
+  // of by realloc. Throws what resizeIndex throws; a full disk is an error, and then the
+  // index is as it was.
+  expected<void> resize(size_t max_elements) {
+    auto& h = *hnsw;
+    if (!pages) {
+      h.resizeIndex(max_elements);
+      return {};
+    }
+    if (max_elements < h.cur_element_count)
+      throw std::runtime_error("cannot resize below the number of elements");
+    if (auto grown = pages->grow(max_elements * h.size_data_per_element_); !grown)
+      return grown.error();
+    h.data_level0_memory_ = pages->data(); // the old mapping is gone
+    delete h.visited_list_pool_;
+    h.visited_list_pool_ = new hnswlib::VisitedListPool(1, static_cast<int>(max_elements));
+    h.element_levels_.resize(max_elements);
+    std::vector<std::mutex>(max_elements).swap(h.link_list_locks_);
+    auto** links = static_cast<char**>(std::realloc(h.linkLists_, sizeof(void*) * max_elements));
+    if (links == nullptr) throw std::runtime_error("not enough memory for the upper levels");
+    h.linkLists_ = links;
+    h.max_elements_ = max_elements;
+    return {};
+  }
 
   // hnswlib keeps a removed point (marked deleted) under its label.
   bool live(uint64_t label) const {
@@ -155,10 +207,12 @@ struct vector_index::impl {
 };
 
 vector_index::vector_index(size_t dimension, size_t capacity, size_t m,
-                           size_t ef_construction)
+                           size_t ef_construction, const std::string& pages_dir)
     : dimension_(dimension), impl_(std::make_unique<impl>(dimension)) {
   impl_->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(
       &impl_->space, std::max<size_t>(capacity, 16), m, ef_construction);
+  impl_->map_level0(pages_dir.empty() ? std::filesystem::temp_directory_path().string()
+                                      : pages_dir);
 }
 
 vector_index::vector_index(size_t dimension, std::unique_ptr<impl> p)
@@ -176,7 +230,7 @@ expected<void> vector_index::upsert(uint64_t label, const std::vector<float>& v)
   try {
     auto& h = *impl_->hnsw;
     if (h.cur_element_count >= h.max_elements_ && !h.label_lookup_.count(label))
-      h.resizeIndex(h.max_elements_ * 2);
+      if (auto grown = impl_->resize(h.max_elements_ * 2); !grown) return grown.error();
     const bool was_live = impl_->live(label);
     h.addPoint(encoded(v).data(), static_cast<hnswlib::labeltype>(label)); // revives, updates
     if (!was_live) ++live_;
@@ -227,7 +281,9 @@ expected<void> vector_index::bulk_insert(const std::vector<uint64_t>& labels,
   };
   try {
     if (h.cur_element_count + fresh > h.max_elements_)
-      h.resizeIndex(std::max(h.max_elements_ * 2, h.cur_element_count + fresh));
+      if (auto grown = impl_->resize(std::max(h.max_elements_ * 2, h.cur_element_count + fresh));
+          !grown)
+        return grown.error();
   } catch (const std::exception& e) {
     return make_error(errc::internal, std::string{"vector index: "} + e.what());
   }
@@ -332,6 +388,7 @@ expected<std::unique_ptr<vector_index>> vector_index::load(const std::string& pa
     // The file's layout per element: links, the point's code, the label.
     if (h.label_offset_ - h.offsetData_ != code_size(dimension))
       throw std::runtime_error("it holds points of another dimension or encoding");
+    p->map_level0(std::filesystem::path{path}.parent_path().string());
   } catch (const std::exception& e) {
     return make_error(errc::storage_error, "the vector index " + path +
                                                " is unreadable (" + e.what() +

@@ -11,6 +11,12 @@
 // it; re-adding the label revives and updates it). The index grows by doubling. It is
 // saved next to the database and rebuilt from SQLite when missing or stale, so a lost
 // or damaged file costs time, never data.
+//
+// Nearly all of it (each point's level-0 links, code and label: about 530 bytes of the
+// 620 a point takes at 384 dimensions) lives in a file mapping (mapped_pages.hpp) in
+// `pages_dir`, the database's directory for the engine's index: the kernel may page it
+// out under memory pressure, as it does a database file, where heap memory would have
+// to stay. Growing it needs that directory's disk: a full disk fails the upsert.
 
 #include <swarm/error.hpp>
 
@@ -34,8 +40,11 @@ public:
   // held before gave 0.965 at 160, in more time per query.
   static constexpr size_t default_ef = 192;
 
+  // `pages_dir`: where the mapped file is made (empty: the system's temporary
+  // directory). When none can be made there, the index keeps its graph on the heap.
   explicit vector_index(size_t dimension, size_t capacity = 1024, size_t m = default_m,
-                        size_t ef_construction = default_ef_construction);
+                        size_t ef_construction = default_ef_construction,
+                        const std::string& pages_dir = {});
   ~vector_index();
   vector_index(const vector_index&) = delete;
   vector_index& operator=(const vector_index&) = delete;
@@ -71,8 +80,9 @@ public:
   // Writes the index to `path` atomically (a temporary file, then rename), private to
   // its owner (0600): the vectors are derived from the memories' text.
   expected<void> save(const std::string& path) const;
-  // Reads an index saved by save(); errc::not_found when missing, storage_error when
-  // unreadable, of another dimension or of another encoding — rebuild it then.
+  // Reads an index saved by save(), its graph mapped beside it; errc::not_found when
+  // missing, storage_error when unreadable, of another dimension or of another
+  // encoding — rebuild it then.
   static expected<std::unique_ptr<vector_index>> load(const std::string& path,
                                                       size_t dimension);
 

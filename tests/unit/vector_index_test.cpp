@@ -1,5 +1,6 @@
 // The HNSW vector index: recall against brute force, removal, replacement, growth,
-// and a save / load round trip (a damaged file is an error, never a crash).
+// a save / load round trip (a damaged file is an error, never a crash), and its graph
+// in a mapped file.
 
 #include "actors/memory/vector_index.hpp"
 
@@ -222,4 +223,88 @@ TEST_CASE("vector index: bulk insert on threads, the same recall, labels listed"
   CHECK(index.contains(3));
   CHECK(index.size() == n);
   CHECK(index.bulk_insert({}, {}));
+}
+
+namespace {
+
+// The lines of /proc/self/maps of files mapped from `dir` and since removed: the
+// mapped pages of an index made there.
+size_t deleted_mappings_in(const std::filesystem::path& dir) {
+  std::ifstream maps("/proc/self/maps");
+  size_t n = 0;
+  for (std::string line; std::getline(maps, line);)
+    if (line.find(dir.string() + "/.memory-index-") != std::string::npos &&
+        line.find("(deleted)") != std::string::npos)
+      ++n;
+  return n;
+}
+
+} // namespace
+
+TEST_CASE("vector index: its graph lives in a mapped file that grows and leaves nothing",
+          "[memory][vectors]") {
+  constexpr size_t dim = 32;
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("swarm-pages-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::mt19937 rng(17);
+  std::vector<std::vector<float>> points;
+  {
+    vector_index index(dim, 16, vector_index::default_m, vector_index::default_ef_construction,
+                       dir.string());
+    CHECK(deleted_mappings_in(dir) == 1);
+    // Grows from 16 points eight times over; every point is still where it was.
+    for (uint64_t i = 0; i < 4000; ++i) {
+      points.push_back(unit(rng, dim));
+      REQUIRE(index.upsert(i, points.back()));
+    }
+    CHECK(deleted_mappings_in(dir) == 1); // mapped again as it grew, the old ones gone
+    for (uint64_t i = 0; i < points.size(); i += 97) {
+      CHECK(index.holds(i, points[i]));
+      CHECK(index.search(points[i], 1).at(0).first == i);
+    }
+    // Saved from the mapping, loaded into a mapping of its own.
+    const auto file = (dir / "memories.hnsw").string();
+    REQUIRE(index.save(file));
+    auto loaded = vector_index::load(file, dim);
+    REQUIRE(loaded);
+    CHECK(deleted_mappings_in(dir) == 2);
+    for (uint64_t i = 0; i < points.size(); i += 97)
+      CHECK((*loaded)->holds(i, points[i]));
+    // The bulk path grows it too.
+    std::vector<uint64_t> labels;
+    std::vector<std::vector<float>> more;
+    for (uint64_t i = 0; i < 3000; ++i) {
+      labels.push_back(10'000 + i);
+      more.push_back(unit(rng, dim));
+    }
+    REQUIRE((*loaded)->bulk_insert(labels, more, 2));
+    CHECK((*loaded)->size() == 7000);
+    CHECK((*loaded)->holds(12'999, more.back()));
+    CHECK((*loaded)->holds(0, points[0]));
+  }
+  CHECK(deleted_mappings_in(dir) == 0); // unmapped and closed with the index
+  // Nothing was ever visible in the directory but the saved index.
+  size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    CHECK(e.path().filename().string().rfind(".memory-index-", 0) != 0);
+    ++files;
+  }
+  CHECK(files == 1); // memories.hnsw
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("vector index: without a directory to map into it keeps its graph on the heap",
+          "[memory][vectors]") {
+  constexpr size_t dim = 16;
+  vector_index index(dim, 16, vector_index::default_m, vector_index::default_ef_construction,
+                     "/nonexistent/swarm-pages");
+  std::mt19937 rng(3);
+  std::vector<std::vector<float>> points;
+  for (uint64_t i = 0; i < 300; ++i) {
+    points.push_back(unit(rng, dim));
+    REQUIRE(index.upsert(i, points.back()));
+  }
+  for (uint64_t i = 0; i < points.size(); i += 7)
+    CHECK(index.holds(i, points[i]));
 }
