@@ -207,12 +207,21 @@ expected<std::vector<labelled_count>> journal_feed::model_outcomes() const {
   });
 }
 
-expected<std::unordered_map<std::string, std::string>> journal_feed::task_states() const {
+expected<std::unordered_map<std::string, std::string>> journal_feed::task_states(
+    const std::vector<std::string>& ids) const {
   using states = std::unordered_map<std::string, std::string>;
-  return reading<states>("read the tasks' states", [](SQLite::Database& db) {
-    SQLite::Statement q{db, "SELECT id, state FROM tasks"};
+  return reading<states>("read the tasks' states", [&ids](SQLite::Database& db) {
+    // One lookup by primary key each, in one read transaction: the run directories of a
+    // run are a few thousand at most, its tasks maybe a hundred thousand.
+    SQLite::Transaction snapshot{db, SQLite::TransactionBehavior::DEFERRED};
+    SQLite::Statement q{db, "SELECT state FROM tasks WHERE id = ?"};
     states out;
-    while (q.executeStep()) out.emplace(q.getColumn(0).getString(), q.getColumn(1).getString());
+    out.reserve(ids.size());
+    for (const auto& id : ids) {
+      q.bind(1, id);
+      if (q.executeStep()) out.emplace(id, q.getColumn(0).getString());
+      q.reset();
+    }
     return out;
   });
 }

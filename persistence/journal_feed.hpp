@@ -103,8 +103,10 @@ public:
   // Finished model runs by outcome (the model_runs projection; "abandoned: why" counts
   // as "abandoned").
   expected<std::vector<labelled_count>> model_outcomes() const;
-  // Every task's state as the tasks projection has it (id -> state name).
-  expected<std::unordered_map<std::string, std::string>> task_states() const;
+  // The states of the tasks `ids` as the tasks projection has them (id -> state name);
+  // an id with no task is left out.
+  expected<std::unordered_map<std::string, std::string>> task_states(
+      const std::vector<std::string>& ids) const;
   // quality.snapshot events of work that got worse than the baseline (regressions > 0).
   expected<uint64_t> quality_regressed() const;
   // The newest `limit` committed events of `kind`, oldest first (read from the table).

@@ -21,6 +21,7 @@
 #include "harness/run_meter.hpp"
 #include "persistence/db_lock.hpp"
 #include "persistence/persistence_actor.hpp"
+#include "src/heap_trimmer.hpp"
 
 #include <swarm/engine.hpp>
 
@@ -48,6 +49,9 @@ struct opening_state;
 
 struct engine::impl {
   options opts;
+  // Returns the heap's free pages to the kernel as the engine runs (a long run's RSS
+  // would otherwise keep every arena's high-water mark).
+  heap_trimmer trimmer;
   persistence::db_lock lock;
   std::string session; // empty when inspect_only
   // CAF 0.17's actor_system keeps a reference to its config: it must outlive sys.

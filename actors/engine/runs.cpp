@@ -49,22 +49,27 @@ expected<runs_collected> engine::collect_runs(const runs_gc& r) {
   runs_collected out;
   out.dry_run = r.dry_run;
   if (!fs::is_directory(runs, ec)) return out;
-  auto states = im.feed->task_states();
+  std::vector<fs::path> dirs;
+  std::vector<std::string> tasks;
+  for (fs::directory_iterator it{runs, ec}, end; !ec && it != end; it.increment(ec)) {
+    if (it->is_symlink(ec) || !it->is_directory(ec)) continue;
+    dirs.push_back(it->path());
+    tasks.push_back(it->path().filename().string());
+  }
+  if (ec)
+    return make_error(errc::io_error, "cannot list " + runs.string() + ": " + ec.message());
+  auto states = im.feed->task_states(tasks);
   if (!states) return states.error();
   // Finished tasks' directories, the most recently written first; the rest are kept.
   std::vector<run_dir> done;
-  for (fs::directory_iterator it{runs, ec}, end; !ec && it != end; it.increment(ec)) {
-    if (it->is_symlink(ec) || !it->is_directory(ec)) continue;
-    const auto task = it->path().filename().string();
-    const auto state = states->find(task);
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    const auto state = states->find(tasks[i]);
     if (state != states->end() && !finished(state->second)) {
       ++out.kept;
       continue;
     }
-    done.push_back({it->path(), task, fs::last_write_time(it->path(), ec)});
+    done.push_back({dirs[i], tasks[i], fs::last_write_time(dirs[i], ec)});
   }
-  if (ec)
-    return make_error(errc::io_error, "cannot list " + runs.string() + ": " + ec.message());
   std::sort(done.begin(), done.end(),
             [](const run_dir& a, const run_dir& b) { return a.written > b.written; });
   const auto now = fs::file_time_type::clock::now();
