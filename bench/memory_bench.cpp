@@ -58,7 +58,9 @@
 //                      [--memories 100000] [--queries 500]
 //                      [--ef 0[,64,...]] [--m M] [--ef-construction N] [--threads 1]
 //                      [--dimension D] [--seed 1] [--store 10000]
-//                      [--store-threads 4]
+//                      [--store-threads 4] [--pages-dir DIR]
+// --pages-dir: where the index maps its graph (default: the system's temporary
+// directory); a directory where no file can be made keeps it on the heap, for an A/B.
 // --ef 0 is the index's default beam; --m and --ef-construction default to the
 // index's defaults, --dimension to the built-in embedder's.
 
@@ -108,6 +110,7 @@ struct bench_options {
   size_t topic_percent = 55; // of a topical note's words, from its topic(s)
   size_t store = 10'000;     // memories through the engine (0: skip that part)
   size_t store_threads = 4;
+  std::string pages_dir; // empty: the system's temporary directory
 };
 
 bench_options parse(int argc, char** argv) {
@@ -134,6 +137,8 @@ bench_options parse(int argc, char** argv) {
       o.store = a.number();
     else if (a.is("--store-threads"))
       o.store_threads = std::max<size_t>(1, a.number());
+    else if (a.is("--pages-dir"))
+      o.pages_dir = a.value();
     else if (a.is("--topic-share"))
       o.topic_percent = std::clamp<size_t>(a.number(), 5, 95);
     else if (a.is("--corpus")) {
@@ -479,7 +484,7 @@ int main(int argc, char** argv) {
     vectors[i] = *embedder.embed(corpus::join(notes[i]));
   const double embed_ms = bench::millis_since(t);
 
-  vector_index index(dim, 1024, o.m, o.ef_construction);
+  vector_index index(dim, 1024, o.m, o.ef_construction, o.pages_dir);
   t = clock_type::now();
   if (o.threads == 1) {
     for (size_t i = 0; i < o.memories; ++i)
