@@ -103,6 +103,21 @@ void commit_then(Self self, const char* who, std::vector<persistence::event> eve
   journal_then(self, who, std::move(events), deliver_after(std::move(rp), std::move(value)));
 }
 
+// journal_then for a change the actor already holds as write `seq` of an overlay over
+// SQLite (memory_book, mailbox: changes filed under their write until committed):
+// `overlay.committed(seq)` runs once the events are committed, then `then(err)`. On a
+// failed write the overlay keeps the change (memory ahead of the database, the actor
+// broken until a restart). `overlay` is part of self's state, so it outlives the write.
+template <class Self, class Overlay, class F>
+void journal_overlaid(Self self, const char* who, Overlay& overlay, uint64_t seq,
+                      std::vector<persistence::event> events, F then) {
+  journal_then(self, who, std::move(events),
+               [&overlay, seq, then = std::move(then)](const caf::error& err) mutable {
+                 if (!err) overlay.committed(seq);
+                 then(err);
+               });
+}
+
 // Journals `events` without waiting for them; a failed write marks self broken.
 template <class Self>
 void journal_async(Self self, const char* who, std::vector<persistence::event> events) {

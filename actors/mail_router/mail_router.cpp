@@ -36,15 +36,10 @@ caf::error refuse_if_broken(self_ptr self) {
   return self->state.health.refusal();
 }
 
-// Journals the change the mailbox holds as write `seq`, and tells the mailbox once it
-// is committed (SQLite holds it then); then(err) runs after that, or on a failed write.
+// Journals the change the mailbox holds as write `seq` (journal_overlaid).
 template <class F>
 void journal_change(self_ptr self, uint64_t seq, persistence::event e, F then) {
-  journal_then(self, "mail router", {std::move(e)},
-               [self, seq, then = std::move(then)](const caf::error& err) mutable {
-                 if (!err) self->state.box->committed(seq);
-                 then(err);
-               });
+  journal_overlaid(self, "mail router", *self->state.box, seq, {std::move(e)}, std::move(then));
 }
 
 // Tells subscribed recipients of `m` once it is committed: a barrier request queued

@@ -91,17 +91,10 @@ expected<void> commit_now(self_ptr self, std::vector<persistence::event> events)
   return out;
 }
 
-// Journals a change the book holds as uncommitted under a fresh sequence number, and
-// tells the book when it committed; then(err) runs after that (err empty) or on a
-// failed write (the book keeps the change: memory stays ahead of the database, and
-// the store refuses changes until a restart).
+// Journals a change the book holds as uncommitted write `seq` (journal_overlaid).
 template <class F>
 void journal_change(self_ptr self, uint64_t seq, std::vector<persistence::event> events, F then) {
-  journal_then(self, store_name, std::move(events),
-               [self, seq, then = std::move(then)](const caf::error& err) mutable {
-                 if (!err) self->state.book.committed(seq);
-                 then(err);
-               });
+  journal_overlaid(self, store_name, self->state.book, seq, std::move(events), std::move(then));
 }
 
 template <class T>
