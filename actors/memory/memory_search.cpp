@@ -42,22 +42,22 @@ std::string fts_match(const std::string& query) {
 
 std::string fts_match(const std::string& query,
                       const std::function<uint64_t(const std::string&)>& frequency,
-                      uint64_t total) {
+                      uint64_t total, uint64_t postings, bool at_least_one) {
   std::vector<std::pair<uint64_t, std::string>> words; // (frequency, word)
   for (auto& w : distinct_words(query))
     words.emplace_back(frequency(w), std::move(w));
   std::stable_sort(words.begin(), words.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   const uint64_t common = std::max<uint64_t>(64, total / 20);
-  std::vector<std::string> rarest;
+  std::vector<std::string> kept;
+  uint64_t cost = 0;
   for (const auto& [n, w] : words) {
-    if (rarest.size() == 16 || n > common) break;
-    rarest.push_back(w);
+    if (kept.size() == 16 || n > common || cost + n > postings) break;
+    kept.push_back(w);
+    cost += n;
   }
-  if (rarest.empty())
-    for (size_t i = 0; i < std::min<size_t>(3, words.size()); ++i)
-      rarest.push_back(words[i].second);
-  return any_of(rarest, rarest.size());
+  if (kept.empty() && at_least_one && !words.empty()) kept.push_back(words.front().second);
+  return any_of(kept, kept.size());
 }
 
 std::vector<scored_hit>

@@ -18,13 +18,21 @@ namespace swarm::memory {
 // syntax; empty when the query has no word.
 std::string fts_match(const std::string& query);
 
-// The same, leaving out words that are in more than max(64, 5 %) of the `total`
-// memories (`frequency` says in how many a word is): bm25 gives them next to no weight,
-// yet ranking them costs a pass over most of the index. At most the 16 rarest words
-// are kept; when every word is that common, the 3 rarest are.
+// The words worth ranking by, rarest first (`frequency` says in how many memories a
+// word is), as the same kind of expression. FTS5 scores every memory that holds any word
+// of it (about 0.8 µs each on a 200k-memory store here), so the cost of a search is
+// the sum of its words' frequencies, and that is what is bounded:
+// - a word in more than max(64, 5 %) of the `total` memories is left out: bm25 gives it
+//   next to no weight;
+// - words are kept, rarest first, while their frequencies add up to at most `postings`
+//   (an estimate: `frequency` counts whole words, FTS5 matches stems);
+// - at most 16 words.
+// When no word fits, `at_least_one` keeps the rarest anyway (a text search, which must
+// match something); otherwise the expression is empty (a hybrid search: its vector half
+// answers alone).
 std::string fts_match(const std::string& query,
                       const std::function<uint64_t(const std::string&)>& frequency,
-                      uint64_t total);
+                      uint64_t total, uint64_t postings, bool at_least_one);
 
 struct scored_hit {
   uint64_t num = 0;

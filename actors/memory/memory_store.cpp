@@ -37,6 +37,11 @@ constexpr float duplicate_similarity = 0.90f;
 // A vector candidate less similar than this is noise (texts sharing no word), not a
 // weak match: it would only dilute the fusion.
 constexpr float min_similarity = 0.05f;
+// A search's full-text half ranks at most about this many memories (memory_search.hpp,
+// fts_match): about 3 ms. Agents recall on every claim, and a 1,000-agent soak's
+// queries ranked 12k each (10 ms) at 200k memories, which the store could not keep up
+// with.
+constexpr uint64_t text_postings = 4096;
 // A failed load is tried again after this long.
 constexpr int64_t retry_load_us = 10'000'000;
 // Re-embedding journals in batches of this many memories.
@@ -484,7 +489,8 @@ caf::result<std::vector<memory_hit>> on_recall(self_ptr self, const memory_query
   std::vector<std::pair<uint64_t, double>> text;
   if (mode != search_mode::vector) {
     auto match = memory::fts_match(
-        q.text, [&](const std::string& w) { return st.book.frequency(w); }, st.book.size());
+        q.text, [&](const std::string& w) { return st.book.frequency(w); }, st.book.size(),
+        text_postings, mode == search_mode::text);
     if (!match.empty()) {
       for (size_t pool = filtered ? want * 4 : want;; pool *= 4) {
         auto found = persistence::search_memory_text(*st.db, match, static_cast<uint32_t>(std::min<size_t>(pool, 1u << 30)));

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -503,13 +504,42 @@ TEST_CASE("memory search: full text leaves out words most memories hold",
   CHECK(book.frequency("grammar") == 10);
   CHECK(book.frequency("nothing") == 0);
   auto freq = [&](const std::string& w) { return book.frequency(w); };
+  const uint64_t any_cost = 1'000'000;
   // "build" is in every memory (over 64 and 5 %): left out; the rarest come first.
-  CHECK(fts_match("build grammar step zebra", freq, book.size()) ==
+  CHECK(fts_match("build grammar step zebra", freq, book.size(), any_cost, false) ==
         R"("zebra" OR "grammar")");
-  // Only common words: the three rarest stay, so a query always matches something.
-  CHECK(fts_match("the build step", freq, book.size()) == R"("the" OR "build" OR "step")");
+  // Only common words: a text search keeps the rarest, so it always matches something;
+  // a hybrid search leaves the text half out.
+  CHECK(fts_match("the build step", freq, book.size(), any_cost, true) == R"("the")");
+  CHECK(fts_match("the build step", freq, book.size(), any_cost, false).empty());
   // Removing memories takes their words back out of the count.
   book.remove(10, nth(10), 101);
   CHECK(book.frequency("grammar") == 9);
   CHECK(book.frequency("build") == 99);
+}
+
+TEST_CASE("memory search: full text ranks at most a budget of memories",
+          "[memory][search]") {
+  // What the words cost: the memories holding each (a 200k-memory store's numbers).
+  const std::map<std::string, uint64_t> holding{
+      {"area744", 100}, {"744", 200},    {"task20", 4'000},   {"20", 8'192},
+      {"part1", 25'000}, {"1", 150'000}, {"src", 100'000}, {"cpp", 100'000},
+      {"task", 200'000}};
+  auto freq = [&](const std::string& w) {
+    auto it = holding.find(w);
+    return it == holding.end() ? 0 : it->second;
+  };
+  const std::string query = "Task 744.1.20 src/area744/part1/task20.cpp";
+  // Rarest first while they add up to the budget: 100 + 200 + 4,000 fit 4,300; "20"
+  // would bring it to 12,492.
+  CHECK(fts_match(query, freq, 200'000, 4'300, false) == R"("area744" OR "744" OR "task20")");
+  CHECK(fts_match("744.20 area744 task20", freq, 200'000, 4'096, false) ==
+        R"("area744" OR "744")");
+  // Without a budget every word under 5 % stays ("part1" is in 12.5 %).
+  CHECK(fts_match("744.20 area744 task20 part1", freq, 200'000, 1'000'000, false) ==
+        R"("area744" OR "744" OR "task20" OR "20")");
+  // The rarest word alone over the budget: a text search keeps it, a hybrid one drops
+  // the text half.
+  CHECK(fts_match("task20", freq, 200'000, 1'000, true) == R"("task20")");
+  CHECK(fts_match("task20", freq, 200'000, 1'000, false).empty());
 }
