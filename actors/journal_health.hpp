@@ -5,7 +5,9 @@
 // state unless it serves an inspect_only engine (read_only) or a journal write failed
 // (broken: memory is ahead of the database, so only a restart, which replays the
 // journal, brings them together again). While the disk has no room (storage_gate) it
-// refuses changes too, before any is made, and lets them through once space is back. Every state-changing handler starts with
+// refuses changes too, before any is made, and lets them through once space is back; a
+// commit that meets a full disk anyway is not a failed write: the persistence actor
+// holds it until it goes through. Every state-changing handler starts with
 // `if (auto err = state.health.refusal()) return err;`.
 //
 // Every journal write of an actor goes through one of the three helpers below; each

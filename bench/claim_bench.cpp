@@ -300,7 +300,7 @@ run_figures run_phase(const bench_options& o, const std::string& db_path) {
   caf::actor_system sys{cfg};
   auto persist = swarm::persistence::spawn_persistence(
     sys, swarm::persistence::persistence_config{
-           std::shared_ptr<SQLite::Database>(std::move(*db)), db_path, false, nullptr});
+           std::shared_ptr<SQLite::Database>(std::move(*db)), db_path, false, nullptr, nullptr});
   auto queue = swarm::spawn_task_queue(sys, persist, graph, swarm::task_queue_config{});
 
   std::vector<std::shared_ptr<agent_stats>> stats;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 
 namespace swarm::persistence {
 
@@ -22,6 +23,10 @@ checkpointer::~checkpointer() {
 
 void checkpointer::loop() {
   std::unique_ptr<SQLite::Database> db;
+  // A failure is tried again every round; the log says so at the first, when it
+  // changes, every minute while it lasts, and when it is over.
+  std::string failing;
+  auto said = std::chrono::steady_clock::time_point{};
   std::unique_lock<std::mutex> lock{mtx_};
   while (!stop_) {
     cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stop_; });
@@ -35,8 +40,15 @@ void checkpointer::loop() {
       }
       // PASSIVE never blocks the writer; frames it could not copy wait for the next round.
       db->exec("PRAGMA wal_checkpoint(PASSIVE)");
+      if (!failing.empty()) spdlog::info("checkpoint of {} works again", path_);
+      failing.clear();
     } catch (const std::exception& e) {
-      spdlog::warn("checkpoint of {} failed: {}", path_, e.what());
+      const auto now = std::chrono::steady_clock::now();
+      if (failing != e.what() || now - said >= std::chrono::minutes(1)) {
+        spdlog::warn("checkpoint of {} failed: {}", path_, e.what());
+        failing = e.what();
+        said = now;
+      }
       dirty_.store(true, std::memory_order_relaxed);
     }
     lock.lock();

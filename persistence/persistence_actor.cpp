@@ -8,11 +8,25 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <spdlog/spdlog.h>
 
+#include <sqlite3.h>
+
+#include <cerrno>
 #include <chrono>
+#include <filesystem>
+#include <optional>
 
 namespace swarm::persistence {
 
 namespace {
+
+// While a commit waits for room, the free space is looked at this often.
+constexpr auto full_disk_retry = std::chrono::milliseconds(250);
+// A retry rewrites the whole commit until the disk is full again, so it is made only
+// once this much more is free than after the last try, or this long after it.
+constexpr uint64_t full_disk_freed = 1 << 20;
+constexpr auto full_disk_recheck = std::chrono::seconds(60);
+// While it waits, the log says so again this often.
+constexpr auto full_disk_reminder = std::chrono::seconds(60);
 
 struct pending_batch {
   event_batch batch;
@@ -26,6 +40,14 @@ struct persistence_state {
   std::unique_ptr<journal> log;
   std::unique_ptr<checkpointer> ckpt;
   std::shared_ptr<journal_feed> feed;
+  std::shared_ptr<storage_gate> storage; // may be null
+  // Since when the pending batches wait for room on a full disk, and when the log last
+  // said so; unset while commits go through.
+  std::optional<std::chrono::steady_clock::time_point> held_since;
+  std::chrono::steady_clock::time_point held_said;
+  std::chrono::steady_clock::time_point held_tried; // the last try, and what was free
+  uint64_t held_free = 0;                           // after it
+  std::string dir;                                  // the database's directory
   // Transaction control, prepared once: parsing them per batch showed in profiles.
   struct tx_statements {
     explicit tx_statements(SQLite::Database& db)
@@ -62,6 +84,16 @@ caf::error to_caf_error(const std::string& what) {
   return to_caf(errc::storage_error, "could not write the journal: " + what);
 }
 
+// Whether a failed statement met a full disk: SQLITE_FULL, or an I/O error whose errno
+// says there is no space (ENOSPC, or EDQUOT: a quota).
+bool out_of_space(SQLite::Database& db, const std::exception& e) {
+  const auto* failed = dynamic_cast<const SQLite::Exception*>(&e);
+  if (failed == nullptr) return false;
+  if ((failed->getErrorCode() & 0xff) == SQLITE_FULL) return true;
+  const int err = sqlite3_system_errno(db.getHandle());
+  return err == ENOSPC || err == EDQUOT;
+}
+
 void run(SQLite::Statement& q) {
   try {
     q.exec();
@@ -79,6 +111,7 @@ struct attempt_result {
   std::vector<std::string> failures; // per batch: why it was rolled back (isolated only)
   std::string tx_failure;            // the whole transaction failed
   bool retry_isolated = false;       // an event failed outside a savepoint
+  bool disk_full = false;            // it failed for want of room: rolled back, to retry
 };
 
 // One transaction over every batch. Isolated: each batch under its own savepoint, so
@@ -110,6 +143,8 @@ attempt_result attempt(persistence_state& st, const std::vector<pending_batch>& 
         append_all(i);
         run(tx.release);
       } catch (const std::exception& e) {
+        // No room is no fault of the batch: the whole transaction waits for it.
+        if (out_of_space(*st.db, e)) throw;
         r.failures[i] = e.what();
         r.seqs[i] = 0;
         r.event_seqs[i].clear();
@@ -121,7 +156,8 @@ attempt_result attempt(persistence_state& st, const std::vector<pending_batch>& 
     }
   } catch (const std::exception& e) {
     r.tx_failure = e.what();
-    r.retry_isolated = !isolated;
+    r.disk_full = out_of_space(*st.db, e);
+    r.retry_isolated = !isolated && !r.disk_full;
   }
   if (r.tx_failure.empty()) {
     try {
@@ -129,6 +165,7 @@ attempt_result attempt(persistence_state& st, const std::vector<pending_batch>& 
       return r;
     } catch (const std::exception& e) {
       r.tx_failure = e.what();
+      r.disk_full = out_of_space(*st.db, e);
     }
   }
   st.log->rolled_back();
@@ -162,8 +199,46 @@ void publish(persistence_state& st, std::vector<pending_batch>& work,
   st.feed->publish(std::move(committed));
 }
 
+// The commit of `work` met a full disk: it and the barriers wait, ahead of anything
+// that arrives meanwhile, and the storage gate refuses new writes until it goes through.
+void hold_for_room(persistence_state& st, std::vector<pending_batch> work,
+                   std::vector<caf::typed_response_promise<int64_t>> barriers,
+                   const std::string& why) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!st.held_since || now - st.held_said >= full_disk_reminder) {
+    spdlog::error("no room to commit the journal ({}): {} batch(es) wait, tried again as "
+                  "space is freed; new writes are refused meanwhile",
+                  why, work.size());
+    st.held_said = now;
+  }
+  if (!st.held_since) {
+    st.held_since = now;
+    if (st.storage)
+      st.storage->hold(error{errc::storage_error,
+                             "no room to write: a commit met a full disk and waits for space "
+                             "on the filesystem holding the database; writes are refused until "
+                             "it goes through (reads still work)"});
+  }
+  st.held_tried = now;
+  st.held_free = free_bytes(st.dir).value_or(0);
+  st.pending.insert(st.pending.begin(), std::make_move_iterator(work.begin()),
+                    std::make_move_iterator(work.end()));
+  st.barriers.insert(st.barriers.begin(), std::make_move_iterator(barriers.begin()),
+                     std::make_move_iterator(barriers.end()));
+}
+
+// Whether to try the commit now: always, unless it waits for room and no room came.
+bool worth_trying(const persistence_state& st) {
+  if (!st.held_since) return true;
+  if (std::chrono::steady_clock::now() - st.held_tried >= full_disk_recheck) return true;
+  auto free = free_bytes(st.dir);
+  return !free || *free >= st.held_free + full_disk_freed;
+}
+
 // Commits every pending batch in one transaction; answers each batch and barrier.
-void commit_pending(persistence_state& st) {
+// Returns false when the disk was full: nothing is answered, and everything waits for
+// the retry (hold_for_room).
+bool commit_pending(persistence_state& st) {
   std::vector<pending_batch> work;
   work.swap(st.pending);
   auto barriers = std::move(st.barriers);
@@ -171,6 +246,19 @@ void commit_pending(persistence_state& st) {
   auto r = attempt(st, work, false);
   if (r.retry_isolated)
     r = attempt(st, work, true);
+  if (r.disk_full) {
+    hold_for_room(st, std::move(work), std::move(barriers), r.tx_failure);
+    return false;
+  }
+  if (st.held_since) { // the wait for room is over, whatever came of the commit
+    spdlog::info("there is room again: the journal batches held for {:.1f} s went to the "
+                 "database",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                               *st.held_since)
+                     .count());
+    st.held_since.reset();
+    if (st.storage) st.storage->release();
+  }
   if (!r.tx_failure.empty())
     spdlog::error("journal commit failed: {}", r.tx_failure);
   const auto& seqs = r.seqs;
@@ -198,6 +286,7 @@ void commit_pending(persistence_state& st) {
     b.deliver(st.last_seq);
   if (tx_failure.empty())
     st.ckpt->note_commit();
+  return true;
 }
 
 persistence_actor::behavior_type
@@ -207,6 +296,9 @@ persistence_impl(persistence_actor::stateful_pointer<persistence_state> self,
   st.db = std::move(cfg.db);
   st.read_only = cfg.read_only;
   st.feed = std::move(cfg.feed);
+  st.storage = std::move(cfg.storage);
+  st.dir = std::filesystem::path{cfg.path}.parent_path().string();
+  if (st.dir.empty()) st.dir = ".";
   if (!st.read_only) {
     st.log = std::make_unique<journal>(*st.db);
     st.tx = std::make_unique<persistence_state::tx_statements>(*st.db);
@@ -241,7 +333,10 @@ persistence_impl(persistence_actor::stateful_pointer<persistence_state> self,
     },
     [=](commit_atom) {
       self->state.commit_scheduled = false;
-      commit_pending(self->state);
+      if (worth_trying(self->state) && commit_pending(self->state)) return;
+      // A full disk: appends and barriers queue behind the held batches until the retry.
+      self->state.commit_scheduled = true;
+      self->delayed_send(self, full_disk_retry, commit_atom_v);
     },
     [=](counters_atom) {
       const auto& st = self->state;

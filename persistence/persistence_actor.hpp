@@ -11,12 +11,21 @@
 // one event of a batch fails to apply, that batch is rolled back (a savepoint) and
 // answered with errc::storage_error; other batches in the transaction still commit.
 //
+// A commit that meets a full disk (SQLITE_FULL, or ENOSPC/EDQUOT under an I/O error) is
+// rolled back and nothing is answered: the batches and barriers wait, in order, and the
+// commit is tried again, until it goes through, whenever 1 MiB more is free (looked at
+// every 250 ms) and a minute after each try: a try rewrites the whole commit. So no
+// actor's memory is left ahead of the journal. Meanwhile the storage gate (if any) is held shut, so every new
+// write is refused in one line before it starts, and reads go on. A stop gives up the
+// wait: the held batches were never acknowledged, so nothing acknowledged is lost.
+//
 // After each successful COMMIT (never before) it publishes the committed events and
 // each batch's commit latency to the journal feed (journal_feed.hpp), if it has one,
 // before it answers the batches.
 
 #include "persistence/database.hpp"
 #include "persistence/events.hpp"
+#include "persistence/storage_gate.hpp"
 
 #include <caf/all.hpp>
 
@@ -59,6 +68,8 @@ struct persistence_config {
   bool read_only = false;
   // Where committed events go for readers (GET /api/stream); may be null.
   std::shared_ptr<journal_feed> feed;
+  // The disk guard, held shut while a commit waits for room; may be null.
+  std::shared_ptr<storage_gate> storage;
 };
 
 persistence_actor spawn_persistence(caf::actor_system& sys, persistence_config cfg);

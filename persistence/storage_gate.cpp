@@ -16,7 +16,17 @@ std::string mib(uint64_t bytes) {
   return buf;
 }
 
+uint64_t available(const struct statvfs& fs) {
+  return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+}
+
 } // namespace
+
+std::optional<uint64_t> free_bytes(const std::string& dir) {
+  struct statvfs fs{};
+  if (::statvfs(dir.c_str(), &fs) != 0) return std::nullopt;
+  return available(fs);
+}
 
 storage_gate::storage_gate(std::string db_path, uint64_t reserve_bytes)
     : db_path_(std::move(db_path)), reserve_(reserve_bytes) {
@@ -32,7 +42,7 @@ std::optional<error> storage_gate::measure() const {
                  "the filesystem holding " + db_path_ +
                    " is mounted read-only: writes are refused (reads still work) until it "
                    "is writable again"};
-  const uint64_t free = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  const uint64_t free = available(fs);
   if (free >= reserve_) return std::nullopt;
   return error{errc::storage_error,
                "no room to write: the filesystem holding " + db_path_ + " has " + mib(free) +
@@ -43,6 +53,7 @@ std::optional<error> storage_gate::measure() const {
 
 std::optional<error> storage_gate::refusal() const {
   std::lock_guard<std::mutex> lock{mutex_};
+  if (held_) return held_;
   const auto now = std::chrono::steady_clock::now();
   if (now - checked_ >= std::chrono::milliseconds{200}) {
     checked_ = now;
@@ -60,6 +71,16 @@ std::optional<error> storage_gate::refusal_logged() const {
     spdlog::info("{}: there is room again; writes resume", db_path_);
   said_ = r.has_value();
   return r;
+}
+
+void storage_gate::hold(error why) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  held_ = std::move(why);
+}
+
+void storage_gate::release() {
+  std::lock_guard<std::mutex> lock{mutex_};
+  held_.reset();
 }
 
 } // namespace swarm::persistence

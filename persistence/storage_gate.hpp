@@ -2,11 +2,13 @@
 // The disk guard of a database: while the filesystem holding it has less than a reserve
 // free, or is mounted read-only, every write is refused before anything changes — in
 // memory or on disk — and reads go on; writes resume by themselves once space returns.
-// A commit that still meets a full disk (a burst bigger than the reserve) fails as
-// before: rolled back, nothing acknowledged lost (journal_health).
+// A commit that still meets a full disk (a burst bigger than the reserve) is rolled back
+// and held by the persistence actor, which retries it until it goes through; it holds
+// the gate shut meanwhile (hold, release), so every other write is refused the same way.
 //
-// Shared by the engine's actors (journal_health::refusal) and agents (no claims
-// meanwhile). Any thread: the free space is read (statvfs) at most every 200 ms.
+// Shared by the engine's actors (journal_health::refusal), agents (no claims meanwhile)
+// and the persistence actor. Any thread: the free space is read (statvfs) at most every
+// 200 ms.
 
 #include <swarm/error.hpp>
 
@@ -17,6 +19,10 @@
 #include <string>
 
 namespace swarm::persistence {
+
+// Bytes an unprivileged writer may still use on the filesystem holding `dir`; nullopt
+// when it cannot be read.
+std::optional<uint64_t> free_bytes(const std::string& dir);
 
 class storage_gate {
 public:
@@ -30,6 +36,11 @@ public:
   // asked for right then, such as an agent's next claim.
   std::optional<error> refusal_logged() const;
 
+  // A commit met a full disk and waits for room: refuse every write with `why` until
+  // release(), whatever the free space.
+  void hold(error why);
+  void release();
+
 private:
   std::optional<error> measure() const;
 
@@ -39,6 +50,7 @@ private:
   mutable std::mutex mutex_;
   mutable std::chrono::steady_clock::time_point checked_{};
   mutable std::optional<error> last_;
+  std::optional<error> held_; // hold()
   mutable bool said_ = false; // refusal_logged logged this episode
 };
 

@@ -167,10 +167,10 @@ expected<void> engine::impl::spawn_and_wire(opening_state& s, claim_strategy str
     return persistence::pointing_to_doctor(
         opts.db_path, {errc::storage_error, "could not read the journal: " + std::string{e.what()}});
   }
+  if (!opts.inspect_only) storage = std::make_shared<persistence::storage_gate>(opts.db_path);
   persist = persistence::spawn_persistence(
     *sys, persistence::persistence_config{std::shared_ptr<SQLite::Database>(std::move(s.db)),
-                                            opts.db_path, opts.inspect_only, feed});
-  if (!opts.inspect_only) storage = std::make_shared<persistence::storage_gate>(opts.db_path);
+                                            opts.db_path, opts.inspect_only, feed, storage});
   auto qc = queue_config(opts, strategy);
   qc.board = board;
   qc.storage = storage;

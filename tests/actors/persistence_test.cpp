@@ -1,15 +1,24 @@
-// The persistence actor: group commit, and a failing batch rolled back alone.
+// The persistence actor: group commit, a failing batch rolled back alone, and a commit
+// that meets a full disk (a real tmpfs: the suite runs as root, as CI does).
 #include "persistence/database.hpp"
 #include "persistence/persistence_actor.hpp"
 #include "persistence/caf_error.hpp"
+#include "persistence/storage_gate.hpp"
 #include "tests/support/db_checks.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 #include <optional>
+#include <thread>
 
 using namespace swarm;
 using namespace swarm::persistence;
@@ -36,8 +45,112 @@ event claimed(const std::string& id) {
   return make_task_update(event_kind::task_claimed, t, "alice", now_us());
 }
 
+// A tmpfs of `mib` MiB mounted on `at` for the test's life, and a file that takes its
+// free space.
+class small_disk {
+public:
+  small_disk(std::filesystem::path at, int mib) : at_(std::move(at)) {
+    std::filesystem::create_directories(at_);
+    const std::string opts = "size=" + std::to_string(mib) + "m,mode=0700";
+    INFO("mount needs root with CAP_SYS_ADMIN, as CI runs the suite");
+    REQUIRE(::mount("tmpfs", at_.c_str(), "tmpfs", 0, opts.c_str()) == 0);
+  }
+  ~small_disk() { ::umount2(at_.c_str(), MNT_DETACH); }
+  small_disk(const small_disk&) = delete;
+  small_disk& operator=(const small_disk&) = delete;
+
+  // Takes all but `leave` bytes of the free space.
+  void fill(uint64_t leave) {
+    struct statvfs v{};
+    REQUIRE(::statvfs(at_.c_str(), &v) == 0);
+    const uint64_t free = static_cast<uint64_t>(v.f_bavail) * v.f_frsize;
+    REQUIRE(free > leave);
+    int fd = ::open(filler().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    REQUIRE(fd >= 0);
+    CHECK(::posix_fallocate(fd, 0, static_cast<off_t>(free - leave)) == 0);
+    ::close(fd);
+  }
+  void free_again() { std::filesystem::remove(filler()); }
+
+private:
+  std::filesystem::path filler() const { return at_ / "filler"; }
+  std::filesystem::path at_;
+};
 
 } // namespace
+
+TEST_CASE("a commit that meets a full disk waits for room, and its batches are answered "
+          "in order once it commits",
+          "[actor][persistence][faults]") {
+  swarm::test::temp_dir dir;
+  small_disk disk{dir.path() / ".swarm", 16};
+  auto path = dir.file(".swarm/swarm.db");
+  auto db = open_database(path, sync_mode::normal);
+  REQUIRE(db);
+  // No reserve: only the held commit shuts the gate.
+  auto gate = std::make_shared<storage_gate>(path, 0);
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto persist = spawn_persistence(
+    sys, persistence_config{std::shared_ptr<SQLite::Database>(std::move(*db)), path, false,
+                            nullptr, gate});
+  {
+    caf::scoped_actor self{sys};
+    auto outcome = [&](auto& handle) {
+      std::optional<error> err;
+      int64_t seq = 0;
+      handle.receive([&](int64_t s) { seq = s; },
+                     [&](caf::error& e) { err = from_caf(e); });
+      return std::make_pair(seq, err);
+    };
+    auto first = self->request(persist, timeout, append_atom_v, event_batch{{created("a")}});
+    auto [first_seq, first_err] = outcome(first);
+    REQUIRE_FALSE(first_err);
+    CHECK_FALSE(gate->refusal());
+
+    disk.fill(256 << 10); // 256 KiB left
+    // Several MB of journal and projection: it cannot fit.
+    event_batch big;
+    for (int i = 0; i < 20000; ++i)
+      big.events.push_back(created("big-" + std::to_string(i)));
+    auto big_req = self->request(persist, timeout, append_atom_v, std::move(big));
+    auto small_req = self->request(persist, timeout, append_atom_v, event_batch{{created("b")}});
+
+    // The gate shuts once the commit met the full disk; every write is refused with it.
+    std::optional<error> shut;
+    for (int i = 0; i < 600 && !shut; ++i) {
+      shut = gate->refusal();
+      if (!shut) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE(shut);
+    CHECK(shut->code == errc::storage_error);
+    CHECK(shut->message.find("no room to write") != std::string::npos);
+    // Nothing is answered meanwhile: a barrier behind the held batches does not return.
+    std::optional<error> barrier_err;
+    self->request(persist, std::chrono::milliseconds(600), sync_atom_v)
+      .receive([](int64_t) {}, [&](caf::error& e) { barrier_err = from_caf(e); });
+    REQUIRE(barrier_err);
+    CHECK(barrier_err->code == errc::timeout);
+    CHECK(scalar(path, "SELECT count(*) FROM tasks") == 1); // reads go on
+
+    disk.free_again();
+    auto [big_seq, big_err] = outcome(big_req);
+    auto [small_seq, small_err] = outcome(small_req);
+    CHECK_FALSE(big_err);
+    CHECK_FALSE(small_err);
+    CHECK(big_seq > first_seq);
+    CHECK(small_seq == big_seq + 1); // in the order sent
+    CHECK_FALSE(gate->refusal());    // open again
+    int64_t synced = 0;
+    self->request(persist, timeout, sync_atom_v)
+      .receive([&](int64_t s) { synced = s; }, [](caf::error&) {});
+    CHECK(synced == small_seq);
+    self->send_exit(persist, caf::exit_reason::user_shutdown);
+  }
+  persist = nullptr;
+  CHECK(scalar(path, "SELECT count(*) FROM tasks") == 20002);
+  CHECK(scalar(path, "SELECT count(*) FROM events") == 20002);
+}
 
 TEST_CASE("a batch that fails to apply is rolled back alone, its neighbours commit",
           "[actor][persistence]") {

@@ -146,6 +146,53 @@ TEST_CASE("faults: a full disk refuses writes in one line, reads go on, and writ
   CHECK(swarm(dir.path(), {"replay", "--verify"}).exit_code == 0);
 }
 
+TEST_CASE("faults: a commit that meets a full disk waits for space and goes through, "
+          "with no restart",
+          "[e2e][faults]") {
+  temp_dir dir;
+  small_disk disk{dir, 128};
+  // 50,000 tasks: about 30 MB of journal and projections in one load, more than is left.
+  {
+    std::string plan = "# Big\n";
+    for (int a = 1; a <= 50; ++a) {
+      plan += "\n## Area " + std::to_string(a) + "\n\n";
+      for (int t = 1; t <= 1000; ++t)
+        plan += "- Task " + std::to_string(a) + "." + std::to_string(t) +
+                ": long enough to take some room in the journal and the projections\n";
+    }
+    write_text(dir / "plan.md", plan);
+  }
+  served engine{dir};
+  disk.fill(20 << 20); // 20 MiB left: above the 16 MiB reserve, so the guard lets it in
+  process load{dir.path(), {"load", "plan.md", "--json"}};
+  // The engine says it waits for room (its log), and refuses other writes meanwhile.
+  REQUIRE(poll_until(60s, [&] {
+    if (!load.running()) FAIL("the load ended before meeting the full disk: " << load.result());
+    return contains(engine.proc.result().err, "no room to commit the journal");
+  }));
+  refused_in_one_line(swarm(dir.path(), {"task", "add", "Refused"}), "no room to write");
+  CHECK(swarm(dir.path(), {"status"}).exit_code == 0); // reads go on
+  CHECK(load.running()); // not answered: not committed
+  disk.free_again();
+  auto loaded = load.wait(120s);
+  INFO(loaded);
+  CHECK(loaded.exit_code == 0);
+  // Writes resume without a restart.
+  std::this_thread::sleep_for(300ms); // the guard reads the free space every 200 ms
+  auto after = swarm(dir.path(), {"task", "add", "After"});
+  INFO(after);
+  CHECK(after.exit_code == 0);
+  CHECK(engine.proc.running());
+  CHECK(contains(engine.proc.result().err, "there is room again"));
+  engine.proc.signal(SIGTERM);
+  CHECK(engine.proc.wait(60s).exit_code == 0);
+  // Everything is there once: the plan's 50,000 tasks and the one added after.
+  CHECK(query_int(dir.db(), "SELECT count(*) FROM tasks WHERE title LIKE 'Task %'") == 50000);
+  CHECK(query_int(dir.db(), "SELECT count(*) FROM tasks WHERE title = 'After'") == 1);
+  CHECK(query_int(dir.db(), "SELECT count(*) FROM tasks WHERE title = 'Refused'") == 0);
+  CHECK(swarm(dir.path(), {"replay", "--verify"}).exit_code == 0);
+}
+
 TEST_CASE("faults: a read-only mount still reads, and refuses writes in one line",
           "[e2e][faults]") {
   temp_dir dir;
