@@ -47,7 +47,7 @@ struct persistence_state {
   std::chrono::steady_clock::time_point held_said;
   std::chrono::steady_clock::time_point held_tried; // the last try, and what was free
   uint64_t held_free = 0;                           // after it
-  std::string dir;                                  // the database's directory
+  std::string path, dir; // the database, and its directory
   // Transaction control, prepared once: parsing them per batch showed in profiles.
   struct tx_statements {
     explicit tx_statements(SQLite::Database& db)
@@ -216,8 +216,9 @@ void hold_for_room(persistence_state& st, std::vector<pending_batch> work,
     if (st.storage)
       st.storage->hold(error{errc::storage_error,
                              "no room to write: a commit met a full disk and waits for space "
-                             "on the filesystem holding the database; writes are refused until "
-                             "it goes through (reads still work)"});
+                             "on the filesystem holding " + st.path +
+                                 "; writes are refused until it goes through (reads still "
+                                 "work)"});
   }
   st.held_tried = now;
   st.held_free = free_bytes(st.dir).value_or(0);
@@ -297,6 +298,7 @@ persistence_impl(persistence_actor::stateful_pointer<persistence_state> self,
   st.read_only = cfg.read_only;
   st.feed = std::move(cfg.feed);
   st.storage = std::move(cfg.storage);
+  st.path = cfg.path;
   st.dir = std::filesystem::path{cfg.path}.parent_path().string();
   if (st.dir.empty()) st.dir = ".";
   if (!st.read_only) {
