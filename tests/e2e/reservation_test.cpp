@@ -317,17 +317,18 @@ TEST_CASE("a running engine releases what an agent held once it goes stale",
   // there to release what bob held, however slow the build (ASan) or the machine.
   process run{dir.path(),
               {"run", "plan.md", "--agents", "1", "--work-ms", "60000-60000", "--heartbeat",
-               "1s"}};
+               "3s"}};
   wait_for_engine(dir, run);
   // Through the engine. Bob heartbeats before each step, so he goes stale only once he
-  // holds both (a slow build takes about a second per command), then never again.
+  // holds both (a slow build takes a second or two per command when the suite runs
+  // beside it, so 1 s intervals let him go stale early), then never again.
   register_agents(dir, {"bob"});
   ok_json(dir, {"reserve", "--agent", "bob", "src/**", "--json"});
   REQUIRE(swarm(dir.path(), {"agent", "heartbeat", "bob"}).exit_code == 0);
   auto l = ok_json(dir, {"lease", "acquire", "slot:ci", "--holder", "bob", "--json"});
   CHECK(int_at(l, "token") == 1);
-  // Silent for two 1 s intervals: stale; the coordinator's release hooks run.
-  REQUIRE(poll_until(15s, [&] {
+  // Silent for two 3 s intervals: stale; the coordinator's release hooks run.
+  REQUIRE(poll_until(30s, [&] {
     return list_at(ok_json(dir, {"reservations", "--json"}), "reservations").empty();
   }));
   REQUIRE(poll_until(5s, [&] {
