@@ -5,20 +5,17 @@
 #include "persistence/caf_error.hpp"
 #include "persistence/storage_gate.hpp"
 #include "tests/support/db_checks.hpp"
+#include "tests/support/small_disk.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
-#include <sys/mount.h>
-#include <sys/statvfs.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <optional>
 #include <thread>
+#include <utility>
 
 using namespace swarm;
 using namespace swarm::persistence;
@@ -45,37 +42,16 @@ event claimed(const std::string& id) {
   return make_task_update(event_kind::task_claimed, t, "alice", now_us());
 }
 
-// A tmpfs of `mib` MiB mounted on `at` for the test's life, and a file that takes its
-// free space.
-class small_disk {
-public:
-  small_disk(std::filesystem::path at, int mib) : at_(std::move(at)) {
-    std::filesystem::create_directories(at_);
-    const std::string opts = "size=" + std::to_string(mib) + "m,mode=0700";
-    INFO("mount needs root with CAP_SYS_ADMIN, as CI runs the suite");
-    REQUIRE(::mount("tmpfs", at_.c_str(), "tmpfs", 0, opts.c_str()) == 0);
-  }
-  ~small_disk() { ::umount2(at_.c_str(), MNT_DETACH); }
-  small_disk(const small_disk&) = delete;
-  small_disk& operator=(const small_disk&) = delete;
+using swarm::test::small_disk;
 
-  // Takes all but `leave` bytes of the free space.
-  void fill(uint64_t leave) {
-    struct statvfs v{};
-    REQUIRE(::statvfs(at_.c_str(), &v) == 0);
-    const uint64_t free = static_cast<uint64_t>(v.f_bavail) * v.f_frsize;
-    REQUIRE(free > leave);
-    int fd = ::open(filler().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    REQUIRE(fd >= 0);
-    CHECK(::posix_fallocate(fd, 0, static_cast<off_t>(free - leave)) == 0);
-    ::close(fd);
-  }
-  void free_again() { std::filesystem::remove(filler()); }
-
-private:
-  std::filesystem::path filler() const { return at_ / "filler"; }
-  std::filesystem::path at_;
-};
+// What a request to the persistence actor came to: its sequence number, or the error.
+template <class Handle>
+std::pair<int64_t, std::optional<error>> outcome(Handle& handle) {
+  std::optional<error> err;
+  int64_t seq = 0;
+  handle.receive([&](int64_t s) { seq = s; }, [&](caf::error& e) { err = from_caf(e); });
+  return {seq, err};
+}
 
 } // namespace
 
@@ -96,13 +72,6 @@ TEST_CASE("a commit that meets a full disk waits for room, and its batches are a
                             nullptr, gate});
   {
     caf::scoped_actor self{sys};
-    auto outcome = [&](auto& handle) {
-      std::optional<error> err;
-      int64_t seq = 0;
-      handle.receive([&](int64_t s) { seq = s; },
-                     [&](caf::error& e) { err = from_caf(e); });
-      return std::make_pair(seq, err);
-    };
     auto first = self->request(persist, timeout, append_atom_v, event_batch{{created("a")}});
     auto [first_seq, first_err] = outcome(first);
     REQUIRE_FALSE(first_err);
@@ -184,13 +153,6 @@ TEST_CASE("a batch that fails to apply is rolled back alone, its neighbours comm
                              event_batch{{created("y"), claimed("missing")}});
     auto good2 = self->request(persist, timeout, append_atom_v, event_batch{{created("z")}});
 
-    auto outcome = [&](auto& handle) {
-      std::optional<error> err;
-      int64_t seq = 0;
-      handle.receive([&](int64_t s) { seq = s; },
-                     [&](caf::error& e) { err = from_caf(e); });
-      return std::make_pair(seq, err);
-    };
     auto [big_seq, big_err] = outcome(big_req);
     auto [seq1, err1] = outcome(good1);
     auto [seq_bad, err_bad] = outcome(bad);

@@ -6,57 +6,16 @@
 
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/e2e/served.hpp"
-
-#include <fcntl.h>
-#include <sys/mount.h>
-#include <sys/statvfs.h>
-#include <unistd.h>
-
-#include <cstring>
+#include "tests/support/small_disk.hpp"
 
 namespace {
 
 using namespace e2e;
 
 // A tmpfs of `mib` MiB mounted on DIR/.swarm for the test's life.
-class small_disk {
-public:
-  small_disk(const temp_dir& dir, int mib) : at_{dir.path() / ".swarm"} {
-    fs::create_directories(at_);
-    const std::string opts = "size=" + std::to_string(mib) + "m,mode=0700";
-    INFO("mount needs root with CAP_SYS_ADMIN, as CI runs the suite");
-    REQUIRE(::mount("tmpfs", at_.c_str(), "tmpfs", 0, opts.c_str()) == 0);
-  }
-  ~small_disk() {
-    std::error_code ec;
-    fs::remove(filler(), ec);
-    ::umount2(at_.c_str(), MNT_DETACH);
-  }
-  small_disk(const small_disk&) = delete;
-  small_disk& operator=(const small_disk&) = delete;
-
-  uint64_t free_bytes() const {
-    struct statvfs v{};
-    REQUIRE(::statvfs(at_.c_str(), &v) == 0);
-    return static_cast<uint64_t>(v.f_bavail) * v.f_frsize;
-  }
-  // Takes all but `leave` bytes of the free space.
-  void fill(uint64_t leave) {
-    const auto take = free_bytes() - leave;
-    int fd = ::open(filler().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    REQUIRE(fd >= 0);
-    CHECK(::posix_fallocate(fd, 0, static_cast<off_t>(take)) == 0);
-    ::close(fd);
-  }
-  void free_again() { fs::remove(filler()); }
-  void remount(bool read_only) {
-    REQUIRE(::mount("tmpfs", at_.c_str(), "tmpfs",
-                    MS_REMOUNT | (read_only ? MS_RDONLY : 0), nullptr) == 0);
-  }
-
-private:
-  fs::path filler() const { return at_ / "filler"; }
-  fs::path at_;
+struct small_disk : swarm::test::small_disk {
+  small_disk(const temp_dir& dir, int mib)
+      : swarm::test::small_disk(dir.path() / ".swarm", mib) {}
 };
 
 // The one line a refused command prints.
@@ -112,23 +71,23 @@ TEST_CASE("faults: a full disk refuses writes in one line, reads go on, and writ
           "[e2e][faults]") {
   temp_dir dir;
   small_disk disk{dir, 64};
-  REQUIRE(swarm(dir.path(), {"task", "add", "Before"}).exit_code == 0);
+  REQUIRE(e2e::swarm(dir.path(), {"task", "add", "Before"}).exit_code == 0);
 
   auto check_full_then_free = [&](const char* phase) {
     INFO(phase);
     disk.fill(4 << 20); // 4 MiB left: below the 16 MiB reserve
     std::this_thread::sleep_for(300ms); // the guard reads the free space every 200 ms
-    refused_in_one_line(swarm(dir.path(), {"task", "add", "Refused"}), "no room to write");
-    refused_in_one_line(swarm(dir.path(), {"mail", "send", "--from", "alice", "--to", "alice",
+    refused_in_one_line(e2e::swarm(dir.path(), {"task", "add", "Refused"}), "no room to write");
+    refused_in_one_line(e2e::swarm(dir.path(), {"mail", "send", "--from", "alice", "--to", "alice",
                                            "--subject", "x"}),
                         "no room to write");
     // Reads go on, and show nothing of the refused writes.
     auto titles = task_titles(dir);
     CHECK(std::find(titles.begin(), titles.end(), "Refused") == titles.end());
-    CHECK(swarm(dir.path(), {"status"}).exit_code == 0);
+    CHECK(e2e::swarm(dir.path(), {"status"}).exit_code == 0);
     disk.free_again();
     std::this_thread::sleep_for(300ms); // the guard reads the free space every 200 ms
-    auto again = swarm(dir.path(), {"task", "add", std::string{"After "} + phase});
+    auto again = e2e::swarm(dir.path(), {"task", "add", std::string{"After "} + phase});
     INFO(again);
     CHECK(again.exit_code == 0);
   };
@@ -143,7 +102,7 @@ TEST_CASE("faults: a full disk refuses writes in one line, reads go on, and writ
   for (const char* t : {"Before", "After without an engine", "After with an engine"})
     CHECK(std::find(titles.begin(), titles.end(), t) != titles.end());
   CHECK(std::find(titles.begin(), titles.end(), "Refused") == titles.end());
-  CHECK(swarm(dir.path(), {"replay", "--verify"}).exit_code == 0);
+  CHECK(e2e::swarm(dir.path(), {"replay", "--verify"}).exit_code == 0);
 }
 
 TEST_CASE("faults: a commit that meets a full disk waits for space and goes through, "
@@ -170,8 +129,8 @@ TEST_CASE("faults: a commit that meets a full disk waits for space and goes thro
     if (!load.running()) FAIL("the load ended before meeting the full disk: " << load.result());
     return contains(engine.proc.result().err, "no room to commit the journal");
   }));
-  refused_in_one_line(swarm(dir.path(), {"task", "add", "Refused"}), "no room to write");
-  CHECK(swarm(dir.path(), {"status"}).exit_code == 0); // reads go on
+  refused_in_one_line(e2e::swarm(dir.path(), {"task", "add", "Refused"}), "no room to write");
+  CHECK(e2e::swarm(dir.path(), {"status"}).exit_code == 0); // reads go on
   CHECK(load.running()); // not answered: not committed
   disk.free_again();
   auto loaded = load.wait(120s);
@@ -179,7 +138,7 @@ TEST_CASE("faults: a commit that meets a full disk waits for space and goes thro
   CHECK(loaded.exit_code == 0);
   // Writes resume without a restart.
   std::this_thread::sleep_for(300ms); // the guard reads the free space every 200 ms
-  auto after = swarm(dir.path(), {"task", "add", "After"});
+  auto after = e2e::swarm(dir.path(), {"task", "add", "After"});
   INFO(after);
   CHECK(after.exit_code == 0);
   CHECK(engine.proc.running());
@@ -190,23 +149,23 @@ TEST_CASE("faults: a commit that meets a full disk waits for space and goes thro
   CHECK(query_int(dir.db(), "SELECT count(*) FROM tasks WHERE title LIKE 'Task %'") == 50000);
   CHECK(query_int(dir.db(), "SELECT count(*) FROM tasks WHERE title = 'After'") == 1);
   CHECK(query_int(dir.db(), "SELECT count(*) FROM tasks WHERE title = 'Refused'") == 0);
-  CHECK(swarm(dir.path(), {"replay", "--verify"}).exit_code == 0);
+  CHECK(e2e::swarm(dir.path(), {"replay", "--verify"}).exit_code == 0);
 }
 
 TEST_CASE("faults: a read-only mount still reads, and refuses writes in one line",
           "[e2e][faults]") {
   temp_dir dir;
   small_disk disk{dir, 64};
-  REQUIRE(swarm(dir.path(), {"task", "add", "Kept"}).exit_code == 0);
+  REQUIRE(e2e::swarm(dir.path(), {"task", "add", "Kept"}).exit_code == 0);
   disk.remount(true);
   auto titles = task_titles(dir);
   CHECK(titles == std::vector<std::string>{"Kept"});
-  auto replay = swarm(dir.path(), {"replay", "--verify"});
+  auto replay = e2e::swarm(dir.path(), {"replay", "--verify"});
   INFO(replay);
   CHECK(replay.exit_code == 0);
-  refused_in_one_line(swarm(dir.path(), {"task", "add", "Refused"}), "Read-only file system");
+  refused_in_one_line(e2e::swarm(dir.path(), {"task", "add", "Refused"}), "Read-only file system");
   disk.remount(false);
-  REQUIRE(swarm(dir.path(), {"task", "add", "Later"}).exit_code == 0);
+  REQUIRE(e2e::swarm(dir.path(), {"task", "add", "Later"}).exit_code == 0);
   CHECK(task_titles(dir) == (std::vector<std::string>{"Kept", "Later"}));
 }
 
@@ -250,11 +209,11 @@ TEST_CASE("faults: a wall clock stepped forward expires no lease and stales no a
   temp_dir dir;
   register_agents(dir, {"alice", "bob"});
   stepped_engine engine{dir};
-  REQUIRE(swarm(dir.path(), {"lease", "acquire", "build", "--holder", "alice", "--ttl", "1h"})
+  REQUIRE(e2e::swarm(dir.path(), {"lease", "acquire", "build", "--holder", "alice", "--ttl", "1h"})
             .exit_code == 0);
   engine.step("+7200"); // two hours ahead, at once
   std::this_thread::sleep_for(2500ms);
-  auto taken = swarm(dir.path(), {"lease", "acquire", "build", "--holder", "bob", "--ttl", "1h"});
+  auto taken = e2e::swarm(dir.path(), {"lease", "acquire", "build", "--holder", "bob", "--ttl", "1h"});
   INFO(taken);
   CHECK(taken.exit_code == 1);
   CHECK(contains(taken.err, "held by alice"));
@@ -269,11 +228,11 @@ TEST_CASE("faults: a wall clock stepped back keeps a lease's expiry on time",
   temp_dir dir;
   register_agents(dir, {"alice", "bob"});
   stepped_engine engine{dir};
-  REQUIRE(swarm(dir.path(), {"lease", "acquire", "slot", "--holder", "alice", "--ttl", "2s"})
+  REQUIRE(e2e::swarm(dir.path(), {"lease", "acquire", "slot", "--holder", "alice", "--ttl", "2s"})
             .exit_code == 0);
   engine.step("-7200");
   CHECK(poll_until(10s, [&] {
-    return swarm(dir.path(), {"lease", "acquire", "slot", "--holder", "bob", "--ttl", "1h"})
+    return e2e::swarm(dir.path(), {"lease", "acquire", "slot", "--holder", "bob", "--ttl", "1h"})
                .exit_code == 0;
   }));
 }
