@@ -208,7 +208,9 @@ TEST_CASE("a run killed with SIGKILL at several points resumes and completes eve
 }
 
 TEST_CASE("many quick kills of a busy run lose and repeat no completion", "[e2e][crash]") {
-  constexpr int areas = 6, steps = 10;
+  // 80 leaves: the last kill (at 52) leaves 28 to go, so it lands mid-run even when a
+  // slow build's poll sees the count late (8 agents finish 8 at once).
+  constexpr int areas = 8, steps = 10;
   constexpr int64_t leaves = areas * steps;
   temp_dir dir;
   write_text(dir / "plan.md", crash_plan(areas, steps));
