@@ -15,9 +15,10 @@
 // rolled back and nothing is answered: the batches and barriers wait, in order, and the
 // commit is tried again, until it goes through, whenever 1 MiB more is free (looked at
 // every 250 ms) and a minute after each try: a try rewrites the whole commit. So no
-// actor's memory is left ahead of the journal. Meanwhile the storage gate (if any) is held shut, so every new
-// write is refused in one line before it starts, and reads go on. A stop gives up the
-// wait: the held batches were never acknowledged, so nothing acknowledged is lost.
+// actor's memory is left ahead of the journal. Meanwhile the storage gate (if any) is
+// held shut, so every new write is refused in one line before it starts, and reads go
+// on. A stop gives up the wait: the held batches were never acknowledged, so nothing
+// acknowledged is lost.
 //
 // After each successful COMMIT (never before) it publishes the committed events and
 // each batch's commit latency to the journal feed (journal_feed.hpp), if it has one,

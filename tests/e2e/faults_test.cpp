@@ -213,7 +213,8 @@ TEST_CASE("faults: a wall clock stepped forward expires no lease and stales no a
             .exit_code == 0);
   engine.step("+7200"); // two hours ahead, at once
   std::this_thread::sleep_for(2500ms);
-  auto taken = e2e::swarm(dir.path(), {"lease", "acquire", "build", "--holder", "bob", "--ttl", "1h"});
+  auto taken =
+      e2e::swarm(dir.path(), {"lease", "acquire", "build", "--holder", "bob", "--ttl", "1h"});
   INFO(taken);
   CHECK(taken.exit_code == 1);
   CHECK(contains(taken.err, "held by alice"));
